@@ -1,0 +1,1 @@
+fn main(){ #[cfg(feature="testkit")] println!("testkit on"); }

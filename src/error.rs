@@ -1,0 +1,667 @@
+//! The crate's one error type, and the authorization server's own error (RFC 6749 §5.2).
+//!
+//! Errors fall in two groups, as in h11: what the caller gave us that cannot work
+//! (a bad key, a bad URL, a bad parameter; nothing was sent) and what the peer did
+//! (an OAuth error response, a body that is not a token response, a transport
+//! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
+//! whether trying again later may help.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::algorithm::Algorithm;
+use crate::key::KeyType;
+use crate::secret::RawBody;
+
+/// Everything that can go wrong in this crate.
+///
+/// No variant's `Display` or `Debug` contains a secret, a token or a response body
+/// that may carry one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A key or certificate could not be loaded or used. Nothing was sent.
+    Key(KeyError),
+    /// The requested algorithm does not fit the key (for example ES256 with an RSA
+    /// key). Nothing was sent.
+    AlgorithmMismatch {
+        /// The algorithm that was asked for.
+        requested: Algorithm,
+        /// The kind of key it was asked of.
+        key: KeyType,
+    },
+    /// A token endpoint URL that the crate refuses: not `https://` (plain `http://`
+    /// is allowed only for a loopback host), or not a URL at all. Nothing was sent.
+    InvalidUrl {
+        /// The URL as given.
+        url: Box<str>,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Some other input cannot work (a reserved form parameter, a control character,
+    /// an empty client id...). The message says which. Nothing was sent.
+    InvalidInput(Box<str>),
+    /// The signing operation itself failed (or the system random source did).
+    /// Opaque on purpose, like ring's `Unspecified`.
+    Crypto,
+    /// A received JWT did not pass verification (RFC 7523 §3).
+    Jwt(JwtError),
+    /// The authorization server refused the request with an OAuth error response
+    /// (RFC 6749 §5.2). Retrying the same request will not help unless
+    /// [`Error::is_retryable`] says so.
+    OAuth(Box<OAuthError>),
+    /// The response body is not JSON (an HTML error page from a proxy, say).
+    NotJson(Box<UnexpectedResponse>),
+    /// A 200 response in JSON that has no `access_token`.
+    MissingAccessToken(Box<UnexpectedResponse>),
+    /// A 200 JSON response whose fields have the wrong types (for example
+    /// `expires_in: "soon"`). The raw body is kept in the error.
+    MalformedResponse(Box<UnexpectedResponse>),
+    /// A status a token endpoint should not answer with: a 2xx other than 200, a 1xx,
+    /// or an error status without an OAuth error body.
+    UnexpectedStatus(Box<UnexpectedResponse>),
+    /// The server answered with a redirect. Redirects are never followed: a POST
+    /// carrying credentials must not be replayed to another place.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, if any.
+        location: Option<Box<str>>,
+    },
+    /// The response body was larger than the configured limit.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The request could not be sent or the response not received: DNS, connect,
+    /// TLS, timeout, a dropped connection.
+    Transport(Box<TransportError>),
+}
+
+impl Error {
+    /// Whether trying the same request again later may succeed: transport failures,
+    /// timeouts, HTTP 5xx and 429, and the OAuth codes `server_error` and
+    /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
+    ///
+    /// ```
+    /// use s2s_oauth::Error;
+    /// let err = Error::InvalidInput("scope must not be empty".into());
+    /// assert!(!err.is_retryable());
+    /// assert!(err.is_local());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::OAuth(e) => {
+                retryable_status(e.status)
+                    || matches!(
+                        e.code,
+                        ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
+                    )
+            }
+            Error::NotJson(r) | Error::UnexpectedStatus(r) | Error::MalformedResponse(r) => {
+                retryable_status(r.status)
+            }
+            Error::Transport(t) => t.kind != TransportErrorKind::Tls,
+            _ => false,
+        }
+    }
+
+    /// How long the server asked the client to wait (`Retry-After`, in seconds or
+    /// as an HTTP date), when it said so on a 429 or 503.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::OAuth(e) => e.retry_after,
+            Error::NotJson(r)
+            | Error::UnexpectedStatus(r)
+            | Error::MalformedResponse(r)
+            | Error::MissingAccessToken(r) => r.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response that caused the error, if one was received.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::OAuth(e) => Some(e.status),
+            Error::NotJson(r)
+            | Error::UnexpectedStatus(r)
+            | Error::MalformedResponse(r)
+            | Error::MissingAccessToken(r) => Some(r.status),
+            Error::Redirect { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is about the caller's own input (key, URL, parameters),
+    /// found before anything was sent.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Error::Key(_)
+                | Error::AlgorithmMismatch { .. }
+                | Error::InvalidUrl { .. }
+                | Error::InvalidInput(_)
+                | Error::Crypto
+        )
+    }
+
+    /// The server's OAuth error, if this is one.
+    pub fn oauth_error(&self) -> Option<&OAuthError> {
+        match self {
+            Error::OAuth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The raw body of an unusable response, if one was received. It may hold a
+    /// rotated refresh token the server already committed to: this is how to get
+    /// it back. Never log it.
+    pub fn raw_body(&self) -> Option<&RawBody> {
+        match self {
+            Error::NotJson(r)
+            | Error::UnexpectedStatus(r)
+            | Error::MalformedResponse(r)
+            | Error::MissingAccessToken(r) => Some(&r.body),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Error::InvalidInput(message.into().into_boxed_str())
+    }
+}
+
+fn retryable_status(status: u16) -> bool {
+    status >= 500 || status == 429
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Key(e) => write!(f, "{e}"),
+            Error::AlgorithmMismatch { requested, key } => write!(
+                f,
+                "algorithm {requested} cannot be used with {key}; choose one of: {}",
+                key.algorithms()
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Error::InvalidUrl { url, reason } => write!(f, "token URL {url:?} refused: {reason}"),
+            Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
+            Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
+            Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
+            Error::OAuth(e) => write!(f, "{e}"),
+            Error::NotJson(r) => write!(f, "token endpoint answered with a body that is not JSON: {r}"),
+            Error::MissingAccessToken(r) => write!(f, "token response has no access_token: {r}"),
+            Error::MalformedResponse(r) => write!(f, "token response is malformed: {r}"),
+            Error::UnexpectedStatus(r) => write!(f, "token endpoint answered with an unexpected status: {r}"),
+            Error::Redirect { status, location } => {
+                write!(f, "token endpoint answered with redirect HTTP {status}")?;
+                if let Some(location) = location {
+                    write!(f, " to {location:?}")?;
+                }
+                f.write_str("; redirects are not followed: configure the final token URL")
+            }
+            Error::BodyTooLarge { limit } => write!(
+                f,
+                "token response body is larger than the limit of {limit} bytes; raise the limit if the server is trusted"
+            ),
+            Error::Transport(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Key(e) => Some(e),
+            Error::Jwt(e) => Some(e),
+            Error::OAuth(e) => Some(&**e),
+            Error::Transport(t) => t
+                .source
+                .as_deref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Error::Key(e)
+    }
+}
+
+impl From<JwtError> for Error {
+    fn from(e: JwtError) -> Self {
+        Error::Jwt(e)
+    }
+}
+
+/// Why a key or certificate was refused. Each message says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The input was empty.
+    Empty,
+    /// The input is neither a PEM block this crate knows nor DER it can parse.
+    Unrecognized,
+    /// The PEM armor or its base64 content is broken.
+    BadPem,
+    /// An encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`).
+    Encrypted,
+    /// A certificate was given where a private key was expected.
+    CertificateNotKey,
+    /// A public key was given where a private key was expected.
+    PublicKeyNotPrivate,
+    /// A private key was given where a public key or certificate was expected.
+    PrivateKeyNotPublic,
+    /// An RSA key shorter than 2048 bits.
+    RsaTooSmall {
+        /// The key's modulus length.
+        bits: usize,
+    },
+    /// An RSA key longer than 8192 bits.
+    RsaTooLarge {
+        /// The key's modulus length.
+        bits: usize,
+    },
+    /// A key type this crate does not sign with (DSA, X25519, a curve other than
+    /// P-256 and P-384...).
+    Unsupported(&'static str),
+    /// The DER structure is malformed; the text says where.
+    Malformed(&'static str),
+    /// The certificate does not belong to the private key.
+    CertificateMismatch,
+    /// An HMAC secret that is empty.
+    EmptySecret,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::Empty => f.write_str("key input is empty: pass the contents of a PEM or DER file"),
+            KeyError::Unrecognized => f.write_str(
+                "key input is neither PEM (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY, EC PRIVATE KEY, PUBLIC KEY, CERTIFICATE) nor DER this crate can read",
+            ),
+            KeyError::BadPem => f.write_str("PEM input is damaged (missing END line or invalid base64)"),
+            KeyError::Encrypted => f.write_str(
+                "the private key is encrypted (ENCRYPTED PRIVATE KEY); decrypt it first: openssl pkcs8 -in key.pem -out plain.pem",
+            ),
+            KeyError::CertificateNotKey => f.write_str(
+                "a certificate was given where a private key was expected; pass the private key file (the certificate goes in with_certificate)",
+            ),
+            KeyError::PublicKeyNotPrivate => f.write_str(
+                "a public key was given where a private key was expected; signing needs the private key",
+            ),
+            KeyError::PrivateKeyNotPublic => f.write_str(
+                "a private key was given where a public key or certificate was expected; pass the public key (openssl pkey -pubout) or the certificate",
+            ),
+            KeyError::RsaTooSmall { bits } => write!(
+                f,
+                "RSA key is {bits} bits; at least 2048 are required: generate a new one with openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
+            ),
+            KeyError::RsaTooLarge { bits } => write!(f, "RSA key is {bits} bits; at most 8192 are supported"),
+            KeyError::Unsupported(what) => write!(
+                f,
+                "unsupported key type ({what}); use RSA (2048 bits or more), EC P-256, EC P-384 or Ed25519"
+            ),
+            KeyError::Malformed(what) => write!(f, "malformed key: {what}"),
+            KeyError::CertificateMismatch => f.write_str(
+                "the certificate does not belong to the private key: pass the certificate issued for this key",
+            ),
+            KeyError::EmptySecret => f.write_str("the HMAC secret is empty"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// Why a received JWT was rejected (RFC 7523 §3, RFC 7519 §7.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// Not a compact JWS, or its parts do not decode; the text says which part.
+    Malformed(&'static str),
+    /// The `alg` header names an algorithm this crate does not accept (including
+    /// `none`).
+    UnsupportedAlgorithm(Box<str>),
+    /// The `alg` is not on the verifier's allow-list or does not fit the key.
+    AlgorithmNotAllowed(Algorithm),
+    /// The signature does not verify with the configured key.
+    InvalidSignature,
+    /// A required claim is missing.
+    MissingClaim(&'static str),
+    /// A claim has the wrong JSON type.
+    InvalidClaim(&'static str),
+    /// `iss` is not the expected issuer.
+    WrongIssuer,
+    /// `sub` is not the expected subject.
+    WrongSubject,
+    /// None of the `aud` values is an accepted audience.
+    WrongAudience,
+    /// `exp` is in the past (beyond the leeway).
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    NotYetValid,
+    /// `iat` is in the future, or further in the past than the verifier allows.
+    IssuedAtOutOfRange,
+    /// `exp` is further ahead of `iat`/now than the verifier allows.
+    LifetimeTooLong,
+    /// No `jti`, while the verifier requires one for replay protection.
+    MissingJti,
+    /// This `jti` was seen before: the assertion is a replay.
+    Replayed,
+}
+
+impl fmt::Display for JwtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwtError::Malformed(what) => write!(f, "malformed JWT: {what}"),
+            JwtError::UnsupportedAlgorithm(alg) => write!(f, "unsupported alg {alg:?}"),
+            JwtError::AlgorithmNotAllowed(alg) => write!(f, "alg {alg} is not allowed for this key"),
+            JwtError::InvalidSignature => f.write_str("signature does not verify"),
+            JwtError::MissingClaim(c) => write!(f, "required claim {c:?} is missing"),
+            JwtError::InvalidClaim(c) => write!(f, "claim {c:?} has the wrong type"),
+            JwtError::WrongIssuer => f.write_str("iss is not the expected issuer"),
+            JwtError::WrongSubject => f.write_str("sub is not the expected subject"),
+            JwtError::WrongAudience => f.write_str("aud does not name this server"),
+            JwtError::Expired => f.write_str("the assertion has expired (exp)"),
+            JwtError::NotYetValid => f.write_str("the assertion is not valid yet (nbf)"),
+            JwtError::IssuedAtOutOfRange => f.write_str("iat is out of the accepted range"),
+            JwtError::LifetimeTooLong => f.write_str("exp is further ahead than allowed"),
+            JwtError::MissingJti => f.write_str("jti is required for replay protection"),
+            JwtError::Replayed => f.write_str("jti was already used (replay)"),
+        }
+    }
+}
+
+impl std::error::Error for JwtError {}
+
+/// An error code from the authorization server (RFC 6749 §5.2), with an arm for
+/// codes beyond the RFC (Salesforce's `invalid_app_access`, for one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant`
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied` (RFC 6749 §4.1.2.1, sent by some token endpoints)
+    AccessDenied,
+    /// `server_error` (retryable)
+    ServerError,
+    /// `temporarily_unavailable` (retryable)
+    TemporarilyUnavailable,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(s: &str) -> Self {
+        match s {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            "access_denied" => ErrorCode::AccessDenied,
+            "server_error" => ErrorCode::ServerError,
+            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
+            other => ErrorCode::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The authorization server's error response (RFC 6749 §5.2), with the HTTP facts
+/// around it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// `error`
+    pub code: ErrorCode,
+    /// `error_description`
+    pub description: Option<String>,
+    /// `error_uri`
+    pub uri: Option<String>,
+    /// The HTTP status (400 or 401 from a conforming server).
+    pub status: u16,
+    /// The `WWW-Authenticate` header, if the server sent one (RFC 6749 §5.2 asks for
+    /// it on a 401).
+    pub www_authenticate: Option<String>,
+    /// `Retry-After`, parsed, if the server sent it.
+    pub retry_after: Option<Duration>,
+    /// Every other member of the error object, as sent.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl OAuthError {
+    /// An error with a code and status, as the parser builds it.
+    pub(crate) fn new(code: ErrorCode, status: u16) -> Self {
+        OAuthError {
+            code,
+            description: None,
+            uri: None,
+            status,
+            www_authenticate: None,
+            retry_after: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(d) = &self.description {
+            write!(f, ": {d}")?;
+        }
+        write!(f, " (HTTP {})", self.status)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+/// A response that is not a usable token response. The body is kept whole (as a
+/// [`RawBody`], which never prints) so that nothing the server sent is lost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UnexpectedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// `Retry-After`, parsed, if the server sent it.
+    pub retry_after: Option<Duration>,
+    /// What exactly is wrong, where there is more to say than the variant name.
+    pub reason: Option<String>,
+    /// The body, whole.
+    pub body: RawBody,
+}
+
+/// How much of an error page [`UnexpectedResponse::snippet`] shows.
+pub const SNIPPET_LEN: usize = 200;
+
+impl UnexpectedResponse {
+    /// The start of the body (at most [`SNIPPET_LEN`] bytes, lossy UTF-8, control
+    /// characters replaced), for an error message — or `None` for a 2xx response,
+    /// whose body may hold tokens.
+    pub fn snippet(&self) -> Option<String> {
+        if (200..300).contains(&self.status) {
+            return None;
+        }
+        let bytes = self.body.expose_secret();
+        let cut = &bytes[..bytes.len().min(SNIPPET_LEN)];
+        let text: String = String::from_utf8_lossy(cut)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Some(text)
+    }
+}
+
+impl fmt::Display for UnexpectedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, ", content-type {ct:?}")?;
+        }
+        if let Some(reason) = &self.reason {
+            write!(f, ", {reason}")?;
+        }
+        match self.snippet() {
+            Some(s) if !s.trim().is_empty() => write!(f, ", body starts {s:?}"),
+            Some(_) => f.write_str(", empty body"),
+            None => write!(f, ", {} bytes kept in the error (raw_body)", self.body.len()),
+        }
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name could not be resolved.
+    Dns,
+    /// The TCP connection could not be made.
+    Connect,
+    /// The TLS handshake failed (certificate, protocol). Not retryable.
+    Tls,
+    /// The request or response did not finish in time.
+    Timeout,
+    /// The connection broke or the HTTP exchange was malformed.
+    Io,
+}
+
+/// A failure to exchange an HTTP request and response.
+#[derive(Debug)]
+pub struct TransportError {
+    /// The kind of failure.
+    pub kind: TransportErrorKind,
+    /// What happened, in words (never contains request contents).
+    pub message: String,
+    /// The underlying error, if any.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Dns => "could not resolve the token endpoint's host",
+            TransportErrorKind::Connect => "could not connect to the token endpoint",
+            TransportErrorKind::Tls => "TLS with the token endpoint failed",
+            TransportErrorKind::Timeout => "the token request timed out",
+            TransportErrorKind::Io => "the connection to the token endpoint failed",
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_small_and_thread_safe() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert!(std::mem::size_of::<Error>() <= 32, "{}", std::mem::size_of::<Error>());
+    }
+
+    #[test]
+    fn error_codes_round_trip() {
+        for code in [
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "access_denied",
+            "server_error",
+            "temporarily_unavailable",
+            "invalid_app_access",
+        ] {
+            assert_eq!(ErrorCode::from(code).as_str(), code);
+        }
+        assert_eq!(ErrorCode::from("invalid_app_access"), ErrorCode::Other("invalid_app_access".into()));
+    }
+
+    #[test]
+    fn snippet_hides_2xx_bodies() {
+        let mut r = UnexpectedResponse {
+            status: 200,
+            content_type: Some("text/plain".into()),
+            retry_after: None,
+            reason: None,
+            body: RawBody::new(b"refresh_token=SECRET".to_vec()),
+        };
+        assert_eq!(r.snippet(), None);
+        assert!(!r.to_string().contains("SECRET"));
+        r.status = 502;
+        r.body = RawBody::new(b"<html>\r\nBad gateway</html>".to_vec());
+        assert_eq!(r.snippet().unwrap(), "<html>  Bad gateway</html>");
+    }
+
+    #[test]
+    fn retryable_classification() {
+        let oauth = |code: &str, status| Error::OAuth(Box::new(OAuthError::new(code.into(), status)));
+        assert!(!oauth("invalid_grant", 400).is_retryable());
+        assert!(oauth("server_error", 400).is_retryable());
+        assert!(oauth("invalid_request", 503).is_retryable());
+        assert!(oauth("slow_down", 429).is_retryable());
+        let page = |status| {
+            Error::NotJson(Box::new(UnexpectedResponse {
+                status,
+                content_type: None,
+                retry_after: Some(Duration::from_secs(7)),
+                reason: None,
+                body: RawBody::default(),
+            }))
+        };
+        assert!(page(502).is_retryable());
+        assert!(!page(404).is_retryable());
+        assert_eq!(page(503).retry_after(), Some(Duration::from_secs(7)));
+        assert!(!Error::Redirect { status: 302, location: None }.is_retryable());
+        let transport = |kind| {
+            Error::Transport(Box::new(TransportError { kind, message: String::new(), source: None }))
+        };
+        assert!(transport(TransportErrorKind::Timeout).is_retryable());
+        assert!(!transport(TransportErrorKind::Tls).is_retryable());
+    }
+}

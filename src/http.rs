@@ -1,0 +1,120 @@
+//! Plain HTTP request and response values: what the sans-IO core produces and
+//! consumes, with no HTTP library's types.
+
+use std::fmt;
+
+/// A token request ready to send: method, URL, headers and the form body.
+///
+/// `Debug` shows header names and the body length only: the `Authorization` header
+/// and the body carry secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub(crate) method: &'static str,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The method (`POST` for a token request).
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// The full URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The headers, in order. `Authorization` may be among them: never log values.
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `application/x-www-form-urlencoded` body. It carries secrets.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A received HTTP response: status, headers and the body bytes.
+///
+/// `Debug` shows the body length only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response from its parts, as read from any HTTP library.
+    ///
+    /// ```
+    /// use s2s_oauth::HttpResponse;
+    /// let resp = HttpResponse::new(200, vec![("Content-Type".into(), "application/json".into())], b"{}".to_vec());
+    /// assert_eq!(resp.header("content-type"), Some("application/json"));
+    /// ```
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        HttpResponse { status, headers, body }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers, in order.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body bytes. A token response's body carries secrets.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Takes the body out.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,124 @@
+//! Newtypes for secrets: client secrets, tokens, assertions and raw response bodies.
+//!
+//! Each one prints `Name([redacted])` through `Debug` and `[redacted]` through
+//! `Display`. The value is read only through `expose_secret()`, a name that is easy
+//! to spot in review.
+
+use std::fmt;
+
+macro_rules! secret_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself. Handle with care: never log it.
+            pub fn expose_secret(&self) -> &str {
+                &self.0
+            }
+
+            /// Unwraps the secret value.
+            pub fn into_exposed_secret(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[redacted]")
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// An OAuth client secret (RFC 6749 §2.3.1), or a Salesforce consumer secret.
+    ///
+    /// ```
+    /// use s2s_oauth::ClientSecret;
+    /// let secret = ClientSecret::new("s3cr3t");
+    /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+    /// assert_eq!(secret.expose_secret(), "s3cr3t");
+    /// ```
+    ClientSecret
+);
+
+secret_string!(
+    /// An access token issued by the authorization server (RFC 6749 §1.4).
+    AccessToken
+);
+
+secret_string!(
+    /// A refresh token (RFC 6749 §1.5).
+    RefreshToken
+);
+
+secret_string!(
+    /// A signed assertion, such as a compact JWT (RFC 7523) or a SAML assertion
+    /// (RFC 7522): whoever holds it can exchange it for a token until it expires.
+    Assertion
+);
+
+secret_string!(
+    /// An OpenID Connect ID token returned next to an access token.
+    IdToken
+);
+
+/// The raw bytes of a response body the crate could not make sense of.
+///
+/// Kept inside errors so nothing the server sent is lost (a rotated refresh token
+/// may be in it), but never printed: `Debug` shows only its length.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct RawBody(Vec<u8>);
+
+impl RawBody {
+    /// Wraps raw body bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The body bytes. They may hold tokens: never log them.
+    pub fn expose_secret(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The number of bytes in the body.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the body was empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawBody([redacted; {} bytes])", self.0.len())
+    }
+}

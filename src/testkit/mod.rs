@@ -1,0 +1,1 @@
+//! A local authorization server for tests and demos (feature `testkit`).
