@@ -1,1 +1,4 @@
-fn main(){ #[cfg(feature="testkit")] println!("testkit on"); }
+fn main() {
+    #[cfg(feature = "testkit")]
+    println!("testkit on");
+}

@@ -15,9 +15,27 @@ pub struct ClientAuth {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Method {
-    None { client_id: Option<String> },
-    SecretBasic { client_id: String, secret: ClientSecret },
-    SecretPost { client_id: String, secret: ClientSecret },
-    PrivateKeyJwt { client_id: String, key: SigningKey, audience: Option<String>, lifetime: Duration },
-    ClientSecretJwt { client_id: String, key: SigningKey, audience: Option<String>, lifetime: Duration },
+    None {
+        client_id: Option<String>,
+    },
+    SecretBasic {
+        client_id: String,
+        secret: ClientSecret,
+    },
+    SecretPost {
+        client_id: String,
+        secret: ClientSecret,
+    },
+    PrivateKeyJwt {
+        client_id: String,
+        key: SigningKey,
+        audience: Option<String>,
+        lifetime: Duration,
+    },
+    ClientSecretJwt {
+        client_id: String,
+        key: SigningKey,
+        audience: Option<String>,
+        lifetime: Duration,
+    },
 }

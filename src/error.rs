@@ -193,10 +193,15 @@ impl fmt::Display for Error {
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
             Error::OAuth(e) => write!(f, "{e}"),
-            Error::NotJson(r) => write!(f, "token endpoint answered with a body that is not JSON: {r}"),
+            Error::NotJson(r) => write!(
+                f,
+                "token endpoint answered with a body that is not JSON: {r}"
+            ),
             Error::MissingAccessToken(r) => write!(f, "token response has no access_token: {r}"),
             Error::MalformedResponse(r) => write!(f, "token response is malformed: {r}"),
-            Error::UnexpectedStatus(r) => write!(f, "token endpoint answered with an unexpected status: {r}"),
+            Error::UnexpectedStatus(r) => {
+                write!(f, "token endpoint answered with an unexpected status: {r}")
+            }
             Error::Redirect { status, location } => {
                 write!(f, "token endpoint answered with redirect HTTP {status}")?;
                 if let Some(location) = location {
@@ -361,7 +366,9 @@ impl fmt::Display for JwtError {
         match self {
             JwtError::Malformed(what) => write!(f, "malformed JWT: {what}"),
             JwtError::UnsupportedAlgorithm(alg) => write!(f, "unsupported alg {alg:?}"),
-            JwtError::AlgorithmNotAllowed(alg) => write!(f, "alg {alg} is not allowed for this key"),
+            JwtError::AlgorithmNotAllowed(alg) => {
+                write!(f, "alg {alg} is not allowed for this key")
+            }
             JwtError::InvalidSignature => f.write_str("signature does not verify"),
             JwtError::MissingClaim(c) => write!(f, "required claim {c:?} is missing"),
             JwtError::InvalidClaim(c) => write!(f, "claim {c:?} has the wrong type"),
@@ -547,7 +554,11 @@ impl fmt::Display for UnexpectedResponse {
         match self.snippet() {
             Some(s) if !s.trim().is_empty() => write!(f, ", body starts {s:?}"),
             Some(_) => f.write_str(", empty body"),
-            None => write!(f, ", {} bytes kept in the error (raw_body)", self.body.len()),
+            None => write!(
+                f,
+                ", {} bytes kept in the error (raw_body)",
+                self.body.len()
+            ),
         }
     }
 }
@@ -600,7 +611,11 @@ mod tests {
     fn error_is_small_and_thread_safe() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
-        assert!(std::mem::size_of::<Error>() <= 32, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 32,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]
@@ -619,7 +634,10 @@ mod tests {
         ] {
             assert_eq!(ErrorCode::from(code).as_str(), code);
         }
-        assert_eq!(ErrorCode::from("invalid_app_access"), ErrorCode::Other("invalid_app_access".into()));
+        assert_eq!(
+            ErrorCode::from("invalid_app_access"),
+            ErrorCode::Other("invalid_app_access".into())
+        );
     }
 
     #[test]
@@ -640,7 +658,8 @@ mod tests {
 
     #[test]
     fn retryable_classification() {
-        let oauth = |code: &str, status| Error::OAuth(Box::new(OAuthError::new(code.into(), status)));
+        let oauth =
+            |code: &str, status| Error::OAuth(Box::new(OAuthError::new(code.into(), status)));
         assert!(!oauth("invalid_grant", 400).is_retryable());
         assert!(oauth("server_error", 400).is_retryable());
         assert!(oauth("invalid_request", 503).is_retryable());
@@ -657,9 +676,19 @@ mod tests {
         assert!(page(502).is_retryable());
         assert!(!page(404).is_retryable());
         assert_eq!(page(503).retry_after(), Some(Duration::from_secs(7)));
-        assert!(!Error::Redirect { status: 302, location: None }.is_retryable());
+        assert!(
+            !Error::Redirect {
+                status: 302,
+                location: None
+            }
+            .is_retryable()
+        );
         let transport = |kind| {
-            Error::Transport(Box::new(TransportError { kind, message: String::new(), source: None }))
+            Error::Transport(Box::new(TransportError {
+                kind,
+                message: String::new(),
+                source: None,
+            }))
         };
         assert!(transport(TransportErrorKind::Timeout).is_retryable());
         assert!(!transport(TransportErrorKind::Tls).is_retryable());

@@ -76,7 +76,11 @@ impl HttpResponse {
     /// assert_eq!(resp.header("content-type"), Some("application/json"));
     /// ```
     pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
-        HttpResponse { status, headers, body }
+        HttpResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// The status code.

@@ -109,7 +109,11 @@ pub struct UnverifiedJwt {
 
 impl Claims {
     /// Claims for an assertion grant: `iss`, `sub`, `aud` (RFC 7523 §3).
-    pub fn new(issuer: impl Into<String>, subject: impl Into<String>, audience: impl Into<Audience>) -> Self {
+    pub fn new(
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+        audience: impl Into<Audience>,
+    ) -> Self {
         let _ = (issuer.into(), subject.into(), audience.into());
         todo!()
     }
@@ -121,8 +125,25 @@ impl Claims {
     }
 
     /// Signs as of `now`, drawing `jti` (and ECDSA/PSS randomness) from `rng`.
-    pub fn sign_at(&self, key: &SigningKey, now: SystemTime, rng: &dyn SecureRandom) -> Result<Assertion, Error> {
-        let _ = (key, now, rng, &self.issuer, &self.subject, &self.audience, self.lifetime, self.issued_at, self.not_before, &self.jti, &self.extra);
+    pub fn sign_at(
+        &self,
+        key: &SigningKey,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<Assertion, Error> {
+        let _ = (
+            key,
+            now,
+            rng,
+            &self.issuer,
+            &self.subject,
+            &self.audience,
+            self.lifetime,
+            self.issued_at,
+            self.not_before,
+            &self.jti,
+            &self.extra,
+        );
         todo!()
     }
 }

@@ -166,7 +166,11 @@ impl SigningKey {
 
     /// Signs `message` with the key's algorithm. ECDSA and RSA-PSS draw randomness
     /// from `rng`.
-    pub fn sign(&self, message: &[u8], rng: &dyn ring::rand::SecureRandom) -> Result<Vec<u8>, Error> {
+    pub fn sign(
+        &self,
+        message: &[u8],
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<Vec<u8>, Error> {
         let _ = (message, rng, &self.inner);
         todo!()
     }
@@ -210,7 +214,12 @@ impl VerifyingKey {
     /// Checks `signature` over `message` with `algorithm`. An algorithm that does not
     /// fit the key is [`JwtError::AlgorithmNotAllowed`](crate::JwtError); a bad
     /// signature is [`JwtError::InvalidSignature`](crate::JwtError).
-    pub fn verify(&self, algorithm: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub fn verify(
+        &self,
+        algorithm: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
         let _ = (algorithm, message, signature, &self.inner);
         todo!()
     }

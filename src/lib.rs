@@ -12,6 +12,7 @@
 mod algorithm;
 mod client_auth;
 mod error;
+mod form;
 mod grant;
 mod http;
 mod jwt;

@@ -23,8 +23,18 @@ pub struct TokenRequest {
 impl TokenRequest {
     /// A request to `token_url`, which must be `https://` (or `http://` on a loopback
     /// host).
-    pub fn new(token_url: impl Into<String>, grant: Grant, auth: ClientAuth) -> Result<Self, Error> {
-        Ok(TokenRequest { token_url: token_url.into(), grant, auth, scope: None, params: Vec::new() })
+    pub fn new(
+        token_url: impl Into<String>,
+        grant: Grant,
+        auth: ClientAuth,
+    ) -> Result<Self, Error> {
+        Ok(TokenRequest {
+            token_url: token_url.into(),
+            grant,
+            auth,
+            scope: None,
+            params: Vec::new(),
+        })
     }
 
     /// The token endpoint URL.
@@ -33,7 +43,11 @@ impl TokenRequest {
     }
 
     /// Encodes the request as of `now`, signing any assertion it carries.
-    pub fn to_http_request(&self, now: SystemTime, rng: &dyn SecureRandom) -> Result<HttpRequest, Error> {
+    pub fn to_http_request(
+        &self,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<HttpRequest, Error> {
         let _ = (now, rng, &self.grant, &self.auth, &self.scope, &self.params);
         todo!()
     }

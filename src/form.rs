@@ -1,0 +1,122 @@
+//! `application/x-www-form-urlencoded` (WHATWG URL §5, as RFC 6749 Appendix B uses it):
+//! encoding for request bodies and Basic credentials, decoding for the testkit server.
+
+/// Appends `value` form-encoded to `out`: unreserved bytes as they are, space as `+`,
+/// every other byte as `%XX` (upper-case hex).
+pub(crate) fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0x0f)] as char);
+            }
+        }
+    }
+}
+
+/// `value` form-encoded.
+pub(crate) fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + value.len() / 2);
+    encode_into(&mut out, value);
+    out
+}
+
+/// Encodes name/value pairs as a form body: `a=1&b=2`.
+pub(crate) fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        encode_into(&mut out, name);
+        out.push('=');
+        encode_into(&mut out, value);
+    }
+    out
+}
+
+/// Decodes one form-encoded component: `+` is a space, `%XX` a byte. A `%` not followed
+/// by two hex digits is kept as it is (as browsers do); the bytes must be UTF-8.
+#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
+pub(crate) fn decode(value: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        match value[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                value.get(i + 1).and_then(hex),
+                value.get(i + 2).and_then(hex),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex(b: &u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a whole form body into name/value pairs, in order. `None` if a component
+/// is not UTF-8.
+#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
+pub(crate) fn decode_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+    body.split(|&b| b == b'&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = match part.iter().position(|&b| b == b'=') {
+                Some(eq) => (&part[..eq], &part[eq + 1..]),
+                None => (part, &b""[..]),
+            };
+            Some((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_per_rfc_6749_appendix_b() {
+        assert_eq!(encode("a b+c%/:=&é"), "a+b%2Bc%25%2F%3A%3D%26%C3%A9");
+        assert_eq!(encode("AZaz09*-._~"), "AZaz09*-._%7E");
+        assert_eq!(encode_pairs([("a", "1 2"), ("b&", "=")]), "a=1+2&b%26=%3D");
+    }
+
+    #[test]
+    fn decodes_what_it_encodes() {
+        for s in ["a b+c%/:=&é", "", "plain", "日本語 ✓", "%zz"] {
+            assert_eq!(decode(encode(s).as_bytes()).as_deref(), Some(s));
+        }
+        assert_eq!(decode(b"100%").as_deref(), Some("100%"));
+        assert_eq!(decode(b"%ff"), None);
+        assert_eq!(
+            decode_pairs(b"a=1+2&&b%26=%3D&flag").unwrap(),
+            vec![
+                ("a".into(), "1 2".into()),
+                ("b&".into(), "=".into()),
+                ("flag".into(), "".into())
+            ]
+        );
+    }
+}
