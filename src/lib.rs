@@ -20,6 +20,8 @@ mod key;
 mod request;
 mod response;
 mod secret;
+#[cfg(feature = "ureq")]
+mod transport;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -37,3 +39,5 @@ pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use response::TokenResponse;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
+#[cfg(feature = "ureq")]
+pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};

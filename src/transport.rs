@@ -1,0 +1,191 @@
+//! Sending a token request with the caller's `ureq::Agent` (feature `ureq`).
+//!
+//! This is the crate's only I/O. Whatever `Agent` the caller passes, each request
+//! overrides the settings that matter for a token client (ureq 3 lets a request
+//! override its agent's config):
+//!
+//! - **no redirects**: a POST carrying credentials must not be replayed to another
+//!   place; a 3xx becomes [`Error::Redirect`] naming the `Location`;
+//! - **HTTP errors are responses**: ureq's `http_status_as_error` would turn a 400
+//!   into a bare status and lose the OAuth error body (RFC 6749 §5.2);
+//! - **a whole-request timeout** ([`SendOptions::with_timeout`], 30 s by default), so
+//!   a cron job never hangs;
+//! - **a body limit** ([`SendOptions::with_body_limit`], 1 MiB by default) on the
+//!   decoded body, so a hostile or broken server cannot exhaust memory (a gzip bomb
+//!   included).
+
+use std::time::{Duration, SystemTime};
+
+use ring::rand::SystemRandom;
+
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::request::TokenRequest;
+use crate::response::TokenResponse;
+
+/// The default whole-request timeout: 30 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default response body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
+
+const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
+
+/// An `Agent` with safe defaults for a token client: a 30 s whole-request timeout,
+/// no redirects, HTTP error statuses returned as responses.
+///
+/// Cheap to clone; share one per process or per job. Any agent works with
+/// [`TokenRequest::send`]: the safety settings are applied per request anyway.
+///
+/// ```
+/// let agent = s2s_oauth::agent();
+/// # let _ = agent;
+/// ```
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(DEFAULT_TIMEOUT))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(USER_AGENT)
+        .build()
+        .into()
+}
+
+/// Per-request limits for [`TokenRequest::send_with`].
+///
+/// ```
+/// use std::time::Duration;
+/// use s2s_oauth::SendOptions;
+/// let options = SendOptions::new().with_timeout(Duration::from_secs(10)).with_body_limit(64 * 1024);
+/// assert_eq!(options.timeout(), Duration::from_secs(10));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendOptions {
+    timeout: Duration,
+    body_limit: u64,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions {
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl SendOptions {
+    /// The defaults: [`DEFAULT_TIMEOUT`] and [`DEFAULT_BODY_LIMIT`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the whole-request timeout (connect, send, receive together).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body accepted, in bytes (after decompression).
+    pub fn with_body_limit(mut self, limit: u64) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// The whole-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The body limit in bytes.
+    pub fn body_limit(&self) -> u64 {
+        self.body_limit
+    }
+}
+
+impl TokenRequest {
+    /// Builds, signs and sends the request with `agent`, and parses the answer.
+    /// Uses the system clock and random source and [`SendOptions::default`].
+    ///
+    /// Blocking; no retries: on an error, [`Error::is_retryable`] and
+    /// [`Error::retry_after`] tell the caller whether and when to try again.
+    pub fn send(&self, agent: &ureq::Agent) -> Result<TokenResponse, Error> {
+        self.send_with(agent, &SendOptions::default())
+    }
+
+    /// [`send`](Self::send) with explicit limits.
+    pub fn send_with(
+        &self,
+        agent: &ureq::Agent,
+        options: &SendOptions,
+    ) -> Result<TokenResponse, Error> {
+        let request = self.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+        let response = send_http(agent, &request, options)?;
+        TokenResponse::parse(&response, SystemTime::now())
+    }
+}
+
+/// Sends an already-built [`HttpRequest`] and returns the raw response, for callers
+/// who want to look at it before parsing. Applies the same per-request safety
+/// settings as [`TokenRequest::send`].
+pub fn send_http(
+    agent: &ureq::Agent,
+    request: &HttpRequest,
+    options: &SendOptions,
+) -> Result<HttpResponse, Error> {
+    let mut builder = agent
+        .post(request.url())
+        .config()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(options.timeout))
+        .build();
+    for (name, value) in request.headers() {
+        builder = builder.header(*name, value.as_str());
+    }
+    let mut response = builder.send(request.body()).map_err(transport_error)?;
+
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(options.body_limit)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => Error::BodyTooLarge {
+                limit: options.body_limit,
+            },
+            other => transport_error(other),
+        })?;
+    Ok(HttpResponse::new(status, headers, body))
+}
+
+/// Maps a ureq error to the crate's transport error. Messages never contain the
+/// request's contents.
+fn transport_error(error: ureq::Error) -> Error {
+    use TransportErrorKind as Kind;
+    let kind = match &error {
+        ureq::Error::Timeout(_) => Kind::Timeout,
+        ureq::Error::HostNotFound => Kind::Dns,
+        ureq::Error::ConnectionFailed => Kind::Connect,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => Kind::Tls,
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Kind::Timeout,
+            std::io::ErrorKind::ConnectionRefused => Kind::Connect,
+            _ => Kind::Io,
+        },
+        _ => Kind::Io,
+    };
+    Error::Transport(Box::new(TransportError {
+        kind,
+        message: error.to_string(),
+        source: Some(Box::new(error)),
+    }))
+}

@@ -1,0 +1,117 @@
+//! Helpers shared by the integration tests: canned HTTP peers on loopback.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// A loopback server that answers each of at most `max_connections` connections with
+/// `response` (raw HTTP bytes) and reports how many requests it saw.
+pub struct CannedServer {
+    pub addr: SocketAddr,
+    seen: mpsc::Receiver<Vec<u8>>,
+}
+
+impl CannedServer {
+    pub fn start(response: Vec<u8>, max_connections: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for stream in listener.incoming().take(max_connections) {
+                let Ok(mut stream) = stream else { break };
+                let request = read_request(&mut stream);
+                let _ = stream.write_all(&response);
+                let _ = stream.flush();
+                if tx.send(request).is_err() {
+                    break;
+                }
+            }
+        });
+        CannedServer { addr, seen: rx }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The requests received so far (waits briefly for the first).
+    pub fn requests(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        if let Ok(first) = self.seen.recv_timeout(Duration::from_secs(2)) {
+            out.push(first);
+        }
+        while let Ok(more) = self.seen.recv_timeout(Duration::from_millis(200)) {
+            out.push(more);
+        }
+        out
+    }
+}
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body).
+pub fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Ok(n) = stream.read(&mut chunk) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                break;
+            }
+        }
+    }
+    buf
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A raw HTTP response with a body and extra header lines.
+pub fn http_response(status_line: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status_line}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for h in headers {
+        out.push_str(h);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// A listener that accepts connections and never answers (for timeout tests).
+/// Connections are held until the returned guard's thread ends (bounded).
+pub fn silent_listener() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4) {
+            if let Ok(s) = stream {
+                held.push(s);
+            }
+        }
+        thread::sleep(Duration::from_secs(30));
+        drop(held);
+    });
+    addr
+}
