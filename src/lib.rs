@@ -1,10 +1,130 @@
 //! # s2s-oauth
 //!
-//! Blocking, runtime-free OAuth 2.0 token flows for servers with no user present:
-//! JWT Bearer (RFC 7523), SAML 2.0 Bearer (RFC 7522), Client Credentials and
-//! Refresh Token (RFC 6749), with every standard client-authentication method.
+//! Blocking, runtime-free OAuth 2.0 for servers that need an access token with no
+//! user present: cron jobs, batch programs, command-line tools, integrations.
 //!
-//! (Crate documentation is being written.)
+//! | flow | spec | grant |
+//! |---|---|---|
+//! | JWT Bearer | RFC 7523 §2.1 | [`Grant::jwt_bearer`] |
+//! | SAML 2.0 Bearer | RFC 7522 §2.1 | [`Grant::saml2_bearer`] (the assertion is yours for now) |
+//! | Client Credentials | RFC 6749 §4.4 | [`Grant::client_credentials`] |
+//! | Refresh Token | RFC 6749 §6 | [`Grant::refresh_token`] |
+//!
+//! Any grant combines with any client authentication ([`ClientAuth`]): none,
+//! `client_secret_basic`, `client_secret_post`, `private_key_jwt`, `client_secret_jwt`.
+//!
+//! ## The shape of a call
+//!
+//! A [`TokenRequest`] is a token URL, a [`Grant`] and a [`ClientAuth`]. It turns into
+//! an [`HttpRequest`] with no I/O ([`TokenRequest::to_http_request`]); the answer, as
+//! an [`HttpResponse`], turns into a [`TokenResponse`] or an [`Error`] with no I/O
+//! ([`TokenResponse::parse`]). With the default `ureq` feature,
+//! [`TokenRequest::send`] joins the two halves with the caller's `ureq::Agent`.
+//! Nothing is global: no statics, no background threads, no hidden cache.
+//!
+//! ## Salesforce: JWT Bearer
+//!
+//! ```no_run
+//! use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+//!
+//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?; // RS256
+//! let claims = Claims::new(
+//!     "3MVG9...consumer key",           // iss: the connected app's consumer key
+//!     "integration.user@example.com",   // sub: the Salesforce username
+//!     "https://login.salesforce.com",   // aud: the login host, even for My Domain
+//! );
+//! let token = TokenRequest::new(
+//!     "https://login.salesforce.com/services/oauth2/token",
+//!     Grant::jwt_bearer(claims, key),
+//!     ClientAuth::none(),
+//! )?
+//! .send(&s2s_oauth::agent())?;
+//!
+//! println!("{:?}", token.instance_url());
+//! let header = format!("Bearer {}", token.access_token().expose_secret());
+//! # let _ = header;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The assertion is signed when the request is built, so the same `TokenRequest`
+//! sent again gets a fresh `exp` and `jti`.
+//!
+//! ## Client Credentials with `private_key_jwt`
+//!
+//! ```no_run
+//! use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
+//!
+//! let key = SigningKey::from_pem(std::fs::read("client.key")?)?.with_kid("2024-01");
+//! let token = TokenRequest::new(
+//!     "https://idp.example.com/oauth2/token",
+//!     Grant::client_credentials(),
+//!     ClientAuth::private_key_jwt("my-client", key),
+//! )?
+//! .with_scope("orders.read")?
+//! .send(&s2s_oauth::agent())?;
+//! # let _ = token;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Without an HTTP library (sans-IO)
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use ring::rand::SystemRandom;
+//! use s2s_oauth::{ClientAuth, Grant, HttpResponse, TokenRequest, TokenResponse};
+//!
+//! let request = TokenRequest::new(
+//!     "https://idp.example.com/oauth2/token",
+//!     Grant::client_credentials(),
+//!     ClientAuth::post("my-client", "my-secret"),
+//! )?;
+//! let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+//! assert_eq!(http.method(), "POST");
+//! assert_eq!(http.body(), b"grant_type=client_credentials&client_id=my-client&client_secret=my-secret");
+//!
+//! // ... send it with any HTTP client, then:
+//! let answer = HttpResponse::new(200, vec![], br#"{"access_token":"abc","token_type":"Bearer","expires_in":3600}"#.to_vec());
+//! let token = TokenResponse::parse(&answer, SystemTime::now())?;
+//! assert_eq!(token.access_token().expose_secret(), "abc");
+//! # Ok::<(), s2s_oauth::Error>(())
+//! ```
+//!
+//! ## Errors, retries and expiry
+//!
+//! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
+//! nothing was sent. [`Error::OAuth`]: the server's RFC 6749 §5.2 error, typed
+//! ([`OAuthError`]). [`Error::is_retryable`]: transport failures, timeouts, 5xx and
+//! 429; [`Error::retry_after`] gives the server's `Retry-After`. Retrying is the
+//! caller's choice; the crate never retries on its own.
+//!
+//! A [`TokenResponse`] knows its absolute expiry when the server said one
+//! ([`TokenResponse::expires_at`], [`TokenResponse::is_expired`]). Salesforce says
+//! none: [`is_token_rejected`] recognizes the resource server's "this token is no
+//! longer good" answer (401 `INVALID_SESSION_ID`, or RFC 6750 `invalid_token`) so the
+//! caller can get a new token and retry once.
+//!
+//! ## Safe defaults
+//!
+//! - Token URLs must be `https://`; `http://` is accepted only for a loopback host
+//!   (tests, a local proxy).
+//! - Redirects are never followed: a POST carrying credentials must not be replayed to
+//!   a place the caller did not name. A 3xx is [`Error::Redirect`] with its `Location`.
+//! - Response bodies are bounded (1 MiB by default, after decompression) and every
+//!   request has a whole-request timeout (30 s by default), whatever `Agent` is
+//!   passed: see [`SendOptions`] and [`agent`].
+//! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`Assertion`],
+//!   private keys) print as `[redacted]`; their value is read through
+//!   `expose_secret()`. Nothing is logged.
+//!
+//! ## Features
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `ureq` | yes | [`TokenRequest::send`], [`agent`], [`send_http`] (ureq 3, rustls on ring) |
+//! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos |
+//! | `cli` | no | the `s2s-oauth` command-line tool |
+//!
+//! With `default-features = false` the crate has no HTTP stack.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,0 +1,226 @@
+//! Sending: redirects refused, error bodies read whatever the agent's settings, body
+//! limits (also after gzip), timeouts and connection failures classified.
+
+mod common;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use common::{CannedServer, http_response, silent_listener};
+use s2s_oauth::{
+    ClientAuth, Error, ErrorCode, Grant, SendOptions, TokenRequest, TransportErrorKind,
+};
+
+fn client_credentials(url: &str) -> TokenRequest {
+    TokenRequest::new(
+        url,
+        Grant::client_credentials(),
+        ClientAuth::basic("client", "secret"),
+    )
+    .unwrap()
+}
+
+const TOKEN_JSON: &[u8] = br#"{"access_token":"at-1","token_type":"Bearer","expires_in":3600}"#;
+
+#[test]
+fn success_over_real_http() {
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], TOKEN_JSON),
+        1,
+    );
+    let token = client_credentials(&server.url("/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap();
+    assert_eq!(token.access_token().expose_secret(), "at-1");
+    let request = String::from_utf8(server.requests().remove(0)).unwrap();
+    assert!(request.starts_with("POST /token HTTP/1.1\r\n"), "{request}");
+    assert!(
+        request
+            .to_ascii_lowercase()
+            .contains("content-type: application/x-www-form-urlencoded")
+    );
+    assert!(
+        request.ends_with("grant_type=client_credentials"),
+        "{request}"
+    );
+}
+
+#[test]
+fn redirects_are_refused_not_followed_even_with_a_default_agent() {
+    let server = CannedServer::start(
+        http_response(
+            "307 Temporary Redirect",
+            &["Location: http://127.0.0.1:9/elsewhere"],
+            b"",
+        ),
+        3,
+    );
+    // ureq's own defaults follow 10 redirects; the request overrides that.
+    let agent = ureq::Agent::new_with_defaults();
+    let err = client_credentials(&server.url("/token"))
+        .send(&agent)
+        .unwrap_err();
+    match &err {
+        Error::Redirect { status, location } => {
+            assert_eq!(*status, 307);
+            assert_eq!(location.as_deref(), Some("http://127.0.0.1:9/elsewhere"));
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("http://127.0.0.1:9/elsewhere"));
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the redirect must not be followed"
+    );
+}
+
+#[test]
+fn oauth_error_body_is_read_even_when_the_agent_treats_statuses_as_errors() {
+    let body = br#"{"error":"invalid_client","error_description":"invalid client credentials"}"#;
+    let server = CannedServer::start(
+        http_response(
+            "401 Unauthorized",
+            &[
+                "Content-Type: application/json",
+                "WWW-Authenticate: Basic realm=\"x\"",
+            ],
+            body,
+        ),
+        1,
+    );
+    let agent = ureq::Agent::new_with_defaults(); // http_status_as_error = true by default
+    let err = client_credentials(&server.url("/token"))
+        .send(&agent)
+        .unwrap_err();
+    let oauth = err.oauth_error().expect("typed OAuth error");
+    assert_eq!(oauth.code, ErrorCode::InvalidClient);
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("invalid client credentials")
+    );
+    assert_eq!(oauth.status, 401);
+    assert_eq!(oauth.www_authenticate.as_deref(), Some("Basic realm=\"x\""));
+    assert!(!err.is_retryable());
+}
+
+#[test]
+fn service_unavailable_with_retry_after_is_retryable() {
+    let server = CannedServer::start(
+        http_response(
+            "503 Service Unavailable",
+            &["Content-Type: text/html", "Retry-After: 12"],
+            b"<h1>down</h1>",
+        ),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    assert!(matches!(err, Error::NotJson(_)), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(12)));
+    assert_eq!(err.status(), Some(503));
+}
+
+#[test]
+fn body_over_the_limit_is_refused() {
+    let big = vec![b'x'; 4096];
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], &big),
+        1,
+    );
+    let options = SendOptions::new().with_body_limit(1024);
+    let err = client_credentials(&server.url("/token"))
+        .send_with(&s2s_oauth::agent(), &options)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1024 }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn default_body_limit_is_one_mebibyte() {
+    let big = vec![b' '; (s2s_oauth::DEFAULT_BODY_LIMIT + 1) as usize];
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], &big),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1048576 }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn body_limit_bounds_the_decompressed_size() {
+    // 8 MiB of zeros compress to a few KiB: a gzip bomb against a 1 MiB limit.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![0u8; 8 * 1024 * 1024]).unwrap();
+    let compressed = gz.finish().unwrap();
+    assert!(compressed.len() < 64 * 1024);
+    let server = CannedServer::start(
+        http_response(
+            "200 OK",
+            &["Content-Type: application/json", "Content-Encoding: gzip"],
+            &compressed,
+        ),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let addr = silent_listener();
+    let options = SendOptions::new().with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = client_credentials(&format!("http://{addr}/token"))
+        .send_with(&s2s_oauth::agent(), &options)
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match &err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Timeout, "{t}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+}
+
+#[test]
+fn connection_refused_is_a_retryable_transport_error() {
+    // Bind then drop a listener: the port is very likely closed afterwards.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let err = client_credentials(&format!("http://{addr}/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    match &err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Connect, "{t}"),
+        other => panic!("expected a connect failure, got {other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert!(!err.is_local());
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_sending() {
+    let err = TokenRequest::new(
+        "http://login.example.com/services/oauth2/token",
+        Grant::client_credentials(),
+        ClientAuth::basic("client", "secret"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    assert!(err.is_local());
+}
