@@ -18,8 +18,10 @@ mod http;
 mod jwt;
 mod key;
 mod request;
+mod resource;
 mod response;
 mod secret;
+mod url;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -35,5 +37,6 @@ pub use http::{HttpRequest, HttpResponse};
 pub use jwt::{Audience, Claims, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify};
 pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
-pub use response::TokenResponse;
+pub use resource::{is_token_rejected, is_token_rejected_response};
+pub use response::{TokenResponse, TokenType};
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
