@@ -11,12 +11,14 @@
 
 mod algorithm;
 mod client_auth;
+mod der;
 mod error;
 mod form;
 mod grant;
 mod http;
 mod jwt;
 mod key;
+mod pem;
 mod request;
 mod resource;
 mod response;
