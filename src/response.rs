@@ -152,7 +152,9 @@ impl TokenResponse {
         }
         if status >= 400 {
             return match serde_json::from_slice::<Value>(body) {
-                Ok(Value::Object(object)) if matches!(object.get("error"), Some(Value::String(_))) => {
+                Ok(Value::Object(object))
+                    if matches!(object.get("error"), Some(Value::String(_))) =>
+                {
                     Err(oauth_error(object, response, retry_after))
                 }
                 Ok(_) => Err(Error::UnexpectedStatus(unexpected(Some(

@@ -19,7 +19,9 @@ pub(crate) fn check_token_url(url: &str) -> Result<(), Error> {
 
 fn check(url: &str) -> Result<(), &'static str> {
     if url.is_empty() {
-        return Err("the URL is empty; pass the token endpoint, e.g. https://login.example.com/oauth2/token");
+        return Err(
+            "the URL is empty; pass the token endpoint, e.g. https://login.example.com/oauth2/token",
+        );
     }
     if url
         .chars()
@@ -30,7 +32,9 @@ fn check(url: &str) -> Result<(), &'static str> {
         );
     }
     if url.contains('#') {
-        return Err("a token endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...");
+        return Err(
+            "a token endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...",
+        );
     }
     let (scheme, rest) = url
         .split_once("://")
@@ -87,7 +91,9 @@ fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), &'static
         let (ip, after) = bracketed
             .split_once(']')
             .ok_or("an IPv6 host is missing its closing ]")?;
-        let ip: Ipv6Addr = ip.parse().map_err(|_| "the IPv6 host is not a valid address")?;
+        let ip: Ipv6Addr = ip
+            .parse()
+            .map_err(|_| "the IPv6 host is not a valid address")?;
         let port = match after {
             "" => None,
             _ => Some(

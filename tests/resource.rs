@@ -4,7 +4,8 @@ use s2s_oauth::{HttpResponse, is_token_rejected, is_token_rejected_response};
 
 const SF_EXPIRED: &[u8] =
     br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
-const SF_LIMIT: &[u8] = br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+const SF_LIMIT: &[u8] =
+    br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
 
 #[test]
 fn bearer_invalid_token_is_rejected() {

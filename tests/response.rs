@@ -30,7 +30,12 @@ fn parse(resp: &HttpResponse) -> Result<TokenResponse, Error> {
 fn salesforce_success_with_issued_at_string() {
     let body = r#"{"access_token":"00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8EoWr78nt1u44zU31IbYNNJguseu","signature":"uOQNhTu7Ff9wZw+IIe3GQU6aq6lJaI+jzxL2WO8JALM=","scope":"id api","instance_url":"https://mycompany.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","token_type":"Bearer","issued_at":"1708058728442","api_instance_url":"https://api.salesforce.com"}"#;
     let token = parse(&json(200, body)).unwrap();
-    assert!(token.access_token().expose_secret().starts_with("00Dxx0000001gPL!AR8"));
+    assert!(
+        token
+            .access_token()
+            .expose_secret()
+            .starts_with("00Dxx0000001gPL!AR8")
+    );
     assert_eq!(token.token_type(), Some(&TokenType::Bearer));
     assert_eq!(token.scope(), Some("id api"));
     assert_eq!(
@@ -76,7 +81,10 @@ fn issued_at_as_a_number_is_accepted() {
 fn generic_success_with_numeric_expires_in_and_refresh_token() {
     let body = r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"read write","example_parameter":"example_value","nested":{"a":[1,2]}}"#;
     let token = parse(&json(200, body)).unwrap();
-    assert_eq!(token.access_token().expose_secret(), "2YotnFZFEjr1zCsicMWpAA");
+    assert_eq!(
+        token.access_token().expose_secret(),
+        "2YotnFZFEjr1zCsicMWpAA"
+    );
     // `bearer` matches case-insensitively (RFC 6749 §5.1).
     assert_eq!(token.token_type(), Some(&TokenType::Bearer));
     assert_eq!(token.expires_in(), Some(Duration::from_secs(3600)));
@@ -175,10 +183,19 @@ fn wrongly_typed_fields_are_malformed_and_keep_the_body() {
         (r#"{"access_token":null}"#, "access_token"),
         (r#"{"access_token":"t","token_type":1}"#, "token_type"),
         (r#"{"access_token":"t","scope":["a","b"]}"#, "scope"),
-        (r#"{"access_token":"t","refresh_token":{}}"#, "refresh_token"),
-        (r#"{"access_token":"t","issued_at":"yesterday"}"#, "issued_at"),
+        (
+            r#"{"access_token":"t","refresh_token":{}}"#,
+            "refresh_token",
+        ),
+        (
+            r#"{"access_token":"t","issued_at":"yesterday"}"#,
+            "issued_at",
+        ),
         (r#"{"access_token":"t","issued_at":-1}"#, "issued_at"),
-        (r#"{"access_token":"t","instance_url":false}"#, "instance_url"),
+        (
+            r#"{"access_token":"t","instance_url":false}"#,
+            "instance_url",
+        ),
     ];
     for (body, field) in cases {
         let reason = malformed_reason(&json(200, body));
@@ -294,7 +311,10 @@ fn salesforce_error_with_description() {
     let resp = HttpResponse::new(
         400,
         vec![
-            ("Content-Type".into(), "application/json;charset=UTF-8".into()),
+            (
+                "Content-Type".into(),
+                "application/json;charset=UTF-8".into(),
+            ),
             (
                 "Cache-Control".into(),
                 "no-cache,must-revalidate,max-age=0,no-store,private".into(),
@@ -339,7 +359,10 @@ fn error_without_description_with_uri_extra_and_www_authenticate() {
     assert_eq!(oauth.code, ErrorCode::InvalidClient);
     assert_eq!(oauth.description, None);
     assert_eq!(oauth.uri.as_deref(), Some("https://docs.example.com/e"));
-    assert_eq!(oauth.www_authenticate.as_deref(), Some(r#"Basic realm="token""#));
+    assert_eq!(
+        oauth.www_authenticate.as_deref(),
+        Some(r#"Basic realm="token""#)
+    );
     assert_eq!(oauth.extra.len(), 2);
     assert_eq!(oauth.extra["trace_id"], "abc");
     assert_eq!(oauth.extra["error_codes"], serde_json::json!([7000215]));
@@ -407,7 +430,13 @@ fn with_retry_after(status: u16, value: &str, content_type: &str, body: &str) ->
 
 #[test]
 fn retry_after_seconds_on_a_503_page() {
-    let err = parse(&with_retry_after(503, "120", "text/plain", "Service Unavailable")).unwrap_err();
+    let err = parse(&with_retry_after(
+        503,
+        "120",
+        "text/plain",
+        "Service Unavailable",
+    ))
+    .unwrap_err();
     assert!(matches!(err, Error::NotJson(_)));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
     assert!(err.is_retryable());
@@ -437,8 +466,7 @@ fn retry_after_http_date_relative_to_received_at() {
     .unwrap_err();
     assert_eq!(past.retry_after(), Some(Duration::ZERO));
     // Garbage: no hint at all.
-    let garbage =
-        parse(&with_retry_after(503, "in a while", "text/plain", "busy")).unwrap_err();
+    let garbage = parse(&with_retry_after(503, "in a while", "text/plain", "busy")).unwrap_err();
     assert_eq!(garbage.retry_after(), None);
 }
 

@@ -96,7 +96,9 @@ fn issued_at(value: Option<Value>) -> Result<Option<SystemTime>, String> {
     };
     let millis: u64 = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| bad("not a whole non-negative number"))?,
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| bad("not a whole non-negative number"))?,
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().map_err(|_| bad("out of range"))?
         }

@@ -56,8 +56,7 @@ fn parse_imf_fixdate(value: &str) -> Option<SystemTime> {
     let hour = digits(value.get(17..19)?)?;
     let minute = digits(value.get(20..22)?)?;
     let second = digits(value.get(23..25)?)?;
-    if year < 1970 || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59
-    {
+    if year < 1970 || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
         return None;
     }
     // 60 is a leap second: allowed by the grammar, counted as the next second.
