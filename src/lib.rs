@@ -36,7 +36,9 @@ pub use error::{
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
-pub use jwt::{Audience, Claims, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify};
+pub use jwt::{
+    Audience, Claims, DEFAULT_LIFETIME, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify,
+};
 pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
