@@ -150,11 +150,14 @@ fn headers_are_exact_and_in_order() {
     assert!(!debug.contains("Y2xpZW50"), "{debug}");
 }
 
+type GrantCase = fn() -> Grant;
+type AuthCase = fn() -> ClientAuth;
+
 /// Every grant without a signing step, × every client authentication without one:
 /// the exact body and the Authorization header.
 #[test]
 fn exact_bodies_for_each_grant_and_secret_based_method() {
-    let grants: [(fn() -> Grant, &str); 4] = [
+    let grants: [(GrantCase, &str); 4] = [
         (Grant::client_credentials, "grant_type=client_credentials"),
         (
             || Grant::refresh_token(RefreshToken::new("5Aep861.rT/k+w==")),
@@ -169,7 +172,7 @@ fn exact_bodies_for_each_grant_and_secret_based_method() {
             "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWw6QXNzZXJ0aW9uIElEPSJfYTEiPj8_Pn7DqXg8L3NhbWw6QXNzZXJ0aW9uPg",
         ),
     ];
-    let auths: [(fn() -> ClientAuth, &str, Option<&str>); 4] = [
+    let auths: [(AuthCase, &str, Option<&str>); 4] = [
         (ClientAuth::none, "", None),
         (
             || ClientAuth::none_with_client_id("3MVG9 id"),
