@@ -139,9 +139,9 @@ impl ClientAuth {
     /// an asymmetric `key`. An HMAC key is refused: use
     /// [`client_secret_jwt`](Self::client_secret_jwt) for that.
     ///
-    /// ```no_run
+    /// ```
     /// use s2s_oauth::{ClientAuth, SigningKey};
-    /// let key = SigningKey::from_pem(std::fs::read("client-key.pem").unwrap())?;
+    /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/p256.pkcs8.pem"))?;
     /// let auth = ClientAuth::private_key_jwt("my-client", key)?;
     /// assert_eq!(auth.method_name(), "private_key_jwt");
     /// # Ok::<(), s2s_oauth::Error>(())

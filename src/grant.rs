@@ -57,6 +57,26 @@ impl Grant {
     /// The JWT Bearer grant (RFC 7523 §2.1) with claims signed by `key` each time the
     /// request is built, so every attempt (and every retry) carries a fresh `iat`,
     /// `exp` and `jti`.
+    ///
+    /// Salesforce's JWT Bearer flow: `iss` = the consumer key, `sub` = the username,
+    /// `aud` = the login host; the token URL is the My Domain (or login) host.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+    ///
+    /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
+    /// let claims = Claims::new("3MVG9consumerKey", "integration@example.com", "https://login.salesforce.com");
+    /// let request = TokenRequest::new(
+    ///     "https://example.my.salesforce.com/services/oauth2/token",
+    ///     Grant::jwt_bearer(claims, key),
+    ///     ClientAuth::none(),
+    /// )?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// assert!(http.body().starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJ"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn jwt_bearer(claims: Claims, key: SigningKey) -> Self {
         Grant {
             kind: GrantKind::JwtBearer {
@@ -77,6 +97,19 @@ impl Grant {
     /// The SAML 2.0 Bearer grant (RFC 7522 §2.1) with a signed SAML assertion: pass
     /// the assertion XML itself; it is sent base64url-encoded (no padding, no line
     /// breaks) as RFC 7522 §2.1 requires.
+    ///
+    /// ```
+    /// use s2s_oauth::{Assertion, ClientAuth, Grant, TokenRequest};
+    /// let xml = r#"<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1">…</saml2:Assertion>"#;
+    /// let request = TokenRequest::new(
+    ///     "https://login.salesforce.com/services/oauth2/token",
+    ///     Grant::saml2_bearer(Assertion::new(xml)),
+    ///     ClientAuth::none(),
+    /// )?;
+    /// let body = request.to_http_request_now()?.body().to_vec();
+    /// assert!(body.starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWwy"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn saml2_bearer(assertion: Assertion) -> Self {
         Grant {
             kind: GrantKind::Saml2Bearer(assertion),
