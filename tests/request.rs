@@ -525,3 +525,12 @@ fn secrets_stay_out_of_debug() {
     assert!(!debug.contains("REFRESH-SECRET"), "{debug}");
     assert!(!debug.contains("CLIENT-SECRET"), "{debug}");
 }
+
+#[test]
+fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
+    let auth = ClientAuth::private_key_jwt("id", rsa_key())
+        .unwrap()
+        .with_assertion_lifetime(Duration::MAX);
+    let request = TokenRequest::new(TOKEN_URL, Grant::client_credentials(), auth).unwrap();
+    assert!(request.to_http_request(now(), &SystemRandom::new()).is_err());
+}
