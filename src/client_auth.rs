@@ -197,6 +197,38 @@ impl ClientAuth {
         })
     }
 
+    /// `client_secret_jwt` with an HMAC key made by the caller, for HS384 or HS512:
+    /// `SigningKey::hmac(secret)?.with_algorithm(Algorithm::HS512)?`. A key that is
+    /// not HMAC is refused: use [`private_key_jwt`](Self::private_key_jwt) for it.
+    ///
+    /// ```
+    /// use s2s_oauth::{Algorithm, ClientAuth, SigningKey};
+    /// let key = SigningKey::hmac(b"a long shared secret")?.with_algorithm(Algorithm::HS512)?;
+    /// let auth = ClientAuth::client_secret_jwt_with_key("my-client", key)?;
+    /// assert_eq!(auth.method_name(), "client_secret_jwt");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn client_secret_jwt_with_key(
+        client_id: impl Into<String>,
+        key: SigningKey,
+    ) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        check_client_id(&client_id)?;
+        if !key.algorithm().is_hmac() {
+            return Err(Error::input(
+                "client_secret_jwt needs an HMAC key made from the client secret (SigningKey::hmac); use ClientAuth::private_key_jwt for a private key",
+            ));
+        }
+        Ok(ClientAuth {
+            method: Method::ClientSecretJwt {
+                client_id,
+                key,
+                audience: None,
+                lifetime: DEFAULT_ASSERTION_LIFETIME,
+            },
+        })
+    }
+
     /// The `aud` of the client assertion (default: the token URL). Some servers want
     /// their issuer identifier instead. No effect on methods without an assertion.
     pub fn with_assertion_audience(mut self, audience: impl Into<String>) -> Self {

@@ -314,6 +314,19 @@ fn client_secret_jwt_is_hs256_over_the_secret() {
 }
 
 #[test]
+fn client_secret_jwt_with_an_hs512_key() {
+    let key = SigningKey::hmac(b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+        .unwrap()
+        .with_algorithm(Algorithm::HS512)
+        .unwrap();
+    let auth = ClientAuth::client_secret_jwt_with_key("my-client", key.clone()).unwrap();
+    let request = build(Grant::client_credentials(), auth);
+    let (header, claims) = decode_jwt(&param(&request, "client_assertion"), &key);
+    assert_eq!(header["alg"], "HS512");
+    assert_eq!(claims["iss"], "my-client");
+}
+
+#[test]
 fn jwt_bearer_grant_is_signed_at_build_time_with_a_fresh_jti() {
     let key = rsa_key();
     let claims = Claims::new(
@@ -454,6 +467,10 @@ fn jwt_methods_refuse_the_wrong_kind_of_key() {
     let hmac = SigningKey::hmac(b"shared secret").unwrap();
     assert!(input_error(ClientAuth::private_key_jwt("id", hmac)).contains("client_secret_jwt"));
     assert!(input_error(ClientAuth::client_secret_jwt("id", "")).contains("non-empty"));
+    assert!(
+        input_error(ClientAuth::client_secret_jwt_with_key("id", rsa_key()))
+            .contains("private_key_jwt")
+    );
     let zero = ClientAuth::private_key_jwt("id", rsa_key())
         .unwrap()
         .with_assertion_lifetime(Duration::ZERO);
@@ -532,5 +549,9 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
         .unwrap()
         .with_assertion_lifetime(Duration::MAX);
     let request = TokenRequest::new(TOKEN_URL, Grant::client_credentials(), auth).unwrap();
-    assert!(request.to_http_request(now(), &SystemRandom::new()).is_err());
+    assert!(
+        request
+            .to_http_request(now(), &SystemRandom::new())
+            .is_err()
+    );
 }
