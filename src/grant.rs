@@ -153,13 +153,15 @@ impl Grant {
                         "the JWT bearer assertion is empty; pass the compact JWT (header.claims.signature)",
                     ));
                 }
-                if jwt.bytes().filter(|&b| b == b'.').count() != 2
+                // A signed JWT has three parts, an encrypted one (JWE) five.
+                let dots = jwt.bytes().filter(|&b| b == b'.').count();
+                if !(dots == 2 || dots == 4)
                     || jwt
                         .bytes()
                         .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
                 {
                     return Err(Error::input(
-                        "the JWT bearer assertion is not a compact JWT (three base64url parts separated by '.', no whitespace)",
+                        "the JWT bearer assertion is not a compact JWT (three base64url parts, or five for JWE, separated by '.', no whitespace)",
                     ));
                 }
             }

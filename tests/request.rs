@@ -495,6 +495,12 @@ fn unusable_grants_are_refused() {
         ))))
         .contains("compact")
     );
+    assert!(
+        input_error(new(Grant::jwt_bearer_assertion(Assertion::new("a.b.c\n"))))
+            .contains("compact")
+    );
+    // An encrypted JWT (JWE, five parts) is a JWT too.
+    assert!(new(Grant::jwt_bearer_assertion(Assertion::new("h.k.iv.c.t"))).is_ok());
     // Already base64: the crate encodes it, so this would be encoded twice.
     assert!(input_error(new(Grant::saml2_bearer(Assertion::new(SAML_B64URL)))).contains("XML"));
 }
