@@ -113,7 +113,7 @@ fn client_credentials_and_refresh(agent: &ureq::Agent) -> Result<(), Box<dyn std
     let private_key_jwt = TokenRequest::new(
         server.token_url(),
         Grant::client_credentials(),
-        ClientAuth::private_key_jwt("batch-job", key),
+        ClientAuth::private_key_jwt("batch-job", key)?,
     )?;
     let token = private_key_jwt.send(agent)?;
     println!("private_key_jwt: {token:#?}");

@@ -2,12 +2,50 @@
 //! turns into headers and form parameters; the grant merges them without knowing
 //! which method it was.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use base64ct::{Base64, Encoding};
+use ring::rand::SecureRandom;
+
+use crate::error::Error;
+use crate::form;
+use crate::jwt::Claims;
 use crate::key::SigningKey;
 use crate::secret::ClientSecret;
 
-/// How the client authenticates to the token endpoint. Combinable with any grant.
+/// `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
+const JWT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The default lifetime of a client assertion: 60 seconds.
+const DEFAULT_ASSERTION_LIFETIME: Duration = Duration::from_secs(60);
+
+/// How the client authenticates to the token endpoint (RFC 6749 §2.3, RFC 7523
+/// §2.2, OpenID Connect Core §9). Combinable with any [`Grant`](crate::Grant).
+///
+/// | constructor | method | sends |
+/// |---|---|---|
+/// | [`none`](Self::none) | `none` | nothing |
+/// | [`none_with_client_id`](Self::none_with_client_id) | `none` | `client_id` in the body |
+/// | [`basic`](Self::basic) | `client_secret_basic` | `Authorization: Basic …` (RFC 6749 §2.3.1) |
+/// | [`post`](Self::post) | `client_secret_post` | `client_id`, `client_secret` in the body |
+/// | [`private_key_jwt`](Self::private_key_jwt) | `private_key_jwt` | `client_assertion` signed with a private key, `client_id` |
+/// | [`client_secret_jwt`](Self::client_secret_jwt) | `client_secret_jwt` | `client_assertion` signed with HMAC of the secret, `client_id` |
+///
+/// A client assertion has `iss` = `sub` = the client id, `aud` = the token URL
+/// (unless [`with_assertion_audience`](Self::with_assertion_audience) says
+/// otherwise), a fresh `jti`, `iat`, `nbf` and `exp` = now + 60 s (see
+/// [`with_assertion_lifetime`](Self::with_assertion_lifetime)); it is signed anew
+/// each time a request is built.
+///
+/// `Debug` never shows the secret or key material.
+///
+/// ```
+/// use s2s_oauth::ClientAuth;
+/// let auth = ClientAuth::basic("3MVG9...", "s3cr3t");
+/// assert_eq!(auth.method_name(), "client_secret_basic");
+/// assert_eq!(auth.client_id(), Some("3MVG9..."));
+/// assert!(!format!("{auth:?}").contains("s3cr3t"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientAuth {
     pub(crate) method: Method,
@@ -38,4 +76,306 @@ pub(crate) enum Method {
         audience: Option<String>,
         lifetime: Duration,
     },
+}
+
+/// What a client authentication method adds to a request.
+#[derive(Default)]
+pub(crate) struct AuthParts {
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) params: Vec<(&'static str, String)>,
+}
+
+impl ClientAuth {
+    /// No client authentication and no client id (a public client, or a grant that
+    /// identifies the client itself such as Salesforce's JWT Bearer flow).
+    pub fn none() -> Self {
+        ClientAuth {
+            method: Method::None { client_id: None },
+        }
+    }
+
+    /// No client authentication, but `client_id` sent in the body (RFC 6749 §3.2.1
+    /// for public clients; some servers want it with an assertion grant).
+    ///
+    /// (Named so because [`client_id`](Self::client_id) is the getter.)
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::none_with_client_id("my-client");
+    /// assert_eq!(auth.method_name(), "none");
+    /// assert_eq!(auth.client_id(), Some("my-client"));
+    /// ```
+    pub fn none_with_client_id(client_id: impl Into<String>) -> Self {
+        ClientAuth {
+            method: Method::None {
+                client_id: Some(client_id.into()),
+            },
+        }
+    }
+
+    /// `client_secret_basic` (RFC 6749 §2.3.1): HTTP Basic with the client id and
+    /// secret, each form-encoded before base64 as the RFC requires.
+    pub fn basic(client_id: impl Into<String>, secret: impl Into<ClientSecret>) -> Self {
+        ClientAuth {
+            method: Method::SecretBasic {
+                client_id: client_id.into(),
+                secret: secret.into(),
+            },
+        }
+    }
+
+    /// `client_secret_post` (RFC 6749 §2.3.1): `client_id` and `client_secret` in
+    /// the form body.
+    pub fn post(client_id: impl Into<String>, secret: impl Into<ClientSecret>) -> Self {
+        ClientAuth {
+            method: Method::SecretPost {
+                client_id: client_id.into(),
+                secret: secret.into(),
+            },
+        }
+    }
+
+    /// `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9): a client assertion signed with
+    /// an asymmetric `key`. An HMAC key is refused: use
+    /// [`client_secret_jwt`](Self::client_secret_jwt) for that.
+    ///
+    /// ```
+    /// use s2s_oauth::{ClientAuth, SigningKey};
+    /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let auth = ClientAuth::private_key_jwt("my-client", key)?;
+    /// assert_eq!(auth.method_name(), "private_key_jwt");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn private_key_jwt(client_id: impl Into<String>, key: SigningKey) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        check_client_id(&client_id)?;
+        if key.algorithm().is_hmac() {
+            return Err(Error::input(
+                "private_key_jwt needs a private key (RSA, EC or Ed25519), not an HMAC secret; use ClientAuth::client_secret_jwt for a shared secret",
+            ));
+        }
+        Ok(ClientAuth {
+            method: Method::PrivateKeyJwt {
+                client_id,
+                key,
+                audience: None,
+                lifetime: DEFAULT_ASSERTION_LIFETIME,
+            },
+        })
+    }
+
+    /// `client_secret_jwt` (RFC 7523 §2.2, OIDC Core §9): a client assertion signed
+    /// with HS256 keyed by the client secret. An empty secret is refused.
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::client_secret_jwt("my-client", "a long shared secret")?;
+    /// assert_eq!(auth.method_name(), "client_secret_jwt");
+    /// assert!(ClientAuth::client_secret_jwt("my-client", "").is_err());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn client_secret_jwt(
+        client_id: impl Into<String>,
+        secret: impl Into<ClientSecret>,
+    ) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        check_client_id(&client_id)?;
+        let secret = secret.into();
+        if secret.expose_secret().is_empty() {
+            return Err(Error::input(
+                "client_secret_jwt needs a non-empty client secret to key HMAC-SHA256",
+            ));
+        }
+        let key = SigningKey::hmac(secret.expose_secret().as_bytes())?;
+        Ok(ClientAuth {
+            method: Method::ClientSecretJwt {
+                client_id,
+                key,
+                audience: None,
+                lifetime: DEFAULT_ASSERTION_LIFETIME,
+            },
+        })
+    }
+
+    /// `client_secret_jwt` with an HMAC key made by the caller, for HS384 or HS512:
+    /// `SigningKey::hmac(secret)?.with_algorithm(Algorithm::HS512)?`. A key that is
+    /// not HMAC is refused: use [`private_key_jwt`](Self::private_key_jwt) for it.
+    ///
+    /// ```
+    /// use s2s_oauth::{Algorithm, ClientAuth, SigningKey};
+    /// let key = SigningKey::hmac(b"a long shared secret")?.with_algorithm(Algorithm::HS512)?;
+    /// let auth = ClientAuth::client_secret_jwt_with_key("my-client", key)?;
+    /// assert_eq!(auth.method_name(), "client_secret_jwt");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn client_secret_jwt_with_key(
+        client_id: impl Into<String>,
+        key: SigningKey,
+    ) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        check_client_id(&client_id)?;
+        if !key.algorithm().is_hmac() {
+            return Err(Error::input(
+                "client_secret_jwt needs an HMAC key made from the client secret (SigningKey::hmac); use ClientAuth::private_key_jwt for a private key",
+            ));
+        }
+        Ok(ClientAuth {
+            method: Method::ClientSecretJwt {
+                client_id,
+                key,
+                audience: None,
+                lifetime: DEFAULT_ASSERTION_LIFETIME,
+            },
+        })
+    }
+
+    /// The `aud` of the client assertion (default: the token URL). Some servers want
+    /// their issuer identifier instead. No effect on methods without an assertion.
+    pub fn with_assertion_audience(mut self, audience: impl Into<String>) -> Self {
+        if let Method::PrivateKeyJwt { audience: a, .. }
+        | Method::ClientSecretJwt { audience: a, .. } = &mut self.method
+        {
+            *a = Some(audience.into());
+        }
+        self
+    }
+
+    /// How long the client assertion is valid (default 60 s; Okta accepts at most
+    /// an hour). No effect on methods without an assertion.
+    pub fn with_assertion_lifetime(mut self, lifetime: Duration) -> Self {
+        if let Method::PrivateKeyJwt { lifetime: l, .. }
+        | Method::ClientSecretJwt { lifetime: l, .. } = &mut self.method
+        {
+            *l = lifetime;
+        }
+        self
+    }
+
+    /// The method's registered name (RFC 7591 §2 `token_endpoint_auth_method`):
+    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt` or
+    /// `client_secret_jwt`.
+    pub fn method_name(&self) -> &'static str {
+        match self.method {
+            Method::None { .. } => "none",
+            Method::SecretBasic { .. } => "client_secret_basic",
+            Method::SecretPost { .. } => "client_secret_post",
+            Method::PrivateKeyJwt { .. } => "private_key_jwt",
+            Method::ClientSecretJwt { .. } => "client_secret_jwt",
+        }
+    }
+
+    /// The client id, if the method has one.
+    pub fn client_id(&self) -> Option<&str> {
+        match &self.method {
+            Method::None { client_id } => client_id.as_deref(),
+            Method::SecretBasic { client_id, .. }
+            | Method::SecretPost { client_id, .. }
+            | Method::PrivateKeyJwt { client_id, .. }
+            | Method::ClientSecretJwt { client_id, .. } => Some(client_id),
+        }
+    }
+
+    /// Refuses what cannot work, before anything is signed or sent.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if let Some(id) = self.client_id() {
+            check_client_id(id)?;
+        }
+        match &self.method {
+            Method::PrivateKeyJwt {
+                lifetime, audience, ..
+            }
+            | Method::ClientSecretJwt {
+                lifetime, audience, ..
+            } => {
+                if lifetime.is_zero() {
+                    return Err(Error::input(
+                        "the client assertion lifetime is zero; give it a few minutes at most (default 60 s)",
+                    ));
+                }
+                if audience.as_deref().is_some_and(|a| a.trim().is_empty()) {
+                    return Err(Error::input(
+                        "the client assertion audience is empty; leave it unset to use the token URL",
+                    ));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The headers and form parameters for a request to `token_url` as of `now`.
+    pub(crate) fn parts(
+        &self,
+        token_url: &str,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<AuthParts, Error> {
+        let mut parts = AuthParts::default();
+        match &self.method {
+            Method::None { client_id } => {
+                if let Some(id) = client_id {
+                    parts.params.push(("client_id", id.clone()));
+                }
+            }
+            Method::SecretBasic { client_id, secret } => {
+                parts
+                    .headers
+                    .push(("Authorization", basic_header(client_id, secret)));
+            }
+            Method::SecretPost { client_id, secret } => {
+                parts.params.push(("client_id", client_id.clone()));
+                parts
+                    .params
+                    .push(("client_secret", secret.expose_secret().to_owned()));
+            }
+            Method::PrivateKeyJwt {
+                client_id,
+                key,
+                audience,
+                lifetime,
+            }
+            | Method::ClientSecretJwt {
+                client_id,
+                key,
+                audience,
+                lifetime,
+            } => {
+                let aud = audience.as_deref().unwrap_or(token_url);
+                let assertion = Claims::for_client(client_id.as_str(), aud)
+                    .with_lifetime(*lifetime)
+                    .with_not_before()
+                    .sign_at(key, now, rng)?;
+                parts
+                    .params
+                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
+                parts
+                    .params
+                    .push(("client_assertion", assertion.into_exposed_secret()));
+                parts.params.push(("client_id", client_id.clone()));
+            }
+        }
+        Ok(parts)
+    }
+}
+
+/// `Basic base64(form(id) ":" form(secret))` (RFC 6749 §2.3.1).
+fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
+    let mut credentials = form::encode(client_id);
+    credentials.push(':');
+    form::encode_into(&mut credentials, secret.expose_secret());
+    format!("Basic {}", Base64::encode_string(credentials.as_bytes()))
+}
+
+fn check_client_id(id: &str) -> Result<(), Error> {
+    if id.is_empty() {
+        return Err(Error::input(
+            "the client id is empty; pass the id the authorization server registered (Salesforce: the consumer key)",
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::input(
+            "the client id contains a control character (a stray newline from a file?); remove it",
+        ));
+    }
+    Ok(())
 }

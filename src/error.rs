@@ -282,6 +282,8 @@ pub enum KeyError {
     CertificateMismatch,
     /// An HMAC secret that is empty.
     EmptySecret,
+    /// An EC private key stored without its public key, which ring needs.
+    MissingPublicKey,
 }
 
 impl fmt::Display for KeyError {
@@ -318,6 +320,9 @@ impl fmt::Display for KeyError {
                 "the certificate does not belong to the private key: pass the certificate issued for this key",
             ),
             KeyError::EmptySecret => f.write_str("the HMAC secret is empty"),
+            KeyError::MissingPublicKey => f.write_str(
+                "the EC private key is stored without its public key; re-export it with: openssl ec -in key.pem -out key-with-public.pem",
+            ),
         }
     }
 }
@@ -525,7 +530,7 @@ pub struct UnexpectedResponse {
 pub const SNIPPET_LEN: usize = 200;
 
 impl UnexpectedResponse {
-    /// The start of the body (at most [`SNIPPET_LEN`] bytes, lossy UTF-8, control
+    /// The start of the body (at most 200 bytes, lossy UTF-8, control
     /// characters replaced), for an error message — or `None` for a 2xx response,
     /// whose body may hold tokens.
     pub fn snippet(&self) -> Option<String> {

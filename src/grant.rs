@@ -1,11 +1,35 @@
 //! Grants: the grant-specific form parameters of a token request.
 
+use std::time::SystemTime;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::rand::SecureRandom;
+
+use crate::error::Error;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 use crate::secret::{Assertion, RefreshToken};
 
+/// `grant_type` of the JWT Bearer grant (RFC 7523 §2.1).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// `grant_type` of the SAML 2.0 Bearer grant (RFC 7522 §2.1).
+const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+
 /// An authorization grant (RFC 6749 §1.3): what the client offers in exchange for a
-/// token.
+/// token. Combine it with any [`ClientAuth`](crate::ClientAuth) in a
+/// [`TokenRequest`](crate::TokenRequest).
+///
+/// - [`Grant::jwt_bearer`] / [`Grant::jwt_bearer_assertion`]: RFC 7523 §2.1.
+/// - [`Grant::saml2_bearer`]: RFC 7522 §2.1.
+/// - [`Grant::client_credentials`]: RFC 6749 §4.4.
+/// - [`Grant::refresh_token`]: RFC 6749 §6.
+///
+/// ```
+/// use s2s_oauth::{Grant, RefreshToken};
+/// let grant = Grant::refresh_token(RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA"));
+/// assert_eq!(grant.grant_type(), "refresh_token");
+/// assert_eq!(Grant::client_credentials().grant_type(), "client_credentials");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub(crate) kind: GrantKind,
@@ -15,7 +39,10 @@ pub struct Grant {
 pub(crate) enum GrantKind {
     /// RFC 7523 §2.1, signed when the request is built (fresh `exp` and `jti` on
     /// every attempt).
-    JwtBearer { claims: Claims, key: SigningKey },
+    JwtBearer {
+        claims: Box<Claims>,
+        key: SigningKey,
+    },
     /// RFC 7523 §2.1 with an assertion the caller signed.
     JwtBearerAssertion(Assertion),
     /// RFC 7522 §2.1: the SAML assertion XML, base64url-encoded when sent.
@@ -24,4 +51,163 @@ pub(crate) enum GrantKind {
     ClientCredentials,
     /// RFC 6749 §6.
     RefreshToken(RefreshToken),
+}
+
+impl Grant {
+    /// The JWT Bearer grant (RFC 7523 §2.1) with claims signed by `key` each time the
+    /// request is built, so every attempt (and every retry) carries a fresh `iat`,
+    /// `exp` and `jti`.
+    ///
+    /// Salesforce's JWT Bearer flow: `iss` = the consumer key, `sub` = the username,
+    /// `aud` = the login host; the token URL is the My Domain (or login) host.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+    ///
+    /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
+    /// let claims = Claims::new("3MVG9consumerKey", "integration@example.com", "https://login.salesforce.com");
+    /// let request = TokenRequest::new(
+    ///     "https://example.my.salesforce.com/services/oauth2/token",
+    ///     Grant::jwt_bearer(claims, key),
+    ///     ClientAuth::none(),
+    /// )?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// assert!(http.body().starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJ"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn jwt_bearer(claims: Claims, key: SigningKey) -> Self {
+        Grant {
+            kind: GrantKind::JwtBearer {
+                claims: Box::new(claims),
+                key,
+            },
+        }
+    }
+
+    /// The JWT Bearer grant (RFC 7523 §2.1) with a compact JWT the caller signed.
+    /// It is sent as it is, however often the request is built.
+    pub fn jwt_bearer_assertion(assertion: Assertion) -> Self {
+        Grant {
+            kind: GrantKind::JwtBearerAssertion(assertion),
+        }
+    }
+
+    /// The SAML 2.0 Bearer grant (RFC 7522 §2.1) with a signed SAML assertion: pass
+    /// the assertion XML itself; it is sent base64url-encoded (no padding, no line
+    /// breaks) as RFC 7522 §2.1 requires.
+    ///
+    /// ```
+    /// use s2s_oauth::{Assertion, ClientAuth, Grant, TokenRequest};
+    /// let xml = r#"<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1">…</saml2:Assertion>"#;
+    /// let request = TokenRequest::new(
+    ///     "https://login.salesforce.com/services/oauth2/token",
+    ///     Grant::saml2_bearer(Assertion::new(xml)),
+    ///     ClientAuth::none(),
+    /// )?;
+    /// let body = request.to_http_request_now()?.body().to_vec();
+    /// assert!(body.starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWwy"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn saml2_bearer(assertion: Assertion) -> Self {
+        Grant {
+            kind: GrantKind::Saml2Bearer(assertion),
+        }
+    }
+
+    /// The Client Credentials grant (RFC 6749 §4.4): the client acts on its own
+    /// behalf. Needs a client authentication other than
+    /// [`ClientAuth::none`](crate::ClientAuth::none) on most servers.
+    pub fn client_credentials() -> Self {
+        Grant {
+            kind: GrantKind::ClientCredentials,
+        }
+    }
+
+    /// The Refresh Token grant (RFC 6749 §6). If the response carries a new refresh
+    /// token (rotation), use that one next time: the old one may be revoked.
+    pub fn refresh_token(refresh_token: RefreshToken) -> Self {
+        Grant {
+            kind: GrantKind::RefreshToken(refresh_token),
+        }
+    }
+
+    /// The `grant_type` parameter this grant sends.
+    pub fn grant_type(&self) -> &'static str {
+        match self.kind {
+            GrantKind::JwtBearer { .. } | GrantKind::JwtBearerAssertion(_) => JWT_BEARER,
+            GrantKind::Saml2Bearer(_) => SAML2_BEARER,
+            GrantKind::ClientCredentials => "client_credentials",
+            GrantKind::RefreshToken(_) => "refresh_token",
+        }
+    }
+
+    /// Refuses grants that cannot work, before anything is signed or sent.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match &self.kind {
+            GrantKind::JwtBearerAssertion(a) => {
+                let jwt = a.expose_secret();
+                if jwt.is_empty() {
+                    return Err(Error::input(
+                        "the JWT bearer assertion is empty; pass the compact JWT (header.claims.signature)",
+                    ));
+                }
+                // A signed JWT has three parts, an encrypted one (JWE) five.
+                let dots = jwt.bytes().filter(|&b| b == b'.').count();
+                if !(dots == 2 || dots == 4)
+                    || jwt
+                        .bytes()
+                        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+                {
+                    return Err(Error::input(
+                        "the JWT bearer assertion is not a compact JWT (three base64url parts, or five for JWE, separated by '.', no whitespace)",
+                    ));
+                }
+            }
+            GrantKind::Saml2Bearer(a) => {
+                if !a.expose_secret().trim_start().starts_with('<') {
+                    return Err(Error::input(
+                        "the SAML assertion must be the signed XML (starting with '<'); the crate base64url-encodes it, so do not encode it yourself",
+                    ));
+                }
+            }
+            GrantKind::RefreshToken(t) => {
+                if t.expose_secret().is_empty() {
+                    return Err(Error::input(
+                        "the refresh token is empty; pass the refresh_token of an earlier token response",
+                    ));
+                }
+            }
+            GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
+        }
+        Ok(())
+    }
+
+    /// The grant's form parameters, `grant_type` first, signing as of `now`.
+    pub(crate) fn params(
+        &self,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<(&'static str, String)>, Error> {
+        let mut params = vec![("grant_type", self.grant_type().to_owned())];
+        match &self.kind {
+            GrantKind::JwtBearer { claims, key } => {
+                let assertion = claims.sign_at(key, now, rng)?;
+                params.push(("assertion", assertion.into_exposed_secret()));
+            }
+            GrantKind::JwtBearerAssertion(assertion) => {
+                params.push(("assertion", assertion.expose_secret().to_owned()));
+            }
+            GrantKind::Saml2Bearer(xml) => {
+                let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
+                params.push(("assertion", encoded));
+            }
+            GrantKind::ClientCredentials => {}
+            GrantKind::RefreshToken(token) => {
+                params.push(("refresh_token", token.expose_secret().to_owned()));
+            }
+        }
+        Ok(params)
+    }
 }

@@ -1,21 +1,28 @@
-//! JWT assertions: a claims builder, compact JWS signing, and verification per
-//! RFC 7523 §3 for servers that receive assertions.
+//! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
+//! verification per RFC 7523 §3 for servers that receive assertions.
 
-use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
+mod verify;
 
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-use crate::algorithm::Algorithm;
-use crate::error::Error;
-use crate::key::{SigningKey, VerifyingKey};
+use crate::error::{Error, JwtError};
+use crate::key::SigningKey;
 use crate::secret::Assertion;
+
+pub use verify::{Validation, VerifiedJwt, verify};
 
 /// The default assertion lifetime: 180 seconds, the most Salesforce accepts.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(180);
 
 /// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum Audience {
     /// Serialized as a string.
     One(String),
@@ -41,12 +48,34 @@ impl From<Vec<String>> for Audience {
     }
 }
 
-/// The claims of a JWT assertion or client assertion (RFC 7523 §3).
+/// The largest token [`verify`] and [`UnverifiedJwt::decode`] accept: 64 KiB.
+pub(crate) const MAX_TOKEN_LEN: usize = 64 * 1024;
+
+/// The registered claim names (RFC 7519 §4.1) that [`Claims`] sets itself.
+const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+
+/// The claims of a JWT assertion (RFC 7523 §3) or client assertion (RFC 7523 §3
+/// with RFC 7521 §5.2).
 ///
 /// Required claims are constructor arguments; the rest are `with_*` setters. `exp`,
 /// `iat` and `jti` are filled in when the claims are signed, from the clock and
 /// random source passed to [`Claims::sign_at`] (or the system's, with
-/// [`Claims::sign`]).
+/// [`Claims::sign`]): `iat` = now, `exp` = now + lifetime (180 s by default), `jti`
+/// = a random UUID v4, no `nbf` unless asked for.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use s2s_oauth::{Claims, SigningKey, UnverifiedJwt};
+///
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
+/// let claims = Claims::new("3MVG9-consumer-key", "user@example.com", "https://login.salesforce.com")
+///     .with_lifetime(Duration::from_secs(120));
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let jwt = claims.sign_at(&key, now, &ring::rand::SystemRandom::new())?;
+/// let decoded = UnverifiedJwt::decode(jwt.expose_secret())?;
+/// assert_eq!(decoded.claims()["exp"], 1_700_000_120);
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Claims {
     issuer: String,
@@ -56,7 +85,7 @@ pub struct Claims {
     issued_at: bool,
     not_before: bool,
     jti: Jti,
-    extra: serde_json::Map<String, serde_json::Value>,
+    extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,126 +95,401 @@ enum Jti {
     Omit,
 }
 
-/// Checks what a server verifying a JWT assertion requires (RFC 7523 §3).
-#[derive(Debug, Clone)]
-pub struct Validation {
-    audiences: Vec<String>,
-    issuer: Option<String>,
-    subject: Option<String>,
-    algorithms: Option<Vec<Algorithm>>,
-    leeway: Duration,
-    max_lifetime: Option<Duration>,
-    require_jti: bool,
-}
-
-/// A caller-owned record of the `jti` values already seen, for replay protection.
+/// A caller-owned record of the `jti` values already seen, for replay protection
+/// (RFC 7523 §3, item 7). [`verify`] consults it last, only for tokens that passed
+/// every other check.
 pub trait ReplayCache {
-    /// Records `jti` (valid until `expires_at`) and returns `true` if it was not
-    /// seen before, `false` if it is a replay.
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime) -> bool;
+    /// Records `jti`, which must be remembered until `expires_at` (the token's `exp`
+    /// plus the verifier's leeway), and returns `true` if it was not seen before,
+    /// `false` if it is a replay. `now` is the verifier's clock, for pruning.
+    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool;
 }
 
+/// Remembers every `jti` forever: simple, but grows without bound.
 impl ReplayCache for HashSet<String> {
-    fn check_and_insert(&mut self, jti: &str, _expires_at: SystemTime) -> bool {
+    fn check_and_insert(&mut self, jti: &str, _expires_at: SystemTime, _now: SystemTime) -> bool {
         self.insert(jti.to_owned())
     }
 }
 
-/// A JWT whose signature and claims passed [`verify`].
-#[derive(Debug, Clone)]
-pub struct VerifiedJwt {
-    algorithm: Algorithm,
-    header: serde_json::Map<String, serde_json::Value>,
-    claims: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A JWT decoded **without** verification, to find out which key to verify it
-/// with (by `iss` or `kid`). Never trust its contents.
-#[derive(Debug, Clone)]
-pub struct UnverifiedJwt {
-    header: serde_json::Map<String, serde_json::Value>,
-    claims: serde_json::Map<String, serde_json::Value>,
+/// Remembers each `jti` until its token can no longer verify, and prunes the
+/// entries that have expired (as of `now`) on every insert, so the map stays as
+/// small as the set of live tokens.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use s2s_oauth::ReplayCache;
+///
+/// let mut seen: HashMap<String, std::time::SystemTime> = HashMap::new();
+/// let t = |s| UNIX_EPOCH + Duration::from_secs(s);
+/// assert!(seen.check_and_insert("a", t(100), t(0)));
+/// assert!(!seen.check_and_insert("a", t(100), t(50)));
+/// assert!(seen.check_and_insert("b", t(300), t(200))); // prunes "a"
+/// assert_eq!(seen.len(), 1);
+/// ```
+impl ReplayCache for HashMap<String, SystemTime> {
+    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
+        self.retain(|_, until| *until >= now);
+        if self.contains_key(jti) {
+            return false;
+        }
+        self.insert(jti.to_owned(), expires_at);
+        true
+    }
 }
 
 impl Claims {
-    /// Claims for an assertion grant: `iss`, `sub`, `aud` (RFC 7523 §3).
+    /// Claims for an assertion grant: `iss`, `sub`, `aud` (RFC 7523 §3). For
+    /// Salesforce: the consumer key, the username, and the login host.
     pub fn new(
         issuer: impl Into<String>,
         subject: impl Into<String>,
         audience: impl Into<Audience>,
     ) -> Self {
-        let _ = (issuer.into(), subject.into(), audience.into());
-        todo!()
+        Self::build(issuer.into(), Some(subject.into()), audience.into())
+    }
+
+    /// Claims without `sub`: Google service accounts without domain-wide
+    /// delegation. RFC 7523 servers that require `sub` will refuse them.
+    pub fn without_subject(issuer: impl Into<String>, audience: impl Into<Audience>) -> Self {
+        Self::build(issuer.into(), None, audience.into())
+    }
+
+    /// Claims for a client assertion (`private_key_jwt`, `client_secret_jwt`; RFC
+    /// 7523 §3 and §2.2): `iss` = `sub` = the client id, `aud` = the token endpoint.
+    pub fn for_client(client_id: impl Into<String>, audience: impl Into<Audience>) -> Self {
+        let client_id = client_id.into();
+        Self::build(client_id.clone(), Some(client_id), audience.into())
+    }
+
+    fn build(issuer: String, subject: Option<String>, audience: Audience) -> Self {
+        Claims {
+            issuer,
+            subject,
+            audience,
+            lifetime: DEFAULT_LIFETIME,
+            issued_at: true,
+            not_before: false,
+            jti: Jti::Random,
+            extra: Map::new(),
+        }
+    }
+
+    /// How long the assertion is valid: `exp` = now + `lifetime`, in whole seconds.
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Adds `nbf` = now.
+    pub fn with_not_before(mut self) -> Self {
+        self.not_before = true;
+        self
+    }
+
+    /// Leaves out `iat`.
+    pub fn without_issued_at(mut self) -> Self {
+        self.issued_at = false;
+        self
+    }
+
+    /// Uses this `jti` instead of a random one.
+    pub fn with_jti(mut self, jti: impl Into<String>) -> Self {
+        self.jti = Jti::Fixed(jti.into());
+        self
+    }
+
+    /// Leaves out `jti`.
+    pub fn without_jti(mut self) -> Self {
+        self.jti = Jti::Omit;
+        self
+    }
+
+    /// Adds a claim beyond the registered ones (`scope` for Google, say). The
+    /// registered names `iss sub aud exp nbf iat jti` are refused: use the
+    /// constructors and setters for those.
+    pub fn with_claim(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<Value>,
+    ) -> Result<Self, Error> {
+        let name = name.into();
+        if REGISTERED.contains(&name.as_str()) {
+            return Err(Error::input(format!(
+                "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
+            )));
+        }
+        self.extra.insert(name, value.into());
+        Ok(self)
+    }
+
+    /// The `iss` claim.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `sub` claim, if any.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The `aud` claim.
+    pub fn audience(&self) -> &Audience {
+        &self.audience
+    }
+
+    /// The lifetime that sets `exp`.
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    /// The fixed `jti`, if one was set with [`with_jti`](Self::with_jti).
+    pub fn jti(&self) -> Option<&str> {
+        match &self.jti {
+            Jti::Fixed(jti) => Some(jti),
+            _ => None,
+        }
+    }
+
+    /// An extra claim set with [`with_claim`](Self::with_claim).
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.extra.get(name)
     }
 
     /// Signs with the system clock and random source.
     pub fn sign(&self, key: &SigningKey) -> Result<Assertion, Error> {
-        let _ = key;
-        todo!()
+        self.sign_at(key, SystemTime::now(), &ring::rand::SystemRandom::new())
     }
 
-    /// Signs as of `now`, drawing `jti` (and ECDSA/PSS randomness) from `rng`.
+    /// Signs as of `now`, drawing `jti` (and ECDSA/PSS randomness) from `rng`, into a
+    /// compact JWS (RFC 7515 §7.1) with header `alg`, `typ: JWT` and the key's
+    /// `kid`, `x5t`, `x5t#S256`.
     pub fn sign_at(
         &self,
         key: &SigningKey,
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<Assertion, Error> {
-        let _ = (
-            key,
-            now,
-            rng,
-            &self.issuer,
-            &self.subject,
-            &self.audience,
-            self.lifetime,
-            self.issued_at,
-            self.not_before,
-            &self.jti,
-            &self.extra,
-        );
-        todo!()
+        let now = unix_seconds(now)?;
+        let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
+            Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
+        })?;
+        let random_jti;
+        let jti = match &self.jti {
+            Jti::Random => {
+                random_jti = uuid_v4(rng)?;
+                Some(random_jti.as_str())
+            }
+            Jti::Fixed(jti) => Some(jti.as_str()),
+            Jti::Omit => None,
+        };
+        let header = Header {
+            alg: key.algorithm().as_str(),
+            typ: "JWT",
+            kid: key.kid(),
+            x5t: key.x5t(),
+            x5t_s256: key.x5t_s256(),
+        };
+        let payload = Payload {
+            iss: &self.issuer,
+            sub: self.subject.as_deref(),
+            aud: &self.audience,
+            exp,
+            nbf: self.not_before.then_some(now),
+            iat: self.issued_at.then_some(now),
+            jti,
+            extra: &self.extra,
+        };
+        let header = serde_json::to_vec(&header).map_err(|_| Error::Crypto)?;
+        let payload = serde_json::to_vec(&payload)
+            .map_err(|e| Error::input(format!("claims cannot be serialized: {e}")))?;
+        let mut token =
+            Vec::with_capacity(b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(512));
+        append_b64(&mut token, &header)?;
+        token.push(b'.');
+        append_b64(&mut token, &payload)?;
+        let signature = key.sign(&token, rng)?;
+        token.push(b'.');
+        append_b64(&mut token, &signature)?;
+        let token = String::from_utf8(token).map_err(|_| Error::Crypto)?;
+        Ok(Assertion::new(token))
     }
 }
 
-impl Validation {
-    /// Accepts assertions whose `aud` contains `audience`.
-    pub fn new(audience: impl Into<String>) -> Self {
-        let _ = audience.into();
-        todo!()
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'static str,
+    typ: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x5t: Option<&'a str>,
+    #[serde(rename = "x5t#S256", skip_serializing_if = "Option::is_none")]
+    x5t_s256: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    iss: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    aud: &'a Audience,
+    exp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jti: Option<&'a str>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+/// Seconds since the UNIX epoch; a time before it is refused.
+pub(crate) fn unix_seconds(now: SystemTime) -> Result<u64, Error> {
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| {
+            Error::input("the clock reads a time before 1970; check the time passed as `now`")
+        })
+}
+
+/// 16 random bytes as a UUID version 4 string (RFC 9562 §5.4).
+fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
+    let mut b = [0u8; 16];
+    rng.fill(&mut b).map_err(|_| Error::Crypto)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    Ok(out)
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn b64_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// Appends base64url (no padding) of `data` to `out`.
+fn append_b64(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Error> {
+    let start = out.len();
+    out.resize(start + b64_len(data.len()), 0);
+    let dst = out.get_mut(start..).ok_or(Error::Crypto)?;
+    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Crypto)?;
+    Ok(())
+}
+
+/// The three parts of a compact JWS, with header and claims decoded.
+pub(crate) struct Parts<'a> {
+    pub(crate) signing_input: &'a str,
+    pub(crate) signature: &'a str,
+    pub(crate) header: Map<String, Value>,
+    pub(crate) claims_b64: &'a str,
+}
+
+/// Splits a compact JWS and decodes its header (RFC 7515 §5.2 steps 1-4).
+pub(crate) fn split(token: &str) -> Result<Parts<'_>, JwtError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(JwtError::Malformed("the token is larger than 64 KiB"));
+    }
+    let mut dots = token.match_indices('.').map(|(i, _)| i);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+        return Err(JwtError::Malformed(
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        ));
+    };
+    let header_b64 = token.get(..first).unwrap_or_default();
+    let claims_b64 = token.get(first + 1..second).unwrap_or_default();
+    Ok(Parts {
+        signing_input: token.get(..second).unwrap_or_default(),
+        signature: token.get(second + 1..).unwrap_or_default(),
+        header: decode_object(
+            header_b64,
+            "the header is not base64url-encoded JSON object",
+        )?,
+        claims_b64,
+    })
+}
+
+/// Decodes one base64url part into a JSON object.
+pub(crate) fn decode_object(
+    part: &str,
+    what: &'static str,
+) -> Result<Map<String, Value>, JwtError> {
+    let bytes = Base64UrlUnpadded::decode_vec(part).map_err(|_| JwtError::Malformed(what))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(JwtError::Malformed(what)),
     }
 }
 
-/// Verifies a compact JWT per RFC 7523 §3 as of `now`.
-pub fn verify(
-    token: &str,
-    key: &VerifyingKey,
-    validation: &Validation,
-    now: SystemTime,
-    replay: Option<&mut dyn ReplayCache>,
-) -> Result<VerifiedJwt, Error> {
-    let _ = (token, key, validation, now, replay);
-    todo!()
-}
+const CLAIMS_NOT_OBJECT: &str = "the claims are not a base64url-encoded JSON object";
 
-impl VerifiedJwt {
-    /// The `iss` claim.
-    pub fn issuer(&self) -> &str {
-        let _ = (&self.algorithm, &self.header, &self.claims);
-        todo!()
-    }
+/// A JWT decoded **without** verification, to find out which key to verify it
+/// with (by `iss` or `kid`). Never trust its contents (RFC 7515 §5.2).
+///
+/// ```
+/// use s2s_oauth::{Claims, SigningKey, UnverifiedJwt};
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?.with_kid("k7");
+/// let jwt = Claims::for_client("my-client", "https://as.example/token").sign(&key)?;
+/// let unverified = UnverifiedJwt::decode(jwt.expose_secret())?;
+/// assert_eq!(unverified.issuer(), Some("my-client"));
+/// assert_eq!(unverified.kid(), Some("k7"));
+/// assert_eq!(unverified.algorithm_name(), Some("HS256"));
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct UnverifiedJwt {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
 }
 
 impl UnverifiedJwt {
-    /// Decodes header and claims without checking anything.
+    /// Decodes header and claims without checking anything but their shape.
     pub fn decode(token: &str) -> Result<Self, Error> {
-        let _ = token;
-        todo!()
+        let parts = split(token)?;
+        let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
+        Ok(UnverifiedJwt {
+            header: parts.header,
+            claims,
+        })
     }
 
     /// The unverified `iss` claim.
     pub fn issuer(&self) -> Option<&str> {
-        let _ = (&self.header, &self.claims);
-        todo!()
+        self.claims.get("iss").and_then(Value::as_str)
+    }
+
+    /// The unverified `sub` claim.
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    /// The `kid` header value.
+    pub fn kid(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
+
+    /// The `alg` header value, as written (it may be `none` or unknown).
+    pub fn algorithm_name(&self) -> Option<&str> {
+        self.header.get("alg").and_then(Value::as_str)
+    }
+
+    /// The whole header.
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header
+    }
+
+    /// The whole claims object.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
     }
 }

@@ -4,11 +4,20 @@
 //! chosen, ES256 for P-256, ES384 for P-384, EdDSA for Ed25519, HS256 for an HMAC
 //! secret. Asking a key for an algorithm that does not fit it is an error.
 
+mod load;
+
 use std::fmt;
 use std::sync::Arc;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::hmac;
+use ring::signature::{self, KeyPair as _, UnparsedPublicKey};
+use rustls_pki_types::pem::SectionKind;
+
 use crate::algorithm::Algorithm;
-use crate::error::{Error, KeyError};
+use crate::error::{Error, JwtError, KeyError};
+use crate::pem::{self, Block};
+use load::KeyPair;
 
 /// The kind of a key, as far as signing goes. Printed in errors and `Debug`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,14 +65,25 @@ impl fmt::Display for KeyType {
     }
 }
 
-/// A private key (or HMAC secret) bound to one JWS algorithm, with the optional
-/// header values that identify it (`kid`, `x5t`, `x5t#S256`).
+/// A private key (or HMAC secret) bound to one JWS algorithm (RFC 7518 §3.1), with
+/// the optional header values that identify it (`kid`, `x5t`, `x5t#S256`; RFC 7515
+/// §4.1.4, §4.1.7, §4.1.8).
 ///
-/// Cheap to clone (the key material is shared). `Debug` prints only public facts.
+/// The key is parsed and handed to `ring` once, at load time. Cheap to clone (the
+/// key material is shared), `Send` and `Sync`. `Debug` prints only public facts.
+///
+/// ```
+/// use s2s_oauth::{Algorithm, SigningKey};
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?
+///     .with_algorithm(Algorithm::HS512)?
+///     .with_kid("k1");
+/// assert_eq!(key.algorithm(), Algorithm::HS512);
+/// assert!(key.clone().with_algorithm(Algorithm::RS256).is_err());
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SigningKey {
-    // Filled in by the implementation; see the methods.
-    inner: Arc<()>,
+    inner: Arc<Signer>,
     algorithm: Algorithm,
     key_type: KeyType,
     kid: Option<String>,
@@ -71,15 +91,75 @@ pub struct SigningKey {
     x5t_s256: Option<String>,
 }
 
-/// A public key (or HMAC secret) that checks signatures.
+enum Signer {
+    Pair(KeyPair),
+    Hmac(HmacKeys),
+}
+
+/// An HMAC secret with ring keys for the three hash sizes, built once.
+struct HmacKeys {
+    secret: Vec<u8>,
+    sha256: hmac::Key,
+    sha384: hmac::Key,
+    sha512: hmac::Key,
+}
+
+impl HmacKeys {
+    fn new(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.is_empty() {
+            return Err(KeyError::EmptySecret);
+        }
+        Ok(HmacKeys {
+            secret: secret.to_vec(),
+            sha256: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            sha384: hmac::Key::new(hmac::HMAC_SHA384, secret),
+            sha512: hmac::Key::new(hmac::HMAC_SHA512, secret),
+        })
+    }
+
+    fn key(&self, algorithm: Algorithm) -> Option<&hmac::Key> {
+        match algorithm {
+            Algorithm::HS256 => Some(&self.sha256),
+            Algorithm::HS384 => Some(&self.sha384),
+            Algorithm::HS512 => Some(&self.sha512),
+            _ => None,
+        }
+    }
+}
+
+/// A public key (or HMAC secret) that checks JWS signatures (RFC 7515 §5.2).
+///
+/// ```
+/// use s2s_oauth::{Algorithm, SigningKey};
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
+/// let signature = key.sign(b"message", &ring::rand::SystemRandom::new())?;
+/// key.verifying_key().verify(Algorithm::HS256, b"message", &signature)?;
+/// assert!(key.verifying_key().verify(Algorithm::HS256, b"other", &signature).is_err());
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct VerifyingKey {
-    inner: Arc<()>,
+    inner: Arc<Verifier>,
     key_type: KeyType,
 }
 
-/// An X.509 certificate (DER), used for `x5t` / `x5t#S256` header values, for
-/// SAML `KeyInfo`, and as a source of a [`VerifyingKey`].
+enum Verifier {
+    /// ring's public key encoding (see `load::PublicKey`).
+    Public(Vec<u8>),
+    Hmac(HmacKeys),
+}
+
+/// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
+/// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
+/// [`VerifyingKey`].
+///
+/// ```no_run
+/// use s2s_oauth::{Certificate, SigningKey};
+/// let cert = Certificate::from_pem(std::fs::read("cert.pem").unwrap())?;
+/// let key = SigningKey::from_pem(std::fs::read("key.pem").unwrap())?.with_x5t_s256(&cert)?;
+/// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Certificate {
     der: Vec<u8>,
@@ -89,29 +169,95 @@ impl SigningKey {
     /// Loads a private key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`: RSA, EC P-256,
     /// EC P-384, Ed25519), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1
     /// (`BEGIN EC PRIVATE KEY`). The algorithm is the key's default.
+    ///
+    /// An encrypted key, a certificate, a public key, an RSA key under 2048 bits
+    /// and other curves are refused with the matching [`KeyError`].
+    ///
+    /// ```no_run
+    /// use s2s_oauth::{Algorithm, SigningKey};
+    /// let key = SigningKey::from_pem(std::fs::read("server.key").unwrap())?;
+    /// assert_eq!(key.algorithm(), Algorithm::RS256);
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
-        let _ = pem;
-        todo!()
+        let input = pem.as_ref();
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty.into());
+        }
+        if !pem::looks_like_pem(input) {
+            return Err(KeyError::Unrecognized.into());
+        }
+        let contents = pem::parse(input)?;
+        if contents.encrypted {
+            return Err(KeyError::Encrypted.into());
+        }
+        let mut refusal = KeyError::Unrecognized;
+        for block in &contents.blocks {
+            match block {
+                Block::Known(
+                    SectionKind::PrivateKey
+                    | SectionKind::RsaPrivateKey
+                    | SectionKind::EcPrivateKey,
+                    der,
+                ) => return Self::from_der(der),
+                Block::Known(SectionKind::Certificate, _) => {
+                    if refusal == KeyError::Unrecognized {
+                        refusal = KeyError::CertificateNotKey;
+                    }
+                }
+                Block::Known(SectionKind::PublicKey, _) | Block::RsaPublicKey(_) => {
+                    refusal = KeyError::PublicKeyNotPrivate;
+                }
+                Block::Known(..) => {}
+            }
+        }
+        Err(refusal.into())
     }
 
-    /// Loads a private key from DER (PKCS#8, PKCS#1 RSA or SEC1 EC).
+    /// Loads a private key from DER (PKCS#8, PKCS#1 RSA or SEC1 EC), told apart by
+    /// their structure.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let _ = der;
-        todo!()
+        let (pair, key_type) = load::private_key(der)?;
+        Ok(SigningKey::new(Signer::Pair(pair), key_type))
     }
 
     /// An HMAC key (HS256 unless changed with [`with_algorithm`](Self::with_algorithm)),
-    /// for `client_secret_jwt`.
+    /// for `client_secret_jwt` (RFC 7523 §2.2 with RFC 7518 §3.2). RFC 7518 asks for
+    /// a secret at least as long as the hash output (32 bytes for HS256); shorter
+    /// secrets are accepted because servers issue them, but are weaker.
     pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
-        let _ = secret;
-        todo!()
+        Ok(SigningKey::new(
+            Signer::Hmac(HmacKeys::new(secret)?),
+            KeyType::Hmac,
+        ))
+    }
+
+    fn new(signer: Signer, key_type: KeyType) -> Self {
+        SigningKey {
+            inner: Arc::new(signer),
+            algorithm: key_type
+                .algorithms()
+                .first()
+                .copied()
+                .unwrap_or(Algorithm::RS256),
+            key_type,
+            kid: None,
+            x5t: None,
+            x5t_s256: None,
+        }
     }
 
     /// Binds the key to another algorithm that fits it (RS384, PS256... for RSA;
     /// HS384/HS512 for HMAC). A mismatch is [`Error::AlgorithmMismatch`].
-    pub fn with_algorithm(self, algorithm: Algorithm) -> Result<Self, Error> {
-        let _ = algorithm;
-        todo!()
+    pub fn with_algorithm(mut self, algorithm: Algorithm) -> Result<Self, Error> {
+        if !self.key_type.algorithms().contains(&algorithm) {
+            return Err(Error::AlgorithmMismatch {
+                requested: algorithm,
+                key: self.key_type,
+            });
+        }
+        self.algorithm = algorithm;
+        Ok(self)
     }
 
     /// Sets the `kid` header value.
@@ -121,17 +267,40 @@ impl SigningKey {
     }
 
     /// Puts the certificate's SHA-1 thumbprint in the `x5t` header (legacy Entra).
-    /// The certificate must belong to this key.
-    pub fn with_x5t(self, certificate: &Certificate) -> Result<Self, Error> {
-        let _ = certificate;
-        todo!()
+    /// The certificate must belong to this key, else
+    /// [`KeyError::CertificateMismatch`].
+    pub fn with_x5t(mut self, certificate: &Certificate) -> Result<Self, Error> {
+        self.check_certificate(certificate)?;
+        self.x5t = Some(certificate.x5t());
+        Ok(self)
     }
 
     /// Puts the certificate's SHA-256 thumbprint in the `x5t#S256` header (Entra).
-    /// The certificate must belong to this key.
-    pub fn with_x5t_s256(self, certificate: &Certificate) -> Result<Self, Error> {
-        let _ = certificate;
-        todo!()
+    /// The certificate must belong to this key, else
+    /// [`KeyError::CertificateMismatch`].
+    pub fn with_x5t_s256(mut self, certificate: &Certificate) -> Result<Self, Error> {
+        self.check_certificate(certificate)?;
+        self.x5t_s256 = Some(certificate.x5t_s256());
+        Ok(self)
+    }
+
+    /// Checks that `certificate` carries this key's public key.
+    pub fn check_certificate(&self, certificate: &Certificate) -> Result<(), Error> {
+        let public = load::spki(load::certificate_spki(&certificate.der)?)
+            .map_err(|_| KeyError::CertificateMismatch)?;
+        match self.public_key_bytes() {
+            Some(mine) if public.key_type == self.key_type && public.bytes == mine => Ok(()),
+            _ => Err(KeyError::CertificateMismatch.into()),
+        }
+    }
+
+    fn public_key_bytes(&self) -> Option<&[u8]> {
+        match &*self.inner {
+            Signer::Pair(KeyPair::Rsa(pair)) => Some(pair.public_key().as_ref()),
+            Signer::Pair(KeyPair::Ecdsa(pair)) => Some(pair.public_key().as_ref()),
+            Signer::Pair(KeyPair::Ed25519(pair)) => Some(pair.public_key().as_ref()),
+            Signer::Hmac(_) => None,
+        }
     }
 
     /// The algorithm this key signs with.
@@ -161,18 +330,55 @@ impl SigningKey {
 
     /// The matching public key (for HMAC, the same secret).
     pub fn verifying_key(&self) -> VerifyingKey {
-        todo!()
+        let verifier = match &*self.inner {
+            Signer::Hmac(keys) => Verifier::Hmac(HmacKeys {
+                secret: keys.secret.clone(),
+                sha256: keys.sha256.clone(),
+                sha384: keys.sha384.clone(),
+                sha512: keys.sha512.clone(),
+            }),
+            Signer::Pair(_) => {
+                Verifier::Public(self.public_key_bytes().unwrap_or_default().to_vec())
+            }
+        };
+        VerifyingKey {
+            inner: Arc::new(verifier),
+            key_type: self.key_type,
+        }
     }
 
-    /// Signs `message` with the key's algorithm. ECDSA and RSA-PSS draw randomness
-    /// from `rng`.
+    /// Signs `message` with the key's algorithm (RFC 7518 §3) and returns the raw JWS
+    /// signature (r‖s for ECDSA). ECDSA and RSA-PSS draw randomness from `rng`.
     pub fn sign(
         &self,
         message: &[u8],
         rng: &dyn ring::rand::SecureRandom,
     ) -> Result<Vec<u8>, Error> {
-        let _ = (message, rng, &self.inner);
-        todo!()
+        match &*self.inner {
+            Signer::Pair(KeyPair::Rsa(pair)) => {
+                let padding: &'static dyn signature::RsaEncoding = match self.algorithm {
+                    Algorithm::RS384 => &signature::RSA_PKCS1_SHA384,
+                    Algorithm::RS512 => &signature::RSA_PKCS1_SHA512,
+                    Algorithm::PS256 => &signature::RSA_PSS_SHA256,
+                    Algorithm::PS384 => &signature::RSA_PSS_SHA384,
+                    Algorithm::PS512 => &signature::RSA_PSS_SHA512,
+                    _ => &signature::RSA_PKCS1_SHA256,
+                };
+                let mut sig = vec![0; pair.public().modulus_len()];
+                pair.sign(padding, rng, message, &mut sig)
+                    .map_err(|_| Error::Crypto)?;
+                Ok(sig)
+            }
+            Signer::Pair(KeyPair::Ecdsa(pair)) => pair
+                .sign(rng, message)
+                .map(|sig| sig.as_ref().to_vec())
+                .map_err(|_| Error::Crypto),
+            Signer::Pair(KeyPair::Ed25519(pair)) => Ok(pair.sign(message).as_ref().to_vec()),
+            Signer::Hmac(keys) => {
+                let key = keys.key(self.algorithm).ok_or(Error::Crypto)?;
+                Ok(hmac::sign(key, message).as_ref().to_vec())
+            }
+        }
     }
 }
 
@@ -188,22 +394,66 @@ impl fmt::Debug for SigningKey {
 
 impl VerifyingKey {
     /// Loads a public key from PEM: `BEGIN PUBLIC KEY` (SPKI), `BEGIN RSA PUBLIC KEY`
-    /// (PKCS#1) or `BEGIN CERTIFICATE` (the certificate's key).
+    /// (PKCS#1) or `BEGIN CERTIFICATE` (the certificate's key). A private key is
+    /// refused with [`KeyError::PrivateKeyNotPublic`].
+    ///
+    /// ```no_run
+    /// use s2s_oauth::VerifyingKey;
+    /// let key = VerifyingKey::from_pem(std::fs::read("client.crt").unwrap())?;
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
-        let _ = pem;
-        todo!()
+        let input = pem.as_ref();
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty.into());
+        }
+        if !pem::looks_like_pem(input) {
+            return Err(KeyError::Unrecognized.into());
+        }
+        let contents = pem::parse(input)?;
+        if contents.encrypted {
+            return Err(KeyError::PrivateKeyNotPublic.into());
+        }
+        let mut refusal = KeyError::Unrecognized;
+        for block in contents.blocks {
+            match block {
+                Block::Known(SectionKind::PublicKey, der) => return Self::from_spki_der(&der),
+                Block::Known(SectionKind::Certificate, der) => {
+                    return Certificate::from_der(der)?.verifying_key();
+                }
+                Block::RsaPublicKey(der) => {
+                    return Ok(Self::from_public(load::rsa_public(&der)?));
+                }
+                Block::Known(
+                    SectionKind::PrivateKey
+                    | SectionKind::RsaPrivateKey
+                    | SectionKind::EcPrivateKey,
+                    _,
+                ) => refusal = KeyError::PrivateKeyNotPublic,
+                Block::Known(..) => {}
+            }
+        }
+        Err(refusal.into())
     }
 
-    /// Loads a public key from a DER SubjectPublicKeyInfo.
+    /// Loads a public key from a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let _ = der;
-        todo!()
+        Ok(Self::from_public(load::spki(der)?))
+    }
+
+    fn from_public(public: load::PublicKey) -> Self {
+        VerifyingKey {
+            inner: Arc::new(Verifier::Public(public.bytes)),
+            key_type: public.key_type,
+        }
     }
 
     /// An HMAC verification key.
     pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
-        let _ = secret;
-        todo!()
+        Ok(VerifyingKey {
+            inner: Arc::new(Verifier::Hmac(HmacKeys::new(secret)?)),
+            key_type: KeyType::Hmac,
+        })
     }
 
     /// The kind of key.
@@ -211,17 +461,49 @@ impl VerifyingKey {
         self.key_type
     }
 
-    /// Checks `signature` over `message` with `algorithm`. An algorithm that does not
-    /// fit the key is [`JwtError::AlgorithmNotAllowed`](crate::JwtError); a bad
-    /// signature is [`JwtError::InvalidSignature`](crate::JwtError).
+    /// Checks `signature` over `message` with `algorithm` (RFC 7515 §5.2). An
+    /// algorithm that does not fit the key is
+    /// [`JwtError::AlgorithmNotAllowed`]; a bad signature is
+    /// [`JwtError::InvalidSignature`]. HMAC tags are compared in constant time.
     pub fn verify(
         &self,
         algorithm: Algorithm,
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let _ = (algorithm, message, signature, &self.inner);
-        todo!()
+        if !self.key_type.algorithms().contains(&algorithm) {
+            return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+        }
+        let ok = match &*self.inner {
+            Verifier::Hmac(keys) => match keys.key(algorithm) {
+                Some(key) => hmac::verify(key, message, signature).is_ok(),
+                None => false,
+            },
+            Verifier::Public(bytes) => {
+                let alg: &'static dyn signature::VerificationAlgorithm = match algorithm {
+                    Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                    Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+                    Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+                    Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+                    Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+                    Algorithm::EdDSA => &signature::ED25519,
+                    Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+                        return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+                    }
+                };
+                UnparsedPublicKey::new(alg, bytes)
+                    .verify(message, signature)
+                    .is_ok()
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(JwtError::InvalidSignature.into())
+        }
     }
 }
 
@@ -236,14 +518,39 @@ impl fmt::Debug for VerifyingKey {
 impl Certificate {
     /// Loads the first `BEGIN CERTIFICATE` block of a PEM file.
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
-        let _ = pem;
-        todo!()
+        let input = pem.as_ref();
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty.into());
+        }
+        if !pem::looks_like_pem(input) {
+            return Err(KeyError::Unrecognized.into());
+        }
+        let contents = pem::parse(input)?;
+        if contents.encrypted {
+            return Err(KeyError::PrivateKeyNotPublic.into());
+        }
+        let mut refusal = KeyError::Unrecognized;
+        for block in contents.blocks {
+            match block {
+                Block::Known(SectionKind::Certificate, der) => return Self::from_der(der),
+                Block::Known(
+                    SectionKind::PrivateKey
+                    | SectionKind::RsaPrivateKey
+                    | SectionKind::EcPrivateKey,
+                    _,
+                ) => refusal = KeyError::PrivateKeyNotPublic,
+                _ => {}
+            }
+        }
+        Err(refusal.into())
     }
 
-    /// Wraps a DER certificate after checking that it parses.
+    /// Wraps a DER certificate after checking that it parses as far as its public
+    /// key.
     pub fn from_der(der: impl Into<Vec<u8>>) -> Result<Self, Error> {
-        let _ = der.into();
-        Err(KeyError::Unrecognized.into())
+        let der = der.into();
+        load::certificate_spki(&der)?;
+        Ok(Certificate { der })
     }
 
     /// The DER bytes.
@@ -251,19 +558,23 @@ impl Certificate {
         &self.der
     }
 
-    /// base64url(SHA-1(DER)): the `x5t` value.
+    /// base64url(SHA-1(DER)): the `x5t` value (RFC 7515 §4.1.7).
     pub fn x5t(&self) -> String {
-        todo!()
+        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
+        Base64UrlUnpadded::encode_string(digest.as_ref())
     }
 
-    /// base64url(SHA-256(DER)): the `x5t#S256` value.
+    /// base64url(SHA-256(DER)): the `x5t#S256` value (RFC 7515 §4.1.8).
     pub fn x5t_s256(&self) -> String {
-        todo!()
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
+        Base64UrlUnpadded::encode_string(digest.as_ref())
     }
 
-    /// The certificate's public key.
+    /// The certificate's public key. Keys this crate cannot verify with (an RSA
+    /// key under 2048 bits, another curve) are refused.
     pub fn verifying_key(&self) -> Result<VerifyingKey, Error> {
-        todo!()
+        let spki = load::certificate_spki(&self.der)?;
+        VerifyingKey::from_spki_der(spki)
     }
 }
 

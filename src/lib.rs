@@ -58,7 +58,7 @@
 //! let token = TokenRequest::new(
 //!     "https://idp.example.com/oauth2/token",
 //!     Grant::client_credentials(),
-//!     ClientAuth::private_key_jwt("my-client", key),
+//!     ClientAuth::private_key_jwt("my-client", key)?,
 //! )?
 //! .with_scope("orders.read")?
 //! .send(&s2s_oauth::agent())?;
@@ -131,17 +131,21 @@
 
 mod algorithm;
 mod client_auth;
+mod der;
 mod error;
 mod form;
 mod grant;
 mod http;
 mod jwt;
 mod key;
+mod pem;
 mod request;
+mod resource;
 mod response;
 mod secret;
 #[cfg(feature = "ureq")]
 mod transport;
+mod url;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -154,10 +158,13 @@ pub use error::{
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
-pub use jwt::{Audience, Claims, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify};
+pub use jwt::{
+    Audience, Claims, DEFAULT_LIFETIME, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify,
+};
 pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
-pub use response::TokenResponse;
+pub use resource::{is_token_rejected, is_token_rejected_response};
+pub use response::{TokenResponse, TokenType};
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 #[cfg(feature = "ureq")]
 pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};

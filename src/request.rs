@@ -3,14 +3,57 @@
 
 use std::time::SystemTime;
 
-use ring::rand::SecureRandom;
+use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::client_auth::ClientAuth;
 use crate::error::Error;
+use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
 
-/// A request to a token endpoint (RFC 6749 §3.2).
+/// Form parameters the crate sets itself; [`TokenRequest::with_param`] refuses them.
+const RESERVED: [&str; 9] = [
+    "grant_type",
+    "assertion",
+    "client_assertion",
+    "client_assertion_type",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "scope",
+    // Not set by any grant here, but an extra `code` would turn the request into
+    // something else (RFC 6749 §4.1.3).
+    "code",
+];
+
+/// A request to a token endpoint (RFC 6749 §3.2): a [`Grant`], a [`ClientAuth`], the
+/// token URL, an optional scope and extra parameters.
+///
+/// Building the HTTP request ([`to_http_request`](Self::to_http_request)) is pure:
+/// it signs any assertion as of the given time and returns method, URL, headers
+/// and body for any HTTP client to send. With the `ureq` feature the crate sends it
+/// too.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use ring::rand::SystemRandom;
+/// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+///
+/// let request = TokenRequest::new(
+///     "https://example.my.salesforce.com/services/oauth2/token",
+///     Grant::client_credentials(),
+///     ClientAuth::post("3MVG9abc", "s3cr3t"),
+/// )?
+/// .with_scope("api refresh_token")?;
+/// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+/// assert_eq!(http.method(), "POST");
+/// assert_eq!(http.header("content-type"), Some("application/x-www-form-urlencoded"));
+/// assert_eq!(
+///     http.body(),
+///     b"grant_type=client_credentials&client_id=3MVG9abc&client_secret=s3cr3t&scope=api+refresh_token"
+/// );
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     token_url: String,
@@ -22,14 +65,21 @@ pub struct TokenRequest {
 
 impl TokenRequest {
     /// A request to `token_url`, which must be `https://` (or `http://` on a loopback
-    /// host).
+    /// host: `localhost`, `127.0.0.0/8`, `[::1]`), with no userinfo and no
+    /// fragment; otherwise [`Error::InvalidUrl`]. The grant and the client
+    /// authentication are checked too (empty client id, empty refresh token...):
+    /// [`Error::InvalidInput`].
     pub fn new(
         token_url: impl Into<String>,
         grant: Grant,
         auth: ClientAuth,
     ) -> Result<Self, Error> {
+        let token_url = token_url.into();
+        crate::url::check_token_url(&token_url)?;
+        grant.check()?;
+        auth.check()?;
         Ok(TokenRequest {
-            token_url: token_url.into(),
+            token_url,
             grant,
             auth,
             scope: None,
@@ -37,18 +87,127 @@ impl TokenRequest {
         })
     }
 
+    /// Asks for `scope`: space-separated scope tokens (RFC 6749 §3.3). An empty
+    /// scope or one with control characters is refused.
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Result<Self, Error> {
+        let scope = scope.into();
+        if scope.trim().is_empty() {
+            return Err(Error::input(
+                "the scope is empty; leave it unset to get the default scope",
+            ));
+        }
+        if scope.chars().any(char::is_control) {
+            return Err(Error::input(
+                "the scope contains a control character; separate scope tokens with single spaces",
+            ));
+        }
+        self.scope = Some(scope);
+        Ok(self)
+    }
+
+    /// Adds an extra form parameter (Salesforce's `format`, Entra's `resource`...),
+    /// sent after everything else, in the order added. Names the crate sets itself
+    /// (`grant_type`, `assertion`, `client_assertion`, `client_assertion_type`,
+    /// `client_id`, `client_secret`, `refresh_token`, `scope`, `code`) are refused:
+    /// use the grant, the client authentication or
+    /// [`with_scope`](Self::with_scope).
+    ///
+    /// ```
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// let request = TokenRequest::new("https://login.example.com/token", Grant::client_credentials(), ClientAuth::none())?;
+    /// let request = request.with_param("format", "json")?;
+    /// assert_eq!(request.params(), [("format".to_owned(), "json".to_owned())]);
+    /// assert!(request.with_param("client_secret", "x").is_err());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Self, Error> {
+        let name = name.into();
+        if name.is_empty() {
+            return Err(Error::input("a form parameter name is empty"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::input(
+                "a form parameter name contains a control character",
+            ));
+        }
+        if RESERVED.contains(&name.as_str()) {
+            return Err(Error::input(format!(
+                "the form parameter {name:?} is set by the crate; use the grant, the client authentication or with_scope instead"
+            )));
+        }
+        self.params.push((name, value.into()));
+        Ok(self)
+    }
+
     /// The token endpoint URL.
     pub fn token_url(&self) -> &str {
         &self.token_url
     }
 
-    /// Encodes the request as of `now`, signing any assertion it carries.
+    /// The grant.
+    pub fn grant(&self) -> &Grant {
+        &self.grant
+    }
+
+    /// The client authentication.
+    pub fn auth(&self) -> &ClientAuth {
+        &self.auth
+    }
+
+    /// The requested scope, if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The extra form parameters, in order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// Encodes the request as of `now`, signing any assertion it carries (JWT
+    /// bearer grant, client assertion) with fresh `iat`/`exp`/`jti` drawn from `rng`.
+    ///
+    /// Headers: `Content-Type: application/x-www-form-urlencoded`,
+    /// `Accept: application/json`, then the client authentication's
+    /// (`Authorization` for `client_secret_basic`). Body: the grant's parameters,
+    /// then the client authentication's, then `scope`, then the extra parameters.
     pub fn to_http_request(
         &self,
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<HttpRequest, Error> {
-        let _ = (now, rng, &self.grant, &self.auth, &self.scope, &self.params);
-        todo!()
+        let grant = self.grant.params(now, rng)?;
+        let auth = self.auth.parts(&self.token_url, now, rng)?;
+        let pairs = grant
+            .iter()
+            .chain(auth.params.iter())
+            .map(|(n, v)| (*n, v.as_str()))
+            .chain(self.scope.as_deref().map(|s| ("scope", s)))
+            .chain(self.params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let body = form::encode_pairs(pairs).into_bytes();
+        let mut headers = vec![
+            (
+                "Content-Type",
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+            ("Accept", "application/json".to_owned()),
+        ];
+        headers.extend(auth.headers);
+        Ok(HttpRequest {
+            method: "POST",
+            url: self.token_url.clone(),
+            headers,
+            body,
+        })
+    }
+
+    /// [`to_http_request`](Self::to_http_request) with the system clock and
+    /// `ring`'s system random source.
+    pub fn to_http_request_now(&self) -> Result<HttpRequest, Error> {
+        self.to_http_request(SystemTime::now(), &SystemRandom::new())
     }
 }

@@ -1,29 +1,317 @@
 //! `TokenResponse` (RFC 6749 §5.1) and the parsing of a token endpoint's answer,
 //! success or error (§5.2), from an [`HttpResponse`] without any I/O.
 
-use std::time::SystemTime;
+mod fields;
+mod retry_after;
 
-use crate::error::Error;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode, OAuthError, UnexpectedResponse};
 use crate::http::HttpResponse;
-use crate::secret::AccessToken;
+use crate::secret::{AccessToken, IdToken, RawBody, RefreshToken};
 
-/// A successful token response.
-#[derive(Debug, Clone)]
+/// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
+///
+/// ```
+/// use s2s_oauth::TokenType;
+/// assert_eq!(TokenType::from("bearer"), TokenType::Bearer);
+/// assert_eq!(TokenType::from("DPoP").as_str(), "DPoP");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// `Bearer` (RFC 6750), matched case-insensitively as RFC 6749 §5.1 requires.
+    Bearer,
+    /// Any other type, as sent (`DPoP`, `N_A` from token exchange, `mac`...).
+    Other(String),
+}
+
+impl TokenType {
+    /// The type as it would be sent (`Bearer` for [`TokenType::Bearer`]).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenType::Bearer => "Bearer",
+            TokenType::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for TokenType {
+    fn from(s: &str) -> Self {
+        if s.eq_ignore_ascii_case("bearer") {
+            TokenType::Bearer
+        } else {
+            TokenType::Other(s.to_owned())
+        }
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1), with Salesforce's extra fields
+/// typed and every other field kept in [`extra`](TokenResponse::extra).
+///
+/// `Debug` redacts the tokens and prints only the names of the extra fields.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use s2s_oauth::{HttpResponse, TokenResponse, TokenType};
+///
+/// let body = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600}"#;
+/// let http = HttpResponse::new(200, vec![("Content-Type".into(), "application/json".into())], body.to_vec());
+/// let received_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let token = TokenResponse::parse(&http, received_at)?;
+/// assert_eq!(token.access_token().expose_secret(), "2YotnFZFEjr1zCsicMWpAA");
+/// assert_eq!(token.token_type(), Some(&TokenType::Bearer));
+/// assert_eq!(token.expires_at(), Some(received_at + Duration::from_secs(3600)));
+/// assert!(!token.is_expired(received_at, Duration::from_secs(30)));
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Clone)]
 pub struct TokenResponse {
     access_token: AccessToken,
+    token_type: Option<TokenType>,
+    expires_in: Option<Duration>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+    id_token: Option<IdToken>,
+    issued_token_type: Option<String>,
+    instance_url: Option<String>,
+    id: Option<String>,
+    issued_at: Option<SystemTime>,
+    signature: Option<String>,
+    api_instance_url: Option<String>,
+    extra: Map<String, Value>,
     received_at: SystemTime,
 }
 
 impl TokenResponse {
     /// Parses a token endpoint's answer received at `received_at`.
+    ///
+    /// - 200 with a JSON object holding a string `access_token`: `Ok`.
+    /// - 200 otherwise: [`Error::NotJson`], [`Error::MissingAccessToken`] (or
+    ///   [`Error::OAuth`] if the object carries an `error`), or
+    ///   [`Error::MalformedResponse`] naming the field of the wrong type. The whole
+    ///   body is kept in the error ([`Error::raw_body`]): a refresh token the server
+    ///   already rotated is never lost.
+    /// - 3xx: [`Error::Redirect`]; redirects are never followed.
+    /// - 4xx/5xx with a JSON `error`: [`Error::OAuth`] (RFC 6749 §5.2); with a body
+    ///   that is not JSON: [`Error::NotJson`]; with JSON and no `error`:
+    ///   [`Error::UnexpectedStatus`].
+    /// - 1xx and 2xx other than 200: [`Error::UnexpectedStatus`].
+    ///
+    /// `Retry-After` (seconds or an HTTP date, relative to `received_at`) is parsed
+    /// into every error that carries it.
     pub fn parse(response: &HttpResponse, received_at: SystemTime) -> Result<Self, Error> {
-        let _ = (response, received_at);
-        todo!()
+        let status = response.status();
+        let body = response.body();
+        let retry_after = response
+            .header("retry-after")
+            .and_then(|v| retry_after::parse(v, received_at));
+        let unexpected = |reason: Option<String>| {
+            Box::new(UnexpectedResponse {
+                status,
+                content_type: response.header("content-type").map(str::to_owned),
+                retry_after,
+                reason,
+                body: RawBody::new(body),
+            })
+        };
+
+        if (300..400).contains(&status) {
+            return Err(Error::Redirect {
+                status,
+                location: response.header("location").map(Into::into),
+            });
+        }
+        if status == 200 {
+            let object = match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(object)) => object,
+                Ok(_) => {
+                    return Err(Error::MalformedResponse(unexpected(Some(
+                        "the body is JSON but not an object".into(),
+                    ))));
+                }
+                Err(_) => return Err(Error::NotJson(unexpected(None))),
+            };
+            if !object.contains_key("access_token") {
+                if let Some(Value::String(_)) = object.get("error") {
+                    return Err(oauth_error(object, response, retry_after));
+                }
+                return Err(Error::MissingAccessToken(unexpected(None)));
+            }
+            return fields::token_response(object, received_at)
+                .map_err(|reason| Error::MalformedResponse(unexpected(Some(reason))));
+        }
+        if status >= 400 {
+            return match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(object))
+                    if matches!(object.get("error"), Some(Value::String(_))) =>
+                {
+                    Err(oauth_error(object, response, retry_after))
+                }
+                Ok(_) => Err(Error::UnexpectedStatus(unexpected(Some(
+                    "the error body has no \"error\" string (RFC 6749 §5.2)".into(),
+                )))),
+                Err(_) => Err(Error::NotJson(unexpected(None))),
+            };
+        }
+        Err(Error::UnexpectedStatus(unexpected(Some(
+            "a token endpoint answers 200 on success (RFC 6749 §5.1)".into(),
+        ))))
     }
 
     /// The access token.
     pub fn access_token(&self) -> &AccessToken {
-        let _ = self.received_at;
         &self.access_token
+    }
+
+    /// `token_type`, if sent; `Bearer` is matched case-insensitively.
+    pub fn token_type(&self) -> Option<&TokenType> {
+        self.token_type.as_ref()
+    }
+
+    /// `expires_in`: how long the access token lives from when it was issued. A
+    /// numeric string (Entra v1) is accepted. Salesforce sends none.
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.expires_in
+    }
+
+    /// `refresh_token`, if one was issued (Salesforce: only with rotation on).
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// `scope`: the scope granted, space-separated (RFC 6749 §3.3).
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// `id_token` (OpenID Connect), if sent.
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// `issued_token_type` (RFC 8693 §2.2.1), if sent.
+    pub fn issued_token_type(&self) -> Option<&str> {
+        self.issued_token_type.as_deref()
+    }
+
+    /// Salesforce's `instance_url`: the base URL for REST calls with this token.
+    pub fn instance_url(&self) -> Option<&str> {
+        self.instance_url.as_deref()
+    }
+
+    /// Salesforce's `id`: the identity URL of the user the token is for.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// Salesforce's `issued_at` (milliseconds since the epoch, sent as a string).
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at
+    }
+
+    /// Salesforce's `signature`: base64 HMAC-SHA256 over `id` and `issued_at`, keyed
+    /// with the consumer secret.
+    pub fn signature(&self) -> Option<&str> {
+        self.signature.as_deref()
+    }
+
+    /// Salesforce's `api_instance_url` (client credentials and refresh flows).
+    pub fn api_instance_url(&self) -> Option<&str> {
+        self.api_instance_url.as_deref()
+    }
+
+    /// Every other field of the response, as sent. Values may be secret: do not log.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// When the response was received (as passed to [`TokenResponse::parse`]).
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
+    /// When the access token expires: `received_at + expires_in`, or `None` when the
+    /// server did not say.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.received_at.checked_add(self.expires_in?)
+    }
+
+    /// Whether the token has expired, or will within `leeway`, as of `now`.
+    ///
+    /// `false` when the expiry is unknown. Salesforce sends no `expires_in` (the
+    /// session lifetime is an org setting): for such tokens, use the token until a
+    /// resource server rejects it and then get a new one; see
+    /// [`is_token_rejected`](crate::is_token_rejected).
+    pub fn is_expired(&self, now: SystemTime, leeway: Duration) -> bool {
+        match self.expires_at() {
+            Some(at) => now.checked_add(leeway).is_none_or(|limit| limit >= at),
+            None => false,
+        }
+    }
+
+    /// Takes the refresh token out, if any, for the next refresh grant.
+    pub fn into_refresh_token(self) -> Option<RefreshToken> {
+        self.refresh_token
+    }
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self.extra.keys().map(String::as_str).collect();
+        f.debug_struct("TokenResponse")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token)
+            .field("issued_token_type", &self.issued_token_type)
+            .field("instance_url", &self.instance_url)
+            .field("id", &self.id)
+            .field("issued_at", &self.issued_at)
+            .field("api_instance_url", &self.api_instance_url)
+            .field("extra_fields", &extra)
+            .field("received_at", &self.received_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds [`Error::OAuth`] from an error object (RFC 6749 §5.2).
+fn oauth_error(
+    mut object: Map<String, Value>,
+    response: &HttpResponse,
+    retry_after: Option<Duration>,
+) -> Error {
+    let code = match object.remove("error") {
+        Some(Value::String(code)) => ErrorCode::from(code.as_str()),
+        _ => ErrorCode::Other(String::new()),
+    };
+    let mut error = OAuthError::new(code, response.status());
+    error.description = take_string(&mut object, "error_description");
+    error.uri = take_string(&mut object, "error_uri");
+    error.www_authenticate = response.header("www-authenticate").map(str::to_owned);
+    error.retry_after = retry_after;
+    error.extra = object;
+    Error::OAuth(Box::new(error))
+}
+
+/// Removes `name` if it is a string; a value of another type stays in the map.
+fn take_string(object: &mut Map<String, Value>, name: &str) -> Option<String> {
+    match object.get(name) {
+        Some(Value::String(_)) => match object.remove(name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
     }
 }

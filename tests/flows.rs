@@ -39,10 +39,10 @@ fn rsa() -> SigningKey {
 /// Every client-authentication method, named as the server will see it.
 fn auth_methods() -> Vec<(&'static str, ClientAuth)> {
     vec![
-        ("none", ClientAuth::client_id(CLIENT_ID)),
+        ("none", ClientAuth::none_with_client_id(CLIENT_ID)),
         ("client_secret_basic", ClientAuth::basic(CLIENT_ID, SECRET)),
         ("client_secret_post", ClientAuth::post(CLIENT_ID, SECRET)),
-        ("private_key_jwt", ClientAuth::private_key_jwt(CLIENT_ID, rsa())),
+        ("private_key_jwt", ClientAuth::private_key_jwt(CLIENT_ID, rsa()).unwrap()),
         ("client_secret_jwt", ClientAuth::client_secret_jwt(CLIENT_ID, SECRET).unwrap()),
     ]
 }

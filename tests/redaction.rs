@@ -70,7 +70,7 @@ fn requests_keys_and_grants_redact() {
         ClientAuth::basic("client", SECRETS[0]),
         ClientAuth::post("client", SECRETS[0]),
         ClientAuth::client_secret_jwt("client", SECRETS[0]).unwrap(),
-        ClientAuth::private_key_jwt("client", key.clone()),
+        ClientAuth::private_key_jwt("client", key.clone()).unwrap(),
     ] {
         check_debug!(auth);
         let request = TokenRequest::new("https://idp.example.com/token", grant.clone(), auth).unwrap();

@@ -1,0 +1,386 @@
+//! Verifying a received JWT assertion: RFC 7523 §3 (with RFC 7519 §7.2 and RFC 7515
+//! §5.2), for authorization servers and the testkit.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::{Map, Value};
+
+use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split, unix_seconds};
+use crate::algorithm::Algorithm;
+use crate::error::{Error, JwtError};
+use crate::key::VerifyingKey;
+
+/// The default clock-skew allowance.
+const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// What a server verifying a JWT assertion requires (RFC 7523 §3).
+///
+/// Defaults: `iss` and `sub` must be present (any value), `aud` must contain the
+/// audience given here, `exp` must be present and not passed, 60 s leeway, every
+/// algorithm that fits the key (never `none`), no lifetime cap, `jti` optional.
+///
+/// ```
+/// use std::time::Duration;
+/// use s2s_oauth::{Algorithm, Validation};
+/// let validation = Validation::new("https://as.example/token")
+///     .with_issuer("my-client")
+///     .with_algorithms(&[Algorithm::RS256, Algorithm::PS256])
+///     .with_max_lifetime(Duration::from_secs(300))
+///     .require_jti();
+/// # let _ = validation;
+/// ```
+#[derive(Debug, Clone)]
+pub struct Validation {
+    audiences: Vec<String>,
+    issuer: Option<String>,
+    subject: Option<String>,
+    subject_optional: bool,
+    algorithms: Option<Vec<Algorithm>>,
+    leeway: Duration,
+    max_lifetime: Option<Duration>,
+    require_jti: bool,
+}
+
+impl Validation {
+    /// Accepts assertions whose `aud` contains `audience` (RFC 7523 §3, item 3).
+    pub fn new(audience: impl Into<String>) -> Self {
+        Validation {
+            audiences: vec![audience.into()],
+            issuer: None,
+            subject: None,
+            subject_optional: false,
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            max_lifetime: None,
+            require_jti: false,
+        }
+    }
+
+    /// Accepts this audience too (a server known by several URLs).
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Requires `iss` to equal `issuer`.
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Requires `sub` to equal `subject`.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Accepts assertions without `sub` (Google service accounts without
+    /// delegation). RFC 7523 §3 requires `sub`; this relaxes it.
+    pub fn allow_missing_subject(mut self) -> Self {
+        self.subject_optional = true;
+        self
+    }
+
+    /// Accepts only these algorithms (those that do not fit the key are refused
+    /// anyway).
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        self.algorithms = Some(algorithms.to_vec());
+        self
+    }
+
+    /// The clock-skew allowance for `exp`, `nbf`, `iat` and the lifetime cap
+    /// (default 60 s).
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Refuses assertions whose `exp` is more than `max_lifetime` (plus leeway)
+    /// ahead of now.
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = Some(max_lifetime);
+        self
+    }
+
+    /// Requires a `jti` (it is always required when a replay cache is passed to
+    /// [`verify`]).
+    pub fn require_jti(mut self) -> Self {
+        self.require_jti = true;
+        self
+    }
+
+    fn allows(&self, algorithm: Algorithm, key: &VerifyingKey) -> bool {
+        let fits = key.key_type().algorithms().contains(&algorithm);
+        let listed = match &self.algorithms {
+            Some(list) => list.contains(&algorithm),
+            None => true,
+        };
+        fits && listed
+    }
+}
+
+/// A JWT whose signature and claims passed [`verify`] (RFC 7523 §3).
+#[derive(Debug, Clone)]
+pub struct VerifiedJwt {
+    algorithm: Algorithm,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    expires_at: SystemTime,
+    issued_at: Option<SystemTime>,
+}
+
+impl VerifiedJwt {
+    /// The algorithm the signature was made with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The `iss` claim.
+    pub fn issuer(&self) -> &str {
+        self.claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The `sub` claim (absent only with [`Validation::allow_missing_subject`]).
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    /// The `aud` values (one or several).
+    pub fn audiences(&self) -> Vec<&str> {
+        match self.claims.get("aud") {
+            Some(Value::String(one)) => vec![one.as_str()],
+            Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The `exp` claim as a time.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// The `iat` claim as a time, if present.
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at
+    }
+
+    /// The `jti` claim, if present.
+    pub fn jti(&self) -> Option<&str> {
+        self.claims.get("jti").and_then(Value::as_str)
+    }
+
+    /// Any claim by name.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims.get(name)
+    }
+
+    /// The whole claims object.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// The whole JOSE header.
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header
+    }
+}
+
+/// Verifies a compact JWT per RFC 7523 §3 as of `now`.
+///
+/// In order: size (64 KiB at most) and shape; `alg` (`none` and unknown names are
+/// refused), which must be allowed and fit the key; the signature, before any
+/// claim is looked at; then `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, the lifetime
+/// cap, and last the `jti` replay check through `replay`, so that only tokens that
+/// passed everything are recorded. A `crit` header is refused (RFC 7515
+/// §4.1.11: this verifier understands no extensions).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use s2s_oauth::{Claims, Error, JwtError, SigningKey, Validation, verify};
+///
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let rng = ring::rand::SystemRandom::new();
+/// let jwt = Claims::for_client("my-client", "https://as.example/token").sign_at(&key, now, &rng)?;
+///
+/// let validation = Validation::new("https://as.example/token").with_issuer("my-client");
+/// let mut seen = HashMap::new();
+/// let ok = verify(jwt.expose_secret(), &key.verifying_key(), &validation, now, Some(&mut seen))?;
+/// assert_eq!(ok.subject(), Some("my-client"));
+/// let again = verify(jwt.expose_secret(), &key.verifying_key(), &validation, now, Some(&mut seen));
+/// assert!(matches!(again, Err(Error::Jwt(JwtError::Replayed))));
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn verify(
+    token: &str,
+    key: &VerifyingKey,
+    validation: &Validation,
+    now: SystemTime,
+    replay: Option<&mut dyn ReplayCache>,
+) -> Result<VerifiedJwt, Error> {
+    let now_secs = i64::try_from(unix_seconds(now)?).unwrap_or(i64::MAX);
+    let parts = split(token)?;
+    let alg_name = match parts.header.get("alg") {
+        Some(Value::String(alg)) => alg.as_str(),
+        Some(_) => return Err(JwtError::Malformed("the alg header is not a string").into()),
+        None => return Err(JwtError::Malformed("the header has no alg").into()),
+    };
+    let algorithm: Algorithm = alg_name
+        .parse()
+        .map_err(|_| JwtError::UnsupportedAlgorithm(alg_name.into()))?;
+    if !validation.allows(algorithm, key) {
+        return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+    }
+    if parts.header.contains_key("crit") {
+        return Err(JwtError::Malformed(
+            "the crit header names extensions this verifier does not support",
+        )
+        .into());
+    }
+    let signature = Base64UrlUnpadded::decode_vec(parts.signature)
+        .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
+    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)?;
+
+    // Only now, with the signature checked, are the claims read.
+    let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
+    let leeway = i64::try_from(validation.leeway.as_secs()).unwrap_or(i64::MAX);
+
+    let issuer = string_claim(&claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
+    if validation
+        .issuer
+        .as_deref()
+        .is_some_and(|want| want != issuer)
+    {
+        return Err(JwtError::WrongIssuer.into());
+    }
+    match string_claim(&claims, "sub")? {
+        Some(subject) => {
+            if validation
+                .subject
+                .as_deref()
+                .is_some_and(|want| want != subject)
+            {
+                return Err(JwtError::WrongSubject.into());
+            }
+        }
+        None if validation.subject_optional && validation.subject.is_none() => {}
+        None => return Err(JwtError::MissingClaim("sub").into()),
+    }
+    check_audience(&claims, &validation.audiences)?;
+
+    let exp = numeric_date(&claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
+    if now_secs > exp.saturating_add(leeway) {
+        return Err(JwtError::Expired.into());
+    }
+    if let Some(nbf) = numeric_date(&claims, "nbf")? {
+        if nbf > now_secs.saturating_add(leeway) {
+            return Err(JwtError::NotYetValid.into());
+        }
+    }
+    let iat = numeric_date(&claims, "iat")?;
+    if iat.is_some_and(|iat| iat > now_secs.saturating_add(leeway)) {
+        return Err(JwtError::IssuedAtOutOfRange.into());
+    }
+    if let Some(max) = validation.max_lifetime {
+        let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+        if exp.saturating_sub(now_secs) > max.saturating_add(leeway) {
+            return Err(JwtError::LifetimeTooLong.into());
+        }
+    }
+
+    let jti = string_claim(&claims, "jti")?;
+    if jti.is_none() && (validation.require_jti || replay.is_some()) {
+        return Err(JwtError::MissingJti.into());
+    }
+    let expires_at = to_time(exp);
+    if let (Some(jti), Some(cache)) = (jti, replay) {
+        let until = expires_at
+            .checked_add(validation.leeway)
+            .unwrap_or(expires_at);
+        if !cache.check_and_insert(jti, until, now) {
+            return Err(JwtError::Replayed.into());
+        }
+    }
+    Ok(VerifiedJwt {
+        algorithm,
+        header: parts.header,
+        expires_at,
+        issued_at: iat.map(to_time),
+        claims,
+    })
+}
+
+/// A string claim: `None` if absent, an error if of another type.
+fn string_claim<'a>(
+    claims: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<&'a str>, JwtError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(JwtError::InvalidClaim(name)),
+    }
+}
+
+/// A NumericDate claim (RFC 7519 §2), in whole seconds (fractions are dropped).
+fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<i64>, JwtError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Some(i))
+            } else if let Some(u) = n.as_u64() {
+                Ok(Some(i64::try_from(u).unwrap_or(i64::MAX)))
+            } else {
+                match n.as_f64() {
+                    Some(f) if f.is_finite() && f.abs() < 9.0e15 => Ok(Some(f.floor() as i64)),
+                    _ => Err(JwtError::InvalidClaim(name)),
+                }
+            }
+        }
+        Some(_) => Err(JwtError::InvalidClaim(name)),
+    }
+}
+
+fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), JwtError> {
+    let matches = |aud: &str| accepted.iter().any(|a| a == aud);
+    match claims.get("aud") {
+        None => Err(JwtError::MissingClaim("aud")),
+        Some(Value::String(aud)) => {
+            if matches(aud) {
+                Ok(())
+            } else {
+                Err(JwtError::WrongAudience)
+            }
+        }
+        Some(Value::Array(values)) => {
+            let mut found = false;
+            for value in values {
+                let aud = value.as_str().ok_or(JwtError::InvalidClaim("aud"))?;
+                found |= matches(aud);
+            }
+            if found {
+                Ok(())
+            } else {
+                Err(JwtError::WrongAudience)
+            }
+        }
+        Some(_) => Err(JwtError::InvalidClaim("aud")),
+    }
+}
+
+/// The last second of year 9999: later NumericDates are clamped to it, so a time is
+/// always representable and never earlier than the claim.
+const MAX_SECS: u64 = 253_402_300_799;
+
+fn to_time(secs: i64) -> SystemTime {
+    let secs = u64::try_from(secs).unwrap_or(0).min(MAX_SECS);
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(UNIX_EPOCH)
+}

@@ -1,0 +1,303 @@
+//! Turning DER into ring key pairs and public keys: classifying PKCS#8, PKCS#1,
+//! SEC1, SubjectPublicKeyInfo and certificates by structure (RFC 5208, RFC 8017
+//! Appendix A.1, RFC 5915, RFC 5280 §4.1).
+
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+    RsaKeyPair,
+};
+
+use super::KeyType;
+use crate::der::{self, Reader, oid};
+use crate::error::KeyError;
+
+/// The smallest RSA modulus accepted (RFC 7518 §3.3).
+const RSA_MIN_BITS: usize = 2048;
+/// The largest RSA modulus ring handles.
+const RSA_MAX_BITS: usize = 8192;
+
+const REJECTED: KeyError =
+    KeyError::Malformed("the key material is inconsistent or invalid (rejected by ring)");
+
+/// A loaded private key pair.
+pub(super) enum KeyPair {
+    Rsa(RsaKeyPair),
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+/// Loads a private key from DER of any supported layout, refusing other DER
+/// (public keys, certificates, encrypted keys) with the matching error.
+pub(super) fn private_key(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    if der.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    let content = der::single(der, der::SEQUENCE, "not a DER SEQUENCE")
+        .map_err(|_| KeyError::Unrecognized)?;
+    let mut r = Reader::new(content);
+    let (first, _) = r.read_any()?;
+    let second = r.peek_tag();
+    match (first, second) {
+        (der::INTEGER, Some(der::SEQUENCE)) => pkcs8(der),
+        (der::INTEGER, Some(der::INTEGER)) => {
+            r.skip("RSA modulus")?;
+            if r.is_empty() {
+                // RSAPublicKey ::= SEQUENCE { modulus, publicExponent }
+                Err(KeyError::PublicKeyNotPrivate)
+            } else {
+                pkcs1(der)
+            }
+        }
+        (der::INTEGER, Some(der::OCTET_STRING)) => sec1(der),
+        (der::SEQUENCE, Some(der::BIT_STRING)) => Err(KeyError::PublicKeyNotPrivate),
+        (der::SEQUENCE, Some(der::OCTET_STRING)) => Err(KeyError::Encrypted),
+        (der::SEQUENCE, Some(der::SEQUENCE)) => Err(KeyError::CertificateNotKey),
+        _ => Err(KeyError::Unrecognized),
+    }
+}
+
+/// PrivateKeyInfo / OneAsymmetricKey (RFC 5208 §5, RFC 5958 §2).
+fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    let content = der::single(der, der::SEQUENCE, "PKCS#8 is not a SEQUENCE")?;
+    let mut r = Reader::new(content);
+    r.read(der::INTEGER, "PKCS#8 version")?;
+    let alg_id = r.read(der::SEQUENCE, "PKCS#8 algorithm identifier")?;
+    let private = r.read(der::OCTET_STRING, "PKCS#8 private key")?;
+    let mut alg = Reader::new(alg_id);
+    let algorithm = alg.read(der::OID, "PKCS#8 algorithm OID")?;
+    match algorithm {
+        oid::RSA_ENCRYPTION => {
+            let bits = rsa_private_bits(private)?;
+            let pair = RsaKeyPair::from_pkcs8(der).map_err(|_| REJECTED)?;
+            Ok((
+                KeyPair::Rsa(pair),
+                KeyType::Rsa {
+                    bits: bits_u16(bits),
+                },
+            ))
+        }
+        oid::EC_PUBLIC_KEY => {
+            let curve = alg.read(der::OID, "EC key without a named curve")?;
+            let key_type = curve_type(curve)?;
+            ec_private_key_has_public(private)?;
+            ecdsa(der, key_type)
+        }
+        oid::ED25519 => {
+            let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(|_| REJECTED)?;
+            Ok((KeyPair::Ed25519(pair), KeyType::Ed25519))
+        }
+        other => Err(unsupported_algorithm(other)),
+    }
+}
+
+/// RSAPrivateKey (RFC 8017 Appendix A.1.2).
+fn pkcs1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    let content = der::single(der, der::SEQUENCE, "PKCS#1 is not a SEQUENCE")?;
+    let bits = rsa_private_bits_content(content)?;
+    let pair = RsaKeyPair::from_der(der).map_err(|_| REJECTED)?;
+    Ok((
+        KeyPair::Rsa(pair),
+        KeyType::Rsa {
+            bits: bits_u16(bits),
+        },
+    ))
+}
+
+/// ECPrivateKey (RFC 5915 §3), wrapped into PKCS#8 for ring.
+fn sec1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    let content = der::single(der, der::SEQUENCE, "SEC1 EC key is not a SEQUENCE")?;
+    let mut r = Reader::new(content);
+    r.read(der::INTEGER, "SEC1 version")?;
+    r.read(der::OCTET_STRING, "SEC1 private key")?;
+    let params = r
+        .read_optional(der::CONTEXT_0, "SEC1 parameters")?
+        .ok_or(KeyError::Malformed(
+            "SEC1 EC key names no curve; convert it to PKCS#8 with openssl pkcs8 -topk8 -nocrypt",
+        ))?;
+    let curve = der::single(params, der::OID, "SEC1 curve is not a named curve")?;
+    let key_type = curve_type(curve)?;
+    if r.read_optional(der::CONTEXT_1, "SEC1 public key")?
+        .is_none()
+    {
+        return Err(KeyError::MissingPublicKey);
+    }
+    let mut alg_id = der::tlv(der::OID, oid::EC_PUBLIC_KEY);
+    der::write_tlv(&mut alg_id, der::OID, curve);
+    let mut body = der::tlv(der::INTEGER, &[0]);
+    der::write_tlv(&mut body, der::SEQUENCE, &alg_id);
+    der::write_tlv(&mut body, der::OCTET_STRING, der);
+    ecdsa(&der::tlv(der::SEQUENCE, &body), key_type)
+}
+
+fn ecdsa(pkcs8: &[u8], key_type: KeyType) -> Result<(KeyPair, KeyType), KeyError> {
+    let alg = match key_type {
+        KeyType::EcP384 => &ECDSA_P384_SHA384_FIXED_SIGNING,
+        _ => &ECDSA_P256_SHA256_FIXED_SIGNING,
+    };
+    // ring wants a random source at load time (for blinding); this one is local and
+    // dropped at once, so no state is kept.
+    let rng = SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8, &rng).map_err(|_| REJECTED)?;
+    Ok((KeyPair::Ecdsa(pair), key_type))
+}
+
+/// Checks that the ECPrivateKey inside a PKCS#8 carries its public key, as ring needs.
+fn ec_private_key_has_public(ec_private_key: &[u8]) -> Result<(), KeyError> {
+    let content = der::single(ec_private_key, der::SEQUENCE, "EC private key")?;
+    let mut r = Reader::new(content);
+    r.read(der::INTEGER, "EC private key version")?;
+    r.read(der::OCTET_STRING, "EC private key scalar")?;
+    r.read_optional(der::CONTEXT_0, "EC private key parameters")?;
+    match r.read_optional(der::CONTEXT_1, "EC public key")? {
+        Some(_) => Ok(()),
+        None => Err(KeyError::MissingPublicKey),
+    }
+}
+
+fn curve_type(curve: &[u8]) -> Result<KeyType, KeyError> {
+    match curve {
+        oid::P256 => Ok(KeyType::EcP256),
+        oid::P384 => Ok(KeyType::EcP384),
+        _ => Err(KeyError::Unsupported(
+            "an EC curve other than P-256 and P-384, such as secp256k1 or P-521",
+        )),
+    }
+}
+
+fn unsupported_algorithm(algorithm: &[u8]) -> KeyError {
+    KeyError::Unsupported(match algorithm {
+        oid::RSASSA_PSS => {
+            "an RSASSA-PSS-restricted RSA key; export it as a plain rsaEncryption key"
+        }
+        oid::ED448 => "Ed448",
+        oid::X25519 | oid::X448 => "an X25519/X448 key agreement key, which cannot sign",
+        oid::DSA => "DSA",
+        _ => "an unknown key algorithm",
+    })
+}
+
+/// The modulus length of a PKCS#8-embedded RSAPrivateKey, range-checked.
+fn rsa_private_bits(rsa_private_key: &[u8]) -> Result<usize, KeyError> {
+    let content = der::single(rsa_private_key, der::SEQUENCE, "RSA private key")?;
+    rsa_private_bits_content(content)
+}
+
+fn rsa_private_bits_content(content: &[u8]) -> Result<usize, KeyError> {
+    let mut r = Reader::new(content);
+    r.read(der::INTEGER, "RSA private key version")?;
+    let modulus = r.read(der::INTEGER, "RSA modulus")?;
+    check_rsa_bits(der::unsigned_bits(modulus))
+}
+
+fn check_rsa_bits(bits: usize) -> Result<usize, KeyError> {
+    if bits < RSA_MIN_BITS {
+        Err(KeyError::RsaTooSmall { bits })
+    } else if bits > RSA_MAX_BITS {
+        Err(KeyError::RsaTooLarge { bits })
+    } else {
+        Ok(bits)
+    }
+}
+
+fn bits_u16(bits: usize) -> u16 {
+    u16::try_from(bits).unwrap_or(u16::MAX)
+}
+
+/// A public key as ring's `UnparsedPublicKey` takes it: a PKCS#1 RSAPublicKey for
+/// RSA, the uncompressed point for EC, the 32 bytes for Ed25519.
+pub(super) struct PublicKey {
+    pub(super) key_type: KeyType,
+    pub(super) bytes: Vec<u8>,
+}
+
+/// SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
+pub(super) fn spki(der: &[u8]) -> Result<PublicKey, KeyError> {
+    if der.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    let content = der::single(der, der::SEQUENCE, "SubjectPublicKeyInfo is not a SEQUENCE")?;
+    let mut r = Reader::new(content);
+    let alg_id = r.read(der::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
+    let key_bits = r.read(der::BIT_STRING, "SubjectPublicKeyInfo key")?;
+    if !r.is_empty() {
+        return Err(KeyError::Malformed("trailing data in SubjectPublicKeyInfo"));
+    }
+    let key = der::bit_string_bytes(key_bits, "public key BIT STRING")?;
+    let mut alg = Reader::new(alg_id);
+    let algorithm = alg.read(der::OID, "SubjectPublicKeyInfo algorithm OID")?;
+    match algorithm {
+        oid::RSA_ENCRYPTION => rsa_public(key),
+        oid::EC_PUBLIC_KEY => {
+            let key_type = curve_type(alg.read(der::OID, "EC key without a named curve")?)?;
+            let len = if key_type == KeyType::EcP256 { 65 } else { 97 };
+            if key.len() != len || key.first() != Some(&0x04) {
+                return Err(KeyError::Malformed(
+                    "EC public key is not an uncompressed point of its curve",
+                ));
+            }
+            Ok(PublicKey {
+                key_type,
+                bytes: key.to_vec(),
+            })
+        }
+        oid::ED25519 => {
+            if key.len() != 32 {
+                return Err(KeyError::Malformed("Ed25519 public key is not 32 bytes"));
+            }
+            Ok(PublicKey {
+                key_type: KeyType::Ed25519,
+                bytes: key.to_vec(),
+            })
+        }
+        other => Err(unsupported_algorithm(other)),
+    }
+}
+
+/// RSAPublicKey (RFC 8017 Appendix A.1.1).
+pub(super) fn rsa_public(der: &[u8]) -> Result<PublicKey, KeyError> {
+    let content = der::single(der, der::SEQUENCE, "RSA public key is not a SEQUENCE")?;
+    let mut r = Reader::new(content);
+    let modulus = r.read(der::INTEGER, "RSA public key modulus")?;
+    r.read(der::INTEGER, "RSA public key exponent")?;
+    if !r.is_empty() {
+        // Three or more INTEGERs: an RSAPrivateKey.
+        return Err(KeyError::PrivateKeyNotPublic);
+    }
+    let bits = check_rsa_bits(der::unsigned_bits(modulus))?;
+    Ok(PublicKey {
+        key_type: KeyType::Rsa {
+            bits: bits_u16(bits),
+        },
+        bytes: der.to_vec(),
+    })
+}
+
+/// Checks the structure of an X.509 certificate (RFC 5280 §4.1) and returns its
+/// SubjectPublicKeyInfo DER.
+pub(super) fn certificate_spki(der: &[u8]) -> Result<&[u8], KeyError> {
+    if der.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    let content =
+        der::single(der, der::SEQUENCE, "certificate").map_err(|_| KeyError::Unrecognized)?;
+    let mut r = Reader::new(content);
+    let tbs = r
+        .read(der::SEQUENCE, "certificate")
+        .map_err(|_| KeyError::Unrecognized)?;
+    r.read(der::SEQUENCE, "certificate signature algorithm")
+        .map_err(|_| KeyError::Unrecognized)?;
+    r.read(der::BIT_STRING, "certificate signature")
+        .map_err(|_| KeyError::Unrecognized)?;
+    if !r.is_empty() {
+        return Err(KeyError::Malformed("trailing data in certificate"));
+    }
+    let mut t = Reader::new(tbs);
+    t.read_optional(der::CONTEXT_0, "certificate version")?;
+    t.read(der::INTEGER, "certificate serial number")?;
+    t.read(der::SEQUENCE, "certificate signature algorithm")?;
+    t.read(der::SEQUENCE, "certificate issuer")?;
+    t.read(der::SEQUENCE, "certificate validity")?;
+    t.read(der::SEQUENCE, "certificate subject")?;
+    t.read_element(der::SEQUENCE, "certificate subjectPublicKeyInfo")
+}

@@ -1,0 +1,258 @@
+//! Telling, from a resource server's answer, that the access token was rejected
+//! and a new one is needed (RFC 6750 §3 and §3.1; Salesforce's REST API).
+//!
+//! Salesforce sends no `expires_in`: a client keeps using its token until an API
+//! call is refused, then gets a new token and retries that call once.
+
+use serde_json::Value;
+
+use crate::http::HttpResponse;
+
+/// Whether a resource server's response says the access token is no longer valid
+/// (expired or revoked), so that getting a new token and retrying may succeed.
+///
+/// True for:
+/// - 401 with a `Bearer` challenge carrying `error="invalid_token"` (RFC 6750
+///   §3.1; scheme case-insensitive, value quoted or not, among other challenges);
+/// - 401 with a `Token` challenge (Salesforce);
+/// - 401 or 403 whose body is Salesforce's error list with the errorCode
+///   `INVALID_SESSION_ID` (`[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`,
+///   or the same in XML).
+///
+/// False for everything else, in particular 403 `REQUEST_LIMIT_EXCEEDED` (API
+/// limits: a new token will not help), other 403s (permissions), 401 with
+/// `error="insufficient_scope"` or `error="invalid_request"`, and a 401 that names
+/// no reason at all (a new token is unlikely to fix a request the server does not
+/// understand; check the request before looping).
+///
+/// The refresh-and-retry loop a caller writes (retry once, never forever):
+///
+/// ```
+/// use s2s_oauth::{is_token_rejected, HttpResponse};
+///
+/// // Stand-ins for the caller's own code.
+/// fn call_api(token: &str) -> HttpResponse {
+///     if token == "old" {
+///         let body = br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
+///         HttpResponse::new(401, vec![("WWW-Authenticate".into(), "Token".into())], body.to_vec())
+///     } else {
+///         HttpResponse::new(200, vec![], b"{}".to_vec())
+///     }
+/// }
+/// fn new_token() -> String { "new".into() }
+///
+/// let mut token = String::from("old");
+/// let mut response = call_api(&token);
+/// let www_authenticate = response.header("www-authenticate").map(str::to_owned);
+/// if is_token_rejected(response.status(), www_authenticate.as_deref(), response.body()) {
+///     token = new_token(); // e.g. send the TokenRequest again
+///     response = call_api(&token);
+/// }
+/// assert_eq!(response.status(), 200);
+/// ```
+pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {
+    if status == 401 {
+        if let Some(header) = www_authenticate {
+            for challenge in challenges(header) {
+                if challenge.scheme.eq_ignore_ascii_case("token") {
+                    return true;
+                }
+                if challenge.scheme.eq_ignore_ascii_case("bearer")
+                    && challenge.params.iter().any(|(name, value)| {
+                        name.eq_ignore_ascii_case("error") && value == "invalid_token"
+                    })
+                {
+                    return true;
+                }
+            }
+        }
+    }
+    (status == 401 || status == 403) && has_invalid_session_id(body)
+}
+
+/// [`is_token_rejected`] on a whole response (any `WWW-Authenticate` headers are
+/// each considered).
+///
+/// ```
+/// use s2s_oauth::{is_token_rejected_response, HttpResponse};
+/// let expired = HttpResponse::new(
+///     401,
+///     vec![("WWW-Authenticate".into(), r#"Bearer realm="api", error="invalid_token""#.into())],
+///     Vec::new(),
+/// );
+/// assert!(is_token_rejected_response(&expired));
+/// let throttled = HttpResponse::new(403, vec![], br#"[{"errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#.to_vec());
+/// assert!(!is_token_rejected_response(&throttled));
+/// ```
+pub fn is_token_rejected_response(response: &HttpResponse) -> bool {
+    let status = response.status();
+    let body = response.body();
+    let mut headers = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, value)| value.as_str())
+        .peekable();
+    if headers.peek().is_none() {
+        return is_token_rejected(status, None, body);
+    }
+    headers.any(|value| is_token_rejected(status, Some(value), body))
+}
+
+/// Salesforce's REST error body: a JSON array (or a lone object) of
+/// `{"message", "errorCode"}`, or the XML form `<errorCode>INVALID_SESSION_ID</errorCode>`.
+fn has_invalid_session_id(body: &[u8]) -> bool {
+    const CODE: &str = "INVALID_SESSION_ID";
+    let is_code = |v: &Value| v.get("errorCode").and_then(Value::as_str) == Some(CODE);
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items.iter().any(is_code),
+        Ok(object @ Value::Object(_)) => is_code(&object),
+        Ok(_) => false,
+        Err(_) => {
+            let needle = b"<errorCode>INVALID_SESSION_ID</errorCode>";
+            body.windows(needle.len()).any(|w| w == needle)
+        }
+    }
+}
+
+/// One challenge of a `WWW-Authenticate` header (RFC 9110 §11.6.1).
+#[derive(Debug, PartialEq)]
+struct Challenge<'a> {
+    scheme: &'a str,
+    params: Vec<(&'a str, String)>,
+}
+
+/// Parses `WWW-Authenticate`: `challenge *( "," challenge )`, each challenge a scheme
+/// and then a token68 or comma-separated `name=value` auth-params (value a token
+/// or a quoted string). Lenient and total: parsing stops at anything it cannot
+/// read, keeping what it has.
+fn challenges(header: &str) -> Vec<Challenge<'_>> {
+    let mut out: Vec<Challenge<'_>> = Vec::new();
+    let mut p = Parser { s: header, i: 0 };
+    loop {
+        p.skip(|c| c == ' ' || c == '\t' || c == ',');
+        let name = p.token();
+        if name.is_empty() {
+            break;
+        }
+        let before_ws = p.i;
+        p.skip(|c| c == ' ' || c == '\t');
+        if p.peek() == Some('=') && !out.is_empty() {
+            // An auth-param of the current challenge, or the padding of a token68.
+            p.i += 1;
+            p.skip(|c| c == ' ' || c == '\t');
+            let value = if p.peek() == Some('"') {
+                match p.quoted() {
+                    Some(v) => v,
+                    None => break,
+                }
+            } else {
+                p.token().to_owned()
+            };
+            if value.is_empty() {
+                // token68 padding (`abc==`): skip the rest of it.
+                p.skip(|c| c == '=');
+            } else if let Some(current) = out.last_mut() {
+                current.params.push((name, value));
+            }
+        } else {
+            p.i = before_ws;
+            out.push(Challenge {
+                scheme: name,
+                params: Vec::new(),
+            });
+            // A token68 right after the scheme (`Basic dXNlcg==`) is read as a
+            // param name followed by padding, and dropped: no scheme we classify
+            // uses one.
+        }
+    }
+    out
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn rest(&self) -> &'a str {
+        self.s.get(self.i..).unwrap_or("")
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn skip(&mut self, f: impl Fn(char) -> bool) {
+        let rest = self.rest();
+        let n = rest.find(|c| !f(c)).unwrap_or(rest.len());
+        self.i += n;
+    }
+
+    /// A `token` (RFC 9110 §5.6.2) or token68 body: letters, digits and
+    /// `!#$%&'*+-.^_`|~/`.
+    fn token(&mut self) -> &'a str {
+        let rest = self.rest();
+        let n = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~/".contains(c)))
+            .unwrap_or(rest.len());
+        self.i += n;
+        rest.get(..n).unwrap_or("")
+    }
+
+    /// A quoted-string with `\` escapes; `None` if it never closes.
+    fn quoted(&mut self) -> Option<String> {
+        let rest = self.rest();
+        let mut value = String::new();
+        let mut chars = rest.char_indices().skip(1);
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.i += at + 1;
+                    return Some(value);
+                }
+                '\\' => value.push(chars.next()?.1),
+                c => value.push(c),
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_challenges() {
+        let parsed = challenges(
+            r#"Basic realm="x y", Bearer realm="api",error=invalid_token, error_description="The \"token\" expired", Token"#,
+        );
+        assert_eq!(
+            parsed,
+            vec![
+                Challenge {
+                    scheme: "Basic",
+                    params: vec![("realm", "x y".into())]
+                },
+                Challenge {
+                    scheme: "Bearer",
+                    params: vec![
+                        ("realm", "api".into()),
+                        ("error", "invalid_token".into()),
+                        ("error_description", "The \"token\" expired".into())
+                    ]
+                },
+                Challenge {
+                    scheme: "Token",
+                    params: vec![]
+                },
+            ]
+        );
+        assert_eq!(challenges(""), vec![]);
+        assert_eq!(challenges(r#"Bearer error="unterminated"#).len(), 1);
+        let token68 = challenges("Negotiate abc123==, Bearer error=invalid_token");
+        assert_eq!(token68.len(), 2, "{token68:?}");
+        assert_eq!(token68[1].params, vec![("error", "invalid_token".into())]);
+    }
+}

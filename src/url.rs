@@ -1,0 +1,190 @@
+//! Token endpoint URL checks (design principle 6, RFC 6749 §3.2 and §10.9 /
+//! RFC 9700 §2.6 on TLS): `https://`, or plain `http://` only on a loopback host; no
+//! userinfo, no fragment (RFC 6749 §3.2 forbids one), a host, a valid port.
+//!
+//! A small, total checker rather than a URL library: it never panics and refuses
+//! anything it does not understand, with a reason that says what to fix.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::error::Error;
+
+/// Checks a token endpoint URL; the error is [`Error::InvalidUrl`] with a reason.
+pub(crate) fn check_token_url(url: &str) -> Result<(), Error> {
+    check(url).map_err(|reason| Error::InvalidUrl {
+        url: url.into(),
+        reason,
+    })
+}
+
+fn check(url: &str) -> Result<(), &'static str> {
+    if url.is_empty() {
+        return Err(
+            "the URL is empty; pass the token endpoint, e.g. https://login.example.com/oauth2/token",
+        );
+    }
+    if url
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || !c.is_ascii())
+    {
+        return Err(
+            "the URL contains whitespace, a control character or a non-ASCII character; percent-encode the path and use the punycode (xn--) form of the host",
+        );
+    }
+    if url.contains('#') {
+        return Err(
+            "a token endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...",
+        );
+    }
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("not an absolute URL; it must start with https://")?;
+    let secure = if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else {
+        return Err("the scheme must be https (or http on a loopback host)");
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, _path_and_query) = rest.split_at(authority_end);
+    if authority.contains('@') {
+        return Err(
+            "the URL must not carry credentials (user:password@); pass them as client authentication instead",
+        );
+    }
+    let (host, port) = split_host_port(authority)?;
+    if let Some(port) = port {
+        match port.parse::<u16>() {
+            Ok(p) if p != 0 && port.bytes().all(|b| b.is_ascii_digit()) => {}
+            _ => return Err("the port is not a number from 1 to 65535"),
+        }
+    }
+    let loopback = match host {
+        Host::Name(name) => {
+            check_host_name(name)?;
+            let name = name.strip_suffix('.').unwrap_or(name);
+            name.eq_ignore_ascii_case("localhost")
+        }
+        Host::V4(ip) => ip.is_loopback(),
+        Host::V6(ip) => ip.is_loopback(),
+    };
+    if !secure && !loopback {
+        return Err(
+            "plain http is refused: credentials would travel unencrypted; use https (http is allowed only for localhost, 127.0.0.0/8 and [::1])",
+        );
+    }
+    Ok(())
+}
+
+enum Host<'a> {
+    Name(&'a str),
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), &'static str> {
+    if authority.is_empty() {
+        return Err("the URL has no host");
+    }
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        let (ip, after) = bracketed
+            .split_once(']')
+            .ok_or("an IPv6 host is missing its closing ]")?;
+        let ip: Ipv6Addr = ip
+            .parse()
+            .map_err(|_| "the IPv6 host is not a valid address")?;
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or("unexpected characters after the IPv6 host")?,
+            ),
+        };
+        return Ok((Host::V6(ip), port));
+    }
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    if host.is_empty() {
+        return Err("the URL has no host");
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let ip: Ipv4Addr = host
+            .parse()
+            .map_err(|_| "the host looks like an IPv4 address but is not a valid one")?;
+        return Ok((Host::V4(ip), port));
+    }
+    Ok((Host::Name(host), port))
+}
+
+fn check_host_name(name: &str) -> Result<(), &'static str> {
+    let ok = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    if !ok || name.starts_with('.') || name.contains("..") {
+        return Err("the host name has characters a DNS name cannot have");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        for url in [
+            "https://login.salesforce.com/services/oauth2/token",
+            "HTTPS://Example.COM:8443/token?x=1",
+            "https://10.0.0.1/token",
+            "https://[2001:db8::1]:443/t",
+            "http://127.0.0.1:8080/token",
+            "http://127.1.2.3/token",
+            "http://localhost/token",
+            "http://LOCALHOST.:9000",
+            "http://[::1]/token",
+            "http://[::1]:1234",
+        ] {
+            assert_eq!(check(url), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn refuses_the_rest_with_a_reason() {
+        let cases = [
+            ("", "empty"),
+            ("http://example.com/token", "plain http"),
+            ("http://128.0.0.1/token", "plain http"),
+            ("http://[::2]/token", "plain http"),
+            ("http://localhost.evil.com/", "plain http"),
+            ("ftp://example.com/token", "scheme"),
+            ("example.com/token", "absolute"),
+            ("https://", "no host"),
+            ("https:///path", "no host"),
+            ("https://:443/path", "no host"),
+            ("https://user:pw@example.com/", "credentials"),
+            ("https://example.com/token#frag", "fragment"),
+            ("https://example.com:0/", "port"),
+            ("https://example.com:70000/", "port"),
+            ("https://example.com:+80/", "port"),
+            ("https://example.com:/", "port"),
+            ("https://exa mple.com/", "whitespace"),
+            ("https://exämple.com/", "non-ASCII"),
+            ("https://[::1/", "closing"),
+            ("https://[zz]/", "IPv6"),
+            ("https://[::1]x/", "after the IPv6"),
+            ("https://999.1.1.1/", "IPv4"),
+            ("https://a..b/", "DNS"),
+            ("https://a<b/", "DNS"),
+        ];
+        for (url, fragment) in cases {
+            match check(url) {
+                Err(reason) => assert!(reason.contains(fragment), "{url}: {reason}"),
+                Ok(()) => panic!("{url} accepted"),
+            }
+        }
+    }
+}
