@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, Error, Grant, SigningKey, TokenRequest, TokenResponse, VerifyingKey,
-    is_token_rejected,
+    Claims, ClientAuth, ClientSecret, Error, Grant, SigningKey, TokenRequest, TokenResponse,
+    VerifyingKey, is_token_rejected,
 };
 
 const RSA_KEY: &str = include_str!("demo-keys/jwt-bearer-rsa.pem");
@@ -55,19 +55,29 @@ fn salesforce_jwt_bearer(agent: &ureq::Agent) -> Result<(), Box<dyn std::error::
     // https://login.salesforce.com.
     let key = SigningKey::from_pem(RSA_KEY)?;
     let claims = Claims::new(consumer_key, username, server.audience());
-    let request = TokenRequest::new(server.token_url(), Grant::jwt_bearer(claims, key), ClientAuth::none())?;
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::jwt_bearer(claims, key),
+        ClientAuth::none(),
+    )?;
     let token = request.send(agent)?;
     println!("{token:#?}");
 
     // Salesforce sends no expires_in: a 401 from the API is how expiry shows.
-    println!("-- calling the API: {}", call_api(agent, &server.resource_url(), &token)?);
+    println!(
+        "-- calling the API: {}",
+        call_api(agent, &server.resource_url(), &token)?
+    );
     server.expire_access_tokens();
     let status = call_api(agent, &server.resource_url(), &token)?;
     println!("-- after the session expired: {status}");
 
     // A new assertion gets a new token (the JWT Bearer flow issues no refresh token).
     let token = request.send(agent)?;
-    println!("-- new token, API says: {}", call_api(agent, &server.resource_url(), &token)?);
+    println!(
+        "-- new token, API says: {}",
+        call_api(agent, &server.resource_url(), &token)?
+    );
 
     // A refusal is a typed OAuth error with Salesforce's own words.
     let stranger = Claims::new(consumer_key, "nobody@example.com", server.audience());
@@ -97,7 +107,10 @@ fn client_credentials_and_refresh(agent: &ureq::Agent) -> Result<(), Box<dyn std
                     .with_refresh_tokens(true),
             ),
     )?;
-    println!("\n== Client Credentials, generic profile ({})", server.token_url());
+    println!(
+        "\n== Client Credentials, generic profile ({})",
+        server.token_url()
+    );
 
     let basic = TokenRequest::new(
         server.token_url(),
@@ -119,11 +132,17 @@ fn client_credentials_and_refresh(agent: &ureq::Agent) -> Result<(), Box<dyn std
     println!("private_key_jwt: {token:#?}");
 
     println!("\n== Refresh Token, with detected expiry");
-    println!("-- calling the API: {}", call_api(agent, &server.resource_url(), &token)?);
+    println!(
+        "-- calling the API: {}",
+        call_api(agent, &server.resource_url(), &token)?
+    );
     server.expire_access_tokens();
     let status = call_api(agent, &server.resource_url(), &token)?;
     println!("-- after expiry: {status}");
-    let refresh_token = token.refresh_token().ok_or("the server issued no refresh token")?.clone();
+    let refresh_token = token
+        .refresh_token()
+        .ok_or("the server issued no refresh token")?
+        .clone();
     let refreshed = TokenRequest::new(
         server.token_url(),
         Grant::refresh_token(refresh_token),
@@ -131,15 +150,25 @@ fn client_credentials_and_refresh(agent: &ureq::Agent) -> Result<(), Box<dyn std
     )?
     .send(agent)?;
     println!("refreshed: {refreshed:#?}");
-    println!("-- retried call: {}", call_api(agent, &server.resource_url(), &refreshed)?);
+    println!(
+        "-- retried call: {}",
+        call_api(agent, &server.resource_url(), &refreshed)?
+    );
     Ok(())
 }
 
 /// Calls the protected resource and says what happened.
-fn call_api(agent: &ureq::Agent, url: &str, token: &TokenResponse) -> Result<String, Box<dyn std::error::Error>> {
+fn call_api(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &TokenResponse,
+) -> Result<String, Box<dyn std::error::Error>> {
     let response = agent
         .get(url)
-        .header("Authorization", &format!("Bearer {}", token.access_token().expose_secret()))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", token.access_token().expose_secret()),
+        )
         .call()?;
     let status = response.status().as_u16();
     let www_authenticate = response
@@ -148,9 +177,11 @@ fn call_api(agent: &ureq::Agent, url: &str, token: &TokenResponse) -> Result<Str
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body = response.into_body().read_to_vec()?;
-    Ok(if is_token_rejected(status, www_authenticate.as_deref(), &body) {
-        format!("HTTP {status}: token expired or invalid -> get a new one and retry")
-    } else {
-        format!("HTTP {status}")
-    })
+    Ok(
+        if is_token_rejected(status, www_authenticate.as_deref(), &body) {
+            format!("HTTP {status}: token expired or invalid -> get a new one and retry")
+        } else {
+            format!("HTTP {status}")
+        },
+    )
 }

@@ -527,7 +527,7 @@ pub struct UnexpectedResponse {
 }
 
 /// How much of an error page [`UnexpectedResponse::snippet`] shows.
-pub const SNIPPET_LEN: usize = 200;
+const SNIPPET_LEN: usize = 200;
 
 impl UnexpectedResponse {
     /// The start of the body (at most 200 bytes, lossy UTF-8, control

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use ring::rand::SystemRandom;
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, Error, ErrorCode, Grant, SendOptions, SigningKey, TokenRequest,
-    TokenResponse, TransportErrorKind, VerifyingKey,
+    Claims, ClientAuth, ClientSecret, Error, ErrorCode, Grant, SendOptions, SigningKey,
+    TokenRequest, TokenResponse, TransportErrorKind, VerifyingKey,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
@@ -42,16 +42,28 @@ fn auth_methods() -> Vec<(&'static str, ClientAuth)> {
         ("none", ClientAuth::none_with_client_id(CLIENT_ID)),
         ("client_secret_basic", ClientAuth::basic(CLIENT_ID, SECRET)),
         ("client_secret_post", ClientAuth::post(CLIENT_ID, SECRET)),
-        ("private_key_jwt", ClientAuth::private_key_jwt(CLIENT_ID, rsa()).unwrap()),
-        ("client_secret_jwt", ClientAuth::client_secret_jwt(CLIENT_ID, SECRET).unwrap()),
+        (
+            "private_key_jwt",
+            ClientAuth::private_key_jwt(CLIENT_ID, rsa()).unwrap(),
+        ),
+        (
+            "client_secret_jwt",
+            ClientAuth::client_secret_jwt(CLIENT_ID, SECRET).unwrap(),
+        ),
     ]
 }
 
 fn grants(server: &Server) -> Vec<(&'static str, Grant)> {
     vec![
-        ("jwt-bearer", Grant::jwt_bearer(Claims::new(CLIENT_ID, USER, server.audience()), rsa())),
+        (
+            "jwt-bearer",
+            Grant::jwt_bearer(Claims::new(CLIENT_ID, USER, server.audience()), rsa()),
+        ),
         ("client_credentials", Grant::client_credentials()),
-        ("refresh_token", Grant::refresh_token(server.issue_refresh_token(CLIENT_ID, USER))),
+        (
+            "refresh_token",
+            Grant::refresh_token(server.issue_refresh_token(CLIENT_ID, USER)),
+        ),
     ]
 }
 
@@ -61,10 +73,17 @@ fn check_profile_shape(profile: Profile, server: &Server, token: &TokenResponse)
         Profile::Salesforce => {
             assert_eq!(token.expires_in(), None, "Salesforce sends no expires_in");
             assert_eq!(token.instance_url(), Some(server.base_url().as_str()));
-            assert!(token.id().is_some_and(|id| id.contains("/id/00D")), "{:?}", token.id());
+            assert!(
+                token.id().is_some_and(|id| id.contains("/id/00D")),
+                "{:?}",
+                token.id()
+            );
             let issued = token.issued_at().expect("issued_at");
             let age = SystemTime::now().duration_since(issued).unwrap_or_default();
-            assert!(age < Duration::from_secs(60), "issued_at parsed from milliseconds: {issued:?}");
+            assert!(
+                age < Duration::from_secs(60),
+                "issued_at parsed from milliseconds: {issued:?}"
+            );
             assert!(token.signature().is_some());
         }
         Profile::Generic => {
@@ -79,12 +98,22 @@ fn check_profile_shape(profile: Profile, server: &Server, token: &TokenResponse)
 fn check_wire(server: &Server, method: &str) {
     let requests = server.requests();
     let last = requests.last().expect("the server saw the request");
-    let form = |name: &str| last.form.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    let basic = last.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "));
+    let form = |name: &str| {
+        last.form
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let basic = last
+        .headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "));
     match method {
         "none" => {
             assert_eq!(form("client_id").as_deref(), Some(CLIENT_ID));
-            assert!(!basic && form("client_secret").is_none() && form("client_assertion").is_none());
+            assert!(
+                !basic && form("client_secret").is_none() && form("client_assertion").is_none()
+            );
         }
         "client_secret_basic" => assert!(basic && form("client_secret").is_none()),
         "client_secret_post" => assert_eq!(form("client_secret").as_deref(), Some(SECRET)),
@@ -113,7 +142,11 @@ fn every_grant_with_every_client_auth_in_both_profiles() {
                 if grant_name == "client_credentials" && method == "none" {
                     // Client credentials without client authentication must be refused.
                     let err = result.expect_err(&case);
-                    assert_eq!(err.oauth_error().map(|e| &e.code), Some(&ErrorCode::InvalidClient), "{case}: {err}");
+                    assert_eq!(
+                        err.oauth_error().map(|e| &e.code),
+                        Some(&ErrorCode::InvalidClient),
+                        "{case}: {err}"
+                    );
                 } else {
                     let token = result.unwrap_or_else(|e| panic!("{case}: {e}"));
                     check_profile_shape(profile, &server, &token);
@@ -132,13 +165,22 @@ fn refresh_rotation_returns_a_new_refresh_token_and_kills_the_old_one() {
     let agent = s2s_oauth::agent();
     let first = server.issue_refresh_token(CLIENT_ID, USER);
     let auth = ClientAuth::basic(CLIENT_ID, SECRET);
-    let refreshed = TokenRequest::new(server.token_url(), Grant::refresh_token(first.clone()), auth.clone())
-        .unwrap()
-        .send(&agent)
-        .unwrap();
-    let second = refreshed.refresh_token().expect("rotated refresh token").clone();
+    let refreshed = TokenRequest::new(
+        server.token_url(),
+        Grant::refresh_token(first.clone()),
+        auth.clone(),
+    )
+    .unwrap()
+    .send(&agent)
+    .unwrap();
+    let second = refreshed
+        .refresh_token()
+        .expect("rotated refresh token")
+        .clone();
     assert_ne!(second, first);
-    let reuse = TokenRequest::new(server.token_url(), Grant::refresh_token(first), auth).unwrap().send(&agent);
+    let reuse = TokenRequest::new(server.token_url(), Grant::refresh_token(first), auth)
+        .unwrap()
+        .send(&agent);
     let err = reuse.expect_err("a rotated-out refresh token is refused");
     assert_eq!(err.oauth_error().unwrap().code, ErrorCode::InvalidGrant);
 }
@@ -160,18 +202,26 @@ fn salesforce_refusals_are_typed_with_salesforce_words() {
         (
             "expired",
             Grant::jwt_bearer_assertion(
-                Claims::new(CLIENT_ID, USER, server.audience()).sign_at(&rsa(), hour_ago, &rng).unwrap(),
+                Claims::new(CLIENT_ID, USER, server.audience())
+                    .sign_at(&rsa(), hour_ago, &rng)
+                    .unwrap(),
             ),
             "expired authorization code",
         ),
         (
             "wrong audience",
-            Grant::jwt_bearer(Claims::new(CLIENT_ID, USER, "https://test.salesforce.com"), rsa()),
+            Grant::jwt_bearer(
+                Claims::new(CLIENT_ID, USER, "https://test.salesforce.com"),
+                rsa(),
+            ),
             "audience is invalid",
         ),
         (
             "unknown user",
-            Grant::jwt_bearer(Claims::new(CLIENT_ID, "stranger@example.com", server.audience()), rsa()),
+            Grant::jwt_bearer(
+                Claims::new(CLIENT_ID, "stranger@example.com", server.audience()),
+                rsa(),
+            ),
             "user hasn't approved this consumer",
         ),
         (
@@ -185,33 +235,48 @@ fn salesforce_refusals_are_typed_with_salesforce_words() {
     ];
     for (name, grant, description) in cases {
         let err = jwt_bearer_error(&server, grant);
-        let oauth = err.oauth_error().unwrap_or_else(|| panic!("{name}: {err:?}"));
+        let oauth = err
+            .oauth_error()
+            .unwrap_or_else(|| panic!("{name}: {err:?}"));
         assert_eq!(oauth.code, ErrorCode::InvalidGrant, "{name}");
         assert_eq!(oauth.description.as_deref(), Some(description), "{name}");
         assert_eq!(oauth.status, 400, "{name}");
         assert!(!err.is_retryable(), "{name}");
     }
 
-    let err = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::post(CLIENT_ID, "wrong"))
-        .unwrap()
-        .send(&s2s_oauth::agent())
-        .unwrap_err();
+    let err = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::post(CLIENT_ID, "wrong"),
+    )
+    .unwrap()
+    .send(&s2s_oauth::agent())
+    .unwrap_err();
     let oauth = err.oauth_error().unwrap();
     assert_eq!(oauth.code, ErrorCode::InvalidClient);
-    assert_eq!(oauth.description.as_deref(), Some("invalid client credentials"));
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("invalid client credentials")
+    );
 }
 
 #[test]
 fn tampered_and_replayed_assertions_are_refused() {
     let server = server(Profile::Generic);
-    let assertion = Claims::new(CLIENT_ID, USER, server.audience()).sign(&rsa()).unwrap();
+    let assertion = Claims::new(CLIENT_ID, USER, server.audience())
+        .sign(&rsa())
+        .unwrap();
 
     // Flip one character of the signature.
     let mut tampered = assertion.expose_secret().to_owned();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
     let err = jwt_bearer_error(&server, Grant::jwt_bearer_assertion(tampered.into()));
-    assert_eq!(err.oauth_error().unwrap().code, ErrorCode::InvalidGrant, "{err}");
+    assert_eq!(
+        err.oauth_error().unwrap().code,
+        ErrorCode::InvalidGrant,
+        "{err}"
+    );
 
     let grant = Grant::jwt_bearer_assertion(assertion);
     TokenRequest::new(server.token_url(), grant.clone(), ClientAuth::none())
@@ -219,16 +284,23 @@ fn tampered_and_replayed_assertions_are_refused() {
         .send(&s2s_oauth::agent())
         .expect("first use accepted");
     let err = jwt_bearer_error(&server, grant);
-    assert_eq!(err.oauth_error().unwrap().code, ErrorCode::InvalidGrant, "replay: {err}");
+    assert_eq!(
+        err.oauth_error().unwrap().code,
+        ErrorCode::InvalidGrant,
+        "replay: {err}"
+    );
 }
 
 #[test]
 fn injected_faults_surface_as_retryable_errors() {
     let server = server(Profile::Generic);
     let agent = s2s_oauth::agent();
-    let request =
-        TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic(CLIENT_ID, SECRET))
-            .unwrap();
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic(CLIENT_ID, SECRET),
+    )
+    .unwrap();
 
     server.inject(
         Fault::Status {
@@ -251,7 +323,10 @@ fn injected_faults_surface_as_retryable_errors() {
 
     server.inject(Fault::Delay(Duration::from_secs(2)), 1);
     let err = request
-        .send_with(&agent, &SendOptions::new().with_timeout(Duration::from_millis(300)))
+        .send_with(
+            &agent,
+            &SendOptions::new().with_timeout(Duration::from_millis(300)),
+        )
         .unwrap_err();
     match &err {
         Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Timeout),
@@ -266,9 +341,12 @@ fn injected_faults_surface_as_retryable_errors() {
 fn every_response_error_kind_over_http() {
     let server = server(Profile::Generic);
     let agent = s2s_oauth::agent();
-    let request =
-        TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic(CLIENT_ID, SECRET))
-            .unwrap();
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic(CLIENT_ID, SECRET),
+    )
+    .unwrap();
     let fault = |status: u16, content_type: &str, body: &str| Fault::Status {
         status,
         content_type: content_type.into(),
@@ -277,13 +355,30 @@ fn every_response_error_kind_over_http() {
     };
     let json = "application/json";
 
-    server.inject(fault(200, json, r#"{"token_type":"Bearer","refresh_token":"rt-kept"}"#), 1);
+    server.inject(
+        fault(
+            200,
+            json,
+            r#"{"token_type":"Bearer","refresh_token":"rt-kept"}"#,
+        ),
+        1,
+    );
     let err = request.send(&agent).unwrap_err();
     assert!(matches!(err, Error::MissingAccessToken(_)), "{err:?}");
     assert!(!err.is_retryable());
-    assert_eq!(err.raw_body().unwrap().expose_secret(), br#"{"token_type":"Bearer","refresh_token":"rt-kept"}"#);
+    assert_eq!(
+        err.raw_body().unwrap().expose_secret(),
+        br#"{"token_type":"Bearer","refresh_token":"rt-kept"}"#
+    );
 
-    server.inject(fault(200, json, r#"{"access_token":"x","token_type":"Bearer","expires_in":"soon"}"#), 1);
+    server.inject(
+        fault(
+            200,
+            json,
+            r#"{"access_token":"x","token_type":"Bearer","expires_in":"soon"}"#,
+        ),
+        1,
+    );
     let err = request.send(&agent).unwrap_err();
     assert!(matches!(err, Error::MalformedResponse(_)), "{err:?}");
     assert!(err.to_string().contains("expires_in"), "{err}");
@@ -303,10 +398,16 @@ fn every_response_error_kind_over_http() {
     assert!(matches!(err, Error::UnexpectedStatus(_)), "{err:?}");
     assert_eq!(err.status(), Some(202));
 
-    server.inject(fault(502, "text/html", "<html><body>Bad Gateway</body></html>"), 1);
+    server.inject(
+        fault(502, "text/html", "<html><body>Bad Gateway</body></html>"),
+        1,
+    );
     let err = request.send(&agent).unwrap_err();
     match &err {
-        Error::NotJson(r) => assert_eq!(r.snippet().as_deref(), Some("<html><body>Bad Gateway</body></html>")),
+        Error::NotJson(r) => assert_eq!(
+            r.snippet().as_deref(),
+            Some("<html><body>Bad Gateway</body></html>")
+        ),
         other => panic!("expected NotJson, got {other:?}"),
     }
     assert!(err.is_retryable());
@@ -335,8 +436,13 @@ fn every_response_error_kind_over_http() {
     );
 
     server.inject(fault(200, json, &" ".repeat(5000)), 1);
-    let err = request.send_with(&agent, &SendOptions::new().with_body_limit(4096)).unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 4096 }), "{err:?}");
+    let err = request
+        .send_with(&agent, &SendOptions::new().with_body_limit(4096))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 4096 }),
+        "{err:?}"
+    );
 
     request.send(&agent).expect("faults used up");
 }

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use ring::rand::SystemRandom;
 use s2s_oauth::{
-    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Grant, HttpResponse, IdToken, RawBody,
-    RefreshToken, SigningKey, TokenRequest, TokenResponse,
+    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Grant, HttpResponse, IdToken,
+    RawBody, RefreshToken, SigningKey, TokenRequest, TokenResponse,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
@@ -27,7 +27,10 @@ fn assert_clean(what: &str, text: &str) {
     }
     // Also no piece of the private key's base64.
     let key_line = RSA_KEY.lines().nth(3).unwrap();
-    assert!(!text.contains(&key_line[..16]), "{what} leaks key material: {text}");
+    assert!(
+        !text.contains(&key_line[..16]),
+        "{what} leaks key material: {text}"
+    );
 }
 
 macro_rules! check_debug {
@@ -56,7 +59,10 @@ fn secret_newtypes_redact() {
         IdToken::new(SECRETS[4]),
     );
     check_debug!(RawBody::new(SECRETS[5].as_bytes().to_vec()));
-    assert_eq!(format!("{:?}", ClientSecret::new("x")), "ClientSecret([redacted])");
+    assert_eq!(
+        format!("{:?}", ClientSecret::new("x")),
+        "ClientSecret([redacted])"
+    );
     assert_eq!(format!("{}", AccessToken::new("x")), "[redacted]");
 }
 
@@ -65,7 +71,10 @@ fn requests_keys_and_grants_redact() {
     let key = SigningKey::from_pem(RSA_KEY).unwrap();
     check_debug!(key);
     let grant = Grant::refresh_token(RefreshToken::new(SECRETS[2]));
-    check_debug!(grant, Grant::jwt_bearer_assertion(Assertion::new(SECRETS[3])));
+    check_debug!(
+        grant,
+        Grant::jwt_bearer_assertion(Assertion::new(SECRETS[3]))
+    );
     for auth in [
         ClientAuth::basic("client", SECRETS[0]),
         ClientAuth::post("client", SECRETS[0]),
@@ -73,9 +82,12 @@ fn requests_keys_and_grants_redact() {
         ClientAuth::private_key_jwt("client", key.clone()).unwrap(),
     ] {
         check_debug!(auth);
-        let request = TokenRequest::new("https://idp.example.com/token", grant.clone(), auth).unwrap();
+        let request =
+            TokenRequest::new("https://idp.example.com/token", grant.clone(), auth).unwrap();
         check_debug!(request);
-        let http = request.to_http_request(SystemTime::now(), &SystemRandom::new()).unwrap();
+        let http = request
+            .to_http_request(SystemTime::now(), &SystemRandom::new())
+            .unwrap();
         check_debug!(http);
     }
     let claims = Claims::new("client", "user", "https://login.salesforce.com");
@@ -88,23 +100,31 @@ fn responses_and_errors_redact() {
         r#"{{"access_token":"{}","refresh_token":"{}","id_token":"{}","token_type":"Bearer","expires_in":60}}"#,
         SECRETS[1], SECRETS[2], SECRETS[4]
     );
-    let response = HttpResponse::new(200, vec![("Content-Type".into(), "application/json".into())], body.clone().into_bytes());
+    let response = HttpResponse::new(
+        200,
+        vec![("Content-Type".into(), "application/json".into())],
+        body.clone().into_bytes(),
+    );
     check_debug!(response);
     let token = TokenResponse::parse(&response, SystemTime::now()).unwrap();
     check_debug!(token);
 
     // 200 bodies that cannot be used: the body is kept, never printed.
     let bad_bodies = [
-        format!(r#"{{"refresh_token":"{}"}}"#, SECRETS[2]),                       // no access_token
-        format!(r#"{{"access_token":"{}","expires_in":"soon"}}"#, SECRETS[1]),     // malformed
-        format!("access_token={}&refresh_token={}", SECRETS[1], SECRETS[2]),       // not JSON
+        format!(r#"{{"refresh_token":"{}"}}"#, SECRETS[2]), // no access_token
+        format!(r#"{{"access_token":"{}","expires_in":"soon"}}"#, SECRETS[1]), // malformed
+        format!("access_token={}&refresh_token={}", SECRETS[1], SECRETS[2]), // not JSON
     ];
     for bad in bad_bodies {
         let response = HttpResponse::new(200, vec![], bad.clone().into_bytes());
         let err = TokenResponse::parse(&response, SystemTime::now()).unwrap_err();
         assert_clean("error Display", &err.to_string());
         check_debug!(err);
-        assert_eq!(err.raw_body().map(|b| b.expose_secret()), Some(bad.as_bytes()), "body kept whole");
+        assert_eq!(
+            err.raw_body().map(|b| b.expose_secret()),
+            Some(bad.as_bytes()),
+            "body kept whole"
+        );
     }
 
     // A 201 with a token inside.
