@@ -233,7 +233,7 @@ impl Config {
 
     pub(crate) fn max_assertion_lifetime(&self) -> Duration {
         self.max_assertion_lifetime.unwrap_or(match self.profile {
-            Profile::Salesforce => SALESFORCE_MAX_ASSERTION + self.leeway,
+            Profile::Salesforce => SALESFORCE_MAX_ASSERTION.saturating_add(self.leeway),
             Profile::Generic => GENERIC_MAX_ASSERTION,
         })
     }

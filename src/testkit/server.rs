@@ -270,9 +270,9 @@ impl Worker {
 
     /// Sleeps `delay`, cut short when the server is being dropped.
     fn sleep(&self, delay: Duration) {
-        let until = Instant::now() + delay;
+        let started = Instant::now();
         while !self.stop.load(Ordering::SeqCst) {
-            let left = until.saturating_duration_since(Instant::now());
+            let left = delay.saturating_sub(started.elapsed());
             if left.is_zero() {
                 break;
             }

@@ -224,7 +224,7 @@ fn refresh(
     let refreshed = state
         .use_refresh(ctx.rng, profile, token, &client.id, ctx.config.rotation)?
         .ok_or_else(rng_failure)?;
-    let expires_at = now + ctx.config.token_lifetime;
+    let expires_at = expiry(now, ctx.config.token_lifetime);
     let access = state
         .issue_access(ctx.rng, profile, expires_at, Some(refreshed.family))
         .ok_or_else(rng_failure)?;
@@ -276,7 +276,12 @@ fn issue(
         (None, None)
     };
     let access = state
-        .issue_access(ctx.rng, profile, now + ctx.config.token_lifetime, family)
+        .issue_access(
+            ctx.rng,
+            profile,
+            expiry(now, ctx.config.token_lifetime),
+            family,
+        )
         .ok_or_else(rng_failure)?;
     Ok(profile::token_response(
         profile,
@@ -292,6 +297,13 @@ fn issue(
         },
         now,
     ))
+}
+
+/// `now + lifetime`, or a date about a century ahead when that overflows.
+fn expiry(now: SystemTime, lifetime: std::time::Duration) -> SystemTime {
+    now.checked_add(lifetime)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
 }
 
 fn rng_failure() -> Refusal {
