@@ -4,222 +4,18 @@
 //! assertions are signed here with ring directly, so these tests depend neither on
 //! the crate's request builder nor on its JWT signer: only the server is under test.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+#[path = "testkit/robustness.rs"]
+mod robustness;
+#[path = "testkit/support.rs"]
+mod support;
 
-use base64ct::{Base64, Base64UrlUnpadded, Encoding};
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use s2s_oauth::VerifyingKey;
-use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
-use serde_json::{Value, json};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-/// A secret with every character that form encoding must escape.
-const AWKWARD_SECRET: &str = "a b+c%/:=&é";
-const USER: &str = "alice@example.com";
+use base64ct::{Base64, Encoding};
+use s2s_oauth::testkit::{Client, Config, Profile, Server};
+use serde_json::json;
 
-// ---------------------------------------------------------------- helpers
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-/// RFC 6749 Appendix B form encoding, written independently of the crate's.
-fn enc(value: &str) -> String {
-    let mut out = String::new();
-    for &b in value.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(n, v)| format!("{}={}", enc(n), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    format!(
-        "Basic {}",
-        Base64::encode_string(format!("{}:{}", enc(id), enc(secret)).as_bytes())
-    )
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn error(&self) -> (&str, &str) {
-        (
-            self.body["error"].as_str().unwrap_or("<none>"),
-            self.body["error_description"].as_str().unwrap_or("<none>"),
-        )
-    }
-
-    fn token(&self) -> &str {
-        self.body["access_token"].as_str().unwrap_or("")
-    }
-}
-
-fn read_reply(mut resp: ureq::http::Response<ureq::Body>) -> Reply {
-    let status = resp.status().as_u16();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn post(url: &str, authorization: Option<&str>, pairs: &[(&str, &str)]) -> Reply {
-    let mut req = agent()
-        .post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded");
-    if let Some(auth) = authorization {
-        req = req.header("Authorization", auth);
-    }
-    read_reply(req.send(form(pairs)).expect("transport"))
-}
-
-fn get_resource(server: &Server, token: &str) -> Reply {
-    let resp = agent()
-        .get(server.resource_url())
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .expect("transport");
-    read_reply(resp)
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A fresh P-256 key pair and its public key as the crate loads it (from SPKI DER,
-/// built here by hand).
-fn p256() -> (EcdsaKeyPair, VerifyingKey) {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-    let mut spki = vec![
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-    ];
-    spki.extend_from_slice(pair.public_key().as_ref());
-    let key = VerifyingKey::from_spki_der(&spki).unwrap();
-    (pair, key)
-}
-
-fn signing_input(alg: &str, claims: &Value) -> String {
-    let header = json!({"alg": alg, "typ": "JWT"});
-    format!(
-        "{}.{}",
-        Base64UrlUnpadded::encode_string(header.to_string().as_bytes()),
-        Base64UrlUnpadded::encode_string(claims.to_string().as_bytes())
-    )
-}
-
-fn es256(pair: &EcdsaKeyPair, claims: &Value) -> String {
-    let input = signing_input("ES256", claims);
-    let sig = pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
-    format!("{input}.{}", Base64UrlUnpadded::encode_string(sig.as_ref()))
-}
-
-fn hs256(secret: &str, claims: &Value) -> String {
-    let input = signing_input("HS256", claims);
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    let sig = ring::hmac::sign(&key, input.as_bytes());
-    format!("{input}.{}", Base64UrlUnpadded::encode_string(sig.as_ref()))
-}
-
-fn claims(iss: &str, sub: &str, aud: &str) -> Value {
-    let now = now_secs();
-    json!({"iss": iss, "sub": sub, "aud": aud, "iat": now, "exp": now + 120, "jti": jti()})
-}
-
-fn jti() -> String {
-    let mut bytes = [0u8; 16];
-    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut bytes).unwrap();
-    Base64UrlUnpadded::encode_string(&bytes)
-}
-
-/// A Salesforce server with one app: secret, key, one approved user, a run-as user.
-fn salesforce() -> (Server, EcdsaKeyPair) {
-    let (pair, key) = p256();
-    let server = Server::start(
-        Config::new(Profile::Salesforce).with_client(
-            Client::new("app")
-                .with_secret(AWKWARD_SECRET)
-                .with_public_key(key)
-                .with_user(USER)
-                .with_run_as("integration@example.com"),
-        ),
-    )
-    .unwrap();
-    (server, pair)
-}
-
-fn generic() -> (Server, EcdsaKeyPair) {
-    let (pair, key) = p256();
-    let server = Server::start(
-        Config::new(Profile::Generic)
-            .with_token_lifetime(Duration::from_secs(900))
-            .with_client(
-                Client::new("app")
-                    .with_secret("s3cr3t")
-                    .with_public_key(key)
-                    .with_user(USER)
-                    .with_refresh_tokens(true),
-            )
-            .with_client(Client::new("public")),
-    )
-    .unwrap();
-    (server, pair)
-}
-
-fn jwt_bearer(server: &Server, assertion: &str) -> Reply {
-    post(
-        &server.token_url(),
-        None,
-        &[("grant_type", JWT_BEARER), ("assertion", assertion)],
-    )
-}
+use support::*;
 
 // ---------------------------------------------------------------- client authentication
 
@@ -730,213 +526,101 @@ fn generic_resource_answers_rfc_6750() {
     assert_eq!(get_resource(&server, "unknown").status, 401);
 }
 
-// ---------------------------------------------------------------- faults
+// ---------------------------------------------------------------- configuration
 
 #[test]
-fn status_fault_applies_the_given_number_of_times() {
-    let (server, _) = salesforce();
-    server.inject(
-        Fault::status(503, "text/html", "<h1>maintenance</h1>").with_header("Retry-After", "7"),
-        2,
+fn audience_and_assertion_lifetime_are_configurable() {
+    let (pair, key) = p256();
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_audience("https://login.example.com")
+            .with_max_assertion_lifetime(Duration::from_secs(60))
+            .with_leeway(Duration::ZERO)
+            .with_client(Client::new("app").with_public_key(key).with_user(USER)),
+    )
+    .unwrap();
+    assert_eq!(server.audience(), "https://login.example.com");
+    assert_eq!(server.profile(), Profile::Generic);
+    let now = now_secs();
+    let short = json!({"iss": "app", "sub": USER, "aud": server.audience(), "exp": now + 50});
+    let r = jwt_bearer(&server, &es256(&pair, &short));
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // A client without with_refresh_tokens gets no refresh token.
+    assert!(r.body.get("refresh_token").is_none());
+    // The token URL is not the audience any more.
+    let r = jwt_bearer(
+        &server,
+        &es256(&pair, &claims("app", USER, &server.token_url())),
     );
-    for _ in 0..2 {
-        let r = post(
-            &server.token_url(),
-            None,
-            &[("grant_type", "client_credentials")],
-        );
-        assert_eq!(r.status, 503);
-        assert_eq!(r.header("Retry-After"), Some("7"));
-        assert_eq!(r.header("Content-Type"), Some("text/html"));
-        assert_eq!(r.body, Value::String("<h1>maintenance</h1>".into()));
-    }
-    let r = post(
-        &server.token_url(),
-        Some(&basic("app", AWKWARD_SECRET)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(r.status, 200);
+    assert_eq!(r.error().0, "invalid_grant");
+    // Beyond the 60 s cap.
+    let long = json!({"iss": "app", "sub": USER, "aud": server.audience(), "exp": now + 120});
+    let r = jwt_bearer(&server, &es256(&pair, &long));
+    assert_eq!(r.error().0, "invalid_grant");
 }
 
 #[test]
-fn delay_fault_delays_then_answers() {
-    let (server, _) = salesforce();
-    server.inject(Fault::Delay(Duration::from_millis(400)), 1);
-    let started = Instant::now();
-    let r = post(
-        &server.token_url(),
-        Some(&basic("app", AWKWARD_SECRET)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert!(started.elapsed() >= Duration::from_millis(400));
-    assert_eq!(r.status, 200);
-}
-
-#[test]
-fn drop_connection_is_a_transport_error() {
-    let (server, _) = salesforce();
-    server.inject(Fault::DropConnection, 1);
-    let result = agent()
-        .post(server.token_url())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send("grant_type=client_credentials");
-    let err = result.expect_err("no response was sent");
-    assert!(!matches!(err, ureq::Error::StatusCode(_)), "{err:?}");
-    // The next request is served normally.
-    let r = post(
-        &server.token_url(),
-        Some(&basic("app", AWKWARD_SECRET)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(r.status, 200);
-}
-
-// ---------------------------------------------------------------- robustness
-
-fn raw_exchange(server: &Server, bytes: &[u8]) -> String {
-    let authority = server.base_url().trim_start_matches("http://").to_owned();
-    let mut stream = TcpStream::connect(authority).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let _ = stream.write_all(bytes);
-    let mut out = Vec::new();
-    let _ = stream.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[test]
-fn server_survives_garbage_and_bounds_bodies() {
-    let (server, _) = salesforce();
-    assert!(raw_exchange(&server, b"\x00\xff garbage\r\n\r\n").starts_with("HTTP/1.1 400"));
-    assert!(raw_exchange(&server, b"GET /x HTTP/9.9\r\n\r\n").starts_with("HTTP/1.1 400"));
-    assert!(
-        raw_exchange(
-            &server,
-            b"POST /services/oauth2/token HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"
-        )
-        .starts_with("HTTP/1.1 413")
-    );
-    let big = "a=".to_owned() + &"b".repeat(70 * 1024);
-    let r = agent()
-        .post(server.token_url())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(big)
-        .map(read_reply);
-    if let Ok(r) = r {
-        assert_eq!(r.status, 413);
-    }
-    // Closed before sending anything, and a half-sent request.
-    drop(TcpStream::connect(server.base_url().trim_start_matches("http://")).unwrap());
-    let mut half = TcpStream::connect(server.base_url().trim_start_matches("http://")).unwrap();
-    half.write_all(b"POST /services/oauth2/token HTTP/1.1\r\nContent-Le")
-        .unwrap();
-    drop(half);
-
-    let r = post(
-        &server.token_url(),
-        Some(&basic("app", AWKWARD_SECRET)),
-        &[("grant_type", "client_credentials")],
-    );
-    assert_eq!(r.status, 200);
-}
-
-#[test]
-fn token_endpoint_refuses_bad_shapes() {
+fn generic_client_credentials_can_issue_refresh_tokens() {
     let (server, _) = generic();
-    let get = read_reply(agent().get(server.token_url()).call().unwrap());
-    assert_eq!(get.status, 405);
-    assert_eq!(get.header("Allow"), Some("POST"));
-
-    let json_body = read_reply(
-        agent()
-            .post(server.token_url())
-            .header("Content-Type", "application/json")
-            .send("{\"grant_type\":\"client_credentials\"}")
-            .unwrap(),
-    );
-    assert_eq!(
-        (json_body.status, json_body.error().0),
-        (400, "invalid_request")
-    );
-
-    let r = post(&server.token_url(), None, &[("scope", "x")]);
-    assert_eq!(r.error().0, "invalid_request");
-    let r = post(&server.token_url(), None, &[("grant_type", "password")]);
-    assert_eq!(r.error().0, "unsupported_grant_type");
     let r = post(
-        &server.token_url(),
-        None,
-        &[
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:saml2-bearer",
-            ),
-            ("assertion", "PHNhbWw+"),
-        ],
-    );
-    assert_eq!(r.error().0, "unsupported_grant_type");
-    let r = post(
-        &server.token_url(),
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("grant_type", "refresh_token"),
-        ],
-    );
-    assert_eq!(r.error().0, "invalid_request");
-
-    let missing = read_reply(
-        agent()
-            .get(format!("{}/nothing", server.base_url()))
-            .call()
-            .unwrap(),
-    );
-    assert_eq!(missing.status, 404);
-}
-
-#[test]
-fn requests_are_recorded_and_debug_redacts_secrets() {
-    let (server, _) = generic();
-    post(
         &server.token_url(),
         Some(&basic("app", "s3cr3t")),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "rt-value-123"),
-            ("scope", "a b"),
-        ],
+        &[("grant_type", "client_credentials"), ("scope", "jobs")],
     );
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    let r = &requests[0];
-    assert_eq!(r.method(), "POST");
-    assert_eq!(r.path(), "/services/oauth2/token");
-    assert_eq!(r.form_value("scope"), Some("a b"));
-    assert_eq!(r.form_value("refresh_token"), Some("rt-value-123"));
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["scope"], "jobs");
+    let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
+    let r = post(
+        &server.token_url(),
+        Some(&basic("app", "s3cr3t")),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
-        r.header("authorization"),
-        Some(basic("app", "s3cr3t").as_str())
+        r.body["scope"], "jobs",
+        "the refresh keeps the granted scope"
     );
-    let debug = format!("{r:?}");
-    assert!(!debug.contains("rt-value-123"), "{debug}");
-    assert!(!debug.contains(&basic("app", "s3cr3t")), "{debug}");
-    assert!(debug.contains("a b"), "{debug}");
 }
 
 #[test]
-fn dropping_the_server_stops_it() {
-    let (server, _) = salesforce();
-    server.inject(Fault::Delay(Duration::from_secs(30)), 1);
-    let authority = server.base_url().trim_start_matches("http://").to_owned();
-    // A request stuck in a long delay must not make the drop hang.
-    let mut stuck = TcpStream::connect(&authority).unwrap();
-    stuck
-        .write_all(b"GET /services/data/v60.0/ HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    let started = Instant::now();
-    drop(server);
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(TcpStream::connect(&authority).is_err(), "still accepting");
+fn a_key_only_client_can_be_required_to_authenticate() {
+    let (pair, key) = p256();
+    let server = Server::start(
+        Config::new(Profile::Salesforce).with_client(
+            Client::new("app")
+                .with_public_key(key)
+                .require_client_auth(true),
+        ),
+    )
+    .unwrap();
+    let token = server.issue_refresh_token("app", USER);
+    let plain = post(
+        &server.token_url(),
+        None,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token.expose_secret()),
+            ("client_id", "app"),
+        ],
+    );
+    assert_eq!(
+        plain.error(),
+        ("invalid_client", "invalid client credentials")
+    );
+    let assertion = es256(&pair, &claims("app", "app", &server.token_url()));
+    let r = post(
+        &server.token_url(),
+        None,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token.expose_secret()),
+            ("client_assertion_type", ASSERTION_TYPE),
+            ("client_assertion", &assertion),
+        ],
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // No secret: no signature, but issued_at and a rotated refresh token.
+    assert!(r.body.get("signature").is_none());
+    assert!(r.body["issued_at"].is_string());
+    assert!(r.body["refresh_token"].is_string());
 }

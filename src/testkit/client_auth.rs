@@ -234,7 +234,13 @@ fn check_client_assertion<'c>(
         .with_subject(&id)
         .with_leeway(ctx.config.leeway)
         .with_max_lifetime(ctx.config.max_assertion_lifetime());
-    jwt::verify(assertion, &key, &validation, now, Some(&mut state.jti_seen))
-        .map_err(|e| bad(format!("client assertion rejected: {e}")))?;
+    jwt::verify(
+        assertion,
+        &key,
+        &validation,
+        now,
+        state.replay_cache(&unverified),
+    )
+    .map_err(|e| bad(format!("client assertion rejected: {e}")))?;
     Ok(client)
 }

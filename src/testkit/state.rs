@@ -11,6 +11,7 @@ use super::config::Profile;
 use super::faults::FaultQueue;
 use super::profile::Refusal;
 use super::record::RecordedRequest;
+use crate::jwt::{ReplayCache, UnverifiedJwt};
 
 /// The most requests kept by the log; older ones are dropped first.
 pub(crate) const MAX_RECORDED: usize = 10_000;
@@ -59,7 +60,7 @@ pub(crate) struct State {
     access: HashMap<String, AccessRecord>,
     refresh: HashMap<String, RefreshRecord>,
     /// `jti` values seen, with their `exp`: the replay cache for assertions.
-    pub(crate) jti_seen: HashMap<String, SystemTime>,
+    jti_seen: HashMap<String, SystemTime>,
     pub(crate) faults: FaultQueue,
     pub(crate) requests: Vec<RecordedRequest>,
     next_family: u64,
@@ -76,6 +77,17 @@ pub(crate) fn random_token(rng: &dyn SecureRandom, prefix: &str) -> Option<Strin
 }
 
 impl State {
+    /// The replay cache for an assertion that carries a `jti`; `None` for one that
+    /// does not (RFC 7523 §3: `jti` is optional, and replay is refused only where
+    /// one is present).
+    pub(crate) fn replay_cache(&mut self, token: &UnverifiedJwt) -> Option<&mut dyn ReplayCache> {
+        if token.claims().contains_key("jti") {
+            Some(&mut self.jti_seen)
+        } else {
+            None
+        }
+    }
+
     /// Logs a request, keeping at most [`MAX_RECORDED`].
     pub(crate) fn record(&mut self, request: RecordedRequest) {
         if self.requests.len() >= MAX_RECORDED {

@@ -120,8 +120,14 @@ fn jwt_bearer(
         .with_issuer(iss)
         .with_leeway(ctx.config.leeway)
         .with_max_lifetime(ctx.config.max_assertion_lifetime());
-    let verified = jwt::verify(assertion, key, &validation, now, Some(&mut state.jti_seen))
-        .map_err(|e| assertion_refusal(&e))?;
+    let verified = jwt::verify(
+        assertion,
+        key,
+        &validation,
+        now,
+        state.replay_cache(&unverified),
+    )
+    .map_err(|e| assertion_refusal(&e))?;
     let subject = verified
         .subject()
         .ok_or_else(|| invalid("the assertion has no sub".into()))?;
