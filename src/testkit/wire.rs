@@ -167,6 +167,16 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
         return Err(ReadFailure::BodyTooLarge);
     }
     let mut body = buf.split_off(head_end + 4);
+    if body.len() < length
+        && request
+            .header("Expect")
+            .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
+        // curl asks before sending a body over 1 KiB; say yes rather than make it wait.
+        stream
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .map_err(|_| ReadFailure::Gone)?;
+    }
     while body.len() < length {
         let n = read_some(stream, &mut chunk, started)?;
         body.extend_from_slice(chunk.get(..n).unwrap_or(&[]));

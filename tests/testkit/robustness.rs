@@ -217,3 +217,39 @@ fn dropping_the_server_stops_it() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(TcpStream::connect(&authority).is_err(), "still accepting");
 }
+
+#[test]
+fn expect_continue_is_answered_and_huge_heads_refused() {
+    let (server, _) = salesforce();
+    let body = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "app"),
+        ("client_secret", AWKWARD_SECRET),
+    ]);
+    let authority = server.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /services/oauth2/token HTTP/1.1\r\nHost: {authority}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut rest = String::new();
+    stream.read_to_string(&mut rest).unwrap();
+    assert!(rest.starts_with("HTTP/1.1 200 OK"), "{rest}");
+
+    let huge = format!(
+        "GET /services/data/v60.0/ HTTP/1.1\r\nX-Filler: {}\r\n\r\n",
+        "x".repeat(20 * 1024)
+    );
+    assert!(raw_exchange(&server, huge.as_bytes()).starts_with("HTTP/1.1 431"));
+}
