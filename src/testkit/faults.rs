@@ -6,6 +6,10 @@ use std::time::Duration;
 /// A fault the server applies to the next requests instead of (or before) its normal
 /// answer. Injected with [`Server::inject`](super::Server::inject).
 ///
+/// For testing what a client does with what RFC 6749 §5.2 does not cover: an error
+/// status without an OAuth body, `Retry-After` (RFC 9110 §10.2.3), a slow server, a
+/// connection closed mid-exchange.
+///
 /// ```
 /// use s2s_oauth::testkit::Fault;
 /// let outage = Fault::status(503, "text/html", "<h1>Down for maintenance</h1>")

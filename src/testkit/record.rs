@@ -16,7 +16,8 @@ const SECRET_FIELDS: &[&str] = &[
 /// Headers whose values are secrets, redacted by `Debug`.
 const SECRET_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization"];
 
-/// One request the server received: method, path, headers and the decoded form.
+/// One request the server received: method, path, headers and the decoded
+/// `application/x-www-form-urlencoded` body (RFC 6749 §3.2, Appendix B).
 ///
 /// The values are as received, secrets included (read them in tests to check the
 /// wire shape). `Debug` redacts the `Authorization` header and secret-bearing form

@@ -22,7 +22,7 @@ use crate::secret::RefreshToken;
 /// The token endpoint path, below the base URL (both profiles).
 const TOKEN_PATH: &str = "/services/oauth2/token";
 /// How often the listener looks for a new connection.
-const ACCEPT_POLL: Duration = Duration::from_millis(2);
+const ACCEPT_POLL: Duration = Duration::from_millis(5);
 /// Salesforce's login host: the default `aud` of the Salesforce profile.
 const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 
