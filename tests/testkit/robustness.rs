@@ -253,3 +253,42 @@ fn expect_continue_is_answered_and_huge_heads_refused() {
     );
     assert!(raw_exchange(&server, huge.as_bytes()).starts_with("HTTP/1.1 431"));
 }
+
+#[test]
+fn random_bytes_never_stop_the_server() {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let (server, _) = salesforce();
+    let rng = SystemRandom::new();
+    let authority = server.base_url().trim_start_matches("http://").to_owned();
+    for i in 0..60 {
+        let mut noise = [0u8; 96];
+        rng.fill(&mut noise).unwrap();
+        let bytes = if i % 2 == 0 {
+            // Random bytes where the request head would be.
+            let mut b = noise.to_vec();
+            b.extend_from_slice(b"\r\n\r\n");
+            b
+        } else {
+            // A well-formed request whose form body is random bytes.
+            let mut b = format!(
+                "POST /services/oauth2/token HTTP/1.1\r\nHost: {authority}\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+                noise.len()
+            )
+            .into_bytes();
+            b.extend_from_slice(&noise);
+            b
+        };
+        let reply = raw_exchange(&server, &bytes);
+        assert!(
+            reply.starts_with("HTTP/1.1 400") || reply.starts_with("HTTP/1.1 401"),
+            "{reply}"
+        );
+    }
+    let r = post(
+        &server.token_url(),
+        Some(&basic("app", AWKWARD_SECRET)),
+        &[("grant_type", "client_credentials")],
+    );
+    assert_eq!(r.status, 200);
+}
