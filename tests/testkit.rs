@@ -291,6 +291,27 @@ fn salesforce_jwt_bearer_refusals_use_salesforce_strings() {
 }
 
 #[test]
+fn salesforce_accepts_the_legacy_prn_claim() {
+    let (server, pair) = salesforce();
+    let aud = server.audience();
+    let now = now_secs();
+    let prn_only = json!({"iss": "app", "prn": USER, "aud": aud, "exp": now + 60});
+    let r = jwt_bearer(&server, &es256(&pair, &prn_only));
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // prn wins over sub.
+    let both = json!({"iss": "app", "prn": "mallory@example.com", "sub": USER, "aud": aud, "exp": now + 60});
+    let r = jwt_bearer(&server, &es256(&pair, &both));
+    assert_eq!(
+        r.error(),
+        ("invalid_grant", "user hasn't approved this consumer")
+    );
+    // Neither: refused.
+    let neither = json!({"iss": "app", "aud": aud, "exp": now + 60});
+    let r = jwt_bearer(&server, &es256(&pair, &neither));
+    assert_eq!(r.error(), ("invalid_grant", "invalid assertion"));
+}
+
+#[test]
 fn generic_jwt_bearer_reports_expires_in_and_the_failed_check() {
     let (server, pair) = generic();
     assert_eq!(server.audience(), server.token_url());

@@ -5,7 +5,8 @@
 //! as strictly as a production server:
 //!
 //! - **JWT bearer** (RFC 7523 §3): the signature with the public key of the client
-//!   named by the assertion's `iss`, `sub` among the client's approved users, `aud`
+//!   named by the assertion's `iss`, `sub` among the client's approved users (the
+//!   Salesforce profile also takes the legacy `prn`, which wins over `sub`), `aud`
 //!   equal to [`Server::audience`], `exp`/`nbf`/`iat` with a leeway, a lifetime cap,
 //!   `jti` replay refused. Client authentication is optional for this grant.
 //! - **Client credentials** (RFC 6749 §4.4): client authentication required; the

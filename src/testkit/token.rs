@@ -116,10 +116,20 @@ fn jwt_bearer(
             "client {iss:?} has no public key to verify JWT bearer assertions"
         ))
     })?;
-    let validation = Validation::new(ctx.audience)
+    // Salesforce accepts the legacy `prn` claim in place of `sub` (and prefers it
+    // when both are present).
+    let uses_prn = ctx.config.profile == Profile::Salesforce
+        && unverified
+            .claims()
+            .get("prn")
+            .is_some_and(|p| p.is_string());
+    let mut validation = Validation::new(ctx.audience)
         .with_issuer(iss)
         .with_leeway(ctx.config.leeway)
         .with_max_lifetime(ctx.config.max_assertion_lifetime());
+    if uses_prn {
+        validation = validation.allow_missing_subject();
+    }
     let verified = jwt::verify(
         assertion,
         key,
@@ -128,9 +138,11 @@ fn jwt_bearer(
         state.replay_cache(&unverified),
     )
     .map_err(|e| assertion_refusal(&e))?;
-    let subject = verified
-        .subject()
-        .ok_or_else(|| invalid("the assertion has no sub".into()))?;
+    let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
+        Some(prn) if uses_prn => Some(prn),
+        _ => verified.subject(),
+    }
+    .ok_or_else(|| invalid("the assertion has no sub".into()))?;
     if !client.users.iter().any(|u| u == subject) {
         return Err(Refusal::UnknownUser(format!(
             "user {subject:?} has not approved client {iss:?} (configure it with Client::with_user)"
