@@ -91,14 +91,16 @@ pub struct SigningKey {
     x5t_s256: Option<String>,
 }
 
+// Always behind an `Arc`, built once per key: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Signer {
     Pair(KeyPair),
-    Hmac(HmacKeys),
+    /// Shared with the verifying keys made from this key.
+    Hmac(Arc<HmacKeys>),
 }
 
 /// An HMAC secret with ring keys for the three hash sizes, built once.
 struct HmacKeys {
-    secret: Vec<u8>,
     sha256: hmac::Key,
     sha384: hmac::Key,
     sha512: hmac::Key,
@@ -110,7 +112,6 @@ impl HmacKeys {
             return Err(KeyError::EmptySecret);
         }
         Ok(HmacKeys {
-            secret: secret.to_vec(),
             sha256: hmac::Key::new(hmac::HMAC_SHA256, secret),
             sha384: hmac::Key::new(hmac::HMAC_SHA384, secret),
             sha512: hmac::Key::new(hmac::HMAC_SHA512, secret),
@@ -146,7 +147,7 @@ pub struct VerifyingKey {
 enum Verifier {
     /// ring's public key encoding (see `load::PublicKey`).
     Public(Vec<u8>),
-    Hmac(HmacKeys),
+    Hmac(Arc<HmacKeys>),
 }
 
 /// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
@@ -227,7 +228,7 @@ impl SigningKey {
     /// secrets are accepted because servers issue them, but are weaker.
     pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
         Ok(SigningKey::new(
-            Signer::Hmac(HmacKeys::new(secret)?),
+            Signer::Hmac(Arc::new(HmacKeys::new(secret)?)),
             KeyType::Hmac,
         ))
     }
@@ -331,12 +332,7 @@ impl SigningKey {
     /// The matching public key (for HMAC, the same secret).
     pub fn verifying_key(&self) -> VerifyingKey {
         let verifier = match &*self.inner {
-            Signer::Hmac(keys) => Verifier::Hmac(HmacKeys {
-                secret: keys.secret.clone(),
-                sha256: keys.sha256.clone(),
-                sha384: keys.sha384.clone(),
-                sha512: keys.sha512.clone(),
-            }),
+            Signer::Hmac(keys) => Verifier::Hmac(Arc::clone(keys)),
             Signer::Pair(_) => {
                 Verifier::Public(self.public_key_bytes().unwrap_or_default().to_vec())
             }
@@ -451,7 +447,7 @@ impl VerifyingKey {
     /// An HMAC verification key.
     pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
         Ok(VerifyingKey {
-            inner: Arc::new(Verifier::Hmac(HmacKeys::new(secret)?)),
+            inner: Arc::new(Verifier::Hmac(Arc::new(HmacKeys::new(secret)?))),
             key_type: KeyType::Hmac,
         })
     }

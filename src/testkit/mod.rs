@@ -1,1 +1,92 @@
 //! A local authorization server for tests and demos (feature `testkit`).
+//!
+//! [`Server::start`] binds `127.0.0.1` on an ephemeral port and serves, on one
+//! thread, a token endpoint and a protected resource that check what they receive
+//! as strictly as a production server:
+//!
+//! - **JWT bearer** (RFC 7523 §3): the signature with the public key of the client
+//!   named by the assertion's `iss`, `sub` among the client's approved users (the
+//!   Salesforce profile also takes the legacy `prn`, which wins over `sub`), `aud`
+//!   equal to [`Server::audience`], `exp`/`nbf`/`iat` with a leeway, a lifetime cap,
+//!   `jti` replay refused. Client authentication is optional for this grant.
+//! - **Client credentials** (RFC 6749 §4.4): client authentication required; the
+//!   Salesforce profile also requires a run-as user.
+//! - **Refresh token** (RFC 6749 §6): the token must be live and belong to the
+//!   client; with rotation on (the default) each use returns a new refresh token and
+//!   kills the old one, and re-using a rotated-out token revokes its successors and
+//!   their access tokens, as Salesforce does.
+//! - **SAML 2.0 bearer** (RFC 7522): refused with `unsupported_grant_type` for now.
+//! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
+//!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
+//!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
+//!   URL or the base URL; `iss` = `sub` = the client id; `jti` replay refused), or
+//!   none. More than one method in a request is `invalid_request`.
+//!
+//! Two [`Profile`]s shape the answers. `Generic` follows RFC 6749 §5.1
+//! (`access_token`, `token_type`, `expires_in`, the requested `scope` echoed, a
+//! `refresh_token` where one is issued; `Cache-Control: no-store`) and §5.2 (RFC
+//! error codes, a description that says which check failed, 401 and
+//! `WWW-Authenticate: Basic realm="testkit"` for bad Basic credentials).
+//! `Salesforce` answers as a Salesforce org: no `expires_in`; `access_token`,
+//! `scope` (the requested one, else `api`), `instance_url` (the base URL), `id`
+//! (`<base>/id/<org id>/<user id>`, stable per user), `token_type`; client
+//! credentials and refresh responses add `issued_at` (milliseconds, as a string) and
+//! `signature` (base64 of HMAC-SHA256 keyed with the client secret over `id` then
+//! `issued_at`; omitted for a client without a secret), client credentials
+//! `api_instance_url` (the base URL); a `refresh_token` only from a rotating refresh.
+//! Errors use Salesforce's strings, and the resource answers 401
+//! `INVALID_SESSION_ID` once a token has expired.
+//!
+//! Faults ([`Fault`]) can be injected for the next requests: a status with any body,
+//! a delay, or a connection closed with no response. Every request received is
+//! logged ([`Server::requests`]) for wire-shape tests.
+//!
+//! Everything belongs to the [`Server`] value: no global state; dropping it stops
+//! the thread and frees the port.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use s2s_oauth::testkit::{Client, Config, Profile, Server};
+//!
+//! let server = Server::start(
+//!     Config::new(Profile::Salesforce).with_client(
+//!         Client::new("my-app").with_secret("s3cr3t").with_run_as("integration@example.com"),
+//!     ),
+//! )?;
+//!
+//! // A client-credentials request, written by hand.
+//! let body = "grant_type=client_credentials&client_id=my-app&client_secret=s3cr3t";
+//! let authority = server.base_url().trim_start_matches("http://").to_owned();
+//! let mut stream = std::net::TcpStream::connect(&authority)?;
+//! write!(
+//!     stream,
+//!     "POST /services/oauth2/token HTTP/1.1\r\nHost: {authority}\r\n\
+//!      Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+//!     body.len()
+//! )?;
+//! let mut response = String::new();
+//! stream.read_to_string(&mut response)?;
+//! assert!(response.starts_with("HTTP/1.1 200 OK"));
+//! assert!(response.contains("\"instance_url\""));
+//!
+//! // The form as the server decoded it.
+//! let requests = server.requests();
+//! assert_eq!(requests[0].form_value("grant_type"), Some("client_credentials"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod client_auth;
+mod config;
+mod faults;
+mod profile;
+mod record;
+mod resource;
+mod server;
+mod state;
+mod token;
+mod wire;
+
+pub use config::{Client, Config, Profile};
+pub use faults::Fault;
+pub use record::RecordedRequest;
+pub use server::Server;

@@ -1,0 +1,240 @@
+//! What the local server knows before it starts: its profile, its clients, its
+//! lifetimes and limits.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::key::VerifyingKey;
+use crate::secret::ClientSecret;
+
+/// The response shape and error strings the server uses.
+///
+/// - [`Profile::Generic`]: RFC 6749 §5.1 responses (with `expires_in`) and §5.2 errors
+///   with RFC codes and descriptions that say which check failed.
+/// - [`Profile::Salesforce`]: Salesforce's token responses (no `expires_in`;
+///   `instance_url`, `id`, `issued_at`, `signature`) and its exact error strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Profile {
+    /// A plain RFC 6749 / RFC 7523 authorization server.
+    Generic,
+    /// A Salesforce org, as far as the server-to-server flows go.
+    Salesforce,
+}
+
+/// A registered client (RFC 6749 §2): its id, its credentials, and the users who
+/// approved it.
+///
+/// Client authentication (RFC 6749 §2.3): a client with a secret may authenticate
+/// with `client_secret_basic`, `client_secret_post` or `client_secret_jwt`; a client
+/// with a public key with `private_key_jwt`. Whether it *must* authenticate is
+/// [`require_client_auth`](Client::require_client_auth); its default is `true`
+/// exactly when the client has a secret.
+///
+/// ```
+/// use s2s_oauth::testkit::Client;
+/// let client = Client::new("my-app")
+///     .with_secret("s3cr3t")
+///     .with_user("alice@example.com")
+///     .with_run_as("integration@example.com");
+/// assert_eq!(client.id(), "my-app");
+/// assert!(client.requires_client_auth());
+/// assert!(!format!("{client:?}").contains("s3cr3t"));
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) id: String,
+    pub(crate) secret: Option<ClientSecret>,
+    pub(crate) public_key: Option<VerifyingKey>,
+    pub(crate) users: Vec<String>,
+    pub(crate) run_as: Option<String>,
+    pub(crate) refresh_tokens: bool,
+    pub(crate) require_auth: Option<bool>,
+}
+
+impl Client {
+    /// A client with this id (the Salesforce consumer key) and no credentials yet.
+    pub fn new(id: impl Into<String>) -> Self {
+        Client {
+            id: id.into(),
+            secret: None,
+            public_key: None,
+            users: Vec::new(),
+            run_as: None,
+            refresh_tokens: false,
+            require_auth: None,
+        }
+    }
+
+    /// The client secret (Salesforce: the consumer secret). It authenticates
+    /// `client_secret_basic`, `client_secret_post` and `client_secret_jwt`, and keys
+    /// the Salesforce `signature`.
+    pub fn with_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// The public key that verifies JWT bearer assertions whose `iss` is this
+    /// client's id (RFC 7523 §2.1) and `private_key_jwt` client assertions
+    /// (RFC 7523 §2.2).
+    pub fn with_public_key(mut self, key: VerifyingKey) -> Self {
+        self.public_key = Some(key);
+        self
+    }
+
+    /// A user who approved this client: an allowed `sub` of JWT bearer assertions.
+    /// Call it once per user.
+    pub fn with_user(mut self, username: impl Into<String>) -> Self {
+        self.users.push(username.into());
+        self
+    }
+
+    /// The user that client-credentials tokens act as (Salesforce's "run as" user).
+    /// The Salesforce profile refuses client credentials without one.
+    pub fn with_run_as(mut self, username: impl Into<String>) -> Self {
+        self.run_as = Some(username.into());
+        self
+    }
+
+    /// Generic profile only: also issue a `refresh_token` with JWT bearer and client
+    /// credentials tokens (default `false`). The Salesforce profile never does.
+    pub fn with_refresh_tokens(mut self, issue: bool) -> Self {
+        self.refresh_tokens = issue;
+        self
+    }
+
+    /// Whether token requests naming this client must authenticate it.
+    ///
+    /// Default: `true` when the client has a secret, `false` otherwise. It governs
+    /// the refresh grant; client credentials always require authentication and JWT
+    /// bearer never does (RFC 7523 §3.1: the assertion identifies the client). Where
+    /// credentials are sent anyway they are always checked: a wrong secret is refused
+    /// even when authentication is optional.
+    pub fn require_client_auth(mut self, required: bool) -> Self {
+        self.require_auth = Some(required);
+        self
+    }
+
+    /// The client id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Whether requests naming this client must authenticate it (see
+    /// [`require_client_auth`](Client::require_client_auth)).
+    pub fn requires_client_auth(&self) -> bool {
+        self.require_auth.unwrap_or(self.secret.is_some())
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("has_secret", &self.secret.is_some())
+            .field("public_key", &self.public_key)
+            .field("users", &self.users)
+            .field("run_as", &self.run_as)
+            .field("refresh_tokens", &self.refresh_tokens)
+            .field("requires_client_auth", &self.requires_client_auth())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the server behaves: profile, clients, token lifetime, refresh rotation, and
+/// what JWT bearer assertions must look like (RFC 7523 §3).
+///
+/// ```
+/// use std::time::Duration;
+/// use s2s_oauth::testkit::{Client, Config, Profile};
+/// let config = Config::new(Profile::Salesforce)
+///     .with_client(Client::new("my-app").with_secret("s3cr3t"))
+///     .with_token_lifetime(Duration::from_secs(600))
+///     .with_refresh_rotation(false);
+/// assert_eq!(config.profile(), Profile::Salesforce);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) profile: Profile,
+    pub(crate) clients: BTreeMap<String, Client>,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) rotation: bool,
+    pub(crate) audience: Option<String>,
+    pub(crate) leeway: Duration,
+    pub(crate) max_assertion_lifetime: Option<Duration>,
+}
+
+/// Salesforce: "the expiration time of the assertion within 3 minutes".
+const SALESFORCE_MAX_ASSERTION: Duration = Duration::from_secs(180);
+const GENERIC_MAX_ASSERTION: Duration = Duration::from_secs(3600);
+
+impl Config {
+    /// A configuration with no clients, tokens valid 3600 s, refresh-token rotation
+    /// on, a 30 s clock leeway, and the profile's default audience and assertion
+    /// lifetime cap.
+    pub fn new(profile: Profile) -> Self {
+        Config {
+            profile,
+            clients: BTreeMap::new(),
+            token_lifetime: Duration::from_secs(3600),
+            rotation: true,
+            audience: None,
+            leeway: Duration::from_secs(30),
+            max_assertion_lifetime: None,
+        }
+    }
+
+    /// Registers a client. A client with the same id replaces the earlier one.
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.clients.insert(client.id.clone(), client);
+        self
+    }
+
+    /// How long issued access tokens live (default 3600 s). The Generic profile
+    /// reports it as `expires_in`; Salesforce reports nothing, as the real one.
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Whether the refresh grant rotates refresh tokens (default `true`): it returns a
+    /// new one and the old one dies; re-using a rotated-out token revokes its
+    /// successors and their access tokens (Salesforce's behaviour).
+    pub fn with_refresh_rotation(mut self, rotate: bool) -> Self {
+        self.rotation = rotate;
+        self
+    }
+
+    /// The `aud` that JWT bearer assertions must carry. Default: Salesforce
+    /// `https://login.salesforce.com`; Generic the server's token URL.
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 30 s).
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// How far ahead of now an assertion's `exp` may be. Default: Salesforce 3 minutes
+    /// plus the leeway; Generic one hour.
+    pub fn with_max_assertion_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_assertion_lifetime = Some(lifetime);
+        self
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    pub(crate) fn max_assertion_lifetime(&self) -> Duration {
+        self.max_assertion_lifetime.unwrap_or(match self.profile {
+            Profile::Salesforce => SALESFORCE_MAX_ASSERTION.saturating_add(self.leeway),
+            Profile::Generic => GENERIC_MAX_ASSERTION,
+        })
+    }
+}

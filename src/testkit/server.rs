@@ -1,0 +1,327 @@
+//! The server handle and its one thread.
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use ring::rand::SystemRandom;
+
+use super::config::{Config, Profile};
+use super::faults::Fault;
+use super::record::RecordedRequest;
+use super::resource::{self, RESOURCE_PATH};
+use super::state::State;
+use super::token::{self, Ctx};
+use super::wire::{self, Request, Response};
+use crate::secret::RefreshToken;
+
+/// The token endpoint path, below the base URL (both profiles).
+const TOKEN_PATH: &str = "/services/oauth2/token";
+/// How often the listener looks for a new connection.
+const ACCEPT_POLL: Duration = Duration::from_millis(5);
+/// Salesforce's login host: the default `aud` of the Salesforce profile.
+const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
+
+/// A running local authorization server on `127.0.0.1` (an ephemeral port), served
+/// by one thread. It stops when dropped.
+///
+/// Endpoints:
+/// - `POST /services/oauth2/token`: the token endpoint (RFC 6749 §3.2) for the JWT
+///   bearer (RFC 7523), client credentials (RFC 6749 §4.4) and refresh token
+///   (RFC 6749 §6) grants, with every client authentication method.
+/// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
+///   for a live access token and 401 otherwise.
+///
+/// Every response closes its connection (`Connection: close`). Request heads are
+/// limited to 16 KiB and bodies to 64 KiB (413 beyond); a client has 5 s to send its
+/// request. Requests are served one at a time.
+///
+/// ```
+/// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+/// let server = Server::start(
+///     Config::new(Profile::Salesforce).with_client(Client::new("app").with_secret("s3cr3t")),
+/// )?;
+/// assert!(server.token_url().starts_with("http://127.0.0.1:"));
+/// assert!(server.token_url().ends_with("/services/oauth2/token"));
+/// assert_eq!(server.audience(), "https://login.salesforce.com");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Server {
+    base_url: String,
+    audience: String,
+    profile: Profile,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("base_url", &self.base_url)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the server thread owns.
+struct Worker {
+    config: Config,
+    base_url: String,
+    token_url: String,
+    audience: String,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    rng: SystemRandom,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while the lock was held cannot leave the state half-updated in a way
+    // that matters for a test server: keep serving.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Server {
+    /// Binds `127.0.0.1:0` and starts serving on one thread.
+    pub fn start(config: Config) -> io::Result<Server> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let token_url = format!("{base_url}{TOKEN_PATH}");
+        let profile = config.profile;
+        let audience = config.audience.clone().unwrap_or_else(|| match profile {
+            Profile::Salesforce => SALESFORCE_AUDIENCE.to_owned(),
+            Profile::Generic => token_url.clone(),
+        });
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            config,
+            base_url: base_url.clone(),
+            token_url,
+            audience: audience.clone(),
+            state: Arc::clone(&state),
+            stop: Arc::clone(&stop),
+            rng: SystemRandom::new(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("s2s-oauth-testkit".into())
+            .spawn(move || worker.run(listener))?;
+        Ok(Server {
+            base_url,
+            audience,
+            profile,
+            state,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the `instance_url` of Salesforce responses.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The token endpoint: the base URL + `/services/oauth2/token` (both profiles).
+    pub fn token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.base_url)
+    }
+
+    /// The protected resource: the base URL + `/services/data/v60.0/`.
+    pub fn resource_url(&self) -> String {
+        format!("{}{RESOURCE_PATH}", self.base_url)
+    }
+
+    /// The `aud` JWT bearer assertions must carry (see [`Config::with_audience`]).
+    pub fn audience(&self) -> String {
+        self.audience.clone()
+    }
+
+    /// The response profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Issues a refresh token to `client_id` for `username`, as a prior
+    /// authorization-code flow would have. It works with the refresh grant of that
+    /// client only.
+    ///
+    /// Should the system random source fail (it does not on supported platforms),
+    /// the token returned is empty and the server refuses it.
+    ///
+    /// ```
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app")))?;
+    /// let token = server.issue_refresh_token("app", "alice@example.com");
+    /// assert!(!token.expose_secret().is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn issue_refresh_token(&self, client_id: &str, username: &str) -> RefreshToken {
+        let rng = SystemRandom::new();
+        let issued = lock(&self.state).issue_refresh(&rng, self.profile, client_id, username, None);
+        RefreshToken::new(issued.map(|(token, _)| token).unwrap_or_default())
+    }
+
+    /// Makes every access token issued so far expired: the resource answers 401 to
+    /// them from now on. Tokens issued later are fresh.
+    pub fn expire_access_tokens(&self) {
+        lock(&self.state).expire_access(SystemTime::now());
+    }
+
+    /// Applies `fault` to the next `times` requests, whatever their path. Faults
+    /// injected earlier apply first.
+    ///
+    /// ```
+    /// use s2s_oauth::testkit::{Config, Fault, Profile, Server};
+    /// let server = Server::start(Config::new(Profile::Generic))?;
+    /// server.inject(Fault::status(503, "text/html", "<h1>maintenance</h1>"), 2);
+    /// server.inject(Fault::DropConnection, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject(&self, fault: Fault, times: usize) {
+        lock(&self.state).faults.push(fault, times);
+    }
+
+    /// The requests received so far, in order (at most the last 10 000). Requests too
+    /// malformed to parse are not recorded.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state).requests.clone()
+    }
+}
+
+impl Drop for Server {
+    /// Stops the thread and closes the listening socket. Waits at most for the
+    /// request being served (a client has 5 s to send one; an injected delay is cut
+    /// short).
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Worker {
+    /// Accepts connections until the handle is dropped. The listener polls (every
+    /// few milliseconds) rather than blocks, so that stopping never depends on
+    /// waking a blocked `accept`.
+    fn run(self, listener: TcpListener) {
+        if listener.set_nonblocking(true).is_err() {
+            return;
+        }
+        while !self.stop.load(Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    if stream.set_nonblocking(false).is_err() {
+                        continue;
+                    }
+                    // Nothing in `serve` should panic; if it did, the server must go on.
+                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(stream)));
+                }
+                // WouldBlock (nothing to accept), or out of file descriptors and the
+                // like: wait a little.
+                Err(_) => std::thread::sleep(ACCEPT_POLL),
+            }
+        }
+    }
+
+    fn serve(&self, mut stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+        let request = match wire::read_request(&mut stream) {
+            Ok(request) => request,
+            Err(failure) => {
+                if let Some(response) = failure.response() {
+                    wire::respond(stream, &response);
+                }
+                return;
+            }
+        };
+        let fault = {
+            let mut state = lock(&self.state);
+            state.record(record(&request));
+            state.faults.next()
+        };
+        match fault {
+            Some(Fault::DropConnection) => return wire::drop_connection(stream),
+            Some(Fault::Status {
+                status,
+                content_type,
+                body,
+                headers,
+            }) => {
+                let mut response = Response::new(status, &content_type, body);
+                response.headers.extend(headers);
+                return wire::respond(stream, &response);
+            }
+            Some(Fault::Delay(delay)) => self.sleep(delay),
+            None => {}
+        }
+        let response =
+            catch_unwind(AssertUnwindSafe(|| self.route(&request))).unwrap_or_else(|_| {
+                Response::new(500, "text/plain;charset=UTF-8", "testkit server error")
+            });
+        wire::respond(stream, &response);
+    }
+
+    /// Sleeps `delay`, cut short when the server is being dropped.
+    fn sleep(&self, delay: Duration) {
+        let started = Instant::now();
+        while !self.stop.load(Ordering::SeqCst) {
+            let left = delay.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+        }
+    }
+
+    fn route(&self, request: &Request) -> Response {
+        let now = SystemTime::now();
+        let path = request.path();
+        if path == TOKEN_PATH {
+            let ctx = Ctx {
+                config: &self.config,
+                base_url: &self.base_url,
+                token_url: &self.token_url,
+                audience: &self.audience,
+                rng: &self.rng,
+            };
+            token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
+            resource::handle(self.config.profile, request, &lock(&self.state), now)
+        } else {
+            Response::new(
+                404,
+                "text/plain;charset=UTF-8",
+                "not found: the testkit serves /services/oauth2/token and /services/data/v60.0/",
+            )
+        }
+    }
+}
+
+/// The log entry for a request: the form is decoded when the body is one.
+fn record(request: &Request) -> RecordedRequest {
+    let is_form = request
+        .header("Content-Type")
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let form = if is_form {
+        crate::form::decode_pairs(&request.body).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    RecordedRequest {
+        method: request.method.clone(),
+        path: request.target.clone(),
+        headers: request.headers.clone(),
+        form,
+    }
+}

@@ -1,0 +1,261 @@
+//! The server's mutable state: issued tokens, seen `jti`s, pending faults and the
+//! request log. Shared between the `Server` handle and its thread.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::rand::SecureRandom;
+
+use super::config::Profile;
+use super::faults::FaultQueue;
+use super::profile::Refusal;
+use super::record::RecordedRequest;
+use crate::jwt::{ReplayCache, UnverifiedJwt};
+
+/// The most requests kept by the log; older ones are dropped first.
+pub(crate) const MAX_RECORDED: usize = 10_000;
+
+/// The Salesforce-looking prefix of access tokens (org id, then `!`).
+const SALESFORCE_TOKEN_PREFIX: &str = "00Dxx0000001gPL!";
+/// The Salesforce-looking prefix of refresh tokens.
+const SALESFORCE_REFRESH_PREFIX: &str = "5Aep861";
+
+#[derive(Debug)]
+struct AccessRecord {
+    expires_at: SystemTime,
+    family: Option<u64>,
+    revoked: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefreshState {
+    Live,
+    RotatedOut,
+    Revoked,
+}
+
+#[derive(Debug)]
+struct RefreshRecord {
+    client_id: String,
+    username: String,
+    scope: Option<String>,
+    family: u64,
+    state: RefreshState,
+}
+
+/// What a successful refresh-token exchange yields.
+#[derive(Debug)]
+pub(crate) struct Refreshed {
+    pub(crate) username: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) family: u64,
+    /// The new refresh token when rotation is on.
+    pub(crate) rotated: Option<String>,
+}
+
+/// Everything that changes while the server runs.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    access: HashMap<String, AccessRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    /// `jti` values seen, with their `exp`: the replay cache for assertions.
+    jti_seen: HashMap<String, SystemTime>,
+    pub(crate) faults: FaultQueue,
+    pub(crate) requests: Vec<RecordedRequest>,
+    next_family: u64,
+}
+
+/// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.
+pub(crate) fn random_token(rng: &dyn SecureRandom, prefix: &str) -> Option<String> {
+    let mut bytes = [0u8; 32];
+    rng.fill(&mut bytes).ok()?;
+    Some(format!(
+        "{prefix}{}",
+        Base64UrlUnpadded::encode_string(&bytes)
+    ))
+}
+
+impl State {
+    /// The replay cache for an assertion that carries a `jti`; `None` for one that
+    /// does not (RFC 7523 §3: `jti` is optional, and replay is refused only where
+    /// one is present).
+    pub(crate) fn replay_cache(&mut self, token: &UnverifiedJwt) -> Option<&mut dyn ReplayCache> {
+        if token.claims().contains_key("jti") {
+            Some(&mut self.jti_seen)
+        } else {
+            None
+        }
+    }
+
+    /// Logs a request, keeping at most [`MAX_RECORDED`].
+    pub(crate) fn record(&mut self, request: RecordedRequest) {
+        if self.requests.len() >= MAX_RECORDED {
+            self.requests.remove(0);
+        }
+        self.requests.push(request);
+    }
+
+    /// Issues an access token valid until `expires_at`. `None` if the random source
+    /// failed.
+    pub(crate) fn issue_access(
+        &mut self,
+        rng: &dyn SecureRandom,
+        profile: Profile,
+        expires_at: SystemTime,
+        family: Option<u64>,
+    ) -> Option<String> {
+        let prefix = match profile {
+            Profile::Salesforce => SALESFORCE_TOKEN_PREFIX,
+            Profile::Generic => "",
+        };
+        let token = random_token(rng, prefix)?;
+        self.access.insert(
+            token.clone(),
+            AccessRecord {
+                expires_at,
+                family,
+                revoked: false,
+            },
+        );
+        Some(token)
+    }
+
+    /// Issues a refresh token in a new family (a new authorization) and returns it
+    /// with the family.
+    pub(crate) fn issue_refresh(
+        &mut self,
+        rng: &dyn SecureRandom,
+        profile: Profile,
+        client_id: &str,
+        username: &str,
+        scope: Option<String>,
+    ) -> Option<(String, u64)> {
+        let family = self.next_family;
+        self.next_family += 1;
+        let token = self.insert_refresh(rng, profile, client_id, username, scope, family)?;
+        Some((token, family))
+    }
+
+    fn insert_refresh(
+        &mut self,
+        rng: &dyn SecureRandom,
+        profile: Profile,
+        client_id: &str,
+        username: &str,
+        scope: Option<String>,
+        family: u64,
+    ) -> Option<String> {
+        let prefix = match profile {
+            Profile::Salesforce => SALESFORCE_REFRESH_PREFIX,
+            Profile::Generic => "",
+        };
+        let token = random_token(rng, prefix)?;
+        self.refresh.insert(
+            token.clone(),
+            RefreshRecord {
+                client_id: client_id.to_owned(),
+                username: username.to_owned(),
+                scope,
+                family,
+                state: RefreshState::Live,
+            },
+        );
+        Some(token)
+    }
+
+    /// Exchanges a refresh token presented by `client_id` (RFC 6749 §6). With
+    /// `rotate`, the token dies and a successor is issued; presenting a rotated-out
+    /// token revokes its whole family (refresh and access tokens).
+    pub(crate) fn use_refresh(
+        &mut self,
+        rng: &dyn SecureRandom,
+        profile: Profile,
+        token: &str,
+        client_id: &str,
+        rotate: bool,
+    ) -> Result<Option<Refreshed>, Refusal> {
+        let record = self
+            .refresh
+            .get_mut(token)
+            .ok_or_else(|| Refusal::BadRefreshToken("the refresh token is unknown".into()))?;
+        if record.client_id != client_id {
+            return Err(Refusal::BadRefreshToken(
+                "the refresh token was issued to another client".into(),
+            ));
+        }
+        match record.state {
+            RefreshState::Revoked => {
+                return Err(Refusal::BadRefreshToken(
+                    "the refresh token was revoked (a rotated-out token of its family was re-used)"
+                        .into(),
+                ));
+            }
+            RefreshState::RotatedOut => {
+                let family = record.family;
+                self.revoke_family(family);
+                return Err(Refusal::BadRefreshToken(
+                    "the refresh token was rotated out; re-using it revoked its successors".into(),
+                ));
+            }
+            RefreshState::Live => {}
+        }
+        let username = record.username.clone();
+        let scope = record.scope.clone();
+        let family = record.family;
+        if rotate {
+            record.state = RefreshState::RotatedOut;
+        }
+        let rotated = if rotate {
+            match self.insert_refresh(rng, profile, client_id, &username, scope.clone(), family) {
+                Some(t) => Some(t),
+                None => return Ok(None),
+            }
+        } else {
+            None
+        };
+        Ok(Some(Refreshed {
+            username,
+            scope,
+            family,
+            rotated,
+        }))
+    }
+
+    fn revoke_family(&mut self, family: u64) {
+        for record in self.refresh.values_mut() {
+            if record.family == family {
+                record.state = RefreshState::Revoked;
+            }
+        }
+        for record in self.access.values_mut() {
+            if record.family == Some(family) {
+                record.revoked = true;
+            }
+        }
+    }
+
+    /// Makes every access token issued so far expired as of `now`.
+    pub(crate) fn expire_access(&mut self, now: SystemTime) {
+        for record in self.access.values_mut() {
+            if record.expires_at > now {
+                record.expires_at = now;
+            }
+        }
+    }
+
+    /// Checks an access token presented to the resource.
+    pub(crate) fn check_access(&self, token: &str, now: SystemTime) -> Result<(), &'static str> {
+        let record = self
+            .access
+            .get(token)
+            .ok_or("the access token is unknown")?;
+        if record.revoked {
+            Err("the access token was revoked")
+        } else if record.expires_at <= now {
+            Err("the access token expired")
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The token endpoint (RFC 6749 §3.2): client authentication, then the grant.
+
+use std::time::SystemTime;
+
+use ring::rand::SecureRandom;
+
+use super::client_auth::{self, Caller, param};
+use super::config::{Config, Profile};
+use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
+use super::state::State;
+use super::wire::{Request, Response};
+use crate::error::{Error, JwtError};
+use crate::jwt::{self, UnverifiedJwt, Validation};
+
+/// RFC 7523 §2.1.
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// RFC 7522 §2.1.
+pub(crate) const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+
+/// What every handler needs to know about the server.
+pub(crate) struct Ctx<'c> {
+    pub(crate) config: &'c Config,
+    pub(crate) base_url: &'c str,
+    pub(crate) token_url: &'c str,
+    /// The `aud` JWT bearer assertions must carry.
+    pub(crate) audience: &'c str,
+    pub(crate) rng: &'c dyn SecureRandom,
+}
+
+/// Answers a request to the token endpoint.
+pub(crate) fn handle(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    state: &mut State,
+    now: SystemTime,
+) -> Response {
+    let profile = ctx.config.profile;
+    if request.method != "POST" {
+        let mut response = Refusal::InvalidRequest("the token endpoint accepts POST only".into())
+            .response(profile);
+        response.status = 405;
+        return response.with_header("Allow", "POST");
+    }
+    match token(ctx, request, state, now) {
+        Ok(response) => response,
+        Err(refusal) => refusal.response(profile),
+    }
+}
+
+fn token(
+    ctx: &Ctx<'_>,
+    request: &Request,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
+    let media_type = request
+        .header("Content-Type")
+        .and_then(|ct| ct.split(';').next())
+        .map(str::trim);
+    if !media_type.is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
+        return Err(Refusal::InvalidRequest(
+            "send the token request as Content-Type: application/x-www-form-urlencoded (RFC 6749 §3.2)"
+                .into(),
+        ));
+    }
+    let form = crate::form::decode_pairs(&request.body).ok_or_else(|| {
+        Refusal::InvalidRequest("the form body does not decode to UTF-8 text".into())
+    })?;
+    let grant_type = param(&form, "grant_type")?
+        .ok_or_else(|| Refusal::InvalidRequest("grant_type is missing".into()))?;
+    let caller =
+        client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
+    let scope = param(&form, "scope")?.map(str::to_owned);
+    match grant_type {
+        JWT_BEARER => jwt_bearer(ctx, &form, scope, state, now),
+        "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
+        "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
+        // The SAML 2.0 bearer grant (RFC 7522) gets its own arm once the SAML
+        // verifier exists.
+        SAML2_BEARER => Err(Refusal::UnsupportedGrantType(
+            "the saml2-bearer grant (RFC 7522) is not supported by this server yet".into(),
+        )),
+        other => Err(Refusal::UnsupportedGrantType(format!(
+            "grant_type {other:?} is not supported; use {JWT_BEARER}, client_credentials or refresh_token"
+        ))),
+    }
+}
+
+/// RFC 7523 §3 checks on a JWT bearer assertion. Client authentication is optional
+/// (credentials sent along were checked already).
+fn jwt_bearer(
+    ctx: &Ctx<'_>,
+    form: &[(String, String)],
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
+    let invalid = |why: String| Refusal::Assertion {
+        problem: AssertionProblem::Invalid,
+        why,
+    };
+    let assertion = param(form, "assertion")?
+        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7523 §2.1)".into()))?;
+    let unverified = UnverifiedJwt::decode(assertion)
+        .map_err(|e| invalid(format!("the assertion is not a JWT: {e}")))?;
+    let iss = unverified
+        .issuer()
+        .ok_or_else(|| invalid("the assertion has no iss".into()))?;
+    let client = client_auth::lookup(ctx, iss).map_err(|_| {
+        Refusal::UnknownClient(format!(
+            "the assertion's iss {iss:?} is not a registered client"
+        ))
+    })?;
+    let key = client.public_key.as_ref().ok_or_else(|| {
+        invalid(format!(
+            "client {iss:?} has no public key to verify JWT bearer assertions"
+        ))
+    })?;
+    // Salesforce accepts the legacy `prn` claim in place of `sub` (and prefers it
+    // when both are present).
+    let uses_prn = ctx.config.profile == Profile::Salesforce
+        && unverified
+            .claims()
+            .get("prn")
+            .is_some_and(|p| p.is_string());
+    let mut validation = Validation::new(ctx.audience)
+        .with_issuer(iss)
+        .with_leeway(ctx.config.leeway)
+        .with_max_lifetime(ctx.config.max_assertion_lifetime());
+    if uses_prn {
+        validation = validation.allow_missing_subject();
+    }
+    let verified = jwt::verify(
+        assertion,
+        key,
+        &validation,
+        now,
+        state.replay_cache(&unverified),
+    )
+    .map_err(|e| assertion_refusal(&e))?;
+    let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
+        Some(prn) if uses_prn => Some(prn),
+        _ => verified.subject(),
+    }
+    .ok_or_else(|| invalid("the assertion has no sub".into()))?;
+    if !client.users.iter().any(|u| u == subject) {
+        return Err(Refusal::UnknownUser(format!(
+            "user {subject:?} has not approved client {iss:?} (configure it with Client::with_user)"
+        )));
+    }
+    let refresh = ctx.config.profile == Profile::Generic && client.refresh_tokens;
+    issue(
+        ctx,
+        state,
+        now,
+        IssueRequest {
+            grant: GrantKind::JwtBearer,
+            client_id: &client.id,
+            client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+            username: subject,
+            scope,
+            new_refresh: refresh,
+        },
+    )
+}
+
+/// Maps a JWT verification failure to the refusal Salesforce would send.
+fn assertion_refusal(error: &Error) -> Refusal {
+    let problem = match error {
+        Error::Jwt(JwtError::WrongAudience) => AssertionProblem::Audience,
+        Error::Jwt(JwtError::Expired) => AssertionProblem::Expired,
+        _ => AssertionProblem::Invalid,
+    };
+    Refusal::Assertion {
+        problem,
+        why: format!("assertion rejected: {error}"),
+    }
+}
+
+/// RFC 6749 §4.4: client authentication required; Salesforce also wants a run-as
+/// user.
+fn client_credentials(
+    ctx: &Ctx<'_>,
+    caller: &Caller<'_>,
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
+    let client = match (caller.client, caller.authenticated) {
+        (Some(client), true) => client,
+        _ => {
+            return Err(Refusal::BadClientCredentials {
+                basic: false,
+                why: "client_credentials requires client authentication (RFC 6749 §4.4.2)".into(),
+            });
+        }
+    };
+    let username = match (&client.run_as, ctx.config.profile) {
+        (Some(user), _) => user.as_str(),
+        (None, Profile::Salesforce) => return Err(Refusal::NoRunAsUser),
+        (None, Profile::Generic) => client.id.as_str(),
+    };
+    let refresh = ctx.config.profile == Profile::Generic && client.refresh_tokens;
+    issue(
+        ctx,
+        state,
+        now,
+        IssueRequest {
+            grant: GrantKind::ClientCredentials,
+            client_id: &client.id,
+            client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+            username,
+            scope,
+            new_refresh: refresh,
+        },
+    )
+}
+
+/// RFC 6749 §6, with rotation and reuse detection.
+fn refresh(
+    ctx: &Ctx<'_>,
+    caller: &Caller<'_>,
+    form: &[(String, String)],
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
+    let token = param(form, "refresh_token")?
+        .ok_or_else(|| Refusal::InvalidRequest("refresh_token is missing (RFC 6749 §6)".into()))?;
+    let client = caller.client.ok_or_else(|| {
+        Refusal::InvalidRequest(
+            "the refresh grant needs the client: send client_id or authenticate the client".into(),
+        )
+    })?;
+    if client.requires_client_auth() && !caller.authenticated {
+        return Err(Refusal::BadClientCredentials {
+            basic: false,
+            why: format!("client {:?} must authenticate to refresh tokens", client.id),
+        });
+    }
+    let profile = ctx.config.profile;
+    let refreshed = state
+        .use_refresh(ctx.rng, profile, token, &client.id, ctx.config.rotation)?
+        .ok_or_else(rng_failure)?;
+    let expires_at = expiry(now, ctx.config.token_lifetime);
+    let access = state
+        .issue_access(ctx.rng, profile, expires_at, Some(refreshed.family))
+        .ok_or_else(rng_failure)?;
+    Ok(profile::token_response(
+        profile,
+        ctx.base_url,
+        ctx.config.token_lifetime,
+        Issued {
+            grant: GrantKind::Refresh,
+            access_token: access,
+            refresh_token: refreshed.rotated,
+            scope: scope.or(refreshed.scope),
+            username: &refreshed.username,
+            client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+        },
+        now,
+    ))
+}
+
+struct IssueRequest<'a> {
+    grant: GrantKind,
+    client_id: &'a str,
+    client_secret: Option<&'a str>,
+    username: &'a str,
+    scope: Option<String>,
+    new_refresh: bool,
+}
+
+/// Issues an access token (and, if asked, a refresh token in a new family).
+fn issue(
+    ctx: &Ctx<'_>,
+    state: &mut State,
+    now: SystemTime,
+    req: IssueRequest<'_>,
+) -> Result<Response, Refusal> {
+    let profile = ctx.config.profile;
+    let (refresh_token, family) = if req.new_refresh {
+        let (token, family) = state
+            .issue_refresh(
+                ctx.rng,
+                profile,
+                req.client_id,
+                req.username,
+                req.scope.clone(),
+            )
+            .ok_or_else(rng_failure)?;
+        (Some(token), Some(family))
+    } else {
+        (None, None)
+    };
+    let access = state
+        .issue_access(
+            ctx.rng,
+            profile,
+            expiry(now, ctx.config.token_lifetime),
+            family,
+        )
+        .ok_or_else(rng_failure)?;
+    Ok(profile::token_response(
+        profile,
+        ctx.base_url,
+        ctx.config.token_lifetime,
+        Issued {
+            grant: req.grant,
+            access_token: access,
+            refresh_token,
+            scope: req.scope,
+            username: req.username,
+            client_secret: req.client_secret,
+        },
+        now,
+    ))
+}
+
+/// `now + lifetime`, or a date about a century ahead when that overflows.
+fn expiry(now: SystemTime, lifetime: std::time::Duration) -> SystemTime {
+    now.checked_add(lifetime)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
+fn rng_failure() -> Refusal {
+    Refusal::ServerError("the system random source failed".into())
+}

@@ -1,0 +1,740 @@
+//! JWT signing and verification: the exact shape of what is signed, every
+//! algorithm, interoperability with the `jsonwebtoken` crate in both directions, and
+//! every way RFC 7523 §3 verification refuses a token.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::rand::SystemRandom;
+use s2s_oauth::{
+    Algorithm, Certificate, Claims, DEFAULT_LIFETIME, Error, JwtError, ReplayCache, SigningKey,
+    UnverifiedJwt, Validation, VerifyingKey, verify,
+};
+use serde_json::{Value, json};
+
+const NOW_SECS: u64 = 1_700_000_000;
+const AUD: &str = "https://login.salesforce.com";
+const HMAC_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+fn at(offset: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn rsa() -> SigningKey {
+    SigningKey::from_pem(fixture("rsa2048.pkcs8.pem")).unwrap()
+}
+
+fn hmac() -> SigningKey {
+    SigningKey::hmac(HMAC_SECRET).unwrap()
+}
+
+/// A random source that always yields 0x11 bytes (ring's own test helper).
+#[allow(deprecated)]
+fn fixed_rng() -> ring::test::rand::FixedByteRandom {
+    ring::test::rand::FixedByteRandom { byte: 0x11 }
+}
+
+/// Decodes part `i` of a compact JWS as text, independently of the crate.
+fn part(token: &str, i: usize) -> String {
+    let b64 = token.split('.').nth(i).unwrap();
+    String::from_utf8(Base64UrlUnpadded::decode_vec(b64).unwrap()).unwrap()
+}
+
+fn b64(data: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(data)
+}
+
+/// Builds and signs a token from raw header and claims JSON, for crafted cases.
+fn craft(header: &Value, claims: &Value, key: &SigningKey) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let sig = key.sign(input.as_bytes(), &SystemRandom::new()).unwrap();
+    format!("{input}.{}", b64(&sig))
+}
+
+fn good_claims() -> Value {
+    json!({
+        "iss": "client", "sub": "user@example.com", "aud": AUD,
+        "exp": NOW_SECS + 180, "iat": NOW_SECS, "jti": "j-1"
+    })
+}
+
+fn jwt_error(result: Result<impl std::fmt::Debug, Error>) -> JwtError {
+    match result {
+        Err(Error::Jwt(e)) => e,
+        other => panic!("expected a JWT error, got {other:?}"),
+    }
+}
+
+#[test]
+fn signed_header_and_claims_have_the_exact_expected_json() {
+    let cert = Certificate::from_pem(fixture("rsa2048.cert.pem")).unwrap();
+    let key = rsa().with_kid("demo-1").with_x5t_s256(&cert).unwrap();
+    let claims = Claims::new("client", "user@example.com", AUD);
+    let token = claims.sign_at(&key, now(), &fixed_rng()).unwrap();
+    let token = token.expose_secret();
+    assert_eq!(
+        part(token, 0),
+        format!(
+            r#"{{"alg":"RS256","typ":"JWT","kid":"demo-1","x5t#S256":"{}"}}"#,
+            cert.x5t_s256()
+        )
+    );
+    assert_eq!(
+        part(token, 1),
+        r#"{"iss":"client","sub":"user@example.com","aud":"https://login.salesforce.com","exp":1700000180,"iat":1700000000,"jti":"11111111-1111-4111-9111-111111111111"}"#
+    );
+    // RS256 is deterministic: signing again gives the same token.
+    let again = claims.sign_at(&key, now(), &fixed_rng()).unwrap();
+    assert_eq!(again.expose_secret(), token);
+    assert_eq!(DEFAULT_LIFETIME, Duration::from_secs(180));
+}
+
+#[test]
+fn optional_claims_follow_the_setters() {
+    let claims = Claims::for_client("my-client", vec!["a".to_owned(), "b".to_owned()])
+        .with_lifetime(Duration::from_secs(60))
+        .with_not_before()
+        .without_issued_at()
+        .with_jti("fixed")
+        .with_claim("scope", "api")
+        .unwrap()
+        .with_claim("n", 3)
+        .unwrap();
+    let token = claims.sign_at(&hmac(), now(), &fixed_rng()).unwrap();
+    assert_eq!(
+        part(token.expose_secret(), 1),
+        r#"{"iss":"my-client","sub":"my-client","aud":["a","b"],"exp":1700000060,"nbf":1700000000,"jti":"fixed","n":3,"scope":"api"}"#
+    );
+    let token = Claims::without_subject("sa@project.iam", "https://oauth2.googleapis.com/token")
+        .without_jti()
+        .sign_at(&hmac(), now(), &fixed_rng())
+        .unwrap();
+    assert_eq!(
+        part(token.expose_secret(), 1),
+        r#"{"iss":"sa@project.iam","aud":"https://oauth2.googleapis.com/token","exp":1700000180,"iat":1700000000}"#
+    );
+    assert_eq!(
+        part(token.expose_secret(), 0),
+        r#"{"alg":"HS256","typ":"JWT"}"#
+    );
+}
+
+#[test]
+fn hs256_signature_is_the_hmac_of_the_signing_input() {
+    let token = Claims::new("i", "s", "a")
+        .sign_at(&hmac(), now(), &fixed_rng())
+        .unwrap();
+    let token = token.expose_secret();
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, HMAC_SECRET);
+    assert_eq!(sig, b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()));
+}
+
+#[test]
+fn random_jti_is_a_fresh_uuid_v4() {
+    let key = hmac();
+    let claims = Claims::new("i", "s", "a");
+    let jti = |t: &s2s_oauth::Assertion| {
+        UnverifiedJwt::decode(t.expose_secret()).unwrap().claims()["jti"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let a = jti(&claims.sign(&key).unwrap());
+    let b = jti(&claims.sign(&key).unwrap());
+    assert_ne!(a, b);
+    for id in [a, b] {
+        let groups: Vec<&str> = id.split('-').collect();
+        assert_eq!(
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(groups[2].starts_with('4'), "{id}");
+        assert!("89ab".contains(&groups[3][..1]), "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+    }
+}
+
+#[test]
+fn bad_claim_input_is_refused() {
+    for name in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] {
+        let err = Claims::new("i", "s", "a").with_claim(name, 1).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains(name)),
+            "{err}"
+        );
+    }
+    let before_epoch = UNIX_EPOCH - Duration::from_secs(1);
+    let err = Claims::new("i", "s", "a").sign_at(&hmac(), before_epoch, &fixed_rng());
+    assert!(matches!(err, Err(Error::InvalidInput(_))));
+    let err = Claims::new("i", "s", "a")
+        .with_lifetime(Duration::from_secs(u64::MAX))
+        .sign_at(&hmac(), now(), &fixed_rng());
+    assert!(matches!(err, Err(Error::InvalidInput(_))));
+    let token = Claims::new("i", "s", "a")
+        .sign_at(&hmac(), now(), &fixed_rng())
+        .unwrap();
+    let err = verify(
+        token.expose_secret(),
+        &hmac().verifying_key(),
+        &Validation::new("a"),
+        before_epoch,
+        None,
+    );
+    assert!(matches!(err, Err(Error::InvalidInput(_))));
+}
+
+#[test]
+fn every_algorithm_signs_and_verifies() {
+    let keys = [
+        (
+            "rsa2048.pkcs8.pem",
+            &[
+                Algorithm::RS256,
+                Algorithm::RS384,
+                Algorithm::RS512,
+                Algorithm::PS256,
+                Algorithm::PS384,
+                Algorithm::PS512,
+            ][..],
+        ),
+        ("p256.pkcs8.pem", &[Algorithm::ES256]),
+        ("p384.pkcs8.pem", &[Algorithm::ES384]),
+        ("ed25519.pkcs8.pem", &[Algorithm::EdDSA]),
+    ];
+    let mut cases: Vec<SigningKey> = Vec::new();
+    for (file, algs) in keys {
+        let key = SigningKey::from_pem(fixture(file)).unwrap();
+        for &alg in algs {
+            cases.push(key.clone().with_algorithm(alg).unwrap());
+        }
+    }
+    for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+        cases.push(hmac().with_algorithm(alg).unwrap());
+    }
+    assert_eq!(cases.len(), Algorithm::ALL.len());
+    let rng = SystemRandom::new();
+    for key in cases {
+        let token = Claims::new("client", "user", AUD)
+            .sign_at(&key, now(), &rng)
+            .unwrap();
+        let verified = verify(
+            token.expose_secret(),
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", key.algorithm()));
+        assert_eq!(verified.algorithm(), key.algorithm());
+        assert_eq!(verified.issuer(), "client");
+        assert_eq!(verified.subject(), Some("user"));
+        assert_eq!(verified.audiences(), [AUD]);
+        assert_eq!(verified.expires_at(), at(180));
+        assert_eq!(verified.issued_at(), Some(now()));
+        assert_eq!(verified.header()["alg"], key.algorithm().as_str());
+        assert_eq!(verified.jti().map(str::len), Some(36));
+    }
+}
+
+#[test]
+fn our_tokens_verify_with_jsonwebtoken() {
+    use jsonwebtoken::{DecodingKey, Validation as JwtValidation, decode};
+    let cases: [(SigningKey, jsonwebtoken::Algorithm, DecodingKey); 5] = [
+        (
+            rsa(),
+            jsonwebtoken::Algorithm::RS256,
+            DecodingKey::from_rsa_pem(&fixture("rsa2048.pub.pem")).unwrap(),
+        ),
+        (
+            rsa().with_algorithm(Algorithm::PS256).unwrap(),
+            jsonwebtoken::Algorithm::PS256,
+            DecodingKey::from_rsa_pem(&fixture("rsa2048.pub.pem")).unwrap(),
+        ),
+        (
+            SigningKey::from_pem(fixture("p256.sec1.pem")).unwrap(),
+            jsonwebtoken::Algorithm::ES256,
+            DecodingKey::from_ec_pem(&fixture("p256.pub.pem")).unwrap(),
+        ),
+        (
+            SigningKey::from_pem(fixture("ed25519.pkcs8.pem")).unwrap(),
+            jsonwebtoken::Algorithm::EdDSA,
+            DecodingKey::from_ed_pem(&fixture("ed25519.pub.pem")).unwrap(),
+        ),
+        (
+            hmac(),
+            jsonwebtoken::Algorithm::HS256,
+            DecodingKey::from_secret(HMAC_SECRET).unwrap(),
+        ),
+    ];
+    for (key, alg, decoding_key) in cases {
+        // jsonwebtoken reads the system clock, so sign as of now.
+        let token = Claims::new("client", "user", AUD)
+            .with_claim("scope", "api")
+            .unwrap()
+            .sign(&key)
+            .unwrap();
+        let mut validation = JwtValidation::new(alg);
+        validation.set_audience(&[AUD]);
+        validation.set_issuer(&["client"]);
+        let data = decode::<Value>(token.expose_secret(), &decoding_key, &validation)
+            .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(data.claims["sub"], "user");
+        assert_eq!(data.claims["scope"], "api");
+        assert_eq!(data.header.alg, alg);
+    }
+}
+
+#[test]
+fn jsonwebtoken_tokens_verify_with_ours() {
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    let cases: [(jsonwebtoken::Algorithm, EncodingKey, VerifyingKey); 5] = [
+        (
+            jsonwebtoken::Algorithm::RS256,
+            EncodingKey::from_rsa_pem(&fixture("rsa2048.pkcs8.pem")).unwrap(),
+            VerifyingKey::from_pem(fixture("rsa2048.cert.pem")).unwrap(),
+        ),
+        (
+            jsonwebtoken::Algorithm::PS256,
+            EncodingKey::from_rsa_pem(&fixture("rsa2048.pkcs1.pem")).unwrap(),
+            VerifyingKey::from_pem(fixture("rsa2048.pub.pem")).unwrap(),
+        ),
+        (
+            jsonwebtoken::Algorithm::ES256,
+            EncodingKey::from_ec_pem(&fixture("p256.pkcs8.pem")).unwrap(),
+            VerifyingKey::from_pem(fixture("p256.cert.pem")).unwrap(),
+        ),
+        (
+            jsonwebtoken::Algorithm::EdDSA,
+            EncodingKey::from_ed_pem(&fixture("ed25519.pkcs8.pem")).unwrap(),
+            VerifyingKey::from_pem(fixture("ed25519.pub.pem")).unwrap(),
+        ),
+        (
+            jsonwebtoken::Algorithm::HS256,
+            EncodingKey::from_secret(HMAC_SECRET).unwrap(),
+            VerifyingKey::hmac(HMAC_SECRET).unwrap(),
+        ),
+    ];
+    for (alg, encoding_key, verifying_key) in cases {
+        let mut header = Header::new(alg);
+        header.kid = Some("k1".into());
+        let token = encode(&header, &good_claims(), &encoding_key).unwrap();
+        let validation = Validation::new(AUD)
+            .with_issuer("client")
+            .with_subject("user@example.com");
+        let verified = verify(&token, &verifying_key, &validation, now(), None)
+            .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(verified.jti(), Some("j-1"));
+        assert_eq!(verified.header()["kid"], "k1");
+        assert_eq!(UnverifiedJwt::decode(&token).unwrap().kid(), Some("k1"));
+    }
+}
+
+#[test]
+fn malformed_tokens() {
+    let key = hmac();
+    let public = key.verifying_key();
+    let v = Validation::new(AUD);
+    let good = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    verify(&good, &public, &v, now(), None).unwrap();
+    let cases = [
+        ("a".repeat(64 * 1024 + 1), "the token is larger than 64 KiB"),
+        (
+            "abc.def".to_owned(),
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        ),
+        (
+            format!("{good}.x.y"),
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        ),
+        (
+            format!("!!.{}", &good[good.find('.').unwrap() + 1..]),
+            "the header is not base64url-encoded JSON object",
+        ),
+        (
+            craft(&json!(["HS256"]), &good_claims(), &key),
+            "the header is not base64url-encoded JSON object",
+        ),
+        (
+            craft(&json!({"typ": "JWT"}), &good_claims(), &key),
+            "the header has no alg",
+        ),
+        (
+            craft(&json!({"alg": 256}), &good_claims(), &key),
+            "the alg header is not a string",
+        ),
+        (
+            craft(
+                &json!({"alg": "HS256", "crit": ["exp"]}),
+                &good_claims(),
+                &key,
+            ),
+            "the crit header names extensions this verifier does not support",
+        ),
+        (
+            craft(&json!({"alg": "HS256"}), &json!("claims"), &key),
+            "the claims are not a base64url-encoded JSON object",
+        ),
+        (
+            format!("{}.%%%", good.rsplit_once('.').unwrap().0),
+            "the signature is not base64url",
+        ),
+    ];
+    for (token, expected) in cases {
+        assert_eq!(
+            jwt_error(verify(&token, &public, &v, now(), None)),
+            JwtError::Malformed(expected),
+            "{expected}"
+        );
+    }
+    assert!(UnverifiedJwt::decode("a.b").is_err());
+}
+
+#[test]
+fn none_and_unknown_algorithms_are_unsupported() {
+    let key = hmac();
+    let claims = b64(good_claims().to_string().as_bytes());
+    for alg in ["none", "None", "RS1", "hs256"] {
+        let header = b64(json!({"alg": alg}).to_string().as_bytes());
+        let token = format!("{header}.{claims}.");
+        assert_eq!(
+            jwt_error(verify(
+                &token,
+                &key.verifying_key(),
+                &Validation::new(AUD),
+                now(),
+                None
+            )),
+            JwtError::UnsupportedAlgorithm(alg.into())
+        );
+        assert_eq!(
+            UnverifiedJwt::decode(&token).unwrap().algorithm_name(),
+            Some(alg)
+        );
+    }
+}
+
+#[test]
+fn algorithm_confusion_and_allow_lists() {
+    let public = VerifyingKey::from_pem(fixture("rsa2048.pub.pem")).unwrap();
+    // An attacker signs HS256 with the RSA public key's PEM as the HMAC secret.
+    let forged = craft(
+        &json!({"alg": "HS256"}),
+        &good_claims(),
+        &SigningKey::hmac(&fixture("rsa2048.pub.pem")).unwrap(),
+    );
+    assert_eq!(
+        jwt_error(verify(&forged, &public, &Validation::new(AUD), now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::HS256)
+    );
+    // A token of another key type.
+    let es = craft(
+        &json!({"alg": "ES256"}),
+        &good_claims(),
+        &SigningKey::from_pem(fixture("p256.pkcs8.pem")).unwrap(),
+    );
+    assert_eq!(
+        jwt_error(verify(&es, &public, &Validation::new(AUD), now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::ES256)
+    );
+    // Fits the key but not the allow-list.
+    let rs384 = craft(
+        &json!({"alg": "RS384"}),
+        &good_claims(),
+        &rsa().with_algorithm(Algorithm::RS384).unwrap(),
+    );
+    let only_rs256 = Validation::new(AUD).with_algorithms(&[Algorithm::RS256]);
+    assert_eq!(
+        jwt_error(verify(&rs384, &public, &only_rs256, now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::RS384)
+    );
+    verify(&rs384, &public, &Validation::new(AUD), now(), None).unwrap();
+    // A header that lies about the algorithm: RS256 bytes labelled PS256.
+    let lying = craft(&json!({"alg": "PS256"}), &good_claims(), &rsa());
+    assert_eq!(
+        jwt_error(verify(&lying, &public, &Validation::new(AUD), now(), None)),
+        JwtError::InvalidSignature
+    );
+}
+
+#[test]
+fn the_signature_is_checked_before_any_claim() {
+    let key = hmac();
+    let other = SigningKey::hmac(b"another secret").unwrap();
+    // Expired, wrong audience, and signed by another key: the signature is reported.
+    let token = craft(
+        &json!({"alg": "HS256"}),
+        &json!({"aud": "elsewhere", "exp": 1}),
+        &other,
+    );
+    assert_eq!(
+        jwt_error(verify(
+            &token,
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::InvalidSignature
+    );
+    // Tampered claims with the original signature.
+    let good = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    let mut parts: Vec<&str> = good.split('.').collect();
+    let evil = b64(json!({"iss": "admin"}).to_string().as_bytes());
+    parts[1] = &evil;
+    assert_eq!(
+        jwt_error(verify(
+            &parts.join("."),
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::InvalidSignature
+    );
+}
+
+/// Verifies `claims` (HS256-signed) under `validation` at `when`.
+fn check(
+    claims: Value,
+    validation: &Validation,
+    when: SystemTime,
+) -> Result<s2s_oauth::VerifiedJwt, Error> {
+    let key = hmac();
+    let token = craft(&json!({"alg": "HS256"}), &claims, &key);
+    verify(&token, &key.verifying_key(), validation, when, None)
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut claims = good_claims();
+    claims[field] = value;
+    claims
+}
+
+fn without(field: &str) -> Value {
+    let mut claims = good_claims();
+    claims.as_object_mut().unwrap().remove(field);
+    claims
+}
+
+#[test]
+fn claim_checks() {
+    let v = Validation::new(AUD);
+    for name in ["iss", "sub", "aud", "exp"] {
+        assert_eq!(
+            jwt_error(check(without(name), &v, now())),
+            JwtError::MissingClaim(name),
+            "{name}"
+        );
+    }
+    check(without("sub"), &v.clone().allow_missing_subject(), now()).unwrap();
+    for (name, value) in [
+        ("iss", json!(1)),
+        ("sub", json!(null)),
+        ("aud", json!(7)),
+        ("aud", json!([AUD, 7])),
+        ("exp", json!("soon")),
+        ("nbf", json!(true)),
+        ("iat", json!([])),
+        ("jti", json!(5)),
+    ] {
+        assert_eq!(
+            jwt_error(check(with(name, value), &v, now())),
+            JwtError::InvalidClaim(name),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &v.clone().with_issuer("someone"),
+            now()
+        )),
+        JwtError::WrongIssuer
+    );
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &v.clone().with_subject("other"),
+            now()
+        )),
+        JwtError::WrongSubject
+    );
+    check(
+        good_claims(),
+        &v.clone()
+            .with_issuer("client")
+            .with_subject("user@example.com"),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &Validation::new("https://test.salesforce.com"),
+            now()
+        )),
+        JwtError::WrongAudience
+    );
+    assert_eq!(
+        jwt_error(check(with("aud", json!(["x", "y"])), &v, now())),
+        JwtError::WrongAudience
+    );
+    assert_eq!(
+        jwt_error(check(with("aud", json!([])), &v, now())),
+        JwtError::WrongAudience
+    );
+    let verified = check(with("aud", json!(["x", AUD])), &v, now()).unwrap();
+    assert_eq!(verified.audiences(), ["x", AUD]);
+    check(
+        good_claims(),
+        &Validation::new("x").with_audience(AUD),
+        now(),
+    )
+    .unwrap();
+    // A fractional NumericDate is accepted.
+    check(with("exp", json!(NOW_SECS as f64 + 10.5)), &v, now()).unwrap();
+}
+
+#[test]
+fn time_checks_with_leeway() {
+    let v = Validation::new(AUD);
+    // exp = now + 180, leeway 60: valid through now + 240.
+    check(good_claims(), &v, at(240)).unwrap();
+    assert_eq!(
+        jwt_error(check(good_claims(), &v, at(241))),
+        JwtError::Expired
+    );
+    let strict = v.clone().with_leeway(Duration::ZERO);
+    check(good_claims(), &strict, at(180)).unwrap();
+    assert_eq!(
+        jwt_error(check(good_claims(), &strict, at(181))),
+        JwtError::Expired
+    );
+    let nbf = with("nbf", json!(NOW_SECS + 100));
+    assert_eq!(
+        jwt_error(check(nbf.clone(), &v, now())),
+        JwtError::NotYetValid
+    );
+    check(nbf, &v, at(40)).unwrap();
+    let iat = with("iat", json!(NOW_SECS + 61));
+    assert_eq!(
+        jwt_error(check(iat.clone(), &v, now())),
+        JwtError::IssuedAtOutOfRange
+    );
+    check(iat, &v, at(1)).unwrap();
+    let capped = v.clone().with_max_lifetime(Duration::from_secs(100));
+    check(good_claims(), &capped, at(20)).unwrap(); // 160 s left <= 100 + 60
+    assert_eq!(
+        jwt_error(check(good_claims(), &capped, at(19))),
+        JwtError::LifetimeTooLong
+    );
+    let far = with("exp", json!(u64::MAX));
+    assert_eq!(
+        jwt_error(check(far.clone(), &capped, now())),
+        JwtError::LifetimeTooLong
+    );
+    let verified = check(far, &v, now()).unwrap();
+    assert!(verified.expires_at() > at(1_000_000_000));
+}
+
+#[test]
+fn jti_requirements_and_replay() {
+    let v = Validation::new(AUD);
+    check(without("jti"), &v, now()).unwrap();
+    assert_eq!(
+        jwt_error(check(without("jti"), &v.clone().require_jti(), now())),
+        JwtError::MissingJti
+    );
+
+    let key = hmac();
+    let public = key.verifying_key();
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    let no_jti = craft(&json!({"alg": "HS256"}), &without("jti"), &key);
+    assert_eq!(
+        jwt_error(verify(&no_jti, &public, &v, now(), Some(&mut seen))),
+        JwtError::MissingJti
+    );
+
+    let token = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    verify(&token, &public, &v, now(), Some(&mut seen)).unwrap();
+    assert_eq!(
+        jwt_error(verify(&token, &public, &v, at(10), Some(&mut seen))),
+        JwtError::Replayed
+    );
+    // Remembered until exp + leeway.
+    assert_eq!(seen.get("j-1"), Some(&at(240)));
+    // A token that fails another check is not recorded.
+    let other = craft(&json!({"alg": "HS256"}), &with("jti", json!("j-2")), &key);
+    assert!(
+        verify(
+            &other,
+            &public,
+            &Validation::new("x"),
+            now(),
+            Some(&mut seen)
+        )
+        .is_err()
+    );
+    assert!(!seen.contains_key("j-2"));
+    verify(&other, &public, &v, now(), Some(&mut seen)).unwrap();
+
+    let mut set: HashSet<String> = HashSet::new();
+    verify(&token, &public, &v, now(), Some(&mut set)).unwrap();
+    assert_eq!(
+        jwt_error(verify(&token, &public, &v, now(), Some(&mut set))),
+        JwtError::Replayed
+    );
+}
+
+#[test]
+fn hashmap_replay_cache_prunes_expired_entries() {
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    assert!(seen.check_and_insert("a", at(100), now()));
+    assert!(seen.check_and_insert("b", at(500), now()));
+    assert!(!seen.check_and_insert("a", at(100), at(100)));
+    assert!(seen.check_and_insert("c", at(600), at(101)));
+    assert_eq!(seen.len(), 2);
+    assert!(!seen.contains_key("a"));
+}
+
+#[test]
+fn unverified_decoding_reads_without_checking() {
+    let key = rsa().with_kid("kid-9");
+    let token = Claims::new("client", "user", AUD)
+        .sign_at(&key, now(), &fixed_rng())
+        .unwrap();
+    let unverified = UnverifiedJwt::decode(token.expose_secret()).unwrap();
+    assert_eq!(unverified.issuer(), Some("client"));
+    assert_eq!(unverified.subject(), Some("user"));
+    assert_eq!(unverified.kid(), Some("kid-9"));
+    assert_eq!(unverified.algorithm_name(), Some("RS256"));
+    assert_eq!(unverified.header()["typ"], "JWT");
+    assert_eq!(unverified.claims()["exp"], NOW_SECS + 180);
+}
+
+#[test]
+fn assertions_do_not_print_their_value() {
+    let token = Claims::new("client", "user", AUD)
+        .sign_at(&hmac(), now(), &fixed_rng())
+        .unwrap();
+    assert_eq!(format!("{token:?}"), "Assertion([redacted])");
+    assert_eq!(token.to_string(), "[redacted]");
+}
