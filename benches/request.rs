@@ -31,10 +31,17 @@ fn build(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("jwt-bearer request, RS256");
     group.bench_function("ring RSA-2048 PKCS#1 SHA-256 sign (floor)", |b| {
-        b.iter(|| raw.sign(&RSA_PKCS1_SHA256, &rng, black_box(&message), &mut sig).unwrap())
+        b.iter(|| {
+            raw.sign(&RSA_PKCS1_SHA256, &rng, black_box(&message), &mut sig)
+                .unwrap()
+        })
     });
     let key = SigningKey::from_pem(RSA_KEY).unwrap();
-    let claims = Claims::new("3MVG9bench.consumer.key", "user@example.com", "https://login.salesforce.com");
+    let claims = Claims::new(
+        "3MVG9bench.consumer.key",
+        "user@example.com",
+        "https://login.salesforce.com",
+    );
     let request = TokenRequest::new(
         "https://login.salesforce.com/services/oauth2/token",
         Grant::jwt_bearer(claims, key),
@@ -64,7 +71,10 @@ fn parse(c: &mut Criterion) {
     let body = br#"{"access_token":"00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8EoWr78nt1u44zU31IbYNNJguseu","signature":"d0u5HPcJrOpmXrC/0qsmaqrY7YwThDNIjyBAIfgl9mM=","scope":"api","instance_url":"https://example.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","token_type":"Bearer","issued_at":"1708058728442"}"#;
     let response = HttpResponse::new(
         200,
-        vec![("Content-Type".into(), "application/json;charset=UTF-8".into())],
+        vec![(
+            "Content-Type".into(),
+            "application/json;charset=UTF-8".into(),
+        )],
         body.to_vec(),
     );
     c.bench_function("TokenResponse::parse (Salesforce success)", |b| {

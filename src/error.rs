@@ -617,7 +617,7 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
         assert!(
-            std::mem::size_of::<Error>() <= 32,
+            std::mem::size_of::<Error>() <= 40,
             "{}",
             std::mem::size_of::<Error>()
         );
