@@ -71,6 +71,9 @@ fn salesforce_jwt_bearer(agent: &ureq::Agent) -> Result<(), Box<dyn std::error::
     server.expire_access_tokens();
     let status = call_api(agent, &server.resource_url(), &token)?;
     println!("-- after the session expired: {status}");
+    if !status.contains("token expired") {
+        return Err("the expired session was not detected".into());
+    }
 
     // A new assertion gets a new token (the JWT Bearer flow issues no refresh token).
     let token = request.send(agent)?;
@@ -139,6 +142,9 @@ fn client_credentials_and_refresh(agent: &ureq::Agent) -> Result<(), Box<dyn std
     server.expire_access_tokens();
     let status = call_api(agent, &server.resource_url(), &token)?;
     println!("-- after expiry: {status}");
+    if !status.contains("token expired") {
+        return Err("the expired token was not detected".into());
+    }
     let refresh_token = token
         .refresh_token()
         .ok_or("the server issued no refresh token")?
