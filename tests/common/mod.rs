@@ -55,10 +55,7 @@ pub fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
-        let Ok(n) = stream.read(&mut chunk) else {
-            break;
-        };
+    while let Ok(n) = stream.read(&mut chunk) {
         if n == 0 {
             break;
         }
@@ -105,11 +102,7 @@ pub fn silent_listener() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
         let mut held = Vec::new();
-        for stream in listener.incoming().take(4) {
-            if let Ok(s) = stream {
-                held.push(s);
-            }
-        }
+        held.extend(listener.incoming().take(4).flatten());
         thread::sleep(Duration::from_secs(30));
         drop(held);
     });
