@@ -343,6 +343,20 @@ impl SigningKey {
         }
     }
 
+    /// The length in bytes of this key's signatures (a capacity hint for the token).
+    pub(crate) fn signature_len(&self) -> usize {
+        match &*self.inner {
+            Signer::Pair(KeyPair::Rsa(pair)) => pair.public().modulus_len(),
+            Signer::Pair(KeyPair::Ecdsa(_)) if self.key_type == KeyType::EcP384 => 96,
+            Signer::Pair(KeyPair::Ecdsa(_) | KeyPair::Ed25519(_)) => 64,
+            Signer::Hmac(_) => match self.algorithm {
+                Algorithm::HS384 => 48,
+                Algorithm::HS512 => 64,
+                _ => 32,
+            },
+        }
+    }
+
     /// Signs `message` with the key's algorithm (RFC 7518 §3) and returns the raw JWS
     /// signature (r‖s for ECDSA). ECDSA and RSA-PSS draw randomness from `rng`.
     pub fn sign(
