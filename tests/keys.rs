@@ -134,6 +134,17 @@ fn every_bad_private_key_input_has_its_own_error() {
         key_error(SigningKey::from_pem(fixture("secp256k1.pkcs8.pem"))),
         KeyError::Unsupported(what) if what.contains("secp256k1")
     ));
+    assert!(matches!(
+        key_error(SigningKey::from_pem(fixture("rsa6144.pkcs8.pem"))),
+        KeyError::Unsupported(what) if what.contains("4096")
+    ));
+    // ... while its public key verifies (ring verifies up to 8192 bits).
+    assert_eq!(
+        VerifyingKey::from_pem(fixture("rsa6144.pub.pem"))
+            .unwrap()
+            .key_type(),
+        KeyType::Rsa { bits: 6144 }
+    );
     // The RSA-1024 message carries the size and says what to do.
     let message = Error::from(KeyError::RsaTooSmall { bits: 1024 }).to_string();
     assert!(
