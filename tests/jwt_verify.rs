@@ -148,6 +148,20 @@ fn none_and_unknown_algorithms_are_unsupported() {
             Some(alg)
         );
     }
+    // A long name is cut in the error.
+    let long = "X".repeat(1000);
+    let header = b64(json!({"alg": long}).to_string().as_bytes());
+    let token = format!("{header}.{claims}.");
+    assert_eq!(
+        jwt_error(verify(
+            &token,
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::UnsupportedAlgorithm("X".repeat(32).into())
+    );
 }
 
 #[test]
