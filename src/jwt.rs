@@ -301,14 +301,20 @@ impl Claims {
             jti,
             extra: &self.extra,
         };
-        let header = serde_json::to_vec(&header).map_err(|_| Error::Crypto)?;
-        let payload = serde_json::to_vec(&payload)
+        // Both JSON documents go into one buffer, and the token into one more whose
+        // size is known up front: three allocations in all, plus the signature.
+        let mut json = Vec::with_capacity(256);
+        serde_json::to_writer(&mut json, &header).map_err(|_| Error::Crypto)?;
+        let header_len = json.len();
+        serde_json::to_writer(&mut json, &payload)
             .map_err(|e| Error::input(format!("claims cannot be serialized: {e}")))?;
-        let mut token =
-            Vec::with_capacity(b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(512));
-        append_b64(&mut token, &header)?;
+        let (header, payload) = json.split_at(header_len);
+        let mut token = Vec::with_capacity(
+            b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(key.signature_len()),
+        );
+        append_b64(&mut token, header)?;
         token.push(b'.');
-        append_b64(&mut token, &payload)?;
+        append_b64(&mut token, payload)?;
         let signature = key.sign(&token, rng)?;
         token.push(b'.');
         append_b64(&mut token, &signature)?;

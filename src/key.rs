@@ -19,7 +19,8 @@ use crate::error::{Error, JwtError, KeyError};
 use crate::pem::{self, Block};
 use load::KeyPair;
 
-/// The kind of a key, as far as signing goes. Printed in errors and `Debug`.
+/// The kind of a key, as far as signing goes, which fixes the JWS algorithms it can
+/// use (RFC 7518 §3.1). Printed in errors and `Debug`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyType {
@@ -154,10 +155,11 @@ enum Verifier {
 /// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
 /// [`VerifyingKey`].
 ///
-/// ```no_run
+/// ```
 /// use s2s_oauth::{Certificate, SigningKey};
-/// let cert = Certificate::from_pem(std::fs::read("cert.pem").unwrap())?;
-/// let key = SigningKey::from_pem(std::fs::read("key.pem").unwrap())?.with_x5t_s256(&cert)?;
+/// let cert = Certificate::from_pem(include_bytes!("../tests/data/keys/rsa2048.cert.pem"))?;
+/// let key = SigningKey::from_pem(include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"))?
+///     .with_x5t_s256(&cert)?;
 /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
@@ -174,10 +176,11 @@ impl SigningKey {
     /// An encrypted key, a certificate, a public key, an RSA key under 2048 bits
     /// and other curves are refused with the matching [`KeyError`].
     ///
-    /// ```no_run
-    /// use s2s_oauth::{Algorithm, SigningKey};
-    /// let key = SigningKey::from_pem(std::fs::read("server.key").unwrap())?;
-    /// assert_eq!(key.algorithm(), Algorithm::RS256);
+    /// ```
+    /// use s2s_oauth::{Algorithm, KeyType, SigningKey};
+    /// let pem = include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"); // std::fs::read("server.key")?
+    /// let key = SigningKey::from_pem(pem)?.with_algorithm(Algorithm::PS256)?;
+    /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
@@ -343,6 +346,20 @@ impl SigningKey {
         }
     }
 
+    /// The length in bytes of this key's signatures (a capacity hint for the token).
+    pub(crate) fn signature_len(&self) -> usize {
+        match &*self.inner {
+            Signer::Pair(KeyPair::Rsa(pair)) => pair.public().modulus_len(),
+            Signer::Pair(KeyPair::Ecdsa(_)) if self.key_type == KeyType::EcP384 => 96,
+            Signer::Pair(KeyPair::Ecdsa(_) | KeyPair::Ed25519(_)) => 64,
+            Signer::Hmac(_) => match self.algorithm {
+                Algorithm::HS384 => 48,
+                Algorithm::HS512 => 64,
+                _ => 32,
+            },
+        }
+    }
+
     /// Signs `message` with the key's algorithm (RFC 7518 §3) and returns the raw JWS
     /// signature (r‖s for ECDSA). ECDSA and RSA-PSS draw randomness from `rng`.
     pub fn sign(
@@ -393,9 +410,10 @@ impl VerifyingKey {
     /// (PKCS#1) or `BEGIN CERTIFICATE` (the certificate's key). A private key is
     /// refused with [`KeyError::PrivateKeyNotPublic`].
     ///
-    /// ```no_run
-    /// use s2s_oauth::VerifyingKey;
-    /// let key = VerifyingKey::from_pem(std::fs::read("client.crt").unwrap())?;
+    /// ```
+    /// use s2s_oauth::{KeyType, VerifyingKey};
+    /// let key = VerifyingKey::from_pem(include_bytes!("../tests/data/keys/p256.cert.pem"))?;
+    /// assert_eq!(key.key_type(), KeyType::EcP256);
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {

@@ -134,6 +134,17 @@ fn every_bad_private_key_input_has_its_own_error() {
         key_error(SigningKey::from_pem(fixture("secp256k1.pkcs8.pem"))),
         KeyError::Unsupported(what) if what.contains("secp256k1")
     ));
+    assert!(matches!(
+        key_error(SigningKey::from_pem(fixture("rsa6144.pkcs8.pem"))),
+        KeyError::Unsupported(what) if what.contains("4096")
+    ));
+    // ... while its public key verifies (ring verifies up to 8192 bits).
+    assert_eq!(
+        VerifyingKey::from_pem(fixture("rsa6144.pub.pem"))
+            .unwrap()
+            .key_type(),
+        KeyType::Rsa { bits: 6144 }
+    );
     // The RSA-1024 message carries the size and says what to do.
     let message = Error::from(KeyError::RsaTooSmall { bits: 1024 }).to_string();
     assert!(
@@ -175,6 +186,15 @@ fn der_input_is_classified_by_structure() {
     for cut in [1, 2, 10, full.len() / 2, full.len() - 1] {
         assert!(SigningKey::from_der(&full[..cut]).is_err(), "cut at {cut}");
     }
+    // PKCS#8 rsaEncryption whose private key is not an RSAPrivateKey.
+    let not_rsa = [
+        0x30, 0x16, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+        0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x02, 0x05, 0x00,
+    ];
+    assert_eq!(
+        key_error(SigningKey::from_der(&not_rsa)),
+        KeyError::Malformed("RSA private key")
+    );
     // A PKCS#8 with an unknown algorithm OID (1.2.3.4).
     let unknown = [
         0x30, 0x10, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x04, 0x30,

@@ -14,8 +14,10 @@ use crate::error::KeyError;
 
 /// The smallest RSA modulus accepted (RFC 7518 §3.3).
 const RSA_MIN_BITS: usize = 2048;
-/// The largest RSA modulus ring handles.
+/// The largest RSA modulus ring verifies with.
 const RSA_MAX_BITS: usize = 8192;
+/// The largest RSA modulus ring signs with.
+const RSA_MAX_SIGNING_BITS: usize = 4096;
 
 const REJECTED: KeyError =
     KeyError::Malformed("the key material is inconsistent or invalid (rejected by ring)");
@@ -187,7 +189,13 @@ fn rsa_private_bits_content(content: &[u8]) -> Result<usize, KeyError> {
     let mut r = Reader::new(content);
     r.read(der::INTEGER, "RSA private key version")?;
     let modulus = r.read(der::INTEGER, "RSA modulus")?;
-    check_rsa_bits(der::unsigned_bits(modulus))
+    let bits = check_rsa_bits(der::unsigned_bits(modulus))?;
+    if bits > RSA_MAX_SIGNING_BITS {
+        return Err(KeyError::Unsupported(
+            "an RSA private key over 4096 bits; ring signs with 2048 to 4096",
+        ));
+    }
+    Ok(bits)
 }
 
 fn check_rsa_bits(bits: usize) -> Result<usize, KeyError> {

@@ -1,0 +1,164 @@
+//! What signing a JWT costs on top of the signature itself: for each algorithm, the
+//! raw `ring` signature of a fixed message, `Claims::sign_at`, and
+//! `jsonwebtoken::encode` of the same claims, side by side.
+//!
+//! Run: `cargo bench --bench jwt -- --warm-up-time 1 --measurement-time 3`
+//! (results and the machine they came from: BENCHMARKS.md).
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+};
+use s2s_oauth::{Claims, SigningKey};
+use serde::Serialize;
+
+const AUD: &str = "https://login.salesforce.com";
+const ISS: &str = "3MVG9-demo-consumer-key";
+const SUB: &str = "user@example.com";
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The DER inside the first PEM block.
+fn der(name: &str) -> Vec<u8> {
+    use base64ct::{Base64, Encoding};
+    let pem = String::from_utf8(fixture(name)).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    Base64::decode_vec(&b64).unwrap()
+}
+
+/// The claims jsonwebtoken signs: the same members ours writes.
+#[derive(Serialize)]
+struct JwtClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+    iat: u64,
+    jti: &'a str,
+}
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn jwt_claims() -> JwtClaims<'static> {
+    JwtClaims {
+        iss: ISS,
+        sub: SUB,
+        aud: AUD,
+        exp: 1_700_000_180,
+        iat: 1_700_000_000,
+        jti: "0b8e4f3c-1d2a-4e5f-9a6b-7c8d9e0f1a2b",
+    }
+}
+
+/// A signing input of the size ours produces for these claims.
+fn message() -> Vec<u8> {
+    let token = Claims::new(ISS, SUB, AUD)
+        .sign_at(
+            &SigningKey::hmac(SECRET).unwrap(),
+            now(),
+            &SystemRandom::new(),
+        )
+        .unwrap();
+    let (input, _) = token.expose_secret().rsplit_once('.').unwrap();
+    input.as_bytes().to_vec()
+}
+
+fn bench(c: &mut Criterion) {
+    let rng = SystemRandom::new();
+    let msg = message();
+    let claims = Claims::new(ISS, SUB, AUD);
+
+    // RS256
+    let mut g = c.benchmark_group("RS256");
+    let ring_rsa = RsaKeyPair::from_pkcs8(&der("rsa2048.pkcs8.pem")).unwrap();
+    let mut sig = vec![0; ring_rsa.public().modulus_len()];
+    g.bench_function("ring sign", |b| {
+        b.iter(|| {
+            ring_rsa
+                .sign(&RSA_PKCS1_SHA256, &rng, black_box(&msg), &mut sig)
+                .unwrap()
+        })
+    });
+    let ours = SigningKey::from_pem(fixture("rsa2048.pkcs8.pem")).unwrap();
+    g.bench_function("s2s-oauth Claims::sign_at", |b| {
+        b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
+    });
+    let theirs = jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("rsa2048.pkcs8.pem")).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    g.bench_function("jsonwebtoken encode", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
+    });
+    g.finish();
+
+    // ES256
+    let mut g = c.benchmark_group("ES256");
+    let ring_ec = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &der("p256.pkcs8.pem"),
+        &rng,
+    )
+    .unwrap();
+    g.bench_function("ring sign", |b| {
+        b.iter(|| ring_ec.sign(&rng, black_box(&msg)).unwrap())
+    });
+    let ours = SigningKey::from_pem(fixture("p256.pkcs8.pem")).unwrap();
+    g.bench_function("s2s-oauth Claims::sign_at", |b| {
+        b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
+    });
+    let theirs = jsonwebtoken::EncodingKey::from_ec_pem(&fixture("p256.pkcs8.pem")).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    g.bench_function("jsonwebtoken encode", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
+    });
+    g.finish();
+
+    // EdDSA
+    let mut g = c.benchmark_group("EdDSA");
+    let ring_ed = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der("ed25519.pkcs8.pem")).unwrap();
+    g.bench_function("ring sign", |b| b.iter(|| ring_ed.sign(black_box(&msg))));
+    let ours = SigningKey::from_pem(fixture("ed25519.pkcs8.pem")).unwrap();
+    g.bench_function("s2s-oauth Claims::sign_at", |b| {
+        b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
+    });
+    let theirs = jsonwebtoken::EncodingKey::from_ed_pem(&fixture("ed25519.pkcs8.pem")).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    g.bench_function("jsonwebtoken encode", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
+    });
+    g.finish();
+
+    // HS256
+    let mut g = c.benchmark_group("HS256");
+    let ring_hmac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET);
+    g.bench_function("ring sign", |b| {
+        b.iter(|| ring::hmac::sign(&ring_hmac, black_box(&msg)))
+    });
+    let ours = SigningKey::hmac(SECRET).unwrap();
+    g.bench_function("s2s-oauth Claims::sign_at", |b| {
+        b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
+    });
+    // The same with a fixed jti, as jsonwebtoken gets: no random draw, no UUID.
+    let fixed = Claims::new(ISS, SUB, AUD).with_jti(jwt_claims().jti);
+    g.bench_function("s2s-oauth Claims::sign_at, fixed jti", |b| {
+        b.iter(|| fixed.sign_at(black_box(&ours), now(), &rng).unwrap())
+    });
+    let theirs = jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    g.bench_function("jsonwebtoken encode", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,449 @@
+//! Verification of received JWT assertions per RFC 7523 §3: every way a token is
+//! refused (each `JwtError` variant from a crafted token), algorithm confusion,
+//! claim and time checks with leeway, and replay protection.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::rand::SystemRandom;
+use s2s_oauth::{
+    Algorithm, Error, JwtError, ReplayCache, SigningKey, UnverifiedJwt, Validation, VerifyingKey,
+    verify,
+};
+use serde_json::{Value, json};
+
+const NOW_SECS: u64 = 1_700_000_000;
+const AUD: &str = "https://login.salesforce.com";
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+fn at(offset: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn rsa() -> SigningKey {
+    SigningKey::from_pem(fixture("rsa2048.pkcs8.pem")).unwrap()
+}
+
+fn hmac() -> SigningKey {
+    SigningKey::hmac(b"0123456789abcdef0123456789abcdef").unwrap()
+}
+
+fn b64(data: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(data)
+}
+
+/// Builds and signs a token from raw header and claims JSON.
+fn craft(header: &Value, claims: &Value, key: &SigningKey) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let sig = key.sign(input.as_bytes(), &SystemRandom::new()).unwrap();
+    format!("{input}.{}", b64(&sig))
+}
+
+fn good_claims() -> Value {
+    json!({
+        "iss": "client", "sub": "user@example.com", "aud": AUD,
+        "exp": NOW_SECS + 180, "iat": NOW_SECS, "jti": "j-1"
+    })
+}
+
+fn jwt_error(result: Result<impl std::fmt::Debug, Error>) -> JwtError {
+    match result {
+        Err(Error::Jwt(e)) => e,
+        other => panic!("expected a JWT error, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_tokens() {
+    let key = hmac();
+    let public = key.verifying_key();
+    let v = Validation::new(AUD);
+    let good = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    verify(&good, &public, &v, now(), None).unwrap();
+    let cases = [
+        ("a".repeat(64 * 1024 + 1), "the token is larger than 64 KiB"),
+        (
+            "abc.def".to_owned(),
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        ),
+        (
+            format!("{good}.x.y"),
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        ),
+        (
+            format!("!!.{}", &good[good.find('.').unwrap() + 1..]),
+            "the header is not base64url-encoded JSON object",
+        ),
+        (
+            craft(&json!(["HS256"]), &good_claims(), &key),
+            "the header is not base64url-encoded JSON object",
+        ),
+        (
+            craft(&json!({"typ": "JWT"}), &good_claims(), &key),
+            "the header has no alg",
+        ),
+        (
+            craft(&json!({"alg": 256}), &good_claims(), &key),
+            "the alg header is not a string",
+        ),
+        (
+            craft(
+                &json!({"alg": "HS256", "crit": ["exp"]}),
+                &good_claims(),
+                &key,
+            ),
+            "the crit header names extensions this verifier does not support",
+        ),
+        (
+            craft(&json!({"alg": "HS256"}), &json!("claims"), &key),
+            "the claims are not a base64url-encoded JSON object",
+        ),
+        (
+            format!("{}.%%%", good.rsplit_once('.').unwrap().0),
+            "the signature is not base64url",
+        ),
+    ];
+    for (token, expected) in cases {
+        assert_eq!(
+            jwt_error(verify(&token, &public, &v, now(), None)),
+            JwtError::Malformed(expected),
+            "{expected}"
+        );
+    }
+    assert!(UnverifiedJwt::decode("a.b").is_err());
+}
+
+#[test]
+fn none_and_unknown_algorithms_are_unsupported() {
+    let key = hmac();
+    let claims = b64(good_claims().to_string().as_bytes());
+    for alg in ["none", "None", "RS1", "hs256"] {
+        let header = b64(json!({"alg": alg}).to_string().as_bytes());
+        let token = format!("{header}.{claims}.");
+        assert_eq!(
+            jwt_error(verify(
+                &token,
+                &key.verifying_key(),
+                &Validation::new(AUD),
+                now(),
+                None
+            )),
+            JwtError::UnsupportedAlgorithm(alg.into())
+        );
+        assert_eq!(
+            UnverifiedJwt::decode(&token).unwrap().algorithm_name(),
+            Some(alg)
+        );
+    }
+    // A long name is cut in the error.
+    let long = "X".repeat(1000);
+    let header = b64(json!({"alg": long}).to_string().as_bytes());
+    let token = format!("{header}.{claims}.");
+    assert_eq!(
+        jwt_error(verify(
+            &token,
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::UnsupportedAlgorithm("X".repeat(32).into())
+    );
+}
+
+#[test]
+fn algorithm_confusion_and_allow_lists() {
+    let public = VerifyingKey::from_pem(fixture("rsa2048.pub.pem")).unwrap();
+    // An attacker signs HS256 with the RSA public key's PEM as the HMAC secret.
+    let forged = craft(
+        &json!({"alg": "HS256"}),
+        &good_claims(),
+        &SigningKey::hmac(&fixture("rsa2048.pub.pem")).unwrap(),
+    );
+    assert_eq!(
+        jwt_error(verify(&forged, &public, &Validation::new(AUD), now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::HS256)
+    );
+    // A token of another key type.
+    let es = craft(
+        &json!({"alg": "ES256"}),
+        &good_claims(),
+        &SigningKey::from_pem(fixture("p256.pkcs8.pem")).unwrap(),
+    );
+    assert_eq!(
+        jwt_error(verify(&es, &public, &Validation::new(AUD), now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::ES256)
+    );
+    // Fits the key but not the allow-list.
+    let rs384 = craft(
+        &json!({"alg": "RS384"}),
+        &good_claims(),
+        &rsa().with_algorithm(Algorithm::RS384).unwrap(),
+    );
+    let only_rs256 = Validation::new(AUD).with_algorithms(&[Algorithm::RS256]);
+    assert_eq!(
+        jwt_error(verify(&rs384, &public, &only_rs256, now(), None)),
+        JwtError::AlgorithmNotAllowed(Algorithm::RS384)
+    );
+    verify(&rs384, &public, &Validation::new(AUD), now(), None).unwrap();
+    // A header that lies about the algorithm: RS256 bytes labelled PS256.
+    let lying = craft(&json!({"alg": "PS256"}), &good_claims(), &rsa());
+    assert_eq!(
+        jwt_error(verify(&lying, &public, &Validation::new(AUD), now(), None)),
+        JwtError::InvalidSignature
+    );
+}
+
+#[test]
+fn the_signature_is_checked_before_any_claim() {
+    let key = hmac();
+    let other = SigningKey::hmac(b"another secret").unwrap();
+    // Expired, wrong audience, and signed by another key: the signature is reported.
+    let token = craft(
+        &json!({"alg": "HS256"}),
+        &json!({"aud": "elsewhere", "exp": 1}),
+        &other,
+    );
+    assert_eq!(
+        jwt_error(verify(
+            &token,
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::InvalidSignature
+    );
+    // Tampered claims with the original signature.
+    let good = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    let mut parts: Vec<&str> = good.split('.').collect();
+    let evil = b64(json!({"iss": "admin"}).to_string().as_bytes());
+    parts[1] = &evil;
+    assert_eq!(
+        jwt_error(verify(
+            &parts.join("."),
+            &key.verifying_key(),
+            &Validation::new(AUD),
+            now(),
+            None
+        )),
+        JwtError::InvalidSignature
+    );
+}
+
+/// Verifies `claims` (HS256-signed) under `validation` at `when`.
+fn check(
+    claims: Value,
+    validation: &Validation,
+    when: SystemTime,
+) -> Result<s2s_oauth::VerifiedJwt, Error> {
+    let key = hmac();
+    let token = craft(&json!({"alg": "HS256"}), &claims, &key);
+    verify(&token, &key.verifying_key(), validation, when, None)
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut claims = good_claims();
+    claims[field] = value;
+    claims
+}
+
+fn without(field: &str) -> Value {
+    let mut claims = good_claims();
+    claims.as_object_mut().unwrap().remove(field);
+    claims
+}
+
+#[test]
+fn claim_checks() {
+    let v = Validation::new(AUD);
+    for name in ["iss", "sub", "aud", "exp"] {
+        assert_eq!(
+            jwt_error(check(without(name), &v, now())),
+            JwtError::MissingClaim(name),
+            "{name}"
+        );
+    }
+    check(without("sub"), &v.clone().allow_missing_subject(), now()).unwrap();
+    for (name, value) in [
+        ("iss", json!(1)),
+        ("sub", json!(null)),
+        ("aud", json!(7)),
+        ("aud", json!([AUD, 7])),
+        ("exp", json!("soon")),
+        ("nbf", json!(true)),
+        ("iat", json!([])),
+        ("jti", json!(5)),
+    ] {
+        assert_eq!(
+            jwt_error(check(with(name, value), &v, now())),
+            JwtError::InvalidClaim(name),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &v.clone().with_issuer("someone"),
+            now()
+        )),
+        JwtError::WrongIssuer
+    );
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &v.clone().with_subject("other"),
+            now()
+        )),
+        JwtError::WrongSubject
+    );
+    check(
+        good_claims(),
+        &v.clone()
+            .with_issuer("client")
+            .with_subject("user@example.com"),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        jwt_error(check(
+            good_claims(),
+            &Validation::new("https://test.salesforce.com"),
+            now()
+        )),
+        JwtError::WrongAudience
+    );
+    assert_eq!(
+        jwt_error(check(with("aud", json!(["x", "y"])), &v, now())),
+        JwtError::WrongAudience
+    );
+    assert_eq!(
+        jwt_error(check(with("aud", json!([])), &v, now())),
+        JwtError::WrongAudience
+    );
+    let verified = check(with("aud", json!(["x", AUD])), &v, now()).unwrap();
+    assert_eq!(verified.audiences(), ["x", AUD]);
+    check(
+        good_claims(),
+        &Validation::new("x").with_audience(AUD),
+        now(),
+    )
+    .unwrap();
+    // A fractional NumericDate is accepted.
+    check(with("exp", json!(NOW_SECS as f64 + 10.5)), &v, now()).unwrap();
+}
+
+#[test]
+fn time_checks_with_leeway() {
+    let v = Validation::new(AUD);
+    // exp = now + 180, leeway 60: valid through now + 240.
+    check(good_claims(), &v, at(240)).unwrap();
+    assert_eq!(
+        jwt_error(check(good_claims(), &v, at(241))),
+        JwtError::Expired
+    );
+    let strict = v.clone().with_leeway(Duration::ZERO);
+    check(good_claims(), &strict, at(180)).unwrap();
+    assert_eq!(
+        jwt_error(check(good_claims(), &strict, at(181))),
+        JwtError::Expired
+    );
+    let nbf = with("nbf", json!(NOW_SECS + 100));
+    assert_eq!(
+        jwt_error(check(nbf.clone(), &v, now())),
+        JwtError::NotYetValid
+    );
+    check(nbf, &v, at(40)).unwrap();
+    let iat = with("iat", json!(NOW_SECS + 61));
+    assert_eq!(
+        jwt_error(check(iat.clone(), &v, now())),
+        JwtError::IssuedAtOutOfRange
+    );
+    check(iat, &v, at(1)).unwrap();
+    let capped = v.clone().with_max_lifetime(Duration::from_secs(100));
+    check(good_claims(), &capped, at(20)).unwrap(); // 160 s left <= 100 + 60
+    assert_eq!(
+        jwt_error(check(good_claims(), &capped, at(19))),
+        JwtError::LifetimeTooLong
+    );
+    let far = with("exp", json!(u64::MAX));
+    assert_eq!(
+        jwt_error(check(far.clone(), &capped, now())),
+        JwtError::LifetimeTooLong
+    );
+    let verified = check(far, &v, now()).unwrap();
+    assert!(verified.expires_at() > at(1_000_000_000));
+}
+
+#[test]
+fn jti_requirements_and_replay() {
+    let v = Validation::new(AUD);
+    check(without("jti"), &v, now()).unwrap();
+    assert_eq!(
+        jwt_error(check(without("jti"), &v.clone().require_jti(), now())),
+        JwtError::MissingJti
+    );
+
+    let key = hmac();
+    let public = key.verifying_key();
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    let no_jti = craft(&json!({"alg": "HS256"}), &without("jti"), &key);
+    assert_eq!(
+        jwt_error(verify(&no_jti, &public, &v, now(), Some(&mut seen))),
+        JwtError::MissingJti
+    );
+
+    let token = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    verify(&token, &public, &v, now(), Some(&mut seen)).unwrap();
+    assert_eq!(
+        jwt_error(verify(&token, &public, &v, at(10), Some(&mut seen))),
+        JwtError::Replayed
+    );
+    // Remembered until exp + leeway.
+    assert_eq!(seen.get("j-1"), Some(&at(240)));
+    // A token that fails another check is not recorded.
+    let other = craft(&json!({"alg": "HS256"}), &with("jti", json!("j-2")), &key);
+    assert!(
+        verify(
+            &other,
+            &public,
+            &Validation::new("x"),
+            now(),
+            Some(&mut seen)
+        )
+        .is_err()
+    );
+    assert!(!seen.contains_key("j-2"));
+    verify(&other, &public, &v, now(), Some(&mut seen)).unwrap();
+
+    let mut set: HashSet<String> = HashSet::new();
+    verify(&token, &public, &v, now(), Some(&mut set)).unwrap();
+    assert_eq!(
+        jwt_error(verify(&token, &public, &v, now(), Some(&mut set))),
+        JwtError::Replayed
+    );
+}
+
+#[test]
+fn hashmap_replay_cache_prunes_expired_entries() {
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    assert!(seen.check_and_insert("a", at(100), now()));
+    assert!(seen.check_and_insert("b", at(500), now()));
+    assert!(!seen.check_and_insert("a", at(100), at(100)));
+    assert!(seen.check_and_insert("c", at(600), at(101)));
+    assert_eq!(seen.len(), 2);
+    assert!(!seen.contains_key("a"));
+}
