@@ -142,6 +142,7 @@ mod pem;
 mod request;
 mod resource;
 mod response;
+pub mod salesforce;
 mod secret;
 #[cfg(feature = "ureq")]
 mod transport;

@@ -1,0 +1,206 @@
+//! Salesforce presets: which host a token request goes to and which audience its
+//! JWT or SAML assertion names.
+//!
+//! The two differ, and getting them confused is the most common cause of
+//! `invalid_grant: audience is invalid`: the token may be requested from a My Domain
+//! host, but the assertion's audience is still the *login* host
+//! (`https://login.salesforce.com`, or `https://test.salesforce.com` for a sandbox).
+//! Only an Experience Cloud site is its own audience.
+
+use crate::error::Error;
+
+/// The production login host, and the audience of production assertions.
+pub const PRODUCTION: &str = "https://login.salesforce.com";
+/// The sandbox login host, and the audience of sandbox assertions.
+pub const SANDBOX: &str = "https://test.salesforce.com";
+/// The token endpoint's path on every Salesforce host.
+pub const TOKEN_PATH: &str = "/services/oauth2/token";
+
+/// Where a Salesforce org is reached: the host that takes token requests and the
+/// audience its assertions must name.
+///
+/// ```
+/// use s2s_oauth::salesforce::LoginHost;
+///
+/// let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
+/// assert_eq!(host.token_url(), "https://acme.my.salesforce.com/services/oauth2/token");
+/// assert_eq!(host.audience(), "https://login.salesforce.com");
+///
+/// let sandbox = LoginHost::parse("test")?;
+/// assert_eq!(sandbox.token_url(), "https://test.salesforce.com/services/oauth2/token");
+/// assert_eq!(sandbox.audience(), "https://test.salesforce.com");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginHost {
+    base_url: String,
+    audience: String,
+    kind: HostKind,
+}
+
+/// Which kind of Salesforce host a [`LoginHost`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostKind {
+    /// `https://login.salesforce.com`.
+    Production,
+    /// `https://test.salesforce.com`.
+    Sandbox,
+    /// A My Domain host (`https://<name>.my.salesforce.com`, or
+    /// `…sandbox.my.salesforce.com` for a sandbox). The only kind of host that
+    /// accepts the Client Credentials flow.
+    MyDomain,
+    /// An Experience Cloud site URL, which is also the assertions' audience.
+    ExperienceCloud,
+}
+
+impl LoginHost {
+    /// Production: `https://login.salesforce.com`.
+    pub fn production() -> Self {
+        LoginHost {
+            base_url: PRODUCTION.into(),
+            audience: PRODUCTION.into(),
+            kind: HostKind::Production,
+        }
+    }
+
+    /// Sandbox: `https://test.salesforce.com`.
+    pub fn sandbox() -> Self {
+        LoginHost {
+            base_url: SANDBOX.into(),
+            audience: SANDBOX.into(),
+            kind: HostKind::Sandbox,
+        }
+    }
+
+    /// A My Domain base URL such as `https://acme.my.salesforce.com`. The audience is
+    /// `https://login.salesforce.com`, or `https://test.salesforce.com` when the host
+    /// is a sandbox My Domain (`….sandbox.my.salesforce.com`).
+    pub fn my_domain(base_url: &str) -> Result<Self, Error> {
+        let base_url = base(base_url)?;
+        let sandbox = host_of(&base_url).ends_with(".sandbox.my.salesforce.com");
+        let audience = if sandbox { SANDBOX } else { PRODUCTION };
+        Ok(LoginHost {
+            base_url,
+            audience: audience.into(),
+            kind: HostKind::MyDomain,
+        })
+    }
+
+    /// An Experience Cloud site URL (e.g. `https://acme.my.site.com/partners`),
+    /// which is also the audience.
+    pub fn experience_cloud(site_url: &str) -> Result<Self, Error> {
+        let base_url = base(site_url)?;
+        Ok(LoginHost {
+            audience: base_url.clone(),
+            base_url,
+            kind: HostKind::ExperienceCloud,
+        })
+    }
+
+    /// `login`, `test`, or a My Domain base URL: the CLI's `--salesforce` values.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        match value {
+            "login" | "production" => Ok(Self::production()),
+            "test" | "sandbox" => Ok(Self::sandbox()),
+            url => Self::my_domain(url),
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The token endpoint: `<base>/services/oauth2/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.base_url)
+    }
+
+    /// The `aud` of a JWT Bearer assertion, the `Audience` of a SAML assertion.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// Which kind of host this is.
+    pub fn kind(&self) -> HostKind {
+        self.kind
+    }
+}
+
+/// Checks a base URL (https, or http on loopback for tests) and trims trailing
+/// slashes.
+fn base(url: &str) -> Result<String, Error> {
+    let trimmed = url.trim_end_matches('/');
+    crate::url::check_token_url(trimmed)?;
+    if trimmed.contains('?') {
+        return Err(Error::InvalidUrl {
+            url: url.into(),
+            reason: "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The host part of an already checked URL, lower-cased.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            authority
+        }
+    });
+    host.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audience_is_the_login_host_not_my_domain() {
+        let prod = LoginHost::my_domain("https://Acme.my.salesforce.com/").unwrap();
+        assert_eq!(prod.base_url(), "https://Acme.my.salesforce.com");
+        assert_eq!(prod.audience(), PRODUCTION);
+        assert_eq!(prod.kind(), HostKind::MyDomain);
+        let sandbox = LoginHost::my_domain("https://acme--uat.sandbox.my.salesforce.com").unwrap();
+        assert_eq!(sandbox.audience(), SANDBOX);
+        assert_eq!(
+            sandbox.token_url(),
+            "https://acme--uat.sandbox.my.salesforce.com/services/oauth2/token"
+        );
+        let site = LoginHost::experience_cloud("https://acme.my.site.com/partners/").unwrap();
+        assert_eq!(site.audience(), "https://acme.my.site.com/partners");
+        assert_eq!(
+            site.token_url(),
+            "https://acme.my.site.com/partners/services/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn parse_takes_the_cli_values() {
+        assert_eq!(LoginHost::parse("login").unwrap(), LoginHost::production());
+        assert_eq!(
+            LoginHost::parse("test").unwrap().token_url(),
+            "https://test.salesforce.com/services/oauth2/token"
+        );
+        assert_eq!(
+            LoginHost::parse("http://127.0.0.1:8080")
+                .unwrap()
+                .audience(),
+            PRODUCTION
+        );
+        assert!(matches!(
+            LoginHost::parse("http://acme.my.salesforce.com"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            LoginHost::parse("acme"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(LoginHost::parse("https://acme.my.salesforce.com?x=1").is_err());
+    }
+}
