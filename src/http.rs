@@ -33,10 +33,7 @@ impl HttpRequest {
 
     /// The value of the first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::find_header(&self.headers, name)
     }
 
     /// The `application/x-www-form-urlencoded` body. It carries secrets.
@@ -55,6 +52,17 @@ impl fmt::Debug for HttpRequest {
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The value of the first header named `name` (ASCII case-insensitive).
+pub(crate) fn find_header<'a, N: AsRef<str>>(
+    headers: &'a [(N, String)],
+    name: &str,
+) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// A received HTTP response: status, headers and the body bytes.
@@ -95,10 +103,7 @@ impl HttpResponse {
 
     /// The value of the first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::find_header(&self.headers, name)
     }
 
     /// The body bytes. A token response's body carries secrets.

@@ -185,12 +185,6 @@ impl SigningKey {
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
         let input = pem.as_ref();
-        if input.iter().all(u8::is_ascii_whitespace) {
-            return Err(KeyError::Empty.into());
-        }
-        if !pem::looks_like_pem(input) {
-            return Err(KeyError::Unrecognized.into());
-        }
         let contents = pem::parse(input)?;
         if contents.encrypted {
             return Err(KeyError::Encrypted.into());
@@ -418,12 +412,6 @@ impl VerifyingKey {
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
         let input = pem.as_ref();
-        if input.iter().all(u8::is_ascii_whitespace) {
-            return Err(KeyError::Empty.into());
-        }
-        if !pem::looks_like_pem(input) {
-            return Err(KeyError::Unrecognized.into());
-        }
         let contents = pem::parse(input)?;
         if contents.encrypted {
             return Err(KeyError::PrivateKeyNotPublic.into());
@@ -533,12 +521,6 @@ impl Certificate {
     /// Loads the first `BEGIN CERTIFICATE` block of a PEM file.
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
         let input = pem.as_ref();
-        if input.iter().all(u8::is_ascii_whitespace) {
-            return Err(KeyError::Empty.into());
-        }
-        if !pem::looks_like_pem(input) {
-            return Err(KeyError::Unrecognized.into());
-        }
         let contents = pem::parse(input)?;
         if contents.encrypted {
             return Err(KeyError::PrivateKeyNotPublic.into());

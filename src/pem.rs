@@ -22,14 +22,16 @@ pub(crate) struct Contents {
     pub(crate) encrypted: bool,
 }
 
-/// Whether the input starts (after whitespace) like a PEM file.
-pub(crate) fn looks_like_pem(input: &[u8]) -> bool {
-    input.windows(11).any(|w| w == b"-----BEGIN ")
-}
-
-/// Decodes every PEM block in `input`. Broken armor or base64 is
-/// [`KeyError::BadPem`]; no block at all is [`KeyError::Unrecognized`].
+/// Decodes every PEM block in `input`. Empty (or all-whitespace) input is
+/// [`KeyError::Empty`]; input with no PEM armor, or with no block at all, is
+/// [`KeyError::Unrecognized`]; broken armor or base64 is [`KeyError::BadPem`].
 pub(crate) fn parse(input: &[u8]) -> Result<Contents, KeyError> {
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(KeyError::Empty);
+    }
+    if !contains(input, b"-----BEGIN ") {
+        return Err(KeyError::Unrecognized);
+    }
     let encrypted = contains(input, b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
         || contains(input, b"Proc-Type: 4,ENCRYPTED");
     if encrypted {

@@ -29,10 +29,7 @@ pub(crate) struct Request {
 impl Request {
     /// The first header named `name` (ASCII case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::find_header(&self.headers, name)
     }
 
     /// The path without the query string.
