@@ -93,6 +93,7 @@ expect_token() {
   local case="$1"
   shift
   OUT="$("$S2S_DRIVER" token "$@" 2>&1)" || true
+  [[ -z "${INTEROP_VERBOSE:-}" ]] || echo "  $OUT" >&2
   if [[ "$(json_get "$OUT" ok)" == "true" ]]; then
     pass "$case"
   else
@@ -106,9 +107,22 @@ expect_oauth_error() {
   local case="$1" code="$2"
   shift 2
   OUT="$("$S2S_DRIVER" token "$@" 2>&1)" || true
+  [[ -z "${INTEROP_VERBOSE:-}" ]] || echo "  $OUT" >&2
   if [[ "$(json_get "$OUT" kind)" == "oauth" && "$(json_get "$OUT" error)" == "$code" ]]; then
     pass "$case"
   else
     fail "$case" "expected Error::OAuth with code $code, got: $OUT"
   fi
+}
+
+# new_p256_key FILE: a fresh P-256 private key (PKCS#8 PEM), for "some other key".
+new_p256_key() {
+  "$INTEROP_PY" -c '
+import sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+key = ec.generate_private_key(ec.SECP256R1())
+open(sys.argv[1], "wb").write(key.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+' "$1"
 }
