@@ -41,7 +41,7 @@ stamp_write() { sha256sum <"$1" >"$2"; }
 install_python_peers() {
   local req="$INTEROP_DIR/requirements.txt" stamp="$INTEROP_DIR/.venv/.installed"
   if [[ -x "$INTEROP_PY" ]] && stamp_ok "$req" "$stamp"; then
-    say "Python peers: up to date ($INTEROP_DIR/.venv)"
+    say "Python peers: up to date (interop/.venv)"
     return
   fi
   say "Python peers: installing into interop/.venv"
