@@ -99,9 +99,7 @@ impl Options {
             if SWITCHES.contains(&arg.as_str()) {
                 switches.push(arg);
             } else if arg.starts_with("--") {
-                let value = args
-                    .next()
-                    .ok_or_else(|| format!("{arg} needs a value"))?;
+                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
                 values.insert(arg, value);
             } else {
                 return Err(format!("unexpected argument {arg:?}"));
@@ -272,13 +270,7 @@ fn verify_jwt(options: &Options) -> ExitCode {
         let mut token = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut token)
             .map_err(|e| format!("reading the JWT from stdin: {e}"))?;
-        let verified = s2s_oauth::verify(
-            token.trim(),
-            &key,
-            &validation,
-            SystemTime::now(),
-            None,
-        );
+        let verified = s2s_oauth::verify(token.trim(), &key, &validation, SystemTime::now(), None);
         Ok(verified.map(|jwt| {
             json!({
                 "ok": true,
@@ -349,7 +341,9 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
         }
         return Ok((report, code));
     } else if options.has("--expired") {
-        let then = now.checked_sub(EXPIRED_BY).ok_or("the clock is too early")?;
+        let then = now
+            .checked_sub(EXPIRED_BY)
+            .ok_or("the clock is too early")?;
         request
             .to_http_request(then, &rng)
             .and_then(|http| s2s_oauth::send_http(&agent, &http, &send_options))
@@ -400,7 +394,9 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
     };
     let client_id = || options.need("--client-id");
     let secret = || -> Result<ClientSecret, String> {
-        Ok(ClientSecret::new(read_secret(options.need("--secret-file")?)?))
+        Ok(ClientSecret::new(read_secret(
+            options.need("--secret-file")?,
+        )?))
     };
     let client_key = || -> Result<SigningKey, String> {
         let path = options.need("--client-key")?;
