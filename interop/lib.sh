@@ -39,6 +39,7 @@ fail() {
 start_server() {
   local name="$1" log="$WORK/$1.log" pid i line
   shift
+  : >"$log"
   "$@" >"$log" 2>&1 &
   pid=$!
   SERVER_PIDS+=("$pid")
