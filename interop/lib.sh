@@ -72,9 +72,6 @@ wait_port() {
   return 1
 }
 
-# server_log NAME: the server's output so far (for a failure's explanation).
-server_log() { tail -n 5 "$WORK/$1.log" 2>/dev/null; }
-
 # json_get JSON KEY: the value of KEY in a one-line JSON object (strings bare,
 # other values as JSON), empty if absent or if JSON does not parse.
 json_get() {
