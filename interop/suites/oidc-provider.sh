@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The crate against Node's oidc-provider (interop/node/oidc_server.mjs): client
 # credentials over client_secret_basic with a secret full of characters that need
-# form-encoding, private_key_jwt with RS256, PS256 and ES256 keys (a replayed jti
-# refused), a registered RFC 7523 JWT bearer grant, refresh with rotation, and the
-# refusals as the crate's typed Error::OAuth with oidc-provider's error codes.
+# form-encoding, client_secret_post, client_secret_jwt, private_key_jwt with RS256,
+# PS256 and ES256 keys (a replayed jti refused), a registered RFC 7523 JWT bearer
+# grant, refresh with rotation, and the refusals as the crate's typed Error::OAuth
+# with oidc-provider's error codes.
 set -euo pipefail
 SUITE=oidc-provider
 source "$INTEROP_DIR/lib.sh"
@@ -16,10 +17,13 @@ KEYS="$REPO_ROOT/tests/data/keys"
 SECRET='a b+c%/:=&?~'
 printf '%s\n' "$SECRET" >"$WORK/secret"
 printf '%s\n' 'a b+c%/:=&?-' >"$WORK/wrong-secret"
+# client_secret_jwt keys HMAC-SHA256 with the secret: oidc-provider wants 32+ bytes.
+HMAC_SECRET='a shared secret for client_secret_jwt, 32+ bytes long'
+printf '%s\n' "$HMAC_SECRET" >"$WORK/hmac-secret"
 
-"$INTEROP_PY" - "$WORK/config.json" "$SECRET" "$KEYS" <<'EOF'
+"$INTEROP_PY" - "$WORK/config.json" "$SECRET" "$HMAC_SECRET" "$KEYS" <<'EOF'
 import json, sys
-path, secret, keys = sys.argv[1:]
+path, secret, hmac_secret, keys = sys.argv[1:]
 cc = ["client_credentials"]
 def pkjwt(client_id, pem, alg):
     return {"client_id": client_id, "token_endpoint_auth_method": "private_key_jwt",
@@ -30,6 +34,9 @@ config = {
          "token_endpoint_auth_method": "client_secret_basic", "grant_types": cc},
         {"client_id": "cc-post", "client_secret": secret,
          "token_endpoint_auth_method": "client_secret_post", "grant_types": cc},
+        {"client_id": "cc-csjwt", "client_secret": hmac_secret,
+         "token_endpoint_auth_method": "client_secret_jwt",
+         "token_endpoint_auth_signing_alg": "HS256", "grant_types": cc},
         pkjwt("pkjwt-rs256", f"{keys}/rsa2048.pub.pem", "RS256"),
         pkjwt("pkjwt-ps256", f"{keys}/rsa2048.pub.pem", "PS256"),
         pkjwt("pkjwt-es256", f"{keys}/p256.pub.pem", "ES256"),
@@ -54,6 +61,8 @@ expect_token client-credentials-basic-form-encoded-secret --url "$URL" --grant c
   --auth basic --client-id cc-basic --secret-file "$WORK/secret"
 expect_token client-credentials-post --url "$URL" --grant client-credentials \
   --auth post --client-id cc-post --secret-file "$WORK/secret"
+expect_token client-credentials-client-secret-jwt --url "$URL" --grant client-credentials \
+  --auth client-secret-jwt --client-id cc-csjwt --secret-file "$WORK/hmac-secret"
 for alg in RS256 PS256 ES256; do
   key="$KEYS/rsa2048.pkcs8.pem"
   [[ $alg == ES256 ]] && key="$KEYS/p256.pkcs8.pem"
@@ -96,6 +105,8 @@ expect_oauth_error wrong-secret-basic invalid_client --url "$URL" --grant client
   --auth basic --client-id cc-basic --secret-file "$WORK/wrong-secret"
 expect_oauth_error wrong-secret-post invalid_client --url "$URL" --grant client-credentials \
   --auth post --client-id cc-post --secret-file "$WORK/wrong-secret"
+expect_oauth_error wrong-secret-client-secret-jwt invalid_client --url "$URL" --grant client-credentials \
+  --auth client-secret-jwt --client-id cc-csjwt --secret-file "$WORK/wrong-secret"
 new_p256_key "$WORK/other-p256.pem"
 expect_oauth_error private-key-jwt-wrong-key invalid_client --url "$URL" --grant client-credentials \
   --auth private-key-jwt --client-id pkjwt-es256 --client-key "$WORK/other-p256.pem"
