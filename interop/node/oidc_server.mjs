@@ -1,0 +1,100 @@
+// Node's oidc-provider as an authorization server for the s2s-oauth interop suite.
+//
+//   node oidc_server.mjs CONFIG.json
+//
+// Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves until killed.
+// CONFIG.json: {"clients": [oidc-provider client metadata, with "public_key_pem"
+// (a PEM file) in place of "jwks"], "jwt_bearer": {"<client_id>": {"public_key_pem":
+// PEM file, "users": [...]}}}.
+//
+// Everything is oidc-provider's stock behaviour (client authentication, jti replay
+// refusal for client assertions, refresh-token rotation) except the RFC 7523 JWT
+// bearer grant, which oidc-provider lets an application register: its handler
+// (below) verifies the assertion with jose's jwtVerify and issues an access token
+// and a refresh token through oidc-provider's own models.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { exportJWK, importSPKI, jwtVerify } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+
+async function publicJwk(path, alg) {
+  const key = await importSPKI(readFileSync(path, 'utf8'), alg, { extractable: true });
+  return { ...(await exportJWK(key)), alg, use: 'sig' };
+}
+
+const clients = await Promise.all(config.clients.map(async ({ public_key_pem: pem, ...client }) => ({
+  response_types: [],
+  redirect_uris: [],
+  ...client,
+  ...(pem ? { jwks: { keys: [await publicJwk(pem, client.token_endpoint_auth_signing_alg)] } } : {}),
+})));
+
+const bearerKeys = {};
+for (const [clientId, entry] of Object.entries(config.jwt_bearer || {})) {
+  bearerKeys[clientId] = {
+    key: await importSPKI(readFileSync(entry.public_key_pem, 'utf8'), entry.alg || 'RS256'),
+    users: new Set(entry.users),
+  };
+}
+
+const server = createServer();
+await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+const { port } = server.address();
+const issuer = `http://127.0.0.1:${port}`;
+
+const provider = new Provider(issuer, {
+  clients,
+  clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt'],
+  features: {
+    clientCredentials: { enabled: true },
+    devInteractions: { enabled: false },
+  },
+  scopes: ['openid', 'offline_access', 'read', 'write'],
+  rotateRefreshToken: true,
+  findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  cookies: { keys: ['interop-suite-cookie-key'] },
+});
+
+// RFC 7523 §2.1, checked per §3: signature, iss (the client), aud (this server),
+// exp, and jti replay.
+const seenJti = new Set();
+provider.registerGrantType(JWT_BEARER, async (ctx) => {
+  const { client, params } = ctx.oidc;
+  const registered = bearerKeys[client.clientId];
+  if (!registered) throw new errors.UnauthorizedClient('no assertion key registered for this client');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(params.assertion, registered.key, {
+      issuer: client.clientId,
+      audience: [issuer, `${issuer}/token`],
+      requiredClaims: ['sub', 'exp', 'jti'],
+      clockTolerance: 60,
+    }));
+  } catch (e) {
+    throw new errors.InvalidGrant(`assertion rejected: ${e.code || e.name}`);
+  }
+  if (seenJti.has(payload.jti)) throw new errors.InvalidGrant('assertion replayed: its jti was used before');
+  seenJti.add(payload.jti);
+  if (!registered.users.has(payload.sub)) throw new errors.InvalidGrant('unknown subject');
+
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: payload.sub });
+  grant.addOIDCScope('offline_access');
+  const grantId = await grant.save();
+  const common = { client, accountId: payload.sub, grantId, gty: JWT_BEARER };
+  const at = new provider.AccessToken({ ...common });
+  const accessToken = await at.save();
+  const refreshToken = await new provider.RefreshToken({ ...common, scope: 'offline_access' }).save();
+  ctx.body = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: at.expiration,
+    refresh_token: refreshToken,
+  };
+}, new Set(['assertion', 'scope']));
+
+provider.on('server_error', (ctx, err) => { console.error('server_error', err); });
+server.on('request', provider.callback());
+console.log(`PORT ${port}`);
