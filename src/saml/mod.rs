@@ -52,5 +52,6 @@ pub use assertion::{Assertion, Attribute, DEFAULT_LIFETIME};
 pub use c14n::{C14n, canonicalize, canonicalize_with};
 pub use sign::Signer;
 pub use verify::{
-    MAX_ASSERTION_LEN, Validation, VerifiedAssertion, decode_assertion_parameter, verify,
+    MAX_ASSERTION_LEN, Validation, VerifiedAssertion, decode_assertion_parameter, peek_issuer,
+    verify,
 };

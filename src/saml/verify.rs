@@ -137,6 +137,28 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
         .map_err(|_| SamlError::Xml("the decoded assertion is not UTF-8".into()).into())
 }
 
+/// The `Issuer` of a SAML 2.0 assertion, read **without** verification, to find
+/// out which key to verify it with. Never trust it for anything else.
+///
+/// ```
+/// let xml = r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1"><saml:Issuer> my-client </saml:Issuer></saml:Assertion>"#;
+/// assert_eq!(s2s_oauth::saml::peek_issuer(xml)?, "my-client");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn peek_issuer(xml: &str) -> Result<String, Error> {
+    if xml.len() > MAX_ASSERTION_LEN {
+        return Err(structure("the assertion is larger than 256 KiB"));
+    }
+    let doc = xml::parse(xml)?;
+    if !doc.root.is(SAML_NS, "Assertion") {
+        return Err(structure(
+            "the document element is not a SAML 2.0 Assertion",
+        ));
+    }
+    let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
+    Ok(issuer.trim().to_owned())
+}
+
 fn structure(why: impl Into<String>) -> Error {
     SamlError::Structure(why.into().into_boxed_str()).into()
 }
