@@ -200,7 +200,7 @@ fn saml2_bearer(
         .with_max_lifetime(ctx.config.max_saml_lifetime());
     let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
         .map_err(|e| assertion_refusal(&e))?;
-    if !client.users.iter().any(|u| *u == verified.subject) {
+    if !client.users.contains(&verified.subject) {
         return Err(Refusal::UnknownUser(format!(
             "user {:?} has not approved client {issuer:?} (configure it with Client::with_user)",
             verified.subject
