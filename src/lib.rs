@@ -183,8 +183,8 @@ pub mod testkit;
 pub use algorithm::Algorithm;
 pub use client_auth::ClientAuth;
 pub use error::{
-    Error, ErrorCode, JwtError, KeyError, OAuthError, SamlError, TransportError,
-    TransportErrorKind, UnexpectedResponse,
+    Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
+    UnexpectedResponse,
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
@@ -195,6 +195,7 @@ pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
+pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 #[cfg(feature = "ureq")]
 pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};
