@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::algorithm::Algorithm;
 use crate::key::KeyType;
+use crate::saml::SamlError;
 use crate::secret::RawBody;
 
 /// Everything that can go wrong in this crate.
@@ -46,6 +47,9 @@ pub enum Error {
     Crypto,
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
+    /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
+    /// pass signing or verification (RFC 7522 §3).
+    Saml(SamlError),
     /// The authorization server refused the request with an OAuth error response
     /// (RFC 6749 §5.2). Retrying the same request will not help unless
     /// [`Error::is_retryable`] says so.
@@ -132,8 +136,9 @@ impl Error {
         }
     }
 
-    /// Whether the error is about the caller's own input (key, URL, parameters),
-    /// found before anything was sent.
+    /// Whether the error is about the caller's own input (key, URL, parameters, an
+    /// XML document or SAML assertion handed to the crate), found before anything
+    /// was sent.
     pub fn is_local(&self) -> bool {
         matches!(
             self,
@@ -142,6 +147,7 @@ impl Error {
                 | Error::InvalidUrl { .. }
                 | Error::InvalidInput(_)
                 | Error::Crypto
+                | Error::Saml(_)
         )
     }
 
@@ -192,6 +198,7 @@ impl fmt::Display for Error {
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
+            Error::Saml(e) => write!(f, "{e}"),
             Error::OAuth(e) => write!(f, "{e}"),
             Error::NotJson(r) => write!(
                 f,
@@ -223,6 +230,7 @@ impl std::error::Error for Error {
         match self {
             Error::Key(e) => Some(e),
             Error::Jwt(e) => Some(e),
+            Error::Saml(e) => Some(e),
             Error::OAuth(e) => Some(&**e),
             Error::Transport(t) => t
                 .source
@@ -236,6 +244,12 @@ impl std::error::Error for Error {
 impl From<KeyError> for Error {
     fn from(e: KeyError) -> Self {
         Error::Key(e)
+    }
+}
+
+impl From<SamlError> for Error {
+    fn from(e: SamlError) -> Self {
+        Error::Saml(e)
     }
 }
 
