@@ -102,7 +102,7 @@ pub(crate) enum Parsed {
     /// Print the version, exit 0.
     Version,
     /// Run a subcommand.
-    Run(Command, Options),
+    Run(Command, Box<Options>),
 }
 
 /// `--output`.
@@ -231,7 +231,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         }
         set(&mut options, &flag, &mut parser)?;
     }
-    Ok(Parsed::Run(command, options))
+    Ok(Parsed::Run(command, Box::new(options)))
 }
 
 /// `s2s-oauth help [SUBCOMMAND]`.
@@ -429,7 +429,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<(Command, Options), String> {
         match parse(args.iter().map(OsString::from)) {
-            Ok(Parsed::Run(command, options)) => Ok((command, options)),
+            Ok(Parsed::Run(command, options)) => Ok((command, *options)),
             Ok(other) => Err(format!("{other:?}")),
             Err(failure) => Err(failure.to_string()),
         }

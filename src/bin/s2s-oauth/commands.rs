@@ -17,7 +17,7 @@ use crate::inputs;
 /// What a subcommand produced.
 pub(crate) enum Outcome {
     /// A token response (the grant subcommands).
-    Token(TokenResponse),
+    Token(Box<TokenResponse>),
     /// A signed assertion (`sign-jwt`, `sign-saml`).
     Assertion(Assertion),
 }
@@ -34,7 +34,9 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
         Command::SignSaml => Err(Failure::usage(
             "sign-saml is not available in this build (SAML signing has not landed yet)",
         )),
-        _ => request_token(command, options, &endpoint).map(Outcome::Token),
+        _ => Ok(Outcome::Token(Box::new(request_token(
+            command, options, &endpoint,
+        )?))),
     }
 }
 
