@@ -143,6 +143,7 @@ mod request;
 mod resource;
 mod response;
 pub mod salesforce;
+pub mod saml;
 mod secret;
 #[cfg(feature = "ureq")]
 mod transport;
@@ -154,8 +155,8 @@ pub mod testkit;
 pub use algorithm::Algorithm;
 pub use client_auth::ClientAuth;
 pub use error::{
-    Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
-    UnexpectedResponse,
+    Error, ErrorCode, JwtError, KeyError, OAuthError, SamlError, TransportError,
+    TransportErrorKind, UnexpectedResponse,
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
