@@ -9,6 +9,9 @@ mod support;
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 
+#[path = "cli/saml.rs"]
+mod saml;
+
 use s2s_oauth::testkit::Profile;
 use s2s_oauth::{Algorithm, Validation, VerifyingKey, verify};
 use serde_json::Value;

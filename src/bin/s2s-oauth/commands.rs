@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use s2s_oauth::salesforce::LoginHost;
+use s2s_oauth::saml;
 use s2s_oauth::{
     Assertion, Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant,
     RefreshToken, SendOptions, SigningKey, TokenRequest, TokenResponse,
@@ -31,9 +32,11 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
             let key = assertion_key(options, command)?;
             Ok(Outcome::Assertion(claims.sign(&key)?))
         }
-        Command::SignSaml => Err(Failure::usage(
-            "sign-saml is not available in this build (SAML signing has not landed yet)",
-        )),
+        Command::SignSaml => {
+            let assertion = saml_assertion(options, &endpoint, command)?;
+            let signer = saml_signer(options, command)?;
+            Ok(Outcome::Assertion(assertion.sign(&signer)?))
+        }
         _ => Ok(Outcome::Token(Box::new(request_token(
             command, options, &endpoint,
         )?))),
@@ -122,12 +125,49 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             let token = inputs::secret(source, "refresh-token")?;
             Ok(Grant::refresh_token(RefreshToken::new(token)))
         }
+        Command::SamlBearer => {
+            let assertion = saml_assertion(options, endpoint, command)?;
+            let signer = saml_signer(options, command)?;
+            Ok(Grant::saml2_bearer_signed(assertion, signer))
+        }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::SamlBearer | Command::SignJwt | Command::SignSaml => Err(Failure::usage(format!(
-            "{} is not available in this build (SAML signing has not landed yet)",
+        Command::SignJwt | Command::SignSaml => Err(Failure::usage(format!(
+            "{} prints an assertion and requests no token",
             command.name()
         ))),
     }
+}
+
+/// The SAML assertion of `saml-bearer` and `sign-saml` (RFC 7522 §3): `Recipient`
+/// defaults to the token URL.
+fn saml_assertion(
+    options: &Options,
+    endpoint: &Endpoint,
+    command: Command,
+) -> Result<saml::Assertion, Failure> {
+    let issuer = required(&options.issuer, "--issuer ISS", command)?;
+    let subject = required(&options.subject, "--subject SUB", command)?;
+    let audience = endpoint.audience(options, command)?;
+    let Some(recipient) = options
+        .recipient
+        .clone()
+        .or_else(|| endpoint.token_url.clone())
+    else {
+        return Err(Failure::usage(format!(
+            "{} needs --recipient URL (or --salesforce / --token-url to default it)",
+            command.name()
+        )));
+    };
+    Ok(saml::Assertion::new(issuer, subject, audience, recipient)
+        .with_lifetime(options.lifetime.unwrap_or(DEFAULT_LIFETIME)))
+}
+
+/// `--key` (bound to `--alg` if given) and its `--cert`, which must match.
+fn saml_signer(options: &Options, command: Command) -> Result<saml::Signer, Failure> {
+    let key = assertion_key(options, command)?;
+    let path = required(&options.cert, "--cert FILE", command)?;
+    let certificate = inputs::certificate(path, "--cert")?;
+    saml::Signer::new(key, certificate).map_err(|e| Failure::library("--key and --cert", e))
 }
 
 /// The JWT claims of `jwt-bearer` and `sign-jwt`.

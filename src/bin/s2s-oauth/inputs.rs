@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use s2s_oauth::{Algorithm, SigningKey};
+use s2s_oauth::{Algorithm, Certificate, SigningKey};
 
 use crate::args::Source;
 use crate::exit::Failure;
@@ -81,6 +81,13 @@ pub(crate) fn signing_key(
             .map_err(|e| Failure::library(context, e)),
         None => Ok(key),
     }
+}
+
+/// A PEM certificate from `--flag FILE`.
+pub(crate) fn certificate(path: &Path, flag: &str) -> Result<Certificate, Failure> {
+    let context = format!("{flag} {}", path.display());
+    let pem = read_file(path, &context)?;
+    Certificate::from_pem(pem).map_err(|e| Failure::library(context, e))
 }
 
 fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> {
