@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The s2s-oauth command line against third-party verifiers: every JWT that
+# The s2s-oauth command line against third-party verifiers. Every JWT that
 # `s2s-oauth sign-jwt` prints (RS256, PS256, ES256, EdDSA; keys from
 # tests/data/keys/) must verify with PyJWT, with its iss, sub, aud, exp, iat, jti
-# and an extra --claim as given; a copy whose claims were changed after signing
-# must not verify.
+# and an extra --claim as given; every SAML assertion `s2s-oauth sign-saml` prints
+# (RSA-SHA256, ECDSA-SHA256) must verify with xmlsec1. A copy changed after
+# signing must not verify.
 set -euo pipefail
 SUITE=cli
 source "$INTEROP_DIR/lib.sh"
@@ -84,5 +85,40 @@ for spec in RS256:rsa2048.pkcs8.pem:rsa2048.pub.pem \
     pass "sign-jwt-$alg-tampered-refused"
   else
     fail "sign-jwt-$alg-tampered-refused" "a tampered token was not refused for its signature: $result"
+  fi
+done
+
+# sign-saml: the printed assertion must verify with xmlsec1 (RSA-SHA256 and
+# ECDSA-SHA256, a subject full of characters XML must escape); a copy whose
+# NameID was changed after signing must not.
+if ! command -v xmlsec1 >/dev/null; then
+  fail sign-saml "xmlsec1 is not installed (Debian package xmlsec1)"
+  exit 0
+fi
+SUBJECT="a&b<c>\"d'@example.com"
+for spec in RS256:rsa2048.pkcs8.pem:rsa2048.cert.pem ES256:p256.pkcs8.pem:p256.cert.pem; do
+  IFS=: read -r alg private cert <<<"$spec"
+  xml="$WORK/saml-$alg.xml"
+  if ! "$CLI" sign-saml --salesforce login --issuer 3MVG9-cli-interop --subject "$SUBJECT" \
+    --key "$KEYS/$private" --cert "$KEYS/$cert" --alg "$alg" >"$xml" 2>"$WORK/stderr"; then
+    fail "sign-saml-$alg" "s2s-oauth sign-saml failed: $(cat "$WORK/stderr")"
+    continue
+  fi
+  xmlsec_verify() {
+    xmlsec1 --verify --pubkey-cert-pem "$KEYS/$cert" \
+      --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion "$1" >"$WORK/xmlsec.log" 2>&1
+  }
+  if xmlsec_verify "$xml"; then
+    pass "sign-saml-$alg-xmlsec1"
+  else
+    fail "sign-saml-$alg-xmlsec1" "xmlsec1 refused it: $(grep -v 'self-signed' "$WORK/xmlsec.log" | tail -n 3)"
+  fi
+  sed 's/a&amp;b&lt;c&gt;/mallory/' "$xml" >"$WORK/tampered.xml"
+  if cmp -s "$xml" "$WORK/tampered.xml"; then
+    fail "sign-saml-$alg-tampered-refused" "the escaped subject was not found in the XML"
+  elif xmlsec_verify "$WORK/tampered.xml"; then
+    fail "sign-saml-$alg-tampered-refused" "xmlsec1 accepted an assertion changed after signing"
+  else
+    pass "sign-saml-$alg-tampered-refused"
   fi
 done
