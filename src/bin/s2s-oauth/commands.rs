@@ -11,7 +11,8 @@ use s2s_oauth::{
     RefreshToken, SendOptions, SigningKey, TokenRequest, TokenResponse,
 };
 
-use crate::args::{AuthMethod, Command, Options};
+use crate::args::{AuthMethod, Options};
+use crate::command::Command;
 use crate::exit::Failure;
 use crate::inputs;
 

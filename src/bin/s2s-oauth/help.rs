@@ -1,7 +1,7 @@
 //! `--help` texts: the tool's and each subcommand's, put together from shared
 //! blocks so a flag reads the same everywhere.
 
-use crate::args::Command;
+use crate::command::Command;
 
 macro_rules! secrets_note {
     () => {

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod command;
 mod commands;
 mod exit;
 mod help;
