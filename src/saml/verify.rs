@@ -10,10 +10,11 @@ use super::c14n::{self, Ctx};
 use super::dsig::{
     self, DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, SAML_NS, algorithm_of,
 };
+use super::error::SamlError;
 use super::time;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError, SamlError};
+use crate::error::{Error, JwtError};
 use crate::jwt::ReplayCache;
 use crate::key::VerifyingKey;
 
@@ -135,6 +136,28 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
         })?;
     String::from_utf8(bytes)
         .map_err(|_| SamlError::Xml("the decoded assertion is not UTF-8".into()).into())
+}
+
+/// The `Issuer` of a SAML 2.0 assertion, read **without** verification, to find
+/// out which key to verify it with. Never trust it for anything else.
+///
+/// ```
+/// let xml = r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1"><saml:Issuer> my-client </saml:Issuer></saml:Assertion>"#;
+/// assert_eq!(s2s_oauth::saml::peek_issuer(xml)?, "my-client");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn peek_issuer(xml: &str) -> Result<String, Error> {
+    if xml.len() > MAX_ASSERTION_LEN {
+        return Err(structure("the assertion is larger than 256 KiB"));
+    }
+    let doc = xml::parse(xml)?;
+    if !doc.root.is(SAML_NS, "Assertion") {
+        return Err(structure(
+            "the document element is not a SAML 2.0 Assertion",
+        ));
+    }
+    let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
+    Ok(issuer.trim().to_owned())
 }
 
 fn structure(why: impl Into<String>) -> Error {
@@ -486,18 +509,13 @@ fn conditions(
     let mut attributes = Vec::new();
     for statement in root.children_named(SAML_NS, "AttributeStatement") {
         for a in statement.children_named(SAML_NS, "Attribute") {
-            let name = a.attr("Name").unwrap_or_default().to_owned();
-            let mut values = a
-                .children_named(SAML_NS, "AttributeValue")
-                .map(|v| v.text());
-            let mut attribute = Attribute::new(name, values.next().unwrap_or_default());
-            for value in values {
-                attribute = attribute.with_value(value);
-            }
-            if let Some(format) = a.attr("NameFormat") {
-                attribute = attribute.with_name_format(format);
-            }
-            attributes.push(attribute);
+            attributes.push(Attribute::received(
+                a.attr("Name").unwrap_or_default().to_owned(),
+                a.attr("NameFormat").map(str::to_owned),
+                a.children_named(SAML_NS, "AttributeValue")
+                    .map(|v| v.text())
+                    .collect(),
+            ));
         }
     }
 
