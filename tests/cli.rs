@@ -17,10 +17,10 @@ use s2s_oauth::{Algorithm, Validation, VerifyingKey, verify};
 use serde_json::Value;
 use support::{CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_env, server, strs};
 
-const PROFILES: [Profile; 2] = [Profile::Generic, Profile::Salesforce];
+pub(crate) const PROFILES: [Profile; 2] = [Profile::Generic, Profile::Salesforce];
 
 /// The client authentication flags for `method`, with the secret in a file.
-fn auth_flags(method: &str, dir: &TempDir) -> Vec<String> {
+pub(crate) fn auth_flags(method: &str, dir: &TempDir) -> Vec<String> {
     let secret_file = dir.file("client-secret", format!("{SECRET}\n"));
     let mut flags = vec!["--auth".to_owned(), method.to_owned()];
     match method {
@@ -39,7 +39,7 @@ fn auth_flags(method: &str, dir: &TempDir) -> Vec<String> {
 }
 
 /// Checks that the last request carried the client authentication of `method`.
-fn assert_sent_auth(server: &s2s_oauth::testkit::Server, method: &str) {
+pub(crate) fn assert_sent_auth(server: &s2s_oauth::testkit::Server, method: &str) {
     let requests = server.requests();
     let last = requests.last().expect("a request was sent");
     let basic = last
@@ -72,7 +72,11 @@ fn assert_sent_auth(server: &s2s_oauth::testkit::Server, method: &str) {
 }
 
 /// Checks the profile's response shape in the JSON output.
-fn assert_profile_shape(profile: Profile, json: &serde_json::Map<String, Value>, base: &str) {
+pub(crate) fn assert_profile_shape(
+    profile: Profile,
+    json: &serde_json::Map<String, Value>,
+    base: &str,
+) {
     assert!(json["access_token"].as_str().is_some_and(|t| !t.is_empty()));
     match profile {
         Profile::Salesforce => {

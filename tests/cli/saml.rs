@@ -7,7 +7,8 @@ use s2s_oauth::Certificate;
 use s2s_oauth::saml::{self, Validation};
 use s2s_oauth::testkit::Profile;
 
-use super::support::{CLIENT, key, run, server, strs};
+use super::support::{CLIENT, TempDir, USER, endpoint, key, run, server, strs};
+use super::{PROFILES, assert_profile_shape, assert_sent_auth, auth_flags};
 
 /// A subject with every character XML escapes.
 const HOSTILE: &str = "a&b<c>\"d'@example.com";
@@ -23,6 +24,67 @@ fn verify(xml: &str, cert: &str, audience: &str, recipient: &str) -> saml::Verif
         None,
     )
     .unwrap_or_else(|e| panic!("{e}: {xml}"))
+}
+
+#[test]
+fn saml_bearer_in_both_profiles_with_every_client_authentication() {
+    for profile in PROFILES {
+        for method in [
+            "none",
+            "basic",
+            "post",
+            "private-key-jwt",
+            "client-secret-jwt",
+        ] {
+            let server = server(profile);
+            let dir = TempDir::new();
+            let mut args = vec!["saml-bearer".to_owned()];
+            args.extend(endpoint(&server));
+            args.extend(["--issuer", CLIENT, "--subject", USER].map(str::to_owned));
+            args.extend(["--key".into(), key("rsa2048.pkcs8.pem")]);
+            args.extend(["--cert".into(), key("rsa2048.cert.pem")]);
+            args.extend(auth_flags(method, &dir));
+            let json = run(&strs(&args)).json();
+            assert_profile_shape(profile, &json, &server.base_url());
+            let requests = server.requests();
+            assert_eq!(requests.len(), 1);
+            let grant = requests[0].form_value("grant_type");
+            assert_eq!(grant, Some("urn:ietf:params:oauth:grant-type:saml2-bearer"));
+            // The assertion as sent (base64url) is the one the library verifies.
+            let sent = requests[0].form_value("assertion").unwrap();
+            let xml = saml::decode_assertion_parameter(sent).unwrap();
+            let verified = verify(
+                &xml,
+                "rsa2048.cert.pem",
+                &server.audience(),
+                &server.token_url(),
+            );
+            assert_eq!(verified.subject, USER);
+            assert_sent_auth(&server, method);
+        }
+    }
+}
+
+#[test]
+fn a_saml_refusal_is_exit_3() {
+    let server = server(Profile::Salesforce);
+    let mut args = vec!["saml-bearer".to_owned()];
+    args.extend(endpoint(&server));
+    args.extend(["--issuer", CLIENT, "--subject", USER].map(str::to_owned));
+    args.extend(["--key".into(), key("rsa2048.pkcs8.pem")]);
+    args.extend(["--cert".into(), key("rsa2048.cert.pem")]);
+    let mut wrong_audience = args.clone();
+    wrong_audience.extend(["--audience", "https://test.salesforce.com"].map(str::to_owned));
+    assert_eq!(
+        run(&strs(&wrong_audience)).failure(3),
+        "error: invalid_grant: audience is invalid (HTTP 400)"
+    );
+    args.extend(["--recipient", "https://elsewhere.example/token"].map(str::to_owned));
+    assert!(
+        run(&strs(&args))
+            .failure(3)
+            .starts_with("error: invalid_grant: ")
+    );
 }
 
 #[test]

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use s2s_oauth::VerifyingKey;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
+use s2s_oauth::{Certificate, VerifyingKey};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_s2s-oauth");
 
 /// The client every test server knows: a secret, the RSA public key of
-/// `rsa2048.pkcs8.pem` (for JWT bearer and private_key_jwt), one approved user and
-/// a run-as user.
+/// `rsa2048.pkcs8.pem` (for JWT bearer and private_key_jwt) and its certificate (for
+/// SAML bearer), one approved user and a run-as user.
 pub const CLIENT: &str = "3MVG9-cli-test";
 pub const SECRET: &str = "s3cr3t with +%:& and space";
 pub const USER: &str = "alice@example.com";
@@ -82,11 +82,17 @@ pub fn server(profile: Profile) -> Server {
         std::fs::read(key("rsa2048.pub.pem")).expect("read the RSA public key"),
     )
     .expect("RSA public key");
+    let certificate = Certificate::from_pem(
+        std::fs::read(key("rsa2048.cert.pem")).expect("read the RSA certificate"),
+    )
+    .expect("RSA certificate");
     let config = Config::new(profile)
         .with_client(
             Client::new(CLIENT)
                 .with_secret(SECRET)
                 .with_public_key(public)
+                .with_certificate(&certificate)
+                .expect("the certificate's key is usable")
                 .with_user(USER)
                 .with_run_as("integration@example.com"),
         )
