@@ -275,6 +275,32 @@ fn output_token_prints_a_working_access_token_alone() {
 }
 
 #[test]
+fn output_json_is_every_field_the_server_sent() {
+    let body = r#"{"access_token":"00Dxx!AQ4AQ","token_type":"Bearer","issued_at":"1708058728442",
+        "instance_url":"https://acme.my.salesforce.com","refresh_token":"5Aep861","x_unknown":{"a":[1,null,true]},
+        "expires_in":"3599","sfdc_site_url":null}"#;
+    let server = server(Profile::Generic);
+    server.inject(
+        s2s_oauth::testkit::Fault::status(200, "application/json", body),
+        1,
+    );
+    let mut args = vec!["client-credentials".to_owned()];
+    args.extend(endpoint(&server));
+    args.extend(
+        [
+            "--client-id",
+            CLIENT,
+            "--client-secret-env",
+            "CLIENT_SECRET",
+        ]
+        .map(str::to_owned),
+    );
+    let json = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]).json();
+    let sent: serde_json::Map<String, Value> = serde_json::from_str(body).unwrap();
+    assert_eq!(json, sent);
+}
+
+#[test]
 fn scope_and_lifetime_and_claims_reach_the_server() {
     let server = server(Profile::Generic);
     let mut args = vec!["jwt-bearer".to_owned()];
