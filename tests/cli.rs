@@ -168,12 +168,35 @@ fn client_secret_jwt_with_another_hmac_algorithm() {
     let mut args = vec!["client-credentials".to_owned()];
     args.extend(endpoint(&server));
     args.extend(auth_flags("client-secret-jwt", &dir));
-    args.extend(["--client-alg".into(), "HS512".into()]);
+    args.extend(["--client-alg", "HS512", "--client-kid", "hmac-1"].map(str::to_owned));
     run(&strs(&args)).json();
     let requests = server.requests();
     let jwt = requests[0].form_value("client_assertion").unwrap();
     let header = s2s_oauth::UnverifiedJwt::decode(jwt).unwrap();
     assert_eq!(header.algorithm_name(), Some("HS512"));
+    assert_eq!(header.kid(), Some("hmac-1"));
+}
+
+#[test]
+fn kid_flags_name_the_keys() {
+    let server = server(Profile::Generic);
+    let mut args = vec!["jwt-bearer".to_owned()];
+    args.extend(endpoint(&server));
+    args.extend(["--issuer", CLIENT, "--subject", USER, "--kid", "2024-01"].map(str::to_owned));
+    args.extend(["--key".into(), key("rsa2048.pkcs8.pem")]);
+    args.extend(["--client-id", CLIENT, "--client-kid", "client-7"].map(str::to_owned));
+    args.extend(["--client-key".into(), key("rsa2048.pkcs8.pem")]);
+    run(&strs(&args)).json();
+    let requests = server.requests();
+    let kid = |name| {
+        let jwt = requests[0].form_value(name).unwrap();
+        s2s_oauth::UnverifiedJwt::decode(jwt)
+            .unwrap()
+            .kid()
+            .map(str::to_owned)
+    };
+    assert_eq!(kid("assertion").as_deref(), Some("2024-01"));
+    assert_eq!(kid("client_assertion").as_deref(), Some("client-7"));
 }
 
 #[test]

@@ -202,7 +202,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
                 "--client-alg",
                 "HS512",
             ]),
-            "--client-alg applies to private-key-jwt and client-secret-jwt",
+            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth basic",
         ),
         (
             "HMAC alg on a client key",

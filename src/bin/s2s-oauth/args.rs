@@ -94,6 +94,7 @@ pub(crate) struct Options {
     pub(crate) audience: Option<String>,
     pub(crate) key: Option<PathBuf>,
     pub(crate) alg: Option<Algorithm>,
+    pub(crate) kid: Option<String>,
     pub(crate) lifetime: Option<Duration>,
     pub(crate) claims: Vec<(String, Value)>,
     pub(crate) recipient: Option<String>,
@@ -102,6 +103,7 @@ pub(crate) struct Options {
     pub(crate) client_secret: Option<Source>,
     pub(crate) client_key: Option<PathBuf>,
     pub(crate) client_alg: Option<Algorithm>,
+    pub(crate) client_kid: Option<String>,
     pub(crate) auth: Option<AuthMethod>,
     pub(crate) refresh_token: Option<Source>,
 }
@@ -206,6 +208,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "audience" => once(&mut options.audience, flag, text()?),
         "key" => once(&mut options.key, flag, PathBuf::from(raw)),
         "alg" => once(&mut options.alg, flag, algorithm(flag, &text()?)?),
+        "kid" => once(&mut options.kid, flag, text()?),
         "lifetime" => once(&mut options.lifetime, flag, seconds(flag, &text()?)?),
         "claim" => {
             options.claims.push(claim(&text()?)?);
@@ -226,6 +229,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         ),
         "client-key" => once(&mut options.client_key, flag, PathBuf::from(raw)),
         "client-alg" => once(&mut options.client_alg, flag, algorithm(flag, &text()?)?),
+        "client-kid" => once(&mut options.client_kid, flag, text()?),
         "auth" => {
             let value = text()?;
             let method = AuthMethod::parse(&value).ok_or_else(|| {
@@ -511,6 +515,7 @@ mod tests {
             "audience",
             "key",
             "alg",
+            "kid",
             "lifetime",
             "claim",
             "recipient",
@@ -520,6 +525,7 @@ mod tests {
             "client-secret-env",
             "client-key",
             "client-alg",
+            "client-kid",
             "auth",
             "refresh-token-file",
             "refresh-token-env",

@@ -66,11 +66,13 @@ impl Command {
         match flag {
             "token-url" | "salesforce" => true,
             "scope" | "timeout" | "output" | "client-id" | "client-secret-file"
-            | "client-secret-env" | "client-key" | "client-alg" | "auth" => self.sends(),
+            | "client-secret-env" | "client-key" | "client-alg" | "client-kid" | "auth" => {
+                self.sends()
+            }
             "issuer" | "subject" | "audience" | "key" | "alg" | "lifetime" => {
                 self.signs_assertion()
             }
-            "claim" => matches!(self, Command::JwtBearer | Command::SignJwt),
+            "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
             _ => false,

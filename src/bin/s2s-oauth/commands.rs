@@ -188,10 +188,19 @@ fn jwt_claims(options: &Options, endpoint: &Endpoint, command: Command) -> Resul
     Ok(claims)
 }
 
-/// `--key`, bound to `--alg` if given.
+/// `--key`, bound to `--alg` and named by `--kid` if given.
 fn assertion_key(options: &Options, command: Command) -> Result<SigningKey, Failure> {
     let path = required(&options.key, "--key FILE", command)?;
-    inputs::signing_key(path, "--key", options.alg)
+    let key = inputs::signing_key(path, "--key", options.alg)?;
+    Ok(with_kid(key, &options.kid))
+}
+
+/// The key with the JWS `kid` header (RFC 7515 §4.1.4), if one is given.
+fn with_kid(key: SigningKey, kid: &Option<String>) -> SigningKey {
+    match kid {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    }
 }
 
 fn required<'a, T>(value: &'a Option<T>, flag: &str, command: Command) -> Result<&'a T, Failure> {
@@ -237,14 +246,14 @@ fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
             "--client-key is given but --auth {name} does not use it"
         )));
     }
-    if options.client_alg.is_some()
+    if (options.client_alg.is_some() || options.client_kid.is_some())
         && !matches!(
             method,
             AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
         )
     {
         return Err(Failure::usage(format!(
-            "--client-alg applies to private-key-jwt and client-secret-jwt, not --auth {name}"
+            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth {name}"
         )));
     }
     let client_id = || {
@@ -275,21 +284,20 @@ fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
                 )));
             };
             let key = inputs::signing_key(path, "--client-key", options.client_alg)?;
-            ClientAuth::private_key_jwt(client_id()?, key)
+            ClientAuth::private_key_jwt(client_id()?, with_kid(key, &options.client_kid))
                 .map_err(|e| Failure::library(context, e))?
         }
         AuthMethod::ClientSecretJwt => {
             let (id, secret) = (client_id()?, secret()?);
-            match options.client_alg {
-                Some(alg) => {
-                    let key = SigningKey::hmac(secret.expose_secret().as_bytes())
-                        .and_then(|key| key.with_algorithm(alg))
-                        .map_err(|e| Failure::library("--client-alg", e))?;
-                    ClientAuth::client_secret_jwt_with_key(id, key)
-                }
-                None => ClientAuth::client_secret_jwt(id, secret),
+            let mut key = SigningKey::hmac(secret.expose_secret().as_bytes())
+                .map_err(|e| Failure::library(&context, e))?;
+            if let Some(alg) = options.client_alg {
+                key = key
+                    .with_algorithm(alg)
+                    .map_err(|e| Failure::library("--client-alg", e))?;
             }
-            .map_err(|e| Failure::library(context, e))?
+            ClientAuth::client_secret_jwt_with_key(id, with_kid(key, &options.client_kid))
+                .map_err(|e| Failure::library(context, e))?
         }
     })
 }

@@ -103,6 +103,7 @@ macro_rules! jwt_assertion {
             "  --alg ALG                JWT algorithm (default: RS256 for RSA, ES256 for P-256,
                            ES384 for P-384, EdDSA for Ed25519; RSA keys also take
                            RS384, RS512, PS256, PS384, PS512)
+  --kid KID                the JWT header's kid (Okta, Google: the key's id)
   --claim NAME=VALUE       extra JWT claim, repeatable; VALUE is taken as JSON when it
                            parses as JSON (42, true, null, {\"a\":1}, [1,2], \"quoted\"),
                            else as a string
@@ -137,6 +138,7 @@ macro_rules! client_auth {
   --client-key FILE        PEM private key for private-key-jwt
   --client-alg ALG         client assertion algorithm (default: the client key's
                            default; HS256 for client-secret-jwt, or HS384, HS512)
+  --client-kid KID         the client assertion header's kid
   --auth none|basic|post|private-key-jwt|client-secret-jwt
                            default: basic with a secret, private-key-jwt with a client
                            key, else none (with none, a given --client-id goes in the
