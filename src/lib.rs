@@ -144,6 +144,17 @@
 //!   private keys) print as `[redacted]`; their value is read through
 //!   `expose_secret()`. Nothing is logged.
 //!
+//! ## Command line
+//!
+//! With the `cli` feature the crate builds an `s2s-oauth` binary for shell scripts
+//! and cron jobs (`cargo install s2s-oauth --features cli`): `jwt-bearer`,
+//! `saml-bearer`, `client-credentials` and `refresh` print the token response as one
+//! JSON object ([`TokenResponse::to_json_exposing_secrets`]) or the access token
+//! alone; `sign-jwt` and `sign-saml` print a signed assertion. Secrets come from
+//! files or environment variables only. Exit codes: 0 success, 2 bad local input
+//! (nothing sent), 3 refused by the server, 4 transport or server fault. See
+//! `s2s-oauth --help`.
+//!
 //! ## Features
 //!
 //! | feature | default | adds |

@@ -89,6 +89,9 @@ pub struct TokenResponse {
     signature: Option<String>,
     api_instance_url: Option<String>,
     extra: Map<String, Value>,
+    /// The whole JSON object as the server sent it, for
+    /// [`TokenResponse::to_json_exposing_secrets`]. Holds the tokens: never in `Debug`.
+    sent: Map<String, Value>,
     received_at: SystemTime,
 }
 
@@ -259,6 +262,30 @@ impl TokenResponse {
         }
     }
 
+    /// The whole response object exactly as the server sent it: every field, the
+    /// unknown ones included, with its JSON type unchanged (Salesforce's `issued_at`
+    /// stays a string, `expires_in` stays what it was).
+    ///
+    /// **It holds the access token and any refresh or ID token in clear.** Use it to
+    /// hand the response on (the `s2s-oauth` command line prints it for scripts),
+    /// never to log it.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    ///
+    /// let body = br#"{"access_token":"00Dxx!AQ","issued_at":"1708058728442","x_custom":[1,2]}"#;
+    /// let http = HttpResponse::new(200, vec![], body.to_vec());
+    /// let token = TokenResponse::parse(&http, SystemTime::now())?;
+    /// let json = token.to_json_exposing_secrets();
+    /// assert_eq!(json, serde_json::from_slice::<serde_json::Value>(body).unwrap());
+    /// assert_eq!(json["issued_at"], "1708058728442");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn to_json_exposing_secrets(&self) -> Value {
+        Value::Object(self.sent.clone())
+    }
+
     /// Takes the refresh token out, if any, for the next refresh grant.
     pub fn into_refresh_token(self) -> Option<RefreshToken> {
         self.refresh_token
@@ -313,5 +340,37 @@ fn take_string(object: &mut Map<String, Value>, name: &str) -> Option<String> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(body: &str) {
+        let http = HttpResponse::new(200, vec![], body.as_bytes().to_vec());
+        let token = TokenResponse::parse(&http, SystemTime::UNIX_EPOCH).unwrap();
+        let expected: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(token.to_json_exposing_secrets(), expected);
+        assert!(!format!("{token:?}").contains("SECRET"), "{token:?}");
+    }
+
+    #[test]
+    fn json_keeps_every_salesforce_field_verbatim() {
+        round_trip(
+            r#"{"access_token":"00Dxx!SECRET-AT","signature":"K3Xb0yZ8mW4v+w=","scope":"api refresh_token",
+                "instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx/005xx",
+                "token_type":"Bearer","issued_at":"1708058728442","api_instance_url":"https://api.salesforce.com",
+                "refresh_token":"5Aep-SECRET-RT","sfdc_community_url":null}"#,
+        );
+    }
+
+    #[test]
+    fn json_keeps_every_generic_field_verbatim() {
+        round_trip(
+            r#"{"access_token":"SECRET-AT","token_type":"bearer","expires_in":3599.5,"refresh_token":"SECRET-RT",
+                "scope":"a b","id_token":"SECRET.ID.TOKEN","issued_token_type":"urn:ietf:params:oauth:token-type:access_token",
+                "ext_expires_in":"3599","nested":{"a":[1,true,null,"x"]},"big":18446744073709551615}"#,
+        );
     }
 }

@@ -14,6 +14,7 @@ pub(super) fn token_response(
     mut object: Map<String, Value>,
     received_at: SystemTime,
 ) -> Result<TokenResponse, String> {
+    let sent = object.clone();
     let access_token = match string(&mut object, "access_token")? {
         Some(token) if !token.is_empty() => AccessToken::new(token),
         Some(_) => return Err("field \"access_token\" is an empty string".into()),
@@ -44,6 +45,7 @@ pub(super) fn token_response(
         signature,
         api_instance_url,
         extra: object,
+        sent,
         received_at,
     })
 }

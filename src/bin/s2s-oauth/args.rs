@@ -1,0 +1,543 @@
+//! The command line, parsed with `lexopt` into a [`Command`] and its [`Options`].
+//!
+//! Parsing only reads the arguments: files and environment variables are read later
+//! ([`crate::inputs`]). A flag a subcommand does not use, a flag given twice, an
+//! empty value or a stray argument is a usage error (exit 2). Error messages name
+//! flags, never the values of the flags that point at secrets.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lexopt::{Arg, Parser};
+use s2s_oauth::Algorithm;
+use serde_json::Value;
+
+use crate::command::Command;
+use crate::exit::Failure;
+use crate::help;
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// Print this help text on stdout, exit 0.
+    Help(&'static str),
+    /// Print the version, exit 0.
+    Version,
+    /// Run a subcommand.
+    Run(Command, Box<Options>),
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Output {
+    /// The token response as one JSON object.
+    #[default]
+    Json,
+    /// The access token alone.
+    Token,
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthMethod {
+    None,
+    Basic,
+    Post,
+    PrivateKeyJwt,
+    ClientSecretJwt,
+}
+
+impl AuthMethod {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "none" => AuthMethod::None,
+            "basic" => AuthMethod::Basic,
+            "post" => AuthMethod::Post,
+            "private-key-jwt" => AuthMethod::PrivateKeyJwt,
+            "client-secret-jwt" => AuthMethod::ClientSecretJwt,
+            _ => return None,
+        })
+    }
+
+    /// The `--auth` value.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AuthMethod::None => "none",
+            AuthMethod::Basic => "basic",
+            AuthMethod::Post => "post",
+            AuthMethod::PrivateKeyJwt => "private-key-jwt",
+            AuthMethod::ClientSecretJwt => "client-secret-jwt",
+        }
+    }
+}
+
+/// Where a secret comes from: a file or an environment variable, never a flag value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `--…-file FILE`.
+    File(PathBuf),
+    /// `--…-env VAR`.
+    Env(OsString),
+}
+
+/// The flags' values. Secrets are not in here, only where to read them.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    pub(crate) token_url: Option<String>,
+    pub(crate) salesforce: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) output: Option<Output>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) subject: Option<String>,
+    pub(crate) audience: Option<String>,
+    pub(crate) key: Option<PathBuf>,
+    pub(crate) alg: Option<Algorithm>,
+    pub(crate) kid: Option<String>,
+    pub(crate) lifetime: Option<Duration>,
+    pub(crate) claims: Vec<(String, Value)>,
+    pub(crate) recipient: Option<String>,
+    pub(crate) cert: Option<PathBuf>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<Source>,
+    pub(crate) client_key: Option<PathBuf>,
+    pub(crate) client_alg: Option<Algorithm>,
+    pub(crate) client_kid: Option<String>,
+    pub(crate) auth: Option<AuthMethod>,
+    pub(crate) refresh_token: Option<Source>,
+}
+
+/// Parses the arguments after the program name.
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failure> {
+    let mut parser = Parser::from_args(args);
+    let command = match parser.next().map_err(lexopt_failure)? {
+        None => {
+            return Err(Failure::usage(
+                "no subcommand given; run s2s-oauth --help for the list",
+            ));
+        }
+        Some(Arg::Long("help") | Arg::Short('h')) => return Ok(Parsed::Help(help::TOP)),
+        Some(Arg::Long("version") | Arg::Short('V')) => return Ok(Parsed::Version),
+        Some(Arg::Value(name)) if name == "help" => return help_for(&mut parser),
+        Some(Arg::Value(name)) => {
+            let name = name.to_string_lossy();
+            Command::from_name(&name).ok_or_else(|| {
+                Failure::usage(format!(
+                    "unknown subcommand {name:?}; expected one of: {}",
+                    names()
+                ))
+            })?
+        }
+        Some(Arg::Long(flag)) => {
+            return Err(Failure::usage(format!(
+                "--{flag} comes after the subcommand: s2s-oauth <SUBCOMMAND> [OPTIONS] ({})",
+                names()
+            )));
+        }
+        Some(Arg::Short(flag)) => return Err(unknown_short(flag)),
+    };
+    let mut options = Options::default();
+    while let Some(arg) = parser.next().map_err(lexopt_failure)? {
+        let flag = match arg {
+            Arg::Long("help") | Arg::Short('h') => return Ok(Parsed::Help(help::of(command))),
+            Arg::Long(flag) => flag.to_owned(),
+            Arg::Short(flag) => return Err(unknown_short(flag)),
+            Arg::Value(_) => {
+                // Not echoed: a stray value may be a secret pasted in the wrong place.
+                return Err(Failure::usage(format!(
+                    "unexpected argument (not after a flag) in {}; every value follows its flag, e.g. --issuer ISS",
+                    command.name()
+                )));
+            }
+        };
+        if !command.accepts(&flag) {
+            return Err(not_accepted(command, &flag));
+        }
+        set(&mut options, &flag, &mut parser)?;
+    }
+    Ok(Parsed::Run(command, Box::new(options)))
+}
+
+/// `s2s-oauth help [SUBCOMMAND]`.
+fn help_for(parser: &mut Parser) -> Result<Parsed, Failure> {
+    match parser.next().map_err(lexopt_failure)? {
+        None => Ok(Parsed::Help(help::TOP)),
+        Some(Arg::Value(name)) => match Command::from_name(&name.to_string_lossy()) {
+            Some(command) => Ok(Parsed::Help(help::of(command))),
+            None => Err(Failure::usage(format!(
+                "no help for {:?}; expected one of: {}",
+                name.to_string_lossy(),
+                names()
+            ))),
+        },
+        Some(_) => Err(Failure::usage("usage: s2s-oauth help [SUBCOMMAND]")),
+    }
+}
+
+/// Reads the value of `--flag` into `options`.
+fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Failure> {
+    let raw = parser.value().map_err(lexopt_failure)?;
+    if raw.is_empty() {
+        return Err(Failure::usage(format!("--{flag} has an empty value")));
+    }
+    let text = || {
+        raw.clone()
+            .into_string()
+            .map_err(|_| Failure::usage(format!("the value of --{flag} is not valid UTF-8")))
+    };
+    match flag {
+        "token-url" => once(&mut options.token_url, flag, text()?),
+        "salesforce" => once(&mut options.salesforce, flag, text()?),
+        "scope" => once(&mut options.scope, flag, text()?),
+        "timeout" => once(&mut options.timeout, flag, seconds(flag, &text()?)?),
+        "output" => {
+            let output = match text()?.as_str() {
+                "json" => Output::Json,
+                "token" => Output::Token,
+                other => {
+                    return Err(Failure::usage(format!(
+                        "--output {other:?}: expected json or token"
+                    )));
+                }
+            };
+            once(&mut options.output, flag, output)
+        }
+        "issuer" => once(&mut options.issuer, flag, text()?),
+        "subject" => once(&mut options.subject, flag, text()?),
+        "audience" => once(&mut options.audience, flag, text()?),
+        "key" => once(&mut options.key, flag, PathBuf::from(raw)),
+        "alg" => once(&mut options.alg, flag, algorithm(flag, &text()?)?),
+        "kid" => once(&mut options.kid, flag, text()?),
+        "lifetime" => once(&mut options.lifetime, flag, seconds(flag, &text()?)?),
+        "claim" => {
+            options.claims.push(claim(&text()?)?);
+            Ok(())
+        }
+        "recipient" => once(&mut options.recipient, flag, text()?),
+        "cert" => once(&mut options.cert, flag, PathBuf::from(raw)),
+        "client-id" => once(&mut options.client_id, flag, text()?),
+        "client-secret-file" => one_source(
+            &mut options.client_secret,
+            "client-secret",
+            Source::File(raw.into()),
+        ),
+        "client-secret-env" => one_source(
+            &mut options.client_secret,
+            "client-secret",
+            Source::Env(raw),
+        ),
+        "client-key" => once(&mut options.client_key, flag, PathBuf::from(raw)),
+        "client-alg" => once(&mut options.client_alg, flag, algorithm(flag, &text()?)?),
+        "client-kid" => once(&mut options.client_kid, flag, text()?),
+        "auth" => {
+            let value = text()?;
+            let method = AuthMethod::parse(&value).ok_or_else(|| {
+                Failure::usage(format!(
+                    "--auth {value:?}: expected none, basic, post, private-key-jwt or client-secret-jwt"
+                ))
+            })?;
+            once(&mut options.auth, flag, method)
+        }
+        "refresh-token-file" => one_source(
+            &mut options.refresh_token,
+            "refresh-token",
+            Source::File(raw.into()),
+        ),
+        "refresh-token-env" => one_source(
+            &mut options.refresh_token,
+            "refresh-token",
+            Source::Env(raw),
+        ),
+        _ => Err(Failure::usage(format!("unknown option --{flag}"))),
+    }
+}
+
+fn once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), Failure> {
+    if slot.is_some() {
+        return Err(Failure::usage(format!("--{flag} is given twice")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// `--NAME-file` and `--NAME-env` name one secret: one of them, once.
+fn one_source(slot: &mut Option<Source>, name: &str, source: Source) -> Result<(), Failure> {
+    if slot.is_some() {
+        return Err(Failure::usage(format!(
+            "give one --{name}-file or one --{name}-env, not more"
+        )));
+    }
+    *slot = Some(source);
+    Ok(())
+}
+
+/// A whole positive number of seconds.
+fn seconds(flag: &str, value: &str) -> Result<Duration, Failure> {
+    match value.parse::<u64>() {
+        Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(Failure::usage(format!(
+            "--{flag} {value:?}: expected a whole number of seconds above 0"
+        ))),
+    }
+}
+
+fn algorithm(flag: &str, value: &str) -> Result<Algorithm, Failure> {
+    value
+        .parse()
+        .map_err(|error| Failure::library(format!("--{flag}"), error))
+}
+
+/// `NAME=VALUE`: VALUE as JSON if it parses as JSON (a number, true/false, null, an
+/// object, an array, a quoted string), else as a string.
+fn claim(value: &str) -> Result<(String, Value), Failure> {
+    let Some((name, raw)) = value.split_once('=') else {
+        return Err(Failure::usage(format!(
+            "--claim {value:?}: expected NAME=VALUE"
+        )));
+    };
+    if name.is_empty() {
+        return Err(Failure::usage(format!(
+            "--claim {value:?}: the claim name is empty"
+        )));
+    }
+    let parsed = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
+    Ok((name.to_owned(), parsed))
+}
+
+fn names() -> String {
+    Command::ALL.map(Command::name).join(", ")
+}
+
+fn unknown_short(flag: char) -> Failure {
+    Failure::usage(format!(
+        "unknown option -{flag}; options are long (--issuer ISS); see s2s-oauth --help"
+    ))
+}
+
+fn not_accepted(command: Command, flag: &str) -> Failure {
+    let known = Command::ALL.iter().any(|c| c.accepts(flag));
+    if matches!(flag, "client-secret" | "refresh-token" | "access-token") {
+        return Failure::usage(format!(
+            "--{flag} is not an option: secrets are never taken as flag values (they would show in ps); use --{flag}-file FILE or --{flag}-env VAR"
+        ));
+    }
+    if known {
+        Failure::usage(format!(
+            "--{flag} does not apply to {}; see s2s-oauth {} --help",
+            command.name(),
+            command.name()
+        ))
+    } else {
+        Failure::usage(format!(
+            "unknown option --{flag}; see s2s-oauth {} --help",
+            command.name()
+        ))
+    }
+}
+
+/// lexopt's errors, reworded so that no value is echoed.
+fn lexopt_failure(error: lexopt::Error) -> Failure {
+    match error {
+        lexopt::Error::MissingValue {
+            option: Some(option),
+        } => Failure::usage(format!("{option} needs a value")),
+        lexopt::Error::UnexpectedValue { option, .. } => {
+            Failure::usage(format!("{option} takes no value"))
+        }
+        lexopt::Error::NonUnicodeValue(_) => Failure::usage("an argument is not valid UTF-8"),
+        _ => Failure::usage("the arguments could not be parsed; see s2s-oauth --help"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<(Command, Options), String> {
+        match parse(args.iter().map(OsString::from)) {
+            Ok(Parsed::Run(command, options)) => Ok((command, *options)),
+            Ok(other) => Err(format!("{other:?}")),
+            Err(failure) => Err(failure.to_string()),
+        }
+    }
+
+    #[test]
+    fn flags_land_in_their_fields() {
+        let (command, o) = run(&[
+            "jwt-bearer",
+            "--salesforce=test",
+            "--issuer",
+            "3MVG9",
+            "--subject",
+            "u@example.com",
+            "--key",
+            "server.key",
+            "--alg",
+            "PS256",
+            "--lifetime",
+            "120",
+            "--claim",
+            "n=5",
+            "--claim",
+            "s=x=y",
+            "--claim",
+            "o={\"a\":[1]}",
+            "--claim",
+            "q=\"5\"",
+            "--client-secret-env",
+            "SECRET",
+            "--timeout",
+            "7",
+            "--output",
+            "token",
+            "--auth",
+            "client-secret-jwt",
+        ])
+        .unwrap();
+        assert_eq!(command, Command::JwtBearer);
+        assert_eq!(o.salesforce.as_deref(), Some("test"));
+        assert_eq!(o.issuer.as_deref(), Some("3MVG9"));
+        assert_eq!(o.key, Some(PathBuf::from("server.key")));
+        assert_eq!(o.alg, Some(Algorithm::PS256));
+        assert_eq!(o.lifetime, Some(Duration::from_secs(120)));
+        assert_eq!(o.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(o.output, Some(Output::Token));
+        assert_eq!(o.auth, Some(AuthMethod::ClientSecretJwt));
+        assert_eq!(o.client_secret, Some(Source::Env("SECRET".into())));
+        let claims: Vec<(String, Value)> = vec![
+            ("n".into(), 5.into()),
+            ("s".into(), "x=y".into()),
+            ("o".into(), serde_json::json!({"a": [1]})),
+            ("q".into(), "5".into()),
+        ];
+        assert_eq!(o.claims, claims);
+    }
+
+    #[test]
+    fn help_and_version() {
+        for args in [&["--help"][..], &["-h"], &["help"]] {
+            assert!(matches!(
+                parse(args.iter().map(OsString::from)),
+                Ok(Parsed::Help(text)) if text == help::TOP
+            ));
+        }
+        assert!(matches!(
+            parse(["refresh", "--token-url", "x", "--help"].map(OsString::from)),
+            Ok(Parsed::Help(text)) if text == help::of(Command::Refresh)
+        ));
+        assert!(matches!(
+            parse(["help", "sign-jwt"].map(OsString::from)),
+            Ok(Parsed::Help(text)) if text == help::of(Command::SignJwt)
+        ));
+        assert!(matches!(
+            parse(["--version"].map(OsString::from)),
+            Ok(Parsed::Version)
+        ));
+    }
+
+    #[test]
+    fn usage_errors_say_what_is_wrong_and_never_echo_secrets() {
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "no subcommand"),
+            (&["token"], "unknown subcommand \"token\""),
+            (&["--issuer", "x"], "comes after the subcommand"),
+            (
+                &["refresh", "--issuer", "x"],
+                "--issuer does not apply to refresh",
+            ),
+            (
+                &["sign-jwt", "--scope", "api"],
+                "--scope does not apply to sign-jwt",
+            ),
+            (
+                &["refresh", "--frobnicate", "x"],
+                "unknown option --frobnicate",
+            ),
+            (&["refresh", "-x"], "unknown option -x"),
+            (&["refresh", "--client-id"], "--client-id needs a value"),
+            (
+                &["refresh", "--client-id", ""],
+                "--client-id has an empty value",
+            ),
+            (
+                &["refresh", "--scope", "a", "--scope", "b"],
+                "--scope is given twice",
+            ),
+            (&["refresh", "--timeout", "0"], "above 0"),
+            (&["refresh", "--timeout", "1.5"], "above 0"),
+            (&["refresh", "--output", "xml"], "expected json or token"),
+            (&["refresh", "--auth", "mtls"], "expected none, basic"),
+            (&["sign-jwt", "--alg", "none"], "unknown JWT algorithm"),
+            (&["sign-jwt", "--claim", "novalue"], "expected NAME=VALUE"),
+            (&["sign-jwt", "--claim", "=1"], "claim name is empty"),
+            (
+                &[
+                    "refresh",
+                    "--client-secret-file",
+                    "a",
+                    "--client-secret-env",
+                    "B",
+                ],
+                "not more",
+            ),
+            (
+                &["client-credentials", "--client-secret", "HUNTER2"],
+                "secrets are never taken as flag values",
+            ),
+            (
+                &["client-credentials", "--client-secret=HUNTER2"],
+                "use --client-secret-file FILE",
+            ),
+            (
+                &["refresh", "--client-id", "a", "HUNTER2"],
+                "unexpected argument",
+            ),
+        ];
+        for (args, expected) in cases {
+            let message = run(args).unwrap_err();
+            assert!(message.contains(expected), "{args:?}: {message}");
+            assert!(message.starts_with("error: "), "{message}");
+            assert!(!message.contains("HUNTER2"), "{message}");
+        }
+    }
+
+    #[test]
+    fn every_flag_is_accepted_somewhere_and_has_help() {
+        let flags = [
+            "token-url",
+            "salesforce",
+            "scope",
+            "timeout",
+            "output",
+            "issuer",
+            "subject",
+            "audience",
+            "key",
+            "alg",
+            "kid",
+            "lifetime",
+            "claim",
+            "recipient",
+            "cert",
+            "client-id",
+            "client-secret-file",
+            "client-secret-env",
+            "client-key",
+            "client-alg",
+            "client-kid",
+            "auth",
+            "refresh-token-file",
+            "refresh-token-env",
+        ];
+        for flag in flags {
+            let mut accepted_by = 0;
+            for command in Command::ALL {
+                let shown = help::of(command).contains(&format!("--{flag} "));
+                assert_eq!(command.accepts(flag), shown, "{flag} in {}", command.name());
+                accepted_by += usize::from(shown);
+            }
+            assert!(accepted_by > 0, "{flag}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The subcommands, and which flags each one takes.
+
+/// The subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// RFC 7523 §2.1: sign a JWT and exchange it for a token.
+    JwtBearer,
+    /// RFC 7522 §2.1: sign a SAML assertion and exchange it for a token.
+    SamlBearer,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+    /// RFC 6749 §6.
+    Refresh,
+    /// Print a signed JWT assertion.
+    SignJwt,
+    /// Print a signed SAML assertion.
+    SignSaml,
+}
+
+impl Command {
+    /// Every subcommand, in help order.
+    pub(crate) const ALL: [Command; 6] = [
+        Command::JwtBearer,
+        Command::SamlBearer,
+        Command::ClientCredentials,
+        Command::Refresh,
+        Command::SignJwt,
+        Command::SignSaml,
+    ];
+
+    /// The name on the command line.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Command::JwtBearer => "jwt-bearer",
+            Command::SamlBearer => "saml-bearer",
+            Command::ClientCredentials => "client-credentials",
+            Command::Refresh => "refresh",
+            Command::SignJwt => "sign-jwt",
+            Command::SignSaml => "sign-saml",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Whether this subcommand asks a token endpoint for a token (the others only
+    /// print an assertion).
+    pub(crate) fn sends(self) -> bool {
+        !matches!(self, Command::SignJwt | Command::SignSaml)
+    }
+
+    fn is_saml(self) -> bool {
+        matches!(self, Command::SamlBearer | Command::SignSaml)
+    }
+
+    fn signs_assertion(self) -> bool {
+        matches!(
+            self,
+            Command::JwtBearer | Command::SamlBearer | Command::SignJwt | Command::SignSaml
+        )
+    }
+
+    /// Whether the subcommand takes `--flag` (without the dashes).
+    pub(crate) fn accepts(self, flag: &str) -> bool {
+        match flag {
+            "token-url" | "salesforce" => true,
+            "scope" | "timeout" | "output" | "client-id" | "client-secret-file"
+            | "client-secret-env" | "client-key" | "client-alg" | "client-kid" | "auth" => {
+                self.sends()
+            }
+            "issuer" | "subject" | "audience" | "key" | "alg" | "lifetime" => {
+                self.signs_assertion()
+            }
+            "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
+            "recipient" | "cert" => self.is_saml(),
+            "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
+            _ => false,
+        }
+    }
+}

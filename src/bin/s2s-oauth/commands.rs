@@ -1,0 +1,303 @@
+//! Each subcommand as a thin layer over the library: the flags become a
+//! [`TokenRequest`] (grant, client authentication, token URL, scope) or a signed
+//! assertion. Everything local is loaded and checked before anything is sent.
+
+use std::path::Path;
+
+use s2s_oauth::salesforce::LoginHost;
+use s2s_oauth::saml;
+use s2s_oauth::{
+    Assertion, Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant,
+    RefreshToken, SendOptions, SigningKey, TokenRequest, TokenResponse,
+};
+
+use crate::args::{AuthMethod, Options};
+use crate::command::Command;
+use crate::exit::Failure;
+use crate::inputs;
+
+/// What a subcommand produced.
+pub(crate) enum Outcome {
+    /// A token response (the grant subcommands).
+    Token(Box<TokenResponse>),
+    /// A signed assertion (`sign-jwt`, `sign-saml`).
+    Assertion(Assertion),
+}
+
+/// Runs `command` with `options`.
+pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failure> {
+    let endpoint = Endpoint::from_options(options)?;
+    match command {
+        Command::SignJwt => {
+            let claims = jwt_claims(options, &endpoint, command)?;
+            let key = assertion_key(options, command)?;
+            Ok(Outcome::Assertion(claims.sign(&key)?))
+        }
+        Command::SignSaml => {
+            let assertion = saml_assertion(options, &endpoint, command)?;
+            let signer = saml_signer(options, command)?;
+            Ok(Outcome::Assertion(assertion.sign(&signer)?))
+        }
+        _ => Ok(Outcome::Token(Box::new(request_token(
+            command, options, &endpoint,
+        )?))),
+    }
+}
+
+/// The token URL and the default audience, from `--token-url` or `--salesforce`.
+#[derive(Debug, Default)]
+struct Endpoint {
+    token_url: Option<String>,
+    audience: Option<String>,
+}
+
+impl Endpoint {
+    fn from_options(options: &Options) -> Result<Self, Failure> {
+        match (&options.token_url, &options.salesforce) {
+            (Some(_), Some(_)) => Err(Failure::usage("give --token-url or --salesforce, not both")),
+            (Some(url), None) => Ok(Endpoint {
+                token_url: Some(url.clone()),
+                audience: None,
+            }),
+            (None, Some(value)) => {
+                let host = LoginHost::parse(value)
+                    .map_err(|e| Failure::library(format!("--salesforce {value}"), e))?;
+                Ok(Endpoint {
+                    token_url: Some(host.token_url()),
+                    audience: Some(host.audience().to_owned()),
+                })
+            }
+            (None, None) => Ok(Endpoint::default()),
+        }
+    }
+
+    /// The assertion audience: `--audience`, else the preset's, else the token URL
+    /// (RFC 7523 §3 and RFC 7522 §3 name the token endpoint as an audience).
+    fn audience(&self, options: &Options, command: Command) -> Result<String, Failure> {
+        options
+            .audience
+            .clone()
+            .or_else(|| self.audience.clone())
+            .or_else(|| self.token_url.clone())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "{} needs --audience AUD (or --salesforce / --token-url to default it)",
+                    command.name()
+                ))
+            })
+    }
+}
+
+fn request_token(
+    command: Command,
+    options: &Options,
+    endpoint: &Endpoint,
+) -> Result<TokenResponse, Failure> {
+    let Some(token_url) = endpoint.token_url.clone() else {
+        return Err(Failure::usage(format!(
+            "{} needs --token-url URL or --salesforce login|test|URL",
+            command.name()
+        )));
+    };
+    let grant = grant(command, options, endpoint)?;
+    let auth = client_auth(options)?;
+    let mut request = TokenRequest::new(token_url, grant, auth)?;
+    if let Some(scope) = &options.scope {
+        request = request
+            .with_scope(scope)
+            .map_err(|e| Failure::library("--scope", e))?;
+    }
+    let send = SendOptions::new().with_timeout(options.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    Ok(request.send_with(&s2s_oauth::agent(), &send)?)
+}
+
+fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Grant, Failure> {
+    match command {
+        Command::JwtBearer => {
+            let claims = jwt_claims(options, endpoint, command)?;
+            Ok(Grant::jwt_bearer(claims, assertion_key(options, command)?))
+        }
+        Command::Refresh => {
+            let Some(source) = &options.refresh_token else {
+                return Err(Failure::usage(
+                    "refresh needs --refresh-token-file FILE or --refresh-token-env VAR",
+                ));
+            };
+            let token = inputs::secret(source, "refresh-token")?;
+            Ok(Grant::refresh_token(RefreshToken::new(token)))
+        }
+        Command::SamlBearer => {
+            let assertion = saml_assertion(options, endpoint, command)?;
+            let signer = saml_signer(options, command)?;
+            Ok(Grant::saml2_bearer_signed(assertion, signer))
+        }
+        Command::ClientCredentials => Ok(Grant::client_credentials()),
+        Command::SignJwt | Command::SignSaml => Err(Failure::usage(format!(
+            "{} prints an assertion and requests no token",
+            command.name()
+        ))),
+    }
+}
+
+/// The SAML assertion of `saml-bearer` and `sign-saml` (RFC 7522 §3): `Recipient`
+/// defaults to the token URL.
+fn saml_assertion(
+    options: &Options,
+    endpoint: &Endpoint,
+    command: Command,
+) -> Result<saml::Assertion, Failure> {
+    let issuer = required(&options.issuer, "--issuer ISS", command)?;
+    let subject = required(&options.subject, "--subject SUB", command)?;
+    let audience = endpoint.audience(options, command)?;
+    let Some(recipient) = options
+        .recipient
+        .clone()
+        .or_else(|| endpoint.token_url.clone())
+    else {
+        return Err(Failure::usage(format!(
+            "{} needs --recipient URL (or --salesforce / --token-url to default it)",
+            command.name()
+        )));
+    };
+    Ok(saml::Assertion::new(issuer, subject, audience, recipient)
+        .with_lifetime(options.lifetime.unwrap_or(DEFAULT_LIFETIME)))
+}
+
+/// `--key` (bound to `--alg` if given) and its `--cert`, which must match.
+fn saml_signer(options: &Options, command: Command) -> Result<saml::Signer, Failure> {
+    let key = assertion_key(options, command)?;
+    let path = required(&options.cert, "--cert FILE", command)?;
+    let certificate = inputs::certificate(path, "--cert")?;
+    saml::Signer::new(key, certificate).map_err(|e| Failure::library("--key and --cert", e))
+}
+
+/// The JWT claims of `jwt-bearer` and `sign-jwt`.
+fn jwt_claims(options: &Options, endpoint: &Endpoint, command: Command) -> Result<Claims, Failure> {
+    let issuer = required(&options.issuer, "--issuer ISS", command)?;
+    let audience = endpoint.audience(options, command)?;
+    let claims = match &options.subject {
+        Some(subject) => Claims::new(issuer, subject, audience),
+        None => Claims::without_subject(issuer, audience),
+    };
+    let mut claims = claims.with_lifetime(options.lifetime.unwrap_or(DEFAULT_LIFETIME));
+    for (name, value) in &options.claims {
+        claims = claims
+            .with_claim(name, value.clone())
+            .map_err(|e| Failure::library(format!("--claim {name}"), e))?;
+    }
+    Ok(claims)
+}
+
+/// `--key`, bound to `--alg` and named by `--kid` if given.
+fn assertion_key(options: &Options, command: Command) -> Result<SigningKey, Failure> {
+    let path = required(&options.key, "--key FILE", command)?;
+    let key = inputs::signing_key(path, "--key", options.alg)?;
+    Ok(with_kid(key, &options.kid))
+}
+
+/// The key with the JWS `kid` header (RFC 7515 §4.1.4), if one is given.
+fn with_kid(key: SigningKey, kid: &Option<String>) -> SigningKey {
+    match kid {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    }
+}
+
+fn required<'a, T>(value: &'a Option<T>, flag: &str, command: Command) -> Result<&'a T, Failure> {
+    value
+        .as_ref()
+        .ok_or_else(|| Failure::usage(format!("{} needs {flag}", command.name())))
+}
+
+/// The client authentication from `--auth`, `--client-id`, the client secret and
+/// `--client-key`. A secret, key or algorithm the method would not use is an error
+/// rather than silently ignored.
+fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
+    let secret = match &options.client_secret {
+        Some(source) => Some(ClientSecret::new(inputs::secret(source, "client-secret")?)),
+        None => None,
+    };
+    let key_path: Option<&Path> = options.client_key.as_deref();
+    let method = match options.auth {
+        Some(method) => method,
+        None => match (&secret, key_path) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::usage(
+                    "both a client secret and --client-key are given; choose with --auth",
+                ));
+            }
+            (Some(_), None) => AuthMethod::Basic,
+            (None, Some(_)) => AuthMethod::PrivateKeyJwt,
+            (None, None) => AuthMethod::None,
+        },
+    };
+    let name = method.name();
+    let uses_secret = matches!(
+        method,
+        AuthMethod::Basic | AuthMethod::Post | AuthMethod::ClientSecretJwt
+    );
+    if secret.is_some() && !uses_secret {
+        return Err(Failure::usage(format!(
+            "a client secret is given but --auth {name} does not use one"
+        )));
+    }
+    if key_path.is_some() && method != AuthMethod::PrivateKeyJwt {
+        return Err(Failure::usage(format!(
+            "--client-key is given but --auth {name} does not use it"
+        )));
+    }
+    if (options.client_alg.is_some() || options.client_kid.is_some())
+        && !matches!(
+            method,
+            AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
+        )
+    {
+        return Err(Failure::usage(format!(
+            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth {name}"
+        )));
+    }
+    let client_id = || {
+        options
+            .client_id
+            .clone()
+            .ok_or_else(|| Failure::usage(format!("--auth {name} needs --client-id ID")))
+    };
+    let secret = || {
+        secret.clone().ok_or_else(|| {
+            Failure::usage(format!(
+                "--auth {name} needs --client-secret-file FILE or --client-secret-env VAR"
+            ))
+        })
+    };
+    let context = format!("--auth {name}");
+    Ok(match method {
+        AuthMethod::None => match &options.client_id {
+            Some(id) => ClientAuth::none_with_client_id(id),
+            None => ClientAuth::none(),
+        },
+        AuthMethod::Basic => ClientAuth::basic(client_id()?, secret()?),
+        AuthMethod::Post => ClientAuth::post(client_id()?, secret()?),
+        AuthMethod::PrivateKeyJwt => {
+            let Some(path) = key_path else {
+                return Err(Failure::usage(format!(
+                    "--auth {name} needs --client-key FILE"
+                )));
+            };
+            let key = inputs::signing_key(path, "--client-key", options.client_alg)?;
+            ClientAuth::private_key_jwt(client_id()?, with_kid(key, &options.client_kid))
+                .map_err(|e| Failure::library(context, e))?
+        }
+        AuthMethod::ClientSecretJwt => {
+            let (id, secret) = (client_id()?, secret()?);
+            let mut key = SigningKey::hmac(secret.expose_secret().as_bytes())
+                .map_err(|e| Failure::library(&context, e))?;
+            if let Some(alg) = options.client_alg {
+                key = key
+                    .with_algorithm(alg)
+                    .map_err(|e| Failure::library("--client-alg", e))?;
+            }
+            ClientAuth::client_secret_jwt_with_key(id, with_kid(key, &options.client_kid))
+                .map_err(|e| Failure::library(context, e))?
+        }
+    })
+}

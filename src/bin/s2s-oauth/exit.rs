@@ -1,0 +1,261 @@
+//! What went wrong, the exit code it maps to (the fixed contract in `--help`), and
+//! the one line printed on stderr.
+
+use std::fmt;
+use std::io;
+
+use s2s_oauth::Error;
+
+/// Exit 0: the token was obtained, or the assertion printed.
+pub(crate) const OK: u8 = 0;
+/// Exit 2: a usage error or bad local input (key, certificate, flags); nothing was sent.
+pub(crate) const USAGE: u8 = 2;
+/// Exit 3: the authorization server refused (an OAuth error response); retrying won't help.
+pub(crate) const REFUSED: u8 = 3;
+/// Exit 4: a transport failure or server fault (connection, timeout, 5xx, 429,
+/// unparseable answer, redirect, body too large); a retry may help.
+pub(crate) const FAULT: u8 = 4;
+
+/// Why the tool stops without a result.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A flag problem or unusable local input found by the tool itself. The message
+    /// names flags and files, never a secret.
+    Usage(String),
+    /// The library refused the input or the exchange failed; `context` names the
+    /// flag or step it concerns (may be empty).
+    Library { context: String, error: Error },
+    /// The result could not be written to stdout (a closed pipe, a full disk).
+    Output(io::Error),
+}
+
+impl Failure {
+    /// A usage failure.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Failure::Usage(message.into())
+    }
+
+    /// A library error about `context` (a flag, a file, a step).
+    pub(crate) fn library(context: impl Into<String>, error: Error) -> Self {
+        Failure::Library {
+            context: context.into(),
+            error,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::library("", error)
+    }
+}
+
+/// The exit code for a failure: the one place the contract's mapping lives.
+///
+/// - the tool's own usage errors and the library's local errors
+///   ([`Error::is_local`]: key, algorithm, URL, input) → 2, nothing was sent;
+/// - an OAuth error response (RFC 6749 §5.2) that retrying won't fix → 3;
+/// - everything else the exchange can end in → 4: transport failures and
+///   timeouts, 5xx and 429 (also when they carry an OAuth body, and the OAuth codes
+///   `server_error` / `temporarily_unavailable`, which [`Error::is_retryable`]
+///   counts as retryable), bodies that are not a token response, redirects, bodies
+///   over the limit; and a failure to write the result.
+pub(crate) fn exit_code(failure: &Failure) -> u8 {
+    match failure {
+        Failure::Usage(_) => USAGE,
+        Failure::Library { error, .. } if error.is_local() => USAGE,
+        Failure::Library {
+            error: error @ Error::OAuth(_),
+            ..
+        } if !error.is_retryable() => REFUSED,
+        Failure::Library { .. } | Failure::Output(_) => FAULT,
+    }
+}
+
+impl fmt::Display for Failure {
+    /// One line: `error: ` and what happened. For an OAuth error exactly
+    /// `error: <code>: <description> (HTTP <status>)`, or without `: <description>`
+    /// when the server sent none.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Failure::Usage(message) => message.clone(),
+            Failure::Library {
+                error: Error::OAuth(oauth),
+                ..
+            } => oauth.to_string(),
+            Failure::Library { context, error } if context.is_empty() => error.to_string(),
+            Failure::Library { context, error } => format!("{context}: {error}"),
+            Failure::Output(e) => format!("could not write the result to stdout: {e}"),
+        };
+        // One line whatever the server put in its description.
+        let line: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        write!(f, "error: {line}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use s2s_oauth::{HttpResponse, KeyError, TokenResponse};
+
+    use super::*;
+
+    /// The error `TokenResponse::parse` makes of this answer.
+    fn answer(status: u16, content_type: &str, body: &str) -> Failure {
+        let headers = vec![("Content-Type".to_owned(), content_type.to_owned())];
+        let http = HttpResponse::new(status, headers, body.as_bytes().to_vec());
+        match TokenResponse::parse(&http, SystemTime::now()) {
+            Ok(_) => panic!("{status} {body} parsed as a token"),
+            Err(error) => Failure::from(error),
+        }
+    }
+
+    const JSON: &str = "application/json";
+
+    #[test]
+    fn exit_code_table() {
+        let transport = || {
+            let error = ureq_free_transport_error();
+            Failure::from(error)
+        };
+        let cases: Vec<(&str, Failure, u8, &str)> = vec![
+            (
+                "usage",
+                Failure::usage("--issuer is required"),
+                USAGE,
+                "error: --issuer is required",
+            ),
+            (
+                "small RSA key",
+                Failure::library("--key k.pem", KeyError::RsaTooSmall { bits: 1024 }.into()),
+                USAGE,
+                "error: --key k.pem: RSA key is 1024 bits; at least 2048 are required",
+            ),
+            (
+                "unknown alg",
+                Failure::library("--alg", "XX1".parse::<s2s_oauth::Algorithm>().unwrap_err()),
+                USAGE,
+                "error: --alg: invalid input: unknown JWT algorithm \"XX1\"",
+            ),
+            (
+                "bad URL",
+                Failure::from(Error::InvalidUrl {
+                    url: "http://example.com/token".into(),
+                    reason: "http is allowed only on loopback",
+                }),
+                USAGE,
+                "error: token URL \"http://example.com/token\" refused",
+            ),
+            (
+                "OAuth refusal",
+                answer(
+                    400,
+                    JSON,
+                    r#"{"error":"invalid_grant","error_description":"audience is invalid"}"#,
+                ),
+                REFUSED,
+                "error: invalid_grant: audience is invalid (HTTP 400)",
+            ),
+            (
+                "OAuth refusal without description",
+                answer(401, JSON, r#"{"error":"invalid_client"}"#),
+                REFUSED,
+                "error: invalid_client (HTTP 401)",
+            ),
+            (
+                "OAuth description on two lines",
+                answer(
+                    400,
+                    JSON,
+                    r#"{"error":"invalid_grant","error_description":"a\nb"}"#,
+                ),
+                REFUSED,
+                "error: invalid_grant: a b (HTTP 400)",
+            ),
+            (
+                "OAuth server_error",
+                answer(400, JSON, r#"{"error":"server_error"}"#),
+                FAULT,
+                "error: server_error (HTTP 400)",
+            ),
+            (
+                "OAuth body on a 503",
+                answer(503, JSON, r#"{"error":"invalid_request"}"#),
+                FAULT,
+                "error: invalid_request (HTTP 503)",
+            ),
+            (
+                "429",
+                answer(429, "text/plain", "slow down"),
+                FAULT,
+                "error: token endpoint answered with a body that is not JSON: HTTP 429",
+            ),
+            (
+                "HTML 502",
+                answer(502, "text/html", "<h1>Bad gateway</h1>"),
+                FAULT,
+                "error: token endpoint answered with a body that is not JSON: HTTP 502",
+            ),
+            (
+                "404 JSON without error",
+                answer(404, JSON, "{}"),
+                FAULT,
+                "error: token endpoint answered with an unexpected status: HTTP 404",
+            ),
+            (
+                "200 not a token",
+                answer(200, JSON, r#"{"token":"x"}"#),
+                FAULT,
+                "error: token response has no access_token",
+            ),
+            (
+                "redirect",
+                answer(302, "text/html", ""),
+                FAULT,
+                "error: token endpoint answered with redirect HTTP 302",
+            ),
+            (
+                "body too large",
+                Failure::from(Error::BodyTooLarge { limit: 1024 }),
+                FAULT,
+                "error: ",
+            ),
+            (
+                "transport",
+                transport(),
+                FAULT,
+                "error: the token request timed out",
+            ),
+            (
+                "stdout",
+                Failure::Output(io::Error::from(io::ErrorKind::BrokenPipe)),
+                FAULT,
+                "error: could not write the result to stdout",
+            ),
+        ];
+        for (name, failure, code, line) in cases {
+            assert_eq!(exit_code(&failure), code, "{name}");
+            let shown = failure.to_string();
+            assert!(shown.starts_with(line), "{name}: {shown:?}");
+            assert!(!shown.contains('\n'), "{name}: {shown:?}");
+        }
+    }
+
+    /// A transport error as the library makes it, without a network.
+    fn ureq_free_transport_error() -> Error {
+        Error::Transport(Box::new(s2s_oauth::TransportError {
+            kind: s2s_oauth::TransportErrorKind::Timeout,
+            message: "timed out after 1 s".into(),
+            source: None,
+        }))
+    }
+
+    #[test]
+    fn exit_codes_are_the_contract() {
+        assert_eq!((OK, USAGE, REFUSED, FAULT), (0, 2, 3, 4));
+    }
+}

@@ -1,0 +1,359 @@
+//! `--help` texts: the tool's and each subcommand's, put together from shared
+//! blocks so a flag reads the same everywhere.
+
+use crate::command::Command;
+
+macro_rules! secrets_note {
+    () => {
+        "Secrets (client secrets, refresh tokens, private keys) are read only from files or
+environment variables, never from flag values (they would show in ps), and are never
+echoed in messages. A secret or token file's single trailing newline (\\n or \\r\\n) is
+ignored; nothing else is trimmed. A missing or empty variable or file is exit 2.
+"
+    };
+}
+
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  token obtained (or assertion printed)
+  2  usage error or bad local input (key, certificate, flags); nothing was sent
+  3  the authorization server refused (OAuth error response); retrying won't help;
+     stderr carries `error: <code>: <description> (HTTP <status>)`
+  4  transport failure or server fault (connection, timeout, 5xx, 429, redirect,
+     unparseable answer); a retry may help
+Every failure prints one line `error: ...` on stderr.
+"
+    };
+}
+
+macro_rules! endpoint {
+    () => {
+        "Endpoint (one of):
+  --token-url URL          token endpoint (https; http only on a loopback host)
+  --salesforce login|test|URL
+                           Salesforce presets: token URL = <base>/services/oauth2/token;
+                           default audience = https://login.salesforce.com for login
+                           and a My Domain URL (https://acme.my.salesforce.com), or
+                           https://test.salesforce.com for test and a sandbox My Domain
+                           (...sandbox.my.salesforce.com), as Salesforce requires
+
+"
+    };
+}
+
+macro_rules! sign_endpoint {
+    () => {
+        "Endpoint (optional, for the defaults of --audience and the recipient):
+  --token-url URL          the token endpoint the assertion is meant for
+  --salesforce login|test|URL
+                           Salesforce presets: token URL = <base>/services/oauth2/token;
+                           default audience = https://login.salesforce.com for login
+                           and a My Domain URL, or https://test.salesforce.com for test
+                           and a sandbox My Domain (...sandbox.my.salesforce.com)
+
+"
+    };
+}
+
+macro_rules! request {
+    () => {
+        "Request:
+  --scope SCOPE            scope to ask for (space-separated tokens)
+  --timeout SECS           whole-request timeout (default 30)
+  --output json|token      json (default): the token response as one JSON object on
+                           stdout, every field the server sent (tokens included);
+                           token: the access token alone, with a trailing newline
+
+"
+    };
+}
+
+macro_rules! assertion {
+    ($what:literal, $subject:expr, $more:expr) => {
+        concat!(
+            "Assertion:
+  --issuer ISS             ",
+            $what,
+            "; required (Salesforce: the connected app's
+                           consumer key)
+",
+            $subject,
+            "  --audience AUD           audience (default: the --salesforce preset's audience, else
+                           the token URL)
+  --key FILE               PEM private key (PKCS#8, or PKCS#1 for RSA, SEC1 for EC);
+                           RSA keys need 2048 bits or more; encrypted keys are refused
+                           (decrypt with openssl pkey); required
+  --lifetime SECS          assertion lifetime (default 180)
+",
+            $more,
+            "\n"
+        )
+    };
+}
+
+macro_rules! jwt_assertion {
+    () => {
+        assertion!(
+            "iss",
+            "  --subject SUB            sub (Salesforce: the username); leave it out only for a
+                           server that wants none (a Google service account without
+                           domain-wide delegation)
+",
+            "  --alg ALG                JWT algorithm (default: RS256 for RSA, ES256 for P-256,
+                           ES384 for P-384, EdDSA for Ed25519; RSA keys also take
+                           RS384, RS512, PS256, PS384, PS512)
+  --kid KID                the JWT header's kid (Okta, Google: the key's id)
+  --claim NAME=VALUE       extra JWT claim, repeatable; VALUE is taken as JSON when it
+                           parses as JSON (42, true, null, {\"a\":1}, [1,2], \"quoted\"),
+                           else as a string
+"
+        )
+    };
+}
+
+macro_rules! saml_assertion {
+    () => {
+        assertion!(
+            "Issuer",
+            "  --subject SUB            the NameID (Salesforce: the username); required
+",
+            "  --alg ALG                signature algorithm: RS256 (default for RSA), RS384, RS512,
+                           or ES256 (P-256 keys)
+  --recipient URL          SubjectConfirmationData Recipient (default: the token URL)
+  --cert FILE              PEM X.509 certificate of --key, put in the KeyInfo (the one
+                           uploaded to the server); required
+"
+        )
+    };
+}
+
+macro_rules! client_auth {
+    () => {
+        "Client authentication:
+  --client-id ID           the client id (Salesforce: the consumer key)
+  --client-secret-file FILE
+                           client secret from a file
+  --client-secret-env VAR  client secret from an environment variable
+  --client-key FILE        PEM private key for private-key-jwt
+  --client-alg ALG         client assertion algorithm (default: the client key's
+                           default; HS256 for client-secret-jwt, or HS384, HS512)
+  --client-kid KID         the client assertion header's kid
+  --auth none|basic|post|private-key-jwt|client-secret-jwt
+                           default: basic with a secret, private-key-jwt with a client
+                           key, else none (with none, a given --client-id goes in the
+                           form body)
+
+"
+    };
+}
+
+macro_rules! footer {
+    () => {
+        concat!(
+            "\n",
+            secrets_note!(),
+            "\nExit codes: 0 ok, 2 bad input (nothing sent), 3 refused by the server,\n4 transport or server fault (retry may help); see s2s-oauth --help.\n"
+        )
+    };
+}
+
+/// `s2s-oauth --help`.
+pub(crate) const TOP: &str = concat!(
+    "s2s-oauth ",
+    env!("CARGO_PKG_VERSION"),
+    ": OAuth 2.0 server-to-server tokens for scripts and cron jobs
+
+Usage: s2s-oauth <SUBCOMMAND> [OPTIONS]
+       s2s-oauth <SUBCOMMAND> --help     the subcommand's options and an example
+       s2s-oauth --version
+
+Subcommands:
+  jwt-bearer          get a token with a signed JWT assertion (RFC 7523 \u{a7}2.1)
+  saml-bearer         get a token with a signed SAML 2.0 assertion (RFC 7522 \u{a7}2.1)
+  client-credentials  get a token as the client itself (RFC 6749 \u{a7}4.4)
+  refresh             exchange a refresh token for an access token (RFC 6749 \u{a7}6)
+  sign-jwt            print a signed JWT assertion (compact, on one line)
+  sign-saml           print a signed SAML 2.0 assertion (XML)
+
+Output: the token response as one JSON object on stdout (--output json, the
+default), or the access token alone (--output token).
+
+",
+    secrets_note!(),
+    "
+",
+    exit_codes!(),
+    "
+Example (Salesforce JWT Bearer, a cron job):
+  s2s-oauth jwt-bearer --salesforce login --issuer \"$CONSUMER_KEY\" \\
+      --subject integration@example.com --key /etc/salesforce/server.key --output token
+"
+);
+
+const JWT_BEARER: &str = concat!(
+    "s2s-oauth jwt-bearer: get a token with a signed JWT assertion (RFC 7523 \u{a7}2.1)
+
+The assertion (iss, sub, aud, exp = now + lifetime, iat, a random jti) is signed with
+--key and posted as grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer.
+
+Usage: s2s-oauth jwt-bearer (--token-url URL | --salesforce login|test|URL)
+           --issuer ISS [--subject SUB] --key FILE [OPTIONS]
+
+",
+    endpoint!(),
+    request!(),
+    jwt_assertion!(),
+    client_auth!(),
+    "Example (Salesforce, My Domain host; the audience stays https://login.salesforce.com):
+  s2s-oauth jwt-bearer --salesforce https://acme.my.salesforce.com \\
+      --issuer \"$CONSUMER_KEY\" --subject integration@acme.com \\
+      --key /etc/salesforce/server.key --output token
+",
+    footer!()
+);
+
+const SAML_BEARER: &str = concat!(
+    "s2s-oauth saml-bearer: get a token with a signed SAML 2.0 assertion (RFC 7522 \u{a7}2.1)
+
+The assertion (Issuer, NameID, bearer SubjectConfirmation with Recipient and
+NotOnOrAfter, Conditions with the Audience) is signed with --key (enveloped XML-DSig,
+exclusive c14n, the --cert certificate in KeyInfo) and posted base64url-encoded as
+grant_type=urn:ietf:params:oauth:grant-type:saml2-bearer.
+
+Usage: s2s-oauth saml-bearer (--token-url URL | --salesforce login|test|URL)
+           --issuer ISS --subject SUB --key FILE --cert FILE [OPTIONS]
+
+",
+    endpoint!(),
+    request!(),
+    saml_assertion!(),
+    client_auth!(),
+    "Example (Salesforce production):
+  s2s-oauth saml-bearer --salesforce login --issuer \"$CONSUMER_KEY\" \\
+      --subject integration@example.com --key /etc/salesforce/server.key \\
+      --cert /etc/salesforce/server.crt --output token
+",
+    footer!()
+);
+
+const CLIENT_CREDENTIALS: &str = concat!(
+    "s2s-oauth client-credentials: get a token as the client itself (RFC 6749 \u{a7}4.4)
+
+Posts grant_type=client_credentials with the client authentication. Salesforce takes
+this flow only on the My Domain host and needs a run-as user on the connected app.
+
+Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
+           --client-id ID (--client-secret-file FILE | --client-secret-env VAR |
+           --client-key FILE) [OPTIONS]
+
+",
+    endpoint!(),
+    request!(),
+    client_auth!(),
+    "Example (Salesforce My Domain, the consumer secret in a file readable by the job only):
+  s2s-oauth client-credentials --salesforce https://acme.my.salesforce.com \\
+      --client-id \"$CONSUMER_KEY\" --client-secret-file /etc/salesforce/consumer-secret \\
+      --output token
+",
+    footer!()
+);
+
+const REFRESH: &str = concat!(
+    "s2s-oauth refresh: exchange a refresh token for an access token (RFC 6749 \u{a7}6)
+
+Posts grant_type=refresh_token. When the server rotates refresh tokens, the new one
+is in the JSON output (refresh_token): store it, the old one is dead.
+
+Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
+           (--refresh-token-file FILE | --refresh-token-env VAR) [OPTIONS]
+
+",
+    endpoint!(),
+    request!(),
+    "Refresh token:
+  --refresh-token-file FILE
+                           the refresh token from a file
+  --refresh-token-env VAR  the refresh token from an environment variable
+
+",
+    client_auth!(),
+    "Example (Salesforce; client_id in the body, no secret):
+  s2s-oauth refresh --salesforce login --client-id \"$CONSUMER_KEY\" \\
+      --refresh-token-file /var/lib/sync-job/refresh-token
+",
+    footer!()
+);
+
+const SIGN_JWT: &str = concat!(
+    "s2s-oauth sign-jwt: print a signed JWT assertion (RFC 7523 \u{a7}3), nothing sent
+
+Prints the compact JWT (header.claims.signature) on one line, for a token request
+made by another tool.
+
+Usage: s2s-oauth sign-jwt --issuer ISS [--subject SUB]
+           (--audience AUD | --salesforce login|test|URL | --token-url URL) --key FILE
+
+",
+    sign_endpoint!(),
+    jwt_assertion!(),
+    "Example (a Salesforce sandbox assertion):
+  s2s-oauth sign-jwt --salesforce test --issuer \"$CONSUMER_KEY\" \\
+      --subject integration@example.com.uat --key /etc/salesforce/server.key
+",
+    footer!()
+);
+
+const SIGN_SAML: &str = concat!(
+    "s2s-oauth sign-saml: print a signed SAML 2.0 assertion (RFC 7522 \u{a7}3), nothing sent
+
+Prints the signed assertion XML, for a token request made by another tool (which
+must base64url-encode it, RFC 7522 \u{a7}2.1).
+
+Usage: s2s-oauth sign-saml --issuer ISS --subject SUB
+           (--audience AUD | --salesforce login|test|URL | --token-url URL)
+           --key FILE --cert FILE [--recipient URL]
+
+",
+    sign_endpoint!(),
+    saml_assertion!(),
+    "Example (Salesforce production):
+  s2s-oauth sign-saml --salesforce login --issuer \"$CONSUMER_KEY\" \\
+      --subject integration@example.com --key /etc/salesforce/server.key \\
+      --cert /etc/salesforce/server.crt
+",
+    footer!()
+);
+
+/// A subcommand's `--help`.
+pub(crate) fn of(command: Command) -> &'static str {
+    match command {
+        Command::JwtBearer => JWT_BEARER,
+        Command::SamlBearer => SAML_BEARER,
+        Command::ClientCredentials => CLIENT_CREDENTIALS,
+        Command::Refresh => REFRESH,
+        Command::SignJwt => SIGN_JWT,
+        Command::SignSaml => SIGN_SAML,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_help_has_a_salesforce_example_and_fits_88_columns() {
+        for text in Command::ALL.map(of).into_iter().chain([TOP]) {
+            assert!(text.contains("Example (Salesforce") || text.contains("Example (a Salesforce"));
+            assert!(text.contains("never from flag values"), "{text}");
+            for line in text.lines() {
+                assert!(line.chars().count() <= 88, "{line:?}");
+            }
+        }
+        assert!(TOP.contains("3  the authorization server refused"));
+        for command in Command::ALL {
+            assert!(TOP.contains(&format!("  {} ", command.name())));
+            assert!(of(command).starts_with(&format!("s2s-oauth {}: ", command.name())));
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Reading what the flags point at: secrets from files or environment variables,
+//! PEM keys and certificates from files. Every failure is a usage failure (exit 2)
+//! that names the flag (and the path of a key or certificate), never a secret, nor
+//! the path or variable name given for a secret (a secret pasted there by mistake
+//! must not end up in a log).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use s2s_oauth::{Algorithm, Certificate, SigningKey};
+
+use crate::args::Source;
+use crate::exit::Failure;
+
+/// The most read from any file the flags name: keys, certificates and secrets are
+/// a few KiB; this stops `--key /dev/zero` from filling memory.
+const MAX_FILE: u64 = 1024 * 1024;
+
+/// A secret from `--NAME-file` or `--NAME-env` (`name` without the suffix). A
+/// file's single trailing newline (`\n` or `\r\n`) is dropped, nothing else; an
+/// empty secret is refused.
+pub(crate) fn secret(source: &Source, name: &str) -> Result<String, Failure> {
+    let value = match source {
+        Source::File(path) => {
+            let flag = format!("--{name}-file");
+            let bytes = read_limited(path).map_err(|e| {
+                Failure::usage(format!("cannot read the file given to {flag}: {e}"))
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Failure::usage(format!("the file given to {flag} is not UTF-8 text"))
+            })?;
+            let value = without_trailing_newline(&text).to_owned();
+            if value.is_empty() {
+                return Err(Failure::usage(format!("the file given to {flag} is empty")));
+            }
+            value
+        }
+        Source::Env(var) => {
+            let flag = format!("--{name}-env");
+            let Some(value) = std::env::var_os(var) else {
+                return Err(Failure::usage(format!(
+                    "the environment variable named by {flag} is not set"
+                )));
+            };
+            let value = value.into_string().map_err(|_| {
+                Failure::usage(format!(
+                    "the environment variable named by {flag} is not valid UTF-8"
+                ))
+            })?;
+            if value.is_empty() {
+                return Err(Failure::usage(format!(
+                    "the environment variable named by {flag} is empty"
+                )));
+            }
+            value
+        }
+    };
+    Ok(value)
+}
+
+/// Drops one trailing `\n` or `\r\n`.
+fn without_trailing_newline(text: &str) -> &str {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
+}
+
+/// A PEM private key from `--flag FILE`, bound to `alg` when one is given.
+pub(crate) fn signing_key(
+    path: &Path,
+    flag: &str,
+    alg: Option<Algorithm>,
+) -> Result<SigningKey, Failure> {
+    let context = format!("{flag} {}", path.display());
+    let pem = read_file(path, &context)?;
+    let key = SigningKey::from_pem(pem).map_err(|e| Failure::library(&context, e))?;
+    match alg {
+        Some(alg) => key
+            .with_algorithm(alg)
+            .map_err(|e| Failure::library(context, e)),
+        None => Ok(key),
+    }
+}
+
+/// A PEM certificate from `--flag FILE`.
+pub(crate) fn certificate(path: &Path, flag: &str) -> Result<Certificate, Failure> {
+    let context = format!("{flag} {}", path.display());
+    let pem = read_file(path, &context)?;
+    Certificate::from_pem(pem).map_err(|e| Failure::library(context, e))
+}
+
+fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> {
+    read_limited(path).map_err(|e| Failure::usage(format!("{context}: cannot read it: {e}")))
+}
+
+/// Reads at most [`MAX_FILE`] bytes; a longer file is an error.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(std::io::Error::other(
+            "larger than 1 MiB, not a key or secret",
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_one_trailing_newline_is_dropped() {
+        assert_eq!(without_trailing_newline("s3cr3t\n"), "s3cr3t");
+        assert_eq!(without_trailing_newline("s3cr3t\r\n"), "s3cr3t");
+        assert_eq!(without_trailing_newline("s3cr3t\n\n"), "s3cr3t\n");
+        assert_eq!(without_trailing_newline(" s3cr3t \r"), " s3cr3t \r");
+        assert_eq!(without_trailing_newline("s3cr3t"), "s3cr3t");
+        assert_eq!(without_trailing_newline("\n"), "");
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = std::env::temp_dir().join(format!("s2s-oauth-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.pem");
+        std::fs::write(&big, vec![b'A'; (MAX_FILE + 1) as usize]).unwrap();
+        let failure = signing_key(&big, "--key", None).unwrap_err();
+        assert!(
+            failure.to_string().contains("larger than 1 MiB"),
+            "{failure}"
+        );
+        let secret_failure = secret(&Source::File(big.clone()), "client-secret").unwrap_err();
+        assert!(!secret_failure.to_string().contains("big.pem"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

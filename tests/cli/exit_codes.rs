@@ -1,0 +1,422 @@
+//! Exit codes 2, 3 and 4 of the binary, each with its one line on stderr; exit 2
+//! sends nothing.
+
+use std::time::Duration;
+
+use s2s_oauth::testkit::{Fault, Profile};
+
+use super::support::{CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_env, server, strs};
+
+/// A secret that must never show in a message.
+const CANARY: &str = "HUNTER2-canary";
+
+#[test]
+fn bad_local_input_is_exit_2_and_nothing_is_sent() {
+    let server = server(Profile::Generic);
+    let dir = TempDir::new();
+    let url = server.token_url();
+    let empty = dir.file("empty", "\n");
+    let secret = dir.file("secret", SECRET);
+    let missing = dir.path().join(CANARY).to_string_lossy().into_owned();
+    let rsa = key("rsa2048.pkcs8.pem");
+    let jwt = |more: &[&str]| -> Vec<String> {
+        let mut args = vec!["jwt-bearer", "--token-url", &url, "--issuer", CLIENT];
+        args.extend(["--subject", USER]);
+        args.extend(more);
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let cc = |more: &[&str]| -> Vec<String> {
+        let mut args = vec!["client-credentials", "--token-url", &url];
+        args.extend(more);
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "unreadable key",
+            jwt(&["--key", "/nonexistent/server.key"]),
+            "--key /nonexistent/server.key: cannot read it",
+        ),
+        (
+            "1024-bit RSA key",
+            jwt(&["--key", &key("rsa1024.pkcs8.pem")]),
+            "RSA key is 1024 bits; at least 2048 are required",
+        ),
+        (
+            "encrypted key",
+            jwt(&["--key", &key("rsa2048.encrypted.pem")]),
+            "the private key is encrypted",
+        ),
+        (
+            "certificate as key",
+            jwt(&["--key", &key("rsa2048.cert.pem")]),
+            "a certificate was given where a private key was expected",
+        ),
+        (
+            "unsupported curve",
+            jwt(&["--key", &key("secp256k1.pkcs8.pem")]),
+            "unsupported key type",
+        ),
+        (
+            "unknown alg",
+            jwt(&["--key", &rsa, "--alg", "RS999"]),
+            "--alg: invalid input: unknown JWT algorithm \"RS999\"",
+        ),
+        (
+            "key/alg mismatch",
+            jwt(&["--key", &rsa, "--alg", "ES256"]),
+            "algorithm ES256 cannot be used with an RSA-2048 key",
+        ),
+        (
+            "EdDSA alg with P-256 key",
+            jwt(&["--key", &key("p256.pkcs8.pem"), "--alg", "EdDSA"]),
+            "cannot be used with an EC P-256 key",
+        ),
+        (
+            "registered claim",
+            jwt(&["--key", &rsa, "--claim", "aud=x"]),
+            "--claim aud: invalid input: claim \"aud\" is set by Claims itself",
+        ),
+        ("missing --key", jwt(&[]), "jwt-bearer needs --key FILE"),
+        (
+            "missing --issuer",
+            vec![
+                "jwt-bearer".into(),
+                "--token-url".into(),
+                url.clone(),
+                "--key".into(),
+                rsa.clone(),
+            ],
+            "jwt-bearer needs --issuer ISS",
+        ),
+        (
+            "missing endpoint",
+            vec![
+                "jwt-bearer".into(),
+                "--issuer".into(),
+                "i".into(),
+                "--key".into(),
+                rsa.clone(),
+            ],
+            "jwt-bearer needs --token-url URL or --salesforce",
+        ),
+        (
+            "both endpoints",
+            [
+                jwt(&["--key", &rsa]),
+                vec!["--salesforce".into(), "login".into()],
+            ]
+            .concat(),
+            "give --token-url or --salesforce, not both",
+        ),
+        (
+            "http to a non-loopback host",
+            vec![
+                "client-credentials".into(),
+                "--token-url".into(),
+                "http://idp.example.com/token".into(),
+            ],
+            "token URL \"http://idp.example.com/token\" refused",
+        ),
+        (
+            "--salesforce http",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                "http://acme.my.salesforce.com".into(),
+            ],
+            "--salesforce http://acme.my.salesforce.com: token URL",
+        ),
+        (
+            "--client-id missing",
+            cc(&["--client-secret-file", &secret]),
+            "--auth basic needs --client-id ID",
+        ),
+        (
+            "secret missing",
+            cc(&["--client-id", CLIENT, "--auth", "post"]),
+            "--auth post needs --client-secret-file FILE or --client-secret-env VAR",
+        ),
+        (
+            "client key missing",
+            cc(&["--client-id", CLIENT, "--auth", "private-key-jwt"]),
+            "--auth private-key-jwt needs --client-key FILE",
+        ),
+        (
+            "secret file missing",
+            cc(&["--client-id", CLIENT, "--client-secret-file", &missing]),
+            "cannot read the file given to --client-secret-file",
+        ),
+        (
+            "secret file empty",
+            cc(&["--client-id", CLIENT, "--client-secret-file", &empty]),
+            "the file given to --client-secret-file is empty",
+        ),
+        (
+            "secret env unset",
+            cc(&["--client-id", CLIENT, "--client-secret-env", CANARY]),
+            "the environment variable named by --client-secret-env is not set",
+        ),
+        (
+            "secret env empty",
+            cc(&["--client-id", CLIENT, "--client-secret-env", "EMPTY_SECRET"]),
+            "the environment variable named by --client-secret-env is empty",
+        ),
+        (
+            "secret and key",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--client-secret-file",
+                &secret,
+                "--client-key",
+                &rsa,
+            ]),
+            "choose with --auth",
+        ),
+        (
+            "unused secret",
+            cc(&["--auth", "none", "--client-secret-file", &secret]),
+            "--auth none does not use one",
+        ),
+        (
+            "unused key",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--auth",
+                "post",
+                "--client-secret-file",
+                &secret,
+                "--client-key",
+                &rsa,
+            ]),
+            "--client-key is given but --auth post does not use it",
+        ),
+        (
+            "client-alg for basic",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--client-secret-file",
+                &secret,
+                "--client-alg",
+                "HS512",
+            ]),
+            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth basic",
+        ),
+        (
+            "HMAC alg on a client key",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--client-key",
+                &rsa,
+                "--client-alg",
+                "HS256",
+            ]),
+            "algorithm HS256 cannot be used with an RSA-2048 key",
+        ),
+        (
+            "refresh token missing",
+            vec!["refresh".into(), "--token-url".into(), url.clone()],
+            "refresh needs --refresh-token-file FILE or --refresh-token-env VAR",
+        ),
+        (
+            "refresh token env unset",
+            vec![
+                "refresh".into(),
+                "--token-url".into(),
+                url.clone(),
+                "--refresh-token-env".into(),
+                CANARY.into(),
+            ],
+            "the environment variable named by --refresh-token-env is not set",
+        ),
+        (
+            "control character in scope",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--client-secret-file",
+                &secret,
+                "--scope",
+                "a\tb",
+            ]),
+            "--scope: invalid input: the scope contains a control character",
+        ),
+        (
+            "secret as a flag value",
+            cc(&["--client-secret", CANARY]),
+            "secrets are never taken as flag values",
+        ),
+        (
+            "secret as a stray argument",
+            cc(&["--client-id", CLIENT, CANARY]),
+            "unexpected argument",
+        ),
+        (
+            "flag of another subcommand",
+            cc(&["--issuer", "x"]),
+            "--issuer does not apply to client-credentials",
+        ),
+        (
+            "timeout zero",
+            cc(&["--timeout", "0"]),
+            "--timeout \"0\": expected a whole number of seconds above 0",
+        ),
+    ];
+    for (name, args, expected) in cases {
+        let run = run_env(&strs(&args), &[("EMPTY_SECRET", "")]);
+        let line = run.failure(2);
+        assert!(line.contains(expected), "{name}: {line}");
+        assert!(
+            !line.contains(CANARY) && !line.contains(SECRET),
+            "{name}: {line}"
+        );
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn a_refusal_is_exit_3_with_the_oauth_error_line() {
+    let server = server(Profile::Salesforce);
+    let dir = TempDir::new();
+    let jwt = |subject: &str, more: &[&str]| {
+        let mut args = vec!["jwt-bearer".to_owned()];
+        args.extend(endpoint(&server));
+        args.extend(["--issuer", CLIENT, "--subject", subject].map(str::to_owned));
+        args.extend(["--key".to_owned(), key("rsa2048.pkcs8.pem")]);
+        args.extend(more.iter().map(|s| s.to_string()));
+        run(&strs(&args))
+    };
+    let refused = jwt("mallory@example.com", &[]);
+    assert_eq!(
+        refused.failure(3),
+        "error: invalid_grant: user hasn't approved this consumer (HTTP 400)"
+    );
+    let wrong_audience = jwt(USER, &["--audience", "https://test.salesforce.com"]);
+    assert_eq!(
+        wrong_audience.failure(3),
+        "error: invalid_grant: audience is invalid (HTTP 400)"
+    );
+
+    // A wrong secret: refused, and the secret is not echoed.
+    let wrong = dir.file("wrong", CANARY);
+    let mut args = vec!["client-credentials".to_owned()];
+    args.extend(endpoint(&server));
+    args.extend(["--client-id", CLIENT, "--client-secret-file", &wrong].map(str::to_owned));
+    assert_eq!(
+        run(&strs(&args)).failure(3),
+        "error: invalid_client: invalid client credentials (HTTP 400)"
+    );
+
+    // No description: the line has none either.
+    server.inject(
+        Fault::status(400, "application/json", r#"{"error":"invalid_scope"}"#),
+        1,
+    );
+    assert_eq!(
+        run(&strs(&args)).failure(3),
+        "error: invalid_scope (HTTP 400)"
+    );
+}
+
+#[test]
+fn server_faults_and_transport_failures_are_exit_4() {
+    let faults = [
+        (
+            "503 page",
+            Fault::status(503, "text/html", "<h1>Down for maintenance</h1>"),
+            "HTTP 503",
+        ),
+        (
+            "429",
+            Fault::status(429, "text/plain", "slow down").with_header("Retry-After", "7"),
+            "HTTP 429",
+        ),
+        (
+            "500 server_error",
+            Fault::status(500, "application/json", r#"{"error":"server_error"}"#),
+            "error: server_error (HTTP 500)",
+        ),
+        (
+            "400 temporarily_unavailable",
+            Fault::status(
+                400,
+                "application/json",
+                r#"{"error":"temporarily_unavailable"}"#,
+            ),
+            "error: temporarily_unavailable (HTTP 400)",
+        ),
+        (
+            "redirect",
+            Fault::status(302, "text/html", "")
+                .with_header("Location", "https://elsewhere.example/token"),
+            "redirect HTTP 302",
+        ),
+        (
+            "200 HTML",
+            Fault::status(200, "text/html", "<html>login</html>"),
+            "not JSON",
+        ),
+        (
+            "200 without token",
+            Fault::status(200, "application/json", r#"{"token":"x"}"#),
+            "no access_token",
+        ),
+        ("dropped connection", Fault::DropConnection, "error: "),
+        (
+            "slow server",
+            Fault::Delay(Duration::from_secs(4)),
+            "timed out",
+        ),
+    ];
+    for (name, fault, expected) in faults {
+        let server = server(Profile::Generic);
+        server.inject(fault, 1);
+        let mut args = vec![
+            "client-credentials".to_owned(),
+            "--timeout".into(),
+            "1".into(),
+        ];
+        args.extend(endpoint(&server));
+        args.extend(
+            [
+                "--client-id",
+                CLIENT,
+                "--client-secret-env",
+                "CLIENT_SECRET",
+            ]
+            .map(str::to_owned),
+        );
+        let run = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]);
+        let line = run.failure(4);
+        assert!(line.contains(expected), "{name}: {line}");
+        assert!(!line.contains(SECRET), "{name}: {line}");
+    }
+}
+
+#[test]
+fn a_server_that_is_down_is_exit_4() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/services/oauth2/token");
+    let args = [
+        "jwt-bearer",
+        "--token-url",
+        &url,
+        "--issuer",
+        CLIENT,
+        "--subject",
+        USER,
+    ];
+    let key = key("ed25519.pkcs8.pem");
+    let down = run(&[&args[..], &["--key", &key]].concat());
+    let line = down.failure(4);
+    assert!(
+        line.starts_with("error: could not connect to the token endpoint"),
+        "{line}"
+    );
+}
