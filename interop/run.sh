@@ -69,7 +69,7 @@ build_rust_side() {
   (cd "$REPO_ROOT" && cargo build --quiet --all-features --example interop-driver)
   S2S_DRIVER="$REPO_ROOT/target/debug/examples/interop-driver"
   export S2S_DRIVER
-  if [[ -f "$REPO_ROOT/src/bin/s2s-oauth.rs" ]]; then
+  if [[ -f "$REPO_ROOT/src/bin/s2s-oauth/main.rs" ]]; then
     say "Rust side: building the s2s-oauth CLI"
     (cd "$REPO_ROOT" && cargo build --quiet --all-features --bin s2s-oauth)
     S2S_CLI="$REPO_ROOT/target/debug/s2s-oauth"
