@@ -130,6 +130,7 @@
 #![deny(missing_docs)]
 
 mod algorithm;
+mod cache;
 mod client_auth;
 mod der;
 mod error;
@@ -144,6 +145,7 @@ mod resource;
 mod response;
 pub mod salesforce;
 mod secret;
+mod token;
 #[cfg(feature = "ureq")]
 mod transport;
 mod url;
@@ -152,6 +154,7 @@ mod url;
 pub mod testkit;
 
 pub use algorithm::Algorithm;
+pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
 pub use error::{
     Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
@@ -167,5 +170,6 @@ pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
+pub use token::{ExposedToken, Token};
 #[cfg(feature = "ureq")]
 pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};
