@@ -130,15 +130,20 @@
 #![deny(missing_docs)]
 
 mod algorithm;
+mod base_url;
 mod cache;
 mod client_auth;
 mod der;
+pub mod entra;
 mod error;
 mod form;
+pub mod google;
 mod grant;
 mod http;
 mod jwt;
 mod key;
+pub mod keycloak;
+pub mod okta;
 mod pem;
 mod request;
 mod resource;

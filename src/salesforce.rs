@@ -158,15 +158,10 @@ impl LoginHost {
 /// Checks a base URL (https, or http on loopback for tests) and trims trailing
 /// slashes.
 fn base(url: &str) -> Result<String, Error> {
-    let trimmed = url.trim_end_matches('/');
-    crate::url::check_token_url(trimmed)?;
-    if trimmed.contains('?') {
-        return Err(Error::InvalidUrl {
-            url: url.into(),
-            reason: "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
-        });
-    }
-    Ok(trimmed.to_owned())
+    crate::base_url::checked(
+        url,
+        "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
+    )
 }
 
 /// The host part of an already checked URL, lower-cased.

@@ -172,17 +172,27 @@ impl Token {
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
         serde_json::from_slice(json).map_err(|e| {
             Error::input(format!(
-                "the stored token is not readable (line {}, column {}: {}); delete it to get a new token",
-                e.line(),
-                e.column(),
-                match e.classify() {
-                    serde_json::error::Category::Data => "a field is missing or has the wrong type",
-                    serde_json::error::Category::Eof => "the data ends too early",
-                    _ => "not JSON",
-                }
+                "the stored token is not readable ({}); delete it to get a new token",
+                json_problem(&e)
             ))
         })
     }
+}
+
+/// What is wrong with a JSON document, without quoting any of it (serde's messages
+/// can quote values, and the values here are secrets): the position and the kind
+/// of problem, and the field name when one is missing.
+pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let what = match e.classify() {
+        serde_json::error::Category::Data => match message.split_once(" at line") {
+            Some((missing, _)) if missing.starts_with("missing field") => missing.to_owned(),
+            _ => "a field has the wrong type or value".to_owned(),
+        },
+        serde_json::error::Category::Eof => "the data ends too early".to_owned(),
+        _ => "not JSON".to_owned(),
+    };
+    format!("{what}, at line {} column {}", e.line(), e.column())
 }
 
 impl fmt::Debug for Token {
