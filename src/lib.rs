@@ -134,6 +134,7 @@ mod base_url;
 mod cache;
 mod client_auth;
 mod der;
+pub mod discovery;
 pub mod entra;
 mod error;
 mod form;

@@ -78,6 +78,7 @@
 mod client_auth;
 mod config;
 mod faults;
+mod metadata;
 mod profile;
 mod record;
 mod resource;
