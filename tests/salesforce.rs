@@ -1,0 +1,591 @@
+//! Salesforce presets: the exact wire shape of each flow, each flow end to end
+//! against the testkit's Salesforce profile, the response signature (a vector
+//! computed here from the HMAC definition, and tampered responses), the typed token
+//! view, the error hints and the REST API classifier.
+
+mod presets;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64, Encoding};
+use ring::digest;
+use s2s_oauth::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
+use s2s_oauth::testkit::{Client, Config, Profile, Server};
+use s2s_oauth::{
+    Algorithm, ClientSecret, Error, HttpResponse, RefreshToken, SigningKey, TokenResponse,
+    VerifyingKey,
+};
+
+use presets::{NOW_SECS, build, form, jwt, keys, names, now, value};
+
+const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
+const RSA_CERT: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.crt");
+const CONSUMER_KEY: &str = "3MVG9salesforce.tests";
+const CONSUMER_SECRET: &str = "8C1F5E0D2A9B4C7E";
+const USER: &str = "integration@acme.com";
+
+fn rsa() -> SigningKey {
+    SigningKey::from_pem(RSA_KEY).unwrap()
+}
+
+fn server() -> Server {
+    Server::start(
+        Config::new(Profile::Salesforce).with_client(
+            Client::new(CONSUMER_KEY)
+                .with_secret(CONSUMER_SECRET)
+                .with_public_key(VerifyingKey::from_pem(RSA_CERT).unwrap())
+                .with_user(USER)
+                .with_run_as("run-as@acme.com"),
+        ),
+    )
+    .expect("testkit server starts")
+}
+
+fn my_domain(server: &Server) -> LoginHost {
+    LoginHost::my_domain(&server.base_url()).unwrap()
+}
+
+// ---- wire shapes ----------------------------------------------------------
+
+#[test]
+fn jwt_bearer_wire_shape() {
+    let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();
+    let request = salesforce::jwt_bearer(&host, CONSUMER_KEY, USER, rsa()).unwrap();
+    let http = build(&request);
+    assert_eq!(http.method(), "POST");
+    assert_eq!(
+        http.url(),
+        "https://acme.my.salesforce.com/services/oauth2/token"
+    );
+    assert_eq!(http.header("authorization"), None);
+    assert_eq!(
+        http.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let form = form(http.body());
+    assert_eq!(names(&form), ["grant_type", "assertion"]);
+    assert_eq!(
+        value(&form, "grant_type"),
+        "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    );
+    let (header, claims) = jwt(value(&form, "assertion"));
+    assert_eq!(keys(&header), ["alg", "typ"]);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(keys(&claims), ["aud", "exp", "iat", "iss", "jti", "sub"]);
+    assert_eq!(claims["iss"], CONSUMER_KEY);
+    assert_eq!(claims["sub"], USER);
+    // The login host, not the My Domain host the request goes to.
+    assert_eq!(claims["aud"], "https://login.salesforce.com");
+    assert_eq!(claims["iat"], NOW_SECS);
+    assert_eq!(claims["exp"], NOW_SECS + 180);
+}
+
+#[test]
+fn jwt_bearer_audience_per_host_kind() {
+    let cases = [
+        (LoginHost::production(), "https://login.salesforce.com"),
+        (LoginHost::sandbox(), "https://test.salesforce.com"),
+        (
+            LoginHost::my_domain("https://acme--uat.sandbox.my.salesforce.com").unwrap(),
+            "https://test.salesforce.com",
+        ),
+        (
+            LoginHost::experience_cloud("https://acme.my.site.com/partners").unwrap(),
+            "https://acme.my.site.com/partners",
+        ),
+    ];
+    for (host, audience) in cases {
+        let http = build(&salesforce::jwt_bearer(&host, CONSUMER_KEY, USER, rsa()).unwrap());
+        let (_, claims) = jwt(value(&form(http.body()), "assertion"));
+        assert_eq!(claims["aud"], audience, "{host:?}");
+        assert_eq!(http.url(), host.token_url());
+    }
+}
+
+#[test]
+fn jwt_bearer_refuses_what_salesforce_would() {
+    let host = LoginHost::production();
+    let ps256 = rsa().with_algorithm(Algorithm::PS256).unwrap();
+    let err = salesforce::jwt_bearer(&host, CONSUMER_KEY, USER, ps256).unwrap_err();
+    assert!(err.to_string().contains("RS256 only"), "{err}");
+    let ec = SigningKey::from_pem(include_str!("../examples/demo-keys/client-p256.pem")).unwrap();
+    assert!(matches!(
+        salesforce::jwt_bearer(&host, CONSUMER_KEY, USER, ec),
+        Err(Error::InvalidInput(_))
+    ));
+    let err = salesforce::jwt_bearer(&host, "", USER, rsa()).unwrap_err();
+    assert!(err.to_string().contains("consumer key is empty"), "{err}");
+    let err = salesforce::jwt_bearer(&host, CONSUMER_KEY, " ", rsa()).unwrap_err();
+    assert!(err.to_string().contains("username is empty"), "{err}");
+}
+
+#[test]
+fn client_credentials_wire_shape() {
+    let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();
+    let request = salesforce::client_credentials(&host, CONSUMER_KEY, CONSUMER_SECRET).unwrap();
+    let http = build(&request);
+    assert_eq!(
+        http.url(),
+        "https://acme.my.salesforce.com/services/oauth2/token"
+    );
+    assert_eq!(http.header("authorization"), None);
+    let form = form(http.body());
+    assert_eq!(
+        form,
+        [
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_id".to_owned(), CONSUMER_KEY.to_owned()),
+            ("client_secret".to_owned(), CONSUMER_SECRET.to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn client_credentials_refuses_non_my_domain_hosts_up_front() {
+    for host in [
+        LoginHost::production(),
+        LoginHost::sandbox(),
+        LoginHost::experience_cloud("https://acme.my.site.com").unwrap(),
+    ] {
+        let err = salesforce::client_credentials(&host, CONSUMER_KEY, CONSUMER_SECRET).unwrap_err();
+        assert!(err.is_local());
+        let message = err.to_string();
+        assert!(message.contains("My Domain"), "{message}");
+        assert!(message.contains(host.base_url()), "{message}");
+        assert!(!message.contains(CONSUMER_SECRET));
+    }
+    let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();
+    assert_eq!(host.kind(), HostKind::MyDomain);
+    assert!(salesforce::client_credentials(&host, CONSUMER_KEY, "").is_err());
+}
+
+#[test]
+fn refresh_token_wire_shape() {
+    let host = LoginHost::sandbox();
+    let with_secret = salesforce::refresh_token(
+        &host,
+        CONSUMER_KEY,
+        Some(ClientSecret::new(CONSUMER_SECRET)),
+        RefreshToken::new("5Aep861 refresh"),
+    )
+    .unwrap();
+    let http = build(&with_secret);
+    assert_eq!(
+        http.url(),
+        "https://test.salesforce.com/services/oauth2/token"
+    );
+    assert_eq!(
+        form(http.body()),
+        [
+            ("grant_type".to_owned(), "refresh_token".to_owned()),
+            ("refresh_token".to_owned(), "5Aep861 refresh".to_owned()),
+            ("client_id".to_owned(), CONSUMER_KEY.to_owned()),
+            ("client_secret".to_owned(), CONSUMER_SECRET.to_owned()),
+        ]
+    );
+    let without =
+        salesforce::refresh_token(&host, CONSUMER_KEY, None, RefreshToken::new("r")).unwrap();
+    assert_eq!(
+        names(&form(build(&without).body())),
+        ["grant_type", "refresh_token", "client_id"]
+    );
+    assert!(salesforce::refresh_token(&host, CONSUMER_KEY, None, RefreshToken::new("")).is_err());
+}
+
+// ---- end to end against the testkit's Salesforce profile -------------------
+
+#[test]
+fn jwt_bearer_end_to_end() {
+    let server = server();
+    let request = salesforce::jwt_bearer(&my_domain(&server), CONSUMER_KEY, USER, rsa()).unwrap();
+    let token = request.send(&s2s_oauth::agent()).expect("token issued");
+    assert_eq!(token.expires_in(), None);
+    let info = TokenInfo::from_response(&token).unwrap();
+    assert_eq!(info.instance_url(), server.base_url());
+    assert!(info.org_id().starts_with("00D"), "{info:?}");
+    assert!(info.user_id().starts_with("005"), "{info:?}");
+    assert_eq!(
+        info.identity_url(),
+        format!(
+            "{}/id/{}/{}",
+            server.base_url(),
+            info.org_id(),
+            info.user_id()
+        )
+    );
+    // The server saw exactly the preset's form.
+    let recorded = &server.requests()[0];
+    assert_eq!(names(recorded.form()), ["grant_type", "assertion"]);
+    assert_eq!(recorded.header("authorization"), None);
+}
+
+#[test]
+fn jwt_bearer_for_an_unapproved_user_gets_a_hint() {
+    let server = server();
+    let request = salesforce::jwt_bearer(
+        &my_domain(&server),
+        CONSUMER_KEY,
+        "stranger@acme.com",
+        rsa(),
+    )
+    .unwrap();
+    let err = request.send(&s2s_oauth::agent()).unwrap_err();
+    let oauth = err.oauth_error().expect("an OAuth error");
+    assert_eq!(
+        oauth.description.as_deref(),
+        Some("user hasn't approved this consumer")
+    );
+    let hint = salesforce::hint(&err).expect("a hint");
+    assert!(hint.contains("pre-authorize the user through a profile or permission set"));
+    assert!(hint.contains("browser"));
+}
+
+#[test]
+fn client_credentials_end_to_end_with_a_verified_signature() {
+    let server = server();
+    let request =
+        salesforce::client_credentials(&my_domain(&server), CONSUMER_KEY, CONSUMER_SECRET).unwrap();
+    let token = request.send(&s2s_oauth::agent()).expect("token issued");
+    assert!(token.signature().is_some());
+    salesforce::verify_signature(&token, &ClientSecret::new(CONSUMER_SECRET))
+        .expect("the testkit signs as Salesforce does");
+    assert!(matches!(
+        salesforce::verify_signature(&token, &ClientSecret::new("another secret")),
+        Err(Error::ResponseSignature(_))
+    ));
+    let info = TokenInfo::from_response(&token).unwrap();
+    assert!(info.issued_at().is_some());
+    let recorded = &server.requests()[0];
+    assert_eq!(
+        names(recorded.form()),
+        ["grant_type", "client_id", "client_secret"]
+    );
+}
+
+#[test]
+fn refresh_token_end_to_end() {
+    let server = server();
+    let refresh = server.issue_refresh_token(CONSUMER_KEY, USER);
+    let request = salesforce::refresh_token(
+        &my_domain(&server),
+        CONSUMER_KEY,
+        Some(ClientSecret::new(CONSUMER_SECRET)),
+        refresh.clone(),
+    )
+    .unwrap();
+    let token = request.send(&s2s_oauth::agent()).expect("token issued");
+    salesforce::verify_signature(&token, &ClientSecret::new(CONSUMER_SECRET)).unwrap();
+    // Rotation is on by default: the answer carries the next refresh token, and
+    // the old one is dead.
+    let next = token.refresh_token().expect("rotated refresh token");
+    assert_ne!(next.expose_secret(), refresh.expose_secret());
+    let again = salesforce::refresh_token(
+        &my_domain(&server),
+        CONSUMER_KEY,
+        Some(ClientSecret::new(CONSUMER_SECRET)),
+        refresh,
+    )
+    .unwrap()
+    .send(&s2s_oauth::agent())
+    .unwrap_err();
+    assert!(
+        salesforce::hint(&again)
+            .unwrap()
+            .contains("refresh token was revoked")
+    );
+}
+
+// ---- the response signature ----------------------------------------------
+
+/// HMAC-SHA256 from its definition (RFC 2104): H((K ^ opad) ‖ H((K ^ ipad) ‖ m)),
+/// on SHA-256 alone, so the test does not lean on the code it checks.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(digest::digest(&digest::SHA256, key).as_ref());
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = digest::Context::new(&digest::SHA256);
+    inner.update(&block.map(|b| b ^ 0x36));
+    inner.update(message);
+    let mut outer = digest::Context::new(&digest::SHA256);
+    outer.update(&block.map(|b| b ^ 0x5c));
+    outer.update(inner.finish().as_ref());
+    outer.finish().as_ref().to_vec()
+}
+
+#[test]
+fn the_test_hmac_matches_rfc_4231() {
+    // RFC 4231 §4.3, test case 2.
+    let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+const ID: &str = "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS";
+const ISSUED_AT: &str = "1708058728442";
+
+fn signed_response(id: &str, issued_at: &str, signature: Option<&str>) -> TokenResponse {
+    let mut body = serde_json::json!({
+        "access_token": "00Dxx!AQ0AQ.token",
+        "token_type": "Bearer",
+        "instance_url": "https://acme.my.salesforce.com",
+        "id": id,
+        "issued_at": issued_at,
+        "scope": "api",
+    });
+    if let Some(signature) = signature {
+        body["signature"] = signature.into();
+    }
+    let http = HttpResponse::new(200, vec![], body.to_string().into_bytes());
+    TokenResponse::parse(&http, SystemTime::now()).unwrap()
+}
+
+fn known_signature() -> String {
+    let mac = hmac_sha256(
+        CONSUMER_SECRET.as_bytes(),
+        format!("{ID}{ISSUED_AT}").as_bytes(),
+    );
+    Base64::encode_string(&mac)
+}
+
+#[test]
+fn signature_known_vector_verifies() {
+    let signature = known_signature();
+    assert!(signature.ends_with('='), "standard base64 with padding");
+    let response = signed_response(ID, ISSUED_AT, Some(&signature));
+    salesforce::verify_signature(&response, &ClientSecret::new(CONSUMER_SECRET)).unwrap();
+}
+
+#[test]
+fn tampered_responses_fail_the_signature_check() {
+    let signature = known_signature();
+    let secret = ClientSecret::new(CONSUMER_SECRET);
+    let other_user = ID.replace("005xx000001SwiUAAS", "005xx000001SwiVAAS");
+    let mut flipped = Base64::decode_vec(&signature).unwrap();
+    flipped[0] ^= 1;
+    let flipped = Base64::encode_string(&flipped);
+    let cases = [
+        signed_response(&other_user, ISSUED_AT, Some(&signature)),
+        signed_response(ID, "1708058728443", Some(&signature)),
+        signed_response(ID, ISSUED_AT, Some(&flipped)),
+    ];
+    for response in &cases {
+        let err = salesforce::verify_signature(response, &secret).unwrap_err();
+        assert!(matches!(err, Error::ResponseSignature(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("does not match"), "{message}");
+        assert!(!message.contains(CONSUMER_SECRET) && !message.contains(&signature));
+    }
+    let err =
+        salesforce::verify_signature(&signed_response(ID, ISSUED_AT, None), &secret).unwrap_err();
+    assert!(err.to_string().contains("no signature"), "{err}");
+    let err = salesforce::verify_signature(
+        &signed_response(ID, ISSUED_AT, Some("not base64!")),
+        &secret,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not standard base64"), "{err}");
+}
+
+// ---- the typed view -------------------------------------------------------
+
+#[test]
+fn token_info_reads_the_salesforce_fields() {
+    let response = signed_response(ID, ISSUED_AT, None);
+    let info = TokenInfo::from_response(&response).unwrap();
+    assert_eq!(info.instance_url(), "https://acme.my.salesforce.com");
+    assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
+    assert_eq!(info.user_id(), "005xx000001SwiUAAS");
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_708_058_728_442))
+    );
+    let bad = signed_response(
+        "https://login.salesforce.com/services/oauth2/userinfo",
+        ISSUED_AT,
+        None,
+    );
+    let err = TokenInfo::from_response(&bad).unwrap_err();
+    assert!(matches!(err, Error::MalformedResponse(_)));
+    assert!(err.to_string().contains("identity URL"), "{err}");
+    let generic = TokenResponse::parse(
+        &HttpResponse::new(
+            200,
+            vec![],
+            br#"{"access_token":"a","expires_in":60}"#.to_vec(),
+        ),
+        now(),
+    )
+    .unwrap();
+    assert!(
+        TokenInfo::from_response(&generic)
+            .unwrap_err()
+            .to_string()
+            .contains("no instance_url")
+    );
+}
+
+// ---- hints ----------------------------------------------------------------
+
+fn refusal(code: &str, description: &str) -> Error {
+    let body = serde_json::json!({"error": code, "error_description": description});
+    TokenResponse::parse(
+        &HttpResponse::new(400, vec![], body.to_string().into_bytes()),
+        now(),
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn every_known_salesforce_error_has_a_hint() {
+    let cases = [
+        (
+            "invalid_grant",
+            "user hasn't approved this consumer",
+            "pre-authorize",
+        ),
+        (
+            "invalid_grant",
+            "audience is invalid",
+            "https://login.salesforce.com",
+        ),
+        (
+            "invalid_grant",
+            "Audience validation failed",
+            "never the My Domain URL",
+        ),
+        ("invalid_grant", "expired authorization code", "clock"),
+        (
+            "invalid_grant",
+            "invalid assertion",
+            "certificate is uploaded",
+        ),
+        (
+            "invalid_grant",
+            "request not supported on this domain",
+            "My Domain",
+        ),
+        (
+            "invalid_grant",
+            "no client credentials user enabled",
+            "Run As",
+        ),
+        ("invalid_grant", "expired access/refresh token", "revoked"),
+        (
+            "invalid_app_access",
+            "user is not admin approved to access this app",
+            "permission set",
+        ),
+        (
+            "invalid_client_id",
+            "client identifier invalid",
+            "Consumer Key",
+        ),
+        (
+            "invalid_client",
+            "invalid client credentials",
+            "Consumer Secret",
+        ),
+    ];
+    for (code, description, fragment) in cases {
+        let hint = salesforce::hint(&refusal(code, description))
+            .unwrap_or_else(|| panic!("no hint for {code}: {description}"));
+        assert!(hint.contains(fragment), "{code}: {description} -> {hint}");
+    }
+    assert_eq!(
+        salesforce::hint(&refusal("invalid_grant", "something else")),
+        None
+    );
+    assert_eq!(
+        salesforce::hint(&refusal("invalid_scope", "invalid assertion")),
+        None
+    );
+    assert_eq!(salesforce::hint(&Error::Crypto), None);
+}
+
+// ---- the REST API classifier ----------------------------------------------
+
+fn get(url: &str, token: &str) -> HttpResponse {
+    let agent = s2s_oauth::agent();
+    let mut response = agent
+        .get(url)
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("the testkit answers");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = response.body_mut().read_to_vec().unwrap();
+    HttpResponse::new(status, headers, body)
+}
+
+#[test]
+fn api_classifier_against_the_testkit_resource() {
+    let server = server();
+    let token = salesforce::client_credentials(&my_domain(&server), CONSUMER_KEY, CONSUMER_SECRET)
+        .unwrap()
+        .send(&s2s_oauth::agent())
+        .unwrap();
+    let access = token.access_token().expose_secret();
+    let ok = get(&server.resource_url(), access);
+    assert_eq!(salesforce::classify_api_response(&ok), ApiOutcome::Success);
+    server.expire_access_tokens();
+    let expired = get(&server.resource_url(), access);
+    assert_eq!(expired.status(), 401);
+    assert_eq!(
+        salesforce::classify_api_response(&expired),
+        ApiOutcome::SessionExpired
+    );
+}
+
+#[test]
+fn api_classifier_tells_limits_from_permissions() {
+    let limit = HttpResponse::new(
+        403,
+        vec![],
+        br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#
+            .to_vec(),
+    );
+    assert_eq!(
+        salesforce::classify_api_response(&limit),
+        ApiOutcome::RequestLimitExceeded
+    );
+    let xml = HttpResponse::new(
+        403,
+        vec![],
+        b"<Errors><Error><errorCode>REQUEST_LIMIT_EXCEEDED</errorCode></Error></Errors>".to_vec(),
+    );
+    assert_eq!(
+        salesforce::classify_api_response(&xml),
+        ApiOutcome::RequestLimitExceeded
+    );
+    let permission = HttpResponse::new(
+        403,
+        vec![],
+        br#"[{"message":"no access","errorCode":"INSUFFICIENT_ACCESS"}]"#.to_vec(),
+    );
+    assert_eq!(
+        salesforce::classify_api_response(&permission),
+        ApiOutcome::Other
+    );
+    // A limit code on another status is not the API limit answer.
+    let odd = HttpResponse::new(400, vec![], limit.body().to_vec());
+    assert_eq!(salesforce::classify_api_response(&odd), ApiOutcome::Other);
+    let session_403 = HttpResponse::new(
+        403,
+        vec![],
+        br#"[{"errorCode":"INVALID_SESSION_ID"}]"#.to_vec(),
+    );
+    assert_eq!(
+        salesforce::classify_api_response(&session_403),
+        ApiOutcome::SessionExpired
+    );
+}
