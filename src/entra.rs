@@ -126,6 +126,15 @@ impl CertificateCredential {
         Ok(self)
     }
 
+    /// Another token URL altogether (a proxy in front of Entra, a local test
+    /// server); it must pass the token URL rules (https, http only on loopback). It
+    /// is also the assertion's `aud`.
+    pub fn with_token_url(mut self, token_url: &str) -> Result<Self, Error> {
+        crate::url::check_token_url(token_url)?;
+        self.token_url = token_url.to_owned();
+        Ok(self)
+    }
+
     /// The token URL, which is also the assertion's `aud`.
     pub fn token_url(&self) -> &str {
         &self.token_url
