@@ -8,6 +8,7 @@ use ring::rand::SecureRandom;
 use crate::error::Error;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
+use crate::saml;
 use crate::secret::{Assertion, RefreshToken};
 
 /// `grant_type` of the JWT Bearer grant (RFC 7523 §2.1).
@@ -47,6 +48,12 @@ pub(crate) enum GrantKind {
     JwtBearerAssertion(Assertion),
     /// RFC 7522 §2.1: the SAML assertion XML, base64url-encoded when sent.
     Saml2Bearer(Assertion),
+    /// RFC 7522 §2.1, built and signed when the request is built (fresh `ID`,
+    /// `IssueInstant` and expiry on every attempt).
+    Saml2BearerSigned {
+        assertion: Box<saml::Assertion>,
+        signer: saml::Signer,
+    },
     /// RFC 6749 §4.4.
     ClientCredentials,
     /// RFC 6749 §6.
@@ -116,6 +123,41 @@ impl Grant {
         }
     }
 
+    /// The SAML 2.0 Bearer grant (RFC 7522 §2.1) with an assertion built and signed
+    /// by `signer` each time the request is built, so every attempt (and every
+    /// retry) carries a fresh `ID`, `IssueInstant` and `NotOnOrAfter`.
+    ///
+    /// Salesforce's SAML Bearer flow: `Issuer` = the consumer key, `NameID` = the
+    /// username, `Audience` = the login host, `Recipient` = the token URL.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest};
+    /// use s2s_oauth::saml::{Assertion, Signer};
+    ///
+    /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
+    /// let cert = Certificate::from_pem(include_str!("../tests/data/keys/rsa2048.cert.pem"))?;
+    /// let token_url = "https://login.salesforce.com/services/oauth2/token";
+    /// let assertion = Assertion::new("3MVG9consumerKey", "integration@example.com", "https://login.salesforce.com", token_url);
+    /// let request = TokenRequest::new(
+    ///     token_url,
+    ///     Grant::saml2_bearer_signed(assertion, Signer::new(key, cert)?),
+    ///     ClientAuth::none(),
+    /// )?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// assert!(http.body().starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWw6QXNzZXJ0aW9u"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn saml2_bearer_signed(assertion: saml::Assertion, signer: saml::Signer) -> Self {
+        Grant {
+            kind: GrantKind::Saml2BearerSigned {
+                assertion: Box::new(assertion),
+                signer,
+            },
+        }
+    }
+
     /// The Client Credentials grant (RFC 6749 §4.4): the client acts on its own
     /// behalf. Needs a client authentication other than
     /// [`ClientAuth::none`](crate::ClientAuth::none) on most servers.
@@ -137,7 +179,7 @@ impl Grant {
     pub fn grant_type(&self) -> &'static str {
         match self.kind {
             GrantKind::JwtBearer { .. } | GrantKind::JwtBearerAssertion(_) => JWT_BEARER,
-            GrantKind::Saml2Bearer(_) => SAML2_BEARER,
+            GrantKind::Saml2Bearer(_) | GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
             GrantKind::ClientCredentials => "client_credentials",
             GrantKind::RefreshToken(_) => "refresh_token",
         }
@@ -179,7 +221,9 @@ impl Grant {
                     ));
                 }
             }
-            GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
+            GrantKind::JwtBearer { .. }
+            | GrantKind::Saml2BearerSigned { .. }
+            | GrantKind::ClientCredentials => {}
         }
         Ok(())
     }
@@ -200,6 +244,11 @@ impl Grant {
                 params.push(("assertion", assertion.expose_secret().to_owned()));
             }
             GrantKind::Saml2Bearer(xml) => {
+                let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
+                params.push(("assertion", encoded));
+            }
+            GrantKind::Saml2BearerSigned { assertion, signer } => {
+                let xml = assertion.sign_at(signer, now, rng)?;
                 let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
                 params.push(("assertion", encoded));
             }

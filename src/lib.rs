@@ -150,6 +150,7 @@ mod request;
 mod resource;
 mod response;
 pub mod salesforce;
+pub mod saml;
 mod secret;
 mod token;
 #[cfg(feature = "ureq")]
@@ -163,8 +164,8 @@ pub use algorithm::Algorithm;
 pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
 pub use error::{
-    Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
-    UnexpectedResponse,
+    Error, ErrorCode, JwtError, KeyError, OAuthError, SamlError, TransportError,
+    TransportErrorKind, UnexpectedResponse,
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::key::VerifyingKey;
+use crate::error::Error;
+use crate::key::{Certificate, VerifyingKey};
 use crate::secret::ClientSecret;
 
 /// The response shape and error strings the server uses.
@@ -47,6 +48,7 @@ pub struct Client {
     pub(crate) id: String,
     pub(crate) secret: Option<ClientSecret>,
     pub(crate) public_key: Option<VerifyingKey>,
+    pub(crate) saml_key: Option<VerifyingKey>,
     pub(crate) users: Vec<String>,
     pub(crate) run_as: Option<String>,
     pub(crate) refresh_tokens: bool,
@@ -60,6 +62,7 @@ impl Client {
             id: id.into(),
             secret: None,
             public_key: None,
+            saml_key: None,
             users: Vec::new(),
             run_as: None,
             refresh_tokens: false,
@@ -81,6 +84,25 @@ impl Client {
     pub fn with_public_key(mut self, key: VerifyingKey) -> Self {
         self.public_key = Some(key);
         self
+    }
+
+    /// The certificate that verifies SAML 2.0 bearer assertions whose `Issuer` is
+    /// this client's id (RFC 7522 §3), as the certificate uploaded to a Salesforce
+    /// connected app. Without one, SAML assertions are verified with
+    /// [`with_public_key`](Client::with_public_key)'s key. Refused if the crate
+    /// cannot verify with its key (RSA under 2048 bits, another curve).
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// use s2s_oauth::testkit::Client;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/keys/rsa2048.cert.pem"))?;
+    /// let client = Client::new("my-app").with_certificate(&cert)?.with_user("alice@example.com");
+    /// # let _ = client;
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_certificate(mut self, certificate: &Certificate) -> Result<Self, Error> {
+        self.saml_key = Some(certificate.verifying_key()?);
+        Ok(self)
     }
 
     /// A user who approved this client: an allowed `sub` of JWT bearer assertions.
@@ -134,6 +156,7 @@ impl fmt::Debug for Client {
             .field("id", &self.id)
             .field("has_secret", &self.secret.is_some())
             .field("public_key", &self.public_key)
+            .field("saml_key", &self.saml_key)
             .field("users", &self.users)
             .field("run_as", &self.run_as)
             .field("refresh_tokens", &self.refresh_tokens)
@@ -164,6 +187,9 @@ pub struct Config {
     pub(crate) leeway: Duration,
     pub(crate) max_assertion_lifetime: Option<Duration>,
 }
+
+/// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
+const SALESFORCE_MAX_SAML: Duration = Duration::from_secs(300);
 
 /// Salesforce: "the expiration time of the assertion within 3 minutes".
 const SALESFORCE_MAX_ASSERTION: Duration = Duration::from_secs(180);
@@ -229,6 +255,15 @@ impl Config {
     /// The profile.
     pub fn profile(&self) -> Profile {
         self.profile
+    }
+
+    /// How far ahead a SAML assertion's expiry may be: the configured cap, else
+    /// Salesforce 5 minutes plus the leeway, Generic one hour.
+    pub(crate) fn max_saml_lifetime(&self) -> Duration {
+        self.max_assertion_lifetime.unwrap_or(match self.profile {
+            Profile::Salesforce => SALESFORCE_MAX_SAML.saturating_add(self.leeway),
+            Profile::Generic => GENERIC_MAX_ASSERTION,
+        })
     }
 
     pub(crate) fn max_assertion_lifetime(&self) -> Duration {

@@ -15,7 +15,13 @@
 //!   client; with rotation on (the default) each use returns a new refresh token and
 //!   kills the old one, and re-using a rotated-out token revokes its successors and
 //!   their access tokens, as Salesforce does.
-//! - **SAML 2.0 bearer** (RFC 7522): refused with `unsupported_grant_type` for now.
+//! - **SAML 2.0 bearer** (RFC 7522 §3): the enveloped XML-DSig signature with the
+//!   certificate of the client named by the assertion's `Issuer`
+//!   ([`Client::with_certificate`]; signature wrapping refused), the `NameID` among
+//!   the client's approved users, an `Audience` equal to [`Server::audience`], a
+//!   bearer `SubjectConfirmation` whose `Recipient` is [`Server::token_url`],
+//!   `NotBefore`/`NotOnOrAfter` with a leeway, a lifetime cap (Salesforce 5 minutes),
+//!   `ID` replay refused. Client authentication is optional for this grant.
 //! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
 //!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token

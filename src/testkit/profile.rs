@@ -152,6 +152,7 @@ fn no_store(response: Response, profile: Profile) -> Response {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GrantKind {
     JwtBearer,
+    Saml2Bearer,
     ClientCredentials,
     Refresh,
 }
@@ -195,9 +196,9 @@ pub(crate) fn token_response(
                 .map(|d| d.as_millis())
                 .unwrap_or(0)
                 .to_string();
-            // Salesforce's JWT bearer responses carry neither `signature` nor
-            // `issued_at`; client credentials and refresh responses carry both.
-            let signed = issued.grant != GrantKind::JwtBearer;
+            // Salesforce's JWT and SAML bearer responses carry neither `signature`
+            // nor `issued_at`; client credentials and refresh responses carry both.
+            let signed = !matches!(issued.grant, GrantKind::JwtBearer | GrantKind::Saml2Bearer);
             if let (true, Some(secret)) = (signed, issued.client_secret) {
                 body.insert(
                     "signature".into(),

@@ -9,8 +9,9 @@ use super::config::{Config, Profile};
 use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
 use super::state::State;
 use super::wire::{Request, Response};
-use crate::error::{Error, JwtError};
+use crate::error::{Error, JwtError, SamlError};
 use crate::jwt::{self, UnverifiedJwt, Validation};
+use crate::saml;
 
 /// RFC 7523 §2.1.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -75,13 +76,9 @@ fn token(
         JWT_BEARER => jwt_bearer(ctx, &form, scope, state, now),
         "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
         "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
-        // The SAML 2.0 bearer grant (RFC 7522) gets its own arm once the SAML
-        // verifier exists.
-        SAML2_BEARER => Err(Refusal::UnsupportedGrantType(
-            "the saml2-bearer grant (RFC 7522) is not supported by this server yet".into(),
-        )),
+        SAML2_BEARER => saml2_bearer(ctx, &form, scope, state, now),
         other => Err(Refusal::UnsupportedGrantType(format!(
-            "grant_type {other:?} is not supported; use {JWT_BEARER}, client_credentials or refresh_token"
+            "grant_type {other:?} is not supported; use {JWT_BEARER}, {SAML2_BEARER}, client_credentials or refresh_token"
         ))),
     }
 }
@@ -164,11 +161,76 @@ fn jwt_bearer(
     )
 }
 
-/// Maps a JWT verification failure to the refusal Salesforce would send.
+/// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
+/// the client its `Issuer` names. Client authentication is optional, as for JWT
+/// bearer.
+fn saml2_bearer(
+    ctx: &Ctx<'_>,
+    form: &[(String, String)],
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
+    let invalid = |why: String| Refusal::Assertion {
+        problem: AssertionProblem::Invalid,
+        why,
+    };
+    let assertion = param(form, "assertion")?
+        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7522 §2.1)".into()))?;
+    let xml = saml::decode_assertion_parameter(assertion)
+        .map_err(|e| invalid(format!("the assertion is not base64url-encoded XML: {e}")))?;
+    let issuer = saml::peek_issuer(&xml).map_err(|e| invalid(format!("{e}")))?;
+    let client = client_auth::lookup(ctx, &issuer).map_err(|_| {
+        Refusal::UnknownClient(format!(
+            "the assertion's Issuer {issuer:?} is not a registered client"
+        ))
+    })?;
+    let key = client
+        .saml_key
+        .as_ref()
+        .or(client.public_key.as_ref())
+        .ok_or_else(|| {
+            invalid(format!(
+                "client {issuer:?} has no certificate to verify SAML assertions (configure it with Client::with_certificate)"
+            ))
+        })?;
+    let validation = saml::Validation::new(ctx.audience, ctx.token_url)
+        .with_issuer(issuer.as_str())
+        .with_leeway(ctx.config.leeway)
+        .with_max_lifetime(ctx.config.max_saml_lifetime());
+    let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
+        .map_err(|e| assertion_refusal(&e))?;
+    if !client.users.contains(&verified.subject) {
+        return Err(Refusal::UnknownUser(format!(
+            "user {:?} has not approved client {issuer:?} (configure it with Client::with_user)",
+            verified.subject
+        )));
+    }
+    let refresh = ctx.config.profile == Profile::Generic && client.refresh_tokens;
+    issue(
+        ctx,
+        state,
+        now,
+        IssueRequest {
+            grant: GrantKind::Saml2Bearer,
+            client_id: &client.id,
+            client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+            username: &verified.subject,
+            scope,
+            new_refresh: refresh,
+        },
+    )
+}
+
+/// Maps a JWT or SAML verification failure to the refusal Salesforce would send.
 fn assertion_refusal(error: &Error) -> Refusal {
     let problem = match error {
-        Error::Jwt(JwtError::WrongAudience) => AssertionProblem::Audience,
-        Error::Jwt(JwtError::Expired) => AssertionProblem::Expired,
+        Error::Jwt(JwtError::WrongAudience) | Error::Saml(SamlError::WrongAudience) => {
+            AssertionProblem::Audience
+        }
+        Error::Jwt(JwtError::Expired) | Error::Saml(SamlError::Expired) => {
+            AssertionProblem::Expired
+        }
         _ => AssertionProblem::Invalid,
     };
     Refusal::Assertion {

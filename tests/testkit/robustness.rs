@@ -152,7 +152,8 @@ fn token_endpoint_refuses_bad_shapes() {
             ("assertion", "PHNhbWw+"),
         ],
     );
-    assert_eq!(r.error().0, "unsupported_grant_type");
+    // The SAML grant is supported; a malformed assertion is an invalid grant.
+    assert_eq!(r.error().0, "invalid_grant");
     let r = post(
         &server.token_url(),
         None,

@@ -1,0 +1,212 @@
+//! Enveloped XML-DSig signatures on SAML 2.0 assertions (XML Signature Syntax and
+//! Processing §3.1, SAML 2.0 Core §5.4): the `Signature` right after `Issuer`,
+//! `Reference URI="#<ID>"`, transforms enveloped-signature + exclusive c14n, a
+//! SHA-256 digest, RSA-SHA256/384/512 or ECDSA-SHA256/384, and the signer's
+//! certificate in `KeyInfo/X509Data/X509Certificate`.
+
+use base64ct::{Base64, Encoding};
+use ring::digest;
+use ring::rand::SecureRandom;
+
+use super::c14n::{self, Ctx};
+use super::xml::{self, Element};
+use crate::algorithm::Algorithm;
+use crate::error::{Error, SamlError};
+use crate::key::{Certificate, SigningKey};
+use crate::secret::Assertion;
+
+/// The XML-DSig namespace.
+pub(crate) const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The SAML 2.0 assertion namespace.
+pub(crate) const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+/// Exclusive XML Canonicalization 1.0, without and with comments.
+pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub(crate) const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+/// The enveloped-signature transform.
+pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// A digest algorithm of a `Reference` (XML-DSig §6.2, RFC 6931 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Digest {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Digest {
+    pub(crate) fn uri(self) -> &'static str {
+        match self {
+            Digest::Sha1 => "http://www.w3.org/2000/09/xmldsig#sha1",
+            Digest::Sha256 => "http://www.w3.org/2001/04/xmlenc#sha256",
+            Digest::Sha384 => "http://www.w3.org/2001/04/xmldsig-more#sha384",
+            Digest::Sha512 => "http://www.w3.org/2001/04/xmlenc#sha512",
+        }
+    }
+
+    pub(crate) fn from_uri(uri: &str) -> Option<Self> {
+        [Digest::Sha1, Digest::Sha256, Digest::Sha384, Digest::Sha512]
+            .into_iter()
+            .find(|d| d.uri() == uri)
+    }
+
+    pub(crate) fn digest(self, data: &[u8]) -> digest::Digest {
+        let alg = match self {
+            Digest::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Digest::Sha256 => &digest::SHA256,
+            Digest::Sha384 => &digest::SHA384,
+            Digest::Sha512 => &digest::SHA512,
+        };
+        digest::digest(alg, data)
+    }
+}
+
+/// The `SignatureMethod` URI of a JWS algorithm, for those XML-DSig signs with
+/// (RFC 6931 §2.3.2, §2.3.6).
+pub(crate) fn signature_method(algorithm: Algorithm) -> Option<&'static str> {
+    match algorithm {
+        Algorithm::RS256 => Some("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"),
+        Algorithm::RS384 => Some("http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"),
+        Algorithm::RS512 => Some("http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"),
+        Algorithm::ES256 => Some("http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"),
+        Algorithm::ES384 => Some("http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"),
+        _ => None,
+    }
+}
+
+/// The JWS algorithm of a `SignatureMethod` URI.
+pub(crate) fn algorithm_of(uri: &str) -> Option<Algorithm> {
+    [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+    ]
+    .into_iter()
+    .find(|&a| signature_method(a) == Some(uri))
+}
+
+/// How to sign: the digest algorithm (SHA-256 unless asked otherwise).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignOptions {
+    pub(crate) digest: Digest,
+}
+
+/// Signs an unsigned SAML 2.0 assertion (the whole document) with an enveloped
+/// signature placed right after its `Issuer`.
+pub(crate) fn sign_xml(
+    unsigned: &str,
+    key: &SigningKey,
+    certificate: &Certificate,
+    options: SignOptions,
+    rng: &dyn SecureRandom,
+) -> Result<Assertion, Error> {
+    // The Signer checked the algorithm and the certificate when it was made.
+    let method = signature_method(key.algorithm()).ok_or(Error::Crypto)?;
+
+    let text = xml::normalize_line_ends(unsigned);
+    let doc = xml::parse_normalized(&text)?;
+    let root = &doc.root;
+    if !root.is(SAML_NS, "Assertion") {
+        return Err(SamlError::Structure(format!(
+            "the document element is {{{}}}{}, not a SAML 2.0 Assertion ({{{SAML_NS}}}Assertion)",
+            root.ns, root.local
+        )
+        .into_boxed_str())
+        .into());
+    }
+    let id = root
+        .attr("ID")
+        .ok_or_else(|| SamlError::Structure("the Assertion has no ID attribute".into()))?;
+    check_id(id)?;
+    let mut signed_already = false;
+    root.walk(&mut |e| signed_already |= e.is(DS_NS, "Signature"));
+    if signed_already {
+        return Err(SamlError::Structure(
+            "the assertion already carries a ds:Signature; pass the unsigned assertion".into(),
+        )
+        .into());
+    }
+    let issuer = match root.elements().next() {
+        Some(first) if first.is(SAML_NS, "Issuer") => first,
+        _ => {
+            return Err(SamlError::Structure(
+                "the Assertion's first child element must be saml:Issuer (SAML 2.0 schema order); the signature goes right after it".into(),
+            )
+            .into());
+        }
+    };
+
+    let ctx = Ctx {
+        comments: false,
+        prefixes: &[],
+        exclude: None,
+    };
+    let content = c14n::subtree_of(&doc, root, &ctx)?;
+    let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
+
+    let mut signed_info = String::with_capacity(1024);
+    signed_info.push_str("<ds:SignedInfo xmlns:ds=\"");
+    signed_info.push_str(DS_NS);
+    signed_info.push_str("\"><ds:CanonicalizationMethod Algorithm=\"");
+    signed_info.push_str(EXC_C14N);
+    signed_info.push_str("\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
+    signed_info.push_str(method);
+    signed_info.push_str("\"></ds:SignatureMethod><ds:Reference URI=\"#");
+    xml::escape_attr(&mut signed_info, id);
+    signed_info.push_str("\"><ds:Transforms><ds:Transform Algorithm=\"");
+    signed_info.push_str(ENVELOPED);
+    signed_info.push_str("\"></ds:Transform><ds:Transform Algorithm=\"");
+    signed_info.push_str(EXC_C14N);
+    signed_info.push_str("\"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm=\"");
+    signed_info.push_str(options.digest.uri());
+    signed_info.push_str("\"></ds:DigestMethod><ds:DigestValue>");
+    signed_info.push_str(&digest_value);
+    signed_info.push_str("</ds:DigestValue></ds:Reference></ds:SignedInfo>");
+    // What is signed is SignedInfo's canonical form; built canonical, checked so.
+    let canonical = c14n::canonicalize(&signed_info)?;
+    let signature = key.sign(canonical.as_bytes(), rng)?;
+
+    let body = signed_info
+        .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
+        .ok_or(Error::Crypto)?;
+    let mut element = String::with_capacity(signed_info.len() + 2 * certificate.der().len() + 512);
+    element.push_str("<ds:Signature xmlns:ds=\"");
+    element.push_str(DS_NS);
+    element.push_str("\"><ds:SignedInfo>");
+    element.push_str(body);
+    element.push_str("<ds:SignatureValue>");
+    element.push_str(&Base64::encode_string(&signature));
+    element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
+    element.push_str(&Base64::encode_string(certificate.der()));
+    element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
+
+    let at = issuer.end;
+    let (before, after) = (
+        text.get(..at).ok_or(Error::Crypto)?,
+        text.get(at..).ok_or(Error::Crypto)?,
+    );
+    Ok(Assertion::new(format!("{before}{element}{after}")))
+}
+
+/// An `ID` must be an NCName (XML Schema `xs:ID`): a letter or `_` first, then
+/// letters, digits, `. - _`; no `:`.
+pub(crate) fn check_id(id: &str) -> Result<(), Error> {
+    let mut chars = id.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+        Ok(())
+    } else {
+        Err(SamlError::Structure(
+            "the Assertion ID must be an xs:ID: a letter or '_' first, then letters, digits, '.', '-', '_'".into(),
+        )
+        .into())
+    }
+}
+
+/// Whether `child` is a child element of `parent` (by identity): the verifier
+/// makes sure the `Signature` it checks is the assertion's own.
+pub(crate) fn is_child(parent: &Element, child: &Element) -> bool {
+    parent.elements().any(|e| std::ptr::eq(e, child))
+}

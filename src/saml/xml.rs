@@ -1,0 +1,611 @@
+//! A small, namespace-aware XML tree over `quick-xml`, and the escaping rules the
+//! builder and the canonicalizer share (XML 1.0 §2.2, §2.4, §3.3.3; Namespaces in
+//! XML 1.0).
+//!
+//! Parsing keeps what Exclusive XML Canonicalization needs and nothing more: each
+//! element's namespace declarations, its attributes with their namespace URIs, text
+//! (entity and character references expanded, CDATA turned into text, line ends
+//! normalized), comments and processing instructions. A DTD with entity or attribute
+//! declarations is refused: entity expansion is a classic denial of service, and
+//! defaulted attributes would change what a signature covers.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use crate::error::{Error, SamlError};
+
+/// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of namespace declarations themselves.
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// The deepest element nesting accepted (the tree is walked recursively).
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// A parsed document: comments and PIs before and after the document element, and
+/// the document element itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Document {
+    pub(crate) prolog: Vec<Node>,
+    pub(crate) root: Element,
+    pub(crate) epilog: Vec<Node>,
+}
+
+/// A node of the tree.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Element(Element),
+    Text(String),
+    Comment(String),
+    Pi { target: String, data: String },
+}
+
+/// An element, with its names resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Element {
+    /// The prefix as written (`None`: unprefixed).
+    pub(crate) prefix: Option<String>,
+    pub(crate) local: String,
+    /// The namespace URI (empty: none).
+    pub(crate) ns: String,
+    /// The namespace declarations on this element: (prefix, URI); prefix `""` is the
+    /// default namespace, URI `""` undeclares it.
+    pub(crate) decls: Vec<(String, String)>,
+    pub(crate) attrs: Vec<Attr>,
+    pub(crate) children: Vec<Node>,
+    /// Byte offset (in the normalized input) just after the element's end.
+    pub(crate) end: usize,
+}
+
+/// An attribute other than a namespace declaration.
+#[derive(Debug, Clone)]
+pub(crate) struct Attr {
+    pub(crate) prefix: Option<String>,
+    pub(crate) local: String,
+    pub(crate) ns: String,
+    pub(crate) value: String,
+}
+
+impl Element {
+    /// The qualified name as written.
+    pub(crate) fn qname(&self) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}:{}", self.local),
+            None => self.local.clone(),
+        }
+    }
+
+    /// Whether this element is `{ns}local`.
+    pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
+
+    /// The value of the attribute with no namespace named `local`.
+    pub(crate) fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_empty() && a.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// The child elements, in document order.
+    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The child elements named `{ns}local`.
+    pub(crate) fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.elements().filter(move |e| e.is(ns, local))
+    }
+
+    /// The first child element named `{ns}local`.
+    pub(crate) fn child(&self, ns: &str, local: &str) -> Option<&Element> {
+        self.elements().find(|e| e.is(ns, local))
+    }
+
+    /// The text content (all descendant text, in order).
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        self.collect_text(&mut out);
+        out
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        for node in &self.children {
+            match node {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) => e.collect_text(out),
+                _ => {}
+            }
+        }
+    }
+
+    /// Calls `f` on this element and every descendant element, in document order.
+    pub(crate) fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Element)) {
+        f(self);
+        for e in self.elements() {
+            e.walk(f);
+        }
+    }
+}
+
+fn malformed(message: impl Into<String>) -> Error {
+    Error::Saml(SamlError::Xml(message.into().into_boxed_str()))
+}
+
+/// Whether `c` may appear in an XML 1.0 document (XML 1.0 §2.2 `Char`).
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Refuses a caller string that XML 1.0 cannot carry; `what` names the field.
+pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), Error> {
+    match value.chars().find(|&c| !is_xml_char(c)) {
+        None => Ok(()),
+        Some(c) => Err(Error::input(format!(
+            "the SAML {what} contains U+{:04X}, a character XML 1.0 cannot carry (control characters other than tab, LF and CR are not allowed); remove it",
+            u32::from(c)
+        ))),
+    }
+}
+
+/// Escapes text content as Canonical XML does: `& < >` and CR.
+pub(crate) fn escape_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Escapes an attribute value as Canonical XML does: `& < "`, TAB, LF and CR.
+pub(crate) fn escape_attr(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Normalizes line ends (XML 1.0 §2.11): CR LF and lone CR become LF. A leading
+/// byte-order mark is dropped.
+pub(crate) fn normalize_line_ends(xml: &str) -> String {
+    let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
+    if !xml.contains('\r') {
+        return xml.to_owned();
+    }
+    let mut out = String::with_capacity(xml.len());
+    let mut chars = xml.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Expands one entity or character reference (`name` without `&` and `;`).
+fn resolve_reference(name: &str) -> Result<char, Error> {
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let number = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                return Err(malformed(format!(
+                    "undeclared entity reference &{name}; (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+                )));
+            };
+            number
+                .and_then(char::from_u32)
+                .filter(|&c| is_xml_char(c))
+                .ok_or_else(|| {
+                    malformed(format!(
+                        "character reference &{name}; is not a character XML 1.0 allows"
+                    ))
+                })?
+        }
+    };
+    Ok(c)
+}
+
+/// Expands the references in a raw attribute value, after attribute-value
+/// normalization (XML 1.0 §3.3.3: literal TAB, LF and CR become spaces).
+fn attribute_value(raw: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['&', '<', '\t', '\n', '\r']) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let tail = rest.get(i..).unwrap_or_default();
+        match tail.chars().next() {
+            Some('&') => {
+                let end = tail
+                    .find(';')
+                    .ok_or_else(|| malformed("an '&' in an attribute value is not a reference"))?;
+                out.push(resolve_reference(tail.get(1..end).unwrap_or_default())?);
+                rest = tail.get(end + 1..).unwrap_or_default();
+            }
+            Some('<') => return Err(malformed("'<' is not allowed in an attribute value")),
+            _ => {
+                out.push(' ');
+                rest = tail.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes).map_err(|_| malformed("the document is not valid UTF-8"))
+}
+
+fn check_text(text: &str) -> Result<(), Error> {
+    match text.chars().find(|&c| !is_xml_char(c)) {
+        None => Ok(()),
+        Some(c) => Err(malformed(format!(
+            "the document contains U+{:04X}, which XML 1.0 does not allow",
+            u32::from(c)
+        ))),
+    }
+}
+
+/// Splits `p:local` into its prefix and local name.
+fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
+    match qname.split_once(':') {
+        None if !qname.is_empty() => Ok((None, qname)),
+        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Ok((Some(p), l)),
+        _ => Err(malformed(format!(
+            "{qname:?} is not a valid qualified name"
+        ))),
+    }
+}
+
+/// The in-scope namespace bindings while parsing: one frame per open element.
+struct Scopes {
+    frames: Vec<Vec<(String, String)>>,
+}
+
+impl Scopes {
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        if prefix == "xml" {
+            return Some(XML_NS);
+        }
+        self.frames
+            .iter()
+            .rev()
+            .flat_map(|f| f.iter().rev())
+            .find(|(p, _)| p == prefix)
+            .map(|(_, uri)| uri.as_str())
+    }
+}
+
+/// Parses a well-formed XML document.
+pub(crate) fn parse(xml: &str) -> Result<Document, Error> {
+    let text = normalize_line_ends(xml);
+    parse_normalized(&text)
+}
+
+/// Parses a document whose line ends are already normalized (offsets in the
+/// returned tree are into `text`).
+pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
+    check_text(text)?;
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.expand_empty_elements = false;
+
+    let mut prolog = Vec::new();
+    let mut epilog = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut open: Vec<Element> = Vec::new();
+    let mut scopes = Scopes { frames: Vec::new() };
+    let mut seen_decl = false;
+    let mut seen_anything = false;
+
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            malformed(format!(
+                "not well-formed XML near byte {}: {e}",
+                reader.error_position()
+            ))
+        })?;
+        let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        match event {
+            Event::Eof => break,
+            Event::Decl(decl) => {
+                if seen_decl || seen_anything {
+                    return Err(malformed(
+                        "the XML declaration must come first, and only once",
+                    ));
+                }
+                seen_decl = true;
+                if let Some(Ok(encoding)) = decl.encoding() {
+                    let encoding = utf8(&encoding)?;
+                    if !encoding.eq_ignore_ascii_case("utf-8") {
+                        return Err(malformed(format!(
+                            "the XML declaration names encoding {encoding:?}; only UTF-8 is accepted"
+                        )));
+                    }
+                }
+                continue;
+            }
+            Event::DocType(doctype) => {
+                let body = utf8(&doctype)?;
+                if root.is_some() || !open.is_empty() {
+                    return Err(malformed("a DOCTYPE must come before the document element"));
+                }
+                if body.contains('[') {
+                    return Err(Error::Saml(SamlError::Dtd));
+                }
+            }
+            Event::Start(start) | Event::Empty(start) if root.is_some() && open.is_empty() => {
+                let _ = start;
+                return Err(malformed("there is more than one document element"));
+            }
+            Event::Start(start) => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(malformed(format!(
+                        "elements are nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+                let element = start_element(&start, &mut scopes)?;
+                open.push(element);
+            }
+            Event::Empty(start) => {
+                let mut element = start_element(&start, &mut scopes)?;
+                scopes.frames.pop();
+                element.end = position;
+                attach(Node::Element(element), &mut open, &mut root)?;
+            }
+            Event::End(_) => {
+                scopes.frames.pop();
+                let mut element = open
+                    .pop()
+                    .ok_or_else(|| malformed("an end tag closes no element"))?;
+                element.end = position;
+                attach(Node::Element(element), &mut open, &mut root)?;
+            }
+            Event::Text(t) => {
+                let s = utf8(&t)?;
+                push_text(s, &mut open, root.is_some())?;
+            }
+            Event::GeneralRef(r) => {
+                let name = utf8(&r)?;
+                let c = resolve_reference(name)?;
+                push_text(c.encode_utf8(&mut [0; 4]), &mut open, root.is_some())?;
+            }
+            Event::CData(c) => {
+                let s = utf8(&c)?;
+                if open.is_empty() {
+                    return Err(malformed("CDATA outside the document element"));
+                }
+                push_text(s, &mut open, true)?;
+            }
+            Event::Comment(c) => {
+                let node = Node::Comment(utf8(&c)?.to_owned());
+                misc(node, &mut open, &root, &mut prolog, &mut epilog);
+            }
+            Event::PI(pi) => {
+                let target = utf8(pi.target())?.to_owned();
+                if target.eq_ignore_ascii_case("xml") {
+                    return Err(malformed(
+                        "the XML declaration must come first, and only once",
+                    ));
+                }
+                let data = utf8(pi.content())?
+                    .trim_start_matches([' ', '\t', '\n', '\r'])
+                    .to_owned();
+                misc(
+                    Node::Pi { target, data },
+                    &mut open,
+                    &root,
+                    &mut prolog,
+                    &mut epilog,
+                );
+            }
+        }
+        seen_anything = true;
+    }
+    if !open.is_empty() {
+        return Err(malformed(
+            "the document ends before its elements are closed",
+        ));
+    }
+    let root = root.ok_or_else(|| malformed("the document has no element"))?;
+    Ok(Document {
+        prolog,
+        root,
+        epilog,
+    })
+}
+
+/// Puts a finished element in its parent, or makes it the root.
+fn attach(node: Node, open: &mut [Element], root: &mut Option<Element>) -> Result<(), Error> {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None => match node {
+            Node::Element(e) if root.is_none() => *root = Some(e),
+            _ => return Err(malformed("there is more than one document element")),
+        },
+    }
+    Ok(())
+}
+
+/// Text inside an element is kept (merged with a preceding text node); outside, only
+/// whitespace is allowed, and dropped.
+fn push_text(s: &str, open: &mut [Element], _after_root: bool) -> Result<(), Error> {
+    match open.last_mut() {
+        Some(parent) => {
+            if let Some(Node::Text(prev)) = parent.children.last_mut() {
+                prev.push_str(s);
+            } else {
+                parent.children.push(Node::Text(s.to_owned()));
+            }
+            Ok(())
+        }
+        None if s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) => Ok(()),
+        None => Err(malformed("text outside the document element")),
+    }
+}
+
+fn misc(
+    node: Node,
+    open: &mut [Element],
+    root: &Option<Element>,
+    prolog: &mut Vec<Node>,
+    epilog: &mut Vec<Node>,
+) {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None if root.is_some() => epilog.push(node),
+        None => prolog.push(node),
+    }
+}
+
+/// Reads a start tag: its namespace declarations (pushed as a new scope frame), its
+/// name and attributes, resolved.
+fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element, Error> {
+    let qname = utf8(start.name().as_ref())?.to_owned();
+    let mut decls: Vec<(String, String)> = Vec::new();
+    let mut raw_attrs: Vec<(String, String)> = Vec::new();
+    for attr in start.attributes().with_checks(true) {
+        let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
+        let key = utf8(attr.key.as_ref())?.to_owned();
+        let value = attribute_value(utf8(&attr.value)?)?;
+        if key == "xmlns" {
+            if value == XML_NS || value == XMLNS_NS {
+                return Err(malformed(format!(
+                    "the default namespace cannot be {value:?}"
+                )));
+            }
+            decls.push((String::new(), value));
+        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+            if value.is_empty() {
+                return Err(malformed(format!(
+                    "xmlns:{prefix}=\"\" cannot undeclare a prefix in XML 1.0"
+                )));
+            }
+            if prefix == "xmlns" || (prefix == "xml") != (value == XML_NS) || value == XMLNS_NS {
+                return Err(malformed(format!(
+                    "the binding of prefix {prefix:?} to {value:?} is reserved"
+                )));
+            }
+            split_qname(prefix)?;
+            // The xml prefix may be declared (to its own URI) but is never rendered.
+            if prefix != "xml" {
+                decls.push((prefix.to_owned(), value));
+            }
+        } else {
+            raw_attrs.push((key, value));
+        }
+    }
+    scopes.frames.push(decls.clone());
+
+    let (prefix, local) = split_qname(&qname)?;
+    let ns = scopes
+        .lookup(prefix.unwrap_or(""))
+        .map(str::to_owned)
+        .or_else(|| prefix.is_none().then(String::new))
+        .ok_or_else(|| {
+            malformed(format!(
+                "element <{qname}> uses prefix {:?}, which is not declared",
+                prefix.unwrap_or_default()
+            ))
+        })?;
+    let mut attrs: Vec<Attr> = Vec::with_capacity(raw_attrs.len());
+    for (key, value) in raw_attrs {
+        let (aprefix, alocal) = split_qname(&key)?;
+        let ans = match aprefix {
+            None => String::new(),
+            Some(p) => scopes
+                .lookup(p)
+                .filter(|uri| !uri.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    malformed(format!(
+                        "attribute {key:?} on <{qname}> uses prefix {p:?}, which is not declared"
+                    ))
+                })?,
+        };
+        if attrs.iter().any(|a| a.ns == ans && a.local == alocal) {
+            return Err(malformed(format!(
+                "<{qname}> has attribute {{{ans}}}{alocal} twice"
+            )));
+        }
+        attrs.push(Attr {
+            prefix: aprefix.map(str::to_owned),
+            local: alocal.to_owned(),
+            ns: ans,
+            value,
+        });
+    }
+    Ok(Element {
+        prefix: prefix.map(str::to_owned),
+        local: local.to_owned(),
+        ns,
+        decls,
+        attrs,
+        children: Vec::new(),
+        end: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_normalization() {
+        let doc = parse("<a x='1&#9;2\t3&amp;'>&lt;&#x41;&#66;<![CDATA[<&>]]></a>").unwrap();
+        assert_eq!(doc.root.attr("x"), Some("1\t2 3&"));
+        assert_eq!(doc.root.text(), "<AB<&>");
+    }
+
+    #[test]
+    fn dtd_with_entities_is_refused() {
+        let err = parse("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>").unwrap_err();
+        assert!(matches!(err, Error::Saml(SamlError::Dtd)), "{err}");
+        assert!(parse("<a>&x;</a>").is_err());
+    }
+
+    #[test]
+    fn undeclared_prefix_and_bad_chars_are_refused() {
+        assert!(parse("<p:a/>").is_err());
+        assert!(parse("<a b:c='1'/>").is_err());
+        assert!(parse("<a>&#1;</a>").is_err());
+        assert!(parse("<a>\u{1}</a>").is_err());
+        assert!(parse("<a/><b/>").is_err());
+        assert!(parse("<a></b>").is_err());
+    }
+}
