@@ -1,9 +1,10 @@
-//! Salesforce presets (built on the public API; see `salesforce.md` for the wire
-//! facts): which host a token request goes to and which audience its JWT or SAML
-//! assertion names; the JWT Bearer, Client Credentials and Refresh Token flows as
-//! ready [`TokenRequest`](crate::TokenRequest)s; the response `signature` check; a
-//! typed view of the token ([`TokenInfo`]); hints for each known token error
-//! ([`hint`]); and the REST API classifier ([`classify_api_response`]).
+//! Salesforce presets, thin and built on the public API: which host a token request
+//! goes to and which audience its JWT or SAML assertion names ([`LoginHost`]); the
+//! JWT Bearer, SAML 2.0 Bearer, Client Credentials and Refresh Token flows as ready
+//! [`TokenRequest`](crate::TokenRequest)s; the response `signature` check
+//! ([`verify_signature`]); a typed view of the token ([`TokenInfo`]); what to fix
+//! for each known token error ([`hint`]); and the REST API classifier
+//! ([`classify_api_response`]).
 //!
 //! ```no_run
 //! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost, TokenInfo}};
@@ -32,7 +33,7 @@ mod signature;
 use crate::error::Error;
 
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
-pub use flows::{client_credentials, jwt_bearer, refresh_token};
+pub use flows::{client_credentials, jwt_bearer, refresh_token, saml_bearer};
 pub use identity::TokenInfo;
 pub use signature::verify_signature;
 

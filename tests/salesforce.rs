@@ -7,13 +7,14 @@ mod presets;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64ct::{Base64, Encoding};
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::digest;
 use s2s_oauth::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
+use s2s_oauth::saml::{self, Signer};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
-    Algorithm, ClientSecret, Error, HttpResponse, RefreshToken, SigningKey, TokenResponse,
-    VerifyingKey,
+    Algorithm, Certificate, ClientSecret, Error, HttpResponse, RefreshToken, SigningKey,
+    TokenResponse, VerifyingKey,
 };
 
 use presets::{NOW_SECS, build, form, jwt, keys, names, now, value};
@@ -192,7 +193,108 @@ fn refresh_token_wire_shape() {
     assert!(salesforce::refresh_token(&host, CONSUMER_KEY, None, RefreshToken::new("")).is_err());
 }
 
+fn signer() -> Signer {
+    Signer::new(rsa(), Certificate::from_pem(RSA_CERT).unwrap()).unwrap()
+}
+
+#[test]
+fn saml_bearer_wire_shape() {
+    let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();
+    let request = salesforce::saml_bearer(&host, CONSUMER_KEY, USER, signer()).unwrap();
+    let http = build(&request);
+    let token_url = "https://acme.my.salesforce.com/services/oauth2/token";
+    assert_eq!(http.url(), token_url);
+    assert_eq!(http.header("authorization"), None);
+    let form = form(http.body());
+    assert_eq!(names(&form), ["grant_type", "assertion"]);
+    assert_eq!(
+        value(&form, "grant_type"),
+        "urn:ietf:params:oauth:grant-type:saml2-bearer"
+    );
+    let encoded = value(&form, "assertion");
+    assert!(
+        encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "base64url, no padding, no line breaks (RFC 7522 §2.1)"
+    );
+    let xml = String::from_utf8(Base64UrlUnpadded::decode_vec(encoded).unwrap()).unwrap();
+    // The login host is the audience; the My Domain token URL the recipient.
+    assert!(
+        xml.contains("<saml:Audience>https://login.salesforce.com</saml:Audience>"),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("Recipient=\"{token_url}\"")), "{xml}");
+    assert!(
+        xml.contains("Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\""),
+        "{xml}"
+    );
+    assert!(xml.contains("X509Certificate>"), "{xml}");
+    let verified = saml::verify(
+        &xml,
+        &VerifyingKey::from_pem(RSA_CERT).unwrap(),
+        &saml::Validation::new("https://login.salesforce.com", token_url),
+        now(),
+        None,
+    )
+    .expect("a valid signed assertion");
+    assert_eq!(verified.issuer, CONSUMER_KEY);
+    assert_eq!(verified.subject, USER);
+    assert_eq!(verified.audiences, ["https://login.salesforce.com"]);
+    assert_eq!(verified.expires_at, now() + Duration::from_secs(300));
+}
+
+#[test]
+fn saml_bearer_refuses_a_non_rsa_signer_and_empty_names() {
+    let ec = SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap();
+    let ec_cert = Certificate::from_pem(include_str!("data/keys/p256.cert.pem")).unwrap();
+    let err = salesforce::saml_bearer(
+        &LoginHost::production(),
+        CONSUMER_KEY,
+        USER,
+        Signer::new(ec, ec_cert).unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("RSA only"), "{err}");
+    assert!(salesforce::saml_bearer(&LoginHost::production(), "", USER, signer()).is_err());
+    assert!(salesforce::saml_bearer(&LoginHost::production(), CONSUMER_KEY, "", signer()).is_err());
+}
+
 // ---- end to end against the testkit's Salesforce profile -------------------
+
+#[test]
+fn saml_bearer_end_to_end() {
+    let server = Server::start(
+        Config::new(Profile::Salesforce).with_client(
+            Client::new(CONSUMER_KEY)
+                .with_certificate(&Certificate::from_pem(RSA_CERT).unwrap())
+                .unwrap()
+                .with_user(USER),
+        ),
+    )
+    .unwrap();
+    let request =
+        salesforce::saml_bearer(&my_domain(&server), CONSUMER_KEY, USER, signer()).unwrap();
+    let token = request.send(&s2s_oauth::agent()).expect("token issued");
+    let info = TokenInfo::from_response(&token).unwrap();
+    assert_eq!(info.instance_url(), server.base_url());
+    // Sent twice, signed twice: a fresh ID, so no replay refusal.
+    request.send(&s2s_oauth::agent()).expect("a second token");
+    let stranger = salesforce::saml_bearer(
+        &my_domain(&server),
+        CONSUMER_KEY,
+        "stranger@acme.com",
+        signer(),
+    )
+    .unwrap()
+    .send(&s2s_oauth::agent())
+    .unwrap_err();
+    assert!(
+        salesforce::hint(&stranger)
+            .unwrap()
+            .contains("pre-authorize")
+    );
+}
 
 #[test]
 fn jwt_bearer_end_to_end() {

@@ -1,5 +1,5 @@
 //! Salesforce's server-to-server flows as ready [`TokenRequest`]s: JWT Bearer,
-//! Client Credentials and Refresh Token. Each is a plain request built on the
+//! SAML 2.0 Bearer, Client Credentials and Refresh Token. Each is a plain request built on the
 //! public API, to inspect, tweak (`with_scope`, `with_param`) and send.
 
 use crate::algorithm::Algorithm;
@@ -7,8 +7,10 @@ use crate::client_auth::ClientAuth;
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::jwt::{Claims, DEFAULT_LIFETIME};
+use crate::key::KeyType;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
+use crate::saml;
 use crate::secret::{ClientSecret, RefreshToken};
 
 use super::{HostKind, LoginHost};
@@ -61,6 +63,59 @@ pub fn jwt_bearer(
     TokenRequest::new(
         host.token_url(),
         Grant::jwt_bearer(claims, key),
+        ClientAuth::none(),
+    )
+}
+
+/// Salesforce's SAML 2.0 Bearer flow (RFC 7522 §2.1): an assertion with `Issuer` =
+/// the consumer key, `NameID` = the username, `Audience` = [`LoginHost::audience`]
+/// (the login host, even for My Domain), `Recipient` = [`LoginHost::token_url`]
+/// (where it is posted), a bearer `SubjectConfirmation` and `Conditions` valid 5
+/// minutes; signed (enveloped XML-DSig, exclusive c14n, the certificate in
+/// `KeyInfo`) by `signer` each time the request is built, and posted base64url-encoded
+/// with no client authentication.
+///
+/// The signer's key must be RSA (Salesforce verifies RSA-SHA256 or RSA-SHA1
+/// signatures) and its certificate the one uploaded to the connected app.
+///
+/// ```
+/// use s2s_oauth::{Certificate, SigningKey, saml::Signer, salesforce::{self, LoginHost}};
+///
+/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?;
+/// let cert = Certificate::from_pem(include_str!("../../tests/data/keys/rsa2048.cert.pem"))?;
+/// let request = salesforce::saml_bearer(&LoginHost::production(), "3MVG9consumerKey", "integration@acme.com", Signer::new(key, cert)?)?;
+/// assert_eq!(request.grant().grant_type(), "urn:ietf:params:oauth:grant-type:saml2-bearer");
+/// // let token = request.send(&s2s_oauth::agent())?;
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn saml_bearer(
+    host: &LoginHost,
+    consumer_key: &str,
+    username: &str,
+    signer: saml::Signer,
+) -> Result<TokenRequest, Error> {
+    non_empty(
+        consumer_key,
+        "consumer key",
+        "the connected app's Consumer Key",
+    )?;
+    non_empty(
+        username,
+        "username",
+        "the Salesforce username the token acts for",
+    )?;
+    if !matches!(signer.key().key_type(), KeyType::Rsa { .. }) {
+        return Err(Error::input(format!(
+            "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
+            signer.key().key_type()
+        )));
+    }
+    let token_url = host.token_url();
+    let assertion =
+        saml::Assertion::new(consumer_key, username, host.audience(), token_url.as_str());
+    TokenRequest::new(
+        token_url,
+        Grant::saml2_bearer_signed(assertion, signer),
         ClientAuth::none(),
     )
 }
