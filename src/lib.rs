@@ -89,6 +89,37 @@
 //! # Ok::<(), s2s_oauth::Error>(())
 //! ```
 //!
+//! ## Provider presets
+//!
+//! Thin functions over the API above that return ordinary [`TokenRequest`]s, with
+//! each provider's quirks handled: [`salesforce`] (login hosts and audiences, JWT
+//! Bearer, SAML Bearer, Client Credentials on My Domain only, Refresh Token, the
+//! response `signature` check, [`salesforce::TokenInfo`], error hints, the REST API
+//! classifier), [`google`] (service account key files), [`entra`] (certificate
+//! credentials), [`okta`] and [`keycloak`] (`private_key_jwt`), and [`discovery`]
+//! (RFC 8414 / OpenID Connect metadata with the issuer checked).
+//!
+//! ```
+//! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost}};
+//!
+//! let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
+//! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
+//! let request = salesforce::jwt_bearer(&host, "3MVG9...", "integration@acme.com", key)?;
+//! assert_eq!(request.token_url(), "https://acme.my.salesforce.com/services/oauth2/token");
+//! // request.send(&s2s_oauth::agent())?
+//! # Ok::<(), s2s_oauth::Error>(())
+//! ```
+//!
+//! ## Keeping a token between runs
+//!
+//! A [`Token`] is a token response with an absolute expiry, serializable only
+//! through [`Token::to_json_exposing_secrets`] or [`Token::exposing_secrets`] (its
+//! `Debug` redacts). A [`TokenCache`] is a plain value (no threads, no statics)
+//! whose [`get_or_refresh`](TokenCache::get_or_refresh) takes `now` and the
+//! caller's fetch function, refreshes early by a margin, and can be
+//! [`invalidate`](TokenCache::invalidate)d after a 401. The `cron_token_file`
+//! example keeps its token in a `0600` file.
+//!
 //! ## Errors, retries and expiry
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
