@@ -5,15 +5,16 @@
 use crate::error::Error;
 
 /// Checks a base URL with the token URL rules (https, or http on a loopback host;
-/// see [`TokenRequest::new`](crate::TokenRequest::new)), refuses a query, and
-/// trims trailing slashes.
-pub(crate) fn checked(url: &str, example: &'static str) -> Result<String, Error> {
+/// see [`TokenRequest::new`](crate::TokenRequest::new)), refuses a query (with
+/// `query_refused` as the reason, which names the expected shape), and trims
+/// trailing slashes.
+pub(crate) fn checked(url: &str, query_refused: &'static str) -> Result<String, Error> {
     let trimmed = url.trim_end_matches('/');
     crate::url::check_token_url(trimmed)?;
     if trimmed.contains('?') {
         return Err(Error::InvalidUrl {
             url: url.into(),
-            reason: example,
+            reason: query_refused,
         });
     }
     Ok(trimmed.to_owned())

@@ -306,10 +306,20 @@ impl AuthorizationServerMetadata {
         }
     }
 
-    /// Reads one well-known document of `issuer`.
+    /// Reads one well-known document of `issuer`, with [`SendOptions::default`](crate::SendOptions).
     pub fn fetch(agent: &ureq::Agent, issuer: &str, kind: WellKnown) -> Result<Self, Error> {
+        Self::fetch_with(agent, issuer, kind, &crate::SendOptions::default())
+    }
+
+    /// [`fetch`](Self::fetch) with explicit limits (timeout, body limit).
+    pub fn fetch_with(
+        agent: &ureq::Agent,
+        issuer: &str,
+        kind: WellKnown,
+        options: &crate::SendOptions,
+    ) -> Result<Self, Error> {
         let request = Self::request(issuer, kind)?;
-        let response = crate::transport::send_http(agent, &request, &crate::SendOptions::new())?;
+        let response = crate::transport::send_http(agent, &request, options)?;
         Self::parse(&response, issuer)
     }
 }

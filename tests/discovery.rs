@@ -325,3 +325,26 @@ fn defaults_and_the_client_auth_choice() {
     );
     assert!(!message.contains("SECRET-VALUE"));
 }
+
+#[test]
+fn fetch_with_applies_the_body_limit_and_metadata_is_get_only() {
+    let server = server();
+    let err = AuthorizationServerMetadata::fetch_with(
+        &s2s_oauth::agent(),
+        &server.base_url(),
+        WellKnown::OpenIdConfiguration,
+        &s2s_oauth::SendOptions::new().with_body_limit(64),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 64 }), "{err:?}");
+    let mut answer = s2s_oauth::agent()
+        .post(metadata_url(&server.base_url(), WellKnown::OAuthAuthorizationServer).unwrap())
+        .send("")
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 405);
+    assert_eq!(
+        answer.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET")
+    );
+    let _ = answer.body_mut().read_to_vec();
+}

@@ -299,6 +299,11 @@ fn entra_refusals() {
     let credential =
         CertificateCredential::new("contoso.onmicrosoft.com", CLIENT_ID, rsa(), &cert()).unwrap();
     assert!(credential.token_request("  ").is_err());
+    let debug = format!("{credential:?}");
+    assert!(
+        debug.contains(CLIENT_ID) && !debug.contains("MII"),
+        "{debug}"
+    );
     let us = credential
         .clone()
         .with_authority("https://login.microsoftonline.us/")
