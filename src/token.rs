@@ -212,7 +212,7 @@ impl fmt::Debug for Token {
     }
 }
 
-/// A [`Token`] that serializes with its secrets: made only by
+/// A [`Token`] (RFC 6749 §5.1) that serializes with its secrets: made only by
 /// [`Token::exposing_secrets`]. `Debug` still redacts.
 #[derive(Debug, Clone, Copy)]
 pub struct ExposedToken<'a>(&'a Token);

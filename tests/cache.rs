@@ -3,6 +3,8 @@
 //! maximum age, invalidation after a 401), with a fixed clock; and the whole loop
 //! against the testkit's Salesforce profile.
 
+mod presets;
+
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -230,22 +232,8 @@ fn the_cron_loop_against_the_testkit() {
             salesforce::client_credentials(&host, "3MVG9cache", "consumer-secret")?.send(&agent)?;
         Ok(Token::from_response(&response))
     };
-    let call_api = |token: &Token| -> HttpResponse {
-        let mut response = agent
-            .get(server.resource_url())
-            .header(
-                "Authorization",
-                format!("Bearer {}", token.access_token().expose_secret()),
-            )
-            .call()
-            .unwrap();
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        HttpResponse::new(status, headers, response.body_mut().read_to_vec().unwrap())
+    let call_api = |token: &Token| {
+        presets::get_with_token(&server.resource_url(), token.access_token().expose_secret())
     };
 
     // Run 1: fetch, use, store.

@@ -16,7 +16,7 @@ use s2s_oauth::{
     TokenResponse, VerifyingKey,
 };
 
-use presets::{NOW_SECS, build, form, jwt, keys, names, now, value};
+use presets::{NOW_SECS, build, form, get_with_token, jwt, keys, names, now, value};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
 const RSA_CERT: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.crt");
@@ -476,23 +476,6 @@ fn every_known_salesforce_error_has_a_hint() {
 
 // ---- the REST API classifier ----------------------------------------------
 
-fn get(url: &str, token: &str) -> HttpResponse {
-    let agent = s2s_oauth::agent();
-    let mut response = agent
-        .get(url)
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .expect("the testkit answers");
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let body = response.body_mut().read_to_vec().unwrap();
-    HttpResponse::new(status, headers, body)
-}
-
 #[test]
 fn api_classifier_against_the_testkit_resource() {
     let server = server();
@@ -501,10 +484,10 @@ fn api_classifier_against_the_testkit_resource() {
         .send(&s2s_oauth::agent())
         .unwrap();
     let access = token.access_token().expose_secret();
-    let ok = get(&server.resource_url(), access);
+    let ok = get_with_token(&server.resource_url(), access);
     assert_eq!(salesforce::classify_api_response(&ok), ApiOutcome::Success);
     server.expire_access_tokens();
-    let expired = get(&server.resource_url(), access);
+    let expired = get_with_token(&server.resource_url(), access);
     assert_eq!(expired.status(), 401);
     assert_eq!(
         salesforce::classify_api_response(&expired),

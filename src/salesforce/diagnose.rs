@@ -99,7 +99,8 @@ pub fn hint_for(error: &OAuthError) -> Option<&'static str> {
         })
 }
 
-/// What a Salesforce REST API answer means for the token that was used.
+/// What a Salesforce REST API answer means for the token that was used (the
+/// resource side, RFC 6750 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ApiOutcome {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{HttpRequest, TokenRequest};
+use s2s_oauth::{HttpRequest, HttpResponse, TokenRequest};
 use serde_json::{Map, Value};
 
 pub const NOW_SECS: u64 = 1_700_000_000;
@@ -83,4 +83,22 @@ pub fn keys(object: &Map<String, Value>) -> Vec<&str> {
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
     keys
+}
+
+/// `GET url` with a bearer token (a call to the testkit's protected resource), as
+/// an [`HttpResponse`].
+pub fn get_with_token(url: &str, token: &str) -> HttpResponse {
+    let mut response = s2s_oauth::agent()
+        .get(url)
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("the testkit answers");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = response.body_mut().read_to_vec().expect("a body");
+    HttpResponse::new(status, headers, body)
 }
