@@ -10,10 +10,11 @@
 
 use std::time::Duration;
 
+use s2s_oauth::saml::{self, Signer};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, Error, Grant, SigningKey, TokenRequest, TokenResponse,
-    VerifyingKey, is_token_rejected,
+    Certificate, Claims, ClientAuth, ClientSecret, Error, Grant, SigningKey, TokenRequest,
+    TokenResponse, VerifyingKey, is_token_rejected,
 };
 
 const RSA_KEY: &str = include_str!("demo-keys/jwt-bearer-rsa.pem");
@@ -31,6 +32,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let agent = s2s_oauth::agent();
     salesforce_jwt_bearer(&agent)?;
+    salesforce_saml_bearer(&agent)?;
     client_credentials_and_refresh(&agent)?;
     println!("\nall flows succeeded");
     Ok(())
@@ -92,6 +94,72 @@ fn salesforce_jwt_bearer(agent: &ureq::Agent) -> Result<(), Box<dyn std::error::
     .send(agent);
     match refused {
         Err(Error::OAuth(e)) => println!("-- unknown user refused as expected: {e}"),
+        other => return Err(format!("expected a refusal, got {other:?}").into()),
+    }
+    Ok(())
+}
+
+/// SAML 2.0 Bearer (RFC 7522) against a server that answers like Salesforce: the
+/// assertion is built and signed (enveloped XML-DSig, RSA-SHA256) for each request.
+fn salesforce_saml_bearer(agent: &ureq::Agent) -> Result<(), Box<dyn std::error::Error>> {
+    let consumer_key = "3MVG9demo.saml.consumer.key";
+    let username = "integration@example.com";
+    let certificate = Certificate::from_pem(RSA_CERT)?;
+    let server = Server::start(
+        Config::new(Profile::Salesforce).with_client(
+            Client::new(consumer_key)
+                .with_certificate(&certificate)?
+                .with_user(username),
+        ),
+    )?;
+    println!(
+        "\n== SAML 2.0 Bearer, Salesforce profile ({})",
+        server.token_url()
+    );
+
+    // With real Salesforce: Audience https://login.salesforce.com, Recipient (and
+    // token URL) https://login.salesforce.com/services/oauth2/token.
+    let signer = Signer::new(SigningKey::from_pem(RSA_KEY)?, certificate)?;
+    let assertion = saml::Assertion::new(
+        consumer_key,
+        username,
+        server.audience(),
+        server.token_url(),
+    );
+    let signed = assertion.sign(&signer)?;
+    let xml = signed.expose_secret();
+    let signature_at = xml.find("<ds:Signature").unwrap_or(0);
+    println!(
+        "-- signed assertion, {} bytes, signature after Issuer at byte {signature_at}",
+        xml.len()
+    );
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::saml2_bearer_signed(assertion, signer),
+        ClientAuth::none(),
+    )?;
+    let token = request.send(agent)?;
+    println!("{token:#?}");
+    println!(
+        "-- calling the API: {}",
+        call_api(agent, &server.resource_url(), &token)?
+    );
+
+    // The same signed assertion a second time is a replay: refused.
+    TokenRequest::new(
+        server.token_url(),
+        Grant::saml2_bearer(signed.clone()),
+        ClientAuth::none(),
+    )?
+    .send(agent)?;
+    match TokenRequest::new(
+        server.token_url(),
+        Grant::saml2_bearer(signed),
+        ClientAuth::none(),
+    )?
+    .send(agent)
+    {
+        Err(Error::OAuth(e)) => println!("-- replayed assertion refused as expected: {e}"),
         other => return Err(format!("expected a refusal, got {other:?}").into()),
     }
     Ok(())

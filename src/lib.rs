@@ -6,7 +6,7 @@
 //! | flow | spec | grant |
 //! |---|---|---|
 //! | JWT Bearer | RFC 7523 §2.1 | [`Grant::jwt_bearer`] |
-//! | SAML 2.0 Bearer | RFC 7522 §2.1 | [`Grant::saml2_bearer`] (the assertion is yours for now) |
+//! | SAML 2.0 Bearer | RFC 7522 §2.1 | [`Grant::saml2_bearer_signed`] (built and signed by [`saml`]) or [`Grant::saml2_bearer`] |
 //! | Client Credentials | RFC 6749 §4.4 | [`Grant::client_credentials`] |
 //! | Refresh Token | RFC 6749 §6 | [`Grant::refresh_token`] |
 //!
@@ -48,6 +48,34 @@
 //!
 //! The assertion is signed when the request is built, so the same `TokenRequest`
 //! sent again gets a fresh `exp` and `jti`.
+//!
+//! ## Salesforce: SAML 2.0 Bearer
+//!
+//! [`saml`] builds the assertion and signs it (enveloped XML-DSig over Exclusive XML
+//! Canonicalization, in pure Rust); xmlsec1, OpenSAML and signxml accept what it
+//! signs. [`saml::verify`] is the server side (RFC 7522 §3), and
+//! [`saml::canonicalize`] is there for any document.
+//!
+//! ```no_run
+//! use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest};
+//! use s2s_oauth::saml::{Assertion, Signer};
+//!
+//! let signer = Signer::new(
+//!     SigningKey::from_pem(std::fs::read("server.key")?)?,       // RSA-SHA256
+//!     Certificate::from_pem(std::fs::read("server.crt")?)?,      // the app's certificate
+//! )?;
+//! let token_url = "https://login.salesforce.com/services/oauth2/token";
+//! let assertion = Assertion::new(
+//!     "3MVG9...consumer key",           // Issuer
+//!     "integration.user@example.com",   // NameID
+//!     "https://login.salesforce.com",   // Audience
+//!     token_url,                        // Recipient
+//! );
+//! let token = TokenRequest::new(token_url, Grant::saml2_bearer_signed(assertion, signer), ClientAuth::none())?
+//!     .send(&s2s_oauth::agent())?;
+//! # let _ = token;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Client Credentials with `private_key_jwt`
 //!
@@ -195,8 +223,8 @@ pub use algorithm::Algorithm;
 pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
 pub use error::{
-    Error, ErrorCode, JwtError, KeyError, OAuthError, SamlError, TransportError,
-    TransportErrorKind, UnexpectedResponse,
+    Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
+    UnexpectedResponse,
 };
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
@@ -207,6 +235,7 @@ pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
+pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};
 #[cfg(feature = "ureq")]

@@ -406,3 +406,38 @@ fn debug_hides_the_signed_assertion() {
     );
     assert!(!debug.contains("PRIVATE"));
 }
+
+#[test]
+fn damaged_input_never_panics() {
+    let xml = sign(
+        &assertion().with_attribute(Attribute::new("a", "ü & <x>")),
+        &p256_signer(),
+    );
+    let key = VerifyingKey::from_pem(P256_CERT).unwrap();
+    saml::verify(&xml, &key, &validation(), now(), None).unwrap();
+    // Every truncation, and every single-byte change at a stride, is refused with
+    // a typed error.
+    for cut in (0..xml.len()).filter(|&i| xml.is_char_boundary(i)) {
+        assert!(saml::verify(&xml[..cut], &key, &validation(), now(), None).is_err());
+    }
+    let key_info = xml.find("<ds:KeyInfo>").unwrap()..xml.find("</ds:KeyInfo>").unwrap();
+    let bytes = xml.as_bytes();
+    for i in (0..bytes.len()).step_by(7) {
+        for replacement in [b'<', b'>', b'&', b'"', b'x', b' '] {
+            if bytes[i] == replacement {
+                continue;
+            }
+            let mut damaged = bytes.to_vec();
+            damaged[i] = replacement;
+            if let Ok(text) = String::from_utf8(damaged) {
+                // Only KeyInfo is outside what the signature covers (and it is
+                // never trusted): any other change must be refused.
+                let ok = saml::verify(&text, &key, &validation(), now(), None).is_ok();
+                assert!(
+                    !ok || key_info.contains(&i),
+                    "byte {i} -> {replacement}: {text}"
+                );
+            }
+        }
+    }
+}

@@ -64,6 +64,7 @@ pub struct Assertion {
     lifetime: Duration,
     id: Option<String>,
     authn_context: Option<String>,
+    authn_instant: Option<SystemTime>,
     attributes: Vec<Attribute>,
 }
 
@@ -120,6 +121,15 @@ impl Attribute {
     pub fn values(&self) -> &[String] {
         &self.values
     }
+
+    /// An attribute as received (it may have no value at all).
+    pub(crate) fn received(name: String, name_format: Option<String>, values: Vec<String>) -> Self {
+        Attribute {
+            name,
+            name_format,
+            values,
+        }
+    }
 }
 
 impl Assertion {
@@ -140,6 +150,7 @@ impl Assertion {
             lifetime: DEFAULT_LIFETIME,
             id: None,
             authn_context: None,
+            authn_instant: None,
             attributes: Vec::new(),
         }
     }
@@ -171,11 +182,19 @@ impl Assertion {
         self
     }
 
-    /// Adds an `AuthnStatement` with `AuthnInstant` = now and this
-    /// `AuthnContextClassRef` (for example
-    /// `urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified`).
+    /// Adds an `AuthnStatement` with this `AuthnContextClassRef` (for example
+    /// `urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified`) and `AuthnInstant` =
+    /// the signing time, unless [`with_authn_instant`](Self::with_authn_instant)
+    /// says when the subject authenticated.
     pub fn with_authn_statement(mut self, context_class: impl Into<String>) -> Self {
         self.authn_context = Some(context_class.into());
+        self
+    }
+
+    /// When the subject authenticated (the `AuthnStatement`'s `AuthnInstant`);
+    /// takes effect with [`with_authn_statement`](Self::with_authn_statement).
+    pub fn with_authn_instant(mut self, instant: SystemTime) -> Self {
+        self.authn_instant = Some(instant);
         self
     }
 
@@ -278,7 +297,11 @@ impl Assertion {
         x.push_str("</saml:AudienceRestriction></saml:Conditions>");
         if let Some(class) = &self.authn_context {
             x.push_str("<saml:AuthnStatement");
-            attr(&mut x, "AuthnInstant", &issued);
+            let instant = match self.authn_instant {
+                Some(at) => time::format(at)?,
+                None => issued.clone(),
+            };
+            attr(&mut x, "AuthnInstant", &instant);
             x.push_str("><saml:AuthnContext><saml:AuthnContextClassRef>");
             xml::escape_text(&mut x, class);
             x.push_str("</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>");

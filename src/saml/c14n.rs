@@ -15,8 +15,9 @@
 //! outside the document element each on their own line; whitespace outside the
 //! document element dropped.
 
+use super::error::SamlError;
 use super::xml::{self, Document, Element, Node};
-use crate::error::{Error, SamlError};
+use crate::error::Error;
 
 /// Options for [`canonicalize_with`]: comments, the `InclusiveNamespaces`
 /// `PrefixList`, and which part of the document to canonicalize.

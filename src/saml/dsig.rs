@@ -9,9 +9,10 @@ use ring::digest;
 use ring::rand::SecureRandom;
 
 use super::c14n::{self, Ctx};
+use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, SamlError};
+use crate::error::Error;
 use crate::key::{Certificate, SigningKey};
 use crate::secret::Assertion;
 

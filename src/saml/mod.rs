@@ -43,6 +43,7 @@
 mod assertion;
 mod c14n;
 mod dsig;
+mod error;
 mod sign;
 mod time;
 mod verify;
@@ -50,6 +51,7 @@ mod xml;
 
 pub use assertion::{Assertion, Attribute, DEFAULT_LIFETIME};
 pub use c14n::{C14n, canonicalize, canonicalize_with};
+pub use error::SamlError;
 pub use sign::Signer;
 pub use verify::{
     MAX_ASSERTION_LEN, Validation, VerifiedAssertion, decode_assertion_parameter, peek_issuer,

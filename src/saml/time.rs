@@ -34,12 +34,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// Formats `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds). A time before 1970 is
 /// refused.
 pub(crate) fn format(t: SystemTime) -> Result<String, Error> {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| {
-            Error::input("the clock reads a time before 1970; check the time passed as `now`")
-        })?
-        .as_secs();
+    let secs = crate::jwt::unix_seconds(t)?;
     let secs = i64::try_from(secs)
         .map_err(|_| Error::input("the time is too far in the future for xs:dateTime"))?;
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));

@@ -10,10 +10,11 @@ use super::c14n::{self, Ctx};
 use super::dsig::{
     self, DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, SAML_NS, algorithm_of,
 };
+use super::error::SamlError;
 use super::time;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError, SamlError};
+use crate::error::{Error, JwtError};
 use crate::jwt::ReplayCache;
 use crate::key::VerifyingKey;
 
@@ -508,18 +509,13 @@ fn conditions(
     let mut attributes = Vec::new();
     for statement in root.children_named(SAML_NS, "AttributeStatement") {
         for a in statement.children_named(SAML_NS, "Attribute") {
-            let name = a.attr("Name").unwrap_or_default().to_owned();
-            let mut values = a
-                .children_named(SAML_NS, "AttributeValue")
-                .map(|v| v.text());
-            let mut attribute = Attribute::new(name, values.next().unwrap_or_default());
-            for value in values {
-                attribute = attribute.with_value(value);
-            }
-            if let Some(format) = a.attr("NameFormat") {
-                attribute = attribute.with_name_format(format);
-            }
-            attributes.push(attribute);
+            attributes.push(Attribute::received(
+                a.attr("Name").unwrap_or_default().to_owned(),
+                a.attr("NameFormat").map(str::to_owned),
+                a.children_named(SAML_NS, "AttributeValue")
+                    .map(|v| v.text())
+                    .collect(),
+            ));
         }
     }
 

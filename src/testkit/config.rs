@@ -232,8 +232,9 @@ impl Config {
         self
     }
 
-    /// The `aud` that JWT bearer assertions must carry. Default: Salesforce
-    /// `https://login.salesforce.com`; Generic the server's token URL.
+    /// The `aud` that JWT bearer assertions must carry, and the `Audience` of SAML
+    /// bearer assertions. Default: Salesforce `https://login.salesforce.com`;
+    /// Generic the server's token URL.
     pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
         self
@@ -245,8 +246,9 @@ impl Config {
         self
     }
 
-    /// How far ahead of now an assertion's `exp` may be. Default: Salesforce 3 minutes
-    /// plus the leeway; Generic one hour.
+    /// How far ahead of now an assertion's `exp` (JWT) or `NotOnOrAfter` (SAML) may
+    /// be. Default: Salesforce 3 minutes for JWTs and 5 minutes for SAML, plus the
+    /// leeway; Generic one hour.
     pub fn with_max_assertion_lifetime(mut self, lifetime: Duration) -> Self {
         self.max_assertion_lifetime = Some(lifetime);
         self

@@ -9,9 +9,10 @@ use super::config::{Config, Profile};
 use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
 use super::state::State;
 use super::wire::{Request, Response};
-use crate::error::{Error, JwtError, SamlError};
+use crate::error::{Error, JwtError};
 use crate::jwt::{self, UnverifiedJwt, Validation};
 use crate::saml;
+use crate::saml::SamlError;
 
 /// RFC 7523 §2.1.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
