@@ -80,6 +80,18 @@ pub enum Error {
     /// The request could not be sent or the response not received: DNS, connect,
     /// TLS, timeout, a dropped connection.
     Transport(Box<TransportError>),
+    /// A response's integrity check failed: Salesforce's token response
+    /// `signature` does not match (or is missing). The text says which; it never
+    /// contains the signature, the secret or a token.
+    ResponseSignature(&'static str),
+    /// Authorization server metadata (RFC 8414 §3.3) names another `issuer` than the
+    /// one asked about: the metadata must not be used.
+    IssuerMismatch {
+        /// The issuer the caller asked about.
+        expected: Box<str>,
+        /// The `issuer` the metadata names.
+        found: Box<str>,
+    },
 }
 
 impl Error {
@@ -221,6 +233,13 @@ impl fmt::Display for Error {
                 "token response body is larger than the limit of {limit} bytes; raise the limit if the server is trusted"
             ),
             Error::Transport(t) => write!(f, "{t}"),
+            Error::ResponseSignature(reason) => {
+                write!(f, "token response signature check failed: {reason}")
+            }
+            Error::IssuerMismatch { expected, found } => write!(
+                f,
+                "authorization server metadata names issuer {found:?}, not the {expected:?} asked about (RFC 8414 §3.3); check the issuer URL, and do not use this metadata"
+            ),
         }
     }
 }

@@ -117,6 +117,37 @@
 //! # Ok::<(), s2s_oauth::Error>(())
 //! ```
 //!
+//! ## Provider presets
+//!
+//! Thin functions over the API above that return ordinary [`TokenRequest`]s, with
+//! each provider's quirks handled: [`salesforce`] (login hosts and audiences, JWT
+//! Bearer, SAML Bearer, Client Credentials on My Domain only, Refresh Token, the
+//! response `signature` check, [`salesforce::TokenInfo`], error hints, the REST API
+//! classifier), [`google`] (service account key files), [`entra`] (certificate
+//! credentials), [`okta`] and [`keycloak`] (`private_key_jwt`), and [`discovery`]
+//! (RFC 8414 / OpenID Connect metadata with the issuer checked).
+//!
+//! ```
+//! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost}};
+//!
+//! let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
+//! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
+//! let request = salesforce::jwt_bearer(&host, "3MVG9...", "integration@acme.com", key)?;
+//! assert_eq!(request.token_url(), "https://acme.my.salesforce.com/services/oauth2/token");
+//! // request.send(&s2s_oauth::agent())?
+//! # Ok::<(), s2s_oauth::Error>(())
+//! ```
+//!
+//! ## Keeping a token between runs
+//!
+//! A [`Token`] is a token response with an absolute expiry, serializable only
+//! through [`Token::to_json_exposing_secrets`] or [`Token::exposing_secrets`] (its
+//! `Debug` redacts). A [`TokenCache`] is a plain value (no threads, no statics)
+//! whose [`get_or_refresh`](TokenCache::get_or_refresh) takes `now` and the
+//! caller's fetch function, refreshes early by a margin, and can be
+//! [`invalidate`](TokenCache::invalidate)d after a 401. The `cron_token_file`
+//! example keeps its token in a `0600` file.
+//!
 //! ## Errors, retries and expiry
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
@@ -169,14 +200,21 @@
 #![deny(missing_docs)]
 
 mod algorithm;
+mod base_url;
+mod cache;
 mod client_auth;
 mod der;
+pub mod discovery;
+pub mod entra;
 mod error;
 mod form;
+pub mod google;
 mod grant;
 mod http;
 mod jwt;
 mod key;
+pub mod keycloak;
+pub mod okta;
 mod pem;
 mod request;
 mod resource;
@@ -184,6 +222,7 @@ mod response;
 pub mod salesforce;
 pub mod saml;
 mod secret;
+mod token;
 #[cfg(feature = "ureq")]
 mod transport;
 mod url;
@@ -192,6 +231,7 @@ mod url;
 pub mod testkit;
 
 pub use algorithm::Algorithm;
+pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
 pub use error::{
     Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
@@ -208,5 +248,6 @@ pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
 pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
+pub use token::{ExposedToken, Token};
 #[cfg(feature = "ureq")]
 pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};

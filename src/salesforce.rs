@@ -1,5 +1,23 @@
-//! Salesforce presets: which host a token request goes to and which audience its
-//! JWT or SAML assertion names.
+//! Salesforce presets, thin and built on the public API: which host a token request
+//! goes to and which audience its JWT or SAML assertion names ([`LoginHost`]); the
+//! JWT Bearer, SAML 2.0 Bearer, Client Credentials and Refresh Token flows as ready
+//! [`TokenRequest`](crate::TokenRequest)s; the response `signature` check
+//! ([`verify_signature`]); a typed view of the token ([`TokenInfo`]); what to fix
+//! for each known token error ([`hint`]); and the REST API classifier
+//! ([`classify_api_response`]).
+//!
+//! ```no_run
+//! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost, TokenInfo}};
+//!
+//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?;
+//! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
+//! let token = salesforce::jwt_bearer(&host, "3MVG9...", "integration@acme.com", key)?
+//!     .send(&s2s_oauth::agent())
+//!     .inspect_err(|e| eprintln!("{e}\n{}", salesforce::hint(e).unwrap_or("")))?;
+//! let info = TokenInfo::from_response(&token)?;
+//! println!("org {} at {}", info.org_id(), info.instance_url());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! The two differ, and getting them confused is the most common cause of
 //! `invalid_grant: audience is invalid`: the token may be requested from a My Domain
@@ -7,7 +25,17 @@
 //! (`https://login.salesforce.com`, or `https://test.salesforce.com` for a sandbox).
 //! Only an Experience Cloud site is its own audience.
 
+mod diagnose;
+mod flows;
+mod identity;
+mod signature;
+
 use crate::error::Error;
+
+pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
+pub use flows::{client_credentials, jwt_bearer, refresh_token, saml_bearer};
+pub use identity::TokenInfo;
+pub use signature::verify_signature;
 
 /// The production login host, and the audience of production assertions.
 pub const PRODUCTION: &str = "https://login.salesforce.com";
@@ -131,15 +159,10 @@ impl LoginHost {
 /// Checks a base URL (https, or http on loopback for tests) and trims trailing
 /// slashes.
 fn base(url: &str) -> Result<String, Error> {
-    let trimmed = url.trim_end_matches('/');
-    crate::url::check_token_url(trimmed)?;
-    if trimmed.contains('?') {
-        return Err(Error::InvalidUrl {
-            url: url.into(),
-            reason: "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
-        });
-    }
-    Ok(trimmed.to_owned())
+    crate::base_url::checked(
+        url,
+        "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
+    )
 }
 
 /// The host part of an already checked URL, lower-cased.

@@ -127,23 +127,19 @@ impl TokenRequest {
 
 /// Sends an already-built [`HttpRequest`] and returns the raw response, for callers
 /// who want to look at it before parsing. Applies the same per-request safety
-/// settings as [`TokenRequest::send`].
+/// settings as [`TokenRequest::send`]. A `GET` request (discovery metadata) is sent
+/// without a body, anything else as a `POST` with its body.
 pub fn send_http(
     agent: &ureq::Agent,
     request: &HttpRequest,
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
-    let mut builder = agent
-        .post(request.url())
-        .config()
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .timeout_global(Some(options.timeout))
-        .build();
-    for (name, value) in request.headers() {
-        builder = builder.header(*name, value.as_str());
-    }
-    let mut response = builder.send(request.body()).map_err(transport_error)?;
+    let sent = if request.method() == "GET" {
+        safe(agent.get(request.url()), request, options).call()
+    } else {
+        safe(agent.post(request.url()), request, options).send(request.body())
+    };
+    let mut response = sent.map_err(transport_error)?;
 
     let status = response.status().as_u16();
     let headers = response
@@ -165,6 +161,25 @@ pub fn send_http(
             other => transport_error(other),
         })?;
     Ok(HttpResponse::new(status, headers, body))
+}
+
+/// The per-request safety settings (no redirects, statuses as responses, the
+/// whole-request timeout) and the request's headers, on any ureq request builder.
+fn safe<B>(
+    builder: ureq::RequestBuilder<B>,
+    request: &HttpRequest,
+    options: &SendOptions,
+) -> ureq::RequestBuilder<B> {
+    let mut builder = builder
+        .config()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(options.timeout))
+        .build();
+    for (name, value) in request.headers() {
+        builder = builder.header(*name, value.as_str());
+    }
+    builder
 }
 
 /// Maps a ureq error to the crate's transport error. Messages never contain the

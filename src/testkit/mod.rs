@@ -84,6 +84,7 @@
 mod client_auth;
 mod config;
 mod faults;
+mod metadata;
 mod profile;
 mod record;
 mod resource;

@@ -12,6 +12,7 @@ use ring::rand::SystemRandom;
 
 use super::config::{Config, Profile};
 use super::faults::Fault;
+use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
 use super::state::State;
@@ -35,6 +36,9 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 ///   (RFC 6749 §6) grants, with every client authentication method.
 /// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
 ///   for a live access token and 401 otherwise.
+/// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
+///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
+///   with `issuer` = the base URL and the token endpoint.
 ///
 /// Every response closes its connection (`Connection: close`). Request heads are
 /// limited to 16 KiB and bodies to 64 KiB (413 beyond); a client has 5 s to send its
@@ -292,13 +296,15 @@ impl Worker {
                 rng: &self.rng,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
+            metadata::handle(request, &self.base_url, &self.token_url)
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
             resource::handle(self.config.profile, request, &lock(&self.state), now)
         } else {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token and /services/data/v60.0/",
+                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
             )
         }
     }

@@ -1,0 +1,151 @@
+//! A typed view of a Salesforce token response: where to send API calls, and
+//! which org and user the token belongs to.
+
+use std::time::SystemTime;
+
+use crate::error::{Error, UnexpectedResponse};
+use crate::response::TokenResponse;
+use crate::secret::RawBody;
+
+/// What a Salesforce token response says beyond the token: `instance_url`, the
+/// identity URL `id` split into the org id and the user id, and `issued_at`
+/// (Salesforce's token response, beyond RFC 6749 §5.1).
+///
+/// ```
+/// use std::time::SystemTime;
+/// use s2s_oauth::{HttpResponse, TokenResponse, salesforce::TokenInfo};
+///
+/// let body = br#"{"access_token":"00D...","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com",
+///   "id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","issued_at":"1708058728442"}"#;
+/// let token = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+/// let info = TokenInfo::from_response(&token)?;
+/// assert_eq!(info.instance_url(), "https://acme.my.salesforce.com");
+/// assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
+/// assert_eq!(info.user_id(), "005xx000001SwiUAAS");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    instance_url: String,
+    identity_url: String,
+    org_id: String,
+    user_id: String,
+    issued_at: Option<SystemTime>,
+}
+
+impl TokenInfo {
+    /// Reads the Salesforce fields of a token response. A response without
+    /// `instance_url` or `id`, or whose `id` is not `…/id/<org id>/<user id>`, is
+    /// [`Error::MalformedResponse`] (the token itself is still in `response`).
+    pub fn from_response(response: &TokenResponse) -> Result<Self, Error> {
+        Self::from_parts(response.instance_url(), response.id(), response.issued_at())
+    }
+
+    /// The same from the fields kept in a [`Token`](crate::Token).
+    pub fn from_token(token: &crate::Token) -> Result<Self, Error> {
+        Self::from_parts(token.instance_url(), token.id(), token.issued_at())
+    }
+
+    fn from_parts(
+        instance_url: Option<&str>,
+        id: Option<&str>,
+        issued_at: Option<SystemTime>,
+    ) -> Result<Self, Error> {
+        let instance_url = instance_url.filter(|u| !u.is_empty()).ok_or_else(|| {
+            malformed("the response has no instance_url: is this a Salesforce token?")
+        })?;
+        let identity_url = id.ok_or_else(|| {
+            malformed("the response has no id (identity URL): is this a Salesforce token?")
+        })?;
+        let (org_id, user_id) = split_identity_url(identity_url).ok_or_else(|| {
+            malformed(
+                "the id is not a Salesforce identity URL (https://<host>/id/<org id>/<user id>)",
+            )
+        })?;
+        Ok(TokenInfo {
+            instance_url: instance_url.trim_end_matches('/').to_owned(),
+            identity_url: identity_url.to_owned(),
+            org_id: org_id.to_owned(),
+            user_id: user_id.to_owned(),
+            issued_at,
+        })
+    }
+
+    /// `instance_url`, without a trailing slash: the base URL of REST calls
+    /// (`<instance_url>/services/data/vXX.X/...`).
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+
+    /// The identity URL (`id`), to GET with the token for the user's details.
+    pub fn identity_url(&self) -> &str {
+        &self.identity_url
+    }
+
+    /// The org id (starts with `00D`).
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The user id (starts with `005`).
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// `issued_at`, if the response had one (Client Credentials and Refresh Token
+    /// responses do).
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at
+    }
+}
+
+/// `https://host/id/<org>/<user>` → (org, user): the last two path segments after
+/// an `id` segment, each 15 or 18 ASCII letters and digits.
+fn split_identity_url(url: &str) -> Option<(&str, &str)> {
+    let path = url.split_once("://")?.1;
+    let path = path.split(['?', '#']).next()?.trim_end_matches('/');
+    let mut segments = path.rsplit('/');
+    let user = segments.next()?;
+    let org = segments.next()?;
+    let marker = segments.next()?;
+    let is_id =
+        |s: &str| (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    (marker == "id" && is_id(org) && is_id(user)).then_some((org, user))
+}
+
+fn malformed(reason: &str) -> Error {
+    Error::MalformedResponse(Box::new(UnexpectedResponse {
+        status: 200,
+        content_type: None,
+        retry_after: None,
+        reason: Some(reason.to_owned()),
+        body: RawBody::default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_identity_url;
+
+    #[test]
+    fn identity_urls() {
+        assert_eq!(
+            split_identity_url("https://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU"),
+            Some(("00Dxx0000001gPL", "005xx000001SwiU"))
+        );
+        assert_eq!(
+            split_identity_url("http://127.0.0.1:1/id/00D000000000001AAA/005000000000001AAA/"),
+            Some(("00D000000000001AAA", "005000000000001AAA"))
+        );
+        for bad in [
+            "",
+            "https://login.salesforce.com/id/00Dxx0000001gPL",
+            "https://login.salesforce.com/xx/00Dxx0000001gPL/005xx000001SwiU",
+            "https://login.salesforce.com/id/00D-x0000001gPL/005xx000001SwiU",
+            "https://login.salesforce.com/id/00Dxx/005xx000001SwiU",
+            "no scheme/id/00Dxx0000001gPL/005xx000001SwiU",
+        ] {
+            assert_eq!(split_identity_url(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! `Token`: a token response reduced to what a caller keeps between runs, with an
+//! absolute expiry, serializable (secrets only through an explicitly named method).
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::Error;
+use crate::response::{TokenResponse, TokenType};
+use crate::secret::{AccessToken, RefreshToken};
+
+/// The format version written by [`Token::to_json_exposing_secrets`].
+const FORMAT_VERSION: u32 = 1;
+
+/// An access token to keep between runs (RFC 6749 §5.1, with Salesforce's
+/// fields): the token, its type, its **absolute** expiry (not `expires_in`, which
+/// means nothing once the process that received it has exited), the refresh token,
+/// the scope, and `instance_url`, `id`, `issued_at`, `api_instance_url`.
+///
+/// `Debug` redacts the tokens. Serializing needs an explicit step that names the
+/// danger: [`exposing_secrets`](Self::exposing_secrets) (any serde format) or
+/// [`to_json_exposing_secrets`](Self::to_json_exposing_secrets); store the result
+/// where only the job can read it (a `0600` file, a secrets store).
+/// Deserializing is plain serde ([`Token::from_json`] for JSON).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use s2s_oauth::{HttpResponse, Token, TokenResponse};
+///
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let body = br#"{"access_token":"abc","token_type":"Bearer","expires_in":3600,"refresh_token":"r1"}"#;
+/// let response = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), now)?;
+/// let token = Token::from_response(&response);
+/// assert_eq!(token.expires_at(), Some(now + Duration::from_secs(3600)));
+/// assert!(!format!("{token:?}").contains("abc"));
+///
+/// let json = token.to_json_exposing_secrets();
+/// let again = Token::from_json(json.as_bytes())?;
+/// assert_eq!(again, token);
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    access_token: AccessToken,
+    token_type: Option<TokenType>,
+    expires_at: Option<SystemTime>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+    received_at: SystemTime,
+    instance_url: Option<String>,
+    id: Option<String>,
+    issued_at: Option<SystemTime>,
+    api_instance_url: Option<String>,
+}
+
+impl Token {
+    /// Keeps what a caller needs from a token response. The expiry becomes
+    /// absolute: `received_at + expires_in`, truncated to whole seconds (so it
+    /// never moves later); `None` when the server did not say (Salesforce).
+    pub fn from_response(response: &TokenResponse) -> Self {
+        let received_at = truncate_to_seconds(response.received_at());
+        Token {
+            access_token: response.access_token().clone(),
+            token_type: response.token_type().cloned(),
+            expires_at: response.expires_at().map(truncate_to_seconds),
+            refresh_token: response.refresh_token().cloned(),
+            scope: response.scope().map(str::to_owned),
+            received_at,
+            instance_url: response.instance_url().map(str::to_owned),
+            id: response.id().map(str::to_owned),
+            issued_at: response.issued_at(),
+            api_instance_url: response.api_instance_url().map(str::to_owned),
+        }
+    }
+
+    /// When the response does not carry a refresh token but `previous` has one,
+    /// keeps `previous`'s: RFC 6749 §6 lets a server answer a refresh without a new
+    /// refresh token, and the old one stays good (Salesforce without rotation).
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # use s2s_oauth::{HttpResponse, Token, TokenResponse};
+    /// # let parse = |body: &str| TokenResponse::parse(&HttpResponse::new(200, vec![], body.as_bytes().to_vec()), SystemTime::now());
+    /// let first = Token::from_response(&parse(r#"{"access_token":"a1","refresh_token":"r1"}"#)?);
+    /// let next = Token::from_response(&parse(r#"{"access_token":"a2"}"#)?).keep_refresh_token_of(&first);
+    /// assert_eq!(next.refresh_token().map(|r| r.expose_secret()), Some("r1"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn keep_refresh_token_of(mut self, previous: &Token) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = previous.refresh_token.clone();
+        }
+        self
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The token type, if the server said.
+    pub fn token_type(&self) -> Option<&TokenType> {
+        self.token_type.as_ref()
+    }
+
+    /// When the access token expires, if known.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// Whether the token has expired, or will within `margin`, as of `now`; `false`
+    /// when the expiry is unknown (use the token until the resource server refuses
+    /// it: [`is_token_rejected`](crate::is_token_rejected)).
+    pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
+        match self.expires_at {
+            Some(at) => now.checked_add(margin).is_none_or(|limit| limit >= at),
+            None => false,
+        }
+    }
+
+    /// The refresh token, if any.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The granted scope, if the server said.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// When the token response was received (whole seconds).
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
+    /// Salesforce's `instance_url`.
+    pub fn instance_url(&self) -> Option<&str> {
+        self.instance_url.as_deref()
+    }
+
+    /// Salesforce's identity URL `id`.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// Salesforce's `issued_at`.
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at
+    }
+
+    /// Salesforce's `api_instance_url`.
+    pub fn api_instance_url(&self) -> Option<&str> {
+        self.api_instance_url.as_deref()
+    }
+
+    /// A view that serializes the token **with its secrets** (access and refresh
+    /// token) in any serde format. Only write it where no one else can read it.
+    pub fn exposing_secrets(&self) -> ExposedToken<'_> {
+        ExposedToken(self)
+    }
+
+    /// The token as one JSON object **with its secrets**; [`Token::from_json`]
+    /// reads it back.
+    pub fn to_json_exposing_secrets(&self) -> String {
+        serde_json::to_string(&self.exposing_secrets()).unwrap_or_default()
+    }
+
+    /// Reads a token written by [`to_json_exposing_secrets`](Self::to_json_exposing_secrets).
+    /// Anything else is [`Error::InvalidInput`] saying what is wrong (the message
+    /// never quotes the input).
+    pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(json).map_err(|e| {
+            Error::input(format!(
+                "the stored token is not readable ({}); delete it to get a new token",
+                json_problem(&e)
+            ))
+        })
+    }
+}
+
+/// What is wrong with a JSON document, without quoting any of it (serde's messages
+/// can quote values, and the values here are secrets): the position and the kind
+/// of problem, and the field name when one is missing.
+pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let what = match e.classify() {
+        serde_json::error::Category::Data => match message.split_once(" at line") {
+            Some((missing, _)) if missing.starts_with("missing field") => missing.to_owned(),
+            _ => "a field has the wrong type or value".to_owned(),
+        },
+        serde_json::error::Category::Eof => "the data ends too early".to_owned(),
+        _ => "not JSON".to_owned(),
+    };
+    format!("{what}, at line {} column {}", e.line(), e.column())
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("received_at", &self.received_at)
+            .field("instance_url", &self.instance_url)
+            .field("id", &self.id)
+            .field("issued_at", &self.issued_at)
+            .field("api_instance_url", &self.api_instance_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`Token`] (RFC 6749 §5.1) that serializes with its secrets: made only by
+/// [`Token::exposing_secrets`]. `Debug` still redacts.
+#[derive(Debug, Clone, Copy)]
+pub struct ExposedToken<'a>(&'a Token);
+
+/// The stored form: times as whole seconds (`issued_at` in milliseconds, as
+/// Salesforce sends it) since the Unix epoch.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    version: u32,
+    access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    received_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instance_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    issued_at_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    api_instance_url: Option<String>,
+}
+
+impl Serialize for ExposedToken<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        Stored {
+            version: FORMAT_VERSION,
+            access_token: t.access_token.expose_secret().to_owned(),
+            token_type: t.token_type.as_ref().map(|t| t.as_str().to_owned()),
+            expires_at: t.expires_at.map(seconds),
+            refresh_token: t
+                .refresh_token
+                .as_ref()
+                .map(|r| r.expose_secret().to_owned()),
+            scope: t.scope.clone(),
+            received_at: seconds(t.received_at),
+            instance_url: t.instance_url.clone(),
+            id: t.id.clone(),
+            issued_at_ms: t.issued_at.map(millis),
+            api_instance_url: t.api_instance_url.clone(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let s = Stored::deserialize(deserializer)?;
+        if s.version != FORMAT_VERSION {
+            return Err(D::Error::custom(format!(
+                "stored token format version {} is not {FORMAT_VERSION}",
+                s.version
+            )));
+        }
+        if s.access_token.is_empty() {
+            return Err(D::Error::custom("the stored access_token is empty"));
+        }
+        let at = |secs: u64| {
+            UNIX_EPOCH
+                .checked_add(Duration::from_secs(secs))
+                .ok_or_else(|| D::Error::custom("a stored time is out of range"))
+        };
+        Ok(Token {
+            access_token: AccessToken::new(s.access_token),
+            token_type: s.token_type.as_deref().map(TokenType::from),
+            expires_at: s.expires_at.map(at).transpose()?,
+            refresh_token: s.refresh_token.map(RefreshToken::new),
+            scope: s.scope,
+            received_at: at(s.received_at)?,
+            instance_url: s.instance_url,
+            id: s.id,
+            issued_at: s
+                .issued_at_ms
+                .map(|ms| {
+                    UNIX_EPOCH
+                        .checked_add(Duration::from_millis(ms))
+                        .ok_or_else(|| D::Error::custom("issued_at_ms is out of range"))
+                })
+                .transpose()?,
+            api_instance_url: s.api_instance_url,
+        })
+    }
+}
+
+fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn truncate_to_seconds(t: SystemTime) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds(t))
+}

@@ -1,0 +1,359 @@
+//! Discovery (RFC 8414, OpenID Connect Discovery): metadata URLs, the testkit's
+//! metadata end to end, the issuer check (RFC 8414 §3.3), the fallback from RFC 8414
+//! to OIDC, and the choice of a client authentication method.
+
+use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown, metadata_url};
+use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, VerifyingKey};
+
+const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");
+const RSA_CERT: &str = include_str!("data/keys/rsa2048.cert.pem");
+const CLIENT: &str = "discovery-client";
+
+fn server() -> Server {
+    Server::start(
+        Config::new(Profile::Generic).with_client(
+            Client::new(CLIENT)
+                .with_public_key(VerifyingKey::from_pem(RSA_CERT).unwrap())
+                .with_run_as("service"),
+        ),
+    )
+    .expect("testkit starts")
+}
+
+fn paths(server: &Server) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect()
+}
+
+fn parse(body: serde_json::Value, issuer: &str) -> Result<AuthorizationServerMetadata, Error> {
+    let http = HttpResponse::new(200, vec![], body.to_string().into_bytes());
+    AuthorizationServerMetadata::parse(&http, issuer)
+}
+
+#[test]
+fn metadata_urls_are_path_aware() {
+    let oauth = WellKnown::OAuthAuthorizationServer;
+    let oidc = WellKnown::OpenIdConfiguration;
+    let cases = [
+        (
+            "https://idp.example.com",
+            "https://idp.example.com/.well-known/oauth-authorization-server",
+            "https://idp.example.com/.well-known/openid-configuration",
+        ),
+        (
+            "https://idp.example.com/",
+            "https://idp.example.com/.well-known/oauth-authorization-server",
+            "https://idp.example.com/.well-known/openid-configuration",
+        ),
+        (
+            "https://acme.okta.com/oauth2/default",
+            "https://acme.okta.com/.well-known/oauth-authorization-server/oauth2/default",
+            "https://acme.okta.com/oauth2/default/.well-known/openid-configuration",
+        ),
+        (
+            "https://login.microsoftonline.com/tenant/v2.0/",
+            "https://login.microsoftonline.com/.well-known/oauth-authorization-server/tenant/v2.0",
+            "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration",
+        ),
+        (
+            "http://127.0.0.1:8080/t",
+            "http://127.0.0.1:8080/.well-known/oauth-authorization-server/t",
+            "http://127.0.0.1:8080/t/.well-known/openid-configuration",
+        ),
+    ];
+    for (issuer, rfc8414, openid) in cases {
+        assert_eq!(metadata_url(issuer, oauth).unwrap(), rfc8414, "{issuer}");
+        assert_eq!(metadata_url(issuer, oidc).unwrap(), openid, "{issuer}");
+    }
+    for bad in [
+        "http://idp.example.com",
+        "idp.example.com",
+        "https://idp.example.com/?tenant=1",
+        "https://idp.example.com/#x",
+    ] {
+        assert!(
+            matches!(metadata_url(bad, oauth), Err(Error::InvalidUrl { .. })),
+            "{bad}"
+        );
+    }
+    let request = AuthorizationServerMetadata::request("https://idp.example.com/t", oidc).unwrap();
+    assert_eq!(request.method(), "GET");
+    assert!(request.body().is_empty());
+    assert_eq!(request.header("accept"), Some("application/json"));
+}
+
+#[test]
+fn discover_against_the_testkit_then_get_a_token() {
+    let server = server();
+    let agent = s2s_oauth::agent();
+    let metadata = AuthorizationServerMetadata::discover(&agent, &server.base_url()).unwrap();
+    assert_eq!(paths(&server), ["/.well-known/oauth-authorization-server"]);
+    assert_eq!(metadata.issuer(), server.base_url());
+    assert_eq!(metadata.token_endpoint(), server.token_url());
+    assert!(metadata.supports_grant(&Grant::client_credentials()));
+    assert_eq!(
+        metadata.grant_types_supported(),
+        [
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "urn:ietf:params:oauth:grant-type:saml2-bearer",
+            "client_credentials",
+            "refresh_token"
+        ]
+    );
+    assert!(
+        metadata
+            .auth_methods_supported()
+            .contains(&"private_key_jwt")
+    );
+    assert!(
+        metadata
+            .auth_signing_algs_supported()
+            .unwrap()
+            .contains(&"RS256")
+    );
+
+    let key = SigningKey::from_pem(RSA_KEY).unwrap();
+    let auth = metadata
+        .choose_client_auth([ClientAuth::private_key_jwt(CLIENT, key).unwrap()])
+        .unwrap();
+    let token = metadata
+        .token_request(Grant::client_credentials(), auth)
+        .unwrap()
+        .send(&agent)
+        .expect("token from the discovered endpoint");
+    assert!(token.expires_in().is_some());
+    assert_eq!(server.requests()[1].path(), "/services/oauth2/token");
+}
+
+#[test]
+fn both_documents_are_served() {
+    let server = server();
+    let agent = s2s_oauth::agent();
+    let oidc = AuthorizationServerMetadata::fetch(
+        &agent,
+        &server.base_url(),
+        WellKnown::OpenIdConfiguration,
+    )
+    .unwrap();
+    let oauth = AuthorizationServerMetadata::fetch(
+        &agent,
+        &format!("{}/", server.base_url()),
+        WellKnown::OAuthAuthorizationServer,
+    )
+    .unwrap();
+    assert_eq!(oidc, oauth);
+    assert_eq!(
+        paths(&server),
+        [
+            "/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server"
+        ]
+    );
+}
+
+#[test]
+fn discover_falls_back_to_openid_configuration_on_a_4xx() {
+    let server = server();
+    server.inject(Fault::status(404, "text/html", "<h1>Not Found</h1>"), 1);
+    let metadata =
+        AuthorizationServerMetadata::discover(&s2s_oauth::agent(), &server.base_url()).unwrap();
+    assert_eq!(metadata.token_endpoint(), server.token_url());
+    assert_eq!(
+        paths(&server),
+        [
+            "/.well-known/oauth-authorization-server",
+            "/.well-known/openid-configuration"
+        ]
+    );
+}
+
+#[test]
+fn a_5xx_is_not_papered_over_by_the_fallback() {
+    let server = server();
+    server.inject(Fault::status(503, "text/plain", "down"), 1);
+    let err =
+        AuthorizationServerMetadata::discover(&s2s_oauth::agent(), &server.base_url()).unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable());
+    assert_eq!(paths(&server).len(), 1);
+}
+
+#[test]
+fn another_issuer_is_refused_and_not_retried_elsewhere() {
+    let server = server();
+    let forged = serde_json::json!({
+        "issuer": "https://evil.example.com",
+        "token_endpoint": "https://evil.example.com/token",
+    });
+    server.inject(
+        Fault::status(200, "application/json", forged.to_string()),
+        1,
+    );
+    let err =
+        AuthorizationServerMetadata::discover(&s2s_oauth::agent(), &server.base_url()).unwrap_err();
+    match &err {
+        Error::IssuerMismatch { expected, found } => {
+            assert_eq!(&**expected, server.base_url());
+            assert_eq!(&**found, "https://evil.example.com");
+        }
+        other => panic!("expected IssuerMismatch, got {other:?}"),
+    }
+    assert!(err.to_string().contains("RFC 8414 §3.3"));
+    assert_eq!(paths(&server).len(), 1, "no fallback after a mismatch");
+}
+
+#[test]
+fn path_issuer_goes_to_the_inserted_well_known_path() {
+    let server = server();
+    let issuer = format!("{}/tenants/acme", server.base_url());
+    let body = serde_json::json!({"issuer": issuer, "token_endpoint": server.token_url()});
+    server.inject(Fault::status(200, "application/json", body.to_string()), 1);
+    let metadata = AuthorizationServerMetadata::fetch(
+        &s2s_oauth::agent(),
+        &issuer,
+        WellKnown::OAuthAuthorizationServer,
+    )
+    .unwrap();
+    assert_eq!(metadata.issuer(), issuer);
+    assert_eq!(
+        paths(&server),
+        ["/.well-known/oauth-authorization-server/tenants/acme"]
+    );
+}
+
+#[test]
+fn issuer_comparison_rules() {
+    let body = |issuer: &str| serde_json::json!({"issuer": issuer, "token_endpoint": "https://idp.example.com/token"});
+    // Scheme and host case, and an empty path versus "/": equal.
+    assert!(parse(body("HTTPS://IdP.Example.COM"), "https://idp.example.com/").is_ok());
+    assert!(parse(body("https://idp.example.com/"), "https://idp.example.com").is_ok());
+    // The path, its trailing slash and the port: byte for byte.
+    for (found, asked) in [
+        (
+            "https://idp.example.com/Tenant",
+            "https://idp.example.com/tenant",
+        ),
+        ("https://idp.example.com/t/", "https://idp.example.com/t"),
+        ("https://idp.example.com:443", "https://idp.example.com"),
+        (
+            "https://idp.example.com.evil.com",
+            "https://idp.example.com",
+        ),
+    ] {
+        assert!(
+            matches!(parse(body(found), asked), Err(Error::IssuerMismatch { .. })),
+            "{found} vs {asked}"
+        );
+    }
+}
+
+#[test]
+fn malformed_metadata_is_refused_with_a_reason() {
+    let issuer = "https://idp.example.com";
+    let err = parse(serde_json::json!({"issuer": issuer}), issuer).unwrap_err();
+    assert!(matches!(err, Error::MalformedResponse(_)));
+    assert!(err.to_string().contains("no token_endpoint"), "{err}");
+    let err = parse(serde_json::json!({"token_endpoint": "https://x/t"}), issuer).unwrap_err();
+    assert!(err.to_string().contains("no issuer"), "{err}");
+    let err = parse(
+        serde_json::json!({"issuer": issuer, "token_endpoint": "http://idp.example.com/token"}),
+        issuer,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    let err = parse(
+        serde_json::json!({"issuer": issuer, "token_endpoint": "https://idp.example.com/t", "grant_types_supported": "client_credentials"}),
+        issuer,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("grant_types_supported"), "{err}");
+    let html = HttpResponse::new(200, vec![], b"<html>".to_vec());
+    assert!(matches!(
+        AuthorizationServerMetadata::parse(&html, issuer),
+        Err(Error::NotJson(_))
+    ));
+    let moved = HttpResponse::new(
+        301,
+        vec![("Location".into(), "https://elsewhere.example.com/".into())],
+        Vec::new(),
+    );
+    assert!(matches!(
+        AuthorizationServerMetadata::parse(&moved, issuer),
+        Err(Error::Redirect { status: 301, .. })
+    ));
+}
+
+#[test]
+fn defaults_and_the_client_auth_choice() {
+    let issuer = "https://idp.example.com";
+    let bare = parse(
+        serde_json::json!({"issuer": issuer, "token_endpoint": "https://idp.example.com/token", "x-vendor": 1}),
+        issuer,
+    )
+    .unwrap();
+    // RFC 8414 §2 defaults.
+    assert_eq!(bare.auth_methods_supported(), ["client_secret_basic"]);
+    assert_eq!(
+        bare.grant_types_supported(),
+        ["authorization_code", "implicit"]
+    );
+    assert_eq!(bare.extra()["x-vendor"], 1);
+    let chosen = bare
+        .choose_client_auth([ClientAuth::post("app", "s"), ClientAuth::basic("app", "s")])
+        .unwrap();
+    assert_eq!(chosen.method_name(), "client_secret_basic");
+
+    // private_key_jwt is listed, but only for ES256: an RSA key does not fit.
+    let es_only = parse(
+        serde_json::json!({
+            "issuer": issuer,
+            "token_endpoint": "https://idp.example.com/token",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
+        }),
+        issuer,
+    )
+    .unwrap();
+    let rsa = ClientAuth::private_key_jwt("app", SigningKey::from_pem(RSA_KEY).unwrap()).unwrap();
+    assert!(!es_only.supports_client_auth(&rsa));
+    let chosen = es_only
+        .choose_client_auth([rsa.clone(), ClientAuth::post("app", "s")])
+        .unwrap();
+    assert_eq!(chosen.method_name(), "client_secret_post");
+    let err = es_only
+        .choose_client_auth([rsa, ClientAuth::basic("app", "SECRET-VALUE")])
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("private_key_jwt") && message.contains("ES256"),
+        "{message}"
+    );
+    assert!(!message.contains("SECRET-VALUE"));
+}
+
+#[test]
+fn fetch_with_applies_the_body_limit_and_metadata_is_get_only() {
+    let server = server();
+    let err = AuthorizationServerMetadata::fetch_with(
+        &s2s_oauth::agent(),
+        &server.base_url(),
+        WellKnown::OpenIdConfiguration,
+        &s2s_oauth::SendOptions::new().with_body_limit(64),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 64 }), "{err:?}");
+    let mut answer = s2s_oauth::agent()
+        .post(metadata_url(&server.base_url(), WellKnown::OAuthAuthorizationServer).unwrap())
+        .send("")
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 405);
+    assert_eq!(
+        answer.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET")
+    );
+    let _ = answer.body_mut().read_to_vec();
+}

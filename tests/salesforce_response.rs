@@ -1,0 +1,146 @@
+//! Salesforce token responses: the `signature` check against a vector computed here
+//! from the HMAC definition, tampered responses, and the typed view (`TokenInfo`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64ct::{Base64, Encoding};
+use ring::digest;
+use s2s_oauth::salesforce::{self, TokenInfo};
+use s2s_oauth::{ClientSecret, Error, HttpResponse, TokenResponse};
+
+const CONSUMER_SECRET: &str = "8C1F5E0D2A9B4C7E";
+
+// ---- the response signature ----------------------------------------------
+
+/// HMAC-SHA256 from its definition (RFC 2104): H((K ^ opad) ‖ H((K ^ ipad) ‖ m)),
+/// on SHA-256 alone, so the test does not lean on the code it checks.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(digest::digest(&digest::SHA256, key).as_ref());
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = digest::Context::new(&digest::SHA256);
+    inner.update(&block.map(|b| b ^ 0x36));
+    inner.update(message);
+    let mut outer = digest::Context::new(&digest::SHA256);
+    outer.update(&block.map(|b| b ^ 0x5c));
+    outer.update(inner.finish().as_ref());
+    outer.finish().as_ref().to_vec()
+}
+
+#[test]
+fn the_test_hmac_matches_rfc_4231() {
+    // RFC 4231 §4.3, test case 2.
+    let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+const ID: &str = "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS";
+const ISSUED_AT: &str = "1708058728442";
+
+fn signed_response(id: &str, issued_at: &str, signature: Option<&str>) -> TokenResponse {
+    let mut body = serde_json::json!({
+        "access_token": "00Dxx!AQ0AQ.token",
+        "token_type": "Bearer",
+        "instance_url": "https://acme.my.salesforce.com",
+        "id": id,
+        "issued_at": issued_at,
+        "scope": "api",
+    });
+    if let Some(signature) = signature {
+        body["signature"] = signature.into();
+    }
+    let http = HttpResponse::new(200, vec![], body.to_string().into_bytes());
+    TokenResponse::parse(&http, SystemTime::now()).unwrap()
+}
+
+fn known_signature() -> String {
+    let mac = hmac_sha256(
+        CONSUMER_SECRET.as_bytes(),
+        format!("{ID}{ISSUED_AT}").as_bytes(),
+    );
+    Base64::encode_string(&mac)
+}
+
+#[test]
+fn signature_known_vector_verifies() {
+    let signature = known_signature();
+    assert!(signature.ends_with('='), "standard base64 with padding");
+    let response = signed_response(ID, ISSUED_AT, Some(&signature));
+    salesforce::verify_signature(&response, &ClientSecret::new(CONSUMER_SECRET)).unwrap();
+}
+
+#[test]
+fn tampered_responses_fail_the_signature_check() {
+    let signature = known_signature();
+    let secret = ClientSecret::new(CONSUMER_SECRET);
+    let other_user = ID.replace("005xx000001SwiUAAS", "005xx000001SwiVAAS");
+    let mut flipped = Base64::decode_vec(&signature).unwrap();
+    flipped[0] ^= 1;
+    let flipped = Base64::encode_string(&flipped);
+    let cases = [
+        signed_response(&other_user, ISSUED_AT, Some(&signature)),
+        signed_response(ID, "1708058728443", Some(&signature)),
+        signed_response(ID, ISSUED_AT, Some(&flipped)),
+    ];
+    for response in &cases {
+        let err = salesforce::verify_signature(response, &secret).unwrap_err();
+        assert!(matches!(err, Error::ResponseSignature(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("does not match"), "{message}");
+        assert!(!message.contains(CONSUMER_SECRET) && !message.contains(&signature));
+    }
+    let err =
+        salesforce::verify_signature(&signed_response(ID, ISSUED_AT, None), &secret).unwrap_err();
+    assert!(err.to_string().contains("no signature"), "{err}");
+    let err = salesforce::verify_signature(
+        &signed_response(ID, ISSUED_AT, Some("not base64!")),
+        &secret,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not standard base64"), "{err}");
+}
+
+// ---- the typed view -------------------------------------------------------
+
+#[test]
+fn token_info_reads_the_salesforce_fields() {
+    let response = signed_response(ID, ISSUED_AT, None);
+    let info = TokenInfo::from_response(&response).unwrap();
+    assert_eq!(info.instance_url(), "https://acme.my.salesforce.com");
+    assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
+    assert_eq!(info.user_id(), "005xx000001SwiUAAS");
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_708_058_728_442))
+    );
+    let bad = signed_response(
+        "https://login.salesforce.com/services/oauth2/userinfo",
+        ISSUED_AT,
+        None,
+    );
+    let err = TokenInfo::from_response(&bad).unwrap_err();
+    assert!(matches!(err, Error::MalformedResponse(_)));
+    assert!(err.to_string().contains("identity URL"), "{err}");
+    let generic = TokenResponse::parse(
+        &HttpResponse::new(
+            200,
+            vec![],
+            br#"{"access_token":"a","expires_in":60}"#.to_vec(),
+        ),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert!(
+        TokenInfo::from_response(&generic)
+            .unwrap_err()
+            .to_string()
+            .contains("no instance_url")
+    );
+}
