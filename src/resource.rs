@@ -67,7 +67,7 @@ pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8
             }
         }
     }
-    (status == 401 || status == 403) && has_invalid_session_id(body)
+    (status == 401 || status == 403) && has_salesforce_error_code(body, "INVALID_SESSION_ID")
 }
 
 /// [`is_token_rejected`] on a whole response (any `WWW-Authenticate` headers are
@@ -99,18 +99,17 @@ pub fn is_token_rejected_response(response: &HttpResponse) -> bool {
     headers.any(|value| is_token_rejected(status, Some(value), body))
 }
 
-/// Salesforce's REST error body: a JSON array (or a lone object) of
-/// `{"message", "errorCode"}`, or the XML form `<errorCode>INVALID_SESSION_ID</errorCode>`.
-fn has_invalid_session_id(body: &[u8]) -> bool {
-    const CODE: &str = "INVALID_SESSION_ID";
-    let is_code = |v: &Value| v.get("errorCode").and_then(Value::as_str) == Some(CODE);
+/// Whether a Salesforce REST error body names `code`: a JSON array (or a lone
+/// object) of `{"message", "errorCode"}`, or the XML form `<errorCode>CODE</errorCode>`.
+pub(crate) fn has_salesforce_error_code(body: &[u8], code: &str) -> bool {
+    let is_code = |v: &Value| v.get("errorCode").and_then(Value::as_str) == Some(code);
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Array(items)) => items.iter().any(is_code),
         Ok(object @ Value::Object(_)) => is_code(&object),
         Ok(_) => false,
         Err(_) => {
-            let needle = b"<errorCode>INVALID_SESSION_ID</errorCode>";
-            body.windows(needle.len()).any(|w| w == needle)
+            let needle = format!("<errorCode>{code}</errorCode>");
+            body.windows(needle.len()).any(|w| w == needle.as_bytes())
         }
     }
 }

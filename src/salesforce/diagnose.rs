@@ -1,8 +1,6 @@
 //! What a Salesforce refusal means and what to fix: token endpoint errors mapped to
 //! hints, and REST API answers classified (session expired versus API limits).
 
-use serde_json::Value;
-
 use crate::error::{Error, ErrorCode, OAuthError};
 use crate::http::HttpResponse;
 
@@ -135,25 +133,11 @@ pub fn classify_api_response(response: &HttpResponse) -> ApiOutcome {
         ApiOutcome::Success
     } else if crate::resource::is_token_rejected_response(response) {
         ApiOutcome::SessionExpired
-    } else if response.status() == 403 && has_error_code(response.body(), "REQUEST_LIMIT_EXCEEDED")
+    } else if response.status() == 403
+        && crate::resource::has_salesforce_error_code(response.body(), "REQUEST_LIMIT_EXCEEDED")
     {
         ApiOutcome::RequestLimitExceeded
     } else {
         ApiOutcome::Other
-    }
-}
-
-/// Whether a Salesforce REST error body (a JSON list of `{"errorCode"}` objects, a
-/// lone object, or the XML form) carries `code`.
-fn has_error_code(body: &[u8], code: &str) -> bool {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Array(items)) => items
-            .iter()
-            .any(|item| item.get("errorCode").and_then(Value::as_str) == Some(code)),
-        Ok(item) => item.get("errorCode").and_then(Value::as_str) == Some(code),
-        Err(_) => {
-            let needle = format!("<errorCode>{code}</errorCode>");
-            body.windows(needle.len()).any(|w| w == needle.as_bytes())
-        }
     }
 }

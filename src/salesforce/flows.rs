@@ -42,16 +42,7 @@ pub fn jwt_bearer(
     username: &str,
     key: SigningKey,
 ) -> Result<TokenRequest, Error> {
-    non_empty(
-        consumer_key,
-        "consumer key",
-        "the connected app's Consumer Key",
-    )?;
-    non_empty(
-        username,
-        "username",
-        "the Salesforce username the token acts for",
-    )?;
+    check_app_and_user(consumer_key, username)?;
     if key.algorithm() != Algorithm::RS256 {
         return Err(Error::input(format!(
             "Salesforce verifies JWT Bearer assertions with RS256 only, and this key signs {}; use the RSA private key whose certificate is uploaded to the connected app",
@@ -94,16 +85,7 @@ pub fn saml_bearer(
     username: &str,
     signer: saml::Signer,
 ) -> Result<TokenRequest, Error> {
-    non_empty(
-        consumer_key,
-        "consumer key",
-        "the connected app's Consumer Key",
-    )?;
-    non_empty(
-        username,
-        "username",
-        "the Salesforce username the token acts for",
-    )?;
+    check_app_and_user(consumer_key, username)?;
     if !matches!(signer.key().key_type(), KeyType::Rsa { .. }) {
         return Err(Error::input(format!(
             "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
@@ -199,6 +181,20 @@ pub fn refresh_token(
         None => ClientAuth::none_with_client_id(consumer_key),
     };
     TokenRequest::new(host.token_url(), Grant::refresh_token(refresh_token), auth)
+}
+
+/// The consumer key and username every user-bound flow needs.
+fn check_app_and_user(consumer_key: &str, username: &str) -> Result<(), Error> {
+    non_empty(
+        consumer_key,
+        "consumer key",
+        "the connected app's Consumer Key",
+    )?;
+    non_empty(
+        username,
+        "username",
+        "the Salesforce username the token acts for",
+    )
 }
 
 fn non_empty(value: &str, name: &str, what: &str) -> Result<(), Error> {
