@@ -200,6 +200,40 @@ fn google_end_to_end() {
     assert_eq!(claims["aud"], server.token_url());
 }
 
+#[test]
+fn google_service_account_acting_for_itself_end_to_end() {
+    // No `sub`: the usual Google call, without domain-wide delegation.
+    let server = generic(
+        Client::new(EMAIL)
+            .with_public_key(VerifyingKey::from_pem(RSA_CERT).unwrap())
+            .with_assertions_for_itself(true),
+    );
+    let account = ServiceAccountKey::from_json(key_file(Some(&server.token_url()))).unwrap();
+    account
+        .token_request("https://www.googleapis.com/auth/cloud-platform")
+        .unwrap()
+        .send(&s2s_oauth::agent())
+        .expect("token issued to the service account itself");
+    let (_, claims) = jwt(server.requests()[0].form_value("assertion").unwrap());
+    assert!(claims.get("sub").is_none(), "{claims:?}");
+    assert_eq!(claims["iss"], EMAIL);
+
+    // A server that follows RFC 7523 to the letter refuses the same assertion.
+    let strict =
+        generic(Client::new(EMAIL).with_public_key(VerifyingKey::from_pem(RSA_CERT).unwrap()));
+    let account = ServiceAccountKey::from_json(key_file(Some(&strict.token_url()))).unwrap();
+    let err = account
+        .token_request("https://www.googleapis.com/auth/cloud-platform")
+        .unwrap()
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    assert_eq!(
+        err.oauth_error().map(|e| e.code.as_str()),
+        Some("invalid_grant"),
+        "{err}"
+    );
+}
+
 // ---- Microsoft Entra ------------------------------------------------------
 
 /// base64url of a digest of the certificate's DER, computed here.

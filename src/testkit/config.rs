@@ -53,6 +53,7 @@ pub struct Client {
     pub(crate) run_as: Option<String>,
     pub(crate) refresh_tokens: bool,
     pub(crate) require_auth: Option<bool>,
+    pub(crate) acts_for_itself: bool,
 }
 
 impl Client {
@@ -67,6 +68,7 @@ impl Client {
             run_as: None,
             refresh_tokens: false,
             require_auth: None,
+            acts_for_itself: false,
         }
     }
 
@@ -116,6 +118,14 @@ impl Client {
     /// The Salesforce profile refuses client credentials without one.
     pub fn with_run_as(mut self, username: impl Into<String>) -> Self {
         self.run_as = Some(username.into());
+        self
+    }
+
+    /// Accept JWT bearer assertions with no `sub` and issue the token to the client
+    /// itself, as Google does for a service account that acts for itself (no
+    /// domain-wide delegation). Default `false`: RFC 7523 §3 requires `sub`.
+    pub fn with_assertions_for_itself(mut self, accept: bool) -> Self {
+        self.acts_for_itself = accept;
         self
     }
 

@@ -125,7 +125,7 @@ fn jwt_bearer(
         .with_issuer(iss)
         .with_leeway(ctx.config.leeway)
         .with_max_lifetime(ctx.config.max_assertion_lifetime());
-    if uses_prn {
+    if uses_prn || client.acts_for_itself {
         validation = validation.allow_missing_subject();
     }
     let verified = jwt::verify(
@@ -139,9 +139,14 @@ fn jwt_bearer(
     let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
         Some(prn) if uses_prn => Some(prn),
         _ => verified.subject(),
-    }
-    .ok_or_else(|| invalid("the assertion has no sub".into()))?;
-    if !client.users.iter().any(|u| u == subject) {
+    };
+    let subject = match subject {
+        Some(subject) => subject,
+        // A service account acting for itself (Client::with_assertions_for_itself).
+        None if client.acts_for_itself => client.id.as_str(),
+        None => return Err(invalid("the assertion has no sub".into())),
+    };
+    if subject != client.id && !client.users.iter().any(|u| u == subject) {
         return Err(Refusal::UnknownUser(format!(
             "user {subject:?} has not approved client {iss:?} (configure it with Client::with_user)"
         )));
