@@ -104,8 +104,29 @@ impl LoginHost {
     /// A My Domain base URL such as `https://acme.my.salesforce.com`. The audience is
     /// `https://login.salesforce.com`, or `https://test.salesforce.com` when the host
     /// is a sandbox My Domain (`….sandbox.my.salesforce.com`).
+    ///
+    /// The login hosts themselves are recognized whatever their case or trailing
+    /// slash: `https://login.salesforce.com` is [`production`](Self::production) and
+    /// `https://test.salesforce.com` is [`sandbox`](Self::sandbox) (audience and
+    /// [`kind`](Self::kind) included), so a sandbox login URL never gets the
+    /// production audience.
+    ///
+    /// ```
+    /// use s2s_oauth::salesforce::{HostKind, LoginHost};
+    ///
+    /// let host = LoginHost::my_domain("https://test.salesforce.com/")?;
+    /// assert_eq!(host.audience(), "https://test.salesforce.com");
+    /// assert_eq!(host.kind(), HostKind::Sandbox);
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn my_domain(base_url: &str) -> Result<Self, Error> {
         let base_url = base(base_url)?;
+        if base_url.eq_ignore_ascii_case(PRODUCTION) {
+            return Ok(Self::production());
+        }
+        if base_url.eq_ignore_ascii_case(SANDBOX) {
+            return Ok(Self::sandbox());
+        }
         let sandbox = host_of(&base_url).ends_with(".sandbox.my.salesforce.com");
         let audience = if sandbox { SANDBOX } else { PRODUCTION };
         Ok(LoginHost {
@@ -126,7 +147,8 @@ impl LoginHost {
         })
     }
 
-    /// `login`, `test`, or a My Domain base URL: the CLI's `--salesforce` values.
+    /// `login`, `test`, or a base URL ([`my_domain`](Self::my_domain), which also
+    /// recognizes the two login hosts' URLs): the CLI's `--salesforce` values.
     pub fn parse(value: &str) -> Result<Self, Error> {
         match value {
             "login" | "production" => Ok(Self::production()),
@@ -225,5 +247,34 @@ mod tests {
             Err(Error::InvalidUrl { .. })
         ));
         assert!(LoginHost::parse("https://acme.my.salesforce.com?x=1").is_err());
+    }
+
+    /// A login host given as a URL is that login host, not a My Domain: before,
+    /// `https://test.salesforce.com` got the production audience (Salesforce answers
+    /// `audience is invalid`) and `https://login.salesforce.com` passed the Client
+    /// Credentials My Domain check.
+    #[test]
+    fn login_host_urls_are_the_login_hosts() {
+        for url in [
+            "https://test.salesforce.com",
+            "https://TEST.salesforce.com/",
+            "HTTPS://test.salesforce.com//",
+        ] {
+            let host = LoginHost::parse(url).unwrap();
+            assert_eq!(host, LoginHost::sandbox(), "{url}");
+            assert_eq!(host.audience(), SANDBOX);
+        }
+        for url in [
+            "https://login.salesforce.com",
+            "https://Login.Salesforce.com/",
+        ] {
+            let host = LoginHost::my_domain(url).unwrap();
+            assert_eq!(host, LoginHost::production(), "{url}");
+            assert_eq!(host.kind(), HostKind::Production);
+        }
+        // Other hosts under salesforce.com stay My Domains.
+        let other = LoginHost::my_domain("https://test.my.salesforce.com").unwrap();
+        assert_eq!(other.kind(), HostKind::MyDomain);
+        assert_eq!(other.audience(), PRODUCTION);
     }
 }

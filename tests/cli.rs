@@ -457,6 +457,9 @@ fn sign_jwt_audience_defaults() {
         ],
     ];
     assert_eq!(decode(&sandbox.concat()).0, "https://test.salesforce.com");
+    // The sandbox login host spelled as a URL is the sandbox login host.
+    let test_url = [&base[..], &["--salesforce", "https://test.salesforce.com/"]];
+    assert_eq!(decode(&test_url.concat()).0, "https://test.salesforce.com");
     // --audience overrides; --token-url is the default otherwise; no --subject, no sub.
     let over = [
         &base[..],
