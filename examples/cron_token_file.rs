@@ -12,13 +12,15 @@
 //! ```
 //!
 //! On Unix the file is created with mode 0600 and replaced atomically (written
-//! beside it, then renamed). Elsewhere the mode cannot be set this way: keep the
+//! beside it, then renamed); a token file that other accounts can read (an older
+//! file, a `chmod` by mistake) is not used: the job gets a new token and the save
+//! replaces the file with a 0600 one. Elsewhere the mode cannot be set this way: keep the
 //! file in a directory only the job's account can read (on Windows, set the ACL).
 
 mod support;
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -133,15 +135,42 @@ fn fetch(job: &Job) -> Result<Token, Error> {
     Ok(Token::from_response(&response))
 }
 
-/// The stored token, if the file exists and reads back; otherwise start afresh.
+/// The stored token, if the file exists, only its owner can read it, and it reads
+/// back; otherwise start afresh (the next save replaces the file with a 0600 one).
 fn load(path: &Path) -> Option<Token> {
-    let bytes = fs::read(path).ok()?;
+    let file = fs::File::open(path).ok()?;
+    if let Some(mode) = readable_by_others(&file) {
+        eprintln!(
+            "warning: {path:?} can be read by other accounts (mode {mode:o}): not using the token in it, \
+             which may have leaked; getting a new one, saved with mode 0600"
+        );
+        return None;
+    }
+    let mut bytes = Vec::new();
+    // A token file is a few hundred bytes; do not read an arbitrary file whole.
+    file.take(64 * 1024).read_to_end(&mut bytes).ok()?;
     match Token::from_json(&bytes) {
         Ok(token) => Some(token),
         Err(e) => {
             eprintln!("ignoring {path:?}: {e}");
             None
         }
+    }
+}
+
+/// The file's permission bits when group or others may read or write it (Unix);
+/// `None` when only the owner can, and always elsewhere (see the module docs).
+fn readable_by_others(file: &fs::File) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata().ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
     }
 }
 
@@ -217,4 +246,45 @@ fn configure() -> (Job, Option<Server>) {
         agent,
     };
     (job, None)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use s2s_oauth::TokenResponse;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// Fails without the mode check in `load`: a 0644 token file was used as is,
+    /// and never rewritten while its token lasted.
+    #[test]
+    fn a_token_file_others_can_read_is_not_used_and_is_replaced_with_mode_0600() {
+        let dir = std::env::temp_dir().join(format!("s2s-oauth-cron-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token.json");
+        let body = br#"{"access_token":"00Dxx!secret","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com"}"#;
+        let response = TokenResponse::parse(
+            &HttpResponse::new(200, vec![], body.to_vec()),
+            SystemTime::now(),
+        )
+        .unwrap();
+        let token = Token::from_response(&response);
+
+        save(&path, &token).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(load(&path), Some(token.clone()));
+
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(load(&path), None);
+        save(&path, &token).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(load(&path), Some(token));
+
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
