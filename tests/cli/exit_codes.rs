@@ -264,6 +264,12 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
             cc(&["--timeout", "0"]),
             "--timeout \"0\": expected a whole number of seconds above 0",
         ),
+        (
+            // ureq panicked adding this to the current instant (exit 101).
+            "timeout beyond a day",
+            cc(&["--timeout", "18446744073709551615"]),
+            "--timeout \"18446744073709551615\": at most 86400 seconds",
+        ),
     ];
     for (name, args, expected) in cases {
         let run = run_env(&strs(&args), &[("EMPTY_SECRET", "")]);

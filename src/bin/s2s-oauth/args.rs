@@ -190,7 +190,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "token-url" => once(&mut options.token_url, flag, text()?),
         "salesforce" => once(&mut options.salesforce, flag, text()?),
         "scope" => once(&mut options.scope, flag, text()?),
-        "timeout" => once(&mut options.timeout, flag, seconds(flag, &text()?)?),
+        "timeout" => once(&mut options.timeout, flag, timeout(flag, &text()?)?),
         "output" => {
             let output = match text()?.as_str() {
                 "json" => Output::Json,
@@ -280,6 +280,22 @@ fn seconds(flag: &str, value: &str) -> Result<Duration, Failure> {
             "--{flag} {value:?}: expected a whole number of seconds above 0"
         ))),
     }
+}
+
+/// The longest `--timeout`: a day. ureq adds the timeout to the current instant,
+/// which panics on overflow (`--timeout 18446744073709551615`); no token request
+/// needs longer than this.
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+
+/// `--timeout`: whole seconds from 1 to [`MAX_TIMEOUT_SECS`].
+fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
+    let duration = seconds(flag, value)?;
+    if duration.as_secs() > MAX_TIMEOUT_SECS {
+        return Err(Failure::usage(format!(
+            "--{flag} {value:?}: at most {MAX_TIMEOUT_SECS} seconds (a day)"
+        )));
+    }
+    Ok(duration)
 }
 
 fn algorithm(flag: &str, value: &str) -> Result<Algorithm, Failure> {
@@ -466,6 +482,10 @@ mod tests {
             ),
             (&["refresh", "--timeout", "0"], "above 0"),
             (&["refresh", "--timeout", "1.5"], "above 0"),
+            (
+                &["refresh", "--timeout", "18446744073709551615"],
+                "at most 86400 seconds",
+            ),
             (&["refresh", "--output", "xml"], "expected json or token"),
             (&["refresh", "--auth", "mtls"], "expected none, basic"),
             (&["sign-jwt", "--alg", "none"], "unknown JWT algorithm"),

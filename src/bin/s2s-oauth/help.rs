@@ -60,7 +60,7 @@ macro_rules! request {
     () => {
         "Request:
   --scope SCOPE            scope to ask for (space-separated tokens)
-  --timeout SECS           whole-request timeout (default 30)
+  --timeout SECS           whole-request timeout (default 30, at most 86400)
   --output json|token      json (default): the token response as one JSON object on
                            stdout, every field the server sent (tokens included);
                            token: the access token alone, with a trailing newline
