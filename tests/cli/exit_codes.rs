@@ -74,7 +74,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
         (
             "registered claim",
             jwt(&["--key", &rsa, "--claim", "aud=x"]),
-            "--claim aud: invalid input: claim \"aud\" is set by Claims itself",
+            "--claim aud: aud comes from --audience AUD",
         ),
         ("missing --key", jwt(&[]), "jwt-bearer needs --key FILE"),
         (

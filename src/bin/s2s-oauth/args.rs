@@ -317,8 +317,25 @@ fn claim(value: &str) -> Result<(String, Value), Failure> {
             "--claim {value:?}: the claim name is empty"
         )));
     }
+    if let Some(instead) = set_by_the_tool(name) {
+        return Err(Failure::usage(format!("--claim {name}: {instead}")));
+    }
     let parsed = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
     Ok((name.to_owned(), parsed))
+}
+
+/// For a registered claim the tool sets itself (RFC 7519 §4.1), where it comes
+/// from instead of `--claim`.
+fn set_by_the_tool(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "iss" => "iss comes from --issuer ISS",
+        "sub" => "sub comes from --subject SUB",
+        "aud" => "aud comes from --audience AUD (or the --salesforce / --token-url default)",
+        "exp" => "exp is the signing time plus the lifetime; set --lifetime SECS",
+        "iat" | "jti" => "iat (the signing time) and jti (random) are set on every signature",
+        "nbf" => "nbf cannot be set from the command line",
+        _ => return None,
+    })
 }
 
 fn names() -> String {
@@ -491,6 +508,11 @@ mod tests {
             (&["sign-jwt", "--alg", "none"], "unknown JWT algorithm"),
             (&["sign-jwt", "--claim", "novalue"], "expected NAME=VALUE"),
             (&["sign-jwt", "--claim", "=1"], "claim name is empty"),
+            (
+                &["sign-jwt", "--claim", "exp=5"],
+                "--claim exp: exp is the signing time plus the lifetime; set --lifetime SECS",
+            ),
+            (&["jwt-bearer", "--claim", "aud=x"], "--audience AUD"),
             (
                 &[
                     "refresh",

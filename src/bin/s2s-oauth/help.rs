@@ -106,7 +106,7 @@ macro_rules! jwt_assertion {
   --kid KID                the JWT header's kid (Okta, Google: the key's id)
   --claim NAME=VALUE       extra JWT claim, repeatable; VALUE is taken as JSON when it
                            parses as JSON (42, true, null, {\"a\":1}, [1,2], \"quoted\"),
-                           else as a string
+                           else as a string; not iss, sub, aud, exp, nbf, iat or jti
 "
         )
     };
