@@ -49,7 +49,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
         (
             "certificate as key",
             jwt(&["--key", &key("rsa2048.cert.pem")]),
-            "a certificate was given where a private key was expected",
+            "a certificate was given where a private key was expected; pass the PEM private key file to --key (saml-bearer and sign-saml take the certificate with --cert)",
         ),
         (
             "unsupported curve",

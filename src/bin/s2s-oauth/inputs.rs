@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use s2s_oauth::{Algorithm, Certificate, SigningKey};
+use s2s_oauth::{Algorithm, Certificate, Error, KeyError, SigningKey};
 
 use crate::args::Source;
 use crate::exit::Failure;
@@ -74,7 +74,18 @@ pub(crate) fn signing_key(
 ) -> Result<SigningKey, Failure> {
     let context = format!("{flag} {}", path.display());
     let pem = read_file(path, &context)?;
-    let key = SigningKey::from_pem(pem).map_err(|e| Failure::library(&context, e))?;
+    let key = SigningKey::from_pem(pem).map_err(|e| match e {
+        // The library's wording names its Rust API; say it in flags.
+        Error::Key(KeyError::CertificateNotKey) => Failure::usage(format!(
+            "{context}: a certificate was given where a private key was expected; pass the PEM private key file to {flag}{}",
+            if flag == "--key" {
+                " (saml-bearer and sign-saml take the certificate with --cert)"
+            } else {
+                ""
+            }
+        )),
+        e => Failure::library(&context, e),
+    })?;
     match alg {
         Some(alg) => key
             .with_algorithm(alg)
