@@ -260,6 +260,20 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
             "--issuer does not apply to client-credentials",
         ),
         (
+            // Without the check this went to login.salesforce.com (exit 3 or 4).
+            "Salesforce client credentials on the login host",
+            vec![
+                "client-credentials".into(),
+                "--salesforce".into(),
+                "test".into(),
+                "--client-id".into(),
+                CLIENT.into(),
+                "--client-secret-file".into(),
+                secret.clone(),
+            ],
+            "Salesforce takes client-credentials only on the org's My Domain host, not on https://test.salesforce.com",
+        ),
+        (
             "timeout zero",
             cc(&["--timeout", "0"]),
             "--timeout \"0\": expected a whole number of seconds above 0",

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use s2s_oauth::salesforce::LoginHost;
+use s2s_oauth::salesforce::{HostKind, LoginHost};
 use s2s_oauth::saml;
 use s2s_oauth::{
     Assertion, Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant,
@@ -49,6 +49,8 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
 struct Endpoint {
     token_url: Option<String>,
     audience: Option<String>,
+    /// The `--salesforce` host, if that is where the token URL came from.
+    salesforce: Option<LoginHost>,
 }
 
 impl Endpoint {
@@ -57,7 +59,7 @@ impl Endpoint {
             (Some(_), Some(_)) => Err(Failure::usage("give --token-url or --salesforce, not both")),
             (Some(url), None) => Ok(Endpoint {
                 token_url: Some(url.clone()),
-                audience: None,
+                ..Endpoint::default()
             }),
             (None, Some(value)) => {
                 let host = LoginHost::parse(value)
@@ -65,6 +67,7 @@ impl Endpoint {
                 Ok(Endpoint {
                     token_url: Some(host.token_url()),
                     audience: Some(host.audience().to_owned()),
+                    salesforce: Some(host),
                 })
             }
             (None, None) => Ok(Endpoint::default()),
@@ -99,6 +102,14 @@ fn request_token(
             command.name()
         )));
     };
+    if let Some(host) = &endpoint.salesforce {
+        if command == Command::ClientCredentials && host.kind() != HostKind::MyDomain {
+            return Err(Failure::usage(format!(
+                "Salesforce takes client-credentials only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); pass --salesforce https://<your-domain>.my.salesforce.com",
+                host.base_url()
+            )));
+        }
+    }
     let grant = grant(command, options, endpoint)?;
     let auth = client_auth(options)?;
     let mut request = TokenRequest::new(token_url, grant, auth)?;

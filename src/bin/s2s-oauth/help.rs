@@ -241,7 +241,8 @@ const CLIENT_CREDENTIALS: &str = concat!(
     "s2s-oauth client-credentials: get a token as the client itself (RFC 6749 \u{a7}4.4)
 
 Posts grant_type=client_credentials with the client authentication. Salesforce takes
-this flow only on the My Domain host and needs a run-as user on the connected app.
+this flow only on the My Domain host (--salesforce login or test is refused before
+anything is sent) and needs a run-as user on the connected app.
 
 Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
            --client-id ID (--client-secret-file FILE | --client-secret-env VAR |
