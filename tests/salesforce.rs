@@ -146,6 +146,9 @@ fn client_credentials_refuses_non_my_domain_hosts_up_front() {
         LoginHost::production(),
         LoginHost::sandbox(),
         LoginHost::experience_cloud("https://acme.my.site.com").unwrap(),
+        // The login hosts given as URLs are still the login hosts.
+        LoginHost::my_domain("https://login.salesforce.com/").unwrap(),
+        LoginHost::parse("https://Test.Salesforce.com").unwrap(),
     ] {
         let err = salesforce::client_credentials(&host, CONSUMER_KEY, CONSUMER_SECRET).unwrap_err();
         assert!(err.is_local());
