@@ -440,3 +440,38 @@ fn a_server_that_is_down_is_exit_4() {
         "{line}"
     );
 }
+
+/// A token that cannot stand alone on one line (RFC 6749 Appendix A.12 allows
+/// printable ASCII only) is not printed by --output token: exit 4. Without the
+/// check the line break and the terminal escape went to stdout, exit 0.
+#[test]
+fn output_token_refuses_a_token_that_is_not_one_printable_line() {
+    let server = server(Profile::Generic);
+    let body = r#"{"access_token":"abc\ndef\u001b[31m","token_type":"Bearer"}"#;
+    server.inject(Fault::status(200, "application/json", body), 2);
+    let mut args = vec![
+        "client-credentials".to_owned(),
+        "--output".into(),
+        "token".into(),
+    ];
+    args.extend(endpoint(&server));
+    args.extend(["--client-id".into(), CLIENT.into()]);
+    args.extend(["--client-secret-env".into(), "CLIENT_SECRET".into()]);
+    let env = [("CLIENT_SECRET", SECRET)];
+    let line = run_env(&strs(&args), &env).failure(4).to_owned();
+    assert!(line.contains("outside printable ASCII"), "{line}");
+    assert!(!line.contains("abc"), "{line}");
+    // --output json carries it, escaped, on one line.
+    let json_args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a == "token" {
+                "json".to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let json = run_env(&strs(&json_args), &env).json();
+    assert_eq!(json["access_token"], "abc\ndef\u{1b}[31m");
+}

@@ -27,6 +27,9 @@ pub(crate) enum Failure {
     Library { context: String, error: Error },
     /// The result could not be written to stdout (a closed pipe, a full disk).
     Output(io::Error),
+    /// The server's answer parsed but cannot be given out as asked (an access
+    /// token that cannot stand alone on one line).
+    Answer(String),
 }
 
 impl Failure {
@@ -68,7 +71,7 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
             error: error @ Error::OAuth(_),
             ..
         } if !error.is_retryable() => REFUSED,
-        Failure::Library { .. } | Failure::Output(_) => FAULT,
+        Failure::Library { .. } | Failure::Output(_) | Failure::Answer(_) => FAULT,
     }
 }
 
@@ -86,6 +89,7 @@ impl fmt::Display for Failure {
             Failure::Library { context, error } if context.is_empty() => error.to_string(),
             Failure::Library { context, error } => format!("{context}: {error}"),
             Failure::Output(e) => format!("could not write the result to stdout: {e}"),
+            Failure::Answer(message) => message.clone(),
         };
         // One line whatever the server put in its description.
         let line: String = text
@@ -229,6 +233,12 @@ mod tests {
                 transport(),
                 FAULT,
                 "error: the token request timed out",
+            ),
+            (
+                "answer",
+                Failure::Answer("the access_token cannot be printed alone".into()),
+                FAULT,
+                "error: the access_token cannot be printed alone",
             ),
             (
                 "stdout",

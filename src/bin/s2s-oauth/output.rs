@@ -19,7 +19,18 @@ pub(crate) fn write(
             // Serializing a serde_json::Value cannot fail.
             serde_json::to_string(&token.to_json_exposing_secrets()).unwrap_or_default()
         }
-        (Outcome::Token(token), Output::Token) => token.access_token().expose_secret().to_owned(),
+        (Outcome::Token(token), Output::Token) => {
+            let value = token.access_token().expose_secret();
+            // RFC 6749 Appendix A.12: access-token = 1*VSCHAR (%x20-7E). Anything
+            // else (a line break, a terminal escape) would not be "the token alone
+            // on one line" for the script reading it.
+            if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+                return Err(Failure::Answer(
+                    "the server's access_token has characters outside printable ASCII (RFC 6749 Appendix A.12), so it cannot be printed alone on one line; use --output json to see it".into(),
+                ));
+            }
+            value.to_owned()
+        }
         (Outcome::Assertion(assertion), _) => assertion.expose_secret().to_owned(),
     };
     out.write_all(text.as_bytes())
