@@ -6,7 +6,7 @@
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use crate::algorithm::Algorithm;
@@ -530,14 +530,35 @@ impl OAuthError {
     }
 }
 
+/// How much of the server's `error_description` [`OAuthError`]'s `Display` shows.
+const DESCRIPTION_LEN: usize = 500;
+
 impl fmt::Display for OAuthError {
+    /// `<code>: <description> (HTTP <status>)` on one line: the code and description
+    /// come from the server, so control characters (line breaks, terminal escapes)
+    /// are shown as spaces and a description is cut after 500 characters. The
+    /// fields themselves keep the text as sent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.code)?;
+        write_printable(f, self.code.as_str(), DESCRIPTION_LEN)?;
         if let Some(d) = &self.description {
-            write!(f, ": {d}")?;
+            f.write_str(": ")?;
+            write_printable(f, d, DESCRIPTION_LEN)?;
         }
         write!(f, " (HTTP {})", self.status)
     }
+}
+
+/// Writes at most `max` characters of peer-sent `text`, control characters as
+/// spaces, and `…` if it was cut: a hostile server must not be able to forge log
+/// lines or send terminal escapes through an error message.
+fn write_printable(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::Result {
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            return f.write_str("…");
+        }
+        f.write_char(if c.is_control() { ' ' } else { c })?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for OAuthError {}
@@ -676,6 +697,21 @@ mod tests {
             ErrorCode::from("invalid_app_access"),
             ErrorCode::Other("invalid_app_access".into())
         );
+    }
+
+    #[test]
+    fn oauth_error_display_is_one_printable_line() {
+        let mut e = OAuthError::new("bad\ncode".into(), 400);
+        e.description = Some("nope\r\n2026-11-29 INFO forged line \u{1b}[31mred".into());
+        assert_eq!(
+            e.to_string(),
+            "bad code: nope  2026-11-29 INFO forged line  [31mred (HTTP 400)"
+        );
+        e.description = Some("é".repeat(600));
+        let shown = e.to_string();
+        assert_eq!(shown, format!("bad code: {}… (HTTP 400)", "é".repeat(500)));
+        // The fields keep what the server sent.
+        assert_eq!(e.code.as_str(), "bad\ncode");
     }
 
     #[test]
