@@ -123,7 +123,8 @@ impl Error {
     }
 
     /// How long the server asked the client to wait (`Retry-After`, in seconds or
-    /// as an HTTP date), when it said so on a 429 or 503.
+    /// as an HTTP date relative to when the response was received; a date already
+    /// past is zero), whatever the status it came with (usually 429 or 503).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::OAuth(e) => e.retry_after,
@@ -331,7 +332,7 @@ impl fmt::Display for KeyError {
                 "the private key is encrypted (ENCRYPTED PRIVATE KEY); decrypt it first: openssl pkcs8 -in key.pem -out plain.pem",
             ),
             KeyError::CertificateNotKey => f.write_str(
-                "a certificate was given where a private key was expected; pass the private key file (the certificate goes in with_certificate)",
+                "a certificate was given where a private key was expected; pass the private key file (a certificate is given separately: SigningKey::with_x5t_s256, saml::Signer::new, the CLI's --cert)",
             ),
             KeyError::PublicKeyNotPrivate => f.write_str(
                 "a public key was given where a private key was expected; signing needs the private key",
@@ -352,7 +353,9 @@ impl fmt::Display for KeyError {
             KeyError::CertificateMismatch => f.write_str(
                 "the certificate does not belong to the private key: pass the certificate issued for this key",
             ),
-            KeyError::EmptySecret => f.write_str("the HMAC secret is empty"),
+            KeyError::EmptySecret => f.write_str(
+                "the HMAC secret is empty; pass the client secret the authorization server issued",
+            ),
             KeyError::MissingPublicKey => f.write_str(
                 "the EC private key is stored without its public key; re-export it with: openssl ec -in key.pem -out key-with-public.pem",
             ),
