@@ -142,11 +142,14 @@ pub fn send_http(
     let mut response = sent.map_err(transport_error)?;
 
     let status = response.status().as_u16();
+    // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
+    // kept, decoded lossily, rather than dropped with what it says.
     let headers = response
         .headers()
         .iter()
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
         })
         .collect();
     let body = response
