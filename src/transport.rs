@@ -109,6 +109,27 @@ impl TokenRequest {
     ///
     /// Blocking; no retries: on an error, [`Error::is_retryable`] and
     /// [`Error::retry_after`] tell the caller whether and when to try again.
+    ///
+    /// Here against the crate's local authorization server (feature `testkit`):
+    ///
+    /// ```
+    /// # #[cfg(feature = "testkit")] {
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    ///
+    /// let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// let token = request.send(&s2s_oauth::agent())?;
+    /// assert!(token.expires_in().is_some());
+    ///
+    /// let refused = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "wrong"))?
+    ///     .send(&s2s_oauth::agent())
+    ///     .unwrap_err();
+    /// assert_eq!(refused.oauth_error().map(|e| e.code.as_str()), Some("invalid_client"));
+    /// assert!(!refused.is_retryable());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send(&self, agent: &ureq::Agent) -> Result<TokenResponse, Error> {
         self.send_with(agent, &SendOptions::default())
     }
