@@ -497,6 +497,18 @@ fn jwt_methods_refuse_the_wrong_kind_of_key() {
         ))
         .contains("lifetime")
     );
+    // exp is whole seconds: 500 ms would give exp == iat, expired on arrival.
+    let sub_second = ClientAuth::client_secret_jwt("id", "a shared secret")
+        .unwrap()
+        .with_assertion_lifetime(Duration::from_millis(500));
+    assert!(
+        input_error(TokenRequest::new(
+            TOKEN_URL,
+            Grant::client_credentials(),
+            sub_second
+        ))
+        .contains("under one second")
+    );
 }
 
 #[test]
