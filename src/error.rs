@@ -99,7 +99,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying the same request again later may succeed: transport failures,
+    /// Whether trying the same request again later may succeed: transport failures
+    /// (but not TLS failures, nor a request the HTTP library could not make),
     /// timeouts, HTTP 5xx and 429, and the OAuth codes `server_error` and
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
@@ -121,7 +122,10 @@ impl Error {
             Error::NotJson(r) | Error::UnexpectedStatus(r) | Error::MalformedResponse(r) => {
                 retryable_status(r.status)
             }
-            Error::Transport(t) => t.kind != TransportErrorKind::Tls,
+            Error::Transport(t) => !matches!(
+                t.kind,
+                TransportErrorKind::Tls | TransportErrorKind::Request
+            ),
             _ => false,
         }
     }
@@ -154,18 +158,20 @@ impl Error {
     }
 
     /// Whether the error is about the caller's own input (key, URL, parameters, an
-    /// XML document or SAML assertion handed to the crate), found before anything
-    /// was sent.
+    /// XML document or SAML assertion handed to the crate, a request the HTTP
+    /// library could not make: [`TransportErrorKind::Request`]), found before
+    /// anything was sent.
     pub fn is_local(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::Key(_)
-                | Error::AlgorithmMismatch { .. }
-                | Error::InvalidUrl { .. }
-                | Error::InvalidInput(_)
-                | Error::Crypto
-                | Error::Saml(_)
-        )
+            | Error::AlgorithmMismatch { .. }
+            | Error::InvalidUrl { .. }
+            | Error::InvalidInput(_)
+            | Error::Crypto
+            | Error::Saml(_) => true,
+            Error::Transport(t) => t.kind == TransportErrorKind::Request,
+            _ => false,
+        }
     }
 
     /// The server's OAuth error, if this is one.

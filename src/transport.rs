@@ -215,6 +215,10 @@ fn transport_error(error: ureq::Error) -> Error {
         ureq::Error::HostNotFound => Kind::Dns,
         ureq::Error::ConnectionFailed => Kind::Connect,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => Kind::Tls,
+        ureq::Error::Http(_)
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::InvalidProxyUrl => Kind::Request,
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Kind::Timeout,
             std::io::ErrorKind::ConnectionRefused => Kind::Connect,

@@ -259,3 +259,26 @@ fn header_values_with_non_ascii_bytes_are_kept() {
         other => panic!("expected a redirect error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_request_the_agent_cannot_make_is_local_and_not_retryable() {
+    // An https-only agent given a loopback http URL: ureq refuses before sending.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .https_only(true)
+        .build()
+        .into();
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], TOKEN_JSON),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&agent)
+        .unwrap_err();
+    match &err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Request),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert!(!err.is_retryable(), "retrying cannot fix the agent: {err}");
+    assert!(err.is_local(), "{err}");
+    assert!(err.to_string().contains("nothing was sent"), "{err}");
+}

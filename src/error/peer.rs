@@ -217,6 +217,10 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke or the HTTP exchange was malformed.
     Io,
+    /// The HTTP library could not make the request from the URL or from the
+    /// agent's settings (a URI it refuses, an https-only agent given an http URL,
+    /// a bad proxy URL). Nothing was sent; not retryable: fix the URL or the agent.
+    Request,
 }
 
 /// A failure to exchange an HTTP request and response.
@@ -238,6 +242,9 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Tls => "TLS with the token endpoint failed",
             TransportErrorKind::Timeout => "the token request timed out",
             TransportErrorKind::Io => "the connection to the token endpoint failed",
+            TransportErrorKind::Request => {
+                "the request could not be made (nothing was sent); fix the URL or the agent's settings"
+            }
         };
         write!(f, "{what}: {}", self.message)
     }
