@@ -133,6 +133,9 @@ impl Error {
     /// How long the server asked the client to wait (`Retry-After`, in seconds or
     /// as an HTTP date relative to when the response was received; a date already
     /// past is zero), whatever the status it came with (usually 429 or 503).
+    ///
+    /// The value is the server's, unbounded (`Retry-After: 99999999999` is kept):
+    /// cap it before sleeping on it or adding it to an `Instant`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::OAuth(e) => e.retry_after,
