@@ -2,24 +2,11 @@
 //! truncated at every length and mutated at random (bounded, with a fixed seed), is
 //! fed to every loader, as PEM and as DER. A loader may refuse, never panic.
 
+mod common;
+
 use base64ct::{Base64, Encoding};
+use common::Rng;
 use s2s_oauth::{Certificate, SigningKey, VerifyingKey};
-
-/// A small deterministic generator (xorshift64*), so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
     let dir = format!("{}/tests/data/keys", env!("CARGO_MANIFEST_DIR"));

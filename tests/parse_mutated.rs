@@ -3,6 +3,9 @@
 //! decoding and verification. Inputs are truncated and mutated at random from real
 //! ones (bounded, with a fixed seed); every call must return, never panic.
 
+mod common;
+
+use common::Rng;
 use std::time::{Duration, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
@@ -10,22 +13,6 @@ use s2s_oauth::{
     Claims, HttpResponse, SigningKey, TokenResponse, UnverifiedJwt, Validation,
     is_token_rejected_response, verify,
 };
-
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Bytes that matter to these grammars, to splice in.
 const INTERESTING: &[&[u8]] = &[
