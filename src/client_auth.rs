@@ -287,9 +287,11 @@ impl ClientAuth {
             | Method::ClientSecretJwt {
                 lifetime, audience, ..
             } => {
-                if lifetime.is_zero() {
+                // `exp` is in whole seconds: under one second it would equal `iat`,
+                // an assertion already expired when sent.
+                if lifetime.as_secs() == 0 {
                     return Err(Error::input(
-                        "the client assertion lifetime is zero; give it a few minutes at most (default 60 s)",
+                        "the client assertion lifetime is under one second, so it would expire as it is made; give it a few minutes at most (default 60 s)",
                     ));
                 }
                 if audience.as_deref().is_some_and(|a| a.trim().is_empty()) {

@@ -6,8 +6,12 @@
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
 
+mod peer;
+
 use std::fmt;
 use std::time::Duration;
+
+pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
 use crate::algorithm::Algorithm;
 use crate::key::KeyType;
@@ -95,7 +99,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying the same request again later may succeed: transport failures,
+    /// Whether trying the same request again later may succeed: transport failures
+    /// (but not TLS failures, nor a request the HTTP library could not make),
     /// timeouts, HTTP 5xx and 429, and the OAuth codes `server_error` and
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
@@ -117,13 +122,20 @@ impl Error {
             Error::NotJson(r) | Error::UnexpectedStatus(r) | Error::MalformedResponse(r) => {
                 retryable_status(r.status)
             }
-            Error::Transport(t) => t.kind != TransportErrorKind::Tls,
+            Error::Transport(t) => !matches!(
+                t.kind,
+                TransportErrorKind::Tls | TransportErrorKind::Request
+            ),
             _ => false,
         }
     }
 
     /// How long the server asked the client to wait (`Retry-After`, in seconds or
-    /// as an HTTP date), when it said so on a 429 or 503.
+    /// as an HTTP date relative to when the response was received; a date already
+    /// past is zero), whatever the status it came with (usually 429 or 503).
+    ///
+    /// The value is the server's, unbounded (`Retry-After: 99999999999` is kept):
+    /// cap it before sleeping on it or adding it to an `Instant`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::OAuth(e) => e.retry_after,
@@ -149,18 +161,20 @@ impl Error {
     }
 
     /// Whether the error is about the caller's own input (key, URL, parameters, an
-    /// XML document or SAML assertion handed to the crate), found before anything
-    /// was sent.
+    /// XML document or SAML assertion handed to the crate, a request the HTTP
+    /// library could not make: [`TransportErrorKind::Request`]), found before
+    /// anything was sent.
     pub fn is_local(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::Key(_)
-                | Error::AlgorithmMismatch { .. }
-                | Error::InvalidUrl { .. }
-                | Error::InvalidInput(_)
-                | Error::Crypto
-                | Error::Saml(_)
-        )
+            | Error::AlgorithmMismatch { .. }
+            | Error::InvalidUrl { .. }
+            | Error::InvalidInput(_)
+            | Error::Crypto
+            | Error::Saml(_) => true,
+            Error::Transport(t) => t.kind == TransportErrorKind::Request,
+            _ => false,
+        }
     }
 
     /// The server's OAuth error, if this is one.
@@ -331,7 +345,7 @@ impl fmt::Display for KeyError {
                 "the private key is encrypted (ENCRYPTED PRIVATE KEY); decrypt it first: openssl pkcs8 -in key.pem -out plain.pem",
             ),
             KeyError::CertificateNotKey => f.write_str(
-                "a certificate was given where a private key was expected; pass the private key file (the certificate goes in with_certificate)",
+                "a certificate was given where a private key was expected; pass the private key file (a certificate is given separately: SigningKey::with_x5t_s256, saml::Signer::new, the CLI's --cert)",
             ),
             KeyError::PublicKeyNotPrivate => f.write_str(
                 "a public key was given where a private key was expected; signing needs the private key",
@@ -352,7 +366,9 @@ impl fmt::Display for KeyError {
             KeyError::CertificateMismatch => f.write_str(
                 "the certificate does not belong to the private key: pass the certificate issued for this key",
             ),
-            KeyError::EmptySecret => f.write_str("the HMAC secret is empty"),
+            KeyError::EmptySecret => f.write_str(
+                "the HMAC secret is empty; pass the client secret the authorization server issued",
+            ),
             KeyError::MissingPublicKey => f.write_str(
                 "the EC private key is stored without its public key; re-export it with: openssl ec -in key.pem -out key-with-public.pem",
             ),
@@ -425,222 +441,6 @@ impl fmt::Display for JwtError {
 
 impl std::error::Error for JwtError {}
 
-/// An error code from the authorization server (RFC 6749 §5.2), with an arm for
-/// codes beyond the RFC (Salesforce's `invalid_app_access`, for one).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// `invalid_request`
-    InvalidRequest,
-    /// `invalid_client`
-    InvalidClient,
-    /// `invalid_grant`
-    InvalidGrant,
-    /// `unauthorized_client`
-    UnauthorizedClient,
-    /// `unsupported_grant_type`
-    UnsupportedGrantType,
-    /// `invalid_scope`
-    InvalidScope,
-    /// `access_denied` (RFC 6749 §4.1.2.1, sent by some token endpoints)
-    AccessDenied,
-    /// `server_error` (retryable)
-    ServerError,
-    /// `temporarily_unavailable` (retryable)
-    TemporarilyUnavailable,
-    /// Any other code, as sent.
-    Other(String),
-}
-
-impl ErrorCode {
-    /// The code as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
-            ErrorCode::UnauthorizedClient => "unauthorized_client",
-            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            ErrorCode::InvalidScope => "invalid_scope",
-            ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::ServerError => "server_error",
-            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
-            ErrorCode::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ErrorCode {
-    fn from(s: &str) -> Self {
-        match s {
-            "invalid_request" => ErrorCode::InvalidRequest,
-            "invalid_client" => ErrorCode::InvalidClient,
-            "invalid_grant" => ErrorCode::InvalidGrant,
-            "unauthorized_client" => ErrorCode::UnauthorizedClient,
-            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
-            "invalid_scope" => ErrorCode::InvalidScope,
-            "access_denied" => ErrorCode::AccessDenied,
-            "server_error" => ErrorCode::ServerError,
-            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
-            other => ErrorCode::Other(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The authorization server's error response (RFC 6749 §5.2), with the HTTP facts
-/// around it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct OAuthError {
-    /// `error`
-    pub code: ErrorCode,
-    /// `error_description`
-    pub description: Option<String>,
-    /// `error_uri`
-    pub uri: Option<String>,
-    /// The HTTP status (400 or 401 from a conforming server).
-    pub status: u16,
-    /// The `WWW-Authenticate` header, if the server sent one (RFC 6749 §5.2 asks for
-    /// it on a 401).
-    pub www_authenticate: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
-    pub retry_after: Option<Duration>,
-    /// Every other member of the error object, as sent.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl OAuthError {
-    /// An error with a code and status, as the parser builds it.
-    pub(crate) fn new(code: ErrorCode, status: u16) -> Self {
-        OAuthError {
-            code,
-            description: None,
-            uri: None,
-            status,
-            www_authenticate: None,
-            retry_after: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-}
-
-impl fmt::Display for OAuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.code)?;
-        if let Some(d) = &self.description {
-            write!(f, ": {d}")?;
-        }
-        write!(f, " (HTTP {})", self.status)
-    }
-}
-
-impl std::error::Error for OAuthError {}
-
-/// A response that is not a usable token response. The body is kept whole (as a
-/// [`RawBody`], which never prints) so that nothing the server sent is lost.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct UnexpectedResponse {
-    /// The HTTP status.
-    pub status: u16,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
-    pub retry_after: Option<Duration>,
-    /// What exactly is wrong, where there is more to say than the variant name.
-    pub reason: Option<String>,
-    /// The body, whole.
-    pub body: RawBody,
-}
-
-/// How much of an error page [`UnexpectedResponse::snippet`] shows.
-const SNIPPET_LEN: usize = 200;
-
-impl UnexpectedResponse {
-    /// The start of the body (at most 200 bytes, lossy UTF-8, control
-    /// characters replaced), for an error message — or `None` for a 2xx response,
-    /// whose body may hold tokens.
-    pub fn snippet(&self) -> Option<String> {
-        if (200..300).contains(&self.status) {
-            return None;
-        }
-        let bytes = self.body.expose_secret();
-        let cut = &bytes[..bytes.len().min(SNIPPET_LEN)];
-        let text: String = String::from_utf8_lossy(cut)
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        Some(text)
-    }
-}
-
-impl fmt::Display for UnexpectedResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
-        if let Some(ct) = &self.content_type {
-            write!(f, ", content-type {ct:?}")?;
-        }
-        if let Some(reason) = &self.reason {
-            write!(f, ", {reason}")?;
-        }
-        match self.snippet() {
-            Some(s) if !s.trim().is_empty() => write!(f, ", body starts {s:?}"),
-            Some(_) => f.write_str(", empty body"),
-            None => write!(
-                f,
-                ", {} bytes kept in the error (raw_body)",
-                self.body.len()
-            ),
-        }
-    }
-}
-
-/// What kind of transport failure happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The host name could not be resolved.
-    Dns,
-    /// The TCP connection could not be made.
-    Connect,
-    /// The TLS handshake failed (certificate, protocol). Not retryable.
-    Tls,
-    /// The request or response did not finish in time.
-    Timeout,
-    /// The connection broke or the HTTP exchange was malformed.
-    Io,
-}
-
-/// A failure to exchange an HTTP request and response.
-#[derive(Debug)]
-pub struct TransportError {
-    /// The kind of failure.
-    pub kind: TransportErrorKind,
-    /// What happened, in words (never contains request contents).
-    pub message: String,
-    /// The underlying error, if any.
-    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
-            TransportErrorKind::Dns => "could not resolve the token endpoint's host",
-            TransportErrorKind::Connect => "could not connect to the token endpoint",
-            TransportErrorKind::Tls => "TLS with the token endpoint failed",
-            TransportErrorKind::Timeout => "the token request timed out",
-            TransportErrorKind::Io => "the connection to the token endpoint failed",
-        };
-        write!(f, "{what}: {}", self.message)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,22 +476,6 @@ mod tests {
             ErrorCode::from("invalid_app_access"),
             ErrorCode::Other("invalid_app_access".into())
         );
-    }
-
-    #[test]
-    fn snippet_hides_2xx_bodies() {
-        let mut r = UnexpectedResponse {
-            status: 200,
-            content_type: Some("text/plain".into()),
-            retry_after: None,
-            reason: None,
-            body: RawBody::new(b"refresh_token=SECRET".to_vec()),
-        };
-        assert_eq!(r.snippet(), None);
-        assert!(!r.to_string().contains("SECRET"));
-        r.status = 502;
-        r.body = RawBody::new(b"<html>\r\nBad gateway</html>".to_vec());
-        assert_eq!(r.snippet().unwrap(), "<html>  Bad gateway</html>");
     }
 
     #[test]

@@ -518,7 +518,17 @@ impl fmt::Debug for VerifyingKey {
 }
 
 impl Certificate {
-    /// Loads the first `BEGIN CERTIFICATE` block of a PEM file.
+    /// Loads the first `BEGIN CERTIFICATE` block of a PEM file. A private key is
+    /// refused with [`KeyError::PrivateKeyNotPublic`].
+    ///
+    /// ```
+    /// use s2s_oauth::{Certificate, SigningKey};
+    /// let cert = Certificate::from_pem(include_bytes!("../tests/data/keys/rsa2048.cert.pem"))?;
+    /// let key = SigningKey::from_pem(include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"))?
+    ///     .with_x5t_s256(&cert)?; // Entra: the certificate's SHA-256 thumbprint in the header
+    /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
         let input = pem.as_ref();
         let contents = pem::parse(input)?;

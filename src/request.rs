@@ -87,8 +87,18 @@ impl TokenRequest {
         })
     }
 
-    /// Asks for `scope`: space-separated scope tokens (RFC 6749 §3.3). An empty
-    /// scope or one with control characters is refused.
+    /// Asks for `scope`: space-separated scope tokens (RFC 6749 §3.3). Leading,
+    /// trailing and repeated spaces are dropped, since the RFC's grammar allows
+    /// exactly one space between tokens (`" api  web "` is sent as `api web`). An
+    /// empty scope or one with control characters is refused.
+    ///
+    /// ```
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// let request = TokenRequest::new("https://login.example.com/token", Grant::client_credentials(), ClientAuth::none())?
+    ///     .with_scope(" api  refresh_token ")?;
+    /// assert_eq!(request.scope(), Some("api refresh_token"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn with_scope(mut self, scope: impl Into<String>) -> Result<Self, Error> {
         let scope = scope.into();
         if scope.trim().is_empty() {
@@ -101,7 +111,8 @@ impl TokenRequest {
                 "the scope contains a control character; separate scope tokens with single spaces",
             ));
         }
-        self.scope = Some(scope);
+        let tokens: Vec<&str> = scope.split(' ').filter(|t| !t.is_empty()).collect();
+        self.scope = Some(tokens.join(" "));
         Ok(self)
     }
 

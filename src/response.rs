@@ -115,6 +115,8 @@ impl TokenResponse {
     pub fn parse(response: &HttpResponse, received_at: SystemTime) -> Result<Self, Error> {
         let status = response.status();
         let body = response.body();
+        // RFC 8259 §8.1: a parser may ignore a byte order mark, and some servers send one.
+        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let retry_after = response
             .header("retry-after")
             .and_then(|v| retry_after::parse(v, received_at));
@@ -135,7 +137,7 @@ impl TokenResponse {
             });
         }
         if status == 200 {
-            let object = match serde_json::from_slice::<Value>(body) {
+            let object = match serde_json::from_slice::<Value>(json) {
                 Ok(Value::Object(object)) => object,
                 Ok(_) => {
                     return Err(Error::MalformedResponse(unexpected(Some(
@@ -154,7 +156,7 @@ impl TokenResponse {
                 .map_err(|reason| Error::MalformedResponse(unexpected(Some(reason))));
         }
         if status >= 400 {
-            return match serde_json::from_slice::<Value>(body) {
+            return match serde_json::from_slice::<Value>(json) {
                 Ok(Value::Object(object))
                     if matches!(object.get("error"), Some(Value::String(_))) =>
                 {

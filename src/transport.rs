@@ -109,6 +109,27 @@ impl TokenRequest {
     ///
     /// Blocking; no retries: on an error, [`Error::is_retryable`] and
     /// [`Error::retry_after`] tell the caller whether and when to try again.
+    ///
+    /// Here against the crate's local authorization server (feature `testkit`):
+    ///
+    /// ```
+    /// # #[cfg(feature = "testkit")] {
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    ///
+    /// let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// let token = request.send(&s2s_oauth::agent())?;
+    /// assert!(token.expires_in().is_some());
+    ///
+    /// let refused = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "wrong"))?
+    ///     .send(&s2s_oauth::agent())
+    ///     .unwrap_err();
+    /// assert_eq!(refused.oauth_error().map(|e| e.code.as_str()), Some("invalid_client"));
+    /// assert!(!refused.is_retryable());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send(&self, agent: &ureq::Agent) -> Result<TokenResponse, Error> {
         self.send_with(agent, &SendOptions::default())
     }
@@ -142,11 +163,14 @@ pub fn send_http(
     let mut response = sent.map_err(transport_error)?;
 
     let status = response.status().as_u16();
+    // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
+    // kept, decoded lossily, rather than dropped with what it says.
     let headers = response
         .headers()
         .iter()
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
         })
         .collect();
     let body = response
@@ -191,6 +215,10 @@ fn transport_error(error: ureq::Error) -> Error {
         ureq::Error::HostNotFound => Kind::Dns,
         ureq::Error::ConnectionFailed => Kind::Connect,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => Kind::Tls,
+        ureq::Error::Http(_)
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::InvalidProxyUrl => Kind::Request,
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Kind::Timeout,
             std::io::ErrorKind::ConnectionRefused => Kind::Connect,

@@ -31,6 +31,13 @@ fn check(url: &str) -> Result<(), &'static str> {
             "the URL contains whitespace, a control character or a non-ASCII character; percent-encode the path and use the punycode (xn--) form of the host",
         );
     }
+    // RFC 3986 §2 has no place for these anywhere in a URI; HTTP libraries refuse
+    // some of them only when sending (ureq: "invalid uri character").
+    if url.contains(['<', '>', '"', '`', '{', '}', '|', '\\', '^']) {
+        return Err(
+            "the URL contains a character a URL cannot carry (< > \" ` { } | \\ ^); percent-encode it (e.g. %3C for <)",
+        );
+    }
     if url.contains('#') {
         return Err(
             "a token endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...",
@@ -178,7 +185,14 @@ mod tests {
             ("https://[::1]x/", "after the IPv6"),
             ("https://999.1.1.1/", "IPv4"),
             ("https://a..b/", "DNS"),
-            ("https://a<b/", "DNS"),
+            ("https://a<b/", "cannot carry"),
+            ("https://a!b/", "DNS"),
+            ("http://127.0.0.1:9/a<b", "cannot carry"),
+            ("https://example.com/a`b", "cannot carry"),
+            ("https://example.com/?q={x}", "cannot carry"),
+            ("https://example.com/a\\b", "cannot carry"),
+            ("https://example.com/a\"b", "cannot carry"),
+            ("https://example.com/a|b^c", "cannot carry"),
         ];
         for (url, fragment) in cases {
             match check(url) {

@@ -518,3 +518,13 @@ fn keys_are_cheap_shared_values() {
     assert_traits::<VerifyingKey>();
     assert_traits::<Certificate>();
 }
+
+#[test]
+fn refusals_name_a_real_next_step() {
+    let cert_as_key = key_error(SigningKey::from_pem(fixture("rsa2048.cert.pem"))).to_string();
+    // The API that takes a certificate for signing: with_x5t_s256 / saml::Signer.
+    assert!(cert_as_key.contains("with_x5t_s256"), "{cert_as_key}");
+    assert!(cert_as_key.contains("Signer::new"), "{cert_as_key}");
+    let empty = key_error(SigningKey::hmac(b"")).to_string();
+    assert!(empty.contains("pass the client secret"), "{empty}");
+}

@@ -452,6 +452,21 @@ fn bad_scopes_are_refused() {
 }
 
 #[test]
+fn scope_tokens_are_sent_one_space_apart() {
+    // RFC 6749 §3.3: scope = scope-token *( SP scope-token ).
+    let request = TokenRequest::new(TOKEN_URL, Grant::client_credentials(), ClientAuth::none())
+        .unwrap()
+        .with_scope("  api   refresh_token ")
+        .unwrap();
+    assert_eq!(request.scope(), Some("api refresh_token"));
+    let http = request.to_http_request_now().unwrap();
+    assert_eq!(
+        http.body(),
+        b"grant_type=client_credentials&scope=api+refresh_token"
+    );
+}
+
+#[test]
 fn bad_client_ids_are_refused() {
     let new = |auth| TokenRequest::new(TOKEN_URL, Grant::client_credentials(), auth);
     assert!(input_error(new(ClientAuth::basic("", "s"))).contains("empty"));
@@ -481,6 +496,18 @@ fn jwt_methods_refuse_the_wrong_kind_of_key() {
             zero
         ))
         .contains("lifetime")
+    );
+    // exp is whole seconds: 500 ms would give exp == iat, expired on arrival.
+    let sub_second = ClientAuth::client_secret_jwt("id", "a shared secret")
+        .unwrap()
+        .with_assertion_lifetime(Duration::from_millis(500));
+    assert!(
+        input_error(TokenRequest::new(
+            TOKEN_URL,
+            Grant::client_credentials(),
+            sub_second
+        ))
+        .contains("under one second")
     );
 }
 

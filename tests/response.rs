@@ -383,6 +383,21 @@ fn non_rfc_error_codes_are_kept() {
 }
 
 #[test]
+fn a_json_body_with_a_byte_order_mark_is_read() {
+    // RFC 8259 §8.1 lets a parser ignore a BOM; some servers send one.
+    let token = parse(&json(
+        200,
+        "\u{feff}{\"access_token\":\"at-bom\",\"expires_in\":60}",
+    ))
+    .unwrap();
+    assert_eq!(token.access_token().expose_secret(), "at-bom");
+    match parse(&json(400, "\u{feff}{\"error\":\"invalid_grant\"}")) {
+        Err(Error::OAuth(e)) => assert_eq!(e.code.as_str(), "invalid_grant"),
+        other => panic!("expected an OAuth error, got {other:?}"),
+    }
+}
+
+#[test]
 fn html_502_page_is_not_json() {
     let body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body></html>";
     let err = parse(&response(502, "text/html", body)).unwrap_err();

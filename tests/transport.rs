@@ -224,3 +224,61 @@ fn plain_http_to_a_remote_host_is_refused_before_sending() {
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
     assert!(err.is_local());
 }
+
+#[test]
+fn header_values_with_non_ascii_bytes_are_kept() {
+    // Servers do send UTF-8 (obs-text) in header values; dropping the header would
+    // lose the WWW-Authenticate challenge or the redirect target.
+    let server = CannedServer::start(
+        http_response(
+            "401 Unauthorized",
+            &[
+                "Content-Type: application/json",
+                "WWW-Authenticate: Basic realm=\"Zürich\"",
+            ],
+            br#"{"error":"invalid_client"}"#,
+        ),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    let oauth = err.oauth_error().expect("an OAuth error");
+    assert_eq!(
+        oauth.www_authenticate.as_deref(),
+        Some("Basic realm=\"Zürich\"")
+    );
+    let server = CannedServer::start(
+        http_response("302 Found", &["Location: https://exämple.com/token"], b""),
+        1,
+    );
+    match client_credentials(&server.url("/token")).send(&s2s_oauth::agent()) {
+        Err(Error::Redirect { location, .. }) => {
+            assert_eq!(location.as_deref(), Some("https://exämple.com/token"))
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_request_the_agent_cannot_make_is_local_and_not_retryable() {
+    // An https-only agent given a loopback http URL: ureq refuses before sending.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .https_only(true)
+        .build()
+        .into();
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], TOKEN_JSON),
+        1,
+    );
+    let err = client_credentials(&server.url("/token"))
+        .send(&agent)
+        .unwrap_err();
+    match &err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Request),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert!(!err.is_retryable(), "retrying cannot fix the agent: {err}");
+    assert!(err.is_local(), "{err}");
+    assert!(err.to_string().contains("nothing was sent"), "{err}");
+}

@@ -16,6 +16,10 @@ pub(crate) const MAX_HEAD: usize = 16 * 1024;
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 /// How long a client may take to send its request.
 const READ_DEADLINE: Duration = Duration::from_secs(5);
+/// How long the server reads (and discards) what a client still sends after the
+/// response, so that closing does not turn into a reset: a client trickling bytes
+/// must not hold the one server thread.
+const DRAIN_DEADLINE: Duration = Duration::from_millis(500);
 
 /// A parsed request.
 #[derive(Debug)]
@@ -265,10 +269,22 @@ pub(crate) fn drop_connection(stream: TcpStream) {
 }
 
 fn drain(stream: &mut TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let started = Instant::now();
     let mut sink = [0u8; 4096];
     let mut total = 0usize;
     while total < 1024 * 1024 {
+        let Some(left) = DRAIN_DEADLINE
+            .checked_sub(started.elapsed())
+            .filter(|d| !d.is_zero())
+        else {
+            break;
+        };
+        if stream
+            .set_read_timeout(Some(left.min(Duration::from_millis(200))))
+            .is_err()
+        {
+            break;
+        }
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => total += n,

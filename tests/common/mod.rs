@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: canned HTTP peers on loopback.
+//! Helpers shared by the integration tests: canned HTTP peers on loopback, and a
+//! deterministic generator for the randomized robustness tests.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -107,4 +108,22 @@ pub fn silent_listener() -> SocketAddr {
         drop(held);
     });
     addr
+}
+
+/// xorshift64*: a small deterministic generator, so a randomized test that fails
+/// reproduces with the same seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `n` (0 for `n` = 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
 }

@@ -293,3 +293,62 @@ fn random_bytes_never_stop_the_server() {
     );
     assert_eq!(r.status, 200);
 }
+
+/// Sends `head` then one byte every 100 ms (never reading), until `stop` is set or
+/// the server closes the socket; returns the thread.
+fn trickle(
+    authority: &str,
+    head: &'static [u8],
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let mut stream = TcpStream::connect(authority).unwrap();
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        if stream.write_all(head).is_err() {
+            return;
+        }
+        while !stop.load(std::sync::atomic::Ordering::SeqCst)
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(100));
+            if stream.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// How long a normal request waits while another client sends `head` and then
+/// trickles bytes; the normal request must succeed.
+fn served_beside_a_trickler(head: &'static [u8]) -> Duration {
+    let (server, _) = salesforce();
+    let authority = server.base_url().trim_start_matches("http://").to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trickler = trickle(&authority, head, stop.clone());
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let r = post(
+        &server.token_url(),
+        Some(&basic("app", AWKWARD_SECRET)),
+        &[("grant_type", "client_credentials")],
+    );
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    trickler.join().unwrap();
+    assert_eq!(r.status, 200);
+    waited
+}
+
+#[test]
+fn a_client_trickling_bytes_after_its_request_does_not_hold_the_server() {
+    // A complete request, then bytes the server drains after answering.
+    let waited = served_beside_a_trickler(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(waited < Duration::from_secs(3), "served after {waited:?}");
+}
+
+#[test]
+fn a_silent_or_slow_client_holds_the_server_at_most_5_s() {
+    // A head sent one byte at a time, never finished: cut at the 5 s deadline.
+    let waited = served_beside_a_trickler(b"GET /");
+    assert!(waited < Duration::from_secs(6), "served after {waited:?}");
+}

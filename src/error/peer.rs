@@ -1,0 +1,287 @@
+//! What the peer did: the authorization server's error response (RFC 6749 §5.2),
+//! a response that is not a usable token response, and a failed HTTP exchange.
+
+use std::fmt::{self, Write as _};
+use std::time::Duration;
+
+use crate::secret::RawBody;
+
+/// An error code from the authorization server (RFC 6749 §5.2), with an arm for
+/// codes beyond the RFC (Salesforce's `invalid_app_access`, for one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant`
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied` (RFC 6749 §4.1.2.1, sent by some token endpoints)
+    AccessDenied,
+    /// `server_error` (retryable)
+    ServerError,
+    /// `temporarily_unavailable` (retryable)
+    TemporarilyUnavailable,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(s: &str) -> Self {
+        match s {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            "access_denied" => ErrorCode::AccessDenied,
+            "server_error" => ErrorCode::ServerError,
+            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
+            other => ErrorCode::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The authorization server's error response (RFC 6749 §5.2), with the HTTP facts
+/// around it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// `error`
+    pub code: ErrorCode,
+    /// `error_description`
+    pub description: Option<String>,
+    /// `error_uri`
+    pub uri: Option<String>,
+    /// The HTTP status (400 or 401 from a conforming server).
+    pub status: u16,
+    /// The `WWW-Authenticate` header, if the server sent one (RFC 6749 §5.2 asks for
+    /// it on a 401).
+    pub www_authenticate: Option<String>,
+    /// `Retry-After`, parsed, if the server sent it.
+    pub retry_after: Option<Duration>,
+    /// Every other member of the error object, as sent.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl OAuthError {
+    /// An error with a code and status, as the parser builds it.
+    pub(crate) fn new(code: ErrorCode, status: u16) -> Self {
+        OAuthError {
+            code,
+            description: None,
+            uri: None,
+            status,
+            www_authenticate: None,
+            retry_after: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// How much of the server's `error_description` [`OAuthError`]'s `Display` shows.
+const DESCRIPTION_LEN: usize = 500;
+
+impl fmt::Display for OAuthError {
+    /// `<code>: <description> (HTTP <status>)` on one line: the code and description
+    /// come from the server, so control characters (line breaks, terminal escapes)
+    /// are shown as spaces and a description is cut after 500 characters. The
+    /// fields themselves keep the text as sent.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_printable(f, self.code.as_str(), DESCRIPTION_LEN)?;
+        if let Some(d) = &self.description {
+            f.write_str(": ")?;
+            write_printable(f, d, DESCRIPTION_LEN)?;
+        }
+        write!(f, " (HTTP {})", self.status)
+    }
+}
+
+/// Writes at most `max` characters of peer-sent `text`, control characters as
+/// spaces, and `…` if it was cut: a hostile server must not be able to forge log
+/// lines or send terminal escapes through an error message.
+fn write_printable(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::Result {
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            return f.write_str("…");
+        }
+        f.write_char(if c.is_control() { ' ' } else { c })?;
+    }
+    Ok(())
+}
+
+impl std::error::Error for OAuthError {}
+
+/// A response that is not a usable token response. The body is kept whole (as a
+/// [`RawBody`], which never prints) so that nothing the server sent is lost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UnexpectedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// `Retry-After`, parsed, if the server sent it.
+    pub retry_after: Option<Duration>,
+    /// What exactly is wrong, where there is more to say than the variant name.
+    pub reason: Option<String>,
+    /// The body, whole.
+    pub body: RawBody,
+}
+
+/// How much of an error page [`UnexpectedResponse::snippet`] shows.
+const SNIPPET_LEN: usize = 200;
+
+impl UnexpectedResponse {
+    /// The start of the body (at most 200 bytes, lossy UTF-8, control
+    /// characters replaced), for an error message — or `None` for a 2xx response,
+    /// whose body may hold tokens.
+    pub fn snippet(&self) -> Option<String> {
+        if (200..300).contains(&self.status) {
+            return None;
+        }
+        let bytes = self.body.expose_secret();
+        let cut = &bytes[..bytes.len().min(SNIPPET_LEN)];
+        let text: String = String::from_utf8_lossy(cut)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Some(text)
+    }
+}
+
+impl fmt::Display for UnexpectedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, ", content-type {ct:?}")?;
+        }
+        if let Some(reason) = &self.reason {
+            write!(f, ", {reason}")?;
+        }
+        match self.snippet() {
+            Some(s) if !s.trim().is_empty() => write!(f, ", body starts {s:?}"),
+            Some(_) => f.write_str(", empty body"),
+            None => write!(
+                f,
+                ", {} bytes kept in the error (raw_body)",
+                self.body.len()
+            ),
+        }
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name could not be resolved.
+    Dns,
+    /// The TCP connection could not be made.
+    Connect,
+    /// The TLS handshake failed (certificate, protocol). Not retryable.
+    Tls,
+    /// The request or response did not finish in time.
+    Timeout,
+    /// The connection broke or the HTTP exchange was malformed.
+    Io,
+    /// The HTTP library could not make the request from the URL or from the
+    /// agent's settings (a URI it refuses, an https-only agent given an http URL,
+    /// a bad proxy URL). Nothing was sent; not retryable: fix the URL or the agent.
+    Request,
+}
+
+/// A failure to exchange an HTTP request and response.
+#[derive(Debug)]
+pub struct TransportError {
+    /// The kind of failure.
+    pub kind: TransportErrorKind,
+    /// What happened, in words (never contains request contents).
+    pub message: String,
+    /// The underlying error, if any.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Dns => "could not resolve the token endpoint's host",
+            TransportErrorKind::Connect => "could not connect to the token endpoint",
+            TransportErrorKind::Tls => "TLS with the token endpoint failed",
+            TransportErrorKind::Timeout => "the token request timed out",
+            TransportErrorKind::Io => "the connection to the token endpoint failed",
+            TransportErrorKind::Request => {
+                "the request could not be made (nothing was sent); fix the URL or the agent's settings"
+            }
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_error_display_is_one_printable_line() {
+        let mut e = OAuthError::new("bad\ncode".into(), 400);
+        e.description = Some("nope\r\n2026-11-29 INFO forged line \u{1b}[31mred".into());
+        assert_eq!(
+            e.to_string(),
+            "bad code: nope  2026-11-29 INFO forged line  [31mred (HTTP 400)"
+        );
+        e.description = Some("é".repeat(600));
+        let shown = e.to_string();
+        assert_eq!(shown, format!("bad code: {}… (HTTP 400)", "é".repeat(500)));
+        // The fields keep what the server sent.
+        assert_eq!(e.code.as_str(), "bad\ncode");
+    }
+
+    #[test]
+    fn snippet_hides_2xx_bodies() {
+        let mut r = UnexpectedResponse {
+            status: 200,
+            content_type: Some("text/plain".into()),
+            retry_after: None,
+            reason: None,
+            body: RawBody::new(b"refresh_token=SECRET".to_vec()),
+        };
+        assert_eq!(r.snippet(), None);
+        assert!(!r.to_string().contains("SECRET"));
+        r.status = 502;
+        r.body = RawBody::new(b"<html>\r\nBad gateway</html>".to_vec());
+        assert_eq!(r.snippet().unwrap(), "<html>  Bad gateway</html>");
+    }
+}
