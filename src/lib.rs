@@ -250,4 +250,6 @@ pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};
 #[cfg(feature = "ureq")]
-pub use transport::{DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, SendOptions, agent, send_http};
+pub use transport::{
+    DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_TIMEOUT, SendOptions, agent, send_http,
+};

@@ -26,6 +26,10 @@ use crate::response::TokenResponse;
 /// The default whole-request timeout: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest whole-request timeout accepted: one day. Longer ones (which a clock
+/// could not even represent past some size) are refused before anything is sent.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The default response body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
 
@@ -81,6 +85,9 @@ impl SendOptions {
     }
 
     /// Sets the whole-request timeout (connect, send, receive together).
+    ///
+    /// A timeout of zero or above [`MAX_TIMEOUT`] makes the send fail with
+    /// [`Error::InvalidInput`] before anything is sent.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -155,6 +162,12 @@ pub fn send_http(
     request: &HttpRequest,
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
+    if options.timeout.is_zero() || options.timeout > MAX_TIMEOUT {
+        return Err(Error::input(format!(
+            "the request timeout is {:?}; give one between 1 ms and 24 h (SendOptions::with_timeout)",
+            options.timeout
+        )));
+    }
     let sent = if request.method() == "GET" {
         safe(agent.get(request.url()), request, options).call()
     } else {

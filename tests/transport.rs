@@ -282,3 +282,27 @@ fn a_request_the_agent_cannot_make_is_local_and_not_retryable() {
     assert!(err.is_local(), "{err}");
     assert!(err.to_string().contains("nothing was sent"), "{err}");
 }
+
+#[test]
+fn a_timeout_ureq_cannot_represent_is_refused_before_sending() {
+    let server = CannedServer::start(http_response("200 OK", &[], TOKEN_JSON), 1);
+    let request = client_credentials(&server.url("/token"));
+    for timeout in [
+        Duration::ZERO,
+        Duration::MAX,
+        s2s_oauth::MAX_TIMEOUT + Duration::from_secs(1),
+    ] {
+        let err = request
+            .send_with(
+                &s2s_oauth::agent(),
+                &SendOptions::new().with_timeout(timeout),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput(_)),
+            "{timeout:?}: {err:?}"
+        );
+        assert!(err.is_local());
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+}

@@ -282,10 +282,8 @@ fn seconds(flag: &str, value: &str) -> Result<Duration, Failure> {
     }
 }
 
-/// The longest `--timeout`: a day. ureq adds the timeout to the current instant,
-/// which panics on overflow (`--timeout 18446744073709551615`); no token request
-/// needs longer than this.
-const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+/// The longest `--timeout`: the library's limit, a day.
+const MAX_TIMEOUT_SECS: u64 = s2s_oauth::MAX_TIMEOUT.as_secs();
 
 /// `--timeout`: whole seconds from 1 to [`MAX_TIMEOUT_SECS`].
 fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
