@@ -104,9 +104,10 @@ impl Validation {
 pub struct VerifiedAssertion {
     /// The assertion `ID`.
     pub id: String,
-    /// The `Issuer` (whitespace around it trimmed).
+    /// The `Issuer` (XML whitespace around it trimmed: space, tab, LF, CR).
     pub issuer: String,
-    /// The subject's `NameID` (whitespace around it trimmed).
+    /// The subject's `NameID` (XML whitespace around it trimmed: space, tab, LF,
+    /// CR; other Unicode spaces are kept, they are part of the name).
     pub subject: String,
     /// The `NameID` `Format`, if any.
     pub name_id_format: Option<String>,
@@ -157,7 +158,14 @@ pub fn peek_issuer(xml: &str) -> Result<String, Error> {
         ));
     }
     let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
-    Ok(issuer.trim().to_owned())
+    Ok(trim_xml(&issuer).to_owned())
+}
+
+/// Trims XML whitespace (XML 1.0 §2.3 `S`: space, tab, LF, CR) and nothing else:
+/// `str::trim` would also drop Unicode spaces such as U+00A0, so a signed
+/// `NameID` of `"\u{A0}admin"` (another user at the IdP) would read as `admin`.
+fn trim_xml(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r'])
 }
 
 fn structure(why: impl Into<String>) -> Error {
@@ -394,10 +402,7 @@ fn conditions(
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedAssertion, Error> {
-    let issuer = only_child(root, SAML_NS, "Issuer")?
-        .text()
-        .trim()
-        .to_owned();
+    let issuer = trim_xml(&only_child(root, SAML_NS, "Issuer")?.text()).to_owned();
     if issuer.is_empty() {
         return Err(structure("the Issuer is empty"));
     }
@@ -410,7 +415,7 @@ fn conditions(
     }
     let subject = only_child(root, SAML_NS, "Subject")?;
     let name_id = only_child(subject, SAML_NS, "NameID")?;
-    let subject_name = name_id.text().trim().to_owned();
+    let subject_name = trim_xml(&name_id.text()).to_owned();
     if subject_name.is_empty() {
         return Err(structure("the NameID is empty"));
     }
@@ -423,7 +428,7 @@ fn conditions(
             restricted = true;
             let mut ok = false;
             for audience in restriction.children_named(SAML_NS, "Audience") {
-                let audience = audience.text().trim().to_owned();
+                let audience = trim_xml(&audience.text()).to_owned();
                 ok |= validation.audiences.contains(&audience);
                 audiences.push(audience);
             }
@@ -459,7 +464,7 @@ fn conditions(
         let Some(data) = confirmation.child(SAML_NS, "SubjectConfirmationData") else {
             continue;
         };
-        if data.attr("Recipient").map(str::trim) != Some(validation.recipient.as_str()) {
+        if data.attr("Recipient").map(trim_xml) != Some(validation.recipient.as_str()) {
             continue;
         }
         let until = date(data, "NotOnOrAfter")?

@@ -1,0 +1,77 @@
+//! Attacks on the SAML 2.0 verifier and the XML underneath it: whitespace games
+//! with the subject, resource exhaustion before the signature is checked, and
+//! RFC 7522 §3's expiry rules on assertions signed by other tools' templates.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use s2s_oauth::saml::{self, Signer, Validation};
+use s2s_oauth::{Certificate, Error, SamlError, SigningKey, VerifyingKey};
+
+const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");
+const RSA_CERT: &str = include_str!("data/keys/rsa2048.cert.pem");
+const AUDIENCE: &str = "https://login.salesforce.com";
+const TOKEN_URL: &str = "https://login.salesforce.com/services/oauth2/token";
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn signer() -> Signer {
+    Signer::new(
+        SigningKey::from_pem(RSA_KEY).unwrap(),
+        Certificate::from_pem(RSA_CERT).unwrap(),
+    )
+    .unwrap()
+}
+
+fn key() -> VerifyingKey {
+    VerifyingKey::from_pem(RSA_CERT).unwrap()
+}
+
+fn validation() -> Validation {
+    Validation::new(AUDIENCE, TOKEN_URL)
+}
+
+const SCD: &str = r#"<saml:SubjectConfirmationData NotOnOrAfter="2023-11-14T22:18:20Z" Recipient="https://login.salesforce.com/services/oauth2/token"/>"#;
+const CONDITIONS: &str = r#"<saml:Conditions NotBefore="2023-11-14T22:13:20Z" NotOnOrAfter="2023-11-14T22:18:20Z"><saml:AudienceRestriction><saml:Audience>https://login.salesforce.com</saml:Audience></saml:AudienceRestriction></saml:Conditions>"#;
+
+/// An unsigned assertion as an IdP template would make it, with `name_id`, the
+/// bearer `SubjectConfirmation`'s content and the `Conditions` given.
+fn template(name_id: &str, confirmation: &str, conditions: &str) -> String {
+    format!(
+        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_t1" IssueInstant="2023-11-14T22:13:20Z" Version="2.0"><saml:Issuer>iss</saml:Issuer><saml:Subject><saml:NameID>{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">{confirmation}</saml:SubjectConfirmation></saml:Subject>{conditions}</saml:Assertion>"#
+    )
+}
+
+fn verify_template(unsigned: &str) -> Result<saml::VerifiedAssertion, Error> {
+    let signed = signer().sign_xml(unsigned).unwrap();
+    saml::verify(signed.expose_secret(), &key(), &validation(), now(), None)
+}
+
+#[test]
+fn only_xml_whitespace_is_trimmed_from_the_subject() {
+    // A different user at the IdP, "\u{A0}admin", must not come out as "admin"
+    // (fails with str::trim, which drops Unicode spaces).
+    let ok = verify_template(&template("\u{a0}admin\u{2003}", SCD, CONDITIONS)).unwrap();
+    assert_eq!(ok.subject, "\u{a0}admin\u{2003}");
+    // XML whitespace (a pretty-printing IdP) is still trimmed.
+    let ok = verify_template(&template("\n  admin\t\r\n", SCD, CONDITIONS)).unwrap();
+    assert_eq!(ok.subject, "admin");
+    // The issuer read to pick the key follows the same rule.
+    let xml = template("a", SCD, CONDITIONS).replace(">iss<", ">\u{a0}iss<");
+    assert_eq!(saml::peek_issuer(&xml).unwrap(), "\u{a0}iss");
+    // A Recipient with a trailing Unicode space is not this token endpoint.
+    let scd = SCD.replace("token\"", "token\u{3000}\"");
+    assert!(matches!(
+        verify_template(&template("a", &scd, CONDITIONS)),
+        Err(Error::Saml(SamlError::WrongRecipient))
+    ));
+}
+
+#[test]
+fn comment_inside_the_name_id_does_not_truncate_it() {
+    // The classic comment-truncation attack: the signed text (comments dropped by
+    // exclusive c14n) and the subject read must be the same string.
+    let ok = verify_template(&template("user@evil.com<!---->.good.com", SCD, CONDITIONS)).unwrap();
+    assert_eq!(ok.subject, "user@evil.com.good.com");
+}
