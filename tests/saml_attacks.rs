@@ -75,3 +75,39 @@ fn comment_inside_the_name_id_does_not_truncate_it() {
     let ok = verify_template(&template("user@evil.com<!---->.good.com", SCD, CONDITIONS)).unwrap();
     assert_eq!(ok.subject, "user@evil.com.good.com");
 }
+
+#[test]
+fn namespace_amplification_is_refused_before_the_signature_check() {
+    // Exclusive c14n renders a namespace on every element that uses it when its
+    // output parent did not: one long URI declared on the Assertion and used by
+    // 10 000 empty elements in SignedInfo asks for 200 MB of canonical SignedInfo,
+    // computed before any signature is checked. Refused with a typed error.
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let uri = format!("urn:{}", "x".repeat(20_000));
+    let hostile = signed
+        .replacen(" ID=", &format!(" xmlns:x=\"{uri}\" ID="), 1)
+        .replacen(
+            "<ds:SignedInfo>",
+            &format!("<ds:SignedInfo>{}", "<x:a/>".repeat(10_000)),
+            1,
+        );
+    assert!(hostile.len() < saml::MAX_ASSERTION_LEN);
+    let err = saml::verify(&hostile, &key(), &validation(), now(), None).unwrap_err();
+    assert!(
+        matches!(&err, Error::Saml(SamlError::Xml(why)) if why.contains("canonical form would be larger")),
+        "{err}"
+    );
+    // The public canonicalizer has the same bound.
+    let doc = format!("<r xmlns:x=\"{uri}\">{}</r>", "<x:a/>".repeat(10_000));
+    assert!(matches!(
+        saml::canonicalize(&doc),
+        Err(Error::Saml(SamlError::Xml(_)))
+    ));
+    // Ordinary re-rendering (a short URI on a few hundred siblings) is fine.
+    let doc = format!("<r xmlns:x=\"urn:x\">{}</r>", "<x:a/>".repeat(300));
+    let canonical = saml::canonicalize(&doc).unwrap();
+    assert_eq!(canonical.matches("xmlns:x=\"urn:x\"").count(), 300);
+}

@@ -143,6 +143,7 @@ pub(crate) fn sign_xml(
         comments: false,
         prefixes: &[],
         exclude: None,
+        max_len: c14n::output_limit(text.len()),
     };
     let content = c14n::subtree_of(&doc, root, &ctx)?;
     let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());

@@ -364,6 +364,7 @@ pub fn verify(
             comments: si_comments,
             prefixes: &si_prefixes,
             exclude: None,
+            max_len: c14n::output_limit(xml.len()),
         },
     )?;
     key.verify(algorithm, canonical_si.as_bytes(), &signature_value)
@@ -382,6 +383,7 @@ pub fn verify(
             comments: false,
             prefixes: &ref_prefixes,
             exclude: Some(signature),
+            max_len: c14n::output_limit(xml.len()),
         },
     )?;
     let computed = digest.digest(content.as_bytes());
