@@ -23,6 +23,15 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// The deepest element nesting accepted (the tree is walked recursively).
 pub(crate) const MAX_DEPTH: usize = 256;
 
+/// The most attributes (namespace declarations included) one element may have:
+/// duplicate detection and namespace lookups are linear per attribute, so an
+/// unbounded count is quadratic (a 256 KiB tag of 26 000 attributes took minutes).
+const MAX_ATTRIBUTES: usize = 256;
+
+/// The most namespace declarations in scope at once (all open elements together):
+/// every prefix lookup walks them.
+const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+
 /// A parsed document: comments and PIs before and after the document element, and
 /// the document element itself.
 #[derive(Debug, Clone)]
@@ -296,6 +305,19 @@ struct Scopes {
 }
 
 impl Scopes {
+    fn push(&mut self, frame: Vec<(String, String)>) -> Result<(), Error> {
+        self.frames.push(frame);
+        let total: usize = self.frames.iter().map(Vec::len).sum();
+        if total > MAX_NAMESPACES_IN_SCOPE {
+            return Err(malformed(format!(
+                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations are in scope at once; declare fewer namespaces"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Scopes {
     fn lookup(&self, prefix: &str) -> Option<&str> {
         if prefix == "xml" {
             return Some(XML_NS);
@@ -499,7 +521,12 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
     let qname = utf8(start.name().as_ref())?.to_owned();
     let mut decls: Vec<(String, String)> = Vec::new();
     let mut raw_attrs: Vec<(String, String)> = Vec::new();
-    for attr in start.attributes().with_checks(true) {
+    for (count, attr) in start.attributes().with_checks(true).enumerate() {
+        if count >= MAX_ATTRIBUTES {
+            return Err(malformed(format!(
+                "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
+            )));
+        }
         let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
         let key = utf8(attr.key.as_ref())?.to_owned();
         let value = attribute_value(utf8(&attr.value)?)?;
@@ -530,7 +557,7 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
             raw_attrs.push((key, value));
         }
     }
-    scopes.frames.push(decls.clone());
+    scopes.push(decls.clone())?;
 
     let (prefix, local) = split_qname(&qname)?;
     let ns = scopes
