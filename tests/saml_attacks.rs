@@ -169,3 +169,28 @@ fn attribute_and_namespace_floods_are_refused_quickly() {
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
     println!("worst cases: {elapsed:?}");
 }
+
+#[test]
+fn expiry_on_conditions_alone_is_enough_and_some_expiry_is_required() {
+    // RFC 7522 §3 item 3: the expiry is the NotOnOrAfter of Conditions *or* of the
+    // bearer SubjectConfirmationData (an IdP template may set only the former).
+    let scd = r#"<saml:SubjectConfirmationData Recipient="https://login.salesforce.com/services/oauth2/token"/>"#;
+    let ok = verify_template(&template("alice", scd, CONDITIONS)).unwrap();
+    assert_eq!(ok.expires_at, now() + Duration::from_secs(300));
+    // Still checked: past it (and the leeway), the assertion has expired.
+    let signed = signer()
+        .sign_xml(&template("alice", scd, CONDITIONS))
+        .unwrap();
+    let late = now() + Duration::from_secs(360);
+    assert!(matches!(
+        saml::verify(signed.expose_secret(), &key(), &validation(), late, None),
+        Err(Error::Saml(SamlError::Expired))
+    ));
+    // Only on the confirmation: fine too.
+    let conditions = r#"<saml:Conditions><saml:AudienceRestriction><saml:Audience>https://login.salesforce.com</saml:Audience></saml:AudienceRestriction></saml:Conditions>"#;
+    let ok = verify_template(&template("alice", SCD, conditions)).unwrap();
+    assert_eq!(ok.expires_at, now() + Duration::from_secs(300));
+    // Neither: refused, saying so.
+    let err = verify_template(&template("alice", scd, conditions)).unwrap_err();
+    assert!(err.to_string().contains("no expiry"), "{err}");
+}

@@ -225,9 +225,11 @@ fn base64_content(e: &Element, what: &str) -> Result<Vec<u8>, Error> {
 /// and whose transforms are enveloped-signature then exclusive c14n; the
 /// `SignatureValue` over the canonical `SignedInfo` with `key` (the certificate in
 /// `KeyInfo` is never used); the digest of the assertion; then, on that same
-/// element, `Issuer`, `NameID`, `Audience`, a bearer `SubjectConfirmation` with
-/// this `Recipient` and a `NotOnOrAfter`, `NotBefore`/`NotOnOrAfter` with the
-/// leeway, the lifetime cap, and last the `ID` replay check through `replay`.
+/// element, `Issuer`, `NameID`, `Audience`, a bearer `SubjectConfirmation` whose
+/// `SubjectConfirmationData` names this `Recipient`, an expiry (`NotOnOrAfter` on
+/// `Conditions`, on that `SubjectConfirmationData`, or both: RFC 7522 §3 allows
+/// either, the earliest counts), `NotBefore`/`NotOnOrAfter` with the leeway, the
+/// lifetime cap, and last the `ID` replay check through `replay`.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -454,9 +456,17 @@ fn conditions(
     };
     let expired = |until: SystemTime| now >= until.checked_add(leeway).unwrap_or(until);
 
-    // A bearer confirmation for this endpoint, with an expiry (RFC 7522 §3, item 2).
+    // The expiry may be on Conditions, on the bearer SubjectConfirmationData, or
+    // both (RFC 7522 §3, items 3 and 4); the earliest one counts.
+    let conditions_until = match conditions {
+        Some(c) => date(c, "NotOnOrAfter")?,
+        None => None,
+    };
+
+    // A bearer confirmation for this endpoint (RFC 7522 §3, item 4). This crate
+    // always wants its SubjectConfirmationData with the Recipient checked.
     let mut bearer = false;
-    let mut confirmed: Option<SystemTime> = None;
+    let mut confirmed: Option<Option<SystemTime>> = None;
     let mut saw_expired = false;
     for confirmation in subject.children_named(SAML_NS, "SubjectConfirmation") {
         if confirmation.attr("Method") != Some(BEARER) {
@@ -469,21 +479,25 @@ fn conditions(
         if data.attr("Recipient").map(trim_xml) != Some(validation.recipient.as_str()) {
             continue;
         }
-        let until = date(data, "NotOnOrAfter")?
-            .ok_or_else(|| structure("the bearer SubjectConfirmationData has no NotOnOrAfter"))?;
+        let until = date(data, "NotOnOrAfter")?;
+        if until.is_none() && conditions_until.is_none() {
+            return Err(structure(
+                "the assertion has no expiry: neither Conditions nor the bearer SubjectConfirmationData has a NotOnOrAfter (RFC 7522 §3)",
+            ));
+        }
         if let Some(not_before) = date(data, "NotBefore")? {
             if not_before > now.checked_add(leeway).unwrap_or(now) {
                 return Err(SamlError::NotYetValid.into());
             }
         }
-        if expired(until) {
+        if until.is_some_and(expired) {
             saw_expired = true;
         } else {
             confirmed = Some(until);
             break;
         }
     }
-    let Some(mut expires_at) = confirmed else {
+    let Some(confirmed_until) = confirmed else {
         return Err(match (bearer, saw_expired) {
             (false, _) => structure("the Subject has no bearer SubjectConfirmation"),
             (true, true) => SamlError::Expired.into(),
@@ -496,13 +510,19 @@ fn conditions(
                 return Err(SamlError::NotYetValid.into());
             }
         }
-        if let Some(until) = date(conditions, "NotOnOrAfter")? {
-            if expired(until) {
-                return Err(SamlError::Expired.into());
-            }
-            expires_at = expires_at.min(until);
-        }
     }
+    if conditions_until.is_some_and(expired) {
+        return Err(SamlError::Expired.into());
+    }
+    let expires_at = match (confirmed_until, conditions_until) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(t), None) | (None, Some(t)) => t,
+        (None, None) => {
+            return Err(structure(
+                "the assertion has no expiry: neither Conditions nor the bearer SubjectConfirmationData has a NotOnOrAfter (RFC 7522 §3)",
+            ));
+        }
+    };
     if let Some(max) = validation.max_lifetime {
         let limit = now
             .checked_add(max)
