@@ -194,3 +194,25 @@ fn expiry_on_conditions_alone_is_enough_and_some_expiry_is_required() {
     let err = verify_template(&template("alice", scd, conditions)).unwrap_err();
     assert!(err.to_string().contains("no expiry"), "{err}");
 }
+
+#[test]
+fn character_references_with_a_sign_are_not_well_formed() {
+    // XML 1.0 §4.1: digits only. libxml2 refuses these; accepting them would make
+    // this crate read a document other tools reject.
+    for bad in [
+        "<a>&#x+41;</a>",
+        "<a>&#+65;</a>",
+        "<a b='&#x+41;'/>",
+        "<a b='&#-1;'/>",
+    ] {
+        let err = saml::canonicalize(bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Saml(SamlError::Xml(_))),
+            "{bad}: {err}"
+        );
+    }
+    assert_eq!(
+        saml::canonicalize("<a b='&#x41;&#66;'>&#x43;&#68;</a>").unwrap(),
+        r#"<a b="AB">CD</a>"#
+    );
+}

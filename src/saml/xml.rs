@@ -225,10 +225,18 @@ fn resolve_reference(name: &str) -> Result<char, Error> {
         "quot" => '"',
         "apos" => '\'',
         _ => {
+            // XML 1.0 §4.1 CharRef: `&#x` [0-9a-fA-F]+ `;` or `&#` [0-9]+ `;`
+            // (the integer parsers alone would take a sign: `&#x+41;`).
             let number = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok()
+                hex.bytes()
+                    .all(|b| b.is_ascii_hexdigit())
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
             } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse::<u32>().ok()
+                dec.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| dec.parse::<u32>().ok())
+                    .flatten()
             } else {
                 return Err(malformed(format!(
                     "undeclared entity reference &{name}; (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
