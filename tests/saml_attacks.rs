@@ -216,3 +216,33 @@ fn character_references_with_a_sign_are_not_well_formed() {
         r#"<a b="AB">CD</a>"#
     );
 }
+
+#[test]
+fn a_second_conditions_element_is_refused_not_ignored() {
+    // The schema allows one Conditions; reading the first and ignoring a second
+    // (expired) one would disagree with a tool that reads the last.
+    let expired = r#"<saml:Conditions NotOnOrAfter="2000-01-01T00:00:00Z"/>"#;
+    let err =
+        verify_template(&template("alice", SCD, &format!("{CONDITIONS}{expired}"))).unwrap_err();
+    assert!(
+        matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("more than one Conditions")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_foreign_element_among_the_transforms_is_refused() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let extra = signed.replace(
+        "</ds:Transforms>",
+        r#"<x:Transform xmlns:x="urn:x" Algorithm="urn:x:xpath"/></ds:Transforms>"#,
+    );
+    let err = saml::verify(&extra, &key(), &validation(), now(), None).unwrap_err();
+    assert!(
+        matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("transforms")),
+        "{err}"
+    );
+}

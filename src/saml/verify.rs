@@ -174,10 +174,16 @@ fn structure(why: impl Into<String>) -> Error {
 
 /// The one child `{ns}local` of `e`; none or several is a structure error.
 fn only_child<'a>(e: &'a Element, ns: &str, local: &str) -> Result<&'a Element, Error> {
+    at_most_one(e, ns, local)?.ok_or_else(|| structure(format!("{} has no {local}", e.local)))
+}
+
+/// The child `{ns}local` of `e` if there is one; several is a structure error
+/// (the schema allows one, and a verifier reading the first while another tool
+/// reads the last is a differential).
+fn at_most_one<'a>(e: &'a Element, ns: &str, local: &str) -> Result<Option<&'a Element>, Error> {
     let mut found = e.elements().filter(|c| c.is(ns, local));
     match (found.next(), found.next()) {
-        (Some(one), None) => Ok(one),
-        (None, _) => Err(structure(format!("{} has no {local}", e.local))),
+        (one, None) => Ok(one),
         _ => Err(structure(format!("{} has more than one {local}", e.local))),
     }
 }
@@ -330,12 +336,17 @@ pub fn verify(
         )
         .into());
     }
-    let transforms: Vec<&Element> = match reference.child(DS_NS, "Transforms") {
-        Some(t) => t.children_named(DS_NS, "Transform").collect(),
+    // Every child of Transforms counts: a foreign element is not skipped.
+    let transforms: Vec<&Element> = match at_most_one(reference, DS_NS, "Transforms")? {
+        Some(t) => t.elements().collect(),
         None => Vec::new(),
     };
     let ref_prefixes = match transforms.as_slice() {
-        [first, second] if first.attr("Algorithm") == Some(ENVELOPED) => {
+        [first, second]
+            if first.is(DS_NS, "Transform")
+                && second.is(DS_NS, "Transform")
+                && first.attr("Algorithm") == Some(ENVELOPED) =>
+        {
             exclusive_c14n(second)
                 .ok_or_else(|| unsupported(second.attr("Algorithm").unwrap_or("")))?
                 .1
@@ -424,7 +435,7 @@ fn conditions(
         return Err(structure("the NameID is empty"));
     }
 
-    let conditions = root.child(SAML_NS, "Conditions");
+    let conditions = at_most_one(root, SAML_NS, "Conditions")?;
     let mut audiences = Vec::new();
     let mut restricted = false;
     if let Some(conditions) = conditions {
