@@ -246,3 +246,14 @@ fn a_foreign_element_among_the_transforms_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn an_oversized_assertion_parameter_is_refused_before_decoding() {
+    let limit = saml::MAX_ASSERTION_LEN.div_ceil(3) * 4;
+    // The largest parameter still decodes (to bytes verify then judges)...
+    let xml = saml::decode_assertion_parameter(&"PGE-".repeat(limit / 4)).unwrap();
+    assert!(xml.starts_with("<a><a>"));
+    // ...one more block does not.
+    let err = saml::decode_assertion_parameter(&"A".repeat(limit + 4)).unwrap_err();
+    assert!(err.to_string().contains("256 KiB"), "{err}");
+}

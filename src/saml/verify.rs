@@ -123,6 +123,8 @@ pub struct VerifiedAssertion {
 
 /// Decodes the `assertion` form parameter of a SAML 2.0 Bearer request (RFC 7522
 /// §2.1: base64url, no line breaks; padding tolerated) into the assertion XML.
+/// A parameter that would decode to more than [`MAX_ASSERTION_LEN`] is refused
+/// before decoding.
 ///
 /// ```
 /// let xml = s2s_oauth::saml::decode_assertion_parameter("PGEvPg")?;
@@ -130,6 +132,13 @@ pub struct VerifiedAssertion {
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
+    // Base64 takes 4 characters per 3 bytes: anything longer decodes to more than
+    // verify accepts, so it is refused before allocating for it.
+    if value.len() > MAX_ASSERTION_LEN.div_ceil(3) * 4 {
+        return Err(structure(
+            "the assertion parameter decodes to more than 256 KiB (the largest assertion accepted)",
+        ));
+    }
     let bytes = Base64UrlUnpadded::decode_vec(value)
         .or_else(|_| Base64Url::decode_vec(value))
         .map_err(|_| {
