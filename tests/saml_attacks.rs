@@ -257,3 +257,28 @@ fn an_oversized_assertion_parameter_is_refused_before_decoding() {
     let err = saml::decode_assertion_parameter(&"A".repeat(limit + 4)).unwrap_err();
     assert!(err.to_string().contains("256 KiB"), "{err}");
 }
+
+#[test]
+fn names_and_text_that_are_not_well_formed_are_refused() {
+    // quick-xml splits a tag on ASCII whitespace only: "a\u{A0}b='1'" came out as
+    // an element name, and the canonical form `<a b='1'></a b='1'>` was not XML.
+    for bad in [
+        "<a\u{a0}b='1'/>",
+        "<1a/>",
+        "<a -b='1'/>",
+        "<p:a:b xmlns:p='urn:p'/>",
+        "<a>]]></a>",
+        "<?1pi?><a/>",
+    ] {
+        let err = saml::canonicalize(bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Saml(SamlError::Xml(_))),
+            "{bad:?}: {err}"
+        );
+    }
+    // Non-ASCII names are fine, and so is "]]&gt;".
+    assert_eq!(
+        saml::canonicalize("<é·ü-1 ñ.x='1'>]]&gt;</é·ü-1>").unwrap(),
+        "<é·ü-1 ñ.x=\"1\">]]&gt;</é·ü-1>"
+    );
+}

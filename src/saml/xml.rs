@@ -296,14 +296,39 @@ fn check_text(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Splits `p:local` into its prefix and local name.
+/// Whether `c` may start an XML name (XML 1.0 fifth edition §2.3
+/// `NameStartChar`, without `:`).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// Whether `s` is an `NCName` (Namespaces in XML 1.0 §3: a `Name` without `:`).
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start)
+        && chars.all(|c| {
+            is_name_start(c)
+                || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+        })
+}
+
+/// Splits `p:local` into its prefix and local name, both `NCName`s.
 fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
-    match qname.split_once(':') {
-        None if !qname.is_empty() => Ok((None, qname)),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Ok((Some(p), l)),
-        _ => Err(malformed(format!(
-            "{qname:?} is not a valid qualified name"
-        ))),
+    let (prefix, local) = match qname.split_once(':') {
+        None => (None, qname),
+        Some((p, l)) => (Some(p), l),
+    };
+    if prefix.is_none_or(is_ncname) && is_ncname(local) {
+        Ok((prefix, local))
+    } else {
+        Err(malformed(format!(
+            "{qname:?} is not a valid qualified name (XML 1.0 §2.3, Namespaces in XML §4)"
+        )))
     }
 }
 
@@ -428,6 +453,11 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
             }
             Event::Text(t) => {
                 let s = utf8(&t)?;
+                if s.contains("]]>") {
+                    return Err(malformed(
+                        "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
+                    ));
+                }
                 push_text(s, &mut open)?;
             }
             Event::GeneralRef(r) => {
@@ -448,6 +478,11 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
             }
             Event::PI(pi) => {
                 let target = utf8(pi.target())?.to_owned();
+                if !is_ncname(&target) {
+                    return Err(malformed(format!(
+                        "processing instruction target {target:?} is not a valid name"
+                    )));
+                }
                 if target.eq_ignore_ascii_case("xml") {
                     return Err(malformed(
                         "the XML declaration must come first, and only once",
