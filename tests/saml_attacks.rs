@@ -282,3 +282,21 @@ fn names_and_text_that_are_not_well_formed_are_refused() {
         "<é·ü-1 ñ.x=\"1\">]]&gt;</é·ü-1>"
     );
 }
+
+#[test]
+fn assertion_ids_are_ncnames() {
+    use ring::rand::SystemRandom;
+    // "²" and "¼" are alphanumeric to Rust but not XML name characters: such an ID
+    // is no xs:ID (XML 1.0 fifth edition §2.3).
+    for bad in ["_a²", "_¼", "a:b", "-a", "1a", ""] {
+        let a = saml::Assertion::new("iss", "sub", AUDIENCE, TOKEN_URL).with_id(bad);
+        assert!(
+            a.to_xml_at(now(), &SystemRandom::new()).is_err(),
+            "{bad:?} was accepted"
+        );
+    }
+    for good in ["_a1", "a-b.c_d", "é\u{300}", "_\u{b7}"] {
+        let a = saml::Assertion::new("iss", "sub", AUDIENCE, TOKEN_URL).with_id(good);
+        a.to_xml_at(now(), &SystemRandom::new()).unwrap();
+    }
+}

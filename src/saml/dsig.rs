@@ -9,6 +9,7 @@ use ring::digest;
 use ring::rand::SecureRandom;
 
 use super::c14n::{self, Ctx};
+use super::chars;
 use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
@@ -193,11 +194,9 @@ pub(crate) fn sign_xml(
 }
 
 /// An `ID` must be an NCName (XML Schema `xs:ID`): a letter or `_` first, then
-/// letters, digits, `. - _`; no `:`.
+/// letters, digits, `. - _` and the other XML name characters; no `:`.
 pub(crate) fn check_id(id: &str) -> Result<(), Error> {
-    let mut chars = id.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
-    if first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+    if chars::is_ncname(id) {
         Ok(())
     } else {
         Err(SamlError::Structure(
