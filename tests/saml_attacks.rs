@@ -300,3 +300,16 @@ fn assertion_ids_are_ncnames() {
         a.to_xml_at(now(), &SystemRandom::new()).unwrap();
     }
 }
+
+#[test]
+fn the_signer_refuses_an_id_another_element_carries() {
+    // Signed as given, this would come out as an assertion every verifier (the
+    // crate's included) refuses as a possible wrapping: say so at signing.
+    let unsigned =
+        template("alice", SCD, CONDITIONS).replace("<saml:Subject>", "<saml:Subject ID=\"_t1\">");
+    let err = signer().sign_xml(&unsigned).unwrap_err();
+    assert!(
+        matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("another element")),
+        "{err}"
+    );
+}

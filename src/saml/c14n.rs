@@ -126,9 +126,7 @@ pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
             let mut found: Vec<&Element> = Vec::new();
             doc.root.walk(&mut |e| {
                 let hit = match subtree {
-                    Subtree::Id(id) => ["ID", "Id", "id"]
-                        .iter()
-                        .any(|name| e.attr(name) == Some(id.as_str())),
+                    Subtree::Id(id) => e.has_id(id),
                     Subtree::Element { ns, local } => e.is(ns, local),
                 };
                 if hit {

@@ -123,7 +123,19 @@ pub(crate) fn sign_xml(
         .ok_or_else(|| SamlError::Structure("the Assertion has no ID attribute".into()))?;
     check_id(id)?;
     let mut signed_already = false;
-    root.walk(&mut |e| signed_already |= e.is(DS_NS, "Signature"));
+    let mut id_holders = 0usize;
+    root.walk(&mut |e| {
+        signed_already |= e.is(DS_NS, "Signature");
+        if e.has_id(id) {
+            id_holders += 1;
+        }
+    });
+    if id_holders > 1 {
+        return Err(SamlError::Structure(
+            format!("another element carries the Assertion's ID {id:?}; the Reference #ID would be ambiguous (verifiers refuse it): give that element another ID").into_boxed_str(),
+        )
+        .into());
+    }
     if signed_already {
         return Err(SamlError::Structure(
             "the assertion already carries a ds:Signature; pass the unsigned assertion".into(),

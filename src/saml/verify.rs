@@ -302,7 +302,7 @@ pub fn verify(
         if e.is(DS_NS, "Signature") {
             signatures.push(e);
         }
-        if ["ID", "Id", "id"].iter().any(|n| e.attr(n) == Some(id)) {
+        if e.has_id(id) {
             id_holders += 1;
         }
     });

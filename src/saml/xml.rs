@@ -100,6 +100,12 @@ impl Element {
             .map(|a| a.value.as_str())
     }
 
+    /// Whether an `ID`, `Id` or `id` attribute (no namespace) of this element is
+    /// `id`: the attributes a same-document reference `#id` may name.
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        ["ID", "Id", "id"].iter().any(|n| self.attr(n) == Some(id))
+    }
+
     /// The child elements, in document order.
     pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
