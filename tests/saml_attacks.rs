@@ -313,3 +313,76 @@ fn the_signer_refuses_an_id_another_element_carries() {
         "{err}"
     );
 }
+
+#[test]
+fn reference_uris_and_transforms_other_than_the_assertions_own_are_refused() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let verify = |xml: &str| saml::verify(xml, &key(), &validation(), now(), None).unwrap_err();
+    // The whole document (""), XPointer forms, another ID, a bare "#".
+    for uri in [
+        "",
+        "#xpointer(id('_t1'))",
+        "#xpointer(/)",
+        "#_other",
+        "#",
+        "_t1",
+    ] {
+        let xml = signed.replace("URI=\"#_t1\"", &format!("URI=\"{uri}\""));
+        assert!(
+            matches!(
+                verify(&xml),
+                Error::Saml(SamlError::SignatureNotOnAssertion(_))
+            ),
+            "URI {uri:?}"
+        );
+    }
+    // Transforms: only enveloped-signature then exclusive c14n.
+    const ENV: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+    const EXC: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    let transforms = |list: &[&str]| {
+        let inner: String = list
+            .iter()
+            .map(|a| format!("<ds:Transform Algorithm=\"{a}\"></ds:Transform>"))
+            .collect();
+        let start = signed.find("<ds:Transforms>").unwrap();
+        let end = signed.find("</ds:Transforms>").unwrap();
+        format!(
+            "{}<ds:Transforms>{inner}{}",
+            &signed[..start],
+            &signed[end..]
+        )
+    };
+    for list in [
+        &[][..],
+        &[EXC],
+        &[ENV],
+        &[EXC, ENV],
+        &[ENV, "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"],
+        &[ENV, "http://www.w3.org/TR/1999/REC-xpath-19991116"],
+        &[ENV, EXC, EXC],
+    ] {
+        let err = verify(&transforms(list));
+        assert!(
+            matches!(
+                err,
+                Error::Saml(SamlError::Structure(_) | SamlError::UnsupportedAlgorithm(_))
+            ),
+            "{list:?}: {err}"
+        );
+    }
+    // RSA-SHA1 and HMAC signature methods are refused before any key is used.
+    for method in [
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256",
+    ] {
+        let xml = signed.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", method);
+        assert!(matches!(
+            verify(&xml),
+            Error::Saml(SamlError::UnsupportedAlgorithm(_))
+        ));
+    }
+}
