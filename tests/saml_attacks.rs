@@ -386,3 +386,65 @@ fn reference_uris_and_transforms_other_than_the_assertions_own_are_refused() {
         ));
     }
 }
+
+#[test]
+fn namespace_tricks_do_not_hide_or_fake_a_signature() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let verify = |xml: &str| saml::verify(xml, &key(), &validation(), now(), None).unwrap_err();
+    let sig_start = signed.find("<ds:Signature").unwrap();
+    let sig_end = signed.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let signature = &signed[sig_start..sig_end];
+
+    // The signature's "ds" bound to another namespace is no signature at all.
+    let fake = signed.replace(
+        "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"",
+        "<ds:Signature xmlns:ds=\"urn:not-dsig\"",
+    );
+    assert!(matches!(
+        verify(&fake),
+        Error::Saml(SamlError::MissingSignature)
+    ));
+
+    // A second signature under another prefix bound to the DSig namespace, tucked
+    // in an Advice, is seen (namespaces are resolved, prefixes do not matter).
+    let other_prefix = signature
+        .replace("ds:", "dsig:")
+        .replace("xmlns:ds=", "xmlns:dsig=");
+    let advice = signed.replace(
+        "</saml:Assertion>",
+        &format!("<saml:Advice>{other_prefix}</saml:Advice></saml:Assertion>"),
+    );
+    let err = verify(&advice);
+    assert!(
+        matches!(err, Error::Saml(SamlError::SignatureNotOnAssertion(_))),
+        "{err}"
+    );
+
+    // The same signature re-prefixed (same namespace) is canonicalized with the new
+    // prefix, so it no longer verifies.
+    let reprefixed = signed.replace(signature, &other_prefix);
+    assert!(matches!(
+        verify(&reprefixed),
+        Error::Saml(SamlError::InvalidSignature)
+    ));
+
+    // Rebinding the assertion's own prefix under it moves the Subject to another
+    // namespace: exclusive c14n renders the new binding, the digest breaks.
+    let rebound = signed.replacen(
+        "<saml:Subject>",
+        "<saml:Subject xmlns:saml=\"urn:evil\">",
+        1,
+    );
+    assert!(matches!(
+        verify(&rebound),
+        Error::Saml(SamlError::DigestMismatch)
+    ));
+    // An unused default namespace is outside what exclusive c14n signs, and
+    // changes nothing the verifier reads: still valid, same subject.
+    let unused = signed.replacen("<saml:Subject>", "<saml:Subject xmlns=\"urn:evil\">", 1);
+    let ok = saml::verify(&unused, &key(), &validation(), now(), None).unwrap();
+    assert_eq!(ok.subject, "alice");
+}
