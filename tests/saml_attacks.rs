@@ -448,3 +448,18 @@ fn namespace_tricks_do_not_hide_or_fake_a_signature() {
     let ok = saml::verify(&unused, &key(), &validation(), now(), None).unwrap();
     assert_eq!(ok.subject, "alice");
 }
+
+#[test]
+fn a_lifetime_cap_past_the_end_of_time_caps_nothing() {
+    let xml = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap();
+    let uncapped = validation().with_max_lifetime(Duration::MAX);
+    saml::verify(xml.expose_secret(), &key(), &uncapped, now(), None).unwrap();
+    // A real cap still applies.
+    let capped = validation().with_max_lifetime(Duration::from_secs(10));
+    assert!(matches!(
+        saml::verify(xml.expose_secret(), &key(), &capped, now(), None),
+        Err(Error::Saml(SamlError::LifetimeTooLong))
+    ));
+}

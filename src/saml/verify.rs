@@ -544,11 +544,10 @@ fn conditions(
         }
     };
     if let Some(max) = validation.max_lifetime {
-        let limit = now
-            .checked_add(max)
-            .and_then(|t| t.checked_add(leeway))
-            .unwrap_or(now);
-        if expires_at > limit {
+        // A cap beyond the last representable time caps nothing (it used to
+        // fall back to `now`, refusing every assertion).
+        let limit = now.checked_add(max).and_then(|t| t.checked_add(leeway));
+        if limit.is_some_and(|limit| expires_at > limit) {
             return Err(SamlError::LifetimeTooLong.into());
         }
     }
