@@ -118,16 +118,15 @@ pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
         comments: options.with_comments,
         prefixes: &options.prefixes,
         exclude: None,
+        max_len: output_limit(xml.len()),
     };
     match &options.subtree {
-        None => Ok(document(&doc, &ctx)),
+        None => document(&doc, &ctx),
         Some(subtree) => {
             let mut found: Vec<&Element> = Vec::new();
             doc.root.walk(&mut |e| {
                 let hit = match subtree {
-                    Subtree::Id(id) => ["ID", "Id", "id"]
-                        .iter()
-                        .any(|name| e.attr(name) == Some(id.as_str())),
+                    Subtree::Id(id) => e.has_id(id),
                     Subtree::Element { ns, local } => e.is(ns, local),
                 };
                 if hit {
@@ -155,23 +154,46 @@ pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
 }
 
 /// How to render: comments or not, the inclusive prefixes (`""` for
-/// `#default`), and an element to leave out with its subtree (the enveloped
-/// signature).
+/// `#default`), an element to leave out with its subtree (the enveloped
+/// signature), and the most output allowed ([`output_limit`]).
 pub(crate) struct Ctx<'a> {
     pub(crate) comments: bool,
     pub(crate) prefixes: &'a [String],
     pub(crate) exclude: Option<&'a Element>,
+    pub(crate) max_len: usize,
+}
+
+/// The most canonical output allowed for an input of `input_len` bytes: 32 times
+/// the input plus 1 MiB.
+///
+/// Exclusive c14n renders a namespace declaration on every output element that
+/// visibly uses it and whose output parent did not render it, so a long
+/// namespace URI declared once on an ancestor and used by many small siblings
+/// multiplies without bound (a 256 KiB input can ask for gigabytes). Legitimate
+/// documents stay within a few times their size.
+pub(crate) fn output_limit(input_len: usize) -> usize {
+    input_len.saturating_mul(32).saturating_add(1 << 20)
+}
+
+fn too_large(max_len: usize) -> Error {
+    SamlError::Xml(
+        format!(
+            "the canonical form would be larger than {max_len} bytes (32 times the input, plus 1 MiB): namespace declarations are re-rendered on too many elements; declare each namespace on the element that uses it"
+        )
+        .into_boxed_str(),
+    )
+    .into()
 }
 
 /// The whole document.
-pub(crate) fn document(doc: &Document, ctx: &Ctx<'_>) -> String {
+pub(crate) fn document(doc: &Document, ctx: &Ctx<'_>) -> Result<String, Error> {
     let mut out = String::new();
     for node in &doc.prolog {
         if misc(&mut out, node, ctx) {
             out.push('\n');
         }
     }
-    element(&mut out, &doc.root, &mut Vec::new(), &mut Vec::new(), ctx);
+    element(&mut out, &doc.root, &mut Vec::new(), &mut Vec::new(), ctx)?;
     for node in &doc.epilog {
         let mark = out.len();
         out.push('\n');
@@ -179,7 +201,7 @@ pub(crate) fn document(doc: &Document, ctx: &Ctx<'_>) -> String {
             out.truncate(mark);
         }
     }
-    out
+    Ok(out)
 }
 
 /// `target` (an element of `doc`) and its descendants, with the namespaces its
@@ -190,7 +212,7 @@ pub(crate) fn subtree_of(doc: &Document, target: &Element, ctx: &Ctx<'_>) -> Res
         return Err(SamlError::Structure("the element is not in the document".into()).into());
     }
     let mut out = String::new();
-    element(&mut out, target, &mut scope, &mut Vec::new(), ctx);
+    element(&mut out, target, &mut scope, &mut Vec::new(), ctx)?;
     Ok(out)
 }
 
@@ -243,16 +265,17 @@ fn lookup<'s>(stack: &'s [(String, String)], prefix: &str) -> Option<&'s str> {
 }
 
 /// Renders `e` and its subtree. `scope`: the namespace bindings in scope from the
-/// ancestors; `rendered`: the declarations output ancestors rendered.
+/// ancestors; `rendered`: the declarations output ancestors rendered. Fails
+/// once the output passes `ctx.max_len`.
 fn element(
     out: &mut String,
     e: &Element,
     scope: &mut Vec<(String, String)>,
     rendered: &mut Vec<(String, String)>,
     ctx: &Ctx<'_>,
-) {
+) -> Result<(), Error> {
     if ctx.exclude.is_some_and(|x| std::ptr::eq(x, e)) {
-        return;
+        return Ok(());
     }
     let scope_mark = scope.len();
     scope.extend(e.decls.iter().cloned());
@@ -316,9 +339,12 @@ fn element(
         out.push('"');
     }
     out.push('>');
+    if out.len() > ctx.max_len {
+        return Err(too_large(ctx.max_len));
+    }
     for child in &e.children {
         match child {
-            Node::Element(c) => element(out, c, scope, rendered, ctx),
+            Node::Element(c) => element(out, c, scope, rendered, ctx)?,
             Node::Text(t) => xml::escape_text(out, t),
             other => {
                 misc(out, other, ctx);
@@ -330,4 +356,5 @@ fn element(
     out.push('>');
     rendered.truncate(rendered_mark);
     scope.truncate(scope_mark);
+    Ok(())
 }

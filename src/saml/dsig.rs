@@ -9,6 +9,7 @@ use ring::digest;
 use ring::rand::SecureRandom;
 
 use super::c14n::{self, Ctx};
+use super::chars;
 use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
@@ -122,7 +123,19 @@ pub(crate) fn sign_xml(
         .ok_or_else(|| SamlError::Structure("the Assertion has no ID attribute".into()))?;
     check_id(id)?;
     let mut signed_already = false;
-    root.walk(&mut |e| signed_already |= e.is(DS_NS, "Signature"));
+    let mut id_holders = 0usize;
+    root.walk(&mut |e| {
+        signed_already |= e.is(DS_NS, "Signature");
+        if e.has_id(id) {
+            id_holders += 1;
+        }
+    });
+    if id_holders > 1 {
+        return Err(SamlError::Structure(
+            format!("another element carries the Assertion's ID {id:?}; the Reference #ID would be ambiguous (verifiers refuse it): give that element another ID").into_boxed_str(),
+        )
+        .into());
+    }
     if signed_already {
         return Err(SamlError::Structure(
             "the assertion already carries a ds:Signature; pass the unsigned assertion".into(),
@@ -143,6 +156,7 @@ pub(crate) fn sign_xml(
         comments: false,
         prefixes: &[],
         exclude: None,
+        max_len: c14n::output_limit(text.len()),
     };
     let content = c14n::subtree_of(&doc, root, &ctx)?;
     let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
@@ -192,11 +206,9 @@ pub(crate) fn sign_xml(
 }
 
 /// An `ID` must be an NCName (XML Schema `xs:ID`): a letter or `_` first, then
-/// letters, digits, `. - _`; no `:`.
+/// letters, digits, `. - _` and the other XML name characters; no `:`.
 pub(crate) fn check_id(id: &str) -> Result<(), Error> {
-    let mut chars = id.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
-    if first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+    if chars::is_ncname(id) {
         Ok(())
     } else {
         Err(SamlError::Structure(

@@ -42,6 +42,7 @@
 
 mod assertion;
 mod c14n;
+mod chars;
 mod dsig;
 mod error;
 mod sign;

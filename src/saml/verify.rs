@@ -104,9 +104,10 @@ impl Validation {
 pub struct VerifiedAssertion {
     /// The assertion `ID`.
     pub id: String,
-    /// The `Issuer` (whitespace around it trimmed).
+    /// The `Issuer` (XML whitespace around it trimmed: space, tab, LF, CR).
     pub issuer: String,
-    /// The subject's `NameID` (whitespace around it trimmed).
+    /// The subject's `NameID` (XML whitespace around it trimmed: space, tab, LF,
+    /// CR; other Unicode spaces are kept, they are part of the name).
     pub subject: String,
     /// The `NameID` `Format`, if any.
     pub name_id_format: Option<String>,
@@ -122,6 +123,8 @@ pub struct VerifiedAssertion {
 
 /// Decodes the `assertion` form parameter of a SAML 2.0 Bearer request (RFC 7522
 /// §2.1: base64url, no line breaks; padding tolerated) into the assertion XML.
+/// A parameter that would decode to more than [`MAX_ASSERTION_LEN`] is refused
+/// before decoding.
 ///
 /// ```
 /// let xml = s2s_oauth::saml::decode_assertion_parameter("PGEvPg")?;
@@ -129,6 +132,13 @@ pub struct VerifiedAssertion {
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
+    // Base64 takes 4 characters per 3 bytes: anything longer decodes to more than
+    // verify accepts, so it is refused before allocating for it.
+    if value.len() > MAX_ASSERTION_LEN.div_ceil(3) * 4 {
+        return Err(structure(
+            "the assertion parameter decodes to more than 256 KiB (the largest assertion accepted)",
+        ));
+    }
     let bytes = Base64UrlUnpadded::decode_vec(value)
         .or_else(|_| Base64Url::decode_vec(value))
         .map_err(|_| {
@@ -157,7 +167,14 @@ pub fn peek_issuer(xml: &str) -> Result<String, Error> {
         ));
     }
     let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
-    Ok(issuer.trim().to_owned())
+    Ok(trim_xml(&issuer).to_owned())
+}
+
+/// Trims XML whitespace (XML 1.0 §2.3 `S`: space, tab, LF, CR) and nothing else:
+/// `str::trim` would also drop Unicode spaces such as U+00A0, so a signed
+/// `NameID` of `"\u{A0}admin"` (another user at the IdP) would read as `admin`.
+fn trim_xml(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r'])
 }
 
 fn structure(why: impl Into<String>) -> Error {
@@ -166,10 +183,16 @@ fn structure(why: impl Into<String>) -> Error {
 
 /// The one child `{ns}local` of `e`; none or several is a structure error.
 fn only_child<'a>(e: &'a Element, ns: &str, local: &str) -> Result<&'a Element, Error> {
+    at_most_one(e, ns, local)?.ok_or_else(|| structure(format!("{} has no {local}", e.local)))
+}
+
+/// The child `{ns}local` of `e` if there is one; several is a structure error
+/// (the schema allows one, and a verifier reading the first while another tool
+/// reads the last is a differential).
+fn at_most_one<'a>(e: &'a Element, ns: &str, local: &str) -> Result<Option<&'a Element>, Error> {
     let mut found = e.elements().filter(|c| c.is(ns, local));
     match (found.next(), found.next()) {
-        (Some(one), None) => Ok(one),
-        (None, _) => Err(structure(format!("{} has no {local}", e.local))),
+        (one, None) => Ok(one),
         _ => Err(structure(format!("{} has more than one {local}", e.local))),
     }
 }
@@ -217,9 +240,11 @@ fn base64_content(e: &Element, what: &str) -> Result<Vec<u8>, Error> {
 /// and whose transforms are enveloped-signature then exclusive c14n; the
 /// `SignatureValue` over the canonical `SignedInfo` with `key` (the certificate in
 /// `KeyInfo` is never used); the digest of the assertion; then, on that same
-/// element, `Issuer`, `NameID`, `Audience`, a bearer `SubjectConfirmation` with
-/// this `Recipient` and a `NotOnOrAfter`, `NotBefore`/`NotOnOrAfter` with the
-/// leeway, the lifetime cap, and last the `ID` replay check through `replay`.
+/// element, `Issuer`, `NameID`, `Audience`, a bearer `SubjectConfirmation` whose
+/// `SubjectConfirmationData` names this `Recipient`, an expiry (`NotOnOrAfter` on
+/// `Conditions`, on that `SubjectConfirmationData`, or both: RFC 7522 §3 allows
+/// either, the earliest counts), `NotBefore`/`NotOnOrAfter` with the leeway, the
+/// lifetime cap, and last the `ID` replay check through `replay`.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -277,7 +302,7 @@ pub fn verify(
         if e.is(DS_NS, "Signature") {
             signatures.push(e);
         }
-        if ["ID", "Id", "id"].iter().any(|n| e.attr(n) == Some(id)) {
+        if e.has_id(id) {
             id_holders += 1;
         }
     });
@@ -320,12 +345,17 @@ pub fn verify(
         )
         .into());
     }
-    let transforms: Vec<&Element> = match reference.child(DS_NS, "Transforms") {
-        Some(t) => t.children_named(DS_NS, "Transform").collect(),
+    // Every child of Transforms counts: a foreign element is not skipped.
+    let transforms: Vec<&Element> = match at_most_one(reference, DS_NS, "Transforms")? {
+        Some(t) => t.elements().collect(),
         None => Vec::new(),
     };
     let ref_prefixes = match transforms.as_slice() {
-        [first, second] if first.attr("Algorithm") == Some(ENVELOPED) => {
+        [first, second]
+            if first.is(DS_NS, "Transform")
+                && second.is(DS_NS, "Transform")
+                && first.attr("Algorithm") == Some(ENVELOPED) =>
+        {
             exclusive_c14n(second)
                 .ok_or_else(|| unsupported(second.attr("Algorithm").unwrap_or("")))?
                 .1
@@ -356,6 +386,7 @@ pub fn verify(
             comments: si_comments,
             prefixes: &si_prefixes,
             exclude: None,
+            max_len: c14n::output_limit(xml.len()),
         },
     )?;
     key.verify(algorithm, canonical_si.as_bytes(), &signature_value)
@@ -374,6 +405,7 @@ pub fn verify(
             comments: false,
             prefixes: &ref_prefixes,
             exclude: Some(signature),
+            max_len: c14n::output_limit(xml.len()),
         },
     )?;
     let computed = digest.digest(content.as_bytes());
@@ -394,10 +426,7 @@ fn conditions(
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedAssertion, Error> {
-    let issuer = only_child(root, SAML_NS, "Issuer")?
-        .text()
-        .trim()
-        .to_owned();
+    let issuer = trim_xml(&only_child(root, SAML_NS, "Issuer")?.text()).to_owned();
     if issuer.is_empty() {
         return Err(structure("the Issuer is empty"));
     }
@@ -410,12 +439,12 @@ fn conditions(
     }
     let subject = only_child(root, SAML_NS, "Subject")?;
     let name_id = only_child(subject, SAML_NS, "NameID")?;
-    let subject_name = name_id.text().trim().to_owned();
+    let subject_name = trim_xml(&name_id.text()).to_owned();
     if subject_name.is_empty() {
         return Err(structure("the NameID is empty"));
     }
 
-    let conditions = root.child(SAML_NS, "Conditions");
+    let conditions = at_most_one(root, SAML_NS, "Conditions")?;
     let mut audiences = Vec::new();
     let mut restricted = false;
     if let Some(conditions) = conditions {
@@ -423,7 +452,7 @@ fn conditions(
             restricted = true;
             let mut ok = false;
             for audience in restriction.children_named(SAML_NS, "Audience") {
-                let audience = audience.text().trim().to_owned();
+                let audience = trim_xml(&audience.text()).to_owned();
                 ok |= validation.audiences.contains(&audience);
                 audiences.push(audience);
             }
@@ -447,9 +476,17 @@ fn conditions(
     };
     let expired = |until: SystemTime| now >= until.checked_add(leeway).unwrap_or(until);
 
-    // A bearer confirmation for this endpoint, with an expiry (RFC 7522 §3, item 2).
+    // The expiry may be on Conditions, on the bearer SubjectConfirmationData, or
+    // both (RFC 7522 §3, items 3 and 4); the earliest one counts.
+    let conditions_until = match conditions {
+        Some(c) => date(c, "NotOnOrAfter")?,
+        None => None,
+    };
+
+    // A bearer confirmation for this endpoint (RFC 7522 §3, item 4). This crate
+    // always wants its SubjectConfirmationData with the Recipient checked.
     let mut bearer = false;
-    let mut confirmed: Option<SystemTime> = None;
+    let mut confirmed: Option<Option<SystemTime>> = None;
     let mut saw_expired = false;
     for confirmation in subject.children_named(SAML_NS, "SubjectConfirmation") {
         if confirmation.attr("Method") != Some(BEARER) {
@@ -459,24 +496,28 @@ fn conditions(
         let Some(data) = confirmation.child(SAML_NS, "SubjectConfirmationData") else {
             continue;
         };
-        if data.attr("Recipient").map(str::trim) != Some(validation.recipient.as_str()) {
+        if data.attr("Recipient").map(trim_xml) != Some(validation.recipient.as_str()) {
             continue;
         }
-        let until = date(data, "NotOnOrAfter")?
-            .ok_or_else(|| structure("the bearer SubjectConfirmationData has no NotOnOrAfter"))?;
+        let until = date(data, "NotOnOrAfter")?;
+        if until.is_none() && conditions_until.is_none() {
+            return Err(structure(
+                "the assertion has no expiry: neither Conditions nor the bearer SubjectConfirmationData has a NotOnOrAfter (RFC 7522 §3)",
+            ));
+        }
         if let Some(not_before) = date(data, "NotBefore")? {
             if not_before > now.checked_add(leeway).unwrap_or(now) {
                 return Err(SamlError::NotYetValid.into());
             }
         }
-        if expired(until) {
+        if until.is_some_and(expired) {
             saw_expired = true;
         } else {
             confirmed = Some(until);
             break;
         }
     }
-    let Some(mut expires_at) = confirmed else {
+    let Some(confirmed_until) = confirmed else {
         return Err(match (bearer, saw_expired) {
             (false, _) => structure("the Subject has no bearer SubjectConfirmation"),
             (true, true) => SamlError::Expired.into(),
@@ -489,19 +530,24 @@ fn conditions(
                 return Err(SamlError::NotYetValid.into());
             }
         }
-        if let Some(until) = date(conditions, "NotOnOrAfter")? {
-            if expired(until) {
-                return Err(SamlError::Expired.into());
-            }
-            expires_at = expires_at.min(until);
-        }
     }
+    if conditions_until.is_some_and(expired) {
+        return Err(SamlError::Expired.into());
+    }
+    let expires_at = match (confirmed_until, conditions_until) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(t), None) | (None, Some(t)) => t,
+        (None, None) => {
+            return Err(structure(
+                "the assertion has no expiry: neither Conditions nor the bearer SubjectConfirmationData has a NotOnOrAfter (RFC 7522 §3)",
+            ));
+        }
+    };
     if let Some(max) = validation.max_lifetime {
-        let limit = now
-            .checked_add(max)
-            .and_then(|t| t.checked_add(leeway))
-            .unwrap_or(now);
-        if expires_at > limit {
+        // A cap beyond the last representable time caps nothing (it used to
+        // fall back to `now`, refusing every assertion).
+        let limit = now.checked_add(max).and_then(|t| t.checked_add(leeway));
+        if limit.is_some_and(|limit| expires_at > limit) {
             return Err(SamlError::LifetimeTooLong.into());
         }
     }

@@ -1,6 +1,6 @@
-//! A small, namespace-aware XML tree over `quick-xml`, and the escaping rules the
-//! builder and the canonicalizer share (XML 1.0 §2.2, §2.4, §3.3.3; Namespaces in
-//! XML 1.0).
+//! A small, namespace-aware XML tree over `quick-xml` (XML 1.0 §2.4, §3.3.3;
+//! Namespaces in XML 1.0); the character, name and escaping rules are in
+//! [`chars`](super::chars), re-exported here.
 //!
 //! Parsing keeps what Exclusive XML Canonicalization needs and nothing more: each
 //! element's namespace declarations, its attributes with their namespace URIs, text
@@ -12,6 +12,8 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
+pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
+use super::chars::{is_ncname, is_xml_char};
 use super::error::SamlError;
 use crate::error::Error;
 
@@ -22,6 +24,15 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
 /// The deepest element nesting accepted (the tree is walked recursively).
 pub(crate) const MAX_DEPTH: usize = 256;
+
+/// The most attributes (namespace declarations included) one element may have:
+/// duplicate detection and namespace lookups are linear per attribute, so an
+/// unbounded count is quadratic (a 256 KiB tag of 26 000 attributes took minutes).
+const MAX_ATTRIBUTES: usize = 256;
+
+/// The most namespace declarations in scope at once (all open elements together):
+/// every prefix lookup walks them.
+const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 
 /// A parsed document: comments and PIs before and after the document element, and
 /// the document element itself.
@@ -89,6 +100,12 @@ impl Element {
             .map(|a| a.value.as_str())
     }
 
+    /// Whether an `ID`, `Id` or `id` attribute (no namespace) of this element is
+    /// `id`: the attributes a same-document reference `#id` may name.
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        ["ID", "Id", "id"].iter().any(|n| self.attr(n) == Some(id))
+    }
+
     /// The child elements, in document order.
     pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
@@ -141,72 +158,6 @@ fn malformed(message: impl Into<String>) -> Error {
     Error::Saml(SamlError::Xml(message.into().into_boxed_str()))
 }
 
-/// Whether `c` may appear in an XML 1.0 document (XML 1.0 §2.2 `Char`).
-pub(crate) fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// Refuses a caller string that XML 1.0 cannot carry; `what` names the field.
-pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), Error> {
-    match value.chars().find(|&c| !is_xml_char(c)) {
-        None => Ok(()),
-        Some(c) => Err(Error::input(format!(
-            "the SAML {what} contains U+{:04X}, a character XML 1.0 cannot carry (control characters other than tab, LF and CR are not allowed); remove it",
-            u32::from(c)
-        ))),
-    }
-}
-
-/// Escapes text content as Canonical XML does: `& < >` and CR.
-pub(crate) fn escape_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Escapes an attribute value as Canonical XML does: `& < "`, TAB, LF and CR.
-pub(crate) fn escape_attr(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Normalizes line ends (XML 1.0 §2.11): CR LF and lone CR become LF. A leading
-/// byte-order mark is dropped.
-pub(crate) fn normalize_line_ends(xml: &str) -> String {
-    let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    if !xml.contains('\r') {
-        return xml.to_owned();
-    }
-    let mut out = String::with_capacity(xml.len());
-    let mut chars = xml.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Expands one entity or character reference (`name` without `&` and `;`).
 fn resolve_reference(name: &str) -> Result<char, Error> {
     let c = match name {
@@ -216,10 +167,18 @@ fn resolve_reference(name: &str) -> Result<char, Error> {
         "quot" => '"',
         "apos" => '\'',
         _ => {
+            // XML 1.0 §4.1 CharRef: `&#x` [0-9a-fA-F]+ `;` or `&#` [0-9]+ `;`
+            // (the integer parsers alone would take a sign: `&#x+41;`).
             let number = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok()
+                hex.bytes()
+                    .all(|b| b.is_ascii_hexdigit())
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
             } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse::<u32>().ok()
+                dec.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| dec.parse::<u32>().ok())
+                    .flatten()
             } else {
                 return Err(malformed(format!(
                     "undeclared entity reference &{name}; (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
@@ -279,20 +238,37 @@ fn check_text(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Splits `p:local` into its prefix and local name.
+/// Splits `p:local` into its prefix and local name, both `NCName`s.
 fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
-    match qname.split_once(':') {
-        None if !qname.is_empty() => Ok((None, qname)),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Ok((Some(p), l)),
-        _ => Err(malformed(format!(
-            "{qname:?} is not a valid qualified name"
-        ))),
+    let (prefix, local) = match qname.split_once(':') {
+        None => (None, qname),
+        Some((p, l)) => (Some(p), l),
+    };
+    if prefix.is_none_or(is_ncname) && is_ncname(local) {
+        Ok((prefix, local))
+    } else {
+        Err(malformed(format!(
+            "{qname:?} is not a valid qualified name (XML 1.0 §2.3, Namespaces in XML §4)"
+        )))
     }
 }
 
 /// The in-scope namespace bindings while parsing: one frame per open element.
 struct Scopes {
     frames: Vec<Vec<(String, String)>>,
+}
+
+impl Scopes {
+    fn push(&mut self, frame: Vec<(String, String)>) -> Result<(), Error> {
+        self.frames.push(frame);
+        let total: usize = self.frames.iter().map(Vec::len).sum();
+        if total > MAX_NAMESPACES_IN_SCOPE {
+            return Err(malformed(format!(
+                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations are in scope at once; declare fewer namespaces"
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Scopes {
@@ -398,6 +374,11 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
             }
             Event::Text(t) => {
                 let s = utf8(&t)?;
+                if s.contains("]]>") {
+                    return Err(malformed(
+                        "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
+                    ));
+                }
                 push_text(s, &mut open)?;
             }
             Event::GeneralRef(r) => {
@@ -418,6 +399,11 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
             }
             Event::PI(pi) => {
                 let target = utf8(pi.target())?.to_owned();
+                if !is_ncname(&target) {
+                    return Err(malformed(format!(
+                        "processing instruction target {target:?} is not a valid name"
+                    )));
+                }
                 if target.eq_ignore_ascii_case("xml") {
                     return Err(malformed(
                         "the XML declaration must come first, and only once",
@@ -499,7 +485,12 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
     let qname = utf8(start.name().as_ref())?.to_owned();
     let mut decls: Vec<(String, String)> = Vec::new();
     let mut raw_attrs: Vec<(String, String)> = Vec::new();
-    for attr in start.attributes().with_checks(true) {
+    for (count, attr) in start.attributes().with_checks(true).enumerate() {
+        if count >= MAX_ATTRIBUTES {
+            return Err(malformed(format!(
+                "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
+            )));
+        }
         let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
         let key = utf8(attr.key.as_ref())?.to_owned();
         let value = attribute_value(utf8(&attr.value)?)?;
@@ -530,7 +521,7 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
             raw_attrs.push((key, value));
         }
     }
-    scopes.frames.push(decls.clone());
+    scopes.push(decls.clone())?;
 
     let (prefix, local) = split_qname(&qname)?;
     let ns = scopes
