@@ -13,7 +13,7 @@ use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
 use crate::error::Error;
-use crate::key::{Certificate, SigningKey};
+use crate::key::SigningKey;
 use crate::secret::Assertion;
 
 /// The XML-DSig namespace.
@@ -95,11 +95,12 @@ pub(crate) struct SignOptions {
 }
 
 /// Signs an unsigned SAML 2.0 assertion (the whole document) with an enveloped
-/// signature placed right after its `Issuer`.
+/// signature placed right after its `Issuer`; `certificate_b64` is the signer's
+/// certificate DER in base64, for `X509Certificate`.
 pub(crate) fn sign_xml(
     unsigned: &str,
     key: &SigningKey,
-    certificate: &Certificate,
+    certificate_b64: &str,
     options: SignOptions,
     rng: &dyn SecureRandom,
 ) -> Result<Assertion, Error> {
@@ -155,7 +156,7 @@ pub(crate) fn sign_xml(
     let body = signed_info
         .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
         .ok_or(Error::Crypto)?;
-    let mut element = String::with_capacity(signed_info.len() + 2 * certificate.der().len() + 512);
+    let mut element = String::with_capacity(signed_info.len() + certificate_b64.len() + 1024);
     element.push_str("<ds:Signature xmlns:ds=\"");
     element.push_str(DS_NS);
     element.push_str("\"><ds:SignedInfo>");
@@ -163,7 +164,7 @@ pub(crate) fn sign_xml(
     element.push_str("<ds:SignatureValue>");
     element.push_str(&Base64::encode_string(&signature));
     element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
-    element.push_str(&Base64::encode_string(certificate.der()));
+    element.push_str(certificate_b64);
     element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
 
     let at = issuer.end;
