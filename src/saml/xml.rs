@@ -68,14 +68,6 @@ pub(crate) struct Attr {
 }
 
 impl Element {
-    /// The qualified name as written.
-    pub(crate) fn qname(&self) -> String {
-        match &self.prefix {
-            Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
-        }
-    }
-
     /// Whether this element is `{ns}local`.
     pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
