@@ -1,6 +1,9 @@
 //! What signing a JWT costs on top of the signature itself: for each algorithm, the
 //! raw `ring` signature of a fixed message, `Claims::sign_at`, and
-//! `jsonwebtoken::encode` of the same claims, side by side.
+//! `jsonwebtoken::encode` of the same claims, side by side. And what verifying one
+//! costs (RS256, ES256): the raw `ring` verification of the signing input, the
+//! crate's `verify`, and `jsonwebtoken::decode` into a claims struct, with the same
+//! checks (signature, `exp`, `aud`, `iss`).
 //!
 //! Run: `cargo bench --bench jwt -- --warm-up-time 1 --measurement-time 3`
 //! (results and the machine they came from: BENCHMARKS.md).
@@ -11,10 +14,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ring::rand::SystemRandom;
 use ring::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+    KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
+    VerificationAlgorithm,
 };
-use s2s_oauth::{Claims, SigningKey};
-use serde::Serialize;
+use s2s_oauth::{Claims, SigningKey, Validation, VerifyingKey};
+use serde::{Deserialize, Serialize};
 
 const AUD: &str = "https://login.salesforce.com";
 const ISS: &str = "3MVG9-demo-consumer-key";
@@ -160,5 +165,104 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The claims jsonwebtoken decodes into (owned, as a server keeps them).
+#[derive(Deserialize)]
+#[allow(dead_code)] // read by serde only: the bench measures the decode
+struct DecodedClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    exp: u64,
+    iat: u64,
+    jti: String,
+}
+
+/// One verification group: a token signed now (so jsonwebtoken, which reads the
+/// clock, accepts it) with a one-hour lifetime, checked by ring alone, by
+/// s2s-oauth `verify` and by jsonwebtoken `decode`.
+fn verify_group(
+    c: &mut Criterion,
+    name: &str,
+    (private, public): (&str, &str),
+    ring_alg: &'static dyn VerificationAlgorithm,
+    ring_public: &[u8],
+    alg: jsonwebtoken::Algorithm,
+) {
+    let rng = SystemRandom::new();
+    let signing = SigningKey::from_pem(fixture(private)).unwrap();
+    let token = Claims::new(ISS, SUB, AUD)
+        .with_lifetime(Duration::from_secs(3600))
+        .sign_at(&signing, SystemTime::now(), &rng)
+        .unwrap();
+    let token = token.expose_secret();
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let signature = {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        Base64UrlUnpadded::decode_vec(signature).unwrap()
+    };
+
+    let mut g = c.benchmark_group(name);
+    let raw = UnparsedPublicKey::new(ring_alg, ring_public);
+    g.bench_function("ring verify", |b| {
+        b.iter(|| raw.verify(black_box(input.as_bytes()), &signature).unwrap())
+    });
+    let ours = VerifyingKey::from_pem(fixture(public)).unwrap();
+    let validation = Validation::new(AUD).with_issuer(ISS);
+    g.bench_function("s2s-oauth verify", |b| {
+        b.iter(|| {
+            s2s_oauth::verify(
+                black_box(token),
+                &ours,
+                &validation,
+                SystemTime::now(),
+                None,
+            )
+            .unwrap()
+        })
+    });
+    let theirs = match alg {
+        jsonwebtoken::Algorithm::RS256 => {
+            jsonwebtoken::DecodingKey::from_rsa_pem(fixture(public).as_slice()).unwrap()
+        }
+        _ => jsonwebtoken::DecodingKey::from_ec_pem(fixture(public).as_slice()).unwrap(),
+    };
+    let mut theirs_validation = jsonwebtoken::Validation::new(alg);
+    theirs_validation.set_audience(&[AUD]);
+    theirs_validation.set_issuer(&[ISS]);
+    g.bench_function("jsonwebtoken decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<DecodedClaims>(black_box(token), &theirs, &theirs_validation)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+fn bench_verify(c: &mut Criterion) {
+    let rsa = RsaKeyPair::from_pkcs8(&der("rsa2048.pkcs8.pem")).unwrap();
+    verify_group(
+        c,
+        "RS256 verify",
+        ("rsa2048.pkcs8.pem", "rsa2048.pub.pem"),
+        &RSA_PKCS1_2048_8192_SHA256,
+        rsa.public().as_ref(),
+        jsonwebtoken::Algorithm::RS256,
+    );
+    let ec = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &der("p256.pkcs8.pem"),
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    verify_group(
+        c,
+        "ES256 verify",
+        ("p256.pkcs8.pem", "p256.pub.pem"),
+        &ECDSA_P256_SHA256_FIXED,
+        ec.public_key().as_ref(),
+        jsonwebtoken::Algorithm::ES256,
+    );
+}
+
+criterion_group!(benches, bench, bench_verify);
 criterion_main!(benches);

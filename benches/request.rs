@@ -1,6 +1,7 @@
 //! The whole per-request path, side by side with the raw `ring` signature it is built
 //! around: building a JWT Bearer token request (sign + encode the form body) and
-//! parsing a Salesforce token response.
+//! parsing a Salesforce token response, side by side with a plain
+//! `serde_json::from_slice::<Value>` of the same body (the floor for parsing).
 //!
 //! `cargo bench --bench request -- --warm-up-time 1 --measurement-time 3`
 
@@ -77,9 +78,15 @@ fn parse(c: &mut Criterion) {
         )],
         body.to_vec(),
     );
-    c.bench_function("TokenResponse::parse (Salesforce success)", |b| {
+    let mut group = c.benchmark_group("token response, Salesforce success");
+    // The floor: any JSON body has to be parsed at least this far.
+    group.bench_function("serde_json::from_slice::<Value> (floor)", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(body)).unwrap())
+    });
+    group.bench_function("s2s-oauth TokenResponse::parse", |b| {
         b.iter(|| TokenResponse::parse(black_box(&response), now()).unwrap())
     });
+    group.finish();
 }
 
 criterion_group!(benches, build, parse);

@@ -153,3 +153,24 @@ fn bad_input_gets_typed_errors() {
     .unwrap_err();
     assert!(err.to_string().contains("more than one element"), "{err}");
 }
+
+/// The byte-wise fast paths (character check, escaping) give what the per-character
+/// rules give: around and between multi-byte characters, at the start and the end.
+#[test]
+fn escaping_and_character_checks_around_non_ascii() {
+    let xml = "<a b='&lt;é&quot;x&#9;ü&#xA;&amp;'>&amp;é&lt;&gt;ü&#xD;z€</a>";
+    assert_eq!(
+        canonicalize(xml).unwrap(),
+        "<a b=\"&lt;é&quot;x&#x9;ü&#xA;&amp;\">&amp;é&lt;&gt;ü&#xD;z€</a>"
+    );
+    for (bad, code) in [
+        ("<a>é\u{7}</a>", "U+0007"),
+        ("<a>€ü\u{1F}</a>", "U+001F"),
+        ("<a>é\u{FFFE}</a>", "U+FFFE"),
+        ("<a>x</a>\u{0}", "U+0000"),
+        ("<a>\t\n\u{B}</a>", "U+000B"),
+    ] {
+        let err = canonicalize(bad).unwrap_err().to_string();
+        assert!(err.contains(code), "{bad:?}: {err}");
+    }
+}

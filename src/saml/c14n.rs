@@ -256,6 +256,16 @@ fn misc(out: &mut String, node: &Node, ctx: &Ctx<'_>) -> bool {
     }
 }
 
+/// Writes the element's name as written (`prefix:local` or `local`), without
+/// allocating it.
+fn push_qname(out: &mut String, e: &Element) {
+    if let Some(prefix) = &e.prefix {
+        out.push_str(prefix);
+        out.push(':');
+    }
+    out.push_str(&e.local);
+}
+
 fn lookup<'s>(stack: &'s [(String, String)], prefix: &str) -> Option<&'s str> {
     stack
         .iter()
@@ -310,9 +320,8 @@ fn element(
     }
     let rendered_mark = rendered.len();
 
-    let qname = e.qname();
     out.push('<');
-    out.push_str(&qname);
+    push_qname(out, e);
     for (p, uri) in &emit {
         if p.is_empty() {
             out.push_str(" xmlns=\"");
@@ -352,7 +361,7 @@ fn element(
         }
     }
     out.push_str("</");
-    out.push_str(&qname);
+    push_qname(out, e);
     out.push('>');
     rendered.truncate(rendered_mark);
     scope.truncate(scope_mark);

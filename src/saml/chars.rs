@@ -9,9 +9,25 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// The first character of `text` that XML 1.0 does not allow. ASCII (the bulk of
+/// any assertion: base64 certificates and signatures) is checked byte by byte.
+pub(crate) fn first_non_xml_char(text: &str) -> Option<char> {
+    let mut rest = text;
+    loop {
+        let i = rest
+            .bytes()
+            .position(|b| !b.is_ascii() || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))?;
+        let c = rest.get(i..)?.chars().next()?;
+        if !is_xml_char(c) {
+            return Some(c);
+        }
+        rest = rest.get(i + c.len_utf8()..)?;
+    }
+}
+
 /// Refuses a caller string that XML 1.0 cannot carry; `what` names the field.
 pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), Error> {
-    match value.chars().find(|&c| !is_xml_char(c)) {
+    match first_non_xml_char(value) {
         None => Ok(()),
         Some(c) => Err(Error::input(format!(
             "the SAML {what} contains U+{:04X}, a character XML 1.0 cannot carry (control characters other than tab, LF and CR are not allowed); remove it",
@@ -22,30 +38,40 @@ pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), Error> {
 
 /// Escapes text content as Canonical XML does: `& < >` and CR.
 pub(crate) fn escape_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    escape(out, text, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
 }
 
 /// Escapes an attribute value as Canonical XML does: `& < "`, TAB, LF and CR.
 pub(crate) fn escape_attr(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
+    escape(out, value, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'"' => Some("&quot;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
+}
+
+/// Copies `text` to `out` with the ASCII bytes `replace` names replaced, copying
+/// the runs in between whole (an ASCII byte is never inside a multi-byte char).
+fn escape(out: &mut String, text: &str, replace: impl Fn(u8) -> Option<&'static str>) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if let Some(entity) = replace(b) {
+            out.push_str(text.get(start..i).unwrap_or_default());
+            out.push_str(entity);
+            start = i + 1;
         }
     }
+    out.push_str(text.get(start..).unwrap_or_default());
 }
 
 /// Normalizes line ends (XML 1.0 §2.11): CR LF and lone CR become LF. A leading

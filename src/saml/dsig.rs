@@ -14,7 +14,7 @@ use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
 use crate::error::Error;
-use crate::key::{Certificate, SigningKey};
+use crate::key::SigningKey;
 use crate::secret::Assertion;
 
 /// The XML-DSig namespace.
@@ -96,11 +96,12 @@ pub(crate) struct SignOptions {
 }
 
 /// Signs an unsigned SAML 2.0 assertion (the whole document) with an enveloped
-/// signature placed right after its `Issuer`.
+/// signature placed right after its `Issuer`; `certificate_b64` is the signer's
+/// certificate DER in base64, for `X509Certificate`.
 pub(crate) fn sign_xml(
     unsigned: &str,
     key: &SigningKey,
-    certificate: &Certificate,
+    certificate_b64: &str,
     options: SignOptions,
     rng: &dyn SecureRandom,
 ) -> Result<Assertion, Error> {
@@ -161,6 +162,36 @@ pub(crate) fn sign_xml(
     let content = c14n::subtree_of(&doc, root, &ctx)?;
     let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
 
+    // Built in canonical form (constant URIs, an NCName ID, base64): signed as is,
+    // without a second parse (the unit test below holds it to exclusive c14n).
+    let signed_info = signed_info(id, method, options.digest, &digest_value);
+    let signature = key.sign(signed_info.as_bytes(), rng)?;
+
+    let body = signed_info
+        .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
+        .ok_or(Error::Crypto)?;
+    let mut element = String::with_capacity(signed_info.len() + certificate_b64.len() + 1024);
+    element.push_str("<ds:Signature xmlns:ds=\"");
+    element.push_str(DS_NS);
+    element.push_str("\"><ds:SignedInfo>");
+    element.push_str(body);
+    element.push_str("<ds:SignatureValue>");
+    element.push_str(&Base64::encode_string(&signature));
+    element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
+    element.push_str(certificate_b64);
+    element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
+
+    let at = issuer.end;
+    let (before, after) = (
+        text.get(..at).ok_or(Error::Crypto)?,
+        text.get(at..).ok_or(Error::Crypto)?,
+    );
+    Ok(Assertion::new(format!("{before}{element}{after}")))
+}
+
+/// The `SignedInfo` of an enveloped signature over `#id`, in its exclusive c14n
+/// form (`id` must have passed [`check_id`]).
+fn signed_info(id: &str, method: &str, digest: Digest, digest_value: &str) -> String {
     let mut signed_info = String::with_capacity(1024);
     signed_info.push_str("<ds:SignedInfo xmlns:ds=\"");
     signed_info.push_str(DS_NS);
@@ -175,34 +206,11 @@ pub(crate) fn sign_xml(
     signed_info.push_str("\"></ds:Transform><ds:Transform Algorithm=\"");
     signed_info.push_str(EXC_C14N);
     signed_info.push_str("\"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm=\"");
-    signed_info.push_str(options.digest.uri());
+    signed_info.push_str(digest.uri());
     signed_info.push_str("\"></ds:DigestMethod><ds:DigestValue>");
-    signed_info.push_str(&digest_value);
+    signed_info.push_str(digest_value);
     signed_info.push_str("</ds:DigestValue></ds:Reference></ds:SignedInfo>");
-    // What is signed is SignedInfo's canonical form; built canonical, checked so.
-    let canonical = c14n::canonicalize(&signed_info)?;
-    let signature = key.sign(canonical.as_bytes(), rng)?;
-
-    let body = signed_info
-        .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
-        .ok_or(Error::Crypto)?;
-    let mut element = String::with_capacity(signed_info.len() + 2 * certificate.der().len() + 512);
-    element.push_str("<ds:Signature xmlns:ds=\"");
-    element.push_str(DS_NS);
-    element.push_str("\"><ds:SignedInfo>");
-    element.push_str(body);
-    element.push_str("<ds:SignatureValue>");
-    element.push_str(&Base64::encode_string(&signature));
-    element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
-    element.push_str(&Base64::encode_string(certificate.der()));
-    element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
-
-    let at = issuer.end;
-    let (before, after) = (
-        text.get(..at).ok_or(Error::Crypto)?,
-        text.get(at..).ok_or(Error::Crypto)?,
-    );
-    Ok(Assertion::new(format!("{before}{element}{after}")))
+    signed_info
 }
 
 /// An `ID` must be an NCName (XML Schema `xs:ID`): a letter or `_` first, then
@@ -222,4 +230,33 @@ pub(crate) fn check_id(id: &str) -> Result<(), Error> {
 /// makes sure the `Signature` it checks is the assertion's own.
 pub(crate) fn is_child(parent: &Element, child: &Element) -> bool {
     parent.elements().any(|e| std::ptr::eq(e, child))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `sign_xml` signs without canonicalizing it again is already canonical,
+    /// for every method, digest and the characters an ID may hold.
+    #[test]
+    fn signed_info_is_built_canonical() {
+        let methods = [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+        ]
+        .map(|a| signature_method(a).unwrap_or_default());
+        for method in methods {
+            for digest in [Digest::Sha1, Digest::Sha256, Digest::Sha384, Digest::Sha512] {
+                for id in ["_a1", "a.b-c_d", "\u{e9}l\u{e8}ve9"] {
+                    assert!(check_id(id).is_ok(), "{id}");
+                    let value = Base64::encode_string(digest.digest(id.as_bytes()).as_ref());
+                    let built = signed_info(id, method, digest, &value);
+                    assert_eq!(c14n::canonicalize(&built).ok(), Some(built.clone()));
+                }
+            }
+        }
+    }
 }

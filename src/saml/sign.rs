@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 
 use super::dsig::{self, Digest, SignOptions};
@@ -44,6 +45,8 @@ use crate::secret;
 pub struct Signer {
     key: SigningKey,
     certificate: Certificate,
+    /// The certificate's base64, as `X509Certificate` carries it: encoded once.
+    certificate_b64: String,
     digest: Digest,
 }
 
@@ -60,9 +63,11 @@ impl Signer {
             )));
         }
         key.check_certificate(&certificate)?;
+        let certificate_b64 = Base64::encode_string(certificate.der());
         Ok(Signer {
             key,
             certificate,
+            certificate_b64,
             digest: Digest::Sha256,
         })
     }
@@ -103,7 +108,7 @@ impl Signer {
         dsig::sign_xml(
             unsigned_xml,
             &self.key,
-            &self.certificate,
+            &self.certificate_b64,
             SignOptions {
                 digest: self.digest,
             },

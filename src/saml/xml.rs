@@ -13,7 +13,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
-use super::chars::{is_ncname, is_xml_char};
+use super::chars::{first_non_xml_char, is_ncname, is_xml_char};
 use super::error::SamlError;
 use crate::error::Error;
 
@@ -79,14 +79,6 @@ pub(crate) struct Attr {
 }
 
 impl Element {
-    /// The qualified name as written.
-    pub(crate) fn qname(&self) -> String {
-        match &self.prefix {
-            Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
-        }
-    }
-
     /// Whether this element is `{ns}local`.
     pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
@@ -229,7 +221,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, Error> {
 }
 
 fn check_text(text: &str) -> Result<(), Error> {
-    match text.chars().find(|&c| !is_xml_char(c)) {
+    match first_non_xml_char(text) {
         None => Ok(()),
         Some(c) => Err(malformed(format!(
             "the document contains U+{:04X}, which XML 1.0 does not allow",
