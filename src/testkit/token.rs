@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use ring::rand::SecureRandom;
 
 use super::client_auth::{self, Caller, param};
-use super::config::{Config, Profile};
+use super::config::{Client, Config, Profile};
 use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
 use super::state::State;
 use super::wire::{Request, Response};
@@ -140,31 +140,28 @@ fn jwt_bearer(
         Some(prn) if uses_prn => Some(prn),
         _ => verified.subject(),
     };
-    let subject = match subject {
-        Some(subject) => subject,
-        // A service account acting for itself (Client::with_assertions_for_itself).
-        None if client.acts_for_itself => client.id.as_str(),
-        None => return Err(invalid("the assertion has no sub".into())),
-    };
-    if subject != client.id && !client.users.iter().any(|u| u == subject) {
-        return Err(Refusal::UnknownUser(format!(
-            "user {subject:?} has not approved client {iss:?} (configure it with Client::with_user)"
-        )));
-    }
-    let refresh = ctx.config.profile == Profile::Generic && client.refresh_tokens;
-    issue(
-        ctx,
-        state,
-        now,
-        IssueRequest {
-            grant: GrantKind::JwtBearer,
-            client_id: &client.id,
-            client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
-            username: subject,
+    match subject {
+        Some(subject) => issue_to_user(
+            ctx,
+            state,
+            now,
+            client,
+            GrantKind::JwtBearer,
+            subject,
             scope,
-            new_refresh: refresh,
-        },
-    )
+        ),
+        // A service account acting for itself (Client::with_assertions_for_itself).
+        None if client.acts_for_itself => issue_to_user(
+            ctx,
+            state,
+            now,
+            client,
+            GrantKind::JwtBearer,
+            &client.id,
+            scope,
+        ),
+        None => Err(invalid("the assertion has no sub".into())),
+    }
 }
 
 /// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
@@ -206,10 +203,34 @@ fn saml2_bearer(
         .with_max_lifetime(ctx.config.max_saml_lifetime());
     let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
         .map_err(|e| assertion_refusal(&e))?;
-    if !client.users.contains(&verified.subject) {
+    issue_to_user(
+        ctx,
+        state,
+        now,
+        client,
+        GrantKind::Saml2Bearer,
+        &verified.subject,
+        scope,
+    )
+}
+
+/// The end of both assertion grants: `subject` must be a user who approved the
+/// client (Salesforce's pre-authorization), or the client itself when it acts for
+/// itself; then the token (with a refresh token where the profile gives one).
+fn issue_to_user(
+    ctx: &Ctx<'_>,
+    state: &mut State,
+    now: SystemTime,
+    client: &Client,
+    grant: GrantKind,
+    subject: &str,
+    scope: Option<String>,
+) -> Result<Response, Refusal> {
+    let itself = client.acts_for_itself && subject == client.id;
+    if !itself && !client.users.iter().any(|u| u == subject) {
         return Err(Refusal::UnknownUser(format!(
-            "user {:?} has not approved client {issuer:?} (configure it with Client::with_user)",
-            verified.subject
+            "user {subject:?} has not approved client {:?} (configure it with Client::with_user)",
+            client.id
         )));
     }
     let refresh = ctx.config.profile == Profile::Generic && client.refresh_tokens;
@@ -218,10 +239,10 @@ fn saml2_bearer(
         state,
         now,
         IssueRequest {
-            grant: GrantKind::Saml2Bearer,
+            grant,
             client_id: &client.id,
             client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
-            username: &verified.subject,
+            username: subject,
             scope,
             new_refresh: refresh,
         },
