@@ -123,7 +123,7 @@ impl AuthorizationServerMetadata {
         if (300..400).contains(&status) {
             return Err(Error::Redirect {
                 status,
-                location: response.header("location").map(Into::into),
+                location: response.header("location").map(crate::url::redact),
             });
         }
         if status != 200 {
@@ -146,8 +146,8 @@ impl AuthorizationServerMetadata {
             .ok_or_else(|| malformed("the metadata has no issuer (RFC 8414 §2)".into()))?;
         if normalize_issuer(&found) != normalize_issuer(issuer) {
             return Err(Error::IssuerMismatch {
-                expected: issuer.into(),
-                found: found.into(),
+                expected: crate::url::redact(issuer),
+                found: crate::url::redact(&found),
             });
         }
         let token_endpoint = string(&mut object, "token_endpoint")
@@ -328,10 +328,10 @@ impl AuthorizationServerMetadata {
 fn check_issuer(issuer: &str) -> Result<(), Error> {
     crate::url::check_token_url(issuer)?;
     if issuer.contains('?') {
-        return Err(Error::InvalidUrl {
-            url: issuer.into(),
-            reason: "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
-        });
+        return Err(crate::url::invalid(
+            issuer,
+            "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
+        ));
     }
     Ok(())
 }

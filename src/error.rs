@@ -38,7 +38,10 @@ pub enum Error {
     /// A token endpoint URL that the crate refuses: not `https://` (plain `http://`
     /// is allowed only for a loopback host), or not a URL at all. Nothing was sent.
     InvalidUrl {
-        /// The URL as given.
+        /// The URL as given, with its userinfo, query and fragment replaced by
+        /// `[redacted]`: they may hold credentials (`user:password@`,
+        /// `?client_secret=`). `Display` redacts again, should one be built with
+        /// the raw URL.
         url: Box<str>,
         /// What is wrong with it.
         reason: &'static str,
@@ -73,7 +76,8 @@ pub enum Error {
     Redirect {
         /// The 3xx status.
         status: u16,
-        /// The `Location` header, if any.
+        /// The `Location` header, if any, its userinfo, query and fragment
+        /// replaced by `[redacted]`.
         location: Option<Box<str>>,
     },
     /// The response body was larger than the configured limit.
@@ -91,9 +95,10 @@ pub enum Error {
     /// Authorization server metadata (RFC 8414 §3.3) names another `issuer` than the
     /// one asked about: the metadata must not be used.
     IssuerMismatch {
-        /// The issuer the caller asked about.
+        /// The issuer the caller asked about (userinfo, query and fragment
+        /// replaced by `[redacted]`, as in [`Error::InvalidUrl`]).
         expected: Box<str>,
-        /// The `issuer` the metadata names.
+        /// The `issuer` the metadata names (redacted likewise).
         found: Box<str>,
     },
 }
@@ -220,7 +225,10 @@ impl fmt::Display for Error {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Error::InvalidUrl { url, reason } => write!(f, "token URL {url:?} refused: {reason}"),
+            Error::InvalidUrl { url, reason } => {
+                let url = crate::url::redact(url);
+                write!(f, "token URL {url:?} refused: {reason}")
+            }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),

@@ -11,10 +11,47 @@ use crate::error::Error;
 
 /// Checks a token endpoint URL; the error is [`Error::InvalidUrl`] with a reason.
 pub(crate) fn check_token_url(url: &str) -> Result<(), Error> {
-    check(url).map_err(|reason| Error::InvalidUrl {
-        url: url.into(),
+    check(url).map_err(|reason| invalid(url, reason))
+}
+
+/// [`Error::InvalidUrl`] for `url`, which is stored [`redact`]ed.
+pub(crate) fn invalid(url: &str, reason: &'static str) -> Error {
+    Error::InvalidUrl {
+        url: redact(url),
         reason,
-    })
+    }
+}
+
+/// The URL as an error may show it: no userinfo, no query, no fragment, each
+/// replaced by `[redacted]` so the reader sees that something was there (a
+/// `user:password@`, a `?client_secret=...` must not reach a log). Idempotent,
+/// total, for any text (it need not be a valid URL).
+///
+/// Userinfo is taken to run to the last `@` before the query: a password with an
+/// unencoded `/` in it is hidden too, at the price of hiding a path that has an
+/// `@` in it.
+pub(crate) fn redact(url: &str) -> Box<str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (head, rest) = url.split_at(start);
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (before_query, after) = rest.split_at(end);
+    let mut out = String::with_capacity(url.len().min(256) + 24);
+    out.push_str(head);
+    match before_query.rfind('@') {
+        Some(at) => {
+            out.push_str("[redacted]");
+            out.push_str(&before_query[at..]);
+        }
+        None => out.push_str(before_query),
+    }
+    match after.chars().next() {
+        Some(mark @ ('?' | '#')) => {
+            out.push(mark);
+            out.push_str("[redacted]");
+        }
+        _ => {}
+    }
+    out.into_boxed_str()
 }
 
 fn check(url: &str) -> Result<(), &'static str> {
@@ -139,7 +176,40 @@ fn check_host_name(name: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{check, redact};
+
+    #[test]
+    fn redaction_keeps_scheme_host_and_path_only() {
+        for (url, shown) in [
+            (
+                "https://idp.example.com/token",
+                "https://idp.example.com/token",
+            ),
+            (
+                "https://app:s3cr3t@idp.example.com/token",
+                "https://[redacted]@idp.example.com/token",
+            ),
+            (
+                "http://idp.example.com/token?client_secret=s3cr3t&x=1",
+                "http://idp.example.com/token?[redacted]",
+            ),
+            (
+                "https://u:p@h/t?client_secret=s#frag",
+                "https://[redacted]@h/t?[redacted]",
+            ),
+            ("https://h/t#s3cr3t", "https://h/t#[redacted]"),
+            // A password with an unencoded '/' still does not show.
+            (
+                "https://app:s3/cr3t@idp/token",
+                "https://[redacted]@idp/token",
+            ),
+            ("app:s3cr3t@idp/token", "[redacted]@idp/token"),
+            ("", ""),
+        ] {
+            assert_eq!(&*redact(url), shown, "{url}");
+            assert_eq!(redact(shown), redact(url), "idempotent: {url}");
+        }
+    }
 
     #[test]
     fn accepts_https_and_loopback_http() {

@@ -155,6 +155,15 @@ mod tests {
                 "error: token URL \"http://example.com/token\" refused",
             ),
             (
+                "URL with credentials",
+                Failure::from(Error::InvalidUrl {
+                    url: "https://app:s3cr3t@idp.example.com/token?client_secret=s3cr3t".into(),
+                    reason: "the URL must not carry credentials",
+                }),
+                USAGE,
+                "error: token URL \"https://[redacted]@idp.example.com/token?[redacted]\" refused",
+            ),
+            (
                 "OAuth refusal",
                 answer(
                     400,
