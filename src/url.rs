@@ -14,6 +14,12 @@ pub(crate) fn check_token_url(url: &str) -> Result<(), Error> {
     check(url).map_err(|reason| invalid(url, reason))
 }
 
+/// Whether `url` starts with `https://` (any case).
+pub(crate) fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// [`Error::InvalidUrl`] for `url`, which is stored [`redact`]ed.
 pub(crate) fn invalid(url: &str, reason: &'static str) -> Error {
     Error::InvalidUrl {
