@@ -1,5 +1,6 @@
 //! Token endpoint URL checks (design principle 6, RFC 6749 §3.2 and §10.9 /
-//! RFC 9700 §2.6 on TLS): `https://`, or plain `http://` only on a loopback host; no
+//! RFC 9700 §2.6 on TLS): `https://`, or plain `http://` only on a loopback host
+//! (`localhost` exactly, any case, without a trailing dot; 127.0.0.0/8; `[::1]`); no
 //! userinfo, no fragment (RFC 6749 §3.2 forbids one), a host, a valid port.
 //!
 //! A small, total checker rather than a URL library: it never panics and refuses
@@ -113,7 +114,18 @@ fn check(url: &str) -> Result<(), &'static str> {
     let loopback = match host {
         Host::Name(name) => {
             check_host_name(name)?;
-            let name = name.strip_suffix('.').unwrap_or(name);
+            if !secure
+                && name
+                    .strip_suffix('.')
+                    .is_some_and(|n| n.eq_ignore_ascii_case("localhost"))
+            {
+                // "localhost." is an absolute DNS name: resolvers send it to DNS
+                // rather than answer from the hosts file, so it may not be this
+                // machine at all.
+                return Err(
+                    "plain http is refused for \"localhost.\" (trailing dot): that absolute name is looked up in DNS and may not be this machine; write localhost, 127.0.0.1 or [::1], or use https",
+                );
+            }
             name.eq_ignore_ascii_case("localhost")
         }
         Host::V4(ip) => ip.is_loopback(),
@@ -227,7 +239,8 @@ mod tests {
             "http://127.0.0.1:8080/token",
             "http://127.1.2.3/token",
             "http://localhost/token",
-            "http://LOCALHOST.:9000",
+            "http://LocalHost:9000",
+            "https://localhost./token",
             "http://[::1]/token",
             "http://[::1]:1234",
         ] {
@@ -243,6 +256,9 @@ mod tests {
             ("http://128.0.0.1/token", "plain http"),
             ("http://[::2]/token", "plain http"),
             ("http://localhost.evil.com/", "plain http"),
+            // The absolute name goes to DNS, not to the hosts file's loopback entry.
+            ("http://localhost./token", "trailing dot"),
+            ("http://LOCALHOST.:9000", "trailing dot"),
             ("ftp://example.com/token", "scheme"),
             ("example.com/token", "absolute"),
             ("https://", "no host"),
