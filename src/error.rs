@@ -106,7 +106,7 @@ pub enum Error {
 impl Error {
     /// Whether trying the same request again later may succeed: transport failures
     /// (but not TLS failures, nor a request the HTTP library could not make),
-    /// timeouts, HTTP 5xx and 429, and the OAuth codes `server_error` and
+    /// timeouts, HTTP 5xx, 429 and 408, and the OAuth codes `server_error` and
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
     /// ```
@@ -137,11 +137,28 @@ impl Error {
 
     /// How long the server asked the client to wait (`Retry-After`, in seconds or
     /// as an HTTP date relative to when the response was received; a date already
-    /// past is zero), whatever the status it came with (usually 429 or 503).
+    /// past is zero), whatever the status it came with (usually 429 or 503),
+    /// capped at one hour: safe to sleep on or add to an `Instant`, whatever the
+    /// server sent (`Retry-After: 999999999` is 31 years).
     ///
-    /// The value is the server's, unbounded (`Retry-After: 99999999999` is kept):
-    /// cap it before sleeping on it or adding it to an `Instant`.
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    ///
+    /// let headers = vec![("Retry-After".to_owned(), "999999999".to_owned())];
+    /// let busy = HttpResponse::new(503, headers, b"busy".to_vec());
+    /// let err = TokenResponse::parse(&busy, SystemTime::now()).unwrap_err();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    /// assert_eq!(err.retry_after_raw(), Some(Duration::from_secs(999_999_999)));
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after_raw().map(|d| d.min(MAX_RETRY_AFTER))
+    }
+
+    /// The server's `Retry-After` as sent, unbounded (also in the `retry_after`
+    /// field of [`OAuthError`] and [`UnexpectedResponse`]); [`retry_after`](Self::retry_after)
+    /// is the capped value to act on.
+    pub fn retry_after_raw(&self) -> Option<Duration> {
         match self {
             Error::OAuth(e) => e.retry_after,
             Error::NotJson(r)
@@ -208,8 +225,13 @@ impl Error {
     }
 }
 
+/// The most [`Error::retry_after`] returns.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// 5xx, 429 Too Many Requests and 408 Request Timeout (RFC 9110 §15.5.9: the
+/// server timed out waiting for the request; it may be repeated).
 fn retryable_status(status: u16) -> bool {
-    status >= 500 || status == 429
+    status >= 500 || status == 429 || status == 408
 }
 
 impl fmt::Display for Error {

@@ -90,7 +90,8 @@ pub struct OAuthError {
     /// The `WWW-Authenticate` header, if the server sent one (RFC 6749 §5.2 asks for
     /// it on a 401).
     pub www_authenticate: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
+    /// `Retry-After`, parsed, if the server sent it: the server's value, uncapped
+    /// ([`Error::retry_after`](crate::Error::retry_after) caps it at one hour).
     pub retry_after: Option<Duration>,
     /// Every other member of the error object, as sent.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -194,7 +195,8 @@ pub struct UnexpectedResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
+    /// `Retry-After`, parsed, if the server sent it: the server's value, uncapped
+    /// ([`Error::retry_after`](crate::Error::retry_after) caps it at one hour).
     pub retry_after: Option<Duration>,
     /// What exactly is wrong, where there is more to say than the variant name.
     pub reason: Option<String>,
