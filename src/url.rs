@@ -51,12 +51,9 @@ pub(crate) fn redact(url: &str) -> Box<str> {
         }
         None => out.push_str(before_query),
     }
-    match after.chars().next() {
-        Some(mark @ ('?' | '#')) => {
-            out.push(mark);
-            out.push_str("[redacted]");
-        }
-        _ => {}
+    if let Some(mark @ ('?' | '#')) = after.chars().next() {
+        out.push(mark);
+        out.push_str("[redacted]");
     }
     out.into_boxed_str()
 }
