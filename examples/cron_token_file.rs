@@ -13,16 +13,26 @@
 //!
 //! On Unix the file is created with mode 0600 and replaced atomically (written
 //! beside it, then renamed); a token file that other accounts can read (an older
-//! file, a `chmod` by mistake) is not used: the job gets a new token and the save
-//! replaces the file with a 0600 one. Elsewhere the mode cannot be set this way: keep the
-//! file in a directory only the job's account can read (on Windows, set the ACL).
+//! file, a `chmod` by mistake), that another account owns, or that is a symbolic
+//! link (which could point the job at a file someone else controls) is not used:
+//! the job gets a new token and the save replaces the file with its own 0600 one.
+//! Elsewhere the mode cannot be set this way: keep the file in a directory only the
+//! job's account can read (on Windows, set the ACL).
+//!
+//! The token goes only to an `https://` `instance_url`: Salesforce's response
+//! signature covers `id` and `issued_at`, not `instance_url`, so the job checks it
+//! before sending the token there (the demo's local server is plain http on
+//! loopback, taken in demo mode only). The demo keeps its token file in a fresh
+//! directory of its own (mode 0700, a new name each run), never at a fixed path
+//! under the shared temporary directory.
 
 mod support;
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use s2s_oauth::salesforce::{self, ApiOutcome, LoginHost};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
@@ -38,6 +48,9 @@ struct Job {
     secret: ClientSecret,
     token_file: PathBuf,
     agent: ureq::Agent,
+    /// Demo mode only: the local server's `http://` loopback origin, the one place
+    /// the token may go without TLS.
+    demo_origin: Option<String>,
 }
 
 fn main() {
@@ -49,6 +62,9 @@ fn main() {
         run(&job);
         server.expire_access_tokens();
         run(&job);
+        if let Some(dir) = job.token_file.parent() {
+            let _ = fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -95,7 +111,10 @@ fn call_api(job: &Job, cache: &mut TokenCache) -> HttpResponse {
         }
     }
     let instance = token.instance_url().unwrap_or_else(|| job.host.base_url());
-    let url = format!("{}/services/data/v60.0/", instance.trim_end_matches('/'));
+    let url = api_url(instance, job.demo_origin.as_deref()).unwrap_or_else(|reason| {
+        eprintln!("not sending the token: {reason}");
+        std::process::exit(4);
+    });
     let sent = job
         .agent
         .get(&url)
@@ -126,6 +145,30 @@ fn call_api(job: &Job, cache: &mut TokenCache) -> HttpResponse {
     HttpResponse::new(status, headers, body)
 }
 
+/// The REST API URL under `instance`, if the token may be sent there: `https://`,
+/// or (demo mode) the local server's own `http://` loopback origin. The response
+/// signature does not cover `instance_url`, so nothing else vouches for it.
+fn api_url(instance: &str, demo_origin: Option<&str>) -> Result<String, String> {
+    let instance = instance.trim_end_matches('/');
+    let https = instance
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let demo = demo_origin.is_some_and(|origin| {
+        instance == origin
+            || instance
+                .strip_prefix(origin)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    if https || demo {
+        Ok(format!("{instance}/services/data/v60.0/"))
+    } else {
+        Err(format!(
+            "instance_url {instance:?} is not https: the access token would travel unencrypted; \
+             Salesforce instance URLs are https://<my-domain>.my.salesforce.com"
+        ))
+    }
+}
+
 /// A new token (Client Credentials), its signature checked.
 fn fetch(job: &Job) -> Result<Token, Error> {
     let response =
@@ -135,10 +178,19 @@ fn fetch(job: &Job) -> Result<Token, Error> {
     Ok(Token::from_response(&response))
 }
 
-/// The stored token, if the file exists, only its owner can read it, and it reads
-/// back; otherwise start afresh (the next save replaces the file with a 0600 one).
+/// The stored token, if the file exists, is a regular file (not a symbolic link)
+/// of this account's, only its owner can read it, and it reads back; otherwise
+/// start afresh (the next save replaces the file with a 0600 one).
 fn load(path: &Path) -> Option<Token> {
-    let file = fs::File::open(path).ok()?;
+    let file = match open_own_file(path) {
+        Ok(file) => file?,
+        Err(reason) => {
+            eprintln!(
+                "warning: not using the token in {path:?}: {reason}; getting a new one, saved as a 0600 file of this account's"
+            );
+            return None;
+        }
+    };
     if let Some(mode) = readable_by_others(&file) {
         eprintln!(
             "warning: {path:?} can be read by other accounts (mode {mode:o}): not using the token in it, \
@@ -156,6 +208,92 @@ fn load(path: &Path) -> Option<Token> {
             None
         }
     }
+}
+
+/// Opens `path` for reading if it is a regular file owned by this process's user:
+/// `Ok(None)` if there is no such file, `Err` with the reason to refuse it (a
+/// symbolic link, not a regular file, another account's, or swapped between the
+/// check and the open).
+fn open_own_file(path: &Path) -> Result<Option<fs::File>, String> {
+    let before = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read its metadata: {e}")),
+    };
+    if before.file_type().is_symlink() {
+        return Err(
+            "it is a symbolic link, which may point at a file another account controls".into(),
+        );
+    }
+    if !before.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let file = fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let opened = file
+            .metadata()
+            .map_err(|e| format!("cannot read its metadata: {e}"))?;
+        // The file opened is the one checked, not a link put there in between.
+        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+            return Err("it was replaced while being opened".into());
+        }
+        let me = process_uid().map_err(|e| format!("cannot tell this process's user: {e}"))?;
+        if opened.uid() != me {
+            return Err(format!(
+                "it belongs to another account (uid {}, this job runs as uid {me})",
+                opened.uid()
+            ));
+        }
+    }
+    Ok(Some(file))
+}
+
+/// The user id files this process creates get: the owner of a file it has just
+/// created (std has no `getuid`, and this example takes no `libc`).
+#[cfg(unix)]
+fn process_uid() -> io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let probe = std::env::temp_dir().join(unique_name("s2s-oauth-uid"));
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    let uid = file.metadata().map(|meta| meta.uid());
+    let _ = fs::remove_file(&probe);
+    uid
+}
+
+/// `<prefix>-<pid>-<nanoseconds>-<counter>`: not reused within this process, and
+/// unlikely to be guessed ahead by another (create with `create_new`/`create_dir`
+/// anyway, which refuse a name that exists).
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{nanos}-{n}", std::process::id())
+}
+
+/// Creates the directory `path`, mode 0700 on Unix; an existing one (which
+/// someone else may have made, to read what is put in it) is an error.
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
+/// A new private directory under the temporary directory, with a fresh name.
+fn fresh_private_dir(prefix: &str) -> io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(unique_name(prefix));
+    create_private_dir(&dir)?;
+    Ok(dir)
 }
 
 /// The file's permission bits when group or others may read or write it (Unix);
@@ -207,7 +345,13 @@ fn configure() -> (Job, Option<Server>) {
         });
         let host =
             LoginHost::my_domain(&server.base_url()).unwrap_or_else(|e| support::fail(&e, None));
-        let token_file = std::env::temp_dir().join("s2s-oauth-demo-token.json");
+        // A fresh directory of the demo's own each run: nothing from an earlier run
+        // (whose server is gone) or from another account is picked up.
+        let dir = fresh_private_dir("s2s-oauth-demo").unwrap_or_else(|e| {
+            eprintln!("cannot create a private directory for the demo's token file: {e}");
+            std::process::exit(2)
+        });
+        let token_file = dir.join("token.json");
         println!(
             "demo: local server at {}, token file {token_file:?}",
             server.base_url()
@@ -216,12 +360,9 @@ fn configure() -> (Job, Option<Server>) {
             host,
             consumer_key: "3MVG9demo".into(),
             secret: ClientSecret::new("demo-secret"),
-            // A token from an earlier demo run names a server that is gone: start clean.
-            token_file: {
-                let _ = fs::remove_file(&token_file);
-                token_file
-            },
+            token_file,
             agent,
+            demo_origin: Some(server.base_url().trim_end_matches('/').to_owned()),
         };
         return (job, Some(server));
     }
@@ -244,6 +385,7 @@ fn configure() -> (Job, Option<Server>) {
         secret: ClientSecret::new(secret),
         token_file: PathBuf::from(token_file),
         agent,
+        demo_origin: None,
     };
     (job, None)
 }
@@ -260,20 +402,135 @@ mod tests {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    fn token() -> Token {
+        token_with("00Dxx!secret")
+    }
+
+    fn token_with(access_token: &str) -> Token {
+        let body = format!(
+            r#"{{"access_token":"{access_token}","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com"}}"#
+        );
+        let response = TokenResponse::parse(
+            &HttpResponse::new(200, vec![], body.into_bytes()),
+            SystemTime::now(),
+        )
+        .unwrap();
+        Token::from_response(&response)
+    }
+
+    /// Fails on the old `load`, which followed the link: a token file that is a
+    /// symbolic link is not read; the save replaces the link, not its target.
+    #[test]
+    fn a_symlinked_token_file_is_not_used() {
+        let dir = fresh_private_dir("s2s-oauth-cron-test").unwrap();
+        let target = dir.join("elsewhere.json");
+        save(&target, &token()).unwrap();
+        let path = dir.join("token.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        assert_eq!(load(&target), Some(token()));
+        assert_eq!(load(&path), None);
+        assert!(open_own_file(&path).unwrap_err().contains("symbolic link"));
+
+        let other = token_with("00Dxx!other");
+        save(&path, &other).unwrap();
+        assert!(
+            !fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(load(&path), Some(other));
+        assert_eq!(
+            load(&target),
+            Some(token()),
+            "the link's target is untouched"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Fails on the old `load`, which had no owner check: a 0600 token file of
+    /// another account (a file planted there) is not used.
+    #[test]
+    fn a_token_file_of_another_account_is_not_used() {
+        use std::os::unix::fs::MetadataExt;
+        let me = process_uid().unwrap();
+        let dir = fresh_private_dir("s2s-oauth-cron-test").unwrap();
+        let path = dir.join("token.json");
+        save(&path, &token()).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().uid(), me);
+        assert_eq!(load(&path), Some(token()));
+        if me == 0 {
+            // Root can plant one: hand the file to another uid.
+            std::os::unix::fs::chown(&path, Some(65_534), None).unwrap();
+            let reason = open_own_file(&path).unwrap_err();
+            assert!(reason.contains("another account"), "{reason}");
+            assert_eq!(load(&path), None);
+        } else {
+            // Others cannot: take a file root owns.
+            let reason = open_own_file(Path::new("/etc/passwd")).unwrap_err();
+            assert!(reason.contains("another account"), "{reason}");
+        }
+        assert!(matches!(open_own_file(&dir.join("absent.json")), Ok(None)));
+        assert!(
+            open_own_file(&dir)
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The demo's directory: new each time, 0700, and never one that exists.
+    #[test]
+    fn demo_directories_are_fresh_and_private() {
+        let a = fresh_private_dir("s2s-oauth-cron-test").unwrap();
+        let b = fresh_private_dir("s2s-oauth-cron-test").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(mode(&a), 0o700);
+        let err = create_private_dir(&a).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        fs::remove_dir_all(&a).unwrap();
+        fs::remove_dir_all(&b).unwrap();
+    }
+
+    /// The token goes to https only; to plain http only in demo mode and only to
+    /// the demo server itself.
+    #[test]
+    fn the_token_goes_only_to_an_https_instance_url() {
+        assert_eq!(
+            api_url("https://acme.my.salesforce.com/", None).unwrap(),
+            "https://acme.my.salesforce.com/services/data/v60.0/"
+        );
+        api_url("HTTPS://acme.my.salesforce.com", None).unwrap();
+        for bad in [
+            "http://acme.my.salesforce.com",
+            "http://127.0.0.1:8080",
+            "ftp://acme.my.salesforce.com",
+            "acme.my.salesforce.com",
+            "",
+        ] {
+            let reason = api_url(bad, None).unwrap_err();
+            assert!(reason.contains("not https"), "{bad}: {reason}");
+        }
+        let demo = Some("http://127.0.0.1:8080");
+        api_url("http://127.0.0.1:8080", demo).unwrap();
+        api_url("http://127.0.0.1:8080/", demo).unwrap();
+        for bad in [
+            "http://127.0.0.1:80801",
+            "http://127.0.0.1:9090",
+            "http://127.0.0.1:8080.evil.example",
+            "http://acme.my.salesforce.com",
+        ] {
+            assert!(api_url(bad, demo).is_err(), "{bad}");
+        }
+    }
+
     /// Fails without the mode check in `load`: a 0644 token file was used as is,
     /// and never rewritten while its token lasted.
     #[test]
     fn a_token_file_others_can_read_is_not_used_and_is_replaced_with_mode_0600() {
-        let dir = std::env::temp_dir().join(format!("s2s-oauth-cron-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_private_dir("s2s-oauth-cron-test").unwrap();
         let path = dir.join("token.json");
-        let body = br#"{"access_token":"00Dxx!secret","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com"}"#;
-        let response = TokenResponse::parse(
-            &HttpResponse::new(200, vec![], body.to_vec()),
-            SystemTime::now(),
-        )
-        .unwrap();
-        let token = Token::from_response(&response);
+        let token = token();
 
         save(&path, &token).unwrap();
         assert_eq!(mode(&path), 0o600);

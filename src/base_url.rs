@@ -12,10 +12,7 @@ pub(crate) fn checked(url: &str, query_refused: &'static str) -> Result<String, 
     let trimmed = url.trim_end_matches('/');
     crate::url::check_token_url(trimmed)?;
     if trimmed.contains('?') {
-        return Err(Error::InvalidUrl {
-            url: url.into(),
-            reason: query_refused,
-        });
+        return Err(crate::url::invalid(url, query_refused));
     }
     Ok(trimmed.to_owned())
 }

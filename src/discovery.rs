@@ -61,7 +61,9 @@ pub fn metadata_url(issuer: &str, kind: WellKnown) -> Result<String, Error> {
 /// compared case-insensitively (RFC 3986 §6.2.2.1), and an empty path equals `/`
 /// (RFC 3986 §6.2.3, so `https://a.example` matches `https://a.example/`); the
 /// port, the path and its trailing `/` are compared byte for byte. The
-/// `token_endpoint` must pass the token URL rules (https, http only on loopback).
+/// `token_endpoint` must pass the token URL rules (https, http only on loopback),
+/// and must be https when the issuer is: only a loopback http issuer (a local test
+/// server) may name a loopback http token endpoint.
 ///
 /// ```no_run
 /// use s2s_oauth::{ClientAuth, Grant, SigningKey, discovery::AuthorizationServerMetadata};
@@ -106,7 +108,8 @@ impl AuthorizationServerMetadata {
     /// [`Error::Redirect`]), a body that is not a JSON object [`Error::NotJson`] or
     /// [`Error::MalformedResponse`] (also for a missing `issuer` or
     /// `token_endpoint`, or a field of the wrong type), another issuer
-    /// [`Error::IssuerMismatch`], a token endpoint that is not https
+    /// [`Error::IssuerMismatch`], a token endpoint that is not https (plain http
+    /// is taken only on a loopback host, and only from a loopback http issuer)
     /// [`Error::InvalidUrl`].
     pub fn parse(response: &HttpResponse, issuer: &str) -> Result<Self, Error> {
         check_issuer(issuer)?;
@@ -123,7 +126,7 @@ impl AuthorizationServerMetadata {
         if (300..400).contains(&status) {
             return Err(Error::Redirect {
                 status,
-                location: response.header("location").map(Into::into),
+                location: response.header("location").map(crate::url::redact),
             });
         }
         if status != 200 {
@@ -146,8 +149,8 @@ impl AuthorizationServerMetadata {
             .ok_or_else(|| malformed("the metadata has no issuer (RFC 8414 §2)".into()))?;
         if normalize_issuer(&found) != normalize_issuer(issuer) {
             return Err(Error::IssuerMismatch {
-                expected: issuer.into(),
-                found: found.into(),
+                expected: crate::url::redact(issuer),
+                found: crate::url::redact(&found),
             });
         }
         let token_endpoint = string(&mut object, "token_endpoint")
@@ -156,6 +159,14 @@ impl AuthorizationServerMetadata {
                 malformed("the metadata has no token_endpoint: this server issues no tokens to a server-to-server client".into())
             })?;
         crate::url::check_token_url(&token_endpoint)?;
+        if crate::url::is_https(issuer) && !crate::url::is_https(&token_endpoint) {
+            // The http exception is for a test server on this machine, not for a
+            // remote issuer pointing the client's credentials at a local port.
+            return Err(crate::url::invalid(
+                &token_endpoint,
+                "the metadata of an https issuer names a plain-http token endpoint: credentials would travel unencrypted to whatever listens there; the token endpoint must be https unless the issuer itself is a loopback http URL",
+            ));
+        }
         Ok(AuthorizationServerMetadata {
             issuer: found,
             token_endpoint,
@@ -328,10 +339,10 @@ impl AuthorizationServerMetadata {
 fn check_issuer(issuer: &str) -> Result<(), Error> {
     crate::url::check_token_url(issuer)?;
     if issuer.contains('?') {
-        return Err(Error::InvalidUrl {
-            url: issuer.into(),
-            reason: "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
-        });
+        return Err(crate::url::invalid(
+            issuer,
+            "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
+        ));
     }
     Ok(())
 }

@@ -38,7 +38,10 @@ pub enum Error {
     /// A token endpoint URL that the crate refuses: not `https://` (plain `http://`
     /// is allowed only for a loopback host), or not a URL at all. Nothing was sent.
     InvalidUrl {
-        /// The URL as given.
+        /// The URL as given, with its userinfo, query and fragment replaced by
+        /// `[redacted]`: they may hold credentials (`user:password@`,
+        /// `?client_secret=`). `Display` redacts again, should one be built with
+        /// the raw URL.
         url: Box<str>,
         /// What is wrong with it.
         reason: &'static str,
@@ -73,7 +76,8 @@ pub enum Error {
     Redirect {
         /// The 3xx status.
         status: u16,
-        /// The `Location` header, if any.
+        /// The `Location` header, if any, its userinfo, query and fragment
+        /// replaced by `[redacted]`.
         location: Option<Box<str>>,
     },
     /// The response body was larger than the configured limit.
@@ -91,9 +95,10 @@ pub enum Error {
     /// Authorization server metadata (RFC 8414 §3.3) names another `issuer` than the
     /// one asked about: the metadata must not be used.
     IssuerMismatch {
-        /// The issuer the caller asked about.
+        /// The issuer the caller asked about (userinfo, query and fragment
+        /// replaced by `[redacted]`, as in [`Error::InvalidUrl`]).
         expected: Box<str>,
-        /// The `issuer` the metadata names.
+        /// The `issuer` the metadata names (redacted likewise).
         found: Box<str>,
     },
 }
@@ -101,7 +106,7 @@ pub enum Error {
 impl Error {
     /// Whether trying the same request again later may succeed: transport failures
     /// (but not TLS failures, nor a request the HTTP library could not make),
-    /// timeouts, HTTP 5xx and 429, and the OAuth codes `server_error` and
+    /// timeouts, HTTP 5xx, 429 and 408, and the OAuth codes `server_error` and
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
     /// ```
@@ -132,11 +137,28 @@ impl Error {
 
     /// How long the server asked the client to wait (`Retry-After`, in seconds or
     /// as an HTTP date relative to when the response was received; a date already
-    /// past is zero), whatever the status it came with (usually 429 or 503).
+    /// past is zero), whatever the status it came with (usually 429 or 503),
+    /// capped at one hour: safe to sleep on or add to an `Instant`, whatever the
+    /// server sent (`Retry-After: 999999999` is 31 years).
     ///
-    /// The value is the server's, unbounded (`Retry-After: 99999999999` is kept):
-    /// cap it before sleeping on it or adding it to an `Instant`.
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    ///
+    /// let headers = vec![("Retry-After".to_owned(), "999999999".to_owned())];
+    /// let busy = HttpResponse::new(503, headers, b"busy".to_vec());
+    /// let err = TokenResponse::parse(&busy, SystemTime::now()).unwrap_err();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    /// assert_eq!(err.retry_after_raw(), Some(Duration::from_secs(999_999_999)));
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after_raw().map(|d| d.min(MAX_RETRY_AFTER))
+    }
+
+    /// The server's `Retry-After` as sent, unbounded (also in the `retry_after`
+    /// field of [`OAuthError`] and [`UnexpectedResponse`]); [`retry_after`](Self::retry_after)
+    /// is the capped value to act on.
+    pub fn retry_after_raw(&self) -> Option<Duration> {
         match self {
             Error::OAuth(e) => e.retry_after,
             Error::NotJson(r)
@@ -203,8 +225,13 @@ impl Error {
     }
 }
 
+/// The most [`Error::retry_after`] returns.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// 5xx, 429 Too Many Requests and 408 Request Timeout (RFC 9110 §15.5.9: the
+/// server timed out waiting for the request; it may be repeated).
 fn retryable_status(status: u16) -> bool {
-    status >= 500 || status == 429
+    status >= 500 || status == 429 || status == 408
 }
 
 impl fmt::Display for Error {
@@ -220,7 +247,10 @@ impl fmt::Display for Error {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Error::InvalidUrl { url, reason } => write!(f, "token URL {url:?} refused: {reason}"),
+            Error::InvalidUrl { url, reason } => {
+                let url = crate::url::redact(url);
+                write!(f, "token URL {url:?} refused: {reason}")
+            }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),

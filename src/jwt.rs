@@ -100,8 +100,11 @@ enum Jti {
 /// every other check.
 pub trait ReplayCache {
     /// Records `jti`, which must be remembered until `expires_at` (the token's `exp`
-    /// plus the verifier's leeway), and returns `true` if it was not seen before,
-    /// `false` if it is a replay. `now` is the verifier's clock, for pruning.
+    /// plus the verifier's leeway: the first instant [`verify`] refuses it as
+    /// expired, so an entry kept while `expires_at >= now` covers every instant
+    /// the token could still be replayed at), and returns `true` if it was not
+    /// seen before, `false` if it is a replay. `now` is the verifier's clock, for
+    /// pruning.
     fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool;
 }
 

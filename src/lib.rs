@@ -152,8 +152,9 @@
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
 //! nothing was sent. [`Error::OAuth`]: the server's RFC 6749 §5.2 error, typed
-//! ([`OAuthError`]). [`Error::is_retryable`]: transport failures, timeouts, 5xx and
-//! 429; [`Error::retry_after`] gives the server's `Retry-After`. Retrying is the
+//! ([`OAuthError`]). [`Error::is_retryable`]: transport failures, timeouts, 5xx,
+//! 429 and 408; [`Error::retry_after`] gives the server's `Retry-After`, capped at
+//! one hour ([`Error::retry_after_raw`]: as sent). Retrying is the
 //! caller's choice; the crate never retries on its own.
 //!
 //! A [`TokenResponse`] knows its absolute expiry when the server said one

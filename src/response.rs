@@ -133,7 +133,7 @@ impl TokenResponse {
         if (300..400).contains(&status) {
             return Err(Error::Redirect {
                 status,
-                location: response.header("location").map(Into::into),
+                location: response.header("location").map(crate::url::redact),
             });
         }
         if status == 200 {

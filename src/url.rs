@@ -1,5 +1,6 @@
 //! Token endpoint URL checks (design principle 6, RFC 6749 §3.2 and §10.9 /
-//! RFC 9700 §2.6 on TLS): `https://`, or plain `http://` only on a loopback host; no
+//! RFC 9700 §2.6 on TLS): `https://`, or plain `http://` only on a loopback host
+//! (`localhost` exactly, any case, without a trailing dot; 127.0.0.0/8; `[::1]`); no
 //! userinfo, no fragment (RFC 6749 §3.2 forbids one), a host, a valid port.
 //!
 //! A small, total checker rather than a URL library: it never panics and refuses
@@ -11,10 +12,50 @@ use crate::error::Error;
 
 /// Checks a token endpoint URL; the error is [`Error::InvalidUrl`] with a reason.
 pub(crate) fn check_token_url(url: &str) -> Result<(), Error> {
-    check(url).map_err(|reason| Error::InvalidUrl {
-        url: url.into(),
+    check(url).map_err(|reason| invalid(url, reason))
+}
+
+/// Whether `url` starts with `https://` (any case).
+pub(crate) fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+/// [`Error::InvalidUrl`] for `url`, which is stored [`redact`]ed.
+pub(crate) fn invalid(url: &str, reason: &'static str) -> Error {
+    Error::InvalidUrl {
+        url: redact(url),
         reason,
-    })
+    }
+}
+
+/// The URL as an error may show it: no userinfo, no query, no fragment, each
+/// replaced by `[redacted]` so the reader sees that something was there (a
+/// `user:password@`, a `?client_secret=...` must not reach a log). Idempotent,
+/// total, for any text (it need not be a valid URL).
+///
+/// Userinfo is taken to run to the last `@` before the query: a password with an
+/// unencoded `/` in it is hidden too, at the price of hiding a path that has an
+/// `@` in it.
+pub(crate) fn redact(url: &str) -> Box<str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (head, rest) = url.split_at(start);
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (before_query, after) = rest.split_at(end);
+    let mut out = String::with_capacity(url.len().min(256) + 24);
+    out.push_str(head);
+    match before_query.rfind('@') {
+        Some(at) => {
+            out.push_str("[redacted]");
+            out.push_str(&before_query[at..]);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(mark @ ('?' | '#')) = after.chars().next() {
+        out.push(mark);
+        out.push_str("[redacted]");
+    }
+    out.into_boxed_str()
 }
 
 fn check(url: &str) -> Result<(), &'static str> {
@@ -70,7 +111,18 @@ fn check(url: &str) -> Result<(), &'static str> {
     let loopback = match host {
         Host::Name(name) => {
             check_host_name(name)?;
-            let name = name.strip_suffix('.').unwrap_or(name);
+            if !secure
+                && name
+                    .strip_suffix('.')
+                    .is_some_and(|n| n.eq_ignore_ascii_case("localhost"))
+            {
+                // "localhost." is an absolute DNS name: resolvers send it to DNS
+                // rather than answer from the hosts file, so it may not be this
+                // machine at all.
+                return Err(
+                    "plain http is refused for \"localhost.\" (trailing dot): that absolute name is looked up in DNS and may not be this machine; write localhost, 127.0.0.1 or [::1], or use https",
+                );
+            }
             name.eq_ignore_ascii_case("localhost")
         }
         Host::V4(ip) => ip.is_loopback(),
@@ -139,7 +191,40 @@ fn check_host_name(name: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{check, redact};
+
+    #[test]
+    fn redaction_keeps_scheme_host_and_path_only() {
+        for (url, shown) in [
+            (
+                "https://idp.example.com/token",
+                "https://idp.example.com/token",
+            ),
+            (
+                "https://app:s3cr3t@idp.example.com/token",
+                "https://[redacted]@idp.example.com/token",
+            ),
+            (
+                "http://idp.example.com/token?client_secret=s3cr3t&x=1",
+                "http://idp.example.com/token?[redacted]",
+            ),
+            (
+                "https://u:p@h/t?client_secret=s#frag",
+                "https://[redacted]@h/t?[redacted]",
+            ),
+            ("https://h/t#s3cr3t", "https://h/t#[redacted]"),
+            // A password with an unencoded '/' still does not show.
+            (
+                "https://app:s3/cr3t@idp/token",
+                "https://[redacted]@idp/token",
+            ),
+            ("app:s3cr3t@idp/token", "[redacted]@idp/token"),
+            ("", ""),
+        ] {
+            assert_eq!(&*redact(url), shown, "{url}");
+            assert_eq!(redact(shown), redact(url), "idempotent: {url}");
+        }
+    }
 
     #[test]
     fn accepts_https_and_loopback_http() {
@@ -151,7 +236,8 @@ mod tests {
             "http://127.0.0.1:8080/token",
             "http://127.1.2.3/token",
             "http://localhost/token",
-            "http://LOCALHOST.:9000",
+            "http://LocalHost:9000",
+            "https://localhost./token",
             "http://[::1]/token",
             "http://[::1]:1234",
         ] {
@@ -167,6 +253,9 @@ mod tests {
             ("http://128.0.0.1/token", "plain http"),
             ("http://[::2]/token", "plain http"),
             ("http://localhost.evil.com/", "plain http"),
+            // The absolute name goes to DNS, not to the hosts file's loopback entry.
+            ("http://localhost./token", "trailing dot"),
+            ("http://LOCALHOST.:9000", "trailing dot"),
             ("ftp://example.com/token", "scheme"),
             ("example.com/token", "absolute"),
             ("https://", "no host"),

@@ -251,6 +251,46 @@ fn issuer_comparison_rules() {
     }
 }
 
+/// An https issuer's metadata must not send credentials over plain http, not even
+/// to a loopback address (a local service would read them); only a loopback http
+/// issuer may name a loopback http token endpoint.
+#[test]
+fn https_issuer_cannot_downgrade_the_token_endpoint_to_http() {
+    let issuer = "https://idp.example.com";
+    for endpoint in [
+        "http://127.0.0.1:8080/token",
+        "http://localhost/token",
+        "http://[::1]/token",
+        "HTTP://127.0.0.1/token",
+    ] {
+        let err = parse(
+            serde_json::json!({"issuer": issuer, "token_endpoint": endpoint}),
+            issuer,
+        )
+        .unwrap_err();
+        match &err {
+            Error::InvalidUrl { reason, .. } => {
+                assert!(reason.contains("https issuer"), "{endpoint}: {reason}")
+            }
+            other => panic!("{endpoint}: expected InvalidUrl, got {other:?}"),
+        }
+        assert!(!err.is_retryable(), "{err:?}");
+    }
+    let loopback = "http://127.0.0.1:8080";
+    let metadata = parse(
+        serde_json::json!({"issuer": loopback, "token_endpoint": "http://127.0.0.1:8080/token"}),
+        loopback,
+    )
+    .unwrap();
+    assert_eq!(metadata.token_endpoint(), "http://127.0.0.1:8080/token");
+    // An https token endpoint is fine whatever the issuer.
+    parse(
+        serde_json::json!({"issuer": loopback, "token_endpoint": "https://idp.example.com/token"}),
+        loopback,
+    )
+    .unwrap();
+}
+
 #[test]
 fn malformed_metadata_is_refused_with_a_reason() {
     let issuer = "https://idp.example.com";

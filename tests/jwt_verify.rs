@@ -349,16 +349,17 @@ fn claim_checks() {
 #[test]
 fn time_checks_with_leeway() {
     let v = Validation::new(AUD);
-    // exp = now + 180, leeway 60: valid through now + 240.
-    check(good_claims(), &v, at(240)).unwrap();
+    // exp = now + 180, leeway 60: valid before now + 240.
+    check(good_claims(), &v, at(239)).unwrap();
     assert_eq!(
-        jwt_error(check(good_claims(), &v, at(241))),
+        jwt_error(check(good_claims(), &v, at(240))),
         JwtError::Expired
     );
     let strict = v.clone().with_leeway(Duration::ZERO);
-    check(good_claims(), &strict, at(180)).unwrap();
+    // RFC 7519 §4.1.4: the token must be used *before* exp.
+    check(good_claims(), &strict, at(179)).unwrap();
     assert_eq!(
-        jwt_error(check(good_claims(), &strict, at(181))),
+        jwt_error(check(good_claims(), &strict, at(180))),
         JwtError::Expired
     );
     let nbf = with("nbf", json!(NOW_SECS + 100));
@@ -384,8 +385,118 @@ fn time_checks_with_leeway() {
         jwt_error(check(far.clone(), &capped, now())),
         JwtError::LifetimeTooLong
     );
-    let verified = check(far, &v, now()).unwrap();
+    // The default cap (1 hour) refuses it too; only the explicit opt-out takes it.
+    assert_eq!(
+        jwt_error(check(far.clone(), &v, now())),
+        JwtError::LifetimeTooLong
+    );
+    let verified = check(far, &v.clone().without_max_lifetime(), now()).unwrap();
     assert!(verified.expires_at() > at(1_000_000_000));
+}
+
+/// `exp` = T with no leeway: refused at T and within the second after it (the
+/// old check compared whole seconds and took both), accepted just before.
+#[test]
+fn exp_is_checked_at_full_precision() {
+    let strict = Validation::new(AUD).with_leeway(Duration::ZERO);
+    let exp = at(180);
+    let ms = Duration::from_millis;
+    check(good_claims(), &strict, exp - ms(1)).unwrap();
+    for when in [exp, exp + ms(500), exp + ms(999)] {
+        assert_eq!(
+            jwt_error(check(good_claims(), &strict, when)),
+            JwtError::Expired,
+            "{when:?}"
+        );
+    }
+    // nbf likewise: accepted from nbf on, not a fraction of a second before.
+    let nbf = with("nbf", json!(NOW_SECS + 10));
+    check(nbf.clone(), &strict, at(10)).unwrap();
+    assert_eq!(
+        jwt_error(check(nbf, &strict, at(10) - ms(1))),
+        JwtError::NotYetValid
+    );
+    // A fractional exp keeps its fraction.
+    let fractional = with("exp", json!(NOW_SECS as f64 + 10.5));
+    check(fractional.clone(), &strict, at(10) + ms(499)).unwrap();
+    assert_eq!(
+        jwt_error(check(fractional, &strict, at(10) + ms(500))),
+        JwtError::Expired
+    );
+}
+
+/// The same `jti` in the last second of validity: the second use is a replay,
+/// and after exp the token no longer verifies at all (the old code took it again
+/// and again in `[exp + leeway, exp + leeway + 1 s)`, where the map had pruned it).
+#[test]
+fn no_replay_in_the_last_second_of_validity() {
+    let strict = Validation::new(AUD).with_leeway(Duration::ZERO);
+    let key = hmac();
+    let public = key.verifying_key();
+    let token = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    let exp = at(180);
+    let ms = Duration::from_millis;
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    verify(&token, &public, &strict, exp - ms(400), Some(&mut seen)).unwrap();
+    assert_eq!(
+        jwt_error(verify(
+            &token,
+            &public,
+            &strict,
+            exp - ms(100),
+            Some(&mut seen)
+        )),
+        JwtError::Replayed
+    );
+    for when in [exp + ms(200), exp + ms(500)] {
+        assert_eq!(
+            jwt_error(verify(&token, &public, &strict, when, Some(&mut seen))),
+            JwtError::Expired,
+            "{when:?}"
+        );
+    }
+    // The entry is kept for as long as the token could verify.
+    assert!(seen.get("j-1").is_some_and(|until| *until >= exp));
+}
+
+/// RFC 7523 §3 lets a server cap the lifetime; the default is one hour, for both
+/// `exp` (ahead of now) and `iat` (behind now), each with the leeway.
+#[test]
+fn lifetime_cap_defaults_to_one_hour() {
+    let v = Validation::new(AUD);
+    let hour = NOW_SECS + 3600;
+    // exp up to now + 1 h + 60 s leeway.
+    check(with("exp", json!(hour + 60)), &v, now()).unwrap();
+    assert_eq!(
+        jwt_error(check(with("exp", json!(hour + 61)), &v, now())),
+        JwtError::LifetimeTooLong
+    );
+    // A year-9999 exp, as a long-lived forged or leaked assertion would carry.
+    assert_eq!(
+        jwt_error(check(with("exp", json!(253_402_300_799u64)), &v, now())),
+        JwtError::LifetimeTooLong
+    );
+    // iat no older than 1 h + 60 s.
+    let old_iat = |age: u64| {
+        let mut claims = good_claims();
+        claims["iat"] = json!(NOW_SECS - age);
+        claims
+    };
+    check(old_iat(3660), &v, now()).unwrap();
+    assert_eq!(
+        jwt_error(check(old_iat(3661), &v, now())),
+        JwtError::IssuedAtOutOfRange
+    );
+    // with_max_lifetime changes both bounds; without_max_lifetime lifts both.
+    let short = v.clone().with_max_lifetime(Duration::from_secs(120));
+    assert_eq!(
+        jwt_error(check(old_iat(181), &short, now())),
+        JwtError::IssuedAtOutOfRange
+    );
+    check(old_iat(180), &short, now()).unwrap();
+    let open = v.clone().without_max_lifetime();
+    check(old_iat(86_400 * 365), &open, now()).unwrap();
+    check(with("exp", json!(NOW_SECS + 86_400 * 365)), &open, now()).unwrap();
 }
 
 #[test]
@@ -412,7 +523,7 @@ fn jti_requirements_and_replay() {
         jwt_error(verify(&token, &public, &v, at(10), Some(&mut seen))),
         JwtError::Replayed
     );
-    // Remembered until exp + leeway.
+    // Remembered until exp + leeway, the first instant it no longer verifies.
     assert_eq!(seen.get("j-1"), Some(&at(240)));
     // A token that fails another check is not recorded.
     let other = craft(&json!({"alg": "HS256"}), &with("jti", json!("j-2")), &key);

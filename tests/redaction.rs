@@ -5,9 +5,10 @@
 use std::time::SystemTime;
 
 use ring::rand::SystemRandom;
+use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown, metadata_url};
 use s2s_oauth::{
-    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Grant, HttpResponse, IdToken,
-    RawBody, RefreshToken, SigningKey, TokenRequest, TokenResponse,
+    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Error, Grant, HttpResponse, IdToken,
+    RawBody, RefreshToken, SigningKey, TokenRequest, TokenResponse, keycloak,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
@@ -132,4 +133,81 @@ fn responses_and_errors_redact() {
     let err = TokenResponse::parse(&response, SystemTime::now()).unwrap_err();
     assert_clean("201 error Display", &err.to_string());
     check_debug!(err);
+}
+
+/// URLs with credentials in them (`user:password@`, `?client_secret=`): every
+/// error that names a URL shows it without them, in `Display` and `Debug`.
+#[test]
+fn urls_in_errors_are_redacted() {
+    const PASSWORD: &str = "pw-SECRET-0007";
+    const QUERY_SECRET: &str = "SECRET-query-0008";
+    let leaks = |what: &str, err: &Error| {
+        for text in [err.to_string(), format!("{err:?}"), format!("{err:#?}")] {
+            for secret in [PASSWORD, QUERY_SECRET] {
+                assert!(!text.contains(secret), "{what} leaks {secret}: {text}");
+            }
+            assert!(text.contains("[redacted]"), "{what}: {text}");
+        }
+    };
+    let userinfo = format!("https://app:{PASSWORD}@idp.example.com/token");
+    let query = format!("http://idp.example.com/token?client_secret={QUERY_SECRET}");
+    for url in [&userinfo, &query] {
+        let err = TokenRequest::new(
+            url.as_str(),
+            Grant::client_credentials(),
+            ClientAuth::none(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+        leaks("TokenRequest::new", &err);
+        leaks(
+            "metadata_url",
+            &metadata_url(url, WellKnown::OpenIdConfiguration).unwrap_err(),
+        );
+        leaks(
+            "keycloak::token_url",
+            &keycloak::token_url(url, "realm").unwrap_err(),
+        );
+    }
+    // https with a query: a valid token URL, but neither an issuer nor a base URL.
+    let https_query = format!("https://idp.example.com/?client_secret={QUERY_SECRET}");
+    leaks(
+        "metadata_url",
+        &metadata_url(&https_query, WellKnown::OAuthAuthorizationServer).unwrap_err(),
+    );
+    leaks(
+        "keycloak::token_url",
+        &keycloak::token_url(&https_query, "realm").unwrap_err(),
+    );
+    // An error built by hand with the raw URL still prints redacted.
+    let by_hand = Error::InvalidUrl {
+        url: userinfo.clone().into(),
+        reason: "test",
+    };
+    assert!(!by_hand.to_string().contains(PASSWORD), "{by_hand}");
+
+    // The metadata's issuer and a redirect's Location come from the server.
+    let body = format!(
+        r#"{{"issuer":"https://u:{PASSWORD}@idp.example.com?{QUERY_SECRET}","token_endpoint":"https://idp.example.com/token"}}"#
+    );
+    let response = HttpResponse::new(200, vec![], body.into_bytes());
+    let err = AuthorizationServerMetadata::parse(&response, "https://idp.example.com").unwrap_err();
+    assert!(matches!(err, Error::IssuerMismatch { .. }), "{err:?}");
+    leaks("IssuerMismatch", &err);
+    let redirect = HttpResponse::new(
+        302,
+        vec![(
+            "Location".into(),
+            format!("https://idp.example.com/login?code={QUERY_SECRET}"),
+        )],
+        Vec::new(),
+    );
+    leaks(
+        "token redirect",
+        &TokenResponse::parse(&redirect, SystemTime::now()).unwrap_err(),
+    );
+    leaks(
+        "metadata redirect",
+        &AuthorizationServerMetadata::parse(&redirect, "https://idp.example.com").unwrap_err(),
+    );
 }

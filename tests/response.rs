@@ -485,6 +485,63 @@ fn retry_after_http_date_relative_to_received_at() {
     assert_eq!(garbage.retry_after(), None);
 }
 
+/// A server may ask for any wait; `retry_after()` caps it at one hour (a client
+/// sleeping on it must not hang for 31 years), `retry_after_raw()` keeps the
+/// server's value.
+#[test]
+fn retry_after_is_capped_at_one_hour_and_the_raw_value_kept() {
+    let hour = Duration::from_secs(3600);
+    let huge = parse(&with_retry_after(503, "999999999", "text/plain", "busy")).unwrap_err();
+    assert_eq!(huge.retry_after(), Some(hour));
+    assert_eq!(
+        huge.retry_after_raw(),
+        Some(Duration::from_secs(999_999_999))
+    );
+    // now() is 2024: a date in 2100, with an OAuth body.
+    let far = parse(&with_retry_after(
+        429,
+        "Fri, 01 Jan 2100 00:00:00 GMT",
+        "application/json",
+        r#"{"error":"slow_down"}"#,
+    ))
+    .unwrap_err();
+    assert_eq!(far.retry_after(), Some(hour));
+    assert!(far.retry_after_raw().unwrap() > Duration::from_secs(75 * 365 * 86_400));
+    assert_eq!(
+        far.oauth_error().unwrap().retry_after,
+        far.retry_after_raw()
+    );
+    // Under the cap both agree.
+    let short = parse(&with_retry_after(503, "3600", "text/plain", "busy")).unwrap_err();
+    assert_eq!(short.retry_after(), Some(hour));
+    assert_eq!(short.retry_after_raw(), Some(hour));
+}
+
+/// 408 Request Timeout is a transient failure like 429 and 503 (RFC 9110
+/// §15.5.9: the client may repeat the request).
+#[test]
+fn http_408_is_retryable() {
+    let page = parse(&with_retry_after(408, "5", "text/html", "<h1>Timeout</h1>")).unwrap_err();
+    assert!(page.is_retryable(), "{page:?}");
+    let oauth = parse(&with_retry_after(
+        408,
+        "5",
+        "application/json",
+        r#"{"error":"invalid_request"}"#,
+    ))
+    .unwrap_err();
+    assert!(oauth.oauth_error().is_some());
+    assert!(oauth.is_retryable(), "{oauth:?}");
+    let not = parse(&with_retry_after(
+        400,
+        "5",
+        "application/json",
+        r#"{"error":"invalid_request"}"#,
+    ))
+    .unwrap_err();
+    assert!(!not.is_retryable());
+}
+
 #[test]
 fn missing_content_type_is_none() {
     match parse(&HttpResponse::new(500, vec![], b"oops".to_vec())) {

@@ -107,6 +107,20 @@ fn tampered_responses_fail_the_signature_check() {
     assert!(err.to_string().contains("not standard base64"), "{err}");
 }
 
+/// Anyone can compute an HMAC under an empty key: a "signature" checked with an
+/// empty consumer secret proves nothing, so the check refuses to run.
+#[test]
+fn an_empty_consumer_secret_is_refused() {
+    let forged = Base64::encode_string(&hmac_sha256(b"", format!("{ID}{ISSUED_AT}").as_bytes()));
+    let response = signed_response(ID, ISSUED_AT, Some(&forged));
+    let err = salesforce::verify_signature(&response, &ClientSecret::new("")).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert!(err.is_local());
+    let message = err.to_string();
+    assert!(message.contains("consumer secret is empty"), "{message}");
+    assert!(message.contains("Consumer Secret"), "{message}");
+}
+
 // ---- the typed view -------------------------------------------------------
 
 #[test]

@@ -90,7 +90,8 @@ pub struct OAuthError {
     /// The `WWW-Authenticate` header, if the server sent one (RFC 6749 §5.2 asks for
     /// it on a 401).
     pub www_authenticate: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
+    /// `Retry-After`, parsed, if the server sent it: the server's value, uncapped
+    /// ([`Error::retry_after`](crate::Error::retry_after) caps it at one hour).
     pub retry_after: Option<Duration>,
     /// Every other member of the error object, as sent.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -117,6 +118,7 @@ const DESCRIPTION_LEN: usize = 500;
 impl fmt::Display for OAuthError {
     /// `<code>: <description> (HTTP <status>)` on one line: the code and description
     /// come from the server, so control characters (line breaks, terminal escapes)
+    /// and format characters (bidi overrides and isolates, zero-width characters)
     /// are shown as spaces and a description is cut after 500 characters. The
     /// fields themselves keep the text as sent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,17 +131,57 @@ impl fmt::Display for OAuthError {
     }
 }
 
-/// Writes at most `max` characters of peer-sent `text`, control characters as
-/// spaces, and `…` if it was cut: a hostile server must not be able to forge log
-/// lines or send terminal escapes through an error message.
+/// Writes at most `max` characters of peer-sent `text`, control and format
+/// characters as spaces ([`neutral`]), and `…` if it was cut: a hostile server
+/// must not be able to forge log lines, send terminal escapes or reorder what a
+/// reader sees through an error message.
 fn write_printable(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::Result {
     for (i, c) in text.chars().enumerate() {
         if i == max {
             return f.write_str("…");
         }
-        f.write_char(if c.is_control() { ' ' } else { c })?;
+        f.write_char(neutral(c))?;
     }
     Ok(())
+}
+
+/// `c`, or a space if it is a control character (Cc: line breaks, escapes) or a
+/// format character (Cf: the bidi embeddings, overrides, isolates and marks that
+/// reorder a line on screen, zero-width characters, the BOM, tags).
+fn neutral(c: char) -> char {
+    if c.is_control() || is_format(c) {
+        ' '
+    } else {
+        c
+    }
+}
+
+/// Unicode general category Cf (as of Unicode 15), without a table crate.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
 }
 
 impl std::error::Error for OAuthError {}
@@ -153,7 +195,8 @@ pub struct UnexpectedResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
-    /// `Retry-After`, parsed, if the server sent it.
+    /// `Retry-After`, parsed, if the server sent it: the server's value, uncapped
+    /// ([`Error::retry_after`](crate::Error::retry_after) caps it at one hour).
     pub retry_after: Option<Duration>,
     /// What exactly is wrong, where there is more to say than the variant name.
     pub reason: Option<String>,
@@ -165,7 +208,7 @@ pub struct UnexpectedResponse {
 const SNIPPET_LEN: usize = 200;
 
 impl UnexpectedResponse {
-    /// The start of the body (at most 200 bytes, lossy UTF-8, control
+    /// The start of the body (at most 200 bytes, lossy UTF-8, control and format
     /// characters replaced), for an error message — or `None` for a 2xx response,
     /// whose body may hold tokens.
     pub fn snippet(&self) -> Option<String> {
@@ -174,10 +217,7 @@ impl UnexpectedResponse {
         }
         let bytes = self.body.expose_secret();
         let cut = &bytes[..bytes.len().min(SNIPPET_LEN)];
-        let text: String = String::from_utf8_lossy(cut)
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let text: String = String::from_utf8_lossy(cut).chars().map(neutral).collect();
         Some(text)
     }
 }
@@ -267,6 +307,35 @@ mod tests {
         assert_eq!(shown, format!("bad code: {}… (HTTP 400)", "é".repeat(500)));
         // The fields keep what the server sent.
         assert_eq!(e.code.as_str(), "bad\ncode");
+    }
+
+    /// Bidi overrides and other invisible format characters (Unicode category Cf)
+    /// would let a server make a log line read differently from what it holds.
+    #[test]
+    fn oauth_error_display_neutralizes_bidi_and_format_characters() {
+        let mut e = OAuthError::new("invalid_\u{202e}tnarg".into(), 400);
+        e.description = Some(
+            "a\u{202a}b\u{202b}c\u{202c}d\u{202d}e\u{2066}f\u{2067}g\u{2068}h\u{2069}i\u{200e}j\u{200f}k\u{61c}l\u{200b}m\u{200c}n\u{200d}o\u{2060}p\u{feff}q\u{ad}r\u{e0041}s"
+                .into(),
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid_ tnarg: a b c d e f g h i j k l m n o p q r s (HTTP 400)"
+        );
+        // Visible non-ASCII text is left alone.
+        e.description = Some("Zugriff verweigert – 認証エラー é".into());
+        assert_eq!(
+            e.to_string(),
+            "invalid_ tnarg: Zugriff verweigert – 認証エラー é (HTTP 400)"
+        );
+        let page = UnexpectedResponse {
+            status: 502,
+            content_type: None,
+            retry_after: None,
+            reason: None,
+            body: RawBody::new("bad\u{202e}gateway".as_bytes().to_vec()),
+        };
+        assert_eq!(page.snippet().unwrap(), "bad gateway");
     }
 
     #[test]

@@ -14,21 +14,54 @@ use crate::key::VerifyingKey;
 /// The default clock-skew allowance.
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// The default lifetime cap: RFC 7523 §3 lets a server limit how far ahead `exp`
+/// may be and how old `iat` may be; servers commonly take minutes (Salesforce 3,
+/// Google 60).
+const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
+
 /// What a server verifying a JWT assertion requires (RFC 7523 §3).
 ///
 /// Defaults: `iss` and `sub` must be present (any value), `aud` must contain the
-/// audience given here, `exp` must be present and not passed, 60 s leeway, every
-/// algorithm that fits the key (never `none`), no lifetime cap, `jti` optional.
+/// audience given here, `exp` must be present and still ahead (RFC 7519 §4.1.4:
+/// the token is used *before* `exp`), 60 s leeway, every algorithm that fits the
+/// key (never `none`), a lifetime cap of one hour (`exp`
+/// at most 1 h ahead of now and `iat`, if present, at most 1 h old, each plus the
+/// leeway), `jti` optional.
+///
+/// The cap is what keeps a signed assertion with `exp` in the year 9999 from being
+/// good forever; lift it only with [`without_max_lifetime`](Self::without_max_lifetime).
 ///
 /// ```
 /// use std::time::Duration;
 /// use s2s_oauth::{Algorithm, Validation};
+/// // Salesforce-like: assertions live 3 minutes at most.
 /// let validation = Validation::new("https://as.example/token")
 ///     .with_issuer("my-client")
 ///     .with_algorithms(&[Algorithm::RS256, Algorithm::PS256])
-///     .with_max_lifetime(Duration::from_secs(300))
+///     .with_max_lifetime(Duration::from_secs(180))
 ///     .require_jti();
 /// # let _ = validation;
+/// ```
+///
+/// The default cap at work:
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use s2s_oauth::{Claims, Error, JwtError, SigningKey, Validation, verify};
+///
+/// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let rng = ring::rand::SystemRandom::new();
+/// let day = Claims::for_client("my-client", "https://as.example/token")
+///     .with_lifetime(Duration::from_secs(86_400))
+///     .sign_at(&key, now, &rng)?;
+/// let validation = Validation::new("https://as.example/token");
+/// let refused = verify(day.expose_secret(), &key.verifying_key(), &validation, now, None);
+/// assert!(matches!(refused, Err(Error::Jwt(JwtError::LifetimeTooLong))));
+/// // The explicit opt-out takes it.
+/// let open = validation.without_max_lifetime();
+/// verify(day.expose_secret(), &key.verifying_key(), &open, now, None)?;
+/// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Validation {
@@ -52,7 +85,7 @@ impl Validation {
             subject_optional: false,
             algorithms: None,
             leeway: DEFAULT_LEEWAY,
-            max_lifetime: None,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
             require_jti: false,
         }
     }
@@ -97,9 +130,19 @@ impl Validation {
     }
 
     /// Refuses assertions whose `exp` is more than `max_lifetime` (plus leeway)
-    /// ahead of now.
+    /// ahead of now, or whose `iat` is more than `max_lifetime` (plus leeway) in
+    /// the past (default: one hour).
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.max_lifetime = Some(max_lifetime);
+        self
+    }
+
+    /// Lifts the lifetime cap: any `exp` in the future and any `iat` in the past is
+    /// taken. Only for a peer whose assertions are known to be long-lived; an
+    /// assertion that leaks then stays good until its `exp`, which may be decades
+    /// away.
+    pub fn without_max_lifetime(mut self) -> Self {
+        self.max_lifetime = None;
         self
     }
 
@@ -194,7 +237,8 @@ impl VerifiedJwt {
 /// In order: size (64 KiB at most) and shape; `alg` (`none` and unknown names are
 /// refused), which must be allowed and fit the key; the signature, before any
 /// claim is looked at; then `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, the lifetime
-/// cap, and last the `jti` replay check through `replay`, so that only tokens that
+/// cap (times compared at full precision: `exp` = T is refused from T + leeway
+/// on), and last the `jti` replay check through `replay`, so that only tokens that
 /// passed everything are recorded. A `crit` header is refused (RFC 7515
 /// §4.1.11: this verifier understands no extensions).
 ///
@@ -223,7 +267,7 @@ pub fn verify(
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedJwt, Error> {
-    let now_secs = i64::try_from(unix_seconds(now)?).unwrap_or(i64::MAX);
+    unix_seconds(now)?;
     let parts = split(token)?;
     let alg_name = match parts.header.get("alg") {
         Some(Value::String(alg)) => alg.as_str(),
@@ -249,7 +293,7 @@ pub fn verify(
 
     // Only now, with the signature checked, are the claims read.
     let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
-    let leeway = i64::try_from(validation.leeway.as_secs()).unwrap_or(i64::MAX);
+    let leeway = validation.leeway;
 
     let issuer = string_claim(&claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
     if validation
@@ -274,23 +318,31 @@ pub fn verify(
     }
     check_audience(&claims, &validation.audiences)?;
 
+    // Every bound is an instant compared with `now` at full precision (RFC 7519
+    // §4.1.4: valid strictly before exp), never whole seconds: a token must not
+    // outlive the replay cache entry, which is kept until `expires_until`.
     let exp = numeric_date(&claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
-    if now_secs > exp.saturating_add(leeway) {
+    let expires_until = add(exp, leeway);
+    if now >= expires_until {
         return Err(JwtError::Expired.into());
     }
+    let late_now = add(now, leeway);
     if let Some(nbf) = numeric_date(&claims, "nbf")? {
-        if nbf > now_secs.saturating_add(leeway) {
+        if nbf > late_now {
             return Err(JwtError::NotYetValid.into());
         }
     }
     let iat = numeric_date(&claims, "iat")?;
-    if iat.is_some_and(|iat| iat > now_secs.saturating_add(leeway)) {
+    if iat.is_some_and(|iat| iat > late_now) {
         return Err(JwtError::IssuedAtOutOfRange.into());
     }
     if let Some(max) = validation.max_lifetime {
-        let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
-        if exp.saturating_sub(now_secs) > max.saturating_add(leeway) {
+        let span = max.saturating_add(leeway);
+        if exp > add(now, span) {
             return Err(JwtError::LifetimeTooLong.into());
+        }
+        if iat.is_some_and(|iat| iat < now.checked_sub(span).unwrap_or(UNIX_EPOCH)) {
+            return Err(JwtError::IssuedAtOutOfRange.into());
         }
     }
 
@@ -298,20 +350,18 @@ pub fn verify(
     if jti.is_none() && (validation.require_jti || replay.is_some()) {
         return Err(JwtError::MissingJti.into());
     }
-    let expires_at = to_time(exp);
     if let (Some(jti), Some(cache)) = (jti, replay) {
-        let until = expires_at
-            .checked_add(validation.leeway)
-            .unwrap_or(expires_at);
-        if !cache.check_and_insert(jti, until, now) {
+        // The first instant the token no longer verifies: the entry outlives
+        // every instant it could be replayed at.
+        if !cache.check_and_insert(jti, expires_until, now) {
             return Err(JwtError::Replayed.into());
         }
     }
     Ok(VerifiedJwt {
         algorithm,
         header: parts.header,
-        expires_at,
-        issued_at: iat.map(to_time),
+        expires_at: exp,
+        issued_at: iat,
         claims,
     })
 }
@@ -328,24 +378,44 @@ fn string_claim<'a>(
     }
 }
 
-/// A NumericDate claim (RFC 7519 §2), in whole seconds (fractions are dropped).
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<i64>, JwtError> {
+/// A NumericDate claim (RFC 7519 §2) as an instant, fractions of a second kept;
+/// clamped to [1970, end of 9999].
+fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<SystemTime>, JwtError> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
             if let Some(i) = n.as_i64() {
-                Ok(Some(i))
+                Ok(Some(to_time(i)))
             } else if let Some(u) = n.as_u64() {
-                Ok(Some(i64::try_from(u).unwrap_or(i64::MAX)))
+                Ok(Some(to_time(i64::try_from(u).unwrap_or(i64::MAX))))
             } else {
                 match n.as_f64() {
-                    Some(f) if f.is_finite() && f.abs() < 9.0e15 => Ok(Some(f.floor() as i64)),
+                    Some(f) if f.is_finite() && f.abs() < 9.0e15 => {
+                        let whole = f.floor();
+                        let at = to_time(whole as i64);
+                        if whole < 0.0 || whole >= MAX_SECS as f64 {
+                            // Clamped: the fraction is moot.
+                            return Ok(Some(at));
+                        }
+                        let nanos = ((f - whole) * 1e9) as u64;
+                        Ok(Some(add(at, Duration::from_nanos(nanos))))
+                    }
                     _ => Err(JwtError::InvalidClaim(name)),
                 }
             }
         }
         Some(_) => Err(JwtError::InvalidClaim(name)),
     }
+}
+
+/// `t + d`; where that overflows (a huge leeway or cap), a time after every
+/// NumericDate [`to_time`] can give, which is all the comparisons need.
+fn add(t: SystemTime, d: Duration) -> SystemTime {
+    t.checked_add(d)
+        .unwrap_or(UNIX_EPOCH + Duration::from_secs(MAX_SECS + 1))
 }
 
 fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), JwtError> {

@@ -1,5 +1,6 @@
 //! Salesforce's token response `signature`: standard base64 of HMAC-SHA256 keyed
-//! with the consumer secret over `id` immediately followed by `issued_at`.
+//! with the consumer secret over `id` immediately followed by `issued_at`, and
+//! nothing else of the response.
 
 use std::time::UNIX_EPOCH;
 
@@ -13,6 +14,16 @@ use crate::secret::ClientSecret;
 /// Checks Salesforce's `signature` on a token response: base64 of
 /// HMAC-SHA256(consumer secret, `id` ‖ `issued_at`), compared in constant time.
 /// It proves the `id` and `issued_at` came from the org that knows the secret.
+///
+/// **What it does not cover:** the signature is over `id` and `issued_at` only.
+/// The `access_token`, `instance_url`, `scope` and every other field may have been
+/// changed without it failing. Do not take `instance_url` as vouched for by this
+/// check: before sending the token there, check that it is `https://` on a host
+/// you expect (a `*.my.salesforce.com` of your org, say). The channel's TLS, not
+/// this signature, is what protects the rest of the response.
+///
+/// An empty consumer secret is [`Error::InvalidInput`]: anyone can compute an HMAC
+/// under an empty key, so a match would prove nothing.
 ///
 /// Salesforce signs Client Credentials and Refresh Token responses; JWT Bearer
 /// responses carry no signature. A missing `signature`, `id` or `issued_at`, a
@@ -37,6 +48,11 @@ pub fn verify_signature(
     response: &TokenResponse,
     consumer_secret: &ClientSecret,
 ) -> Result<(), Error> {
+    if consumer_secret.expose_secret().is_empty() {
+        return Err(Error::input(
+            "the consumer secret is empty, and an HMAC under an empty key can be made by anyone: pass the connected app's Consumer Secret (Setup > App Manager > the app > View > Manage Consumer Details)",
+        ));
+    }
     let signature = response.signature().ok_or(Error::ResponseSignature(
         "the response has no signature (Salesforce signs Client Credentials and Refresh Token responses, not JWT Bearer ones)",
     ))?;

@@ -12,7 +12,7 @@ pub(crate) const OK: u8 = 0;
 pub(crate) const USAGE: u8 = 2;
 /// Exit 3: the authorization server refused (an OAuth error response); retrying won't help.
 pub(crate) const REFUSED: u8 = 3;
-/// Exit 4: a transport failure or server fault (connection, timeout, 5xx, 429,
+/// Exit 4: a transport failure or server fault (connection, timeout, 5xx, 429, 408,
 /// unparseable answer, redirect, body too large); a retry may help.
 pub(crate) const FAULT: u8 = 4;
 
@@ -59,7 +59,7 @@ impl From<Error> for Failure {
 ///   ([`Error::is_local`]: key, algorithm, URL, input) → 2, nothing was sent;
 /// - an OAuth error response (RFC 6749 §5.2) that retrying won't fix → 3;
 /// - everything else the exchange can end in → 4: transport failures and
-///   timeouts, 5xx and 429 (also when they carry an OAuth body, and the OAuth codes
+///   timeouts, 5xx, 429 and 408 (also when they carry an OAuth body, and the OAuth codes
 ///   `server_error` / `temporarily_unavailable`, which [`Error::is_retryable`]
 ///   counts as retryable), bodies that are not a token response, redirects, bodies
 ///   over the limit; and a failure to write the result.
@@ -155,6 +155,15 @@ mod tests {
                 "error: token URL \"http://example.com/token\" refused",
             ),
             (
+                "URL with credentials",
+                Failure::from(Error::InvalidUrl {
+                    url: "https://app:s3cr3t@idp.example.com/token?client_secret=s3cr3t".into(),
+                    reason: "the URL must not carry credentials",
+                }),
+                USAGE,
+                "error: token URL \"https://[redacted]@idp.example.com/token?[redacted]\" refused",
+            ),
+            (
                 "OAuth refusal",
                 answer(
                     400,
@@ -191,6 +200,12 @@ mod tests {
                 answer(503, JSON, r#"{"error":"invalid_request"}"#),
                 FAULT,
                 "error: invalid_request (HTTP 503)",
+            ),
+            (
+                "OAuth body on a 408",
+                answer(408, JSON, r#"{"error":"invalid_request"}"#),
+                FAULT,
+                "error: invalid_request (HTTP 408)",
             ),
             (
                 "429",

@@ -20,8 +20,8 @@ macro_rules! exit_codes {
   2  usage error or bad local input (key, certificate, flags); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
-  4  transport failure or server fault (connection, timeout, 5xx, 429, redirect,
-     unparseable answer); a retry may help
+  4  transport failure or server fault (connection, timeout, 5xx, 429, 408,
+     redirect, unparseable answer); a retry may help
 Every failure prints one line `error: ...` on stderr.
 "
     };
