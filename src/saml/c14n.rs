@@ -67,6 +67,8 @@ impl C14n {
             .split_ascii_whitespace()
             .map(|p| if p == "#default" { "" } else { p }.to_owned())
             .collect();
+        self.prefixes.sort_unstable();
+        self.prefixes.dedup();
         self
     }
 
@@ -266,12 +268,68 @@ fn push_qname(out: &mut String, e: &Element) {
     out.push_str(&e.local);
 }
 
-fn lookup<'s>(stack: &'s [(String, String)], prefix: &str) -> Option<&'s str> {
-    stack
-        .iter()
-        .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, uri)| uri.as_str())
+/// For each prefix of `wanted` (sorted, deduplicated), its innermost binding in
+/// `stack`: one pass over the stack, innermost first, whatever the number of
+/// prefixes wanted (a prefix list looked up one prefix at a time cost prefixes ×
+/// scope per element).
+fn innermost<'s>(stack: &'s [(String, String)], wanted: &[&str]) -> Vec<Option<&'s str>> {
+    let mut found = vec![None; wanted.len()];
+    let mut missing = wanted.len();
+    for (p, uri) in stack.iter().rev() {
+        if missing == 0 {
+            break;
+        }
+        if let Some(slot) = wanted
+            .binary_search(&p.as_str())
+            .ok()
+            .and_then(|i| found.get_mut(i))
+        {
+            if slot.is_none() {
+                *slot = Some(uri.as_str());
+                missing -= 1;
+            }
+        }
+    }
+    found
+}
+
+/// The namespace declarations `e` renders (Exclusive C14N §3), sorted by prefix:
+/// each prefix that `e` or one of its attributes visibly uses, and each inclusive
+/// prefix in scope, whose in-scope binding is not what an output ancestor
+/// rendered. `scope` includes `e`'s own declarations.
+fn declarations(
+    e: &Element,
+    scope: &[(String, String)],
+    rendered: &[(String, String)],
+    ctx: &Ctx<'_>,
+) -> Vec<(String, String)> {
+    let mut wanted: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
+    for a in &e.attrs {
+        if let Some(p) = a.prefix.as_deref() {
+            if p != "xml" {
+                wanted.push(p);
+            }
+        }
+    }
+    wanted.extend(ctx.prefixes.iter().map(String::as_str));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let bound = innermost(scope, &wanted);
+    let before = innermost(rendered, &wanted);
+    let mut emit = Vec::new();
+    for ((p, uri), before) in wanted.iter().zip(bound).zip(before) {
+        let uri = match uri {
+            Some(uri) => uri,
+            None if p.is_empty() => "",
+            // An inclusive prefix not in scope renders nothing.
+            None => continue,
+        };
+        let before = before.or(if p.is_empty() { Some("") } else { None });
+        if before != Some(uri) {
+            emit.push(((*p).to_owned(), uri.to_owned()));
+        }
+    }
+    emit
 }
 
 /// Renders `e` and its subtree. `scope`: the namespace bindings in scope from the
@@ -290,34 +348,7 @@ fn element(
     let scope_mark = scope.len();
     scope.extend(e.decls.iter().cloned());
 
-    // Visibly utilized prefixes, then the inclusive ones.
-    let mut candidates: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
-    for a in &e.attrs {
-        if let Some(p) = a.prefix.as_deref() {
-            if p != "xml" {
-                candidates.push(p);
-            }
-        }
-    }
-    for p in ctx.prefixes {
-        if p.is_empty() || lookup(scope, p).is_some() {
-            candidates.push(p);
-        }
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut emit: Vec<(String, String)> = Vec::new();
-    for p in candidates {
-        let uri = match lookup(scope, p) {
-            Some(uri) => uri,
-            None if p.is_empty() => "",
-            None => continue,
-        };
-        let before = lookup(rendered, p).or(if p.is_empty() { Some("") } else { None });
-        if before != Some(uri) {
-            emit.push((p.to_owned(), uri.to_owned()));
-        }
-    }
+    let emit = declarations(e, scope, rendered, ctx);
     let rendered_mark = rendered.len();
 
     out.push('<');
