@@ -15,6 +15,8 @@
 //! outside the document element each on their own line; whitespace outside the
 //! document element dropped.
 
+use std::collections::BTreeMap;
+
 use super::error::SamlError;
 use super::xml::{self, Document, Element, Node};
 use crate::error::Error;
@@ -156,7 +158,7 @@ pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
 }
 
 /// How to render: comments or not, the inclusive prefixes (`""` for
-/// `#default`), an element to leave out with its subtree (the enveloped
+/// `#default`; sorted and deduplicated), an element to leave out with its subtree (the enveloped
 /// signature), and the most output allowed ([`output_limit`]).
 pub(crate) struct Ctx<'a> {
     pub(crate) comments: bool,
@@ -268,26 +270,17 @@ fn push_qname(out: &mut String, e: &Element) {
     out.push_str(&e.local);
 }
 
-/// For each prefix of `wanted` (sorted, deduplicated), its innermost binding in
-/// `stack`: one pass over the stack, innermost first, whatever the number of
-/// prefixes wanted (a prefix list looked up one prefix at a time cost prefixes ×
-/// scope per element).
-fn innermost<'s>(stack: &'s [(String, String)], wanted: &[&str]) -> Vec<Option<&'s str>> {
-    let mut found = vec![None; wanted.len()];
-    let mut missing = wanted.len();
+/// The innermost binding in `stack` of each prefix `wanted` accepts, by prefix:
+/// one pass over the stack, innermost first (looking each wanted prefix up in
+/// turn cost prefixes × scope per element, and a prefix list is attacker-sized).
+fn innermost<'s>(
+    stack: &'s [(String, String)],
+    wanted: impl Fn(&str) -> bool,
+) -> BTreeMap<&'s str, &'s str> {
+    let mut found = BTreeMap::new();
     for (p, uri) in stack.iter().rev() {
-        if missing == 0 {
-            break;
-        }
-        if let Some(slot) = wanted
-            .binary_search(&p.as_str())
-            .ok()
-            .and_then(|i| found.get_mut(i))
-        {
-            if slot.is_none() {
-                *slot = Some(uri.as_str());
-                missing -= 1;
-            }
+        if wanted(p) {
+            found.entry(p.as_str()).or_insert(uri.as_str());
         }
     }
     found
@@ -303,33 +296,34 @@ fn declarations(
     rendered: &[(String, String)],
     ctx: &Ctx<'_>,
 ) -> Vec<(String, String)> {
-    let mut wanted: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
+    let mut visible: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
     for a in &e.attrs {
         if let Some(p) = a.prefix.as_deref() {
             if p != "xml" {
-                wanted.push(p);
+                visible.push(p);
             }
         }
     }
-    wanted.extend(ctx.prefixes.iter().map(String::as_str));
-    wanted.sort_unstable();
-    wanted.dedup();
-    let bound = innermost(scope, &wanted);
-    let before = innermost(rendered, &wanted);
-    let mut emit = Vec::new();
-    for ((p, uri), before) in wanted.iter().zip(bound).zip(before) {
-        let uri = match uri {
-            Some(uri) => uri,
-            None if p.is_empty() => "",
-            // An inclusive prefix not in scope renders nothing.
-            None => continue,
-        };
-        let before = before.or(if p.is_empty() { Some("") } else { None });
-        if before != Some(uri) {
-            emit.push(((*p).to_owned(), uri.to_owned()));
-        }
+    visible.sort_unstable();
+    visible.dedup();
+    let inclusive = |p: &str| ctx.prefixes.binary_search_by(|q| q.as_str().cmp(p)).is_ok();
+    let mut bound = innermost(scope, |p| visible.binary_search(&p).is_ok() || inclusive(p));
+    // The default namespace, used or listed, with no binding in scope: "".
+    if visible.first() == Some(&"") || inclusive("") {
+        bound.entry("").or_insert("");
     }
-    emit
+    let before = innermost(rendered, |p| bound.contains_key(p));
+    bound
+        .into_iter()
+        .filter(|(p, uri)| {
+            let before = before
+                .get(p)
+                .copied()
+                .or(if p.is_empty() { Some("") } else { None });
+            before != Some(*uri)
+        })
+        .map(|(p, uri)| (p.to_owned(), uri.to_owned()))
+        .collect()
 }
 
 /// Renders `e` and its subtree. `scope`: the namespace bindings in scope from the

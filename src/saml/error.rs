@@ -12,10 +12,10 @@ pub enum SamlError {
     /// The input is not well-formed XML (or uses something this parser refuses:
     /// an undeclared entity, an encoding other than UTF-8...); the text says what.
     Xml(Box<str>),
-    /// The document has a DTD: [`verify`](super::verify) and
-    /// [`peek_issuer`](super::peek_issuer) refuse any `<!DOCTYPE ...>` (an
+    /// The document has a DTD: [`verify`](super::verify()) and
+    /// [`peek_issuer`](super::peek_issuer()) refuse any `<!DOCTYPE ...>` (an
     /// assertion has no use for one, and an external DTD reference invites a
-    /// fetch); [`canonicalize`](super::canonicalize) refuses one with
+    /// fetch); [`canonicalize`](super::canonicalize()) refuses one with
     /// declarations (`<!DOCTYPE x [ ... ]>`), ruling out entity-expansion attacks
     /// and defaulted attributes.
     Dtd,

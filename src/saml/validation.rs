@@ -127,7 +127,7 @@ impl Validation {
 
     /// Accepts assertions carrying a `OneTimeUse` condition (SAML 2.0 Core
     /// §2.5.1.5), refused by default. The caller then owns the single use: pass a
-    /// replay cache to [`verify`](super::verify) (it refuses a second use of the
+    /// replay cache to [`verify`](super::verify()) (it refuses a second use of the
     /// same `ID` while the assertion is valid), shared by every server instance
     /// that accepts the assertion.
     pub fn accept_one_time_use(mut self) -> Self {

@@ -74,6 +74,10 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
 /// The `Issuer` of a SAML 2.0 assertion, read **without** verification, to find
 /// out which key to verify it with. Never trust it for anything else.
 ///
+/// The document is held to the same rules as in [`verify`] up to the
+/// `Assertion` element: 256 KiB at most, well-formed, no `<!DOCTYPE>` of any kind
+/// ([`SamlError::Dtd`]).
+///
 /// ```
 /// let xml = r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1"><saml:Issuer> my-client </saml:Issuer></saml:Assertion>"#;
 /// assert_eq!(s2s_oauth::saml::peek_issuer(xml)?, "my-client");
@@ -119,18 +123,26 @@ pub(super) fn at_most_one<'a>(
 /// Verifies a SAML 2.0 bearer assertion (the XML document, as decoded by
 /// [`decode_assertion_parameter`]) per RFC 7522 §3 as of `now`.
 ///
-/// In order: size (256 KiB at most); well-formed XML without DTD; the document
-/// element is a SAML 2.0 `Assertion` with `Version="2.0"` and an `ID` no other
-/// element carries; exactly one `ds:Signature` in the whole document, a child of
-/// the assertion, with one `Reference` whose `URI` is `#` + the assertion's `ID`
-/// and whose transforms are enveloped-signature then exclusive c14n; the
-/// `SignatureValue` over the canonical `SignedInfo` with `key` (the certificate in
-/// `KeyInfo` is never used); the digest of the assertion; then, on that same
-/// element, `Issuer`, `NameID`, `Audience`, a bearer `SubjectConfirmation` whose
+/// In order: size (256 KiB at most); well-formed XML without any `<!DOCTYPE>`
+/// ([`SamlError::Dtd`]); the document element is a SAML 2.0 `Assertion` with
+/// `Version="2.0"` and an `ID` no other element carries; exactly one
+/// `ds:Signature` in the whole document, a child of the assertion; its
+/// `SignedInfo` holding exactly what the XML-DSig schema allows and this verifier
+/// uses (`CanonicalizationMethod` with at most an `InclusiveNamespaces`,
+/// `SignatureMethod` without parameters, one `Reference` whose `URI` is `#` + the
+/// assertion's `ID`, with the transforms enveloped-signature then exclusive c14n),
+/// each `PrefixList` at most 32 distinct NCNames or `#default` — all checked
+/// before anything is canonicalized; the `SignatureValue` over the canonical
+/// `SignedInfo` with `key` (the certificate in `KeyInfo` is never used); the
+/// digest of the assertion; then, on that same element, `Issuer`, `NameID`,
+/// `Audience`, no condition the [`Validation`] does not accept (`OneTimeUse`,
+/// `ProxyRestriction` and unknown ones are refused by default:
+/// [`SamlError::UnsupportedCondition`]), a bearer `SubjectConfirmation` whose
 /// `SubjectConfirmationData` names this `Recipient`, an expiry (`NotOnOrAfter` on
 /// `Conditions`, on that `SubjectConfirmationData`, or both: RFC 7522 §3 allows
 /// either, the earliest counts), `NotBefore`/`NotOnOrAfter` with the leeway, the
-/// lifetime cap, and last the `ID` replay check through `replay`.
+/// lifetime cap (1 hour by default, on the expiry ahead and the `IssueInstant`
+/// behind), and last the `ID` replay check through `replay`.
 ///
 /// ```
 /// use std::collections::HashMap;
