@@ -273,10 +273,7 @@ fn push_qname(out: &mut String, e: &Element) {
 /// The innermost binding in `stack` of each prefix `wanted` accepts, by prefix:
 /// one pass over the stack, innermost first (looking each wanted prefix up in
 /// turn cost prefixes × scope per element, and a prefix list is attacker-sized).
-fn innermost<'s>(
-    stack: &'s [(String, String)],
-    wanted: impl Fn(&str) -> bool,
-) -> BTreeMap<&'s str, &'s str> {
+fn innermost(stack: &[(String, String)], wanted: impl Fn(&str) -> bool) -> BTreeMap<&str, &str> {
     let mut found = BTreeMap::new();
     for (p, uri) in stack.iter().rev() {
         if wanted(p) {
