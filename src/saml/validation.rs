@@ -53,7 +53,11 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 /// // No cap at all (the caller checks the lifetime some other way).
 /// let uncapped = Validation::new("https://as.example", "https://as.example/token")
 ///     .without_max_lifetime();
-/// # let _ = (default, strict, uncapped);
+/// // OneTimeUse accepted: this server passes a shared replay cache to every
+/// // `saml::verify` call, which refuses a second use of an assertion ID.
+/// let once = Validation::new("https://as.example", "https://as.example/token")
+///     .accept_one_time_use();
+/// # let _ = (default, strict, uncapped, once);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Validation {
