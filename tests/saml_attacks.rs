@@ -80,8 +80,9 @@ fn comment_inside_the_name_id_does_not_truncate_it() {
 fn namespace_amplification_is_refused_before_the_signature_check() {
     // Exclusive c14n renders a namespace on every element that uses it when its
     // output parent did not: one long URI declared on the Assertion and used by
-    // 10 000 empty elements in SignedInfo asks for 200 MB of canonical SignedInfo,
-    // computed before any signature is checked. Refused with a typed error.
+    // 10 000 empty elements in SignedInfo would ask for 200 MB of canonical
+    // SignedInfo, computed before any signature is checked. SignedInfo holds only
+    // what the XML-DSig schema allows, so this is refused before canonicalizing.
     let signed = signer()
         .sign_xml(&template("alice", SCD, CONDITIONS))
         .unwrap()
@@ -97,7 +98,7 @@ fn namespace_amplification_is_refused_before_the_signature_check() {
     assert!(hostile.len() < saml::MAX_ASSERTION_LEN);
     let err = saml::verify(&hostile, &key(), &validation(), now(), None).unwrap_err();
     assert!(
-        matches!(&err, Error::Saml(SamlError::Xml(why)) if why.contains("canonical form would be larger")),
+        matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("SignedInfo must hold")),
         "{err}"
     );
     // The public canonicalizer has the same bound.
@@ -461,5 +462,225 @@ fn a_lifetime_cap_past_the_end_of_time_caps_nothing() {
     assert!(matches!(
         saml::verify(xml.expose_secret(), &key(), &capped, now(), None),
         Err(Error::Saml(SamlError::LifetimeTooLong))
+    ));
+}
+
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+/// The signed template with `decls` namespace declarations added to the
+/// Assertion, `prefix_list` (if any) as the `InclusiveNamespaces` of SignedInfo's
+/// CanonicalizationMethod, and `filler` empty `<x/>` elements first in SignedInfo.
+fn hostile_signed_info(decls: usize, prefix_list: Option<&str>, filler: usize) -> String {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let decls: String = (0..decls)
+        .map(|i| format!(" xmlns:n{i}=\"urn:n{i}\""))
+        .collect();
+    let mut xml = signed.replacen(" ID=", &format!("{decls} ID="), 1);
+    if let Some(list) = prefix_list {
+        xml = xml.replacen(
+            "</ds:CanonicalizationMethod>",
+            &format!("<ec:InclusiveNamespaces xmlns:ec=\"{EXC_C14N}\" PrefixList=\"{list}\"/></ds:CanonicalizationMethod>"),
+            1,
+        );
+    }
+    xml.replacen(
+        "<ds:SignedInfo>",
+        &format!("<ds:SignedInfo>{}", "<x/>".repeat(filler)),
+        1,
+    )
+}
+
+/// `n` distinct prefixes that no element declares (the old lookup walked the
+/// whole scope for each of them, on every element).
+fn tokens(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("p{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Re-signs `xml` after its SignedInfo was changed (the test plays the signer
+/// of a SignedInfo with an `InclusiveNamespaces` PrefixList).
+fn resign(xml: &str, prefix_list: &str) -> String {
+    let ds = "http://www.w3.org/2000/09/xmldsig#";
+    let options = saml::C14n::new()
+        .with_subtree_element(ds, "SignedInfo")
+        .with_inclusive_prefixes(prefix_list);
+    let canonical = saml::canonicalize_with(xml, &options).unwrap();
+    let key = SigningKey::from_pem(RSA_KEY).unwrap();
+    let value = key
+        .sign(canonical.as_bytes(), &ring::rand::SystemRandom::new())
+        .unwrap();
+    use base64ct::Encoding;
+    let start = xml.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+    let end = xml.find("</ds:SignatureValue>").unwrap();
+    format!(
+        "{}{}{}",
+        &xml[..start],
+        base64ct::Base64::encode_string(&value),
+        &xml[end..]
+    )
+}
+
+fn structure_error(xml: &str) -> String {
+    match saml::verify(xml, &key(), &validation(), now(), None) {
+        Err(Error::Saml(SamlError::Structure(why))) => why.into(),
+        other => panic!("expected a structure error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_hostile_signed_info_is_refused_before_any_canonicalization() {
+    // 250 namespaces in scope x 5,000 prefixes x 2,000 elements in SignedInfo:
+    // the old code looked every prefix up in the whole scope on every element,
+    // seconds of CPU in a release build (minutes in debug) before it found the
+    // signature wrong, for a key that never signed anything.
+    let big = hostile_signed_info(250, Some(&tokens(5_000)), 2_000);
+    assert!(big.len() < saml::MAX_ASSERTION_LEN);
+    let started = std::time::Instant::now();
+    let why = structure_error(&big);
+    let elapsed = started.elapsed();
+    assert!(why.contains("SignedInfo"), "{why}");
+    // A generous bound even for a debug build on a busy machine; the old code
+    // missed it by orders of magnitude.
+    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+
+    // Each part alone is refused too, with an error that names it.
+    let why = structure_error(&hostile_signed_info(250, Some(&tokens(5_000)), 0));
+    assert!(why.contains("PrefixList") && why.contains("32"), "{why}");
+    let why = structure_error(&hostile_signed_info(250, None, 2_000));
+    assert!(why.contains("SignedInfo") && why.contains("<x>"), "{why}");
+}
+
+#[test]
+fn prefix_lists_hold_at_most_32_distinct_ncnames() {
+    let why = structure_error(&hostile_signed_info(0, Some(&tokens(33)), 0));
+    assert!(why.contains("more than 32"), "{why}");
+    for bad in ["a:b", "#foo", "1a", "saml #default x&#x3A;y"] {
+        let why = structure_error(&hostile_signed_info(0, Some(bad), 0));
+        assert!(
+            why.contains("PrefixList") && why.contains("NCName"),
+            "{bad}: {why}"
+        );
+    }
+    // Duplicates count once: 32 distinct names (#default among them) written
+    // many times are fine, and the signature over them verifies.
+    let mut list: Vec<String> = (0..30).map(|i| format!("p{i}")).collect();
+    list.push("#default".into());
+    list.push("saml".into());
+    let list = vec![list.join(" "); 5].join(" ");
+    let ok = resign(&hostile_signed_info(3, Some(&list), 0), &list);
+    let verified = saml::verify(&ok, &key(), &validation(), now(), None).unwrap();
+    assert_eq!(verified.subject, "alice");
+    // "saml" in the list is in scope: the inclusive rule renders it on SignedInfo.
+    let plain = resign(&hostile_signed_info(3, Some("saml"), 0), "saml");
+    saml::verify(&plain, &key(), &validation(), now(), None).unwrap();
+
+    // The same rules on the Reference's exclusive c14n transform.
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let with_list = |list: &str| {
+        signed.replacen(
+            &format!("<ds:Transform Algorithm=\"{EXC_C14N}\"></ds:Transform>"),
+            &format!("<ds:Transform Algorithm=\"{EXC_C14N}\"><ec:InclusiveNamespaces xmlns:ec=\"{EXC_C14N}\" PrefixList=\"{list}\"/></ds:Transform>"),
+            1,
+        )
+    };
+    let why = structure_error(&with_list(&tokens(33)));
+    assert!(why.contains("more than 32"), "{why}");
+    let why = structure_error(&with_list("a:b"));
+    assert!(why.contains("NCName"), "{why}");
+    // A good list gets as far as the signature (SignedInfo changed, so it fails).
+    assert!(matches!(
+        saml::verify(&with_list("saml saml"), &key(), &validation(), now(), None),
+        Err(Error::Saml(SamlError::InvalidSignature))
+    ));
+}
+
+#[test]
+fn signed_info_holds_only_what_the_schema_allows() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    let ds = "http://www.w3.org/2000/09/xmldsig#";
+    let refuse = |from: &str, to: &str, names: &str| {
+        assert!(signed.contains(from), "{from}");
+        let why = structure_error(&signed.replacen(from, to, 1));
+        assert!(why.contains(names), "{to}: {why}");
+    };
+    let inc = format!("<ec:InclusiveNamespaces xmlns:ec=\"{EXC_C14N}\" PrefixList=\"a\"/>");
+    // An unknown element in CanonicalizationMethod, a second InclusiveNamespaces.
+    refuse(
+        "</ds:CanonicalizationMethod>",
+        "<ds:Foo/></ds:CanonicalizationMethod>",
+        "CanonicalizationMethod",
+    );
+    refuse(
+        "</ds:CanonicalizationMethod>",
+        &format!("{inc}{inc}</ds:CanonicalizationMethod>"),
+        "CanonicalizationMethod",
+    );
+    // HMACOutputLength (HMAC truncation) or anything else in SignatureMethod.
+    refuse(
+        "</ds:SignatureMethod>",
+        "<ds:HMACOutputLength>80</ds:HMACOutputLength></ds:SignatureMethod>",
+        "SignatureMethod",
+    );
+    // Reference: Transforms, DigestMethod, DigestValue, in that order.
+    refuse(
+        "</ds:Reference>",
+        "<ds:Object/></ds:Reference>",
+        "Reference",
+    );
+    refuse(
+        "<ds:Transforms>",
+        &format!("<ds:DigestMethod Algorithm=\"{ds}sha1\"/><ds:Transforms>"),
+        "Reference",
+    );
+    refuse(
+        "</ds:DigestMethod>",
+        "<x/></ds:DigestMethod>",
+        "DigestMethod",
+    );
+    refuse("</ds:DigestValue>", "<x/></ds:DigestValue>", "DigestValue");
+    // The enveloped transform holds nothing; the exclusive one an InclusiveNamespaces.
+    refuse(
+        "#enveloped-signature\"></ds:Transform>",
+        "#enveloped-signature\"><x/></ds:Transform>",
+        "Transform",
+    );
+    refuse(
+        &format!("{EXC_C14N}\"></ds:Transform>"),
+        &format!("{EXC_C14N}\"><ds:XPath>1</ds:XPath></ds:Transform>"),
+        "Transform",
+    );
+    // A second SignatureMethod, or the children out of order.
+    let sm = format!("<ds:SignatureMethod Algorithm=\"{ds}rsa-sha1\"></ds:SignatureMethod>");
+    refuse(
+        "<ds:Reference ",
+        &format!("{sm}<ds:Reference "),
+        "SignedInfo",
+    );
+    refuse(
+        "</ds:SignedInfo>",
+        &format!("{sm}</ds:SignedInfo>"),
+        "SignedInfo",
+    );
+    // Whitespace, comments between the children are fine (a pretty-printing
+    // signer): they change the signed bytes, so the signature fails, not the shape.
+    let pretty = signed.replacen(
+        "<ds:SignatureMethod",
+        "\n  <!-- x -->\n  <ds:SignatureMethod",
+        1,
+    );
+    assert!(matches!(
+        saml::verify(&pretty, &key(), &validation(), now(), None),
+        Err(Error::Saml(SamlError::InvalidSignature))
     ));
 }

@@ -15,6 +15,8 @@
 //! outside the document element each on their own line; whitespace outside the
 //! document element dropped.
 
+use std::collections::BTreeMap;
+
 use super::error::SamlError;
 use super::xml::{self, Document, Element, Node};
 use crate::error::Error;
@@ -67,6 +69,8 @@ impl C14n {
             .split_ascii_whitespace()
             .map(|p| if p == "#default" { "" } else { p }.to_owned())
             .collect();
+        self.prefixes.sort_unstable();
+        self.prefixes.dedup();
         self
     }
 
@@ -154,7 +158,7 @@ pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
 }
 
 /// How to render: comments or not, the inclusive prefixes (`""` for
-/// `#default`), an element to leave out with its subtree (the enveloped
+/// `#default`; sorted and deduplicated), an element to leave out with its subtree (the enveloped
 /// signature), and the most output allowed ([`output_limit`]).
 pub(crate) struct Ctx<'a> {
     pub(crate) comments: bool,
@@ -266,12 +270,57 @@ fn push_qname(out: &mut String, e: &Element) {
     out.push_str(&e.local);
 }
 
-fn lookup<'s>(stack: &'s [(String, String)], prefix: &str) -> Option<&'s str> {
-    stack
-        .iter()
-        .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, uri)| uri.as_str())
+/// The innermost binding in `stack` of each prefix `wanted` accepts, by prefix:
+/// one pass over the stack, innermost first (looking each wanted prefix up in
+/// turn cost prefixes × scope per element, and a prefix list is attacker-sized).
+fn innermost(stack: &[(String, String)], wanted: impl Fn(&str) -> bool) -> BTreeMap<&str, &str> {
+    let mut found = BTreeMap::new();
+    for (p, uri) in stack.iter().rev() {
+        if wanted(p) {
+            found.entry(p.as_str()).or_insert(uri.as_str());
+        }
+    }
+    found
+}
+
+/// The namespace declarations `e` renders (Exclusive C14N §3), sorted by prefix:
+/// each prefix that `e` or one of its attributes visibly uses, and each inclusive
+/// prefix in scope, whose in-scope binding is not what an output ancestor
+/// rendered. `scope` includes `e`'s own declarations.
+fn declarations(
+    e: &Element,
+    scope: &[(String, String)],
+    rendered: &[(String, String)],
+    ctx: &Ctx<'_>,
+) -> Vec<(String, String)> {
+    let mut visible: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
+    for a in &e.attrs {
+        if let Some(p) = a.prefix.as_deref() {
+            if p != "xml" {
+                visible.push(p);
+            }
+        }
+    }
+    visible.sort_unstable();
+    visible.dedup();
+    let inclusive = |p: &str| ctx.prefixes.binary_search_by(|q| q.as_str().cmp(p)).is_ok();
+    let mut bound = innermost(scope, |p| visible.binary_search(&p).is_ok() || inclusive(p));
+    // The default namespace, used or listed, with no binding in scope: "".
+    if visible.first() == Some(&"") || inclusive("") {
+        bound.entry("").or_insert("");
+    }
+    let before = innermost(rendered, |p| bound.contains_key(p));
+    bound
+        .into_iter()
+        .filter(|(p, uri)| {
+            let before = before
+                .get(p)
+                .copied()
+                .or(if p.is_empty() { Some("") } else { None });
+            before != Some(*uri)
+        })
+        .map(|(p, uri)| (p.to_owned(), uri.to_owned()))
+        .collect()
 }
 
 /// Renders `e` and its subtree. `scope`: the namespace bindings in scope from the
@@ -290,34 +339,7 @@ fn element(
     let scope_mark = scope.len();
     scope.extend(e.decls.iter().cloned());
 
-    // Visibly utilized prefixes, then the inclusive ones.
-    let mut candidates: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
-    for a in &e.attrs {
-        if let Some(p) = a.prefix.as_deref() {
-            if p != "xml" {
-                candidates.push(p);
-            }
-        }
-    }
-    for p in ctx.prefixes {
-        if p.is_empty() || lookup(scope, p).is_some() {
-            candidates.push(p);
-        }
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut emit: Vec<(String, String)> = Vec::new();
-    for p in candidates {
-        let uri = match lookup(scope, p) {
-            Some(uri) => uri,
-            None if p.is_empty() => "",
-            None => continue,
-        };
-        let before = lookup(rendered, p).or(if p.is_empty() { Some("") } else { None });
-        if before != Some(uri) {
-            emit.push((p.to_owned(), uri.to_owned()));
-        }
-    }
+    let emit = declarations(e, scope, rendered, ctx);
     let rendered_mark = rendered.len();
 
     out.push('<');

@@ -12,8 +12,12 @@ pub enum SamlError {
     /// The input is not well-formed XML (or uses something this parser refuses:
     /// an undeclared entity, an encoding other than UTF-8...); the text says what.
     Xml(Box<str>),
-    /// The document has a DTD with declarations (`<!DOCTYPE x [ ... ]>`), refused to
-    /// rule out entity-expansion attacks and defaulted attributes.
+    /// The document has a DTD: [`verify`](super::verify()) and
+    /// [`peek_issuer`](super::peek_issuer()) refuse any `<!DOCTYPE ...>` (an
+    /// assertion has no use for one, and an external DTD reference invites a
+    /// fetch); [`canonicalize`](super::canonicalize()) refuses one with
+    /// declarations (`<!DOCTYPE x [ ... ]>`), ruling out entity-expansion attacks
+    /// and defaulted attributes.
     Dtd,
     /// The document is not what was expected (not a SAML 2.0 `Assertion`, no `ID`,
     /// an element missing or in the wrong place); the text says what.
@@ -43,8 +47,21 @@ pub enum SamlError {
     Expired,
     /// The assertion is not valid yet (`NotBefore` is in the future).
     NotYetValid,
-    /// The assertion is valid for longer than the verifier allows.
+    /// The assertion is valid for longer than the verifier allows: its expiry is
+    /// further ahead than the maximum lifetime
+    /// ([`Validation::with_max_lifetime`](super::Validation::with_max_lifetime),
+    /// 1 hour by default) plus the leeway.
     LifetimeTooLong,
+    /// The assertion's `IssueInstant` is further back than the maximum lifetime
+    /// plus the leeway: an old assertion, refused even if its `NotOnOrAfter` is
+    /// near.
+    IssuedTooLongAgo,
+    /// The `Conditions` hold a condition the verifier does not enforce (SAML 2.0
+    /// Core §2.5.1: the assertion is then Indeterminate): `OneTimeUse` or
+    /// `ProxyRestriction` not accepted in the
+    /// [`Validation`](super::Validation), or any other condition. The name of the
+    /// condition, cut to 80 characters.
+    UnsupportedCondition(Box<str>),
     /// This assertion `ID` was seen before: a replay.
     Replayed,
 }
@@ -54,7 +71,7 @@ impl fmt::Display for SamlError {
         match self {
             SamlError::Xml(why) => write!(f, "XML refused: {why}"),
             SamlError::Dtd => f.write_str(
-                "XML refused: a DTD with declarations is not accepted (entity expansion); remove the <!DOCTYPE ...[...]>",
+                "XML refused: a document type declaration is not accepted (entity expansion, external DTDs); remove the <!DOCTYPE ...>",
             ),
             SamlError::Structure(why) => write!(f, "SAML assertion refused: {why}"),
             SamlError::UnsupportedAlgorithm(uri) => write!(
@@ -88,8 +105,26 @@ impl fmt::Display for SamlError {
                 f.write_str("SAML assertion refused: it is not valid yet (NotBefore)")
             }
             SamlError::LifetimeTooLong => f.write_str(
-                "SAML assertion refused: its NotOnOrAfter is further ahead than allowed",
+                "SAML assertion refused: its NotOnOrAfter is further ahead than the maximum lifetime allows (1 hour by default): sign assertions that live minutes, or raise Validation::with_max_lifetime",
             ),
+            SamlError::IssuedTooLongAgo => f.write_str(
+                "SAML assertion refused: its IssueInstant is further back than the maximum lifetime allows (1 hour by default): sign a fresh assertion for each request, or raise Validation::with_max_lifetime",
+            ),
+            SamlError::UnsupportedCondition(name) => {
+                write!(
+                    f,
+                    "SAML assertion refused: its Conditions hold {name:?}, which this server does not enforce (SAML 2.0 Core §2.5.1: the assertion is Indeterminate); "
+                )?;
+                f.write_str(match &**name {
+                    "OneTimeUse" => {
+                        "to accept it, enforce single use (a replay cache) and call Validation::accept_one_time_use"
+                    }
+                    "ProxyRestriction" => {
+                        "to accept it, call Validation::accept_proxy_restriction (a server that issues no assertions of its own meets it)"
+                    }
+                    _ => "ask the issuer to leave it out",
+                })
+            }
             SamlError::Replayed => {
                 f.write_str("SAML assertion refused: its ID was already used (replay)")
             }

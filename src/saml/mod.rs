@@ -46,7 +46,9 @@ mod chars;
 mod dsig;
 mod error;
 mod sign;
+mod signed_info;
 mod time;
+mod validation;
 mod verify;
 mod xml;
 
@@ -54,7 +56,7 @@ pub use assertion::{Assertion, Attribute, DEFAULT_LIFETIME};
 pub use c14n::{C14n, canonicalize, canonicalize_with};
 pub use error::SamlError;
 pub use sign::Signer;
+pub use validation::Validation;
 pub use verify::{
-    MAX_ASSERTION_LEN, Validation, VerifiedAssertion, decode_assertion_parameter, peek_issuer,
-    verify,
+    MAX_ASSERTION_LEN, VerifiedAssertion, decode_assertion_parameter, peek_issuer, verify,
 };

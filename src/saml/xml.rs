@@ -39,6 +39,9 @@ const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 #[derive(Debug, Clone)]
 pub(crate) struct Document {
     pub(crate) prolog: Vec<Node>,
+    /// Whether the document has a DOCTYPE (one without an internal subset: one
+    /// with declarations is refused while parsing).
+    pub(crate) doctype: bool,
     pub(crate) root: Element,
     pub(crate) epilog: Vec<Node>,
 }
@@ -301,6 +304,7 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
     let mut scopes = Scopes { frames: Vec::new() };
     let mut seen_decl = false;
     let mut seen_anything = false;
+    let mut doctype = false;
 
     loop {
         let event = reader.read_event().map_err(|e| {
@@ -329,14 +333,19 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
                 }
                 continue;
             }
-            Event::DocType(doctype) => {
-                let body = utf8(&doctype)?;
+            Event::DocType(decl) => {
+                let body = utf8(&decl)?;
                 if root.is_some() || !open.is_empty() {
                     return Err(malformed("a DOCTYPE must come before the document element"));
                 }
                 if body.contains('[') {
                     return Err(Error::Saml(SamlError::Dtd));
                 }
+                // Two DOCTYPEs are not well-formed, whatever quick-xml says.
+                if doctype {
+                    return Err(malformed("the document has more than one DOCTYPE"));
+                }
+                doctype = true;
             }
             Event::Start(_) | Event::Empty(_) if root.is_some() && open.is_empty() => {
                 return Err(malformed("there is more than one document element"));
@@ -423,6 +432,7 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
     let root = root.ok_or_else(|| malformed("the document has no element"))?;
     Ok(Document {
         prolog,
+        doctype,
         root,
         epilog,
     })
