@@ -18,10 +18,14 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
 use crate::response::TokenResponse;
+
+mod classify;
+
+use classify::transport_error;
 
 /// The default whole-request timeout: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -217,31 +221,4 @@ fn safe<B>(
         builder = builder.header(*name, value.as_str());
     }
     builder
-}
-
-/// Maps a ureq error to the crate's transport error. Messages never contain the
-/// request's contents.
-fn transport_error(error: ureq::Error) -> Error {
-    use TransportErrorKind as Kind;
-    let kind = match &error {
-        ureq::Error::Timeout(_) => Kind::Timeout,
-        ureq::Error::HostNotFound => Kind::Dns,
-        ureq::Error::ConnectionFailed => Kind::Connect,
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => Kind::Tls,
-        ureq::Error::Http(_)
-        | ureq::Error::BadUri(_)
-        | ureq::Error::RequireHttpsOnly(_)
-        | ureq::Error::InvalidProxyUrl => Kind::Request,
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Kind::Timeout,
-            std::io::ErrorKind::ConnectionRefused => Kind::Connect,
-            _ => Kind::Io,
-        },
-        _ => Kind::Io,
-    };
-    Error::Transport(Box::new(TransportError {
-        kind,
-        message: error.to_string(),
-        source: Some(Box::new(error)),
-    }))
 }

@@ -259,6 +259,7 @@ mod tests {
     fn ureq_free_transport_error() -> Error {
         Error::Transport(Box::new(s2s_oauth::TransportError {
             kind: s2s_oauth::TransportErrorKind::Timeout,
+            retryable: true,
             message: "timed out after 1 s".into(),
             source: None,
         }))
