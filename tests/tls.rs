@@ -53,7 +53,7 @@ impl TlsServer {
                 stream.set_write_timeout(Some(Duration::from_secs(5))).ok();
                 let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
                 let mut tls = rustls::StreamOwned::new(conn, stream);
-                let outcome = read_request(&mut tls).map(|request| {
+                let outcome = read_request(&mut tls).inspect(|_| {
                     let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{TOKEN_JSON}",
                         TOKEN_JSON.len()
@@ -62,7 +62,6 @@ impl TlsServer {
                     let _ = tls.flush();
                     tls.conn.send_close_notify();
                     let _ = tls.flush();
-                    request
                 });
                 if tx.send(outcome).is_err() {
                     break;
