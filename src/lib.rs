@@ -165,7 +165,8 @@
 //! ## Safe defaults
 //!
 //! - Token URLs must be `https://`; `http://` is accepted only for a loopback host
-//!   (tests, a local proxy).
+//!   (tests, a local proxy), and goes direct, never through the agent's proxy (which
+//!   would see the credentials in clear text).
 //! - Redirects are never followed: a POST carrying credentials must not be replayed to
 //!   a place the caller did not name. A 3xx is [`Error::Redirect`] with its `Location`.
 //! - Response bodies are bounded (1 MiB by default, after decompression) and every

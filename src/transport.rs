@@ -12,7 +12,10 @@
 //!   a cron job never hangs;
 //! - **a body limit** ([`SendOptions::with_body_limit`], 1 MiB by default) on the
 //!   decoded body, so a hostile or broken server cannot exhaust memory (a gzip bomb
-//!   included).
+//!   included);
+//! - **plain http goes direct**: `http://` is allowed only to a loopback host, and
+//!   is never sent through the agent's proxy, which would see the credentials in
+//!   clear text; `https://` uses the agent's proxy as configured.
 
 use std::time::{Duration, SystemTime};
 
@@ -205,20 +208,33 @@ pub fn send_http(
 }
 
 /// The per-request safety settings (no redirects, statuses as responses, the
-/// whole-request timeout) and the request's headers, on any ureq request builder.
+/// whole-request timeout, plain http never through a proxy) and the request's
+/// headers, on any ureq request builder.
 fn safe<B>(
     builder: ureq::RequestBuilder<B>,
     request: &HttpRequest,
     options: &SendOptions,
 ) -> ureq::RequestBuilder<B> {
-    let mut builder = builder
+    let mut config = builder
         .config()
         .max_redirects(0)
         .http_status_as_error(false)
-        .timeout_global(Some(options.timeout))
-        .build();
+        .timeout_global(Some(options.timeout));
+    if is_plain_http(request.url()) {
+        // Plain http is allowed only to a loopback host (crate::url): the server is
+        // on this machine, and a proxy (ureq's default agent takes one from
+        // HTTP_PROXY / ALL_PROXY) would see the credentials in clear text.
+        config = config.proxy(None);
+    }
+    let mut builder = config.build();
     for (name, value) in request.headers() {
         builder = builder.header(*name, value.as_str());
     }
     builder
+}
+
+/// Whether `url` is plain `http://` (scheme compared case-insensitively).
+fn is_plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
