@@ -174,7 +174,10 @@
 //!   passed: see [`SendOptions`] and [`agent`].
 //! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`Assertion`],
 //!   private keys) print as `[redacted]`; their value is read through
-//!   `expose_secret()`. Nothing is logged.
+//!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
+//!   value and form body, and the bytes of a loaded private key are overwritten
+//!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
+//!   sending are out of the crate's reach.
 //!
 //! ## Command line
 //!
