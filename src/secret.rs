@@ -178,6 +178,49 @@ impl DerefMut for SecretPairs {
     }
 }
 
+/// A JSON object from a token response: it may hold tokens, so every string in it
+/// (at any depth) is overwritten with zeros when dropped.
+#[derive(Clone, Default)]
+pub(crate) struct SecretJson(pub(crate) serde_json::Map<String, serde_json::Value>);
+
+impl SecretJson {
+    /// Overwrites every string value with zeros; what `Drop` does.
+    pub(crate) fn wipe(&mut self) {
+        self.0.values_mut().for_each(wipe_json);
+    }
+}
+
+/// Overwrites every string in `value` with zeros (serde_json limits nesting to 128
+/// levels, which bounds the recursion).
+fn wipe_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        Value::Object(map) => map.values_mut().for_each(wipe_json),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+impl Drop for SecretJson {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl Deref for SecretJson {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for SecretJson {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// Overwrites each pair's value with zeros (and empties it).
 pub(crate) fn wipe_values<N>(pairs: &mut [(N, String)]) {
     for (_, value) in pairs {
@@ -208,5 +251,26 @@ mod tests {
         assert_eq!(values, [("client_secret", String::new())]);
         pairs.wipe();
         assert!(pairs.is_empty());
+    }
+
+    #[test]
+    fn wipe_json_reaches_every_string() {
+        let serde_json::Value::Object(map) = serde_json::json!({
+            "access_token": "at",
+            "nested": {"list": ["rt", 1, null, {"deep": "id"}]},
+            "expires_in": 3600
+        }) else {
+            unreachable!()
+        };
+        let mut json = SecretJson(map);
+        json.wipe();
+        assert_eq!(
+            serde_json::Value::Object(json.0.clone()),
+            serde_json::json!({
+                "access_token": "",
+                "nested": {"list": ["", 1, null, {"deep": ""}]},
+                "expires_in": 3600
+            })
+        );
     }
 }

@@ -16,7 +16,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use s2s_oauth::{
-    AccessToken, ClientAuth, ClientSecret, Grant, RawBody, RefreshToken, SigningKey, TokenRequest,
+    AccessToken, ClientAuth, ClientSecret, Grant, HttpResponse, RawBody, RefreshToken, SigningKey,
+    TokenRequest, TokenResponse,
 };
 
 const SLOTS: usize = 8;
@@ -172,4 +173,42 @@ fn loading_a_pem_key_leaves_no_copy_of_the_private_key() {
         drop(SigningKey::from_pem(pem).unwrap());
     }
     assert_eq!(left_behind(6), 0, "the decoded DER was left behind");
+}
+
+#[test]
+fn a_parsed_token_response_leaves_no_copy_of_the_tokens() {
+    const ACCESS: &str = "access-token-e5a7c2";
+    watch(7, ACCESS.as_bytes());
+    let received = std::time::SystemTime::now();
+    for expires_in in ["3600", "\"soon\""] {
+        // The second is malformed: the error path drops the parsed object.
+        let body = exact(&[
+            "{\"access_token\":\"",
+            ACCESS,
+            "\",\"refresh_token\":\"r.",
+            ACCESS,
+            "\",\"token_type\":\"Bearer\",\"expires_in\":",
+            expires_in,
+            ",\"nested\":{\"copy\":[\"",
+            ACCESS,
+            "\"]}}",
+        ]);
+        let http = HttpResponse::new(200, Vec::new(), body.into_bytes());
+        match TokenResponse::parse(&http, received) {
+            Ok(token) => {
+                assert_eq!(token.access_token().expose_secret(), ACCESS);
+                drop(token);
+            }
+            Err(error) => {
+                assert!(error.raw_body().is_some(), "{error}");
+                drop(error);
+            }
+        }
+        drop(http);
+    }
+    assert_eq!(
+        left_behind(7),
+        0,
+        "a token from the response was left behind"
+    );
 }
