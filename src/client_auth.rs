@@ -6,12 +6,13 @@ use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::form;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, SecretPairs};
 
 /// `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
 const JWT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -78,11 +79,12 @@ pub(crate) enum Method {
     },
 }
 
-/// What a client authentication method adds to a request.
+/// What a client authentication method adds to a request (secrets: wiped when
+/// dropped).
 #[derive(Default)]
 pub(crate) struct AuthParts {
-    pub(crate) headers: Vec<(&'static str, String)>,
-    pub(crate) params: Vec<(&'static str, String)>,
+    pub(crate) headers: SecretPairs,
+    pub(crate) params: SecretPairs,
 }
 
 impl ClientAuth {
@@ -361,11 +363,21 @@ impl ClientAuth {
 }
 
 /// `Basic base64(form(id) ":" form(secret))` (RFC 6749 §2.3.1).
+///
+/// Each buffer is allocated at its final size (no reallocation leaves a copy
+/// behind) and the intermediate ones are wiped when dropped.
 fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
-    let mut credentials = form::encode(client_id);
+    let secret = secret.expose_secret();
+    let len = form::encoded_len(client_id) + 1 + form::encoded_len(secret);
+    let mut credentials = Zeroizing::new(String::with_capacity(len));
+    form::encode_into(&mut credentials, client_id);
     credentials.push(':');
-    form::encode_into(&mut credentials, secret.expose_secret());
-    format!("Basic {}", Base64::encode_string(credentials.as_bytes()))
+    form::encode_into(&mut credentials, secret);
+    let encoded = Zeroizing::new(Base64::encode_string(credentials.as_bytes()));
+    let mut header = String::with_capacity("Basic ".len() + encoded.len());
+    header.push_str("Basic ");
+    header.push_str(&encoded);
+    header
 }
 
 fn check_client_id(id: &str) -> Result<(), Error> {

@@ -189,6 +189,16 @@ pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.extend_from_slice(content);
 }
 
+/// The encoded length of a TLV element whose content is `content_len` bytes.
+pub(crate) fn tlv_len(content_len: usize) -> usize {
+    let len_bytes = if content_len < 0x80 {
+        1
+    } else {
+        1 + (usize::BITS - content_len.leading_zeros()).div_ceil(8) as usize
+    };
+    1 + len_bytes + content_len
+}
+
 /// A TLV element as a new vector.
 pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len() + 6);
@@ -198,6 +208,14 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tlv_len_is_the_written_length() {
+        for n in [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000] {
+            let content = vec![0u8; n];
+            assert_eq!(super::tlv_len(n), super::tlv(0x04, &content).len(), "{n}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -105,7 +105,8 @@ pub enum Error {
 
 impl Error {
     /// Whether trying the same request again later may succeed: transport failures
-    /// (but not TLS failures, nor a request the HTTP library could not make),
+    /// (but not TLS failures, a host name that does not exist, nor a request the
+    /// HTTP library could not make: [`TransportError::retryable`]),
     /// timeouts, HTTP 5xx, 429 and 408, and the OAuth codes `server_error` and
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
@@ -127,10 +128,7 @@ impl Error {
             Error::NotJson(r) | Error::UnexpectedStatus(r) | Error::MalformedResponse(r) => {
                 retryable_status(r.status)
             }
-            Error::Transport(t) => !matches!(
-                t.kind,
-                TransportErrorKind::Tls | TransportErrorKind::Request
-            ),
+            Error::Transport(t) => t.retryable,
             _ => false,
         }
     }
@@ -535,14 +533,17 @@ mod tests {
             }
             .is_retryable()
         );
-        let transport = |kind| {
+        let transport = |kind, retryable| {
             Error::Transport(Box::new(TransportError {
                 kind,
+                retryable,
                 message: String::new(),
                 source: None,
             }))
         };
-        assert!(transport(TransportErrorKind::Timeout).is_retryable());
-        assert!(!transport(TransportErrorKind::Tls).is_retryable());
+        assert!(transport(TransportErrorKind::Timeout, true).is_retryable());
+        assert!(!transport(TransportErrorKind::Tls, false).is_retryable());
+        assert!(transport(TransportErrorKind::Dns, true).is_retryable());
+        assert!(!transport(TransportErrorKind::Dns, false).is_retryable());
     }
 }

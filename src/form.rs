@@ -20,16 +20,37 @@ pub(crate) fn encode_into(out: &mut String, value: &str) {
     }
 }
 
+/// The length of `value` form-encoded.
+pub(crate) fn encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' | b' ' => 1,
+            _ => 3,
+        })
+        .sum()
+}
+
 /// `value` form-encoded.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + value.len() / 2);
+    let mut out = String::with_capacity(encoded_len(value));
     encode_into(&mut out, value);
     out
 }
 
-/// Encodes name/value pairs as a form body: `a=1&b=2`.
-pub(crate) fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut out = String::new();
+/// Encodes name/value pairs as a form body: `a=1&b=2`. The body carries secrets:
+/// it is allocated at its final size, so no reallocation leaves a copy of part of
+/// it in freed memory.
+pub(crate) fn encode_pairs<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+) -> String {
+    let len = pairs
+        .clone()
+        .into_iter()
+        .map(|(name, value)| encoded_len(name) + 1 + encoded_len(value) + 1)
+        .sum::<usize>();
+    let mut out = String::with_capacity(len.saturating_sub(1));
     for (name, value) in pairs {
         if !out.is_empty() {
             out.push('&');
@@ -101,6 +122,25 @@ mod tests {
         assert_eq!(encode("a b+c%/:=&é"), "a+b%2Bc%25%2F%3A%3D%26%C3%A9");
         assert_eq!(encode("AZaz09*-._~"), "AZaz09*-._%7E");
         assert_eq!(encode_pairs([("a", "1 2"), ("b&", "=")]), "a=1+2&b%26=%3D");
+        for s in ["a b+c%/:=&é", "", "AZaz09*-._~", "日本語"] {
+            assert_eq!(encoded_len(s), encode(s).len(), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_form_body_is_allocated_once_at_its_final_size() {
+        // A reallocation while growing would leave a copy of the secret behind.
+        let pairs = [
+            ("grant_type", "client_credentials"),
+            ("client_secret", "s3 cr/3t"),
+        ];
+        let body = encode_pairs(pairs);
+        assert_eq!(
+            body,
+            "grant_type=client_credentials&client_secret=s3+cr%2F3t"
+        );
+        assert_eq!(body.capacity(), body.len());
+        assert_eq!(encode_pairs([]).capacity(), 0);
     }
 
     #[test]

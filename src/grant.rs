@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 use crate::saml;
-use crate::secret::{Assertion, RefreshToken};
+use crate::secret::{Assertion, RefreshToken, SecretPairs};
 
 /// `grant_type` of the JWT Bearer grant (RFC 7523 §2.1).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -233,8 +233,8 @@ impl Grant {
         &self,
         now: SystemTime,
         rng: &dyn SecureRandom,
-    ) -> Result<Vec<(&'static str, String)>, Error> {
-        let mut params = vec![("grant_type", self.grant_type().to_owned())];
+    ) -> Result<SecretPairs, Error> {
+        let mut params = SecretPairs(vec![("grant_type", self.grant_type().to_owned())]);
         match &self.kind {
             GrantKind::JwtBearer { claims, key } => {
                 let assertion = claims.sign_at(key, now, rng)?;

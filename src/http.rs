@@ -3,10 +3,13 @@
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 /// A token request ready to send: method, URL, headers and the form body.
 ///
 /// `Debug` shows header names and the body length only: the `Authorization` header
-/// and the body carry secrets.
+/// and the body carry secrets. Header values and the body are overwritten with
+/// zeros when the request is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub(crate) method: &'static str,
@@ -42,6 +45,20 @@ impl HttpRequest {
     }
 }
 
+impl HttpRequest {
+    /// Overwrites the header values and the body with zeros; what `Drop` does.
+    fn wipe(&mut self) {
+        crate::secret::wipe_values(&mut self.headers);
+        self.body.zeroize();
+    }
+}
+
+impl Drop for HttpRequest {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
@@ -67,7 +84,8 @@ pub(crate) fn find_header<'a, N: AsRef<str>>(
 
 /// A received HTTP response: status, headers and the body bytes.
 ///
-/// `Debug` shows the body length only.
+/// `Debug` shows the body length only. The body (a token response carries tokens)
+/// is overwritten with zeros when the response is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     status: u16,
@@ -111,9 +129,15 @@ impl HttpResponse {
         &self.body
     }
 
-    /// Takes the body out.
-    pub fn into_body(self) -> Vec<u8> {
-        self.body
+    /// Takes the body out; wiping it is then the caller's business.
+    pub fn into_body(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.body)
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        self.body.zeroize();
     }
 }
 
@@ -125,5 +149,31 @@ impl fmt::Debug for HttpResponse {
             .field("headers", &names)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipe_clears_header_values_and_body() {
+        let mut request = HttpRequest {
+            method: "POST",
+            url: "https://as.example/token".into(),
+            headers: vec![("Authorization", "Basic Y2xpZW50OnNlY3JldA==".into())],
+            body: b"client_secret=s3cr3t".to_vec(),
+        };
+        let copy = request.clone();
+        request.wipe();
+        assert_eq!(request.header("authorization"), Some(""));
+        assert!(request.body().is_empty());
+        assert_eq!(copy.body(), b"client_secret=s3cr3t", "a clone is its own");
+    }
+
+    #[test]
+    fn into_body_returns_the_body_although_drop_wipes() {
+        let response = HttpResponse::new(200, Vec::new(), b"{\"access_token\":\"at\"}".to_vec());
+        assert_eq!(response.into_body(), b"{\"access_token\":\"at\"}");
     }
 }

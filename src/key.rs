@@ -192,12 +192,7 @@ impl SigningKey {
         let mut refusal = KeyError::Unrecognized;
         for block in &contents.blocks {
             match block {
-                Block::Known(
-                    SectionKind::PrivateKey
-                    | SectionKind::RsaPrivateKey
-                    | SectionKind::EcPrivateKey,
-                    der,
-                ) => return Self::from_der(der),
+                Block::PrivateKey(der) => return Self::from_der(der),
                 Block::Known(SectionKind::Certificate, _) => {
                     if refusal == KeyError::Unrecognized {
                         refusal = KeyError::CertificateNotKey;
@@ -426,12 +421,7 @@ impl VerifyingKey {
                 Block::RsaPublicKey(der) => {
                     return Ok(Self::from_public(load::rsa_public(&der)?));
                 }
-                Block::Known(
-                    SectionKind::PrivateKey
-                    | SectionKind::RsaPrivateKey
-                    | SectionKind::EcPrivateKey,
-                    _,
-                ) => refusal = KeyError::PrivateKeyNotPublic,
+                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
                 Block::Known(..) => {}
             }
         }
@@ -539,12 +529,7 @@ impl Certificate {
         for block in contents.blocks {
             match block {
                 Block::Known(SectionKind::Certificate, der) => return Self::from_der(der),
-                Block::Known(
-                    SectionKind::PrivateKey
-                    | SectionKind::RsaPrivateKey
-                    | SectionKind::EcPrivateKey,
-                    _,
-                ) => refusal = KeyError::PrivateKeyNotPublic,
+                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
                 _ => {}
             }
         }

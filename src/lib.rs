@@ -166,7 +166,8 @@
 //! ## Safe defaults
 //!
 //! - Token URLs must be `https://`; `http://` is accepted only for a loopback host
-//!   (tests, a local proxy).
+//!   (tests, a local proxy), and goes direct, never through the agent's proxy (which
+//!   would see the credentials in clear text).
 //! - Redirects are never followed: a POST carrying credentials must not be replayed to
 //!   a place the caller did not name. A 3xx is [`Error::Redirect`] with its `Location`.
 //! - Response bodies are bounded (1 MiB by default, after decompression) and every
@@ -174,7 +175,10 @@
 //!   passed: see [`SendOptions`] and [`agent`].
 //! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`Assertion`],
 //!   private keys) print as `[redacted]`; their value is read through
-//!   `expose_secret()`. Nothing is logged.
+//!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
+//!   value and form body, and the bytes of a loaded private key are overwritten
+//!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
+//!   sending are out of the crate's reach.
 //!
 //! ## Command line
 //!

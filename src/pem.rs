@@ -4,12 +4,16 @@
 
 use base64ct::{Base64, Encoding};
 use rustls_pki_types::pem::{self, SectionKind};
+use zeroize::Zeroizing;
 
 use crate::error::KeyError;
 
 /// One decoded PEM block.
 pub(crate) enum Block {
-    /// A section `rustls_pki_types` knows.
+    /// A private key (`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`): its DER is
+    /// wiped when dropped, whether it was used or skipped.
+    PrivateKey(Zeroizing<Vec<u8>>),
+    /// Another section `rustls_pki_types` knows.
     Known(SectionKind, Vec<u8>),
     /// `BEGIN RSA PUBLIC KEY`: a PKCS#1 RSAPublicKey.
     RsaPublicKey(Vec<u8>),
@@ -46,6 +50,10 @@ pub(crate) fn parse(input: &[u8]) -> Result<Contents, KeyError> {
     let mut reader: &[u8] = input;
     loop {
         match pem::from_buf(&mut reader) {
+            Ok(Some((
+                SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey,
+                der,
+            ))) => blocks.push(Block::PrivateKey(Zeroizing::new(der))),
             Ok(Some((kind, der))) => blocks.push(Block::Known(kind, der)),
             Ok(None) => break,
             Err(_) => return Err(KeyError::BadPem),

@@ -191,8 +191,9 @@ impl TokenRequest {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<HttpRequest, Error> {
+        // Both are wiped when dropped: they hold the secrets the body now carries.
         let grant = self.grant.params(now, rng)?;
-        let auth = self.auth.parts(&self.token_url, now, rng)?;
+        let mut auth = self.auth.parts(&self.token_url, now, rng)?;
         let pairs = grant
             .iter()
             .chain(auth.params.iter())
@@ -207,7 +208,7 @@ impl TokenRequest {
             ),
             ("Accept", "application/json".to_owned()),
         ];
-        headers.extend(auth.headers);
+        headers.extend(auth.headers.drain(..));
         Ok(HttpRequest {
             method: "POST",
             url: self.token_url.clone(),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, OAuthError, UnexpectedResponse};
 use crate::http::HttpResponse;
-use crate::secret::{AccessToken, IdToken, RawBody, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RawBody, RefreshToken, SecretJson};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
 ///
@@ -88,10 +88,11 @@ pub struct TokenResponse {
     issued_at: Option<SystemTime>,
     signature: Option<String>,
     api_instance_url: Option<String>,
-    extra: Map<String, Value>,
+    extra: SecretJson,
     /// The whole JSON object as the server sent it, for
-    /// [`TokenResponse::to_json_exposing_secrets`]. Holds the tokens: never in `Debug`.
-    sent: Map<String, Value>,
+    /// [`TokenResponse::to_json_exposing_secrets`]. Holds the tokens: never in
+    /// `Debug`, wiped when dropped.
+    sent: SecretJson,
     received_at: SystemTime,
 }
 
@@ -285,7 +286,7 @@ impl TokenResponse {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn to_json_exposing_secrets(&self) -> Value {
-        Value::Object(self.sent.clone())
+        Value::Object(self.sent.0.clone())
     }
 
     /// Takes the refresh token out, if any, for the next refresh grant.

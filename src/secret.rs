@@ -2,9 +2,13 @@
 //!
 //! Each one prints `Name([redacted])` through `Debug` and `[redacted]` through
 //! `Display`. The value is read only through `expose_secret()`, a name that is easy
-//! to spot in review.
+//! to spot in review. Each one overwrites its bytes with zeros when dropped
+//! (`zeroize`), so a secret does not linger in freed memory.
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use zeroize::Zeroize;
 
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
@@ -23,9 +27,21 @@ macro_rules! secret_string {
                 &self.0
             }
 
-            /// Unwraps the secret value.
-            pub fn into_exposed_secret(self) -> String {
-                self.0
+            /// Unwraps the secret value. The `String` returned is the caller's to
+            /// wipe (or to wrap again).
+            pub fn into_exposed_secret(mut self) -> String {
+                std::mem::take(&mut self.0)
+            }
+
+            /// Overwrites the value with zeros and empties it; what `Drop` does.
+            pub(crate) fn wipe(&mut self) {
+                self.0.zeroize();
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                self.wipe();
             }
         }
 
@@ -91,9 +107,16 @@ secret_string!(
 /// The raw bytes of a response body the crate could not make sense of.
 ///
 /// Kept inside errors so nothing the server sent is lost (a rotated refresh token
-/// may be in it), but never printed: `Debug` shows only its length.
+/// may be in it), but never printed: `Debug` shows only its length. Wiped when
+/// dropped.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct RawBody(Vec<u8>);
+
+impl Drop for RawBody {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl RawBody {
     /// Wraps raw body bytes.
@@ -120,5 +143,134 @@ impl RawBody {
 impl fmt::Debug for RawBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RawBody([redacted; {} bytes])", self.0.len())
+    }
+}
+
+/// Name/value pairs that may carry secrets (form parameters, header values): the
+/// values are overwritten with zeros when dropped.
+#[derive(Default)]
+pub(crate) struct SecretPairs(pub(crate) Vec<(&'static str, String)>);
+
+impl SecretPairs {
+    /// Overwrites every value with zeros and empties the list; what `Drop` does.
+    pub(crate) fn wipe(&mut self) {
+        wipe_values(&mut self.0);
+        self.0.clear();
+    }
+}
+
+impl Drop for SecretPairs {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl Deref for SecretPairs {
+    type Target = Vec<(&'static str, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for SecretPairs {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+/// A JSON object from a token response: it may hold tokens, so every string in it
+/// (at any depth) is overwritten with zeros when dropped.
+#[derive(Clone, Default)]
+pub(crate) struct SecretJson(pub(crate) serde_json::Map<String, serde_json::Value>);
+
+impl SecretJson {
+    /// Overwrites every string value with zeros; what `Drop` does.
+    pub(crate) fn wipe(&mut self) {
+        self.0.values_mut().for_each(wipe_json);
+    }
+}
+
+/// Overwrites every string in `value` with zeros (serde_json limits nesting to 128
+/// levels, which bounds the recursion).
+fn wipe_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        Value::Object(map) => map.values_mut().for_each(wipe_json),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+impl Drop for SecretJson {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl Deref for SecretJson {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for SecretJson {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+/// Overwrites each pair's value with zeros (and empties it).
+pub(crate) fn wipe_values<N>(pairs: &mut [(N, String)]) {
+    for (_, value) in pairs {
+        value.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_exposed_secret_keeps_the_value_although_drop_wipes() {
+        let secret = ClientSecret::new("s3cr3t");
+        assert_eq!(secret.clone().into_exposed_secret(), "s3cr3t");
+        assert_eq!(RefreshToken::from("rt").into_exposed_secret(), "rt");
+        assert_eq!(secret.expose_secret(), "s3cr3t");
+    }
+
+    #[test]
+    fn wipe_empties_the_value() {
+        let mut secret = AccessToken::new("at-123");
+        secret.wipe();
+        assert_eq!(secret.expose_secret(), "");
+        let mut pairs = SecretPairs(vec![("client_secret", "s3cr3t".to_owned())]);
+        let mut values = pairs.0.clone();
+        wipe_values(&mut values);
+        assert_eq!(values, [("client_secret", String::new())]);
+        pairs.wipe();
+        assert!(pairs.is_empty());
+    }
+
+    #[test]
+    fn wipe_json_reaches_every_string() {
+        let serde_json::Value::Object(map) = serde_json::json!({
+            "access_token": "at",
+            "nested": {"list": ["rt", 1, null, {"deep": "id"}]},
+            "expires_in": 3600
+        }) else {
+            unreachable!()
+        };
+        let mut json = SecretJson(map);
+        json.wipe();
+        assert_eq!(
+            serde_json::Value::Object(json.0.clone()),
+            serde_json::json!({
+                "access_token": "",
+                "nested": {"list": ["", 1, null, {"deep": ""}]},
+                "expires_in": 3600
+            })
+        );
     }
 }

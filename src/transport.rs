@@ -12,16 +12,23 @@
 //!   a cron job never hangs;
 //! - **a body limit** ([`SendOptions::with_body_limit`], 1 MiB by default) on the
 //!   decoded body, so a hostile or broken server cannot exhaust memory (a gzip bomb
-//!   included).
+//!   included);
+//! - **plain http goes direct**: `http://` is allowed only to a loopback host, and
+//!   is never sent through the agent's proxy, which would see the credentials in
+//!   clear text; `https://` uses the agent's proxy as configured.
 
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
 use crate::response::TokenResponse;
+
+mod classify;
+
+use classify::transport_error;
 
 /// The default whole-request timeout: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -201,47 +208,33 @@ pub fn send_http(
 }
 
 /// The per-request safety settings (no redirects, statuses as responses, the
-/// whole-request timeout) and the request's headers, on any ureq request builder.
+/// whole-request timeout, plain http never through a proxy) and the request's
+/// headers, on any ureq request builder.
 fn safe<B>(
     builder: ureq::RequestBuilder<B>,
     request: &HttpRequest,
     options: &SendOptions,
 ) -> ureq::RequestBuilder<B> {
-    let mut builder = builder
+    let mut config = builder
         .config()
         .max_redirects(0)
         .http_status_as_error(false)
-        .timeout_global(Some(options.timeout))
-        .build();
+        .timeout_global(Some(options.timeout));
+    if is_plain_http(request.url()) {
+        // Plain http is allowed only to a loopback host (crate::url): the server is
+        // on this machine, and a proxy (ureq's default agent takes one from
+        // HTTP_PROXY / ALL_PROXY) would see the credentials in clear text.
+        config = config.proxy(None);
+    }
+    let mut builder = config.build();
     for (name, value) in request.headers() {
         builder = builder.header(*name, value.as_str());
     }
     builder
 }
 
-/// Maps a ureq error to the crate's transport error. Messages never contain the
-/// request's contents.
-fn transport_error(error: ureq::Error) -> Error {
-    use TransportErrorKind as Kind;
-    let kind = match &error {
-        ureq::Error::Timeout(_) => Kind::Timeout,
-        ureq::Error::HostNotFound => Kind::Dns,
-        ureq::Error::ConnectionFailed => Kind::Connect,
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => Kind::Tls,
-        ureq::Error::Http(_)
-        | ureq::Error::BadUri(_)
-        | ureq::Error::RequireHttpsOnly(_)
-        | ureq::Error::InvalidProxyUrl => Kind::Request,
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Kind::Timeout,
-            std::io::ErrorKind::ConnectionRefused => Kind::Connect,
-            _ => Kind::Io,
-        },
-        _ => Kind::Io,
-    };
-    Error::Transport(Box::new(TransportError {
-        kind,
-        message: error.to_string(),
-        source: Some(Box::new(error)),
-    }))
+/// Whether `url` is plain `http://` (scheme compared case-insensitively).
+fn is_plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }

@@ -214,6 +214,29 @@ fn connection_refused_is_a_retryable_transport_error() {
 }
 
 #[test]
+fn a_host_that_cannot_resolve_is_a_dns_error() {
+    // RFC 6761 §6.4: a `.invalid` name never resolves; NXDOMAIN is final, so not
+    // retryable. Only a sandbox with no reachable DNS server answers "Temporary
+    // failure in name resolution" (EAI_AGAIN): then, and only then, Dns and
+    // retryable.
+    let err = client_credentials("https://token.s2s-oauth-test.invalid/token")
+        .send(&s2s_oauth::agent())
+        .unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected a transport error, got {err:?}");
+    };
+    assert_eq!(t.kind, TransportErrorKind::Dns, "{t}");
+    let temporary = t.message.contains("Temporary failure in name resolution");
+    assert_eq!(err.is_retryable(), temporary, "{t}");
+    assert!(!err.is_local(), "{t}");
+    assert!(
+        err.to_string()
+            .starts_with("could not resolve the token endpoint's host"),
+        "{err}"
+    );
+}
+
+#[test]
 fn plain_http_to_a_remote_host_is_refused_before_sending() {
     let err = TokenRequest::new(
         "http://login.example.com/services/oauth2/token",

@@ -244,18 +244,31 @@ impl fmt::Display for UnexpectedResponse {
 }
 
 /// What kind of transport failure happened.
+///
+/// Whether a retry may help is [`TransportError::retryable`] (and
+/// [`Error::is_retryable`](crate::Error::is_retryable)): yes for
+/// [`Connect`](Self::Connect), [`Timeout`](Self::Timeout), [`Io`](Self::Io) and a
+/// temporary [`Dns`](Self::Dns) failure; no for [`Tls`](Self::Tls),
+/// [`Request`](Self::Request) and a host name that does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The host name could not be resolved.
+    /// The host name could not be resolved. Retryable only if the resolver said
+    /// the failure was temporary (`EAI_AGAIN`, "Temporary failure in name
+    /// resolution": no DNS server answered just now); a name that does not exist
+    /// (NXDOMAIN, "Name or service not known") or has no address is not: check the
+    /// token URL's host.
     Dns,
-    /// The TCP connection could not be made.
+    /// The TCP connection could not be made (refused, unreachable). Retryable.
     Connect,
-    /// The TLS handshake failed (certificate, protocol). Not retryable.
+    /// The TLS handshake failed: a server certificate the client does not trust
+    /// (unknown issuer, self-signed, expired, issued for another name), or a
+    /// protocol failure. Not retryable: fix the URL, or trust the server's CA in
+    /// the agent's TLS settings.
     Tls,
-    /// The request or response did not finish in time.
+    /// The request or response did not finish in time. Retryable.
     Timeout,
-    /// The connection broke or the HTTP exchange was malformed.
+    /// The connection broke or the HTTP exchange was malformed. Retryable.
     Io,
     /// The HTTP library could not make the request from the URL or from the
     /// agent's settings (a URI it refuses, an https-only agent given an http URL,
@@ -268,6 +281,9 @@ pub enum TransportErrorKind {
 pub struct TransportError {
     /// The kind of failure.
     pub kind: TransportErrorKind,
+    /// Whether trying again later may help (see [`TransportErrorKind`]):
+    /// [`Error::is_retryable`](crate::Error::is_retryable) returns it.
+    pub retryable: bool,
     /// What happened, in words (never contains request contents).
     pub message: String,
     /// The underlying error, if any.

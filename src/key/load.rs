@@ -8,6 +8,8 @@ use ring::signature::{
     RsaKeyPair,
 };
 
+use zeroize::Zeroizing;
+
 use super::KeyType;
 use crate::der::{self, Reader, oid};
 use crate::error::KeyError;
@@ -126,10 +128,15 @@ fn sec1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     }
     let mut alg_id = der::tlv(der::OID, oid::EC_PUBLIC_KEY);
     der::write_tlv(&mut alg_id, der::OID, curve);
-    let mut body = der::tlv(der::INTEGER, &[0]);
+    // The PKCS#8 copies carry the private key: allocated at their final size (no
+    // reallocation leaves a copy behind) and wiped when dropped.
+    let body_len = der::tlv_len(1) + der::tlv_len(alg_id.len()) + der::tlv_len(der.len());
+    let mut body = Zeroizing::new(Vec::with_capacity(body_len));
+    der::write_tlv(&mut body, der::INTEGER, &[0]);
     der::write_tlv(&mut body, der::SEQUENCE, &alg_id);
     der::write_tlv(&mut body, der::OCTET_STRING, der);
-    ecdsa(&der::tlv(der::SEQUENCE, &body), key_type)
+    let pkcs8 = Zeroizing::new(der::tlv(der::SEQUENCE, &body));
+    ecdsa(&pkcs8, key_type)
 }
 
 fn ecdsa(pkcs8: &[u8], key_type: KeyType) -> Result<(KeyPair, KeyType), KeyError> {

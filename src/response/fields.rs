@@ -6,14 +6,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use super::{TokenResponse, TokenType};
-use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 /// Builds the response from the JSON object, or says which field is wrong.
-/// A `null` optional field counts as absent.
+/// A `null` optional field counts as absent. The object (which holds the tokens)
+/// is wiped when dropped, on the error paths too.
 pub(super) fn token_response(
-    mut object: Map<String, Value>,
+    object: Map<String, Value>,
     received_at: SystemTime,
 ) -> Result<TokenResponse, String> {
+    let mut object = SecretJson(object);
     let sent = object.clone();
     let access_token = match string(&mut object, "access_token")? {
         Some(token) if !token.is_empty() => AccessToken::new(token),

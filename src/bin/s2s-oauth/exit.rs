@@ -274,9 +274,33 @@ mod tests {
     fn ureq_free_transport_error() -> Error {
         Error::Transport(Box::new(s2s_oauth::TransportError {
             kind: s2s_oauth::TransportErrorKind::Timeout,
+            retryable: true,
             message: "timed out after 1 s".into(),
             source: None,
         }))
+    }
+
+    /// A certificate the client refuses and a host that does not exist are not
+    /// retryable, but still transport failures: exit 4 under the fixed contract.
+    #[test]
+    fn tls_and_dns_failures_are_transport_failures() {
+        use s2s_oauth::{TransportError, TransportErrorKind as Kind};
+        for (kind, message) in [
+            (Kind::Tls, "invalid peer certificate: UnknownIssuer"),
+            (
+                Kind::Dns,
+                "failed to lookup address information: Name or service not known",
+            ),
+        ] {
+            let error = Error::Transport(Box::new(TransportError {
+                kind,
+                retryable: false,
+                message: message.into(),
+                source: None,
+            }));
+            assert!(!error.is_retryable() && !error.is_local());
+            assert_eq!(exit_code(&Failure::from(error)), FAULT, "{kind:?}");
+        }
     }
 
     #[test]

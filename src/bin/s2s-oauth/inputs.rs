@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use s2s_oauth::{Algorithm, Certificate, Error, KeyError, SigningKey};
+use zeroize::Zeroizing;
 
 use crate::args::Source;
 use crate::exit::Failure;
@@ -27,9 +28,10 @@ pub(crate) fn secret(source: &Source, name: &str) -> Result<String, Failure> {
             let bytes = read_limited(path).map_err(|e| {
                 Failure::usage(format!("cannot read the file given to {flag}: {e}"))
             })?;
-            let text = String::from_utf8(bytes).map_err(|_| {
+            // The file's whole text is wiped once the secret is copied out of it.
+            let text = Zeroizing::new(String::from_utf8(bytes).map_err(|_| {
                 Failure::usage(format!("the file given to {flag} is not UTF-8 text"))
-            })?;
+            })?);
             let value = without_trailing_newline(&text).to_owned();
             if value.is_empty() {
                 return Err(Failure::usage(format!("the file given to {flag} is empty")));
@@ -73,8 +75,9 @@ pub(crate) fn signing_key(
     alg: Option<Algorithm>,
 ) -> Result<SigningKey, Failure> {
     let context = format!("{flag} {}", path.display());
-    let pem = read_file(path, &context)?;
-    let key = SigningKey::from_pem(pem).map_err(|e| match e {
+    // The PEM text of a private key is wiped when dropped.
+    let pem = Zeroizing::new(read_file(path, &context)?);
+    let key = SigningKey::from_pem(&pem[..]).map_err(|e| match e {
         // The library's wording names its Rust API; say it in flags.
         Error::Key(KeyError::CertificateNotKey) => Failure::usage(format!(
             "{context}: a certificate was given where a private key was expected; pass the PEM private key file to {flag}{}",
