@@ -30,12 +30,30 @@ const LOOKUP_FAILED: &str = "failed to lookup address information";
 /// request's contents.
 pub(super) fn transport_error(error: ureq::Error) -> Error {
     let (kind, retryable) = classify(&error);
+    let (message, source): (String, Option<Box<dyn StdError + Send + Sync>>) =
+        match without_url(&error) {
+            // ureq's own text (and so the source chain) would repeat the URL, with
+            // whatever userinfo or query it holds: neither is kept.
+            Some(message) => (message.to_owned(), None),
+            None => (error.to_string(), Some(Box::new(error))),
+        };
     Error::Transport(Box::new(TransportError {
         kind,
         retryable,
-        message: error.to_string(),
-        source: Some(Box::new(error)),
+        message,
+        source,
     }))
+}
+
+/// What to say instead of ureq's text for the errors whose text carries the URL.
+fn without_url(error: &ureq::Error) -> Option<&'static str> {
+    match error {
+        ureq::Error::BadUri(_) => Some("the HTTP library could not use the URL (bad uri)"),
+        ureq::Error::RequireHttpsOnly(_) => Some(
+            "the agent is configured for https only, and this request is plain http (loopback)",
+        ),
+        _ => None,
+    }
 }
 
 /// The kind of a ureq error and whether trying again may help.
@@ -133,6 +151,28 @@ mod tests {
     fn lookup_error(reason: &str) -> io::Error {
         // What std's `cvt_gai` builds from `gai_strerror` on Unix.
         io::Error::other(format!("{LOOKUP_FAILED}: {reason}"))
+    }
+
+    #[test]
+    fn errors_that_carry_the_url_are_reported_without_it() {
+        let url = "https://app:s3cr3t@idp.example/token?client_secret=s3cr3t";
+        for error in [
+            ureq::Error::BadUri(url.to_owned()),
+            ureq::Error::RequireHttpsOnly(url.to_owned()),
+        ] {
+            let Error::Transport(t) = transport_error(error) else {
+                panic!("not a transport error");
+            };
+            let shown = format!("{t} {t:?}");
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(t.source.is_none(), "the source would print the URL");
+            assert_eq!(t.kind, Kind::Request);
+        }
+        // Other errors keep ureq's text and their source.
+        let Error::Transport(t) = transport_error(ureq::Error::ConnectionFailed) else {
+            panic!("not a transport error");
+        };
+        assert!(t.source.is_some());
     }
 
     #[test]
