@@ -64,6 +64,10 @@ fn any_doctype_is_refused_by_verify_and_peek_issuer() {
         r#"<!DOCTYPE saml:Assertion PUBLIC "-//x//y//EN" "http://127.0.0.1:9/a.dtd">"#,
         "<!DOCTYPE saml:Assertion>",
         "<!DOCTYPE saml:Assertion []>",
+        "<!doctype saml:Assertion>",
+        "<!DocType saml:Assertion SYSTEM \"x.dtd\">",
+        // After the XML declaration and a comment.
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!-- c --><!DOCTYPE saml:Assertion>",
     ] {
         let with = format!("{doctype}{xml}");
         assert!(
@@ -96,8 +100,20 @@ fn conditions_the_verifier_does_not_enforce_are_refused() {
         why.contains("\"OneTimeUse\"") && why.contains("accept_one_time_use"),
         "{why}"
     );
-    let ok = check(&once, &validation().accept_one_time_use()).unwrap();
+    // Accepted, it needs a replay cache to enforce the single use...
+    assert!(matches!(
+        check(&once, &validation().accept_one_time_use()),
+        Err(Error::Saml(SamlError::OneTimeUseWithoutReplayCache))
+    ));
+    // ...which then takes it once, and refuses the second use.
+    let mut seen = std::collections::HashMap::<String, SystemTime>::new();
+    let mut once_with = |v: &Validation| saml::verify(&once, &key(), v, now(), Some(&mut seen));
+    let ok = once_with(&validation().accept_one_time_use()).unwrap();
     assert_eq!(ok.subject, "alice");
+    assert!(matches!(
+        once_with(&validation().accept_one_time_use()),
+        Err(Error::Saml(SamlError::Replayed))
+    ));
 
     // ProxyRestriction likewise.
     let proxy = ordinary(

@@ -130,10 +130,11 @@ impl Validation {
     }
 
     /// Accepts assertions carrying a `OneTimeUse` condition (SAML 2.0 Core
-    /// §2.5.1.5), refused by default. The caller then owns the single use: pass a
-    /// replay cache to [`verify`](super::verify()) (it refuses a second use of the
-    /// same `ID` while the assertion is valid), shared by every server instance
-    /// that accepts the assertion.
+    /// §2.5.1.5), refused by default. The single use is enforced by the replay
+    /// cache passed to [`verify`](super::verify()) (it refuses a second use of the
+    /// same `ID` while the assertion is valid): without one, such an assertion is
+    /// refused ([`SamlError::OneTimeUseWithoutReplayCache`]). Share the cache
+    /// between every server instance that accepts the assertion.
     pub fn accept_one_time_use(mut self) -> Self {
         self.accept_one_time_use = true;
         self
@@ -168,7 +169,7 @@ pub(super) fn check(
     let conditions = at_most_one(root, SAML_NS, "Conditions")?;
     let audiences = audiences(conditions, validation)?;
     if let Some(conditions) = conditions {
-        condition_kinds(conditions, validation)?;
+        condition_kinds(conditions, validation, replay.is_some())?;
     }
     let expires_at = expiry(subject, conditions, validation, now)?;
     lifetime_cap(root, expires_at, validation, now)?;
@@ -236,9 +237,18 @@ fn audiences(conditions: Option<&Element>, validation: &Validation) -> Result<Ve
 
 /// Refuses a condition this verifier does not enforce (SAML 2.0 Core §2.5.1: the
 /// assertion would be Indeterminate): `OneTimeUse` and `ProxyRestriction` unless
-/// accepted, anything but `AudienceRestriction` otherwise.
-fn condition_kinds(conditions: &Element, validation: &Validation) -> Result<(), Error> {
+/// accepted (`OneTimeUse` also needs a replay cache to enforce it), anything but
+/// `AudienceRestriction` otherwise.
+fn condition_kinds(
+    conditions: &Element,
+    validation: &Validation,
+    has_replay_cache: bool,
+) -> Result<(), Error> {
     for condition in conditions.elements() {
+        let one_time_use = condition.ns == SAML_NS && condition.local == "OneTimeUse";
+        if one_time_use && validation.accept_one_time_use && !has_replay_cache {
+            return Err(SamlError::OneTimeUseWithoutReplayCache.into());
+        }
         let accepted = condition.ns == SAML_NS
             && match condition.local.as_str() {
                 "AudienceRestriction" => true,
