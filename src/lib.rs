@@ -152,8 +152,9 @@
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
 //! nothing was sent. [`Error::OAuth`]: the server's RFC 6749 §5.2 error, typed
-//! ([`OAuthError`]). [`Error::is_retryable`]: transport failures, timeouts, 5xx,
-//! 429 and 408; [`Error::retry_after`] gives the server's `Retry-After`, capped at
+//! ([`OAuthError`]). [`Error::is_retryable`]: connection failures, timeouts, a
+//! temporary DNS failure, 5xx, 429 and 408 (not a TLS certificate the client
+//! refuses, nor a host name that does not exist); [`Error::retry_after`] gives the server's `Retry-After`, capped at
 //! one hour ([`Error::retry_after_raw`]: as sent). Retrying is the
 //! caller's choice; the crate never retries on its own.
 //!
@@ -178,7 +179,8 @@
 //!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
 //!   value and form body, and the bytes of a loaded private key are overwritten
 //!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
-//!   sending are out of the crate's reach.
+//!   sending, by the PEM decoder and by the JSON parser are out of the crate's
+//!   reach.
 //!
 //! ## Command line
 //!

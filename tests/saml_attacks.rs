@@ -544,9 +544,9 @@ fn a_hostile_signed_info_is_refused_before_any_canonicalization() {
     let why = structure_error(&big);
     let elapsed = started.elapsed();
     assert!(why.contains("SignedInfo"), "{why}");
-    // A generous bound even for a debug build on a busy machine; the old code
-    // missed it by orders of magnitude.
-    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+    // A generous bound even for a debug build on a busy machine (it takes a few
+    // milliseconds); the old code was still running after 60 s.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 
     // Each part alone is refused too, with an error that names it.
     let why = structure_error(&hostile_signed_info(250, Some(&tokens(5_000)), 0));

@@ -147,7 +147,7 @@ fn the_lifetime_is_capped_at_an_hour_by_default() {
         check(&forever, &validation()),
         Err(Error::Saml(SamlError::LifetimeTooLong))
     ));
-    let ok = check(&forever, &validation().without_max_lifetime()).unwrap();
+    let ok = check(&forever, &validation().dangerous_without_max_lifetime()).unwrap();
     assert_eq!(ok.subject, "alice");
 
     // The bound: now + 1 hour + the 60 s leeway (22:13:20 + 3660 s = 23:14:20).
@@ -180,7 +180,7 @@ fn an_assertion_issued_too_long_ago_is_refused_even_if_it_expires_soon() {
             && err.to_string().contains("IssueInstant"),
         "{err}"
     );
-    check(&old, &validation().without_max_lifetime()).unwrap();
+    check(&old, &validation().dangerous_without_max_lifetime()).unwrap();
     // The cap set by with_max_lifetime bounds the age too: 10 minutes + 60 s.
     let ten = validation().with_max_lifetime(Duration::from_secs(600));
     check(&issued_at("2023-11-14T22:02:20Z"), &ten).unwrap();
@@ -195,5 +195,5 @@ fn an_assertion_issued_too_long_ago_is_refused_even_if_it_expires_soon() {
         matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("IssueInstant")),
         "{err}"
     );
-    check(&undated, &validation().without_max_lifetime()).unwrap();
+    check(&undated, &validation().dangerous_without_max_lifetime()).unwrap();
 }

@@ -33,7 +33,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///   `NotOnOrAfter="9999-…"` or an assertion issued yesterday is refused. Bearer
 ///   assertions live minutes (RFC 7522 §3 asks for a limited window); change the
 ///   cap with [`with_max_lifetime`](Self::with_max_lifetime), turn it off with
-///   [`without_max_lifetime`](Self::without_max_lifetime).
+///   [`dangerous_without_max_lifetime`](Self::dangerous_without_max_lifetime).
 /// - **`OneTimeUse`, `ProxyRestriction` and any other condition refused**: SAML
 ///   2.0 Core §2.5.1 makes an assertion with a condition the verifier does not
 ///   enforce Indeterminate. Accept the first two explicitly with
@@ -52,7 +52,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///     .with_max_lifetime(Duration::from_secs(600));
 /// // No cap at all (the caller checks the lifetime some other way).
 /// let uncapped = Validation::new("https://as.example", "https://as.example/token")
-///     .without_max_lifetime();
+///     .dangerous_without_max_lifetime();
 /// // OneTimeUse accepted: this server passes a shared replay cache to every
 /// // `saml::verify` call, which refuses a second use of an assertion ID.
 /// let once = Validation::new("https://as.example", "https://as.example/token")
@@ -117,7 +117,7 @@ impl Validation {
     /// Turns the lifetime cap off: an assertion is then accepted until its own
     /// `NotOnOrAfter`, however far ahead, and however long ago it was issued.
     /// Only for a caller that bounds the lifetime itself.
-    pub fn without_max_lifetime(mut self) -> Self {
+    pub fn dangerous_without_max_lifetime(mut self) -> Self {
         self.max_lifetime = None;
         self
     }
