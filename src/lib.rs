@@ -142,11 +142,14 @@
 //!
 //! A [`Token`] is a token response with an absolute expiry, serializable only
 //! through [`Token::to_json_exposing_secrets`] or [`Token::exposing_secrets`] (its
-//! `Debug` redacts). A [`TokenCache`] is a plain value (no threads, no statics)
-//! whose [`get_or_refresh`](TokenCache::get_or_refresh) takes `now` and the
-//! caller's fetch function, refreshes early by a margin, and can be
-//! [`invalidate`](TokenCache::invalidate)d after a 401. The `cron_token_file`
-//! example keeps its token in a `0600` file.
+//! `Debug` redacts); `Token::from(response)` makes one from what `send()` returns.
+//! A [`TokenCache`] is a plain value (no threads, no statics):
+//! [`get_or_send`](TokenCache::get_or_send) takes the request and the agent and
+//! sends only when the cached token is missing, about to expire or
+//! [`invalidate`](TokenCache::invalidate)d after a 401;
+//! [`get_or_refresh`](TokenCache::get_or_refresh) is the same with `now` and a
+//! fetch function of the caller's. The `cron_token_file` example keeps its token
+//! in a `0600` file.
 //!
 //! ## Errors, retries and expiry
 //!

@@ -21,10 +21,12 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 
+use crate::cache::TokenCache;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
 use crate::response::TokenResponse;
+use crate::token::Token;
 
 mod classify;
 
@@ -157,6 +159,58 @@ impl TokenRequest {
         let request = self.to_http_request(SystemTime::now(), &SystemRandom::new())?;
         let response = send_http(agent, &request, options)?;
         TokenResponse::parse(&response, SystemTime::now())
+    }
+}
+
+impl TokenCache {
+    /// The cached token if it is still good; otherwise sends `request` with
+    /// `agent` and keeps the answer. The convenience over
+    /// [`get_or_refresh`](Self::get_or_refresh) for the usual case: one request
+    /// (JWT Bearer, Client Credentials...) sent again whenever a new token is
+    /// needed. Like [`TokenRequest::send`], it reads the system clock; for a fixed
+    /// clock, or to send a refresh grant built from the previous token's refresh
+    /// token, use [`get_or_refresh`](Self::get_or_refresh).
+    ///
+    /// A new token keeps the previous one's refresh token when the server sent
+    /// none ([`Token::keep_refresh_token_of`]). On an error nothing changes: the
+    /// previous token stays, still marked for refresh.
+    ///
+    /// The first cache program, here against the crate's local authorization server
+    /// (feature `testkit`):
+    ///
+    /// ```
+    /// # #[cfg(feature = "testkit")] {
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenCache, TokenRequest};
+    ///
+    /// # let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
+    /// let agent = s2s_oauth::agent();
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// let mut cache = TokenCache::new();
+    ///
+    /// let first = cache.get_or_send(&request, &agent)?.clone();      // sent
+    /// let again = cache.get_or_send(&request, &agent)?.clone();      // cached
+    /// assert_eq!(first, again);
+    ///
+    /// cache.invalidate(); // the API answered 401: see is_token_rejected_response
+    /// let renewed = cache.get_or_send(&request, &agent)?;            // sent again
+    /// assert_ne!(renewed, &first);
+    /// # assert_eq!(server.requests().len(), 2);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_or_send(
+        &mut self,
+        request: &TokenRequest,
+        agent: &ureq::Agent,
+    ) -> Result<&Token, Error> {
+        self.get_or_refresh(SystemTime::now(), |previous| {
+            let fresh = Token::from(request.send(agent)?);
+            Ok(match previous {
+                Some(previous) => fresh.keep_refresh_token_of(previous),
+                None => fresh,
+            })
+        })
     }
 }
 
