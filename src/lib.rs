@@ -163,8 +163,11 @@
 //! A [`TokenResponse`] knows its absolute expiry when the server said one
 //! ([`TokenResponse::expires_at`], [`TokenResponse::is_expired`]). Salesforce says
 //! none: [`is_token_rejected`] recognizes the resource server's "this token is no
-//! longer good" answer (401 `INVALID_SESSION_ID`, or RFC 6750 `invalid_token`) so the
-//! caller can get a new token and retry once.
+//! longer good" answer (401 `INVALID_SESSION_ID`, RFC 6750 `invalid_token`, or a
+//! bare 401 that names no other reason) so the caller can get a new token and
+//! retry once. Call the API with [`agent`] (a 401 comes back as a response, not as
+//! an error without its body) and read the answer with
+//! [`HttpResponse::from_ureq`]: `is_token_rejected_response(&HttpResponse::from_ureq(response)?)`.
 //!
 //! ## Safe defaults
 //!
@@ -257,6 +260,25 @@ pub use response::{TokenResponse, TokenType};
 pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};
+/// The ureq 3 this crate sends with (feature `ureq`), so that a caller can name
+/// its types without keeping a second `ureq` dependency in step:
+/// `fn sync(agent: &s2s_oauth::ureq::Agent)`. Build agents with [`agent`] (safe
+/// defaults for a token client, and a 401 from an API comes back as a response for
+/// [`HttpResponse::from_ureq`]) or with ureq's own builder.
+///
+/// ```
+/// use s2s_oauth::ureq::Agent;
+///
+/// fn job(agent: &Agent) -> Result<(), s2s_oauth::Error> {
+///     # let _ = agent;
+///     Ok(())
+/// }
+/// job(&s2s_oauth::agent())?;
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[cfg(feature = "ureq")]
+pub use ureq;
+
 #[cfg(feature = "ureq")]
 pub use transport::{
     DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_TIMEOUT, SendOptions, agent, send_http,
