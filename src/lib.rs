@@ -201,7 +201,7 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `ureq` | yes | [`TokenRequest::send`], [`agent`], [`send_http`] (ureq 3, rustls on ring) |
+//! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`send_http`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
 //! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos |
 //! | `cli` | no | the `s2s-oauth` command-line tool |
 //!
