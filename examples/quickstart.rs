@@ -101,7 +101,9 @@ fn salesforce_jwt_bearer(agent: &s2s_oauth::ureq::Agent) -> Result<(), Box<dyn s
 
 /// SAML 2.0 Bearer (RFC 7522) against a server that answers like Salesforce: the
 /// assertion is built and signed (enveloped XML-DSig, RSA-SHA256) for each request.
-fn salesforce_saml_bearer(agent: &s2s_oauth::ureq::Agent) -> Result<(), Box<dyn std::error::Error>> {
+fn salesforce_saml_bearer(
+    agent: &s2s_oauth::ureq::Agent,
+) -> Result<(), Box<dyn std::error::Error>> {
     let consumer_key = "3MVG9demo.saml.consumer.key";
     let username = "integration@example.com";
     let certificate = Certificate::from_pem(RSA_CERT)?;
@@ -167,7 +169,9 @@ fn salesforce_saml_bearer(agent: &s2s_oauth::ureq::Agent) -> Result<(), Box<dyn 
 
 /// Client Credentials with client_secret_basic and with private_key_jwt, then the
 /// Refresh Token grant, against a generic RFC 6749 server.
-fn client_credentials_and_refresh(agent: &s2s_oauth::ureq::Agent) -> Result<(), Box<dyn std::error::Error>> {
+fn client_credentials_and_refresh(
+    agent: &s2s_oauth::ureq::Agent,
+) -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::start(
         Config::new(Profile::Generic)
             .with_token_lifetime(Duration::from_secs(600))
