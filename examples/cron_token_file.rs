@@ -332,7 +332,7 @@ fn configure() -> (Job, Option<Server>) {
             std::process::exit(2)
         });
         let host =
-            LoginHost::my_domain(&server.base_url()).unwrap_or_else(|e| support::fail(&e, None));
+            LoginHost::my_domain(server.base_url()).unwrap_or_else(|e| support::fail(&e, None));
         // A fresh directory of the demo's own each run: nothing from an earlier run
         // (whose server is gone) or from another account is picked up.
         let dir = fresh_private_dir("s2s-oauth-demo").unwrap_or_else(|e| {

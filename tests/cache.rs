@@ -225,7 +225,7 @@ fn the_cron_loop_against_the_testkit() {
         ),
     )
     .unwrap();
-    let host = LoginHost::my_domain(&server.base_url()).unwrap();
+    let host = LoginHost::my_domain(server.base_url()).unwrap();
     let agent = s2s_oauth::agent();
     let fetch = |_: Option<&Token>| -> Result<Token, Error> {
         let response =
