@@ -25,29 +25,26 @@
 //! ## Salesforce: JWT Bearer
 //!
 //! ```no_run
-//! use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+//! use s2s_oauth::SigningKey;
+//! use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
 //!
 //! let key = SigningKey::from_pem(std::fs::read("server.key")?)?; // RS256
-//! let claims = Claims::new(
-//!     "3MVG9...consumer key",           // iss: the connected app's consumer key
-//!     "integration.user@example.com",   // sub: the Salesforce username
-//!     "https://login.salesforce.com",   // aud: the login host, even for My Domain
-//! );
-//! let token = TokenRequest::new(
-//!     "https://login.salesforce.com/services/oauth2/token",
-//!     Grant::jwt_bearer(claims, key),
-//!     ClientAuth::none(),
-//! )?
-//! .send(&s2s_oauth::agent())?;
+//! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?; // or LoginHost::production()
+//! let token = salesforce::jwt_bearer(&host, "3MVG9...consumer key", "integration.user@example.com", key)?
+//!     .send(&s2s_oauth::agent())?;
 //!
-//! println!("{:?}", token.instance_url());
+//! let info = TokenInfo::from_response(&token)?;
+//! println!("{}", info.instance_url());
 //! let header = format!("Bearer {}", token.access_token().expose_secret());
 //! # let _ = header;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The assertion is signed when the request is built, so the same `TokenRequest`
-//! sent again gets a fresh `exp` and `jti`.
+//! [`salesforce::jwt_bearer`] posts to the My Domain's token URL with the
+//! assertion's audience at the login host (`https://login.salesforce.com`, or
+//! `https://test.salesforce.com` for a sandbox), as Salesforce requires. The
+//! assertion is signed when the request is built, so the same `TokenRequest` sent
+//! again gets a fresh `exp` and `jti`.
 //!
 //! ## Salesforce: SAML 2.0 Bearer
 //!
@@ -57,25 +54,22 @@
 //! [`saml::canonicalize`] is there for any document.
 //!
 //! ```no_run
-//! use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest};
-//! use s2s_oauth::saml::{Assertion, Signer};
+//! use s2s_oauth::{Certificate, SigningKey};
+//! use s2s_oauth::salesforce::{self, LoginHost};
+//! use s2s_oauth::saml::Signer;
 //!
 //! let signer = Signer::new(
 //!     SigningKey::from_pem(std::fs::read("server.key")?)?,       // RSA-SHA256
 //!     Certificate::from_pem(std::fs::read("server.crt")?)?,      // the app's certificate
 //! )?;
-//! let token_url = "https://login.salesforce.com/services/oauth2/token";
-//! let assertion = Assertion::new(
-//!     "3MVG9...consumer key",           // Issuer
-//!     "integration.user@example.com",   // NameID
-//!     "https://login.salesforce.com",   // Audience
-//!     token_url,                        // Recipient
-//! );
-//! let token = TokenRequest::new(token_url, Grant::saml2_bearer_signed(assertion, signer), ClientAuth::none())?
+//! let token = salesforce::saml_bearer(&LoginHost::production(), "3MVG9...consumer key", "integration.user@example.com", signer)?
 //!     .send(&s2s_oauth::agent())?;
 //! # let _ = token;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Elsewhere, [`saml::Assertion`] with [`Grant::saml2_bearer_signed`] sets the
+//! Issuer, NameID, Audience and Recipient by hand.
 //!
 //! ## Client Credentials with `private_key_jwt`
 //!
@@ -240,6 +234,12 @@ mod url;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
+
+/// The README's code blocks, compiled and run by `cargo test --doc` so that the
+/// front page cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 pub use algorithm::Algorithm;
 pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
