@@ -212,6 +212,7 @@ mod cache;
 mod client_auth;
 mod der;
 pub mod discovery;
+mod encode;
 pub mod entra;
 mod error;
 mod form;
