@@ -207,7 +207,6 @@
 #![deny(missing_docs)]
 
 mod algorithm;
-mod base_url;
 mod cache;
 mod client_auth;
 mod der;
