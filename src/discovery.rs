@@ -5,11 +5,12 @@
 use serde_json::{Map, Value};
 
 use crate::client_auth::{ClientAuth, Method};
-use crate::error::{Error, UnexpectedResponse};
+use crate::error::Error;
 use crate::grant::Grant;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::{FieldError, take_string, take_strings};
 use crate::request::TokenRequest;
-use crate::secret::RawBody;
+use crate::response::Answer;
 use crate::url::EndpointUrl;
 
 /// Which well-known document to read.
@@ -116,39 +117,21 @@ impl AuthorizationServerMetadata {
     /// [`Error::InvalidUrl`].
     pub fn parse(response: &HttpResponse, issuer: &str) -> Result<Self, Error> {
         let asked = issuer_url(issuer)?;
-        let status = response.status();
-        let unexpected = |reason: String| {
-            Box::new(UnexpectedResponse {
-                status,
-                content_type: response.header("content-type").map(str::to_owned),
-                retry_after: None,
-                reason: Some(reason),
-                body: RawBody::new(response.body()),
-            })
-        };
-        if (300..400).contains(&status) {
-            return Err(Error::Redirect {
-                status,
-                location: response.header("location").map(crate::url::redact),
-            });
-        }
-        if status != 200 {
-            return Err(Error::UnexpectedStatus(unexpected(format!(
+        let answer = Answer::new(response, None);
+        answer.refuse_redirect()?;
+        if answer.status() != 200 {
+            return Err(Error::UnexpectedStatus(answer.unexpected(Some(format!(
                 "no authorization server metadata for issuer {issuer:?}"
-            ))));
+            )))));
         }
-        let mut object = match serde_json::from_slice::<Value>(response.body()) {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => {
-                return Err(Error::MalformedResponse(unexpected(
-                    "the metadata is JSON but not an object".into(),
-                )));
-            }
-            Err(_) => return Err(Error::NotJson(unexpected("metadata must be JSON".into()))),
-        };
-        let malformed = |reason: String| Error::MalformedResponse(unexpected(reason));
-        let found = string(&mut object, "issuer")
-            .map_err(&malformed)?
+        let mut object = answer.object(
+            "the metadata is JSON but not an object",
+            Some("metadata must be JSON"),
+        )?;
+        let malformed = |reason: String| Error::MalformedResponse(answer.unexpected(Some(reason)));
+        let field = |e: FieldError| malformed(format!("metadata {e}"));
+        let found = take_string(&mut object, "issuer")
+            .map_err(field)?
             .ok_or_else(|| malformed("the metadata has no issuer (RFC 8414 §2)".into()))?;
         if !EndpointUrl::parse(found.as_str()).is_ok_and(|found| same_issuer(&found, &asked)) {
             return Err(Error::IssuerMismatch {
@@ -156,8 +139,8 @@ impl AuthorizationServerMetadata {
                 found: crate::url::redact(&found),
             });
         }
-        let token_endpoint = string(&mut object, "token_endpoint")
-            .map_err(&malformed)?
+        let token_endpoint = take_string(&mut object, "token_endpoint")
+            .map_err(field)?
             .ok_or_else(|| {
                 malformed("the metadata has no token_endpoint: this server issues no tokens to a server-to-server client".into())
             })?;
@@ -173,16 +156,16 @@ impl AuthorizationServerMetadata {
         Ok(AuthorizationServerMetadata {
             issuer: found,
             token_endpoint,
-            grant_types: strings(&mut object, "grant_types_supported").map_err(&malformed)?,
-            auth_methods: strings(&mut object, "token_endpoint_auth_methods_supported")
-                .map_err(&malformed)?,
-            signing_algs: strings(
+            grant_types: take_strings(&mut object, "grant_types_supported").map_err(field)?,
+            auth_methods: take_strings(&mut object, "token_endpoint_auth_methods_supported")
+                .map_err(field)?,
+            signing_algs: take_strings(
                 &mut object,
                 "token_endpoint_auth_signing_alg_values_supported",
             )
-            .map_err(&malformed)?,
-            jwks_uri: string(&mut object, "jwks_uri").map_err(&malformed)?,
-            scopes: strings(&mut object, "scopes_supported").map_err(&malformed)?,
+            .map_err(field)?,
+            jwks_uri: take_string(&mut object, "jwks_uri").map_err(field)?,
+            scopes: take_strings(&mut object, "scopes_supported").map_err(field)?,
             extra: object,
         })
     }
@@ -359,33 +342,6 @@ fn same_issuer(a: &EndpointUrl, b: &EndpointUrl) -> bool {
         path => path.to_owned(),
     };
     a.origin().eq_ignore_ascii_case(b.origin()) && path(a) == path(b) && a.query() == b.query()
-}
-
-fn string(object: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
-    match object.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(format!("metadata field {name:?} is not a string")),
-    }
-}
-
-fn strings(object: &mut Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, String> {
-    match object.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                _ => Err(format!(
-                    "metadata field {name:?} has a member that is not a string"
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(format!(
-            "metadata field {name:?} is not an array of strings"
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -218,6 +218,7 @@ mod form;
 pub mod google;
 mod grant;
 mod http;
+mod json;
 mod jwt;
 mod key;
 pub mod keycloak;
