@@ -326,10 +326,9 @@ impl AuthorizationServerMetadata {
 
 /// An issuer is a URL with the token URL rules and no query (RFC 8414 §2).
 fn issuer_url(issuer: &str) -> Result<EndpointUrl, Error> {
-    EndpointUrl::base(
+    EndpointUrl::without_query(
         issuer,
         "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
-        false,
     )
 }
 

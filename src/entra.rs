@@ -41,9 +41,8 @@ fn token_url_at(authority: &str, tenant: &str) -> Result<String, Error> {
     let authority = EndpointUrl::base(
         authority,
         "an Entra authority has no query; pass e.g. https://login.microsoftonline.com",
-        true,
-    )?;
-    let authority = authority.as_str();
+    )?
+    .into_string();
     let tenant = crate::url::segment(tenant, "Entra tenant (its id or domain)")?;
     if ["common", "organizations", "consumers"]
         .iter()

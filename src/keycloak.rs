@@ -24,12 +24,11 @@ pub fn token_url(base_url: &str, realm: &str) -> Result<String, Error> {
     let base = EndpointUrl::base(
         base_url,
         "a Keycloak base URL has no query; pass e.g. https://sso.example.com",
-        true,
-    )?;
+    )?
+    .into_string();
     let realm = crate::url::segment(realm, "Keycloak realm name")?;
     Ok(format!(
-        "{}/realms/{realm}/protocol/openid-connect/token",
-        base.as_str()
+        "{base}/realms/{realm}/protocol/openid-connect/token"
     ))
 }
 

@@ -23,9 +23,8 @@ pub fn token_url(org_url: &str, server: Option<&str>) -> Result<String, Error> {
     let org = EndpointUrl::base(
         org_url,
         "an Okta org URL has no query; pass e.g. https://acme.okta.com",
-        true,
-    )?;
-    let org = org.as_str();
+    )?
+    .into_string();
     Ok(match server {
         Some(server) => {
             let server = crate::url::segment(server, "Okta authorization server id")?;

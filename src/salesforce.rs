@@ -192,7 +192,6 @@ fn base(url: &str) -> Result<EndpointUrl, Error> {
     EndpointUrl::base(
         url,
         "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
-        true,
     )
 }
 

@@ -43,19 +43,23 @@ impl EndpointUrl {
         }
     }
 
-    /// A URL that things are appended to or compared with (an issuer, a provider's
-    /// base URL): the endpoint rules, no query (`query_refused` is the reason,
-    /// naming the expected shape), and trailing slashes of the path trimmed when
-    /// `trim` says so.
-    pub(crate) fn base(url: &str, query_refused: &'static str, trim: bool) -> Result<Self, Error> {
-        let mut base = Self::parse(url)?;
-        if base.query.is_some() {
+    /// A URL that is compared with others (an issuer): the endpoint rules and no
+    /// query (`query_refused` is the reason, naming the expected shape).
+    pub(crate) fn without_query(url: &str, query_refused: &'static str) -> Result<Self, Error> {
+        let parsed = Self::parse(url)?;
+        if parsed.query.is_some() {
             return Err(invalid(url, query_refused));
         }
-        if trim {
-            let end = base.text.trim_end_matches('/').len().max(base.path);
-            base.text.truncate(end);
-        }
+        Ok(parsed)
+    }
+
+    /// A URL that paths are appended to (a provider's base URL):
+    /// [`without_query`](Self::without_query), with the trailing slashes of its path
+    /// trimmed.
+    pub(crate) fn base(url: &str, query_refused: &'static str) -> Result<Self, Error> {
+        let mut base = Self::without_query(url, query_refused)?;
+        let end = base.text.trim_end_matches('/').len().max(base.path);
+        base.text.truncate(end);
         Ok(base)
     }
 
@@ -408,8 +412,7 @@ mod tests {
 
     #[test]
     fn a_base_has_no_query_and_no_trailing_slash() {
-        let base =
-            |url| EndpointUrl::base(url, "no query here", true).map(EndpointUrl::into_string);
+        let base = |url| EndpointUrl::base(url, "no query here").map(EndpointUrl::into_string);
         assert_eq!(
             base("https://idp.example.com/").unwrap(),
             "https://idp.example.com"
@@ -428,7 +431,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Untrimmed, the text stays as given.
-        let issuer = EndpointUrl::base("https://idp.example.com/t/", "x", false).unwrap();
+        let issuer = EndpointUrl::without_query("https://idp.example.com/t/", "x").unwrap();
         assert_eq!(issuer.as_str(), "https://idp.example.com/t/");
         assert_eq!(
             format!(
