@@ -1,11 +1,10 @@
 //! `application/x-www-form-urlencoded` (WHATWG URL §5, as RFC 6749 Appendix B uses it):
 //! encoding for request bodies and Basic credentials, decoding for the testkit server.
 
-use crate::encode::hex_value;
-
 /// Appends `value` form-encoded to `out`: unreserved bytes as they are, space as `+`,
 /// every other byte as `%XX` (upper-case hex).
 pub(crate) fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in value.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
@@ -14,7 +13,8 @@ pub(crate) fn encode_into(out: &mut String, value: &str) {
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                crate::encode::push_hex(out, b, crate::encode::Case::Upper);
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0x0f)] as char);
             }
         }
     }
@@ -72,8 +72,8 @@ pub(crate) fn decode(value: &[u8]) -> Option<String> {
         match value[i] {
             b'+' => out.push(b' '),
             b'%' => match (
-                value.get(i + 1).and_then(|&d| hex_value(d)),
-                value.get(i + 2).and_then(|&d| hex_value(d)),
+                value.get(i + 1).and_then(hex),
+                value.get(i + 2).and_then(hex),
             ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
@@ -86,6 +86,15 @@ pub(crate) fn decode(value: &[u8]) -> Option<String> {
         i += 1;
     }
     String::from_utf8(out).ok()
+}
+
+fn hex(b: &u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Decodes a whole form body into name/value pairs, in order. `None` if a component

@@ -381,10 +381,13 @@ fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        crate::encode::push_hex(&mut out, *byte, crate::encode::Case::Lower);
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     Ok(out)
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn b64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)

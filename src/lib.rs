@@ -211,7 +211,6 @@ mod cache;
 mod client_auth;
 mod der;
 pub mod discovery;
-mod encode;
 pub mod entra;
 mod error;
 mod form;
