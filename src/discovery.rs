@@ -5,11 +5,13 @@
 use serde_json::{Map, Value};
 
 use crate::client_auth::{ClientAuth, Method};
-use crate::error::{Error, UnexpectedResponse};
+use crate::error::Error;
 use crate::grant::Grant;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::{FieldError, take_string, take_strings};
 use crate::request::TokenRequest;
-use crate::secret::RawBody;
+use crate::response::Answer;
+use crate::url::EndpointUrl;
 
 /// Which well-known document to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,14 +44,16 @@ pub enum WellKnown {
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn metadata_url(issuer: &str, kind: WellKnown) -> Result<String, Error> {
-    check_issuer(issuer)?;
-    let issuer = issuer.strip_suffix('/').unwrap_or(issuer);
+    let issuer = issuer_url(issuer)?;
+    let (origin, path) = (issuer.origin(), issuer.path());
+    let path = path.strip_suffix('/').unwrap_or(path);
     Ok(match kind {
         WellKnown::OAuthAuthorizationServer => {
-            let (origin, path) = split_origin(issuer);
             format!("{origin}/.well-known/oauth-authorization-server{path}")
         }
-        WellKnown::OpenIdConfiguration => format!("{issuer}/.well-known/openid-configuration"),
+        WellKnown::OpenIdConfiguration => {
+            format!("{origin}{path}/.well-known/openid-configuration")
+        }
     })
 }
 
@@ -82,7 +86,7 @@ pub fn metadata_url(issuer: &str, kind: WellKnown) -> Result<String, Error> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationServerMetadata {
     issuer: String,
-    token_endpoint: String,
+    token_endpoint: EndpointUrl,
     grant_types: Option<Vec<String>>,
     auth_methods: Option<Vec<String>>,
     signing_algs: Option<Vec<String>>,
@@ -112,74 +116,56 @@ impl AuthorizationServerMetadata {
     /// is taken only on a loopback host, and only from a loopback http issuer)
     /// [`Error::InvalidUrl`].
     pub fn parse(response: &HttpResponse, issuer: &str) -> Result<Self, Error> {
-        check_issuer(issuer)?;
-        let status = response.status();
-        let unexpected = |reason: String| {
-            Box::new(UnexpectedResponse {
-                status,
-                content_type: response.header("content-type").map(str::to_owned),
-                retry_after: None,
-                reason: Some(reason),
-                body: RawBody::new(response.body()),
-            })
-        };
-        if (300..400).contains(&status) {
-            return Err(Error::Redirect {
-                status,
-                location: response.header("location").map(crate::url::redact),
-            });
-        }
-        if status != 200 {
-            return Err(Error::UnexpectedStatus(unexpected(format!(
+        let asked = issuer_url(issuer)?;
+        let answer = Answer::new(response, None);
+        answer.refuse_redirect()?;
+        if answer.status() != 200 {
+            return Err(Error::UnexpectedStatus(answer.unexpected(Some(format!(
                 "no authorization server metadata for issuer {issuer:?}"
-            ))));
+            )))));
         }
-        let mut object = match serde_json::from_slice::<Value>(response.body()) {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => {
-                return Err(Error::MalformedResponse(unexpected(
-                    "the metadata is JSON but not an object".into(),
-                )));
-            }
-            Err(_) => return Err(Error::NotJson(unexpected("metadata must be JSON".into()))),
-        };
-        let malformed = |reason: String| Error::MalformedResponse(unexpected(reason));
-        let found = string(&mut object, "issuer")
-            .map_err(&malformed)?
+        let mut object = answer.object(
+            "the metadata is JSON but not an object",
+            Some("metadata must be JSON"),
+        )?;
+        let malformed = |reason: String| Error::MalformedResponse(answer.unexpected(Some(reason)));
+        let field = |e: FieldError| malformed(format!("metadata {e}"));
+        let found = take_string(&mut object, "issuer")
+            .map_err(field)?
             .ok_or_else(|| malformed("the metadata has no issuer (RFC 8414 §2)".into()))?;
-        if normalize_issuer(&found) != normalize_issuer(issuer) {
+        if !EndpointUrl::parse(found.as_str()).is_ok_and(|found| same_issuer(&found, &asked)) {
             return Err(Error::IssuerMismatch {
                 expected: crate::url::redact(issuer),
                 found: crate::url::redact(&found),
             });
         }
-        let token_endpoint = string(&mut object, "token_endpoint")
-            .map_err(&malformed)?
+        let token_endpoint = take_string(&mut object, "token_endpoint")
+            .map_err(field)?
             .ok_or_else(|| {
                 malformed("the metadata has no token_endpoint: this server issues no tokens to a server-to-server client".into())
             })?;
-        crate::url::check_token_url(&token_endpoint)?;
-        if crate::url::is_https(issuer) && !crate::url::is_https(&token_endpoint) {
+        let token_endpoint = EndpointUrl::parse(token_endpoint)?;
+        if asked.is_https() && !token_endpoint.is_https() {
             // The http exception is for a test server on this machine, not for a
             // remote issuer pointing the client's credentials at a local port.
             return Err(crate::url::invalid(
-                &token_endpoint,
+                token_endpoint.as_str(),
                 "the metadata of an https issuer names a plain-http token endpoint: credentials would travel unencrypted to whatever listens there; the token endpoint must be https unless the issuer itself is a loopback http URL",
             ));
         }
         Ok(AuthorizationServerMetadata {
             issuer: found,
             token_endpoint,
-            grant_types: strings(&mut object, "grant_types_supported").map_err(&malformed)?,
-            auth_methods: strings(&mut object, "token_endpoint_auth_methods_supported")
-                .map_err(&malformed)?,
-            signing_algs: strings(
+            grant_types: take_strings(&mut object, "grant_types_supported").map_err(field)?,
+            auth_methods: take_strings(&mut object, "token_endpoint_auth_methods_supported")
+                .map_err(field)?,
+            signing_algs: take_strings(
                 &mut object,
                 "token_endpoint_auth_signing_alg_values_supported",
             )
-            .map_err(&malformed)?,
-            jwks_uri: string(&mut object, "jwks_uri").map_err(&malformed)?,
-            scopes: strings(&mut object, "scopes_supported").map_err(&malformed)?,
+            .map_err(field)?,
+            jwks_uri: take_string(&mut object, "jwks_uri").map_err(field)?,
+            scopes: take_strings(&mut object, "scopes_supported").map_err(field)?,
             extra: object,
         })
     }
@@ -191,7 +177,7 @@ impl AuthorizationServerMetadata {
 
     /// `token_endpoint`.
     pub fn token_endpoint(&self) -> &str {
-        &self.token_endpoint
+        self.token_endpoint.as_str()
     }
 
     /// `grant_types_supported`; when absent, RFC 8414 §2's default
@@ -302,7 +288,7 @@ impl AuthorizationServerMetadata {
 
     /// A token request to this server's token endpoint.
     pub fn token_request(&self, grant: Grant, auth: ClientAuth) -> Result<TokenRequest, Error> {
-        TokenRequest::new(self.token_endpoint.as_str(), grant, auth)
+        TokenRequest::for_endpoint(self.token_endpoint.clone(), grant, auth)
     }
 }
 
@@ -338,61 +324,23 @@ impl AuthorizationServerMetadata {
     }
 }
 
-/// An issuer is a token-URL-like URL without a query (RFC 8414 §2).
-fn check_issuer(issuer: &str) -> Result<(), Error> {
-    crate::url::check_token_url(issuer)?;
-    if issuer.contains('?') {
-        return Err(crate::url::invalid(
-            issuer,
-            "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
-        ));
-    }
-    Ok(())
+/// An issuer is a URL with the token URL rules and no query (RFC 8414 §2).
+fn issuer_url(issuer: &str) -> Result<EndpointUrl, Error> {
+    EndpointUrl::without_query(
+        issuer,
+        "an issuer identifier has no query (RFC 8414 §2); pass e.g. https://idp.example.com/tenant",
+    )
 }
 
-/// `scheme://authority` and the rest (the path, possibly empty) of a checked URL.
-fn split_origin(url: &str) -> (&str, &str) {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let path_start = url
-        .get(after_scheme..)
-        .and_then(|rest| rest.find('/'))
-        .map_or(url.len(), |i| after_scheme + i);
-    url.split_at(path_start)
-}
-
-/// The comparison form of an issuer: scheme and host lower-cased, an empty path
-/// written as `/`.
-fn normalize_issuer(issuer: &str) -> String {
-    let (origin, path) = split_origin(issuer);
-    let path = if path.is_empty() { "/" } else { path };
-    format!("{}{path}", origin.to_ascii_lowercase())
-}
-
-fn string(object: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
-    match object.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(format!("metadata field {name:?} is not a string")),
-    }
-}
-
-fn strings(object: &mut Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, String> {
-    match object.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                _ => Err(format!(
-                    "metadata field {name:?} has a member that is not a string"
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(format!(
-            "metadata field {name:?} is not an array of strings"
-        )),
-    }
+/// Whether two issuers are the same (RFC 8414 §3.3): scheme and host compared
+/// case-insensitively (RFC 3986 §6.2.2.1), an empty path equal to `/` (RFC 3986
+/// §6.2.3), the port, the path and any query byte for byte.
+fn same_issuer(a: &EndpointUrl, b: &EndpointUrl) -> bool {
+    let path = |url: &EndpointUrl| match url.path() {
+        "" => "/".to_owned(),
+        path => path.to_owned(),
+    };
+    a.origin().eq_ignore_ascii_case(b.origin()) && path(a) == path(b) && a.query() == b.query()
 }
 
 #[cfg(test)]
@@ -400,39 +348,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normalization() {
-        assert_eq!(
-            normalize_issuer("HTTPS://IdP.Example.com"),
-            "https://idp.example.com/"
-        );
-        assert_eq!(
-            normalize_issuer("https://idp.example.com/"),
-            "https://idp.example.com/"
-        );
-        assert_eq!(
-            normalize_issuer("https://idp.example.com/Tenant/"),
+    fn issuer_comparison() {
+        let same = |a: &str, b: &str| {
+            same_issuer(
+                &EndpointUrl::parse(a).unwrap(),
+                &EndpointUrl::parse(b).unwrap(),
+            )
+        };
+        assert!(same("HTTPS://IdP.Example.com", "https://idp.example.com/"));
+        assert!(same("https://idp.example.com/", "https://idp.example.com"));
+        assert!(same(
+            "https://idp.example.com/Tenant/",
             "https://idp.example.com/Tenant/"
-        );
-        assert_ne!(
-            normalize_issuer("https://idp.example.com/t"),
-            normalize_issuer("https://idp.example.com/t/")
-        );
-        assert_ne!(
-            normalize_issuer("https://idp.example.com:443"),
-            normalize_issuer("https://idp.example.com")
-        );
-    }
-
-    #[test]
-    fn origins() {
-        assert_eq!(
-            split_origin("https://a.example/x/y"),
-            ("https://a.example", "/x/y")
-        );
-        assert_eq!(split_origin("https://a.example"), ("https://a.example", ""));
-        assert_eq!(
-            split_origin("http://127.0.0.1:80/"),
-            ("http://127.0.0.1:80", "/")
-        );
+        ));
+        assert!(!same(
+            "https://idp.example.com/t",
+            "https://idp.example.com/t/"
+        ));
+        assert!(!same(
+            "https://idp.example.com/T",
+            "https://idp.example.com/t"
+        ));
+        assert!(!same(
+            "https://idp.example.com:443",
+            "https://idp.example.com"
+        ));
+        assert!(!same(
+            "https://idp.example.com?a",
+            "https://idp.example.com"
+        ));
+        assert!(!same(
+            "https://idp.example.com.evil",
+            "https://idp.example.com"
+        ));
     }
 }

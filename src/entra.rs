@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::key::{Certificate, SigningKey};
 use crate::request::TokenRequest;
+use crate::url::EndpointUrl;
 
 /// The public cloud's authority host. Others: `https://login.microsoftonline.us`
 /// (US Government), `https://login.chinacloudapi.cn` (China).
@@ -37,11 +38,12 @@ pub fn token_url(tenant: &str) -> Result<String, Error> {
 }
 
 fn token_url_at(authority: &str, tenant: &str) -> Result<String, Error> {
-    let authority = crate::base_url::checked(
+    let authority = EndpointUrl::base(
         authority,
         "an Entra authority has no query; pass e.g. https://login.microsoftonline.com",
-    )?;
-    let tenant = crate::base_url::segment(tenant, "Entra tenant (its id or domain)")?;
+    )?
+    .into_string();
+    let tenant = crate::url::segment(tenant, "Entra tenant (its id or domain)")?;
     if ["common", "organizations", "consumers"]
         .iter()
         .any(|t| t.eq_ignore_ascii_case(tenant))
@@ -130,8 +132,7 @@ impl CertificateCredential {
     /// server); it must pass the token URL rules (https, http only on loopback). It
     /// is also the assertion's `aud`.
     pub fn with_token_url(mut self, token_url: &str) -> Result<Self, Error> {
-        crate::url::check_token_url(token_url)?;
-        self.token_url = token_url.to_owned();
+        self.token_url = EndpointUrl::parse(token_url)?.into_string();
         Ok(self)
     }
 

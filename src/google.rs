@@ -12,6 +12,7 @@ use crate::grant::Grant;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
+use crate::url::EndpointUrl;
 
 /// Google's token endpoint, used when a key file names none.
 pub const TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
@@ -112,7 +113,7 @@ impl ServiceAccountKey {
             key = key.with_kid(kid.as_str());
         }
         let token_uri = file.token_uri.unwrap_or_else(|| TOKEN_URI.to_owned());
-        crate::url::check_token_url(&token_uri)?;
+        let token_uri = EndpointUrl::parse(token_uri)?.into_string();
         Ok(ServiceAccountKey {
             client_email,
             key,

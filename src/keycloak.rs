@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
+use crate::url::EndpointUrl;
 
 /// A realm's token URL: `<base>/realms/<realm>/protocol/openid-connect/token`.
 /// For Keycloak before version 17 (WildFly), include the `/auth` prefix in
@@ -20,11 +21,12 @@ use crate::request::TokenRequest;
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn token_url(base_url: &str, realm: &str) -> Result<String, Error> {
-    let base = crate::base_url::checked(
+    let base = EndpointUrl::base(
         base_url,
         "a Keycloak base URL has no query; pass e.g. https://sso.example.com",
-    )?;
-    let realm = crate::base_url::segment(realm, "Keycloak realm name")?;
+    )?
+    .into_string();
+    let realm = crate::url::segment(realm, "Keycloak realm name")?;
     Ok(format!(
         "{base}/realms/{realm}/protocol/openid-connect/token"
     ))

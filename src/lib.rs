@@ -207,7 +207,6 @@
 #![deny(missing_docs)]
 
 mod algorithm;
-mod base_url;
 mod cache;
 mod client_auth;
 mod der;
@@ -218,6 +217,7 @@ mod form;
 pub mod google;
 mod grant;
 mod http;
+mod json;
 mod jwt;
 mod key;
 pub mod keycloak;

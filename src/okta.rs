@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
+use crate::url::EndpointUrl;
 
 /// The token URL of an Okta org: `<org>/oauth2/<server>/v1/token` for a custom
 /// authorization server (`default`, or its id), `<org>/oauth2/v1/token` for the
@@ -19,13 +20,14 @@ use crate::request::TokenRequest;
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn token_url(org_url: &str, server: Option<&str>) -> Result<String, Error> {
-    let org = crate::base_url::checked(
+    let org = EndpointUrl::base(
         org_url,
         "an Okta org URL has no query; pass e.g. https://acme.okta.com",
-    )?;
+    )?
+    .into_string();
     Ok(match server {
         Some(server) => {
-            let server = crate::base_url::segment(server, "Okta authorization server id")?;
+            let server = crate::url::segment(server, "Okta authorization server id")?;
             format!("{org}/oauth2/{server}/v1/token")
         }
         None => format!("{org}/oauth2/v1/token"),

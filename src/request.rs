@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
+use crate::url::EndpointUrl;
 
 /// Form parameters the crate sets itself; [`TokenRequest::with_param`] refuses them.
 const RESERVED: [&str; 9] = [
@@ -56,7 +57,7 @@ const RESERVED: [&str; 9] = [
 /// ```
 #[derive(Clone)]
 pub struct TokenRequest {
-    token_url: String,
+    token_url: EndpointUrl,
     grant: Grant,
     auth: ClientAuth,
     scope: Option<String>,
@@ -69,7 +70,7 @@ impl std::fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let params: Vec<&str> = self.params.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("TokenRequest")
-            .field("token_url", &crate::url::redact(&self.token_url))
+            .field("token_url", &self.token_url)
             .field("grant", &self.grant)
             .field("auth", &self.auth)
             .field("scope", &self.scope)
@@ -89,8 +90,15 @@ impl TokenRequest {
         grant: Grant,
         auth: ClientAuth,
     ) -> Result<Self, Error> {
-        let token_url = token_url.into();
-        crate::url::check_token_url(&token_url)?;
+        Self::for_endpoint(EndpointUrl::parse(token_url)?, grant, auth)
+    }
+
+    /// [`new`](Self::new) with a URL already checked.
+    pub(crate) fn for_endpoint(
+        token_url: EndpointUrl,
+        grant: Grant,
+        auth: ClientAuth,
+    ) -> Result<Self, Error> {
         grant.check()?;
         auth.check()?;
         Ok(TokenRequest {
@@ -171,7 +179,7 @@ impl TokenRequest {
 
     /// The token endpoint URL.
     pub fn token_url(&self) -> &str {
-        &self.token_url
+        self.token_url.as_str()
     }
 
     /// The grant.
@@ -208,7 +216,7 @@ impl TokenRequest {
     ) -> Result<HttpRequest, Error> {
         // Both are wiped when dropped: they hold the secrets the body now carries.
         let grant = self.grant.params(now, rng)?;
-        let mut auth = self.auth.parts(&self.token_url, now, rng)?;
+        let mut auth = self.auth.parts(self.token_url.as_str(), now, rng)?;
         let pairs = grant
             .iter()
             .chain(auth.params.iter())
@@ -226,7 +234,7 @@ impl TokenRequest {
         headers.extend(auth.headers.drain(..));
         Ok(HttpRequest {
             method: "POST",
-            url: self.token_url.clone(),
+            url: self.token_url.as_str().to_owned(),
             headers,
             body,
         })

@@ -3,15 +3,18 @@
 
 mod fields;
 mod retry_after;
+mod triage;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorCode, OAuthError, UnexpectedResponse};
+use crate::error::Error;
 use crate::http::HttpResponse;
-use crate::secret::{AccessToken, IdToken, RawBody, RefreshToken, SecretJson};
+use crate::secret::{AccessToken, IdToken, RefreshToken, SecretJson};
+
+pub(crate) use triage::{Answer, Body, is_oauth_error};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
 ///
@@ -114,64 +117,35 @@ impl TokenResponse {
     /// `Retry-After` (seconds or an HTTP date, relative to `received_at`) is parsed
     /// into every error that carries it.
     pub fn parse(response: &HttpResponse, received_at: SystemTime) -> Result<Self, Error> {
-        let status = response.status();
-        let body = response.body();
-        // RFC 8259 §8.1: a parser may ignore a byte order mark, and some servers send one.
-        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let retry_after = response
             .header("retry-after")
             .and_then(|v| retry_after::parse(v, received_at));
-        let unexpected = |reason: Option<String>| {
-            Box::new(UnexpectedResponse {
-                status,
-                content_type: response.header("content-type").map(str::to_owned),
-                retry_after,
-                reason,
-                body: RawBody::new(body),
-            })
-        };
-
-        if (300..400).contains(&status) {
-            return Err(Error::Redirect {
-                status,
-                location: response.header("location").map(crate::url::redact),
-            });
-        }
-        if status == 200 {
-            let object = match serde_json::from_slice::<Value>(json) {
-                Ok(Value::Object(object)) => object,
-                Ok(_) => {
-                    return Err(Error::MalformedResponse(unexpected(Some(
-                        "the body is JSON but not an object".into(),
-                    ))));
+        let answer = Answer::new(response, retry_after);
+        answer.refuse_redirect()?;
+        match answer.status() {
+            200 => {
+                let object = answer.object("the body is JSON but not an object", None)?;
+                if !object.contains_key("access_token") {
+                    if is_oauth_error(&object) {
+                        return Err(answer.oauth_error(object));
+                    }
+                    return Err(Error::MissingAccessToken(answer.unexpected(None)));
                 }
-                Err(_) => return Err(Error::NotJson(unexpected(None))),
-            };
-            if !object.contains_key("access_token") {
-                if let Some(Value::String(_)) = object.get("error") {
-                    return Err(oauth_error(object, response, retry_after));
-                }
-                return Err(Error::MissingAccessToken(unexpected(None)));
+                fields::token_response(object, received_at).map_err(|field| {
+                    Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
+                })
             }
-            return fields::token_response(object, received_at)
-                .map_err(|reason| Error::MalformedResponse(unexpected(Some(reason))));
+            400.. => Err(match answer.body() {
+                Body::Object(object) if is_oauth_error(&object) => answer.oauth_error(object),
+                Body::Object(_) | Body::OtherJson => Error::UnexpectedStatus(answer.unexpected(
+                    Some("the error body has no \"error\" string (RFC 6749 §5.2)".into()),
+                )),
+                Body::NotJson => Error::NotJson(answer.unexpected(None)),
+            }),
+            _ => Err(Error::UnexpectedStatus(answer.unexpected(Some(
+                "a token endpoint answers 200 on success (RFC 6749 §5.1)".into(),
+            )))),
         }
-        if status >= 400 {
-            return match serde_json::from_slice::<Value>(json) {
-                Ok(Value::Object(object))
-                    if matches!(object.get("error"), Some(Value::String(_))) =>
-                {
-                    Err(oauth_error(object, response, retry_after))
-                }
-                Ok(_) => Err(Error::UnexpectedStatus(unexpected(Some(
-                    "the error body has no \"error\" string (RFC 6749 §5.2)".into(),
-                )))),
-                Err(_) => Err(Error::NotJson(unexpected(None))),
-            };
-        }
-        Err(Error::UnexpectedStatus(unexpected(Some(
-            "a token endpoint answers 200 on success (RFC 6749 §5.1)".into(),
-        ))))
     }
 
     /// The access token.
@@ -317,36 +291,6 @@ impl fmt::Debug for TokenResponse {
             .field("extra_fields", &extra)
             .field("received_at", &self.received_at)
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds [`Error::OAuth`] from an error object (RFC 6749 §5.2).
-fn oauth_error(
-    mut object: Map<String, Value>,
-    response: &HttpResponse,
-    retry_after: Option<Duration>,
-) -> Error {
-    let code = match object.remove("error") {
-        Some(Value::String(code)) => ErrorCode::from(code.as_str()),
-        _ => ErrorCode::Other(String::new()),
-    };
-    let mut error = OAuthError::new(code, response.status());
-    error.description = take_string(&mut object, "error_description");
-    error.uri = take_string(&mut object, "error_uri");
-    error.www_authenticate = response.header("www-authenticate").map(str::to_owned);
-    error.retry_after = retry_after;
-    error.extra = object;
-    Error::OAuth(Box::new(error))
-}
-
-/// Removes `name` if it is a string; a value of another type stays in the map.
-fn take_string(object: &mut Map<String, Value>, name: &str) -> Option<String> {
-    match object.get(name) {
-        Some(Value::String(_)) => match object.remove(name) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -31,6 +31,7 @@ mod identity;
 mod signature;
 
 use crate::error::Error;
+use crate::url::EndpointUrl;
 
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
 pub use flows::{client_credentials, jwt_bearer, refresh_token, saml_bearer};
@@ -125,16 +126,19 @@ impl LoginHost {
     /// ```
     pub fn my_domain(base_url: impl AsRef<str>) -> Result<Self, Error> {
         let base_url = base(base_url.as_ref())?;
-        if base_url.eq_ignore_ascii_case(PRODUCTION) {
+        if base_url.as_str().eq_ignore_ascii_case(PRODUCTION) {
             return Ok(Self::production());
         }
-        if base_url.eq_ignore_ascii_case(SANDBOX) {
+        if base_url.as_str().eq_ignore_ascii_case(SANDBOX) {
             return Ok(Self::sandbox());
         }
-        let sandbox = host_of(&base_url).ends_with(".sandbox.my.salesforce.com");
+        let sandbox = base_url
+            .host()
+            .to_ascii_lowercase()
+            .ends_with(".sandbox.my.salesforce.com");
         let audience = if sandbox { SANDBOX } else { PRODUCTION };
         Ok(LoginHost {
-            base_url,
+            base_url: base_url.into_string(),
             audience: audience.into(),
             kind: HostKind::MyDomain,
         })
@@ -143,7 +147,7 @@ impl LoginHost {
     /// An Experience Cloud site URL (e.g. `https://acme.my.site.com/partners`),
     /// which is also the audience.
     pub fn experience_cloud(site_url: impl AsRef<str>) -> Result<Self, Error> {
-        let base_url = base(site_url.as_ref())?;
+        let base_url = base(site_url.as_ref())?.into_string();
         Ok(LoginHost {
             audience: base_url.clone(),
             base_url,
@@ -184,25 +188,11 @@ impl LoginHost {
 
 /// Checks a base URL (https, or http on loopback for tests) and trims trailing
 /// slashes.
-fn base(url: &str) -> Result<String, Error> {
-    crate::base_url::checked(
+fn base(url: &str) -> Result<EndpointUrl, Error> {
+    EndpointUrl::base(
         url,
         "a Salesforce base URL has no query; pass e.g. https://acme.my.salesforce.com",
     )
-}
-
-/// The host part of an already checked URL, lower-cased.
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            authority
-        }
-    });
-    host.to_ascii_lowercase()
 }
 
 #[cfg(test)]

@@ -327,6 +327,52 @@ fn malformed_metadata_is_refused_with_a_reason() {
     ));
 }
 
+/// Metadata goes through the same triage as a token response: a byte order mark
+/// is ignored (RFC 8259 §8.1), and a field of the wrong type is named with the
+/// type found and the type expected.
+#[test]
+fn metadata_shares_the_token_response_triage() {
+    let issuer = "https://idp.example.com";
+    let body = format!(
+        "\u{feff}{}",
+        serde_json::json!({"issuer": issuer, "token_endpoint": "https://idp.example.com/t"})
+    );
+    let response = HttpResponse::new(200, vec![], body.into_bytes());
+    let metadata = AuthorizationServerMetadata::parse(&response, issuer).unwrap();
+    assert_eq!(metadata.token_endpoint(), "https://idp.example.com/t");
+    for (field, value, says) in [
+        (
+            "grant_types_supported",
+            serde_json::json!("client_credentials"),
+            "is a string; expected an array of strings",
+        ),
+        (
+            "scopes_supported",
+            serde_json::json!(["a", 1]),
+            "has a member that is not a string",
+        ),
+        (
+            "jwks_uri",
+            serde_json::json!({"u": 1}),
+            "is an object; expected a string",
+        ),
+    ] {
+        let mut body =
+            serde_json::json!({"issuer": issuer, "token_endpoint": "https://idp.example.com/t"});
+        body[field] = value;
+        let err = parse(body, issuer).unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("metadata field \"{field}\" {says}")),
+            "{message}"
+        );
+    }
+    let array = HttpResponse::new(200, vec![], b"[1]".to_vec());
+    let err = AuthorizationServerMetadata::parse(&array, issuer).unwrap_err();
+    assert!(err.to_string().contains("JSON but not an object"), "{err}");
+}
+
 #[test]
 fn defaults_and_the_client_auth_choice() {
     let issuer = "https://idp.example.com";

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use crate::error::{Error, UnexpectedResponse};
 use crate::response::TokenResponse;
 use crate::secret::RawBody;
+use crate::url::EndpointUrl;
 
 /// What a Salesforce token response says beyond the token: `instance_url`, the
 /// identity URL `id` split into the org id and the user id, and `issued_at`
@@ -65,8 +66,8 @@ impl TokenInfo {
         Ok(TokenInfo {
             instance_url: instance_url.trim_end_matches('/').to_owned(),
             identity_url: identity_url.to_owned(),
-            org_id: org_id.to_owned(),
-            user_id: user_id.to_owned(),
+            org_id,
+            user_id,
             issued_at,
         })
     }
@@ -100,17 +101,19 @@ impl TokenInfo {
 }
 
 /// `https://host/id/<org>/<user>` → (org, user): the last two path segments after
-/// an `id` segment, each 15 or 18 ASCII letters and digits.
-fn split_identity_url(url: &str) -> Option<(&str, &str)> {
-    let path = url.split_once("://")?.1;
-    let path = path.split(['?', '#']).next()?.trim_end_matches('/');
+/// an `id` segment, each 15 or 18 ASCII letters and digits. The URL is one the
+/// token is sent to (a GET for the user's details), so it must pass the endpoint
+/// URL rules (https, http only on a loopback host).
+fn split_identity_url(url: &str) -> Option<(String, String)> {
+    let url = EndpointUrl::parse(url).ok()?;
+    let path = url.path().trim_end_matches('/');
     let mut segments = path.rsplit('/');
     let user = segments.next()?;
     let org = segments.next()?;
     let marker = segments.next()?;
     let is_id =
         |s: &str| (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric());
-    (marker == "id" && is_id(org) && is_id(user)).then_some((org, user))
+    (marker == "id" && is_id(org) && is_id(user)).then(|| (org.to_owned(), user.to_owned()))
 }
 
 fn malformed(reason: &str) -> Error {
@@ -129,13 +132,19 @@ mod tests {
 
     #[test]
     fn identity_urls() {
+        let split = |url| split_identity_url(url).map(|(org, user)| format!("{org} {user}"));
         assert_eq!(
-            split_identity_url("https://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU"),
-            Some(("00Dxx0000001gPL", "005xx000001SwiU"))
+            split("https://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU").as_deref(),
+            Some("00Dxx0000001gPL 005xx000001SwiU")
         );
         assert_eq!(
-            split_identity_url("http://127.0.0.1:1/id/00D000000000001AAA/005000000000001AAA/"),
-            Some(("00D000000000001AAA", "005000000000001AAA"))
+            split("http://127.0.0.1:1/id/00D000000000001AAA/005000000000001AAA/").as_deref(),
+            Some("00D000000000001AAA 005000000000001AAA")
+        );
+        assert_eq!(
+            split("https://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU?oauth_token=x")
+                .as_deref(),
+            Some("00Dxx0000001gPL 005xx000001SwiU")
         );
         for bad in [
             "",
@@ -144,6 +153,10 @@ mod tests {
             "https://login.salesforce.com/id/00D-x0000001gPL/005xx000001SwiU",
             "https://login.salesforce.com/id/00Dxx/005xx000001SwiU",
             "no scheme/id/00Dxx0000001gPL/005xx000001SwiU",
+            // The token would be sent there: the endpoint URL rules hold.
+            "http://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU",
+            "https://u:p@login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU",
+            "https://login.salesforce.com/id/00Dxx0000001gPL/005xx000001SwiU#x",
         ] {
             assert_eq!(split_identity_url(bad), None, "{bad}");
         }

@@ -9,7 +9,7 @@
 //! declarations is refused: entity expansion is a classic denial of service, and
 //! defaulted attributes would change what a signature covers.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesPI, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
@@ -249,6 +249,7 @@ fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
 }
 
 /// The in-scope namespace bindings while parsing: one frame per open element.
+#[derive(Default)]
 struct Scopes {
     frames: Vec<Vec<(String, String)>>,
 }
@@ -297,15 +298,7 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
     config.check_comments = true;
     config.expand_empty_elements = false;
 
-    let mut prolog = Vec::new();
-    let mut epilog = Vec::new();
-    let mut root: Option<Element> = None;
-    let mut open: Vec<Element> = Vec::new();
-    let mut scopes = Scopes { frames: Vec::new() };
-    let mut seen_decl = false;
-    let mut seen_anything = false;
-    let mut doctype = false;
-
+    let mut tree = Tree::default();
     loop {
         let event = reader.read_event().map_err(|e| {
             malformed(format!(
@@ -314,64 +307,57 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
             ))
         })?;
         let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        if let Event::Eof = event {
+            return tree.finish();
+        }
+        tree.add(event, position)?;
+    }
+}
+
+/// The document as it is being built, one reader event at a time.
+#[derive(Default)]
+struct Tree {
+    prolog: Vec<Node>,
+    epilog: Vec<Node>,
+    root: Option<Element>,
+    /// The elements started and not yet ended, outermost first.
+    open: Vec<Element>,
+    scopes: Scopes,
+    seen_decl: bool,
+    seen_anything: bool,
+    doctype: bool,
+}
+
+impl Tree {
+    /// Adds one event; `position` is the reader's offset just after it.
+    fn add(&mut self, event: Event<'_>, position: usize) -> Result<(), Error> {
         match event {
-            Event::Eof => break,
-            Event::Decl(decl) => {
-                if seen_decl || seen_anything {
-                    return Err(malformed(
-                        "the XML declaration must come first, and only once",
-                    ));
-                }
-                seen_decl = true;
-                if let Some(Ok(encoding)) = decl.encoding() {
-                    let encoding = utf8(&encoding)?;
-                    if !encoding.eq_ignore_ascii_case("utf-8") {
-                        return Err(malformed(format!(
-                            "the XML declaration names encoding {encoding:?}; only UTF-8 is accepted"
-                        )));
-                    }
-                }
-                continue;
-            }
-            Event::DocType(decl) => {
-                let body = utf8(&decl)?;
-                if root.is_some() || !open.is_empty() {
-                    return Err(malformed("a DOCTYPE must come before the document element"));
-                }
-                if body.contains('[') {
-                    return Err(Error::Saml(SamlError::Dtd));
-                }
-                // Two DOCTYPEs are not well-formed, whatever quick-xml says.
-                if doctype {
-                    return Err(malformed("the document has more than one DOCTYPE"));
-                }
-                doctype = true;
-            }
-            Event::Start(_) | Event::Empty(_) if root.is_some() && open.is_empty() => {
+            Event::Eof => return Ok(()),
+            // Not "anything": a declaration may not follow it, but it may follow nothing.
+            Event::Decl(decl) => return self.declaration(&decl),
+            Event::DocType(decl) => self.doctype(&decl)?,
+            Event::Start(_) | Event::Empty(_) if self.root.is_some() && self.open.is_empty() => {
                 return Err(malformed("there is more than one document element"));
             }
             Event::Start(start) => {
-                if open.len() >= MAX_DEPTH {
+                if self.open.len() >= MAX_DEPTH {
                     return Err(malformed(format!(
                         "elements are nested deeper than {MAX_DEPTH} levels"
                     )));
                 }
-                let element = start_element(&start, &mut scopes)?;
-                open.push(element);
+                let element = start_element(&start, &mut self.scopes)?;
+                self.open.push(element);
             }
             Event::Empty(start) => {
-                let mut element = start_element(&start, &mut scopes)?;
-                scopes.frames.pop();
-                element.end = position;
-                attach(Node::Element(element), &mut open, &mut root)?;
+                let element = start_element(&start, &mut self.scopes)?;
+                self.close(element, position)?;
             }
             Event::End(_) => {
-                scopes.frames.pop();
-                let mut element = open
+                let element = self
+                    .open
                     .pop()
                     .ok_or_else(|| malformed("an end tag closes no element"))?;
-                element.end = position;
-                attach(Node::Element(element), &mut open, &mut root)?;
+                self.close(element, position)?;
             }
             Event::Text(t) => {
                 let s = utf8(&t)?;
@@ -380,74 +366,122 @@ pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
                         "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
                     ));
                 }
-                push_text(s, &mut open)?;
+                push_text(s, &mut self.open)?;
             }
             Event::GeneralRef(r) => {
-                let name = utf8(&r)?;
-                let c = resolve_reference(name)?;
-                push_text(c.encode_utf8(&mut [0; 4]), &mut open)?;
+                let c = resolve_reference(utf8(&r)?)?;
+                push_text(c.encode_utf8(&mut [0; 4]), &mut self.open)?;
             }
             Event::CData(c) => {
-                let s = utf8(&c)?;
-                if open.is_empty() {
+                if self.open.is_empty() {
                     return Err(malformed("CDATA outside the document element"));
                 }
-                push_text(s, &mut open)?;
+                push_text(utf8(&c)?, &mut self.open)?;
             }
-            Event::Comment(c) => {
-                let node = Node::Comment(utf8(&c)?.to_owned());
-                misc(node, &mut open, &root, &mut prolog, &mut epilog);
-            }
-            Event::PI(pi) => {
-                let target = utf8(pi.target())?.to_owned();
-                if !is_ncname(&target) {
-                    return Err(malformed(format!(
-                        "processing instruction target {target:?} is not a valid name"
-                    )));
-                }
-                if target.eq_ignore_ascii_case("xml") {
-                    return Err(malformed(
-                        "the XML declaration must come first, and only once",
-                    ));
-                }
-                let data = utf8(pi.content())?
-                    .trim_start_matches([' ', '\t', '\n', '\r'])
-                    .to_owned();
-                misc(
-                    Node::Pi { target, data },
-                    &mut open,
-                    &root,
-                    &mut prolog,
-                    &mut epilog,
-                );
+            Event::Comment(c) => self.misc(Node::Comment(utf8(&c)?.to_owned())),
+            Event::PI(pi) => self.misc(processing_instruction(&pi)?),
+        }
+        self.seen_anything = true;
+        Ok(())
+    }
+
+    /// The XML declaration: first, once, and UTF-8 if it names an encoding.
+    fn declaration(&mut self, decl: &BytesDecl<'_>) -> Result<(), Error> {
+        if self.seen_decl || self.seen_anything {
+            return Err(malformed(
+                "the XML declaration must come first, and only once",
+            ));
+        }
+        self.seen_decl = true;
+        if let Some(Ok(encoding)) = decl.encoding() {
+            let encoding = utf8(&encoding)?;
+            if !encoding.eq_ignore_ascii_case("utf-8") {
+                return Err(malformed(format!(
+                    "the XML declaration names encoding {encoding:?}; only UTF-8 is accepted"
+                )));
             }
         }
-        seen_anything = true;
+        Ok(())
     }
-    if !open.is_empty() {
-        return Err(malformed(
-            "the document ends before its elements are closed",
-        ));
+
+    /// A DOCTYPE: before the document element, once, and with no internal subset
+    /// (entity and attribute declarations are refused).
+    fn doctype(&mut self, decl: &BytesText<'_>) -> Result<(), Error> {
+        let body = utf8(decl)?;
+        if self.root.is_some() || !self.open.is_empty() {
+            return Err(malformed("a DOCTYPE must come before the document element"));
+        }
+        if body.contains('[') {
+            return Err(Error::Saml(SamlError::Dtd));
+        }
+        // Two DOCTYPEs are not well-formed, whatever quick-xml says.
+        if self.doctype {
+            return Err(malformed("the document has more than one DOCTYPE"));
+        }
+        self.doctype = true;
+        Ok(())
     }
-    let root = root.ok_or_else(|| malformed("the document has no element"))?;
-    Ok(Document {
-        prolog,
-        doctype,
-        root,
-        epilog,
-    })
+
+    /// Ends `element` at `position` (its namespace scope with it) and puts it in its
+    /// parent, or makes it the root.
+    fn close(&mut self, mut element: Element, position: usize) -> Result<(), Error> {
+        self.scopes.frames.pop();
+        element.end = position;
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(Node::Element(element)),
+            None if self.root.is_none() => self.root = Some(element),
+            None => return Err(malformed("there is more than one document element")),
+        }
+        Ok(())
+    }
+
+    /// A comment or processing instruction: in its element, or before or after the
+    /// document element.
+    fn misc(&mut self, node: Node) {
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(node),
+            None if self.root.is_some() => self.epilog.push(node),
+            None => self.prolog.push(node),
+        }
+    }
+
+    /// The document, once the input has ended.
+    fn finish(self) -> Result<Document, Error> {
+        if !self.open.is_empty() {
+            return Err(malformed(
+                "the document ends before its elements are closed",
+            ));
+        }
+        let root = self
+            .root
+            .ok_or_else(|| malformed("the document has no element"))?;
+        Ok(Document {
+            prolog: self.prolog,
+            doctype: self.doctype,
+            root,
+            epilog: self.epilog,
+        })
+    }
 }
 
-/// Puts a finished element in its parent, or makes it the root.
-fn attach(node: Node, open: &mut [Element], root: &mut Option<Element>) -> Result<(), Error> {
-    match open.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => match node {
-            Node::Element(e) if root.is_none() => *root = Some(e),
-            _ => return Err(malformed("there is more than one document element")),
-        },
+/// A processing instruction: a valid target that is not `xml`, its data with the
+/// leading white space dropped.
+fn processing_instruction(pi: &BytesPI<'_>) -> Result<Node, Error> {
+    let target = utf8(pi.target())?.to_owned();
+    if !is_ncname(&target) {
+        return Err(malformed(format!(
+            "processing instruction target {target:?} is not a valid name"
+        )));
     }
-    Ok(())
+    if target.eq_ignore_ascii_case("xml") {
+        return Err(malformed(
+            "the XML declaration must come first, and only once",
+        ));
+    }
+    let data = utf8(pi.content())?
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .to_owned();
+    Ok(Node::Pi { target, data })
 }
 
 /// Text inside an element is kept (merged with a preceding text node); outside, only
@@ -467,26 +501,45 @@ fn push_text(s: &str, open: &mut [Element]) -> Result<(), Error> {
     }
 }
 
-fn misc(
-    node: Node,
-    open: &mut [Element],
-    root: &Option<Element>,
-    prolog: &mut Vec<Node>,
-    epilog: &mut Vec<Node>,
-) {
-    match open.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None if root.is_some() => epilog.push(node),
-        None => prolog.push(node),
-    }
-}
-
 /// Reads a start tag: its namespace declarations (pushed as a new scope frame), its
 /// name and attributes, resolved.
 fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element, Error> {
     let qname = utf8(start.name().as_ref())?.to_owned();
-    let mut decls: Vec<(String, String)> = Vec::new();
-    let mut raw_attrs: Vec<(String, String)> = Vec::new();
+    let (decls, raw_attrs) = read_attributes(start, &qname)?;
+    scopes.push(decls.clone())?;
+
+    let (prefix, local) = split_qname(&qname)?;
+    let ns = scopes
+        .lookup(prefix.unwrap_or(""))
+        .map(str::to_owned)
+        .or_else(|| prefix.is_none().then(String::new))
+        .ok_or_else(|| {
+            malformed(format!(
+                "element <{qname}> uses prefix {:?}, which is not declared",
+                prefix.unwrap_or_default()
+            ))
+        })?;
+    let attrs = resolve_attributes(raw_attrs, scopes, &qname)?;
+    Ok(Element {
+        prefix: prefix.map(str::to_owned),
+        local: local.to_owned(),
+        ns,
+        decls,
+        attrs,
+        children: Vec::new(),
+        end: 0,
+    })
+}
+
+/// Names (a prefix, a qualified name) and values, as a start tag has them.
+type Pairs = Vec<(String, String)>;
+
+/// A start tag's namespace declarations (prefix, URI; the default namespace with an
+/// empty prefix), checked against the reserved bindings, and its other attributes
+/// as written (qualified name, value).
+fn read_attributes(start: &BytesStart<'_>, qname: &str) -> Result<(Pairs, Pairs), Error> {
+    let mut decls = Pairs::new();
+    let mut raw_attrs = Pairs::new();
     for (count, attr) in start.attributes().with_checks(true).enumerate() {
         if count >= MAX_ATTRIBUTES {
             return Err(malformed(format!(
@@ -523,19 +576,12 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
             raw_attrs.push((key, value));
         }
     }
-    scopes.push(decls.clone())?;
+    Ok((decls, raw_attrs))
+}
 
-    let (prefix, local) = split_qname(&qname)?;
-    let ns = scopes
-        .lookup(prefix.unwrap_or(""))
-        .map(str::to_owned)
-        .or_else(|| prefix.is_none().then(String::new))
-        .ok_or_else(|| {
-            malformed(format!(
-                "element <{qname}> uses prefix {:?}, which is not declared",
-                prefix.unwrap_or_default()
-            ))
-        })?;
+/// The attributes of element `qname`, their prefixes resolved in `scopes` (an
+/// unprefixed attribute is in no namespace), each expanded name at most once.
+fn resolve_attributes(raw_attrs: Pairs, scopes: &Scopes, qname: &str) -> Result<Vec<Attr>, Error> {
     let mut attrs: Vec<Attr> = Vec::with_capacity(raw_attrs.len());
     for (key, value) in raw_attrs {
         let (aprefix, alocal) = split_qname(&key)?;
@@ -563,13 +609,5 @@ fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element,
             value,
         });
     }
-    Ok(Element {
-        prefix: prefix.map(str::to_owned),
-        local: local.to_owned(),
-        ns,
-        decls,
-        attrs,
-        children: Vec::new(),
-        end: 0,
-    })
+    Ok(attrs)
 }

@@ -1,0 +1,128 @@
+//! One triage for every JSON answer the crate reads: a token endpoint's
+//! ([`TokenResponse::parse`](super::TokenResponse::parse)) and an authorization
+//! server's metadata ([`AuthorizationServerMetadata::parse`](crate::discovery::AuthorizationServerMetadata::parse)).
+//! A redirect is refused, the body is read as JSON (a byte order mark ignored), an
+//! OAuth error object (RFC 6749 §5.2) is recognized, and every other answer becomes
+//! an [`UnexpectedResponse`] carrying the status, the content type, `Retry-After`
+//! and the raw body. Each caller decides which status it wants and keeps its own
+//! errors.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode, OAuthError, UnexpectedResponse};
+use crate::http::HttpResponse;
+use crate::secret::RawBody;
+
+/// An HTTP answer being classified.
+pub(crate) struct Answer<'a> {
+    response: &'a HttpResponse,
+    retry_after: Option<Duration>,
+}
+
+/// What the body of an answer is.
+pub(crate) enum Body {
+    /// A JSON object.
+    Object(Map<String, Value>),
+    /// JSON, but not an object.
+    OtherJson,
+    /// Not JSON at all (an HTML error page, a proxy's text).
+    NotJson,
+}
+
+impl<'a> Answer<'a> {
+    /// `response`, with its `Retry-After` already read (the caller knows the clock).
+    pub(crate) fn new(response: &'a HttpResponse, retry_after: Option<Duration>) -> Self {
+        Answer {
+            response,
+            retry_after,
+        }
+    }
+
+    /// The status code.
+    pub(crate) fn status(&self) -> u16 {
+        self.response.status()
+    }
+
+    /// A 3xx is [`Error::Redirect`], with the `Location` redacted: redirects are
+    /// never followed (a POST with credentials must not be replayed elsewhere).
+    pub(crate) fn refuse_redirect(&self) -> Result<(), Error> {
+        let status = self.status();
+        if (300..400).contains(&status) {
+            return Err(Error::Redirect {
+                status,
+                location: self.response.header("location").map(crate::url::redact),
+            });
+        }
+        Ok(())
+    }
+
+    /// The answer as an [`UnexpectedResponse`], with `reason` if there is one.
+    pub(crate) fn unexpected(&self, reason: Option<String>) -> Box<UnexpectedResponse> {
+        Box::new(UnexpectedResponse {
+            status: self.status(),
+            content_type: self.response.header("content-type").map(str::to_owned),
+            retry_after: self.retry_after,
+            reason,
+            body: RawBody::new(self.response.body()),
+        })
+    }
+
+    /// What the body is. RFC 8259 §8.1: a parser may ignore a byte order mark, and
+    /// some servers send one.
+    pub(crate) fn body(&self) -> Body {
+        let body = self.response.body();
+        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        match serde_json::from_slice::<Value>(json) {
+            Ok(Value::Object(object)) => Body::Object(object),
+            Ok(_) => Body::OtherJson,
+            Err(_) => Body::NotJson,
+        }
+    }
+
+    /// The body as a JSON object; JSON of another kind is
+    /// [`Error::MalformedResponse`] with `not_object` as the reason, anything else
+    /// [`Error::NotJson`] with `not_json`.
+    pub(crate) fn object(
+        &self,
+        not_object: &str,
+        not_json: Option<&str>,
+    ) -> Result<Map<String, Value>, Error> {
+        match self.body() {
+            Body::Object(object) => Ok(object),
+            Body::OtherJson => Err(Error::MalformedResponse(
+                self.unexpected(Some(not_object.to_owned())),
+            )),
+            Body::NotJson => Err(Error::NotJson(self.unexpected(not_json.map(str::to_owned)))),
+        }
+    }
+
+    /// [`Error::OAuth`] from an error object (RFC 6749 §5.2; see
+    /// [`is_oauth_error`]), with the answer's status, `WWW-Authenticate` and
+    /// `Retry-After`; fields other than `error`, `error_description` and
+    /// `error_uri` (or of the wrong type) are kept as extra.
+    pub(crate) fn oauth_error(&self, mut object: Map<String, Value>) -> Error {
+        let code = match object.remove("error") {
+            Some(Value::String(code)) => ErrorCode::from(code.as_str()),
+            _ => ErrorCode::Other(String::new()),
+        };
+        let mut error = OAuthError::new(code, self.status());
+        error.description = crate::json::take_string(&mut object, "error_description")
+            .ok()
+            .flatten();
+        error.uri = crate::json::take_string(&mut object, "error_uri")
+            .ok()
+            .flatten();
+        error.www_authenticate = self.response.header("www-authenticate").map(str::to_owned);
+        error.retry_after = self.retry_after;
+        error.extra = object;
+        Error::OAuth(Box::new(error))
+    }
+}
+
+/// Whether a JSON object is an OAuth error response: it has a string `error`
+/// (RFC 6749 §5.2).
+pub(crate) fn is_oauth_error(object: &Map<String, Value>) -> bool {
+    matches!(object.get("error"), Some(Value::String(_)))
+}
