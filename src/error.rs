@@ -314,6 +314,12 @@ impl From<SamlError> for Error {
     }
 }
 
+impl From<crate::time::TimeError> for Error {
+    fn from(e: crate::time::TimeError) -> Self {
+        Error::input(e.to_string())
+    }
+}
+
 impl From<JwtError> for Error {
     fn from(e: JwtError) -> Self {
         Error::Jwt(e)

@@ -4,7 +4,7 @@
 mod verify;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, JwtError};
 use crate::key::SigningKey;
 use crate::secret::Assertion;
+use crate::time;
 
 pub use verify::{Validation, VerifiedJwt, verify};
 
@@ -274,7 +275,7 @@ impl Claims {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<Assertion, Error> {
-        let now = unix_seconds(now)?;
+        let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
             Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
         })?;
@@ -353,15 +354,6 @@ struct Payload<'a> {
     jti: Option<&'a str>,
     #[serde(flatten)]
     extra: &'a Map<String, Value>,
-}
-
-/// Seconds since the UNIX epoch; a time before it is refused.
-pub(crate) fn unix_seconds(now: SystemTime) -> Result<u64, Error> {
-    now.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| {
-            Error::input("the clock reads a time before 1970; check the time passed as `now`")
-        })
 }
 
 /// 16 random bytes as a UUID version 4 string (RFC 9562 §5.4).

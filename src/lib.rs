@@ -227,6 +227,7 @@ mod response;
 pub mod salesforce;
 pub mod saml;
 mod secret;
+mod time;
 mod token;
 #[cfg(feature = "ureq")]
 mod transport;
