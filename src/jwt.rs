@@ -1,9 +1,9 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
+mod error;
 mod verify;
 
-use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -11,12 +11,15 @@ use ring::rand::SecureRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, JwtError};
+use crate::error::Error;
 use crate::key::SigningKey;
 use crate::secret::Assertion;
 use crate::time;
 
+pub use error::JwtError;
 pub use verify::{Validation, VerifiedJwt, verify};
+
+pub use crate::replay::ReplayCache;
 
 /// The default assertion lifetime: 180 seconds, the most Salesforce accepts.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(180);
@@ -94,53 +97,6 @@ enum Jti {
     Random,
     Fixed(String),
     Omit,
-}
-
-/// A caller-owned record of the `jti` values already seen, for replay protection
-/// (RFC 7523 §3, item 7). [`verify`] consults it last, only for tokens that passed
-/// every other check.
-pub trait ReplayCache {
-    /// Records `jti`, which must be remembered until `expires_at` (the token's `exp`
-    /// plus the verifier's leeway: the first instant [`verify`] refuses it as
-    /// expired, so an entry kept while `expires_at >= now` covers every instant
-    /// the token could still be replayed at), and returns `true` if it was not
-    /// seen before, `false` if it is a replay. `now` is the verifier's clock, for
-    /// pruning.
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool;
-}
-
-/// Remembers every `jti` forever: simple, but grows without bound.
-impl ReplayCache for HashSet<String> {
-    fn check_and_insert(&mut self, jti: &str, _expires_at: SystemTime, _now: SystemTime) -> bool {
-        self.insert(jti.to_owned())
-    }
-}
-
-/// Remembers each `jti` until its token can no longer verify, and prunes the
-/// entries that have expired (as of `now`) on every insert, so the map stays as
-/// small as the set of live tokens.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::ReplayCache;
-///
-/// let mut seen: HashMap<String, std::time::SystemTime> = HashMap::new();
-/// let t = |s| UNIX_EPOCH + Duration::from_secs(s);
-/// assert!(seen.check_and_insert("a", t(100), t(0)));
-/// assert!(!seen.check_and_insert("a", t(100), t(50)));
-/// assert!(seen.check_and_insert("b", t(300), t(200))); // prunes "a"
-/// assert_eq!(seen.len(), 1);
-/// ```
-impl ReplayCache for HashMap<String, SystemTime> {
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
-        self.retain(|_, until| *until >= now);
-        if self.contains_key(jti) {
-            return false;
-        }
-        self.insert(jti.to_owned(), expires_at);
-        true
-    }
 }
 
 impl Claims {

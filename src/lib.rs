@@ -221,6 +221,7 @@ mod key;
 pub mod keycloak;
 pub mod okta;
 mod pem;
+mod replay;
 mod request;
 mod resource;
 mod response;

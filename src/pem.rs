@@ -6,7 +6,7 @@ use base64ct::{Base64, Encoding};
 use rustls_pki_types::pem::{self, SectionKind};
 use zeroize::Zeroizing;
 
-use crate::error::KeyError;
+use crate::key::KeyError;
 
 /// One decoded PEM block.
 pub(crate) enum Block {

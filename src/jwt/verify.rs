@@ -6,10 +6,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value};
 
+use super::JwtError;
 use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError};
-use crate::key::VerifyingKey;
+use crate::error::Error;
+use crate::key::{KeyError, VerifyingKey};
 use crate::time::{self, MAX_NUMERIC_DATE, from_numeric_date as to_time, saturating_add as add};
 
 /// The default clock-skew allowance.
@@ -290,7 +291,13 @@ pub fn verify(
     }
     let signature = Base64UrlUnpadded::decode_vec(parts.signature)
         .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
-    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)?;
+    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)
+        .map_err(|e| match e {
+            KeyError::AlgorithmMismatch { requested, .. } => {
+                JwtError::AlgorithmNotAllowed(requested)
+            }
+            _ => JwtError::InvalidSignature,
+        })?;
 
     // Only now, with the signature checked, are the claims read.
     let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::KeyType;
 use crate::der::{self, Reader, oid};
-use crate::error::KeyError;
+use crate::key::KeyError;
 
 /// The smallest RSA modulus accepted (RFC 7518 §3.3).
 const RSA_MIN_BITS: usize = 2048;

@@ -11,7 +11,7 @@ use super::verify::{VerifiedAssertion, at_most_one, only_child, structure, trim_
 use super::xml::Element;
 use crate::algorithm::Algorithm;
 use crate::error::Error;
-use crate::jwt::ReplayCache;
+use crate::replay::ReplayCache;
 use crate::time;
 
 /// The default clock-skew allowance.
