@@ -268,17 +268,17 @@ impl fmt::Display for Error {
     }
 }
 
+/// Every variant shows the text of the error it wraps, so none returns that error
+/// from `source()` (a chain printer such as anyhow's `{:#}` would print it twice):
+/// a wrapper is transparent, and its source is the wrapped error's own source.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Key(e) => Some(e),
-            Error::Jwt(e) => Some(e),
-            Error::Saml(e) => Some(e),
-            Error::OAuth(e) => Some(&**e),
-            Error::Transport(t) => t
-                .source
-                .as_deref()
-                .map(|s| s as &(dyn std::error::Error + 'static)),
+            Error::Key(e) => e.source(),
+            Error::Jwt(e) => e.source(),
+            Error::Saml(e) => e.source(),
+            Error::OAuth(e) => e.source(),
+            Error::Transport(t) => t.source(),
             _ => None,
         }
     }
