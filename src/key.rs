@@ -4,8 +4,11 @@
 //! chosen, ES256 for P-256, ES384 for P-384, EdDSA for Ed25519, HS256 for an HMAC
 //! secret. Asking a key for an algorithm that does not fit it is an error.
 
+mod der;
 mod error;
+mod file;
 mod load;
+mod pem;
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,8 +21,9 @@ use rustls_pki_types::pem::SectionKind;
 pub use error::KeyError;
 use load::KeyPair;
 
+use pem::Block;
+
 use crate::algorithm::Algorithm;
-use crate::pem::{self, Block};
 
 /// The kind of a key, as far as signing goes, which fixes the JWS algorithms it can
 /// use (RFC 7518 §3.1). Printed in errors and `Debug`.
@@ -207,6 +211,22 @@ impl SigningKey {
             }
         }
         Err(refusal)
+    }
+
+    /// Reads a PEM private key file and loads it as [`from_pem`](Self::from_pem)
+    /// does; the bytes read are wiped when dropped. A file that cannot be read is
+    /// [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyError, SigningKey};
+    /// let key = SigningKey::from_pem_file("tests/data/keys/p256.pkcs8.pem")?;
+    /// assert_eq!(key.algorithm().as_str(), "ES256");
+    /// // A path given to from_pem is not read: the error says to read it first.
+    /// assert_eq!(SigningKey::from_pem("server.key").unwrap_err(), KeyError::LooksLikePath);
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
     }
 
     /// Loads a private key from DER (PKCS#8, PKCS#1 RSA or SEC1 EC), told apart by
@@ -430,6 +450,19 @@ impl VerifyingKey {
         Err(refusal)
     }
 
+    /// Reads a PEM file and loads its public key as [`from_pem`](Self::from_pem)
+    /// does. A file that cannot be read is [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyType, VerifyingKey};
+    /// let key = VerifyingKey::from_pem_file("tests/data/keys/rsa2048.pub.pem")?;
+    /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
+    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
+    }
+
     /// Loads a public key from a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         Ok(Self::from_public(load::spki(der)?))
@@ -543,6 +576,23 @@ impl Certificate {
             }
         }
         Err(refusal)
+    }
+
+    /// Reads a PEM file and loads its first certificate as
+    /// [`from_pem`](Self::from_pem) does. A file that cannot be read is
+    /// [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{Certificate, KeyError};
+    /// let cert = Certificate::from_pem_file("tests/data/keys/rsa2048.cert.pem")?;
+    /// assert_eq!(cert.x5t_s256().len(), 43);
+    /// let missing = Certificate::from_pem_file("no/such/server.crt").unwrap_err();
+    /// assert!(matches!(missing, KeyError::ReadFile { .. }));
+    /// assert!(missing.to_string().contains("no/such/server.crt"));
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
     }
 
     /// Wraps a DER certificate after checking that it parses as far as its public

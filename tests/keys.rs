@@ -535,3 +535,76 @@ fn refusals_name_a_real_next_step() {
     let empty = key_error(SigningKey::hmac(b"")).to_string();
     assert!(empty.contains("pass the client secret"), "{empty}");
 }
+
+#[test]
+fn a_file_path_in_place_of_pem_says_to_read_the_file() {
+    for path in [
+        "server.key",
+        "keys/client.pem",
+        "/etc/ssl/app.crt",
+        "C:\\k\\a.p8",
+    ] {
+        let errors = [
+            SigningKey::from_pem(path).unwrap_err(),
+            VerifyingKey::from_pem(path).unwrap_err(),
+            Certificate::from_pem(path).unwrap_err(),
+        ];
+        for error in errors {
+            assert_eq!(error, KeyError::LooksLikePath, "{path}");
+            let message = error.to_string();
+            assert!(
+                message.contains("looks like a file path")
+                    && message.contains("std::fs::read(path)")
+                    && message.contains("from_pem_file(path)")
+                    && !message.contains("CERTIFICATE"),
+                "{message}"
+            );
+            // The input is not echoed: it might be a secret after all.
+            assert!(!message.contains(path), "{message}");
+        }
+    }
+    // One line of text that is no path stays unrecognized.
+    assert_eq!(
+        SigningKey::from_pem("not a key").unwrap_err(),
+        KeyError::Unrecognized
+    );
+}
+
+#[test]
+fn keys_and_certificates_load_from_files() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keys/");
+    let key = SigningKey::from_pem_file(format!("{dir}rsa2048.pkcs8.pem")).unwrap();
+    assert_eq!(key.key_type(), RSA2048);
+    let public = VerifyingKey::from_pem_file(format!("{dir}p256.pub.pem")).unwrap();
+    assert_eq!(public.key_type(), KeyType::EcP256);
+    let cert = Certificate::from_pem_file(format!("{dir}rsa2048.cert.pem")).unwrap();
+    assert!(key.check_certificate(&cert).is_ok());
+    // The file's own refusals are the same as from_pem's.
+    assert_eq!(
+        SigningKey::from_pem_file(format!("{dir}rsa2048.cert.pem")).unwrap_err(),
+        KeyError::CertificateNotKey
+    );
+
+    let missing = format!("{dir}no-such.key");
+    let error = SigningKey::from_pem_file(&missing).unwrap_err();
+    assert_eq!(
+        error,
+        KeyError::ReadFile {
+            path: missing.clone().into(),
+            kind: std::io::ErrorKind::NotFound
+        }
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&missing) && message.contains("check the path"),
+        "{message}"
+    );
+    // A directory is no key file either; the error says which path.
+    let error = Certificate::from_pem_file(dir).unwrap_err();
+    assert!(
+        matches!(&error, KeyError::ReadFile { path, .. } if &**path == dir),
+        "{error:?}"
+    );
+    // Through Error, a local error (the CLI's exit 2).
+    assert!(Error::from(error).is_local());
+}

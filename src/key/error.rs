@@ -59,6 +59,17 @@ pub enum KeyError {
     /// The signature does not verify with this key: the key layer's one
     /// bad-signature answer, whatever the algorithm.
     BadSignature,
+    /// The input has no PEM armor and reads as a file name or path (`server.key`,
+    /// `keys/client.pem`): the file's contents were meant. Not echoed, in case it
+    /// is a secret after all.
+    LooksLikePath,
+    /// A key or certificate file could not be read (`from_pem_file`).
+    ReadFile {
+        /// The path as given.
+        path: Box<str>,
+        /// Why, as the operating system said it.
+        kind: std::io::ErrorKind,
+    },
     /// The signing operation itself failed (or the random source did). Opaque on
     /// purpose, like ring's `Unspecified`.
     SigningFailed,
@@ -115,6 +126,13 @@ impl fmt::Display for KeyError {
             KeyError::UnknownAlgorithm(name) => write!(
                 f,
                 "unknown JWT algorithm {name:?}; expected one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, HS256, HS384, HS512"
+            ),
+            KeyError::LooksLikePath => f.write_str(
+                "the key input looks like a file path, not the file's contents: read the file first, SigningKey::from_pem(std::fs::read(path)?), or call SigningKey::from_pem_file(path) (likewise VerifyingKey and Certificate)",
+            ),
+            KeyError::ReadFile { path, kind } => write!(
+                f,
+                "cannot read the key or certificate file {path:?}: {kind}; check the path (a relative path starts from the working directory) and the file's permissions"
             ),
             KeyError::BadSignature => f.write_str("signature does not verify"),
             KeyError::SigningFailed => {
