@@ -15,6 +15,7 @@ pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, Unexpe
 
 pub use crate::jwt::JwtError;
 pub use crate::key::KeyError;
+#[cfg(feature = "saml")]
 use crate::saml::SamlError;
 use crate::secret::RawBody;
 
@@ -47,7 +48,8 @@ pub enum Error {
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
-    /// pass signing or verification (RFC 7522 §3).
+    /// pass signing or verification (RFC 7522 §3). Feature `saml`.
+    #[cfg(feature = "saml")]
     Saml(SamlError),
     /// The authorization server refused the request with an OAuth error response
     /// (RFC 6749 §5.2). Retrying the same request will not help unless
@@ -178,11 +180,11 @@ impl Error {
     /// anything was sent.
     pub fn is_local(&self) -> bool {
         match self {
-            Error::Key(_)
-            | Error::InvalidUrl { .. }
-            | Error::InvalidInput(_)
-            | Error::Crypto
-            | Error::Saml(_) => true,
+            Error::Key(_) | Error::InvalidUrl { .. } | Error::InvalidInput(_) | Error::Crypto => {
+                true
+            }
+            #[cfg(feature = "saml")]
+            Error::Saml(_) => true,
             Error::Transport(t) => t.kind == TransportErrorKind::Request,
             _ => false,
         }
@@ -234,6 +236,7 @@ impl fmt::Display for Error {
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
+            #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
             Error::OAuth(e) => write!(f, "{e}"),
             Error::NotJson(r) => write!(
@@ -276,6 +279,7 @@ impl std::error::Error for Error {
         match self {
             Error::Key(e) => e.source(),
             Error::Jwt(e) => e.source(),
+            #[cfg(feature = "saml")]
             Error::Saml(e) => e.source(),
             Error::OAuth(e) => e.source(),
             Error::Transport(t) => t.source(),
@@ -290,6 +294,7 @@ impl From<KeyError> for Error {
     }
 }
 
+#[cfg(feature = "saml")]
 impl From<SamlError> for Error {
     fn from(e: SamlError) -> Self {
         Error::Saml(e)

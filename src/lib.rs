@@ -196,10 +196,14 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `ureq` | yes | [`TokenRequest::send`], [`agent`], [`send_http`] (ureq 3, rustls on ring) |
-//! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos |
-//! | `cli` | no | the `s2s-oauth` command-line tool |
+//! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`], [`Error::Saml`] |
+//! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos (the SAML grant only with `saml`) |
+//! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq` and `saml`) |
 //!
-//! With `default-features = false` the crate has no HTTP stack.
+//! With `default-features = false` the crate has no HTTP stack. A client without
+//! SAML keeps `ureq` alone (`default-features = false, features = ["ureq"]`): the
+//! XML code and quick-xml stay out. [`Grant::saml2_bearer`], which sends an
+//! assertion signed elsewhere, needs no feature.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -224,6 +228,7 @@ mod request;
 mod resource;
 mod response;
 pub mod salesforce;
+#[cfg(feature = "saml")]
 pub mod saml;
 mod secret;
 mod time;
@@ -251,6 +256,7 @@ pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
+#[cfg(feature = "saml")]
 pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};

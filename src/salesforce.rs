@@ -33,7 +33,9 @@ mod signature;
 use crate::error::Error;
 
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
-pub use flows::{client_credentials, jwt_bearer, refresh_token, saml_bearer};
+#[cfg(feature = "saml")]
+pub use flows::saml_bearer;
+pub use flows::{client_credentials, jwt_bearer, refresh_token};
 pub use identity::TokenInfo;
 pub use signature::verify_signature;
 

@@ -7,16 +7,19 @@
 //! wrapped.
 
 mod http_date;
+#[cfg(feature = "saml")]
 mod xs_datetime;
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use http_date::parse as parse_http_date;
+#[cfg(feature = "saml")]
 pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
 
 /// Why an instant cannot be written in the form asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "saml"), allow(dead_code))] // the xs:dateTime variants
 pub(crate) enum TimeError {
     /// Before 1970-01-01T00:00:00Z.
     BeforeEpoch,
