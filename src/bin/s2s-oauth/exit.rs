@@ -143,7 +143,7 @@ mod tests {
                 "unknown alg",
                 Failure::library("--alg", "XX1".parse::<s2s_oauth::Algorithm>().unwrap_err()),
                 USAGE,
-                "error: --alg: invalid input: unknown JWT algorithm \"XX1\"",
+                "error: --alg: unknown JWT algorithm \"XX1\"",
             ),
             (
                 "bad URL",
