@@ -11,6 +11,7 @@ use ring::rand::SecureRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::encoding;
 use crate::error::Error;
 use crate::key::SigningKey;
 use crate::secret::Assertion;
@@ -319,17 +320,17 @@ fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let mut out = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
+    for (i, group) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
             out.push('-');
         }
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        encoding::push_hex(&mut out, group);
     }
     Ok(out)
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn b64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)

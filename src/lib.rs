@@ -213,6 +213,7 @@ mod base_url;
 mod cache;
 mod client_auth;
 pub mod discovery;
+mod encoding;
 pub mod entra;
 mod error;
 mod form;

@@ -389,14 +389,10 @@ fn attr(out: &mut String, name: &str, value: &str) {
 
 /// `_` and 32 hex digits of randomness: an `xs:ID` that starts as the schema wants.
 fn random_id(rng: &dyn SecureRandom) -> Result<String, Error> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rng.fill(&mut bytes).map_err(|_| Error::Crypto)?;
     let mut id = String::with_capacity(33);
     id.push('_');
-    for b in bytes {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
+    crate::encoding::push_hex(&mut id, &bytes);
     Ok(id)
 }
