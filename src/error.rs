@@ -42,8 +42,10 @@ pub enum Error {
     /// Some other input cannot work (a reserved form parameter, a control character,
     /// an empty client id...). The message says which. Nothing was sent.
     InvalidInput(Box<str>),
-    /// The signing operation itself failed (or the system random source did).
-    /// Opaque on purpose, like ring's `Unspecified`.
+    /// The system random source failed (drawing a `jti` or a SAML `ID`), or an
+    /// assertion could not be encoded. Opaque on purpose, like ring's
+    /// `Unspecified`. A key's own signing failure is
+    /// [`KeyError::SigningFailed`] inside [`Error::Key`].
     Crypto,
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
