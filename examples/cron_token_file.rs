@@ -47,7 +47,7 @@ struct Job {
     consumer_key: String,
     secret: ClientSecret,
     token_file: PathBuf,
-    agent: ureq::Agent,
+    agent: s2s_oauth::ureq::Agent,
     /// Demo mode only: the local server's `http://` loopback origin, the one place
     /// the token may go without TLS.
     demo_origin: Option<String>,
@@ -115,34 +115,22 @@ fn call_api(job: &Job, cache: &mut TokenCache) -> HttpResponse {
         eprintln!("not sending the token: {reason}");
         std::process::exit(4);
     });
-    let sent = job
+    // job.agent is s2s_oauth::agent(): a 401 comes back as a response (ureq's
+    // default agent would turn it into an error and drop the body).
+    let answer = job
         .agent
         .get(&url)
         .header(
             "Authorization",
             format!("Bearer {}", token.access_token().expose_secret()),
         )
-        .call();
-    let mut answer = match sent {
-        Ok(answer) => answer,
-        Err(e) => {
-            eprintln!("the API call failed: {e}");
-            std::process::exit(4);
-        }
-    };
-    let status = answer.status().as_u16();
-    let headers = answer
-        .headers()
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let body = answer
-        .body_mut()
-        .with_config()
-        .limit(1024 * 1024)
-        .read_to_vec()
-        .unwrap_or_default();
-    HttpResponse::new(status, headers, body)
+        .call()
+        .map_err(|e| e.to_string())
+        .and_then(|answer| HttpResponse::from_ureq(answer).map_err(|e| e.to_string()));
+    answer.unwrap_or_else(|e| {
+        eprintln!("the API call failed: {e}");
+        std::process::exit(4);
+    })
 }
 
 /// The REST API URL under `instance`, if the token may be sent there: `https://`,
@@ -175,7 +163,7 @@ fn fetch(job: &Job) -> Result<Token, Error> {
         salesforce::client_credentials(&job.host, &job.consumer_key, job.secret.clone())?
             .send(&job.agent)?;
     salesforce::verify_signature(&response, &job.secret)?;
-    Ok(Token::from_response(&response))
+    Ok(Token::from(response))
 }
 
 /// The stored token, if the file exists, is a regular file (not a symbolic link)
@@ -344,7 +332,7 @@ fn configure() -> (Job, Option<Server>) {
             std::process::exit(2)
         });
         let host =
-            LoginHost::my_domain(&server.base_url()).unwrap_or_else(|e| support::fail(&e, None));
+            LoginHost::my_domain(server.base_url()).unwrap_or_else(|e| support::fail(&e, None));
         // A fresh directory of the demo's own each run: nothing from an earlier run
         // (whose server is gone) or from another account is picked up.
         let dir = fresh_private_dir("s2s-oauth-demo").unwrap_or_else(|e| {

@@ -1,5 +1,7 @@
 //! `TokenCache`: one caller-owned token slot with refresh-before-expiry. No
-//! threads, no statics, no clock reads: `now` is passed in.
+//! threads, no statics, no clock reads: `now` is passed in. (The convenience
+//! `get_or_send`, which reads the clock like `send` does, lives with the I/O in
+//! `transport.rs`.)
 
 use std::time::{Duration, SystemTime};
 
@@ -16,6 +18,12 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// tokens without an expiry such as Salesforce's) or
 /// [`invalidate`](Self::invalidate)d after a resource server refused it.
 ///
+/// With the `ureq` feature, [`get_or_send`](Self::get_or_send) takes the
+/// [`TokenRequest`](crate::TokenRequest) and the agent and does the rest:
+/// `cache.get_or_send(&request, &agent)?`. [`get_or_refresh`](Self::get_or_refresh)
+/// is the sans-IO core under it: `now` and a fetch function of the caller's
+/// (`|_| request.send(&agent).map(Token::from)`).
+///
 /// It is a plain value: put it where the job keeps its state (a struct field, a
 /// `Mutex` if threads share it); nothing is global. To keep it between runs,
 /// store [`token`](Self::token) with [`Token::to_json_exposing_secrets`] and start
@@ -31,7 +39,7 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///     fetches += 1;
 ///     let body = br#"{"access_token":"abc","token_type":"Bearer","expires_in":300}"#;
 ///     TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), t0)
-///         .map(|r| Token::from_response(&r))
+///         .map(Token::from)
 /// };
 /// let mut cache = TokenCache::new();
 /// cache.get_or_refresh(t0, &mut fetch)?;                                // fetched

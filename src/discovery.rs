@@ -226,7 +226,10 @@ impl AuthorizationServerMetadata {
             .map(|list| list.iter().map(String::as_str).collect())
     }
 
-    /// `jwks_uri`, if any.
+    /// `jwks_uri`, if any, as the metadata names it: unlike the token endpoint it
+    /// is not checked here (no credentials go there). Keys fetched from it are only
+    /// as trustworthy as the URL: refuse a plain-http `jwks_uri` from an https
+    /// issuer before fetching keys from it.
     pub fn jwks_uri(&self) -> Option<&str> {
         self.jwks_uri.as_deref()
     }

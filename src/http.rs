@@ -64,7 +64,7 @@ impl fmt::Debug for HttpRequest {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &crate::url::redact(&self.url))
             .field("headers", &names)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()

@@ -41,6 +41,12 @@ impl From<&str> for Audience {
     }
 }
 
+impl From<&String> for Audience {
+    fn from(s: &String) -> Self {
+        Audience::One(s.clone())
+    }
+}
+
 impl From<String> for Audience {
     fn from(s: String) -> Self {
         Audience::One(s)

@@ -25,29 +25,26 @@
 //! ## Salesforce: JWT Bearer
 //!
 //! ```no_run
-//! use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+//! use s2s_oauth::SigningKey;
+//! use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
 //!
 //! let key = SigningKey::from_pem(std::fs::read("server.key")?)?; // RS256
-//! let claims = Claims::new(
-//!     "3MVG9...consumer key",           // iss: the connected app's consumer key
-//!     "integration.user@example.com",   // sub: the Salesforce username
-//!     "https://login.salesforce.com",   // aud: the login host, even for My Domain
-//! );
-//! let token = TokenRequest::new(
-//!     "https://login.salesforce.com/services/oauth2/token",
-//!     Grant::jwt_bearer(claims, key),
-//!     ClientAuth::none(),
-//! )?
-//! .send(&s2s_oauth::agent())?;
+//! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?; // or LoginHost::production()
+//! let token = salesforce::jwt_bearer(&host, "3MVG9...consumer key", "integration.user@example.com", key)?
+//!     .send(&s2s_oauth::agent())?;
 //!
-//! println!("{:?}", token.instance_url());
+//! let info = TokenInfo::from_response(&token)?;
+//! println!("{}", info.instance_url());
 //! let header = format!("Bearer {}", token.access_token().expose_secret());
 //! # let _ = header;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The assertion is signed when the request is built, so the same `TokenRequest`
-//! sent again gets a fresh `exp` and `jti`.
+//! [`salesforce::jwt_bearer`] posts to the My Domain's token URL with the
+//! assertion's audience at the login host (`https://login.salesforce.com`, or
+//! `https://test.salesforce.com` for a sandbox), as Salesforce requires. The
+//! assertion is signed when the request is built, so the same `TokenRequest` sent
+//! again gets a fresh `exp` and `jti`.
 //!
 //! ## Salesforce: SAML 2.0 Bearer
 //!
@@ -57,25 +54,22 @@
 //! [`saml::canonicalize`] is there for any document.
 //!
 //! ```no_run
-//! use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest};
-//! use s2s_oauth::saml::{Assertion, Signer};
+//! use s2s_oauth::{Certificate, SigningKey};
+//! use s2s_oauth::salesforce::{self, LoginHost};
+//! use s2s_oauth::saml::Signer;
 //!
 //! let signer = Signer::new(
 //!     SigningKey::from_pem(std::fs::read("server.key")?)?,       // RSA-SHA256
 //!     Certificate::from_pem(std::fs::read("server.crt")?)?,      // the app's certificate
 //! )?;
-//! let token_url = "https://login.salesforce.com/services/oauth2/token";
-//! let assertion = Assertion::new(
-//!     "3MVG9...consumer key",           // Issuer
-//!     "integration.user@example.com",   // NameID
-//!     "https://login.salesforce.com",   // Audience
-//!     token_url,                        // Recipient
-//! );
-//! let token = TokenRequest::new(token_url, Grant::saml2_bearer_signed(assertion, signer), ClientAuth::none())?
+//! let token = salesforce::saml_bearer(&LoginHost::production(), "3MVG9...consumer key", "integration.user@example.com", signer)?
 //!     .send(&s2s_oauth::agent())?;
 //! # let _ = token;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Elsewhere, [`saml::Assertion`] with [`Grant::saml2_bearer_signed`] sets the
+//! Issuer, NameID, Audience and Recipient by hand.
 //!
 //! ## Client Credentials with `private_key_jwt`
 //!
@@ -142,26 +136,33 @@
 //!
 //! A [`Token`] is a token response with an absolute expiry, serializable only
 //! through [`Token::to_json_exposing_secrets`] or [`Token::exposing_secrets`] (its
-//! `Debug` redacts). A [`TokenCache`] is a plain value (no threads, no statics)
-//! whose [`get_or_refresh`](TokenCache::get_or_refresh) takes `now` and the
-//! caller's fetch function, refreshes early by a margin, and can be
-//! [`invalidate`](TokenCache::invalidate)d after a 401. The `cron_token_file`
-//! example keeps its token in a `0600` file.
+//! `Debug` redacts); `Token::from(response)` makes one from what `send()` returns.
+//! A [`TokenCache`] is a plain value (no threads, no statics):
+//! [`get_or_send`](TokenCache::get_or_send) takes the request and the agent and
+//! sends only when the cached token is missing, about to expire or
+//! [`invalidate`](TokenCache::invalidate)d after a 401;
+//! [`get_or_refresh`](TokenCache::get_or_refresh) is the same with `now` and a
+//! fetch function of the caller's. The `cron_token_file` example keeps its token
+//! in a `0600` file.
 //!
 //! ## Errors, retries and expiry
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
 //! nothing was sent. [`Error::OAuth`]: the server's RFC 6749 §5.2 error, typed
-//! ([`OAuthError`]). [`Error::is_retryable`]: transport failures, timeouts, 5xx,
-//! 429 and 408; [`Error::retry_after`] gives the server's `Retry-After`, capped at
+//! ([`OAuthError`]). [`Error::is_retryable`]: connection failures, timeouts, a
+//! temporary DNS failure, 5xx, 429 and 408 (not a TLS certificate the client
+//! refuses, nor a host name that does not exist); [`Error::retry_after`] gives the server's `Retry-After`, capped at
 //! one hour ([`Error::retry_after_raw`]: as sent). Retrying is the
 //! caller's choice; the crate never retries on its own.
 //!
 //! A [`TokenResponse`] knows its absolute expiry when the server said one
 //! ([`TokenResponse::expires_at`], [`TokenResponse::is_expired`]). Salesforce says
 //! none: [`is_token_rejected`] recognizes the resource server's "this token is no
-//! longer good" answer (401 `INVALID_SESSION_ID`, or RFC 6750 `invalid_token`) so the
-//! caller can get a new token and retry once.
+//! longer good" answer (401 `INVALID_SESSION_ID`, RFC 6750 `invalid_token`, or a
+//! bare 401 that names no other reason) so the caller can get a new token and
+//! retry once. Call the API with [`agent`] (a 401 comes back as a response, not as
+//! an error without its body) and read the answer with
+//! [`HttpResponse::from_ureq`]: `is_token_rejected_response(&HttpResponse::from_ureq(response)?)`.
 //!
 //! ## Safe defaults
 //!
@@ -178,7 +179,8 @@
 //!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
 //!   value and form body, and the bytes of a loaded private key are overwritten
 //!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
-//!   sending are out of the crate's reach.
+//!   sending, by the PEM decoder and by the JSON parser are out of the crate's
+//!   reach.
 //!
 //! ## Command line
 //!
@@ -195,7 +197,7 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `ureq` | yes | [`TokenRequest::send`], [`agent`], [`send_http`] (ureq 3, rustls on ring) |
+//! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`send_http`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
 //! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`], [`Error::Saml`] |
 //! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos (the SAML grant only with `saml`) |
 //! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq` and `saml`) |
@@ -241,6 +243,12 @@ mod url;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+/// The README's code blocks, compiled and run by `cargo test --doc` so that the
+/// front page cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use algorithm::Algorithm;
 pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
@@ -261,6 +269,25 @@ pub use response::{TokenResponse, TokenType};
 pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};
+/// The ureq 3 this crate sends with (feature `ureq`), so that a caller can name
+/// its types without keeping a second `ureq` dependency in step:
+/// `fn sync(agent: &s2s_oauth::ureq::Agent)`. Build agents with [`agent`] (safe
+/// defaults for a token client, and a 401 from an API comes back as a response for
+/// [`HttpResponse::from_ureq`]) or with ureq's own builder.
+///
+/// ```
+/// use s2s_oauth::ureq::Agent;
+///
+/// fn job(agent: &Agent) -> Result<(), s2s_oauth::Error> {
+///     # let _ = agent;
+///     Ok(())
+/// }
+/// job(&s2s_oauth::agent())?;
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[cfg(feature = "ureq")]
+pub use ureq;
+
 #[cfg(feature = "ureq")]
 pub use transport::{
     DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_TIMEOUT, SendOptions, agent, send_http,

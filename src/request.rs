@@ -54,13 +54,28 @@ const RESERVED: [&str; 9] = [
 /// );
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TokenRequest {
     token_url: String,
     grant: Grant,
     auth: ClientAuth,
     scope: Option<String>,
     params: Vec<(String, String)>,
+}
+
+/// The token URL without its query (which may hold a `client_secret`), and the
+/// names of extra parameters without their values: `{:?}` is a common logging path.
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<&str> = self.params.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("TokenRequest")
+            .field("token_url", &crate::url::redact(&self.token_url))
+            .field("grant", &self.grant)
+            .field("auth", &self.auth)
+            .field("scope", &self.scope)
+            .field("params", &params)
+            .finish()
+    }
 }
 
 impl TokenRequest {

@@ -17,13 +17,25 @@ use crate::http::HttpResponse;
 /// - 401 with a `Token` challenge (Salesforce);
 /// - 401 or 403 whose body is Salesforce's error list with the errorCode
 ///   `INVALID_SESSION_ID` (`[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`,
-///   or the same in XML).
+///   or the same in XML);
+/// - a bare 401 that names no other reason: no `WWW-Authenticate`, or challenges
+///   without an `error` (`Bearer realm="api"`), and a body that is no error object
+///   naming another code. The request carried a token and the server did not
+///   take it; many APIs say no more than that, and a new token is the one thing
+///   the client can try. Retry once, never in a loop.
 ///
-/// False for everything else, in particular 403 `REQUEST_LIMIT_EXCEEDED` (API
-/// limits: a new token will not help), other 403s (permissions), 401 with
-/// `error="insufficient_scope"` or `error="invalid_request"`, and a 401 that names
-/// no reason at all (a new token is unlikely to fix a request the server does not
-/// understand; check the request before looping).
+/// False for everything else, in particular a 401 that names another reason
+/// (`error="insufficient_scope"` or `error="invalid_request"` in a `Bearer`
+/// challenge, `{"error":"insufficient_scope"}` or a Salesforce errorCode other than
+/// `INVALID_SESSION_ID` in the body), 403 `REQUEST_LIMIT_EXCEEDED` (API limits: a
+/// new token will not help) and other 403s (permissions).
+///
+/// **Which agent:** ureq's default agent (`ureq::get(url)`) turns a 401 into an
+/// `Err(ureq::Error::StatusCode(401))` and drops the headers and the body, so
+/// this check never sees them. Call the API with [`agent`](crate::agent()) (or any
+/// agent built with `http_status_as_error(false)`): the 401 comes back as a
+/// response, which [`HttpResponse::from_ureq`](crate::HttpResponse::from_ureq) turns
+/// into the argument of [`is_token_rejected_response`].
 ///
 /// The refresh-and-retry loop a caller writes (retry once, never forever):
 ///
@@ -49,29 +61,32 @@ use crate::http::HttpResponse;
 ///     response = call_api(&token);
 /// }
 /// assert_eq!(response.status(), 200);
+///
+/// // A bare 401 counts too; a 401 naming another reason does not.
+/// assert!(is_token_rejected(401, None, b"Unauthorized"));
+/// assert!(!is_token_rejected(401, Some(r#"Bearer error="insufficient_scope""#), b""));
 /// ```
 pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {
-    if status == 401 {
-        if let Some(header) = www_authenticate {
-            for challenge in challenges(header) {
-                if challenge.scheme.eq_ignore_ascii_case("token") {
-                    return true;
-                }
-                if challenge.scheme.eq_ignore_ascii_case("bearer")
-                    && challenge.params.iter().any(|(name, value)| {
-                        name.eq_ignore_ascii_case("error") && value == "invalid_token"
-                    })
-                {
-                    return true;
-                }
+    match status {
+        401 => {
+            let challenges = www_authenticate.map(challenges).unwrap_or_default();
+            if challenges.iter().any(Challenge::says_token_rejected)
+                || has_salesforce_error_code(body, "INVALID_SESSION_ID")
+                || body_error(body) == BodyError::InvalidToken
+            {
+                return true;
             }
+            let named_another_reason =
+                challenges.iter().any(Challenge::has_error) || body_error(body) == BodyError::Other;
+            !named_another_reason
         }
+        403 => has_salesforce_error_code(body, "INVALID_SESSION_ID"),
+        _ => false,
     }
-    (status == 401 || status == 403) && has_salesforce_error_code(body, "INVALID_SESSION_ID")
 }
 
-/// [`is_token_rejected`] on a whole response (any `WWW-Authenticate` headers are
-/// each considered).
+/// [`is_token_rejected`] on a whole response (several `WWW-Authenticate` headers
+/// are read as one list of challenges, RFC 9110 §5.3).
 ///
 /// ```
 /// use s2s_oauth::{is_token_rejected_response, HttpResponse};
@@ -85,18 +100,52 @@ pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8
 /// assert!(!is_token_rejected_response(&throttled));
 /// ```
 pub fn is_token_rejected_response(response: &HttpResponse) -> bool {
-    let status = response.status();
-    let body = response.body();
-    let mut headers = response
+    let values: Vec<&str> = response
         .headers()
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
         .map(|(_, value)| value.as_str())
-        .peekable();
-    if headers.peek().is_none() {
-        return is_token_rejected(status, None, body);
+        .collect();
+    let joined = (!values.is_empty()).then(|| values.join(", "));
+    is_token_rejected(response.status(), joined.as_deref(), response.body())
+}
+
+/// What a 401 body's error names, read from a JSON object's `error` (RFC 6749
+/// §5.2 style, which some APIs send beside or instead of the header) or from a
+/// Salesforce error list's `errorCode`.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyError {
+    /// No error code in the body (empty, text, HTML, JSON without one).
+    None,
+    /// `invalid_token`.
+    InvalidToken,
+    /// Another code: the server named a reason that is not the token.
+    Other,
+}
+
+fn body_error(body: &[u8]) -> BodyError {
+    let code_of = |v: &Value| {
+        v.get("error")
+            .or_else(|| v.get("errorCode"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let code = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items.iter().find_map(code_of),
+        Ok(object @ Value::Object(_)) => code_of(&object),
+        Ok(_) => None,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            text.split_once("<errorCode>")
+                .and_then(|(_, rest)| rest.split_once("</errorCode>"))
+                .map(|(code, _)| code.trim().to_owned())
+        }
+    };
+    match code.as_deref() {
+        None | Some("") => BodyError::None,
+        Some("invalid_token") => BodyError::InvalidToken,
+        Some(_) => BodyError::Other,
     }
-    headers.any(|value| is_token_rejected(status, Some(value), body))
 }
 
 /// Whether a Salesforce REST error body names `code`: a JSON array (or a lone
@@ -119,6 +168,31 @@ pub(crate) fn has_salesforce_error_code(body: &[u8], code: &str) -> bool {
 struct Challenge<'a> {
     scheme: &'a str,
     params: Vec<(&'a str, String)>,
+}
+
+impl Challenge<'_> {
+    fn is_bearer(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("bearer")
+    }
+
+    fn error(&self) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("error"))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Salesforce's `Token` challenge, or RFC 6750's `Bearer error="invalid_token"`.
+    fn says_token_rejected(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("token")
+            || (self.is_bearer() && self.error() == Some("invalid_token"))
+    }
+
+    /// A `Bearer` challenge naming an error (RFC 6750 §3.1); another scheme's
+    /// `error` parameter means nothing defined.
+    fn has_error(&self) -> bool {
+        self.is_bearer() && self.error().is_some()
+    }
 }
 
 /// Parses `WWW-Authenticate`: `challenge *( "," challenge )`, each challenge a scheme

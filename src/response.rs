@@ -281,12 +281,16 @@ impl TokenResponse {
     /// let http = HttpResponse::new(200, vec![], body.to_vec());
     /// let token = TokenResponse::parse(&http, SystemTime::now())?;
     /// let json = token.to_json_exposing_secrets();
-    /// assert_eq!(json, serde_json::from_slice::<serde_json::Value>(body).unwrap());
-    /// assert_eq!(json["issued_at"], "1708058728442");
+    /// let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    /// assert_eq!(value, serde_json::from_slice::<serde_json::Value>(body).unwrap());
+    /// assert_eq!(value["issued_at"], "1708058728442");
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
-    pub fn to_json_exposing_secrets(&self) -> Value {
-        Value::Object(self.sent.0.clone())
+    ///
+    /// One line of JSON text, like [`Token::to_json_exposing_secrets`](crate::Token::to_json_exposing_secrets).
+    pub fn to_json_exposing_secrets(&self) -> String {
+        // Serializing a map of JSON values cannot fail.
+        serde_json::to_string(&self.sent.0).unwrap_or_default()
     }
 
     /// Takes the refresh token out, if any, for the next refresh grant.
@@ -354,7 +358,8 @@ mod tests {
         let http = HttpResponse::new(200, vec![], body.as_bytes().to_vec());
         let token = TokenResponse::parse(&http, SystemTime::UNIX_EPOCH).unwrap();
         let expected: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(token.to_json_exposing_secrets(), expected);
+        let json: Value = serde_json::from_str(&token.to_json_exposing_secrets()).unwrap();
+        assert_eq!(json, expected);
         assert!(!format!("{token:?}").contains("SECRET"), "{token:?}");
     }
 

@@ -119,10 +119,14 @@ impl LoginHost {
     /// let host = LoginHost::my_domain("https://test.salesforce.com/")?;
     /// assert_eq!(host.audience(), "https://test.salesforce.com");
     /// assert_eq!(host.kind(), HostKind::Sandbox);
+    ///
+    /// // A String read from the configuration, by value or by reference.
+    /// let configured = String::from("https://acme.my.salesforce.com");
+    /// assert_eq!(LoginHost::my_domain(&configured)?, LoginHost::my_domain(configured)?);
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
-    pub fn my_domain(base_url: &str) -> Result<Self, Error> {
-        let base_url = base(base_url)?;
+    pub fn my_domain(base_url: impl AsRef<str>) -> Result<Self, Error> {
+        let base_url = base(base_url.as_ref())?;
         if base_url.eq_ignore_ascii_case(PRODUCTION) {
             return Ok(Self::production());
         }
@@ -140,8 +144,8 @@ impl LoginHost {
 
     /// An Experience Cloud site URL (e.g. `https://acme.my.site.com/partners`),
     /// which is also the audience.
-    pub fn experience_cloud(site_url: &str) -> Result<Self, Error> {
-        let base_url = base(site_url)?;
+    pub fn experience_cloud(site_url: impl AsRef<str>) -> Result<Self, Error> {
+        let base_url = base(site_url.as_ref())?;
         Ok(LoginHost {
             audience: base_url.clone(),
             base_url,
@@ -151,8 +155,8 @@ impl LoginHost {
 
     /// `login`, `test`, or a base URL ([`my_domain`](Self::my_domain), which also
     /// recognizes the two login hosts' URLs): the CLI's `--salesforce` values.
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        match value {
+    pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
+        match value.as_ref() {
             "login" | "production" => Ok(Self::production()),
             "test" | "sandbox" => Ok(Self::sandbox()),
             url => Self::my_domain(url),

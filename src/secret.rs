@@ -68,6 +68,12 @@ macro_rules! secret_string {
                 Self(value.to_owned())
             }
         }
+
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                Self(value.clone())
+            }
+        }
     };
 }
 
@@ -79,6 +85,12 @@ secret_string!(
     /// let secret = ClientSecret::new("s3cr3t");
     /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
     /// assert_eq!(secret.expose_secret(), "s3cr3t");
+    ///
+    /// // Anything that reads as a string: &str, String, &String.
+    /// let from_env: String = "s3cr3t".into(); // std::env::var("CLIENT_SECRET")?
+    /// let auth = s2s_oauth::ClientAuth::basic("my-client", &from_env);
+    /// # let _ = auth;
+    /// assert_eq!(ClientSecret::from(&from_env), secret);
     /// ```
     ClientSecret
 );

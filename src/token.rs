@@ -161,7 +161,8 @@ impl Token {
     }
 
     /// The token as one JSON object **with its secrets**; [`Token::from_json`]
-    /// reads it back.
+    /// reads it back. A `String`, like
+    /// [`TokenResponse::to_json_exposing_secrets`]: ready for a `0600` file.
     pub fn to_json_exposing_secrets(&self) -> String {
         serde_json::to_string(&self.exposing_secrets()).unwrap_or_default()
     }
@@ -176,6 +177,42 @@ impl Token {
                 json_problem(&e)
             ))
         })
+    }
+}
+
+/// The same as [`Token::from_response`], so that `send()`'s answer goes straight
+/// into a [`TokenCache`](crate::TokenCache) fetch: `request.send(&agent).map(Token::from)`.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use s2s_oauth::{HttpResponse, Token, TokenResponse};
+///
+/// let body = br#"{"access_token":"abc","expires_in":60}"#;
+/// let response = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+/// let token: Token = response.into();
+/// assert_eq!(token.access_token().expose_secret(), "abc");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+impl From<TokenResponse> for Token {
+    fn from(response: TokenResponse) -> Self {
+        Token::from_response(&response)
+    }
+}
+
+/// The same as [`Token::from_response`].
+///
+/// ```
+/// use std::time::SystemTime;
+/// use s2s_oauth::{HttpResponse, Token, TokenResponse};
+///
+/// let http = HttpResponse::new(200, vec![], br#"{"access_token":"abc"}"#.to_vec());
+/// let response = TokenResponse::parse(&http, SystemTime::now())?;
+/// assert_eq!(Token::from(&response), Token::from_response(&response));
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+impl From<&TokenResponse> for Token {
+    fn from(response: &TokenResponse) -> Self {
+        Token::from_response(response)
     }
 }
 

@@ -21,10 +21,12 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 
+use crate::cache::TokenCache;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
 use crate::response::TokenResponse;
+use crate::token::Token;
 
 mod classify;
 
@@ -160,6 +162,58 @@ impl TokenRequest {
     }
 }
 
+impl TokenCache {
+    /// The cached token if it is still good; otherwise sends `request` with
+    /// `agent` and keeps the answer. The convenience over
+    /// [`get_or_refresh`](Self::get_or_refresh) for the usual case: one request
+    /// (JWT Bearer, Client Credentials...) sent again whenever a new token is
+    /// needed. Like [`TokenRequest::send`], it reads the system clock; for a fixed
+    /// clock, or to send a refresh grant built from the previous token's refresh
+    /// token, use [`get_or_refresh`](Self::get_or_refresh).
+    ///
+    /// A new token keeps the previous one's refresh token when the server sent
+    /// none ([`Token::keep_refresh_token_of`]). On an error nothing changes: the
+    /// previous token stays, still marked for refresh.
+    ///
+    /// The first cache program, here against the crate's local authorization server
+    /// (feature `testkit`):
+    ///
+    /// ```
+    /// # #[cfg(feature = "testkit")] {
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenCache, TokenRequest};
+    ///
+    /// # let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
+    /// let agent = s2s_oauth::agent();
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// let mut cache = TokenCache::new();
+    ///
+    /// let first = cache.get_or_send(&request, &agent)?.clone();      // sent
+    /// let again = cache.get_or_send(&request, &agent)?.clone();      // cached
+    /// assert_eq!(first, again);
+    ///
+    /// cache.invalidate(); // the API answered 401: see is_token_rejected_response
+    /// let renewed = cache.get_or_send(&request, &agent)?;            // sent again
+    /// assert_ne!(renewed, &first);
+    /// # assert_eq!(server.requests().len(), 2);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_or_send(
+        &mut self,
+        request: &TokenRequest,
+        agent: &ureq::Agent,
+    ) -> Result<&Token, Error> {
+        self.get_or_refresh(SystemTime::now(), |previous| {
+            let fresh = Token::from(request.send(agent)?);
+            Ok(match previous {
+                Some(previous) => fresh.keep_refresh_token_of(previous),
+                None => fresh,
+            })
+        })
+    }
+}
+
 /// Sends an already-built [`HttpRequest`] and returns the raw response, for callers
 /// who want to look at it before parsing. Applies the same per-request safety
 /// settings as [`TokenRequest::send`]. A `GET` request (discovery metadata) is sent
@@ -180,31 +234,111 @@ pub fn send_http(
     } else {
         safe(agent.post(request.url()), request, options).send(request.body())
     };
-    let mut response = sent.map_err(transport_error)?;
+    let response = sent.map_err(transport_error)?;
+    HttpResponse::from_ureq_with_limit(response, options.body_limit)
+}
 
-    let status = response.status().as_u16();
-    // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
-    // kept, decoded lossily, rather than dropped with what it says.
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            (name.as_str().to_owned(), value)
-        })
-        .collect();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(options.body_limit)
-        .read_to_vec()
-        .map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => Error::BodyTooLarge {
-                limit: options.body_limit,
-            },
-            other => transport_error(other),
-        })?;
-    Ok(HttpResponse::new(status, headers, body))
+impl HttpResponse {
+    /// Reads a ureq response (status, headers, and the body up to
+    /// [`DEFAULT_BODY_LIMIT`]) into an `HttpResponse`, for
+    /// [`is_token_rejected_response`](crate::is_token_rejected_response) after an
+    /// API call, or [`TokenResponse::parse`] after a token request sent by hand.
+    ///
+    /// Make the call with [`agent`] (or any agent built with
+    /// `http_status_as_error(false)`): ureq's default agent (`ureq::get(url)`)
+    /// turns a 401 into an `Err` without the headers and the body, and the
+    /// response never gets here.
+    ///
+    /// A body over the limit is [`Error::BodyTooLarge`]
+    /// ([`from_ureq_with_limit`](Self::from_ureq_with_limit) sets another limit);
+    /// a connection lost while reading it is [`Error::Transport`].
+    ///
+    /// Against the local authorization server's protected resource (feature
+    /// `testkit`), with the refresh-once loop:
+    ///
+    /// ```
+    /// # #[cfg(feature = "testkit")] {
+    /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
+    /// use s2s_oauth::{ClientAuth, Grant, HttpResponse, TokenRequest, is_token_rejected_response};
+    ///
+    /// # let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
+    /// let agent = s2s_oauth::agent(); // a 401 comes back as a response, not an Err
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// let call_api = |token: &str| -> Result<HttpResponse, Box<dyn std::error::Error>> {
+    ///     let response = agent.get(server.resource_url()).header("Authorization", format!("Bearer {token}")).call()?;
+    ///     Ok(HttpResponse::from_ureq(response)?)
+    /// };
+    ///
+    /// let token = request.send(&agent)?;
+    /// server.expire_access_tokens();
+    /// let mut response = call_api(token.access_token().expose_secret())?;
+    /// if is_token_rejected_response(&response) {
+    ///     let token = request.send(&agent)?; // a new token, then retry once
+    ///     response = call_api(token.access_token().expose_secret())?;
+    /// }
+    /// assert_eq!(response.status(), 200);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_ureq(response: ureq::http::Response<ureq::Body>) -> Result<Self, Error> {
+        Self::from_ureq_with_limit(response, DEFAULT_BODY_LIMIT)
+    }
+
+    /// [`from_ureq`](Self::from_ureq) with a body limit of `limit` bytes (after
+    /// decompression).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let response = s2s_oauth::agent().get("https://api.example.com/reports").call()?;
+    /// let report = s2s_oauth::HttpResponse::from_ureq_with_limit(response, 16 * 1024 * 1024)?;
+    /// # let _ = report;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_ureq_with_limit(
+        mut response: ureq::http::Response<ureq::Body>,
+        limit: u64,
+    ) -> Result<Self, Error> {
+        let status = response.status().as_u16();
+        // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
+        // kept, decoded lossily, rather than dropped with what it says.
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Error::BodyTooLarge { limit },
+                other => transport_error(other),
+            })?;
+        Ok(HttpResponse::new(status, headers, body))
+    }
+}
+
+/// The same as [`HttpResponse::from_ureq`] (the default body limit).
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use s2s_oauth::HttpResponse;
+/// let response: HttpResponse = s2s_oauth::agent().get("https://api.example.com/").call()?.try_into()?;
+/// # let _ = response;
+/// # Ok(())
+/// # }
+/// ```
+impl TryFrom<ureq::http::Response<ureq::Body>> for HttpResponse {
+    type Error = Error;
+
+    fn try_from(response: ureq::http::Response<ureq::Body>) -> Result<Self, Error> {
+        HttpResponse::from_ureq(response)
+    }
 }
 
 /// The per-request safety settings (no redirects, statuses as responses, the

@@ -34,28 +34,51 @@ pub(crate) fn invalid(url: &str, reason: &'static str) -> Error {
 /// `user:password@`, a `?client_secret=...` must not reach a log). Idempotent,
 /// total, for any text (it need not be a valid URL).
 ///
-/// Userinfo is taken to run to the last `@` before the query: a password with an
-/// unencoded `/` in it is hidden too, at the price of hiding a path that has an
-/// `@` in it.
+/// Where the text is ambiguous, more is hidden, never less: userinfo is taken to
+/// run to the last `@` before the query (a password with an unencoded `/` is hidden
+/// too, at the price of hiding a path with an `@` in it); an `@` after a `?` or `#`
+/// that comes before any `/` may be a password holding `?` or `#`, so everything
+/// after the scheme is hidden; and `://` counts as the end of a scheme only after
+/// a valid scheme name (RFC 3986 §3.1), not inside a query.
 pub(crate) fn redact(url: &str) -> Box<str> {
-    let start = url.find("://").map_or(0, |i| i + 3);
+    const HIDDEN: &str = "[redacted]";
+    let start = scheme_end(url).unwrap_or(0);
     let (head, rest) = url.split_at(start);
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (before_query, after) = rest.split_at(end);
+    let query = rest.find(['?', '#']).unwrap_or(rest.len());
     let mut out = String::with_capacity(url.len().min(256) + 24);
     out.push_str(head);
-    match before_query.rfind('@') {
-        Some(at) => {
-            out.push_str("[redacted]");
-            out.push_str(&before_query[at..]);
+    match rest.rfind('@') {
+        // Userinfo (which may hold a `/`), then host and path.
+        Some(at) if at < query => {
+            out.push_str(HIDDEN);
+            out.push_str(&rest[at..query]);
         }
-        None => out.push_str(before_query),
+        // An `@` in the query or fragment of a URL whose path has begun: harmless
+        // here, since the query is hidden anyway.
+        Some(_) if rest[..query].contains('/') => out.push_str(&rest[..query]),
+        // `app:s3?cr3t@idp`: the `?` may be inside a password.
+        Some(_) => {
+            out.push_str(HIDDEN);
+            return out.into_boxed_str();
+        }
+        None => out.push_str(&rest[..query]),
     }
-    if let Some(mark @ ('?' | '#')) = after.chars().next() {
+    if let Some(mark @ ('?' | '#')) = rest[query..].chars().next() {
         out.push(mark);
-        out.push_str("[redacted]");
+        out.push_str(HIDDEN);
     }
     out.into_boxed_str()
+}
+
+/// Where the authority starts: just after `scheme://`, if the text starts with a
+/// scheme name (a letter, then letters, digits, `+`, `-`, `.`).
+fn scheme_end(url: &str) -> Option<usize> {
+    let colon = url.find("://")?;
+    let scheme = &url[..colon];
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(colon + 3)
 }
 
 fn check(url: &str) -> Result<(), &'static str> {
@@ -219,6 +242,19 @@ mod tests {
                 "https://[redacted]@idp/token",
             ),
             ("app:s3cr3t@idp/token", "[redacted]@idp/token"),
+            // A `?` or `#` inside a password: nothing of it shows.
+            ("https://app:s3?cr3t@idp/token", "https://[redacted]"),
+            ("https://app:s3#cr3t@idp/token", "https://[redacted]"),
+            // An `@` in the query of a URL with a path keeps host and path.
+            (
+                "https://idp/t?email=a@b.example&secret=s3cr3t",
+                "https://idp/t?[redacted]",
+            ),
+            // `://` inside the query is no scheme.
+            (
+                "http:/idp/token?client_secret=s3cr3t&next=https://x/",
+                "http:/idp/token?[redacted]",
+            ),
             ("", ""),
         ] {
             assert_eq!(&*redact(url), shown, "{url}");

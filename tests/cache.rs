@@ -225,7 +225,7 @@ fn the_cron_loop_against_the_testkit() {
         ),
     )
     .unwrap();
-    let host = LoginHost::my_domain(&server.base_url()).unwrap();
+    let host = LoginHost::my_domain(server.base_url()).unwrap();
     let agent = s2s_oauth::agent();
     let fetch = |_: Option<&Token>| -> Result<Token, Error> {
         let response =
@@ -277,4 +277,97 @@ fn the_cron_loop_against_the_testkit() {
             .count(),
         2
     );
+}
+
+#[test]
+fn a_token_response_converts_into_a_token() {
+    let http = HttpResponse::new(200, vec![], SALESFORCE.as_bytes().to_vec());
+    let response = TokenResponse::parse(&http, at(0)).unwrap();
+    let by_ref = Token::from(&response);
+    assert_eq!(by_ref, Token::from_response(&response));
+    // Both sides write the same kind of JSON text.
+    let sent: serde_json::Value =
+        serde_json::from_str(&response.to_json_exposing_secrets()).unwrap();
+    assert_eq!(sent["issued_at"], "1708058728442");
+    let owned: Token = response.into();
+    assert_eq!(owned, by_ref);
+    let stored: String = owned.to_json_exposing_secrets();
+    assert_eq!(Token::from_json(stored.as_bytes()).unwrap(), by_ref);
+}
+
+#[test]
+fn get_or_send_sends_only_when_a_new_token_is_needed() {
+    use s2s_oauth::testkit::Fault;
+    use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+
+    let server = Server::start(
+        Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")),
+    )
+    .unwrap();
+    let agent = s2s_oauth::agent();
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic("app", "s3cr3t"),
+    )
+    .unwrap();
+    let sent = || server.requests().len();
+
+    let mut cache = TokenCache::new();
+    let first = cache.get_or_send(&request, &agent).unwrap().clone();
+    assert_eq!(sent(), 1);
+    assert!(first.expires_at().is_some());
+    assert_eq!(cache.get_or_send(&request, &agent).unwrap(), &first);
+    assert_eq!(sent(), 1, "a good cached token is not fetched again");
+
+    // The API refused the token: the next call sends, and its answer replaces it.
+    cache.invalidate();
+    let renewed = cache.get_or_send(&request, &agent).unwrap().clone();
+    assert_eq!(sent(), 2);
+    assert_ne!(renewed, first);
+
+    // A failed send keeps the previous token, still marked for refresh.
+    cache.invalidate();
+    server.inject(Fault::status(503, "text/plain", "down"), 1);
+    let err = cache.get_or_send(&request, &agent).unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(cache.token(), Some(&renewed));
+    assert!(cache.needs_refresh(SystemTime::now()));
+    let third = cache.get_or_send(&request, &agent).unwrap();
+    assert_ne!(third, &renewed);
+    assert_eq!(sent(), 4);
+}
+
+#[test]
+fn get_or_send_keeps_the_refresh_token_the_server_did_not_rotate() {
+    use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_refresh_rotation(false)
+            .with_client(
+                Client::new("app")
+                    .with_secret("s3cr3t")
+                    .with_refresh_tokens(true),
+            ),
+    )
+    .unwrap();
+    let agent = s2s_oauth::agent();
+    let auth = || ClientAuth::basic("app", "s3cr3t");
+    let first: Token = TokenRequest::new(server.token_url(), Grant::client_credentials(), auth())
+        .unwrap()
+        .send(&agent)
+        .unwrap()
+        .into();
+    let refresh = first.refresh_token().expect("a refresh token").clone();
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::refresh_token(refresh.clone()),
+        auth(),
+    )
+    .unwrap();
+    let mut cache = TokenCache::new().with_token(first);
+    cache.invalidate();
+    let renewed = cache.get_or_send(&request, &agent).unwrap();
+    assert_eq!(renewed.refresh_token(), Some(&refresh));
 }

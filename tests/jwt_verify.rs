@@ -390,7 +390,7 @@ fn time_checks_with_leeway() {
         jwt_error(check(far.clone(), &v, now())),
         JwtError::LifetimeTooLong
     );
-    let verified = check(far, &v.clone().without_max_lifetime(), now()).unwrap();
+    let verified = check(far, &v.clone().dangerous_without_max_lifetime(), now()).unwrap();
     assert!(verified.expires_at() > at(1_000_000_000));
 }
 
@@ -487,14 +487,14 @@ fn lifetime_cap_defaults_to_one_hour() {
         jwt_error(check(old_iat(3661), &v, now())),
         JwtError::IssuedAtOutOfRange
     );
-    // with_max_lifetime changes both bounds; without_max_lifetime lifts both.
+    // with_max_lifetime changes both bounds; dangerous_without_max_lifetime lifts both.
     let short = v.clone().with_max_lifetime(Duration::from_secs(120));
     assert_eq!(
         jwt_error(check(old_iat(181), &short, now())),
         JwtError::IssuedAtOutOfRange
     );
     check(old_iat(180), &short, now()).unwrap();
-    let open = v.clone().without_max_lifetime();
+    let open = v.clone().dangerous_without_max_lifetime();
     check(old_iat(86_400 * 365), &open, now()).unwrap();
     check(with("exp", json!(NOW_SECS + 86_400 * 365)), &open, now()).unwrap();
 }

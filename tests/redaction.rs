@@ -86,6 +86,15 @@ fn requests_keys_and_grants_redact() {
         let request =
             TokenRequest::new("https://idp.example.com/token", grant.clone(), auth).unwrap();
         check_debug!(request);
+        // A query secret in the token URL (valid over https) and an extra
+        // parameter's value stay out of `{:?}`.
+        let url = format!("https://idp.example.com/token?client_secret={}", SECRETS[0]);
+        let with_query = TokenRequest::new(url, grant.clone(), ClientAuth::none())
+            .unwrap()
+            .with_param("subject_token", SECRETS[1])
+            .unwrap();
+        check_debug!(with_query);
+        check_debug!(with_query.to_http_request_now().unwrap());
         let http = request
             .to_http_request(SystemTime::now(), &SystemRandom::new())
             .unwrap();
@@ -151,7 +160,10 @@ fn urls_in_errors_are_redacted() {
     };
     let userinfo = format!("https://app:{PASSWORD}@idp.example.com/token");
     let query = format!("http://idp.example.com/token?client_secret={QUERY_SECRET}");
-    for url in [&userinfo, &query] {
+    // A `?` or `#` inside the password; `://` inside the query.
+    let odd_password = format!("https://app:{PASSWORD}?x#y@idp.example.com/token");
+    let scheme_in_query = format!("http:/idp/token?client_secret={QUERY_SECRET}&next=https://x/");
+    for url in [&userinfo, &query, &odd_password, &scheme_in_query] {
         let err = TokenRequest::new(
             url.as_str(),
             Grant::client_credentials(),

@@ -594,3 +594,38 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
             .is_err()
     );
 }
+
+/// Values read from configuration are `String`s: every constructor takes them by
+/// value and by reference (`&String`), like `&str`.
+#[test]
+fn constructors_take_strings_by_reference() {
+    use s2s_oauth::salesforce::LoginHost;
+    use s2s_oauth::{Audience, Claims, ClientAuth, ClientSecret, Grant, TokenRequest};
+
+    let issuer = String::from("3MVG9.consumer");
+    let subject = String::from("integration@example.com");
+    let audience = String::from("https://login.salesforce.com");
+    let token_url = String::from("https://login.salesforce.com/services/oauth2/token");
+    let secret = String::from("s3cr3t");
+    let client_id = String::from("my-client");
+
+    let claims = Claims::new(&issuer, &subject, &audience);
+    assert_eq!(claims.audience(), &Audience::One(audience.clone()));
+    assert_eq!(Audience::from(&audience), Audience::from(audience.as_str()));
+    #[cfg(feature = "saml")]
+    let _ = s2s_oauth::saml::Assertion::new(&issuer, &subject, &audience, &token_url);
+    assert_eq!(ClientSecret::from(&secret).expose_secret(), secret.as_str());
+    let request = TokenRequest::new(
+        &token_url,
+        Grant::client_credentials(),
+        ClientAuth::basic(&client_id, &secret),
+    )
+    .unwrap();
+    assert_eq!(request.token_url(), token_url);
+    let _ = ClientAuth::post(&client_id, &secret);
+    let my_domain = String::from("https://acme.my.salesforce.com");
+    assert_eq!(
+        LoginHost::my_domain(&my_domain).unwrap(),
+        LoginHost::my_domain(my_domain).unwrap()
+    );
+}

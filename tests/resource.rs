@@ -1,6 +1,11 @@
 //! The resource-server classifier: when does an API answer mean "get a new token"?
+//! And the glue from a ureq response to it, against the testkit's protected resource.
 
-use s2s_oauth::{HttpResponse, is_token_rejected, is_token_rejected_response};
+use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
+use s2s_oauth::{
+    ClientAuth, Error, Grant, HttpResponse, TokenRequest, is_token_rejected,
+    is_token_rejected_response,
+};
 
 const SF_EXPIRED: &[u8] =
     br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
@@ -27,20 +32,61 @@ fn other_bearer_errors_are_not() {
     for header in [
         r#"Bearer realm="example", error="insufficient_scope", scope="admin""#,
         r#"Bearer error="invalid_request""#,
-        r#"Bearer realm="example""#,
-        "Bearer",
-        // The value must be the error code, not a description mentioning it.
-        r#"Bearer error_description="invalid_token""#,
         r#"Bearer error="not invalid_token""#,
-        // Another scheme's parameter.
-        r#"Basic error="invalid_token""#,
-        "",
-        "garbage ;;; ===",
+        r#"Basic realm="legacy", Bearer error="insufficient_scope""#,
     ] {
         assert!(!is_token_rejected(401, Some(header), b""), "{header}");
     }
-    assert!(!is_token_rejected(401, None, b""));
-    assert!(!is_token_rejected(401, None, b"Unauthorized"));
+    // The reason may be in an RFC 6749-style body instead of the header.
+    assert!(!is_token_rejected(
+        401,
+        None,
+        br#"{"error":"insufficient_scope","error_description":"needs admin"}"#
+    ));
+    assert!(!is_token_rejected(
+        401,
+        Some(r#"Bearer realm="api""#),
+        br#"{"error":"invalid_request"}"#
+    ));
+}
+
+#[test]
+fn a_bare_401_is_rejected() {
+    // The request carried a token, the server refused it and named no other
+    // reason: a new token is what the client can try (once).
+    for header in [
+        r#"Bearer realm="example""#,
+        "Bearer",
+        // No `error` parameter: a description alone names no code.
+        r#"Bearer error_description="invalid_token""#,
+        // Another scheme's parameter means nothing.
+        r#"Basic error="insufficient_scope""#,
+        r#"Basic realm="api""#,
+        "",
+        "garbage ;;; ===",
+    ] {
+        assert!(is_token_rejected(401, Some(header), b""), "{header}");
+    }
+    assert!(is_token_rejected(401, None, b""));
+    assert!(is_token_rejected(401, None, b"Unauthorized"));
+    assert!(is_token_rejected(
+        401,
+        None,
+        b"<html><h1>401 Unauthorized</h1></html>"
+    ));
+    assert!(is_token_rejected(
+        401,
+        None,
+        br#"{"message":"Unauthorized"}"#
+    ));
+    assert!(is_token_rejected(
+        401,
+        None,
+        br#"{"error":"invalid_token"}"#
+    ));
+    // Not on other statuses.
+    assert!(!is_token_rejected(403, None, b""));
+    assert!(!is_token_rejected(400, None, b"Unauthorized"));
 }
 
 #[test]
@@ -129,4 +175,128 @@ fn whole_response_convenience() {
     assert!(!is_token_rejected_response(&limit));
     let body_only = HttpResponse::new(403, vec![], SF_EXPIRED.to_vec());
     assert!(is_token_rejected_response(&body_only));
+    // Several headers are one list: a bare challenge beside a named reason is not
+    // a bare 401.
+    let scope_in_second = HttpResponse::new(
+        401,
+        vec![
+            ("WWW-Authenticate".into(), r#"Basic realm="x""#.into()),
+            (
+                "WWW-Authenticate".into(),
+                r#"Bearer error="insufficient_scope""#.into(),
+            ),
+        ],
+        Vec::new(),
+    );
+    assert!(!is_token_rejected_response(&scope_in_second));
+    let bare = HttpResponse::new(401, vec![], b"Unauthorized".to_vec());
+    assert!(is_token_rejected_response(&bare));
+}
+
+/// A testkit server with one client, and a live access token from it.
+fn server_and_token(profile: Profile) -> (Server, String) {
+    let server = Server::start(
+        Config::new(profile).with_client(
+            Client::new("app")
+                .with_secret("s3cr3t")
+                .with_run_as("integration@example.com"),
+        ),
+    )
+    .unwrap();
+    let token = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic("app", "s3cr3t"),
+    )
+    .unwrap()
+    .send(&s2s_oauth::agent())
+    .unwrap();
+    let token = token.access_token().expose_secret().to_owned();
+    (server, token)
+}
+
+fn call_api(server: &Server, token: &str) -> Result<HttpResponse, Error> {
+    let response = s2s_oauth::agent()
+        .get(server.resource_url())
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("the agent returns HTTP errors as responses");
+    HttpResponse::from_ureq(response)
+}
+
+#[test]
+fn from_ureq_feeds_the_classifier_with_the_resource_answers() {
+    for profile in [Profile::Generic, Profile::Salesforce] {
+        let (server, token) = server_and_token(profile);
+        let live = call_api(&server, &token).unwrap();
+        assert_eq!(live.status(), 200, "{profile:?}");
+        assert!(!is_token_rejected_response(&live));
+        assert!(live.body().starts_with(b"{"), "{profile:?}");
+
+        server.expire_access_tokens();
+        let expired = call_api(&server, &token).unwrap();
+        assert_eq!(expired.status(), 401, "{profile:?}");
+        assert!(expired.header("www-authenticate").is_some(), "{profile:?}");
+        assert!(!expired.body().is_empty(), "{profile:?}");
+        assert!(is_token_rejected_response(&expired), "{profile:?}");
+    }
+}
+
+#[test]
+fn a_bare_401_from_the_api_means_get_a_new_token() {
+    let (server, token) = server_and_token(Profile::Generic);
+    server.inject(Fault::status(401, "text/plain", "Unauthorized"), 1);
+    let bare = call_api(&server, &token).unwrap();
+    assert_eq!(bare.status(), 401);
+    assert!(is_token_rejected_response(&bare));
+
+    server.inject(
+        Fault::status(401, "application/json", "{}")
+            .with_header("WWW-Authenticate", r#"Bearer error="insufficient_scope""#),
+        1,
+    );
+    let scope = call_api(&server, &token).unwrap();
+    assert!(!is_token_rejected_response(&scope));
+    // The token itself was fine all along.
+    assert_eq!(call_api(&server, &token).unwrap().status(), 200);
+}
+
+#[test]
+fn ureqs_default_agent_turns_the_401_into_an_error() {
+    // Why the docs name s2s_oauth::agent(): with ureq's defaults the headers and
+    // body of a 401 never reach the classifier.
+    let (server, _) = server_and_token(Profile::Salesforce);
+    let plain = s2s_oauth::ureq::get(server.resource_url())
+        .header("Authorization", "Bearer expired")
+        .call();
+    assert!(matches!(
+        plain,
+        Err(s2s_oauth::ureq::Error::StatusCode(401))
+    ));
+}
+
+#[test]
+fn from_ureq_bounds_the_body() {
+    let (server, token) = server_and_token(Profile::Generic);
+    let big = "x".repeat(1024 * 1024 + 1);
+    server.inject(Fault::status(200, "text/plain", big.clone()), 2);
+    let err = call_api(&server, &token).unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit } if limit == s2s_oauth::DEFAULT_BODY_LIMIT),
+        "{err:?}"
+    );
+    let response = s2s_oauth::agent()
+        .get(server.resource_url())
+        .call()
+        .unwrap();
+    let read = HttpResponse::from_ureq_with_limit(response, 2 * 1024 * 1024).unwrap();
+    assert_eq!(read.body().len(), big.len());
+    // TryFrom is the same conversion.
+    let response = s2s_oauth::agent()
+        .get(server.resource_url())
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let converted: HttpResponse = response.try_into().unwrap();
+    assert_eq!(converted.status(), 200);
 }

@@ -46,7 +46,7 @@ fn server() -> Server {
 }
 
 fn my_domain(server: &Server) -> LoginHost {
-    LoginHost::my_domain(&server.base_url()).unwrap()
+    LoginHost::my_domain(server.base_url()).unwrap()
 }
 
 // ---- wire shapes ----------------------------------------------------------

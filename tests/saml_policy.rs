@@ -65,6 +65,10 @@ fn any_doctype_is_refused_by_verify_and_peek_issuer() {
         r#"<!DOCTYPE saml:Assertion PUBLIC "-//x//y//EN" "http://127.0.0.1:9/a.dtd">"#,
         "<!DOCTYPE saml:Assertion>",
         "<!DOCTYPE saml:Assertion []>",
+        "<!doctype saml:Assertion>",
+        "<!DocType saml:Assertion SYSTEM \"x.dtd\">",
+        // After the XML declaration and a comment.
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!-- c --><!DOCTYPE saml:Assertion>",
     ] {
         let with = format!("{doctype}{xml}");
         assert!(
@@ -97,8 +101,20 @@ fn conditions_the_verifier_does_not_enforce_are_refused() {
         why.contains("\"OneTimeUse\"") && why.contains("accept_one_time_use"),
         "{why}"
     );
-    let ok = check(&once, &validation().accept_one_time_use()).unwrap();
+    // Accepted, it needs a replay cache to enforce the single use...
+    assert!(matches!(
+        check(&once, &validation().accept_one_time_use()),
+        Err(Error::Saml(SamlError::OneTimeUseWithoutReplayCache))
+    ));
+    // ...which then takes it once, and refuses the second use.
+    let mut seen = std::collections::HashMap::<String, SystemTime>::new();
+    let mut once_with = |v: &Validation| saml::verify(&once, &key(), v, now(), Some(&mut seen));
+    let ok = once_with(&validation().accept_one_time_use()).unwrap();
     assert_eq!(ok.subject, "alice");
+    assert!(matches!(
+        once_with(&validation().accept_one_time_use()),
+        Err(Error::Saml(SamlError::Replayed))
+    ));
 
     // ProxyRestriction likewise.
     let proxy = ordinary(
@@ -132,7 +148,7 @@ fn the_lifetime_is_capped_at_an_hour_by_default() {
         check(&forever, &validation()),
         Err(Error::Saml(SamlError::LifetimeTooLong))
     ));
-    let ok = check(&forever, &validation().without_max_lifetime()).unwrap();
+    let ok = check(&forever, &validation().dangerous_without_max_lifetime()).unwrap();
     assert_eq!(ok.subject, "alice");
 
     // The bound: now + 1 hour + the 60 s leeway (22:13:20 + 3660 s = 23:14:20).
@@ -165,7 +181,7 @@ fn an_assertion_issued_too_long_ago_is_refused_even_if_it_expires_soon() {
             && err.to_string().contains("IssueInstant"),
         "{err}"
     );
-    check(&old, &validation().without_max_lifetime()).unwrap();
+    check(&old, &validation().dangerous_without_max_lifetime()).unwrap();
     // The cap set by with_max_lifetime bounds the age too: 10 minutes + 60 s.
     let ten = validation().with_max_lifetime(Duration::from_secs(600));
     check(&issued_at("2023-11-14T22:02:20Z"), &ten).unwrap();
@@ -180,5 +196,5 @@ fn an_assertion_issued_too_long_ago_is_refused_even_if_it_expires_soon() {
         matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("IssueInstant")),
         "{err}"
     );
-    check(&undated, &validation().without_max_lifetime()).unwrap();
+    check(&undated, &validation().dangerous_without_max_lifetime()).unwrap();
 }

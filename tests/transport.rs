@@ -219,8 +219,10 @@ fn a_host_that_cannot_resolve_is_a_dns_error() {
     // retryable. Only a sandbox with no reachable DNS server answers "Temporary
     // failure in name resolution" (EAI_AGAIN): then, and only then, Dns and
     // retryable.
+    // No proxy, whatever HTTPS_PROXY says: the lookup must be this process's own.
+    let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
     let err = client_credentials("https://token.s2s-oauth-test.invalid/token")
-        .send(&s2s_oauth::agent())
+        .send(&agent)
         .unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("expected a transport error, got {err:?}");

@@ -145,11 +145,12 @@ fn write_printable(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::R
     Ok(())
 }
 
-/// `c`, or a space if it is a control character (Cc: line breaks, escapes) or a
-/// format character (Cf: the bidi embeddings, overrides, isolates and marks that
+/// `c`, or a space if it is a control character (Cc: line breaks, escapes), a
+/// line or paragraph separator, or a format character (Cf: the bidi embeddings, overrides, isolates and marks that
 /// reorder a line on screen, zero-width characters, the BOM, tags).
 fn neutral(c: char) -> char {
-    if c.is_control() || is_format(c) {
+    // U+2028 and U+2029 (Zl, Zp) break a line in viewers that honour them.
+    if c.is_control() || is_format(c) || matches!(c, '\u{2028}' | '\u{2029}') {
         ' '
     } else {
         c
@@ -373,6 +374,12 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid_ tnarg: a b c d e f g h i j k l m n o p q r s (HTTP 400)"
+        );
+        // Line and paragraph separators cannot start a forged log line.
+        e.description = Some("ok\u{2028}ERROR forged\u{2029}x".into());
+        assert_eq!(
+            e.to_string(),
+            "invalid_ tnarg: ok ERROR forged x (HTTP 400)"
         );
         // Visible non-ASCII text is left alone.
         e.description = Some("Zugriff verweigert – 認証エラー é".into());

@@ -57,8 +57,12 @@ impl fmt::Display for JwtError {
             JwtError::WrongAudience => f.write_str("aud does not name this server"),
             JwtError::Expired => f.write_str("the assertion has expired (exp)"),
             JwtError::NotYetValid => f.write_str("the assertion is not valid yet (nbf)"),
-            JwtError::IssuedAtOutOfRange => f.write_str("iat is out of the accepted range"),
-            JwtError::LifetimeTooLong => f.write_str("exp is further ahead than allowed"),
+            JwtError::IssuedAtOutOfRange => f.write_str(
+                "iat is in the future, or further back than the maximum lifetime allows (1 hour by default): sign a fresh assertion for each request, or raise Validation::with_max_lifetime",
+            ),
+            JwtError::LifetimeTooLong => f.write_str(
+                "exp is further ahead than the maximum lifetime allows (1 hour by default): sign assertions that live minutes, or raise Validation::with_max_lifetime",
+            ),
             JwtError::MissingJti => f.write_str("jti is required for replay protection"),
             JwtError::Replayed => f.write_str("jti was already used (replay)"),
         }

@@ -31,7 +31,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 /// leeway), `jti` optional.
 ///
 /// The cap is what keeps a signed assertion with `exp` in the year 9999 from being
-/// good forever; lift it only with [`without_max_lifetime`](Self::without_max_lifetime).
+/// good forever; lift it only with [`dangerous_without_max_lifetime`](Self::dangerous_without_max_lifetime).
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,7 +61,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 /// let refused = verify(day.expose_secret(), &key.verifying_key(), &validation, now, None);
 /// assert!(matches!(refused, Err(Error::Jwt(JwtError::LifetimeTooLong))));
 /// // The explicit opt-out takes it.
-/// let open = validation.without_max_lifetime();
+/// let open = validation.dangerous_without_max_lifetime();
 /// verify(day.expose_secret(), &key.verifying_key(), &open, now, None)?;
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
@@ -143,7 +143,7 @@ impl Validation {
     /// taken. Only for a peer whose assertions are known to be long-lived; an
     /// assertion that leaks then stays good until its `exp`, which may be decades
     /// away.
-    pub fn without_max_lifetime(mut self) -> Self {
+    pub fn dangerous_without_max_lifetime(mut self) -> Self {
         self.max_lifetime = None;
         self
     }

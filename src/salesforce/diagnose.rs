@@ -104,8 +104,9 @@ pub fn hint_for(error: &OAuthError) -> Option<&'static str> {
 pub enum ApiOutcome {
     /// A 2xx: the call worked.
     Success,
-    /// 401 `INVALID_SESSION_ID` (or an RFC 6750 `invalid_token`): the token expired
-    /// or was revoked. Get a new token and retry the call once.
+    /// 401 `INVALID_SESSION_ID` (or an RFC 6750 `invalid_token`, or a bare 401
+    /// naming no other reason): the token expired or was revoked. Get a new token
+    /// and retry the call once.
     SessionExpired,
     /// 403 `REQUEST_LIMIT_EXCEEDED`: the org's API limit is used up. A new token
     /// does not help; wait (Salesforce sends no `Retry-After`; limits are per 24 h).

@@ -62,6 +62,10 @@ pub enum SamlError {
     /// [`Validation`](super::Validation), or any other condition. The name of the
     /// condition, cut to 80 characters.
     UnsupportedCondition(Box<str>),
+    /// The assertion carries `OneTimeUse`, the [`Validation`](super::Validation)
+    /// accepts it, but no replay cache was passed to [`verify`](super::verify()):
+    /// nothing would enforce the single use.
+    OneTimeUseWithoutReplayCache,
     /// This assertion `ID` was seen before: a replay.
     Replayed,
 }
@@ -125,6 +129,9 @@ impl fmt::Display for SamlError {
                     _ => "ask the issuer to leave it out",
                 })
             }
+            SamlError::OneTimeUseWithoutReplayCache => f.write_str(
+                "SAML assertion refused: it is OneTimeUse, and no replay cache was passed to saml::verify to enforce that; pass one (shared by every instance that accepts the assertion)",
+            ),
             SamlError::Replayed => {
                 f.write_str("SAML assertion refused: its ID was already used (replay)")
             }

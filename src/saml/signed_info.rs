@@ -50,14 +50,12 @@ fn unsupported(uri: &str) -> Error {
 /// An element's name for a message: `<local>` in the DSig namespace or none,
 /// `<{namespace}local>` otherwise (cut to 80 characters).
 fn name(e: &Element) -> String {
-    if e.ns.is_empty() || e.ns == DS_NS {
+    let full = if e.ns.is_empty() || e.ns == DS_NS {
         format!("<{}>", e.local)
     } else {
         format!("<{{{}}}{}>", e.ns, e.local)
-            .chars()
-            .take(80)
-            .collect()
-    }
+    };
+    full.chars().take(80).collect()
 }
 
 /// `parent`'s child elements, which must be exactly the DSig elements `names`,

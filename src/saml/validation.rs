@@ -33,7 +33,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///   `NotOnOrAfter="9999-…"` or an assertion issued yesterday is refused. Bearer
 ///   assertions live minutes (RFC 7522 §3 asks for a limited window); change the
 ///   cap with [`with_max_lifetime`](Self::with_max_lifetime), turn it off with
-///   [`without_max_lifetime`](Self::without_max_lifetime).
+///   [`dangerous_without_max_lifetime`](Self::dangerous_without_max_lifetime).
 /// - **`OneTimeUse`, `ProxyRestriction` and any other condition refused**: SAML
 ///   2.0 Core §2.5.1 makes an assertion with a condition the verifier does not
 ///   enforce Indeterminate. Accept the first two explicitly with
@@ -52,7 +52,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///     .with_max_lifetime(Duration::from_secs(600));
 /// // No cap at all (the caller checks the lifetime some other way).
 /// let uncapped = Validation::new("https://as.example", "https://as.example/token")
-///     .without_max_lifetime();
+///     .dangerous_without_max_lifetime();
 /// // OneTimeUse accepted: this server passes a shared replay cache to every
 /// // `saml::verify` call, which refuses a second use of an assertion ID.
 /// let once = Validation::new("https://as.example", "https://as.example/token")
@@ -117,7 +117,7 @@ impl Validation {
     /// Turns the lifetime cap off: an assertion is then accepted until its own
     /// `NotOnOrAfter`, however far ahead, and however long ago it was issued.
     /// Only for a caller that bounds the lifetime itself.
-    pub fn without_max_lifetime(mut self) -> Self {
+    pub fn dangerous_without_max_lifetime(mut self) -> Self {
         self.max_lifetime = None;
         self
     }
@@ -130,10 +130,11 @@ impl Validation {
     }
 
     /// Accepts assertions carrying a `OneTimeUse` condition (SAML 2.0 Core
-    /// §2.5.1.5), refused by default. The caller then owns the single use: pass a
-    /// replay cache to [`verify`](super::verify()) (it refuses a second use of the
-    /// same `ID` while the assertion is valid), shared by every server instance
-    /// that accepts the assertion.
+    /// §2.5.1.5), refused by default. The single use is enforced by the replay
+    /// cache passed to [`verify`](super::verify()) (it refuses a second use of the
+    /// same `ID` while the assertion is valid): without one, such an assertion is
+    /// refused ([`SamlError::OneTimeUseWithoutReplayCache`]). Share the cache
+    /// between every server instance that accepts the assertion.
     pub fn accept_one_time_use(mut self) -> Self {
         self.accept_one_time_use = true;
         self
@@ -168,7 +169,7 @@ pub(super) fn check(
     let conditions = at_most_one(root, SAML_NS, "Conditions")?;
     let audiences = audiences(conditions, validation)?;
     if let Some(conditions) = conditions {
-        condition_kinds(conditions, validation)?;
+        condition_kinds(conditions, validation, replay.is_some())?;
     }
     let expires_at = expiry(subject, conditions, validation, now)?;
     lifetime_cap(root, expires_at, validation, now)?;
@@ -236,9 +237,18 @@ fn audiences(conditions: Option<&Element>, validation: &Validation) -> Result<Ve
 
 /// Refuses a condition this verifier does not enforce (SAML 2.0 Core §2.5.1: the
 /// assertion would be Indeterminate): `OneTimeUse` and `ProxyRestriction` unless
-/// accepted, anything but `AudienceRestriction` otherwise.
-fn condition_kinds(conditions: &Element, validation: &Validation) -> Result<(), Error> {
+/// accepted (`OneTimeUse` also needs a replay cache to enforce it), anything but
+/// `AudienceRestriction` otherwise.
+fn condition_kinds(
+    conditions: &Element,
+    validation: &Validation,
+    has_replay_cache: bool,
+) -> Result<(), Error> {
     for condition in conditions.elements() {
+        let one_time_use = condition.ns == SAML_NS && condition.local == "OneTimeUse";
+        if one_time_use && validation.accept_one_time_use && !has_replay_cache {
+            return Err(SamlError::OneTimeUseWithoutReplayCache.into());
+        }
         let accepted = condition.ns == SAML_NS
             && match condition.local.as_str() {
                 "AudienceRestriction" => true,

@@ -138,8 +138,17 @@ fn dns_failure(io: &io::Error) -> Option<bool> {
     // The standard library makes this message itself (`io::Error::new`), so it is
     // the error's whole text; the resolver's reason follows the colon.
     let message = io.get_ref()?.to_string();
-    let reason = message.strip_prefix(LOOKUP_FAILED)?;
-    Some(reason.to_ascii_lowercase().contains("temporary failure"))
+    let reason = message.strip_prefix(LOOKUP_FAILED)?.to_ascii_lowercase();
+    // Final only when the resolver said so; anything else (`EAI_AGAIN`, and
+    // `EAI_SYSTEM`, `EAI_MEMORY`, a wording this list does not know) may pass.
+    let final_answer = [
+        "not known",       // EAI_NONAME (glibc; macOS: "...nor servname provided, or not known")
+        "no address",      // EAI_NODATA, EAI_ADDRFAMILY
+        "non-recoverable", // EAI_FAIL
+    ]
+    .iter()
+    .any(|phrase| reason.contains(phrase));
+    Some(!final_answer)
 }
 
 #[cfg(test)]
@@ -176,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn resolver_answers_are_dns_and_only_a_temporary_failure_is_retryable() {
+    fn resolver_answers_are_dns_and_only_a_final_answer_is_not_retryable() {
         let cases = [
             ("Temporary failure in name resolution", true), // EAI_AGAIN, glibc and musl
             ("temporary failure in name resolution", true), // EAI_AGAIN, macOS
@@ -184,6 +193,9 @@ mod tests {
             ("No address associated with hostname", false), // EAI_NODATA
             ("nodename nor servname provided, or not known", false), // EAI_NONAME, macOS
             ("Non-recoverable failure in name resolution", false), // EAI_FAIL
+            ("System error", true),                         // EAI_SYSTEM: errno, often EMFILE
+            ("Memory allocation failure", true),            // EAI_MEMORY
+            ("a wording nobody knows yet", true),
         ];
         for (reason, retryable) in cases {
             assert_eq!(

@@ -110,10 +110,12 @@ fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> {
 
 /// Reads at most [`MAX_FILE`] bytes; a longer file is an error.
 fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    File::open(path)?
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut bytes)?;
+    let file = File::open(path)?;
+    // Sized from the file up front: a buffer that grows while reading would free
+    // partial copies of the key or secret on the way, beyond the reach of zeroize.
+    let expected = file.metadata().map_or(0, |m| m.len().min(MAX_FILE + 1));
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE {
         return Err(std::io::Error::other(
             "larger than 1 MiB, not a key or secret",

@@ -15,10 +15,7 @@ pub(crate) fn write(
     format: Output,
 ) -> Result<(), Failure> {
     let text = match (outcome, format) {
-        (Outcome::Token(token), Output::Json) => {
-            // Serializing a serde_json::Value cannot fail.
-            serde_json::to_string(&token.to_json_exposing_secrets()).unwrap_or_default()
-        }
+        (Outcome::Token(token), Output::Json) => token.to_json_exposing_secrets(),
         (Outcome::Token(token), Output::Token) => {
             let value = token.access_token().expose_secret();
             // RFC 6749 Appendix A.12: access-token = 1*VSCHAR (%x20-7E). Anything
