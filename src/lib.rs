@@ -28,7 +28,7 @@
 //! use s2s_oauth::SigningKey;
 //! use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?; // RS256
+//! let key = SigningKey::from_pem_file("server.key")?; // RS256
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?; // or LoginHost::production()
 //! let token = salesforce::jwt_bearer(&host, "3MVG9...consumer key", "integration.user@example.com", key)?
 //!     .send(&s2s_oauth::agent())?;
@@ -59,8 +59,8 @@
 //! use s2s_oauth::saml::Signer;
 //!
 //! let signer = Signer::new(
-//!     SigningKey::from_pem(std::fs::read("server.key")?)?,       // RSA-SHA256
-//!     Certificate::from_pem(std::fs::read("server.crt")?)?,      // the app's certificate
+//!     SigningKey::from_pem_file("server.key")?,  // RSA-SHA256
+//!     Certificate::from_pem_file("server.crt")?, // the app's certificate
 //! )?;
 //! let token = salesforce::saml_bearer(&LoginHost::production(), "3MVG9...consumer key", "integration.user@example.com", signer)?
 //!     .send(&s2s_oauth::agent())?;
@@ -76,7 +76,7 @@
 //! ```no_run
 //! use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("client.key")?)?.with_kid("2024-01");
+//! let key = SigningKey::from_pem_file("client.key")?.with_kid("2024-01");
 //! let token = TokenRequest::new(
 //!     "https://idp.example.com/oauth2/token",
 //!     Grant::client_credentials(),

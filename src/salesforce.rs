@@ -9,7 +9,7 @@
 //! ```no_run
 //! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost, TokenInfo}};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?;
+//! let key = SigningKey::from_pem_file("server.key")?;
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
 //! let token = salesforce::jwt_bearer(&host, "3MVG9...", "integration@acme.com", key)?
 //!     .send(&s2s_oauth::agent())
