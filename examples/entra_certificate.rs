@@ -31,9 +31,9 @@ fn main() {
         .optional("ENTRA_RESOURCE")
         .unwrap_or_else(|| "https://graph.microsoft.com".to_owned());
     let key = SigningKey::from_pem(support::read(&key_path, "private key"))
-        .unwrap_or_else(|e| support::fail(&e, None));
+        .unwrap_or_else(|e| support::fail(&e.into(), None));
     let cert = Certificate::from_pem(support::read(&cert_path, "certificate"))
-        .unwrap_or_else(|e| support::fail(&e, None));
+        .unwrap_or_else(|e| support::fail(&e.into(), None));
 
     let credential = if settings.optional("ENTRA_LEGACY").is_some() {
         CertificateCredential::legacy(&tenant, client_id, key, &cert)

@@ -31,7 +31,7 @@ fn main() {
         .unwrap_or_else(|| "default".to_owned());
     let server = (server != "org").then_some(server.as_str());
     let key = SigningKey::from_pem(support::read(&key_path, "private key"))
-        .unwrap_or_else(|e| support::fail(&e, None))
+        .unwrap_or_else(|e| support::fail(&e.into(), None))
         .with_kid(kid);
 
     let token = okta::token_url(&org, server)

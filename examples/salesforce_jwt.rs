@@ -28,7 +28,7 @@ fn main() {
     // SF_LOGIN: login (default), test, or a My Domain URL.
     let host = LoginHost::parse(&login).unwrap_or_else(|e| support::fail(&e, None));
     let key = SigningKey::from_pem(support::read(&key_path, "private key"))
-        .unwrap_or_else(|e| support::fail(&e, None));
+        .unwrap_or_else(|e| support::fail(&e.into(), None));
 
     let token = salesforce::jwt_bearer(&host, &consumer_key, &username, key)
         .and_then(|request| request.send(&s2s_oauth::agent()))

@@ -31,9 +31,9 @@ fn main() {
     // SF_LOGIN: login (default), test, or a My Domain URL.
     let host = LoginHost::parse(&login).unwrap_or_else(|e| support::fail(&e, None));
     let key = SigningKey::from_pem(support::read(&key_path, "private key"))
-        .unwrap_or_else(|e| support::fail(&e, None));
+        .unwrap_or_else(|e| support::fail(&e.into(), None));
     let cert = Certificate::from_pem(support::read(&cert_path, "certificate"))
-        .unwrap_or_else(|e| support::fail(&e, None));
+        .unwrap_or_else(|e| support::fail(&e.into(), None));
     let signer = Signer::new(key, cert).unwrap_or_else(|e| support::fail(&e, None));
 
     let token = salesforce::saml_bearer(&host, &consumer_key, &username, signer)

@@ -132,7 +132,10 @@ impl Options {
 
     fn algorithm(&self, name: &str) -> Result<Option<Algorithm>, String> {
         self.get(name)
-            .map(|v| v.parse().map_err(|e: Error| format!("{name}: {e}")))
+            .map(|v| {
+                v.parse()
+                    .map_err(|e: s2s_oauth::KeyError| format!("{name}: {e}"))
+            })
             .transpose()
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::key::KeyError;
 
 /// A JWS signature algorithm. Bound to a [`SigningKey`](crate::SigningKey) when the key
 /// is loaded; a key refuses an algorithm that does not fit it.
@@ -15,7 +15,7 @@ use crate::error::Error;
 /// let alg: Algorithm = "PS256".parse()?;
 /// assert_eq!(alg, Algorithm::PS256);
 /// assert_eq!(alg.as_str(), "PS256");
-/// # Ok::<(), s2s_oauth::Error>(())
+/// # Ok::<(), s2s_oauth::KeyError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -94,18 +94,15 @@ impl fmt::Display for Algorithm {
 }
 
 impl FromStr for Algorithm {
-    type Err = Error;
+    type Err = KeyError;
 
-    /// Parses an `alg` value, case-sensitively as JWS requires.
-    fn from_str(s: &str) -> Result<Self, Error> {
+    /// Parses an `alg` value, case-sensitively as JWS requires. Anything else is
+    /// [`KeyError::UnknownAlgorithm`].
+    fn from_str(s: &str) -> Result<Self, KeyError> {
         Algorithm::ALL
             .into_iter()
             .find(|a| a.as_str() == s)
-            .ok_or_else(|| {
-                Error::input(format!(
-                    "unknown JWT algorithm {s:?}; expected one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, HS256, HS384, HS512"
-                ))
-            })
+            .ok_or_else(|| KeyError::UnknownAlgorithm(s.into()))
     }
 }
 

@@ -74,7 +74,7 @@ pub fn metadata_url(issuer: &str, kind: WellKnown) -> Result<String, Error> {
 ///
 /// let agent = s2s_oauth::agent();
 /// let metadata = AuthorizationServerMetadata::discover(&agent, "https://sso.example.com/realms/acme")?;
-/// let key = SigningKey::from_pem(std::fs::read("client.key")?)?.with_kid("k1");
+/// let key = SigningKey::from_pem_file("client.key")?.with_kid("k1");
 /// let auth = metadata.choose_client_auth([
 ///     ClientAuth::private_key_jwt("billing-job", key)?,
 ///     ClientAuth::basic("billing-job", "s3cr3t"),

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
-use crate::algorithm::Algorithm;
-use crate::key::KeyType;
+pub use crate::jwt::JwtError;
+pub use crate::key::KeyError;
+#[cfg(feature = "saml")]
 use crate::saml::SamlError;
 use crate::secret::RawBody;
 
@@ -27,14 +28,6 @@ use crate::secret::RawBody;
 pub enum Error {
     /// A key or certificate could not be loaded or used. Nothing was sent.
     Key(KeyError),
-    /// The requested algorithm does not fit the key (for example ES256 with an RSA
-    /// key). Nothing was sent.
-    AlgorithmMismatch {
-        /// The algorithm that was asked for.
-        requested: Algorithm,
-        /// The kind of key it was asked of.
-        key: KeyType,
-    },
     /// A token endpoint URL that the crate refuses: not `https://` (plain `http://`
     /// is allowed only for a loopback host), or not a URL at all. Nothing was sent.
     InvalidUrl {
@@ -49,13 +42,16 @@ pub enum Error {
     /// Some other input cannot work (a reserved form parameter, a control character,
     /// an empty client id...). The message says which. Nothing was sent.
     InvalidInput(Box<str>),
-    /// The signing operation itself failed (or the system random source did).
-    /// Opaque on purpose, like ring's `Unspecified`.
+    /// The system random source failed (drawing a `jti` or a SAML `ID`), or an
+    /// assertion could not be encoded. Opaque on purpose, like ring's
+    /// `Unspecified`. A key's own signing failure is
+    /// [`KeyError::SigningFailed`] inside [`Error::Key`].
     Crypto,
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
-    /// pass signing or verification (RFC 7522 §3).
+    /// pass signing or verification (RFC 7522 §3). Feature `saml`.
+    #[cfg(feature = "saml")]
     Saml(SamlError),
     /// The authorization server refused the request with an OAuth error response
     /// (RFC 6749 §5.2). Retrying the same request will not help unless
@@ -186,12 +182,11 @@ impl Error {
     /// anything was sent.
     pub fn is_local(&self) -> bool {
         match self {
-            Error::Key(_)
-            | Error::AlgorithmMismatch { .. }
-            | Error::InvalidUrl { .. }
-            | Error::InvalidInput(_)
-            | Error::Crypto
-            | Error::Saml(_) => true,
+            Error::Key(_) | Error::InvalidUrl { .. } | Error::InvalidInput(_) | Error::Crypto => {
+                true
+            }
+            #[cfg(feature = "saml")]
+            Error::Saml(_) => true,
             Error::Transport(t) => t.kind == TransportErrorKind::Request,
             _ => false,
         }
@@ -236,15 +231,6 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Key(e) => write!(f, "{e}"),
-            Error::AlgorithmMismatch { requested, key } => write!(
-                f,
-                "algorithm {requested} cannot be used with {key}; choose one of: {}",
-                key.algorithms()
-                    .iter()
-                    .map(|a| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
             Error::InvalidUrl { url, reason } => {
                 let url = crate::url::redact(url);
                 write!(f, "token URL {url:?} refused: {reason}")
@@ -252,6 +238,7 @@ impl fmt::Display for Error {
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
+            #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
             Error::OAuth(e) => write!(f, "{e}"),
             Error::NotJson(r) => write!(
@@ -286,17 +273,18 @@ impl fmt::Display for Error {
     }
 }
 
+/// Every variant shows the text of the error it wraps, so none returns that error
+/// from `source()` (a chain printer such as anyhow's `{:#}` would print it twice):
+/// a wrapper is transparent, and its source is the wrapped error's own source.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Key(e) => Some(e),
-            Error::Jwt(e) => Some(e),
-            Error::Saml(e) => Some(e),
-            Error::OAuth(e) => Some(&**e),
-            Error::Transport(t) => t
-                .source
-                .as_deref()
-                .map(|s| s as &(dyn std::error::Error + 'static)),
+            Error::Key(e) => e.source(),
+            Error::Jwt(e) => e.source(),
+            #[cfg(feature = "saml")]
+            Error::Saml(e) => e.source(),
+            Error::OAuth(e) => e.source(),
+            Error::Transport(t) => t.source(),
             _ => None,
         }
     }
@@ -308,9 +296,16 @@ impl From<KeyError> for Error {
     }
 }
 
+#[cfg(feature = "saml")]
 impl From<SamlError> for Error {
     fn from(e: SamlError) -> Self {
         Error::Saml(e)
+    }
+}
+
+impl From<crate::time::TimeError> for Error {
+    fn from(e: crate::time::TimeError) -> Self {
+        Error::input(e.to_string())
     }
 }
 
@@ -319,159 +314,6 @@ impl From<JwtError> for Error {
         Error::Jwt(e)
     }
 }
-
-/// Why a key or certificate was refused. Each message says what to do instead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyError {
-    /// The input was empty.
-    Empty,
-    /// The input is neither a PEM block this crate knows nor DER it can parse.
-    Unrecognized,
-    /// The PEM armor or its base64 content is broken.
-    BadPem,
-    /// An encrypted PKCS#8 key (`BEGIN ENCRYPTED PRIVATE KEY`).
-    Encrypted,
-    /// A certificate was given where a private key was expected.
-    CertificateNotKey,
-    /// A public key was given where a private key was expected.
-    PublicKeyNotPrivate,
-    /// A private key was given where a public key or certificate was expected.
-    PrivateKeyNotPublic,
-    /// An RSA key shorter than 2048 bits.
-    RsaTooSmall {
-        /// The key's modulus length.
-        bits: usize,
-    },
-    /// An RSA key longer than 8192 bits.
-    RsaTooLarge {
-        /// The key's modulus length.
-        bits: usize,
-    },
-    /// A key type this crate does not sign with (DSA, X25519, a curve other than
-    /// P-256 and P-384...).
-    Unsupported(&'static str),
-    /// The DER structure is malformed; the text says where.
-    Malformed(&'static str),
-    /// The certificate does not belong to the private key.
-    CertificateMismatch,
-    /// An HMAC secret that is empty.
-    EmptySecret,
-    /// An EC private key stored without its public key, which ring needs.
-    MissingPublicKey,
-}
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyError::Empty => f.write_str("key input is empty: pass the contents of a PEM or DER file"),
-            KeyError::Unrecognized => f.write_str(
-                "key input is neither PEM (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY, EC PRIVATE KEY, PUBLIC KEY, CERTIFICATE) nor DER this crate can read",
-            ),
-            KeyError::BadPem => f.write_str("PEM input is damaged (missing END line or invalid base64)"),
-            KeyError::Encrypted => f.write_str(
-                "the private key is encrypted (ENCRYPTED PRIVATE KEY); decrypt it first: openssl pkcs8 -in key.pem -out plain.pem",
-            ),
-            KeyError::CertificateNotKey => f.write_str(
-                "a certificate was given where a private key was expected; pass the private key file (a certificate is given separately: SigningKey::with_x5t_s256, saml::Signer::new, the CLI's --cert)",
-            ),
-            KeyError::PublicKeyNotPrivate => f.write_str(
-                "a public key was given where a private key was expected; signing needs the private key",
-            ),
-            KeyError::PrivateKeyNotPublic => f.write_str(
-                "a private key was given where a public key or certificate was expected; pass the public key (openssl pkey -pubout) or the certificate",
-            ),
-            KeyError::RsaTooSmall { bits } => write!(
-                f,
-                "RSA key is {bits} bits; at least 2048 are required: generate a new one with openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
-            ),
-            KeyError::RsaTooLarge { bits } => write!(f, "RSA key is {bits} bits; at most 8192 are supported"),
-            KeyError::Unsupported(what) => write!(
-                f,
-                "unsupported key type ({what}); use RSA (2048 bits or more), EC P-256, EC P-384 or Ed25519"
-            ),
-            KeyError::Malformed(what) => write!(f, "malformed key: {what}"),
-            KeyError::CertificateMismatch => f.write_str(
-                "the certificate does not belong to the private key: pass the certificate issued for this key",
-            ),
-            KeyError::EmptySecret => f.write_str(
-                "the HMAC secret is empty; pass the client secret the authorization server issued",
-            ),
-            KeyError::MissingPublicKey => f.write_str(
-                "the EC private key is stored without its public key; re-export it with: openssl ec -in key.pem -out key-with-public.pem",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for KeyError {}
-
-/// Why a received JWT was rejected (RFC 7523 §3, RFC 7519 §7.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JwtError {
-    /// Not a compact JWS, or its parts do not decode; the text says which part.
-    Malformed(&'static str),
-    /// The `alg` header names an algorithm this crate does not accept (including
-    /// `none`).
-    UnsupportedAlgorithm(Box<str>),
-    /// The `alg` is not on the verifier's allow-list or does not fit the key.
-    AlgorithmNotAllowed(Algorithm),
-    /// The signature does not verify with the configured key.
-    InvalidSignature,
-    /// A required claim is missing.
-    MissingClaim(&'static str),
-    /// A claim has the wrong JSON type.
-    InvalidClaim(&'static str),
-    /// `iss` is not the expected issuer.
-    WrongIssuer,
-    /// `sub` is not the expected subject.
-    WrongSubject,
-    /// None of the `aud` values is an accepted audience.
-    WrongAudience,
-    /// `exp` is in the past (beyond the leeway).
-    Expired,
-    /// `nbf` is in the future (beyond the leeway).
-    NotYetValid,
-    /// `iat` is in the future, or further in the past than the verifier allows.
-    IssuedAtOutOfRange,
-    /// `exp` is further ahead of `iat`/now than the verifier allows.
-    LifetimeTooLong,
-    /// No `jti`, while the verifier requires one for replay protection.
-    MissingJti,
-    /// This `jti` was seen before: the assertion is a replay.
-    Replayed,
-}
-
-impl fmt::Display for JwtError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JwtError::Malformed(what) => write!(f, "malformed JWT: {what}"),
-            JwtError::UnsupportedAlgorithm(alg) => write!(f, "unsupported alg {alg:?}"),
-            JwtError::AlgorithmNotAllowed(alg) => {
-                write!(f, "alg {alg} is not allowed for this key")
-            }
-            JwtError::InvalidSignature => f.write_str("signature does not verify"),
-            JwtError::MissingClaim(c) => write!(f, "required claim {c:?} is missing"),
-            JwtError::InvalidClaim(c) => write!(f, "claim {c:?} has the wrong type"),
-            JwtError::WrongIssuer => f.write_str("iss is not the expected issuer"),
-            JwtError::WrongSubject => f.write_str("sub is not the expected subject"),
-            JwtError::WrongAudience => f.write_str("aud does not name this server"),
-            JwtError::Expired => f.write_str("the assertion has expired (exp)"),
-            JwtError::NotYetValid => f.write_str("the assertion is not valid yet (nbf)"),
-            JwtError::IssuedAtOutOfRange => f.write_str(
-                "iat is in the future, or further back than the maximum lifetime allows (1 hour by default): sign a fresh assertion for each request, or raise Validation::with_max_lifetime",
-            ),
-            JwtError::LifetimeTooLong => f.write_str(
-                "exp is further ahead than the maximum lifetime allows (1 hour by default): sign assertions that live minutes, or raise Validation::with_max_lifetime",
-            ),
-            JwtError::MissingJti => f.write_str("jti is required for replay protection"),
-            JwtError::Replayed => f.write_str("jti was already used (replay)"),
-        }
-    }
-}
-
-impl std::error::Error for JwtError {}
 
 #[cfg(test)]
 mod tests {

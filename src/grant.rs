@@ -8,6 +8,7 @@ use ring::rand::SecureRandom;
 use crate::error::Error;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
+#[cfg(feature = "saml")]
 use crate::saml;
 use crate::secret::{Assertion, RefreshToken, SecretPairs};
 
@@ -50,6 +51,7 @@ pub(crate) enum GrantKind {
     Saml2Bearer(Assertion),
     /// RFC 7522 §2.1, built and signed when the request is built (fresh `ID`,
     /// `IssueInstant` and expiry on every attempt).
+    #[cfg(feature = "saml")]
     Saml2BearerSigned {
         assertion: Box<saml::Assertion>,
         signer: saml::Signer,
@@ -129,6 +131,7 @@ impl Grant {
     ///
     /// Salesforce's SAML Bearer flow: `Issuer` = the consumer key, `NameID` = the
     /// username, `Audience` = the login host, `Recipient` = the token URL.
+    /// Feature `saml` (on by default).
     ///
     /// ```
     /// use std::time::SystemTime;
@@ -149,6 +152,7 @@ impl Grant {
     /// assert!(http.body().starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWw6QXNzZXJ0aW9u"));
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
+    #[cfg(feature = "saml")]
     pub fn saml2_bearer_signed(assertion: saml::Assertion, signer: saml::Signer) -> Self {
         Grant {
             kind: GrantKind::Saml2BearerSigned {
@@ -179,7 +183,9 @@ impl Grant {
     pub fn grant_type(&self) -> &'static str {
         match self.kind {
             GrantKind::JwtBearer { .. } | GrantKind::JwtBearerAssertion(_) => JWT_BEARER,
-            GrantKind::Saml2Bearer(_) | GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
+            GrantKind::Saml2Bearer(_) => SAML2_BEARER,
+            #[cfg(feature = "saml")]
+            GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
             GrantKind::ClientCredentials => "client_credentials",
             GrantKind::RefreshToken(_) => "refresh_token",
         }
@@ -221,9 +227,9 @@ impl Grant {
                     ));
                 }
             }
-            GrantKind::JwtBearer { .. }
-            | GrantKind::Saml2BearerSigned { .. }
-            | GrantKind::ClientCredentials => {}
+            GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
+            #[cfg(feature = "saml")]
+            GrantKind::Saml2BearerSigned { .. } => {}
         }
         Ok(())
     }
@@ -247,6 +253,7 @@ impl Grant {
                 let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
                 params.push(("assertion", encoded));
             }
+            #[cfg(feature = "saml")]
             GrantKind::Saml2BearerSigned { assertion, signer } => {
                 let xml = assertion.sign_at(signer, now, rng)?;
                 let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());

@@ -1,21 +1,26 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
+mod error;
 mod verify;
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, JwtError};
+use crate::encoding;
+use crate::error::Error;
 use crate::key::SigningKey;
 use crate::secret::Assertion;
+use crate::time;
 
+pub use error::JwtError;
 pub use verify::{Validation, VerifiedJwt, verify};
+
+pub use crate::replay::ReplayCache;
 
 /// The default assertion lifetime: 180 seconds, the most Salesforce accepts.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(180);
@@ -99,53 +104,6 @@ enum Jti {
     Random,
     Fixed(String),
     Omit,
-}
-
-/// A caller-owned record of the `jti` values already seen, for replay protection
-/// (RFC 7523 §3, item 7). [`verify`] consults it last, only for tokens that passed
-/// every other check.
-pub trait ReplayCache {
-    /// Records `jti`, which must be remembered until `expires_at` (the token's `exp`
-    /// plus the verifier's leeway: the first instant [`verify`] refuses it as
-    /// expired, so an entry kept while `expires_at >= now` covers every instant
-    /// the token could still be replayed at), and returns `true` if it was not
-    /// seen before, `false` if it is a replay. `now` is the verifier's clock, for
-    /// pruning.
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool;
-}
-
-/// Remembers every `jti` forever: simple, but grows without bound.
-impl ReplayCache for HashSet<String> {
-    fn check_and_insert(&mut self, jti: &str, _expires_at: SystemTime, _now: SystemTime) -> bool {
-        self.insert(jti.to_owned())
-    }
-}
-
-/// Remembers each `jti` until its token can no longer verify, and prunes the
-/// entries that have expired (as of `now`) on every insert, so the map stays as
-/// small as the set of live tokens.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::ReplayCache;
-///
-/// let mut seen: HashMap<String, std::time::SystemTime> = HashMap::new();
-/// let t = |s| UNIX_EPOCH + Duration::from_secs(s);
-/// assert!(seen.check_and_insert("a", t(100), t(0)));
-/// assert!(!seen.check_and_insert("a", t(100), t(50)));
-/// assert!(seen.check_and_insert("b", t(300), t(200))); // prunes "a"
-/// assert_eq!(seen.len(), 1);
-/// ```
-impl ReplayCache for HashMap<String, SystemTime> {
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
-        self.retain(|_, until| *until >= now);
-        if self.contains_key(jti) {
-            return false;
-        }
-        self.insert(jti.to_owned(), expires_at);
-        true
-    }
 }
 
 impl Claims {
@@ -280,7 +238,7 @@ impl Claims {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<Assertion, Error> {
-        let now = unix_seconds(now)?;
+        let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
             Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
         })?;
@@ -361,15 +319,6 @@ struct Payload<'a> {
     extra: &'a Map<String, Value>,
 }
 
-/// Seconds since the UNIX epoch; a time before it is refused.
-pub(crate) fn unix_seconds(now: SystemTime) -> Result<u64, Error> {
-    now.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| {
-            Error::input("the clock reads a time before 1970; check the time passed as `now`")
-        })
-}
-
 /// 16 random bytes as a UUID version 4 string (RFC 9562 §5.4).
 fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     let mut b = [0u8; 16];
@@ -377,17 +326,17 @@ fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let mut out = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
+    for (i, group) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
             out.push('-');
         }
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        encoding::push_hex(&mut out, group);
     }
     Ok(out)
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn b64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)

@@ -4,20 +4,27 @@
 //! chosen, ES256 for P-256, ES384 for P-384, EdDSA for Ed25519, HS256 for an HMAC
 //! secret. Asking a key for an algorithm that does not fit it is an error.
 
+mod certificate;
+mod der;
+mod error;
+mod file;
 mod load;
+mod pem;
 
 use std::fmt;
 use std::sync::Arc;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::hmac;
 use ring::signature::{self, KeyPair as _, UnparsedPublicKey};
 use rustls_pki_types::pem::SectionKind;
 
-use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError, KeyError};
-use crate::pem::{self, Block};
+pub use certificate::Certificate;
+pub use error::KeyError;
 use load::KeyPair;
+
+use pem::Block;
+
+use crate::algorithm::Algorithm;
 
 /// The kind of a key, as far as signing goes, which fixes the JWS algorithms it can
 /// use (RFC 7518 §3.1). Printed in errors and `Debug`.
@@ -80,7 +87,7 @@ impl fmt::Display for KeyType {
 ///     .with_kid("k1");
 /// assert_eq!(key.algorithm(), Algorithm::HS512);
 /// assert!(key.clone().with_algorithm(Algorithm::RS256).is_err());
-/// # Ok::<(), s2s_oauth::Error>(())
+/// # Ok::<(), s2s_oauth::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct SigningKey {
@@ -137,7 +144,7 @@ impl HmacKeys {
 /// let signature = key.sign(b"message", &ring::rand::SystemRandom::new())?;
 /// key.verifying_key().verify(Algorithm::HS256, b"message", &signature)?;
 /// assert!(key.verifying_key().verify(Algorithm::HS256, b"other", &signature).is_err());
-/// # Ok::<(), s2s_oauth::Error>(())
+/// # Ok::<(), s2s_oauth::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct VerifyingKey {
@@ -149,23 +156,6 @@ enum Verifier {
     /// ring's public key encoding (see `load::PublicKey`).
     Public(Vec<u8>),
     Hmac(Arc<HmacKeys>),
-}
-
-/// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
-/// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
-/// [`VerifyingKey`].
-///
-/// ```
-/// use s2s_oauth::{Certificate, SigningKey};
-/// let cert = Certificate::from_pem(include_bytes!("../tests/data/keys/rsa2048.cert.pem"))?;
-/// let key = SigningKey::from_pem(include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"))?
-///     .with_x5t_s256(&cert)?;
-/// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
-/// # Ok::<(), s2s_oauth::Error>(())
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct Certificate {
-    der: Vec<u8>,
 }
 
 impl SigningKey {
@@ -181,13 +171,13 @@ impl SigningKey {
     /// let pem = include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"); // std::fs::read("server.key")?
     /// let key = SigningKey::from_pem(pem)?.with_algorithm(Algorithm::PS256)?;
     /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
-    /// # Ok::<(), s2s_oauth::Error>(())
+    /// # Ok::<(), s2s_oauth::KeyError>(())
     /// ```
-    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
+    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let input = pem.as_ref();
         let contents = pem::parse(input)?;
         if contents.encrypted {
-            return Err(KeyError::Encrypted.into());
+            return Err(KeyError::Encrypted);
         }
         let mut refusal = KeyError::Unrecognized;
         for block in &contents.blocks {
@@ -204,12 +194,28 @@ impl SigningKey {
                 Block::Known(..) => {}
             }
         }
-        Err(refusal.into())
+        Err(refusal)
+    }
+
+    /// Reads a PEM private key file and loads it as [`from_pem`](Self::from_pem)
+    /// does; the bytes read are wiped when dropped. A file that cannot be read is
+    /// [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyError, SigningKey};
+    /// let key = SigningKey::from_pem_file("tests/data/keys/p256.pkcs8.pem")?;
+    /// assert_eq!(key.algorithm().as_str(), "ES256");
+    /// // A path given to from_pem is not read: the error says to read it first.
+    /// assert_eq!(SigningKey::from_pem("server.key").unwrap_err(), KeyError::LooksLikePath);
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
     }
 
     /// Loads a private key from DER (PKCS#8, PKCS#1 RSA or SEC1 EC), told apart by
     /// their structure.
-    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         let (pair, key_type) = load::private_key(der)?;
         Ok(SigningKey::new(Signer::Pair(pair), key_type))
     }
@@ -218,7 +224,7 @@ impl SigningKey {
     /// for `client_secret_jwt` (RFC 7523 §2.2 with RFC 7518 §3.2). RFC 7518 asks for
     /// a secret at least as long as the hash output (32 bytes for HS256); shorter
     /// secrets are accepted because servers issue them, but are weaker.
-    pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
+    pub fn hmac(secret: &[u8]) -> Result<Self, KeyError> {
         Ok(SigningKey::new(
             Signer::Hmac(Arc::new(HmacKeys::new(secret)?)),
             KeyType::Hmac,
@@ -241,10 +247,10 @@ impl SigningKey {
     }
 
     /// Binds the key to another algorithm that fits it (RS384, PS256... for RSA;
-    /// HS384/HS512 for HMAC). A mismatch is [`Error::AlgorithmMismatch`].
-    pub fn with_algorithm(mut self, algorithm: Algorithm) -> Result<Self, Error> {
+    /// HS384/HS512 for HMAC). A mismatch is [`KeyError::AlgorithmMismatch`].
+    pub fn with_algorithm(mut self, algorithm: Algorithm) -> Result<Self, KeyError> {
         if !self.key_type.algorithms().contains(&algorithm) {
-            return Err(Error::AlgorithmMismatch {
+            return Err(KeyError::AlgorithmMismatch {
                 requested: algorithm,
                 key: self.key_type,
             });
@@ -262,7 +268,7 @@ impl SigningKey {
     /// Puts the certificate's SHA-1 thumbprint in the `x5t` header (legacy Entra).
     /// The certificate must belong to this key, else
     /// [`KeyError::CertificateMismatch`].
-    pub fn with_x5t(mut self, certificate: &Certificate) -> Result<Self, Error> {
+    pub fn with_x5t(mut self, certificate: &Certificate) -> Result<Self, KeyError> {
         self.check_certificate(certificate)?;
         self.x5t = Some(certificate.x5t());
         Ok(self)
@@ -271,19 +277,19 @@ impl SigningKey {
     /// Puts the certificate's SHA-256 thumbprint in the `x5t#S256` header (Entra).
     /// The certificate must belong to this key, else
     /// [`KeyError::CertificateMismatch`].
-    pub fn with_x5t_s256(mut self, certificate: &Certificate) -> Result<Self, Error> {
+    pub fn with_x5t_s256(mut self, certificate: &Certificate) -> Result<Self, KeyError> {
         self.check_certificate(certificate)?;
         self.x5t_s256 = Some(certificate.x5t_s256());
         Ok(self)
     }
 
     /// Checks that `certificate` carries this key's public key.
-    pub fn check_certificate(&self, certificate: &Certificate) -> Result<(), Error> {
-        let public = load::spki(load::certificate_spki(&certificate.der)?)
+    pub fn check_certificate(&self, certificate: &Certificate) -> Result<(), KeyError> {
+        let public = load::spki(load::certificate_spki(certificate.der())?)
             .map_err(|_| KeyError::CertificateMismatch)?;
         match self.public_key_bytes() {
             Some(mine) if public.key_type == self.key_type && public.bytes == mine => Ok(()),
-            _ => Err(KeyError::CertificateMismatch.into()),
+            _ => Err(KeyError::CertificateMismatch),
         }
     }
 
@@ -355,7 +361,7 @@ impl SigningKey {
         &self,
         message: &[u8],
         rng: &dyn ring::rand::SecureRandom,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Vec<u8>, KeyError> {
         match &*self.inner {
             Signer::Pair(KeyPair::Rsa(pair)) => {
                 let padding: &'static dyn signature::RsaEncoding = match self.algorithm {
@@ -368,16 +374,16 @@ impl SigningKey {
                 };
                 let mut sig = vec![0; pair.public().modulus_len()];
                 pair.sign(padding, rng, message, &mut sig)
-                    .map_err(|_| Error::Crypto)?;
+                    .map_err(|_| KeyError::SigningFailed)?;
                 Ok(sig)
             }
             Signer::Pair(KeyPair::Ecdsa(pair)) => pair
                 .sign(rng, message)
                 .map(|sig| sig.as_ref().to_vec())
-                .map_err(|_| Error::Crypto),
+                .map_err(|_| KeyError::SigningFailed),
             Signer::Pair(KeyPair::Ed25519(pair)) => Ok(pair.sign(message).as_ref().to_vec()),
             Signer::Hmac(keys) => {
-                let key = keys.key(self.algorithm).ok_or(Error::Crypto)?;
+                let key = keys.key(self.algorithm).ok_or(KeyError::SigningFailed)?;
                 Ok(hmac::sign(key, message).as_ref().to_vec())
             }
         }
@@ -403,13 +409,13 @@ impl VerifyingKey {
     /// use s2s_oauth::{KeyType, VerifyingKey};
     /// let key = VerifyingKey::from_pem(include_bytes!("../tests/data/keys/p256.cert.pem"))?;
     /// assert_eq!(key.key_type(), KeyType::EcP256);
-    /// # Ok::<(), s2s_oauth::Error>(())
+    /// # Ok::<(), s2s_oauth::KeyError>(())
     /// ```
-    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
+    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let input = pem.as_ref();
         let contents = pem::parse(input)?;
         if contents.encrypted {
-            return Err(KeyError::PrivateKeyNotPublic.into());
+            return Err(KeyError::PrivateKeyNotPublic);
         }
         let mut refusal = KeyError::Unrecognized;
         for block in contents.blocks {
@@ -425,11 +431,24 @@ impl VerifyingKey {
                 Block::Known(..) => {}
             }
         }
-        Err(refusal.into())
+        Err(refusal)
+    }
+
+    /// Reads a PEM file and loads its public key as [`from_pem`](Self::from_pem)
+    /// does. A file that cannot be read is [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyType, VerifyingKey};
+    /// let key = VerifyingKey::from_pem_file("tests/data/keys/rsa2048.pub.pem")?;
+    /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
+    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
     }
 
     /// Loads a public key from a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
-    pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         Ok(Self::from_public(load::spki(der)?))
     }
 
@@ -441,7 +460,7 @@ impl VerifyingKey {
     }
 
     /// An HMAC verification key.
-    pub fn hmac(secret: &[u8]) -> Result<Self, Error> {
+    pub fn hmac(secret: &[u8]) -> Result<Self, KeyError> {
         Ok(VerifyingKey {
             inner: Arc::new(Verifier::Hmac(Arc::new(HmacKeys::new(secret)?))),
             key_type: KeyType::Hmac,
@@ -454,17 +473,17 @@ impl VerifyingKey {
     }
 
     /// Checks `signature` over `message` with `algorithm` (RFC 7515 §5.2). An
-    /// algorithm that does not fit the key is
-    /// [`JwtError::AlgorithmNotAllowed`]; a bad signature is
-    /// [`JwtError::InvalidSignature`]. HMAC tags are compared in constant time.
+    /// algorithm that does not fit the key is [`KeyError::AlgorithmMismatch`]; a bad
+    /// signature is [`KeyError::BadSignature`]. HMAC tags are compared in constant
+    /// time.
     pub fn verify(
         &self,
         algorithm: Algorithm,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<(), KeyError> {
         if !self.key_type.algorithms().contains(&algorithm) {
-            return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+            return Err(self.mismatch(algorithm));
         }
         let ok = match &*self.inner {
             Verifier::Hmac(keys) => match keys.key(algorithm) {
@@ -483,7 +502,7 @@ impl VerifyingKey {
                     Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
                     Algorithm::EdDSA => &signature::ED25519,
                     Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-                        return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+                        return Err(self.mismatch(algorithm));
                     }
                 };
                 UnparsedPublicKey::new(alg, bytes)
@@ -494,7 +513,14 @@ impl VerifyingKey {
         if ok {
             Ok(())
         } else {
-            Err(JwtError::InvalidSignature.into())
+            Err(KeyError::BadSignature)
+        }
+    }
+
+    fn mismatch(&self, requested: Algorithm) -> KeyError {
+        KeyError::AlgorithmMismatch {
+            requested,
+            key: self.key_type,
         }
     }
 }
@@ -503,76 +529,6 @@ impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyingKey")
             .field("key_type", &self.key_type)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Certificate {
-    /// Loads the first `BEGIN CERTIFICATE` block of a PEM file. A private key is
-    /// refused with [`KeyError::PrivateKeyNotPublic`].
-    ///
-    /// ```
-    /// use s2s_oauth::{Certificate, SigningKey};
-    /// let cert = Certificate::from_pem(include_bytes!("../tests/data/keys/rsa2048.cert.pem"))?;
-    /// let key = SigningKey::from_pem(include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"))?
-    ///     .with_x5t_s256(&cert)?; // Entra: the certificate's SHA-256 thumbprint in the header
-    /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
-    /// # Ok::<(), s2s_oauth::Error>(())
-    /// ```
-    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, Error> {
-        let input = pem.as_ref();
-        let contents = pem::parse(input)?;
-        if contents.encrypted {
-            return Err(KeyError::PrivateKeyNotPublic.into());
-        }
-        let mut refusal = KeyError::Unrecognized;
-        for block in contents.blocks {
-            match block {
-                Block::Known(SectionKind::Certificate, der) => return Self::from_der(der),
-                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
-                _ => {}
-            }
-        }
-        Err(refusal.into())
-    }
-
-    /// Wraps a DER certificate after checking that it parses as far as its public
-    /// key.
-    pub fn from_der(der: impl Into<Vec<u8>>) -> Result<Self, Error> {
-        let der = der.into();
-        load::certificate_spki(&der)?;
-        Ok(Certificate { der })
-    }
-
-    /// The DER bytes.
-    pub fn der(&self) -> &[u8] {
-        &self.der
-    }
-
-    /// base64url(SHA-1(DER)): the `x5t` value (RFC 7515 §4.1.7).
-    pub fn x5t(&self) -> String {
-        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
-        Base64UrlUnpadded::encode_string(digest.as_ref())
-    }
-
-    /// base64url(SHA-256(DER)): the `x5t#S256` value (RFC 7515 §4.1.8).
-    pub fn x5t_s256(&self) -> String {
-        let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
-        Base64UrlUnpadded::encode_string(digest.as_ref())
-    }
-
-    /// The certificate's public key. Keys this crate cannot verify with (an RSA
-    /// key under 2048 bits, another curve) are refused.
-    pub fn verifying_key(&self) -> Result<VerifyingKey, Error> {
-        let spki = load::certificate_spki(&self.der)?;
-        VerifyingKey::from_spki_der(spki)
-    }
-}
-
-impl fmt::Debug for Certificate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Certificate")
-            .field("x5t#S256", &self.x5t_s256())
             .finish_non_exhaustive()
     }
 }

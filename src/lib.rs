@@ -28,7 +28,7 @@
 //! use s2s_oauth::SigningKey;
 //! use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?; // RS256
+//! let key = SigningKey::from_pem_file("server.key")?; // RS256
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?; // or LoginHost::production()
 //! let token = salesforce::jwt_bearer(&host, "3MVG9...consumer key", "integration.user@example.com", key)?
 //!     .send(&s2s_oauth::agent())?;
@@ -59,8 +59,8 @@
 //! use s2s_oauth::saml::Signer;
 //!
 //! let signer = Signer::new(
-//!     SigningKey::from_pem(std::fs::read("server.key")?)?,       // RSA-SHA256
-//!     Certificate::from_pem(std::fs::read("server.crt")?)?,      // the app's certificate
+//!     SigningKey::from_pem_file("server.key")?,  // RSA-SHA256
+//!     Certificate::from_pem_file("server.crt")?, // the app's certificate
 //! )?;
 //! let token = salesforce::saml_bearer(&LoginHost::production(), "3MVG9...consumer key", "integration.user@example.com", signer)?
 //!     .send(&s2s_oauth::agent())?;
@@ -76,7 +76,7 @@
 //! ```no_run
 //! use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("client.key")?)?.with_kid("2024-01");
+//! let key = SigningKey::from_pem_file("client.key")?.with_kid("2024-01");
 //! let token = TokenRequest::new(
 //!     "https://idp.example.com/oauth2/token",
 //!     Grant::client_credentials(),
@@ -198,10 +198,14 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`send_http`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
-//! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos |
-//! | `cli` | no | the `s2s-oauth` command-line tool |
+//! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`], [`Error::Saml`] |
+//! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos (the SAML grant only with `saml`) |
+//! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq` and `saml`) |
 //!
-//! With `default-features = false` the crate has no HTTP stack.
+//! With `default-features = false` the crate has no HTTP stack. A client without
+//! SAML keeps `ureq` alone (`default-features = false, features = ["ureq"]`): the
+//! XML code and quick-xml stay out. [`Grant::saml2_bearer`], which sends an
+//! assertion signed elsewhere, needs no feature.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -209,8 +213,8 @@
 mod algorithm;
 mod cache;
 mod client_auth;
-mod der;
 pub mod discovery;
+mod encoding;
 pub mod entra;
 mod error;
 mod form;
@@ -222,13 +226,15 @@ mod jwt;
 mod key;
 pub mod keycloak;
 pub mod okta;
-mod pem;
+mod replay;
 mod request;
 mod resource;
 mod response;
 pub mod salesforce;
+#[cfg(feature = "saml")]
 pub mod saml;
 mod secret;
+mod time;
 mod token;
 #[cfg(feature = "ureq")]
 mod transport;
@@ -259,6 +265,7 @@ pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
+#[cfg(feature = "saml")]
 pub use saml::SamlError;
 pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
 pub use token::{ExposedToken, Token};

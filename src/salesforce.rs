@@ -9,7 +9,7 @@
 //! ```no_run
 //! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost, TokenInfo}};
 //!
-//! let key = SigningKey::from_pem(std::fs::read("server.key")?)?;
+//! let key = SigningKey::from_pem_file("server.key")?;
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
 //! let token = salesforce::jwt_bearer(&host, "3MVG9...", "integration@acme.com", key)?
 //!     .send(&s2s_oauth::agent())
@@ -34,7 +34,9 @@ use crate::error::Error;
 use crate::url::EndpointUrl;
 
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
-pub use flows::{client_credentials, jwt_bearer, refresh_token, saml_bearer};
+#[cfg(feature = "saml")]
+pub use flows::saml_bearer;
+pub use flows::{client_credentials, jwt_bearer, refresh_token};
 pub use identity::TokenInfo;
 pub use signature::verify_signature;
 

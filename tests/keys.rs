@@ -4,9 +4,7 @@
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Algorithm, Certificate, Error, JwtError, KeyError, KeyType, SigningKey, VerifyingKey,
-};
+use s2s_oauth::{Algorithm, Certificate, Error, KeyError, KeyType, SigningKey, VerifyingKey};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -25,8 +23,8 @@ fn pem_body(pem: &[u8]) -> Vec<u8> {
     Base64::decode_vec(&b64).unwrap()
 }
 
-fn key_error(result: Result<impl std::fmt::Debug, Error>) -> KeyError {
-    match result {
+fn key_error<E: Into<Error>>(result: Result<impl std::fmt::Debug, E>) -> KeyError {
+    match result.map_err(Into::into) {
         Err(Error::Key(e)) => e,
         other => panic!("expected a key error, got {other:?}"),
     }
@@ -60,7 +58,7 @@ fn every_private_key_format_loads_with_its_type_and_default_algorithm() {
         public.verify(algorithm, b"message", &sig).unwrap();
         assert!(matches!(
             public.verify(algorithm, b"messagE", &sig),
-            Err(Error::Jwt(JwtError::InvalidSignature))
+            Err(KeyError::BadSignature)
         ));
     }
 }
@@ -228,7 +226,7 @@ fn algorithms_are_bound_to_the_key_type() {
         );
     }
     let mismatch = |key: &SigningKey, alg| match key.clone().with_algorithm(alg) {
-        Err(Error::AlgorithmMismatch { requested, key: kt }) => (requested, kt),
+        Err(KeyError::AlgorithmMismatch { requested, key: kt }) => (requested, kt),
         other => panic!("expected a mismatch, got {other:?}"),
     };
     assert_eq!(
@@ -279,17 +277,23 @@ fn verifying_keys_refuse_wrong_algorithms_and_bad_signatures() {
     public.verify(Algorithm::RS256, b"m", &sig).unwrap();
     assert!(matches!(
         public.verify(Algorithm::HS256, b"m", &sig),
-        Err(Error::Jwt(JwtError::AlgorithmNotAllowed(Algorithm::HS256)))
+        Err(KeyError::AlgorithmMismatch {
+            requested: Algorithm::HS256,
+            ..
+        })
     ));
     assert!(matches!(
         public.verify(Algorithm::ES256, b"m", &sig),
-        Err(Error::Jwt(JwtError::AlgorithmNotAllowed(Algorithm::ES256)))
+        Err(KeyError::AlgorithmMismatch {
+            requested: Algorithm::ES256,
+            ..
+        })
     ));
     let mut bad = sig.clone();
     bad[10] ^= 1;
     assert!(matches!(
         public.verify(Algorithm::RS256, b"m", &bad),
-        Err(Error::Jwt(JwtError::InvalidSignature))
+        Err(KeyError::BadSignature)
     ));
     let hmac = VerifyingKey::hmac(b"secret").unwrap();
     let tag = SigningKey::hmac(b"secret")
@@ -299,11 +303,14 @@ fn verifying_keys_refuse_wrong_algorithms_and_bad_signatures() {
     hmac.verify(Algorithm::HS256, b"m", &tag).unwrap();
     assert!(matches!(
         hmac.verify(Algorithm::HS384, b"m", &tag),
-        Err(Error::Jwt(JwtError::InvalidSignature))
+        Err(KeyError::BadSignature)
     ));
     assert!(matches!(
         hmac.verify(Algorithm::RS256, b"m", &tag),
-        Err(Error::Jwt(JwtError::AlgorithmNotAllowed(Algorithm::RS256)))
+        Err(KeyError::AlgorithmMismatch {
+            requested: Algorithm::RS256,
+            ..
+        })
     ));
 }
 
@@ -527,4 +534,77 @@ fn refusals_name_a_real_next_step() {
     assert!(cert_as_key.contains("Signer::new"), "{cert_as_key}");
     let empty = key_error(SigningKey::hmac(b"")).to_string();
     assert!(empty.contains("pass the client secret"), "{empty}");
+}
+
+#[test]
+fn a_file_path_in_place_of_pem_says_to_read_the_file() {
+    for path in [
+        "server.key",
+        "keys/client.pem",
+        "/etc/ssl/app.crt",
+        "C:\\k\\a.p8",
+    ] {
+        let errors = [
+            SigningKey::from_pem(path).unwrap_err(),
+            VerifyingKey::from_pem(path).unwrap_err(),
+            Certificate::from_pem(path).unwrap_err(),
+        ];
+        for error in errors {
+            assert_eq!(error, KeyError::LooksLikePath, "{path}");
+            let message = error.to_string();
+            assert!(
+                message.contains("looks like a file path")
+                    && message.contains("std::fs::read(path)")
+                    && message.contains("from_pem_file(path)")
+                    && !message.contains("CERTIFICATE"),
+                "{message}"
+            );
+            // The input is not echoed: it might be a secret after all.
+            assert!(!message.contains(path), "{message}");
+        }
+    }
+    // One line of text that is no path stays unrecognized.
+    assert_eq!(
+        SigningKey::from_pem("not a key").unwrap_err(),
+        KeyError::Unrecognized
+    );
+}
+
+#[test]
+fn keys_and_certificates_load_from_files() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keys/");
+    let key = SigningKey::from_pem_file(format!("{dir}rsa2048.pkcs8.pem")).unwrap();
+    assert_eq!(key.key_type(), RSA2048);
+    let public = VerifyingKey::from_pem_file(format!("{dir}p256.pub.pem")).unwrap();
+    assert_eq!(public.key_type(), KeyType::EcP256);
+    let cert = Certificate::from_pem_file(format!("{dir}rsa2048.cert.pem")).unwrap();
+    assert!(key.check_certificate(&cert).is_ok());
+    // The file's own refusals are the same as from_pem's.
+    assert_eq!(
+        SigningKey::from_pem_file(format!("{dir}rsa2048.cert.pem")).unwrap_err(),
+        KeyError::CertificateNotKey
+    );
+
+    let missing = format!("{dir}no-such.key");
+    let error = SigningKey::from_pem_file(&missing).unwrap_err();
+    assert_eq!(
+        error,
+        KeyError::ReadFile {
+            path: missing.clone().into(),
+            kind: std::io::ErrorKind::NotFound
+        }
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&missing) && message.contains("check the path"),
+        "{message}"
+    );
+    // A directory is no key file either; the error says which path.
+    let error = Certificate::from_pem_file(dir).unwrap_err();
+    assert!(
+        matches!(&error, KeyError::ReadFile { path, .. } if &**path == dir),
+        "{error:?}"
+    );
+    // Through Error, a local error (the CLI's exit 2).
+    assert!(Error::from(error).is_local());
 }

@@ -600,7 +600,7 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
 #[test]
 fn constructors_take_strings_by_reference() {
     use s2s_oauth::salesforce::LoginHost;
-    use s2s_oauth::{Audience, Claims, ClientAuth, ClientSecret, Grant, TokenRequest, saml};
+    use s2s_oauth::{Audience, Claims, ClientAuth, ClientSecret, Grant, TokenRequest};
 
     let issuer = String::from("3MVG9.consumer");
     let subject = String::from("integration@example.com");
@@ -612,7 +612,8 @@ fn constructors_take_strings_by_reference() {
     let claims = Claims::new(&issuer, &subject, &audience);
     assert_eq!(claims.audience(), &Audience::One(audience.clone()));
     assert_eq!(Audience::from(&audience), Audience::from(audience.as_str()));
-    let _ = saml::Assertion::new(&issuer, &subject, &audience, &token_url);
+    #[cfg(feature = "saml")]
+    let _ = s2s_oauth::saml::Assertion::new(&issuer, &subject, &audience, &token_url);
     assert_eq!(ClientSecret::from(&secret).expose_secret(), secret.as_str());
     let request = TokenRequest::new(
         &token_url,

@@ -3,12 +3,16 @@
 //! included), the error hints and the REST API classifier. The signature vector and
 //! the typed token view: `salesforce_response.rs`.
 
+// The SAML 2.0 Bearer tests below need the `saml` feature, and some imports with them.
+#![cfg_attr(not(feature = "saml"), allow(unused_imports))]
+
 mod presets;
 
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use s2s_oauth::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
+#[cfg(feature = "saml")]
 use s2s_oauth::saml::{self, Signer};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
@@ -195,10 +199,12 @@ fn refresh_token_wire_shape() {
     assert!(salesforce::refresh_token(&host, CONSUMER_KEY, None, RefreshToken::new("")).is_err());
 }
 
+#[cfg(feature = "saml")]
 fn signer() -> Signer {
     Signer::new(rsa(), Certificate::from_pem(RSA_CERT).unwrap()).unwrap()
 }
 
+#[cfg(feature = "saml")]
 #[test]
 fn saml_bearer_wire_shape() {
     let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();
@@ -246,6 +252,7 @@ fn saml_bearer_wire_shape() {
     assert_eq!(verified.expires_at, now() + Duration::from_secs(300));
 }
 
+#[cfg(feature = "saml")]
 #[test]
 fn saml_bearer_refuses_a_non_rsa_signer_and_empty_names() {
     let ec = SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap();
@@ -264,6 +271,7 @@ fn saml_bearer_refuses_a_non_rsa_signer_and_empty_names() {
 
 // ---- end to end against the testkit's Salesforce profile -------------------
 
+#[cfg(feature = "saml")]
 #[test]
 fn saml_bearer_end_to_end() {
     let server = Server::start(

@@ -1,6 +1,7 @@
 //! SAML 2.0 Bearer (RFC 7522) end to end over real HTTP against the testkit server,
 //! in both response profiles, with the refusals (Salesforce's strings) for each
 //! failed check.
+#![cfg(feature = "saml")]
 
 use std::time::{Duration, SystemTime};
 

@@ -1,6 +1,7 @@
 //! What `saml::verify` accepts by default beyond the signature: no DOCTYPE, no
 //! condition it does not enforce (SAML 2.0 Core §2.5.1), and a one-hour lifetime
 //! cap on both ends (expiry ahead, `IssueInstant` behind), with explicit opt-outs.
+#![cfg(feature = "saml")]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

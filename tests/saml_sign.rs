@@ -1,5 +1,6 @@
 //! SAML 2.0 assertions: the builder, enveloped XML-DSig signing, and verification
 //! (RFC 7522 §3), including tampering and signature wrapping.
+#![cfg(feature = "saml")]
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -10,6 +10,7 @@ use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown};
 use s2s_oauth::entra::CertificateCredential;
 use s2s_oauth::google::ServiceAccountKey;
 use s2s_oauth::salesforce::{ApiOutcome, HostKind, LoginHost, TokenInfo};
+#[cfg(feature = "saml")]
 use s2s_oauth::saml;
 use s2s_oauth::testkit;
 use s2s_oauth::*;
@@ -31,11 +32,17 @@ const _: () = {
     shared::<UnverifiedJwt>();
     shared::<VerifiedJwt>();
     shared::<Validation>();
+    #[cfg(feature = "saml")]
     shared::<saml::Assertion>();
+    #[cfg(feature = "saml")]
     shared::<saml::Attribute>();
+    #[cfg(feature = "saml")]
     shared::<saml::Signer>();
+    #[cfg(feature = "saml")]
     shared::<saml::Validation>();
+    #[cfg(feature = "saml")]
     shared::<saml::VerifiedAssertion>();
+    #[cfg(feature = "saml")]
     shared::<saml::C14n>();
     // Secrets.
     shared::<AccessToken>();
@@ -60,6 +67,7 @@ const _: () = {
     shared_error::<Error>();
     shared_error::<JwtError>();
     shared_error::<KeyError>();
+    #[cfg(feature = "saml")]
     shared_error::<SamlError>();
     shared::<ErrorCode>();
     shared::<OAuthError>();

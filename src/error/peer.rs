@@ -287,8 +287,44 @@ pub struct TransportError {
     pub retryable: bool,
     /// What happened, in words (never contains request contents).
     pub message: String,
-    /// The underlying error, if any.
+    /// The underlying error, if any (for downcasting). `message` usually shows its
+    /// text already, so `source()` skips it: see the `std::error::Error` impl.
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// How deep [`TransportError`]'s `source()` looks for an error whose text
+/// `message` does not already show; a cyclic chain stops there.
+const MAX_CHAIN: usize = 16;
+
+/// `source()` is the first error down the wrapped error's chain whose text the
+/// message does not already show (ureq's errors show their own source's text, and
+/// the message shows ureq's): each text is printed once by a chain printer.
+///
+/// ```
+/// use std::error::Error as _;
+/// use s2s_oauth::{TransportError, TransportErrorKind};
+///
+/// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let error = TransportError {
+///     kind: TransportErrorKind::Connect,
+///     retryable: true,
+///     message: format!("io: {refused}"),
+///     source: Some(Box::new(refused)),
+/// };
+/// assert_eq!(error.to_string(), "could not connect to the token endpoint: io: connection refused");
+/// assert!(error.source().is_none()); // its text is in the message already
+/// ```
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let mut next: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        for _ in 0..MAX_CHAIN {
+            if !self.message.contains(&next.to_string()) {
+                return Some(next);
+            }
+            next = next.source()?;
+        }
+        None
+    }
 }
 
 impl fmt::Display for TransportError {

@@ -6,10 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value};
 
-use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split, unix_seconds};
+use super::JwtError;
+use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError};
-use crate::key::VerifyingKey;
+use crate::error::Error;
+use crate::key::{KeyError, VerifyingKey};
+use crate::time::{self, MAX_NUMERIC_DATE, from_numeric_date as to_time, saturating_add as add};
 
 /// The default clock-skew allowance.
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -267,7 +269,7 @@ pub fn verify(
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedJwt, Error> {
-    unix_seconds(now)?;
+    time::unix_seconds(now)?;
     let parts = split(token)?;
     let alg_name = match parts.header.get("alg") {
         Some(Value::String(alg)) => alg.as_str(),
@@ -289,7 +291,13 @@ pub fn verify(
     }
     let signature = Base64UrlUnpadded::decode_vec(parts.signature)
         .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
-    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)?;
+    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)
+        .map_err(|e| match e {
+            KeyError::AlgorithmMismatch { requested, .. } => {
+                JwtError::AlgorithmNotAllowed(requested)
+            }
+            _ => JwtError::InvalidSignature,
+        })?;
 
     // Only now, with the signature checked, are the claims read.
     let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
@@ -396,7 +404,7 @@ fn numeric_date(
                     Some(f) if f.is_finite() && f.abs() < 9.0e15 => {
                         let whole = f.floor();
                         let at = to_time(whole as i64);
-                        if whole < 0.0 || whole >= MAX_SECS as f64 {
+                        if whole < 0.0 || whole >= MAX_NUMERIC_DATE as f64 {
                             // Clamped: the fraction is moot.
                             return Ok(Some(at));
                         }
@@ -409,13 +417,6 @@ fn numeric_date(
         }
         Some(_) => Err(JwtError::InvalidClaim(name)),
     }
-}
-
-/// `t + d`; where that overflows (a huge leeway or cap), a time after every
-/// NumericDate [`to_time`] can give, which is all the comparisons need.
-fn add(t: SystemTime, d: Duration) -> SystemTime {
-    t.checked_add(d)
-        .unwrap_or(UNIX_EPOCH + Duration::from_secs(MAX_SECS + 1))
 }
 
 fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), JwtError> {
@@ -443,15 +444,4 @@ fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<()
         }
         Some(_) => Err(JwtError::InvalidClaim("aud")),
     }
-}
-
-/// The last second of year 9999: later NumericDates are clamped to it, so a time is
-/// always representable and never earlier than the claim.
-const MAX_SECS: u64 = 253_402_300_799;
-
-fn to_time(secs: i64) -> SystemTime {
-    let secs = u64::try_from(secs).unwrap_or(0).min(MAX_SECS);
-    UNIX_EPOCH
-        .checked_add(Duration::from_secs(secs))
-        .unwrap_or(UNIX_EPOCH)
 }

@@ -10,9 +10,9 @@ use ring::signature::{
 
 use zeroize::Zeroizing;
 
+use super::KeyError;
 use super::KeyType;
-use crate::der::{self, Reader, oid};
-use crate::error::KeyError;
+use super::der::{self, Reader, oid};
 
 /// The smallest RSA modulus accepted (RFC 7518 §3.3).
 const RSA_MIN_BITS: usize = 2048;

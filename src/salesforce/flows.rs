@@ -7,9 +7,11 @@ use crate::client_auth::ClientAuth;
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::jwt::{Claims, DEFAULT_LIFETIME};
+#[cfg(feature = "saml")]
 use crate::key::KeyType;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
+#[cfg(feature = "saml")]
 use crate::saml;
 use crate::secret::{ClientSecret, RefreshToken};
 
@@ -68,6 +70,7 @@ pub fn jwt_bearer(
 ///
 /// The signer's key must be RSA (Salesforce verifies RSA-SHA256 or RSA-SHA1
 /// signatures) and its certificate the one uploaded to the connected app.
+/// Feature `saml` (on by default).
 ///
 /// ```
 /// use s2s_oauth::{Certificate, SigningKey, saml::Signer, salesforce::{self, LoginHost}};
@@ -79,6 +82,7 @@ pub fn jwt_bearer(
 /// // let token = request.send(&s2s_oauth::agent())?;
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
+#[cfg(feature = "saml")]
 pub fn saml_bearer(
     host: &LoginHost,
     consumer_key: &str,

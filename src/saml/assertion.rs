@@ -7,9 +7,10 @@ use ring::rand::SecureRandom;
 
 use super::dsig::SAML_NS;
 use super::sign::Signer;
-use super::{time, xml};
+use super::xml;
 use crate::error::Error;
 use crate::secret;
+use crate::time;
 
 /// The default assertion lifetime: 5 minutes, as in Salesforce's sample.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
@@ -259,11 +260,11 @@ impl Assertion {
             }
             None => random_id(rng)?,
         };
-        let issued = time::format(now)?;
+        let issued = time::format_xs_datetime(now)?;
         let until = now
             .checked_add(self.lifetime)
             .ok_or_else(|| Error::input("the assertion lifetime is too long"))?;
-        let until = time::format(until)?;
+        let until = time::format_xs_datetime(until)?;
 
         let mut x = String::with_capacity(1024);
         x.push_str("<saml:Assertion xmlns:saml=\"");
@@ -298,7 +299,7 @@ impl Assertion {
         if let Some(class) = &self.authn_context {
             x.push_str("<saml:AuthnStatement");
             let instant = match self.authn_instant {
-                Some(at) => time::format(at)?,
+                Some(at) => time::format_xs_datetime(at)?,
                 None => issued.clone(),
             };
             attr(&mut x, "AuthnInstant", &instant);
@@ -388,14 +389,10 @@ fn attr(out: &mut String, name: &str, value: &str) {
 
 /// `_` and 32 hex digits of randomness: an `xs:ID` that starts as the schema wants.
 fn random_id(rng: &dyn SecureRandom) -> Result<String, Error> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rng.fill(&mut bytes).map_err(|_| Error::Crypto)?;
     let mut id = String::with_capacity(33);
     id.push('_');
-    for b in bytes {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
+    crate::encoding::push_hex(&mut id, &bytes);
     Ok(id)
 }

@@ -47,7 +47,6 @@ mod dsig;
 mod error;
 mod sign;
 mod signed_info;
-mod time;
 mod validation;
 mod verify;
 mod xml;

@@ -7,12 +7,12 @@ use std::time::{Duration, SystemTime};
 use super::assertion::{Attribute, BEARER};
 use super::dsig::SAML_NS;
 use super::error::SamlError;
-use super::time;
 use super::verify::{VerifiedAssertion, at_most_one, only_child, structure, trim_xml};
 use super::xml::Element;
 use crate::algorithm::Algorithm;
 use crate::error::Error;
-use crate::jwt::ReplayCache;
+use crate::replay::ReplayCache;
+use crate::time;
 
 /// The default clock-skew allowance.
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -272,7 +272,7 @@ fn condition_kinds(
 fn date(e: &Element, name: &str) -> Result<Option<SystemTime>, Error> {
     match e.attr(name) {
         None => Ok(None),
-        Some(v) => time::parse(v)
+        Some(v) => time::parse_xs_datetime(v)
             .map(Some)
             .ok_or_else(|| structure(format!("{} {name} is not an xs:dateTime in UTC", e.local))),
     }

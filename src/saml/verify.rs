@@ -13,9 +13,9 @@ use super::signed_info::{self, SignedInfo};
 use super::validation::{self, Validation};
 use super::xml::{self, Element};
 use crate::algorithm::Algorithm;
-use crate::error::{Error, JwtError};
-use crate::jwt::ReplayCache;
-use crate::key::VerifyingKey;
+use crate::error::Error;
+use crate::key::{KeyError, VerifyingKey};
+use crate::replay::ReplayCache;
 
 /// The largest assertion [`verify`] accepts: 256 KiB.
 pub const MAX_ASSERTION_LEN: usize = 256 * 1024;
@@ -267,10 +267,10 @@ fn check_signature(
     let canonical = c14n::subtree_of(doc, signed_info.element, &ctx)?;
     key.verify(signed_info.algorithm, canonical.as_bytes(), signature_value)
         .map_err(|e| match e {
-            Error::Jwt(JwtError::InvalidSignature | JwtError::AlgorithmNotAllowed(_)) => {
+            KeyError::BadSignature | KeyError::AlgorithmMismatch { .. } => {
                 Error::Saml(SamlError::InvalidSignature)
             }
-            other => other,
+            other => other.into(),
         })
 }
 

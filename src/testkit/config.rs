@@ -199,6 +199,7 @@ pub struct Config {
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
+#[cfg(feature = "saml")]
 const SALESFORCE_MAX_SAML: Duration = Duration::from_secs(300);
 
 /// Salesforce: "the expiration time of the assertion within 3 minutes".
@@ -271,6 +272,7 @@ impl Config {
 
     /// How far ahead a SAML assertion's expiry may be: the configured cap, else
     /// Salesforce 5 minutes plus the leeway, Generic one hour.
+    #[cfg(feature = "saml")]
     pub(crate) fn max_saml_lifetime(&self) -> Duration {
         self.max_assertion_lifetime.unwrap_or(match self.profile {
             Profile::Salesforce => SALESFORCE_MAX_SAML.saturating_add(self.leeway),

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::token::{JWT_BEARER, SAML2_BEARER};
+use super::token::GRANT_TYPES;
 use super::wire::{Request, Response};
 use crate::algorithm::Algorithm;
 
@@ -27,7 +27,7 @@ pub(crate) fn handle(request: &Request, base_url: &str, token_url: &str) -> Resp
     let metadata = json!({
         "issuer": base_url,
         "token_endpoint": token_url,
-        "grant_types_supported": [JWT_BEARER, SAML2_BEARER, "client_credentials", "refresh_token"],
+        "grant_types_supported": GRANT_TYPES,
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",

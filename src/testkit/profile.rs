@@ -152,6 +152,7 @@ fn no_store(response: Response, profile: Profile) -> Response {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GrantKind {
     JwtBearer,
+    #[cfg(feature = "saml")]
     Saml2Bearer,
     ClientCredentials,
     Refresh,
@@ -198,7 +199,10 @@ pub(crate) fn token_response(
                 .to_string();
             // Salesforce's JWT and SAML bearer responses carry neither `signature`
             // nor `issued_at`; client credentials and refresh responses carry both.
-            let signed = !matches!(issued.grant, GrantKind::JwtBearer | GrantKind::Saml2Bearer);
+            let signed = matches!(
+                issued.grant,
+                GrantKind::ClientCredentials | GrantKind::Refresh
+            );
             if let (true, Some(secret)) = (signed, issued.client_secret) {
                 body.insert(
                     "signature".into(),

@@ -62,6 +62,7 @@ pub(crate) struct State {
     /// `jti` values seen, with their `exp`: the replay cache for assertions.
     jti_seen: HashMap<String, SystemTime>,
     /// SAML assertion `ID`s seen, with their expiry: the replay cache for RFC 7522.
+    #[cfg(feature = "saml")]
     pub(crate) saml_ids_seen: HashMap<String, SystemTime>,
     pub(crate) faults: FaultQueue,
     pub(crate) requests: Vec<RecordedRequest>,

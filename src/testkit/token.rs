@@ -11,13 +11,24 @@ use super::state::State;
 use super::wire::{Request, Response};
 use crate::error::{Error, JwtError};
 use crate::jwt::{self, UnverifiedJwt, Validation};
-use crate::saml;
-use crate::saml::SamlError;
+#[cfg(feature = "saml")]
+use crate::saml::{self, SamlError};
 
 /// RFC 7523 §2.1.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// RFC 7522 §2.1.
+#[cfg(feature = "saml")]
 pub(crate) const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+
+/// The grants the token endpoint serves: SAML 2.0 Bearer only with the `saml`
+/// feature (without it, that grant is `unsupported_grant_type`).
+pub(crate) const GRANT_TYPES: &[&str] = &[
+    JWT_BEARER,
+    #[cfg(feature = "saml")]
+    SAML2_BEARER,
+    "client_credentials",
+    "refresh_token",
+];
 
 /// What every handler needs to know about the server.
 pub(crate) struct Ctx<'c> {
@@ -77,10 +88,15 @@ fn token(
         JWT_BEARER => jwt_bearer(ctx, &form, scope, state, now),
         "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
         "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
+        #[cfg(feature = "saml")]
         SAML2_BEARER => saml2_bearer(ctx, &form, scope, state, now),
-        other => Err(Refusal::UnsupportedGrantType(format!(
-            "grant_type {other:?} is not supported; use {JWT_BEARER}, {SAML2_BEARER}, client_credentials or refresh_token"
-        ))),
+        other => {
+            let (last, rest) = GRANT_TYPES.split_last().unwrap_or((&"", &[]));
+            Err(Refusal::UnsupportedGrantType(format!(
+                "grant_type {other:?} is not supported; use {} or {last}",
+                rest.join(", ")
+            )))
+        }
     }
 }
 
@@ -167,6 +183,7 @@ fn jwt_bearer(
 /// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
 /// the client its `Issuer` names. Client authentication is optional, as for JWT
 /// bearer.
+#[cfg(feature = "saml")]
 fn saml2_bearer(
     ctx: &Ctx<'_>,
     form: &[(String, String)],
@@ -252,12 +269,12 @@ fn issue_to_user(
 /// Maps a JWT or SAML verification failure to the refusal Salesforce would send.
 fn assertion_refusal(error: &Error) -> Refusal {
     let problem = match error {
-        Error::Jwt(JwtError::WrongAudience) | Error::Saml(SamlError::WrongAudience) => {
-            AssertionProblem::Audience
-        }
-        Error::Jwt(JwtError::Expired) | Error::Saml(SamlError::Expired) => {
-            AssertionProblem::Expired
-        }
+        Error::Jwt(JwtError::WrongAudience) => AssertionProblem::Audience,
+        Error::Jwt(JwtError::Expired) => AssertionProblem::Expired,
+        #[cfg(feature = "saml")]
+        Error::Saml(SamlError::WrongAudience) => AssertionProblem::Audience,
+        #[cfg(feature = "saml")]
+        Error::Saml(SamlError::Expired) => AssertionProblem::Expired,
         _ => AssertionProblem::Invalid,
     };
     Refusal::Assertion {

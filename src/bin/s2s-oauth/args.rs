@@ -296,10 +296,13 @@ fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
     Ok(duration)
 }
 
+/// An unknown name prints as `--alg: invalid input: unknown JWT algorithm ...`, as
+/// the contract's tests (tests/cli/exit_codes.rs) have it.
 fn algorithm(flag: &str, value: &str) -> Result<Algorithm, Failure> {
-    value
-        .parse()
-        .map_err(|error| Failure::library(format!("--{flag}"), error))
+    value.parse().map_err(|error: s2s_oauth::KeyError| {
+        let error = s2s_oauth::Error::InvalidInput(error.to_string().into());
+        Failure::library(format!("--{flag}"), error)
+    })
 }
 
 /// `NAME=VALUE`: VALUE as JSON if it parses as JSON (a number, true/false, null, an

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use s2s_oauth::{Algorithm, Certificate, Error, KeyError, SigningKey};
+use s2s_oauth::{Algorithm, Certificate, KeyError, SigningKey};
 use zeroize::Zeroizing;
 
 use crate::args::Source;
@@ -79,7 +79,7 @@ pub(crate) fn signing_key(
     let pem = Zeroizing::new(read_file(path, &context)?);
     let key = SigningKey::from_pem(&pem[..]).map_err(|e| match e {
         // The library's wording names its Rust API; say it in flags.
-        Error::Key(KeyError::CertificateNotKey) => Failure::usage(format!(
+        KeyError::CertificateNotKey => Failure::usage(format!(
             "{context}: a certificate was given where a private key was expected; pass the PEM private key file to {flag}{}",
             if flag == "--key" {
                 " (saml-bearer and sign-saml take the certificate with --cert)"

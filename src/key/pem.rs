@@ -6,7 +6,7 @@ use base64ct::{Base64, Encoding};
 use rustls_pki_types::pem::{self, SectionKind};
 use zeroize::Zeroizing;
 
-use crate::error::KeyError;
+use super::KeyError;
 
 /// One decoded PEM block.
 pub(crate) enum Block {
@@ -27,13 +27,17 @@ pub(crate) struct Contents {
 }
 
 /// Decodes every PEM block in `input`. Empty (or all-whitespace) input is
-/// [`KeyError::Empty`]; input with no PEM armor, or with no block at all, is
-/// [`KeyError::Unrecognized`]; broken armor or base64 is [`KeyError::BadPem`].
+/// [`KeyError::Empty`]; input with no PEM armor that reads as a file path is
+/// [`KeyError::LooksLikePath`]; other input with no PEM armor, or with no block at
+/// all, is [`KeyError::Unrecognized`]; broken armor or base64 is [`KeyError::BadPem`].
 pub(crate) fn parse(input: &[u8]) -> Result<Contents, KeyError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(KeyError::Empty);
     }
     if !contains(input, b"-----BEGIN ") {
+        if super::file::looks_like_path(input) {
+            return Err(KeyError::LooksLikePath);
+        }
         return Err(KeyError::Unrecognized);
     }
     let encrypted = contains(input, b"-----BEGIN ENCRYPTED PRIVATE KEY-----")

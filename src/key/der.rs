@@ -3,7 +3,7 @@
 //! SEC1 EC key into PKCS#8. Everything that can go wrong is a
 //! [`KeyError::Malformed`]; nothing here panics on input.
 
-use crate::error::KeyError;
+use super::KeyError;
 
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;

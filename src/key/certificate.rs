@@ -1,0 +1,114 @@
+//! X.509 certificates: loaded from PEM or DER, thumbprints for JWS headers, and
+//! the public key inside.
+
+use std::fmt;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use rustls_pki_types::pem::SectionKind;
+
+use super::pem::{self, Block};
+use super::{KeyError, VerifyingKey, file, load};
+
+/// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
+/// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
+/// [`VerifyingKey`].
+///
+/// ```
+/// use s2s_oauth::{Certificate, SigningKey};
+/// let cert = Certificate::from_pem(include_bytes!("../../tests/data/keys/rsa2048.cert.pem"))?;
+/// let key = SigningKey::from_pem(include_bytes!("../../tests/data/keys/rsa2048.pkcs8.pem"))?
+///     .with_x5t_s256(&cert)?;
+/// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
+/// # Ok::<(), s2s_oauth::KeyError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Certificate {
+    der: Vec<u8>,
+}
+
+impl Certificate {
+    /// Loads the first `BEGIN CERTIFICATE` block of a PEM file. A private key is
+    /// refused with [`KeyError::PrivateKeyNotPublic`].
+    ///
+    /// ```
+    /// use s2s_oauth::{Certificate, SigningKey};
+    /// let cert = Certificate::from_pem(include_bytes!("../../tests/data/keys/rsa2048.cert.pem"))?;
+    /// let key = SigningKey::from_pem(include_bytes!("../../tests/data/keys/rsa2048.pkcs8.pem"))?
+    ///     .with_x5t_s256(&cert)?; // Entra: the certificate's SHA-256 thumbprint in the header
+    /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
+    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// ```
+    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let input = pem.as_ref();
+        let contents = pem::parse(input)?;
+        if contents.encrypted {
+            return Err(KeyError::PrivateKeyNotPublic);
+        }
+        let mut refusal = KeyError::Unrecognized;
+        for block in contents.blocks {
+            match block {
+                Block::Known(SectionKind::Certificate, der) => return Self::from_der(der),
+                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
+                _ => {}
+            }
+        }
+        Err(refusal)
+    }
+
+    /// Reads a PEM file and loads its first certificate as
+    /// [`from_pem`](Self::from_pem) does. A file that cannot be read is
+    /// [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::{Certificate, KeyError};
+    /// let cert = Certificate::from_pem_file("tests/data/keys/rsa2048.cert.pem")?;
+    /// assert_eq!(cert.x5t_s256().len(), 43);
+    /// let missing = Certificate::from_pem_file("no/such/server.crt").unwrap_err();
+    /// assert!(matches!(missing, KeyError::ReadFile { .. }));
+    /// assert!(missing.to_string().contains("no/such/server.crt"));
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        Self::from_pem(&*file::read(path.as_ref())?)
+    }
+
+    /// Wraps a DER certificate after checking that it parses as far as its public
+    /// key.
+    pub fn from_der(der: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
+        let der = der.into();
+        load::certificate_spki(&der)?;
+        Ok(Certificate { der })
+    }
+
+    /// The DER bytes.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// base64url(SHA-1(DER)): the `x5t` value (RFC 7515 §4.1.7).
+    pub fn x5t(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
+        Base64UrlUnpadded::encode_string(digest.as_ref())
+    }
+
+    /// base64url(SHA-256(DER)): the `x5t#S256` value (RFC 7515 §4.1.8).
+    pub fn x5t_s256(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
+        Base64UrlUnpadded::encode_string(digest.as_ref())
+    }
+
+    /// The certificate's public key. Keys this crate cannot verify with (an RSA
+    /// key under 2048 bits, another curve) are refused.
+    pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
+        let spki = load::certificate_spki(&self.der)?;
+        VerifyingKey::from_spki_der(spki)
+    }
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("x5t#S256", &self.x5t_s256())
+            .finish_non_exhaustive()
+    }
+}

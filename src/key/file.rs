@@ -1,0 +1,80 @@
+//! Keys and certificates from files: reading one (its bytes wiped when dropped), and
+//! telling a file path handed over in place of the file's contents.
+
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::KeyError;
+
+/// The most bytes of a key or certificate file read: PEM files are a few KiB; a
+/// larger file is not one (and is not read into memory whole).
+const MAX_FILE_LEN: u64 = 1 << 20;
+
+/// The file's bytes, wiped when dropped (it may hold a private key). A file that
+/// cannot be read is [`KeyError::ReadFile`], naming the path.
+pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    use std::io::Read as _;
+
+    let refused = |kind| KeyError::ReadFile {
+        path: path.display().to_string().into(),
+        kind,
+    };
+    let file = std::fs::File::open(path).map_err(|e| refused(e.kind()))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refused(e.kind()))?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(refused(std::io::ErrorKind::FileTooLarge));
+    }
+    Ok(bytes)
+}
+
+/// Whether `input`, which has no PEM armor, reads as a file name or path rather
+/// than a key: one line of printable text that ends in a key or certificate
+/// extension (`.pem`, `.key`, `.crt`, `.cer`, `.der`, `.p8`) or holds a path
+/// separator.
+pub(super) fn looks_like_path(input: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return false;
+    };
+    let text = text.trim();
+    if text.is_empty() || text.len() > 4096 || text.chars().any(char::is_control) {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    let extension = [".pem", ".key", ".crt", ".cer", ".der", ".p8"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    extension || text.contains(['/', '\\'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_not_paths() {
+        for path in [
+            "server.key",
+            "server.KEY",
+            " keys/server.pem\n",
+            "/etc/ssl/private/app.crt",
+            "C:\\keys\\client.p8",
+            "./key",
+        ] {
+            assert!(looks_like_path(path.as_bytes()), "{path:?}");
+        }
+        for not in [
+            "",
+            "server",
+            "key material",
+            "line one\nline two.pem",
+            "-----BEGIN PRIVATE KEY-----",
+        ] {
+            assert!(!looks_like_path(not.as_bytes()), "{not:?}");
+        }
+        assert!(!looks_like_path(&[0x30, 0x82, 0x01, 0x0a, b'/']));
+    }
+}
