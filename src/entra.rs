@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::algorithm::Algorithm;
 use crate::client_auth::ClientAuth;
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::key::algorithm::Algorithm;
 use crate::key::{Certificate, SigningKey};
 use crate::request::TokenRequest;
 use crate::url::EndpointUrl;

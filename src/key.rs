@@ -4,6 +4,7 @@
 //! chosen, ES256 for P-256, ES384 for P-384, EdDSA for Ed25519, HS256 for an HMAC
 //! secret. Asking a key for an algorithm that does not fit it is an error.
 
+pub(crate) mod algorithm;
 mod certificate;
 mod der;
 mod error;
@@ -24,7 +25,7 @@ use load::KeyPair;
 
 use pem::Block;
 
-use crate::algorithm::Algorithm;
+use algorithm::Algorithm;
 
 /// The kind of a key, as far as signing goes, which fixes the JWS algorithms it can
 /// use (RFC 7518 §3.1). Printed in errors and `Debug`.

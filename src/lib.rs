@@ -210,7 +210,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod algorithm;
 mod cache;
 mod client_auth;
 pub mod discovery;
@@ -249,7 +248,6 @@ pub mod testkit;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use algorithm::Algorithm;
 pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use client_auth::ClientAuth;
 pub use error::{
@@ -261,6 +259,7 @@ pub use http::{HttpRequest, HttpResponse};
 pub use jwt::{
     Audience, Claims, DEFAULT_LIFETIME, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify,
 };
+pub use key::algorithm::Algorithm;
 pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
 pub use resource::{is_token_rejected, is_token_rejected_response};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::algorithm::Algorithm;
+use crate::key::algorithm::Algorithm;
 
 /// Why a received JWT was rejected (RFC 7523 §3, RFC 7519 §7.2).
 #[derive(Debug, Clone, PartialEq, Eq)]

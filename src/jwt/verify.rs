@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::JwtError;
 use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split};
-use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
 use crate::time::{self, MAX_NUMERIC_DATE, from_numeric_date as to_time, saturating_add as add};
 

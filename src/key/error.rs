@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::KeyType;
-use crate::algorithm::Algorithm;
+use crate::key::algorithm::Algorithm;
 
 /// Why a key or certificate was refused. Each message says what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,6 @@
 //! SAML 2.0 Bearer, Client Credentials and Refresh Token. Each is a plain request built on the
 //! public API, to inspect, tweak (`with_scope`, `with_param`) and send.
 
-use crate::algorithm::Algorithm;
 use crate::client_auth::ClientAuth;
 use crate::error::Error;
 use crate::grant::Grant;
@@ -10,6 +9,7 @@ use crate::jwt::{Claims, DEFAULT_LIFETIME};
 #[cfg(feature = "saml")]
 use crate::key::KeyType;
 use crate::key::SigningKey;
+use crate::key::algorithm::Algorithm;
 use crate::request::TokenRequest;
 #[cfg(feature = "saml")]
 use crate::saml;

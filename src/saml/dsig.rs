@@ -12,9 +12,9 @@ use super::c14n::{self, Ctx};
 use super::chars;
 use super::error::SamlError;
 use super::xml::{self, Element};
-use crate::algorithm::Algorithm;
 use crate::error::Error;
 use crate::key::SigningKey;
+use crate::key::algorithm::Algorithm;
 use crate::secret::Assertion;
 
 /// The XML-DSig namespace.

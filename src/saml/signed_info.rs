@@ -14,8 +14,8 @@ use super::chars::is_ncname;
 use super::dsig::{DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, algorithm_of};
 use super::error::SamlError;
 use super::xml::Element;
-use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::key::algorithm::Algorithm;
 
 /// The most distinct prefixes an `InclusiveNamespaces` `PrefixList` may name.
 /// Real signers name a handful (`xs`, `saml`, `#default`); each one costs a

@@ -9,8 +9,8 @@ use super::dsig::SAML_NS;
 use super::error::SamlError;
 use super::verify::{VerifiedAssertion, at_most_one, only_child, structure, trim_xml};
 use super::xml::Element;
-use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::key::algorithm::Algorithm;
 use crate::replay::ReplayCache;
 use crate::time;
 

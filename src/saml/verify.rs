@@ -12,8 +12,8 @@ use super::error::SamlError;
 use super::signed_info::{self, SignedInfo};
 use super::validation::{self, Validation};
 use super::xml::{self, Element};
-use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
 use crate::replay::ReplayCache;
 

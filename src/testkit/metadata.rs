@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::token::GRANT_TYPES;
 use super::wire::{Request, Response};
-use crate::algorithm::Algorithm;
+use crate::key::algorithm::Algorithm;
 
 /// RFC 8414 §3.1.
 pub(crate) const OAUTH_PATH: &str = "/.well-known/oauth-authorization-server";

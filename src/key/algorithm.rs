@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::key::KeyError;
+use super::KeyError;
 
 /// A JWS signature algorithm. Bound to a [`SigningKey`](crate::SigningKey) when the key
 /// is loaded; a key refuses an algorithm that does not fit it.
