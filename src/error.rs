@@ -232,7 +232,7 @@ impl fmt::Display for Error {
         match self {
             Error::Key(e) => write!(f, "{e}"),
             Error::InvalidUrl { url, reason } => {
-                let url = crate::url::redact(url);
+                let url = crate::redact::redact(url);
                 write!(f, "token URL {url:?} refused: {reason}")
             }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),

@@ -225,6 +225,7 @@ mod jwt;
 mod key;
 pub mod keycloak;
 pub mod okta;
+mod redact;
 mod replay;
 mod request;
 mod resource;
