@@ -6,18 +6,21 @@
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
 
+mod jwt;
 mod peer;
+#[cfg(feature = "saml")]
+mod saml;
 
 use std::fmt;
 use std::time::Duration;
 
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
-pub use crate::jwt::JwtError;
 pub use crate::key::KeyError;
-#[cfg(feature = "saml")]
-use crate::saml::SamlError;
 use crate::secret::RawBody;
+pub use jwt::JwtError;
+#[cfg(feature = "saml")]
+pub use saml::SamlError;
 
 /// Everything that can go wrong in this crate.
 ///

@@ -1,7 +1,6 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
-mod error;
 mod verify;
 
 use std::time::{Duration, SystemTime};
@@ -17,7 +16,7 @@ use crate::key::SigningKey;
 use crate::secret::Assertion;
 use crate::time;
 
-pub use error::JwtError;
+pub use crate::error::JwtError;
 pub use verify::{Validation, VerifiedJwt, verify};
 
 pub use crate::replay::ReplayCache;

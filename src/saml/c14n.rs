@@ -17,9 +17,9 @@
 
 use std::collections::BTreeMap;
 
-use super::error::SamlError;
 use super::xml::{self, Document, Element, Node};
 use crate::error::Error;
+use crate::error::SamlError;
 
 /// Options for [`canonicalize_with`]: comments, the `InclusiveNamespaces`
 /// `PrefixList`, and which part of the document to canonicalize.

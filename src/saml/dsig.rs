@@ -10,9 +10,9 @@ use ring::rand::SecureRandom;
 
 use super::c14n::{self, Ctx};
 use super::chars;
-use super::error::SamlError;
 use super::xml::{self, Element};
 use crate::error::Error;
+use crate::error::SamlError;
 use crate::key::SigningKey;
 use crate::key::algorithm::Algorithm;
 use crate::secret::Assertion;

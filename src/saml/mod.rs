@@ -44,16 +44,15 @@ mod assertion;
 mod c14n;
 mod chars;
 mod dsig;
-mod error;
 mod sign;
 mod signed_info;
 mod validation;
 mod verify;
 mod xml;
 
+pub use crate::error::SamlError;
 pub use assertion::{Assertion, Attribute, DEFAULT_LIFETIME};
 pub use c14n::{C14n, canonicalize, canonicalize_with};
-pub use error::SamlError;
 pub use sign::Signer;
 pub use validation::Validation;
 pub use verify::{

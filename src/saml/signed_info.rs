@@ -12,9 +12,9 @@ use base64ct::{Base64, Encoding};
 
 use super::chars::is_ncname;
 use super::dsig::{DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, algorithm_of};
-use super::error::SamlError;
 use super::xml::Element;
 use crate::error::Error;
+use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
 
 /// The most distinct prefixes an `InclusiveNamespaces` `PrefixList` may name.

@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use super::assertion::{Attribute, BEARER};
 use super::dsig::SAML_NS;
-use super::error::SamlError;
 use super::verify::{VerifiedAssertion, at_most_one, only_child, structure, trim_xml};
 use super::xml::Element;
 use crate::error::Error;
+use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
 use crate::replay::ReplayCache;
 use crate::time;

@@ -14,8 +14,8 @@ use quick_xml::reader::Reader;
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char};
-use super::error::SamlError;
 use crate::error::Error;
+use crate::error::SamlError;
 
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";

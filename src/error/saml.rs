@@ -12,10 +12,10 @@ pub enum SamlError {
     /// The input is not well-formed XML (or uses something this parser refuses:
     /// an undeclared entity, an encoding other than UTF-8...); the text says what.
     Xml(Box<str>),
-    /// The document has a DTD: [`verify`](super::verify()) and
-    /// [`peek_issuer`](super::peek_issuer()) refuse any `<!DOCTYPE ...>` (an
+    /// The document has a DTD: [`verify`](crate::saml::verify()) and
+    /// [`peek_issuer`](crate::saml::peek_issuer()) refuse any `<!DOCTYPE ...>` (an
     /// assertion has no use for one, and an external DTD reference invites a
-    /// fetch); [`canonicalize`](super::canonicalize()) refuses one with
+    /// fetch); [`canonicalize`](crate::saml::canonicalize()) refuses one with
     /// declarations (`<!DOCTYPE x [ ... ]>`), ruling out entity-expansion attacks
     /// and defaulted attributes.
     Dtd,
@@ -49,7 +49,7 @@ pub enum SamlError {
     NotYetValid,
     /// The assertion is valid for longer than the verifier allows: its expiry is
     /// further ahead than the maximum lifetime
-    /// ([`Validation::with_max_lifetime`](super::Validation::with_max_lifetime),
+    /// ([`Validation::with_max_lifetime`](crate::saml::Validation::with_max_lifetime),
     /// 1 hour by default) plus the leeway.
     LifetimeTooLong,
     /// The assertion's `IssueInstant` is further back than the maximum lifetime
@@ -59,11 +59,11 @@ pub enum SamlError {
     /// The `Conditions` hold a condition the verifier does not enforce (SAML 2.0
     /// Core §2.5.1: the assertion is then Indeterminate): `OneTimeUse` or
     /// `ProxyRestriction` not accepted in the
-    /// [`Validation`](super::Validation), or any other condition. The name of the
+    /// [`Validation`](crate::saml::Validation), or any other condition. The name of the
     /// condition, cut to 80 characters.
     UnsupportedCondition(Box<str>),
-    /// The assertion carries `OneTimeUse`, the [`Validation`](super::Validation)
-    /// accepts it, but no replay cache was passed to [`verify`](super::verify()):
+    /// The assertion carries `OneTimeUse`, the [`Validation`](crate::saml::Validation)
+    /// accepts it, but no replay cache was passed to [`verify`](crate::saml::verify()):
     /// nothing would enforce the single use.
     OneTimeUseWithoutReplayCache,
     /// This assertion `ID` was seen before: a replay.
