@@ -1,0 +1,134 @@
+//! The layering of ARCHITECTURE.md, checked: the top-level modules of `src/` form no
+//! cycle, the bottom layer uses nothing above it, and `jwt` and `saml` never use each
+//! other. A module "uses" another when its code (not its comments) names
+//! `crate::other`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Keys, time and the small encoders: they know nothing of tokens, requests or
+/// `crate::Error`.
+const BOTTOM: &[&str] = &[
+    "encoding", "form", "json", "key", "redact", "replay", "secret", "time",
+];
+
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// Top-level module → the top-level modules its code names. `lib.rs` and the
+/// binary are left out.
+fn graph() -> Graph {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph = Graph::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(&src).unwrap();
+            let top = rel.components().next().unwrap().as_os_str();
+            let top = top.to_str().unwrap().trim_end_matches(".rs").to_owned();
+            if top == "bin" || top == "lib" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let uses = graph.entry(top.clone()).or_default();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("//") {
+                    continue;
+                }
+                for (at, _) in line.match_indices("crate::") {
+                    let name: String = line[at + "crate::".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != top {
+                        uses.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle through `from`, if there is one (depth-first search).
+fn cycle(graph: &Graph, from: &str) -> Option<Vec<String>> {
+    fn walk(
+        graph: &Graph,
+        node: &str,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> bool {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            path.drain(..at);
+            path.push(node.to_owned());
+            return true;
+        }
+        if !done.insert(node.to_owned()) {
+            return false;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if walk(graph, next, path, done) {
+                return true;
+            }
+        }
+        path.pop();
+        false
+    }
+    let mut path = Vec::new();
+    walk(graph, from, &mut path, &mut BTreeSet::new()).then_some(path)
+}
+
+#[test]
+fn the_modules_of_src_form_no_cycle() {
+    let graph = graph();
+    assert!(graph.len() > 20, "too few modules found: {graph:?}");
+    for module in graph.keys() {
+        if let Some(cycle) = cycle(&graph, module) {
+            panic!("module cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn the_bottom_layer_uses_nothing_above_it() {
+    let graph = graph();
+    for module in BOTTOM {
+        let uses = graph
+            .get(*module)
+            .unwrap_or_else(|| panic!("no module {module}"));
+        let above: Vec<&String> = uses
+            .iter()
+            .filter(|u| !BOTTOM.contains(&u.as_str()))
+            .collect();
+        assert!(
+            above.is_empty(),
+            "{module} uses {above:?}, above the bottom layer"
+        );
+    }
+}
+
+#[test]
+fn jwt_and_saml_never_use_each_other() {
+    let graph = graph();
+    assert!(!graph["jwt"].contains("saml"), "jwt uses saml");
+    assert!(!graph["saml"].contains("jwt"), "saml uses jwt");
+}
+
+#[test]
+fn a_cycle_is_found_when_there_is_one() {
+    let mut graph = Graph::new();
+    graph.entry("a".into()).or_default().insert("b".into());
+    graph.entry("b".into()).or_default().insert("c".into());
+    graph.entry("c".into()).or_default().insert("a".into());
+    assert_eq!(cycle(&graph, "a").unwrap(), ["a", "b", "c", "a"]);
+    graph.get_mut("c").unwrap().clear();
+    assert_eq!(cycle(&graph, "a"), None);
+}
