@@ -21,8 +21,11 @@ use s2s_oauth::{
     TokenResponse, Validation, VerifyingKey,
 };
 
+/// A target: takes the fuzzer's bytes, panics on a finding.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its `fuzz/corpus` directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("keys", keys),
     ("token_response", token_response),
     ("jwt", jwt),
