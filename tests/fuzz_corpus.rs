@@ -9,6 +9,7 @@ mod harness;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 
@@ -41,14 +42,28 @@ fn replay(target: &str) {
         "fuzz/corpus/{target} is empty: run `cargo test --test fuzz_corpus -- --ignored write_seeds`"
     );
     inputs.extend(files(&fuzz_dir().join("regressions").join(target)));
+    let mut slowest = (Duration::ZERO, None);
     let failed: Vec<String> = inputs
         .iter()
         .filter(|path| {
             let data = fs::read(path).expect("a readable corpus file");
-            catch_unwind(AssertUnwindSafe(|| run(&data))).is_err()
+            let start = Instant::now();
+            let panicked = catch_unwind(AssertUnwindSafe(|| run(&data))).is_err();
+            if start.elapsed() > slowest.0 {
+                slowest = (start.elapsed(), Some(path.to_owned()));
+            }
+            panicked
         })
         .map(|path| path.display().to_string())
         .collect();
+    // Not asserted (a debug build on a shared machine is no clock), but shown with
+    // --nocapture: a slow input is a denial-of-service finding.
+    eprintln!(
+        "{target}: {} inputs, the slowest {:?} ({:?})",
+        inputs.len(),
+        slowest.0,
+        slowest.1
+    );
     assert!(
         failed.is_empty(),
         "{target}: {} of {} inputs panicked; reproduce one with `cargo +nightly fuzz run {target} FILE`:\n{}",
