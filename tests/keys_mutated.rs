@@ -188,3 +188,67 @@ fn adversarial_inputs_never_panic() {
         }
     }
 }
+
+/// The start and end of each top-level INTEGER in a DER SEQUENCE (short and
+/// one- or two-byte long lengths only: enough for an RSAPrivateKey).
+fn integers(der: &[u8]) -> Vec<(usize, usize)> {
+    let length = |at: usize| -> (usize, usize) {
+        match der[at] {
+            0x81 => (der[at + 1] as usize, 2),
+            0x82 => (u16::from_be_bytes([der[at + 1], der[at + 2]]) as usize, 3),
+            short => (short as usize, 1),
+        }
+    };
+    let (_, header) = length(1);
+    let mut at = 1 + header;
+    let mut out = Vec::new();
+    while at < der.len() {
+        assert_eq!(der[at], 0x02, "an INTEGER at {at}");
+        let (len, header) = length(at + 1);
+        let start = at + 1 + header;
+        out.push((start, start + len));
+        at = start + len;
+    }
+    out
+}
+
+/// Found by the `keys` fuzz target: ring accepts an RSA key whose CRT exponent
+/// (exponent1, dP) does not match its primes, and then every signature fails with
+/// an opaque error. The loader must refuse such a file and say it is damaged.
+#[test]
+fn an_rsa_key_with_a_damaged_crt_value_is_refused_at_load() {
+    let pem = std::fs::read(format!(
+        "{}/tests/data/keys/rsa2048.pkcs1.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut der = der_of(&pem).unwrap();
+    // RSAPrivateKey: version, modulus, publicExponent, privateExponent, prime1,
+    // prime2, exponent1, exponent2, coefficient (RFC 8017 Appendix A.1.2).
+    let fields = integers(&der);
+    assert_eq!(fields.len(), 9);
+    let (_, exponent1_end) = fields[6];
+    der[exponent1_end - 1] ^= 0x02;
+    for loaded in [
+        SigningKey::from_der(&der),
+        SigningKey::from_pem(pem_of("RSA PRIVATE KEY", &der)),
+    ] {
+        match loaded {
+            Err(s2s_oauth::Error::Key(s2s_oauth::KeyError::Malformed(why))) => {
+                assert!(why.contains("damaged"), "{why}");
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(key) => panic!(
+                "a key that cannot sign was loaded: {:?}",
+                key.sign(b"m", &ring::rand::SystemRandom::new())
+            ),
+        }
+    }
+    // The regression file the fuzzer found is refused too.
+    let found = std::fs::read(format!(
+        "{}/fuzz/regressions/keys/rsa-pkcs1-bad-crt.der",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(SigningKey::from_der(&found).is_err());
+}

@@ -5,7 +5,7 @@
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
-    RsaKeyPair,
+    RSA_PKCS1_SHA256, RsaKeyPair,
 };
 
 use zeroize::Zeroizing;
@@ -74,6 +74,7 @@ fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
         oid::RSA_ENCRYPTION => {
             let bits = rsa_private_bits(private)?;
             let pair = RsaKeyPair::from_pkcs8(der).map_err(|_| REJECTED)?;
+            check_rsa_signs(&pair)?;
             Ok((
                 KeyPair::Rsa(pair),
                 KeyType::Rsa {
@@ -100,12 +101,32 @@ fn pkcs1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     let content = der::single(der, der::SEQUENCE, "PKCS#1 is not a SEQUENCE")?;
     let bits = rsa_private_bits_content(content)?;
     let pair = RsaKeyPair::from_der(der).map_err(|_| REJECTED)?;
+    check_rsa_signs(&pair)?;
     Ok((
         KeyPair::Rsa(pair),
         KeyType::Rsa {
             bits: bits_u16(bits),
         },
     ))
+}
+
+/// Signs once at load time. ring checks the primes against the modulus but not the
+/// CRT exponents, and checks each signature before returning it: a key with a
+/// damaged `exponent1`/`exponent2` would load and then fail every signature with an
+/// opaque error (found by the `keys` fuzz target).
+fn check_rsa_signs(pair: &RsaKeyPair) -> Result<(), KeyError> {
+    let mut signature = vec![0; pair.public().modulus_len()];
+    pair.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        b"s2s-oauth key check",
+        &mut signature,
+    )
+    .map_err(|_| {
+        KeyError::Malformed(
+            "the RSA private key's CRT values do not match its primes, so it cannot sign; the file is damaged: export the key again from its source",
+        )
+    })
 }
 
 /// ECPrivateKey (RFC 5915 §3), wrapped into PKCS#8 for ring.

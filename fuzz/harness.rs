@@ -1,0 +1,458 @@
+//! The one fuzz harness: a function per target, each taking the fuzzer's bytes,
+//! calling the crate's public entry points and asserting what must hold for any
+//! input. `fuzz/fuzz_targets/*.rs` (cargo fuzz, nightly) and `tests/fuzz_corpus.rs`
+//! (a normal `cargo test`, replaying `fuzz/corpus/*`) include this file with
+//! `#[path]`, so a crash the fuzzer found stays fixed.
+//!
+//! The keys and certificates are the public test fixtures in `tests/data/keys`;
+//! the seed tokens and assertions are signed with them at [`now`], so the verifiers
+//! go deep on the seeds. The fuzzer cannot forge a signature: a token or an
+//! assertion that verifies and is not one of the seeds is a bug.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ring::rand::SystemRandom;
+use s2s_oauth::saml;
+use s2s_oauth::{
+    Algorithm, Certificate, Claims, ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest,
+    TokenResponse, Validation, VerifyingKey,
+};
+
+/// A target: takes the fuzzer's bytes, panics on a finding.
+pub type Target = fn(&[u8]);
+
+/// Every target, by the name of its `fuzz/corpus` directory.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("keys", keys),
+    ("token_response", token_response),
+    ("jwt", jwt),
+    ("saml_canonicalize", saml_canonicalize),
+    ("saml_verify", saml_verify),
+    ("token_url", token_url),
+    ("discovery", discovery),
+];
+
+const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
+const RSA_CERT: &str = include_str!("../tests/data/keys/rsa2048.cert.pem");
+const P256_KEY: &str = include_str!("../tests/data/keys/p256.pkcs8.pem");
+const P256_CERT: &str = include_str!("../tests/data/keys/p256.cert.pem");
+const HMAC_SECRET: &[u8] = b"the fuzz harness's shared secret, 32+ bytes";
+
+/// The issuer, subject, audience and token endpoint of every seed.
+pub const ISSUER: &str = "fuzz-client";
+/// The subject of every seed.
+pub const SUBJECT: &str = "fuzz-user";
+/// The audience of every seed.
+pub const AUDIENCE: &str = "https://as.example";
+/// The token endpoint (JWT audience, SAML recipient) of every seed.
+pub const TOKEN_URL: &str = "https://as.example/token";
+
+/// The fixed clock: the seeds are signed at this time and verified at it.
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+struct Fixtures {
+    hmac: VerifyingKey,
+    rsa: VerifyingKey,
+    p256: VerifyingKey,
+    rsa_signer: SigningKey,
+    p256_signer: SigningKey,
+    hmac_signer: SigningKey,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let rsa_signer = SigningKey::from_pem(RSA_KEY).expect("fixture key");
+        let p256_signer = SigningKey::from_pem(P256_KEY).expect("fixture key");
+        let hmac_signer = SigningKey::hmac(HMAC_SECRET).expect("fixture secret");
+        Fixtures {
+            hmac: hmac_signer.verifying_key(),
+            rsa: Certificate::from_pem(RSA_CERT)
+                .and_then(|c| c.verifying_key())
+                .expect("fixture certificate"),
+            p256: Certificate::from_pem(P256_CERT)
+                .and_then(|c| c.verifying_key())
+                .expect("fixture certificate"),
+            rsa_signer,
+            p256_signer,
+            hmac_signer,
+        }
+    })
+}
+
+fn utf8(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// Formats an error both ways: `Display` and `Debug` must not panic either.
+fn show(error: &s2s_oauth::Error) {
+    let _ = format!("{error} {error:?} {:?}", error.retry_after());
+    let _ = (error.is_retryable(), error.is_local(), error.status());
+}
+
+// ---------------------------------------------------------------- keys
+
+/// Key loading, PEM and DER, private and public, every algorithm: no panic; a
+/// private key that loads signs a message its own public half verifies.
+pub fn keys(data: &[u8]) {
+    let message = b"fuzz";
+    let rng = SystemRandom::new();
+    match SigningKey::from_pem(data) {
+        Ok(key) => check_pair(&key, message, &rng),
+        Err(e) => show(&e),
+    }
+    match SigningKey::from_der(data) {
+        Ok(key) => check_pair(&key, message, &rng),
+        Err(e) => show(&e),
+    }
+    let public = [
+        VerifyingKey::from_pem(data),
+        VerifyingKey::from_spki_der(data),
+    ];
+    for key in public {
+        match key {
+            Ok(key) => {
+                // A loaded public key refuses a signature that is not one.
+                for &alg in key.key_type().algorithms() {
+                    assert!(key.verify(alg, message, &[0u8; 64]).is_err());
+                }
+                let _ = format!("{key:?}");
+            }
+            Err(e) => show(&e),
+        }
+    }
+    let certificates = [Certificate::from_pem(data), Certificate::from_der(data)];
+    for certificate in certificates {
+        match certificate {
+            Ok(c) => {
+                let _ = (c.x5t(), c.x5t_s256(), format!("{c:?}"));
+                match c.verifying_key() {
+                    Ok(key) => {
+                        let _ = key.key_type();
+                    }
+                    Err(e) => show(&e),
+                }
+            }
+            Err(e) => show(&e),
+        }
+    }
+}
+
+fn check_pair(key: &SigningKey, message: &[u8], rng: &SystemRandom) {
+    let _ = format!("{key:?}");
+    let signature = key.sign(message, rng).expect("a loaded key signs");
+    key.verifying_key()
+        .verify(key.algorithm(), message, &signature)
+        .expect("a loaded key's public half verifies its signature");
+}
+
+// ---------------------------------------------------------------- HTTP responses
+
+/// Reads the input as `STATUS\nname: value\n...\n\nBODY` (the text form the seeds
+/// use); `None` when the first line is not a status code.
+pub fn http_response(data: &[u8]) -> Option<HttpResponse> {
+    let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let status: u16 = utf8(&data[..line_end])?.trim().parse().ok()?;
+    let mut rest = data.get(line_end + 1..).unwrap_or_default();
+    let mut headers = Vec::new();
+    loop {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let line = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or_default();
+        if line.is_empty() {
+            break;
+        }
+        let line = String::from_utf8_lossy(line);
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        headers.push((name.to_owned(), value.trim_start().to_owned()));
+    }
+    Some(HttpResponse::new(status, headers, rest.to_vec()))
+}
+
+/// `TokenResponse::parse` (with the resource-server and Salesforce readers of the
+/// same response): no panic; a response that parses has a non-empty access token
+/// and an expiry not before it was received.
+pub fn token_response(data: &[u8]) {
+    let Some(response) = http_response(data) else {
+        return;
+    };
+    let _ = s2s_oauth::is_token_rejected_response(&response);
+    let _ = s2s_oauth::salesforce::classify_api_response(&response);
+    match TokenResponse::parse(&response, now()) {
+        Ok(token) => {
+            assert!(!token.access_token().expose_secret().is_empty());
+            if let Some(expires_at) = token.expires_at() {
+                assert!(expires_at >= now());
+            }
+            let _ = format!("{token:?}");
+            let _ = token.to_json_exposing_secrets().to_string();
+            if let Err(e) = s2s_oauth::salesforce::TokenInfo::from_response(&token) {
+                show(&e);
+            }
+            let secret = s2s_oauth::ClientSecret::new("fuzz-consumer-secret");
+            if let Err(e) = s2s_oauth::salesforce::verify_signature(&token, &secret) {
+                show(&e);
+            }
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// `AuthorizationServerMetadata::parse` for a fixed issuer: no panic; metadata that
+/// parses names that issuer and a token endpoint `TokenRequest::new` accepts.
+pub fn discovery(data: &[u8]) {
+    let Some(response) = http_response(data) else {
+        return;
+    };
+    match s2s_oauth::discovery::AuthorizationServerMetadata::parse(&response, AUDIENCE) {
+        Ok(metadata) => {
+            // The issuer compares with its origin's case folded and "/" for no path.
+            let found = metadata.issuer().to_ascii_lowercase();
+            assert!(
+                found == AUDIENCE || found == format!("{AUDIENCE}/"),
+                "metadata of another issuer was accepted: {found:?}"
+            );
+            token_url_accepted(metadata.token_endpoint());
+            let _ = (
+                metadata.grant_types_supported(),
+                metadata.auth_methods_supported(),
+                metadata.auth_signing_algs_supported(),
+                metadata.scopes_supported(),
+                metadata.supports_grant(&Grant::client_credentials()),
+                metadata.choose_client_auth([ClientAuth::none()]),
+                format!("{metadata:?}"),
+            );
+        }
+        Err(e) => show(&e),
+    }
+}
+
+// ---------------------------------------------------------------- token URL
+
+/// The token URL check behind `TokenRequest::new`: no panic; a URL that passes is
+/// `https://`, or `http://` on a loopback host, with no userinfo and no fragment.
+pub fn token_url(data: &[u8]) {
+    let Some(url) = utf8(data) else {
+        return;
+    };
+    match TokenRequest::new(url, Grant::client_credentials(), ClientAuth::none()) {
+        Ok(request) => {
+            assert_eq!(request.token_url(), url);
+            token_url_accepted(url);
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// What an accepted token URL must look like, checked independently of the crate.
+fn token_url_accepted(url: &str) {
+    assert!(!url.contains('#'), "a fragment was accepted: {url:?}");
+    let (scheme, rest) = url.split_once("://").expect("an absolute URL");
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    assert!(!authority.contains('@'), "userinfo was accepted: {url:?}");
+    assert!(!authority.is_empty(), "no host, accepted: {url:?}");
+    if scheme.eq_ignore_ascii_case("https") {
+        return;
+    }
+    assert!(scheme.eq_ignore_ascii_case("http"), "scheme of {url:?}");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => &v6[..v6.find(']').expect("a closed IPv6 literal")],
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    assert!(loopback, "plain http to a non-loopback host: {url:?}");
+}
+
+// ---------------------------------------------------------------- JWT
+
+/// The seed JWTs: every claim fixed (`jti` too), signed at [`now`] with HS256,
+/// RS256, PS256 and ES256. Their signing inputs do not depend on the signature's
+/// randomness.
+pub fn seed_jwts() -> Vec<String> {
+    let f = fixtures();
+    let rng = SystemRandom::new();
+    let claims = Claims::new(ISSUER, SUBJECT, TOKEN_URL)
+        .with_jti("fuzz-jti-1")
+        .with_claim("scope", "api")
+        .expect("a custom claim");
+    let minimal = Claims::without_subject(ISSUER, TOKEN_URL)
+        .with_jti("fuzz-jti-2")
+        .with_not_before();
+    let keys = [
+        f.hmac_signer.clone(),
+        f.rsa_signer.clone(),
+        f.rsa_signer
+            .clone()
+            .with_algorithm(Algorithm::PS256)
+            .expect("PS256 fits an RSA key"),
+        f.p256_signer.clone().with_kid("p256"),
+    ];
+    let mut tokens = Vec::new();
+    for key in &keys {
+        for claims in [&claims, &minimal] {
+            let token = claims.sign_at(key, now(), &rng).expect("seed signs");
+            tokens.push(token.expose_secret().to_owned());
+        }
+    }
+    tokens
+}
+
+fn seed_signing_inputs() -> &'static [String] {
+    static INPUTS: OnceLock<Vec<String>> = OnceLock::new();
+    INPUTS.get_or_init(|| {
+        seed_jwts()
+            .iter()
+            .map(|t| t[..t.rfind('.').expect("three parts")].to_owned())
+            .collect()
+    })
+}
+
+/// `UnverifiedJwt::decode` and `verify` with fixed HMAC, RSA and P-256 keys: no
+/// panic; a token that verifies was signed by the harness (its signing input is a
+/// seed's) and its facts are the seed's.
+pub fn jwt(data: &[u8]) {
+    jwt_accepted(data);
+}
+
+/// [`jwt`], returning how many of the fixed keys accepted the token.
+pub fn jwt_accepted(data: &[u8]) -> usize {
+    let mut accepted = 0;
+    let Some(token) = utf8(data) else {
+        return accepted;
+    };
+    if let Ok(unverified) = s2s_oauth::UnverifiedJwt::decode(token) {
+        let _ = (
+            unverified.issuer(),
+            unverified.subject(),
+            unverified.kid(),
+            unverified.algorithm_name(),
+            format!("{unverified:?}"),
+        );
+    }
+    let f = fixtures();
+    let validation = Validation::new(TOKEN_URL)
+        .with_issuer(ISSUER)
+        .allow_missing_subject();
+    for key in [&f.hmac, &f.rsa, &f.p256] {
+        match s2s_oauth::verify(token, key, &validation, now(), None) {
+            Ok(verified) => {
+                let signing_input = &token[..token.rfind('.').expect("a verified JWT has dots")];
+                assert!(
+                    seed_signing_inputs().iter().any(|s| s == signing_input),
+                    "a token the harness did not sign verified: {token:?}"
+                );
+                assert_eq!(verified.issuer(), ISSUER);
+                assert!(verified.audiences().contains(&TOKEN_URL));
+                assert!(verified.expires_at() > now());
+                accepted += 1;
+            }
+            Err(e) => show(&e),
+        }
+    }
+    accepted
+}
+
+// ---------------------------------------------------------------- SAML
+
+/// `saml::canonicalize` with and without comments: no panic; the output is its own
+/// canonical form (canonicalizing it again changes nothing).
+pub fn saml_canonicalize(data: &[u8]) {
+    let Some(xml) = utf8(data) else {
+        return;
+    };
+    for options in [saml::C14n::new(), saml::C14n::new().with_comments()] {
+        if let Ok(once) = saml::canonicalize_with(xml, &options) {
+            let twice = saml::canonicalize_with(&once, &options)
+                .expect("canonical XML canonicalizes again");
+            assert_eq!(once, twice, "canonicalization is not idempotent");
+        }
+    }
+}
+
+/// The seed assertions: fixed IDs, signed at [`now`] with RSA (SHA-256 and legacy
+/// SHA-1 digests) and P-256.
+pub fn seed_assertions() -> Vec<String> {
+    let f = fixtures();
+    let rng = SystemRandom::new();
+    let rsa = saml::Signer::new(
+        f.rsa_signer.clone(),
+        Certificate::from_pem(RSA_CERT).expect("fixture"),
+    )
+    .expect("RSA signer");
+    let p256 = saml::Signer::new(
+        f.p256_signer.clone(),
+        Certificate::from_pem(P256_CERT).expect("fixture"),
+    )
+    .expect("P-256 signer");
+    let plain = saml::Assertion::new(ISSUER, SUBJECT, AUDIENCE, TOKEN_URL).with_id("_fuzz1");
+    let full = saml::Assertion::new(ISSUER, SUBJECT, AUDIENCE, TOKEN_URL)
+        .with_id("_fuzz2")
+        .with_name_id_format("urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified")
+        .with_audience("https://other.example")
+        .with_authn_statement("urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified")
+        .with_attribute(saml::Attribute::new("role", "admin").with_value("user &<>\"'"));
+    let mut out = Vec::new();
+    for (assertion, signer) in [(&plain, &rsa), (&full, &p256)] {
+        out.push(assertion.sign_at(signer, now(), &rng).expect("signs"));
+    }
+    let sha1 = rsa.with_legacy_sha1_digest();
+    let legacy = saml::Assertion::new(ISSUER, SUBJECT, AUDIENCE, TOKEN_URL).with_id("_fuzz3");
+    out.push(legacy.sign_at(&sha1, now(), &rng).expect("signs"));
+    out.iter().map(|a| a.expose_secret().to_owned()).collect()
+}
+
+const SEED_ASSERTION_IDS: [&str; 3] = ["_fuzz1", "_fuzz2", "_fuzz3"];
+
+/// `saml::verify` with the fixture RSA and P-256 keys (and `peek_issuer`,
+/// `decode_assertion_parameter`): no panic; an assertion that verifies is a seed:
+/// its ID, issuer, subject and recipient-bound facts are the seed's.
+pub fn saml_verify(data: &[u8]) {
+    saml_accepted(data);
+}
+
+/// [`saml_verify`], returning how many of the fixed keys accepted the assertion.
+pub fn saml_accepted(data: &[u8]) -> usize {
+    let mut accepted = 0;
+    let Some(text) = utf8(data) else {
+        return accepted;
+    };
+    if let Ok(decoded) = saml::decode_assertion_parameter(text) {
+        assert!(decoded.len() <= saml::MAX_ASSERTION_LEN);
+    }
+    if let Ok(issuer) = saml::peek_issuer(text) {
+        let _ = issuer;
+    }
+    let f = fixtures();
+    let validation = saml::Validation::new(AUDIENCE, TOKEN_URL)
+        .with_issuer(ISSUER)
+        .allow_legacy_sha1_digest();
+    for key in [&f.rsa, &f.p256] {
+        match saml::verify(text, key, &validation, now(), None) {
+            Ok(verified) => {
+                assert!(
+                    SEED_ASSERTION_IDS.contains(&verified.id.as_str()),
+                    "an assertion the harness did not sign verified: {text:?}"
+                );
+                assert_eq!(verified.issuer, ISSUER);
+                assert_eq!(verified.subject, SUBJECT);
+                assert!(verified.audiences.iter().any(|a| a == AUDIENCE));
+                assert!(verified.expires_at > now());
+                accepted += 1;
+            }
+            Err(e) => show(&e),
+        }
+    }
+    accepted
+}

@@ -1,0 +1,308 @@
+//! Replays the fuzz corpora (`fuzz/corpus/<target>/`, minimized with `cargo fuzz
+//! cmin`) and the crash repros (`fuzz/regressions/<target>/`) through the same
+//! harness the fuzz targets run, so a normal `cargo test` keeps every finding
+//! fixed. See FUZZING.md.
+
+#[path = "../fuzz/harness.rs"]
+mod harness;
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.expect("a readable directory entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs every file of `target`'s corpus and regressions; fails naming each file
+/// that panicked.
+fn replay(target: &str) {
+    let (_, run) = harness::TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .expect("a harness target");
+    let mut inputs = files(&fuzz_dir().join("corpus").join(target));
+    assert!(
+        !inputs.is_empty(),
+        "fuzz/corpus/{target} is empty: run `cargo test --test fuzz_corpus -- --ignored write_seeds`"
+    );
+    inputs.extend(files(&fuzz_dir().join("regressions").join(target)));
+    let mut slowest = (Duration::ZERO, None);
+    let failed: Vec<String> = inputs
+        .iter()
+        .filter(|path| {
+            let data = fs::read(path).expect("a readable corpus file");
+            let start = Instant::now();
+            let panicked = catch_unwind(AssertUnwindSafe(|| run(&data))).is_err();
+            if start.elapsed() > slowest.0 {
+                slowest = (start.elapsed(), Some(path.to_owned()));
+            }
+            panicked
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    // Not asserted (a debug build on a shared machine is no clock), but shown with
+    // --nocapture: a slow input is a denial-of-service finding.
+    eprintln!(
+        "{target}: {} inputs, the slowest {:?} ({:?})",
+        inputs.len(),
+        slowest.0,
+        slowest.1
+    );
+    assert!(
+        failed.is_empty(),
+        "{target}: {} of {} inputs panicked; reproduce one with `cargo +nightly fuzz run {target} FILE`:\n{}",
+        failed.len(),
+        inputs.len(),
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn keys() {
+    replay("keys");
+}
+
+#[test]
+fn token_response() {
+    replay("token_response");
+}
+
+#[test]
+fn jwt() {
+    replay("jwt");
+    assert_reaches_acceptance("jwt", harness::jwt_accepted);
+}
+
+/// Some inputs of the corpus still verify: the replay goes past the signature
+/// check into the claims, not only through the early refusals.
+fn assert_reaches_acceptance(target: &str, accepted: fn(&[u8]) -> usize) {
+    let verified = files(&fuzz_dir().join("corpus").join(target))
+        .iter()
+        .filter(|path| accepted(&fs::read(path).unwrap()) > 0)
+        .count();
+    assert!(
+        verified > 0,
+        "no input in fuzz/corpus/{target} verifies; add the seeds back with write_seeds"
+    );
+}
+
+#[test]
+fn saml_canonicalize() {
+    replay("saml_canonicalize");
+}
+
+#[test]
+fn saml_verify() {
+    replay("saml_verify");
+    assert_reaches_acceptance("saml_verify", harness::saml_accepted);
+}
+
+#[test]
+fn token_url() {
+    replay("token_url");
+}
+
+#[test]
+fn discovery() {
+    replay("discovery");
+}
+
+#[test]
+fn every_target_has_a_replay_test() {
+    let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        [
+            "keys",
+            "token_response",
+            "jwt",
+            "saml_canonicalize",
+            "saml_verify",
+            "token_url",
+            "discovery"
+        ]
+    );
+}
+
+/// The harness's own properties hold on its seeds: every seed JWT and assertion
+/// verifies (so the fuzzer starts deep), and the checks refuse a changed one.
+#[test]
+fn seeds_verify_and_a_changed_seed_does_not() {
+    for token in harness::seed_jwts() {
+        assert_eq!(harness::jwt_accepted(token.as_bytes()), 1, "{token}");
+        // The claims are the second part; changing one of their characters breaks
+        // the signature.
+        let dot = token.find('.').unwrap();
+        let mut forged = token.clone().into_bytes();
+        forged[dot + 2] ^= 1;
+        assert_eq!(harness::jwt_accepted(&forged), 0, "{token}");
+    }
+    for xml in harness::seed_assertions() {
+        assert_eq!(harness::saml_accepted(xml.as_bytes()), 1, "{xml}");
+        let forged = xml.replace("fuzz-user", "fuzz-usEr");
+        assert_ne!(forged, xml);
+        assert_eq!(harness::saml_accepted(forged.as_bytes()), 0, "{forged}");
+    }
+}
+
+/// Writes the seed corpora from the fixtures (`tests/data`) and the harness's
+/// signed seeds. Run once when the fixtures change:
+/// `cargo test --all-features --test fuzz_corpus -- --ignored write_seeds`,
+/// then minimize with `cargo +nightly fuzz cmin TARGET`.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand"]
+fn write_seeds() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let corpus = fuzz_dir().join("corpus");
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = corpus.join(target);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    };
+    for path in files(&data.join("keys")) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".md") || name.starts_with("rsa6144") {
+            continue; // the 6144-bit key only slows the fuzzer down
+        }
+        let bytes = fs::read(&path).unwrap();
+        write("keys", &name, &bytes);
+        if let Some(der) = pem_body(&bytes) {
+            write("keys", &format!("{name}.der"), &der);
+        }
+    }
+    for path in files(&data.join("c14n")) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".input.xml") {
+            write("saml_canonicalize", &name, &fs::read(&path).unwrap());
+        }
+    }
+    for (i, xml) in harness::seed_assertions().iter().enumerate() {
+        write("saml_verify", &format!("assertion-{i}.xml"), xml.as_bytes());
+        write(
+            "saml_canonicalize",
+            &format!("assertion-{i}.xml"),
+            xml.as_bytes(),
+        );
+        let param = Base64UrlUnpadded::encode_string(xml.as_bytes());
+        write(
+            "saml_verify",
+            &format!("assertion-{i}.b64"),
+            param.as_bytes(),
+        );
+    }
+    for (i, token) in harness::seed_jwts().iter().enumerate() {
+        write("jwt", &format!("{i}.jwt"), token.as_bytes());
+    }
+    for (name, url) in [
+        ("https", "https://login.example.com/services/oauth2/token"),
+        ("https-port-query", "HTTPS://idp.example.com:8443/t?x=1"),
+        ("http-loopback-v4", "http://127.0.0.1:8080/token"),
+        ("http-loopback-v6", "http://[::1]:8080/token"),
+        ("http-localhost", "http://localhost./token"),
+        ("http-remote", "http://example.com/token"),
+        ("userinfo", "https://user:pw@example.com/token"),
+        ("fragment", "https://example.com/token#x"),
+        ("ipv6-zone", "https://[fe80::1%25eth0]/token"),
+    ] {
+        write("token_url", name, url.as_bytes());
+    }
+    let json = "content-type: application/json";
+    for (name, response) in [
+        (
+            "bearer",
+            format!(
+                "200\n{json}\n\n{{\"access_token\":\"abc\",\"token_type\":\"Bearer\",\"expires_in\":3600,\"refresh_token\":\"r\",\"scope\":\"api web\",\"id_token\":\"x.y.z\"}}"
+            ),
+        ),
+        (
+            "salesforce",
+            format!(
+                "200\n{json}\n\n{{\"access_token\":\"00D!x\",\"token_type\":\"Bearer\",\"instance_url\":\"https://acme.my.salesforce.com\",\"id\":\"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS\",\"issued_at\":\"1708058728442\",\"signature\":\"c2ln\",\"api_instance_url\":\"https://api.salesforce.com\"}}"
+            ),
+        ),
+        (
+            "expires-string",
+            format!("200\n{json}\n\n{{\"access_token\":\"a\",\"token_type\":\"mac\",\"expires_in\":\"60\"}}"),
+        ),
+        (
+            "oauth-error",
+            format!(
+                "400\n{json}\n\n{{\"error\":\"invalid_grant\",\"error_description\":\"expired\",\"error_uri\":\"https://e.example/x\"}}"
+            ),
+        ),
+        (
+            "rate-limited",
+            "429\nretry-after: 120\ncontent-type: text/html\n\n<html>slow down</html>".to_owned(),
+        ),
+        (
+            "retry-after-date",
+            "503\nRetry-After: Sun, 06 Nov 1994 08:49:37 GMT\n\n".to_owned(),
+        ),
+        (
+            "unauthorized",
+            "401\nwww-authenticate: Bearer realm=\"api\", error=\"invalid_token\", error_description=\"expired\"\n\n".to_owned(),
+        ),
+        (
+            "salesforce-api-error",
+            format!("401\n{json}\n\n[{{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}}]"),
+        ),
+        ("redirect", "302\nlocation: https://elsewhere.example/\n\n".to_owned()),
+    ] {
+        write("token_response", name, response.as_bytes());
+    }
+    for (name, response) in [
+        (
+            "full",
+            format!(
+                "200\n{json}\n\n{{\"issuer\":\"https://as.example\",\"token_endpoint\":\"https://as.example/token\",\"jwks_uri\":\"https://as.example/jwks\",\"grant_types_supported\":[\"client_credentials\",\"urn:ietf:params:oauth:grant-type:jwt-bearer\"],\"token_endpoint_auth_methods_supported\":[\"private_key_jwt\",\"client_secret_basic\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"RS256\",\"ES256\"],\"scopes_supported\":[\"api\"],\"x\":1}}"
+            ),
+        ),
+        (
+            "minimal-slash",
+            format!(
+                "200\n{json}\n\n{{\"issuer\":\"HTTPS://AS.EXAMPLE/\",\"token_endpoint\":\"http://127.0.0.1:9/t\"}}"
+            ),
+        ),
+        (
+            "wrong-issuer",
+            format!(
+                "200\n{json}\n\n{{\"issuer\":\"https://evil.example\",\"token_endpoint\":\"https://as.example/token\"}}"
+            ),
+        ),
+        (
+            "not-found",
+            "404\ncontent-type: text/html\n\n<h1>no</h1>".to_owned(),
+        ),
+    ] {
+        write("discovery", name, response.as_bytes());
+    }
+}
+
+/// The DER inside a PEM file's first block.
+fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .filter(|l| !l.contains(':'))
+        .collect();
+    Base64::decode_vec(&body).ok()
+}
