@@ -104,11 +104,11 @@ pub fn keys(data: &[u8]) {
     let rng = SystemRandom::new();
     match SigningKey::from_pem(data) {
         Ok(key) => check_pair(&key, message, &rng),
-        Err(e) => show(&e),
+        Err(e) => show(&e.into()),
     }
     match SigningKey::from_der(data) {
         Ok(key) => check_pair(&key, message, &rng),
-        Err(e) => show(&e),
+        Err(e) => show(&e.into()),
     }
     let public = [
         VerifyingKey::from_pem(data),
@@ -123,7 +123,7 @@ pub fn keys(data: &[u8]) {
                 }
                 let _ = format!("{key:?}");
             }
-            Err(e) => show(&e),
+            Err(e) => show(&e.into()),
         }
     }
     let certificates = [Certificate::from_pem(data), Certificate::from_der(data)];
@@ -135,10 +135,10 @@ pub fn keys(data: &[u8]) {
                     Ok(key) => {
                         let _ = key.key_type();
                     }
-                    Err(e) => show(&e),
+                    Err(e) => show(&e.into()),
                 }
             }
-            Err(e) => show(&e),
+            Err(e) => show(&e.into()),
         }
     }
 }
