@@ -39,8 +39,8 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 use s2s_oauth::{
-    Algorithm, Assertion, Claims, ClientAuth, ClientSecret, Error, Grant, RefreshToken,
-    SendOptions, SigningKey, TokenRequest, TokenResponse, Validation, VerifyingKey,
+    Algorithm, Claims, ClientAuth, ClientSecret, Error, Grant, RefreshToken, SendOptions,
+    SignedAssertion, SigningKey, TokenRequest, TokenResponse, Validation, VerifyingKey,
 };
 use serde_json::{Value, json};
 
@@ -384,7 +384,7 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
             let claims = assertion_claims(options)?;
             if options.has("--tamper") {
                 let jwt = claims.sign_at(&key, SystemTime::now(), &SystemRandom::new())?;
-                Grant::jwt_bearer_assertion(Assertion::new(tamper(jwt.expose_secret())?))
+                Grant::jwt_bearer_assertion(SignedAssertion::new(tamper(jwt.expose_secret())?))
             } else {
                 Grant::jwt_bearer(claims, key)
             }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::encoding;
 use crate::error::Error;
 use crate::key::SigningKey;
-use crate::secret::Assertion;
+use crate::secret::SignedAssertion;
 use crate::time;
 
 pub use error::JwtError;
@@ -225,7 +225,7 @@ impl Claims {
     }
 
     /// Signs with the system clock and random source.
-    pub fn sign(&self, key: &SigningKey) -> Result<Assertion, Error> {
+    pub fn sign(&self, key: &SigningKey) -> Result<SignedAssertion, Error> {
         self.sign_at(key, SystemTime::now(), &ring::rand::SystemRandom::new())
     }
 
@@ -237,7 +237,7 @@ impl Claims {
         key: &SigningKey,
         now: SystemTime,
         rng: &dyn SecureRandom,
-    ) -> Result<Assertion, Error> {
+    ) -> Result<SignedAssertion, Error> {
         let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
             Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
@@ -286,7 +286,7 @@ impl Claims {
         token.push(b'.');
         append_b64(&mut token, &signature)?;
         let token = String::from_utf8(token).map_err(|_| Error::Crypto)?;
-        Ok(Assertion::new(token))
+        Ok(SignedAssertion::new(token))
     }
 }
 

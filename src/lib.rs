@@ -174,7 +174,7 @@
 //! - Response bodies are bounded (1 MiB by default, after decompression) and every
 //!   request has a whole-request timeout (30 s by default), whatever `Agent` is
 //!   passed: see [`SendOptions`] and [`agent`].
-//! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`Assertion`],
+//! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`SignedAssertion`],
 //!   private keys) print as `[redacted]`; their value is read through
 //!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
 //!   value and form body, and the bytes of a loaded private key are overwritten
@@ -267,7 +267,7 @@ pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
 #[cfg(feature = "saml")]
 pub use saml::SamlError;
-pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
+pub use secret::{AccessToken, ClientSecret, IdToken, RawBody, RefreshToken, SignedAssertion};
 pub use token::{ExposedToken, Token};
 /// The ureq 3 this crate sends with (feature `ureq`), so that a caller can name
 /// its types without keeping a second `ureq` dependency in step:

@@ -108,7 +108,7 @@ secret_string!(
 secret_string!(
     /// A signed assertion, such as a compact JWT (RFC 7523) or a SAML assertion
     /// (RFC 7522): whoever holds it can exchange it for a token until it expires.
-    Assertion
+    SignedAssertion
 );
 
 secret_string!(

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use ring::rand::SystemRandom;
 use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown, metadata_url};
 use s2s_oauth::{
-    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Error, Grant, HttpResponse, IdToken,
-    RawBody, RefreshToken, SigningKey, TokenRequest, TokenResponse, keycloak,
+    AccessToken, Claims, ClientAuth, ClientSecret, Error, Grant, HttpResponse, IdToken, RawBody,
+    RefreshToken, SignedAssertion, SigningKey, TokenRequest, TokenResponse, keycloak,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
@@ -56,7 +56,7 @@ fn secret_newtypes_redact() {
         ClientSecret::new(SECRETS[0]),
         AccessToken::new(SECRETS[1]),
         RefreshToken::new(SECRETS[2]),
-        Assertion::new(SECRETS[3]),
+        SignedAssertion::new(SECRETS[3]),
         IdToken::new(SECRETS[4]),
     );
     check_debug!(RawBody::new(SECRETS[5].as_bytes().to_vec()));
@@ -74,7 +74,7 @@ fn requests_keys_and_grants_redact() {
     let grant = Grant::refresh_token(RefreshToken::new(SECRETS[2]));
     check_debug!(
         grant,
-        Grant::jwt_bearer_assertion(Assertion::new(SECRETS[3]))
+        Grant::jwt_bearer_assertion(SignedAssertion::new(SECRETS[3]))
     );
     for auth in [
         ClientAuth::basic("client", SECRETS[0]),

@@ -228,7 +228,7 @@ fn generic_refusals_say_what_failed_and_replay_is_refused() {
     let tampered = signed.expose_secret().replace(USER, "admin@example.com");
     let err = send(
         &server,
-        Grant::saml2_bearer(s2s_oauth::Assertion::new(tampered)),
+        Grant::saml2_bearer(s2s_oauth::SignedAssertion::new(tampered)),
     )
     .unwrap_err();
     let description = err

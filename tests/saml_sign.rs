@@ -399,7 +399,7 @@ fn debug_hides_the_signed_assertion() {
     let signed = assertion()
         .sign_at(&rsa_signer(), now(), &SystemRandom::new())
         .unwrap();
-    assert_eq!(format!("{signed:?}"), "Assertion([redacted])");
+    assert_eq!(format!("{signed:?}"), "SignedAssertion([redacted])");
     let debug = format!("{:?}", rsa_signer());
     assert!(
         debug.starts_with("Signer { key: SigningKey {") && debug.ends_with(".. }"),

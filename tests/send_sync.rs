@@ -46,7 +46,7 @@ const _: () = {
     shared::<saml::C14n>();
     // Secrets.
     shared::<AccessToken>();
-    shared::<Assertion>();
+    shared::<SignedAssertion>();
     shared::<ClientSecret>();
     shared::<IdToken>();
     shared::<RawBody>();

@@ -3,7 +3,7 @@
 //!
 //! - [`Assertion`]: the builder (SAML 2.0 Core §2.3.3 with RFC 7522 §3's bearer
 //!   rules), signed by a [`Signer`] (a key and its certificate) into a
-//!   [`secret::Assertion`](crate::Assertion).
+//!   [`secret::SignedAssertion`](crate::SignedAssertion).
 //! - [`Signer::sign_xml`]: signs an unsigned assertion made elsewhere (an IdP's
 //!   template).
 //! - [`canonicalize`], [`canonicalize_with`]: Exclusive XML Canonicalization 1.0 of

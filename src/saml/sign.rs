@@ -93,7 +93,7 @@ impl Signer {
     /// Signs an unsigned SAML 2.0 assertion given as XML (the whole document: a
     /// `saml:Assertion` with an `ID`, whose first child is `Issuer`), with the
     /// system random source.
-    pub fn sign_xml(&self, unsigned_xml: &str) -> Result<secret::Assertion, Error> {
+    pub fn sign_xml(&self, unsigned_xml: &str) -> Result<secret::SignedAssertion, Error> {
         self.sign_xml_with(unsigned_xml, &ring::rand::SystemRandom::new())
     }
 
@@ -104,7 +104,7 @@ impl Signer {
         &self,
         unsigned_xml: &str,
         rng: &dyn SecureRandom,
-    ) -> Result<secret::Assertion, Error> {
+    ) -> Result<secret::SignedAssertion, Error> {
         dsig::sign_xml(
             unsigned_xml,
             &self.key,

@@ -7,8 +7,8 @@ use std::path::Path;
 use s2s_oauth::salesforce::{HostKind, LoginHost};
 use s2s_oauth::saml;
 use s2s_oauth::{
-    Assertion, Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant,
-    RefreshToken, SendOptions, SigningKey, TokenRequest, TokenResponse,
+    Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant, RefreshToken,
+    SendOptions, SignedAssertion, SigningKey, TokenRequest, TokenResponse,
 };
 
 use crate::args::{AuthMethod, Options};
@@ -21,7 +21,7 @@ pub(crate) enum Outcome {
     /// A token response (the grant subcommands).
     Token(Box<TokenResponse>),
     /// A signed assertion (`sign-jwt`, `sign-saml`).
-    Assertion(Assertion),
+    Assertion(SignedAssertion),
 }
 
 /// Runs `command` with `options`.
