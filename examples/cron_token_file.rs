@@ -34,9 +34,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::salesforce::{self, ApiOutcome, LoginHost};
+use s2s_oauth::providers::salesforce::{self, ApiOutcome, LoginHost};
+use s2s_oauth::secret::ClientSecret;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{ClientSecret, Error, HttpResponse, Token, TokenCache};
+use s2s_oauth::{Error, HttpResponse, Token, TokenCache};
 
 /// Salesforce tokens carry no expiry: refresh after this long anyway, below the
 /// org's session timeout (2 hours by default), so a 401 is the exception.

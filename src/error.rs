@@ -13,7 +13,7 @@ use std::time::Duration;
 
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
-pub use crate::jwt::JwtError;
+pub(crate) use crate::jwt::JwtError;
 pub use crate::key::KeyError;
 #[cfg(feature = "saml")]
 use crate::saml::SamlError;

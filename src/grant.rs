@@ -27,7 +27,8 @@ const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 /// - [`Grant::refresh_token`]: RFC 6749 §6.
 ///
 /// ```
-/// use s2s_oauth::{Grant, RefreshToken};
+/// use s2s_oauth::{Grant};
+/// use s2s_oauth::secret::RefreshToken;
 /// let grant = Grant::refresh_token(RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA"));
 /// assert_eq!(grant.grant_type(), "refresh_token");
 /// assert_eq!(Grant::client_credentials().grant_type(), "client_credentials");
@@ -73,7 +74,8 @@ impl Grant {
     /// ```
     /// use std::time::SystemTime;
     /// use ring::rand::SystemRandom;
-    /// use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+    /// use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
+    /// use s2s_oauth::jwt::Claims;
     ///
     /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
     /// let claims = Claims::new("3MVG9consumerKey", "integration@example.com", "https://login.salesforce.com");
@@ -108,7 +110,8 @@ impl Grant {
     /// breaks) as RFC 7522 §2.1 requires.
     ///
     /// ```
-    /// use s2s_oauth::{ClientAuth, Grant, SignedAssertion, TokenRequest};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// use s2s_oauth::secret::SignedAssertion;
     /// let xml = r#"<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1">…</saml2:Assertion>"#;
     /// let request = TokenRequest::new(
     ///     "https://login.salesforce.com/services/oauth2/token",

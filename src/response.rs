@@ -231,7 +231,7 @@ impl TokenResponse {
     /// `false` when the expiry is unknown. Salesforce sends no `expires_in` (the
     /// session lifetime is an org setting): for such tokens, use the token until a
     /// resource server rejects it and then get a new one; see
-    /// [`is_token_rejected`](crate::is_token_rejected).
+    /// [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected).
     pub fn is_expired(&self, now: SystemTime, leeway: Duration) -> bool {
         match self.expires_at() {
             Some(at) => now.checked_add(leeway).is_none_or(|limit| limit >= at),

@@ -10,6 +10,8 @@ use std::ops::{Deref, DerefMut};
 
 use zeroize::Zeroize;
 
+pub use crate::token::ExposedToken;
+
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -81,7 +83,7 @@ secret_string!(
     /// An OAuth client secret (RFC 6749 §2.3.1), or a Salesforce consumer secret.
     ///
     /// ```
-    /// use s2s_oauth::ClientSecret;
+    /// use s2s_oauth::secret::ClientSecret;
     /// let secret = ClientSecret::new("s3cr3t");
     /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
     /// assert_eq!(secret.expose_secret(), "s3cr3t");

@@ -111,7 +111,7 @@ impl Token {
 
     /// Whether the token has expired, or will within `margin`, as of `now`; `false`
     /// when the expiry is unknown (use the token until the resource server refuses
-    /// it: [`is_token_rejected`](crate::is_token_rejected)).
+    /// it: [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected)).
     pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
         match self.expires_at {
             Some(at) => now.checked_add(margin).is_none_or(|limit| limit >= at),

@@ -8,12 +8,9 @@ mod presets;
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{
-    DEFAULT_REFRESH_MARGIN, Error, HttpResponse, Token, TokenCache, TokenResponse, TokenType,
-    is_token_rejected_response,
-};
+use s2s_oauth::{Error, HttpResponse, Token, TokenCache, TokenResponse, TokenType};
 
 fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
@@ -144,7 +141,7 @@ fn cache_fetches_when_empty_expiring_old_or_invalidated() {
         }
     };
     let mut cache = TokenCache::new();
-    assert_eq!(DEFAULT_REFRESH_MARGIN, Duration::from_secs(60));
+    assert_eq!(TokenCache::DEFAULT_REFRESH_MARGIN, Duration::from_secs(60));
     assert!(cache.needs_refresh(at(0)));
     let t = cache.get_or_refresh(at(0), fetch_at(at(0))).unwrap();
     assert_eq!(t.access_token().expose_secret(), "t1");
@@ -258,7 +255,7 @@ fn the_cron_loop_against_the_testkit() {
     // The session expires; the API says so; invalidate and refetch once.
     server.expire_access_tokens();
     let refused = call_api(&reused);
-    assert!(is_token_rejected_response(&refused));
+    assert!(refused.is_token_rejected());
     cache.invalidate();
     let renewed = cache
         .get_or_refresh(SystemTime::now(), fetch)

@@ -5,10 +5,13 @@
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::error::ErrorCode;
+use s2s_oauth::error::TransportErrorKind;
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::secret::ClientSecret;
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, Error, ErrorCode, Grant, SendOptions, SigningKey,
-    TokenRequest, TokenResponse, TransportErrorKind, VerifyingKey,
+    ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse, VerifyingKey,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");

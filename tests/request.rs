@@ -5,10 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Algorithm, Claims, ClientAuth, Error, Grant, HttpRequest, RefreshToken, SignedAssertion,
-    SigningKey, TokenRequest,
-};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::secret::RefreshToken;
+use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::{Algorithm, ClientAuth, Error, Grant, HttpRequest, SigningKey, TokenRequest};
 use serde_json::{Map, Value};
 
 const TOKEN_URL: &str = "https://login.example.com/services/oauth2/token";
@@ -610,8 +610,11 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
 /// value and by reference (`&String`), like `&str`.
 #[test]
 fn constructors_take_strings_by_reference() {
-    use s2s_oauth::salesforce::LoginHost;
-    use s2s_oauth::{Audience, Claims, ClientAuth, ClientSecret, Grant, TokenRequest};
+    use s2s_oauth::jwt::Audience;
+    use s2s_oauth::jwt::Claims;
+    use s2s_oauth::providers::salesforce::LoginHost;
+    use s2s_oauth::secret::ClientSecret;
+    use s2s_oauth::{ClientAuth, Grant, TokenRequest};
 
     let issuer = String::from("3MVG9.consumer");
     let subject = String::from("integration@example.com");

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::{Error, ErrorCode, HttpResponse, TokenResponse, TokenType};
+use s2s_oauth::error::ErrorCode;
+use s2s_oauth::{Error, HttpResponse, TokenResponse, TokenType};
 
 /// A fixed clock: 2024-02-16T04:45:28Z.
 fn now() -> SystemTime {

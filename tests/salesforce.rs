@@ -11,13 +11,14 @@ mod presets;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use s2s_oauth::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
 #[cfg(feature = "saml")]
 use s2s_oauth::saml::{self, Signer};
+use s2s_oauth::secret::ClientSecret;
+use s2s_oauth::secret::RefreshToken;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
-    Algorithm, Certificate, ClientSecret, Error, HttpResponse, RefreshToken, SigningKey,
-    TokenResponse, VerifyingKey,
+    Algorithm, Certificate, Error, HttpResponse, SigningKey, TokenResponse, VerifyingKey,
 };
 
 use presets::{NOW_SECS, build, form, get_with_token, jwt, keys, names, now, value};

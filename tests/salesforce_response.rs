@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64, Encoding};
 use ring::digest;
-use s2s_oauth::salesforce::{self, TokenInfo};
-use s2s_oauth::{ClientSecret, Error, HttpResponse, TokenResponse};
+use s2s_oauth::providers::salesforce::{self, TokenInfo};
+use s2s_oauth::secret::ClientSecret;
+use s2s_oauth::{Error, HttpResponse, TokenResponse};
 
 const CONSUMER_SECRET: &str = "8C1F5E0D2A9B4C7E";
 

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
+use s2s_oauth::Error;
+use s2s_oauth::saml::SamlError;
 use s2s_oauth::saml::{C14n, canonicalize, canonicalize_with};
-use s2s_oauth::{Error, SamlError};
 
 fn corpus() -> Vec<serde_json::Value> {
     let manifest = std::fs::read_to_string(

@@ -302,7 +302,8 @@ const MAX_CHAIN: usize = 16;
 ///
 /// ```
 /// use std::error::Error as _;
-/// use s2s_oauth::{TransportError, TransportErrorKind};
+/// use s2s_oauth::error::TransportError;
+/// use s2s_oauth::error::TransportErrorKind;
 ///
 /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
 /// let error = TransportError {

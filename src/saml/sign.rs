@@ -52,7 +52,7 @@ pub struct Signer {
 
 impl Signer {
     /// A signer for `key`, whose certificate `certificate` must be (else
-    /// [`KeyError::CertificateMismatch`](crate::KeyError::CertificateMismatch)).
+    /// [`KeyError::CertificateMismatch`](crate::error::KeyError::CertificateMismatch)).
     /// The key's algorithm must be RS256, RS384, RS512 or ES256 (ES384 with a P-384
     /// key works too, for peers that know `ecdsa-sha384`).
     pub fn new(key: SigningKey, certificate: Certificate) -> Result<Self, Error> {

@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
-use s2s_oauth::salesforce::{HostKind, LoginHost};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::jwt::DEFAULT_LIFETIME;
+use s2s_oauth::providers::salesforce::{HostKind, LoginHost};
 use s2s_oauth::saml;
-use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant, RefreshToken,
-    SendOptions, SignedAssertion, SigningKey, TokenRequest, TokenResponse,
-};
+use s2s_oauth::secret::ClientSecret;
+use s2s_oauth::secret::RefreshToken;
+use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
 
 use crate::args::{AuthMethod, Options};
 use crate::command::Command;
@@ -118,7 +120,8 @@ fn request_token(
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
-    let send = SendOptions::new().with_timeout(options.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let send =
+        SendOptions::new().with_timeout(options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT));
     Ok(request.send_with(&s2s_oauth::agent(), &send)?)
 }
 

@@ -71,7 +71,8 @@ const HINTS: [(&str, &str, &str); 11] = [
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use s2s_oauth::{HttpResponse, TokenResponse, salesforce};
+/// use s2s_oauth::{HttpResponse, TokenResponse};
+/// use s2s_oauth::providers::salesforce;
 ///
 /// let answer = HttpResponse::new(400, vec![],
 ///     br#"{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}"#.to_vec());
@@ -120,7 +121,8 @@ pub enum ApiOutcome {
 /// (403 `REQUEST_LIMIT_EXCEEDED`, for which a new token would not help).
 ///
 /// ```
-/// use s2s_oauth::{HttpResponse, salesforce::{self, ApiOutcome}};
+/// use s2s_oauth::{HttpResponse};
+/// use s2s_oauth::providers::salesforce::{self, ApiOutcome};
 ///
 /// let expired = HttpResponse::new(401, vec![("WWW-Authenticate".into(), "Token".into())],
 ///     br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#.to_vec());

@@ -14,7 +14,8 @@ use crate::url::EndpointUrl;
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use s2s_oauth::{HttpResponse, TokenResponse, salesforce::TokenInfo};
+/// use s2s_oauth::{HttpResponse, TokenResponse};
+/// use s2s_oauth::providers::salesforce::TokenInfo;
 ///
 /// let body = br#"{"access_token":"00D...","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com",
 ///   "id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","issued_at":"1708058728442"}"#;

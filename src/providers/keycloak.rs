@@ -15,7 +15,7 @@ use crate::url::EndpointUrl;
 ///
 /// ```
 /// assert_eq!(
-///     s2s_oauth::keycloak::token_url("https://sso.example.com", "acme")?,
+///     s2s_oauth::providers::keycloak::token_url("https://sso.example.com", "acme")?,
 ///     "https://sso.example.com/realms/acme/protocol/openid-connect/token"
 /// );
 /// # Ok::<(), s2s_oauth::Error>(())
@@ -38,9 +38,10 @@ pub fn token_url(base_url: &str, realm: &str) -> Result<String, Error> {
 /// [`SigningKey::with_kid`]; with an imported certificate it is not needed.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey, keycloak};
+/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::providers::keycloak;
 ///
-/// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("k1");
+/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("k1");
 /// let url = keycloak::token_url("https://sso.example.com", "acme")?;
 /// let request = keycloak::client_credentials(&url, "billing-job", key)?;
 /// assert_eq!(request.auth().client_id(), Some("billing-job"));

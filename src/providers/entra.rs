@@ -28,7 +28,7 @@ pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
 ///
 /// ```
 /// assert_eq!(
-///     s2s_oauth::entra::token_url("contoso.onmicrosoft.com")?,
+///     s2s_oauth::providers::entra::token_url("contoso.onmicrosoft.com")?,
 ///     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
 /// );
 /// # Ok::<(), s2s_oauth::Error>(())
@@ -62,10 +62,11 @@ fn token_url_at(authority: &str, tenant: &str) -> Result<String, Error> {
 /// `sub` = the client id, a fresh `jti`, `nbf`, `iat`, `exp` 5 minutes ahead.
 ///
 /// ```
-/// use s2s_oauth::{Certificate, SigningKey, entra::CertificateCredential};
+/// use s2s_oauth::{Certificate, SigningKey};
+/// use s2s_oauth::providers::entra::CertificateCredential;
 ///
-/// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
-/// let cert = Certificate::from_pem(include_str!("../tests/data/keys/rsa2048.cert.pem"))?;
+/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?;
+/// let cert = Certificate::from_pem(include_str!("../../tests/data/keys/rsa2048.cert.pem"))?;
 /// let credential = CertificateCredential::new("contoso.onmicrosoft.com", "00001111-aaaa-2222-bbbb-3333cccc4444", key, &cert)?;
 /// let request = credential.token_request("https://graph.microsoft.com")?;
 /// assert_eq!(request.scope(), Some("https://graph.microsoft.com/.default"));

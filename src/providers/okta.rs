@@ -14,7 +14,7 @@ use crate::url::EndpointUrl;
 /// `None`.
 ///
 /// ```
-/// use s2s_oauth::okta;
+/// use s2s_oauth::providers::okta;
 /// assert_eq!(okta::token_url("https://acme.okta.com", Some("default"))?, "https://acme.okta.com/oauth2/default/v1/token");
 /// assert_eq!(okta::token_url("https://acme.okta.com/", None)?, "https://acme.okta.com/oauth2/v1/token");
 /// # Ok::<(), s2s_oauth::Error>(())
@@ -41,9 +41,10 @@ pub fn token_url(org_url: &str, server: Option<&str>) -> Result<String, Error> {
 /// requires a scope for this grant.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey, okta};
+/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::providers::okta;
 ///
-/// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("my-key-1");
+/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("my-key-1");
 /// let url = okta::token_url("https://acme.okta.com", Some("default"))?;
 /// let request = okta::client_credentials(&url, "0oa1b2c3d4", key, "orders.read")?;
 /// assert_eq!(request.auth().method_name(), "private_key_jwt");

@@ -7,7 +7,8 @@
 //! ([`classify_api_response`]).
 //!
 //! ```no_run
-//! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost, TokenInfo}};
+//! use s2s_oauth::{SigningKey};
+//! use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 //!
 //! let key = SigningKey::from_pem_file("server.key")?;
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
@@ -51,7 +52,7 @@ pub const TOKEN_PATH: &str = "/services/oauth2/token";
 /// audience its assertions must name.
 ///
 /// ```
-/// use s2s_oauth::salesforce::LoginHost;
+/// use s2s_oauth::providers::salesforce::LoginHost;
 ///
 /// let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
 /// assert_eq!(host.token_url(), "https://acme.my.salesforce.com/services/oauth2/token");
@@ -115,7 +116,7 @@ impl LoginHost {
     /// production audience.
     ///
     /// ```
-    /// use s2s_oauth::salesforce::{HostKind, LoginHost};
+    /// use s2s_oauth::providers::salesforce::{HostKind, LoginHost};
     ///
     /// let host = LoginHost::my_domain("https://test.salesforce.com/")?;
     /// assert_eq!(host.audience(), "https://test.salesforce.com");

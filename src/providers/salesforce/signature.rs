@@ -35,7 +35,9 @@ use crate::secret::ClientSecret;
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use s2s_oauth::{ClientSecret, HttpResponse, TokenResponse, salesforce};
+/// use s2s_oauth::{HttpResponse, TokenResponse};
+/// use s2s_oauth::secret::ClientSecret;
+/// use s2s_oauth::providers::salesforce;
 ///
 /// let body = br#"{"access_token":"00D...","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com",
 ///   "id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","issued_at":"1708058728442",

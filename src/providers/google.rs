@@ -34,9 +34,9 @@ pub const MAX_ASSERTION_LIFETIME: Duration = Duration::from_secs(3600);
 /// `Debug` shows the email and key id, never the key.
 ///
 /// ```
-/// use s2s_oauth::google::ServiceAccountKey;
+/// use s2s_oauth::providers::google::ServiceAccountKey;
 ///
-/// let pem = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
+/// let pem = include_str!("../../tests/data/keys/rsa2048.pkcs8.pem");
 /// let json = serde_json::json!({
 ///     "type": "service_account",
 ///     "client_email": "robot@my-project.iam.gserviceaccount.com",

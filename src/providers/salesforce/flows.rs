@@ -29,9 +29,10 @@ use super::{HostKind, LoginHost};
 /// permission set.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey, salesforce::{self, LoginHost}};
+/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
-/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?;
+/// let key = SigningKey::from_pem(include_str!("../../../tests/data/keys/rsa2048.pkcs8.pem"))?;
 /// let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
 /// let request = salesforce::jwt_bearer(&host, "3MVG9consumerKey", "integration@acme.com", key)?;
 /// assert_eq!(request.token_url(), "https://acme.my.salesforce.com/services/oauth2/token");
@@ -73,10 +74,11 @@ pub fn jwt_bearer(
 /// Feature `saml` (on by default).
 ///
 /// ```
-/// use s2s_oauth::{Certificate, SigningKey, saml::Signer, salesforce::{self, LoginHost}};
+/// use s2s_oauth::{Certificate, SigningKey, saml::Signer};
+/// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
-/// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?;
-/// let cert = Certificate::from_pem(include_str!("../../tests/data/keys/rsa2048.cert.pem"))?;
+/// let key = SigningKey::from_pem(include_str!("../../../tests/data/keys/rsa2048.pkcs8.pem"))?;
+/// let cert = Certificate::from_pem(include_str!("../../../tests/data/keys/rsa2048.cert.pem"))?;
 /// let request = salesforce::saml_bearer(&LoginHost::production(), "3MVG9consumerKey", "integration@acme.com", Signer::new(key, cert)?)?;
 /// assert_eq!(request.grant().grant_type(), "urn:ietf:params:oauth:grant-type:saml2-bearer");
 /// // let token = request.send(&s2s_oauth::agent())?;
@@ -115,7 +117,7 @@ pub fn saml_bearer(
 /// [`LoginHost::my_domain`] is refused here, before anything is sent.
 ///
 /// ```
-/// use s2s_oauth::salesforce::{self, LoginHost};
+/// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
 /// let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
 /// let request = salesforce::client_credentials(&host, "3MVG9consumerKey", "consumer-secret")?;
@@ -158,7 +160,9 @@ pub fn client_credentials(
 /// (rotation on), keep that one: re-using the old one revokes the new.
 ///
 /// ```
-/// use s2s_oauth::{ClientSecret, RefreshToken, salesforce::{self, LoginHost}};
+/// use s2s_oauth::secret::ClientSecret;
+/// use s2s_oauth::secret::RefreshToken;
+/// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
 /// let request = salesforce::refresh_token(
 ///     &LoginHost::production(),
