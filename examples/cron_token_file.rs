@@ -111,7 +111,11 @@ fn call_api(job: &Job, cache: &mut TokenCache) -> HttpResponse {
             );
         }
     }
-    let instance = token.instance_url().unwrap_or_else(|| job.host.base_url());
+    // Salesforce's fields are read through the provider module.
+    let info = salesforce::TokenInfo::from_token(&token).ok();
+    let instance = info
+        .as_ref()
+        .map_or_else(|| job.host.base_url(), |info| info.instance_url());
     let url = api_url(instance, job.demo_origin.as_deref()).unwrap_or_else(|reason| {
         eprintln!("not sending the token: {reason}");
         std::process::exit(4);

@@ -194,7 +194,7 @@ impl DerefMut for SecretPairs {
 
 /// A JSON object from a token response: it may hold tokens, so every string in it
 /// (at any depth) is overwritten with zeros when dropped.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct SecretJson(pub(crate) serde_json::Map<String, serde_json::Value>);
 
 impl SecretJson {

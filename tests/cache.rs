@@ -59,10 +59,15 @@ fn token_round_trips_through_json_and_never_debugs_secrets() {
 
     let json = t.to_json_exposing_secrets();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert_eq!(value["access_token"], "00Dxx!AQ0.secret-access");
     assert_eq!(value["refresh_token"], "5Aep.secret-refresh");
-    assert_eq!(value["issued_at_ms"], 1_708_058_728_442u64);
+    // Salesforce's fields are kept as sent, among the response's other fields.
+    assert_eq!(value["extra"]["issued_at"], "1708058728442");
+    assert_eq!(
+        value["extra"]["instance_url"],
+        "https://acme.my.salesforce.com"
+    );
     assert_eq!(value["received_at"], 1_700_000_005u64);
     assert!(value.get("expires_at").is_none());
 
@@ -70,7 +75,15 @@ fn token_round_trips_through_json_and_never_debugs_secrets() {
     assert_eq!(back, t);
     let info = TokenInfo::from_token(&back).unwrap();
     assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
-    assert_eq!(back.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(info.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_708_058_728_442))
+    );
+    assert_eq!(back.extra(), t.extra());
+    // Debug names the extra fields, never their values.
+    assert!(debug.contains("\"signature\""), "{debug}");
+    assert!(!debug.contains("acme.my.salesforce.com"), "{debug}");
 
     // Any serde format through the explicit view, and plain serde to read back.
     let via_serde = serde_json::to_value(t.exposing_secrets()).unwrap();
@@ -94,11 +107,18 @@ fn unreadable_stored_tokens_get_clear_errors_without_their_contents() {
             "wrong type",
         ),
         (
-            br#"{"version":2,"access_token":"SECRET","received_at":1}"#,
+            br#"{"version":3,"access_token":"SECRET","received_at":1}"#,
+            "wrong type or value",
+        ),
+        // Version 1 kept Salesforce's fields as typed fields of its own: refused,
+        // so that a token stored before is fetched again rather than read without
+        // its instance_url.
+        (
+            br#"{"version":1,"access_token":"SECRET","received_at":1,"instance_url":"https://x"}"#,
             "wrong type or value",
         ),
         (
-            br#"{"version":1,"access_token":"","received_at":1}"#,
+            br#"{"version":2,"access_token":"","received_at":1}"#,
             "wrong type or value",
         ),
     ] {

@@ -70,7 +70,7 @@ fn salesforce_profile_issues_a_token_and_wire_shape_is_rfc7522() {
     .unwrap();
     assert!(!token.access_token().expose_secret().is_empty());
     assert_eq!(token.expires_in(), None);
-    assert_eq!(token.instance_url(), Some(server.base_url().as_str()));
+    assert_eq!(token.extra()["instance_url"], server.base_url().as_str());
     assert!(token.refresh_token().is_none());
 
     let requests = server.requests();

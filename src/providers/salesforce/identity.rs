@@ -1,11 +1,15 @@
 //! A typed view of a Salesforce token response: where to send API calls, and
 //! which org and user the token belongs to.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
 
 use crate::error::{Error, UnexpectedResponse};
+use crate::json::{self, FieldError, Number, Problem};
 use crate::response::TokenResponse;
-use crate::secret::RawBody;
+use crate::secret::{RawBody, SecretJson};
+use crate::token::Token;
 use crate::url::EndpointUrl;
 
 /// What a Salesforce token response says beyond the token: `instance_url`, the
@@ -33,43 +37,60 @@ pub struct TokenInfo {
     org_id: String,
     user_id: String,
     issued_at: Option<SystemTime>,
+    api_instance_url: Option<String>,
 }
 
 impl TokenInfo {
     /// Reads the Salesforce fields of a token response. A response without
     /// `instance_url` or `id`, or whose `id` is not `…/id/<org id>/<user id>`, is
-    /// [`Error::MalformedResponse`] (the token itself is still in `response`).
+    /// [`Error::MalformedResponse`] (the token itself is still in `response`), and
+    /// so is one of these fields with the wrong JSON type (`issued_at`: milliseconds
+    /// since the epoch, as a string of digits or a number).
     pub fn from_response(response: &TokenResponse) -> Result<Self, Error> {
-        Self::from_parts(response.instance_url(), response.id(), response.issued_at())
+        Self::from_extra(response.extra())
     }
 
-    /// The same from the fields kept in a [`Token`](crate::Token).
-    pub fn from_token(token: &crate::Token) -> Result<Self, Error> {
-        Self::from_parts(token.instance_url(), token.id(), token.issued_at())
+    /// The same from the fields kept in a [`Token`](crate::Token) (its
+    /// [`extra`](crate::Token::extra)).
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, Token, TokenResponse, providers::salesforce::TokenInfo};
+    ///
+    /// let body = br#"{"access_token":"00D...","instance_url":"https://acme.my.salesforce.com",
+    ///   "id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS"}"#;
+    /// let token = Token::from(TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?);
+    /// let stored = Token::from_json(token.to_json_exposing_secrets().as_bytes())?;
+    /// assert_eq!(TokenInfo::from_token(&stored)?.instance_url(), "https://acme.my.salesforce.com");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn from_token(token: &Token) -> Result<Self, Error> {
+        Self::from_extra(token.extra())
     }
 
-    fn from_parts(
-        instance_url: Option<&str>,
-        id: Option<&str>,
-        issued_at: Option<SystemTime>,
-    ) -> Result<Self, Error> {
-        let instance_url = instance_url.filter(|u| !u.is_empty()).ok_or_else(|| {
-            malformed("the response has no instance_url: is this a Salesforce token?")
-        })?;
-        let identity_url = id.ok_or_else(|| {
+    fn from_extra(extra: &Map<String, Value>) -> Result<Self, Error> {
+        let fields = Fields::read(extra).map_err(|field| malformed(&field.to_string()))?;
+        let instance_url = fields
+            .instance_url
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| {
+                malformed("the response has no instance_url: is this a Salesforce token?")
+            })?;
+        let identity_url = fields.id.ok_or_else(|| {
             malformed("the response has no id (identity URL): is this a Salesforce token?")
         })?;
-        let (org_id, user_id) = split_identity_url(identity_url).ok_or_else(|| {
+        let (org_id, user_id) = split_identity_url(&identity_url).ok_or_else(|| {
             malformed(
                 "the id is not a Salesforce identity URL (https://<host>/id/<org id>/<user id>)",
             )
         })?;
         Ok(TokenInfo {
             instance_url: instance_url.trim_end_matches('/').to_owned(),
-            identity_url: identity_url.to_owned(),
+            identity_url,
             org_id,
             user_id,
-            issued_at,
+            issued_at: fields.issued_at,
+            api_instance_url: fields.api_instance_url,
         })
     }
 
@@ -98,6 +119,84 @@ impl TokenInfo {
     /// responses do).
     pub fn issued_at(&self) -> Option<SystemTime> {
         self.issued_at
+    }
+
+    /// `api_instance_url`, if the response had one (Salesforce sends it with Client
+    /// Credentials and Refresh Token): the base URL of the newer API host.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, TokenResponse, providers::salesforce::TokenInfo};
+    ///
+    /// let body = br#"{"access_token":"00D...","instance_url":"https://acme.my.salesforce.com",
+    ///   "id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+    ///   "api_instance_url":"https://api.salesforce.com"}"#;
+    /// let token = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+    /// assert_eq!(TokenInfo::from_response(&token)?.api_instance_url(), Some("https://api.salesforce.com"));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn api_instance_url(&self) -> Option<&str> {
+        self.api_instance_url.as_deref()
+    }
+}
+
+/// Salesforce's fields of a token response (beyond RFC 6749 §5.1), read from its
+/// extra fields with their JSON types checked; each absent (or `null`) is `None`.
+pub(crate) struct Fields {
+    pub(crate) instance_url: Option<String>,
+    pub(crate) id: Option<String>,
+    pub(crate) issued_at: Option<SystemTime>,
+    pub(crate) signature: Option<String>,
+    pub(crate) api_instance_url: Option<String>,
+}
+
+impl Fields {
+    pub(crate) fn read(extra: &Map<String, Value>) -> Result<Self, FieldError> {
+        const NAMES: [&str; 5] = [
+            "instance_url",
+            "id",
+            "issued_at",
+            "signature",
+            "api_instance_url",
+        ];
+        // A copy of just these fields (wiped when dropped), for the shared
+        // field readers, which take what they read.
+        let mut object = SecretJson(
+            NAMES
+                .iter()
+                .filter_map(|name| extra.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+                .collect(),
+        );
+        Ok(Fields {
+            instance_url: json::take_string(&mut object, "instance_url")?,
+            id: json::take_string(&mut object, "id")?,
+            issued_at: issued_at(&mut object)?,
+            signature: json::take_string(&mut object, "signature")?,
+            api_instance_url: json::take_string(&mut object, "api_instance_url")?,
+        })
+    }
+}
+
+/// Salesforce's `issued_at`: milliseconds since the epoch, as a string of digits
+/// (what Salesforce sends) or a JSON number.
+fn issued_at(object: &mut Map<String, Value>) -> Result<Option<SystemTime>, FieldError> {
+    const NAME: &str = "issued_at";
+    const EXPECTED: &str = "milliseconds since the epoch";
+    match json::take_number(object, NAME, EXPECTED)? {
+        None => Ok(None),
+        Some(Number::Whole(millis)) => UNIX_EPOCH
+            .checked_add(Duration::from_millis(millis))
+            .map(Some)
+            .ok_or(FieldError {
+                name: NAME,
+                problem: Problem::OutOfRange,
+                expected: EXPECTED,
+            }),
+        Some(Number::Fraction(_)) => Err(FieldError {
+            name: NAME,
+            problem: Problem::NotWhole,
+            expected: EXPECTED,
+        }),
     }
 }
 

@@ -11,6 +11,8 @@ use crate::error::Error;
 use crate::response::TokenResponse;
 use crate::secret::ClientSecret;
 
+use super::identity::Fields;
+
 /// Checks Salesforce's `signature` on a token response: base64 of
 /// HMAC-SHA256(consumer secret, `id` ‖ `issued_at`), compared in constant time.
 /// It proves the `id` and `issued_at` came from the org that knows the secret.
@@ -55,13 +57,18 @@ pub fn verify_signature(
             "the consumer secret is empty, and an HMAC under an empty key can be made by anyone: pass the connected app's Consumer Secret (Setup > App Manager > the app > View > Manage Consumer Details)",
         ));
     }
-    let signature = response.signature().ok_or(Error::ResponseSignature(
+    let fields = Fields::read(response.extra()).map_err(|_| {
+        Error::ResponseSignature(
+            "the response's signature, id or issued_at has the wrong JSON type (issued_at: milliseconds since the epoch)",
+        )
+    })?;
+    let signature = fields.signature.ok_or(Error::ResponseSignature(
         "the response has no signature (Salesforce signs Client Credentials and Refresh Token responses, not JWT Bearer ones)",
     ))?;
-    let id = response.id().ok_or(Error::ResponseSignature(
+    let id = fields.id.ok_or(Error::ResponseSignature(
         "the response has no id to check the signature over",
     ))?;
-    let issued_at = response.issued_at().ok_or(Error::ResponseSignature(
+    let issued_at = fields.issued_at.ok_or(Error::ResponseSignature(
         "the response has no issued_at to check the signature over",
     ))?;
     let millis = issued_at
@@ -75,7 +82,7 @@ pub fn verify_signature(
         consumer_secret.expose_secret().as_bytes(),
     );
     let mut message = String::with_capacity(id.len() + 20);
-    message.push_str(id);
+    message.push_str(&id);
     message.push_str(&millis.to_string());
     hmac::verify(&key, message.as_bytes(), &expected).map_err(|_| {
         Error::ResponseSignature(
