@@ -216,10 +216,7 @@ impl TokenResponse {
     /// resource server rejects it and then get a new one; see
     /// [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected).
     pub fn is_expired(&self, now: SystemTime, leeway: Duration) -> bool {
-        match self.expires_at() {
-            Some(at) => now.checked_add(leeway).is_none_or(|limit| limit >= at),
-            None => false,
-        }
+        crate::time::is_expired(self.expires_at(), now, leeway)
     }
 
     /// The whole response object exactly as the server sent it: every field, the

@@ -112,10 +112,7 @@ impl Token {
     /// when the expiry is unknown (use the token until the resource server refuses
     /// it: [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected)).
     pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
-        match self.expires_at {
-            Some(at) => now.checked_add(margin).is_none_or(|limit| limit >= at),
-            None => false,
-        }
+        crate::time::is_expired(self.expires_at, now, margin)
     }
 
     /// The refresh token, if any.
