@@ -18,8 +18,7 @@ use ring::signature::{
     KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
     VerificationAlgorithm,
 };
-use s2s_oauth::jwt::Claims;
-use s2s_oauth::jwt::Validation;
+use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 

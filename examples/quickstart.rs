@@ -16,8 +16,7 @@ use std::time::{Duration, SystemTime};
 use ring::rand::SystemRandom;
 use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 use s2s_oauth::saml::Signer;
-use s2s_oauth::secret::AccessToken;
-use s2s_oauth::secret::ClientSecret;
+use s2s_oauth::secret::{AccessToken, ClientSecret};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::ureq::Agent;
 use s2s_oauth::{

@@ -38,11 +38,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::Claims;
-use s2s_oauth::jwt::Validation;
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::RefreshToken;
-use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::jwt::{Claims, Validation};
+use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::{
     Algorithm, ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse,
     VerifyingKey,

@@ -27,7 +27,7 @@ const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 /// - [`Grant::refresh_token`]: RFC 6749 §6.
 ///
 /// ```
-/// use s2s_oauth::{Grant};
+/// use s2s_oauth::Grant;
 /// use s2s_oauth::secret::RefreshToken;
 /// let grant = Grant::refresh_token(RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA"));
 /// assert_eq!(grant.grant_type(), "refresh_token");

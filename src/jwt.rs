@@ -76,9 +76,8 @@ const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::{SigningKey};
-/// use s2s_oauth::jwt::Claims;
-/// use s2s_oauth::jwt::UnverifiedJwt;
+/// use s2s_oauth::SigningKey;
+/// use s2s_oauth::jwt::{Claims, UnverifiedJwt};
 ///
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
 /// let claims = Claims::new("3MVG9-consumer-key", "user@example.com", "https://login.salesforce.com")
@@ -403,9 +402,8 @@ const CLAIMS_NOT_OBJECT: &str = "the claims are not a base64url-encoded JSON obj
 /// with (by `iss` or `kid`). Never trust its contents (RFC 7515 §5.2).
 ///
 /// ```
-/// use s2s_oauth::{SigningKey};
-/// use s2s_oauth::jwt::Claims;
-/// use s2s_oauth::jwt::UnverifiedJwt;
+/// use s2s_oauth::SigningKey;
+/// use s2s_oauth::jwt::{Claims, UnverifiedJwt};
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?.with_kid("k7");
 /// let jwt = Claims::for_client("my-client", "https://as.example/token").sign(&key)?;
 /// let unverified = UnverifiedJwt::decode(jwt.expose_secret())?;

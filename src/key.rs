@@ -202,7 +202,7 @@ impl SigningKey {
     /// [`KeyError::ReadFile`], naming the path.
     ///
     /// ```
-    /// use s2s_oauth::{SigningKey};
+    /// use s2s_oauth::SigningKey;
     /// use s2s_oauth::error::KeyError;
     /// let key = SigningKey::from_pem_file("tests/data/keys/p256.pkcs8.pem")?;
     /// assert_eq!(key.algorithm().as_str(), "ES256");

@@ -12,8 +12,7 @@ mod exit_codes;
 #[path = "cli/saml.rs"]
 mod saml;
 
-use s2s_oauth::jwt::Validation;
-use s2s_oauth::jwt::verify;
+use s2s_oauth::jwt::{Validation, verify};
 use s2s_oauth::testkit::Profile;
 use s2s_oauth::{Algorithm, VerifyingKey};
 use serde_json::Value;

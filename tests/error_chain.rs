@@ -5,9 +5,7 @@
 use std::error::Error as StdError;
 use std::time::SystemTime;
 
-use s2s_oauth::error::KeyError;
-use s2s_oauth::error::TransportError;
-use s2s_oauth::error::TransportErrorKind;
+use s2s_oauth::error::{KeyError, TransportError, TransportErrorKind};
 use s2s_oauth::jwt::JwtError;
 use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 

@@ -5,8 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::error::ErrorCode;
-use s2s_oauth::error::TransportErrorKind;
+use s2s_oauth::error::{ErrorCode, TransportErrorKind};
 use s2s_oauth::jwt::Claims;
 use s2s_oauth::providers::salesforce::TokenInfo;
 use s2s_oauth::secret::ClientSecret;

@@ -6,11 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::Claims;
-use s2s_oauth::jwt::DEFAULT_LIFETIME;
-use s2s_oauth::jwt::UnverifiedJwt;
-use s2s_oauth::jwt::Validation;
-use s2s_oauth::jwt::verify;
+use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME, UnverifiedJwt, Validation, verify};
 use s2s_oauth::{Algorithm, Certificate, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 

@@ -7,11 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::JwtError;
-use s2s_oauth::jwt::ReplayCache;
-use s2s_oauth::jwt::UnverifiedJwt;
-use s2s_oauth::jwt::Validation;
-use s2s_oauth::jwt::verify;
+use s2s_oauth::jwt::{JwtError, ReplayCache, UnverifiedJwt, Validation, verify};
 use s2s_oauth::{Algorithm, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 

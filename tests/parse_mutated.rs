@@ -9,10 +9,7 @@ use common::Rng;
 use std::time::{Duration, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::Claims;
-use s2s_oauth::jwt::UnverifiedJwt;
-use s2s_oauth::jwt::Validation;
-use s2s_oauth::jwt::verify;
+use s2s_oauth::jwt::{Claims, UnverifiedJwt, Validation, verify};
 use s2s_oauth::{HttpResponse, SigningKey, TokenResponse};
 
 /// Bytes that matter to these grammars, to splice in.

@@ -10,8 +10,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::digest;
 use s2s_oauth::providers::entra::{self, CertificateCredential};
 use s2s_oauth::providers::google::{self, ServiceAccountKey};
-use s2s_oauth::providers::keycloak;
-use s2s_oauth::providers::okta;
+use s2s_oauth::providers::{keycloak, okta};
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{Certificate, Error, SigningKey, VerifyingKey};
 

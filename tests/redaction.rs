@@ -8,12 +8,9 @@ use ring::rand::SystemRandom;
 use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown, metadata_url};
 use s2s_oauth::jwt::Claims;
 use s2s_oauth::providers::keycloak;
-use s2s_oauth::secret::AccessToken;
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::IdToken;
-use s2s_oauth::secret::RawBody;
-use s2s_oauth::secret::RefreshToken;
-use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::secret::{
+    AccessToken, ClientSecret, IdToken, RawBody, RefreshToken, SignedAssertion,
+};
 use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");

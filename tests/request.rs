@@ -6,8 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
 use s2s_oauth::jwt::Claims;
-use s2s_oauth::secret::RefreshToken;
-use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::secret::{RefreshToken, SignedAssertion};
 use s2s_oauth::{Algorithm, ClientAuth, Error, Grant, HttpRequest, SigningKey, TokenRequest};
 use serde_json::{Map, Value};
 
@@ -610,8 +609,7 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
 /// value and by reference (`&String`), like `&str`.
 #[test]
 fn constructors_take_strings_by_reference() {
-    use s2s_oauth::jwt::Audience;
-    use s2s_oauth::jwt::Claims;
+    use s2s_oauth::jwt::{Audience, Claims};
     use s2s_oauth::providers::salesforce::LoginHost;
     use s2s_oauth::secret::ClientSecret;
     use s2s_oauth::{ClientAuth, Grant, TokenRequest};

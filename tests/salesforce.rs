@@ -14,8 +14,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use s2s_oauth::providers::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
 #[cfg(feature = "saml")]
 use s2s_oauth::saml::{self, Signer};
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::RefreshToken;
+use s2s_oauth::secret::{ClientSecret, RefreshToken};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
     Algorithm, Certificate, Error, HttpResponse, SigningKey, TokenResponse, VerifyingKey,

@@ -5,8 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::saml::SamlError;
-use s2s_oauth::saml::{self, Signer, Validation};
+use s2s_oauth::saml::{self, SamlError, Signer, Validation};
 use s2s_oauth::{Certificate, Error, SigningKey, VerifyingKey};
 
 const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");

@@ -7,8 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
 use s2s_oauth::error::KeyError;
-use s2s_oauth::saml::SamlError;
-use s2s_oauth::saml::{self, Assertion, Attribute, Signer, Validation};
+use s2s_oauth::saml::{self, Assertion, Attribute, SamlError, Signer, Validation};
 use s2s_oauth::{Algorithm, Certificate, Error, SigningKey, VerifyingKey};
 
 const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");

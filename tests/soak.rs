@@ -25,8 +25,7 @@ use std::time::{Duration, Instant};
 
 use s2s_oauth::jwt::Claims;
 use s2s_oauth::saml::{self, Signer};
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::RefreshToken;
+use s2s_oauth::secret::{ClientSecret, RefreshToken};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest, VerifyingKey};
 

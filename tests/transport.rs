@@ -7,8 +7,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{CannedServer, http_response, silent_listener};
-use s2s_oauth::error::ErrorCode;
-use s2s_oauth::error::TransportErrorKind;
+use s2s_oauth::error::{ErrorCode, TransportErrorKind};
 use s2s_oauth::{ClientAuth, Error, Grant, SendOptions, TokenRequest};
 
 fn client_credentials(url: &str) -> TokenRequest {

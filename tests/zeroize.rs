@@ -15,10 +15,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use s2s_oauth::secret::AccessToken;
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::RawBody;
-use s2s_oauth::secret::RefreshToken;
+use s2s_oauth::secret::{AccessToken, ClientSecret, RawBody, RefreshToken};
 use s2s_oauth::{ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 const SLOTS: usize = 8;

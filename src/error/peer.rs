@@ -302,8 +302,7 @@ const MAX_CHAIN: usize = 16;
 ///
 /// ```
 /// use std::error::Error as _;
-/// use s2s_oauth::error::TransportError;
-/// use s2s_oauth::error::TransportErrorKind;
+/// use s2s_oauth::error::{TransportError, TransportErrorKind};
 ///
 /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
 /// let error = TransportError {

@@ -60,7 +60,7 @@ impl Certificate {
     /// [`KeyError::ReadFile`], naming the path.
     ///
     /// ```
-    /// use s2s_oauth::{Certificate};
+    /// use s2s_oauth::Certificate;
     /// use s2s_oauth::error::KeyError;
     /// let cert = Certificate::from_pem_file("tests/data/keys/rsa2048.cert.pem")?;
     /// assert_eq!(cert.x5t_s256().len(), 43);

@@ -38,7 +38,7 @@ pub fn token_url(base_url: &str, realm: &str) -> Result<String, Error> {
 /// [`SigningKey::with_kid`]; with an imported certificate it is not needed.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::SigningKey;
 /// use s2s_oauth::providers::keycloak;
 ///
 /// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("k1");

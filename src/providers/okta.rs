@@ -41,7 +41,7 @@ pub fn token_url(org_url: &str, server: Option<&str>) -> Result<String, Error> {
 /// requires a scope for this grant.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::SigningKey;
 /// use s2s_oauth::providers::okta;
 ///
 /// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/rsa2048.pkcs8.pem"))?.with_kid("my-key-1");

@@ -7,7 +7,7 @@
 //! ([`classify_api_response`]).
 //!
 //! ```no_run
-//! use s2s_oauth::{SigningKey};
+//! use s2s_oauth::SigningKey;
 //! use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 //!
 //! let key = SigningKey::from_pem_file("server.key")?;

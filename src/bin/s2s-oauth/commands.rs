@@ -4,13 +4,10 @@
 
 use std::path::Path;
 
-use s2s_oauth::jwt::Claims;
-use s2s_oauth::jwt::DEFAULT_LIFETIME;
+use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{HostKind, LoginHost};
 use s2s_oauth::saml;
-use s2s_oauth::secret::ClientSecret;
-use s2s_oauth::secret::RefreshToken;
-use s2s_oauth::secret::SignedAssertion;
+use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
 
 use crate::args::{AuthMethod, Options};

@@ -121,7 +121,7 @@ pub enum ApiOutcome {
 /// (403 `REQUEST_LIMIT_EXCEEDED`, for which a new token would not help).
 ///
 /// ```
-/// use s2s_oauth::{HttpResponse};
+/// use s2s_oauth::HttpResponse;
 /// use s2s_oauth::providers::salesforce::{self, ApiOutcome};
 ///
 /// let expired = HttpResponse::new(401, vec![("WWW-Authenticate".into(), "Token".into())],

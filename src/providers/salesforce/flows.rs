@@ -29,7 +29,7 @@ use super::{HostKind, LoginHost};
 /// permission set.
 ///
 /// ```
-/// use s2s_oauth::{SigningKey};
+/// use s2s_oauth::SigningKey;
 /// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
 /// let key = SigningKey::from_pem(include_str!("../../../tests/data/keys/rsa2048.pkcs8.pem"))?;
@@ -160,8 +160,7 @@ pub fn client_credentials(
 /// (rotation on), keep that one: re-using the old one revokes the new.
 ///
 /// ```
-/// use s2s_oauth::secret::ClientSecret;
-/// use s2s_oauth::secret::RefreshToken;
+/// use s2s_oauth::secret::{ClientSecret, RefreshToken};
 /// use s2s_oauth::providers::salesforce::{self, LoginHost};
 ///
 /// let request = salesforce::refresh_token(
