@@ -5,6 +5,12 @@
 //! (an OAuth error response, a body that is not a token response, a transport
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
+//!
+//! [`Error`] itself is at the crate root; this module holds its parts: the
+//! server's [`OAuthError`] and [`ErrorCode`], [`TransportError`] and
+//! [`TransportErrorKind`], [`UnexpectedResponse`], and [`KeyError`]. The
+//! verifiers' own errors live with them: [`jwt::JwtError`](crate::jwt::JwtError)
+//! and `saml::SamlError` (feature `saml`).
 
 mod peer;
 
