@@ -18,7 +18,8 @@ use ring::signature::{
     KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
     VerificationAlgorithm,
 };
-use s2s_oauth::{Claims, SigningKey, Validation, VerifyingKey};
+use s2s_oauth::jwt::{Claims, Validation};
+use s2s_oauth::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 const AUD: &str = "https://login.salesforce.com";
@@ -210,7 +211,7 @@ fn verify_group(
     let validation = Validation::new(AUD).with_issuer(ISS);
     g.bench_function("s2s-oauth verify", |b| {
         b.iter(|| {
-            s2s_oauth::verify(
+            s2s_oauth::jwt::verify(
                 black_box(token),
                 &ours,
                 &validation,

@@ -13,7 +13,8 @@ use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
-use s2s_oauth::{Claims, ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::{ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
 const P256_KEY: &str = include_str!("../examples/demo-keys/client-p256.pem");

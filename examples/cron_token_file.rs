@@ -34,9 +34,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::salesforce::{self, ApiOutcome, LoginHost};
+use s2s_oauth::providers::salesforce::{self, ApiOutcome, LoginHost};
+use s2s_oauth::secret::ClientSecret;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{ClientSecret, Error, HttpResponse, Token, TokenCache};
+use s2s_oauth::{Error, HttpResponse, Token, TokenCache};
 
 /// Salesforce tokens carry no expiry: refresh after this long anyway, below the
 /// org's session timeout (2 hours by default), so a 401 is the exception.
@@ -110,7 +111,11 @@ fn call_api(job: &Job, cache: &mut TokenCache) -> HttpResponse {
             );
         }
     }
-    let instance = token.instance_url().unwrap_or_else(|| job.host.base_url());
+    // Salesforce's fields are read through the provider module.
+    let info = salesforce::TokenInfo::from_token(&token).ok();
+    let instance = info
+        .as_ref()
+        .map_or_else(|| job.host.base_url(), |info| info.instance_url());
     let url = api_url(instance, job.demo_origin.as_deref()).unwrap_or_else(|reason| {
         eprintln!("not sending the token: {reason}");
         std::process::exit(4);

@@ -10,7 +10,7 @@
 
 mod support;
 
-use s2s_oauth::entra::CertificateCredential;
+use s2s_oauth::providers::entra::CertificateCredential;
 use s2s_oauth::{Certificate, SigningKey};
 
 fn main() {

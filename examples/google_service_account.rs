@@ -9,7 +9,7 @@
 
 mod support;
 
-use s2s_oauth::google::ServiceAccountKey;
+use s2s_oauth::providers::google::ServiceAccountKey;
 
 fn main() {
     let mut settings = support::Settings::new("google_service_account");

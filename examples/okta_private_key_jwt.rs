@@ -8,7 +8,8 @@
 
 mod support;
 
-use s2s_oauth::{SigningKey, okta};
+use s2s_oauth::SigningKey;
+use s2s_oauth::providers::okta;
 
 fn main() {
     let mut settings = support::Settings::new("okta_private_key_jwt");

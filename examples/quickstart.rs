@@ -14,14 +14,14 @@
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 use s2s_oauth::saml::Signer;
+use s2s_oauth::secret::{AccessToken, ClientSecret};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::ureq::Agent;
 use s2s_oauth::{
-    AccessToken, Certificate, ClientAuth, ClientSecret, Grant, HttpResponse, SendOptions,
-    SigningKey, TokenCache, TokenRequest, TokenResponse, VerifyingKey, is_token_rejected_response,
-    send_http,
+    Certificate, ClientAuth, Grant, HttpResponse, SendOptions, SigningKey, TokenCache,
+    TokenRequest, TokenResponse, VerifyingKey,
 };
 
 const RSA_KEY: &str = include_str!("demo-keys/jwt-bearer-rsa.pem");
@@ -117,7 +117,7 @@ fn salesforce_flows(agent: &Agent) -> Result<()> {
     // Built once by hand (sans-IO) so the same signed assertion can be sent twice.
     let http = saml.to_http_request(SystemTime::now(), &SystemRandom::new())?;
     let send_again = || -> Result<TokenResponse, s2s_oauth::Error> {
-        let answer = send_http(agent, &http, &SendOptions::default())?;
+        let answer = http.send(agent, &SendOptions::default())?;
         TokenResponse::parse(&answer, SystemTime::now())
     };
     let token = send_again()?;
@@ -262,12 +262,12 @@ fn expect_api(
 ) -> Result<()> {
     let response = call_api(agent, server, token)?;
     let status = response.status();
-    if is_token_rejected_response(&response) {
+    if response.is_token_rejected() {
         println!("    {step}: HTTP {status}: token expired or invalid -> get a new one and retry");
     } else {
         println!("    {step}: HTTP {status}");
     }
-    if status != expected || (status == 401) != is_token_rejected_response(&response) {
+    if status != expected || (status == 401) != response.is_token_rejected() {
         return Err(format!("{step}: expected HTTP {expected}, got {status}").into());
     }
     Ok(())

@@ -9,8 +9,8 @@
 
 mod support;
 
-use s2s_oauth::ClientSecret;
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::secret::ClientSecret;
 
 fn main() {
     let mut settings = support::Settings::new("salesforce_client_credentials");

@@ -11,7 +11,7 @@
 mod support;
 
 use s2s_oauth::SigningKey;
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 
 fn main() {
     let mut settings = support::Settings::new("salesforce_jwt");

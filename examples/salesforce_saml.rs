@@ -11,7 +11,7 @@
 
 mod support;
 
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 use s2s_oauth::saml::Signer;
 use s2s_oauth::{Certificate, SigningKey};
 

@@ -15,10 +15,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::saml;
 use s2s_oauth::{
-    Algorithm, Certificate, Claims, ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest,
-    TokenResponse, Validation, VerifyingKey,
+    Algorithm, Certificate, ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest,
+    TokenResponse, VerifyingKey,
 };
 
 /// A target: takes the fuzzer's bytes, panics on a finding.
@@ -181,8 +182,8 @@ pub fn token_response(data: &[u8]) {
     let Some(response) = http_response(data) else {
         return;
     };
-    let _ = s2s_oauth::is_token_rejected_response(&response);
-    let _ = s2s_oauth::salesforce::classify_api_response(&response);
+    let _ = response.is_token_rejected();
+    let _ = s2s_oauth::providers::salesforce::classify_api_response(&response);
     match TokenResponse::parse(&response, now()) {
         Ok(token) => {
             assert!(!token.access_token().expose_secret().is_empty());
@@ -191,11 +192,11 @@ pub fn token_response(data: &[u8]) {
             }
             let _ = format!("{token:?}");
             let _ = token.to_json_exposing_secrets().to_string();
-            if let Err(e) = s2s_oauth::salesforce::TokenInfo::from_response(&token) {
+            if let Err(e) = s2s_oauth::providers::salesforce::TokenInfo::from_response(&token) {
                 show(&e);
             }
-            let secret = s2s_oauth::ClientSecret::new("fuzz-consumer-secret");
-            if let Err(e) = s2s_oauth::salesforce::verify_signature(&token, &secret) {
+            let secret = s2s_oauth::secret::ClientSecret::new("fuzz-consumer-secret");
+            if let Err(e) = s2s_oauth::providers::salesforce::verify_signature(&token, &secret) {
                 show(&e);
             }
         }
@@ -332,7 +333,7 @@ pub fn jwt_accepted(data: &[u8]) -> usize {
     let Some(token) = utf8(data) else {
         return accepted;
     };
-    if let Ok(unverified) = s2s_oauth::UnverifiedJwt::decode(token) {
+    if let Ok(unverified) = s2s_oauth::jwt::UnverifiedJwt::decode(token) {
         let _ = (
             unverified.issuer(),
             unverified.subject(),
@@ -346,7 +347,7 @@ pub fn jwt_accepted(data: &[u8]) -> usize {
         .with_issuer(ISSUER)
         .allow_missing_subject();
     for key in [&f.hmac, &f.rsa, &f.p256] {
-        match s2s_oauth::verify(token, key, &validation, now(), None) {
+        match s2s_oauth::jwt::verify(token, key, &validation, now(), None) {
             Ok(verified) => {
                 let signing_input = &token[..token.rfind('.').expect("a verified JWT has dots")];
                 assert!(

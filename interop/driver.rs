@@ -3,8 +3,8 @@
 //! oidc-provider, PyJWT, jwcrypto, jose) check what the crate really sends and
 //! accepts. It re-implements nothing: every JWT is signed by [`Claims::sign_at`] or
 //! by [`TokenRequest::to_http_request`], every request is sent by
-//! [`TokenRequest::send`] or [`s2s_oauth::send_http`], every answer is parsed by
-//! [`TokenResponse::parse`], every JWT is verified by [`s2s_oauth::verify`].
+//! [`TokenRequest::send`] or [`HttpRequest::send`](s2s_oauth::HttpRequest::send), every answer is parsed by
+//! [`TokenResponse::parse`], every JWT is verified by [`s2s_oauth::jwt::verify`].
 //!
 //! ```text
 //! interop-driver sign-jwt --iss ISS --aud AUD [--sub SUB] (--key PEM | --hmac-file F) [--alg ALG]
@@ -38,9 +38,11 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::jwt::{Claims, Validation};
+use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::{
-    Algorithm, Assertion, Claims, ClientAuth, ClientSecret, Error, Grant, RefreshToken,
-    SendOptions, SigningKey, TokenRequest, TokenResponse, Validation, VerifyingKey,
+    Algorithm, ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse,
+    VerifyingKey,
 };
 use serde_json::{Value, json};
 
@@ -134,7 +136,7 @@ impl Options {
         self.get(name)
             .map(|v| {
                 v.parse()
-                    .map_err(|e: s2s_oauth::KeyError| format!("{name}: {e}"))
+                    .map_err(|e: s2s_oauth::error::KeyError| format!("{name}: {e}"))
             })
             .transpose()
     }
@@ -244,7 +246,7 @@ fn percent_decode(value: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// `verify-jwt`: `s2s_oauth::verify` on the JWT read from stdin.
+/// `verify-jwt`: `s2s_oauth::jwt::verify` on the JWT read from stdin.
 fn verify_jwt(options: &Options) -> ExitCode {
     let outcome = (|| -> Result<Result<Value, Error>, String> {
         let key = match (options.get("--key"), options.get("--hmac-file")) {
@@ -273,7 +275,8 @@ fn verify_jwt(options: &Options) -> ExitCode {
         let mut token = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut token)
             .map_err(|e| format!("reading the JWT from stdin: {e}"))?;
-        let verified = s2s_oauth::verify(token.trim(), &key, &validation, SystemTime::now(), None);
+        let verified =
+            s2s_oauth::jwt::verify(token.trim(), &key, &validation, SystemTime::now(), None);
         Ok(verified.map(|jwt| {
             json!({
                 "ok": true,
@@ -333,9 +336,11 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
         let http = request
             .to_http_request(now, &rng)
             .map_err(|e| e.to_string())?;
-        let first = s2s_oauth::send_http(&agent, &http, &send_options)
+        let first = http
+            .send(&agent, &send_options)
             .and_then(|r| TokenResponse::parse(&r, SystemTime::now()));
-        let second = s2s_oauth::send_http(&agent, &http, &send_options)
+        let second = http
+            .send(&agent, &send_options)
             .and_then(|r| TokenResponse::parse(&r, SystemTime::now()));
         let (mut report, code) = outcome(second, options.get("--save-refresh-token"));
         report["first_ok"] = json!(first.is_ok());
@@ -349,7 +354,7 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
             .ok_or("the clock is too early")?;
         request
             .to_http_request(then, &rng)
-            .and_then(|http| s2s_oauth::send_http(&agent, &http, &send_options))
+            .and_then(|http| http.send(&agent, &send_options))
             .and_then(|r| TokenResponse::parse(&r, SystemTime::now()))
     } else {
         request.send_with(&agent, &send_options)
@@ -384,7 +389,7 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
             let claims = assertion_claims(options)?;
             if options.has("--tamper") {
                 let jwt = claims.sign_at(&key, SystemTime::now(), &SystemRandom::new())?;
-                Grant::jwt_bearer_assertion(Assertion::new(tamper(jwt.expose_secret())?))
+                Grant::jwt_bearer_assertion(SignedAssertion::new(tamper(jwt.expose_secret())?))
             } else {
                 Grant::jwt_bearer(claims, key)
             }

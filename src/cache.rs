@@ -7,10 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use crate::token::Token;
 
-/// The default early-refresh margin: a token is refreshed when it expires within
-/// 60 seconds.
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
 /// A caller-owned cache of one access token (RFC 6749 §5.1 with an absolute
 /// expiry): [`get_or_refresh`](Self::get_or_refresh) hands back the cached token
 /// while it is good and calls the caller's `fetch` when it is missing, about to
@@ -61,14 +57,24 @@ impl Default for TokenCache {
         TokenCache {
             token: None,
             stale: false,
-            margin: DEFAULT_REFRESH_MARGIN,
+            margin: Self::DEFAULT_REFRESH_MARGIN,
             max_age: None,
         }
     }
 }
 
 impl TokenCache {
-    /// An empty cache with the [`DEFAULT_REFRESH_MARGIN`] and no maximum age.
+    /// The default early-refresh margin: a token is refreshed when it expires within
+    /// 60 seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use s2s_oauth::TokenCache;
+    /// assert_eq!(TokenCache::DEFAULT_REFRESH_MARGIN, Duration::from_secs(60));
+    /// ```
+    pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+    /// An empty cache with the [`DEFAULT_REFRESH_MARGIN`](Self::DEFAULT_REFRESH_MARGIN) and no maximum age.
     pub fn new() -> Self {
         Self::default()
     }

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::form;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
-use crate::secret::{ClientSecret, SecretPairs};
+use crate::secrets::{ClientSecret, SecretPairs};
 
 /// `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
 const JWT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

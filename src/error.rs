@@ -5,11 +5,17 @@
 //! (an OAuth error response, a body that is not a token response, a transport
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
+//!
+//! [`Error`] itself is at the crate root; this module holds its parts: the
+//! server's [`OAuthError`] and [`ErrorCode`], [`TransportError`] and
+//! [`TransportErrorKind`], [`UnexpectedResponse`], and [`KeyError`]. The
+//! verifiers' own errors live with them: [`JwtError`] in `jwt`
+//! and `SamlError` in `saml` (feature `saml`).
 
-mod jwt;
+pub(crate) mod jwt;
 mod peer;
 #[cfg(feature = "saml")]
-mod saml;
+pub(crate) mod saml;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,10 +23,10 @@ use std::time::Duration;
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
 pub use crate::key::KeyError;
-use crate::secret::RawBody;
-pub use jwt::JwtError;
+use crate::secrets::RawBody;
+pub(crate) use jwt::JwtError;
 #[cfg(feature = "saml")]
-pub use saml::SamlError;
+pub(crate) use saml::SamlError;
 
 /// Everything that can go wrong in this crate.
 ///

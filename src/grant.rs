@@ -10,7 +10,7 @@ use crate::jwt::Claims;
 use crate::key::SigningKey;
 #[cfg(feature = "saml")]
 use crate::saml;
-use crate::secret::{Assertion, RefreshToken, SecretPairs};
+use crate::secrets::{RefreshToken, SecretPairs, SignedAssertion};
 
 /// `grant_type` of the JWT Bearer grant (RFC 7523 §2.1).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -27,7 +27,8 @@ const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 /// - [`Grant::refresh_token`]: RFC 6749 §6.
 ///
 /// ```
-/// use s2s_oauth::{Grant, RefreshToken};
+/// use s2s_oauth::Grant;
+/// use s2s_oauth::secret::RefreshToken;
 /// let grant = Grant::refresh_token(RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA"));
 /// assert_eq!(grant.grant_type(), "refresh_token");
 /// assert_eq!(Grant::client_credentials().grant_type(), "client_credentials");
@@ -46,9 +47,9 @@ pub(crate) enum GrantKind {
         key: SigningKey,
     },
     /// RFC 7523 §2.1 with an assertion the caller signed.
-    JwtBearerAssertion(Assertion),
+    JwtBearerAssertion(SignedAssertion),
     /// RFC 7522 §2.1: the SAML assertion XML, base64url-encoded when sent.
-    Saml2Bearer(Assertion),
+    Saml2Bearer(SignedAssertion),
     /// RFC 7522 §2.1, built and signed when the request is built (fresh `ID`,
     /// `IssueInstant` and expiry on every attempt).
     #[cfg(feature = "saml")]
@@ -73,7 +74,8 @@ impl Grant {
     /// ```
     /// use std::time::SystemTime;
     /// use ring::rand::SystemRandom;
-    /// use s2s_oauth::{Claims, ClientAuth, Grant, SigningKey, TokenRequest};
+    /// use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
+    /// use s2s_oauth::jwt::Claims;
     ///
     /// let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
     /// let claims = Claims::new("3MVG9consumerKey", "integration@example.com", "https://login.salesforce.com");
@@ -97,7 +99,7 @@ impl Grant {
 
     /// The JWT Bearer grant (RFC 7523 §2.1) with a compact JWT the caller signed.
     /// It is sent as it is, however often the request is built.
-    pub fn jwt_bearer_assertion(assertion: Assertion) -> Self {
+    pub fn jwt_bearer_assertion(assertion: SignedAssertion) -> Self {
         Grant {
             kind: GrantKind::JwtBearerAssertion(assertion),
         }
@@ -108,18 +110,19 @@ impl Grant {
     /// breaks) as RFC 7522 §2.1 requires.
     ///
     /// ```
-    /// use s2s_oauth::{Assertion, ClientAuth, Grant, TokenRequest};
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// use s2s_oauth::secret::SignedAssertion;
     /// let xml = r#"<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1">…</saml2:Assertion>"#;
     /// let request = TokenRequest::new(
     ///     "https://login.salesforce.com/services/oauth2/token",
-    ///     Grant::saml2_bearer(Assertion::new(xml)),
+    ///     Grant::saml2_bearer(SignedAssertion::new(xml)),
     ///     ClientAuth::none(),
     /// )?;
     /// let body = request.to_http_request_now()?.body().to_vec();
     /// assert!(body.starts_with(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWwy"));
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
-    pub fn saml2_bearer(assertion: Assertion) -> Self {
+    pub fn saml2_bearer(assertion: SignedAssertion) -> Self {
         Grant {
             kind: GrantKind::Saml2Bearer(assertion),
         }

@@ -48,7 +48,7 @@ impl HttpRequest {
 impl HttpRequest {
     /// Overwrites the header values and the body with zeros; what `Drop` does.
     fn wipe(&mut self) {
-        crate::secret::wipe_values(&mut self.headers);
+        crate::secrets::wipe_values(&mut self.headers);
         self.body.zeroize();
     }
 }

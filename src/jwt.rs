@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 use crate::encoding;
 use crate::error::Error;
 use crate::key::SigningKey;
-use crate::secret::Assertion;
+use crate::secrets::SignedAssertion;
 use crate::time;
 
-pub use crate::error::JwtError;
+pub use crate::error::jwt::JwtError;
 pub use verify::{Validation, VerifiedJwt, verify};
 
 pub use crate::replay::ReplayCache;
@@ -75,7 +75,8 @@ const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::{Claims, SigningKey, UnverifiedJwt};
+/// use s2s_oauth::SigningKey;
+/// use s2s_oauth::jwt::{Claims, UnverifiedJwt};
 ///
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
 /// let claims = Claims::new("3MVG9-consumer-key", "user@example.com", "https://login.salesforce.com")
@@ -224,7 +225,7 @@ impl Claims {
     }
 
     /// Signs with the system clock and random source.
-    pub fn sign(&self, key: &SigningKey) -> Result<Assertion, Error> {
+    pub fn sign(&self, key: &SigningKey) -> Result<SignedAssertion, Error> {
         self.sign_at(key, SystemTime::now(), &ring::rand::SystemRandom::new())
     }
 
@@ -236,7 +237,7 @@ impl Claims {
         key: &SigningKey,
         now: SystemTime,
         rng: &dyn SecureRandom,
-    ) -> Result<Assertion, Error> {
+    ) -> Result<SignedAssertion, Error> {
         let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
             Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
@@ -285,7 +286,7 @@ impl Claims {
         token.push(b'.');
         append_b64(&mut token, &signature)?;
         let token = String::from_utf8(token).map_err(|_| Error::Crypto)?;
-        Ok(Assertion::new(token))
+        Ok(SignedAssertion::new(token))
     }
 }
 
@@ -400,7 +401,8 @@ const CLAIMS_NOT_OBJECT: &str = "the claims are not a base64url-encoded JSON obj
 /// with (by `iss` or `kid`). Never trust its contents (RFC 7515 §5.2).
 ///
 /// ```
-/// use s2s_oauth::{Claims, SigningKey, UnverifiedJwt};
+/// use s2s_oauth::SigningKey;
+/// use s2s_oauth::jwt::{Claims, UnverifiedJwt};
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?.with_kid("k7");
 /// let jwt = Claims::for_client("my-client", "https://as.example/token").sign(&key)?;
 /// let unverified = UnverifiedJwt::decode(jwt.expose_secret())?;

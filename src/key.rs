@@ -88,7 +88,7 @@ impl fmt::Display for KeyType {
 ///     .with_kid("k1");
 /// assert_eq!(key.algorithm(), Algorithm::HS512);
 /// assert!(key.clone().with_algorithm(Algorithm::RS256).is_err());
-/// # Ok::<(), s2s_oauth::KeyError>(())
+/// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct SigningKey {
@@ -145,7 +145,7 @@ impl HmacKeys {
 /// let signature = key.sign(b"message", &ring::rand::SystemRandom::new())?;
 /// key.verifying_key().verify(Algorithm::HS256, b"message", &signature)?;
 /// assert!(key.verifying_key().verify(Algorithm::HS256, b"other", &signature).is_err());
-/// # Ok::<(), s2s_oauth::KeyError>(())
+/// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct VerifyingKey {
@@ -172,7 +172,7 @@ impl SigningKey {
     /// let pem = include_bytes!("../tests/data/keys/rsa2048.pkcs8.pem"); // std::fs::read("server.key")?
     /// let key = SigningKey::from_pem(pem)?.with_algorithm(Algorithm::PS256)?;
     /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
-    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let input = pem.as_ref();
@@ -203,7 +203,8 @@ impl SigningKey {
     /// [`KeyError::ReadFile`], naming the path.
     ///
     /// ```
-    /// use s2s_oauth::{KeyError, SigningKey};
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::error::KeyError;
     /// let key = SigningKey::from_pem_file("tests/data/keys/p256.pkcs8.pem")?;
     /// assert_eq!(key.algorithm().as_str(), "ES256");
     /// // A path given to from_pem is not read: the error says to read it first.
@@ -410,7 +411,7 @@ impl VerifyingKey {
     /// use s2s_oauth::{KeyType, VerifyingKey};
     /// let key = VerifyingKey::from_pem(include_bytes!("../tests/data/keys/p256.cert.pem"))?;
     /// assert_eq!(key.key_type(), KeyType::EcP256);
-    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let input = pem.as_ref();
@@ -442,7 +443,7 @@ impl VerifyingKey {
     /// use s2s_oauth::{KeyType, VerifyingKey};
     /// let key = VerifyingKey::from_pem_file("tests/data/keys/rsa2048.pub.pem")?;
     /// assert_eq!(key.key_type(), KeyType::Rsa { bits: 2048 });
-    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
         Self::from_pem(&*file::read(path.as_ref())?)

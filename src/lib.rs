@@ -22,11 +22,31 @@
 //! [`TokenRequest::send`] joins the two halves with the caller's `ureq::Agent`.
 //! Nothing is global: no statics, no background threads, no hidden cache.
 //!
+//! ## Where things are
+//!
+//! The crate root holds the client path: [`TokenRequest`], [`Grant`],
+//! [`ClientAuth`]; the keys ([`SigningKey`], [`VerifyingKey`], [`Certificate`],
+//! [`KeyType`], [`Algorithm`]); the answer ([`TokenResponse`], [`TokenType`],
+//! [`Token`], [`TokenCache`]); the sans-IO halves ([`HttpRequest`],
+//! [`HttpResponse`]); [`Error`]; and, with the `ureq` feature, [`SendOptions`],
+//! [`agent`] and [`ureq`] itself. Everything else lives in a module named for its
+//! area:
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`error`] | the parts of an [`Error`]: the server's [`OAuthError`](error::OAuthError) and [`ErrorCode`](error::ErrorCode), [`TransportError`](error::TransportError), [`UnexpectedResponse`](error::UnexpectedResponse), [`KeyError`](error::KeyError) |
+//! | [`secret`] | the redacting newtypes: [`ClientSecret`](secret::ClientSecret), [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken), [`IdToken`](secret::IdToken), [`SignedAssertion`](secret::SignedAssertion), [`RawBody`](secret::RawBody), [`ExposedToken`](secret::ExposedToken) |
+//! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]) |
+//! | [`saml`] | SAML 2.0 assertions: builder, signer, c14n, verifier (feature `saml`) |
+//! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets |
+//! | [`discovery`] | RFC 8414 / OpenID Connect metadata |
+//! | `testkit` | a local authorization server (feature `testkit`) |
+//!
 //! ## Salesforce: JWT Bearer
 //!
 //! ```no_run
 //! use s2s_oauth::SigningKey;
-//! use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+//! use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 //!
 //! let key = SigningKey::from_pem_file("server.key")?; // RS256
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?; // or LoginHost::production()
@@ -40,7 +60,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`salesforce::jwt_bearer`] posts to the My Domain's token URL with the
+//! [`salesforce::jwt_bearer`](providers::salesforce::jwt_bearer) posts to the My Domain's token URL with the
 //! assertion's audience at the login host (`https://login.salesforce.com`, or
 //! `https://test.salesforce.com` for a sandbox), as Salesforce requires. The
 //! assertion is signed when the request is built, so the same `TokenRequest` sent
@@ -55,7 +75,7 @@
 //!
 //! ```no_run
 //! use s2s_oauth::{Certificate, SigningKey};
-//! use s2s_oauth::salesforce::{self, LoginHost};
+//! use s2s_oauth::providers::salesforce::{self, LoginHost};
 //! use s2s_oauth::saml::Signer;
 //!
 //! let signer = Signer::new(
@@ -113,16 +133,20 @@
 //!
 //! ## Provider presets
 //!
-//! Thin functions over the API above that return ordinary [`TokenRequest`]s, with
-//! each provider's quirks handled: [`salesforce`] (login hosts and audiences, JWT
-//! Bearer, SAML Bearer, Client Credentials on My Domain only, Refresh Token, the
-//! response `signature` check, [`salesforce::TokenInfo`], error hints, the REST API
-//! classifier), [`google`] (service account key files), [`entra`] (certificate
-//! credentials), [`okta`] and [`keycloak`] (`private_key_jwt`), and [`discovery`]
-//! (RFC 8414 / OpenID Connect metadata with the issuer checked).
+//! [`providers`] holds thin functions over the API above that return ordinary
+//! [`TokenRequest`]s, with each provider's quirks handled:
+//! [`salesforce`](providers::salesforce) (login hosts and audiences, JWT Bearer,
+//! SAML Bearer, Client Credentials on My Domain only, Refresh Token, the response
+//! `signature` check, [`TokenInfo`](providers::salesforce::TokenInfo), error hints,
+//! the REST API classifier), [`google`](providers::google) (service account key
+//! files), [`entra`](providers::entra) (certificate credentials),
+//! [`okta`](providers::okta) and [`keycloak`](providers::keycloak)
+//! (`private_key_jwt`). [`discovery`] reads any other server's token URL from its
+//! RFC 8414 / OpenID Connect metadata, with the issuer checked.
 //!
 //! ```
-//! use s2s_oauth::{SigningKey, salesforce::{self, LoginHost}};
+//! use s2s_oauth::SigningKey;
+//! use s2s_oauth::providers::salesforce::{self, LoginHost};
 //!
 //! let key = SigningKey::from_pem(include_str!("../tests/data/keys/rsa2048.pkcs8.pem"))?;
 //! let host = LoginHost::my_domain("https://acme.my.salesforce.com")?;
@@ -149,7 +173,7 @@
 //!
 //! [`Error`] is one enum. [`Error::is_local`]: the caller's input was refused and
 //! nothing was sent. [`Error::OAuth`]: the server's RFC 6749 §5.2 error, typed
-//! ([`OAuthError`]). [`Error::is_retryable`]: connection failures, timeouts, a
+//! ([`error::OAuthError`]). [`Error::is_retryable`]: connection failures, timeouts, a
 //! temporary DNS failure, 5xx, 429 and 408 (not a TLS certificate the client
 //! refuses, nor a host name that does not exist); [`Error::retry_after`] gives the server's `Retry-After`, capped at
 //! one hour ([`Error::retry_after_raw`]: as sent). Retrying is the
@@ -157,12 +181,12 @@
 //!
 //! A [`TokenResponse`] knows its absolute expiry when the server said one
 //! ([`TokenResponse::expires_at`], [`TokenResponse::is_expired`]). Salesforce says
-//! none: [`is_token_rejected`] recognizes the resource server's "this token is no
-//! longer good" answer (401 `INVALID_SESSION_ID`, RFC 6750 `invalid_token`, or a
-//! bare 401 that names no other reason) so the caller can get a new token and
-//! retry once. Call the API with [`agent`] (a 401 comes back as a response, not as
-//! an error without its body) and read the answer with
-//! [`HttpResponse::from_ureq`]: `is_token_rejected_response(&HttpResponse::from_ureq(response)?)`.
+//! none: [`HttpResponse::is_token_rejected`] recognizes the resource server's "this
+//! token is no longer good" answer (401 `INVALID_SESSION_ID`, RFC 6750
+//! `invalid_token`, or a bare 401 that names no other reason) so the caller can get
+//! a new token and retry once. Call the API with [`agent`] (a 401 comes back as a
+//! response, not as an error without its body) and read the answer with
+//! [`HttpResponse::from_ureq`]: `HttpResponse::from_ureq(response)?.is_token_rejected()`.
 //!
 //! ## Safe defaults
 //!
@@ -174,8 +198,9 @@
 //! - Response bodies are bounded (1 MiB by default, after decompression) and every
 //!   request has a whole-request timeout (30 s by default), whatever `Agent` is
 //!   passed: see [`SendOptions`] and [`agent`].
-//! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`Assertion`],
-//!   private keys) print as `[redacted]`; their value is read through
+//! - Secrets (the [`secret`] types: [`ClientSecret`](secret::ClientSecret),
+//!   [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken),
+//!   [`SignedAssertion`](secret::SignedAssertion), and private keys) print as `[redacted]`; their value is read through
 //!   `expose_secret()`. Nothing is logged. They, the request's `Authorization`
 //!   value and form body, and the bytes of a loaded private key are overwritten
 //!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
@@ -197,8 +222,8 @@
 //!
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`send_http`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
-//! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`], [`Error::Saml`] |
+//! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`HttpRequest::send`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
+//! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`](providers::salesforce::saml_bearer), [`Error::Saml`] |
 //! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos (the SAML grant only with `saml`) |
 //! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq` and `saml`) |
 //!
@@ -214,26 +239,23 @@ mod cache;
 mod client_auth;
 pub mod discovery;
 mod encoding;
-pub mod entra;
-mod error;
+pub mod error;
 mod form;
-pub mod google;
 mod grant;
 mod http;
 mod json;
-mod jwt;
+pub mod jwt;
 mod key;
-pub mod keycloak;
-pub mod okta;
+pub mod providers;
 mod redact;
 mod replay;
 mod request;
 mod resource;
 mod response;
-pub mod salesforce;
 #[cfg(feature = "saml")]
 pub mod saml;
-mod secret;
+pub mod secret;
+mod secrets;
 mod time;
 mod token;
 #[cfg(feature = "ureq")]
@@ -249,26 +271,16 @@ pub mod testkit;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+pub use cache::TokenCache;
 pub use client_auth::ClientAuth;
-pub use error::{
-    Error, ErrorCode, JwtError, KeyError, OAuthError, TransportError, TransportErrorKind,
-    UnexpectedResponse,
-};
+pub use error::Error;
 pub use grant::Grant;
 pub use http::{HttpRequest, HttpResponse};
-pub use jwt::{
-    Audience, Claims, DEFAULT_LIFETIME, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt, verify,
-};
 pub use key::algorithm::Algorithm;
 pub use key::{Certificate, KeyType, SigningKey, VerifyingKey};
 pub use request::TokenRequest;
-pub use resource::{is_token_rejected, is_token_rejected_response};
 pub use response::{TokenResponse, TokenType};
-#[cfg(feature = "saml")]
-pub use saml::SamlError;
-pub use secret::{AccessToken, Assertion, ClientSecret, IdToken, RawBody, RefreshToken};
-pub use token::{ExposedToken, Token};
+pub use token::Token;
 /// The ureq 3 this crate sends with (feature `ureq`), so that a caller can name
 /// its types without keeping a second `ureq` dependency in step:
 /// `fn sync(agent: &s2s_oauth::ureq::Agent)`. Build agents with [`agent`] (safe
@@ -289,6 +301,4 @@ pub use token::{ExposedToken, Token};
 pub use ureq;
 
 #[cfg(feature = "ureq")]
-pub use transport::{
-    DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_TIMEOUT, SendOptions, agent, send_http,
-};
+pub use transport::{SendOptions, agent};

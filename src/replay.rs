@@ -32,7 +32,7 @@ impl ReplayCache for HashSet<String> {
 /// ```
 /// use std::collections::HashMap;
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::ReplayCache;
+/// use s2s_oauth::jwt::ReplayCache;
 ///
 /// let mut seen: HashMap<String, std::time::SystemTime> = HashMap::new();
 /// let t = |s| UNIX_EPOCH + Duration::from_secs(s);

@@ -8,65 +8,79 @@ use serde_json::Value;
 
 use crate::http::HttpResponse;
 
-/// Whether a resource server's response says the access token is no longer valid
-/// (expired or revoked), so that getting a new token and retrying may succeed.
-///
-/// True for:
-/// - 401 with a `Bearer` challenge carrying `error="invalid_token"` (RFC 6750
-///   §3.1; scheme case-insensitive, value quoted or not, among other challenges);
-/// - 401 with a `Token` challenge (Salesforce);
-/// - 401 or 403 whose body is Salesforce's error list with the errorCode
-///   `INVALID_SESSION_ID` (`[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`,
-///   or the same in XML);
-/// - a bare 401 that names no other reason: no `WWW-Authenticate`, or challenges
-///   without an `error` (`Bearer realm="api"`), and a body that is no error object
-///   naming another code. The request carried a token and the server did not
-///   take it; many APIs say no more than that, and a new token is the one thing
-///   the client can try. Retry once, never in a loop.
-///
-/// False for everything else, in particular a 401 that names another reason
-/// (`error="insufficient_scope"` or `error="invalid_request"` in a `Bearer`
-/// challenge, `{"error":"insufficient_scope"}` or a Salesforce errorCode other than
-/// `INVALID_SESSION_ID` in the body), 403 `REQUEST_LIMIT_EXCEEDED` (API limits: a
-/// new token will not help) and other 403s (permissions).
-///
-/// **Which agent:** ureq's default agent (`ureq::get(url)`) turns a 401 into an
-/// `Err(ureq::Error::StatusCode(401))` and drops the headers and the body, so
-/// this check never sees them. Call the API with [`agent`](crate::agent()) (or any
-/// agent built with `http_status_as_error(false)`): the 401 comes back as a
-/// response, which [`HttpResponse::from_ureq`](crate::HttpResponse::from_ureq) turns
-/// into the argument of [`is_token_rejected_response`].
-///
-/// The refresh-and-retry loop a caller writes (retry once, never forever):
-///
-/// ```
-/// use s2s_oauth::{is_token_rejected, HttpResponse};
-///
-/// // Stand-ins for the caller's own code.
-/// fn call_api(token: &str) -> HttpResponse {
-///     if token == "old" {
-///         let body = br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
-///         HttpResponse::new(401, vec![("WWW-Authenticate".into(), "Token".into())], body.to_vec())
-///     } else {
-///         HttpResponse::new(200, vec![], b"{}".to_vec())
-///     }
-/// }
-/// fn new_token() -> String { "new".into() }
-///
-/// let mut token = String::from("old");
-/// let mut response = call_api(&token);
-/// let www_authenticate = response.header("www-authenticate").map(str::to_owned);
-/// if is_token_rejected(response.status(), www_authenticate.as_deref(), response.body()) {
-///     token = new_token(); // e.g. send the TokenRequest again
-///     response = call_api(&token);
-/// }
-/// assert_eq!(response.status(), 200);
-///
-/// // A bare 401 counts too; a 401 naming another reason does not.
-/// assert!(is_token_rejected(401, None, b"Unauthorized"));
-/// assert!(!is_token_rejected(401, Some(r#"Bearer error="insufficient_scope""#), b""));
-/// ```
-pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {
+impl HttpResponse {
+    /// Whether a resource server's response says the access token is no longer valid
+    /// (expired or revoked), so that getting a new token and retrying may succeed.
+    ///
+    /// True for:
+    /// - 401 with a `Bearer` challenge carrying `error="invalid_token"` (RFC 6750
+    ///   §3.1; scheme case-insensitive, value quoted or not, among other challenges);
+    /// - 401 with a `Token` challenge (Salesforce);
+    /// - 401 or 403 whose body is Salesforce's error list with the errorCode
+    ///   `INVALID_SESSION_ID` (`[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`,
+    ///   or the same in XML);
+    /// - a bare 401 that names no other reason: no `WWW-Authenticate`, or challenges
+    ///   without an `error` (`Bearer realm="api"`), and a body that is no error object
+    ///   naming another code. The request carried a token and the server did not
+    ///   take it; many APIs say no more than that, and a new token is the one thing
+    ///   the client can try. Retry once, never in a loop.
+    ///
+    /// False for everything else, in particular a 401 that names another reason
+    /// (`error="insufficient_scope"` or `error="invalid_request"` in a `Bearer`
+    /// challenge, `{"error":"insufficient_scope"}` or a Salesforce errorCode other than
+    /// `INVALID_SESSION_ID` in the body), 403 `REQUEST_LIMIT_EXCEEDED` (API limits: a
+    /// new token will not help) and other 403s (permissions).
+    ///
+    /// **Which agent:** ureq's default agent (`ureq::get(url)`) turns a 401 into an
+    /// `Err(ureq::Error::StatusCode(401))` and drops the headers and the body, so
+    /// this check never sees them. Call the API with [`agent`](crate::agent()) (or any
+    /// agent built with `http_status_as_error(false)`): the 401 comes back as a
+    /// response, which [`HttpResponse::from_ureq`] turns into an `HttpResponse` to ask.
+    ///
+    /// The refresh-and-retry loop a caller writes (retry once, never forever):
+    ///
+    /// ```
+    /// use s2s_oauth::HttpResponse;
+    ///
+    /// // Stand-ins for the caller's own code.
+    /// fn call_api(token: &str) -> HttpResponse {
+    ///     if token == "old" {
+    ///         let body = br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
+    ///         HttpResponse::new(401, vec![("WWW-Authenticate".into(), "Token".into())], body.to_vec())
+    ///     } else {
+    ///         HttpResponse::new(200, vec![], b"{}".to_vec())
+    ///     }
+    /// }
+    /// fn new_token() -> String { "new".into() }
+    ///
+    /// let mut token = String::from("old");
+    /// let mut response = call_api(&token);
+    /// if response.is_token_rejected() {
+    ///     token = new_token(); // e.g. send the TokenRequest again
+    ///     response = call_api(&token);
+    /// }
+    /// assert_eq!(response.status(), 200);
+    ///
+    /// // A bare 401 counts too; a 401 naming another reason does not; neither does a
+    /// // 403 for API limits.
+    /// assert!(HttpResponse::new(401, vec![], b"Unauthorized".to_vec()).is_token_rejected());
+    /// let scope = vec![("WWW-Authenticate".into(), r#"Bearer error="insufficient_scope""#.into())];
+    /// assert!(!HttpResponse::new(401, scope, Vec::new()).is_token_rejected());
+    /// let throttled = HttpResponse::new(403, vec![], br#"[{"errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#.to_vec());
+    /// assert!(!throttled.is_token_rejected());
+    /// ```
+    ///
+    /// Several `WWW-Authenticate` headers are read as one list of challenges (RFC 9110
+    /// §5.3). The check applies to any response of a resource server, whichever HTTP
+    /// client made the call: [`HttpResponse::new`] takes the status, headers and body.
+    pub fn is_token_rejected(&self) -> bool {
+        is_token_rejected_response(self)
+    }
+}
+
+/// [`HttpResponse::is_token_rejected`] on the response's parts: the status, the
+/// `WWW-Authenticate` value (several joined with `, `) and the body.
+pub(crate) fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {
     match status {
         401 => {
             let challenges = www_authenticate.map(challenges).unwrap_or_default();
@@ -85,21 +99,9 @@ pub fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8
     }
 }
 
-/// [`is_token_rejected`] on a whole response (several `WWW-Authenticate` headers
-/// are read as one list of challenges, RFC 9110 §5.3).
-///
-/// ```
-/// use s2s_oauth::{is_token_rejected_response, HttpResponse};
-/// let expired = HttpResponse::new(
-///     401,
-///     vec![("WWW-Authenticate".into(), r#"Bearer realm="api", error="invalid_token""#.into())],
-///     Vec::new(),
-/// );
-/// assert!(is_token_rejected_response(&expired));
-/// let throttled = HttpResponse::new(403, vec![], br#"[{"errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#.to_vec());
-/// assert!(!is_token_rejected_response(&throttled));
-/// ```
-pub fn is_token_rejected_response(response: &HttpResponse) -> bool {
+/// The response's parts for [`is_token_rejected`]: several `WWW-Authenticate`
+/// headers are read as one list of challenges (RFC 9110 §5.3).
+pub(crate) fn is_token_rejected_response(response: &HttpResponse) -> bool {
     let values: Vec<&str> = response
         .headers()
         .iter()

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::http::HttpResponse;
-use crate::secret::{AccessToken, IdToken, RefreshToken, SecretJson};
+use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 pub(crate) use triage::{Answer, Body, is_oauth_error};
 
@@ -58,8 +58,10 @@ impl fmt::Display for TokenType {
     }
 }
 
-/// A successful token response (RFC 6749 §5.1), with Salesforce's extra fields
-/// typed and every other field kept in [`extra`](TokenResponse::extra).
+/// A successful token response (RFC 6749 §5.1), with every field beyond RFC 6749
+/// and RFC 8693 kept in [`extra`](TokenResponse::extra). A provider's own fields
+/// are read through its module: Salesforce's `instance_url`, `id` and `issued_at`
+/// with [`salesforce::TokenInfo`](crate::providers::salesforce::TokenInfo).
 ///
 /// `Debug` redacts the tokens and prints only the names of the extra fields.
 ///
@@ -86,11 +88,6 @@ pub struct TokenResponse {
     scope: Option<String>,
     id_token: Option<IdToken>,
     issued_token_type: Option<String>,
-    instance_url: Option<String>,
-    id: Option<String>,
-    issued_at: Option<SystemTime>,
-    signature: Option<String>,
-    api_instance_url: Option<String>,
     extra: SecretJson,
     /// The whole JSON object as the server sent it, for
     /// [`TokenResponse::to_json_exposing_secrets`]. Holds the tokens: never in
@@ -184,33 +181,19 @@ impl TokenResponse {
         self.issued_token_type.as_deref()
     }
 
-    /// Salesforce's `instance_url`: the base URL for REST calls with this token.
-    pub fn instance_url(&self) -> Option<&str> {
-        self.instance_url.as_deref()
-    }
-
-    /// Salesforce's `id`: the identity URL of the user the token is for.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-
-    /// Salesforce's `issued_at` (milliseconds since the epoch, sent as a string).
-    pub fn issued_at(&self) -> Option<SystemTime> {
-        self.issued_at
-    }
-
-    /// Salesforce's `signature`: base64 HMAC-SHA256 over `id` and `issued_at`, keyed
-    /// with the consumer secret.
-    pub fn signature(&self) -> Option<&str> {
-        self.signature.as_deref()
-    }
-
-    /// Salesforce's `api_instance_url` (client credentials and refresh flows).
-    pub fn api_instance_url(&self) -> Option<&str> {
-        self.api_instance_url.as_deref()
-    }
-
-    /// Every other field of the response, as sent. Values may be secret: do not log.
+    /// Every other field of the response, as sent (Salesforce's `instance_url`,
+    /// `id`, `issued_at`, `signature` among them). Values may be secret: do not log.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    ///
+    /// let body = br#"{"access_token":"t","instance_url":"https://acme.my.salesforce.com","x_tenant":"eu-1"}"#;
+    /// let token = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+    /// assert_eq!(token.extra()["x_tenant"], "eu-1");
+    /// assert_eq!(token.extra()["instance_url"], "https://acme.my.salesforce.com");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
     pub fn extra(&self) -> &Map<String, Value> {
         &self.extra
     }
@@ -231,12 +214,9 @@ impl TokenResponse {
     /// `false` when the expiry is unknown. Salesforce sends no `expires_in` (the
     /// session lifetime is an org setting): for such tokens, use the token until a
     /// resource server rejects it and then get a new one; see
-    /// [`is_token_rejected`](crate::is_token_rejected).
+    /// [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected).
     pub fn is_expired(&self, now: SystemTime, leeway: Duration) -> bool {
-        match self.expires_at() {
-            Some(at) => now.checked_add(leeway).is_none_or(|limit| limit >= at),
-            None => false,
-        }
+        crate::time::is_expired(self.expires_at(), now, leeway)
     }
 
     /// The whole response object exactly as the server sent it: every field, the
@@ -284,10 +264,6 @@ impl fmt::Debug for TokenResponse {
             .field("scope", &self.scope)
             .field("id_token", &self.id_token)
             .field("issued_token_type", &self.issued_token_type)
-            .field("instance_url", &self.instance_url)
-            .field("id", &self.id)
-            .field("issued_at", &self.issued_at)
-            .field("api_instance_url", &self.api_instance_url)
             .field("extra_fields", &extra)
             .field("received_at", &self.received_at)
             .finish_non_exhaustive()

@@ -17,6 +17,21 @@ pub(crate) use http_date::parse as parse_http_date;
 #[cfg(feature = "saml")]
 pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
 
+/// Whether something that expires at `expires_at` has expired, or will within
+/// `margin`, as of `now`; `false` when the expiry is unknown. A `now + margin`
+/// past what `SystemTime` can hold counts as expired. The one rule behind
+/// `TokenResponse::is_expired` and `Token::is_expired`.
+pub(crate) fn is_expired(
+    expires_at: Option<SystemTime>,
+    now: SystemTime,
+    margin: Duration,
+) -> bool {
+    match expires_at {
+        Some(at) => now.checked_add(margin).is_none_or(|limit| limit >= at),
+        None => false,
+    }
+}
+
 /// Why an instant cannot be written in the form asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(not(feature = "saml"), allow(dead_code))] // the xs:dateTime variants

@@ -5,18 +5,21 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::response::{TokenResponse, TokenType};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secrets::{AccessToken, RefreshToken, SecretJson};
 
 /// The format version written by [`Token::to_json_exposing_secrets`].
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
-/// An access token to keep between runs (RFC 6749 §5.1, with Salesforce's
-/// fields): the token, its type, its **absolute** expiry (not `expires_in`, which
-/// means nothing once the process that received it has exited), the refresh token,
-/// the scope, and `instance_url`, `id`, `issued_at`, `api_instance_url`.
+/// An access token to keep between runs (RFC 6749 §5.1): the token, its type,
+/// its **absolute** expiry (not `expires_in`, which means nothing once the process
+/// that received it has exited), the refresh token, the scope, and the response's
+/// other fields ([`extra`](Self::extra): a provider's own, such as Salesforce's
+/// `instance_url`, read with
+/// [`salesforce::TokenInfo::from_token`](crate::providers::salesforce::TokenInfo::from_token)).
 ///
 /// `Debug` redacts the tokens. Serializing needs an explicit step that names the
 /// danger: [`exposing_secrets`](Self::exposing_secrets) (any serde format) or
@@ -48,10 +51,9 @@ pub struct Token {
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
     received_at: SystemTime,
-    instance_url: Option<String>,
-    id: Option<String>,
-    issued_at: Option<SystemTime>,
-    api_instance_url: Option<String>,
+    /// The response's fields beyond RFC 6749 §5.1 (`TokenResponse::extra`); may
+    /// hold secrets: wiped when dropped, only their names in `Debug`.
+    extra: SecretJson,
 }
 
 impl Token {
@@ -67,10 +69,7 @@ impl Token {
             refresh_token: response.refresh_token().cloned(),
             scope: response.scope().map(str::to_owned),
             received_at,
-            instance_url: response.instance_url().map(str::to_owned),
-            id: response.id().map(str::to_owned),
-            issued_at: response.issued_at(),
-            api_instance_url: response.api_instance_url().map(str::to_owned),
+            extra: SecretJson(response.extra().clone()),
         }
     }
 
@@ -111,12 +110,9 @@ impl Token {
 
     /// Whether the token has expired, or will within `margin`, as of `now`; `false`
     /// when the expiry is unknown (use the token until the resource server refuses
-    /// it: [`is_token_rejected`](crate::is_token_rejected)).
+    /// it: [`HttpResponse::is_token_rejected`](crate::HttpResponse::is_token_rejected)).
     pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
-        match self.expires_at {
-            Some(at) => now.checked_add(margin).is_none_or(|limit| limit >= at),
-            None => false,
-        }
+        crate::time::is_expired(self.expires_at, now, margin)
     }
 
     /// The refresh token, if any.
@@ -134,24 +130,22 @@ impl Token {
         self.received_at
     }
 
-    /// Salesforce's `instance_url`.
-    pub fn instance_url(&self) -> Option<&str> {
-        self.instance_url.as_deref()
-    }
-
-    /// Salesforce's identity URL `id`.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-
-    /// Salesforce's `issued_at`.
-    pub fn issued_at(&self) -> Option<SystemTime> {
-        self.issued_at
-    }
-
-    /// Salesforce's `api_instance_url`.
-    pub fn api_instance_url(&self) -> Option<&str> {
-        self.api_instance_url.as_deref()
+    /// The token response's other fields, as sent ([`TokenResponse::extra`]),
+    /// kept and stored with the token. Values may be secret: do not log.
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # use s2s_oauth::{HttpResponse, Token, TokenResponse};
+    /// let body = br#"{"access_token":"t","instance_url":"https://acme.my.salesforce.com"}"#;
+    /// let response = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+    /// let token = Token::from(&response);
+    /// assert_eq!(token.extra()["instance_url"], "https://acme.my.salesforce.com");
+    /// let again = Token::from_json(token.to_json_exposing_secrets().as_bytes())?;
+    /// assert_eq!(again.extra(), token.extra());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
     }
 
     /// A view that serializes the token **with its secrets** (access and refresh
@@ -234,6 +228,7 @@ pub(crate) fn json_problem(e: &serde_json::Error) -> String {
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self.extra.keys().map(String::as_str).collect();
         f.debug_struct("Token")
             .field("access_token", &self.access_token)
             .field("token_type", &self.token_type)
@@ -241,10 +236,7 @@ impl fmt::Debug for Token {
             .field("refresh_token", &self.refresh_token)
             .field("scope", &self.scope)
             .field("received_at", &self.received_at)
-            .field("instance_url", &self.instance_url)
-            .field("id", &self.id)
-            .field("issued_at", &self.issued_at)
-            .field("api_instance_url", &self.api_instance_url)
+            .field("extra_fields", &extra)
             .finish_non_exhaustive()
     }
 }
@@ -254,8 +246,8 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone, Copy)]
 pub struct ExposedToken<'a>(&'a Token);
 
-/// The stored form: times as whole seconds (`issued_at` in milliseconds, as
-/// Salesforce sends it) since the Unix epoch.
+/// The stored form: times as whole seconds since the Unix epoch, the response's
+/// other fields as sent.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     version: u32,
@@ -269,14 +261,8 @@ struct Stored {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
     received_at: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    instance_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    issued_at_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    api_instance_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    extra: Map<String, Value>,
 }
 
 impl Serialize for ExposedToken<'_> {
@@ -293,10 +279,7 @@ impl Serialize for ExposedToken<'_> {
                 .map(|r| r.expose_secret().to_owned()),
             scope: t.scope.clone(),
             received_at: seconds(t.received_at),
-            instance_url: t.instance_url.clone(),
-            id: t.id.clone(),
-            issued_at_ms: t.issued_at.map(millis),
-            api_instance_url: t.api_instance_url.clone(),
+            extra: t.extra.0.clone(),
         }
         .serialize(serializer)
     }
@@ -327,28 +310,13 @@ impl<'de> Deserialize<'de> for Token {
             refresh_token: s.refresh_token.map(RefreshToken::new),
             scope: s.scope,
             received_at: at(s.received_at)?,
-            instance_url: s.instance_url,
-            id: s.id,
-            issued_at: s
-                .issued_at_ms
-                .map(|ms| {
-                    UNIX_EPOCH
-                        .checked_add(Duration::from_millis(ms))
-                        .ok_or_else(|| D::Error::custom("issued_at_ms is out of range"))
-                })
-                .transpose()?,
-            api_instance_url: s.api_instance_url,
+            extra: SecretJson(s.extra),
         })
     }
 }
 
 fn seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-fn millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn truncate_to_seconds(t: SystemTime) -> SystemTime {

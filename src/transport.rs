@@ -32,16 +32,6 @@ mod classify;
 
 use classify::transport_error;
 
-/// The default whole-request timeout: 30 seconds.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The longest whole-request timeout accepted: one day. Longer ones (which a clock
-/// could not even represent past some size) are refused before anything is sent.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The default response body limit: 1 MiB.
-pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
-
 const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 
 /// An `Agent` with safe defaults for a token client: a 30 s whole-request timeout,
@@ -56,7 +46,7 @@ const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 /// ```
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(DEFAULT_TIMEOUT))
+        .timeout_global(Some(SendOptions::DEFAULT_TIMEOUT))
         .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(USER_AGENT)
@@ -81,21 +71,50 @@ pub struct SendOptions {
 impl Default for SendOptions {
     fn default() -> Self {
         SendOptions {
-            timeout: DEFAULT_TIMEOUT,
-            body_limit: DEFAULT_BODY_LIMIT,
+            timeout: SendOptions::DEFAULT_TIMEOUT,
+            body_limit: SendOptions::DEFAULT_BODY_LIMIT,
         }
     }
 }
 
 impl SendOptions {
-    /// The defaults: [`DEFAULT_TIMEOUT`] and [`DEFAULT_BODY_LIMIT`].
+    /// The default whole-request timeout: 30 seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use s2s_oauth::SendOptions;
+    /// assert_eq!(SendOptions::new().timeout(), SendOptions::DEFAULT_TIMEOUT);
+    /// assert_eq!(SendOptions::DEFAULT_TIMEOUT, Duration::from_secs(30));
+    /// ```
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// The longest whole-request timeout accepted: one day. Longer ones (which a clock
+    /// could not even represent past some size) are refused before anything is sent.
+    ///
+    /// ```
+    /// use s2s_oauth::SendOptions;
+    /// assert_eq!(SendOptions::MAX_TIMEOUT.as_secs(), 24 * 60 * 60);
+    /// ```
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// The default response body limit: 1 MiB.
+    ///
+    /// ```
+    /// use s2s_oauth::SendOptions;
+    /// assert_eq!(SendOptions::new().body_limit(), SendOptions::DEFAULT_BODY_LIMIT);
+    /// assert_eq!(SendOptions::DEFAULT_BODY_LIMIT, 1024 * 1024);
+    /// ```
+    pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
+
+    /// The defaults: [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT) and
+    /// [`DEFAULT_BODY_LIMIT`](Self::DEFAULT_BODY_LIMIT).
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the whole-request timeout (connect, send, receive together).
     ///
-    /// A timeout of zero or above [`MAX_TIMEOUT`] makes the send fail with
+    /// A timeout of zero or above [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) makes the send fail with
     /// [`Error::InvalidInput`] before anything is sent.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -214,16 +233,37 @@ impl TokenCache {
     }
 }
 
-/// Sends an already-built [`HttpRequest`] and returns the raw response, for callers
-/// who want to look at it before parsing. Applies the same per-request safety
-/// settings as [`TokenRequest::send`]. A `GET` request (discovery metadata) is sent
-/// without a body, anything else as a `POST` with its body.
-pub fn send_http(
+impl HttpRequest {
+    /// Sends this request with `agent` and returns the raw response, for callers
+    /// who want to look at it before parsing. Applies the same per-request safety
+    /// settings as [`TokenRequest::send`]. A `GET` request (discovery metadata) is
+    /// sent without a body, anything else as a `POST` with its body.
+    ///
+    /// ```no_run
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{ClientAuth, Grant, SendOptions, TokenRequest, TokenResponse};
+    ///
+    /// let request = TokenRequest::new("https://idp.example.com/oauth2/token", Grant::client_credentials(), ClientAuth::basic("app", "secret"))?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// let answer = http.send(&s2s_oauth::agent(), &SendOptions::new())?;
+    /// println!("HTTP {}", answer.status()); // look at it, then parse it
+    /// let token = TokenResponse::parse(&answer, SystemTime::now())?;
+    /// # let _ = token;
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn send(&self, agent: &ureq::Agent, options: &SendOptions) -> Result<HttpResponse, Error> {
+        send_http(agent, self, options)
+    }
+}
+
+/// [`HttpRequest::send`], for the crate's own callers.
+pub(crate) fn send_http(
     agent: &ureq::Agent,
     request: &HttpRequest,
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
-    if options.timeout.is_zero() || options.timeout > MAX_TIMEOUT {
+    if options.timeout.is_zero() || options.timeout > SendOptions::MAX_TIMEOUT {
         return Err(Error::input(format!(
             "the request timeout is {:?}; give one between 1 ms and 24 h (SendOptions::with_timeout)",
             options.timeout
@@ -240,8 +280,8 @@ pub fn send_http(
 
 impl HttpResponse {
     /// Reads a ureq response (status, headers, and the body up to
-    /// [`DEFAULT_BODY_LIMIT`]) into an `HttpResponse`, for
-    /// [`is_token_rejected_response`](crate::is_token_rejected_response) after an
+    /// [`SendOptions::DEFAULT_BODY_LIMIT`]) into an `HttpResponse`, for
+    /// [`HttpResponse::is_token_rejected`] after an
     /// API call, or [`TokenResponse::parse`] after a token request sent by hand.
     ///
     /// Make the call with [`agent`] (or any agent built with
@@ -259,7 +299,7 @@ impl HttpResponse {
     /// ```
     /// # #[cfg(feature = "testkit")] {
     /// use s2s_oauth::testkit::{Client, Config, Profile, Server};
-    /// use s2s_oauth::{ClientAuth, Grant, HttpResponse, TokenRequest, is_token_rejected_response};
+    /// use s2s_oauth::{ClientAuth, Grant, HttpResponse, TokenRequest};
     ///
     /// # let server = Server::start(Config::new(Profile::Generic).with_client(Client::new("app").with_secret("s3cr3t")))?;
     /// let agent = s2s_oauth::agent(); // a 401 comes back as a response, not an Err
@@ -272,7 +312,7 @@ impl HttpResponse {
     /// let token = request.send(&agent)?;
     /// server.expire_access_tokens();
     /// let mut response = call_api(token.access_token().expose_secret())?;
-    /// if is_token_rejected_response(&response) {
+    /// if response.is_token_rejected() {
     ///     let token = request.send(&agent)?; // a new token, then retry once
     ///     response = call_api(token.access_token().expose_secret())?;
     /// }
@@ -281,7 +321,7 @@ impl HttpResponse {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_ureq(response: ureq::http::Response<ureq::Body>) -> Result<Self, Error> {
-        Self::from_ureq_with_limit(response, DEFAULT_BODY_LIMIT)
+        Self::from_ureq_with_limit(response, SendOptions::DEFAULT_BODY_LIMIT)
     }
 
     /// [`from_ureq`](Self::from_ureq) with a body limit of `limit` bytes (after

@@ -9,7 +9,7 @@ use std::path::Path;
 /// Keys, time and the small encoders: they know nothing of tokens, requests or
 /// `crate::Error`.
 const BOTTOM: &[&str] = &[
-    "encoding", "form", "json", "key", "redact", "replay", "secret", "time",
+    "encoding", "form", "json", "key", "redact", "replay", "secrets", "time",
 ];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;

@@ -8,12 +8,9 @@ mod presets;
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::salesforce::{self, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, LoginHost, TokenInfo};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{
-    DEFAULT_REFRESH_MARGIN, Error, HttpResponse, Token, TokenCache, TokenResponse, TokenType,
-    is_token_rejected_response,
-};
+use s2s_oauth::{Error, HttpResponse, Token, TokenCache, TokenResponse, TokenType};
 
 fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
@@ -62,10 +59,15 @@ fn token_round_trips_through_json_and_never_debugs_secrets() {
 
     let json = t.to_json_exposing_secrets();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert_eq!(value["access_token"], "00Dxx!AQ0.secret-access");
     assert_eq!(value["refresh_token"], "5Aep.secret-refresh");
-    assert_eq!(value["issued_at_ms"], 1_708_058_728_442u64);
+    // Salesforce's fields are kept as sent, among the response's other fields.
+    assert_eq!(value["extra"]["issued_at"], "1708058728442");
+    assert_eq!(
+        value["extra"]["instance_url"],
+        "https://acme.my.salesforce.com"
+    );
     assert_eq!(value["received_at"], 1_700_000_005u64);
     assert!(value.get("expires_at").is_none());
 
@@ -73,7 +75,15 @@ fn token_round_trips_through_json_and_never_debugs_secrets() {
     assert_eq!(back, t);
     let info = TokenInfo::from_token(&back).unwrap();
     assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
-    assert_eq!(back.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(info.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_708_058_728_442))
+    );
+    assert_eq!(back.extra(), t.extra());
+    // Debug names the extra fields, never their values.
+    assert!(debug.contains("\"signature\""), "{debug}");
+    assert!(!debug.contains("acme.my.salesforce.com"), "{debug}");
 
     // Any serde format through the explicit view, and plain serde to read back.
     let via_serde = serde_json::to_value(t.exposing_secrets()).unwrap();
@@ -97,11 +107,18 @@ fn unreadable_stored_tokens_get_clear_errors_without_their_contents() {
             "wrong type",
         ),
         (
-            br#"{"version":2,"access_token":"SECRET","received_at":1}"#,
+            br#"{"version":3,"access_token":"SECRET","received_at":1}"#,
+            "wrong type or value",
+        ),
+        // Version 1 kept Salesforce's fields as typed fields of its own: refused,
+        // so that a token stored before is fetched again rather than read without
+        // its instance_url.
+        (
+            br#"{"version":1,"access_token":"SECRET","received_at":1,"instance_url":"https://x"}"#,
             "wrong type or value",
         ),
         (
-            br#"{"version":1,"access_token":"","received_at":1}"#,
+            br#"{"version":2,"access_token":"","received_at":1}"#,
             "wrong type or value",
         ),
     ] {
@@ -144,7 +161,7 @@ fn cache_fetches_when_empty_expiring_old_or_invalidated() {
         }
     };
     let mut cache = TokenCache::new();
-    assert_eq!(DEFAULT_REFRESH_MARGIN, Duration::from_secs(60));
+    assert_eq!(TokenCache::DEFAULT_REFRESH_MARGIN, Duration::from_secs(60));
     assert!(cache.needs_refresh(at(0)));
     let t = cache.get_or_refresh(at(0), fetch_at(at(0))).unwrap();
     assert_eq!(t.access_token().expose_secret(), "t1");
@@ -258,7 +275,7 @@ fn the_cron_loop_against_the_testkit() {
     // The session expires; the API says so; invalidate and refetch once.
     server.expire_access_tokens();
     let refused = call_api(&reused);
-    assert!(is_token_rejected_response(&refused));
+    assert!(refused.is_token_rejected());
     cache.invalidate();
     let renewed = cache
         .get_or_refresh(SystemTime::now(), fetch)

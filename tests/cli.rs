@@ -12,8 +12,9 @@ mod exit_codes;
 #[path = "cli/saml.rs"]
 mod saml;
 
+use s2s_oauth::jwt::{Validation, verify};
 use s2s_oauth::testkit::Profile;
-use s2s_oauth::{Algorithm, Validation, VerifyingKey, verify};
+use s2s_oauth::{Algorithm, VerifyingKey};
 use serde_json::Value;
 use support::{CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_env, server, strs};
 
@@ -59,7 +60,7 @@ pub(crate) fn assert_sent_auth(server: &s2s_oauth::testkit::Server, method: &str
                 Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
             );
             let jwt = last.form_value("client_assertion").unwrap();
-            let alg = s2s_oauth::UnverifiedJwt::decode(jwt).unwrap();
+            let alg = s2s_oauth::jwt::UnverifiedJwt::decode(jwt).unwrap();
             let expected = if method == "private-key-jwt" {
                 "RS256"
             } else {
@@ -172,7 +173,7 @@ fn client_secret_jwt_with_another_hmac_algorithm() {
     run(&strs(&args)).json();
     let requests = server.requests();
     let jwt = requests[0].form_value("client_assertion").unwrap();
-    let header = s2s_oauth::UnverifiedJwt::decode(jwt).unwrap();
+    let header = s2s_oauth::jwt::UnverifiedJwt::decode(jwt).unwrap();
     assert_eq!(header.algorithm_name(), Some("HS512"));
     assert_eq!(header.kid(), Some("hmac-1"));
 }
@@ -190,7 +191,7 @@ fn kid_flags_name_the_keys() {
     let requests = server.requests();
     let kid = |name| {
         let jwt = requests[0].form_value(name).unwrap();
-        s2s_oauth::UnverifiedJwt::decode(jwt)
+        s2s_oauth::jwt::UnverifiedJwt::decode(jwt)
             .unwrap()
             .kid()
             .map(str::to_owned)
@@ -356,8 +357,8 @@ fn scope_and_lifetime_and_claims_reach_the_server() {
     assert_eq!(json["scope"], "api refresh_token");
     let requests = server.requests();
     assert_eq!(requests[0].form_value("scope"), Some("api refresh_token"));
-    let jwt =
-        s2s_oauth::UnverifiedJwt::decode(requests[0].form_value("assertion").unwrap()).unwrap();
+    let jwt = s2s_oauth::jwt::UnverifiedJwt::decode(requests[0].form_value("assertion").unwrap())
+        .unwrap();
     assert_eq!(jwt.algorithm_name(), Some("PS256"));
     let claims = jwt.claims();
     assert_eq!(
@@ -433,7 +434,7 @@ fn sign_jwt_audience_defaults() {
     let decode = |args: &[&str]| {
         let run = run(args);
         assert_eq!(run.code, 0, "{run:?}");
-        let jwt = s2s_oauth::UnverifiedJwt::decode(run.stdout.trim_end()).unwrap();
+        let jwt = s2s_oauth::jwt::UnverifiedJwt::decode(run.stdout.trim_end()).unwrap();
         (
             jwt.claims()["aud"].clone(),
             jwt.subject().map(str::to_owned),

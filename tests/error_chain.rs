@@ -5,10 +5,9 @@
 use std::error::Error as StdError;
 use std::time::SystemTime;
 
-use s2s_oauth::{
-    ClientAuth, Error, Grant, HttpResponse, JwtError, KeyError, SigningKey, TokenRequest,
-    TokenResponse, TransportError, TransportErrorKind,
-};
+use s2s_oauth::error::{KeyError, TransportError, TransportErrorKind};
+use s2s_oauth::jwt::JwtError;
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 /// Asserts that no error in `error`'s chain shows its source's text, and returns
 /// the chain joined as anyhow's `{:#}` prints it.
@@ -79,7 +78,7 @@ fn local_errors_print_once() {
 
     #[cfg(feature = "saml")]
     {
-        use s2s_oauth::SamlError;
+        use s2s_oauth::saml::SamlError;
         let saml = Error::from(SamlError::InvalidSignature);
         assert_eq!(
             each_text_once(&saml),

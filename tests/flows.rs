@@ -5,10 +5,13 @@
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::error::{ErrorCode, TransportErrorKind};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::providers::salesforce::TokenInfo;
+use s2s_oauth::secret::ClientSecret;
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{
-    Claims, ClientAuth, ClientSecret, Error, ErrorCode, Grant, SendOptions, SigningKey,
-    TokenRequest, TokenResponse, TransportErrorKind, VerifyingKey,
+    ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse, VerifyingKey,
 };
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
@@ -70,31 +73,32 @@ fn grants(server: &Server) -> Vec<(&'static str, Grant)> {
 fn check_profile_shape(profile: Profile, grant: &str, server: &Server, token: &TokenResponse) {
     assert!(!token.access_token().expose_secret().is_empty());
     if profile == Profile::Salesforce {
-        {
-            assert_eq!(token.expires_in(), None, "Salesforce sends no expires_in");
-            assert_eq!(token.instance_url(), Some(server.base_url().as_str()));
+        assert_eq!(token.expires_in(), None, "Salesforce sends no expires_in");
+        // Salesforce's fields are read through the provider module.
+        let info = TokenInfo::from_response(token).expect("Salesforce fields");
+        assert_eq!(info.instance_url(), server.base_url().trim_end_matches('/'));
+        assert!(
+            info.identity_url().contains("/id/00D"),
+            "{}",
+            info.identity_url()
+        );
+        if grant == "jwt-bearer" {
+            // Salesforce's JWT Bearer answer has neither issued_at nor signature.
+            assert!(info.issued_at().is_none() && token.extra().get("signature").is_none());
+        } else {
+            let issued = info.issued_at().expect("issued_at");
+            let age = SystemTime::now().duration_since(issued).unwrap_or_default();
             assert!(
-                token.id().is_some_and(|id| id.contains("/id/00D")),
-                "{:?}",
-                token.id()
+                age < Duration::from_secs(60),
+                "issued_at parsed from milliseconds: {issued:?}"
             );
-            if grant == "jwt-bearer" {
-                // Salesforce's JWT Bearer answer has neither issued_at nor signature.
-                assert!(token.issued_at().is_none() && token.signature().is_none());
-            } else {
-                let issued = token.issued_at().expect("issued_at");
-                let age = SystemTime::now().duration_since(issued).unwrap_or_default();
-                assert!(
-                    age < Duration::from_secs(60),
-                    "issued_at parsed from milliseconds: {issued:?}"
-                );
-                assert!(token.signature().is_some());
-            }
+            assert!(token.extra()["signature"].is_string());
         }
     } else {
         assert!(token.expires_in().is_some());
         assert!(token.expires_at().is_some());
-        assert_eq!(token.instance_url(), None);
+        assert!(token.extra().get("instance_url").is_none());
+        assert!(TokenInfo::from_response(token).is_err());
     }
 }
 

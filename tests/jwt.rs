@@ -6,10 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Algorithm, Certificate, Claims, DEFAULT_LIFETIME, Error, SigningKey, UnverifiedJwt, Validation,
-    VerifyingKey, verify,
-};
+use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME, UnverifiedJwt, Validation, verify};
+use s2s_oauth::{Algorithm, Certificate, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 
 const NOW_SECS: u64 = 1_700_000_000;
@@ -129,7 +127,7 @@ fn hs256_signature_is_the_hmac_of_the_signing_input() {
 fn random_jti_is_a_fresh_uuid_v4() {
     let key = hmac();
     let claims = Claims::new("i", "s", "a");
-    let jti = |t: &s2s_oauth::Assertion| {
+    let jti = |t: &s2s_oauth::secret::SignedAssertion| {
         UnverifiedJwt::decode(t.expose_secret()).unwrap().claims()["jti"]
             .as_str()
             .unwrap()
@@ -348,6 +346,6 @@ fn assertions_do_not_print_their_value() {
     let token = Claims::new("client", "user", AUD)
         .sign_at(&hmac(), now(), &fixed_rng())
         .unwrap();
-    assert_eq!(format!("{token:?}"), "Assertion([redacted])");
+    assert_eq!(format!("{token:?}"), "SignedAssertion([redacted])");
     assert_eq!(token.to_string(), "[redacted]");
 }

@@ -7,10 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Algorithm, Error, JwtError, ReplayCache, SigningKey, UnverifiedJwt, Validation, VerifyingKey,
-    verify,
-};
+use s2s_oauth::jwt::{JwtError, ReplayCache, UnverifiedJwt, Validation, verify};
+use s2s_oauth::{Algorithm, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 
 const NOW_SECS: u64 = 1_700_000_000;
@@ -249,7 +247,7 @@ fn check(
     claims: Value,
     validation: &Validation,
     when: SystemTime,
-) -> Result<s2s_oauth::VerifiedJwt, Error> {
+) -> Result<s2s_oauth::jwt::VerifiedJwt, Error> {
     let key = hmac();
     let token = craft(&json!({"alg": "HS256"}), &claims, &key);
     verify(&token, &key.verifying_key(), validation, when, None)

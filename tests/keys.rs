@@ -4,7 +4,8 @@
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{Algorithm, Certificate, Error, KeyError, KeyType, SigningKey, VerifyingKey};
+use s2s_oauth::error::KeyError;
+use s2s_oauth::{Algorithm, Certificate, Error, KeyType, SigningKey, VerifyingKey};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));

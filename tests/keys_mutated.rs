@@ -234,7 +234,7 @@ fn an_rsa_key_with_a_damaged_crt_value_is_refused_at_load() {
         SigningKey::from_pem(pem_of("RSA PRIVATE KEY", &der)),
     ] {
         match loaded {
-            Err(s2s_oauth::KeyError::Malformed(why)) => {
+            Err(s2s_oauth::error::KeyError::Malformed(why)) => {
                 assert!(why.contains("damaged"), "{why}");
             }
             Err(other) => panic!("refused for another reason: {other}"),

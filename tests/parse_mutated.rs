@@ -9,10 +9,8 @@ use common::Rng;
 use std::time::{Duration, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Claims, HttpResponse, SigningKey, TokenResponse, UnverifiedJwt, Validation,
-    is_token_rejected_response, verify,
-};
+use s2s_oauth::jwt::{Claims, UnverifiedJwt, Validation, verify};
+use s2s_oauth::{HttpResponse, SigningKey, TokenResponse};
 
 /// Bytes that matter to these grammars, to splice in.
 const INTERESTING: &[&[u8]] = &[
@@ -118,7 +116,7 @@ fn mutated_token_responses_never_panic() {
             if let Err(e) = &result {
                 let _ = (e.to_string(), e.is_retryable(), e.retry_after());
             }
-            let _ = is_token_rejected_response(&http);
+            let _ = http.is_token_rejected();
             result.is_ok()
         });
         match outcome {

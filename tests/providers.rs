@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::digest;
-use s2s_oauth::entra::{self, CertificateCredential};
-use s2s_oauth::google::{self, ServiceAccountKey};
+use s2s_oauth::providers::entra::{self, CertificateCredential};
+use s2s_oauth::providers::google::{self, ServiceAccountKey};
+use s2s_oauth::providers::{keycloak, okta};
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
-use s2s_oauth::{Certificate, Error, SigningKey, VerifyingKey, keycloak, okta};
+use s2s_oauth::{Certificate, Error, SigningKey, VerifyingKey};
 
 use presets::{NOW_SECS, build, form, jwt, keys, names, value};
 
@@ -313,7 +314,7 @@ fn entra_refusals() {
     let other = Certificate::from_pem(OTHER_CERT).unwrap();
     assert!(matches!(
         CertificateCredential::new("contoso.onmicrosoft.com", CLIENT_ID, rsa(), &other),
-        Err(Error::Key(s2s_oauth::KeyError::CertificateMismatch))
+        Err(Error::Key(s2s_oauth::error::KeyError::CertificateMismatch))
     ));
     for tenant in ["common", "Organizations", "consumers"] {
         let err = entra::token_url(tenant).unwrap_err();

@@ -6,10 +6,12 @@ use std::time::SystemTime;
 
 use ring::rand::SystemRandom;
 use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown, metadata_url};
-use s2s_oauth::{
-    AccessToken, Assertion, Claims, ClientAuth, ClientSecret, Error, Grant, HttpResponse, IdToken,
-    RawBody, RefreshToken, SigningKey, TokenRequest, TokenResponse, keycloak,
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::providers::keycloak;
+use s2s_oauth::secret::{
+    AccessToken, ClientSecret, IdToken, RawBody, RefreshToken, SignedAssertion,
 };
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
 
@@ -56,7 +58,7 @@ fn secret_newtypes_redact() {
         ClientSecret::new(SECRETS[0]),
         AccessToken::new(SECRETS[1]),
         RefreshToken::new(SECRETS[2]),
-        Assertion::new(SECRETS[3]),
+        SignedAssertion::new(SECRETS[3]),
         IdToken::new(SECRETS[4]),
     );
     check_debug!(RawBody::new(SECRETS[5].as_bytes().to_vec()));
@@ -74,7 +76,7 @@ fn requests_keys_and_grants_redact() {
     let grant = Grant::refresh_token(RefreshToken::new(SECRETS[2]));
     check_debug!(
         grant,
-        Grant::jwt_bearer_assertion(Assertion::new(SECRETS[3]))
+        Grant::jwt_bearer_assertion(SignedAssertion::new(SECRETS[3]))
     );
     for auth in [
         ClientAuth::basic("client", SECRETS[0]),

@@ -5,10 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::{
-    Algorithm, Assertion, Claims, ClientAuth, Error, Grant, HttpRequest, RefreshToken, SigningKey,
-    TokenRequest,
-};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::secret::{RefreshToken, SignedAssertion};
+use s2s_oauth::{Algorithm, ClientAuth, Error, Grant, HttpRequest, SigningKey, TokenRequest};
 use serde_json::{Map, Value};
 
 const TOKEN_URL: &str = "https://login.example.com/services/oauth2/token";
@@ -164,11 +163,11 @@ fn exact_bodies_for_each_grant_and_secret_based_method() {
             "grant_type=refresh_token&refresh_token=5Aep861.rT%2Fk%2Bw%3D%3D",
         ),
         (
-            || Grant::jwt_bearer_assertion(Assertion::new("eyJh.eyJp.c2ln")),
+            || Grant::jwt_bearer_assertion(SignedAssertion::new("eyJh.eyJp.c2ln")),
             "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJh.eyJp.c2ln",
         ),
         (
-            || Grant::saml2_bearer(Assertion::new(SAML_XML)),
+            || Grant::saml2_bearer(SignedAssertion::new(SAML_XML)),
             "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Asaml2-bearer&assertion=PHNhbWw6QXNzZXJ0aW9uIElEPSJfYTEiPj8_Pn7DqXg8L3NhbWw6QXNzZXJ0aW9uPg",
         ),
     ];
@@ -202,7 +201,7 @@ fn exact_bodies_for_each_grant_and_secret_based_method() {
 #[test]
 fn saml_assertion_is_base64url_without_padding() {
     let request = build(
-        Grant::saml2_bearer(Assertion::new(SAML_XML)),
+        Grant::saml2_bearer(SignedAssertion::new(SAML_XML)),
         ClientAuth::none(),
     );
     let sent = param(&request, "assertion");
@@ -521,21 +520,32 @@ fn jwt_methods_refuse_the_wrong_kind_of_key() {
 fn unusable_grants_are_refused() {
     let new = |grant| TokenRequest::new(TOKEN_URL, grant, ClientAuth::none());
     assert!(input_error(new(Grant::refresh_token(RefreshToken::new("")))).contains("empty"));
-    assert!(input_error(new(Grant::jwt_bearer_assertion(Assertion::new("")))).contains("empty"));
     assert!(
-        input_error(new(Grant::jwt_bearer_assertion(Assertion::new(
+        input_error(new(Grant::jwt_bearer_assertion(SignedAssertion::new("")))).contains("empty")
+    );
+    assert!(
+        input_error(new(Grant::jwt_bearer_assertion(SignedAssertion::new(
             "not-a-jwt"
         ))))
         .contains("compact")
     );
     assert!(
-        input_error(new(Grant::jwt_bearer_assertion(Assertion::new("a.b.c\n"))))
-            .contains("compact")
+        input_error(new(Grant::jwt_bearer_assertion(SignedAssertion::new(
+            "a.b.c\n"
+        ))))
+        .contains("compact")
     );
     // An encrypted JWT (JWE, five parts) is a JWT too.
-    assert!(new(Grant::jwt_bearer_assertion(Assertion::new("h.k.iv.c.t"))).is_ok());
+    assert!(
+        new(Grant::jwt_bearer_assertion(SignedAssertion::new(
+            "h.k.iv.c.t"
+        )))
+        .is_ok()
+    );
     // Already base64: the crate encodes it, so this would be encoded twice.
-    assert!(input_error(new(Grant::saml2_bearer(Assertion::new(SAML_B64URL)))).contains("XML"));
+    assert!(
+        input_error(new(Grant::saml2_bearer(SignedAssertion::new(SAML_B64URL)))).contains("XML")
+    );
 }
 
 #[test]
@@ -560,11 +570,11 @@ fn method_names_and_client_ids() {
         assert!(!format!("{auth:?}").contains("\"s\""), "{auth:?}");
     }
     assert_eq!(
-        Grant::jwt_bearer_assertion(Assertion::new("a.b.c")).grant_type(),
+        Grant::jwt_bearer_assertion(SignedAssertion::new("a.b.c")).grant_type(),
         "urn:ietf:params:oauth:grant-type:jwt-bearer"
     );
     assert_eq!(
-        Grant::saml2_bearer(Assertion::new("<a/>")).grant_type(),
+        Grant::saml2_bearer(SignedAssertion::new("<a/>")).grant_type(),
         "urn:ietf:params:oauth:grant-type:saml2-bearer"
     );
 }
@@ -599,8 +609,10 @@ fn absurd_assertion_lifetime_is_an_error_not_a_panic() {
 /// value and by reference (`&String`), like `&str`.
 #[test]
 fn constructors_take_strings_by_reference() {
-    use s2s_oauth::salesforce::LoginHost;
-    use s2s_oauth::{Audience, Claims, ClientAuth, ClientSecret, Grant, TokenRequest};
+    use s2s_oauth::jwt::{Audience, Claims};
+    use s2s_oauth::providers::salesforce::LoginHost;
+    use s2s_oauth::secret::ClientSecret;
+    use s2s_oauth::{ClientAuth, Grant, TokenRequest};
 
     let issuer = String::from("3MVG9.consumer");
     let subject = String::from("integration@example.com");

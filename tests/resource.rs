@@ -2,15 +2,21 @@
 //! And the glue from a ureq response to it, against the testkit's protected resource.
 
 use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
-use s2s_oauth::{
-    ClientAuth, Error, Grant, HttpResponse, TokenRequest, is_token_rejected,
-    is_token_rejected_response,
-};
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, TokenRequest};
 
 const SF_EXPIRED: &[u8] =
     br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
 const SF_LIMIT: &[u8] =
     br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+
+/// [`HttpResponse::is_token_rejected`] on a response made of `status`, one
+/// `WWW-Authenticate` value (if any) and `body`.
+fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {
+    let headers = www_authenticate
+        .map(|value| vec![("WWW-Authenticate".to_owned(), value.to_owned())])
+        .unwrap_or_default();
+    HttpResponse::new(status, headers, body.to_vec()).is_token_rejected()
+}
 
 #[test]
 fn bearer_invalid_token_is_rejected() {
@@ -148,7 +154,7 @@ fn whole_response_convenience() {
         ],
         SF_EXPIRED.to_vec(),
     );
-    assert!(is_token_rejected_response(&expired));
+    assert!(expired.is_token_rejected());
     // Several WWW-Authenticate headers: any one may say it.
     let two = HttpResponse::new(
         401,
@@ -161,7 +167,7 @@ fn whole_response_convenience() {
         ],
         Vec::new(),
     );
-    assert!(is_token_rejected_response(&two));
+    assert!(two.is_token_rejected());
     let scope = HttpResponse::new(
         401,
         vec![(
@@ -170,11 +176,11 @@ fn whole_response_convenience() {
         )],
         Vec::new(),
     );
-    assert!(!is_token_rejected_response(&scope));
+    assert!(!scope.is_token_rejected());
     let limit = HttpResponse::new(403, vec![], SF_LIMIT.to_vec());
-    assert!(!is_token_rejected_response(&limit));
+    assert!(!limit.is_token_rejected());
     let body_only = HttpResponse::new(403, vec![], SF_EXPIRED.to_vec());
-    assert!(is_token_rejected_response(&body_only));
+    assert!(body_only.is_token_rejected());
     // Several headers are one list: a bare challenge beside a named reason is not
     // a bare 401.
     let scope_in_second = HttpResponse::new(
@@ -188,9 +194,9 @@ fn whole_response_convenience() {
         ],
         Vec::new(),
     );
-    assert!(!is_token_rejected_response(&scope_in_second));
+    assert!(!scope_in_second.is_token_rejected());
     let bare = HttpResponse::new(401, vec![], b"Unauthorized".to_vec());
-    assert!(is_token_rejected_response(&bare));
+    assert!(bare.is_token_rejected());
 }
 
 /// A testkit server with one client, and a live access token from it.
@@ -230,7 +236,7 @@ fn from_ureq_feeds_the_classifier_with_the_resource_answers() {
         let (server, token) = server_and_token(profile);
         let live = call_api(&server, &token).unwrap();
         assert_eq!(live.status(), 200, "{profile:?}");
-        assert!(!is_token_rejected_response(&live));
+        assert!(!live.is_token_rejected());
         assert!(live.body().starts_with(b"{"), "{profile:?}");
 
         server.expire_access_tokens();
@@ -238,7 +244,7 @@ fn from_ureq_feeds_the_classifier_with_the_resource_answers() {
         assert_eq!(expired.status(), 401, "{profile:?}");
         assert!(expired.header("www-authenticate").is_some(), "{profile:?}");
         assert!(!expired.body().is_empty(), "{profile:?}");
-        assert!(is_token_rejected_response(&expired), "{profile:?}");
+        assert!(expired.is_token_rejected(), "{profile:?}");
     }
 }
 
@@ -248,7 +254,7 @@ fn a_bare_401_from_the_api_means_get_a_new_token() {
     server.inject(Fault::status(401, "text/plain", "Unauthorized"), 1);
     let bare = call_api(&server, &token).unwrap();
     assert_eq!(bare.status(), 401);
-    assert!(is_token_rejected_response(&bare));
+    assert!(bare.is_token_rejected());
 
     server.inject(
         Fault::status(401, "application/json", "{}")
@@ -256,7 +262,7 @@ fn a_bare_401_from_the_api_means_get_a_new_token() {
         1,
     );
     let scope = call_api(&server, &token).unwrap();
-    assert!(!is_token_rejected_response(&scope));
+    assert!(!scope.is_token_rejected());
     // The token itself was fine all along.
     assert_eq!(call_api(&server, &token).unwrap().status(), 200);
 }
@@ -282,7 +288,7 @@ fn from_ureq_bounds_the_body() {
     server.inject(Fault::status(200, "text/plain", big.clone()), 2);
     let err = call_api(&server, &token).unwrap_err();
     assert!(
-        matches!(err, Error::BodyTooLarge { limit } if limit == s2s_oauth::DEFAULT_BODY_LIMIT),
+        matches!(err, Error::BodyTooLarge { limit } if limit == s2s_oauth::SendOptions::DEFAULT_BODY_LIMIT),
         "{err:?}"
     );
     let response = s2s_oauth::agent()

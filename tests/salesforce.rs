@@ -11,13 +11,13 @@ mod presets;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use s2s_oauth::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
+use s2s_oauth::providers::salesforce::{self, ApiOutcome, HostKind, LoginHost, TokenInfo};
 #[cfg(feature = "saml")]
 use s2s_oauth::saml::{self, Signer};
+use s2s_oauth::secret::{ClientSecret, RefreshToken};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use s2s_oauth::{
-    Algorithm, Certificate, ClientSecret, Error, HttpResponse, RefreshToken, SigningKey,
-    TokenResponse, VerifyingKey,
+    Algorithm, Certificate, Error, HttpResponse, SigningKey, TokenResponse, VerifyingKey,
 };
 
 use presets::{NOW_SECS, build, form, get_with_token, jwt, keys, names, now, value};
@@ -358,7 +358,7 @@ fn client_credentials_end_to_end_with_a_verified_signature() {
     let request =
         salesforce::client_credentials(&my_domain(&server), CONSUMER_KEY, CONSUMER_SECRET).unwrap();
     let token = request.send(&s2s_oauth::agent()).expect("token issued");
-    assert!(token.signature().is_some());
+    assert!(token.extra()["signature"].is_string());
     salesforce::verify_signature(&token, &ClientSecret::new(CONSUMER_SECRET))
         .expect("the testkit signs as Salesforce does");
     assert!(matches!(

@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64, Encoding};
 use ring::digest;
-use s2s_oauth::salesforce::{self, TokenInfo};
-use s2s_oauth::{ClientSecret, Error, HttpResponse, TokenResponse};
+use s2s_oauth::providers::salesforce::{self, TokenInfo};
+use s2s_oauth::secret::ClientSecret;
+use s2s_oauth::{Error, HttpResponse, TokenResponse};
 
 const CONSUMER_SECRET: &str = "8C1F5E0D2A9B4C7E";
 
@@ -157,4 +158,63 @@ fn token_info_reads_the_salesforce_fields() {
             .to_string()
             .contains("no instance_url")
     );
+}
+
+fn parse(body: &str) -> TokenResponse {
+    TokenResponse::parse(
+        &HttpResponse::new(200, vec![], body.as_bytes().to_vec()),
+        SystemTime::now(),
+    )
+    .unwrap()
+}
+
+/// Salesforce's fields are checked where they are read: a wrong JSON type is
+/// `MalformedResponse` from `TokenInfo` (naming the field), while the generic
+/// parse keeps the token.
+#[test]
+fn token_info_checks_the_types_of_the_salesforce_fields() {
+    const ID_URL: &str = "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS";
+    let info = TokenInfo::from_response(&parse(&format!(
+        r#"{{"access_token":"t","instance_url":"https://acme.my.salesforce.com/","id":"{ID_URL}","issued_at":1708058728442,"api_instance_url":"https://api.salesforce.com"}}"#
+    )))
+    .unwrap();
+    // issued_at as a JSON number is accepted too.
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_708_058_728_442))
+    );
+    assert_eq!(info.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(info.instance_url(), "https://acme.my.salesforce.com");
+    for (fields, name) in [
+        (r#""issued_at":"yesterday""#, "issued_at"),
+        (r#""issued_at":-1"#, "issued_at"),
+        (r#""issued_at":1.5"#, "issued_at"),
+        (r#""api_instance_url":false"#, "api_instance_url"),
+        (r#""signature":7"#, "signature"),
+    ] {
+        let body = format!(
+            r#"{{"access_token":"SECRET","instance_url":"https://acme.my.salesforce.com","id":"{ID_URL}",{fields}}}"#
+        );
+        let err = TokenInfo::from_response(&parse(&body)).unwrap_err();
+        assert!(
+            matches!(err, Error::MalformedResponse(_)),
+            "{fields}: {err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains(name), "{fields}: {message}");
+        assert!(!message.contains("SECRET"), "{message}");
+    }
+    let err = TokenInfo::from_response(&parse(r#"{"access_token":"t","instance_url":false}"#))
+        .unwrap_err();
+    assert!(err.to_string().contains("instance_url"), "{err}");
+    // The signature check reads the same fields and says what is wrong.
+    let err = salesforce::verify_signature(
+        &parse(&format!(
+            r#"{{"access_token":"t","id":"{ID_URL}","issued_at":"yesterday","signature":"eA=="}}"#
+        )),
+        &ClientSecret::new(CONSUMER_SECRET),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::ResponseSignature(_)), "{err:?}");
+    assert!(err.to_string().contains("issued_at"), "{err}");
 }

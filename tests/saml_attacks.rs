@@ -5,8 +5,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use s2s_oauth::saml::{self, Signer, Validation};
-use s2s_oauth::{Certificate, Error, SamlError, SigningKey, VerifyingKey};
+use s2s_oauth::saml::{self, SamlError, Signer, Validation};
+use s2s_oauth::{Certificate, Error, SigningKey, VerifyingKey};
 
 const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");
 const RSA_CERT: &str = include_str!("data/keys/rsa2048.cert.pem");

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use s2s_oauth::saml::{C14n, canonicalize, canonicalize_with};
-use s2s_oauth::{Error, SamlError};
+use s2s_oauth::Error;
+use s2s_oauth::saml::{C14n, SamlError, canonicalize, canonicalize_with};
 
 fn corpus() -> Vec<serde_json::Value> {
     let manifest = std::fs::read_to_string(

@@ -6,11 +6,11 @@
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::error::ErrorCode;
 use s2s_oauth::saml::{self, Assertion, Signer};
+use s2s_oauth::secret::ClientSecret;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{
-    Certificate, ClientAuth, ClientSecret, Error, ErrorCode, Grant, SigningKey, TokenRequest,
-};
+use s2s_oauth::{Certificate, ClientAuth, Error, Grant, SigningKey, TokenRequest};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
 const RSA_CERT: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.crt");
@@ -70,7 +70,7 @@ fn salesforce_profile_issues_a_token_and_wire_shape_is_rfc7522() {
     .unwrap();
     assert!(!token.access_token().expose_secret().is_empty());
     assert_eq!(token.expires_in(), None);
-    assert_eq!(token.instance_url(), Some(server.base_url().as_str()));
+    assert_eq!(token.extra()["instance_url"], server.base_url().as_str());
     assert!(token.refresh_token().is_none());
 
     let requests = server.requests();
@@ -228,7 +228,7 @@ fn generic_refusals_say_what_failed_and_replay_is_refused() {
     let tampered = signed.expose_secret().replace(USER, "admin@example.com");
     let err = send(
         &server,
-        Grant::saml2_bearer(s2s_oauth::Assertion::new(tampered)),
+        Grant::saml2_bearer(s2s_oauth::secret::SignedAssertion::new(tampered)),
     )
     .unwrap_err();
     let description = err

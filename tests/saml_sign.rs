@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ring::rand::SystemRandom;
-use s2s_oauth::saml::{self, Assertion, Attribute, Signer, Validation};
-use s2s_oauth::{Algorithm, Certificate, Error, KeyError, SamlError, SigningKey, VerifyingKey};
+use s2s_oauth::error::KeyError;
+use s2s_oauth::saml::{self, Assertion, Attribute, SamlError, Signer, Validation};
+use s2s_oauth::{Algorithm, Certificate, Error, SigningKey, VerifyingKey};
 
 const RSA_KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");
 const RSA_CERT: &str = include_str!("data/keys/rsa2048.cert.pem");
@@ -399,7 +400,7 @@ fn debug_hides_the_signed_assertion() {
     let signed = assertion()
         .sign_at(&rsa_signer(), now(), &SystemRandom::new())
         .unwrap();
-    assert_eq!(format!("{signed:?}"), "Assertion([redacted])");
+    assert_eq!(format!("{signed:?}"), "SignedAssertion([redacted])");
     let debug = format!("{:?}", rsa_signer());
     assert!(
         debug.starts_with("Signer { key: SigningKey {") && debug.ends_with(".. }"),

@@ -7,11 +7,14 @@
 //! between eight threads at run time.)
 
 use s2s_oauth::discovery::{AuthorizationServerMetadata, WellKnown};
-use s2s_oauth::entra::CertificateCredential;
-use s2s_oauth::google::ServiceAccountKey;
-use s2s_oauth::salesforce::{ApiOutcome, HostKind, LoginHost, TokenInfo};
+use s2s_oauth::error::*;
+use s2s_oauth::jwt::*;
+use s2s_oauth::providers::entra::CertificateCredential;
+use s2s_oauth::providers::google::ServiceAccountKey;
+use s2s_oauth::providers::salesforce::{ApiOutcome, HostKind, LoginHost, TokenInfo};
 #[cfg(feature = "saml")]
 use s2s_oauth::saml;
+use s2s_oauth::secret::*;
 use s2s_oauth::testkit;
 use s2s_oauth::*;
 
@@ -31,7 +34,7 @@ const _: () = {
     shared::<Claims>();
     shared::<UnverifiedJwt>();
     shared::<VerifiedJwt>();
-    shared::<Validation>();
+    shared::<jwt::Validation>();
     #[cfg(feature = "saml")]
     shared::<saml::Assertion>();
     #[cfg(feature = "saml")]
@@ -46,7 +49,7 @@ const _: () = {
     shared::<saml::C14n>();
     // Secrets.
     shared::<AccessToken>();
-    shared::<Assertion>();
+    shared::<SignedAssertion>();
     shared::<ClientSecret>();
     shared::<IdToken>();
     shared::<RawBody>();
@@ -68,7 +71,7 @@ const _: () = {
     shared_error::<JwtError>();
     shared_error::<KeyError>();
     #[cfg(feature = "saml")]
-    shared_error::<SamlError>();
+    shared_error::<saml::SamlError>();
     shared::<ErrorCode>();
     shared::<OAuthError>();
     shared::<UnexpectedResponse>();

@@ -23,12 +23,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use s2s_oauth::jwt::Claims;
 use s2s_oauth::saml::{self, Signer};
+use s2s_oauth::secret::{ClientSecret, RefreshToken};
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
-use s2s_oauth::{
-    Certificate, Claims, ClientAuth, ClientSecret, Grant, RefreshToken, SigningKey, TokenRequest,
-    VerifyingKey,
-};
+use s2s_oauth::{Certificate, ClientAuth, Grant, SigningKey, TokenRequest, VerifyingKey};
 
 const KEY: &str = include_str!("data/keys/rsa2048.pkcs8.pem");
 const CERT: &str = include_str!("data/keys/rsa2048.cert.pem");

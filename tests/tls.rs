@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use s2s_oauth::{ClientAuth, Error, Grant, TokenRequest, TransportErrorKind};
+use s2s_oauth::error::TransportErrorKind;
+use s2s_oauth::{ClientAuth, Error, Grant, TokenRequest};
 
 const CA: &[u8] = include_bytes!("data/tls/ca.cert.pem");
 const KEY: &[u8] = include_bytes!("data/tls/server.key.pem");

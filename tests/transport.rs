@@ -7,9 +7,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{CannedServer, http_response, silent_listener};
-use s2s_oauth::{
-    ClientAuth, Error, ErrorCode, Grant, SendOptions, TokenRequest, TransportErrorKind,
-};
+use s2s_oauth::error::{ErrorCode, TransportErrorKind};
+use s2s_oauth::{ClientAuth, Error, Grant, SendOptions, TokenRequest};
 
 fn client_credentials(url: &str) -> TokenRequest {
     TokenRequest::new(
@@ -143,7 +142,7 @@ fn body_over_the_limit_is_refused() {
 
 #[test]
 fn default_body_limit_is_one_mebibyte() {
-    let big = vec![b' '; (s2s_oauth::DEFAULT_BODY_LIMIT + 1) as usize];
+    let big = vec![b' '; (s2s_oauth::SendOptions::DEFAULT_BODY_LIMIT + 1) as usize];
     let server = CannedServer::start(
         http_response("200 OK", &["Content-Type: application/json"], &big),
         1,
@@ -315,7 +314,7 @@ fn a_timeout_ureq_cannot_represent_is_refused_before_sending() {
     for timeout in [
         Duration::ZERO,
         Duration::MAX,
-        s2s_oauth::MAX_TIMEOUT + Duration::from_secs(1),
+        s2s_oauth::SendOptions::MAX_TIMEOUT + Duration::from_secs(1),
     ] {
         let err = request
             .send_with(

@@ -15,10 +15,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use s2s_oauth::{
-    AccessToken, ClientAuth, ClientSecret, Grant, HttpResponse, RawBody, RefreshToken, SigningKey,
-    TokenRequest, TokenResponse,
-};
+use s2s_oauth::secret::{AccessToken, ClientSecret, RawBody, RefreshToken};
+use s2s_oauth::{ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
 const SLOTS: usize = 8;
 

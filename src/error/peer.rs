@@ -4,7 +4,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::secret::RawBody;
+use crate::secrets::RawBody;
 
 /// An error code from the authorization server (RFC 6749 §5.2), with an arm for
 /// codes beyond the RFC (Salesforce's `invalid_app_access`, for one).
@@ -302,7 +302,7 @@ const MAX_CHAIN: usize = 16;
 ///
 /// ```
 /// use std::error::Error as _;
-/// use s2s_oauth::{TransportError, TransportErrorKind};
+/// use s2s_oauth::error::{TransportError, TransportErrorKind};
 ///
 /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
 /// let error = TransportError {

@@ -35,7 +35,8 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///
 /// ```
 /// use std::time::Duration;
-/// use s2s_oauth::{Algorithm, Validation};
+/// use s2s_oauth::Algorithm;
+/// use s2s_oauth::jwt::Validation;
 /// // Salesforce-like: assertions live 3 minutes at most.
 /// let validation = Validation::new("https://as.example/token")
 ///     .with_issuer("my-client")
@@ -49,7 +50,8 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::{Claims, Error, JwtError, SigningKey, Validation, verify};
+/// use s2s_oauth::{Error, SigningKey};
+/// use s2s_oauth::jwt::{Claims, JwtError, Validation, verify};
 ///
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
 /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -247,7 +249,8 @@ impl VerifiedJwt {
 /// ```
 /// use std::collections::HashMap;
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use s2s_oauth::{Claims, Error, JwtError, SigningKey, Validation, verify};
+/// use s2s_oauth::{Error, SigningKey};
+/// use s2s_oauth::jwt::{Claims, JwtError, Validation, verify};
 ///
 /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
 /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);

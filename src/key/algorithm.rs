@@ -15,7 +15,7 @@ use super::KeyError;
 /// let alg: Algorithm = "PS256".parse()?;
 /// assert_eq!(alg, Algorithm::PS256);
 /// assert_eq!(alg.as_str(), "PS256");
-/// # Ok::<(), s2s_oauth::KeyError>(())
+/// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -19,7 +19,7 @@ use super::{KeyError, VerifyingKey, file, load};
 /// let key = SigningKey::from_pem(include_bytes!("../../tests/data/keys/rsa2048.pkcs8.pem"))?
 ///     .with_x5t_s256(&cert)?;
 /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
-/// # Ok::<(), s2s_oauth::KeyError>(())
+/// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -36,7 +36,7 @@ impl Certificate {
     /// let key = SigningKey::from_pem(include_bytes!("../../tests/data/keys/rsa2048.pkcs8.pem"))?
     ///     .with_x5t_s256(&cert)?; // Entra: the certificate's SHA-256 thumbprint in the header
     /// assert_eq!(key.x5t_s256(), Some(cert.x5t_s256().as_str()));
-    /// # Ok::<(), s2s_oauth::KeyError>(())
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let input = pem.as_ref();
@@ -60,7 +60,8 @@ impl Certificate {
     /// [`KeyError::ReadFile`], naming the path.
     ///
     /// ```
-    /// use s2s_oauth::{Certificate, KeyError};
+    /// use s2s_oauth::Certificate;
+    /// use s2s_oauth::error::KeyError;
     /// let cert = Certificate::from_pem_file("tests/data/keys/rsa2048.cert.pem")?;
     /// assert_eq!(cert.x5t_s256().len(), 43);
     /// let missing = Certificate::from_pem_file("no/such/server.crt").unwrap_err();

@@ -1,13 +1,14 @@
-//! The typed fields of a successful token response (RFC 6749 §5.1, Salesforce's
-//! additions): each taken out of the JSON object, checked, and the rest kept.
+//! The typed fields of a successful token response (RFC 6749 §5.1, RFC 8693
+//! §2.2.1): each taken out of the JSON object, checked, and the rest kept (a
+//! provider's own fields, such as Salesforce's, are read by its module).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
 use super::{TokenResponse, TokenType};
 use crate::json::{self, FieldError, Number, Problem, take_string as string};
-use crate::secret::{AccessToken, IdToken, RefreshToken, SecretJson};
+use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 /// Builds the response from the JSON object, or says which field is wrong.
 /// A `null` optional field counts as absent. The object (which holds the tokens)
@@ -37,11 +38,6 @@ pub(super) fn token_response(
     let scope = string(&mut object, "scope")?;
     let id_token = string(&mut object, "id_token")?.map(IdToken::new);
     let issued_token_type = string(&mut object, "issued_token_type")?;
-    let instance_url = string(&mut object, "instance_url")?;
-    let id = string(&mut object, "id")?;
-    let issued_at = issued_at(&mut object)?;
-    let signature = string(&mut object, "signature")?;
-    let api_instance_url = string(&mut object, "api_instance_url")?;
     Ok(TokenResponse {
         access_token,
         token_type,
@@ -50,11 +46,6 @@ pub(super) fn token_response(
         scope,
         id_token,
         issued_token_type,
-        instance_url,
-        id,
-        issued_at,
-        signature,
-        api_instance_url,
         extra: object,
         sent,
         received_at,
@@ -72,25 +63,6 @@ fn expires_in(object: &mut Map<String, Value>) -> Result<Option<Duration>, Field
         Some(Number::Fraction(secs)) => Duration::try_from_secs_f64(secs)
             .map(Some)
             .map_err(|_| out_of_range(NAME, EXPECTED)),
-    }
-}
-
-/// Salesforce's `issued_at`: milliseconds since the epoch, as a string of digits
-/// (what Salesforce sends) or a JSON number.
-fn issued_at(object: &mut Map<String, Value>) -> Result<Option<SystemTime>, FieldError> {
-    const NAME: &str = "issued_at";
-    const EXPECTED: &str = "milliseconds since the epoch";
-    match json::take_number(object, NAME, EXPECTED)? {
-        None => Ok(None),
-        Some(Number::Whole(millis)) => UNIX_EPOCH
-            .checked_add(Duration::from_millis(millis))
-            .map(Some)
-            .ok_or_else(|| out_of_range(NAME, EXPECTED)),
-        Some(Number::Fraction(_)) => Err(FieldError {
-            name: NAME,
-            problem: Problem::NotWhole,
-            expected: EXPECTED,
-        }),
     }
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, OAuthError, UnexpectedResponse};
 use crate::http::HttpResponse;
-use crate::secret::RawBody;
+use crate::secrets::RawBody;
 
 /// An HTTP answer being classified.
 pub(crate) struct Answer<'a> {

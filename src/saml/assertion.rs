@@ -9,7 +9,7 @@ use super::dsig::SAML_NS;
 use super::sign::Signer;
 use super::xml;
 use crate::error::Error;
-use crate::secret;
+use crate::secrets as secret;
 use crate::time;
 
 /// The default assertion lifetime: 5 minutes, as in Salesforce's sample.
@@ -232,7 +232,7 @@ impl Assertion {
     }
 
     /// Signs with the system clock and random source.
-    pub fn sign(&self, signer: &Signer) -> Result<secret::Assertion, Error> {
+    pub fn sign(&self, signer: &Signer) -> Result<secret::SignedAssertion, Error> {
         self.sign_at(signer, SystemTime::now(), &ring::rand::SystemRandom::new())
     }
 
@@ -243,7 +243,7 @@ impl Assertion {
         signer: &Signer,
         now: SystemTime,
         rng: &dyn SecureRandom,
-    ) -> Result<secret::Assertion, Error> {
+    ) -> Result<secret::SignedAssertion, Error> {
         let xml = self.to_xml_at(now, rng)?;
         signer.sign_xml_with(&xml, rng)
     }

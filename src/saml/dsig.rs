@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::SigningKey;
 use crate::key::algorithm::Algorithm;
-use crate::secret::Assertion;
+use crate::secrets::SignedAssertion;
 
 /// The XML-DSig namespace.
 pub(crate) const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -104,7 +104,7 @@ pub(crate) fn sign_xml(
     certificate_b64: &str,
     options: SignOptions,
     rng: &dyn SecureRandom,
-) -> Result<Assertion, Error> {
+) -> Result<SignedAssertion, Error> {
     // The Signer checked the algorithm and the certificate when it was made.
     let method = signature_method(key.algorithm()).ok_or(Error::Crypto)?;
 
@@ -186,7 +186,7 @@ pub(crate) fn sign_xml(
         text.get(..at).ok_or(Error::Crypto)?,
         text.get(at..).ok_or(Error::Crypto)?,
     );
-    Ok(Assertion::new(format!("{before}{element}{after}")))
+    Ok(SignedAssertion::new(format!("{before}{element}{after}")))
 }
 
 /// The `SignedInfo` of an enveloped signature over `#id`, in its exclusive c14n

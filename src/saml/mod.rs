@@ -3,7 +3,7 @@
 //!
 //! - [`Assertion`]: the builder (SAML 2.0 Core §2.3.3 with RFC 7522 §3's bearer
 //!   rules), signed by a [`Signer`] (a key and its certificate) into a
-//!   [`secret::Assertion`](crate::Assertion).
+//!   [`secret::SignedAssertion`](crate::secrets::SignedAssertion).
 //! - [`Signer::sign_xml`]: signs an unsigned assertion made elsewhere (an IdP's
 //!   template).
 //! - [`canonicalize`], [`canonicalize_with`]: Exclusive XML Canonicalization 1.0 of
@@ -50,7 +50,9 @@ mod validation;
 mod verify;
 mod xml;
 
-pub use crate::error::SamlError;
+pub use crate::error::saml::SamlError;
+/// The replay cache both verifiers take (the same trait as [`jwt::ReplayCache`](crate::jwt::ReplayCache)).
+pub use crate::replay::ReplayCache;
 pub use assertion::{Assertion, Attribute, DEFAULT_LIFETIME};
 pub use c14n::{C14n, canonicalize, canonicalize_with};
 pub use sign::Signer;

@@ -10,7 +10,7 @@ use ring::rand::SecureRandom;
 use super::dsig::{self, Digest, SignOptions};
 use crate::error::Error;
 use crate::key::{Certificate, SigningKey};
-use crate::secret;
+use crate::secrets as secret;
 
 /// A private key and the X.509 certificate that goes in `KeyInfo`, ready to sign
 /// SAML 2.0 assertions (XML-DSig §3.1, SAML 2.0 Core §5.4).
@@ -52,7 +52,7 @@ pub struct Signer {
 
 impl Signer {
     /// A signer for `key`, whose certificate `certificate` must be (else
-    /// [`KeyError::CertificateMismatch`](crate::KeyError::CertificateMismatch)).
+    /// [`KeyError::CertificateMismatch`](crate::error::KeyError::CertificateMismatch)).
     /// The key's algorithm must be RS256, RS384, RS512 or ES256 (ES384 with a P-384
     /// key works too, for peers that know `ecdsa-sha384`).
     pub fn new(key: SigningKey, certificate: Certificate) -> Result<Self, Error> {
@@ -93,7 +93,7 @@ impl Signer {
     /// Signs an unsigned SAML 2.0 assertion given as XML (the whole document: a
     /// `saml:Assertion` with an `ID`, whose first child is `Issuer`), with the
     /// system random source.
-    pub fn sign_xml(&self, unsigned_xml: &str) -> Result<secret::Assertion, Error> {
+    pub fn sign_xml(&self, unsigned_xml: &str) -> Result<secret::SignedAssertion, Error> {
         self.sign_xml_with(unsigned_xml, &ring::rand::SystemRandom::new())
     }
 
@@ -104,7 +104,7 @@ impl Signer {
         &self,
         unsigned_xml: &str,
         rng: &dyn SecureRandom,
-    ) -> Result<secret::Assertion, Error> {
+    ) -> Result<secret::SignedAssertion, Error> {
         dsig::sign_xml(
             unsigned_xml,
             &self.key,

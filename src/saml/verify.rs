@@ -148,8 +148,8 @@ pub(super) fn at_most_one<'a>(
 /// use std::collections::HashMap;
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use ring::rand::SystemRandom;
-/// use s2s_oauth::{Certificate, Error, SamlError, SigningKey};
-/// use s2s_oauth::saml::{self, Assertion, Signer, Validation};
+/// use s2s_oauth::{Certificate, Error, SigningKey};
+/// use s2s_oauth::saml::{SamlError, self, Assertion, Signer, Validation};
 ///
 /// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
 /// let cert = Certificate::from_pem(include_str!("../../tests/data/keys/p256.cert.pem"))?;

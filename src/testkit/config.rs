@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
-use crate::secret::ClientSecret;
+use crate::secrets::ClientSecret;
 
 /// The response shape and error strings the server uses.
 ///

@@ -18,7 +18,7 @@ use super::resource::{self, RESOURCE_PATH};
 use super::state::State;
 use super::token::{self, Ctx};
 use super::wire::{self, Request, Response};
-use crate::secret::RefreshToken;
+use crate::secrets::RefreshToken;
 
 /// The token endpoint path, below the base URL (both profiles).
 const TOKEN_PATH: &str = "/services/oauth2/token";

@@ -283,7 +283,7 @@ fn seconds(flag: &str, value: &str) -> Result<Duration, Failure> {
 }
 
 /// The longest `--timeout`: the library's limit, a day.
-const MAX_TIMEOUT_SECS: u64 = s2s_oauth::MAX_TIMEOUT.as_secs();
+const MAX_TIMEOUT_SECS: u64 = s2s_oauth::SendOptions::MAX_TIMEOUT.as_secs();
 
 /// `--timeout`: whole seconds from 1 to [`MAX_TIMEOUT_SECS`].
 fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
@@ -299,7 +299,7 @@ fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
 /// An unknown name prints as `--alg: invalid input: unknown JWT algorithm ...`, as
 /// the contract's tests (tests/cli/exit_codes.rs) have it.
 fn algorithm(flag: &str, value: &str) -> Result<Algorithm, Failure> {
-    value.parse().map_err(|error: s2s_oauth::KeyError| {
+    value.parse().map_err(|error: s2s_oauth::error::KeyError| {
         let error = s2s_oauth::Error::InvalidInput(error.to_string().into());
         Failure::library(format!("--{flag}"), error)
     })

@@ -4,12 +4,11 @@
 
 use std::path::Path;
 
-use s2s_oauth::salesforce::{HostKind, LoginHost};
+use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
+use s2s_oauth::providers::salesforce::{HostKind, LoginHost};
 use s2s_oauth::saml;
-use s2s_oauth::{
-    Assertion, Claims, ClientAuth, ClientSecret, DEFAULT_LIFETIME, DEFAULT_TIMEOUT, Grant,
-    RefreshToken, SendOptions, SigningKey, TokenRequest, TokenResponse,
-};
+use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
+use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
 
 use crate::args::{AuthMethod, Options};
 use crate::command::Command;
@@ -21,7 +20,7 @@ pub(crate) enum Outcome {
     /// A token response (the grant subcommands).
     Token(Box<TokenResponse>),
     /// A signed assertion (`sign-jwt`, `sign-saml`).
-    Assertion(Assertion),
+    Assertion(SignedAssertion),
 }
 
 /// Runs `command` with `options`.
@@ -118,7 +117,8 @@ fn request_token(
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
-    let send = SendOptions::new().with_timeout(options.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let send =
+        SendOptions::new().with_timeout(options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT));
     Ok(request.send_with(&s2s_oauth::agent(), &send)?)
 }
 

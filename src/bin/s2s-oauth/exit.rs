@@ -104,7 +104,8 @@ impl fmt::Display for Failure {
 mod tests {
     use std::time::SystemTime;
 
-    use s2s_oauth::{HttpResponse, KeyError, TokenResponse};
+    use s2s_oauth::error::KeyError;
+    use s2s_oauth::{HttpResponse, TokenResponse};
 
     use super::*;
 
@@ -272,8 +273,8 @@ mod tests {
 
     /// A transport error as the library makes it, without a network.
     fn ureq_free_transport_error() -> Error {
-        Error::Transport(Box::new(s2s_oauth::TransportError {
-            kind: s2s_oauth::TransportErrorKind::Timeout,
+        Error::Transport(Box::new(s2s_oauth::error::TransportError {
+            kind: s2s_oauth::error::TransportErrorKind::Timeout,
             retryable: true,
             message: "timed out after 1 s".into(),
             source: None,
@@ -284,7 +285,8 @@ mod tests {
     /// retryable, but still transport failures: exit 4 under the fixed contract.
     #[test]
     fn tls_and_dns_failures_are_transport_failures() {
-        use s2s_oauth::{TransportError, TransportErrorKind as Kind};
+        use s2s_oauth::error::TransportError;
+        use s2s_oauth::error::TransportErrorKind as Kind;
         for (kind, message) in [
             (Kind::Tls, "invalid peer certificate: UnknownIssuer"),
             (

@@ -8,7 +8,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use s2s_oauth::{Algorithm, Certificate, KeyError, SigningKey};
+use s2s_oauth::error::KeyError;
+use s2s_oauth::{Algorithm, Certificate, SigningKey};
 use zeroize::Zeroizing;
 
 use crate::args::Source;

@@ -1,0 +1,199 @@
+//! Google service accounts: the JSON key file, and the JWT Bearer request
+//! (RFC 7523 §2.1) that trades it for an access token.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::client_auth::ClientAuth;
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::jwt::Claims;
+use crate::key::SigningKey;
+use crate::request::TokenRequest;
+use crate::url::EndpointUrl;
+
+/// Google's token endpoint, used when a key file names none.
+pub const TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+
+/// The assertion lifetime: one hour, the most Google accepts.
+pub const MAX_ASSERTION_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// A service account key, loaded from the JSON key file Google issues
+/// (`"type": "service_account"`): `client_email`, `private_key` (PEM, with `\n`
+/// escapes in the JSON), `private_key_id` (put in the JWT header as `kid`),
+/// `token_uri`.
+///
+/// [`token_request`](Self::token_request) makes the JWT Bearer request (RFC 7523
+/// §2.1): header `{"alg":"RS256","typ":"JWT","kid":<private_key_id>}`; claims
+/// `iss` = `client_email`, `scope` (space-separated), `aud` = `token_uri`, `iat`,
+/// `exp` = `iat` + 1 h, and `sub` only for domain-wide delegation
+/// ([`with_subject`](Self::with_subject)).
+///
+/// `Debug` shows the email and key id, never the key.
+///
+/// ```
+/// use s2s_oauth::providers::google::ServiceAccountKey;
+///
+/// let pem = include_str!("../../tests/data/keys/rsa2048.pkcs8.pem");
+/// let json = serde_json::json!({
+///     "type": "service_account",
+///     "client_email": "robot@my-project.iam.gserviceaccount.com",
+///     "private_key": pem,
+///     "private_key_id": "1a2b3c",
+///     "token_uri": "https://oauth2.googleapis.com/token",
+/// }).to_string(); // std::fs::read("service-account.json")?
+/// let account = ServiceAccountKey::from_json(json)?;
+/// let request = account.token_request("https://www.googleapis.com/auth/cloud-platform")?;
+/// assert_eq!(request.token_url(), "https://oauth2.googleapis.com/token");
+/// // let token = request.send(&s2s_oauth::agent())?;
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ServiceAccountKey {
+    client_email: String,
+    key: SigningKey,
+    private_key_id: Option<String>,
+    token_uri: String,
+    project_id: Option<String>,
+    subject: Option<String>,
+}
+
+/// The key file's fields this crate reads; others are ignored.
+#[derive(Deserialize)]
+struct KeyFile {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    client_email: Option<String>,
+    private_key: Option<String>,
+    private_key_id: Option<String>,
+    token_uri: Option<String>,
+    project_id: Option<String>,
+}
+
+impl ServiceAccountKey {
+    /// Reads a service account key file. A file of another `type` (an
+    /// `authorized_user` file from `gcloud auth application-default login`, an
+    /// `external_account` for workload identity federation), a missing
+    /// `client_email` or `private_key`, or a key that does not load is refused with
+    /// a message saying what to do; no message quotes the file.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, Error> {
+        let file: KeyFile = serde_json::from_slice(json.as_ref()).map_err(|e| {
+            Error::input(format!(
+                "the service account key file is not valid JSON ({}); download a new JSON key for the service account",
+                crate::token::json_problem(&e)
+            ))
+        })?;
+        match file.kind.as_deref() {
+            Some("service_account") => {}
+            Some(other) => {
+                return Err(Error::input(format!(
+                    "this credentials file is of type {:?}, not \"service_account\"; download a JSON key in the console under IAM & Admin > Service Accounts > Keys",
+                    other.chars().take(40).collect::<String>()
+                )));
+            }
+            None => {
+                return Err(Error::input(
+                    "the credentials file has no \"type\"; a service account key file has \"type\": \"service_account\"",
+                ));
+            }
+        }
+        let client_email = file
+            .client_email
+            .filter(|e| !e.trim().is_empty())
+            .ok_or_else(|| Error::input("the service account key file has no client_email"))?;
+        let pem = file
+            .private_key
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| Error::input("the service account key file has no private_key"))?;
+        let mut key = SigningKey::from_pem(pem.as_bytes())?;
+        let private_key_id = file.private_key_id.filter(|id| !id.is_empty());
+        if let Some(kid) = &private_key_id {
+            key = key.with_kid(kid.as_str());
+        }
+        let token_uri = file.token_uri.unwrap_or_else(|| TOKEN_URI.to_owned());
+        let token_uri = EndpointUrl::parse(token_uri)?.into_string();
+        Ok(ServiceAccountKey {
+            client_email,
+            key,
+            private_key_id,
+            token_uri,
+            project_id: file.project_id,
+            subject: None,
+        })
+    }
+
+    /// Domain-wide delegation: act as this Google Workspace user (the `sub`
+    /// claim). The service account must be granted the scopes in the Workspace
+    /// admin console.
+    pub fn with_subject(mut self, user_email: impl Into<String>) -> Self {
+        self.subject = Some(user_email.into());
+        self
+    }
+
+    /// The claims of the assertion for `scope` (space-separated scopes): see the
+    /// type's documentation. An empty scope is refused: Google wants one.
+    pub fn claims(&self, scope: &str) -> Result<Claims, Error> {
+        if scope.trim().is_empty() {
+            return Err(Error::input(
+                "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
+            ));
+        }
+        let claims = match &self.subject {
+            Some(sub) => Claims::new(&self.client_email, sub, self.token_uri.as_str()),
+            None => Claims::without_subject(&self.client_email, self.token_uri.as_str()),
+        };
+        claims
+            .with_lifetime(MAX_ASSERTION_LIFETIME)
+            .with_claim("scope", scope)
+    }
+
+    /// The JWT Bearer token request for `scope`, to `token_uri`, with no client
+    /// authentication (the assertion identifies the service account). The
+    /// assertion is signed anew each time the request is built.
+    pub fn token_request(&self, scope: &str) -> Result<TokenRequest, Error> {
+        TokenRequest::new(
+            self.token_uri.as_str(),
+            Grant::jwt_bearer(self.claims(scope)?, self.key.clone()),
+            ClientAuth::none(),
+        )
+    }
+
+    /// `client_email`: the `iss` of the assertions.
+    pub fn client_email(&self) -> &str {
+        &self.client_email
+    }
+
+    /// `private_key_id`: the `kid` of the assertions.
+    pub fn private_key_id(&self) -> Option<&str> {
+        self.private_key_id.as_deref()
+    }
+
+    /// `token_uri`: where the request goes, and the `aud` of the assertions.
+    pub fn token_uri(&self) -> &str {
+        &self.token_uri
+    }
+
+    /// `project_id`, if the file has one.
+    pub fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
+    }
+
+    /// The signing key (RS256, with `kid` = `private_key_id`).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+}
+
+impl fmt::Debug for ServiceAccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceAccountKey")
+            .field("client_email", &self.client_email)
+            .field("private_key_id", &self.private_key_id)
+            .field("token_uri", &self.token_uri)
+            .field("project_id", &self.project_id)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
