@@ -6,11 +6,13 @@
 //! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
 //! whether trying again later may help.
 
+mod input;
 mod peer;
 
 use std::fmt;
 use std::time::Duration;
 
+pub use input::{InputError, InputField, InputProblem};
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
 pub use crate::jwt::JwtError;
@@ -40,8 +42,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// Some other input cannot work (a reserved form parameter, a control character,
-    /// an empty client id...). The message says which. Nothing was sent.
-    InvalidInput(Box<str>),
+    /// an empty client id...). [`InputError::field`] and [`InputError::problem`]
+    /// say which and why; the message says what to do. Nothing was sent.
+    InvalidInput(InputError),
     /// The system random source failed (drawing a `jti` or a SAML `ID`), or an
     /// assertion could not be encoded. Opaque on purpose, like ring's
     /// `Unspecified`. A key's own signing failure is
@@ -107,8 +110,12 @@ impl Error {
     /// `temporarily_unavailable`. Local errors and OAuth refusals are not retryable.
     ///
     /// ```
-    /// use s2s_oauth::Error;
-    /// let err = Error::InvalidInput("scope must not be empty".into());
+    /// use s2s_oauth::{Error, InputError, InputField, InputProblem};
+    /// let err = Error::InvalidInput(InputError::new(
+    ///     InputField::Scope,
+    ///     InputProblem::Empty,
+    ///     "scope must not be empty",
+    /// ));
     /// assert!(!err.is_retryable());
     /// assert!(err.is_local());
     /// ```
@@ -213,8 +220,12 @@ impl Error {
         }
     }
 
-    pub(crate) fn input(message: impl Into<String>) -> Self {
-        Error::InvalidInput(message.into().into_boxed_str())
+    pub(crate) fn input(
+        field: InputField,
+        problem: InputProblem,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput(InputError::new(field, problem, message))
     }
 }
 
@@ -305,7 +316,7 @@ impl From<SamlError> for Error {
 
 impl From<crate::time::TimeError> for Error {
     fn from(e: crate::time::TimeError) -> Self {
-        Error::input(e.to_string())
+        Error::input(InputField::Time, InputProblem::OutOfRange, e.to_string())
     }
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::encoding;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::key::SigningKey;
 use crate::secret::Assertion;
 use crate::time;
@@ -183,9 +183,13 @@ impl Claims {
     ) -> Result<Self, Error> {
         let name = name.into();
         if REGISTERED.contains(&name.as_str()) {
-            return Err(Error::input(format!(
-                "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
-            )));
+            return Err(Error::input(
+                InputField::Claim,
+                InputProblem::Reserved,
+                format!(
+                    "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
+                ),
+            ));
         }
         self.extra.insert(name, value.into());
         Ok(self)
@@ -240,7 +244,11 @@ impl Claims {
     ) -> Result<Assertion, Error> {
         let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
-            Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
+            Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
+                "the assertion lifetime is too long: exp does not fit a NumericDate",
+            )
         })?;
         let random_jti;
         let jti = match &self.jti {
@@ -273,8 +281,13 @@ impl Claims {
         let mut json = Vec::with_capacity(256);
         serde_json::to_writer(&mut json, &header).map_err(|_| Error::Crypto)?;
         let header_len = json.len();
-        serde_json::to_writer(&mut json, &payload)
-            .map_err(|e| Error::input(format!("claims cannot be serialized: {e}")))?;
+        serde_json::to_writer(&mut json, &payload).map_err(|e| {
+            Error::input(
+                InputField::Claim,
+                InputProblem::Malformed,
+                format!("claims cannot be serialized: {e}"),
+            )
+        })?;
         let (header, payload) = json.split_at(header_len);
         let mut token = Vec::with_capacity(
             b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(key.signature_len()),

@@ -292,3 +292,7 @@ pub use ureq;
 pub use transport::{
     DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, MAX_TIMEOUT, SendOptions, agent, send_http,
 };
+
+// Kept apart from the `pub use error::{..}` list above on purpose (issue 10 is
+// reworked in parallel branches); fold it in when the lists settle.
+pub use error::{InputError, InputField, InputProblem};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::response::{TokenResponse, TokenType};
 use crate::secret::{AccessToken, RefreshToken};
 
@@ -172,10 +172,14 @@ impl Token {
     /// never quotes the input).
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
         serde_json::from_slice(json).map_err(|e| {
-            Error::input(format!(
-                "the stored token is not readable ({}); delete it to get a new token",
-                json_problem(&e)
-            ))
+            Error::input(
+                InputField::StoredToken,
+                InputProblem::Malformed,
+                format!(
+                    "the stored token is not readable ({}); delete it to get a new token",
+                    json_problem(&e)
+                ),
+            )
         })
     }
 }

@@ -8,7 +8,7 @@ use ring::rand::SecureRandom;
 use super::dsig::SAML_NS;
 use super::sign::Signer;
 use super::xml;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::secret;
 use crate::time;
 
@@ -255,15 +255,19 @@ impl Assertion {
         let id = match &self.id {
             Some(id) => {
                 super::dsig::check_id(id)
-                    .map_err(|_| Error::input(format!("the assertion ID {id:?} is not an xs:ID: start it with a letter or '_', then letters, digits, '.', '-', '_'")))?;
+                    .map_err(|_| Error::input(InputField::AssertionId, InputProblem::Malformed, format!("the assertion ID {id:?} is not an xs:ID: start it with a letter or '_', then letters, digits, '.', '-', '_'")))?;
                 id.clone()
             }
             None => random_id(rng)?,
         };
         let issued = time::format_xs_datetime(now)?;
-        let until = now
-            .checked_add(self.lifetime)
-            .ok_or_else(|| Error::input("the assertion lifetime is too long"))?;
+        let until = now.checked_add(self.lifetime).ok_or_else(|| {
+            Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
+                "the assertion lifetime is too long",
+            )
+        })?;
         let until = time::format_xs_datetime(until)?;
 
         let mut x = String::with_capacity(1024);
@@ -332,46 +336,56 @@ impl Assertion {
     /// Refuses empty required values and characters XML 1.0 cannot carry.
     fn check(&self) -> Result<(), Error> {
         let required = [
-            ("Issuer", &self.issuer),
-            ("NameID", &self.name_id),
-            ("Recipient", &self.recipient),
+            (InputField::Issuer, "Issuer", &self.issuer),
+            (InputField::Subject, "NameID", &self.name_id),
+            (InputField::Recipient, "Recipient", &self.recipient),
         ];
-        for (what, value) in required {
+        for (field, what, value) in required {
             if value.trim().is_empty() {
-                return Err(Error::input(format!(
-                    "the SAML {what} is empty; pass a value"
-                )));
+                return Err(Error::input(
+                    field,
+                    InputProblem::Empty,
+                    format!("the SAML {what} is empty; pass a value"),
+                ));
             }
-            xml::check_chars(what, value)?;
+            xml::check_chars(field, what, value)?;
         }
         for audience in &self.audiences {
             if audience.trim().is_empty() {
                 return Err(Error::input(
+                    InputField::Audience,
+                    InputProblem::Empty,
                     "a SAML Audience is empty; pass the server's audience URI",
                 ));
             }
-            xml::check_chars("Audience", audience)?;
+            xml::check_chars(InputField::Audience, "Audience", audience)?;
         }
         if let Some(format) = &self.name_id_format {
-            xml::check_chars("NameID Format", format)?;
+            xml::check_chars(InputField::Subject, "NameID Format", format)?;
         }
         if let Some(class) = &self.authn_context {
-            xml::check_chars("AuthnContextClassRef", class)?;
+            xml::check_chars(InputField::AuthnContext, "AuthnContextClassRef", class)?;
         }
         for a in &self.attributes {
             if a.name.trim().is_empty() {
-                return Err(Error::input("a SAML Attribute name is empty"));
+                return Err(Error::input(
+                    InputField::Attribute,
+                    InputProblem::Empty,
+                    "a SAML Attribute name is empty",
+                ));
             }
-            xml::check_chars("Attribute name", &a.name)?;
+            xml::check_chars(InputField::Attribute, "Attribute name", &a.name)?;
             if let Some(format) = &a.name_format {
-                xml::check_chars("Attribute NameFormat", format)?;
+                xml::check_chars(InputField::Attribute, "Attribute NameFormat", format)?;
             }
             for value in &a.values {
-                xml::check_chars("AttributeValue", value)?;
+                xml::check_chars(InputField::Attribute, "AttributeValue", value)?;
             }
         }
         if self.lifetime.is_zero() {
             return Err(Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
                 "the SAML assertion lifetime is zero; it would never be valid",
             ));
         }
