@@ -13,6 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use input::{InputError, InputField, InputProblem};
+pub(crate) use peer::neutral;
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
 pub use crate::jwt::JwtError;

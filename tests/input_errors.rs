@@ -37,7 +37,13 @@ fn input<T: std::fmt::Debug>(case: &str, result: Result<T, Error>) -> InputError
 }
 
 /// A case's name, its result, the expected field and problem, the message's start.
-type Case = (&'static str, Result<(), Error>, InputField, InputProblem, &'static str);
+type Case = (
+    &'static str,
+    Result<(), Error>,
+    InputField,
+    InputProblem,
+    &'static str,
+);
 
 /// One representative bad input per kind, through the public API: the field, the
 /// problem, and the start of today's message (unchanged by the typed kind).
