@@ -300,37 +300,49 @@ impl Assertion {
             x.push_str("</saml:Audience>");
         }
         x.push_str("</saml:AudienceRestriction></saml:Conditions>");
-        if let Some(class) = &self.authn_context {
-            x.push_str("<saml:AuthnStatement");
-            let instant = match self.authn_instant {
-                Some(at) => time::format_xs_datetime(at)?,
-                None => issued.clone(),
-            };
-            attr(&mut x, "AuthnInstant", &instant);
-            x.push_str("><saml:AuthnContext><saml:AuthnContextClassRef>");
-            xml::escape_text(&mut x, class);
-            x.push_str("</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>");
-        }
-        if !self.attributes.is_empty() {
-            x.push_str("<saml:AttributeStatement>");
-            for a in &self.attributes {
-                x.push_str("<saml:Attribute");
-                attr(&mut x, "Name", &a.name);
-                if let Some(format) = &a.name_format {
-                    attr(&mut x, "NameFormat", format);
-                }
-                x.push('>');
-                for value in &a.values {
-                    x.push_str("<saml:AttributeValue>");
-                    xml::escape_text(&mut x, value);
-                    x.push_str("</saml:AttributeValue>");
-                }
-                x.push_str("</saml:Attribute>");
-            }
-            x.push_str("</saml:AttributeStatement>");
-        }
+        self.push_authn_statement(&mut x, &issued)?;
+        self.push_attribute_statement(&mut x);
         x.push_str("</saml:Assertion>");
         Ok(x)
+    }
+
+    /// The `AuthnStatement`, if an authentication context was set; its instant
+    /// defaults to `issued`.
+    fn push_authn_statement(&self, x: &mut String, issued: &str) -> Result<(), Error> {
+        if let Some(class) = &self.authn_context {
+            x.push_str("<saml:AuthnStatement");
+            match self.authn_instant {
+                Some(at) => attr(x, "AuthnInstant", &time::format_xs_datetime(at)?),
+                None => attr(x, "AuthnInstant", issued),
+            }
+            x.push_str("><saml:AuthnContext><saml:AuthnContextClassRef>");
+            xml::escape_text(x, class);
+            x.push_str("</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>");
+        }
+        Ok(())
+    }
+
+    /// The `AttributeStatement`, if there are attributes.
+    fn push_attribute_statement(&self, x: &mut String) {
+        if self.attributes.is_empty() {
+            return;
+        }
+        x.push_str("<saml:AttributeStatement>");
+        for a in &self.attributes {
+            x.push_str("<saml:Attribute");
+            attr(x, "Name", &a.name);
+            if let Some(format) = &a.name_format {
+                attr(x, "NameFormat", format);
+            }
+            x.push('>');
+            for value in &a.values {
+                x.push_str("<saml:AttributeValue>");
+                xml::escape_text(x, value);
+                x.push_str("</saml:AttributeValue>");
+            }
+            x.push_str("</saml:Attribute>");
+        }
+        x.push_str("</saml:AttributeStatement>");
     }
 
     /// Refuses empty required values and characters XML 1.0 cannot carry.
