@@ -46,11 +46,14 @@ pub enum Error {
     /// an empty client id...). [`InputError::field`] and [`InputError::problem`]
     /// say which and why; the message says what to do. Nothing was sent.
     InvalidInput(InputError),
-    /// The system random source failed (drawing a `jti` or a SAML `ID`), or an
-    /// assertion could not be encoded. Opaque on purpose, like ring's
-    /// `Unspecified`. A key's own signing failure is
+    /// The system random source failed (drawing a `jti` or a SAML `ID`). Opaque on
+    /// purpose, like ring's `Unspecified`. A key's own signing failure is
     /// [`KeyError::SigningFailed`] inside [`Error::Key`].
     Crypto,
+    /// A state the crate's own invariants rule out (JSON that cannot fail to
+    /// serialize did, base64 output that is not UTF-8...): a bug in this crate,
+    /// never the caller's input. The text names the step; please report it.
+    Internal(&'static str),
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
@@ -190,9 +193,11 @@ impl Error {
     /// anything was sent.
     pub fn is_local(&self) -> bool {
         match self {
-            Error::Key(_) | Error::InvalidUrl { .. } | Error::InvalidInput(_) | Error::Crypto => {
-                true
-            }
+            Error::Key(_)
+            | Error::InvalidUrl { .. }
+            | Error::InvalidInput(_)
+            | Error::Crypto
+            | Error::Internal(_) => true,
             #[cfg(feature = "saml")]
             Error::Saml(_) => true,
             Error::Transport(t) => t.kind == TransportErrorKind::Request,
@@ -249,6 +254,10 @@ impl fmt::Display for Error {
             }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
+            Error::Internal(step) => write!(
+                f,
+                "internal error in s2s-oauth ({step}); this is a bug, please report it"
+            ),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
             #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
@@ -340,6 +349,16 @@ mod tests {
             "{}",
             std::mem::size_of::<Error>()
         );
+    }
+
+    #[test]
+    fn an_internal_error_says_it_is_a_bug() {
+        let err = Error::Internal("serializing the JWT header");
+        assert_eq!(
+            err.to_string(),
+            "internal error in s2s-oauth (serializing the JWT header); this is a bug, please report it"
+        );
+        assert!(err.is_local() && !err.is_retryable());
     }
 
     #[test]

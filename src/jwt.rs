@@ -279,15 +279,13 @@ impl Claims {
         // Both JSON documents go into one buffer, and the token into one more whose
         // size is known up front: three allocations in all, plus the signature.
         let mut json = Vec::with_capacity(256);
-        serde_json::to_writer(&mut json, &header).map_err(|_| Error::Crypto)?;
+        serde_json::to_writer(&mut json, &header)
+            .map_err(|_| Error::Internal("serializing the JWT header"))?;
         let header_len = json.len();
-        serde_json::to_writer(&mut json, &payload).map_err(|e| {
-            Error::input(
-                InputField::Claim,
-                InputProblem::Malformed,
-                format!("claims cannot be serialized: {e}"),
-            )
-        })?;
+        // Strings, integers and JSON values written to a Vec: serde_json has no
+        // failure left for them.
+        serde_json::to_writer(&mut json, &payload)
+            .map_err(|_| Error::Internal("serializing the JWT claims"))?;
         let (header, payload) = json.split_at(header_len);
         let mut token = Vec::with_capacity(
             b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(key.signature_len()),
@@ -298,7 +296,8 @@ impl Claims {
         let signature = key.sign(&token, rng)?;
         token.push(b'.');
         append_b64(&mut token, &signature)?;
-        let token = String::from_utf8(token).map_err(|_| Error::Crypto)?;
+        let token =
+            String::from_utf8(token).map_err(|_| Error::Internal("the JWT is not UTF-8"))?;
         Ok(Assertion::new(token))
     }
 }
@@ -359,8 +358,10 @@ fn b64_len(n: usize) -> usize {
 fn append_b64(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Error> {
     let start = out.len();
     out.resize(start + b64_len(data.len()), 0);
-    let dst = out.get_mut(start..).ok_or(Error::Crypto)?;
-    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Crypto)?;
+    let dst = out
+        .get_mut(start..)
+        .ok_or(Error::Internal("sizing base64url output"))?;
+    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Internal("sizing base64url output"))?;
     Ok(())
 }
 

@@ -106,7 +106,8 @@ pub(crate) fn sign_xml(
     rng: &dyn SecureRandom,
 ) -> Result<Assertion, Error> {
     // The Signer checked the algorithm and the certificate when it was made.
-    let method = signature_method(key.algorithm()).ok_or(Error::Crypto)?;
+    let method = signature_method(key.algorithm())
+        .ok_or(Error::Internal("a Signer key without an XML-DSig method"))?;
 
     let text = xml::normalize_line_ends(unsigned);
     let doc = xml::parse_normalized(&text)?;
@@ -129,8 +130,10 @@ pub(crate) fn sign_xml(
 
     let at = issuer.end;
     let (before, after) = (
-        text.get(..at).ok_or(Error::Crypto)?,
-        text.get(at..).ok_or(Error::Crypto)?,
+        text.get(..at)
+            .ok_or(Error::Internal("placing ds:Signature"))?,
+        text.get(at..)
+            .ok_or(Error::Internal("placing ds:Signature"))?,
     );
     Ok(Assertion::new(format!("{before}{element}{after}")))
 }
@@ -189,7 +192,7 @@ fn signature_element(
 ) -> Result<String, Error> {
     let body = signed_info
         .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
-        .ok_or(Error::Crypto)?;
+        .ok_or(Error::Internal("building ds:Signature"))?;
     let mut element = String::with_capacity(signed_info.len() + certificate_b64.len() + 1024);
     element.push_str("<ds:Signature xmlns:ds=\"");
     element.push_str(DS_NS);
