@@ -153,7 +153,7 @@ pub enum InputField {
     Resource,
     /// A credentials file (a Google service account key file).
     CredentialsFile,
-    /// A stored token ([`Token::from_json_exposing_secrets`](crate::Token::from_json_exposing_secrets)).
+    /// A stored token ([`Token::from_json`](crate::Token::from_json)).
     StoredToken,
 }
 
