@@ -8,7 +8,7 @@ use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::form;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -153,6 +153,8 @@ impl ClientAuth {
         check_client_id(&client_id)?;
         if key.algorithm().is_hmac() {
             return Err(Error::input(
+                InputField::Key,
+                InputProblem::Unsupported,
                 "private_key_jwt needs a private key (RSA, EC or Ed25519), not an HMAC secret; use ClientAuth::client_secret_jwt for a shared secret",
             ));
         }
@@ -185,6 +187,8 @@ impl ClientAuth {
         let secret = secret.into();
         if secret.expose_secret().is_empty() {
             return Err(Error::input(
+                InputField::ClientSecret,
+                InputProblem::Empty,
                 "client_secret_jwt needs a non-empty client secret to key HMAC-SHA256",
             ));
         }
@@ -218,6 +222,8 @@ impl ClientAuth {
         check_client_id(&client_id)?;
         if !key.algorithm().is_hmac() {
             return Err(Error::input(
+                InputField::Key,
+                InputProblem::Unsupported,
                 "client_secret_jwt needs an HMAC key made from the client secret (SigningKey::hmac); use ClientAuth::private_key_jwt for a private key",
             ));
         }
@@ -293,11 +299,15 @@ impl ClientAuth {
                 // an assertion already expired when sent.
                 if lifetime.as_secs() == 0 {
                     return Err(Error::input(
+                        InputField::Lifetime,
+                        InputProblem::OutOfRange,
                         "the client assertion lifetime is under one second, so it would expire as it is made; give it a few minutes at most (default 60 s)",
                     ));
                 }
                 if audience.as_deref().is_some_and(|a| a.trim().is_empty()) {
                     return Err(Error::input(
+                        InputField::Audience,
+                        InputProblem::Empty,
                         "the client assertion audience is empty; leave it unset to use the token URL",
                     ));
                 }
@@ -383,11 +393,15 @@ fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
 fn check_client_id(id: &str) -> Result<(), Error> {
     if id.is_empty() {
         return Err(Error::input(
+            InputField::ClientId,
+            InputProblem::Empty,
             "the client id is empty; pass the id the authorization server registered (Salesforce: the consumer key)",
         ));
     }
     if id.chars().any(char::is_control) {
         return Err(Error::input(
+            InputField::ClientId,
+            InputProblem::ControlCharacter,
             "the client id contains a control character (a stray newline from a file?); remove it",
         ));
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::client_auth::{ClientAuth, Method};
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{FieldError, take_string, take_strings};
@@ -277,13 +277,17 @@ impl AuthorizationServerMetadata {
             }
             offered.push(auth.method_name());
         }
-        Err(Error::input(format!(
-            "the token endpoint supports client authentication {:?}{}, and none of the offered {offered:?} fits; offer one of those (with a key of a listed algorithm)",
-            self.auth_methods_supported(),
-            self.auth_signing_algs_supported()
-                .map(|algs| format!(" with assertion algorithms {algs:?}"))
-                .unwrap_or_default()
-        )))
+        Err(Error::input(
+            InputField::ClientAuth,
+            InputProblem::Unsupported,
+            format!(
+                "the token endpoint supports client authentication {:?}{}, and none of the offered {offered:?} fits; offer one of those (with a key of a listed algorithm)",
+                self.auth_methods_supported(),
+                self.auth_signing_algs_supported()
+                    .map(|algs| format!(" with assertion algorithms {algs:?}"))
+                    .unwrap_or_default()
+            ),
+        ))
     }
 
     /// A token request to this server's token endpoint.

@@ -12,6 +12,7 @@
 //! verifiers' own errors live with them: [`JwtError`] in `jwt`
 //! and `SamlError` in `saml` (feature `saml`).
 
+mod input;
 pub(crate) mod jwt;
 mod peer;
 #[cfg(feature = "saml")]
@@ -20,6 +21,8 @@ pub(crate) mod saml;
 use std::fmt;
 use std::time::Duration;
 
+pub use input::{InputError, InputField, InputProblem};
+pub(crate) use peer::neutral;
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 
 pub use crate::key::KeyError;
@@ -49,13 +52,17 @@ pub enum Error {
         reason: &'static str,
     },
     /// Some other input cannot work (a reserved form parameter, a control character,
-    /// an empty client id...). The message says which. Nothing was sent.
-    InvalidInput(Box<str>),
-    /// The system random source failed (drawing a `jti` or a SAML `ID`), or an
-    /// assertion could not be encoded. Opaque on purpose, like ring's
-    /// `Unspecified`. A key's own signing failure is
+    /// an empty client id...). [`InputError::field`] and [`InputError::problem`]
+    /// say which and why; the message says what to do. Nothing was sent.
+    InvalidInput(InputError),
+    /// The system random source failed (drawing a `jti` or a SAML `ID`). Opaque on
+    /// purpose, like ring's `Unspecified`. A key's own signing failure is
     /// [`KeyError::SigningFailed`] inside [`Error::Key`].
     Crypto,
+    /// A state the crate's own invariants rule out (JSON that cannot fail to
+    /// serialize did, base64 output that is not UTF-8...): a bug in this crate,
+    /// never the caller's input. The text names the step; please report it.
+    Internal(&'static str),
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
@@ -117,7 +124,12 @@ impl Error {
     ///
     /// ```
     /// use s2s_oauth::Error;
-    /// let err = Error::InvalidInput("scope must not be empty".into());
+    /// use s2s_oauth::error::{InputError, InputField, InputProblem};
+    /// let err = Error::InvalidInput(InputError::new(
+    ///     InputField::Scope,
+    ///     InputProblem::Empty,
+    ///     "scope must not be empty",
+    /// ));
     /// assert!(!err.is_retryable());
     /// assert!(err.is_local());
     /// ```
@@ -191,9 +203,11 @@ impl Error {
     /// anything was sent.
     pub fn is_local(&self) -> bool {
         match self {
-            Error::Key(_) | Error::InvalidUrl { .. } | Error::InvalidInput(_) | Error::Crypto => {
-                true
-            }
+            Error::Key(_)
+            | Error::InvalidUrl { .. }
+            | Error::InvalidInput(_)
+            | Error::Crypto
+            | Error::Internal(_) => true,
             #[cfg(feature = "saml")]
             Error::Saml(_) => true,
             Error::Transport(t) => t.kind == TransportErrorKind::Request,
@@ -222,8 +236,12 @@ impl Error {
         }
     }
 
-    pub(crate) fn input(message: impl Into<String>) -> Self {
-        Error::InvalidInput(message.into().into_boxed_str())
+    pub(crate) fn input(
+        field: InputField,
+        problem: InputProblem,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput(InputError::new(field, problem, message))
     }
 }
 
@@ -246,6 +264,10 @@ impl fmt::Display for Error {
             }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
+            Error::Internal(step) => write!(
+                f,
+                "internal error in s2s-oauth ({step}); this is a bug, please report it"
+            ),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
             #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
@@ -314,7 +336,7 @@ impl From<SamlError> for Error {
 
 impl From<crate::time::TimeError> for Error {
     fn from(e: crate::time::TimeError) -> Self {
-        Error::input(e.to_string())
+        Error::input(InputField::Time, InputProblem::OutOfRange, e.to_string())
     }
 }
 
@@ -337,6 +359,16 @@ mod tests {
             "{}",
             std::mem::size_of::<Error>()
         );
+    }
+
+    #[test]
+    fn an_internal_error_says_it_is_a_bug() {
+        let err = Error::Internal("serializing the JWT header");
+        assert_eq!(
+            err.to_string(),
+            "internal error in s2s-oauth (serializing the JWT header); this is a bug, please report it"
+        );
+        assert!(err.is_local() && !err.is_retryable());
     }
 
     #[test]

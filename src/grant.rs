@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 #[cfg(feature = "saml")]
@@ -201,6 +201,8 @@ impl Grant {
                 let jwt = a.expose_secret();
                 if jwt.is_empty() {
                     return Err(Error::input(
+                        InputField::Assertion,
+                        InputProblem::Empty,
                         "the JWT bearer assertion is empty; pass the compact JWT (header.claims.signature)",
                     ));
                 }
@@ -212,6 +214,8 @@ impl Grant {
                         .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
                 {
                     return Err(Error::input(
+                        InputField::Assertion,
+                        InputProblem::Malformed,
                         "the JWT bearer assertion is not a compact JWT (three base64url parts, or five for JWE, separated by '.', no whitespace)",
                     ));
                 }
@@ -219,6 +223,8 @@ impl Grant {
             GrantKind::Saml2Bearer(a) => {
                 if !a.expose_secret().trim_start().starts_with('<') {
                     return Err(Error::input(
+                        InputField::Assertion,
+                        InputProblem::Malformed,
                         "the SAML assertion must be the signed XML (starting with '<'); the crate base64url-encodes it, so do not encode it yourself",
                     ));
                 }
@@ -226,6 +232,8 @@ impl Grant {
             GrantKind::RefreshToken(t) => {
                 if t.expose_secret().is_empty() {
                     return Err(Error::input(
+                        InputField::RefreshToken,
+                        InputProblem::Empty,
                         "the refresh token is empty; pass the refresh_token of an earlier token response",
                     ));
                 }

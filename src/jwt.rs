@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::encoding;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::key::SigningKey;
 use crate::secrets::SignedAssertion;
 use crate::time;
@@ -183,9 +183,13 @@ impl Claims {
     ) -> Result<Self, Error> {
         let name = name.into();
         if REGISTERED.contains(&name.as_str()) {
-            return Err(Error::input(format!(
-                "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
-            )));
+            return Err(Error::input(
+                InputField::Claim,
+                InputProblem::Reserved,
+                format!(
+                    "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
+                ),
+            ));
         }
         self.extra.insert(name, value.into());
         Ok(self)
@@ -240,7 +244,11 @@ impl Claims {
     ) -> Result<SignedAssertion, Error> {
         let now = time::unix_seconds(now)?;
         let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
-            Error::input("the assertion lifetime is too long: exp does not fit a NumericDate")
+            Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
+                "the assertion lifetime is too long: exp does not fit a NumericDate",
+            )
         })?;
         let random_jti;
         let jti = match &self.jti {
@@ -271,10 +279,13 @@ impl Claims {
         // Both JSON documents go into one buffer, and the token into one more whose
         // size is known up front: three allocations in all, plus the signature.
         let mut json = Vec::with_capacity(256);
-        serde_json::to_writer(&mut json, &header).map_err(|_| Error::Crypto)?;
+        serde_json::to_writer(&mut json, &header)
+            .map_err(|_| Error::Internal("serializing the JWT header"))?;
         let header_len = json.len();
+        // Strings, integers and JSON values written to a Vec: serde_json has no
+        // failure left for them.
         serde_json::to_writer(&mut json, &payload)
-            .map_err(|e| Error::input(format!("claims cannot be serialized: {e}")))?;
+            .map_err(|_| Error::Internal("serializing the JWT claims"))?;
         let (header, payload) = json.split_at(header_len);
         let mut token = Vec::with_capacity(
             b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(key.signature_len()),
@@ -285,7 +296,8 @@ impl Claims {
         let signature = key.sign(&token, rng)?;
         token.push(b'.');
         append_b64(&mut token, &signature)?;
-        let token = String::from_utf8(token).map_err(|_| Error::Crypto)?;
+        let token =
+            String::from_utf8(token).map_err(|_| Error::Internal("the JWT is not UTF-8"))?;
         Ok(SignedAssertion::new(token))
     }
 }
@@ -346,8 +358,10 @@ fn b64_len(n: usize) -> usize {
 fn append_b64(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Error> {
     let start = out.len();
     out.resize(start + b64_len(data.len()), 0);
-    let dst = out.get_mut(start..).ok_or(Error::Crypto)?;
-    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Crypto)?;
+    let dst = out
+        .get_mut(start..)
+        .ok_or(Error::Internal("sizing base64url output"))?;
+    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Internal("sizing base64url output"))?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
@@ -126,11 +126,15 @@ impl TokenRequest {
         let scope = scope.into();
         if scope.trim().is_empty() {
             return Err(Error::input(
+                InputField::Scope,
+                InputProblem::Empty,
                 "the scope is empty; leave it unset to get the default scope",
             ));
         }
         if scope.chars().any(char::is_control) {
             return Err(Error::input(
+                InputField::Scope,
+                InputProblem::ControlCharacter,
                 "the scope contains a control character; separate scope tokens with single spaces",
             ));
         }
@@ -161,17 +165,27 @@ impl TokenRequest {
     ) -> Result<Self, Error> {
         let name = name.into();
         if name.is_empty() {
-            return Err(Error::input("a form parameter name is empty"));
+            return Err(Error::input(
+                InputField::Parameter,
+                InputProblem::Empty,
+                "a form parameter name is empty",
+            ));
         }
         if name.chars().any(char::is_control) {
             return Err(Error::input(
+                InputField::Parameter,
+                InputProblem::ControlCharacter,
                 "a form parameter name contains a control character",
             ));
         }
         if RESERVED.contains(&name.as_str()) {
-            return Err(Error::input(format!(
-                "the form parameter {name:?} is set by the crate; use the grant, the client authentication or with_scope instead"
-            )));
+            return Err(Error::input(
+                InputField::Parameter,
+                InputProblem::Reserved,
+                format!(
+                    "the form parameter {name:?} is set by the crate; use the grant, the client authentication or with_scope instead"
+                ),
+            ));
         }
         self.params.push((name, value.into()));
         Ok(self)

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::response::{TokenResponse, TokenType};
 use crate::secrets::{AccessToken, RefreshToken, SecretJson};
 
@@ -166,10 +166,14 @@ impl Token {
     /// never quotes the input).
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
         serde_json::from_slice(json).map_err(|e| {
-            Error::input(format!(
-                "the stored token is not readable ({}); delete it to get a new token",
-                json_problem(&e)
-            ))
+            Error::input(
+                InputField::StoredToken,
+                InputProblem::Malformed,
+                format!(
+                    "the stored token is not readable ({}); delete it to get a new token",
+                    json_problem(&e)
+                ),
+            )
         })
     }
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use ring::rand::SystemRandom;
 
 use crate::cache::TokenCache;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
 use crate::response::TokenResponse;
@@ -264,10 +264,14 @@ pub(crate) fn send_http(
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
     if options.timeout.is_zero() || options.timeout > SendOptions::MAX_TIMEOUT {
-        return Err(Error::input(format!(
-            "the request timeout is {:?}; give one between 1 ms and 24 h (SendOptions::with_timeout)",
-            options.timeout
-        )));
+        return Err(Error::input(
+            InputField::Timeout,
+            InputProblem::OutOfRange,
+            format!(
+                "the request timeout is {:?}; give one between 1 ms and 24 h (SendOptions::with_timeout)",
+                options.timeout
+            ),
+        ));
     }
     let sent = if request.method() == "GET" {
         safe(agent.get(request.url()), request, options).call()

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 pub(crate) use crate::redact::redact;
 
 /// A URL that passed the endpoint rules, as given, with where its parts are:
@@ -119,7 +119,7 @@ pub(crate) fn invalid(url: &str, reason: &'static str) -> Error {
 /// Checks one path segment put into a provider's base URL (a Keycloak realm, an
 /// Entra tenant, an Okta authorization server id): non-empty, unreserved
 /// characters only (RFC 3986 §2.3), so it cannot change the URL's shape.
-pub(crate) fn segment<'a>(value: &'a str, what: &str) -> Result<&'a str, Error> {
+pub(crate) fn segment<'a>(value: &'a str, field: InputField, what: &str) -> Result<&'a str, Error> {
     let ok = !value.is_empty()
         && value != "."
         && value != ".."
@@ -129,9 +129,13 @@ pub(crate) fn segment<'a>(value: &'a str, what: &str) -> Result<&'a str, Error> 
     if ok {
         Ok(value)
     } else {
-        Err(Error::input(format!(
-            "the {what} must be a non-empty name of letters, digits, '-', '.', '_' or '~' (it becomes a URL path segment)"
-        )))
+        Err(Error::input(
+            field,
+            InputProblem::Malformed,
+            format!(
+                "the {what} must be a non-empty name of letters, digits, '-', '.', '_' or '~' (it becomes a URL path segment)"
+            ),
+        ))
     }
 }
 
@@ -298,7 +302,7 @@ fn check_host_name(name: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::{EndpointUrl, parts, segment};
-    use crate::error::Error;
+    use crate::error::{Error, InputField};
 
     fn check(url: &str) -> Result<(), &'static str> {
         parts(url).map(drop)
@@ -352,10 +356,10 @@ mod tests {
 
     #[test]
     fn segments() {
-        assert!(segment("master", "realm").is_ok());
-        assert!(segment("contoso.onmicrosoft.com", "tenant").is_ok());
+        assert!(segment("master", InputField::Realm, "realm").is_ok());
+        assert!(segment("contoso.onmicrosoft.com", InputField::Tenant, "tenant").is_ok());
         for bad in ["", ".", "..", "a/b", "a?b", "a b", "ä", "a#b", "a%2Fb"] {
-            assert!(segment(bad, "realm").is_err(), "{bad}");
+            assert!(segment(bad, InputField::Realm, "realm").is_err(), "{bad}");
         }
     }
 

@@ -70,10 +70,12 @@ fn local_errors_print_once() {
     assert!(matches!(url, Error::InvalidUrl { .. }), "{url:?}");
     assert_eq!(each_text_once(&url), url.to_string());
 
-    let jwt = Error::from(JwtError::Expired);
+    let jwt = Error::from(JwtError::Expired {
+        ago: std::time::Duration::from_secs(90),
+    });
     assert_eq!(
         each_text_once(&jwt),
-        "JWT rejected: the assertion has expired (exp)"
+        "JWT rejected: the assertion has expired (exp was 90 s ago): sign a fresh assertion for each request, and check the signer's clock"
     );
 
     #[cfg(feature = "saml")]

@@ -292,22 +292,22 @@ fn claim_checks() {
             "{name}"
         );
     }
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(
             good_claims(),
             &v.clone().with_issuer("someone"),
             now()
         )),
-        JwtError::WrongIssuer
-    );
-    assert_eq!(
+        JwtError::WrongIssuer { .. }
+    ));
+    assert!(matches!(
         jwt_error(check(
             good_claims(),
             &v.clone().with_subject("other"),
             now()
         )),
-        JwtError::WrongSubject
-    );
+        JwtError::WrongSubject { .. }
+    ));
     check(
         good_claims(),
         &v.clone()
@@ -316,22 +316,22 @@ fn claim_checks() {
         now(),
     )
     .unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(
             good_claims(),
             &Validation::new("https://test.salesforce.com"),
             now()
         )),
-        JwtError::WrongAudience
-    );
-    assert_eq!(
+        JwtError::WrongAudience { .. }
+    ));
+    assert!(matches!(
         jwt_error(check(with("aud", json!(["x", "y"])), &v, now())),
-        JwtError::WrongAudience
-    );
-    assert_eq!(
+        JwtError::WrongAudience { .. }
+    ));
+    assert!(matches!(
         jwt_error(check(with("aud", json!([])), &v, now())),
-        JwtError::WrongAudience
-    );
+        JwtError::WrongAudience { .. }
+    ));
     let verified = check(with("aud", json!(["x", AUD])), &v, now()).unwrap();
     assert_eq!(verified.audiences(), ["x", AUD]);
     check(
@@ -349,45 +349,45 @@ fn time_checks_with_leeway() {
     let v = Validation::new(AUD);
     // exp = now + 180, leeway 60: valid before now + 240.
     check(good_claims(), &v, at(239)).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(good_claims(), &v, at(240))),
-        JwtError::Expired
-    );
+        JwtError::Expired { .. }
+    ));
     let strict = v.clone().with_leeway(Duration::ZERO);
     // RFC 7519 §4.1.4: the token must be used *before* exp.
     check(good_claims(), &strict, at(179)).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(good_claims(), &strict, at(180))),
-        JwtError::Expired
-    );
+        JwtError::Expired { .. }
+    ));
     let nbf = with("nbf", json!(NOW_SECS + 100));
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(nbf.clone(), &v, now())),
-        JwtError::NotYetValid
-    );
+        JwtError::NotYetValid { .. }
+    ));
     check(nbf, &v, at(40)).unwrap();
     let iat = with("iat", json!(NOW_SECS + 61));
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(iat.clone(), &v, now())),
-        JwtError::IssuedAtOutOfRange
-    );
+        JwtError::IssuedAtOutOfRange { .. }
+    ));
     check(iat, &v, at(1)).unwrap();
     let capped = v.clone().with_max_lifetime(Duration::from_secs(100));
     check(good_claims(), &capped, at(20)).unwrap(); // 160 s left <= 100 + 60
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(good_claims(), &capped, at(19))),
-        JwtError::LifetimeTooLong
-    );
+        JwtError::LifetimeTooLong { .. }
+    ));
     let far = with("exp", json!(u64::MAX));
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(far.clone(), &capped, now())),
-        JwtError::LifetimeTooLong
-    );
+        JwtError::LifetimeTooLong { .. }
+    ));
     // The default cap (1 hour) refuses it too; only the explicit opt-out takes it.
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(far.clone(), &v, now())),
-        JwtError::LifetimeTooLong
-    );
+        JwtError::LifetimeTooLong { .. }
+    ));
     let verified = check(far, &v.clone().dangerous_without_max_lifetime(), now()).unwrap();
     assert!(verified.expires_at() > at(1_000_000_000));
 }
@@ -401,26 +401,28 @@ fn exp_is_checked_at_full_precision() {
     let ms = Duration::from_millis;
     check(good_claims(), &strict, exp - ms(1)).unwrap();
     for when in [exp, exp + ms(500), exp + ms(999)] {
-        assert_eq!(
-            jwt_error(check(good_claims(), &strict, when)),
-            JwtError::Expired,
+        assert!(
+            matches!(
+                jwt_error(check(good_claims(), &strict, when)),
+                JwtError::Expired { .. }
+            ),
             "{when:?}"
         );
     }
     // nbf likewise: accepted from nbf on, not a fraction of a second before.
     let nbf = with("nbf", json!(NOW_SECS + 10));
     check(nbf.clone(), &strict, at(10)).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(nbf, &strict, at(10) - ms(1))),
-        JwtError::NotYetValid
-    );
+        JwtError::NotYetValid { .. }
+    ));
     // A fractional exp keeps its fraction.
     let fractional = with("exp", json!(NOW_SECS as f64 + 10.5));
     check(fractional.clone(), &strict, at(10) + ms(499)).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(fractional, &strict, at(10) + ms(500))),
-        JwtError::Expired
-    );
+        JwtError::Expired { .. }
+    ));
 }
 
 /// The same `jti` in the last second of validity: the second use is a replay,
@@ -447,9 +449,11 @@ fn no_replay_in_the_last_second_of_validity() {
         JwtError::Replayed
     );
     for when in [exp + ms(200), exp + ms(500)] {
-        assert_eq!(
-            jwt_error(verify(&token, &public, &strict, when, Some(&mut seen))),
-            JwtError::Expired,
+        assert!(
+            matches!(
+                jwt_error(verify(&token, &public, &strict, when, Some(&mut seen))),
+                JwtError::Expired { .. }
+            ),
             "{when:?}"
         );
     }
@@ -465,15 +469,15 @@ fn lifetime_cap_defaults_to_one_hour() {
     let hour = NOW_SECS + 3600;
     // exp up to now + 1 h + 60 s leeway.
     check(with("exp", json!(hour + 60)), &v, now()).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(with("exp", json!(hour + 61)), &v, now())),
-        JwtError::LifetimeTooLong
-    );
+        JwtError::LifetimeTooLong { .. }
+    ));
     // A year-9999 exp, as a long-lived forged or leaked assertion would carry.
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(with("exp", json!(253_402_300_799u64)), &v, now())),
-        JwtError::LifetimeTooLong
-    );
+        JwtError::LifetimeTooLong { .. }
+    ));
     // iat no older than 1 h + 60 s.
     let old_iat = |age: u64| {
         let mut claims = good_claims();
@@ -481,16 +485,16 @@ fn lifetime_cap_defaults_to_one_hour() {
         claims
     };
     check(old_iat(3660), &v, now()).unwrap();
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(old_iat(3661), &v, now())),
-        JwtError::IssuedAtOutOfRange
-    );
+        JwtError::IssuedAtOutOfRange { .. }
+    ));
     // with_max_lifetime changes both bounds; dangerous_without_max_lifetime lifts both.
     let short = v.clone().with_max_lifetime(Duration::from_secs(120));
-    assert_eq!(
+    assert!(matches!(
         jwt_error(check(old_iat(181), &short, now())),
-        JwtError::IssuedAtOutOfRange
-    );
+        JwtError::IssuedAtOutOfRange { .. }
+    ));
     check(old_iat(180), &short, now()).unwrap();
     let open = v.clone().dangerous_without_max_lifetime();
     check(old_iat(86_400 * 365), &open, now()).unwrap();
@@ -555,4 +559,164 @@ fn hashmap_replay_cache_prunes_expired_entries() {
     assert!(seen.check_and_insert("c", at(600), at(101)));
     assert_eq!(seen.len(), 2);
     assert!(!seen.contains_key("a"));
+}
+
+/// Refusals reached after the signature check carry what was received (cut and
+/// neutralized) and the numbers, in a one-line message that says what to do.
+#[test]
+fn refusals_after_the_signature_carry_details() {
+    let v = Validation::new(AUD);
+    let one_line = |e: &JwtError| {
+        let text = e.to_string();
+        assert!(
+            !text.contains('\n') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+        text
+    };
+
+    let e = jwt_error(check(good_claims(), &v.clone().with_issuer("me"), now()));
+    assert_eq!(
+        e,
+        JwtError::WrongIssuer {
+            received: "client".into()
+        }
+    );
+    assert!(one_line(&e).contains("iss \"client\" is not the expected issuer"));
+    let e = jwt_error(check(good_claims(), &v.clone().with_subject("me"), now()));
+    assert_eq!(
+        e,
+        JwtError::WrongSubject {
+            received: "user@example.com".into()
+        }
+    );
+
+    let e = jwt_error(check(with("aud", json!(["x", "y"])), &v, now()));
+    assert_eq!(
+        e,
+        JwtError::WrongAudience {
+            received: "x, y".into()
+        }
+    );
+    assert!(one_line(&e).contains("aud [x, y] does not name this server"));
+    // A long, hostile aud is cut to 80 characters, line breaks and bidi
+    // overrides shown as spaces.
+    let hostile = format!("a\nb\u{202e}c{}", "z".repeat(500));
+    let e = jwt_error(check(with("aud", json!(hostile)), &v, now()));
+    let JwtError::WrongAudience { received } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(received.chars().count(), 81, "{received}");
+    assert!(received.starts_with("a b c") && received.ends_with('…'));
+    one_line(&e);
+
+    let e = jwt_error(check(good_claims(), &v, at(180 + 125)));
+    assert_eq!(
+        e,
+        JwtError::Expired {
+            ago: Duration::from_secs(125)
+        }
+    );
+    assert!(one_line(&e).contains("exp was 125 s ago"), "{e}");
+    let e = jwt_error(check(
+        good_claims(),
+        &v,
+        at(180 + 60) + Duration::from_millis(500),
+    ));
+    assert!(e.to_string().contains("exp was 60.5 s ago"), "{e}");
+
+    let e = jwt_error(check(with("nbf", json!(NOW_SECS + 90)), &v, now()));
+    assert_eq!(
+        e,
+        JwtError::NotYetValid {
+            starts_in: Duration::from_secs(90)
+        }
+    );
+    assert!(one_line(&e).contains("nbf is 90 s ahead"), "{e}");
+
+    let e = jwt_error(check(with("exp", json!(NOW_SECS + 7200)), &v, now()));
+    assert_eq!(
+        e,
+        JwtError::LifetimeTooLong {
+            exp: NOW_SECS + 7200,
+            now: NOW_SECS,
+            max_lifetime: 3600
+        }
+    );
+    assert!(one_line(&e).contains("exp is 7200 s ahead"), "{e}");
+
+    let e = jwt_error(check(with("iat", json!(NOW_SECS - 7200)), &v, now()));
+    assert_eq!(
+        e,
+        JwtError::IssuedAtOutOfRange {
+            iat: NOW_SECS - 7200,
+            now: NOW_SECS,
+            max_lifetime: 3600
+        }
+    );
+    assert!(one_line(&e).contains("iat is 7200 s old"), "{e}");
+    let e = jwt_error(check(with("iat", json!(NOW_SECS + 600)), &v, now()));
+    assert!(one_line(&e).contains("iat is 600 s in the future"), "{e}");
+}
+
+/// Before the signature check nothing the sender wrote is echoed unbounded: an
+/// unknown alg is cut to 32 characters with control and bidi characters as spaces.
+#[test]
+fn unverified_alg_is_cut_and_neutralized() {
+    let key = hmac();
+    let header = b64(json!({"alg": format!("x\n\u{202e}{}", "y".repeat(100))})
+        .to_string()
+        .as_bytes());
+    let claims = b64(good_claims().to_string().as_bytes());
+    let token = format!("{header}.{claims}.");
+    let e = jwt_error(verify(
+        &token,
+        &key.verifying_key(),
+        &Validation::new(AUD),
+        now(),
+        None,
+    ));
+    let JwtError::UnsupportedAlgorithm(alg) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(alg.chars().count(), 32);
+    assert!(alg.starts_with("x  y"), "{alg:?}");
+}
+
+/// `claims_as` decodes the verified claims into the caller's type; a claim of
+/// the wrong type is a typed error naming it.
+#[test]
+fn claims_decode_into_a_typed_struct() {
+    #[derive(serde::Deserialize, Debug)]
+    struct Mine {
+        iss: String,
+        sub: String,
+        exp: u64,
+        #[serde(default)]
+        tenant: Option<String>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    struct WantsNumberIss {
+        #[allow(dead_code)]
+        iss: u64,
+    }
+    let v = Validation::new(AUD);
+    let verified = check(with("tenant", json!("acme")), &v, now()).unwrap();
+    let mine: Mine = verified.claims_as().unwrap();
+    assert_eq!(mine.iss, "client");
+    assert_eq!(mine.sub, "user@example.com");
+    assert_eq!(mine.exp, NOW_SECS + 180);
+    assert_eq!(mine.tenant.as_deref(), Some("acme"));
+    let err = verified.claims_as::<WantsNumberIss>().unwrap_err();
+    let JwtError::ClaimsMismatch(why) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(why.contains("invalid type: string"), "{why}");
+    assert!(
+        err.to_string().contains("do not fit the requested type"),
+        "{err}"
+    );
+    // Through `?` into the crate's Error.
+    let as_error: Error = err.into();
+    assert!(matches!(as_error, Error::Jwt(JwtError::ClaimsMismatch(_))));
 }

@@ -419,7 +419,7 @@ fn token_url_rules() {
 
 fn input_error(result: Result<impl std::fmt::Debug, Error>) -> String {
     match result {
-        Err(Error::InvalidInput(message)) => message.into(),
+        Err(Error::InvalidInput(message)) => message.message().into(),
         other => panic!("expected InvalidInput, got {other:?}"),
     }
 }

@@ -1,8 +1,14 @@
 //! The JWT layer's own error: why a received JWT was rejected.
 
 use std::fmt;
+use std::time::Duration;
 
+use crate::error::neutral;
 use crate::key::algorithm::Algorithm;
+
+/// The most characters of a received value (`iss`, `sub`, `aud`, `alg`) an error
+/// keeps: enough to recognize it, too few to flood a log.
+pub(crate) const ECHO_LEN: usize = 80;
 
 /// Why a received JWT was rejected (RFC 7523 §3, RFC 7519 §7.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +17,8 @@ pub enum JwtError {
     /// Not a compact JWS, or its parts do not decode; the text says which part.
     Malformed(&'static str),
     /// The `alg` header names an algorithm this crate does not accept (including
-    /// `none`).
+    /// `none`). The name as received, read before the signature could be checked:
+    /// cut to 32 characters, control and bidi characters shown as spaces.
     UnsupportedAlgorithm(Box<str>),
     /// The `alg` is not on the verifier's allow-list or does not fit the key.
     AlgorithmNotAllowed(Algorithm),
@@ -22,19 +29,56 @@ pub enum JwtError {
     /// A claim has the wrong JSON type.
     InvalidClaim(&'static str),
     /// `iss` is not the expected issuer.
-    WrongIssuer,
+    WrongIssuer {
+        /// The `iss` received (read after the signature check; cut to 80
+        /// characters, control and bidi characters shown as spaces).
+        received: Box<str>,
+    },
     /// `sub` is not the expected subject.
-    WrongSubject,
+    WrongSubject {
+        /// The `sub` received (cut and neutralized as in `WrongIssuer`).
+        received: Box<str>,
+    },
     /// None of the `aud` values is an accepted audience.
-    WrongAudience,
+    WrongAudience {
+        /// The `aud` values received, joined by `", "` (cut to 80 characters in
+        /// all, control and bidi characters shown as spaces).
+        received: Box<str>,
+    },
     /// `exp` is in the past (beyond the leeway).
-    Expired,
+    Expired {
+        /// How long ago `exp` was, at the time of the check (the leeway not
+        /// subtracted).
+        ago: Duration,
+    },
     /// `nbf` is in the future (beyond the leeway).
-    NotYetValid,
+    NotYetValid {
+        /// How far ahead `nbf` is, at the time of the check.
+        starts_in: Duration,
+    },
     /// `iat` is in the future, or further in the past than the verifier allows.
-    IssuedAtOutOfRange,
-    /// `exp` is further ahead of `iat`/now than the verifier allows.
-    LifetimeTooLong,
+    IssuedAtOutOfRange {
+        /// The `iat` received, in seconds since 1970 (NumericDate).
+        iat: u64,
+        /// The time of the check, in seconds since 1970.
+        now: u64,
+        /// The verifier's maximum lifetime in seconds, leeway not added (`0`:
+        /// none; then only a future `iat` is refused).
+        max_lifetime: u64,
+    },
+    /// `exp` is further ahead of now than the verifier allows.
+    LifetimeTooLong {
+        /// The `exp` received, in seconds since 1970 (NumericDate).
+        exp: u64,
+        /// The time of the check, in seconds since 1970.
+        now: u64,
+        /// The verifier's maximum lifetime in seconds, leeway not added.
+        max_lifetime: u64,
+    },
+    /// The verified claims do not fit the type asked for with
+    /// [`VerifiedJwt::claims_as`](crate::jwt::VerifiedJwt::claims_as): serde's reason
+    /// (cut to 200 characters, control and bidi characters shown as spaces).
+    ClaimsMismatch(Box<str>),
     /// No `jti`, while the verifier requires one for replay protection.
     MissingJti,
     /// This `jti` was seen before: the assertion is a replay.
@@ -52,16 +96,59 @@ impl fmt::Display for JwtError {
             JwtError::InvalidSignature => f.write_str("signature does not verify"),
             JwtError::MissingClaim(c) => write!(f, "required claim {c:?} is missing"),
             JwtError::InvalidClaim(c) => write!(f, "claim {c:?} has the wrong type"),
-            JwtError::WrongIssuer => f.write_str("iss is not the expected issuer"),
-            JwtError::WrongSubject => f.write_str("sub is not the expected subject"),
-            JwtError::WrongAudience => f.write_str("aud does not name this server"),
-            JwtError::Expired => f.write_str("the assertion has expired (exp)"),
-            JwtError::NotYetValid => f.write_str("the assertion is not valid yet (nbf)"),
-            JwtError::IssuedAtOutOfRange => f.write_str(
-                "iat is in the future, or further back than the maximum lifetime allows (1 hour by default): sign a fresh assertion for each request, or raise Validation::with_max_lifetime",
+            JwtError::WrongIssuer { received } => write!(
+                f,
+                "iss {received:?} is not the expected issuer: sign with the issuer this server expects, or change Validation::with_issuer"
             ),
-            JwtError::LifetimeTooLong => f.write_str(
-                "exp is further ahead than the maximum lifetime allows (1 hour by default): sign assertions that live minutes, or raise Validation::with_max_lifetime",
+            JwtError::WrongSubject { received } => write!(
+                f,
+                "sub {received:?} is not the expected subject: sign for the subject this server expects, or change Validation::with_subject"
+            ),
+            JwtError::WrongAudience { received } => write!(
+                f,
+                "aud [{received}] does not name this server: sign for one of its audiences, or add this one with Validation::with_audience"
+            ),
+            JwtError::Expired { ago } => write!(
+                f,
+                "the assertion has expired (exp was {} ago): sign a fresh assertion for each request, and check the signer's clock",
+                Seconds(*ago)
+            ),
+            JwtError::NotYetValid { starts_in } => write!(
+                f,
+                "the assertion is not valid yet (nbf is {} ahead): check the signer's clock",
+                Seconds(*starts_in)
+            ),
+            JwtError::IssuedAtOutOfRange {
+                iat,
+                now,
+                max_lifetime,
+            } => {
+                if iat > now {
+                    write!(
+                        f,
+                        "iat is {} s in the future (iat {iat}, now {now}): check the signer's clock",
+                        iat - now
+                    )
+                } else {
+                    write!(
+                        f,
+                        "iat is {} s old (iat {iat}, now {now}), more than the maximum lifetime of {max_lifetime} s allows: sign a fresh assertion for each request, or raise Validation::with_max_lifetime",
+                        now - iat
+                    )
+                }
+            }
+            JwtError::LifetimeTooLong {
+                exp,
+                now,
+                max_lifetime,
+            } => write!(
+                f,
+                "exp is {} s ahead (exp {exp}, now {now}), more than the maximum lifetime of {max_lifetime} s allows: sign assertions that live minutes, or raise Validation::with_max_lifetime",
+                exp.saturating_sub(*now)
+            ),
+            JwtError::ClaimsMismatch(why) => write!(
+                f,
+                "the verified claims do not fit the requested type ({why}): make the field optional or match the claim's type"
             ),
             JwtError::MissingJti => f.write_str("jti is required for replay protection"),
             JwtError::Replayed => f.write_str("jti was already used (replay)"),
@@ -70,3 +157,37 @@ impl fmt::Display for JwtError {
 }
 
 impl std::error::Error for JwtError {}
+
+/// A duration as seconds with at most three decimals (`125 s`, `0.5 s`).
+struct Seconds(Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let millis = self.0.subsec_millis();
+        if millis == 0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            let fraction = format!("{millis:03}");
+            write!(
+                f,
+                "{}.{} s",
+                self.0.as_secs(),
+                fraction.trim_end_matches('0')
+            )
+        }
+    }
+}
+
+/// At most `max` characters of received `text`, control and format characters as
+/// spaces, and `…` if it was cut: what an error may echo of a sender's value.
+pub(crate) fn echo(text: &str, max: usize) -> Box<str> {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        out.push(neutral(c));
+    }
+    out.into_boxed_str()
+}

@@ -148,7 +148,7 @@ fn write_printable(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::R
 /// `c`, or a space if it is a control character (Cc: line breaks, escapes), a
 /// line or paragraph separator, or a format character (Cf: the bidi embeddings, overrides, isolates and marks that
 /// reorder a line on screen, zero-width characters, the BOM, tags).
-fn neutral(c: char) -> char {
+pub(crate) fn neutral(c: char) -> char {
     // U+2028 and U+2029 (Zl, Zp) break a line in viewers that honour them.
     if c.is_control() || is_format(c) || matches!(c, '\u{2028}' | '\u{2029}') {
         ' '

@@ -4,11 +4,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::JwtError;
-use super::{CLAIMS_NOT_OBJECT, ReplayCache, decode_object, split};
-use crate::error::Error;
+use super::{CLAIMS_NOT_OBJECT, JwtError, Parts, ReplayCache, decode_object, split};
+use crate::error::jwt::{ECHO_LEN, echo};
+use crate::error::{Error, neutral};
 use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
 use crate::time::{self, MAX_NUMERIC_DATE, from_numeric_date as to_time, saturating_add as add};
@@ -61,7 +62,7 @@ const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 ///     .sign_at(&key, now, &rng)?;
 /// let validation = Validation::new("https://as.example/token");
 /// let refused = verify(day.expose_secret(), &key.verifying_key(), &validation, now, None);
-/// assert!(matches!(refused, Err(Error::Jwt(JwtError::LifetimeTooLong))));
+/// assert!(matches!(refused, Err(Error::Jwt(JwtError::LifetimeTooLong { .. }))));
 /// // The explicit opt-out takes it.
 /// let open = validation.dangerous_without_max_lifetime();
 /// verify(day.expose_secret(), &key.verifying_key(), &open, now, None)?;
@@ -230,6 +231,42 @@ impl VerifiedJwt {
         &self.claims
     }
 
+    /// The claims decoded into the caller's own type, as with jsonwebtoken's
+    /// `decode::<T>`: registered claims (`iss`, `exp`...) and private ones alike,
+    /// by serde. A claim missing from the token or of another type than the field
+    /// is [`JwtError::ClaimsMismatch`] saying which.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use serde::Deserialize;
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::jwt::{Claims, Validation, verify};
+    ///
+    /// #[derive(Deserialize)]
+    /// struct MyClaims {
+    ///     iss: String,
+    ///     exp: u64,
+    ///     tenant: String,
+    /// }
+    ///
+    /// let key = SigningKey::hmac(b"a shared secret of 32 bytes or more")?;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let rng = ring::rand::SystemRandom::new();
+    /// let jwt = Claims::for_client("my-client", "https://as.example/token")
+    ///     .with_claim("tenant", "acme")?
+    ///     .sign_at(&key, now, &rng)?;
+    /// let validation = Validation::new("https://as.example/token");
+    /// let verified = verify(jwt.expose_secret(), &key.verifying_key(), &validation, now, None)?;
+    /// let mine: MyClaims = verified.claims_as()?;
+    /// assert_eq!((mine.iss.as_str(), mine.tenant.as_str()), ("my-client", "acme"));
+    /// assert!(mine.exp > 1_700_000_000);
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
+        T::deserialize(&self.claims)
+            .map_err(|e| JwtError::ClaimsMismatch(echo(&e.to_string(), 200)))
+    }
+
     /// The whole JOSE header.
     pub fn header(&self) -> &Map<String, Value> {
         &self.header
@@ -274,24 +311,55 @@ pub fn verify(
 ) -> Result<VerifiedJwt, Error> {
     time::unix_seconds(now)?;
     let parts = split(token)?;
-    let alg_name = match parts.header.get("alg") {
+    let algorithm = allowed_algorithm(&parts.header, key, validation)?;
+    check_signature(&parts, algorithm, key)?;
+    // Only now, with the signature checked, are the claims read.
+    let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
+    check_parties(&claims, validation)?;
+    let times = check_times(&claims, validation, now)?;
+    check_replay(&claims, validation, times.expires_until, now, replay)?;
+    Ok(VerifiedJwt {
+        algorithm,
+        header: parts.header,
+        expires_at: times.exp,
+        issued_at: times.iat,
+        claims,
+    })
+}
+
+/// The header's `alg`, known to this crate, allowed by `validation` and fitting
+/// `key`; a `crit` header is refused. The name comes from the sender, unverified:
+/// an error keeps at most 32 characters of it, neutralized.
+fn allowed_algorithm(
+    header: &Map<String, Value>,
+    key: &VerifyingKey,
+    validation: &Validation,
+) -> Result<Algorithm, JwtError> {
+    let alg_name = match header.get("alg") {
         Some(Value::String(alg)) => alg.as_str(),
-        Some(_) => return Err(JwtError::Malformed("the alg header is not a string").into()),
-        None => return Err(JwtError::Malformed("the header has no alg").into()),
+        Some(_) => return Err(JwtError::Malformed("the alg header is not a string")),
+        None => return Err(JwtError::Malformed("the header has no alg")),
     };
-    let algorithm: Algorithm = alg_name
-        .parse()
-        // The name comes from the sender: keep at most 32 characters of it for the error.
-        .map_err(|_| JwtError::UnsupportedAlgorithm(alg_name.chars().take(32).collect()))?;
+    let algorithm: Algorithm = alg_name.parse().map_err(|_| {
+        JwtError::UnsupportedAlgorithm(alg_name.chars().take(32).map(neutral).collect())
+    })?;
     if !validation.allows(algorithm, key) {
-        return Err(JwtError::AlgorithmNotAllowed(algorithm).into());
+        return Err(JwtError::AlgorithmNotAllowed(algorithm));
     }
-    if parts.header.contains_key("crit") {
+    if header.contains_key("crit") {
         return Err(JwtError::Malformed(
             "the crit header names extensions this verifier does not support",
-        )
-        .into());
+        ));
     }
+    Ok(algorithm)
+}
+
+/// The signature over the signing input, with `algorithm` and `key`.
+fn check_signature(
+    parts: &Parts<'_>,
+    algorithm: Algorithm,
+    key: &VerifyingKey,
+) -> Result<(), JwtError> {
     let signature = Base64UrlUnpadded::decode_vec(parts.signature)
         .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
     key.verify(algorithm, parts.signing_input.as_bytes(), &signature)
@@ -300,81 +368,136 @@ pub fn verify(
                 JwtError::AlgorithmNotAllowed(requested)
             }
             _ => JwtError::InvalidSignature,
-        })?;
+        })
+}
 
-    // Only now, with the signature checked, are the claims read.
-    let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
-    let leeway = validation.leeway;
-
-    let issuer = string_claim(&claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
+/// `iss`, `sub` and `aud` (RFC 7523 §3 items 1 to 3).
+fn check_parties(claims: &Map<String, Value>, validation: &Validation) -> Result<(), JwtError> {
+    let issuer = string_claim(claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
     if validation
         .issuer
         .as_deref()
         .is_some_and(|want| want != issuer)
     {
-        return Err(JwtError::WrongIssuer.into());
+        return Err(JwtError::WrongIssuer {
+            received: echo(issuer, ECHO_LEN),
+        });
     }
-    match string_claim(&claims, "sub")? {
+    match string_claim(claims, "sub")? {
         Some(subject) => {
             if validation
                 .subject
                 .as_deref()
                 .is_some_and(|want| want != subject)
             {
-                return Err(JwtError::WrongSubject.into());
+                return Err(JwtError::WrongSubject {
+                    received: echo(subject, ECHO_LEN),
+                });
             }
         }
         None if validation.subject_optional && validation.subject.is_none() => {}
-        None => return Err(JwtError::MissingClaim("sub").into()),
+        None => return Err(JwtError::MissingClaim("sub")),
     }
-    check_audience(&claims, &validation.audiences)?;
+    check_audience(claims, &validation.audiences)
+}
 
-    // Every bound is an instant compared with `now` at full precision (RFC 7519
-    // §4.1.4: valid strictly before exp), never whole seconds: a token must not
-    // outlive the replay cache entry, which is kept until `expires_until`.
-    let exp = numeric_date(&claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
+/// The instants a verified token carries.
+struct Times {
+    exp: SystemTime,
+    iat: Option<SystemTime>,
+    /// The first instant the token no longer verifies (`exp` plus the leeway).
+    expires_until: SystemTime,
+}
+
+/// `exp`, `nbf`, `iat` and the lifetime cap (RFC 7523 §3 items 4 to 6).
+///
+/// Every bound is an instant compared with `now` at full precision (RFC 7519
+/// §4.1.4: valid strictly before exp), never whole seconds: a token must not
+/// outlive the replay cache entry, which is kept until `expires_until`.
+fn check_times(
+    claims: &Map<String, Value>,
+    validation: &Validation,
+    now: SystemTime,
+) -> Result<Times, JwtError> {
+    let leeway = validation.leeway;
+    let exp = numeric_date(claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
     let expires_until = add(exp, leeway);
     if now >= expires_until {
-        return Err(JwtError::Expired.into());
+        return Err(JwtError::Expired {
+            ago: since(exp, now),
+        });
     }
     let late_now = add(now, leeway);
-    if let Some(nbf) = numeric_date(&claims, "nbf")? {
+    if let Some(nbf) = numeric_date(claims, "nbf")? {
         if nbf > late_now {
-            return Err(JwtError::NotYetValid.into());
+            return Err(JwtError::NotYetValid {
+                starts_in: since(now, nbf),
+            });
         }
     }
-    let iat = numeric_date(&claims, "iat")?;
-    if iat.is_some_and(|iat| iat > late_now) {
-        return Err(JwtError::IssuedAtOutOfRange.into());
+    let iat = numeric_date(claims, "iat")?;
+    let max_lifetime = validation.max_lifetime;
+    let cap = max_lifetime.map_or(0, |max| max.as_secs());
+    let iat_refused = |iat: SystemTime| JwtError::IssuedAtOutOfRange {
+        iat: seconds(iat),
+        now: seconds(now),
+        max_lifetime: cap,
+    };
+    if let Some(iat) = iat.filter(|iat| *iat > late_now) {
+        return Err(iat_refused(iat));
     }
-    if let Some(max) = validation.max_lifetime {
+    if let Some(max) = max_lifetime {
         let span = max.saturating_add(leeway);
         if exp > add(now, span) {
-            return Err(JwtError::LifetimeTooLong.into());
+            return Err(JwtError::LifetimeTooLong {
+                exp: seconds(exp),
+                now: seconds(now),
+                max_lifetime: cap,
+            });
         }
-        if iat.is_some_and(|iat| iat < now.checked_sub(span).unwrap_or(UNIX_EPOCH)) {
-            return Err(JwtError::IssuedAtOutOfRange.into());
+        let oldest = now.checked_sub(span).unwrap_or(UNIX_EPOCH);
+        if let Some(iat) = iat.filter(|iat| *iat < oldest) {
+            return Err(iat_refused(iat));
         }
     }
+    Ok(Times {
+        exp,
+        iat,
+        expires_until,
+    })
+}
 
-    let jti = string_claim(&claims, "jti")?;
+/// The `jti` requirement, and last the replay check, so that only tokens that
+/// passed everything are recorded.
+fn check_replay(
+    claims: &Map<String, Value>,
+    validation: &Validation,
+    expires_until: SystemTime,
+    now: SystemTime,
+    replay: Option<&mut dyn ReplayCache>,
+) -> Result<(), JwtError> {
+    let jti = string_claim(claims, "jti")?;
     if jti.is_none() && (validation.require_jti || replay.is_some()) {
-        return Err(JwtError::MissingJti.into());
+        return Err(JwtError::MissingJti);
     }
     if let (Some(jti), Some(cache)) = (jti, replay) {
         // The first instant the token no longer verifies: the entry outlives
         // every instant it could be replayed at.
         if !cache.check_and_insert(jti, expires_until, now) {
-            return Err(JwtError::Replayed.into());
+            return Err(JwtError::Replayed);
         }
     }
-    Ok(VerifiedJwt {
-        algorithm,
-        header: parts.header,
-        expires_at: exp,
-        issued_at: iat,
-        claims,
-    })
+    Ok(())
+}
+
+/// How long from `earlier` to `later` (zero if `later` is not later).
+fn since(earlier: SystemTime, later: SystemTime) -> Duration {
+    later.duration_since(earlier).unwrap_or_default()
+}
+
+/// Whole seconds since 1970 (zero before).
+fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// A string claim: `None` if absent, an error if of another type.
@@ -423,28 +546,20 @@ fn numeric_date(
 }
 
 fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), JwtError> {
-    let matches = |aud: &str| accepted.iter().any(|a| a == aud);
-    match claims.get("aud") {
-        None => Err(JwtError::MissingClaim("aud")),
-        Some(Value::String(aud)) => {
-            if matches(aud) {
-                Ok(())
-            } else {
-                Err(JwtError::WrongAudience)
-            }
-        }
-        Some(Value::Array(values)) => {
-            let mut found = false;
-            for value in values {
-                let aud = value.as_str().ok_or(JwtError::InvalidClaim("aud"))?;
-                found |= matches(aud);
-            }
-            if found {
-                Ok(())
-            } else {
-                Err(JwtError::WrongAudience)
-            }
-        }
-        Some(_) => Err(JwtError::InvalidClaim("aud")),
+    let received: Vec<&str> = match claims.get("aud") {
+        None => return Err(JwtError::MissingClaim("aud")),
+        Some(Value::String(aud)) => vec![aud.as_str()],
+        Some(Value::Array(values)) => values
+            .iter()
+            .map(|value| value.as_str().ok_or(JwtError::InvalidClaim("aud")))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(JwtError::InvalidClaim("aud")),
+    };
+    if received.iter().any(|aud| accepted.iter().any(|a| a == aud)) {
+        Ok(())
+    } else {
+        Err(JwtError::WrongAudience {
+            received: echo(&received.join(", "), ECHO_LEN),
+        })
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
 use crate::key::algorithm::Algorithm;
 use crate::key::{Certificate, SigningKey};
@@ -43,14 +43,22 @@ fn token_url_at(authority: &str, tenant: &str) -> Result<String, Error> {
         "an Entra authority has no query; pass e.g. https://login.microsoftonline.com",
     )?
     .into_string();
-    let tenant = crate::url::segment(tenant, "Entra tenant (its id or domain)")?;
+    let tenant = crate::url::segment(
+        tenant,
+        InputField::Tenant,
+        "Entra tenant (its id or domain)",
+    )?;
     if ["common", "organizations", "consumers"]
         .iter()
         .any(|t| t.eq_ignore_ascii_case(tenant))
     {
-        return Err(Error::input(format!(
-            "the tenant {tenant:?} cannot issue app-only tokens; pass the tenant id (a GUID) or its domain (contoso.onmicrosoft.com)"
-        )));
+        return Err(Error::input(
+            InputField::Tenant,
+            InputProblem::Unsupported,
+            format!(
+                "the tenant {tenant:?} cannot issue app-only tokens; pass the tenant id (a GUID) or its domain (contoso.onmicrosoft.com)"
+            ),
+        ));
     }
     Ok(format!("{authority}/{tenant}/oauth2/v2.0/token"))
 }
@@ -110,6 +118,8 @@ impl CertificateCredential {
     fn build(tenant: &str, client_id: String, key: SigningKey) -> Result<Self, Error> {
         if client_id.trim().is_empty() {
             return Err(Error::input(
+                InputField::ClientId,
+                InputProblem::Empty,
                 "the client id is empty; pass the app registration's Application (client) ID",
             ));
         }
@@ -158,6 +168,8 @@ impl CertificateCredential {
         let resource = resource.trim();
         if resource.is_empty() {
             return Err(Error::input(
+                InputField::Resource,
+                InputProblem::Empty,
                 "the resource is empty; pass the API's app id URI, e.g. https://graph.microsoft.com",
             ));
         }
@@ -177,7 +189,7 @@ impl CertificateCredential {
 
 fn rsa(key: SigningKey, algorithm: Algorithm) -> Result<SigningKey, Error> {
     key.with_algorithm(algorithm).map_err(|_| {
-        Error::input(format!(
+        Error::input(InputField::Key, InputProblem::Unsupported, format!(
             "Entra certificate credentials are RSA ({algorithm}); pass the RSA private key of the certificate uploaded to the app registration"
         ))
     })

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -80,7 +80,7 @@ impl ServiceAccountKey {
     /// a message saying what to do; no message quotes the file.
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, Error> {
         let file: KeyFile = serde_json::from_slice(json.as_ref()).map_err(|e| {
-            Error::input(format!(
+            Error::input(InputField::CredentialsFile, InputProblem::Malformed, format!(
                 "the service account key file is not valid JSON ({}); download a new JSON key for the service account",
                 crate::token::json_problem(&e)
             ))
@@ -88,13 +88,19 @@ impl ServiceAccountKey {
         match file.kind.as_deref() {
             Some("service_account") => {}
             Some(other) => {
-                return Err(Error::input(format!(
-                    "this credentials file is of type {:?}, not \"service_account\"; download a JSON key in the console under IAM & Admin > Service Accounts > Keys",
-                    other.chars().take(40).collect::<String>()
-                )));
+                return Err(Error::input(
+                    InputField::CredentialsFile,
+                    InputProblem::Unsupported,
+                    format!(
+                        "this credentials file is of type {:?}, not \"service_account\"; download a JSON key in the console under IAM & Admin > Service Accounts > Keys",
+                        other.chars().take(40).collect::<String>()
+                    ),
+                ));
             }
             None => {
                 return Err(Error::input(
+                    InputField::CredentialsFile,
+                    InputProblem::Missing,
                     "the credentials file has no \"type\"; a service account key file has \"type\": \"service_account\"",
                 ));
             }
@@ -102,11 +108,23 @@ impl ServiceAccountKey {
         let client_email = file
             .client_email
             .filter(|e| !e.trim().is_empty())
-            .ok_or_else(|| Error::input("the service account key file has no client_email"))?;
+            .ok_or_else(|| {
+                Error::input(
+                    InputField::CredentialsFile,
+                    InputProblem::Missing,
+                    "the service account key file has no client_email",
+                )
+            })?;
         let pem = file
             .private_key
             .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| Error::input("the service account key file has no private_key"))?;
+            .ok_or_else(|| {
+                Error::input(
+                    InputField::CredentialsFile,
+                    InputProblem::Missing,
+                    "the service account key file has no private_key",
+                )
+            })?;
         let mut key = SigningKey::from_pem(pem.as_bytes())?;
         let private_key_id = file.private_key_id.filter(|id| !id.is_empty());
         if let Some(kid) = &private_key_id {
@@ -137,6 +155,8 @@ impl ServiceAccountKey {
     pub fn claims(&self, scope: &str) -> Result<Claims, Error> {
         if scope.trim().is_empty() {
             return Err(Error::input(
+                InputField::Scope,
+                InputProblem::Empty,
                 "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
             ));
         }

@@ -3,7 +3,7 @@
 //! authenticator).
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField};
 use crate::grant::Grant;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
@@ -26,7 +26,7 @@ pub fn token_url(base_url: &str, realm: &str) -> Result<String, Error> {
         "a Keycloak base URL has no query; pass e.g. https://sso.example.com",
     )?
     .into_string();
-    let realm = crate::url::segment(realm, "Keycloak realm name")?;
+    let realm = crate::url::segment(realm, InputField::Realm, "Keycloak realm name")?;
     Ok(format!(
         "{base}/realms/{realm}/protocol/openid-connect/token"
     ))

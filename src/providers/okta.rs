@@ -2,7 +2,7 @@
 //! (RFC 7523 §2.2), the key named by `kid`.
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
@@ -27,7 +27,11 @@ pub fn token_url(org_url: &str, server: Option<&str>) -> Result<String, Error> {
     .into_string();
     Ok(match server {
         Some(server) => {
-            let server = crate::url::segment(server, "Okta authorization server id")?;
+            let server = crate::url::segment(
+                server,
+                InputField::AuthorizationServer,
+                "Okta authorization server id",
+            )?;
             format!("{org}/oauth2/{server}/v1/token")
         }
         None => format!("{org}/oauth2/v1/token"),
@@ -59,11 +63,15 @@ pub fn client_credentials(
 ) -> Result<TokenRequest, Error> {
     if key.kid().is_none_or(str::is_empty) {
         return Err(Error::input(
+            InputField::Key,
+            InputProblem::Missing,
             "Okta picks the client's public key by kid: set it with SigningKey::with_kid(<the kid of the JWK registered with the app>)",
         ));
     }
     if scope.trim().is_empty() {
         return Err(Error::input(
+            InputField::Scope,
+            InputProblem::Empty,
             "Okta requires a scope for client credentials; pass the custom scope(s) the app is granted",
         ));
     }

@@ -8,7 +8,7 @@ use ring::rand::SecureRandom;
 use super::dsig::SAML_NS;
 use super::sign::Signer;
 use super::xml;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::secrets as secret;
 use crate::time;
 
@@ -255,15 +255,19 @@ impl Assertion {
         let id = match &self.id {
             Some(id) => {
                 super::dsig::check_id(id)
-                    .map_err(|_| Error::input(format!("the assertion ID {id:?} is not an xs:ID: start it with a letter or '_', then letters, digits, '.', '-', '_'")))?;
+                    .map_err(|_| Error::input(InputField::AssertionId, InputProblem::Malformed, format!("the assertion ID {id:?} is not an xs:ID: start it with a letter or '_', then letters, digits, '.', '-', '_'")))?;
                 id.clone()
             }
             None => random_id(rng)?,
         };
         let issued = time::format_xs_datetime(now)?;
-        let until = now
-            .checked_add(self.lifetime)
-            .ok_or_else(|| Error::input("the assertion lifetime is too long"))?;
+        let until = now.checked_add(self.lifetime).ok_or_else(|| {
+            Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
+                "the assertion lifetime is too long",
+            )
+        })?;
         let until = time::format_xs_datetime(until)?;
 
         let mut x = String::with_capacity(1024);
@@ -296,82 +300,104 @@ impl Assertion {
             x.push_str("</saml:Audience>");
         }
         x.push_str("</saml:AudienceRestriction></saml:Conditions>");
-        if let Some(class) = &self.authn_context {
-            x.push_str("<saml:AuthnStatement");
-            let instant = match self.authn_instant {
-                Some(at) => time::format_xs_datetime(at)?,
-                None => issued.clone(),
-            };
-            attr(&mut x, "AuthnInstant", &instant);
-            x.push_str("><saml:AuthnContext><saml:AuthnContextClassRef>");
-            xml::escape_text(&mut x, class);
-            x.push_str("</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>");
-        }
-        if !self.attributes.is_empty() {
-            x.push_str("<saml:AttributeStatement>");
-            for a in &self.attributes {
-                x.push_str("<saml:Attribute");
-                attr(&mut x, "Name", &a.name);
-                if let Some(format) = &a.name_format {
-                    attr(&mut x, "NameFormat", format);
-                }
-                x.push('>');
-                for value in &a.values {
-                    x.push_str("<saml:AttributeValue>");
-                    xml::escape_text(&mut x, value);
-                    x.push_str("</saml:AttributeValue>");
-                }
-                x.push_str("</saml:Attribute>");
-            }
-            x.push_str("</saml:AttributeStatement>");
-        }
+        self.push_authn_statement(&mut x, &issued)?;
+        self.push_attribute_statement(&mut x);
         x.push_str("</saml:Assertion>");
         Ok(x)
+    }
+
+    /// The `AuthnStatement`, if an authentication context was set; its instant
+    /// defaults to `issued`.
+    fn push_authn_statement(&self, x: &mut String, issued: &str) -> Result<(), Error> {
+        if let Some(class) = &self.authn_context {
+            x.push_str("<saml:AuthnStatement");
+            match self.authn_instant {
+                Some(at) => attr(x, "AuthnInstant", &time::format_xs_datetime(at)?),
+                None => attr(x, "AuthnInstant", issued),
+            }
+            x.push_str("><saml:AuthnContext><saml:AuthnContextClassRef>");
+            xml::escape_text(x, class);
+            x.push_str("</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>");
+        }
+        Ok(())
+    }
+
+    /// The `AttributeStatement`, if there are attributes.
+    fn push_attribute_statement(&self, x: &mut String) {
+        if self.attributes.is_empty() {
+            return;
+        }
+        x.push_str("<saml:AttributeStatement>");
+        for a in &self.attributes {
+            x.push_str("<saml:Attribute");
+            attr(x, "Name", &a.name);
+            if let Some(format) = &a.name_format {
+                attr(x, "NameFormat", format);
+            }
+            x.push('>');
+            for value in &a.values {
+                x.push_str("<saml:AttributeValue>");
+                xml::escape_text(x, value);
+                x.push_str("</saml:AttributeValue>");
+            }
+            x.push_str("</saml:Attribute>");
+        }
+        x.push_str("</saml:AttributeStatement>");
     }
 
     /// Refuses empty required values and characters XML 1.0 cannot carry.
     fn check(&self) -> Result<(), Error> {
         let required = [
-            ("Issuer", &self.issuer),
-            ("NameID", &self.name_id),
-            ("Recipient", &self.recipient),
+            (InputField::Issuer, "Issuer", &self.issuer),
+            (InputField::Subject, "NameID", &self.name_id),
+            (InputField::Recipient, "Recipient", &self.recipient),
         ];
-        for (what, value) in required {
+        for (field, what, value) in required {
             if value.trim().is_empty() {
-                return Err(Error::input(format!(
-                    "the SAML {what} is empty; pass a value"
-                )));
+                return Err(Error::input(
+                    field,
+                    InputProblem::Empty,
+                    format!("the SAML {what} is empty; pass a value"),
+                ));
             }
-            xml::check_chars(what, value)?;
+            xml::check_chars(field, what, value)?;
         }
         for audience in &self.audiences {
             if audience.trim().is_empty() {
                 return Err(Error::input(
+                    InputField::Audience,
+                    InputProblem::Empty,
                     "a SAML Audience is empty; pass the server's audience URI",
                 ));
             }
-            xml::check_chars("Audience", audience)?;
+            xml::check_chars(InputField::Audience, "Audience", audience)?;
         }
         if let Some(format) = &self.name_id_format {
-            xml::check_chars("NameID Format", format)?;
+            xml::check_chars(InputField::Subject, "NameID Format", format)?;
         }
         if let Some(class) = &self.authn_context {
-            xml::check_chars("AuthnContextClassRef", class)?;
+            xml::check_chars(InputField::AuthnContext, "AuthnContextClassRef", class)?;
         }
         for a in &self.attributes {
             if a.name.trim().is_empty() {
-                return Err(Error::input("a SAML Attribute name is empty"));
+                return Err(Error::input(
+                    InputField::Attribute,
+                    InputProblem::Empty,
+                    "a SAML Attribute name is empty",
+                ));
             }
-            xml::check_chars("Attribute name", &a.name)?;
+            xml::check_chars(InputField::Attribute, "Attribute name", &a.name)?;
             if let Some(format) = &a.name_format {
-                xml::check_chars("Attribute NameFormat", format)?;
+                xml::check_chars(InputField::Attribute, "Attribute NameFormat", format)?;
             }
             for value in &a.values {
-                xml::check_chars("AttributeValue", value)?;
+                xml::check_chars(InputField::Attribute, "AttributeValue", value)?;
             }
         }
         if self.lifetime.is_zero() {
             return Err(Error::input(
+                InputField::Lifetime,
+                InputProblem::OutOfRange,
                 "the SAML assertion lifetime is zero; it would never be valid",
             ));
         }

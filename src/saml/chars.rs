@@ -2,7 +2,7 @@
 //! escaping rules of Canonical XML 1.0 §2.3 that the builder and the
 //! canonicalizer share.
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 
 /// Whether `c` may appear in an XML 1.0 document (XML 1.0 §2.2 `Char`).
 pub(crate) fn is_xml_char(c: char) -> bool {
@@ -26,13 +26,17 @@ pub(crate) fn first_non_xml_char(text: &str) -> Option<char> {
 }
 
 /// Refuses a caller string that XML 1.0 cannot carry; `what` names the field.
-pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_chars(field: InputField, what: &str, value: &str) -> Result<(), Error> {
     match first_non_xml_char(value) {
         None => Ok(()),
-        Some(c) => Err(Error::input(format!(
-            "the SAML {what} contains U+{:04X}, a character XML 1.0 cannot carry (control characters other than tab, LF and CR are not allowed); remove it",
-            u32::from(c)
-        ))),
+        Some(c) => Err(Error::input(
+            field,
+            InputProblem::ControlCharacter,
+            format!(
+                "the SAML {what} contains U+{:04X}, a character XML 1.0 cannot carry (control characters other than tab, LF and CR are not allowed); remove it",
+                u32::from(c)
+            ),
+        )),
     }
 }
 

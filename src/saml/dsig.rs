@@ -106,11 +106,42 @@ pub(crate) fn sign_xml(
     rng: &dyn SecureRandom,
 ) -> Result<SignedAssertion, Error> {
     // The Signer checked the algorithm and the certificate when it was made.
-    let method = signature_method(key.algorithm()).ok_or(Error::Crypto)?;
+    let method = signature_method(key.algorithm())
+        .ok_or(Error::Internal("a Signer key without an XML-DSig method"))?;
 
     let text = xml::normalize_line_ends(unsigned);
     let doc = xml::parse_normalized(&text)?;
-    let root = &doc.root;
+    let (id, issuer) = signable(&doc.root)?;
+
+    let ctx = Ctx {
+        comments: false,
+        prefixes: &[],
+        exclude: None,
+        max_len: c14n::output_limit(text.len()),
+    };
+    let content = c14n::subtree_of(&doc, &doc.root, &ctx)?;
+    let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
+
+    // Built in canonical form (constant URIs, an NCName ID, base64): signed as is,
+    // without a second parse (the unit test below holds it to exclusive c14n).
+    let signed_info = signed_info(id, method, options.digest, &digest_value);
+    let signature = key.sign(signed_info.as_bytes(), rng)?;
+    let element = signature_element(&signed_info, &signature, certificate_b64)?;
+
+    let at = issuer.end;
+    let (before, after) = (
+        text.get(..at)
+            .ok_or(Error::Internal("placing ds:Signature"))?,
+        text.get(at..)
+            .ok_or(Error::Internal("placing ds:Signature"))?,
+    );
+    Ok(SignedAssertion::new(format!("{before}{element}{after}")))
+}
+
+/// The assertion's `ID` and its `Issuer`, after which the signature goes, if the
+/// document can be signed: a SAML 2.0 `Assertion` with an `xs:ID` that no other
+/// element carries, not signed already, `Issuer` its first child.
+fn signable(root: &Element) -> Result<(&str, &Element), Error> {
     if !root.is(SAML_NS, "Assertion") {
         return Err(SamlError::Structure(format!(
             "the document element is {{{}}}{}, not a SAML 2.0 Assertion ({{{SAML_NS}}}Assertion)",
@@ -143,50 +174,36 @@ pub(crate) fn sign_xml(
         )
         .into());
     }
-    let issuer = match root.elements().next() {
-        Some(first) if first.is(SAML_NS, "Issuer") => first,
-        _ => {
-            return Err(SamlError::Structure(
-                "the Assertion's first child element must be saml:Issuer (SAML 2.0 schema order); the signature goes right after it".into(),
-            )
-            .into());
-        }
-    };
+    match root.elements().next() {
+        Some(first) if first.is(SAML_NS, "Issuer") => Ok((id, first)),
+        _ => Err(SamlError::Structure(
+            "the Assertion's first child element must be saml:Issuer (SAML 2.0 schema order); the signature goes right after it".into(),
+        )
+        .into()),
+    }
+}
 
-    let ctx = Ctx {
-        comments: false,
-        prefixes: &[],
-        exclude: None,
-        max_len: c14n::output_limit(text.len()),
-    };
-    let content = c14n::subtree_of(&doc, root, &ctx)?;
-    let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
-
-    // Built in canonical form (constant URIs, an NCName ID, base64): signed as is,
-    // without a second parse (the unit test below holds it to exclusive c14n).
-    let signed_info = signed_info(id, method, options.digest, &digest_value);
-    let signature = key.sign(signed_info.as_bytes(), rng)?;
-
+/// The `ds:Signature` element around `signed_info` (its namespace declaration
+/// moved up to `Signature`), the signature value and the signer's certificate.
+fn signature_element(
+    signed_info: &str,
+    signature: &[u8],
+    certificate_b64: &str,
+) -> Result<String, Error> {
     let body = signed_info
         .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
-        .ok_or(Error::Crypto)?;
+        .ok_or(Error::Internal("building ds:Signature"))?;
     let mut element = String::with_capacity(signed_info.len() + certificate_b64.len() + 1024);
     element.push_str("<ds:Signature xmlns:ds=\"");
     element.push_str(DS_NS);
     element.push_str("\"><ds:SignedInfo>");
     element.push_str(body);
     element.push_str("<ds:SignatureValue>");
-    element.push_str(&Base64::encode_string(&signature));
+    element.push_str(&Base64::encode_string(signature));
     element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
     element.push_str(certificate_b64);
     element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
-
-    let at = issuer.end;
-    let (before, after) = (
-        text.get(..at).ok_or(Error::Crypto)?,
-        text.get(at..).ok_or(Error::Crypto)?,
-    );
-    Ok(SignedAssertion::new(format!("{before}{element}{after}")))
+    Ok(element)
 }
 
 /// The `SignedInfo` of an enveloped signature over `#id`, in its exclusive c14n

@@ -8,7 +8,7 @@ use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 
 use super::dsig::{self, Digest, SignOptions};
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::key::{Certificate, SigningKey};
 use crate::secrets as secret;
 
@@ -57,10 +57,14 @@ impl Signer {
     /// key works too, for peers that know `ecdsa-sha384`).
     pub fn new(key: SigningKey, certificate: Certificate) -> Result<Self, Error> {
         if dsig::signature_method(key.algorithm()).is_none() {
-            return Err(Error::input(format!(
-                "SAML assertions are signed with RS256, RS384, RS512 (RSA keys) or ES256 (P-256 keys); {} has no common XML-DSig use",
-                key.algorithm()
-            )));
+            return Err(Error::input(
+                InputField::Key,
+                InputProblem::Unsupported,
+                format!(
+                    "SAML assertions are signed with RS256, RS384, RS512 (RSA keys) or ES256 (P-256 keys); {} has no common XML-DSig use",
+                    key.algorithm()
+                ),
+            ));
         }
         key.check_certificate(&certificate)?;
         let certificate_b64 = Base64::encode_string(certificate.der());

@@ -269,8 +269,8 @@ fn issue_to_user(
 /// Maps a JWT or SAML verification failure to the refusal Salesforce would send.
 fn assertion_refusal(error: &Error) -> Refusal {
     let problem = match error {
-        Error::Jwt(JwtError::WrongAudience) => AssertionProblem::Audience,
-        Error::Jwt(JwtError::Expired) => AssertionProblem::Expired,
+        Error::Jwt(JwtError::WrongAudience { .. }) => AssertionProblem::Audience,
+        Error::Jwt(JwtError::Expired { .. }) => AssertionProblem::Expired,
         #[cfg(feature = "saml")]
         Error::Saml(SamlError::WrongAudience) => AssertionProblem::Audience,
         #[cfg(feature = "saml")]

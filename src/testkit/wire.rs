@@ -104,9 +104,23 @@ impl ReadFailure {
 pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailure> {
     let started = Instant::now();
     let mut buf = Vec::with_capacity(1024);
+    let head_end = read_head(stream, &mut buf, started)?;
+    let mut request = parse_head(buf.get(..head_end).unwrap_or(&[]))?;
+    let body = buf.split_off(head_end + 4);
+    request.body = read_body(stream, &request, body, started)?;
+    Ok(request)
+}
+
+/// Reads into `buf` until it holds the whole head (up to the blank line); the
+/// head's length, at most [`MAX_HEAD`].
+fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    started: Instant,
+) -> Result<usize, ReadFailure> {
     let mut chunk = [0u8; 4096];
     let head_end = loop {
-        if let Some(end) = find_head_end(&buf) {
+        if let Some(end) = find_head_end(buf) {
             break end;
         }
         if buf.len() > MAX_HEAD {
@@ -118,7 +132,12 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
     if head_end > MAX_HEAD {
         return Err(ReadFailure::HeadTooLarge);
     }
-    let head = std::str::from_utf8(buf.get(..head_end).unwrap_or(&[]))
+    Ok(head_end)
+}
+
+/// The request line and the headers; the body is left empty.
+fn parse_head(head: &[u8]) -> Result<Request, ReadFailure> {
+    let head = std::str::from_utf8(head)
         .map_err(|_| ReadFailure::Malformed("request head is not UTF-8"))?;
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or("");
@@ -149,12 +168,22 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
         }
         headers.push((name.to_owned(), value.trim().to_owned()));
     }
-    let mut request = Request {
+    Ok(Request {
         method: method.to_owned(),
         target: target.to_owned(),
         headers,
         body: Vec::new(),
-    };
+    })
+}
+
+/// The body `request`'s `Content-Length` announces, starting with what came with
+/// the head; chunked bodies are refused.
+fn read_body(
+    stream: &mut TcpStream,
+    request: &Request,
+    mut body: Vec<u8>,
+    started: Instant,
+) -> Result<Vec<u8>, ReadFailure> {
     if request.header("Transfer-Encoding").is_some() {
         return Err(ReadFailure::LengthRequired);
     }
@@ -167,7 +196,6 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
     if length > MAX_BODY {
         return Err(ReadFailure::BodyTooLarge);
     }
-    let mut body = buf.split_off(head_end + 4);
     if body.len() < length
         && request
             .header("Expect")
@@ -178,13 +206,13 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .map_err(|_| ReadFailure::Gone)?;
     }
+    let mut chunk = [0u8; 4096];
     while body.len() < length {
         let n = read_some(stream, &mut chunk, started)?;
         body.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
     }
     body.truncate(length);
-    request.body = body;
-    Ok(request)
+    Ok(body)
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {

@@ -300,7 +300,11 @@ fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
 /// the contract's tests (tests/cli/exit_codes.rs) have it.
 fn algorithm(flag: &str, value: &str) -> Result<Algorithm, Failure> {
     value.parse().map_err(|error: s2s_oauth::error::KeyError| {
-        let error = s2s_oauth::Error::InvalidInput(error.to_string().into());
+        let error = s2s_oauth::Error::InvalidInput(s2s_oauth::error::InputError::new(
+            s2s_oauth::error::InputField::Algorithm,
+            s2s_oauth::error::InputProblem::Unsupported,
+            error.to_string(),
+        ));
         Failure::library(format!("--{flag}"), error)
     })
 }

@@ -229,44 +229,9 @@ fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
         None => None,
     };
     let key_path: Option<&Path> = options.client_key.as_deref();
-    let method = match options.auth {
-        Some(method) => method,
-        None => match (&secret, key_path) {
-            (Some(_), Some(_)) => {
-                return Err(Failure::usage(
-                    "both a client secret and --client-key are given; choose with --auth",
-                ));
-            }
-            (Some(_), None) => AuthMethod::Basic,
-            (None, Some(_)) => AuthMethod::PrivateKeyJwt,
-            (None, None) => AuthMethod::None,
-        },
-    };
+    let method = auth_method(options.auth, secret.is_some(), key_path.is_some())?;
+    refuse_unused(options, method, secret.is_some())?;
     let name = method.name();
-    let uses_secret = matches!(
-        method,
-        AuthMethod::Basic | AuthMethod::Post | AuthMethod::ClientSecretJwt
-    );
-    if secret.is_some() && !uses_secret {
-        return Err(Failure::usage(format!(
-            "a client secret is given but --auth {name} does not use one"
-        )));
-    }
-    if key_path.is_some() && method != AuthMethod::PrivateKeyJwt {
-        return Err(Failure::usage(format!(
-            "--client-key is given but --auth {name} does not use it"
-        )));
-    }
-    if (options.client_alg.is_some() || options.client_kid.is_some())
-        && !matches!(
-            method,
-            AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
-        )
-    {
-        return Err(Failure::usage(format!(
-            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth {name}"
-        )));
-    }
     let client_id = || {
         options
             .client_id
@@ -280,7 +245,6 @@ fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
             ))
         })
     };
-    let context = format!("--auth {name}");
     Ok(match method {
         AuthMethod::None => match &options.client_id {
             Some(id) => ClientAuth::none_with_client_id(id),
@@ -296,19 +260,81 @@ fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
             };
             let key = inputs::signing_key(path, "--client-key", options.client_alg)?;
             ClientAuth::private_key_jwt(client_id()?, with_kid(key, &options.client_kid))
-                .map_err(|e| Failure::library(context, e))?
+                .map_err(|e| Failure::library(format!("--auth {name}"), e))?
         }
         AuthMethod::ClientSecretJwt => {
             let (id, secret) = (client_id()?, secret()?);
-            let mut key = SigningKey::hmac(secret.expose_secret().as_bytes())
-                .map_err(|e| Failure::library(&context, e))?;
-            if let Some(alg) = options.client_alg {
-                key = key
-                    .with_algorithm(alg)
-                    .map_err(|e| Failure::library("--client-alg", e))?;
-            }
-            ClientAuth::client_secret_jwt_with_key(id, with_kid(key, &options.client_kid))
-                .map_err(|e| Failure::library(context, e))?
+            client_secret_jwt(options, id, &secret)?
         }
     })
+}
+
+/// `--auth`, or the default: basic with a secret, private-key-jwt with a client
+/// key, else none; both a secret and a key need `--auth` to choose.
+fn auth_method(
+    chosen: Option<AuthMethod>,
+    has_secret: bool,
+    has_key: bool,
+) -> Result<AuthMethod, Failure> {
+    if let Some(method) = chosen {
+        return Ok(method);
+    }
+    match (has_secret, has_key) {
+        (true, true) => Err(Failure::usage(
+            "both a client secret and --client-key are given; choose with --auth",
+        )),
+        (true, false) => Ok(AuthMethod::Basic),
+        (false, true) => Ok(AuthMethod::PrivateKeyJwt),
+        (false, false) => Ok(AuthMethod::None),
+    }
+}
+
+/// A secret, client key, `--client-alg` or `--client-kid` that `method` would not
+/// use is a usage error rather than silently ignored.
+fn refuse_unused(options: &Options, method: AuthMethod, has_secret: bool) -> Result<(), Failure> {
+    let name = method.name();
+    let uses_secret = matches!(
+        method,
+        AuthMethod::Basic | AuthMethod::Post | AuthMethod::ClientSecretJwt
+    );
+    if has_secret && !uses_secret {
+        return Err(Failure::usage(format!(
+            "a client secret is given but --auth {name} does not use one"
+        )));
+    }
+    if options.client_key.is_some() && method != AuthMethod::PrivateKeyJwt {
+        return Err(Failure::usage(format!(
+            "--client-key is given but --auth {name} does not use it"
+        )));
+    }
+    if (options.client_alg.is_some() || options.client_kid.is_some())
+        && !matches!(
+            method,
+            AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
+        )
+    {
+        return Err(Failure::usage(format!(
+            "--client-alg and --client-kid apply to private-key-jwt and client-secret-jwt, not --auth {name}"
+        )));
+    }
+    Ok(())
+}
+
+/// client_secret_jwt: an HMAC key from the secret, with `--client-alg` and
+/// `--client-kid` if given.
+fn client_secret_jwt(
+    options: &Options,
+    client_id: String,
+    secret: &ClientSecret,
+) -> Result<ClientAuth, Failure> {
+    let context = format!("--auth {}", AuthMethod::ClientSecretJwt.name());
+    let mut key = SigningKey::hmac(secret.expose_secret().as_bytes())
+        .map_err(|e| Failure::library(&context, e))?;
+    if let Some(alg) = options.client_alg {
+        key = key
+            .with_algorithm(alg)
+            .map_err(|e| Failure::library("--client-alg", e))?;
+    }
+    ClientAuth::client_secret_jwt_with_key(client_id, with_kid(key, &options.client_kid))
+        .map_err(|e| Failure::library(context, e))
 }

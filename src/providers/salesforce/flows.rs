@@ -3,7 +3,7 @@
 //! public API, to inspect, tweak (`with_scope`, `with_param`) and send.
 
 use crate::client_auth::ClientAuth;
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
 use crate::jwt::{Claims, DEFAULT_LIFETIME};
 #[cfg(feature = "saml")]
@@ -47,10 +47,14 @@ pub fn jwt_bearer(
 ) -> Result<TokenRequest, Error> {
     check_app_and_user(consumer_key, username)?;
     if key.algorithm() != Algorithm::RS256 {
-        return Err(Error::input(format!(
-            "Salesforce verifies JWT Bearer assertions with RS256 only, and this key signs {}; use the RSA private key whose certificate is uploaded to the connected app",
-            key.algorithm()
-        )));
+        return Err(Error::input(
+            InputField::Key,
+            InputProblem::Unsupported,
+            format!(
+                "Salesforce verifies JWT Bearer assertions with RS256 only, and this key signs {}; use the RSA private key whose certificate is uploaded to the connected app",
+                key.algorithm()
+            ),
+        ));
     }
     let claims =
         Claims::new(consumer_key, username, host.audience()).with_lifetime(DEFAULT_LIFETIME);
@@ -93,10 +97,14 @@ pub fn saml_bearer(
 ) -> Result<TokenRequest, Error> {
     check_app_and_user(consumer_key, username)?;
     if !matches!(signer.key().key_type(), KeyType::Rsa { .. }) {
-        return Err(Error::input(format!(
-            "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
-            signer.key().key_type()
-        )));
+        return Err(Error::input(
+            InputField::Key,
+            InputProblem::Unsupported,
+            format!(
+                "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
+                signer.key().key_type()
+            ),
+        ));
     }
     let token_url = host.token_url();
     let assertion =
@@ -131,19 +139,25 @@ pub fn client_credentials(
     consumer_secret: impl Into<ClientSecret>,
 ) -> Result<TokenRequest, Error> {
     if host.kind() != HostKind::MyDomain {
-        return Err(Error::input(format!(
-            "Salesforce accepts the Client Credentials flow only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); pass LoginHost::my_domain(\"https://<your-domain>.my.salesforce.com\")",
-            host.base_url()
-        )));
+        return Err(Error::input(
+            InputField::Host,
+            InputProblem::Unsupported,
+            format!(
+                "Salesforce accepts the Client Credentials flow only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); pass LoginHost::my_domain(\"https://<your-domain>.my.salesforce.com\")",
+                host.base_url()
+            ),
+        ));
     }
     non_empty(
         consumer_key,
+        InputField::ClientId,
         "consumer key",
         "the connected app's Consumer Key",
     )?;
     let secret = consumer_secret.into();
     non_empty(
         secret.expose_secret(),
+        InputField::ClientSecret,
         "consumer secret",
         "the connected app's Consumer Secret",
     )?;
@@ -180,6 +194,7 @@ pub fn refresh_token(
 ) -> Result<TokenRequest, Error> {
     non_empty(
         consumer_key,
+        InputField::ClientId,
         "consumer key",
         "the connected app's Consumer Key",
     )?;
@@ -194,19 +209,25 @@ pub fn refresh_token(
 fn check_app_and_user(consumer_key: &str, username: &str) -> Result<(), Error> {
     non_empty(
         consumer_key,
+        InputField::ClientId,
         "consumer key",
         "the connected app's Consumer Key",
     )?;
     non_empty(
         username,
+        InputField::Subject,
         "username",
         "the Salesforce username the token acts for",
     )
 }
 
-fn non_empty(value: &str, name: &str, what: &str) -> Result<(), Error> {
+fn non_empty(value: &str, field: InputField, name: &str, what: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
-        return Err(Error::input(format!("the {name} is empty; pass {what}")));
+        return Err(Error::input(
+            field,
+            InputProblem::Empty,
+            format!("the {name} is empty; pass {what}"),
+        ));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 use base64ct::{Base64, Encoding};
 use ring::hmac;
 
-use crate::error::Error;
+use crate::error::{Error, InputField, InputProblem};
 use crate::response::TokenResponse;
 use crate::secrets::ClientSecret;
 
@@ -54,6 +54,8 @@ pub fn verify_signature(
 ) -> Result<(), Error> {
     if consumer_secret.expose_secret().is_empty() {
         return Err(Error::input(
+            InputField::ClientSecret,
+            InputProblem::Empty,
             "the consumer secret is empty, and an HMAC under an empty key can be made by anyone: pass the connected app's Consumer Secret (Setup > App Manager > the app > View > Manage Consumer Details)",
         ));
     }
