@@ -197,10 +197,12 @@ impl Error {
         }
     }
 
-    /// Whether the error is about the caller's own input (key, URL, parameters, an
-    /// XML document or SAML assertion handed to the crate, a request the HTTP
-    /// library could not make: [`TransportErrorKind::Request`]), found before
-    /// anything was sent.
+    /// Whether the error was found before anything was sent: the caller's own input
+    /// (key, URL, parameters, an XML document or SAML assertion handed to the
+    /// crate, a request the HTTP library could not make:
+    /// [`TransportErrorKind::Request`]), or one of the two local failures that are
+    /// not about input: [`Error::Crypto`] (the random source failed) and
+    /// [`Error::Internal`] (a bug).
     pub fn is_local(&self) -> bool {
         match self {
             Error::Key(_)
@@ -263,7 +265,9 @@ impl fmt::Display for Error {
                 write!(f, "token URL {url:?} refused: {reason}")
             }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
-            Error::Crypto => f.write_str("signing failed (cryptographic operation error)"),
+            Error::Crypto => f.write_str(
+                "the system's random source failed (nothing was sent); try again, and check the operating system's entropy source",
+            ),
             Error::Internal(step) => write!(
                 f,
                 "internal error in s2s-oauth ({step}); this is a bug, please report it"

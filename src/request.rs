@@ -75,7 +75,7 @@ impl std::fmt::Debug for TokenRequest {
             .field("auth", &self.auth)
             .field("scope", &self.scope)
             .field("params", &params)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -211,7 +211,7 @@ impl TokenCache {
     /// let again = cache.get_or_send(&request, &agent)?.clone();      // cached
     /// assert_eq!(first, again);
     ///
-    /// cache.invalidate(); // the API answered 401: see is_token_rejected_response
+    /// cache.invalidate(); // the API answered 401: see HttpResponse::is_token_rejected
     /// let renewed = cache.get_or_send(&request, &agent)?;            // sent again
     /// assert_ne!(renewed, &first);
     /// # assert_eq!(server.requests().len(), 2);

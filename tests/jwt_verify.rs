@@ -595,19 +595,22 @@ fn refusals_after_the_signature_carry_details() {
     assert_eq!(
         e,
         JwtError::WrongAudience {
-            received: "x, y".into()
+            received: "\"x\", \"y\"".into()
         }
     );
-    assert!(one_line(&e).contains("aud [x, y] does not name this server"));
-    // A long, hostile aud is cut to 80 characters, line breaks and bidi
-    // overrides shown as spaces.
+    assert!(one_line(&e).contains("aud [\"x\", \"y\"] does not name this server"));
+    // A long, hostile aud is cut to 80 characters, quoted, its line breaks and
+    // bidi overrides escaped.
     let hostile = format!("a\nb\u{202e}c{}", "z".repeat(500));
     let e = jwt_error(check(with("aud", json!(hostile)), &v, now()));
     let JwtError::WrongAudience { received } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(received.chars().count(), 81, "{received}");
-    assert!(received.starts_with("a b c") && received.ends_with('…'));
+    assert!(
+        received.starts_with(r#""a\nb\u{202e}c"#) && received.ends_with('…'),
+        "{received}"
+    );
     one_line(&e);
 
     let e = jwt_error(check(good_claims(), &v, at(180 + 125)));

@@ -191,6 +191,15 @@ fn token_info_checks_the_types_of_the_salesforce_fields() {
         (r#""issued_at":1.5"#, "issued_at"),
         (r#""api_instance_url":false"#, "api_instance_url"),
         (r#""signature":7"#, "signature"),
+        // Where the token is sent: the endpoint rules apply.
+        (
+            r#""api_instance_url":"http://api.salesforce.com""#,
+            "api_instance_url",
+        ),
+        (
+            r#""api_instance_url":"https://u:p@api.salesforce.com""#,
+            "api_instance_url",
+        ),
     ] {
         let body = format!(
             r#"{{"access_token":"SECRET","instance_url":"https://acme.my.salesforce.com","id":"{ID_URL}",{fields}}}"#
@@ -207,6 +216,18 @@ fn token_info_checks_the_types_of_the_salesforce_fields() {
     let err = TokenInfo::from_response(&parse(r#"{"access_token":"t","instance_url":false}"#))
         .unwrap_err();
     assert!(err.to_string().contains("instance_url"), "{err}");
+    // A plain-http, userinfo or query instance_url is refused: the token goes there.
+    for bad in [
+        "http://acme.my.salesforce.com",
+        "https://evil@acme.my.salesforce.com",
+        "https://acme.my.salesforce.com/?x=1",
+        "acme.my.salesforce.com",
+    ] {
+        let body = format!(r#"{{"access_token":"SECRET","instance_url":"{bad}","id":"{ID_URL}"}}"#);
+        let err = TokenInfo::from_response(&parse(&body)).unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse(_)), "{bad}: {err:?}");
+        assert!(err.to_string().contains("instance_url"), "{bad}: {err}");
+    }
     // The signature check reads the same fields and says what is wrong.
     let err = salesforce::verify_signature(
         &parse(&format!(

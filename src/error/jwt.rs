@@ -41,8 +41,8 @@ pub enum JwtError {
     },
     /// None of the `aud` values is an accepted audience.
     WrongAudience {
-        /// The `aud` values received, joined by `", "` (cut to 80 characters in
-        /// all, control and bidi characters shown as spaces).
+        /// The `aud` values received, each quoted, joined by `", "` (cut to 80
+        /// characters in all, control and bidi characters shown as spaces).
         received: Box<str>,
     },
     /// `exp` is in the past (beyond the leeway).

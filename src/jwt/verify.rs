@@ -559,7 +559,15 @@ fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<()
         Ok(())
     } else {
         Err(JwtError::WrongAudience {
-            received: echo(&received.join(", "), ECHO_LEN),
+            // Each value quoted, so that one audience cannot pose as several.
+            received: echo(
+                &received
+                    .iter()
+                    .map(|aud| format!("{aud:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ECHO_LEN,
+            ),
         })
     }
 }

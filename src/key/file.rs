@@ -21,7 +21,12 @@ pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         kind,
     };
     let file = std::fs::File::open(path).map_err(|e| refused(e.kind()))?;
-    let mut bytes = Zeroizing::new(Vec::new());
+    // Sized up front: a buffer that grew while reading would free partial copies
+    // of the key on the way, beyond the reach of the wipe.
+    let expected = file.metadata().map_or(0, |m| m.len().min(MAX_FILE_LEN + 1));
+    let mut bytes = Zeroizing::new(Vec::with_capacity(
+        usize::try_from(expected).unwrap_or(0) + 1,
+    ));
     file.take(MAX_FILE_LEN + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| refused(e.kind()))?;
@@ -32,15 +37,21 @@ pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
 }
 
 /// Whether `input`, which has no PEM armor, reads as a file name or path rather
-/// than a key: one line of printable text that ends in a key or certificate
-/// extension (`.pem`, `.key`, `.crt`, `.cer`, `.der`, `.p8`) or holds a path
-/// separator.
+/// than a key: one short line of printable text (not JSON, not a run of base64
+/// that could be an unarmored key) that ends in a key or certificate extension
+/// (`.pem`, `.key`, `.crt`, `.cer`, `.der`, `.p8`) or holds a path separator.
 pub(super) fn looks_like_path(input: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(input) else {
         return false;
     };
     let text = text.trim();
-    if text.is_empty() || text.len() > 4096 || text.chars().any(char::is_control) {
+    if text.is_empty() || text.len() > 1024 || text.chars().any(char::is_control) {
+        return false;
+    }
+    let base64_only = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_'));
+    if text.starts_with('{') || (base64_only && text.len() > 64) {
         return false;
     }
     let lower = text.to_ascii_lowercase();
@@ -76,5 +87,9 @@ mod tests {
             assert!(!looks_like_path(not.as_bytes()), "{not:?}");
         }
         assert!(!looks_like_path(&[0x30, 0x82, 0x01, 0x0a, b'/']));
+        // One-line base64 (an unarmored key) and one-line JSON hold a `/` too.
+        let base64 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7/x+y".repeat(3);
+        assert!(!looks_like_path(base64.as_bytes()));
+        assert!(!looks_like_path(br#"{"type":"service_account","x":"a/b"}"#));
     }
 }

@@ -31,7 +31,7 @@ pub(crate) fn parse(value: &str, reference: SystemTime) -> Option<SystemTime> {
             if parts.next().is_some() {
                 return None;
             }
-            let year = full_year(fixed_digits(year, 2)?, year_of(reference));
+            let year = u32::try_from(full_year(fixed_digits(year, 2)?, year_of(reference))).ok()?;
             at(year, month_number(month)?, fixed_digits(day, 2)?, time)
         }
         [weekday, month, day, time, year] => {
@@ -86,22 +86,25 @@ fn at(year: u32, month: u32, day: u32, time: &str) -> Option<SystemTime> {
 /// RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is the most
 /// recent past year with those last two digits; otherwise the year within 50 years
 /// of the reference.
-fn full_year(two_digit: u32, reference_year: u32) -> u32 {
-    let year = reference_year / 100 * 100 + two_digit;
-    if year > reference_year + 50 {
+fn full_year(two_digit: u32, reference_year: u64) -> u64 {
+    let year = reference_year / 100 * 100 + u64::from(two_digit);
+    if year > reference_year.saturating_add(50) {
         year.saturating_sub(100)
-    } else if year + 50 < reference_year {
-        year + 100
+    } else if year.saturating_add(50) < reference_year {
+        year.saturating_add(100)
     } else {
         year
     }
 }
 
-/// The UTC year `t` falls in (1970 for anything before).
-fn year_of(t: SystemTime) -> u32 {
+/// The UTC year `t` falls in (1970 for anything before), at most `u32::MAX`: far
+/// beyond any date this parser accepts, without overflow in [`full_year`].
+fn year_of(t: SystemTime) -> u64 {
     let secs = unix_seconds(t).unwrap_or(0);
     let days = i64::try_from(secs).unwrap_or(i64::MAX) / DAY;
-    u32::try_from(civil_from_days(days).0).unwrap_or(u32::MAX)
+    u64::try_from(civil_from_days(days).0)
+        .unwrap_or(0)
+        .min(u64::from(u32::MAX))
 }
 
 #[cfg(test)]
@@ -212,6 +215,11 @@ mod tests {
         assert_eq!(year_of(epoch(13_569_465_600)), 2400);
         assert_eq!(year_of(epoch(13_569_465_599)), 2399);
         assert_eq!(year_of(UNIX_EPOCH - Duration::from_secs(1)), 1970);
+        // A reference far in the future neither overflows nor panics.
+        let far = UNIX_EPOCH + Duration::from_secs(1 << 62);
+        assert_eq!(year_of(far), u64::from(u32::MAX));
+        let _ = parse("Sunday, 06-Nov-94 08:49:37 GMT", far);
+        assert_eq!(full_year(94, u64::from(u32::MAX)) % 100, 94);
         assert_eq!(full_year(94, 2024), 1994);
         assert_eq!(full_year(74, 2024), 2074);
         assert_eq!(full_year(75, 2024), 1975);

@@ -84,13 +84,20 @@ impl TokenInfo {
                 "the id is not a Salesforce identity URL (https://<host>/id/<org id>/<user id>)",
             )
         })?;
+        // The token is sent to these: the endpoint rules apply (https, or http on
+        // loopback; no userinfo, no query, no fragment).
+        let instance_url = checked_base(&instance_url, "instance_url")?;
+        let api_instance_url = fields
+            .api_instance_url
+            .map(|url| checked_base(&url, "api_instance_url"))
+            .transpose()?;
         Ok(TokenInfo {
-            instance_url: instance_url.trim_end_matches('/').to_owned(),
+            instance_url,
             identity_url,
             org_id,
             user_id,
             issued_at: fields.issued_at,
-            api_instance_url: fields.api_instance_url,
+            api_instance_url,
         })
     }
 
@@ -198,6 +205,15 @@ fn issued_at(object: &mut Map<String, Value>) -> Result<Option<SystemTime>, Fiel
             expected: EXPECTED,
         }),
     }
+}
+
+/// `url` as a base for API calls: checked like a token endpoint (the token goes
+/// there), without a query, trailing slashes trimmed; otherwise
+/// [`Error::MalformedResponse`] naming the field.
+fn checked_base(url: &str, field: &str) -> Result<String, Error> {
+    EndpointUrl::base(url, "a Salesforce instance URL has no query")
+        .map(EndpointUrl::into_string)
+        .map_err(|e| malformed(&format!("the {field} is refused: {e}")))
 }
 
 /// `https://host/id/<org>/<user>` → (org, user): the last two path segments after
