@@ -184,16 +184,19 @@ impl Challenge<'_> {
             .map(|(_, value)| value.as_str())
     }
 
-    /// Salesforce's `Token` challenge, or RFC 6750's `Bearer error="invalid_token"`.
+    /// Salesforce's `Token` challenge, or `error="invalid_token"` on a `Bearer`
+    /// (RFC 6750 §3.1) or `DPoP` (RFC 9449 §7.1) challenge.
     fn says_token_rejected(&self) -> bool {
         self.scheme.eq_ignore_ascii_case("token")
-            || (self.is_bearer() && self.error() == Some("invalid_token"))
+            || ((self.is_bearer() || self.scheme.eq_ignore_ascii_case("dpop"))
+                && self.error() == Some("invalid_token"))
     }
 
-    /// A `Bearer` challenge naming an error (RFC 6750 §3.1); another scheme's
-    /// `error` parameter means nothing defined.
+    /// A challenge naming an error, whatever its scheme (`Bearer
+    /// error="insufficient_scope"`, `DPoP error="use_dpop_nonce"`): a reason
+    /// other than a rejected token, unless it is `invalid_token`.
     fn has_error(&self) -> bool {
-        self.is_bearer() && self.error().is_some()
+        self.error().is_some()
     }
 }
 

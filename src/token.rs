@@ -219,6 +219,12 @@ impl From<&TokenResponse> for Token {
 /// of problem, and the field name when one is missing.
 pub(crate) fn json_problem(e: &serde_json::Error) -> String {
     let message = e.to_string();
+    if message.starts_with(OWN_MESSAGE) {
+        let own = message
+            .split_once(" at line")
+            .map_or(&*message, |(own, _)| own);
+        return own.trim_start_matches(OWN_MESSAGE).to_owned();
+    }
     let what = match e.classify() {
         serde_json::error::Category::Data => match message.split_once(" at line") {
             Some((missing, _)) if missing.starts_with("missing field") => missing.to_owned(),
@@ -267,7 +273,41 @@ struct Stored {
     received_at: u64,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     extra: Map<String, Value>,
+    /// Version 1 kept Salesforce's fields at the top level; read, never written.
+    #[serde(flatten, skip_serializing)]
+    v1: StoredV1,
 }
+
+/// The Salesforce fields of a version-1 stored token, moved into `extra` on read.
+#[derive(Default, Deserialize)]
+struct StoredV1 {
+    instance_url: Option<String>,
+    id: Option<String>,
+    issued_at_ms: Option<u64>,
+    api_instance_url: Option<String>,
+}
+
+impl StoredV1 {
+    /// The fields as a token response names them (`issued_at` in milliseconds, as
+    /// a digit string, as Salesforce sends it).
+    fn into_extra(self, extra: &mut Map<String, Value>) {
+        let fields = [
+            ("instance_url", self.instance_url),
+            ("id", self.id),
+            ("issued_at", self.issued_at_ms.map(|ms| ms.to_string())),
+            ("api_instance_url", self.api_instance_url),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                extra.entry(name).or_insert(Value::String(value));
+            }
+        }
+    }
+}
+
+/// The prefix of the messages this module's `Deserialize` makes itself: they
+/// quote nothing of the input, so [`json_problem`] may show them.
+const OWN_MESSAGE: &str = "stored token: ";
 
 impl Serialize for ExposedToken<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -284,6 +324,7 @@ impl Serialize for ExposedToken<'_> {
             scope: t.scope.clone(),
             received_at: seconds(t.received_at),
             extra: t.extra.0.clone(),
+            v1: StoredV1::default(),
         }
         .serialize(serializer)
     }
@@ -292,20 +333,25 @@ impl Serialize for ExposedToken<'_> {
 impl<'de> Deserialize<'de> for Token {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let s = Stored::deserialize(deserializer)?;
-        if s.version != FORMAT_VERSION {
-            return Err(D::Error::custom(format!(
-                "stored token format version {} is not {FORMAT_VERSION}",
-                s.version
-            )));
+        let mut s = Stored::deserialize(deserializer)?;
+        match s.version {
+            1 => std::mem::take(&mut s.v1).into_extra(&mut s.extra),
+            FORMAT_VERSION => {}
+            other => {
+                return Err(D::Error::custom(format!(
+                    "{OWN_MESSAGE}format version {other} is not one this version of s2s-oauth reads (1 or {FORMAT_VERSION})"
+                )));
+            }
         }
         if s.access_token.is_empty() {
-            return Err(D::Error::custom("the stored access_token is empty"));
+            return Err(D::Error::custom(format!(
+                "{OWN_MESSAGE}the access_token is empty"
+            )));
         }
         let at = |secs: u64| {
             UNIX_EPOCH
                 .checked_add(Duration::from_secs(secs))
-                .ok_or_else(|| D::Error::custom("a stored time is out of range"))
+                .ok_or_else(|| D::Error::custom(format!("{OWN_MESSAGE}a time is out of range")))
         };
         Ok(Token {
             access_token: AccessToken::new(s.access_token),

@@ -106,20 +106,14 @@ fn unreadable_stored_tokens_get_clear_errors_without_their_contents() {
             br#"{"version":1,"access_token":"SECRET","received_at":"yesterday"}"#,
             "wrong type",
         ),
+        // A version this release does not know is named as such.
         (
             br#"{"version":3,"access_token":"SECRET","received_at":1}"#,
-            "wrong type or value",
-        ),
-        // Version 1 kept Salesforce's fields as typed fields of its own: refused,
-        // so that a token stored before is fetched again rather than read without
-        // its instance_url.
-        (
-            br#"{"version":1,"access_token":"SECRET","received_at":1,"instance_url":"https://x"}"#,
-            "wrong type or value",
+            "format version 3 is not one this version of s2s-oauth reads",
         ),
         (
             br#"{"version":2,"access_token":"","received_at":1}"#,
-            "wrong type or value",
+            "the access_token is empty",
         ),
     ] {
         let err = Token::from_json(input).unwrap_err();
@@ -129,6 +123,31 @@ fn unreadable_stored_tokens_get_clear_errors_without_their_contents() {
         assert!(!message.contains("SECRET"), "{message}");
         assert!(message.contains("delete it"), "{message}");
     }
+}
+
+/// A token stored by version 1 (Salesforce's fields at the top level) is read,
+/// its fields moved where version 2 keeps them: an upgrade keeps a rotated
+/// refresh token that lives only in that file.
+#[test]
+fn a_version_1_stored_token_is_migrated() {
+    let v1 = br#"{"version":1,"access_token":"a","refresh_token":"r-only-copy","received_at":1700000000,"instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","issued_at_ms":1700000000123,"api_instance_url":"https://api.salesforce.com"}"#;
+    let token = Token::from_json(v1).unwrap();
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "r-only-copy"
+    );
+    let info = s2s_oauth::providers::salesforce::TokenInfo::from_token(&token).unwrap();
+    assert_eq!(info.instance_url(), "https://acme.my.salesforce.com");
+    assert_eq!(info.org_id(), "00Dxx0000001gPLEAY");
+    assert_eq!(info.api_instance_url(), Some("https://api.salesforce.com"));
+    assert_eq!(
+        info.issued_at(),
+        Some(UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
+    );
+    // Written back, it is version 2 and reads the same.
+    let again = Token::from_json(token.to_json_exposing_secrets().as_bytes()).unwrap();
+    assert!(token.to_json_exposing_secrets().contains(r#""version":2"#));
+    assert_eq!(again, token);
 }
 
 #[test]

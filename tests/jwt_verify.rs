@@ -723,3 +723,10 @@ fn claims_decode_into_a_typed_struct() {
     let as_error: Error = err.into();
     assert!(matches!(as_error, Error::Jwt(JwtError::ClaimsMismatch(_))));
 }
+
+#[test]
+fn an_iat_less_than_a_second_ahead_reads_as_the_future() {
+    let v = Validation::new(AUD).with_leeway(Duration::ZERO);
+    let e = jwt_error(check(with("iat", json!(NOW_SECS as f64 + 0.5)), &v, now()));
+    assert!(e.to_string().contains("in the future"), "{e}");
+}

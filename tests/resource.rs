@@ -40,6 +40,10 @@ fn other_bearer_errors_are_not() {
         r#"Bearer error="invalid_request""#,
         r#"Bearer error="not invalid_token""#,
         r#"Basic realm="legacy", Bearer error="insufficient_scope""#,
+        // A DPoP server asking for a nonce (RFC 9449 §8): retry with it, no new
+        // token; and an error on any scheme names some other reason.
+        r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#,
+        r#"Basic error="insufficient_scope""#,
     ] {
         assert!(!is_token_rejected(401, Some(header), b""), "{header}");
     }
@@ -65,9 +69,9 @@ fn a_bare_401_is_rejected() {
         "Bearer",
         // No `error` parameter: a description alone names no code.
         r#"Bearer error_description="invalid_token""#,
-        // Another scheme's parameter means nothing.
-        r#"Basic error="insufficient_scope""#,
         r#"Basic realm="api""#,
+        // A DPoP-bound token refused (RFC 9449 §7.1).
+        r#"DPoP algs="ES256", error="invalid_token""#,
         "",
         "garbage ;;; ===",
     ] {

@@ -444,7 +444,12 @@ fn check_times(
         max_lifetime: cap,
     };
     if let Some(iat) = iat.filter(|iat| *iat > late_now) {
-        return Err(iat_refused(iat));
+        // In the future by less than a second still reads as the future.
+        return Err(JwtError::IssuedAtOutOfRange {
+            iat: seconds(iat).max(seconds(now).saturating_add(1)),
+            now: seconds(now),
+            max_lifetime: cap,
+        });
     }
     if let Some(max) = max_lifetime {
         let span = max.saturating_add(leeway);
