@@ -1,7 +1,8 @@
 //! The layering of ARCHITECTURE.md, checked: the top-level modules of `src/` form no
 //! cycle, the bottom layer uses nothing above it, and `jwt` and `saml` never use each
 //! other. A module "uses" another when its code (not its comments) names
-//! `crate::other`.
+//! `crate::other`, names a root re-export (`crate::Error` is the `error` module's),
+//! or lists it in a group (`use crate::{error, url}`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,6 +19,7 @@ type Graph = BTreeMap<String, BTreeSet<String>>;
 /// binary are left out.
 fn graph() -> Graph {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let reexports = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
     let mut graph = Graph::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
@@ -43,18 +45,74 @@ fn graph() -> Graph {
                     continue;
                 }
                 for (at, _) in line.match_indices("crate::") {
-                    let name: String = line[at + "crate::".len()..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    if !name.is_empty() && name != top {
-                        uses.insert(name);
+                    for name in used_modules(&line[at + "crate::".len()..], &reexports) {
+                        if name != top {
+                            uses.insert(name);
+                        }
                     }
                 }
             }
         }
     }
     graph
+}
+
+/// The root's re-exported names and the module each comes from: `pub use
+/// error::Error;` maps `Error` to `error`, `pub use key::{SigningKey, ...}` each
+/// name to `key`.
+fn root_reexports(lib: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let code: String = lib
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for statement in code.split(';') {
+        let Some(at) = statement.find("pub use ") else {
+            continue;
+        };
+        let path = statement[at + "pub use ".len()..].trim();
+        let module: String = path
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        let names = match (path.find('{'), path.rfind('}')) {
+            (Some(open), Some(close)) => path[open + 1..close].to_owned(),
+            _ => path.rsplit("::").next().unwrap_or(path).to_owned(),
+        };
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let name = name.rsplit("::").next().unwrap_or(name);
+            map.insert(name.to_owned(), module.clone());
+        }
+    }
+    map
+}
+
+/// The top-level modules that the text after a `crate::` names: a module
+/// (`error::...`), a root re-export (`Error`), or each entry of a group
+/// (`{error, url::EndpointUrl, Error}`).
+fn used_modules(after: &str, reexports: &BTreeMap<String, String>) -> Vec<String> {
+    let entry = |text: &str| -> Option<String> {
+        let name: String = text
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        match name.chars().next() {
+            Some(c) if c.is_ascii_uppercase() || reexports.contains_key(&name) => {
+                reexports.get(&name).cloned()
+            }
+            Some(_) => Some(name),
+            None => None,
+        }
+    };
+    match after.strip_prefix('{') {
+        Some(group) => {
+            let group = group.split('}').next().unwrap_or(group);
+            group.split(',').filter_map(entry).collect()
+        }
+        None => entry(after).into_iter().collect(),
+    }
 }
 
 /// A cycle through `from`, if there is one (depth-first search).
@@ -120,6 +178,20 @@ fn jwt_and_saml_never_use_each_other() {
     let graph = graph();
     assert!(!graph["jwt"].contains("saml"), "jwt uses saml");
     assert!(!graph["saml"].contains("jwt"), "saml uses jwt");
+}
+
+#[test]
+fn re_exports_and_groups_count_as_uses() {
+    let reexports = root_reexports(
+        "pub use error::Error;\npub use key::{Algorithm, SigningKey};\npub use ureq;",
+    );
+    assert_eq!(used_modules("Error::input(", &reexports), ["error"]);
+    assert_eq!(used_modules("SigningKey", &reexports), ["key"]);
+    assert_eq!(
+        used_modules("{error::Error, url, Algorithm};", &reexports),
+        ["error", "url", "key"]
+    );
+    assert_eq!(used_modules("time::parse", &reexports), ["time"]);
 }
 
 #[test]
