@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::client_auth::ClientAuth;
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::grant::Grant;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -153,13 +153,11 @@ impl ServiceAccountKey {
     /// The claims of the assertion for `scope` (space-separated scopes): see the
     /// type's documentation. An empty scope is refused: Google wants one.
     pub fn claims(&self, scope: &str) -> Result<Claims, Error> {
-        if scope.trim().is_empty() {
-            return Err(Error::input(
-                InputField::Scope,
-                InputProblem::Empty,
-                "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
-            ));
-        }
+        refuse_empty(
+            InputField::Scope,
+            scope.trim(),
+            "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
+        )?;
         let claims = match &self.subject {
             Some(sub) => Claims::new(&self.client_email, sub, self.token_uri.as_str()),
             None => Claims::without_subject(&self.client_email, self.token_uri.as_str()),
