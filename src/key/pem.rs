@@ -92,6 +92,10 @@ impl Block {
     }
 }
 
+/// A refusal a loader names when no block was taken: the error, if some block
+/// passes the test.
+pub(crate) type Refusal = (fn(&Block) -> bool, KeyError);
+
 /// The one PEM selection behind every `from_pem`: decodes `input` ([`parse`]),
 /// refuses an encrypted input with `if_encrypted`, and loads the first block
 /// `load` takes (it returns `None` for a block it does not want). With none
@@ -101,7 +105,7 @@ impl Block {
 pub(crate) fn load_first<T, const N: usize>(
     input: &[u8],
     if_encrypted: KeyError,
-    refusals: [(fn(&Block) -> bool, KeyError); N],
+    refusals: [Refusal; N],
     mut load: impl FnMut(Block) -> Option<Result<T, KeyError>>,
 ) -> Result<T, KeyError> {
     let contents = parse(input)?;
