@@ -191,14 +191,7 @@ impl ClientAuth {
             "client_secret_jwt needs a non-empty client secret to key HMAC-SHA256",
         )?;
         let key = SigningKey::hmac(secret.expose_secret().as_bytes())?;
-        Ok(ClientAuth {
-            method: Method::ClientSecretJwt {
-                client_id,
-                key,
-                audience: None,
-                lifetime: DEFAULT_ASSERTION_LIFETIME,
-            },
-        })
+        Self::client_secret_jwt_with_key(client_id, key)
     }
 
     /// `client_secret_jwt` with an HMAC key made by the caller, for HS384 or HS512:

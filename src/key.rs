@@ -405,19 +405,14 @@ impl VerifyingKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        pem::load_first(
-            pem.as_ref(),
-            KeyError::PrivateKeyNotPublic,
-            [(Block::is_private_key, KeyError::PrivateKeyNotPublic)],
-            |block| match block {
-                Block::Known(SectionKind::PublicKey, der) => Some(Self::from_spki_der(&der)),
-                Block::Known(SectionKind::Certificate, der) => {
-                    Some(Certificate::from_der(der).and_then(|cert| cert.verifying_key()))
-                }
-                Block::RsaPublicKey(der) => Some(load::rsa_public(&der).map(Self::from_public)),
-                _ => None,
-            },
-        )
+        pem::load_first_public(pem.as_ref(), |block| match block {
+            Block::Known(SectionKind::PublicKey, der) => Some(Self::from_spki_der(&der)),
+            Block::Known(SectionKind::Certificate, der) => {
+                Some(Certificate::from_der(der).and_then(|cert| cert.verifying_key()))
+            }
+            Block::RsaPublicKey(der) => Some(load::rsa_public(&der).map(Self::from_public)),
+            _ => None,
+        })
     }
 
     /// Reads a PEM file and loads its public key as [`from_pem`](Self::from_pem)

@@ -39,15 +39,10 @@ impl Certificate {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        pem::load_first(
-            pem.as_ref(),
-            KeyError::PrivateKeyNotPublic,
-            [(Block::is_private_key, KeyError::PrivateKeyNotPublic)],
-            |block| match block {
-                Block::Known(SectionKind::Certificate, der) => Some(Self::from_der(der)),
-                _ => None,
-            },
-        )
+        pem::load_first_public(pem.as_ref(), |block| match block {
+            Block::Known(SectionKind::Certificate, der) => Some(Self::from_der(der)),
+            _ => None,
+        })
     }
 
     /// Reads a PEM file and loads its first certificate as

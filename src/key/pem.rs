@@ -124,6 +124,20 @@ pub(crate) fn load_first<T, const N: usize>(
     Err(refusal)
 }
 
+/// [`load_first`] for a loader of public material (a public key, a certificate):
+/// an encrypted input or a lone private key is [`KeyError::PrivateKeyNotPublic`].
+pub(crate) fn load_first_public<T>(
+    input: &[u8],
+    load: impl FnMut(Block) -> Option<Result<T, KeyError>>,
+) -> Result<T, KeyError> {
+    load_first(
+        input,
+        KeyError::PrivateKeyNotPublic,
+        [(Block::is_private_key, KeyError::PrivateKeyNotPublic)],
+        load,
+    )
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }

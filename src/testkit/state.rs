@@ -79,6 +79,20 @@ pub(crate) fn random_token(rng: &dyn SecureRandom, prefix: &str) -> Option<Strin
     ))
 }
 
+/// A random token, with `salesforce_prefix` in front under the Salesforce profile
+/// (its tokens look like Salesforce's) and nothing otherwise.
+fn profile_token(
+    rng: &dyn SecureRandom,
+    profile: Profile,
+    salesforce_prefix: &str,
+) -> Option<String> {
+    let prefix = match profile {
+        Profile::Salesforce => salesforce_prefix,
+        Profile::Generic => "",
+    };
+    random_token(rng, prefix)
+}
+
 impl State {
     /// The replay cache for an assertion that carries a `jti`; `None` for one that
     /// does not (RFC 7523 §3: `jti` is optional, and replay is refused only where
@@ -108,11 +122,7 @@ impl State {
         expires_at: SystemTime,
         family: Option<u64>,
     ) -> Option<String> {
-        let prefix = match profile {
-            Profile::Salesforce => SALESFORCE_TOKEN_PREFIX,
-            Profile::Generic => "",
-        };
-        let token = random_token(rng, prefix)?;
+        let token = profile_token(rng, profile, SALESFORCE_TOKEN_PREFIX)?;
         self.access.insert(
             token.clone(),
             AccessRecord {
@@ -149,11 +159,7 @@ impl State {
         scope: Option<String>,
         family: u64,
     ) -> Option<String> {
-        let prefix = match profile {
-            Profile::Salesforce => SALESFORCE_REFRESH_PREFIX,
-            Profile::Generic => "",
-        };
-        let token = random_token(rng, prefix)?;
+        let token = profile_token(rng, profile, SALESFORCE_REFRESH_PREFIX)?;
         self.refresh.insert(
             token.clone(),
             RefreshRecord {

@@ -109,22 +109,13 @@ fn jwt_bearer(
     state: &mut State,
     now: SystemTime,
 ) -> Result<Response, Refusal> {
-    let invalid = |why: String| Refusal::Assertion {
-        problem: AssertionProblem::Invalid,
-        why,
-    };
-    let assertion = param(form, "assertion")?
-        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7523 §2.1)".into()))?;
+    let assertion = assertion_param(form, "RFC 7523 §2.1")?;
     let unverified = UnverifiedJwt::decode(assertion)
         .map_err(|e| invalid(format!("the assertion is not a JWT: {e}")))?;
     let iss = unverified
         .issuer()
         .ok_or_else(|| invalid("the assertion has no iss".into()))?;
-    let client = client_auth::lookup(ctx, iss).map_err(|_| {
-        Refusal::UnknownClient(format!(
-            "the assertion's iss {iss:?} is not a registered client"
-        ))
-    })?;
+    let client = issuing_client(ctx, "iss", iss)?;
     let key = client.public_key.as_ref().ok_or_else(|| {
         invalid(format!(
             "client {iss:?} has no public key to verify JWT bearer assertions"
@@ -153,31 +144,23 @@ fn jwt_bearer(
     )
     .map_err(|e| assertion_refusal(&e))?;
     let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
-        Some(prn) if uses_prn => Some(prn),
-        _ => verified.subject(),
+        Some(prn) if uses_prn => prn,
+        _ => match verified.subject() {
+            Some(subject) => subject,
+            // A service account acting for itself (Client::with_assertions_for_itself).
+            None if client.acts_for_itself => &client.id,
+            None => return Err(invalid("the assertion has no sub".into())),
+        },
     };
-    match subject {
-        Some(subject) => issue_to_user(
-            ctx,
-            state,
-            now,
-            client,
-            GrantKind::JwtBearer,
-            subject,
-            scope,
-        ),
-        // A service account acting for itself (Client::with_assertions_for_itself).
-        None if client.acts_for_itself => issue_to_user(
-            ctx,
-            state,
-            now,
-            client,
-            GrantKind::JwtBearer,
-            &client.id,
-            scope,
-        ),
-        None => Err(invalid("the assertion has no sub".into())),
-    }
+    issue_to_user(
+        ctx,
+        state,
+        now,
+        client,
+        GrantKind::JwtBearer,
+        subject,
+        scope,
+    )
 }
 
 /// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
@@ -191,20 +174,11 @@ fn saml2_bearer(
     state: &mut State,
     now: SystemTime,
 ) -> Result<Response, Refusal> {
-    let invalid = |why: String| Refusal::Assertion {
-        problem: AssertionProblem::Invalid,
-        why,
-    };
-    let assertion = param(form, "assertion")?
-        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7522 §2.1)".into()))?;
+    let assertion = assertion_param(form, "RFC 7522 §2.1")?;
     let xml = saml::decode_assertion_parameter(assertion)
         .map_err(|e| invalid(format!("the assertion is not base64url-encoded XML: {e}")))?;
     let issuer = saml::peek_issuer(&xml).map_err(|e| invalid(format!("{e}")))?;
-    let client = client_auth::lookup(ctx, &issuer).map_err(|_| {
-        Refusal::UnknownClient(format!(
-            "the assertion's Issuer {issuer:?} is not a registered client"
-        ))
-    })?;
+    let client = issuing_client(ctx, "Issuer", &issuer)?;
     let key = client
         .saml_key
         .as_ref()
@@ -229,6 +203,30 @@ fn saml2_bearer(
         &verified.subject,
         scope,
     )
+}
+
+/// An assertion refused as invalid, saying `why`.
+fn invalid(why: String) -> Refusal {
+    Refusal::Assertion {
+        problem: AssertionProblem::Invalid,
+        why,
+    }
+}
+
+/// The `assertion` parameter both assertion grants require (`spec` names the
+/// section: RFC 7523 §2.1, RFC 7522 §2.1).
+fn assertion_param<'f>(form: &'f [(String, String)], spec: &str) -> Result<&'f str, Refusal> {
+    param(form, "assertion")?
+        .ok_or_else(|| Refusal::InvalidRequest(format!("assertion is missing ({spec})")))
+}
+
+/// The registered client an assertion's issuer (`field`: `iss`, `Issuer`) names.
+fn issuing_client<'c>(ctx: &Ctx<'c>, field: &str, issuer: &str) -> Result<&'c Client, Refusal> {
+    client_auth::lookup(ctx, issuer).map_err(|_| {
+        Refusal::UnknownClient(format!(
+            "the assertion's {field} {issuer:?} is not a registered client"
+        ))
+    })
 }
 
 /// The end of both assertion grants: `subject` must be a user who approved the
