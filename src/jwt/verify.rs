@@ -366,31 +366,26 @@ fn check_signature(
 /// `iss`, `sub` and `aud` (RFC 7523 §3 items 1 to 3).
 fn check_parties(claims: &Map<String, Value>, validation: &Validation) -> Result<(), JwtError> {
     let issuer = string_claim(claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
-    if validation
-        .issuer
-        .as_deref()
-        .is_some_and(|want| want != issuer)
-    {
-        return Err(JwtError::WrongIssuer {
-            received: echo(issuer, ECHO_LEN),
-        });
+    if let Some(received) = unexpected(validation.issuer.as_deref(), issuer) {
+        return Err(JwtError::WrongIssuer { received });
     }
     match string_claim(claims, "sub")? {
         Some(subject) => {
-            if validation
-                .subject
-                .as_deref()
-                .is_some_and(|want| want != subject)
-            {
-                return Err(JwtError::WrongSubject {
-                    received: echo(subject, ECHO_LEN),
-                });
+            if let Some(received) = unexpected(validation.subject.as_deref(), subject) {
+                return Err(JwtError::WrongSubject { received });
             }
         }
         None if validation.subject_optional && validation.subject.is_none() => {}
         None => return Err(JwtError::MissingClaim("sub")),
     }
     check_audience(claims, &validation.audiences)
+}
+
+/// The `received` claim, echoed for an error, when `validation` wants another
+/// value; `None` when it matches or nothing particular is wanted.
+fn unexpected(want: Option<&str>, received: &str) -> Option<Box<str>> {
+    want.is_some_and(|want| want != received)
+        .then(|| echo(received, ECHO_LEN))
 }
 
 /// The instants a verified token carries.

@@ -105,26 +105,8 @@ impl ServiceAccountKey {
                 ));
             }
         }
-        let client_email = file
-            .client_email
-            .filter(|e| !e.trim().is_empty())
-            .ok_or_else(|| {
-                Error::input(
-                    InputField::CredentialsFile,
-                    InputProblem::Missing,
-                    "the service account key file has no client_email",
-                )
-            })?;
-        let pem = file
-            .private_key
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| {
-                Error::input(
-                    InputField::CredentialsFile,
-                    InputProblem::Missing,
-                    "the service account key file has no private_key",
-                )
-            })?;
+        let client_email = required(file.client_email, "client_email")?;
+        let pem = required(file.private_key, "private_key")?;
         let mut key = SigningKey::from_pem(pem.as_bytes())?;
         let private_key_id = file.private_key_id.filter(|id| !id.is_empty());
         if let Some(kid) = &private_key_id {
@@ -202,6 +184,17 @@ impl ServiceAccountKey {
     pub fn signing_key(&self) -> &SigningKey {
         &self.key
     }
+}
+
+/// A key file field that must be there and not blank (`name`: its JSON name).
+fn required(value: Option<String>, name: &str) -> Result<String, Error> {
+    value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        Error::input(
+            InputField::CredentialsFile,
+            InputProblem::Missing,
+            format!("the service account key file has no {name}"),
+        )
+    })
 }
 
 impl fmt::Debug for ServiceAccountKey {
