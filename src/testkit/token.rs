@@ -85,11 +85,33 @@ fn token(
         client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
     let scope = param(&form, "scope")?.map(str::to_owned);
     match grant_type {
-        JWT_BEARER => jwt_bearer(ctx, &form, scope, state, now),
+        JWT_BEARER => {
+            let (client, subject) = jwt_bearer(ctx, &form, state, now)?;
+            issue_to_user(
+                ctx,
+                state,
+                now,
+                client,
+                GrantKind::JwtBearer,
+                &subject,
+                scope,
+            )
+        }
         "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
         "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
         #[cfg(feature = "saml")]
-        SAML2_BEARER => saml2_bearer(ctx, &form, scope, state, now),
+        SAML2_BEARER => {
+            let (client, subject) = saml2_bearer(ctx, &form, state, now)?;
+            issue_to_user(
+                ctx,
+                state,
+                now,
+                client,
+                GrantKind::Saml2Bearer,
+                &subject,
+                scope,
+            )
+        }
         other => {
             let (last, rest) = GRANT_TYPES.split_last().unwrap_or((&"", &[]));
             Err(Refusal::UnsupportedGrantType(format!(
@@ -100,15 +122,15 @@ fn token(
     }
 }
 
-/// RFC 7523 §3 checks on a JWT bearer assertion. Client authentication is optional
-/// (credentials sent along were checked already).
-fn jwt_bearer(
-    ctx: &Ctx<'_>,
+/// RFC 7523 §3 checks on a JWT bearer assertion: the client that signed it and
+/// the subject it speaks for. Client authentication is optional (credentials
+/// sent along were checked already).
+fn jwt_bearer<'c>(
+    ctx: &Ctx<'c>,
     form: &[(String, String)],
-    scope: Option<String>,
     state: &mut State,
     now: SystemTime,
-) -> Result<Response, Refusal> {
+) -> Result<(&'c Client, String), Refusal> {
     let assertion = assertion_param(form, "RFC 7523 §2.1")?;
     let unverified = UnverifiedJwt::decode(assertion)
         .map_err(|e| invalid(format!("the assertion is not a JWT: {e}")))?;
@@ -152,28 +174,19 @@ fn jwt_bearer(
             None => return Err(invalid("the assertion has no sub".into())),
         },
     };
-    issue_to_user(
-        ctx,
-        state,
-        now,
-        client,
-        GrantKind::JwtBearer,
-        subject,
-        scope,
-    )
+    Ok((client, subject.to_owned()))
 }
 
 /// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
-/// the client its `Issuer` names. Client authentication is optional, as for JWT
+/// the client its `Issuer` names: that client and the `NameID`. Client authentication is optional, as for JWT
 /// bearer.
 #[cfg(feature = "saml")]
-fn saml2_bearer(
-    ctx: &Ctx<'_>,
+fn saml2_bearer<'c>(
+    ctx: &Ctx<'c>,
     form: &[(String, String)],
-    scope: Option<String>,
     state: &mut State,
     now: SystemTime,
-) -> Result<Response, Refusal> {
+) -> Result<(&'c Client, String), Refusal> {
     let assertion = assertion_param(form, "RFC 7522 §2.1")?;
     let xml = saml::decode_assertion_parameter(assertion)
         .map_err(|e| invalid(format!("the assertion is not base64url-encoded XML: {e}")))?;
@@ -194,15 +207,7 @@ fn saml2_bearer(
         .with_max_lifetime(ctx.config.max_saml_lifetime());
     let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
         .map_err(|e| assertion_refusal(&e))?;
-    issue_to_user(
-        ctx,
-        state,
-        now,
-        client,
-        GrantKind::Saml2Bearer,
-        &verified.subject,
-        scope,
-    )
+    Ok((client, verified.subject))
 }
 
 /// An assertion refused as invalid, saying `why`.
