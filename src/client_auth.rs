@@ -8,7 +8,7 @@ use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
 use crate::form;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -185,22 +185,13 @@ impl ClientAuth {
         let client_id = client_id.into();
         check_client_id(&client_id)?;
         let secret = secret.into();
-        if secret.expose_secret().is_empty() {
-            return Err(Error::input(
-                InputField::ClientSecret,
-                InputProblem::Empty,
-                "client_secret_jwt needs a non-empty client secret to key HMAC-SHA256",
-            ));
-        }
+        refuse_empty(
+            InputField::ClientSecret,
+            secret.expose_secret(),
+            "client_secret_jwt needs a non-empty client secret to key HMAC-SHA256",
+        )?;
         let key = SigningKey::hmac(secret.expose_secret().as_bytes())?;
-        Ok(ClientAuth {
-            method: Method::ClientSecretJwt {
-                client_id,
-                key,
-                audience: None,
-                lifetime: DEFAULT_ASSERTION_LIFETIME,
-            },
-        })
+        Self::client_secret_jwt_with_key(client_id, key)
     }
 
     /// `client_secret_jwt` with an HMAC key made by the caller, for HS384 or HS512:
@@ -391,19 +382,15 @@ fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
 }
 
 fn check_client_id(id: &str) -> Result<(), Error> {
-    if id.is_empty() {
-        return Err(Error::input(
-            InputField::ClientId,
-            InputProblem::Empty,
-            "the client id is empty; pass the id the authorization server registered (Salesforce: the consumer key)",
-        ));
-    }
-    if id.chars().any(char::is_control) {
-        return Err(Error::input(
-            InputField::ClientId,
-            InputProblem::ControlCharacter,
-            "the client id contains a control character (a stray newline from a file?); remove it",
-        ));
-    }
+    refuse_empty(
+        InputField::ClientId,
+        id,
+        "the client id is empty; pass the id the authorization server registered (Salesforce: the consumer key)",
+    )?;
+    refuse_control(
+        InputField::ClientId,
+        id,
+        "the client id contains a control character (a stray newline from a file?); remove it",
+    )?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use input::{InputError, InputField, InputProblem};
+pub(crate) use input::{refuse_control, refuse_empty};
 pub(crate) use peer::neutral;
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
 

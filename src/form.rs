@@ -1,10 +1,11 @@
 //! `application/x-www-form-urlencoded` (WHATWG URL §5, as RFC 6749 Appendix B uses it):
 //! encoding for request bodies and Basic credentials, decoding for the testkit server.
 
+use crate::encoding::{hex_value, push_hex_upper};
+
 /// Appends `value` form-encoded to `out`: unreserved bytes as they are, space as `+`,
 /// every other byte as `%XX` (upper-case hex).
 pub(crate) fn encode_into(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in value.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
@@ -13,8 +14,7 @@ pub(crate) fn encode_into(out: &mut String, value: &str) {
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0x0f)] as char);
+                push_hex_upper(out, b);
             }
         }
     }
@@ -72,8 +72,8 @@ pub(crate) fn decode(value: &[u8]) -> Option<String> {
         match value[i] {
             b'+' => out.push(b' '),
             b'%' => match (
-                value.get(i + 1).and_then(hex),
-                value.get(i + 2).and_then(hex),
+                value.get(i + 1).copied().and_then(hex_value),
+                value.get(i + 2).copied().and_then(hex_value),
             ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
@@ -86,15 +86,6 @@ pub(crate) fn decode(value: &[u8]) -> Option<String> {
         i += 1;
     }
     String::from_utf8(out).ok()
-}
-
-fn hex(b: &u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Decodes a whole form body into name/value pairs, in order. `None` if a component

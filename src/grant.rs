@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
 
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 #[cfg(feature = "saml")]
@@ -199,13 +199,11 @@ impl Grant {
         match &self.kind {
             GrantKind::JwtBearerAssertion(a) => {
                 let jwt = a.expose_secret();
-                if jwt.is_empty() {
-                    return Err(Error::input(
-                        InputField::Assertion,
-                        InputProblem::Empty,
-                        "the JWT bearer assertion is empty; pass the compact JWT (header.claims.signature)",
-                    ));
-                }
+                refuse_empty(
+                    InputField::Assertion,
+                    jwt,
+                    "the JWT bearer assertion is empty; pass the compact JWT (header.claims.signature)",
+                )?;
                 // A signed JWT has three parts, an encrypted one (JWE) five.
                 let dots = jwt.bytes().filter(|&b| b == b'.').count();
                 if !(dots == 2 || dots == 4)
@@ -230,13 +228,11 @@ impl Grant {
                 }
             }
             GrantKind::RefreshToken(t) => {
-                if t.expose_secret().is_empty() {
-                    return Err(Error::input(
-                        InputField::RefreshToken,
-                        InputProblem::Empty,
-                        "the refresh token is empty; pass the refresh_token of an earlier token response",
-                    ));
-                }
+                refuse_empty(
+                    InputField::RefreshToken,
+                    t.expose_secret(),
+                    "the refresh token is empty; pass the refresh_token of an earlier token response",
+                )?;
             }
             GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
             #[cfg(feature = "saml")]

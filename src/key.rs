@@ -175,27 +175,18 @@ impl SigningKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        let input = pem.as_ref();
-        let contents = pem::parse(input)?;
-        if contents.encrypted {
-            return Err(KeyError::Encrypted);
-        }
-        let mut refusal = KeyError::Unrecognized;
-        for block in &contents.blocks {
-            match block {
-                Block::PrivateKey(der) => return Self::from_der(der),
-                Block::Known(SectionKind::Certificate, _) => {
-                    if refusal == KeyError::Unrecognized {
-                        refusal = KeyError::CertificateNotKey;
-                    }
-                }
-                Block::Known(SectionKind::PublicKey, _) | Block::RsaPublicKey(_) => {
-                    refusal = KeyError::PublicKeyNotPrivate;
-                }
-                Block::Known(..) => {}
-            }
-        }
-        Err(refusal)
+        pem::load_first(
+            pem.as_ref(),
+            KeyError::Encrypted,
+            [
+                (Block::is_public_key, KeyError::PublicKeyNotPrivate),
+                (Block::is_certificate, KeyError::CertificateNotKey),
+            ],
+            |block| match block {
+                Block::PrivateKey(der) => Some(Self::from_der(&der)),
+                _ => None,
+            },
+        )
     }
 
     /// Reads a PEM private key file and loads it as [`from_pem`](Self::from_pem)
@@ -414,26 +405,14 @@ impl VerifyingKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        let input = pem.as_ref();
-        let contents = pem::parse(input)?;
-        if contents.encrypted {
-            return Err(KeyError::PrivateKeyNotPublic);
-        }
-        let mut refusal = KeyError::Unrecognized;
-        for block in contents.blocks {
-            match block {
-                Block::Known(SectionKind::PublicKey, der) => return Self::from_spki_der(&der),
-                Block::Known(SectionKind::Certificate, der) => {
-                    return Certificate::from_der(der)?.verifying_key();
-                }
-                Block::RsaPublicKey(der) => {
-                    return Ok(Self::from_public(load::rsa_public(&der)?));
-                }
-                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
-                Block::Known(..) => {}
+        pem::load_first_public(pem.as_ref(), |block| match block {
+            Block::Known(SectionKind::PublicKey, der) => Some(Self::from_spki_der(&der)),
+            Block::Known(SectionKind::Certificate, der) => {
+                Some(Certificate::from_der(der).and_then(|cert| cert.verifying_key()))
             }
-        }
-        Err(refusal)
+            Block::RsaPublicKey(der) => Some(load::rsa_public(&der).map(Self::from_public)),
+            _ => None,
+        })
     }
 
     /// Reads a PEM file and loads its public key as [`from_pem`](Self::from_pem)

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::client_auth::ClientAuth;
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
 use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
@@ -124,20 +124,16 @@ impl TokenRequest {
     /// ```
     pub fn with_scope(mut self, scope: impl Into<String>) -> Result<Self, Error> {
         let scope = scope.into();
-        if scope.trim().is_empty() {
-            return Err(Error::input(
-                InputField::Scope,
-                InputProblem::Empty,
-                "the scope is empty; leave it unset to get the default scope",
-            ));
-        }
-        if scope.chars().any(char::is_control) {
-            return Err(Error::input(
-                InputField::Scope,
-                InputProblem::ControlCharacter,
-                "the scope contains a control character; separate scope tokens with single spaces",
-            ));
-        }
+        refuse_empty(
+            InputField::Scope,
+            scope.trim(),
+            "the scope is empty; leave it unset to get the default scope",
+        )?;
+        refuse_control(
+            InputField::Scope,
+            &scope,
+            "the scope contains a control character; separate scope tokens with single spaces",
+        )?;
         let tokens: Vec<&str> = scope.split(' ').filter(|t| !t.is_empty()).collect();
         self.scope = Some(tokens.join(" "));
         Ok(self)
@@ -164,20 +160,16 @@ impl TokenRequest {
         value: impl Into<String>,
     ) -> Result<Self, Error> {
         let name = name.into();
-        if name.is_empty() {
-            return Err(Error::input(
-                InputField::Parameter,
-                InputProblem::Empty,
-                "a form parameter name is empty",
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(Error::input(
-                InputField::Parameter,
-                InputProblem::ControlCharacter,
-                "a form parameter name contains a control character",
-            ));
-        }
+        refuse_empty(
+            InputField::Parameter,
+            &name,
+            "a form parameter name is empty",
+        )?;
+        refuse_control(
+            InputField::Parameter,
+            &name,
+            "a form parameter name contains a control character",
+        )?;
         if RESERVED.contains(&name.as_str()) {
             return Err(Error::input(
                 InputField::Parameter,

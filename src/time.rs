@@ -7,6 +7,7 @@
 //! wrapped.
 
 mod http_date;
+mod window;
 #[cfg(feature = "saml")]
 mod xs_datetime;
 
@@ -14,6 +15,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use http_date::parse as parse_http_date;
+pub(crate) use window::Window;
 #[cfg(feature = "saml")]
 pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
 

@@ -102,6 +102,39 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Refuses an empty `value` for `field` as [`InputProblem::Empty`] with `message`
+/// (say what to pass). The caller decides what empty means: pass `value.trim()`
+/// where only whitespace counts as empty too. The one empty check behind the
+/// request, grant, client authentication and provider constructors.
+pub(crate) fn refuse_empty(
+    field: InputField,
+    value: &str,
+    message: &'static str,
+) -> Result<(), crate::Error> {
+    if value.is_empty() {
+        return Err(crate::Error::input(field, InputProblem::Empty, message));
+    }
+    Ok(())
+}
+
+/// Refuses a `value` for `field` that holds a control character (a stray newline
+/// from a file, often) as [`InputProblem::ControlCharacter`] with `message` (say
+/// how to fix it).
+pub(crate) fn refuse_control(
+    field: InputField,
+    value: &str,
+    message: &'static str,
+) -> Result<(), crate::Error> {
+    if value.chars().any(char::is_control) {
+        return Err(crate::Error::input(
+            field,
+            InputProblem::ControlCharacter,
+            message,
+        ));
+    }
+    Ok(())
+}
+
 /// Which parameter or value an [`InputError`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -182,4 +215,61 @@ pub enum InputProblem {
     /// algorithm the provider does not verify, a tenant that cannot issue app-only
     /// tokens).
     Unsupported,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    fn kind(r: Result<(), Error>) -> Option<(InputField, InputProblem, String)> {
+        match r {
+            Ok(()) => None,
+            Err(Error::InvalidInput(e)) => Some((e.field(), e.problem(), e.to_string())),
+            Err(e) => panic!("not an input error: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn refuse_empty_refuses_only_the_empty_string() {
+        assert_eq!(
+            kind(refuse_empty(InputField::Scope, "", "pass a scope")),
+            Some((
+                InputField::Scope,
+                InputProblem::Empty,
+                "pass a scope".into()
+            ))
+        );
+        assert_eq!(
+            kind(refuse_empty(InputField::Scope, " ", "pass a scope")),
+            None
+        );
+        assert_eq!(
+            kind(refuse_empty(InputField::Scope, " ".trim(), "pass")).map(|k| k.1),
+            Some(InputProblem::Empty)
+        );
+    }
+
+    #[test]
+    fn refuse_control_refuses_any_control_character() {
+        for bad in ["id\n", "a\tb", "\u{7f}", "x\u{85}"] {
+            assert_eq!(
+                kind(refuse_control(InputField::ClientId, bad, "remove it")),
+                Some((
+                    InputField::ClientId,
+                    InputProblem::ControlCharacter,
+                    "remove it".into()
+                )),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            kind(refuse_control(
+                InputField::ClientId,
+                "my client é",
+                "remove it"
+            )),
+            None
+        );
+    }
 }

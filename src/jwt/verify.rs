@@ -12,15 +12,9 @@ use crate::error::jwt::{ECHO_LEN, echo};
 use crate::error::{Error, neutral};
 use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
-use crate::time::{self, MAX_NUMERIC_DATE, from_numeric_date as to_time, saturating_add as add};
-
-/// The default clock-skew allowance.
-const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-
-/// The default lifetime cap: RFC 7523 §3 lets a server limit how far ahead `exp`
-/// may be and how old `iat` may be; servers commonly take minutes (Salesforce 3,
-/// Google 60).
-const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
+use crate::time::{
+    self, MAX_NUMERIC_DATE, Window, from_numeric_date as to_time, saturating_add as add,
+};
 
 /// What a server verifying a JWT assertion requires (RFC 7523 §3).
 ///
@@ -75,8 +69,7 @@ pub struct Validation {
     subject: Option<String>,
     subject_optional: bool,
     algorithms: Option<Vec<Algorithm>>,
-    leeway: Duration,
-    max_lifetime: Option<Duration>,
+    window: Window,
     require_jti: bool,
 }
 
@@ -89,8 +82,7 @@ impl Validation {
             subject: None,
             subject_optional: false,
             algorithms: None,
-            leeway: DEFAULT_LEEWAY,
-            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            window: Window::default(),
             require_jti: false,
         }
     }
@@ -130,7 +122,7 @@ impl Validation {
     /// The clock-skew allowance for `exp`, `nbf`, `iat` and the lifetime cap
     /// (default 60 s).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.window.set_leeway(leeway);
         self
     }
 
@@ -138,7 +130,7 @@ impl Validation {
     /// ahead of now, or whose `iat` is more than `max_lifetime` (plus leeway) in
     /// the past (default: one hour).
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
-        self.max_lifetime = Some(max_lifetime);
+        self.window.set_max_lifetime(Some(max_lifetime));
         self
     }
 
@@ -147,7 +139,7 @@ impl Validation {
     /// assertion that leaks then stays good until its `exp`, which may be decades
     /// away.
     pub fn dangerous_without_max_lifetime(mut self) -> Self {
-        self.max_lifetime = None;
+        self.window.set_max_lifetime(None);
         self
     }
 
@@ -374,31 +366,26 @@ fn check_signature(
 /// `iss`, `sub` and `aud` (RFC 7523 §3 items 1 to 3).
 fn check_parties(claims: &Map<String, Value>, validation: &Validation) -> Result<(), JwtError> {
     let issuer = string_claim(claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
-    if validation
-        .issuer
-        .as_deref()
-        .is_some_and(|want| want != issuer)
-    {
-        return Err(JwtError::WrongIssuer {
-            received: echo(issuer, ECHO_LEN),
-        });
+    if let Some(received) = unexpected(validation.issuer.as_deref(), issuer) {
+        return Err(JwtError::WrongIssuer { received });
     }
     match string_claim(claims, "sub")? {
         Some(subject) => {
-            if validation
-                .subject
-                .as_deref()
-                .is_some_and(|want| want != subject)
-            {
-                return Err(JwtError::WrongSubject {
-                    received: echo(subject, ECHO_LEN),
-                });
+            if let Some(received) = unexpected(validation.subject.as_deref(), subject) {
+                return Err(JwtError::WrongSubject { received });
             }
         }
         None if validation.subject_optional && validation.subject.is_none() => {}
         None => return Err(JwtError::MissingClaim("sub")),
     }
     check_audience(claims, &validation.audiences)
+}
+
+/// The `received` claim, echoed for an error, when `validation` wants another
+/// value; `None` when it matches or nothing particular is wanted.
+fn unexpected(want: Option<&str>, received: &str) -> Option<Box<str>> {
+    want.is_some_and(|want| want != received)
+        .then(|| echo(received, ECHO_LEN))
 }
 
 /// The instants a verified token carries.
@@ -419,31 +406,28 @@ fn check_times(
     validation: &Validation,
     now: SystemTime,
 ) -> Result<Times, JwtError> {
-    let leeway = validation.leeway;
+    let window = validation.window;
     let exp = numeric_date(claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
-    let expires_until = add(exp, leeway);
-    if now >= expires_until {
+    if window.has_expired(exp, now) {
         return Err(JwtError::Expired {
             ago: since(exp, now),
         });
     }
-    let late_now = add(now, leeway);
     if let Some(nbf) = numeric_date(claims, "nbf")? {
-        if nbf > late_now {
+        if window.is_ahead(nbf, now) {
             return Err(JwtError::NotYetValid {
                 starts_in: since(now, nbf),
             });
         }
     }
     let iat = numeric_date(claims, "iat")?;
-    let max_lifetime = validation.max_lifetime;
-    let cap = max_lifetime.map_or(0, |max| max.as_secs());
+    let cap = window.max_lifetime().map_or(0, |max| max.as_secs());
     let iat_refused = |iat: SystemTime| JwtError::IssuedAtOutOfRange {
         iat: seconds(iat),
         now: seconds(now),
         max_lifetime: cap,
     };
-    if let Some(iat) = iat.filter(|iat| *iat > late_now) {
+    if let Some(iat) = iat.filter(|&iat| window.is_ahead(iat, now)) {
         // In the future by less than a second still reads as the future.
         return Err(JwtError::IssuedAtOutOfRange {
             iat: seconds(iat).max(seconds(now).saturating_add(1)),
@@ -451,24 +435,20 @@ fn check_times(
             max_lifetime: cap,
         });
     }
-    if let Some(max) = max_lifetime {
-        let span = max.saturating_add(leeway);
-        if exp > add(now, span) {
-            return Err(JwtError::LifetimeTooLong {
-                exp: seconds(exp),
-                now: seconds(now),
-                max_lifetime: cap,
-            });
-        }
-        let oldest = now.checked_sub(span).unwrap_or(UNIX_EPOCH);
-        if let Some(iat) = iat.filter(|iat| *iat < oldest) {
-            return Err(iat_refused(iat));
-        }
+    if window.lives_too_long(exp, now) {
+        return Err(JwtError::LifetimeTooLong {
+            exp: seconds(exp),
+            now: seconds(now),
+            max_lifetime: cap,
+        });
+    }
+    if let Some(iat) = iat.filter(|&iat| window.issued_too_long_ago(iat, now)) {
+        return Err(iat_refused(iat));
     }
     Ok(Times {
         exp,
         iat,
-        expires_until,
+        expires_until: window.valid_until(exp),
     })
 }
 

@@ -39,20 +39,10 @@ impl Certificate {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        let input = pem.as_ref();
-        let contents = pem::parse(input)?;
-        if contents.encrypted {
-            return Err(KeyError::PrivateKeyNotPublic);
-        }
-        let mut refusal = KeyError::Unrecognized;
-        for block in contents.blocks {
-            match block {
-                Block::Known(SectionKind::Certificate, der) => return Self::from_der(der),
-                Block::PrivateKey(_) => refusal = KeyError::PrivateKeyNotPublic,
-                _ => {}
-            }
-        }
-        Err(refusal)
+        pem::load_first_public(pem.as_ref(), |block| match block {
+            Block::Known(SectionKind::Certificate, der) => Some(Self::from_der(der)),
+            _ => None,
+        })
     }
 
     /// Reads a PEM file and loads its first certificate as

@@ -73,14 +73,7 @@ fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     match algorithm {
         oid::RSA_ENCRYPTION => {
             let bits = rsa_private_bits(private)?;
-            let pair = RsaKeyPair::from_pkcs8(der).map_err(|_| REJECTED)?;
-            check_rsa_signs(&pair)?;
-            Ok((
-                KeyPair::Rsa(pair),
-                KeyType::Rsa {
-                    bits: bits_u16(bits),
-                },
-            ))
+            rsa_pair(RsaKeyPair::from_pkcs8(der), bits)
         }
         oid::EC_PUBLIC_KEY => {
             let curve = alg.read(der::OID, "EC key without a named curve")?;
@@ -100,7 +93,16 @@ fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
 fn pkcs1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     let content = der::single(der, der::SEQUENCE, "PKCS#1 is not a SEQUENCE")?;
     let bits = rsa_private_bits_content(content)?;
-    let pair = RsaKeyPair::from_der(der).map_err(|_| REJECTED)?;
+    rsa_pair(RsaKeyPair::from_der(der), bits)
+}
+
+/// The RSA key ring loaded from PKCS#8 or PKCS#1 (of `bits` bits, already
+/// checked), once it has signed ([`check_rsa_signs`]).
+fn rsa_pair(
+    loaded: Result<RsaKeyPair, ring::error::KeyRejected>,
+    bits: usize,
+) -> Result<(KeyPair, KeyType), KeyError> {
+    let pair = loaded.map_err(|_| REJECTED)?;
     check_rsa_signs(&pair)?;
     Ok((
         KeyPair::Rsa(pair),

@@ -72,6 +72,72 @@ pub(crate) fn parse(input: &[u8]) -> Result<Contents, KeyError> {
     Ok(Contents { blocks, encrypted })
 }
 
+impl Block {
+    /// A private key block.
+    pub(crate) fn is_private_key(&self) -> bool {
+        matches!(self, Block::PrivateKey(_))
+    }
+
+    /// A public key block: `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1).
+    pub(crate) fn is_public_key(&self) -> bool {
+        matches!(
+            self,
+            Block::Known(SectionKind::PublicKey, _) | Block::RsaPublicKey(_)
+        )
+    }
+
+    /// A `CERTIFICATE` block.
+    pub(crate) fn is_certificate(&self) -> bool {
+        matches!(self, Block::Known(SectionKind::Certificate, _))
+    }
+}
+
+/// A refusal a loader names when no block was taken: the error, if some block
+/// passes the test.
+pub(crate) type Refusal = (fn(&Block) -> bool, KeyError);
+
+/// The one PEM selection behind every `from_pem`: decodes `input` ([`parse`]),
+/// refuses an encrypted input with `if_encrypted`, and loads the first block
+/// `load` takes (it returns `None` for a block it does not want). With none
+/// taken, the error is the first of `refusals` whose test matches some block
+/// (a certificate where a private key was wanted, say), else
+/// [`KeyError::Unrecognized`].
+pub(crate) fn load_first<T, const N: usize>(
+    input: &[u8],
+    if_encrypted: KeyError,
+    refusals: [Refusal; N],
+    mut load: impl FnMut(Block) -> Option<Result<T, KeyError>>,
+) -> Result<T, KeyError> {
+    let contents = parse(input)?;
+    if contents.encrypted {
+        return Err(if_encrypted);
+    }
+    let refusal = refusals
+        .into_iter()
+        .find(|(matches, _)| contents.blocks.iter().any(matches))
+        .map_or(KeyError::Unrecognized, |(_, error)| error);
+    for block in contents.blocks {
+        if let Some(loaded) = load(block) {
+            return loaded;
+        }
+    }
+    Err(refusal)
+}
+
+/// [`load_first`] for a loader of public material (a public key, a certificate):
+/// an encrypted input or a lone private key is [`KeyError::PrivateKeyNotPublic`].
+pub(crate) fn load_first_public<T>(
+    input: &[u8],
+    load: impl FnMut(Block) -> Option<Result<T, KeyError>>,
+) -> Result<T, KeyError> {
+    load_first(
+        input,
+        KeyError::PrivateKeyNotPublic,
+        [(Block::is_private_key, KeyError::PrivateKeyNotPublic)],
+        load,
+    )
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -98,4 +164,59 @@ fn rsa_public_key_block(input: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
     Base64::decode_vec(std::str::from_utf8(&b64).map_err(|_| KeyError::BadPem)?)
         .map(Some)
         .map_err(|_| KeyError::BadPem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Certificate, SigningKey, VerifyingKey};
+    use super::*;
+
+    const CERT: &str = include_str!("../../tests/data/keys/p256.cert.pem");
+    const PUBLIC: &str = include_str!("../../tests/data/keys/p256.pub.pem");
+    const RSA_PUBLIC: &str = include_str!("../../tests/data/keys/rsa2048.pkcs1.pub.pem");
+    const PRIVATE: &str = include_str!("../../tests/data/keys/p256.pkcs8.pem");
+
+    #[test]
+    fn a_signing_key_refusal_names_a_public_key_before_a_certificate() {
+        for pem in [
+            format!("{CERT}{PUBLIC}"),
+            format!("{PUBLIC}{CERT}"),
+            format!("{CERT}{RSA_PUBLIC}"),
+        ] {
+            assert_eq!(
+                SigningKey::from_pem(&pem).unwrap_err(),
+                KeyError::PublicKeyNotPrivate
+            );
+        }
+        assert_eq!(
+            SigningKey::from_pem(CERT).unwrap_err(),
+            KeyError::CertificateNotKey
+        );
+    }
+
+    #[test]
+    fn the_first_wanted_block_is_loaded_whatever_comes_before() {
+        let key = SigningKey::from_pem(format!("{CERT}{PUBLIC}{PRIVATE}")).unwrap();
+        assert_eq!(key.key_type(), super::super::KeyType::EcP256);
+        let cert = Certificate::from_pem(format!("{PRIVATE}{CERT}")).unwrap();
+        assert_eq!(cert, Certificate::from_pem(CERT).unwrap());
+        let public = VerifyingKey::from_pem(format!("{PRIVATE}{PUBLIC}")).unwrap();
+        assert_eq!(public.key_type(), super::super::KeyType::EcP256);
+    }
+
+    #[test]
+    fn a_public_loader_refuses_a_lone_private_key_by_name() {
+        assert_eq!(
+            Certificate::from_pem(PRIVATE).unwrap_err(),
+            KeyError::PrivateKeyNotPublic
+        );
+        assert_eq!(
+            VerifyingKey::from_pem(PRIVATE).unwrap_err(),
+            KeyError::PrivateKeyNotPublic
+        );
+        assert_eq!(
+            Certificate::from_pem(PUBLIC).unwrap_err(),
+            KeyError::Unrecognized
+        );
+    }
 }

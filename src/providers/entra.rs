@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::client_auth::ClientAuth;
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::grant::Grant;
 use crate::key::algorithm::Algorithm;
 use crate::key::{Certificate, SigningKey};
@@ -116,13 +116,11 @@ impl CertificateCredential {
     }
 
     fn build(tenant: &str, client_id: String, key: SigningKey) -> Result<Self, Error> {
-        if client_id.trim().is_empty() {
-            return Err(Error::input(
-                InputField::ClientId,
-                InputProblem::Empty,
-                "the client id is empty; pass the app registration's Application (client) ID",
-            ));
-        }
+        refuse_empty(
+            InputField::ClientId,
+            client_id.trim(),
+            "the client id is empty; pass the app registration's Application (client) ID",
+        )?;
         Ok(CertificateCredential {
             tenant: tenant.to_owned(),
             token_url: token_url(tenant)?,
@@ -166,13 +164,11 @@ impl CertificateCredential {
     /// tokens. A resource already ending in `/.default` is taken as the scope.
     pub fn token_request(&self, resource: &str) -> Result<TokenRequest, Error> {
         let resource = resource.trim();
-        if resource.is_empty() {
-            return Err(Error::input(
-                InputField::Resource,
-                InputProblem::Empty,
-                "the resource is empty; pass the API's app id URI, e.g. https://graph.microsoft.com",
-            ));
-        }
+        refuse_empty(
+            InputField::Resource,
+            resource,
+            "the resource is empty; pass the API's app id URI, e.g. https://graph.microsoft.com",
+        )?;
         let scope = if resource.ends_with("/.default") {
             resource.to_owned()
         } else {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::client_auth::ClientAuth;
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::grant::Grant;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -105,26 +105,8 @@ impl ServiceAccountKey {
                 ));
             }
         }
-        let client_email = file
-            .client_email
-            .filter(|e| !e.trim().is_empty())
-            .ok_or_else(|| {
-                Error::input(
-                    InputField::CredentialsFile,
-                    InputProblem::Missing,
-                    "the service account key file has no client_email",
-                )
-            })?;
-        let pem = file
-            .private_key
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| {
-                Error::input(
-                    InputField::CredentialsFile,
-                    InputProblem::Missing,
-                    "the service account key file has no private_key",
-                )
-            })?;
+        let client_email = required(file.client_email, "client_email")?;
+        let pem = required(file.private_key, "private_key")?;
         let mut key = SigningKey::from_pem(pem.as_bytes())?;
         let private_key_id = file.private_key_id.filter(|id| !id.is_empty());
         if let Some(kid) = &private_key_id {
@@ -153,13 +135,11 @@ impl ServiceAccountKey {
     /// The claims of the assertion for `scope` (space-separated scopes): see the
     /// type's documentation. An empty scope is refused: Google wants one.
     pub fn claims(&self, scope: &str) -> Result<Claims, Error> {
-        if scope.trim().is_empty() {
-            return Err(Error::input(
-                InputField::Scope,
-                InputProblem::Empty,
-                "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
-            ));
-        }
+        refuse_empty(
+            InputField::Scope,
+            scope.trim(),
+            "the scope is empty; pass one or more space-separated Google OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform",
+        )?;
         let claims = match &self.subject {
             Some(sub) => Claims::new(&self.client_email, sub, self.token_uri.as_str()),
             None => Claims::without_subject(&self.client_email, self.token_uri.as_str()),
@@ -204,6 +184,17 @@ impl ServiceAccountKey {
     pub fn signing_key(&self) -> &SigningKey {
         &self.key
     }
+}
+
+/// A key file field that must be there and not blank (`name`: its JSON name).
+fn required(value: Option<String>, name: &str) -> Result<String, Error> {
+    value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        Error::input(
+            InputField::CredentialsFile,
+            InputProblem::Missing,
+            format!("the service account key file has no {name}"),
+        )
+    })
 }
 
 impl fmt::Debug for ServiceAccountKey {

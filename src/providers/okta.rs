@@ -2,7 +2,7 @@
 //! (RFC 7523 §2.2), the key named by `kid`.
 
 use crate::client_auth::ClientAuth;
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::grant::Grant;
 use crate::key::SigningKey;
 use crate::request::TokenRequest;
@@ -68,13 +68,11 @@ pub fn client_credentials(
             "Okta picks the client's public key by kid: set it with SigningKey::with_kid(<the kid of the JWK registered with the app>)",
         ));
     }
-    if scope.trim().is_empty() {
-        return Err(Error::input(
-            InputField::Scope,
-            InputProblem::Empty,
-            "Okta requires a scope for client credentials; pass the custom scope(s) the app is granted",
-        ));
-    }
+    refuse_empty(
+        InputField::Scope,
+        scope.trim(),
+        "Okta requires a scope for client credentials; pass the custom scope(s) the app is granted",
+    )?;
     TokenRequest::new(
         token_url,
         Grant::client_credentials(),

@@ -12,13 +12,7 @@ use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
 use crate::replay::ReplayCache;
-use crate::time;
-
-/// The default clock-skew allowance.
-const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-
-/// The default lifetime cap: one hour.
-const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
+use crate::time::{self, Window};
 
 /// What a server verifying a SAML 2.0 bearer assertion requires (RFC 7522 §3).
 ///
@@ -64,8 +58,7 @@ pub struct Validation {
     pub(super) audiences: Vec<String>,
     pub(super) recipient: String,
     pub(super) issuer: Option<String>,
-    pub(super) leeway: Duration,
-    pub(super) max_lifetime: Option<Duration>,
+    pub(super) window: Window,
     pub(super) allow_sha1: bool,
     pub(super) accept_one_time_use: bool,
     pub(super) accept_proxy_restriction: bool,
@@ -79,8 +72,7 @@ impl Validation {
             audiences: vec![audience.into()],
             recipient: recipient.into(),
             issuer: None,
-            leeway: DEFAULT_LEEWAY,
-            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            window: Window::default(),
             allow_sha1: false,
             accept_one_time_use: false,
             accept_proxy_restriction: false,
@@ -102,7 +94,7 @@ impl Validation {
     /// Clock skew tolerated on `NotBefore`, `NotOnOrAfter` and the lifetime cap
     /// (default 60 s).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.window.set_leeway(leeway);
         self
     }
 
@@ -110,7 +102,7 @@ impl Validation {
     /// leeway) ahead of now, or whose `IssueInstant` is further than that behind
     /// it (default: 1 hour).
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
-        self.max_lifetime = Some(max_lifetime);
+        self.window.set_max_lifetime(Some(max_lifetime));
         self
     }
 
@@ -118,7 +110,7 @@ impl Validation {
     /// `NotOnOrAfter`, however far ahead, and however long ago it was issued.
     /// Only for a caller that bounds the lifetime itself.
     pub fn dangerous_without_max_lifetime(mut self) -> Self {
-        self.max_lifetime = None;
+        self.window.set_max_lifetime(None);
         self
     }
 
@@ -174,10 +166,7 @@ pub(super) fn check(
     let expires_at = expiry(subject, conditions, validation, now)?;
     lifetime_cap(root, expires_at, validation, now)?;
     if let Some(cache) = replay {
-        let until = expires_at
-            .checked_add(validation.leeway)
-            .unwrap_or(expires_at);
-        if !cache.check_and_insert(id, until, now) {
+        if !cache.check_and_insert(id, validation.window.valid_until(expires_at), now) {
             return Err(SamlError::Replayed.into());
         }
     }
@@ -280,15 +269,13 @@ fn date(e: &Element, name: &str) -> Result<Option<SystemTime>, Error> {
 
 /// Whether `until` (a `NotOnOrAfter`) has passed, beyond the leeway.
 fn expired(until: SystemTime, validation: &Validation, now: SystemTime) -> bool {
-    now >= until.checked_add(validation.leeway).unwrap_or(until)
+    validation.window.has_expired(until, now)
 }
 
 /// Refuses `e` if its `NotBefore` is still ahead, beyond the leeway.
 fn not_before(e: &Element, validation: &Validation, now: SystemTime) -> Result<(), Error> {
     match date(e, "NotBefore")? {
-        Some(t) if t > now.checked_add(validation.leeway).unwrap_or(now) => {
-            Err(SamlError::NotYetValid.into())
-        }
+        Some(t) if validation.window.is_ahead(t, now) => Err(SamlError::NotYetValid.into()),
         _ => Ok(()),
     }
 }
@@ -374,25 +361,17 @@ fn lifetime_cap(
     validation: &Validation,
     now: SystemTime,
 ) -> Result<(), Error> {
-    let Some(max) = validation.max_lifetime else {
+    let window = validation.window;
+    if window.max_lifetime().is_none() {
         return Ok(());
-    };
-    let window = max.saturating_add(validation.leeway);
-    // A cap beyond the last representable time caps nothing (it used to fall
-    // back to `now`, refusing every assertion).
-    if now
-        .checked_add(window)
-        .is_some_and(|limit| expires_at > limit)
-    {
+    }
+    if window.lives_too_long(expires_at, now) {
         return Err(SamlError::LifetimeTooLong.into());
     }
     let issued = date(root, "IssueInstant")?.ok_or_else(|| {
         structure("the Assertion has no IssueInstant (SAML 2.0 Core §2.3.3), which the lifetime cap needs")
     })?;
-    if now
-        .checked_sub(window)
-        .is_some_and(|earliest| issued < earliest)
-    {
+    if window.issued_too_long_ago(issued, now) {
         return Err(SamlError::IssuedTooLongAgo.into());
     }
     Ok(())

@@ -35,7 +35,7 @@ enum RefreshState {
     Revoked,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct RefreshRecord {
     client_id: String,
     username: String,
@@ -79,6 +79,20 @@ pub(crate) fn random_token(rng: &dyn SecureRandom, prefix: &str) -> Option<Strin
     ))
 }
 
+/// A random token, with `salesforce_prefix` in front under the Salesforce profile
+/// (its tokens look like Salesforce's) and nothing otherwise.
+fn profile_token(
+    rng: &dyn SecureRandom,
+    profile: Profile,
+    salesforce_prefix: &str,
+) -> Option<String> {
+    let prefix = match profile {
+        Profile::Salesforce => salesforce_prefix,
+        Profile::Generic => "",
+    };
+    random_token(rng, prefix)
+}
+
 impl State {
     /// The replay cache for an assertion that carries a `jti`; `None` for one that
     /// does not (RFC 7523 §3: `jti` is optional, and replay is refused only where
@@ -108,11 +122,7 @@ impl State {
         expires_at: SystemTime,
         family: Option<u64>,
     ) -> Option<String> {
-        let prefix = match profile {
-            Profile::Salesforce => SALESFORCE_TOKEN_PREFIX,
-            Profile::Generic => "",
-        };
-        let token = random_token(rng, prefix)?;
+        let token = profile_token(rng, profile, SALESFORCE_TOKEN_PREFIX)?;
         self.access.insert(
             token.clone(),
             AccessRecord {
@@ -136,34 +146,26 @@ impl State {
     ) -> Option<(String, u64)> {
         let family = self.next_family;
         self.next_family += 1;
-        let token = self.insert_refresh(rng, profile, client_id, username, scope, family)?;
+        let record = RefreshRecord {
+            client_id: client_id.to_owned(),
+            username: username.to_owned(),
+            scope,
+            family,
+            state: RefreshState::Live,
+        };
+        let token = self.insert_refresh(rng, profile, record)?;
         Some((token, family))
     }
 
+    /// Stores `record` under a new random token and returns the token.
     fn insert_refresh(
         &mut self,
         rng: &dyn SecureRandom,
         profile: Profile,
-        client_id: &str,
-        username: &str,
-        scope: Option<String>,
-        family: u64,
+        record: RefreshRecord,
     ) -> Option<String> {
-        let prefix = match profile {
-            Profile::Salesforce => SALESFORCE_REFRESH_PREFIX,
-            Profile::Generic => "",
-        };
-        let token = random_token(rng, prefix)?;
-        self.refresh.insert(
-            token.clone(),
-            RefreshRecord {
-                client_id: client_id.to_owned(),
-                username: username.to_owned(),
-                scope,
-                family,
-                state: RefreshState::Live,
-            },
-        );
+        let token = profile_token(rng, profile, SALESFORCE_REFRESH_PREFIX)?;
+        self.refresh.insert(token.clone(), record);
         Some(token)
     }
 
@@ -203,14 +205,16 @@ impl State {
             }
             RefreshState::Live => {}
         }
-        let username = record.username.clone();
-        let scope = record.scope.clone();
-        let family = record.family;
+        // The same grant, live: what the exchange yields, and the successor's record.
+        let live = RefreshRecord {
+            state: RefreshState::Live,
+            ..record.clone()
+        };
         if rotate {
             record.state = RefreshState::RotatedOut;
         }
         let rotated = if rotate {
-            match self.insert_refresh(rng, profile, client_id, &username, scope.clone(), family) {
+            match self.insert_refresh(rng, profile, live.clone()) {
                 Some(t) => Some(t),
                 None => return Ok(None),
             }
@@ -218,9 +222,9 @@ impl State {
             None
         };
         Ok(Some(Refreshed {
-            username,
-            scope,
-            family,
+            username: live.username,
+            scope: live.scope,
+            family: live.family,
             rotated,
         }))
     }

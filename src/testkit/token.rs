@@ -85,11 +85,33 @@ fn token(
         client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
     let scope = param(&form, "scope")?.map(str::to_owned);
     match grant_type {
-        JWT_BEARER => jwt_bearer(ctx, &form, scope, state, now),
+        JWT_BEARER => {
+            let (client, subject) = jwt_bearer(ctx, &form, state, now)?;
+            issue_to_user(
+                ctx,
+                state,
+                now,
+                client,
+                GrantKind::JwtBearer,
+                &subject,
+                scope,
+            )
+        }
         "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
         "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
         #[cfg(feature = "saml")]
-        SAML2_BEARER => saml2_bearer(ctx, &form, scope, state, now),
+        SAML2_BEARER => {
+            let (client, subject) = saml2_bearer(ctx, &form, state, now)?;
+            issue_to_user(
+                ctx,
+                state,
+                now,
+                client,
+                GrantKind::Saml2Bearer,
+                &subject,
+                scope,
+            )
+        }
         other => {
             let (last, rest) = GRANT_TYPES.split_last().unwrap_or((&"", &[]));
             Err(Refusal::UnsupportedGrantType(format!(
@@ -100,31 +122,22 @@ fn token(
     }
 }
 
-/// RFC 7523 §3 checks on a JWT bearer assertion. Client authentication is optional
-/// (credentials sent along were checked already).
-fn jwt_bearer(
-    ctx: &Ctx<'_>,
+/// RFC 7523 §3 checks on a JWT bearer assertion: the client that signed it and
+/// the subject it speaks for. Client authentication is optional (credentials
+/// sent along were checked already).
+fn jwt_bearer<'c>(
+    ctx: &Ctx<'c>,
     form: &[(String, String)],
-    scope: Option<String>,
     state: &mut State,
     now: SystemTime,
-) -> Result<Response, Refusal> {
-    let invalid = |why: String| Refusal::Assertion {
-        problem: AssertionProblem::Invalid,
-        why,
-    };
-    let assertion = param(form, "assertion")?
-        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7523 §2.1)".into()))?;
+) -> Result<(&'c Client, String), Refusal> {
+    let assertion = assertion_param(form, "RFC 7523 §2.1")?;
     let unverified = UnverifiedJwt::decode(assertion)
         .map_err(|e| invalid(format!("the assertion is not a JWT: {e}")))?;
     let iss = unverified
         .issuer()
         .ok_or_else(|| invalid("the assertion has no iss".into()))?;
-    let client = client_auth::lookup(ctx, iss).map_err(|_| {
-        Refusal::UnknownClient(format!(
-            "the assertion's iss {iss:?} is not a registered client"
-        ))
-    })?;
+    let client = issuing_client(ctx, "iss", iss)?;
     let key = client.public_key.as_ref().ok_or_else(|| {
         invalid(format!(
             "client {iss:?} has no public key to verify JWT bearer assertions"
@@ -153,58 +166,32 @@ fn jwt_bearer(
     )
     .map_err(|e| assertion_refusal(&e))?;
     let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
-        Some(prn) if uses_prn => Some(prn),
-        _ => verified.subject(),
+        Some(prn) if uses_prn => prn,
+        _ => match verified.subject() {
+            Some(subject) => subject,
+            // A service account acting for itself (Client::with_assertions_for_itself).
+            None if client.acts_for_itself => &client.id,
+            None => return Err(invalid("the assertion has no sub".into())),
+        },
     };
-    match subject {
-        Some(subject) => issue_to_user(
-            ctx,
-            state,
-            now,
-            client,
-            GrantKind::JwtBearer,
-            subject,
-            scope,
-        ),
-        // A service account acting for itself (Client::with_assertions_for_itself).
-        None if client.acts_for_itself => issue_to_user(
-            ctx,
-            state,
-            now,
-            client,
-            GrantKind::JwtBearer,
-            &client.id,
-            scope,
-        ),
-        None => Err(invalid("the assertion has no sub".into())),
-    }
+    Ok((client, subject.to_owned()))
 }
 
 /// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
-/// the client its `Issuer` names. Client authentication is optional, as for JWT
+/// the client its `Issuer` names: that client and the `NameID`. Client authentication is optional, as for JWT
 /// bearer.
 #[cfg(feature = "saml")]
-fn saml2_bearer(
-    ctx: &Ctx<'_>,
+fn saml2_bearer<'c>(
+    ctx: &Ctx<'c>,
     form: &[(String, String)],
-    scope: Option<String>,
     state: &mut State,
     now: SystemTime,
-) -> Result<Response, Refusal> {
-    let invalid = |why: String| Refusal::Assertion {
-        problem: AssertionProblem::Invalid,
-        why,
-    };
-    let assertion = param(form, "assertion")?
-        .ok_or_else(|| Refusal::InvalidRequest("assertion is missing (RFC 7522 §2.1)".into()))?;
+) -> Result<(&'c Client, String), Refusal> {
+    let assertion = assertion_param(form, "RFC 7522 §2.1")?;
     let xml = saml::decode_assertion_parameter(assertion)
         .map_err(|e| invalid(format!("the assertion is not base64url-encoded XML: {e}")))?;
     let issuer = saml::peek_issuer(&xml).map_err(|e| invalid(format!("{e}")))?;
-    let client = client_auth::lookup(ctx, &issuer).map_err(|_| {
-        Refusal::UnknownClient(format!(
-            "the assertion's Issuer {issuer:?} is not a registered client"
-        ))
-    })?;
+    let client = issuing_client(ctx, "Issuer", &issuer)?;
     let key = client
         .saml_key
         .as_ref()
@@ -220,15 +207,31 @@ fn saml2_bearer(
         .with_max_lifetime(ctx.config.max_saml_lifetime());
     let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
         .map_err(|e| assertion_refusal(&e))?;
-    issue_to_user(
-        ctx,
-        state,
-        now,
-        client,
-        GrantKind::Saml2Bearer,
-        &verified.subject,
-        scope,
-    )
+    Ok((client, verified.subject))
+}
+
+/// An assertion refused as invalid, saying `why`.
+fn invalid(why: String) -> Refusal {
+    Refusal::Assertion {
+        problem: AssertionProblem::Invalid,
+        why,
+    }
+}
+
+/// The `assertion` parameter both assertion grants require (`spec` names the
+/// section: RFC 7523 §2.1, RFC 7522 §2.1).
+fn assertion_param<'f>(form: &'f [(String, String)], spec: &str) -> Result<&'f str, Refusal> {
+    param(form, "assertion")?
+        .ok_or_else(|| Refusal::InvalidRequest(format!("assertion is missing ({spec})")))
+}
+
+/// The registered client an assertion's issuer (`field`: `iss`, `Issuer`) names.
+fn issuing_client<'c>(ctx: &Ctx<'c>, field: &str, issuer: &str) -> Result<&'c Client, Refusal> {
+    client_auth::lookup(ctx, issuer).map_err(|_| {
+        Refusal::UnknownClient(format!(
+            "the assertion's {field} {issuer:?} is not a registered client"
+        ))
+    })
 }
 
 /// The end of both assertion grants: `subject` must be a user who approved the

@@ -217,16 +217,9 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "recipient" => once(&mut options.recipient, flag, text()?),
         "cert" => once(&mut options.cert, flag, PathBuf::from(raw)),
         "client-id" => once(&mut options.client_id, flag, text()?),
-        "client-secret-file" => one_source(
-            &mut options.client_secret,
-            "client-secret",
-            Source::File(raw.into()),
-        ),
-        "client-secret-env" => one_source(
-            &mut options.client_secret,
-            "client-secret",
-            Source::Env(raw),
-        ),
+        "client-secret-file" | "client-secret-env" => {
+            one_source(&mut options.client_secret, flag, raw)
+        }
         "client-key" => once(&mut options.client_key, flag, PathBuf::from(raw)),
         "client-alg" => once(&mut options.client_alg, flag, algorithm(flag, &text()?)?),
         "client-kid" => once(&mut options.client_kid, flag, text()?),
@@ -239,16 +232,9 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             })?;
             once(&mut options.auth, flag, method)
         }
-        "refresh-token-file" => one_source(
-            &mut options.refresh_token,
-            "refresh-token",
-            Source::File(raw.into()),
-        ),
-        "refresh-token-env" => one_source(
-            &mut options.refresh_token,
-            "refresh-token",
-            Source::Env(raw),
-        ),
+        "refresh-token-file" | "refresh-token-env" => {
+            one_source(&mut options.refresh_token, flag, raw)
+        }
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }
@@ -261,8 +247,13 @@ fn once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `--NAME-file` and `--NAME-env` name one secret: one of them, once.
-fn one_source(slot: &mut Option<Source>, name: &str, source: Source) -> Result<(), Failure> {
+/// `--NAME-file` and `--NAME-env` name one secret: one of them, once. `flag` is
+/// the one given (`client-secret-env`), `raw` its value.
+fn one_source(slot: &mut Option<Source>, flag: &str, raw: OsString) -> Result<(), Failure> {
+    let (name, source) = match flag.strip_suffix("-file") {
+        Some(name) => (name, Source::File(raw.into())),
+        None => (flag.strip_suffix("-env").unwrap_or(flag), Source::Env(raw)),
+    };
     if slot.is_some() {
         return Err(Failure::usage(format!(
             "give one --{name}-file or one --{name}-env, not more"
@@ -397,6 +388,35 @@ mod tests {
             Ok(Parsed::Run(command, options)) => Ok((command, *options)),
             Ok(other) => Err(format!("{other:?}")),
             Err(failure) => Err(failure.to_string()),
+        }
+    }
+
+    #[test]
+    fn each_secret_takes_one_file_or_one_env_source() {
+        let (_, o) = run(&[
+            "refresh",
+            "--client-secret-env",
+            "SECRET",
+            "--refresh-token-file",
+            "rt.txt",
+        ])
+        .unwrap();
+        assert_eq!(o.client_secret, Some(Source::Env("SECRET".into())));
+        assert_eq!(o.refresh_token, Some(Source::File("rt.txt".into())));
+        for (args, message) in [
+            (
+                ["--refresh-token-env", "A", "--refresh-token-file", "b"],
+                "give one --refresh-token-file or one --refresh-token-env, not more",
+            ),
+            (
+                ["--client-secret-file", "a", "--client-secret-file", "b"],
+                "give one --client-secret-file or one --client-secret-env, not more",
+            ),
+        ] {
+            let mut all = vec!["refresh"];
+            all.extend(args);
+            let error = run(&all).unwrap_err();
+            assert!(error.ends_with(message), "{error}");
         }
     }
 

@@ -148,12 +148,7 @@ pub fn client_credentials(
             ),
         ));
     }
-    non_empty(
-        consumer_key,
-        InputField::ClientId,
-        "consumer key",
-        "the connected app's Consumer Key",
-    )?;
+    check_consumer_key(consumer_key)?;
     let secret = consumer_secret.into();
     non_empty(
         secret.expose_secret(),
@@ -192,12 +187,7 @@ pub fn refresh_token(
     consumer_secret: Option<ClientSecret>,
     refresh_token: RefreshToken,
 ) -> Result<TokenRequest, Error> {
-    non_empty(
-        consumer_key,
-        InputField::ClientId,
-        "consumer key",
-        "the connected app's Consumer Key",
-    )?;
+    check_consumer_key(consumer_key)?;
     let auth = match consumer_secret {
         Some(secret) => ClientAuth::post(consumer_key, secret),
         None => ClientAuth::none_with_client_id(consumer_key),
@@ -205,14 +195,19 @@ pub fn refresh_token(
     TokenRequest::new(host.token_url(), Grant::refresh_token(refresh_token), auth)
 }
 
-/// The consumer key and username every user-bound flow needs.
-fn check_app_and_user(consumer_key: &str, username: &str) -> Result<(), Error> {
+/// The consumer key every flow needs: the connected app's client id.
+fn check_consumer_key(consumer_key: &str) -> Result<(), Error> {
     non_empty(
         consumer_key,
         InputField::ClientId,
         "consumer key",
         "the connected app's Consumer Key",
-    )?;
+    )
+}
+
+/// The consumer key and username every user-bound flow needs.
+fn check_app_and_user(consumer_key: &str, username: &str) -> Result<(), Error> {
+    check_consumer_key(consumer_key)?;
     non_empty(
         username,
         InputField::Subject,

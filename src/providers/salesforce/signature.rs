@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 use base64ct::{Base64, Encoding};
 use ring::hmac;
 
-use crate::error::{Error, InputField, InputProblem};
+use crate::error::{Error, InputField, refuse_empty};
 use crate::response::TokenResponse;
 use crate::secrets::ClientSecret;
 
@@ -52,13 +52,11 @@ pub fn verify_signature(
     response: &TokenResponse,
     consumer_secret: &ClientSecret,
 ) -> Result<(), Error> {
-    if consumer_secret.expose_secret().is_empty() {
-        return Err(Error::input(
-            InputField::ClientSecret,
-            InputProblem::Empty,
-            "the consumer secret is empty, and an HMAC under an empty key can be made by anyone: pass the connected app's Consumer Secret (Setup > App Manager > the app > View > Manage Consumer Details)",
-        ));
-    }
+    refuse_empty(
+        InputField::ClientSecret,
+        consumer_secret.expose_secret(),
+        "the consumer secret is empty, and an HMAC under an empty key can be made by anyone: pass the connected app's Consumer Secret (Setup > App Manager > the app > View > Manage Consumer Details)",
+    )?;
     let fields = Fields::read(response.extra()).map_err(|_| {
         Error::ResponseSignature(
             "the response's signature, id or issued_at has the wrong JSON type (issued_at: milliseconds since the epoch)",
