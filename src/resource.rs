@@ -13,8 +13,9 @@ impl HttpResponse {
     /// (expired or revoked), so that getting a new token and retrying may succeed.
     ///
     /// True for:
-    /// - 401 with a `Bearer` challenge carrying `error="invalid_token"` (RFC 6750
-    ///   §3.1; scheme case-insensitive, value quoted or not, among other challenges);
+    /// - 401 with a `Bearer` (RFC 6750 §3.1) or `DPoP` (RFC 9449 §7.1) challenge
+    ///   carrying `error="invalid_token"` (scheme case-insensitive, value quoted or
+    ///   not, among other challenges);
     /// - 401 with a `Token` challenge (Salesforce);
     /// - 401 or 403 whose body is Salesforce's error list with the errorCode
     ///   `INVALID_SESSION_ID` (`[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`,
@@ -26,8 +27,8 @@ impl HttpResponse {
     ///   the client can try. Retry once, never in a loop.
     ///
     /// False for everything else, in particular a 401 that names another reason
-    /// (`error="insufficient_scope"` or `error="invalid_request"` in a `Bearer`
-    /// challenge, `{"error":"insufficient_scope"}` or a Salesforce errorCode other than
+    /// (an `error` other than `invalid_token` in a challenge of any scheme:
+    /// `Bearer error="insufficient_scope"`, `DPoP error="use_dpop_nonce"`, `{"error":"insufficient_scope"}` or a Salesforce errorCode other than
     /// `INVALID_SESSION_ID` in the body), 403 `REQUEST_LIMIT_EXCEEDED` (API limits: a
     /// new token will not help) and other 403s (permissions).
     ///
@@ -192,11 +193,11 @@ impl Challenge<'_> {
                 && self.error() == Some("invalid_token"))
     }
 
-    /// A challenge naming an error, whatever its scheme (`Bearer
-    /// error="insufficient_scope"`, `DPoP error="use_dpop_nonce"`): a reason
-    /// other than a rejected token, unless it is `invalid_token`.
+    /// A challenge naming an error other than `invalid_token`, whatever its
+    /// scheme (`Bearer error="insufficient_scope"`, `DPoP error="use_dpop_nonce"`):
+    /// a reason other than a rejected token.
     fn has_error(&self) -> bool {
-        self.error().is_some()
+        self.error().is_some_and(|e| e != "invalid_token")
     }
 }
 

@@ -166,13 +166,17 @@ impl Token {
     /// never quotes the input).
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
         serde_json::from_slice(json).map_err(|e| {
+            let problem = json_problem(&e);
+            // A newer format is no damage: deleting it could lose a refresh token.
+            let advice = if problem.contains("newer s2s-oauth") {
+                ""
+            } else {
+                "; delete it to get a new token"
+            };
             Error::input(
                 InputField::StoredToken,
                 InputProblem::Malformed,
-                format!(
-                    "the stored token is not readable ({}); delete it to get a new token",
-                    json_problem(&e)
-                ),
+                format!("the stored token is not readable ({problem}){advice}"),
             )
         })
     }
@@ -273,35 +277,32 @@ struct Stored {
     received_at: u64,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     extra: Map<String, Value>,
-    /// Version 1 kept Salesforce's fields at the top level; read, never written.
+    /// Any other top-level field, unchecked: version 1 kept Salesforce's fields
+    /// there (read by [`migrate_v1`] only for a version-1 file); never written.
     #[serde(flatten, skip_serializing)]
-    v1: StoredV1,
+    rest: Map<String, Value>,
 }
 
-/// The Salesforce fields of a version-1 stored token, moved into `extra` on read.
-#[derive(Default, Deserialize)]
-struct StoredV1 {
-    instance_url: Option<String>,
-    id: Option<String>,
-    issued_at_ms: Option<u64>,
-    api_instance_url: Option<String>,
-}
-
-impl StoredV1 {
-    /// The fields as a token response names them (`issued_at` in milliseconds, as
-    /// a digit string, as Salesforce sends it).
-    fn into_extra(self, extra: &mut Map<String, Value>) {
-        let fields = [
-            ("instance_url", self.instance_url),
-            ("id", self.id),
-            ("issued_at", self.issued_at_ms.map(|ms| ms.to_string())),
-            ("api_instance_url", self.api_instance_url),
-        ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                extra.entry(name).or_insert(Value::String(value));
-            }
+/// Moves a version-1 file's top-level Salesforce fields into `extra`, named as a
+/// token response names them (`issued_at_ms` becomes `issued_at`, milliseconds as
+/// a digit string, as Salesforce sends it). A field of an unexpected type is left
+/// out, as version 1 never wrote one.
+fn migrate_v1(rest: &Map<String, Value>, extra: &mut Map<String, Value>) {
+    for (from, to) in [
+        ("instance_url", "instance_url"),
+        ("id", "id"),
+        ("api_instance_url", "api_instance_url"),
+    ] {
+        if let Some(Value::String(value)) = rest.get(from) {
+            extra
+                .entry(to)
+                .or_insert_with(|| Value::String(value.clone()));
         }
+    }
+    if let Some(ms) = rest.get("issued_at_ms").and_then(Value::as_u64) {
+        extra
+            .entry("issued_at")
+            .or_insert_with(|| Value::String(ms.to_string()));
     }
 }
 
@@ -324,7 +325,7 @@ impl Serialize for ExposedToken<'_> {
             scope: t.scope.clone(),
             received_at: seconds(t.received_at),
             extra: t.extra.0.clone(),
-            v1: StoredV1::default(),
+            rest: Map::new(),
         }
         .serialize(serializer)
     }
@@ -335,11 +336,11 @@ impl<'de> Deserialize<'de> for Token {
         use serde::de::Error as _;
         let mut s = Stored::deserialize(deserializer)?;
         match s.version {
-            1 => std::mem::take(&mut s.v1).into_extra(&mut s.extra),
+            1 => migrate_v1(&s.rest, &mut s.extra),
             FORMAT_VERSION => {}
             other => {
                 return Err(D::Error::custom(format!(
-                    "{OWN_MESSAGE}format version {other} is not one this version of s2s-oauth reads (1 or {FORMAT_VERSION})"
+                    "{OWN_MESSAGE}format version {other} was written by a newer s2s-oauth (this one reads 1 and {FORMAT_VERSION}); upgrade rather than delete it if it holds the only copy of a refresh token"
                 )));
             }
         }

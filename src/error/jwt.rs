@@ -41,8 +41,8 @@ pub enum JwtError {
     },
     /// None of the `aud` values is an accepted audience.
     WrongAudience {
-        /// The `aud` values received, each quoted, joined by `", "` (cut to 80
-        /// characters in all, control and bidi characters shown as spaces).
+        /// The `aud` values received, each quoted and escaped as Rust's `{:?}`
+        /// does (`\n`, `\u{202e}`), joined by `", "`, cut to 80 characters in all.
         received: Box<str>,
     },
     /// `exp` is in the past (beyond the leeway).
@@ -58,7 +58,8 @@ pub enum JwtError {
     },
     /// `iat` is in the future, or further in the past than the verifier allows.
     IssuedAtOutOfRange {
-        /// The `iat` received, in seconds since 1970 (NumericDate).
+        /// The `iat` received, in seconds since 1970 (NumericDate; a fraction of a
+        /// second rounded up when `iat` is ahead).
         iat: u64,
         /// The time of the check, in seconds since 1970.
         now: u64,

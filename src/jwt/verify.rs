@@ -121,6 +121,8 @@ impl Validation {
 
     /// The clock-skew allowance for `exp`, `nbf`, `iat` and the lifetime cap
     /// (default 60 s).
+    /// Keep it to seconds or minutes: a time plus a leeway too large to represent
+    /// saturates, so a huge leeway accepts expired and not-yet-valid assertions.
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.window.set_leeway(leeway);
         self
@@ -428,9 +430,9 @@ fn check_times(
         max_lifetime: cap,
     };
     if let Some(iat) = iat.filter(|&iat| window.is_ahead(iat, now)) {
-        // In the future by less than a second still reads as the future.
+        // Rounded up: an iat a fraction of a second ahead still reads as ahead.
         return Err(JwtError::IssuedAtOutOfRange {
-            iat: seconds(iat).max(seconds(now).saturating_add(1)),
+            iat: seconds_rounded_up(iat),
             now: seconds(now),
             max_lifetime: cap,
         });
@@ -483,6 +485,13 @@ fn since(earlier: SystemTime, later: SystemTime) -> Duration {
 /// Whole seconds since 1970 (zero before).
 fn seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Whole seconds since 1970, a fraction counting as a second more.
+fn seconds_rounded_up(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+    })
 }
 
 /// A string claim: `None` if absent, an error if of another type.

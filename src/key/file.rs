@@ -23,7 +23,11 @@ pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let file = std::fs::File::open(path).map_err(|e| refused(e.kind()))?;
     // Sized up front: a buffer that grew while reading would free partial copies
     // of the key on the way, beyond the reach of the wipe.
-    let expected = file.metadata().map_or(0, |m| m.len().min(MAX_FILE_LEN + 1));
+    // A pipe or device reports no length: then the most that will be read.
+    let expected = match file.metadata() {
+        Ok(m) if m.is_file() && m.len() > 0 => m.len().min(MAX_FILE_LEN + 1),
+        _ => MAX_FILE_LEN + 1,
+    };
     let mut bytes = Zeroizing::new(Vec::with_capacity(
         usize::try_from(expected).unwrap_or(0) + 1,
     ));
@@ -51,7 +55,8 @@ pub(super) fn looks_like_path(input: &[u8]) -> bool {
     let base64_only = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_'));
-    if text.starts_with('{') || (base64_only && text.len() > 64) {
+    let rooted = text.starts_with(['/', '.', '~']);
+    if text.starts_with('{') || (base64_only && !rooted && text.len() > 64) {
         return false;
     }
     let lower = text.to_ascii_lowercase();
@@ -91,5 +96,9 @@ mod tests {
         let base64 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7/x+y".repeat(3);
         assert!(!looks_like_path(base64.as_bytes()));
         assert!(!looks_like_path(br#"{"type":"service_account","x":"a/b"}"#));
+        // A long path with no extension is still a path.
+        assert!(looks_like_path(
+            b"/var/lib/svc/credentials/salesforce_jwt_signing_key_production_x"
+        ));
     }
 }

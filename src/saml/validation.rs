@@ -93,6 +93,8 @@ impl Validation {
 
     /// Clock skew tolerated on `NotBefore`, `NotOnOrAfter` and the lifetime cap
     /// (default 60 s).
+    /// Keep it to seconds or minutes: a time plus a leeway too large to represent
+    /// saturates, so a huge leeway accepts expired and not-yet-valid assertions.
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.window.set_leeway(leeway);
         self

@@ -213,7 +213,13 @@ fn issued_at(object: &mut Map<String, Value>) -> Result<Option<SystemTime>, Fiel
 fn checked_base(url: &str, field: &str) -> Result<String, Error> {
     EndpointUrl::base(url, "a Salesforce instance URL has no query")
         .map(EndpointUrl::into_string)
-        .map_err(|e| malformed(&format!("the {field} is refused: {e}")))
+        .map_err(|e| match e {
+            Error::InvalidUrl { url, reason } => malformed(&format!(
+                "the {field} {:?} is refused: {reason}",
+                crate::redact::redact(&url)
+            )),
+            other => other,
+        })
 }
 
 /// `https://host/id/<org>/<user>` → (org, user): the last two path segments after
