@@ -39,16 +39,17 @@ fn graph() -> Graph {
                 continue;
             }
             let uses = graph.entry(top.clone()).or_default();
+            // Code only, as one text: a `use crate::{...}` may span lines.
             let text = std::fs::read_to_string(&path).unwrap();
-            for line in text.lines().map(str::trim) {
-                if line.starts_with("//") {
-                    continue;
-                }
-                for (at, _) in line.match_indices("crate::") {
-                    for name in used_modules(&line[at + "crate::".len()..], &reexports) {
-                        if name != top {
-                            uses.insert(name);
-                        }
+            let code: String = text
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            for (at, _) in code.match_indices("crate::") {
+                for name in used_modules(&code[at + "crate::".len()..], &reexports) {
+                    if name != top {
+                        uses.insert(name);
                     }
                 }
             }
@@ -106,13 +107,28 @@ fn used_modules(after: &str, reexports: &BTreeMap<String, String>) -> Vec<String
             None => None,
         }
     };
-    match after.strip_prefix('{') {
-        Some(group) => {
-            let group = group.split('}').next().unwrap_or(group);
-            group.split(',').filter_map(entry).collect()
+    let Some(group) = after.strip_prefix('{') else {
+        return entry(after).into_iter().collect();
+    };
+    // The group's entries: split at the commas outside nested braces, up to the
+    // brace that closes it.
+    let (mut entries, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                entries.push(&group[start..i]);
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                entries.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
         }
-        None => entry(after).into_iter().collect(),
     }
+    entries.into_iter().filter_map(entry).collect()
 }
 
 /// A cycle through `from`, if there is one (depth-first search).
@@ -192,6 +208,15 @@ fn re_exports_and_groups_count_as_uses() {
         ["error", "url", "key"]
     );
     assert_eq!(used_modules("time::parse", &reexports), ["time"]);
+    // Nested groups and a group wrapped over lines (joined with spaces).
+    assert_eq!(
+        used_modules("{error::{Error, KeyError}, url};", &reexports),
+        ["error", "url"]
+    );
+    assert_eq!(
+        used_modules("{   error,   url::EndpointUrl, };", &reexports),
+        ["error", "url"]
+    );
 }
 
 #[test]
