@@ -338,9 +338,14 @@ impl<'de> Deserialize<'de> for Token {
         match s.version {
             1 => migrate_v1(&s.rest, &mut s.extra),
             FORMAT_VERSION => {}
-            other => {
+            newer if newer > FORMAT_VERSION => {
                 return Err(D::Error::custom(format!(
-                    "{OWN_MESSAGE}format version {other} was written by a newer s2s-oauth (this one reads 1 and {FORMAT_VERSION}); upgrade rather than delete it if it holds the only copy of a refresh token"
+                    "{OWN_MESSAGE}format version {newer} was written by a newer s2s-oauth (this one reads 1 and {FORMAT_VERSION}); upgrade rather than delete it if it holds the only copy of a refresh token"
+                )));
+            }
+            unknown => {
+                return Err(D::Error::custom(format!(
+                    "{OWN_MESSAGE}format version {unknown} is not one s2s-oauth writes"
                 )));
             }
         }

@@ -160,6 +160,13 @@ fn stored_token_versions() {
         !message.contains("delete it to get") && !message.contains("SECRET"),
         "{message}"
     );
+    let zero = br#"{"version":0,"access_token":"SECRET","received_at":1}"#;
+    let message = Token::from_json(zero).unwrap_err().to_string();
+    assert!(
+        message.contains("format version 0 is not one s2s-oauth writes"),
+        "{message}"
+    );
+    assert!(message.contains("delete it to get"), "{message}");
     let v2 = br#"{"version":2,"access_token":"a","received_at":1,"id":5,"instance_url":{}}"#;
     let token = Token::from_json(v2).unwrap();
     assert!(token.extra().is_empty(), "{:?}", token.extra());
