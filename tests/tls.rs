@@ -3,16 +3,19 @@
 //! certificate (fixtures in tests/data/tls/, made by its make.sh); with a
 //! certificate the client trusts, the same server answers the token request.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
+use common::client_credentials;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use s2s_oauth::Error;
 use s2s_oauth::error::TransportErrorKind;
-use s2s_oauth::{ClientAuth, Error, Grant, TokenRequest};
 
 const CA: &[u8] = include_bytes!("data/tls/ca.cert.pem");
 const KEY: &[u8] = include_bytes!("data/tls/server.key.pem");
@@ -122,15 +125,6 @@ fn agent_trusting_test_ca() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into()
-}
-
-fn client_credentials(url: &str) -> TokenRequest {
-    TokenRequest::new(
-        url,
-        Grant::client_credentials(),
-        ClientAuth::basic("client", "secret"),
-    )
-    .unwrap()
 }
 
 /// Sends to `url` with `agent` and checks the failure is a TLS error, not

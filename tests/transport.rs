@@ -6,18 +6,9 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{CannedServer, http_response, silent_listener};
+use common::{CannedServer, client_credentials, http_response, silent_listener};
 use s2s_oauth::error::{ErrorCode, TransportErrorKind};
 use s2s_oauth::{ClientAuth, Error, Grant, SendOptions, TokenRequest};
-
-fn client_credentials(url: &str) -> TokenRequest {
-    TokenRequest::new(
-        url,
-        Grant::client_credentials(),
-        ClientAuth::basic("client", "secret"),
-    )
-    .unwrap()
-}
 
 const TOKEN_JSON: &[u8] = br#"{"access_token":"at-1","token_type":"Bearer","expires_in":3600}"#;
 

@@ -127,3 +127,13 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// A client-credentials request with `client_secret_basic` to `url`.
+pub fn client_credentials(url: &str) -> s2s_oauth::TokenRequest {
+    s2s_oauth::TokenRequest::new(
+        url,
+        s2s_oauth::Grant::client_credentials(),
+        s2s_oauth::ClientAuth::basic("client", "secret"),
+    )
+    .unwrap()
+}
