@@ -11,7 +11,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+mod common;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -182,7 +184,7 @@ fn write_seeds() {
         }
         let bytes = fs::read(&path).unwrap();
         write("keys", &name, &bytes);
-        if let Some(der) = pem_body(&bytes) {
+        if let Some(der) = common::der_of_pem(&bytes) {
             write("keys", &format!("{name}.der"), &der);
         }
     }
@@ -292,17 +294,4 @@ fn write_seeds() {
     ] {
         write("discovery", name, response.as_bytes());
     }
-}
-
-/// The DER inside a PEM file's first block.
-fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(pem).ok()?;
-    let body: String = text
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .filter(|l| !l.contains(':'))
-        .collect();
-    Base64::decode_vec(&body).ok()
 }

@@ -24,19 +24,6 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The DER inside the first PEM block (decoded independently of the crate).
-fn der_of(pem: &[u8]) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(pem).ok()?;
-    let b64: String = text
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .filter(|l| !l.contains(':'))
-        .collect();
-    Base64::decode_vec(&b64).ok()
-}
-
 fn pem_of(label: &str, der: &[u8]) -> Vec<u8> {
     let b64 = Base64::encode_string(der);
     let mut out = format!("-----BEGIN {label}-----\n");
@@ -98,7 +85,7 @@ fn truncated_key_files_never_panic() {
         let der = if name.ends_with(".der") {
             pem.clone()
         } else {
-            der_of(&pem).unwrap()
+            common::der_of_pem(&pem).unwrap()
         };
         for len in cut_points(der.len()) {
             check(&format!("{name} DER cut at {len}"), &der[..len]);
@@ -128,7 +115,7 @@ fn mutated_key_files_never_panic() {
         let der = if name.ends_with(".der") {
             pem.clone()
         } else {
-            der_of(&pem).unwrap()
+            common::der_of_pem(&pem).unwrap()
         };
         for round in 0..120 {
             let mutated = mutate(&mut rng, &der);
@@ -222,7 +209,7 @@ fn an_rsa_key_with_a_damaged_crt_value_is_refused_at_load() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let mut der = der_of(&pem).unwrap();
+    let mut der = common::der_of_pem(&pem).unwrap();
     // RSAPrivateKey: version, modulus, publicExponent, privateExponent, prime1,
     // prime2, exponent1, exponent2, coefficient (RFC 8017 Appendix A.1.2).
     let fields = integers(&der);

@@ -137,3 +137,17 @@ pub fn client_credentials(url: &str) -> s2s_oauth::TokenRequest {
     )
     .unwrap()
 }
+
+/// The DER inside a PEM file's first block, decoded independently of the crate.
+pub fn der_of_pem(pem: &[u8]) -> Option<Vec<u8>> {
+    use base64ct::{Base64, Encoding};
+    let text = std::str::from_utf8(pem).ok()?;
+    let b64: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .filter(|l| !l.contains(':'))
+        .collect();
+    Base64::decode_vec(&b64).ok()
+}
