@@ -2,11 +2,11 @@
 //! lifetimes and limits.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
+use crate::redact::redacted_debug;
 use crate::secrets::ClientSecret;
 
 /// The response shape and error strings the server uses.
@@ -160,20 +160,9 @@ impl Client {
     }
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("id", &self.id)
-            .field("has_secret", &self.secret.is_some())
-            .field("public_key", &self.public_key)
-            .field("saml_key", &self.saml_key)
-            .field("users", &self.users)
-            .field("run_as", &self.run_as)
-            .field("refresh_tokens", &self.refresh_tokens)
-            .field("requires_client_auth", &self.requires_client_auth())
-            .finish_non_exhaustive()
-    }
-}
+// Whether there is a secret, never the secret.
+redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
+    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth());
 
 /// How the server behaves: profile, clients, token lifetime, refresh rotation, and
 /// what JWT bearer assertions must look like (RFC 7523 §3).
