@@ -25,6 +25,7 @@ use load::KeyPair;
 
 use pem::Block;
 
+use crate::redact::redacted_debug;
 use algorithm::Algorithm;
 
 /// The kind of a key, as far as signing goes, which fixes the JWS algorithms it can
@@ -383,15 +384,8 @@ impl SigningKey {
     }
 }
 
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("algorithm", &self.algorithm)
-            .field("key_type", &self.key_type)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
-    }
-}
+// The public parts only: never the key pair or the HMAC secret.
+redacted_debug!(SigningKey: algorithm, key_type, kid);
 
 impl VerifyingKey {
     /// Loads a public key from PEM: `BEGIN PUBLIC KEY` (SPKI), `BEGIN RSA PUBLIC KEY`
@@ -506,10 +500,4 @@ impl VerifyingKey {
     }
 }
 
-impl fmt::Debug for VerifyingKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey")
-            .field("key_type", &self.key_type)
-            .finish_non_exhaustive()
-    }
-}
+redacted_debug!(VerifyingKey: key_type);

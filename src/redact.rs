@@ -1,6 +1,7 @@
-//! URLs as messages may show them: the bottom-layer redaction that errors and
-//! `Debug` output share, so that a `user:password@` or a `?client_secret=...` never
-//! reaches a log.
+//! The bottom-layer redaction that errors and `Debug` output share: URLs as
+//! messages may show them, so that a `user:password@` or a `?client_secret=...`
+//! never reaches a log; and `redacted_debug!`, the `Debug` of every type that
+//! holds a key, a token or a secret value, which names what it shows.
 
 /// The URL as an error may show it: no userinfo, no query, no fragment, each
 /// replaced by `[redacted]` so the reader sees that something was there (a
@@ -52,6 +53,45 @@ fn scheme_end(url: &str) -> Option<usize> {
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then_some(colon + 3)
+}
+
+/// Implements `Debug` for a type holding something secret by naming what it
+/// shows: `redacted_debug!(Type: a, b)` prints `Type { a: …, b: …, .. }`, each
+/// listed field with its own `Debug` (a secret newtype prints `[redacted]`), and
+/// the closing `..` says that the rest (a key pair, secret values) is left out on
+/// purpose. A shown value that is not a field is `label = expression`, over the
+/// value named after `as`: `redacted_debug!(Type as t: a, has_secret =
+/// t.secret.is_some())`. Anything added to the type stays hidden until listed here.
+macro_rules! redacted_debug {
+    ($ty:ident $(as $this:ident)?: $($label:ident $(= $value:expr)?),+ $(,)?) => {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $(let $this = self;)?
+                f.debug_struct(stringify!($ty))
+                    $(.field(
+                        stringify!($label),
+                        $crate::redact::redacted_debug!(@shown self.$label $(, $value)?),
+                    ))+
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+    (@shown $field:expr) => {
+        &$field
+    };
+    (@shown $field:expr, $value:expr) => {
+        &$value
+    };
+}
+pub(crate) use redacted_debug;
+
+/// The names of name/value pairs whose values may be secret (extra response
+/// fields, form parameters), for `Debug`: the names alone.
+pub(crate) fn names<'a, N>(names: impl IntoIterator<Item = &'a N>) -> Vec<&'a str>
+where
+    N: AsRef<str> + ?Sized + 'a,
+{
+    names.into_iter().map(AsRef::as_ref).collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty
 use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
+use crate::redact::{names, redacted_debug};
 use crate::url::EndpointUrl;
 
 /// Form parameters the crate sets itself; [`TokenRequest::with_param`] refuses them.
@@ -64,20 +65,10 @@ pub struct TokenRequest {
     params: Vec<(String, String)>,
 }
 
-/// The token URL without its query (which may hold a `client_secret`), and the
-/// names of extra parameters without their values: `{:?}` is a common logging path.
-impl std::fmt::Debug for TokenRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: Vec<&str> = self.params.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("TokenRequest")
-            .field("token_url", &self.token_url)
-            .field("grant", &self.grant)
-            .field("auth", &self.auth)
-            .field("scope", &self.scope)
-            .field("params", &params)
-            .finish_non_exhaustive()
-    }
-}
+// The token URL without its query (which may hold a `client_secret`), and the
+// names of extra parameters without their values: `{:?}` is a common logging path.
+redacted_debug!(TokenRequest as request: token_url, grant, auth, scope,
+    params = names(request.params.iter().map(|(name, _)| name)));
 
 impl TokenRequest {
     /// A request to `token_url`, which must be `https://` (or `http://` on a loopback

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::http::HttpResponse;
+use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 pub(crate) use triage::{Answer, Body, is_oauth_error};
@@ -253,22 +254,9 @@ impl TokenResponse {
     }
 }
 
-impl fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let extra: Vec<&str> = self.extra.keys().map(String::as_str).collect();
-        f.debug_struct("TokenResponse")
-            .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token", &self.refresh_token)
-            .field("scope", &self.scope)
-            .field("id_token", &self.id_token)
-            .field("issued_token_type", &self.issued_token_type)
-            .field("extra_fields", &extra)
-            .field("received_at", &self.received_at)
-            .finish_non_exhaustive()
-    }
-}
+// The tokens print redacted; of the extra fields only the names.
+redacted_debug!(TokenResponse as response: access_token, token_type, expires_in, refresh_token,
+    scope, id_token, issued_token_type, extra_fields = names(response.extra.keys()), received_at);
 
 #[cfg(test)]
 mod tests {

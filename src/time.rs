@@ -15,7 +15,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use http_date::parse as parse_http_date;
-pub(crate) use window::Window;
+pub(crate) use window::{Window, validation_setters};
 #[cfg(feature = "saml")]
 pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
 

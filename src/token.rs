@@ -1,13 +1,13 @@
 //! `Token`: a token response reduced to what a caller keeps between runs, with an
 //! absolute expiry, serializable (secrets only through an explicitly named method).
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, InputField, InputProblem};
+use crate::redact::{names, redacted_debug};
 use crate::response::{TokenResponse, TokenType};
 use crate::secrets::{AccessToken, RefreshToken, SecretJson};
 
@@ -240,20 +240,9 @@ pub(crate) fn json_problem(e: &serde_json::Error) -> String {
     format!("{what}, at line {} column {}", e.line(), e.column())
 }
 
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let extra: Vec<&str> = self.extra.keys().map(String::as_str).collect();
-        f.debug_struct("Token")
-            .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
-            .field("expires_at", &self.expires_at)
-            .field("refresh_token", &self.refresh_token)
-            .field("scope", &self.scope)
-            .field("received_at", &self.received_at)
-            .field("extra_fields", &extra)
-            .finish_non_exhaustive()
-    }
-}
+// The tokens print redacted; of the extra fields only the names.
+redacted_debug!(Token as token: access_token, token_type, expires_at, refresh_token, scope,
+    received_at, extra_fields = names(token.extra.keys()));
 
 /// A [`Token`] (RFC 6749 §5.1) that serializes with its secrets: made only by
 /// [`Token::exposing_secrets`]. `Debug` still redacts.

@@ -225,3 +225,52 @@ fn urls_in_errors_are_redacted() {
         &AuthorizationServerMetadata::parse(&redirect, "https://idp.example.com").unwrap_err(),
     );
 }
+
+/// `Debug` of the types that hold secrets shows exactly the public parts, in a
+/// fixed order, and `..` for what it leaves out: the names of extra parameters and
+/// response fields without their values, whether a testkit client has a secret.
+#[test]
+fn debug_shows_the_public_parts_exactly() {
+    let request = TokenRequest::new(
+        "https://idp.example.com/token?client_secret=x",
+        Grant::client_credentials(),
+        ClientAuth::none(),
+    )
+    .unwrap()
+    .with_scope("api")
+    .unwrap()
+    .with_param("resource", SECRETS[0])
+    .unwrap();
+    assert_eq!(
+        format!("{request:?}"),
+        r#"TokenRequest { token_url: "https://idp.example.com/token?[redacted]", grant: Grant { kind: ClientCredentials }, auth: ClientAuth { method: None { client_id: None } }, scope: Some("api"), params: ["resource"], .. }"#
+    );
+    let body = format!(
+        r#"{{"access_token":"{}","token_type":"Bearer","expires_in":60,"tenant":"{}"}}"#,
+        SECRETS[1], SECRETS[0]
+    );
+    let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let later = at + std::time::Duration::from_secs(60);
+    let response = HttpResponse::new(200, vec![], body.into_bytes());
+    let response = TokenResponse::parse(&response, at).unwrap();
+    assert_eq!(
+        format!("{response:?}"),
+        format!(
+            "TokenResponse {{ access_token: AccessToken([redacted]), token_type: Some(Bearer), expires_in: Some(60s), refresh_token: None, scope: None, id_token: None, issued_token_type: None, extra_fields: [\"tenant\"], received_at: {at:?}, .. }}"
+        )
+    );
+    let token = s2s_oauth::Token::from_response(&response);
+    assert_eq!(
+        format!("{token:?}"),
+        format!(
+            "Token {{ access_token: AccessToken([redacted]), token_type: Some(Bearer), expires_at: Some({later:?}), refresh_token: None, scope: None, received_at: {at:?}, extra_fields: [\"tenant\"], .. }}"
+        )
+    );
+    let client = s2s_oauth::testkit::Client::new("app")
+        .with_secret(SECRETS[0])
+        .with_user("alice");
+    assert_eq!(
+        format!("{client:?}"),
+        r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, .. }"#
+    );
+}

@@ -14,6 +14,7 @@ use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
 use crate::time::{
     self, MAX_NUMERIC_DATE, Window, from_numeric_date as to_time, saturating_add as add,
+    validation_setters,
 };
 
 /// What a server verifying a JWT assertion requires (RFC 7523 §3).
@@ -87,17 +88,12 @@ impl Validation {
         }
     }
 
-    /// Accepts this audience too (a server known by several URLs).
-    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.push(audience.into());
-        self
-    }
-
-    /// Requires `iss` to equal `issuer`.
-    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
-    }
+    validation_setters!(
+        issuer: "`iss`",
+        expiry: "`exp`",
+        issued: "`iat`",
+        leeway_on: "`exp`, `nbf`, `iat`"
+    );
 
     /// Requires `sub` to equal `subject`.
     pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
@@ -116,32 +112,6 @@ impl Validation {
     /// anyway).
     pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
         self.algorithms = Some(algorithms.to_vec());
-        self
-    }
-
-    /// The clock-skew allowance for `exp`, `nbf`, `iat` and the lifetime cap
-    /// (default 60 s).
-    /// Keep it to seconds or minutes: a time plus a leeway too large to represent
-    /// saturates, so a huge leeway accepts expired and not-yet-valid assertions.
-    pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.window.set_leeway(leeway);
-        self
-    }
-
-    /// Refuses assertions whose `exp` is more than `max_lifetime` (plus leeway)
-    /// ahead of now, or whose `iat` is more than `max_lifetime` (plus leeway) in
-    /// the past (default: one hour).
-    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
-        self.window.set_max_lifetime(Some(max_lifetime));
-        self
-    }
-
-    /// Lifts the lifetime cap: any `exp` in the future and any `iat` in the past is
-    /// taken. Only for a peer whose assertions are known to be long-lived; an
-    /// assertion that leaks then stays good until its `exp`, which may be decades
-    /// away.
-    pub fn dangerous_without_max_lifetime(mut self) -> Self {
-        self.window.set_max_lifetime(None);
         self
     }
 

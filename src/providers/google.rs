@@ -1,7 +1,6 @@
 //! Google service accounts: the JSON key file, and the JWT Bearer request
 //! (RFC 7523 §2.1) that trades it for an access token.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -11,6 +10,7 @@ use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::grant::Grant;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
+use crate::redact::redacted_debug;
 use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
 
@@ -197,14 +197,5 @@ fn required(value: Option<String>, name: &str) -> Result<String, Error> {
     })
 }
 
-impl fmt::Debug for ServiceAccountKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceAccountKey")
-            .field("client_email", &self.client_email)
-            .field("private_key_id", &self.private_key_id)
-            .field("token_uri", &self.token_uri)
-            .field("project_id", &self.project_id)
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
-    }
-}
+// Never the private key.
+redacted_debug!(ServiceAccountKey: client_email, private_key_id, token_uri, project_id, subject);

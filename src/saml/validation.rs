@@ -2,7 +2,7 @@
 //! and the RFC 7522 §3 and SAML 2.0 Core §2.5 checks on it, made once the
 //! signature has verified.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::assertion::{Attribute, BEARER};
 use super::dsig::SAML_NS;
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
 use crate::replay::ReplayCache;
-use crate::time::{self, Window};
+use crate::time::{self, Window, validation_setters};
 
 /// What a server verifying a SAML 2.0 bearer assertion requires (RFC 7522 §3).
 ///
@@ -79,42 +79,12 @@ impl Validation {
         }
     }
 
-    /// Accepts this audience too.
-    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.push(audience.into());
-        self
-    }
-
-    /// Requires this `Issuer`.
-    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
-    }
-
-    /// Clock skew tolerated on `NotBefore`, `NotOnOrAfter` and the lifetime cap
-    /// (default 60 s).
-    /// Keep it to seconds or minutes: a time plus a leeway too large to represent
-    /// saturates, so a huge leeway accepts expired and not-yet-valid assertions.
-    pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.window.set_leeway(leeway);
-        self
-    }
-
-    /// Refuses assertions whose expiry is further than `max_lifetime` (plus the
-    /// leeway) ahead of now, or whose `IssueInstant` is further than that behind
-    /// it (default: 1 hour).
-    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
-        self.window.set_max_lifetime(Some(max_lifetime));
-        self
-    }
-
-    /// Turns the lifetime cap off: an assertion is then accepted until its own
-    /// `NotOnOrAfter`, however far ahead, and however long ago it was issued.
-    /// Only for a caller that bounds the lifetime itself.
-    pub fn dangerous_without_max_lifetime(mut self) -> Self {
-        self.window.set_max_lifetime(None);
-        self
-    }
+    validation_setters!(
+        issuer: "the `Issuer`",
+        expiry: "`NotOnOrAfter`",
+        issued: "`IssueInstant`",
+        leeway_on: "`NotBefore`, `NotOnOrAfter`"
+    );
 
     /// Accepts SHA-1 reference digests (legacy signers; Salesforce's documentation
     /// still mentions them). Off by default. RSA-SHA1 signatures stay refused.

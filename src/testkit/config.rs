@@ -2,12 +2,25 @@
 //! lifetimes and limits.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
+use crate::redact::redacted_debug;
 use crate::secrets::ClientSecret;
+
+/// The testkit's plain setters: each stores its argument in a field. `name(arg:
+/// Type) => field = value;` makes `pub fn name(mut self, arg: Type) -> Self`, with
+/// the doc comments written above it.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $field:ident = $value:expr;)+) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, $arg: $ty) -> Self {
+            self.$field = $value;
+            self
+        }
+    )+};
+}
 
 /// The response shape and error strings the server uses.
 ///
@@ -72,20 +85,16 @@ impl Client {
         }
     }
 
-    /// The client secret (Salesforce: the consumer secret). It authenticates
-    /// `client_secret_basic`, `client_secret_post` and `client_secret_jwt`, and keys
-    /// the Salesforce `signature`.
-    pub fn with_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
-        self.secret = Some(secret.into());
-        self
-    }
+    setters! {
+        /// The client secret (Salesforce: the consumer secret). It authenticates
+        /// `client_secret_basic`, `client_secret_post` and `client_secret_jwt`, and
+        /// keys the Salesforce `signature`.
+        with_secret(secret: impl Into<ClientSecret>) => secret = Some(secret.into());
 
-    /// The public key that verifies JWT bearer assertions whose `iss` is this
-    /// client's id (RFC 7523 §2.1) and `private_key_jwt` client assertions
-    /// (RFC 7523 §2.2).
-    pub fn with_public_key(mut self, key: VerifyingKey) -> Self {
-        self.public_key = Some(key);
-        self
+        /// The public key that verifies JWT bearer assertions whose `iss` is this
+        /// client's id (RFC 7523 §2.1) and `private_key_jwt` client assertions
+        /// (RFC 7523 §2.2).
+        with_public_key(key: VerifyingKey) => public_key = Some(key);
     }
 
     /// The certificate that verifies SAML 2.0 bearer assertions whose `Issuer` is
@@ -114,38 +123,29 @@ impl Client {
         self
     }
 
-    /// The user that client-credentials tokens act as (Salesforce's "run as" user).
-    /// The Salesforce profile refuses client credentials without one.
-    pub fn with_run_as(mut self, username: impl Into<String>) -> Self {
-        self.run_as = Some(username.into());
-        self
-    }
+    setters! {
+        /// The user that client-credentials tokens act as (Salesforce's "run as"
+        /// user). The Salesforce profile refuses client credentials without one.
+        with_run_as(username: impl Into<String>) => run_as = Some(username.into());
 
-    /// Accept JWT bearer assertions with no `sub` and issue the token to the client
-    /// itself, as Google does for a service account that acts for itself (no
-    /// domain-wide delegation). Default `false`: RFC 7523 §3 requires `sub`.
-    pub fn with_assertions_for_itself(mut self, accept: bool) -> Self {
-        self.acts_for_itself = accept;
-        self
-    }
+        /// Accept JWT bearer assertions with no `sub` and issue the token to the
+        /// client itself, as Google does for a service account that acts for itself
+        /// (no domain-wide delegation). Default `false`: RFC 7523 §3 requires `sub`.
+        with_assertions_for_itself(accept: bool) => acts_for_itself = accept;
 
-    /// Generic profile only: also issue a `refresh_token` with JWT bearer and client
-    /// credentials tokens (default `false`). The Salesforce profile never does.
-    pub fn with_refresh_tokens(mut self, issue: bool) -> Self {
-        self.refresh_tokens = issue;
-        self
-    }
+        /// Generic profile only: also issue a `refresh_token` with JWT bearer and
+        /// client credentials tokens (default `false`). The Salesforce profile never
+        /// does.
+        with_refresh_tokens(issue: bool) => refresh_tokens = issue;
 
-    /// Whether token requests naming this client must authenticate it.
-    ///
-    /// Default: `true` when the client has a secret, `false` otherwise. It governs
-    /// the refresh grant; client credentials always require authentication and JWT
-    /// bearer never does (RFC 7523 §3.1: the assertion identifies the client). Where
-    /// credentials are sent anyway they are always checked: a wrong secret is refused
-    /// even when authentication is optional.
-    pub fn require_client_auth(mut self, required: bool) -> Self {
-        self.require_auth = Some(required);
-        self
+        /// Whether token requests naming this client must authenticate it.
+        ///
+        /// Default: `true` when the client has a secret, `false` otherwise. It
+        /// governs the refresh grant; client credentials always require
+        /// authentication and JWT bearer never does (RFC 7523 §3.1: the assertion
+        /// identifies the client). Where credentials are sent anyway they are always
+        /// checked: a wrong secret is refused even when authentication is optional.
+        require_client_auth(required: bool) => require_auth = Some(required);
     }
 
     /// The client id.
@@ -160,20 +160,9 @@ impl Client {
     }
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("id", &self.id)
-            .field("has_secret", &self.secret.is_some())
-            .field("public_key", &self.public_key)
-            .field("saml_key", &self.saml_key)
-            .field("users", &self.users)
-            .field("run_as", &self.run_as)
-            .field("refresh_tokens", &self.refresh_tokens)
-            .field("requires_client_auth", &self.requires_client_auth())
-            .finish_non_exhaustive()
-    }
-}
+// Whether there is a secret, never the secret.
+redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
+    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth());
 
 /// How the server behaves: profile, clients, token lifetime, refresh rotation, and
 /// what JWT bearer assertions must look like (RFC 7523 §3).
@@ -228,41 +217,28 @@ impl Config {
         self
     }
 
-    /// How long issued access tokens live (default 3600 s). The Generic profile
-    /// reports it as `expires_in`; Salesforce reports nothing, as the real one.
-    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
-        self
-    }
+    setters! {
+        /// How long issued access tokens live (default 3600 s). The Generic profile
+        /// reports it as `expires_in`; Salesforce reports nothing, as the real one.
+        with_token_lifetime(lifetime: Duration) => token_lifetime = lifetime;
 
-    /// Whether the refresh grant rotates refresh tokens (default `true`): it returns a
-    /// new one and the old one dies; re-using a rotated-out token revokes its
-    /// successors and their access tokens (Salesforce's behaviour).
-    pub fn with_refresh_rotation(mut self, rotate: bool) -> Self {
-        self.rotation = rotate;
-        self
-    }
+        /// Whether the refresh grant rotates refresh tokens (default `true`): it
+        /// returns a new one and the old one dies; re-using a rotated-out token
+        /// revokes its successors and their access tokens (Salesforce's behaviour).
+        with_refresh_rotation(rotate: bool) => rotation = rotate;
 
-    /// The `aud` that JWT bearer assertions must carry, and the `Audience` of SAML
-    /// bearer assertions. Default: Salesforce `https://login.salesforce.com`;
-    /// Generic the server's token URL.
-    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience = Some(audience.into());
-        self
-    }
+        /// The `aud` that JWT bearer assertions must carry, and the `Audience` of
+        /// SAML bearer assertions. Default: Salesforce `https://login.salesforce.com`;
+        /// Generic the server's token URL.
+        with_audience(audience: impl Into<String>) => audience = Some(audience.into());
 
-    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 30 s).
-    pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
-        self
-    }
+        /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 30 s).
+        with_leeway(leeway: Duration) => leeway = leeway;
 
-    /// How far ahead of now an assertion's `exp` (JWT) or `NotOnOrAfter` (SAML) may
-    /// be. Default: Salesforce 3 minutes for JWTs and 5 minutes for SAML, plus the
-    /// leeway; Generic one hour.
-    pub fn with_max_assertion_lifetime(mut self, lifetime: Duration) -> Self {
-        self.max_assertion_lifetime = Some(lifetime);
-        self
+        /// How far ahead of now an assertion's `exp` (JWT) or `NotOnOrAfter` (SAML)
+        /// may be. Default: Salesforce 3 minutes for JWTs and 5 minutes for SAML,
+        /// plus the leeway; Generic one hour.
+        with_max_assertion_lifetime(lifetime: Duration) => max_assertion_lifetime = Some(lifetime);
     }
 
     /// The profile.

@@ -1,6 +1,7 @@
 //! The validity window a verifier applies to a received assertion, JWT or SAML:
 //! a clock-skew leeway and a cap on how long an assertion may live. One set of
-//! lifetime rules behind `jwt::Validation` and `saml::Validation`.
+//! lifetime rules behind `jwt::Validation` and `saml::Validation`, and one set of
+//! setters for them (`validation_setters!`).
 
 use std::time::{Duration, SystemTime};
 
@@ -87,6 +88,61 @@ impl Window {
             .is_some_and(|earliest| issued < earliest)
     }
 }
+
+/// The builder methods `jwt::Validation` and `saml::Validation` share, written
+/// once: the audiences accepted, the issuer required, and the [`Window`] (leeway
+/// and lifetime cap). The type needs the fields `audiences: Vec<String>`,
+/// `issuer: Option<String>` and `window: Window`; the names of its claims (the
+/// issuer, the expiry, the issue time, the times the leeway applies to) go into
+/// the docs.
+macro_rules! validation_setters {
+    (issuer: $iss:literal, expiry: $exp:literal, issued: $iat:literal, leeway_on: $times:literal) => {
+        /// Accepts this audience too (a server known by several URLs).
+        pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+            self.audiences.push(audience.into());
+            self
+        }
+
+        #[doc = concat!("Requires ", $iss, " to equal `issuer`.")]
+        pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+            self.issuer = Some(issuer.into());
+            self
+        }
+
+        #[doc = concat!(
+            "The clock-skew allowance for ", $times, " and the lifetime cap (default 60 s).\n",
+            "Keep it to seconds or minutes: a time plus a leeway too large to represent\n",
+            "saturates, so a huge leeway accepts expired and not-yet-valid assertions."
+        )]
+        pub fn with_leeway(mut self, leeway: ::std::time::Duration) -> Self {
+            self.window.set_leeway(leeway);
+            self
+        }
+
+        #[doc = concat!(
+            "Refuses assertions whose ", $exp, " is more than `max_lifetime` (plus the\n",
+            "leeway) ahead of now, or whose ", $iat, " is more than that behind it\n",
+            "(default: one hour)."
+        )]
+        pub fn with_max_lifetime(mut self, max_lifetime: ::std::time::Duration) -> Self {
+            self.window.set_max_lifetime(Some(max_lifetime));
+            self
+        }
+
+        #[doc = concat!(
+            "Lifts the lifetime cap: an assertion is then accepted until its ", $exp, ",\n",
+            "however far ahead, and however long ago it was issued. Only for a peer whose\n",
+            "assertions are known to be long-lived, or a caller that bounds the lifetime\n",
+            "itself: an assertion that leaks stays good until its ", $exp, ", which may\n",
+            "be decades away."
+        )]
+        pub fn dangerous_without_max_lifetime(mut self) -> Self {
+            self.window.set_max_lifetime(None);
+            self
+        }
+    };
+}
+pub(crate) use validation_setters;
 
 #[cfg(test)]
 mod tests {
