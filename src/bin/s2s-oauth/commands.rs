@@ -138,14 +138,14 @@ fn request_token(
         None => None,
     };
     let auth = client_auth(options, secret.clone())?;
-    if command == Command::ClientCredentials && auth.method_name() == "none" {
+    let mut request = TokenRequest::new(token_url, grant, auth)?;
+    if command == Command::ClientCredentials && request.auth().method_name() == "none" {
         // RFC 6749 §4.4: the client MUST authenticate. Sent without, the request
         // could only be refused.
         return Err(Failure::usage(
             "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID",
         ));
     }
-    let mut request = TokenRequest::new(token_url, grant, auth)?;
     if let Some(scope) = &options.scope {
         request = request
             .with_scope(scope)
