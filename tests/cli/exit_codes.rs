@@ -291,9 +291,9 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
                 "--client-id",
                 CLIENT,
                 "--client-secret-env",
-                "SF_CONSUMER_SECRET",
+                "S2S_OAUTH_TEST_UNSET_SECRET",
             ]),
-            "the environment variable SF_CONSUMER_SECRET (named by --client-secret-env) is not set",
+            "the environment variable S2S_OAUTH_TEST_UNSET_SECRET (named by --client-secret-env) is not set",
         ),
         (
             "--salesforce without https://",
@@ -322,10 +322,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
         ),
     ];
     for (name, args, expected) in cases {
-        let run = run_env(
-            &strs(&args),
-            &[("EMPTY_SECRET", ""), ("SF_CONSUMER_SECRET", "")],
-        );
+        let run = run_env(&strs(&args), &[("EMPTY_SECRET", "")]);
         let line = run.failure(2);
         assert!(line.contains(expected), "{name}: {line}");
         assert!(
