@@ -1,6 +1,6 @@
 //! The `s2s-oauth` binary against the testkit server: every subcommand in both
 //! profiles, every client authentication method, the output formats. Exit codes 2,
-//! 3 and 4 are in `cli/exit_codes.rs`.
+//! 3 and 4 are in `cli/exit_codes.rs`, exit 5 in `cli/wrong_endpoint.rs`.
 #![cfg(feature = "cli")]
 
 #[path = "cli/support.rs"]
@@ -11,6 +11,9 @@ mod exit_codes;
 
 #[path = "cli/saml.rs"]
 mod saml;
+
+#[path = "cli/wrong_endpoint.rs"]
+mod wrong_endpoint;
 
 use s2s_oauth::jwt::{Validation, verify};
 use s2s_oauth::testkit::Profile;
