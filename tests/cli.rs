@@ -9,6 +9,9 @@ mod support;
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 
+#[path = "cli/retries.rs"]
+mod retries;
+
 #[path = "cli/saml.rs"]
 mod saml;
 
