@@ -9,6 +9,9 @@ mod support;
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 
+#[path = "cli/outputs.rs"]
+mod outputs;
+
 #[path = "cli/retries.rs"]
 mod retries;
 
