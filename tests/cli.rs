@@ -12,6 +12,9 @@ mod exit_codes;
 #[path = "cli/outputs.rs"]
 mod outputs;
 
+#[path = "cli/presets.rs"]
+mod presets;
+
 #[path = "cli/retries.rs"]
 mod retries;
 
