@@ -608,6 +608,7 @@ mod tests {
             "salesforce",
             "scope",
             "timeout",
+            "retries",
             "output",
             "issuer",
             "subject",
