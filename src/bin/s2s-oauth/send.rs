@@ -254,6 +254,67 @@ mod tests {
         assert_eq!(reason("ConnectionFailed"), "ConnectionFailed");
     }
 
+    fn failed(
+        status: u16,
+        content_type: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> SendFailure {
+        let headers = [("Content-Type", content_type)]
+            .iter()
+            .chain(headers)
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let http = s2s_oauth::HttpResponse::new(status, headers, body.as_bytes().to_vec());
+        let error = TokenResponse::parse(&http, std::time::SystemTime::now()).unwrap_err();
+        SendFailure {
+            host: "idp.example:8443".into(),
+            timeout: Duration::from_secs(30),
+            salesforce: true,
+            attempts: 3,
+            error,
+        }
+    }
+
+    #[test]
+    fn lines_name_the_host_the_wait_and_the_attempts() {
+        let busy = failed(503, "text/plain", "busy", &[("Retry-After", "7")]);
+        assert_eq!(
+            busy.to_string(),
+            "token endpoint answered with a body that is not JSON: HTTP 503, content-type \"text/plain\", body starts \"busy\" (token endpoint idp.example:8443) (retry after 7 s) (3 attempts)"
+        );
+        assert_eq!(busy.hint(), None);
+        // An OAuth refusal is the contract's line exactly, with Salesforce's hint.
+        let refused = failed(
+            400,
+            "application/json",
+            r#"{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}"#,
+            &[("Retry-After", "7")],
+        );
+        assert_eq!(
+            refused.to_string(),
+            "invalid_grant: user hasn't approved this consumer (HTTP 400) (3 attempts)"
+        );
+        assert!(refused.hint().unwrap().contains("pre-authorize"));
+        let moved = failed(
+            301,
+            "text/html",
+            "",
+            &[("Location", "https://login.example/token")],
+        );
+        assert!(
+            moved
+                .to_string()
+                .contains("(token endpoint idp.example:8443)")
+        );
+        assert!(
+            moved
+                .hint()
+                .unwrap()
+                .starts_with("idp.example:8443 answered, but not as a token endpoint")
+        );
+    }
+
     #[test]
     fn host_is_what_lies_between_the_scheme_and_the_path() {
         assert_eq!(
