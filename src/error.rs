@@ -3,8 +3,10 @@
 //! Errors fall in two groups, as in h11: what the caller gave us that cannot work
 //! (a bad key, a bad URL, a bad parameter; nothing was sent) and what the peer did
 //! (an OAuth error response, a body that is not a token response, a transport
-//! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
-//! whether trying again later may help.
+//! failure). [`Error::is_local`] tells them apart, [`Error::is_retryable`] says
+//! whether trying again later may help, and [`Error::is_wrong_endpoint`] whether
+//! the endpoint answered as no token endpoint would (or cannot be trusted), so
+//! that only fixing the configuration helps.
 //!
 //! [`Error`] itself is at the crate root; this module holds its parts: the
 //! server's [`OAuthError`] and [`ErrorCode`], [`TransportError`] and
