@@ -367,10 +367,15 @@ fn a_refusal_is_exit_3_with_the_oauth_error_line() {
     let mut args = vec!["client-credentials".to_owned()];
     args.extend(endpoint(&server));
     args.extend(["--client-id", CLIENT, "--client-secret-file", &wrong].map(str::to_owned));
+    let wrong_secret = run(&strs(&args));
     assert_eq!(
-        run(&strs(&args)).failure(3),
+        wrong_secret.failure(3),
         "error: invalid_client: invalid client credentials (HTTP 400)"
     );
+    // The hint says what to fix, without the secret.
+    let hint = wrong_secret.hint().expect("a hint line");
+    assert!(hint.contains("the consumer secret is wrong"), "{hint}");
+    assert!(!wrong_secret.stderr.contains(CANARY), "{wrong_secret:?}");
 
     // No description: the line has none either.
     server.inject(
