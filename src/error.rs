@@ -3,8 +3,10 @@
 //! Errors fall in two groups, as in h11: what the caller gave us that cannot work
 //! (a bad key, a bad URL, a bad parameter; nothing was sent) and what the peer did
 //! (an OAuth error response, a body that is not a token response, a transport
-//! failure). [`Error::is_local`] tells them apart and [`Error::is_retryable`] says
-//! whether trying again later may help.
+//! failure). [`Error::is_local`] tells them apart, [`Error::is_retryable`] says
+//! whether trying again later may help, and [`Error::is_wrong_endpoint`] whether
+//! the endpoint answered as no token endpoint would (or cannot be trusted), so
+//! that only fixing the configuration helps.
 //!
 //! [`Error`] itself is at the crate root; this module holds its parts: the
 //! server's [`OAuthError`] and [`ErrorCode`], [`TransportError`] and
@@ -147,6 +149,47 @@ impl Error {
                 retryable_status(r.status)
             }
             Error::Transport(t) => t.retryable,
+            _ => false,
+        }
+    }
+
+    /// Whether the endpoint answered, but not as a token endpoint, or cannot be
+    /// trusted, so that neither retrying nor changing the request's contents helps
+    /// until the configuration (the token URL, the trusted certificates) is fixed:
+    ///
+    /// - a redirect ([`Error::Redirect`]: never followed; the URL is not the final one);
+    /// - a 4xx other than 408 and 429 with no OAuth error body (404: a wrong token
+    ///   path; [`Error::NotJson`], [`Error::UnexpectedStatus`]);
+    /// - a success status whose body is no token response (an HTML login or
+    ///   maintenance page, JSON without `access_token`, fields of the wrong type);
+    /// - a body over the limit ([`Error::BodyTooLarge`]);
+    /// - a TLS failure ([`TransportErrorKind::Tls`]: a certificate the client does
+    ///   not trust, expired, or issued for another name).
+    ///
+    /// Never true together with [`is_retryable`](Self::is_retryable) or
+    /// [`is_local`](Self::is_local), nor for an OAuth error response (RFC 6749 §5.2).
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    ///
+    /// let not_found = HttpResponse::new(404, vec![], b"<h1>Not Found</h1>".to_vec());
+    /// let err = TokenResponse::parse(&not_found, SystemTime::now()).unwrap_err();
+    /// assert!(err.is_wrong_endpoint() && !err.is_retryable());
+    ///
+    /// let login_page = HttpResponse::new(200, vec![], b"<html>Sign in</html>".to_vec());
+    /// let err = TokenResponse::parse(&login_page, SystemTime::now()).unwrap_err();
+    /// assert!(err.is_wrong_endpoint());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn is_wrong_endpoint(&self) -> bool {
+        match self {
+            Error::Redirect { .. } | Error::BodyTooLarge { .. } => true,
+            Error::NotJson(r)
+            | Error::UnexpectedStatus(r)
+            | Error::MalformedResponse(r)
+            | Error::MissingAccessToken(r) => !retryable_status(r.status),
+            Error::Transport(t) => t.kind == TransportErrorKind::Tls,
             _ => false,
         }
     }
@@ -364,6 +407,59 @@ mod tests {
             "{}",
             std::mem::size_of::<Error>()
         );
+    }
+
+    /// Each cause of a wrong endpoint, and that it excludes retryable, local and
+    /// OAuth errors.
+    #[test]
+    fn wrong_endpoint_classification() {
+        let response = |status| UnexpectedResponse {
+            status,
+            content_type: None,
+            retry_after: None,
+            reason: None,
+            body: RawBody::default(),
+        };
+        let transport = |kind| {
+            Error::Transport(Box::new(TransportError {
+                kind,
+                retryable: false,
+                message: String::new(),
+                source: None,
+            }))
+        };
+        let wrong = [
+            Error::Redirect {
+                status: 302,
+                location: None,
+            },
+            Error::BodyTooLarge { limit: 1 },
+            Error::NotJson(Box::new(response(404))),
+            Error::NotJson(Box::new(response(200))),
+            Error::UnexpectedStatus(Box::new(response(401))),
+            Error::UnexpectedStatus(Box::new(response(204))),
+            Error::MissingAccessToken(Box::new(response(200))),
+            Error::MalformedResponse(Box::new(response(200))),
+            transport(TransportErrorKind::Tls),
+        ];
+        for error in &wrong {
+            assert!(error.is_wrong_endpoint(), "{error:?}");
+            assert!(!error.is_retryable() && !error.is_local(), "{error:?}");
+        }
+        let other = [
+            Error::NotJson(Box::new(response(503))),
+            Error::NotJson(Box::new(response(429))),
+            Error::UnexpectedStatus(Box::new(response(408))),
+            Error::OAuth(Box::new(OAuthError::new(ErrorCode::InvalidGrant, 400))),
+            Error::OAuth(Box::new(OAuthError::new(ErrorCode::InvalidClient, 404))),
+            transport(TransportErrorKind::Connect),
+            transport(TransportErrorKind::Dns),
+            transport(TransportErrorKind::Request),
+            Error::Crypto,
+        ];
+        for error in &other {
+            assert!(!error.is_wrong_endpoint(), "{error:?}");
+        }
     }
 
     #[test]

@@ -176,8 +176,11 @@
 //! ([`error::OAuthError`]). [`Error::is_retryable`]: connection failures, timeouts, a
 //! temporary DNS failure, 5xx, 429 and 408 (not a TLS certificate the client
 //! refuses, nor a host name that does not exist); [`Error::retry_after`] gives the server's `Retry-After`, capped at
-//! one hour ([`Error::retry_after_raw`]: as sent). Retrying is the
-//! caller's choice; the crate never retries on its own.
+//! one hour ([`Error::retry_after_raw`]: as sent). [`Error::is_wrong_endpoint`]:
+//! the endpoint answered but not as a token endpoint, or cannot be trusted (a
+//! redirect, a 4xx with no OAuth body, a success that is no token response, a body
+//! over the limit, a TLS failure): fix the configuration, retrying won't help.
+//! Retrying is the caller's choice; the crate never retries on its own.
 //!
 //! A [`TokenResponse`] knows its absolute expiry when the server said one
 //! ([`TokenResponse::expires_at`], [`TokenResponse::is_expired`]). Salesforce says

@@ -1,6 +1,6 @@
 //! The `s2s-oauth` binary against the testkit server: every subcommand in both
 //! profiles, every client authentication method, the output formats. Exit codes 2,
-//! 3 and 4 are in `cli/exit_codes.rs`.
+//! 3 and 4 are in `cli/exit_codes.rs`, exit 5 in `cli/wrong_endpoint.rs`.
 #![cfg(feature = "cli")]
 
 #[path = "cli/support.rs"]
@@ -9,8 +9,20 @@ mod support;
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 
+#[path = "cli/outputs.rs"]
+mod outputs;
+
+#[path = "cli/presets.rs"]
+mod presets;
+
+#[path = "cli/retries.rs"]
+mod retries;
+
 #[path = "cli/saml.rs"]
 mod saml;
+
+#[path = "cli/wrong_endpoint.rs"]
+mod wrong_endpoint;
 
 use s2s_oauth::jwt::{Validation, verify};
 use s2s_oauth::testkit::Profile;
@@ -147,7 +159,7 @@ fn client_credentials_in_both_profiles_with_every_client_authentication() {
             }
             assert_sent_auth(&server, method);
         }
-        // Without client authentication the server refuses: exit 3.
+        // Without client authentication nothing is sent (RFC 6749 §4.4): exit 2.
         let server = server(profile);
         let mut args = vec![
             "client-credentials".to_owned(),
@@ -156,9 +168,9 @@ fn client_credentials_in_both_profiles_with_every_client_authentication() {
         ];
         args.extend(endpoint(&server));
         let run = run(&strs(&args));
-        let line = run.failure(3);
-        assert!(line.contains("(HTTP 4"), "{line}");
-        assert_sent_auth(&server, "none");
+        let line = run.failure(2);
+        assert!(line.contains("needs client authentication"), "{line}");
+        assert!(server.requests().is_empty());
     }
 }
 
@@ -319,8 +331,12 @@ fn output_json_is_every_field_the_server_sent() {
         ]
         .map(str::to_owned),
     );
-    let json = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]).json();
+    let before = now_secs();
+    let mut json = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]).json();
     let sent: serde_json::Map<String, Value> = serde_json::from_str(body).unwrap();
+    // expires_at (Unix seconds) is added: the lifetime is known.
+    let expires_at = json.remove("expires_at").and_then(|v| v.as_u64()).unwrap();
+    assert!((before + 3599..=now_secs() + 3599).contains(&expires_at));
     assert_eq!(json, sent);
 }
 
@@ -370,6 +386,19 @@ fn scope_and_lifetime_and_claims_reach_the_server() {
     assert_eq!(claims["s"], "plain text");
 }
 
+/// Seconds since the epoch.
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// `run`, for where a local variable shadows it.
+fn super_run(args: &[&str]) -> support::Run {
+    run(args)
+}
+
 #[test]
 fn sign_jwt_output_verifies_for_every_key_type() {
     let cases = [
@@ -396,7 +425,7 @@ fn sign_jwt_output_verifies_for_every_key_type() {
     ];
     for (private, public, alg, expected) in cases {
         let mut args = vec!["sign-jwt", "--issuer", CLIENT, "--subject", USER];
-        args.extend(["--salesforce", "test", "--key"]);
+        args.extend(["--audience", "https://test.salesforce.com", "--key"]);
         let private = key(private);
         args.push(&private);
         if let Some(alg) = alg {
@@ -405,6 +434,19 @@ fn sign_jwt_output_verifies_for_every_key_type() {
         args.extend(["--claim", "scope=\"api\"", "--claim", "flags=[1,true]"]);
         let run = run(&args);
         assert_eq!(run.code, 0, "{run:?}");
+        // With --salesforce, only what Salesforce verifies: RS256.
+        let mut salesforce = args.clone();
+        salesforce.extend(["--salesforce", "test"]);
+        let preset = super_run(&salesforce);
+        if expected == Algorithm::RS256 {
+            assert_eq!(preset.code, 0, "{preset:?}");
+        } else {
+            let line = preset.failure(2);
+            assert!(
+                line.contains("Salesforce verifies JWT Bearer assertions with RS256 only"),
+                "{line}"
+            );
+        }
         let jwt = run.stdout.strip_suffix('\n').expect("one line");
         assert_eq!(jwt.split('.').count(), 3, "{jwt}");
         let key = VerifyingKey::from_pem(std::fs::read(key(public)).unwrap()).unwrap();
@@ -440,7 +482,7 @@ fn sign_jwt_audience_defaults() {
             jwt.subject().map(str::to_owned),
         )
     };
-    let key = key("p256.pkcs8.pem");
+    let key = key("rsa2048.pkcs8.pem");
     let base = ["sign-jwt", "--issuer", "i", "--key", &key];
     // A My Domain host: the audience stays the production login host.
     let my_domain = [

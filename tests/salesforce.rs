@@ -123,6 +123,43 @@ fn jwt_bearer_refuses_what_salesforce_would() {
     assert!(err.to_string().contains("username is empty"), "{err}");
 }
 
+/// The rules the presets apply are public, for claims built by the caller (the
+/// CLI's `--audience`, `--claim`, `--lifetime`): the same messages either way.
+#[test]
+fn preset_checks_refuse_keys_and_lifetimes_salesforce_refuses() {
+    use s2s_oauth::error::{InputField, InputProblem};
+    let claims = s2s_oauth::jwt::Claims::new(CONSUMER_KEY, USER, salesforce::PRODUCTION);
+    salesforce::check_jwt_bearer(&claims, &rsa()).unwrap();
+    let at_max = claims.clone().with_lifetime(salesforce::MAX_JWT_LIFETIME);
+    salesforce::check_jwt_bearer(&at_max, &rsa()).unwrap();
+    let long = claims.clone().with_lifetime(Duration::from_secs(181));
+    let Err(Error::InvalidInput(input)) = salesforce::check_jwt_bearer(&long, &rsa()) else {
+        panic!("a 181 s JWT passed");
+    };
+    assert_eq!(
+        (input.field(), input.problem()),
+        (InputField::Lifetime, InputProblem::OutOfRange)
+    );
+    assert!(input.to_string().contains("more than 180 s"), "{input}");
+    let ps256 = rsa().with_algorithm(Algorithm::PS256).unwrap();
+    let err = salesforce::check_jwt_bearer(&claims, &ps256).unwrap_err();
+    assert!(err.to_string().contains("RS256 only"), "{err}");
+
+    let signer = Signer::new(rsa(), Certificate::from_pem(RSA_CERT).unwrap()).unwrap();
+    let assertion = saml::Assertion::new(CONSUMER_KEY, USER, salesforce::PRODUCTION, "https://x");
+    salesforce::check_saml_bearer(&assertion, &signer).unwrap();
+    let long = assertion.with_lifetime(salesforce::MAX_SAML_LIFETIME + Duration::from_secs(1));
+    let err = salesforce::check_saml_bearer(&long, &signer).unwrap_err();
+    assert!(err.to_string().contains("more than 300 s"), "{err}");
+
+    let err = salesforce::check_client_credentials_host(&LoginHost::production()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("https://<your-domain>.my.salesforce.com"),
+        "{err}"
+    );
+}
+
 #[test]
 fn client_credentials_wire_shape() {
     let host = LoginHost::my_domain("https://acme.my.salesforce.com").unwrap();

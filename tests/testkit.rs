@@ -207,7 +207,7 @@ fn salesforce_jwt_bearer_accepts_a_valid_assertion() {
     let (server, pair) = salesforce();
     let r = jwt_bearer(
         &server,
-        &es256(&pair, &claims("app", USER, &server.audience())),
+        &rs256(&pair, &claims("app", USER, &server.audience())),
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
     let body = &r.body;
@@ -240,6 +240,23 @@ fn salesforce_jwt_bearer_refusals_use_salesforce_strings() {
     let cases: Vec<(&str, String, (&str, &str))> = vec![
         (
             "bad signature",
+            {
+                // One character in the middle of the signature changed.
+                let mut jwt = rs256(&pair, &claims("app", USER, &aud)).into_bytes();
+                let at = jwt.len() - 20;
+                jwt[at] = if jwt[at] == b'A' { b'B' } else { b'A' };
+                String::from_utf8(jwt).unwrap()
+            },
+            ("invalid_grant", "invalid assertion"),
+        ),
+        (
+            // The key verifies PS256, but Salesforce takes RS256 only.
+            "PS256 with the app's RSA key",
+            ps256(&pair, &claims("app", USER, &aud)),
+            ("invalid_grant", "invalid assertion"),
+        ),
+        (
+            "ES256",
             es256(&other, &claims("app", USER, &aud)),
             ("invalid_grant", "invalid assertion"),
         ),
@@ -250,12 +267,12 @@ fn salesforce_jwt_bearer_refusals_use_salesforce_strings() {
         ),
         (
             "wrong audience",
-            es256(&pair, &claims("app", USER, "https://test.salesforce.com")),
+            rs256(&pair, &claims("app", USER, "https://test.salesforce.com")),
             ("invalid_grant", "audience is invalid"),
         ),
         (
             "expired",
-            es256(
+            rs256(
                 &pair,
                 &json!({"iss": "app", "sub": USER, "aud": aud, "exp": now - 600}),
             ),
@@ -263,17 +280,17 @@ fn salesforce_jwt_bearer_refusals_use_salesforce_strings() {
         ),
         (
             "unknown user",
-            es256(&pair, &claims("app", "mallory@example.com", &aud)),
+            rs256(&pair, &claims("app", "mallory@example.com", &aud)),
             ("invalid_grant", "user hasn't approved this consumer"),
         ),
         (
             "unknown issuer",
-            es256(&pair, &claims("stranger", USER, &aud)),
+            rs256(&pair, &claims("stranger", USER, &aud)),
             ("invalid_client_id", "client identifier invalid"),
         ),
         (
             "lifetime beyond 3 minutes",
-            es256(
+            rs256(
                 &pair,
                 &json!({"iss": "app", "sub": USER, "aud": aud, "exp": now + 3600}),
             ),
@@ -286,7 +303,7 @@ fn salesforce_jwt_bearer_refusals_use_salesforce_strings() {
         assert_eq!(r.error(), expected, "{what}");
     }
     // Replay: the same assertion twice.
-    let once = es256(&pair, &claims("app", USER, &aud));
+    let once = rs256(&pair, &claims("app", USER, &aud));
     assert_eq!(jwt_bearer(&server, &once).status, 200);
     let r = jwt_bearer(&server, &once);
     assert_eq!(r.error(), ("invalid_grant", "invalid assertion"));
@@ -298,18 +315,18 @@ fn salesforce_accepts_the_legacy_prn_claim() {
     let aud = server.audience();
     let now = now_secs();
     let prn_only = json!({"iss": "app", "prn": USER, "aud": aud, "exp": now + 60});
-    let r = jwt_bearer(&server, &es256(&pair, &prn_only));
+    let r = jwt_bearer(&server, &rs256(&pair, &prn_only));
     assert_eq!(r.status, 200, "{:?}", r.body);
     // prn wins over sub.
     let both = json!({"iss": "app", "prn": "mallory@example.com", "sub": USER, "aud": aud, "exp": now + 60});
-    let r = jwt_bearer(&server, &es256(&pair, &both));
+    let r = jwt_bearer(&server, &rs256(&pair, &both));
     assert_eq!(
         r.error(),
         ("invalid_grant", "user hasn't approved this consumer")
     );
     // Neither: refused.
     let neither = json!({"iss": "app", "aud": aud, "exp": now + 60});
-    let r = jwt_bearer(&server, &es256(&pair, &neither));
+    let r = jwt_bearer(&server, &rs256(&pair, &neither));
     assert_eq!(r.error(), ("invalid_grant", "invalid assertion"));
 }
 

@@ -68,7 +68,8 @@ for spec in RS256:rsa2048.pkcs8.pem:rsa2048.pub.pem \
   ES256:p256.pkcs8.pem:p256.pub.pem \
   EdDSA:ed25519.pkcs8.pem:ed25519.pub.pem; do
   IFS=: read -r alg private public <<<"$spec"
-  if ! token="$("$CLI" sign-jwt --salesforce login --issuer 3MVG9-cli-interop \
+  # --audience, not --salesforce login: the Salesforce preset signs RS256 only.
+  if ! token="$("$CLI" sign-jwt --audience https://login.salesforce.com --issuer 3MVG9-cli-interop \
     --subject alice@example.com --key "$KEYS/$private" --alg "$alg" --lifetime 120 \
     --claim scope=api --claim tier=3 2>"$WORK/stderr")"; then
     fail "sign-jwt-$alg" "s2s-oauth sign-jwt failed: $(cat "$WORK/stderr")"
@@ -99,7 +100,10 @@ SUBJECT="a&b<c>\"d'@example.com"
 for spec in RS256:rsa2048.pkcs8.pem:rsa2048.cert.pem ES256:p256.pkcs8.pem:p256.cert.pem; do
   IFS=: read -r alg private cert <<<"$spec"
   xml="$WORK/saml-$alg.xml"
-  if ! "$CLI" sign-saml --salesforce login --issuer 3MVG9-cli-interop --subject "$SUBJECT" \
+  # --audience and --recipient, not --salesforce login: the preset takes RSA keys only.
+  if ! "$CLI" sign-saml --audience https://login.salesforce.com \
+    --recipient https://login.salesforce.com/services/oauth2/token \
+    --issuer 3MVG9-cli-interop --subject "$SUBJECT" \
     --key "$KEYS/$private" --cert "$KEYS/$cert" --alg "$alg" >"$xml" 2>"$WORK/stderr"; then
     fail "sign-saml-$alg" "s2s-oauth sign-saml failed: $(cat "$WORK/stderr")"
     continue

@@ -37,7 +37,12 @@ use crate::url::EndpointUrl;
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
 #[cfg(feature = "saml")]
 pub use flows::saml_bearer;
-pub use flows::{client_credentials, jwt_bearer, refresh_token};
+pub use flows::{
+    MAX_JWT_LIFETIME, check_client_credentials_host, check_jwt_bearer, client_credentials,
+    jwt_bearer, refresh_token,
+};
+#[cfg(feature = "saml")]
+pub use flows::{MAX_SAML_LIFETIME, check_saml_bearer};
 pub use identity::TokenInfo;
 pub use signature::verify_signature;
 

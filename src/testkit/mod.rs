@@ -8,7 +8,9 @@
 //!   named by the assertion's `iss`, `sub` among the client's approved users (the
 //!   Salesforce profile also takes the legacy `prn`, which wins over `sub`), `aud`
 //!   equal to [`Server::audience`], `exp`/`nbf`/`iat` with a leeway, a lifetime cap,
-//!   `jti` replay refused. Client authentication is optional for this grant.
+//!   `jti` replay refused; the Salesforce profile takes RS256 signatures only (a
+//!   PS256 or ES256 assertion is `invalid assertion`, as Salesforce answers).
+//!   Client authentication is optional for this grant.
 //! - **Client credentials** (RFC 6749 §4.4): client authentication required; the
 //!   Salesforce profile also requires a run-as user.
 //! - **Refresh token** (RFC 6749 §6): the token must be live and belong to the

@@ -11,6 +11,7 @@ use super::state::State;
 use super::wire::{Request, Response};
 use crate::error::{Error, JwtError};
 use crate::jwt::{self, UnverifiedJwt, Validation};
+use crate::key::algorithm::Algorithm;
 #[cfg(feature = "saml")]
 use crate::saml::{self, SamlError};
 
@@ -156,6 +157,11 @@ fn jwt_bearer<'c>(
         .with_max_lifetime(ctx.config.max_assertion_lifetime());
     if uses_prn || client.acts_for_itself {
         validation = validation.allow_missing_subject();
+    }
+    if ctx.config.profile == Profile::Salesforce {
+        // Salesforce verifies JWT Bearer assertions with RS256 only: a PS256 or
+        // ES256 signature is an invalid assertion even when the key would verify it.
+        validation = validation.with_algorithms(&[Algorithm::RS256]);
     }
     let verified = jwt::verify(
         assertion,

@@ -1,5 +1,6 @@
-//! Exit codes 2, 3 and 4 of the binary, each with its one line on stderr; exit 2
-//! sends nothing.
+//! Exit codes 2, 3 and 4 of the binary, each with its one line on stderr (and at
+//! most one `hint:` line); exit 2 sends nothing, exit 4 only for what a retry may
+//! fix. Exit 5 is in `wrong_endpoint.rs`.
 
 use std::time::Duration;
 
@@ -124,7 +125,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
                 "--salesforce".into(),
                 "http://acme.my.salesforce.com".into(),
             ],
-            "--salesforce http://acme.my.salesforce.com: token URL",
+            "--salesforce http://acme.my.salesforce.com: plain http is allowed only to a loopback host; did you mean --salesforce https://acme.my.salesforce.com",
         ),
         (
             "--client-id missing",
@@ -271,7 +272,42 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
                 "--client-secret-file".into(),
                 secret.clone(),
             ],
-            "Salesforce takes client-credentials only on the org's My Domain host, not on https://test.salesforce.com",
+            "--salesforce https://test.salesforce.com: invalid input: Salesforce accepts the Client Credentials flow only on the org's My Domain host, not on https://test.salesforce.com",
+        ),
+        (
+            // Was sent with the client id alone and refused (exit 3).
+            "client credentials with a client id and no credentials",
+            cc(&["--client-id", CLIENT]),
+            "client-credentials needs client authentication",
+        ),
+        (
+            "client credentials with --auth none",
+            cc(&["--client-id", CLIENT, "--auth", "none"]),
+            "client-credentials needs client authentication",
+        ),
+        (
+            "secret env unset, named",
+            cc(&[
+                "--client-id",
+                CLIENT,
+                "--client-secret-env",
+                "S2S_OAUTH_TEST_UNSET_SECRET",
+            ]),
+            "the environment variable S2S_OAUTH_TEST_UNSET_SECRET (named by --client-secret-env) is not set",
+        ),
+        (
+            "--salesforce without https://",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                "acme.my.salesforce.com".into(),
+            ],
+            "did you mean --salesforce https://acme.my.salesforce.com",
+        ),
+        (
+            "--retries out of range",
+            cc(&["--retries", "1000"]),
+            "--retries \"1000\": expected a whole number from 0 to 100",
         ),
         (
             "timeout zero",
@@ -314,6 +350,12 @@ fn a_refusal_is_exit_3_with_the_oauth_error_line() {
         refused.failure(3),
         "error: invalid_grant: user hasn't approved this consumer (HTTP 400)"
     );
+    // The preset's hint, on a line of its own.
+    let hint = refused.hint().expect("a hint line");
+    assert!(
+        hint.starts_with("the user has not approved the connected app: pre-authorize the user"),
+        "{hint}"
+    );
     let wrong_audience = jwt(USER, &["--audience", "https://test.salesforce.com"]);
     assert_eq!(
         wrong_audience.failure(3),
@@ -325,10 +367,15 @@ fn a_refusal_is_exit_3_with_the_oauth_error_line() {
     let mut args = vec!["client-credentials".to_owned()];
     args.extend(endpoint(&server));
     args.extend(["--client-id", CLIENT, "--client-secret-file", &wrong].map(str::to_owned));
+    let wrong_secret = run(&strs(&args));
     assert_eq!(
-        run(&strs(&args)).failure(3),
+        wrong_secret.failure(3),
         "error: invalid_client: invalid client credentials (HTTP 400)"
     );
+    // The hint says what to fix, without the secret.
+    let hint = wrong_secret.hint().expect("a hint line");
+    assert!(hint.contains("the consumer secret is wrong"), "{hint}");
+    assert!(!wrong_secret.stderr.contains(CANARY), "{wrong_secret:?}");
 
     // No description: the line has none either.
     server.inject(
@@ -369,26 +416,19 @@ fn server_faults_and_transport_failures_are_exit_4() {
             "error: temporarily_unavailable (HTTP 400)",
         ),
         (
-            "redirect",
-            Fault::status(302, "text/html", "")
-                .with_header("Location", "https://elsewhere.example/token"),
-            "redirect HTTP 302",
+            "408",
+            Fault::status(408, "text/plain", "request timeout"),
+            "HTTP 408",
         ),
         (
-            "200 HTML",
-            Fault::status(200, "text/html", "<html>login</html>"),
-            "not JSON",
+            "dropped connection",
+            Fault::DropConnection,
+            "error: the connection to 127.0.0.1:",
         ),
-        (
-            "200 without token",
-            Fault::status(200, "application/json", r#"{"token":"x"}"#),
-            "no access_token",
-        ),
-        ("dropped connection", Fault::DropConnection, "error: "),
         (
             "slow server",
             Fault::Delay(Duration::from_secs(4)),
-            "timed out",
+            "error: no answer from 127.0.0.1:",
         ),
     ];
     for (name, fault, expected) in faults {
@@ -413,6 +453,16 @@ fn server_faults_and_transport_failures_are_exit_4() {
         let line = run.failure(4);
         assert!(line.contains(expected), "{name}: {line}");
         assert!(!line.contains(SECRET), "{name}: {line}");
+        assert!(
+            !line.contains("io:") && !line.contains("timeout: global"),
+            "{line}"
+        );
+        if name == "slow server" {
+            assert!(line.ends_with(" within 1 s"), "{line}");
+        }
+        if name == "429" {
+            assert!(line.ends_with(" (retry after 7 s)"), "{line}");
+        }
     }
 }
 
@@ -435,15 +485,16 @@ fn a_server_that_is_down_is_exit_4() {
     let key = key("ed25519.pkcs8.pem");
     let down = run(&[&args[..], &["--key", &key]].concat());
     let line = down.failure(4);
-    assert!(
-        line.starts_with("error: could not connect to the token endpoint"),
-        "{line}"
+    assert_eq!(
+        line,
+        format!("error: could not connect to 127.0.0.1:{port}: connection refused")
     );
 }
 
 /// A token that cannot stand alone on one line (RFC 6749 Appendix A.12 allows
-/// printable ASCII only) is not printed by --output token: exit 4. Without the
-/// check the line break and the terminal escape went to stdout, exit 0.
+/// printable ASCII only) is not printed by --output token: exit 5 (the answer is
+/// no proper token response; it was 4). Without the check the line break and the
+/// terminal escape went to stdout, exit 0.
 #[test]
 fn output_token_refuses_a_token_that_is_not_one_printable_line() {
     let server = server(Profile::Generic);
@@ -458,7 +509,7 @@ fn output_token_refuses_a_token_that_is_not_one_printable_line() {
     args.extend(["--client-id".into(), CLIENT.into()]);
     args.extend(["--client-secret-env".into(), "CLIENT_SECRET".into()]);
     let env = [("CLIENT_SECRET", SECRET)];
-    let line = run_env(&strs(&args), &env).failure(4).to_owned();
+    let line = run_env(&strs(&args), &env).failure(5).to_owned();
     assert!(line.contains("outside printable ASCII"), "{line}");
     assert!(!line.contains("abc"), "{line}");
     // --output json carries it, escaped, on one line.

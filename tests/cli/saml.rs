@@ -111,7 +111,10 @@ fn sign_saml_output_verifies_for_rsa_and_p256() {
     ];
     for (private, cert, alg, expected) in cases {
         let (private_path, cert_path) = (key(private), key(cert));
-        let mut args = vec!["sign-saml", "--salesforce", "test", "--issuer", CLIENT];
+        let token_url = "https://test.salesforce.com/services/oauth2/token";
+        let mut args = vec!["sign-saml", "--issuer", CLIENT];
+        args.extend(["--audience", "https://test.salesforce.com"]);
+        args.extend(["--recipient", token_url]);
         args.extend([
             "--subject",
             HOSTILE,
@@ -123,11 +126,21 @@ fn sign_saml_output_verifies_for_rsa_and_p256() {
         if let Some(alg) = alg {
             args.extend(["--alg", alg]);
         }
+        // With --salesforce, an RSA key only, as Salesforce verifies.
+        let preset = run(&[&args[..], &["--salesforce", "test"]].concat());
+        if expected == s2s_oauth::Algorithm::ES256 {
+            let line = preset.failure(2);
+            assert!(
+                line.contains("Salesforce verifies SAML signatures made with RSA only"),
+                "{line}"
+            );
+        } else {
+            assert_eq!(preset.code, 0, "{preset:?}");
+        }
         let run = run(&args);
         assert_eq!(run.code, 0, "{run:?}");
         let xml = run.stdout.strip_suffix('\n').expect("a trailing newline");
         assert!(xml.starts_with("<saml:Assertion "), "{xml}");
-        let token_url = "https://test.salesforce.com/services/oauth2/token";
         let verified = verify(xml, cert, "https://test.salesforce.com", token_url);
         assert_eq!(verified.subject, HOSTILE);
         assert_eq!(verified.algorithm, expected);

@@ -42,15 +42,25 @@ impl Run {
         }
     }
 
-    /// Asserts `code`, an empty stdout and one `error: ` line on stderr, which it
-    /// returns without its newline.
+    /// Asserts `code`, an empty stdout and one `error: ` line on stderr (maybe
+    /// followed by one `hint: ` line), and returns the error line without its
+    /// newline.
     pub fn failure(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "{self:?}");
         assert_eq!(self.stdout, "", "{self:?}");
         assert!(self.stderr.starts_with("error: "), "{self:?}");
         assert!(self.stderr.ends_with('\n'), "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
-        self.stderr.trim_end_matches('\n')
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(lines.len() <= 2, "{self:?}");
+        if let Some(hint) = lines.get(1) {
+            assert!(hint.starts_with("hint: "), "{self:?}");
+        }
+        lines[0]
+    }
+
+    /// The `hint: ` line's text, if stderr has one.
+    pub fn hint(&self) -> Option<&str> {
+        self.stderr.lines().nth(1)?.strip_prefix("hint: ")
     }
 }
 

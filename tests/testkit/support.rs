@@ -4,7 +4,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256,
+    RsaEncoding, RsaKeyPair,
+};
 use s2s_oauth::VerifyingKey;
 use s2s_oauth::testkit::{Client, Config, Profile, Server};
 use serde_json::{Value, json};
@@ -171,9 +174,44 @@ pub(crate) fn jti() -> String {
     Base64UrlUnpadded::encode_string(&bytes)
 }
 
-/// A Salesforce server with one app: secret, key, one approved user, a run-as user.
-pub(crate) fn salesforce() -> (Server, EcdsaKeyPair) {
-    let (pair, key) = p256();
+/// The RSA key pair of `tests/data/keys/rsa2048.pkcs8.der` and its public key.
+pub(crate) fn rsa2048() -> (RsaKeyPair, VerifyingKey) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keys");
+    let der = std::fs::read(format!("{dir}/rsa2048.pkcs8.der")).unwrap();
+    // `openssl pkey -outform DER` wrote it as PKCS#1 (RSAPrivateKey).
+    let pair = RsaKeyPair::from_pkcs8(&der)
+        .or_else(|_| RsaKeyPair::from_der(&der))
+        .unwrap();
+    let public = std::fs::read(format!("{dir}/rsa2048.pub.pem")).unwrap();
+    (pair, VerifyingKey::from_pem(public).unwrap())
+}
+
+/// A JWT signed with `pair`: RS256, or PS256 when `pss`.
+fn rsa_jwt(pair: &RsaKeyPair, claims: &Value, pss: bool) -> String {
+    let (alg, padding): (_, &dyn RsaEncoding) = if pss {
+        ("PS256", &RSA_PSS_SHA256)
+    } else {
+        ("RS256", &RSA_PKCS1_SHA256)
+    };
+    let input = signing_input(alg, claims);
+    let mut sig = vec![0; pair.public().modulus_len()];
+    pair.sign(padding, &SystemRandom::new(), input.as_bytes(), &mut sig)
+        .unwrap();
+    format!("{input}.{}", Base64UrlUnpadded::encode_string(&sig))
+}
+
+pub(crate) fn rs256(pair: &RsaKeyPair, claims: &Value) -> String {
+    rsa_jwt(pair, claims, false)
+}
+
+pub(crate) fn ps256(pair: &RsaKeyPair, claims: &Value) -> String {
+    rsa_jwt(pair, claims, true)
+}
+
+/// A Salesforce server with one app: secret, RSA key (Salesforce verifies RS256
+/// only), one approved user, a run-as user.
+pub(crate) fn salesforce() -> (Server, RsaKeyPair) {
+    let (pair, key) = rsa2048();
     let server = Server::start(
         Config::new(Profile::Salesforce).with_client(
             Client::new("app")

@@ -36,6 +36,11 @@ pub(crate) enum Output {
     Json,
     /// The access token alone.
     Token,
+    /// `Authorization: <token_type> <access_token>`, a header line for curl -H.
+    Header,
+    /// Shell-quoted `ACCESS_TOKEN=`, `TOKEN_TYPE=`, `EXPIRES_AT=`, `INSTANCE_URL=`
+    /// lines for `eval`.
+    Env,
 }
 
 /// `--auth`.
@@ -106,6 +111,7 @@ pub(crate) struct Options {
     pub(crate) client_kid: Option<String>,
     pub(crate) auth: Option<AuthMethod>,
     pub(crate) refresh_token: Option<Source>,
+    pub(crate) retries: Option<u32>,
 }
 
 /// Parses the arguments after the program name.
@@ -195,9 +201,11 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             let output = match text()?.as_str() {
                 "json" => Output::Json,
                 "token" => Output::Token,
+                "header" => Output::Header,
+                "env" => Output::Env,
                 other => {
                     return Err(Failure::usage(format!(
-                        "--output {other:?}: expected json or token"
+                        "--output {other:?}: expected json, token, header or env"
                     )));
                 }
             };
@@ -235,6 +243,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "refresh-token-file" | "refresh-token-env" => {
             one_source(&mut options.refresh_token, flag, raw)
         }
+        "retries" => once(&mut options.retries, flag, retries(flag, &text()?)?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }
@@ -285,6 +294,20 @@ fn timeout(flag: &str, value: &str) -> Result<Duration, Failure> {
         )));
     }
     Ok(duration)
+}
+
+/// The most `--retries`: with backoff capped at a minute, over an hour and a half
+/// of trying; a job that needs more is better rescheduled.
+const MAX_RETRIES: u32 = 100;
+
+/// `--retries`: a whole number from 0 to [`MAX_RETRIES`].
+fn retries(flag: &str, value: &str) -> Result<u32, Failure> {
+    match value.parse::<u32>() {
+        Ok(n) if n <= MAX_RETRIES => Ok(n),
+        _ => Err(Failure::usage(format!(
+            "--{flag} {value:?}: expected a whole number from 0 to {MAX_RETRIES}"
+        ))),
+    }
 }
 
 /// An unknown name prints as `--alg: invalid input: unknown JWT algorithm ...`, as
@@ -528,7 +551,16 @@ mod tests {
                 &["refresh", "--timeout", "18446744073709551615"],
                 "at most 86400 seconds",
             ),
-            (&["refresh", "--output", "xml"], "expected json or token"),
+            (
+                &["refresh", "--output", "xml"],
+                "expected json, token, header or env",
+            ),
+            (&["refresh", "--retries", "101"], "from 0 to 100"),
+            (&["refresh", "--retries", "-1"], "from 0 to 100"),
+            (
+                &["sign-jwt", "--retries", "1"],
+                "--retries does not apply to sign-jwt",
+            ),
             (&["refresh", "--auth", "mtls"], "expected none, basic"),
             (&["sign-jwt", "--alg", "none"], "unknown JWT algorithm"),
             (&["sign-jwt", "--claim", "novalue"], "expected NAME=VALUE"),
@@ -576,6 +608,7 @@ mod tests {
             "salesforce",
             "scope",
             "timeout",
+            "retries",
             "output",
             "issuer",
             "subject",

@@ -66,9 +66,8 @@ impl Command {
         match flag {
             "token-url" | "salesforce" => true,
             "scope" | "timeout" | "output" | "client-id" | "client-secret-file"
-            | "client-secret-env" | "client-key" | "client-alg" | "client-kid" | "auth" => {
-                self.sends()
-            }
+            | "client-secret-env" | "client-key" | "client-alg" | "client-kid" | "auth"
+            | "retries" => self.sends(),
             "issuer" | "subject" | "audience" | "key" | "alg" | "lifetime" => {
                 self.signs_assertion()
             }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
-use s2s_oauth::providers::salesforce::{HostKind, LoginHost};
+use s2s_oauth::providers::salesforce::{self, LoginHost};
 use s2s_oauth::saml;
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
@@ -14,6 +14,7 @@ use crate::args::{AuthMethod, Options};
 use crate::command::Command;
 use crate::exit::Failure;
 use crate::inputs;
+use crate::send::{self, Sending};
 
 /// What a subcommand produced.
 pub(crate) enum Outcome {
@@ -30,11 +31,13 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
         Command::SignJwt => {
             let claims = jwt_claims(options, &endpoint, command)?;
             let key = assertion_key(options, command)?;
+            endpoint.check_jwt(&claims, &key)?;
             Ok(Outcome::Assertion(claims.sign(&key)?))
         }
         Command::SignSaml => {
             let assertion = saml_assertion(options, &endpoint, command)?;
             let signer = saml_signer(options, command)?;
+            endpoint.check_saml(&assertion, &signer)?;
             Ok(Outcome::Assertion(assertion.sign(&signer)?))
         }
         _ => Ok(Outcome::Token(Box::new(request_token(
@@ -61,8 +64,7 @@ impl Endpoint {
                 ..Endpoint::default()
             }),
             (None, Some(value)) => {
-                let host = LoginHost::parse(value)
-                    .map_err(|e| Failure::library(format!("--salesforce {value}"), e))?;
+                let host = LoginHost::parse(value).map_err(|e| salesforce_failure(value, e))?;
                 Ok(Endpoint {
                     token_url: Some(host.token_url()),
                     audience: Some(host.audience().to_owned()),
@@ -70,6 +72,31 @@ impl Endpoint {
                 })
             }
             (None, None) => Ok(Endpoint::default()),
+        }
+    }
+
+    /// What Salesforce refuses in a JWT Bearer assertion (a key that does not sign
+    /// RS256, a lifetime over 180 s), refused with the preset's own message before
+    /// anything is signed or sent; nothing for another endpoint.
+    fn check_jwt(&self, claims: &Claims, key: &SigningKey) -> Result<(), Failure> {
+        match &self.salesforce {
+            Some(_) => salesforce::check_jwt_bearer(claims, key)
+                .map_err(|e| Failure::library("--salesforce", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// [`check_jwt`](Self::check_jwt) for a SAML assertion (an RSA key, at most
+    /// 300 s).
+    fn check_saml(
+        &self,
+        assertion: &saml::Assertion,
+        signer: &saml::Signer,
+    ) -> Result<(), Failure> {
+        match &self.salesforce {
+            Some(_) => salesforce::check_saml_bearer(assertion, signer)
+                .map_err(|e| Failure::library("--salesforce", e)),
+            None => Ok(()),
         }
     }
 
@@ -101,32 +128,71 @@ fn request_token(
             command.name()
         )));
     };
-    if let Some(host) = &endpoint.salesforce {
-        if command == Command::ClientCredentials && host.kind() != HostKind::MyDomain {
-            return Err(Failure::usage(format!(
-                "Salesforce takes client-credentials only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); pass --salesforce https://<your-domain>.my.salesforce.com",
-                host.base_url()
-            )));
-        }
+    if let (Some(host), Command::ClientCredentials) = (&endpoint.salesforce, command) {
+        salesforce::check_client_credentials_host(host)
+            .map_err(|e| Failure::library(format!("--salesforce {}", host.base_url()), e))?;
     }
     let grant = grant(command, options, endpoint)?;
-    let auth = client_auth(options)?;
+    let secret = match &options.client_secret {
+        Some(source) => Some(ClientSecret::new(inputs::secret(source, "client-secret")?)),
+        None => None,
+    };
+    let auth = client_auth(options, secret.clone())?;
     let mut request = TokenRequest::new(token_url, grant, auth)?;
+    if command == Command::ClientCredentials && request.auth().method_name() == "none" {
+        // RFC 6749 §4.4: the client MUST authenticate. Sent without, the request
+        // could only be refused.
+        return Err(Failure::usage(
+            "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID",
+        ));
+    }
     if let Some(scope) = &options.scope {
         request = request
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
-    let send =
-        SendOptions::new().with_timeout(options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT));
-    Ok(request.send_with(&s2s_oauth::agent(), &send)?)
+    let how = Sending {
+        timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
+        retries: options.retries.unwrap_or(0),
+        salesforce: endpoint.salesforce.is_some(),
+    };
+    let token = send::send(&request, how)?;
+    // Salesforce signs client-credentials and refresh answers with the consumer
+    // secret (HMAC-SHA256 over id and issued_at): with the secret at hand, an
+    // answer that does not carry the org's signature is not taken.
+    let signed = matches!(command, Command::ClientCredentials | Command::Refresh);
+    if let (Some(_), true, Some(secret)) = (&endpoint.salesforce, signed, &secret) {
+        salesforce::verify_signature(&token, secret)
+            .map_err(|e| send::failure(&request, how, e, 1))?;
+    }
+    Ok(token)
+}
+
+/// A `--salesforce` value the presets refuse; a bare host name gets the URL to
+/// use instead (`acme.my.salesforce.com` → `https://acme.my.salesforce.com`).
+fn salesforce_failure(value: &str, error: s2s_oauth::Error) -> Failure {
+    let bare =
+        !value.contains("://") && value.contains('.') && !value.contains(char::is_whitespace);
+    if bare {
+        return Failure::usage(format!(
+            "--salesforce {value}: expected login, test or a URL; did you mean --salesforce https://{value}"
+        ));
+    }
+    if let Some(rest) = value.strip_prefix("http://") {
+        return Failure::usage(format!(
+            "--salesforce {value}: plain http is allowed only to a loopback host; did you mean --salesforce https://{rest}"
+        ));
+    }
+    Failure::library(format!("--salesforce {value}"), error)
 }
 
 fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Grant, Failure> {
     match command {
         Command::JwtBearer => {
             let claims = jwt_claims(options, endpoint, command)?;
-            Ok(Grant::jwt_bearer(claims, assertion_key(options, command)?))
+            let key = assertion_key(options, command)?;
+            endpoint.check_jwt(&claims, &key)?;
+            Ok(Grant::jwt_bearer(claims, key))
         }
         Command::Refresh => {
             let Some(source) = &options.refresh_token else {
@@ -140,6 +206,7 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
         Command::SamlBearer => {
             let assertion = saml_assertion(options, endpoint, command)?;
             let signer = saml_signer(options, command)?;
+            endpoint.check_saml(&assertion, &signer)?;
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
@@ -220,14 +287,10 @@ fn required<'a, T>(value: &'a Option<T>, flag: &str, command: Command) -> Result
         .ok_or_else(|| Failure::usage(format!("{} needs {flag}", command.name())))
 }
 
-/// The client authentication from `--auth`, `--client-id`, the client secret and
-/// `--client-key`. A secret, key or algorithm the method would not use is an error
-/// rather than silently ignored.
-fn client_auth(options: &Options) -> Result<ClientAuth, Failure> {
-    let secret = match &options.client_secret {
-        Some(source) => Some(ClientSecret::new(inputs::secret(source, "client-secret")?)),
-        None => None,
-    };
+/// The client authentication from `--auth`, `--client-id`, the client secret (read
+/// from its file or variable) and `--client-key`. A secret, key or algorithm the
+/// method would not use is an error rather than silently ignored.
+fn client_auth(options: &Options, secret: Option<ClientSecret>) -> Result<ClientAuth, Failure> {
     let key_path: Option<&Path> = options.client_key.as_deref();
     let method = auth_method(options.auth, secret.is_some(), key_path.is_some())?;
     refuse_unused(options, method, secret.is_some())?;

@@ -6,15 +6,24 @@ use std::io;
 
 use s2s_oauth::Error;
 
+use crate::send::SendFailure;
+
 /// Exit 0: the token was obtained, or the assertion printed.
 pub(crate) const OK: u8 = 0;
 /// Exit 2: a usage error or bad local input (key, certificate, flags); nothing was sent.
 pub(crate) const USAGE: u8 = 2;
 /// Exit 3: the authorization server refused (an OAuth error response); retrying won't help.
 pub(crate) const REFUSED: u8 = 3;
-/// Exit 4: a transport failure or server fault (connection, timeout, 5xx, 429, 408,
-/// unparseable answer, redirect, body too large); a retry may help.
+/// Exit 4: a retry may help ([`Error::is_retryable`]): connection refused or
+/// reset, timeout, a temporary DNS failure, 5xx, 429, 408, the OAuth codes
+/// `server_error` and `temporarily_unavailable`; also a result that could not be
+/// written to stdout.
 pub(crate) const FAULT: u8 = 4;
+/// Exit 5: the endpoint answered, but not as a token endpoint, or cannot be trusted
+/// ([`Error::is_wrong_endpoint`], a Salesforce response signature that does not
+/// match, a host name that does not exist); retrying won't help until the
+/// configuration is fixed.
+pub(crate) const WRONG_ENDPOINT: u8 = 5;
 
 /// Why the tool stops without a result.
 #[derive(Debug)]
@@ -30,6 +39,9 @@ pub(crate) enum Failure {
     /// The server's answer parsed but cannot be given out as asked (an access
     /// token that cannot stand alone on one line).
     Answer(String),
+    /// A token request that failed once sent (or in sending), with the host and
+    /// the attempts made ([`crate::send`]).
+    Send(Box<SendFailure>),
 }
 
 impl Failure {
@@ -57,30 +69,69 @@ impl From<Error> for Failure {
 ///
 /// - the tool's own usage errors and the library's local errors
 ///   ([`Error::is_local`]: key, algorithm, URL, input) → 2, nothing was sent;
-/// - an OAuth error response (RFC 6749 §5.2) that retrying won't fix → 3;
-/// - everything else the exchange can end in → 4: transport failures and
-///   timeouts, 5xx, 429 and 408 (also when they carry an OAuth body, and the OAuth codes
-///   `server_error` / `temporarily_unavailable`, which [`Error::is_retryable`]
-///   counts as retryable), bodies that are not a token response, redirects, bodies
-///   over the limit; and a failure to write the result.
+/// - whatever [`Error::is_retryable`] says a retry may help with → 4: connection
+///   failures and timeouts, a temporary DNS failure, 5xx, 429 and 408 (also when
+///   they carry an OAuth body), the OAuth codes `server_error` and
+///   `temporarily_unavailable`; and a failure to write the result;
+/// - any other OAuth error response (RFC 6749 §5.2) → 3;
+/// - everything else the exchange can end in → 5: [`Error::is_wrong_endpoint`]
+///   (a redirect, a 4xx with no OAuth body, a 2xx that is no token response or
+///   whose token cannot be printed as asked, a body over the limit, a TLS
+///   failure), a Salesforce response signature that does not match, a host name
+///   that does not exist.
 pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => USAGE,
-        Failure::Library { error, .. } if error.is_local() => USAGE,
-        Failure::Library {
-            error: error @ Error::OAuth(_),
-            ..
-        } if !error.is_retryable() => REFUSED,
-        Failure::Library { .. } | Failure::Output(_) | Failure::Answer(_) => FAULT,
+        Failure::Library { error, .. } => error_code(error),
+        Failure::Send(send) => error_code(&send.error),
+        Failure::Output(_) => FAULT,
+        Failure::Answer(_) => WRONG_ENDPOINT,
+    }
+}
+
+/// The exit code of a library error (see [`exit_code`]).
+fn error_code(error: &Error) -> u8 {
+    if error.is_local() {
+        USAGE
+    } else if error.is_retryable() {
+        FAULT
+    } else if matches!(error, Error::OAuth(_)) {
+        REFUSED
+    } else {
+        WRONG_ENDPOINT
     }
 }
 
 impl fmt::Display for Failure {
     /// One line: `error: ` and what happened. For an OAuth error exactly
     /// `error: <code>: <description> (HTTP <status>)`, or without `: <description>`
-    /// when the server sent none.
+    /// when the server sent none. A failed exchange may add a second line, `hint: `
+    /// and what to fix.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
+        let (text, hint) = match self {
+            Failure::Send(send) => (send.to_string(), send.hint()),
+            other => (other.text(), None),
+        };
+        write!(f, "error: {}", one_line(&text))?;
+        if let Some(hint) = hint {
+            write!(f, "\nhint: {}", one_line(&hint))?;
+        }
+        Ok(())
+    }
+}
+
+/// `text` with control characters as spaces: one line whatever the server put in
+/// its description.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+impl Failure {
+    /// The text of the `error:` line of a failure other than [`Failure::Send`].
+    fn text(&self) -> String {
+        match self {
             Failure::Usage(message) => message.clone(),
             Failure::Library {
                 error: Error::OAuth(oauth),
@@ -90,13 +141,8 @@ impl fmt::Display for Failure {
             Failure::Library { context, error } => format!("{context}: {error}"),
             Failure::Output(e) => format!("could not write the result to stdout: {e}"),
             Failure::Answer(message) => message.clone(),
-        };
-        // One line whatever the server put in its description.
-        let line: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        write!(f, "error: {line}")
+            Failure::Send(send) => send.to_string(),
+        }
     }
 }
 
@@ -223,25 +269,25 @@ mod tests {
             (
                 "404 JSON without error",
                 answer(404, JSON, "{}"),
-                FAULT,
+                WRONG_ENDPOINT,
                 "error: token endpoint answered with an unexpected status: HTTP 404",
             ),
             (
                 "200 not a token",
                 answer(200, JSON, r#"{"token":"x"}"#),
-                FAULT,
+                WRONG_ENDPOINT,
                 "error: token response has no access_token",
             ),
             (
                 "redirect",
                 answer(302, "text/html", ""),
-                FAULT,
+                WRONG_ENDPOINT,
                 "error: token endpoint answered with redirect HTTP 302",
             ),
             (
                 "body too large",
                 Failure::from(Error::BodyTooLarge { limit: 1024 }),
-                FAULT,
+                WRONG_ENDPOINT,
                 "error: ",
             ),
             (
@@ -253,7 +299,7 @@ mod tests {
             (
                 "answer",
                 Failure::Answer("the access_token cannot be printed alone".into()),
-                FAULT,
+                WRONG_ENDPOINT,
                 "error: the access_token cannot be printed alone",
             ),
             (
@@ -282,9 +328,9 @@ mod tests {
     }
 
     /// A certificate the client refuses and a host that does not exist are not
-    /// retryable, but still transport failures: exit 4 under the fixed contract.
+    /// retryable: exit 5, where a temporary resolver failure is exit 4.
     #[test]
-    fn tls_and_dns_failures_are_transport_failures() {
+    fn tls_and_final_dns_failures_are_exit_5() {
         use s2s_oauth::error::TransportError;
         use s2s_oauth::error::TransportErrorKind as Kind;
         for (kind, message) in [
@@ -301,12 +347,19 @@ mod tests {
                 source: None,
             }));
             assert!(!error.is_retryable() && !error.is_local());
-            assert_eq!(exit_code(&Failure::from(error)), FAULT, "{kind:?}");
+            assert_eq!(exit_code(&Failure::from(error)), WRONG_ENDPOINT, "{kind:?}");
         }
+        let temporary = Error::Transport(Box::new(TransportError {
+            kind: Kind::Dns,
+            retryable: true,
+            message: "Temporary failure in name resolution".into(),
+            source: None,
+        }));
+        assert_eq!(exit_code(&Failure::from(temporary)), FAULT);
     }
 
     #[test]
     fn exit_codes_are_the_contract() {
-        assert_eq!((OK, USAGE, REFUSED, FAULT), (0, 2, 3, 4));
+        assert_eq!((OK, USAGE, REFUSED, FAULT, WRONG_ENDPOINT), (0, 2, 3, 4, 5));
     }
 }

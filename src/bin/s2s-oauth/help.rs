@@ -20,9 +20,18 @@ macro_rules! exit_codes {
   2  usage error or bad local input (key, certificate, flags); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
-  4  transport failure or server fault (connection, timeout, 5xx, 429, 408,
-     redirect, unparseable answer); a retry may help
-Every failure prints one line `error: ...` on stderr.
+  4  a retry may help: connection refused or reset, timeout, a temporary DNS
+     failure, 5xx, 429, 408, server_error, temporarily_unavailable (the line
+     ends with `(retry after N s)` when the server sent Retry-After)
+  5  the endpoint answered, but not as a token endpoint, or cannot be trusted;
+     retrying won't help until the configuration is fixed: a redirect (never
+     followed), a 4xx that is no OAuth error (404: a wrong path), a success
+     answer that is no token response (an HTML login or maintenance page), a
+     body over 1 MiB, a TLS certificate this machine does not trust, a host
+     name that does not exist, a Salesforce response signature that does not
+     match the consumer secret
+Every failure prints one line `error: ...` on stderr, sometimes followed by one
+`hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
     };
 }
@@ -36,7 +45,12 @@ macro_rules! endpoint {
                            default audience = https://login.salesforce.com for login
                            and a My Domain URL (https://acme.my.salesforce.com), or
                            https://test.salesforce.com for test and a sandbox My Domain
-                           (...sandbox.my.salesforce.com), as Salesforce requires
+                           (...sandbox.my.salesforce.com), as Salesforce requires.
+                           What Salesforce refuses is refused before anything is
+                           sent (JWT bearer: RS256 only, an assertion lifetime of at
+                           most 180 s; SAML: an RSA key, at most 300 s; client
+                           credentials: My Domain only); the response signature is
+                           checked when the consumer secret is given
 
 "
     };
@@ -50,7 +64,10 @@ macro_rules! sign_endpoint {
                            Salesforce presets: token URL = <base>/services/oauth2/token;
                            default audience = https://login.salesforce.com for login
                            and a My Domain URL, or https://test.salesforce.com for test
-                           and a sandbox My Domain (...sandbox.my.salesforce.com)
+                           and a sandbox My Domain (...sandbox.my.salesforce.com);
+                           what Salesforce would refuse is refused (JWT: RS256
+                           only, a lifetime of at most 180 s; SAML: an RSA key, at
+                           most 300 s)
 
 "
     };
@@ -60,10 +77,23 @@ macro_rules! request {
     () => {
         "Request:
   --scope SCOPE            scope to ask for (space-separated tokens)
-  --timeout SECS           whole-request timeout (default 30, at most 86400)
-  --output json|token      json (default): the token response as one JSON object on
-                           stdout, every field the server sent (tokens included);
-                           token: the access token alone, with a trailing newline
+  --timeout SECS           whole-request timeout, per attempt (default 30, at most
+                           86400)
+  --retries N              retry what a retry may help (exit 4 failures: connection,
+                           timeout, 5xx, 429, 408) up to N times, waiting about 1 s,
+                           then 2, 4... (with jitter, at most 60 s), or the server's
+                           Retry-After (at most 300 s); never exit 2, 3 or 5
+                           failures (default 0, at most 100)
+  --output json|token|header|env
+                           json (default): the token response as one JSON object on
+                           stdout, every field the server sent (tokens included),
+                           plus expires_at (Unix seconds) when the lifetime is known;
+                           token: the access token alone, with a trailing newline;
+                           header: `Authorization: <token_type> <access_token>`, for
+                           curl -H @file or -H \"$(...)\";
+                           env: single-quoted shell assignments ACCESS_TOKEN=,
+                           TOKEN_TYPE=, EXPIRES_AT= (when known) and INSTANCE_URL=
+                           (when sent), for eval \"$(s2s-oauth ... --output env)\"
 
 "
     };
@@ -153,8 +183,19 @@ macro_rules! footer {
         concat!(
             "\n",
             secrets_note!(),
-            "\nExit codes: 0 ok, 2 bad input (nothing sent), 3 refused by the server,\n4 transport or server fault (retry may help); see s2s-oauth --help.\n"
+            "\nExit codes: 0 ok, 2 bad input (nothing sent), 3 refused by the server,\n4 a retry may help, 5 not a token endpoint or not trusted (fix the\nconfiguration); see s2s-oauth --help.\n"
         )
+    };
+}
+
+macro_rules! sign_footer {
+    () => {
+        "
+The private key is read from its file only, never from flag values, and is never
+echoed in messages. Nothing is sent: the assertion goes to stdout.
+
+Exit codes: 0 assertion printed, 2 bad input (key, certificate, flags).
+"
     };
 }
 
@@ -177,7 +218,10 @@ Subcommands:
   sign-saml           print a signed SAML 2.0 assertion (XML)
 
 Output: the token response as one JSON object on stdout (--output json, the
-default), or the access token alone (--output token).
+default, with expires_at added when the lifetime is known), the access token
+alone (--output token), an Authorization header line (--output header), or
+shell assignments for eval (--output env). --retries N retries what a retry may
+help (exit 4), honouring Retry-After.
 
 ",
     secrets_note!(),
@@ -302,7 +346,7 @@ Usage: s2s-oauth sign-jwt --issuer ISS [--subject SUB]
   s2s-oauth sign-jwt --salesforce test --issuer \"$CONSUMER_KEY\" \\
       --subject integration@example.com.uat --key /etc/salesforce/server.key
 ",
-    footer!()
+    sign_footer!()
 );
 
 const SIGN_SAML: &str = concat!(
@@ -323,7 +367,7 @@ Usage: s2s-oauth sign-saml --issuer ISS --subject SUB
       --subject integration@example.com --key /etc/salesforce/server.key \\
       --cert /etc/salesforce/server.crt
 ",
-    footer!()
+    sign_footer!()
 );
 
 /// A subcommand's `--help`.
@@ -352,9 +396,82 @@ mod tests {
             }
         }
         assert!(TOP.contains("3  the authorization server refused"));
+        assert!(TOP.contains("5  the endpoint answered, but not as a token endpoint"));
         for command in Command::ALL {
             assert!(TOP.contains(&format!("  {} ", command.name())));
             assert!(of(command).starts_with(&format!("s2s-oauth {}: ", command.name())));
+        }
+    }
+
+    /// The flags at the start of an option line (`  --flag ...`), as written.
+    fn listed_flags(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter_map(|line| line.strip_prefix("  --"))
+            .map(|rest| rest.split([' ', '=']).next().unwrap_or_default())
+            .collect()
+    }
+
+    /// Each subcommand's help lists exactly the flags it takes (sign-jwt lists no
+    /// client authentication, --scope, --timeout, --retries or --output), and the
+    /// signing subcommands' help names no exit code they cannot end with.
+    #[test]
+    fn each_help_lists_only_and_every_flag_that_applies() {
+        const ALL_FLAGS: [&str; 27] = [
+            "token-url",
+            "salesforce",
+            "scope",
+            "timeout",
+            "retries",
+            "output",
+            "issuer",
+            "subject",
+            "audience",
+            "key",
+            "alg",
+            "kid",
+            "lifetime",
+            "claim",
+            "recipient",
+            "cert",
+            "client-id",
+            "client-secret-file",
+            "client-secret-env",
+            "client-key",
+            "client-alg",
+            "client-kid",
+            "auth",
+            "refresh-token-file",
+            "refresh-token-env",
+            "help",
+            "version",
+        ];
+        for command in Command::ALL {
+            let text = of(command);
+            let listed = listed_flags(text);
+            for flag in &listed {
+                assert!(
+                    command.accepts(flag),
+                    "{} --help lists --{flag}",
+                    command.name()
+                );
+            }
+            for flag in ALL_FLAGS.iter().filter(|f| command.accepts(f)) {
+                assert!(
+                    listed.contains(flag),
+                    "{} --help misses --{flag}",
+                    command.name()
+                );
+            }
+            if !command.sends() {
+                for other in [
+                    "3 refused",
+                    "4 a retry",
+                    "5 not a token endpoint",
+                    "--retries",
+                ] {
+                    assert!(!text.contains(other), "{}: {other}", command.name());
+                }
+            }
         }
     }
 }

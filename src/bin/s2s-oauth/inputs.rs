@@ -1,8 +1,8 @@
 //! Reading what the flags point at: secrets from files or environment variables,
 //! PEM keys and certificates from files. Every failure is a usage failure (exit 2)
 //! that names the flag (and the path of a key or certificate), never a secret, nor
-//! the path or variable name given for a secret (a secret pasted there by mistake
-//! must not end up in a log).
+//! the path given for a secret, nor a variable name that does not read as one (a
+//! secret pasted there by mistake must not end up in a log).
 
 use std::fs::File;
 use std::io::Read;
@@ -42,8 +42,12 @@ pub(crate) fn secret(source: &Source, name: &str) -> Result<String, Failure> {
         Source::Env(var) => {
             let flag = format!("--{name}-env");
             let Some(value) = std::env::var_os(var) else {
+                let named = match var.to_str().filter(|v| is_variable_name(v)) {
+                    Some(var) => format!("the environment variable {var} (named by {flag})"),
+                    None => format!("the environment variable named by {flag}"),
+                };
                 return Err(Failure::usage(format!(
-                    "the environment variable named by {flag} is not set"
+                    "{named} is not set; export it in the job's environment (a crontab line sets it with NAME=value on a line of its own)"
                 )));
             };
             let value = value.into_string().map_err(|_| {
@@ -60,6 +64,20 @@ pub(crate) fn secret(source: &Source, name: &str) -> Result<String, Failure> {
         }
     };
     Ok(value)
+}
+
+/// Whether `var` reads as a conventional variable name (`CLIENT_SECRET`,
+/// `TOKEN`), safe to show: upper-case letters, digits and `_`, not starting with a
+/// digit, at most 64 characters, and with a `_` or no digit at all. A secret pasted
+/// in place of the name (a hex consumer secret, a token) fails this and is not
+/// echoed.
+fn is_variable_name(var: &str) -> bool {
+    let allowed = var
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let starts_well = var.bytes().next().is_some_and(|b| !b.is_ascii_digit());
+    let wordy = var.contains('_') || !var.bytes().any(|b| b.is_ascii_digit());
+    allowed && starts_well && wordy && var.len() <= 64
 }
 
 /// Drops one trailing `\n` or `\r\n`.
@@ -137,6 +155,24 @@ mod tests {
         assert_eq!(without_trailing_newline(" s3cr3t \r"), " s3cr3t \r");
         assert_eq!(without_trailing_newline("s3cr3t"), "s3cr3t");
         assert_eq!(without_trailing_newline("\n"), "");
+    }
+
+    #[test]
+    fn only_conventional_variable_names_are_shown() {
+        for shown in ["CLIENT_SECRET", "SF_REFRESH_TOKEN_2", "TOKEN", "_X"] {
+            assert!(is_variable_name(shown), "{shown}");
+        }
+        for hidden in [
+            "8C1F5E0D2A9B4C7E",
+            "C1F5E0D2A9B4C7E8",
+            "HUNTER2-canary",
+            "client_secret",
+            "s3cr3t with space",
+            "",
+            &"A_".repeat(40),
+        ] {
+            assert!(!is_variable_name(hidden), "{hidden}");
+        }
     }
 
     #[test]

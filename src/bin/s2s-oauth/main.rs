@@ -15,6 +15,7 @@ mod exit;
 mod help;
 mod inputs;
 mod output;
+mod send;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -17,12 +17,12 @@ const HINTS: [(&str, &str, &str); 11] = [
     (
         "invalid_grant",
         "audience is invalid",
-        "the assertion's aud is wrong: use https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the Experience Cloud site URL, never the My Domain URL (LoginHost::audience gives the right one)",
+        "the assertion's aud is wrong: use https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the Experience Cloud site URL, never the My Domain URL",
     ),
     (
         "invalid_grant",
         "audience validation failed",
-        "the assertion's aud is wrong: use https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the Experience Cloud site URL, never the My Domain URL (LoginHost::audience gives the right one)",
+        "the assertion's aud is wrong: use https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the Experience Cloud site URL, never the My Domain URL",
     ),
     (
         "invalid_grant",

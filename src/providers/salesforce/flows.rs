@@ -2,6 +2,8 @@
 //! SAML 2.0 Bearer, Client Credentials and Refresh Token. Each is a plain request built on the
 //! public API, to inspect, tweak (`with_scope`, `with_param`) and send.
 
+use std::time::Duration;
+
 use crate::client_auth::ClientAuth;
 use crate::error::{Error, InputField, InputProblem};
 use crate::grant::Grant;
@@ -46,18 +48,9 @@ pub fn jwt_bearer(
     key: SigningKey,
 ) -> Result<TokenRequest, Error> {
     check_app_and_user(consumer_key, username)?;
-    if key.algorithm() != Algorithm::RS256 {
-        return Err(Error::input(
-            InputField::Key,
-            InputProblem::Unsupported,
-            format!(
-                "Salesforce verifies JWT Bearer assertions with RS256 only, and this key signs {}; use the RSA private key whose certificate is uploaded to the connected app",
-                key.algorithm()
-            ),
-        ));
-    }
     let claims =
         Claims::new(consumer_key, username, host.audience()).with_lifetime(DEFAULT_LIFETIME);
+    check_jwt_bearer(&claims, &key)?;
     TokenRequest::new(
         host.token_url(),
         Grant::jwt_bearer(claims, key),
@@ -96,19 +89,10 @@ pub fn saml_bearer(
     signer: saml::Signer,
 ) -> Result<TokenRequest, Error> {
     check_app_and_user(consumer_key, username)?;
-    if !matches!(signer.key().key_type(), KeyType::Rsa { .. }) {
-        return Err(Error::input(
-            InputField::Key,
-            InputProblem::Unsupported,
-            format!(
-                "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
-                signer.key().key_type()
-            ),
-        ));
-    }
     let token_url = host.token_url();
     let assertion =
         saml::Assertion::new(consumer_key, username, host.audience(), token_url.as_str());
+    check_saml_bearer(&assertion, &signer)?;
     TokenRequest::new(
         token_url,
         Grant::saml2_bearer_signed(assertion, signer),
@@ -138,16 +122,7 @@ pub fn client_credentials(
     consumer_key: &str,
     consumer_secret: impl Into<ClientSecret>,
 ) -> Result<TokenRequest, Error> {
-    if host.kind() != HostKind::MyDomain {
-        return Err(Error::input(
-            InputField::Host,
-            InputProblem::Unsupported,
-            format!(
-                "Salesforce accepts the Client Credentials flow only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); pass LoginHost::my_domain(\"https://<your-domain>.my.salesforce.com\")",
-                host.base_url()
-            ),
-        ));
-    }
+    check_client_credentials_host(host)?;
     check_consumer_key(consumer_key)?;
     let secret = consumer_secret.into();
     non_empty(
@@ -193,6 +168,112 @@ pub fn refresh_token(
         None => ClientAuth::none_with_client_id(consumer_key),
     };
     TokenRequest::new(host.token_url(), Grant::refresh_token(refresh_token), auth)
+}
+
+/// The longest JWT Bearer assertion lifetime Salesforce accepts: 3 minutes
+/// (`exp` at most 3 minutes ahead), the crate's default
+/// ([`DEFAULT_LIFETIME`](crate::jwt::DEFAULT_LIFETIME)).
+pub const MAX_JWT_LIFETIME: Duration = Duration::from_secs(180);
+
+/// The longest SAML 2.0 Bearer assertion lifetime Salesforce accepts: 5 minutes.
+#[cfg(feature = "saml")]
+pub const MAX_SAML_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What Salesforce refuses in a JWT Bearer assertion, refused here before anything
+/// is sent: a key that does not sign RS256 (an EC or Ed25519 key, or an RSA key
+/// bound to PS256 or RS384...: Salesforce verifies RS256 only) and a lifetime over
+/// [`MAX_JWT_LIFETIME`]. [`jwt_bearer`] applies it; a caller that builds its own
+/// [`Claims`] (another audience, extra claims) checks them with it.
+///
+/// ```
+/// use std::time::Duration;
+/// use s2s_oauth::{Algorithm, SigningKey};
+/// use s2s_oauth::jwt::Claims;
+/// use s2s_oauth::providers::salesforce;
+///
+/// let key = SigningKey::from_pem(include_str!("../../../tests/data/keys/rsa2048.pkcs8.pem"))?;
+/// let claims = Claims::new("3MVG9consumerKey", "integration@acme.com", salesforce::PRODUCTION);
+/// salesforce::check_jwt_bearer(&claims, &key)?;
+/// let long = claims.clone().with_lifetime(Duration::from_secs(300));
+/// assert!(salesforce::check_jwt_bearer(&long, &key).is_err());
+/// let ps256 = key.with_algorithm(Algorithm::PS256)?;
+/// assert!(salesforce::check_jwt_bearer(&claims, &ps256).is_err());
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn check_jwt_bearer(claims: &Claims, key: &SigningKey) -> Result<(), Error> {
+    if key.algorithm() != Algorithm::RS256 {
+        return Err(Error::input(
+            InputField::Key,
+            InputProblem::Unsupported,
+            format!(
+                "Salesforce verifies JWT Bearer assertions with RS256 only, and this key signs {}; use the RSA private key whose certificate is uploaded to the connected app, with RS256",
+                key.algorithm()
+            ),
+        ));
+    }
+    check_lifetime(claims.lifetime(), MAX_JWT_LIFETIME, "JWT Bearer")
+}
+
+/// What Salesforce refuses in a SAML 2.0 Bearer assertion, refused here before
+/// anything is sent: a key that is not RSA (Salesforce verifies RSA-SHA256 and
+/// RSA-SHA1 signatures only) and a lifetime over [`MAX_SAML_LIFETIME`].
+/// [`saml_bearer`] applies it. Feature `saml`.
+#[cfg(feature = "saml")]
+pub fn check_saml_bearer(assertion: &saml::Assertion, signer: &saml::Signer) -> Result<(), Error> {
+    if !matches!(signer.key().key_type(), KeyType::Rsa { .. }) {
+        return Err(Error::input(
+            InputField::Key,
+            InputProblem::Unsupported,
+            format!(
+                "Salesforce verifies SAML signatures made with RSA only, and this key is {}; use the RSA private key whose certificate is uploaded to the connected app",
+                signer.key().key_type()
+            ),
+        ));
+    }
+    check_lifetime(assertion.lifetime(), MAX_SAML_LIFETIME, "SAML Bearer")
+}
+
+/// Salesforce takes the Client Credentials flow only on a My Domain host:
+/// `login.salesforce.com`, `test.salesforce.com` and Experience Cloud sites answer
+/// `invalid_grant: request not supported on this domain`. [`client_credentials`]
+/// applies it.
+///
+/// ```
+/// use s2s_oauth::providers::salesforce::{self, LoginHost};
+///
+/// assert!(salesforce::check_client_credentials_host(&LoginHost::my_domain("https://acme.my.salesforce.com")?).is_ok());
+/// assert!(salesforce::check_client_credentials_host(&LoginHost::sandbox()).is_err());
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn check_client_credentials_host(host: &LoginHost) -> Result<(), Error> {
+    if host.kind() == HostKind::MyDomain {
+        return Ok(());
+    }
+    Err(Error::input(
+        InputField::Host,
+        InputProblem::Unsupported,
+        format!(
+            "Salesforce accepts the Client Credentials flow only on the org's My Domain host, not on {} (it answers \"request not supported on this domain\"); use the My Domain URL, https://<your-domain>.my.salesforce.com",
+            host.base_url()
+        ),
+    ))
+}
+
+/// An assertion `lifetime` longer than Salesforce's `max` for `flow`.
+fn check_lifetime(lifetime: Duration, max: Duration, flow: &str) -> Result<(), Error> {
+    if lifetime <= max {
+        return Ok(());
+    }
+    Err(Error::input(
+        InputField::Lifetime,
+        InputProblem::OutOfRange,
+        format!(
+            "Salesforce refuses {flow} assertions valid for more than {} s, and this one is valid for {} s; use a lifetime of at most {} s",
+            max.as_secs(),
+            lifetime.as_secs(),
+            max.as_secs()
+        ),
+    ))
 }
 
 /// The consumer key every flow needs: the connected app's client id.
