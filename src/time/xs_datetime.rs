@@ -16,12 +16,23 @@ pub(crate) fn format(t: SystemTime) -> Result<String, TimeError> {
         return Err(TimeError::AfterYear9999);
     }
     let rem = secs.rem_euclid(DAY);
-    Ok(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    ))
+    // Written digit by digit: no formatting machinery for 20 fixed bytes.
+    let mut out = *b"0000-00-00T00:00:00Z";
+    put_digits(&mut out[0..4], year.unsigned_abs());
+    put_digits(&mut out[5..7], u64::from(month));
+    put_digits(&mut out[8..10], u64::from(day));
+    put_digits(&mut out[11..13], rem.unsigned_abs() / 3600);
+    put_digits(&mut out[14..16], rem.unsigned_abs() % 3600 / 60);
+    put_digits(&mut out[17..19], rem.unsigned_abs() % 60);
+    Ok(out.iter().map(|&b| char::from(b)).collect())
+}
+
+/// Writes the last `out.len()` decimal digits of `n` into `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut n: u64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Parses an `xs:dateTime` with a time zone (`Z` or `±HH:MM`). Fractions of a second
