@@ -473,7 +473,7 @@ fn shapes() -> Vec<Assertion> {
         state ^= state << 17;
         (state % n as u64) as usize
     };
-    let mut pick = |next: &mut dyn FnMut(usize) -> usize| TRICKY[next(TRICKY.len())];
+    let pick = |next: &mut dyn FnMut(usize) -> usize| TRICKY[next(TRICKY.len())];
     (0..300)
         .map(|i| {
             let mut a = Assertion::new(
