@@ -338,11 +338,29 @@ fn count(spec: &str) {
     }
 }
 
+/// Interleaved wall-clock mode: `S2S_AB=ROUNDS` times ring's verify against the
+/// crate's for RS256 and ES256 in alternating batches (see `common/ab.rs`).
+fn interleaved(spec: &str) {
+    let rounds = spec.parse().unwrap_or(200);
+    for (name, case) in [("RS256 verify", rsa_case()), ("ES256 verify", es256_case())] {
+        ab::compare(name, rounds, 20, &mut || case.ring_verify(), &mut || {
+            drop(black_box(case.verify()))
+        });
+    }
+}
+
+#[path = "common/ab.rs"]
+mod ab;
+
 criterion_group!(benches, bench, bench_verify);
 
 fn main() {
     if let Ok(spec) = std::env::var("S2S_COUNT") {
         count(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("S2S_AB") {
+        interleaved(&spec);
         return;
     }
     benches();

@@ -164,6 +164,16 @@ impl SamlCase {
             .unwrap()
     }
 
+    /// The same assertion built, then signed as caller XML is: parsed and
+    /// canonicalized before its digest (what `sign_at` did before it digested
+    /// the builder's canonical output directly).
+    fn sign_parsed(&self) -> SignedAssertion {
+        let xml = black_box(&self.assertion)
+            .to_xml_at(now(), &self.rng)
+            .unwrap();
+        self.signer.sign_xml_with(&xml, &self.rng).unwrap()
+    }
+
     /// The crate's whole `saml::verify`.
     fn verify(&self) -> saml::VerifiedAssertion {
         saml::verify(
@@ -224,8 +234,9 @@ fn bench(c: &mut Criterion) {
 /// Counting mode for callgrind: `S2S_COUNT=OP:N` runs one operation N times
 /// outside criterion and exits, so that `valgrind --tool=callgrind` counts the
 /// instructions of N calls; two runs (N = 1 and N = 101, say) differ by exactly
-/// 100 calls, setup cancelled out. OP is `ring-sign`, `sign`, `ring-verify` or
-/// `verify`, then `-rsa` or `-es256` (`sign-rsa`, `ring-verify-es256`...).
+/// 100 calls, setup cancelled out. OP is `ring-sign`, `sign`, `sign-xml` (build,
+/// then `Signer::sign_xml_with`: parse + c14n + sign), `ring-verify` or `verify`,
+/// then `-rsa` or `-es256` (`sign-rsa`, `ring-verify-es256`...).
 fn count(spec: &str) {
     let (op, n) = spec
         .split_once(':')
@@ -244,17 +255,44 @@ fn count(spec: &str) {
             "ring-sign" => drop(black_box(case.ring_sign())),
             "ring-verify" => case.ring_verify(),
             "sign" => drop(black_box(case.sign())),
+            "sign-xml" => drop(black_box(case.sign_parsed())),
             "verify" => drop(black_box(case.verify())),
             _ => panic!("S2S_COUNT: unknown operation {what:?}"),
         }
     }
 }
 
+/// Interleaved wall-clock mode: `S2S_AB=ROUNDS` times ring's sign against
+/// `Assertion::sign_at` for RSA-2048 and P-256 in alternating batches (see
+/// `common/ab.rs`).
+fn interleaved(spec: &str) {
+    let rounds = spec.parse().unwrap_or(200);
+    for (name, case, batch) in [
+        ("RSA-2048 sign", rsa_case(), 2),
+        ("P-256 sign", es256_case(), 20),
+    ] {
+        ab::compare(
+            name,
+            rounds,
+            batch,
+            &mut || drop(black_box(case.ring_sign())),
+            &mut || drop(black_box(case.sign())),
+        );
+    }
+}
+
+#[path = "common/ab.rs"]
+mod ab;
+
 criterion_group!(benches, bench);
 
 fn main() {
     if let Ok(spec) = std::env::var("S2S_COUNT") {
         count(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("S2S_AB") {
+        interleaved(&spec);
         return;
     }
     benches();
