@@ -237,7 +237,10 @@ impl Assertion {
     }
 
     /// Builds the assertion as of `now` and signs it (enveloped XML-DSig, the
-    /// `Signature` right after `Issuer`).
+    /// `Signature` right after `Issuer`). The XML is built in its exclusive c14n
+    /// form, so its digest is taken over the bytes as built: the same signature
+    /// as [`Signer::sign_xml`] of [`to_xml_at`](Self::to_xml_at)'s output, without
+    /// parsing it again.
     pub fn sign_at(
         &self,
         signer: &Signer,

@@ -118,6 +118,32 @@ mod tests {
         );
     }
 
+    /// The digit-by-digit writer against `format!` of the same fields, from 1970
+    /// to the end of 9999 at a stride that visits every field's digits.
+    #[test]
+    fn writes_what_format_would() {
+        for secs in (0..=253_402_300_799i64)
+            .step_by(7_919_993)
+            .chain([0, 253_402_300_799])
+        {
+            let (year, month, day) = civil_from_days(secs.div_euclid(DAY));
+            let rem = secs.rem_euclid(DAY);
+            let expected = format!(
+                "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60
+            );
+            let t = UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs());
+            assert_eq!(format(t).unwrap(), expected);
+        }
+        assert_eq!(format(UNIX_EPOCH).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format(UNIX_EPOCH + Duration::from_secs(253_402_300_799)).unwrap(),
+            "9999-12-31T23:59:59Z"
+        );
+    }
+
     #[test]
     fn refuses_what_it_cannot_write() {
         assert_eq!(
