@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
@@ -178,49 +178,103 @@ struct DecodedClaims {
     jti: String,
 }
 
-/// One verification group: a token signed now (so jsonwebtoken, which reads the
-/// clock, accepts it) with a one-hour lifetime, checked by ring alone, by
-/// s2s-oauth `verify` and by jsonwebtoken `decode`.
+/// What a verification bench needs: a token signed now (so jsonwebtoken, which
+/// reads the clock, accepts it) with a one-hour lifetime, its signing input and
+/// raw signature, and the public key for ring, for s2s-oauth and for jsonwebtoken.
+struct VerifyCase {
+    token: String,
+    input_len: usize,
+    signature: Vec<u8>,
+    ring_alg: &'static dyn VerificationAlgorithm,
+    ring_public: Vec<u8>,
+    ours: VerifyingKey,
+    validation: Validation,
+}
+
+impl VerifyCase {
+    fn new(
+        (private, public): (&str, &str),
+        ring_alg: &'static dyn VerificationAlgorithm,
+        ring_public: &[u8],
+    ) -> Self {
+        let signing = SigningKey::from_pem(fixture(private)).unwrap();
+        let token = Claims::new(ISS, SUB, AUD)
+            .with_lifetime(Duration::from_secs(3600))
+            .sign_at(&signing, SystemTime::now(), &SystemRandom::new())
+            .unwrap();
+        let token = token.expose_secret().to_owned();
+        let (input, signature) = token.rsplit_once('.').unwrap();
+        let signature = {
+            use base64ct::{Base64UrlUnpadded, Encoding};
+            Base64UrlUnpadded::decode_vec(signature).unwrap()
+        };
+        VerifyCase {
+            input_len: input.len(),
+            token,
+            signature,
+            ring_alg,
+            ring_public: ring_public.to_vec(),
+            ours: VerifyingKey::from_pem(fixture(public)).unwrap(),
+            validation: Validation::new(AUD).with_issuer(ISS),
+        }
+    }
+
+    /// The floor: ring verifying the signature over the signing input.
+    fn ring_verify(&self) {
+        let input = self.token.get(..self.input_len).unwrap();
+        UnparsedPublicKey::new(self.ring_alg, &self.ring_public)
+            .verify(black_box(input.as_bytes()), &self.signature)
+            .unwrap()
+    }
+
+    /// The crate's whole `verify` (signature, `exp`, `aud`, `iss`).
+    fn verify(&self) -> s2s_oauth::jwt::VerifiedJwt {
+        s2s_oauth::jwt::verify(
+            black_box(&self.token),
+            &self.ours,
+            &self.validation,
+            SystemTime::now(),
+            None,
+        )
+        .unwrap()
+    }
+}
+
+fn rsa_case() -> VerifyCase {
+    let rsa = RsaKeyPair::from_pkcs8(&der("rsa2048.pkcs8.pem")).unwrap();
+    VerifyCase::new(
+        ("rsa2048.pkcs8.pem", "rsa2048.pub.pem"),
+        &RSA_PKCS1_2048_8192_SHA256,
+        rsa.public().as_ref(),
+    )
+}
+
+fn es256_case() -> VerifyCase {
+    let ec = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &der("p256.pkcs8.pem"),
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    VerifyCase::new(
+        ("p256.pkcs8.pem", "p256.pub.pem"),
+        &ECDSA_P256_SHA256_FIXED,
+        ec.public_key().as_ref(),
+    )
+}
+
+/// One verification group: ring alone, s2s-oauth `verify` and jsonwebtoken
+/// `decode` of the same token, with the same checks.
 fn verify_group(
     c: &mut Criterion,
     name: &str,
-    (private, public): (&str, &str),
-    ring_alg: &'static dyn VerificationAlgorithm,
-    ring_public: &[u8],
+    case: &VerifyCase,
+    public: &str,
     alg: jsonwebtoken::Algorithm,
 ) {
-    let rng = SystemRandom::new();
-    let signing = SigningKey::from_pem(fixture(private)).unwrap();
-    let token = Claims::new(ISS, SUB, AUD)
-        .with_lifetime(Duration::from_secs(3600))
-        .sign_at(&signing, SystemTime::now(), &rng)
-        .unwrap();
-    let token = token.expose_secret();
-    let (input, signature) = token.rsplit_once('.').unwrap();
-    let signature = {
-        use base64ct::{Base64UrlUnpadded, Encoding};
-        Base64UrlUnpadded::decode_vec(signature).unwrap()
-    };
-
     let mut g = c.benchmark_group(name);
-    let raw = UnparsedPublicKey::new(ring_alg, ring_public);
-    g.bench_function("ring verify", |b| {
-        b.iter(|| raw.verify(black_box(input.as_bytes()), &signature).unwrap())
-    });
-    let ours = VerifyingKey::from_pem(fixture(public)).unwrap();
-    let validation = Validation::new(AUD).with_issuer(ISS);
-    g.bench_function("s2s-oauth verify", |b| {
-        b.iter(|| {
-            s2s_oauth::jwt::verify(
-                black_box(token),
-                &ours,
-                &validation,
-                SystemTime::now(),
-                None,
-            )
-            .unwrap()
-        })
-    });
+    g.bench_function("ring verify", |b| b.iter(|| case.ring_verify()));
+    g.bench_function("s2s-oauth verify", |b| b.iter(|| case.verify()));
     let theirs = match alg {
         jsonwebtoken::Algorithm::RS256 => {
             jsonwebtoken::DecodingKey::from_rsa_pem(fixture(public).as_slice()).unwrap()
@@ -232,38 +286,83 @@ fn verify_group(
     theirs_validation.set_issuer(&[ISS]);
     g.bench_function("jsonwebtoken decode", |b| {
         b.iter(|| {
-            jsonwebtoken::decode::<DecodedClaims>(black_box(token), &theirs, &theirs_validation)
-                .unwrap()
+            jsonwebtoken::decode::<DecodedClaims>(
+                black_box(&case.token),
+                &theirs,
+                &theirs_validation,
+            )
+            .unwrap()
         })
     });
     g.finish();
 }
 
 fn bench_verify(c: &mut Criterion) {
-    let rsa = RsaKeyPair::from_pkcs8(&der("rsa2048.pkcs8.pem")).unwrap();
     verify_group(
         c,
         "RS256 verify",
-        ("rsa2048.pkcs8.pem", "rsa2048.pub.pem"),
-        &RSA_PKCS1_2048_8192_SHA256,
-        rsa.public().as_ref(),
+        &rsa_case(),
+        "rsa2048.pub.pem",
         jsonwebtoken::Algorithm::RS256,
     );
-    let ec = EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        &der("p256.pkcs8.pem"),
-        &SystemRandom::new(),
-    )
-    .unwrap();
     verify_group(
         c,
         "ES256 verify",
-        ("p256.pkcs8.pem", "p256.pub.pem"),
-        &ECDSA_P256_SHA256_FIXED,
-        ec.public_key().as_ref(),
+        &es256_case(),
+        "p256.pub.pem",
         jsonwebtoken::Algorithm::ES256,
     );
 }
 
+/// Counting mode for callgrind: `S2S_COUNT=OP:N` runs one operation N times
+/// outside criterion and exits, so that `valgrind --tool=callgrind` counts the
+/// instructions of N calls; two runs (N = 1 and N = 101, say) differ by exactly
+/// 100 calls, setup cancelled out. OP is one of `ring-verify-rs256`,
+/// `verify-rs256`, `ring-verify-es256`, `verify-es256`.
+fn count(spec: &str) {
+    let (op, n) = spec
+        .split_once(':')
+        .and_then(|(op, n)| Some((op, n.parse::<u32>().ok()?)))
+        .unwrap_or_else(|| panic!("S2S_COUNT={spec:?}: expected OP:N"));
+    let case = match op {
+        "ring-verify-rs256" | "verify-rs256" => rsa_case(),
+        "ring-verify-es256" | "verify-es256" => es256_case(),
+        _ => panic!("S2S_COUNT: unknown operation {op:?}"),
+    };
+    for _ in 0..n {
+        if op.starts_with("ring-") {
+            case.ring_verify();
+        } else {
+            black_box(case.verify());
+        }
+    }
+}
+
+/// Interleaved wall-clock mode: `S2S_AB=ROUNDS` times ring's verify against the
+/// crate's for RS256 and ES256 in alternating batches (see `common/ab.rs`).
+fn interleaved(spec: &str) {
+    let rounds = spec.parse().unwrap_or(200);
+    for (name, case) in [("RS256 verify", rsa_case()), ("ES256 verify", es256_case())] {
+        ab::compare(name, rounds, 20, &mut || case.ring_verify(), &mut || {
+            drop(black_box(case.verify()))
+        });
+    }
+}
+
+#[path = "common/ab.rs"]
+mod ab;
+
 criterion_group!(benches, bench, bench_verify);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("S2S_COUNT") {
+        count(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("S2S_AB") {
+        interleaved(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

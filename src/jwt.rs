@@ -1,6 +1,8 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
+mod base64url;
+mod members;
 mod verify;
 
 use std::time::{Duration, SystemTime};
@@ -365,35 +367,37 @@ fn append_b64(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The three parts of a compact JWS, with header and claims decoded.
-pub(crate) struct Parts<'a> {
+/// The three parts of a compact JWS, as received.
+pub(crate) struct RawParts<'a> {
+    /// Header and claims with the dot between them: what the signature covers.
     pub(crate) signing_input: &'a str,
+    pub(crate) header: &'a str,
+    pub(crate) claims: &'a str,
     pub(crate) signature: &'a str,
-    pub(crate) header: Map<String, Value>,
-    pub(crate) claims_b64: &'a str,
 }
 
-/// Splits a compact JWS and decodes its header (RFC 7515 §5.2 steps 1-4).
-pub(crate) fn split(token: &str) -> Result<Parts<'_>, JwtError> {
+/// Splits a compact JWS into its three parts (RFC 7515 §5.2 step 1), refusing a
+/// token over 64 KiB.
+pub(crate) fn split_raw(token: &str) -> Result<RawParts<'_>, JwtError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(JwtError::Malformed("the token is larger than 64 KiB"));
     }
-    let mut dots = token.match_indices('.').map(|(i, _)| i);
-    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+    let mut parts = token.splitn(4, '.');
+    let (Some(header), Some(claims), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(JwtError::Malformed(
             "expected three base64url parts separated by dots (header.claims.signature)",
         ));
     };
-    let header_b64 = token.get(..first).unwrap_or_default();
-    let claims_b64 = token.get(first + 1..second).unwrap_or_default();
-    Ok(Parts {
-        signing_input: token.get(..second).unwrap_or_default(),
-        signature: token.get(second + 1..).unwrap_or_default(),
-        header: decode_object(
-            header_b64,
-            "the header is not base64url-encoded JSON object",
-        )?,
-        claims_b64,
+    let signing_input = token
+        .get(..header.len() + 1 + claims.len())
+        .unwrap_or_default();
+    Ok(RawParts {
+        signing_input,
+        header,
+        claims,
+        signature,
     })
 }
 
@@ -402,13 +406,15 @@ pub(crate) fn decode_object(
     part: &str,
     what: &'static str,
 ) -> Result<Map<String, Value>, JwtError> {
-    let bytes = Base64UrlUnpadded::decode_vec(part).map_err(|_| JwtError::Malformed(what))?;
+    let mut bytes = Vec::new();
+    base64url::decode_into(part.as_bytes(), &mut bytes).map_err(|_| JwtError::Malformed(what))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(JwtError::Malformed(what)),
     }
 }
 
+const HEADER_NOT_OBJECT: &str = "the header is not base64url-encoded JSON object";
 const CLAIMS_NOT_OBJECT: &str = "the claims are not a base64url-encoded JSON object";
 
 /// A JWT decoded **without** verification, to find out which key to verify it
@@ -434,12 +440,10 @@ pub struct UnverifiedJwt {
 impl UnverifiedJwt {
     /// Decodes header and claims without checking anything but their shape.
     pub fn decode(token: &str) -> Result<Self, Error> {
-        let parts = split(token)?;
-        let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
-        Ok(UnverifiedJwt {
-            header: parts.header,
-            claims,
-        })
+        let parts = split_raw(token)?;
+        let header = decode_object(parts.header, HEADER_NOT_OBJECT)?;
+        let claims = decode_object(parts.claims, CLAIMS_NOT_OBJECT)?;
+        Ok(UnverifiedJwt { header, claims })
     }
 
     /// The unverified `iss` claim.

@@ -1,13 +1,14 @@
 //! Verifying a received JWT assertion: RFC 7523 §3 (with RFC 7519 §7.2 and RFC 7515
 //! §5.2), for authorization servers and the testkit.
 
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{CLAIMS_NOT_OBJECT, JwtError, Parts, ReplayCache, decode_object, split};
+use super::members::{self, Header, Member, Registered};
+use super::{CLAIMS_NOT_OBJECT, HEADER_NOT_OBJECT, JwtError, ReplayCache, base64url, split_raw};
 use crate::error::jwt::{ECHO_LEN, echo};
 use crate::error::{Error, neutral};
 use crate::key::algorithm::Algorithm;
@@ -133,13 +134,23 @@ impl Validation {
 }
 
 /// A JWT whose signature and claims passed [`verify`] (RFC 7523 §3).
+///
+/// The registered claims the verifier checked are kept as read; the whole header
+/// and claims objects are parsed into maps only when first asked for
+/// ([`claims`](Self::claims), [`header`](Self::header)).
 #[derive(Debug, Clone)]
 pub struct VerifiedJwt {
     algorithm: Algorithm,
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    /// The decoded header and claims JSON, back to back.
+    json: Box<[u8]>,
+    header_len: usize,
+    issuer: Box<str>,
+    subject: Option<Box<str>>,
+    jti: Option<Box<str>>,
     expires_at: SystemTime,
     issued_at: Option<SystemTime>,
+    header: OnceLock<Map<String, Value>>,
+    claims: OnceLock<Map<String, Value>>,
 }
 
 impl VerifiedJwt {
@@ -150,20 +161,17 @@ impl VerifiedJwt {
 
     /// The `iss` claim.
     pub fn issuer(&self) -> &str {
-        self.claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        &self.issuer
     }
 
     /// The `sub` claim (absent only with [`Validation::allow_missing_subject`]).
     pub fn subject(&self) -> Option<&str> {
-        self.claims.get("sub").and_then(Value::as_str)
+        self.subject.as_deref()
     }
 
     /// The `aud` values (one or several).
     pub fn audiences(&self) -> Vec<&str> {
-        match self.claims.get("aud") {
+        match self.claims().get("aud") {
             Some(Value::String(one)) => vec![one.as_str()],
             Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -182,17 +190,18 @@ impl VerifiedJwt {
 
     /// The `jti` claim, if present.
     pub fn jti(&self) -> Option<&str> {
-        self.claims.get("jti").and_then(Value::as_str)
+        self.jti.as_deref()
     }
 
     /// Any claim by name.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.claims().get(name)
     }
 
-    /// The whole claims object.
+    /// The whole claims object (parsed on first use).
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        self.claims
+            .get_or_init(|| object(self.json.get(self.header_len..)))
     }
 
     /// The claims decoded into the caller's own type, as with jsonwebtoken's
@@ -227,14 +236,22 @@ impl VerifiedJwt {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
-        T::deserialize(&self.claims)
+        T::deserialize(self.claims())
             .map_err(|e| JwtError::ClaimsMismatch(echo(&e.to_string(), 200)))
     }
 
-    /// The whole JOSE header.
+    /// The whole JOSE header (parsed on first use).
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header
+            .get_or_init(|| object(self.json.get(..self.header_len)))
     }
+}
+
+/// A JSON object [`verify`] has read through already: [`members`] accepts only
+/// what a `Map` parse accepts, so the empty map is never the answer.
+fn object(json: Option<&[u8]>) -> Map<String, Value> {
+    json.and_then(|json| serde_json::from_slice(json).ok())
+        .unwrap_or_default()
 }
 
 /// Verifies a compact JWT per RFC 7523 §3 as of `now`.
@@ -274,20 +291,42 @@ pub fn verify(
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedJwt, Error> {
     time::unix_seconds(now)?;
-    let parts = split(token)?;
-    let algorithm = allowed_algorithm(&parts.header, key, validation)?;
-    check_signature(&parts, algorithm, key)?;
+    let parts = split_raw(token)?;
+    // Header and claims decoded into one buffer of their exact size, which the
+    // VerifiedJwt keeps.
+    let mut decoded = Vec::with_capacity(
+        base64url::decoded_len(parts.header.len()) + base64url::decoded_len(parts.claims.len()),
+    );
+    base64url::decode_into(parts.header.as_bytes(), &mut decoded)
+        .map_err(|_| JwtError::Malformed(HEADER_NOT_OBJECT))?;
+    let header_len = decoded.len();
+    let header: Header<'_> =
+        members::read(&decoded).ok_or(JwtError::Malformed(HEADER_NOT_OBJECT))?;
+    let algorithm = allowed_algorithm(&header, key, validation)?;
+    let signature = decode_signature(parts.signature)?;
+    check_signature(parts.signing_input, &signature, algorithm, key)?;
     // Only now, with the signature checked, are the claims read.
-    let claims = decode_object(parts.claims_b64, CLAIMS_NOT_OBJECT)?;
-    check_parties(&claims, validation)?;
+    base64url::decode_into(parts.claims.as_bytes(), &mut decoded)
+        .map_err(|_| JwtError::Malformed(CLAIMS_NOT_OBJECT))?;
+    let claims_json = decoded.get(header_len..).unwrap_or_default();
+    let claims: Registered<'_> =
+        members::read(claims_json).ok_or(JwtError::Malformed(CLAIMS_NOT_OBJECT))?;
+    let owned = |s: &str| Box::<str>::from(s);
+    let issuer = owned(check_parties(&claims, validation)?);
+    let subject = string_claim(claims.sub.as_ref(), "sub")?.map(owned);
     let times = check_times(&claims, validation, now)?;
-    check_replay(&claims, validation, times.expires_until, now, replay)?;
+    let jti = check_replay(&claims, validation, times.expires_until, now, replay)?.map(owned);
     Ok(VerifiedJwt {
         algorithm,
-        header: parts.header,
+        json: decoded.into_boxed_slice(),
+        header_len,
+        issuer,
+        subject,
+        jti,
         expires_at: times.exp,
         issued_at: times.iat,
-        claims,
+        header: OnceLock::new(),
+        claims: OnceLock::new(),
     })
 }
 
@@ -295,12 +334,12 @@ pub fn verify(
 /// `key`; a `crit` header is refused. The name comes from the sender, unverified:
 /// an error keeps at most 32 characters of it, neutralized.
 fn allowed_algorithm(
-    header: &Map<String, Value>,
+    header: &Header<'_>,
     key: &VerifyingKey,
     validation: &Validation,
 ) -> Result<Algorithm, JwtError> {
-    let alg_name = match header.get("alg") {
-        Some(Value::String(alg)) => alg.as_str(),
+    let alg_name = match &header.alg {
+        Some(Member::Str(alg)) => alg.as_ref(),
         Some(_) => return Err(JwtError::Malformed("the alg header is not a string")),
         None => return Err(JwtError::Malformed("the header has no alg")),
     };
@@ -310,7 +349,7 @@ fn allowed_algorithm(
     if !validation.allows(algorithm, key) {
         return Err(JwtError::AlgorithmNotAllowed(algorithm));
     }
-    if header.contains_key("crit") {
+    if header.crit {
         return Err(JwtError::Malformed(
             "the crit header names extensions this verifier does not support",
         ));
@@ -318,15 +357,22 @@ fn allowed_algorithm(
     Ok(algorithm)
 }
 
+/// The signature part, decoded.
+fn decode_signature(signature: &str) -> Result<Vec<u8>, JwtError> {
+    let mut decoded = Vec::new();
+    base64url::decode_into(signature.as_bytes(), &mut decoded)
+        .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
+    Ok(decoded)
+}
+
 /// The signature over the signing input, with `algorithm` and `key`.
 fn check_signature(
-    parts: &Parts<'_>,
+    signing_input: &str,
+    signature: &[u8],
     algorithm: Algorithm,
     key: &VerifyingKey,
 ) -> Result<(), JwtError> {
-    let signature = Base64UrlUnpadded::decode_vec(parts.signature)
-        .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
-    key.verify(algorithm, parts.signing_input.as_bytes(), &signature)
+    key.verify(algorithm, signing_input.as_bytes(), signature)
         .map_err(|e| match e {
             KeyError::AlgorithmMismatch { requested, .. } => {
                 JwtError::AlgorithmNotAllowed(requested)
@@ -335,13 +381,16 @@ fn check_signature(
         })
 }
 
-/// `iss`, `sub` and `aud` (RFC 7523 §3 items 1 to 3).
-fn check_parties(claims: &Map<String, Value>, validation: &Validation) -> Result<(), JwtError> {
-    let issuer = string_claim(claims, "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
+/// `iss`, `sub` and `aud` (RFC 7523 §3 items 1 to 3); the issuer.
+fn check_parties<'c>(
+    claims: &'c Registered<'_>,
+    validation: &Validation,
+) -> Result<&'c str, JwtError> {
+    let issuer = string_claim(claims.iss.as_ref(), "iss")?.ok_or(JwtError::MissingClaim("iss"))?;
     if let Some(received) = unexpected(validation.issuer.as_deref(), issuer) {
         return Err(JwtError::WrongIssuer { received });
     }
-    match string_claim(claims, "sub")? {
+    match string_claim(claims.sub.as_ref(), "sub")? {
         Some(subject) => {
             if let Some(received) = unexpected(validation.subject.as_deref(), subject) {
                 return Err(JwtError::WrongSubject { received });
@@ -350,7 +399,8 @@ fn check_parties(claims: &Map<String, Value>, validation: &Validation) -> Result
         None if validation.subject_optional && validation.subject.is_none() => {}
         None => return Err(JwtError::MissingClaim("sub")),
     }
-    check_audience(claims, &validation.audiences)
+    check_audience(claims.aud.as_ref(), &validation.audiences)?;
+    Ok(issuer)
 }
 
 /// The `received` claim, echoed for an error, when `validation` wants another
@@ -374,25 +424,25 @@ struct Times {
 /// §4.1.4: valid strictly before exp), never whole seconds: a token must not
 /// outlive the replay cache entry, which is kept until `expires_until`.
 fn check_times(
-    claims: &Map<String, Value>,
+    claims: &Registered<'_>,
     validation: &Validation,
     now: SystemTime,
 ) -> Result<Times, JwtError> {
     let window = validation.window;
-    let exp = numeric_date(claims, "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
+    let exp = numeric_date(claims.exp.as_ref(), "exp")?.ok_or(JwtError::MissingClaim("exp"))?;
     if window.has_expired(exp, now) {
         return Err(JwtError::Expired {
             ago: since(exp, now),
         });
     }
-    if let Some(nbf) = numeric_date(claims, "nbf")? {
+    if let Some(nbf) = numeric_date(claims.nbf.as_ref(), "nbf")? {
         if window.is_ahead(nbf, now) {
             return Err(JwtError::NotYetValid {
                 starts_in: since(now, nbf),
             });
         }
     }
-    let iat = numeric_date(claims, "iat")?;
+    let iat = numeric_date(claims.iat.as_ref(), "iat")?;
     let cap = window.max_lifetime().map_or(0, |max| max.as_secs());
     let iat_refused = |iat: SystemTime| JwtError::IssuedAtOutOfRange {
         iat: seconds(iat),
@@ -425,15 +475,15 @@ fn check_times(
 }
 
 /// The `jti` requirement, and last the replay check, so that only tokens that
-/// passed everything are recorded.
-fn check_replay(
-    claims: &Map<String, Value>,
+/// passed everything are recorded; the `jti`.
+fn check_replay<'c>(
+    claims: &'c Registered<'_>,
     validation: &Validation,
     expires_until: SystemTime,
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
-) -> Result<(), JwtError> {
-    let jti = string_claim(claims, "jti")?;
+) -> Result<Option<&'c str>, JwtError> {
+    let jti = string_claim(claims.jti.as_ref(), "jti")?;
     if jti.is_none() && (validation.require_jti || replay.is_some()) {
         return Err(JwtError::MissingJti);
     }
@@ -444,7 +494,7 @@ fn check_replay(
             return Err(JwtError::Replayed);
         }
     }
-    Ok(())
+    Ok(jti)
 }
 
 /// How long from `earlier` to `later` (zero if `later` is not later).
@@ -465,13 +515,13 @@ fn seconds_rounded_up(t: SystemTime) -> u64 {
 }
 
 /// A string claim: `None` if absent, an error if of another type.
-fn string_claim<'a>(
-    claims: &'a Map<String, Value>,
+fn string_claim<'c>(
+    member: Option<&'c Member<'_>>,
     name: &'static str,
-) -> Result<Option<&'a str>, JwtError> {
-    match claims.get(name) {
+) -> Result<Option<&'c str>, JwtError> {
+    match member {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Member::Str(s)) => Ok(Some(s)),
         Some(_) => Err(JwtError::InvalidClaim(name)),
     }
 }
@@ -479,47 +529,42 @@ fn string_claim<'a>(
 /// A NumericDate claim (RFC 7519 §2) as an instant, fractions of a second kept;
 /// clamped to [1970, end of 9999].
 fn numeric_date(
-    claims: &Map<String, Value>,
+    member: Option<&Member<'_>>,
     name: &'static str,
 ) -> Result<Option<SystemTime>, JwtError> {
-    match claims.get(name) {
+    match member {
         None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                Ok(Some(to_time(i)))
-            } else if let Some(u) = n.as_u64() {
-                Ok(Some(to_time(i64::try_from(u).unwrap_or(i64::MAX))))
-            } else {
-                match n.as_f64() {
-                    Some(f) if f.is_finite() && f.abs() < 9.0e15 => {
-                        let whole = f.floor();
-                        let at = to_time(whole as i64);
-                        if whole < 0.0 || whole >= MAX_NUMERIC_DATE as f64 {
-                            // Clamped: the fraction is moot.
-                            return Ok(Some(at));
-                        }
-                        let nanos = ((f - whole) * 1e9) as u64;
-                        Ok(Some(add(at, Duration::from_nanos(nanos))))
-                    }
-                    _ => Err(JwtError::InvalidClaim(name)),
-                }
+        Some(Member::Int(i)) => Ok(Some(to_time(*i))),
+        Some(Member::UInt(u)) => Ok(Some(to_time(i64::try_from(*u).unwrap_or(i64::MAX)))),
+        Some(&Member::Float(f)) if f.is_finite() && f.abs() < 9.0e15 => {
+            let whole = f.floor();
+            let at = to_time(whole as i64);
+            if whole < 0.0 || whole >= MAX_NUMERIC_DATE as f64 {
+                // Clamped: the fraction is moot.
+                return Ok(Some(at));
             }
+            let nanos = ((f - whole) * 1e9) as u64;
+            Ok(Some(add(at, Duration::from_nanos(nanos))))
         }
         Some(_) => Err(JwtError::InvalidClaim(name)),
     }
 }
 
-fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), JwtError> {
-    let received: Vec<&str> = match claims.get("aud") {
+fn check_audience(aud: Option<&Member<'_>>, accepted: &[String]) -> Result<(), JwtError> {
+    let one;
+    let received: &[std::borrow::Cow<'_, str>] = match aud {
         None => return Err(JwtError::MissingClaim("aud")),
-        Some(Value::String(aud)) => vec![aud.as_str()],
-        Some(Value::Array(values)) => values
-            .iter()
-            .map(|value| value.as_str().ok_or(JwtError::InvalidClaim("aud")))
-            .collect::<Result<_, _>>()?,
+        Some(Member::Str(aud)) => {
+            one = [std::borrow::Cow::Borrowed(aud.as_ref())];
+            &one
+        }
+        Some(Member::Strings(values)) => values,
         Some(_) => return Err(JwtError::InvalidClaim("aud")),
     };
-    if received.iter().any(|aud| accepted.iter().any(|a| a == aud)) {
+    if received
+        .iter()
+        .any(|aud| accepted.iter().any(|a| a == aud.as_ref()))
+    {
         Ok(())
     } else {
         Err(JwtError::WrongAudience {

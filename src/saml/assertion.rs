@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SecureRandom;
 
-use super::dsig::SAML_NS;
+use super::dsig::{SAML_NS, Unsigned};
 use super::sign::Signer;
 use super::xml;
 use crate::error::{Error, InputField, InputProblem};
@@ -237,20 +237,38 @@ impl Assertion {
     }
 
     /// Builds the assertion as of `now` and signs it (enveloped XML-DSig, the
-    /// `Signature` right after `Issuer`).
+    /// `Signature` right after `Issuer`). The XML is built in its exclusive c14n
+    /// form, so its digest is taken over the bytes as built: the same signature
+    /// as [`Signer::sign_xml`] of [`to_xml_at`](Self::to_xml_at)'s output, without
+    /// parsing it again.
     pub fn sign_at(
         &self,
         signer: &Signer,
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<secret::SignedAssertion, Error> {
-        let xml = self.to_xml_at(now, rng)?;
-        signer.sign_xml_with(&xml, rng)
+        let built = self.build(now, rng)?;
+        // The builder writes the assertion in its exclusive c14n form, with one
+        // ID and Issuer first: its bytes are digested as they are, without the
+        // parse and c14n pass that XML from elsewhere goes through.
+        signer.sign_canonical(
+            &Unsigned {
+                text: &built.xml,
+                id: &built.id,
+                issuer_end: built.issuer_end,
+            },
+            rng,
+        )
     }
 
     /// The unsigned assertion XML as of `now` (already in canonical form), with an
     /// `ID` drawn from `rng` unless one was set.
     pub fn to_xml_at(&self, now: SystemTime, rng: &dyn SecureRandom) -> Result<String, Error> {
+        Ok(self.build(now, rng)?.xml)
+    }
+
+    /// The unsigned assertion as of `now`, with where its parts are.
+    fn build(&self, now: SystemTime, rng: &dyn SecureRandom) -> Result<Built, Error> {
         self.check()?;
         let id = match &self.id {
             Some(id) => {
@@ -279,7 +297,9 @@ impl Assertion {
         x.push_str(&issued);
         x.push_str("\" Version=\"2.0\"><saml:Issuer>");
         xml::escape_text(&mut x, &self.issuer);
-        x.push_str("</saml:Issuer><saml:Subject><saml:NameID");
+        x.push_str("</saml:Issuer>");
+        let issuer_end = x.len();
+        x.push_str("<saml:Subject><saml:NameID");
         if let Some(format) = &self.name_id_format {
             attr(&mut x, "Format", format);
         }
@@ -303,7 +323,11 @@ impl Assertion {
         self.push_authn_statement(&mut x, &issued)?;
         self.push_attribute_statement(&mut x);
         x.push_str("</saml:Assertion>");
-        Ok(x)
+        Ok(Built {
+            xml: x,
+            id,
+            issuer_end,
+        })
     }
 
     /// The `AuthnStatement`, if an authentication context was set; its instant
@@ -403,6 +427,14 @@ impl Assertion {
         }
         Ok(())
     }
+}
+
+/// An assertion the builder wrote: canonical XML, its `ID`, and the offset right
+/// after `</saml:Issuer>`, where the signature goes.
+struct Built {
+    xml: String,
+    id: String,
+    issuer_end: usize,
 }
 
 fn attr(out: &mut String, name: &str, value: &str) {

@@ -98,8 +98,81 @@ pub(crate) struct SignOptions {
 /// Signs an unsigned SAML 2.0 assertion (the whole document) with an enveloped
 /// signature placed right after its `Issuer`; `certificate_b64` is the signer's
 /// certificate DER in base64, for `X509Certificate`.
+///
+/// The caller's XML is parsed, checked ([`signable`]) and canonicalized before
+/// its digest is taken; [`sign_canonical`] is the same for XML that is canonical
+/// already.
 pub(crate) fn sign_xml(
     unsigned: &str,
+    key: &SigningKey,
+    certificate_b64: &str,
+    options: SignOptions,
+    rng: &dyn SecureRandom,
+) -> Result<SignedAssertion, Error> {
+    let text = xml::normalize_line_ends(unsigned);
+    let doc = xml::parse_normalized(&text)?;
+    let (id, issuer) = signable(&doc.root)?;
+    let ctx = Ctx {
+        comments: false,
+        prefixes: &[],
+        exclude: None,
+        max_len: c14n::output_limit(text.len()),
+    };
+    let content = c14n::subtree_of(&doc, &doc.root, &ctx)?;
+    let document = Unsigned {
+        text: &text,
+        id,
+        issuer_end: issuer.end,
+    };
+    enveloped(
+        &document,
+        content.as_bytes(),
+        key,
+        certificate_b64,
+        options,
+        rng,
+    )
+}
+
+/// An unsigned assertion ready for its signature: the whole document, its `ID`
+/// (an `xs:ID` no other element carries) and the byte offset right after the
+/// `Issuer` element, where the `Signature` goes.
+pub(crate) struct Unsigned<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) id: &'a str,
+    pub(crate) issuer_end: usize,
+}
+
+/// Signs `document`, which must be exactly its own exclusive c14n (no XML
+/// declaration, no comments, attributes in canonical order, empty elements as
+/// start-end pairs, text and attributes escaped as c14n escapes them, LF line
+/// ends): the builder's output, whose digest is then taken over the bytes as
+/// they are, with no parse and no c14n pass (`tests/saml_sign.rs` holds the
+/// builder to that over hundreds of shapes).
+pub(crate) fn sign_canonical(
+    document: &Unsigned<'_>,
+    key: &SigningKey,
+    certificate_b64: &str,
+    options: SignOptions,
+    rng: &dyn SecureRandom,
+) -> Result<SignedAssertion, Error> {
+    enveloped(
+        document,
+        document.text.as_bytes(),
+        key,
+        certificate_b64,
+        options,
+        rng,
+    )
+}
+
+/// The enveloped signature of `document` whose canonical form (the
+/// enveloped-signature and exclusive c14n transforms applied) is `canonical`:
+/// digest, `SignedInfo`, signature value, and the `Signature` element inserted
+/// after `Issuer`.
+fn enveloped(
+    document: &Unsigned<'_>,
+    canonical: &[u8],
     key: &SigningKey,
     certificate_b64: &str,
     options: SignOptions,
@@ -108,35 +181,58 @@ pub(crate) fn sign_xml(
     // The Signer checked the algorithm and the certificate when it was made.
     let method = signature_method(key.algorithm())
         .ok_or(Error::Internal("a Signer key without an XML-DSig method"))?;
-
-    let text = xml::normalize_line_ends(unsigned);
-    let doc = xml::parse_normalized(&text)?;
-    let (id, issuer) = signable(&doc.root)?;
-
-    let ctx = Ctx {
-        comments: false,
-        prefixes: &[],
-        exclude: None,
-        max_len: c14n::output_limit(text.len()),
-    };
-    let content = c14n::subtree_of(&doc, &doc.root, &ctx)?;
-    let digest_value = Base64::encode_string(options.digest.digest(content.as_bytes()).as_ref());
-
+    let digest_value = Base64::encode_string(options.digest.digest(canonical).as_ref());
     // Built in canonical form (constant URIs, an NCName ID, base64): signed as is,
     // without a second parse (the unit test below holds it to exclusive c14n).
-    let signed_info = signed_info(id, method, options.digest, &digest_value);
+    let signed_info = signed_info(document.id, method, options.digest, &digest_value);
     let signature = key.sign(signed_info.as_bytes(), rng)?;
-    let element = signature_element(&signed_info, &signature, certificate_b64)?;
-
-    let at = issuer.end;
-    let (before, after) = (
-        text.get(..at)
-            .ok_or(Error::Internal("placing ds:Signature"))?,
-        text.get(at..)
-            .ok_or(Error::Internal("placing ds:Signature"))?,
-    );
-    Ok(SignedAssertion::new(format!("{before}{element}{after}")))
+    insert_signature(document, &signed_info, &signature, certificate_b64)
 }
+
+/// The signed document: `document` with the `ds:Signature` element written right
+/// after its `Issuer`, in one buffer of the final size.
+fn insert_signature(
+    document: &Unsigned<'_>,
+    signed_info: &str,
+    signature: &[u8],
+    certificate_b64: &str,
+) -> Result<SignedAssertion, Error> {
+    let misplaced = || Error::Internal("placing ds:Signature");
+    let before = document
+        .text
+        .get(..document.issuer_end)
+        .ok_or_else(misplaced)?;
+    let after = document
+        .text
+        .get(document.issuer_end..)
+        .ok_or_else(misplaced)?;
+    let body = signed_info
+        .strip_prefix(SIGNED_INFO_START)
+        .ok_or(Error::Internal("building ds:Signature"))?;
+    let signature_b64 = Base64::encode_string(signature);
+    let parts = [
+        before,
+        SIGNATURE_START,
+        body,
+        "<ds:SignatureValue>",
+        &signature_b64,
+        "</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>",
+        certificate_b64,
+        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>",
+        after,
+    ];
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    Ok(SignedAssertion::new(out))
+}
+
+/// How a canonical `SignedInfo` starts: its namespace declared on itself.
+const SIGNED_INFO_START: &str = "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";
+/// How the `Signature` starts: the declaration moved up from `SignedInfo`.
+const SIGNATURE_START: &str =
+    "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>";
 
 /// The assertion's `ID` and its `Issuer`, after which the signature goes, if the
 /// document can be signed: a SAML 2.0 `Assertion` with an `xs:ID` that no other
@@ -183,36 +279,12 @@ fn signable(root: &Element) -> Result<(&str, &Element), Error> {
     }
 }
 
-/// The `ds:Signature` element around `signed_info` (its namespace declaration
-/// moved up to `Signature`), the signature value and the signer's certificate.
-fn signature_element(
-    signed_info: &str,
-    signature: &[u8],
-    certificate_b64: &str,
-) -> Result<String, Error> {
-    let body = signed_info
-        .strip_prefix("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
-        .ok_or(Error::Internal("building ds:Signature"))?;
-    let mut element = String::with_capacity(signed_info.len() + certificate_b64.len() + 1024);
-    element.push_str("<ds:Signature xmlns:ds=\"");
-    element.push_str(DS_NS);
-    element.push_str("\"><ds:SignedInfo>");
-    element.push_str(body);
-    element.push_str("<ds:SignatureValue>");
-    element.push_str(&Base64::encode_string(signature));
-    element.push_str("</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>");
-    element.push_str(certificate_b64);
-    element.push_str("</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>");
-    Ok(element)
-}
-
 /// The `SignedInfo` of an enveloped signature over `#id`, in its exclusive c14n
 /// form (`id` must have passed [`check_id`]).
 fn signed_info(id: &str, method: &str, digest: Digest, digest_value: &str) -> String {
     let mut signed_info = String::with_capacity(1024);
-    signed_info.push_str("<ds:SignedInfo xmlns:ds=\"");
-    signed_info.push_str(DS_NS);
-    signed_info.push_str("\"><ds:CanonicalizationMethod Algorithm=\"");
+    signed_info.push_str(SIGNED_INFO_START);
+    signed_info.push_str("<ds:CanonicalizationMethod Algorithm=\"");
     signed_info.push_str(EXC_C14N);
     signed_info.push_str("\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
     signed_info.push_str(method);

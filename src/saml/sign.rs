@@ -7,7 +7,7 @@ use std::fmt;
 use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 
-use super::dsig::{self, Digest, SignOptions};
+use super::dsig::{self, Digest, SignOptions, Unsigned};
 use crate::error::{Error, InputField, InputProblem};
 use crate::key::{Certificate, SigningKey};
 use crate::secrets as secret;
@@ -113,11 +113,31 @@ impl Signer {
             unsigned_xml,
             &self.key,
             &self.certificate_b64,
-            SignOptions {
-                digest: self.digest,
-            },
+            self.options(),
             rng,
         )
+    }
+
+    /// Signs an assertion that is its own exclusive c14n already (the builder's
+    /// output): its bytes are digested as they are.
+    pub(crate) fn sign_canonical(
+        &self,
+        document: &Unsigned<'_>,
+        rng: &dyn SecureRandom,
+    ) -> Result<secret::SignedAssertion, Error> {
+        dsig::sign_canonical(
+            document,
+            &self.key,
+            &self.certificate_b64,
+            self.options(),
+            rng,
+        )
+    }
+
+    fn options(&self) -> SignOptions {
+        SignOptions {
+            digest: self.digest,
+        }
     }
 }
 
