@@ -75,6 +75,7 @@ impl Command {
             "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
+            "cache" | "min-ttl" | "max-age" | "refresh" => self.sends(),
             _ => false,
         }
     }

@@ -37,9 +37,12 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
             let signer = saml_signer(options, command)?;
             Ok(Outcome::Assertion(assertion.sign(&signer)?))
         }
-        _ => Ok(Outcome::Token(Box::new(request_token(
-            command, options, &endpoint,
-        )?))),
+        _ => {
+            let fetch = || request_token(command, options, &endpoint);
+            Ok(Outcome::Token(Box::new(crate::cache::through(
+                command, options, fetch,
+            )?)))
+        }
     }
 }
 

@@ -69,6 +69,23 @@ macro_rules! request {
     };
 }
 
+macro_rules! cache {
+    () => {
+        "Cache (see the README, \"Running from cron\"):
+  --cache FILE             reuse the token cached in FILE while it is valid for
+                           --min-ttl, else get one and cache it; keyed by the request
+                           (another request's token is replaced, never served); one
+                           request across concurrent runs (a lock on FILE.lock); the
+                           file is 0600, must be owned by the user, never a symlink
+  --min-ttl SECS           serve a cached token only if valid this long (default 60)
+  --max-age SECS           how long a token with no expires_in (Salesforce) is kept
+                           (default 900)
+  --refresh                ignore the cached token and replace it (after a 401)
+
+"
+    };
+}
+
 macro_rules! assertion {
     ($what:literal, $subject:expr, $more:expr) => {
         concat!(
@@ -203,6 +220,7 @@ Usage: s2s-oauth jwt-bearer (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     jwt_assertion!(),
     client_auth!(),
     "Example (Salesforce, My Domain host; the audience stays https://login.salesforce.com):
@@ -227,6 +245,7 @@ Usage: s2s-oauth saml-bearer (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     saml_assertion!(),
     client_auth!(),
     "Example (Salesforce production):
@@ -251,6 +270,7 @@ Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     client_auth!(),
     "Example (Salesforce My Domain, the consumer secret in a file readable by the job only):
   s2s-oauth client-credentials --salesforce https://acme.my.salesforce.com \\
@@ -272,6 +292,7 @@ Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     "Refresh token:
   --refresh-token-file FILE
                            the refresh token from a file

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod cache;
 mod command;
 mod commands;
 mod exit;
