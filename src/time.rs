@@ -14,6 +14,8 @@ mod xs_datetime;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[cfg(feature = "testkit")]
+pub(crate) use http_date::format as format_http_date;
 pub(crate) use http_date::parse as parse_http_date;
 pub(crate) use window::{Window, validation_setters};
 #[cfg(feature = "saml")]
