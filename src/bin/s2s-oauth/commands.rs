@@ -37,6 +37,8 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
             let signer = saml_signer(options, command)?;
             Ok(Outcome::Assertion(assertion.sign(&signer)?))
         }
+        // Dispatched to crate::doctor before this.
+        Command::Doctor => Err(Failure::usage("doctor requests no token")),
         _ => {
             let fetch = || request_token(command, options, &endpoint);
             Ok(Outcome::Token(Box::new(crate::cache::through(
@@ -146,7 +148,7 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::SignJwt | Command::SignSaml => Err(Failure::usage(format!(
+        Command::SignJwt | Command::SignSaml | Command::Doctor => Err(Failure::usage(format!(
             "{} prints an assertion and requests no token",
             command.name()
         ))),

@@ -8,6 +8,8 @@ use s2s_oauth::Error;
 
 /// Exit 0: the token was obtained, or the assertion printed.
 pub(crate) const OK: u8 = 0;
+/// Exit 1: a negative answer that is no failure of the tool: `doctor` found a `fail`.
+pub(crate) const NEGATIVE: u8 = 1;
 /// Exit 2: a usage error or bad local input (key, certificate, flags); nothing was sent.
 pub(crate) const USAGE: u8 = 2;
 /// Exit 3: the authorization server refused (an OAuth error response); retrying won't help.
@@ -30,6 +32,8 @@ pub(crate) enum Failure {
     /// The server's answer parsed but cannot be given out as asked (an access
     /// token that cannot stand alone on one line).
     Answer(String),
+    /// `doctor` printed its checks and at least one failed (exit 1).
+    ChecksFailed(String),
 }
 
 impl Failure {
@@ -66,6 +70,7 @@ impl From<Error> for Failure {
 pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => USAGE,
+        Failure::ChecksFailed(_) => NEGATIVE,
         Failure::Library { error, .. } if error.is_local() => USAGE,
         Failure::Library {
             error: error @ Error::OAuth(_),
@@ -89,7 +94,7 @@ impl fmt::Display for Failure {
             Failure::Library { context, error } if context.is_empty() => error.to_string(),
             Failure::Library { context, error } => format!("{context}: {error}"),
             Failure::Output(e) => format!("could not write the result to stdout: {e}"),
-            Failure::Answer(message) => message.clone(),
+            Failure::Answer(message) | Failure::ChecksFailed(message) => message.clone(),
         };
         // One line whatever the server put in its description.
         let line: String = text

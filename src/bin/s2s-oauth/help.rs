@@ -16,7 +16,8 @@ ignored; nothing else is trimmed. A missing or empty variable or file is exit 2.
 macro_rules! exit_codes {
     () => {
         "Exit codes:
-  0  token obtained (or assertion printed)
+  0  token obtained (or assertion printed; doctor: no check failed)
+  1  doctor: a check failed (its fail: lines are on stdout)
   2  usage error or bad local input (key, certificate, flags); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
@@ -192,6 +193,7 @@ Subcommands:
   refresh             exchange a refresh token for an access token (RFC 6749 \u{a7}6)
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
+  doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
 
 Output: the token response as one JSON object on stdout (--output json, the
 default), or the access token alone (--output token).
@@ -347,6 +349,44 @@ Usage: s2s-oauth sign-saml --issuer ISS --subject SUB
     footer!()
 );
 
+const DOCTOR: &str = concat!(
+    "s2s-oauth doctor: check a setup, one line per check; no token is requested
+
+Prints `ok: ...`, `warn: ...` or `fail: ...` for each check: each key loads (type,
+size, algorithm, JWK thumbprint); the certificate's x5t and x5t#S256 thumbprints,
+validity dates, and that it belongs to --key; the endpoint answers over TLS (chain
+verified) and how fast (a GET of its RFC 8414 / OpenID Connect metadata); the local
+clock against the server's Date header (warn above 30 s, fail above 120 s); for
+Salesforce the audience against the host (a My Domain audience is refused there)
+and the issuer's shape (a consumer key); the published metadata against the grant
+and client authentication the flags imply. No secret is printed.
+
+Usage: s2s-oauth doctor (--token-url URL | --salesforce login|test|URL)
+           [--key FILE] [--cert FILE] [--client-key FILE]
+           [--issuer ISS] [--subject SUB] [--audience AUD] [--timeout SECS]
+
+Options:
+  --token-url URL          the token endpoint (its host is checked)
+  --salesforce login|test|URL
+                           the Salesforce host (audience and issuer checked too)
+  --key FILE               the assertion's PEM private key
+  --cert FILE              its PEM certificate (the one uploaded to the server)
+  --client-key FILE        the private-key-jwt client key
+  --issuer ISS  --subject SUB  --audience AUD
+                           the assertion's identity flags, checked for their shape
+  --timeout SECS           per request (default 30)
+
+Exit codes: 0 no check failed, 1 a check failed (stderr says how many), 2 bad flags.
+
+Example (Salesforce, My Domain):
+  s2s-oauth doctor --salesforce https://acme.my.salesforce.com \\
+      --issuer \"$CONSUMER_KEY\" --subject integration@acme.com \\
+      --key /etc/salesforce/server.key --cert /etc/salesforce/server.crt
+
+",
+    secrets_note!()
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -356,6 +396,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::Refresh => REFRESH,
         Command::SignJwt => SIGN_JWT,
         Command::SignSaml => SIGN_SAML,
+        Command::Doctor => DOCTOR,
     }
 }
 
