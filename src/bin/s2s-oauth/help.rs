@@ -72,7 +72,7 @@ macro_rules! request {
 
 macro_rules! cache {
     () => {
-        "Cache (see the README, \"Running from cron\"):
+        "Cache:
   --cache FILE             reuse the token cached in FILE while it is valid for
                            --min-ttl, else get one and cache it; keyed by the request
                            (another request's token is replaced, never served); one
