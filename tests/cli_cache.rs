@@ -246,6 +246,13 @@ fn a_holder_killed_mid_fetch_blocks_nobody() {
     let next = run(&strs(&args));
     assert!(!ok(&next).is_empty());
     assert_eq!(token_requests(&server), 2);
+    // The killed run left no temporary file.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["secret", "token.json", "token.json.lock"]);
 }
 
 #[test]

@@ -26,13 +26,14 @@ pub(super) fn through(
     lock_wait: Duration,
     fetch: impl FnOnce() -> Result<TokenResponse, Failure>,
 ) -> Result<TokenResponse, Failure> {
-    // The temporary file for the write also tells who we are: its owner.
-    let temp = Temp::create(path)?;
-    let lock = open_lock(&lock_path(path), temp.uid)?;
+    // Who we are: the owner of a file we create (std has no getuid). Removed at
+    // once, so a run killed during the fetch leaves no temporary file behind.
+    let uid = Temp::create(path)?.uid;
+    let lock = open_lock(&lock_path(path), uid)?;
     // Held until `lock` is dropped (or the process dies, killed or not).
     acquire(&lock, lock_wait);
     // Checked with --refresh too: a file that is not ours is refused either way.
-    let cached = read_cache(path, temp.uid)?;
+    let cached = read_cache(path, uid)?;
     if !refresh {
         let token = cached.and_then(|bytes| decode(key, &bytes));
         if let Some(token) = token.filter(|t| policy.serves(t, SystemTime::now())) {
@@ -40,7 +41,10 @@ pub(super) fn through(
         }
     }
     let token = fetch()?;
-    if let Err(error) = temp.persist(path, encode(key, &token).as_bytes()) {
+    let written = Temp::create(path)
+        .map_err(|failure| std::io::Error::other(failure.to_string()))
+        .and_then(|temp| temp.persist(path, encode(key, &token).as_bytes()));
+    if let Err(error) = written {
         // The token is good: hand it out, and say why the next run will fetch again.
         let _ = writeln!(
             io::stderr(),
