@@ -488,6 +488,44 @@ mod tests {
     }
 
     #[test]
+    fn clock_thresholds() {
+        // 1_800_000_000 is Fri, 15 Jan 2027 08:00:00 GMT.
+        let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let level = |server_offset: i64| {
+            let date = if server_offset >= 0 {
+                received + Duration::from_secs(server_offset.unsigned_abs())
+            } else {
+                received - Duration::from_secs(server_offset.unsigned_abs())
+            };
+            let response = HttpResponse::new(404, vec![("Date".into(), httpdate(date))], vec![]);
+            let mut report = Report::default();
+            clock(&mut report, &response, received);
+            report.lines[0].0
+        };
+        assert_eq!(level(0), Level::Ok);
+        assert_eq!(level(30), Level::Ok);
+        assert_eq!(level(-30), Level::Ok);
+        assert_eq!(level(31), Level::Warn);
+        assert_eq!(level(-120), Level::Warn);
+        assert_eq!(level(121), Level::Fail);
+        assert_eq!(level(-121), Level::Fail);
+        let mut report = Report::default();
+        clock(
+            &mut report,
+            &HttpResponse::new(200, vec![], vec![]),
+            received,
+        );
+        assert_eq!(report.lines[0].0, Level::Warn);
+    }
+
+    /// An IMF-fixdate for `t` on 14 or 15 January 2027 (all the test needs).
+    fn httpdate(t: SystemTime) -> String {
+        let text = utc(t); // YYYY-MM-DD HH:MM:SS UTC
+        let weekday = if &text[8..10] == "14" { "Thu" } else { "Fri" };
+        format!("{weekday}, {} Jan 2027 {} GMT", &text[8..10], &text[11..19])
+    }
+
+    #[test]
     fn report_lines_are_tagged_and_one_line_each() {
         let mut report = Report::default();
         report.ok("a");
