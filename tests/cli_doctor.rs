@@ -188,3 +188,24 @@ fn doctor_takes_only_its_flags() {
     assert_eq!(nothing.code, 1, "{nothing:?}");
     assert!(nothing.stdout.contains("fail: no endpoint"), "{nothing:?}");
 }
+
+#[test]
+fn an_expired_or_not_yet_valid_certificate_fails() {
+    let server = server(Profile::Generic);
+    let rsa = key("rsa2048.pkcs8.pem");
+    let expired = doctor(
+        &server,
+        &["--key", &rsa, "--cert", &key("rsa2048.expired.cert.pem")],
+    );
+    failed(&expired, "expired on 2021-01-01 00:00:00 UTC");
+    // The pair itself is right.
+    assert!(has(&expired, "ok", "carries the public key of --key"));
+    let future = doctor(
+        &server,
+        &["--key", &rsa, "--cert", &key("rsa2048.future.cert.pem")],
+    );
+    failed(
+        &future,
+        "is not valid yet: from 2200-01-01 00:00:00 UTC (until 2300-01-01 00:00:00 UTC)",
+    );
+}
