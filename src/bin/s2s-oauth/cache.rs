@@ -262,6 +262,73 @@ mod tests {
     }
 
     #[test]
+    fn the_key_follows_what_identifies_the_request() {
+        let base = || Options {
+            token_url: Some("https://idp.example.com/token".into()),
+            client_id: Some("app".into()),
+            scope: Some("api".into()),
+            ..Options::default()
+        };
+        let key = |command, options: &Options| request_key(command, options).unwrap();
+        let k = key(Command::ClientCredentials, &base());
+        assert_eq!(k.len(), 64);
+        // Output, timeout and the cache's own flags are no part of the request.
+        let same = Options {
+            output: Some(crate::args::Output::Token),
+            timeout: Some(Duration::from_secs(5)),
+            min_ttl: Some(Duration::ZERO),
+            refresh: true,
+            ..base()
+        };
+        assert_eq!(key(Command::ClientCredentials, &same), k);
+        let others = [
+            Options {
+                scope: Some("api web".into()),
+                ..base()
+            },
+            Options {
+                client_id: Some("app2".into()),
+                ..base()
+            },
+            Options {
+                token_url: Some("https://idp.example.com/token2".into()),
+                ..base()
+            },
+            Options {
+                audience: Some("https://api".into()),
+                ..base()
+            },
+            Options {
+                subject: Some("u@example.com".into()),
+                ..base()
+            },
+            Options {
+                claims: vec![("tenant".into(), 1.into())],
+                ..base()
+            },
+        ];
+        for other in &others {
+            assert_ne!(key(Command::ClientCredentials, other), k, "{other:?}");
+        }
+        assert_ne!(key(Command::JwtBearer, &base()), k);
+        // A refresh token counts by its digest.
+        let dir = std::env::temp_dir().join(format!("s2s-cache-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::fs::write(&a, "rt-1\n").unwrap();
+        std::fs::write(&b, "rt-2").unwrap();
+        let file = |path: &std::path::Path| Options {
+            refresh_token: Some(crate::args::Source::File(path.to_owned())),
+            ..base()
+        };
+        let ka = key(Command::Refresh, &file(&a));
+        assert_ne!(ka, key(Command::Refresh, &file(&b)));
+        assert_eq!(ka, key(Command::Refresh, &file(&a)));
+        assert!(!ka.contains("rt-1"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn min_ttl_takes_zero_and_refuses_the_rest() {
         assert_eq!(min_ttl("0").unwrap(), Duration::ZERO);
         assert_eq!(min_ttl("120").unwrap(), Duration::from_secs(120));
