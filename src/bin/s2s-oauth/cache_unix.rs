@@ -269,3 +269,42 @@ impl Drop for Temp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_of_another_user_or_open_to_others_is_refused() {
+        let dir = std::env::temp_dir().join(format!("s2s-cache-unix-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token.json");
+        let uid = Temp::create(&path).unwrap().uid;
+        // The probe is gone once dropped.
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::write(&path, "{}").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        let file = File::open(&path).unwrap();
+        assert!(check(&path, "cache file", &file, uid, true).is_ok());
+        let other = check(&path, "cache file", &file, uid.wrapping_add(1), true).unwrap_err();
+        assert!(
+            other
+                .to_string()
+                .contains(&format!("belongs to uid {uid}, not to the user running")),
+            "{other}"
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let open = check(&path, "cache file", &file, uid, true).unwrap_err();
+        assert!(open.to_string().contains("mode 0640"), "{open}");
+        // The lock file's mode does not matter, its owner does.
+        assert!(check(&path, "lock file", &file, uid, false).is_ok());
+        let dir_file = File::open(&dir).unwrap();
+        let not_file = check(&dir, "cache file", &dir_file, uid, true).unwrap_err();
+        assert!(
+            not_file.to_string().contains("not a regular file"),
+            "{not_file}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
