@@ -372,8 +372,9 @@ Options:
   --key FILE               the assertion's PEM private key
   --cert FILE              its PEM certificate (the one uploaded to the server)
   --client-key FILE        the private-key-jwt client key
-  --issuer ISS  --subject SUB  --audience AUD
-                           the assertion's identity flags, checked for their shape
+  --issuer ISS             the assertion's issuer (Salesforce: a consumer key?)
+  --subject SUB            its subject (Salesforce: a username?)
+  --audience AUD           its audience (Salesforce: the right one for the host?)
   --timeout SECS           per request (default 30)
 
 Exit codes: 0 no check failed, 1 a check failed (stderr says how many), 2 bad flags.
