@@ -124,6 +124,23 @@ impl HttpResponse {
         crate::http::find_header(&self.headers, name)
     }
 
+    /// The `Date` header (RFC 9110 §6.6.1): when the server says it answered, for
+    /// comparing its clock with the local one. `None` when the header is missing or
+    /// not an HTTP-date. `now` places the two-digit years of the obsolete RFC 850
+    /// form (at most 50 years ahead of it).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use s2s_oauth::HttpResponse;
+    /// let resp = HttpResponse::new(200, vec![("Date".into(), "Sun, 06 Nov 1994 08:49:37 GMT".into())], vec![]);
+    /// let date = resp.date(SystemTime::now()).unwrap();
+    /// assert_eq!(date, SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777));
+    /// assert_eq!(HttpResponse::new(200, vec![], vec![]).date(SystemTime::now()), None);
+    /// ```
+    pub fn date(&self, now: std::time::SystemTime) -> Option<std::time::SystemTime> {
+        crate::time::parse_http_date(self.header("date")?, now)
+    }
+
     /// The body bytes. A token response's body carries secrets.
     pub fn body(&self) -> &[u8] {
         &self.body

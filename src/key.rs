@@ -11,6 +11,7 @@ mod error;
 mod file;
 mod load;
 mod pem;
+mod thumbprint;
 
 use std::fmt;
 use std::sync::Arc;
@@ -294,6 +295,44 @@ impl SigningKey {
             Signer::Pair(KeyPair::Ed25519(pair)) => Some(pair.public_key().as_ref()),
             Signer::Hmac(_) => None,
         }
+    }
+
+    /// The JWK thumbprint of the public key (RFC 7638, SHA-256, base64url): the
+    /// value consoles and JWKS tooling show as a key's id. `None` for an HMAC
+    /// secret, which has no public part.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// let pem = include_bytes!("../tests/data/keys/p256.pkcs8.pem"); // std::fs::read("server.key")?
+    /// let key = SigningKey::from_pem(pem)?;
+    /// assert_eq!(key.jwk_thumbprint().as_deref(), Some("KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA"));
+    /// assert_eq!(SigningKey::hmac(b"a shared secret")?.jwk_thumbprint(), None);
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn jwk_thumbprint(&self) -> Option<String> {
+        use thumbprint::Members;
+        let members = match &*self.inner {
+            Signer::Pair(KeyPair::Rsa(pair)) => {
+                let public: ring::rsa::PublicKeyComponents<Vec<u8>> = pair.public().into();
+                return thumbprint::jwk_thumbprint(&Members::Rsa {
+                    e: &public.e,
+                    n: &public.n,
+                });
+            }
+            Signer::Pair(KeyPair::Ecdsa(pair)) => Members::Ec {
+                crv: if self.key_type == KeyType::EcP384 {
+                    "P-384"
+                } else {
+                    "P-256"
+                },
+                point: pair.public_key().as_ref(),
+            },
+            Signer::Pair(KeyPair::Ed25519(pair)) => Members::Ed25519 {
+                x: pair.public_key().as_ref(),
+            },
+            Signer::Hmac(_) => return None,
+        };
+        thumbprint::jwk_thumbprint(&members)
     }
 
     /// The algorithm this key signs with.

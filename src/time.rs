@@ -8,14 +8,18 @@
 
 mod http_date;
 mod window;
+mod x509_time;
 #[cfg(feature = "saml")]
 mod xs_datetime;
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[cfg(feature = "testkit")]
+pub(crate) use http_date::format as format_http_date;
 pub(crate) use http_date::parse as parse_http_date;
 pub(crate) use window::{Window, validation_setters};
+pub(crate) use x509_time::parse as parse_x509_time;
 #[cfg(feature = "saml")]
 pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
 

@@ -609,3 +609,44 @@ fn keys_and_certificates_load_from_files() {
     // Through Error, a local error (the CLI's exit 2).
     assert!(Error::from(error).is_local());
 }
+
+/// RFC 7638 thumbprints of the test keys, as the Python `cryptography` package
+/// computes them (`tests/data/keys/jwk_thumbprint.py`, the command in its header).
+#[test]
+fn jwk_thumbprints_match_an_independent_implementation() {
+    for (name, expected) in [
+        (
+            "rsa2048.pkcs8.pem",
+            "SuF3CuwLLYkJ2qtIPAoSVTwV698iaGdIyFO2Tg-NFRQ",
+        ),
+        (
+            "rsa2048.pkcs1.pem",
+            "SuF3CuwLLYkJ2qtIPAoSVTwV698iaGdIyFO2Tg-NFRQ",
+        ),
+        (
+            "p256.pkcs8.pem",
+            "KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA",
+        ),
+        (
+            "p384.pkcs8.pem",
+            "9web2BJoZ3CQaxUZqhOi7BgmVRaqGNFlQBp3IzalINc",
+        ),
+        (
+            "ed25519.pkcs8.pem",
+            "9RwY2JIVvw4fmeY7ORpuuY7Rv3q_YPvTaUazkmabvGE",
+        ),
+    ] {
+        let key = SigningKey::from_pem(fixture(name)).unwrap();
+        assert_eq!(key.jwk_thumbprint().as_deref(), Some(expected), "{name}");
+    }
+    // The algorithm chosen is no part of the key.
+    let pss = SigningKey::from_pem(fixture("rsa2048.pkcs8.pem"))
+        .unwrap()
+        .with_algorithm(Algorithm::PS256)
+        .unwrap();
+    assert_eq!(
+        pss.jwk_thumbprint().as_deref(),
+        Some("SuF3CuwLLYkJ2qtIPAoSVTwV698iaGdIyFO2Tg-NFRQ")
+    );
+    assert_eq!(SigningKey::hmac(b"secret").unwrap().jwk_thumbprint(), None);
+}

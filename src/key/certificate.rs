@@ -2,12 +2,13 @@
 //! the public key inside.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use rustls_pki_types::pem::SectionKind;
 
 use super::pem::{self, Block};
-use super::{KeyError, VerifyingKey, file, load};
+use super::{KeyError, VerifyingKey, der, file, load};
 
 /// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
 /// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
@@ -86,6 +87,34 @@ impl Certificate {
     pub fn x5t_s256(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
         Base64UrlUnpadded::encode_string(digest.as_ref())
+    }
+
+    /// The validity period (RFC 5280 §4.1.2.5): `(notBefore, notAfter)`. `None`
+    /// when a date is before 1970 or not in RFC 5280's form.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use s2s_oauth::Certificate;
+    /// let cert = Certificate::from_pem(include_bytes!("../../tests/data/keys/rsa2048.cert.pem"))?;
+    /// let (not_before, not_after) = cert.validity().unwrap();
+    /// assert_eq!(not_before, SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_934_001));
+    /// assert_eq!(not_after, SystemTime::UNIX_EPOCH + Duration::from_secs(4_949_534_001));
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn validity(&self) -> Option<(SystemTime, SystemTime)> {
+        let (validity, _) = load::certificate_parts(&self.der).ok()?;
+        let mut r = der::Reader::new(validity);
+        let mut time = || {
+            let (tag, value) = r.read_any().ok()?;
+            match tag {
+                der::UTC_TIME => crate::time::parse_x509_time(true, value),
+                der::GENERALIZED_TIME => crate::time::parse_x509_time(false, value),
+                _ => None,
+            }
+        };
+        let not_before = time()?;
+        let not_after = time()?;
+        r.is_empty().then_some((not_before, not_after))
     }
 
     /// The certificate's public key. Keys this crate cannot verify with (an RSA

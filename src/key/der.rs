@@ -10,6 +10,9 @@ pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const OID: u8 = 0x06;
 pub(crate) const SEQUENCE: u8 = 0x30;
+/// X.509 `Time` (RFC 5280 §4.1.2.5).
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
 /// `[0]` constructed, context-specific.
 pub(crate) const CONTEXT_0: u8 = 0xa0;
 /// `[1]` constructed, context-specific.

@@ -314,6 +314,12 @@ pub(super) fn rsa_public(der: &[u8]) -> Result<PublicKey, KeyError> {
 /// Checks the structure of an X.509 certificate (RFC 5280 §4.1) and returns its
 /// SubjectPublicKeyInfo DER.
 pub(super) fn certificate_spki(der: &[u8]) -> Result<&[u8], KeyError> {
+    Ok(certificate_parts(der)?.1)
+}
+
+/// The `validity` contents and the `subjectPublicKeyInfo` element of a certificate
+/// (RFC 5280 §4.1).
+pub(super) fn certificate_parts(der: &[u8]) -> Result<(&[u8], &[u8]), KeyError> {
     if der.is_empty() {
         return Err(KeyError::Empty);
     }
@@ -335,7 +341,8 @@ pub(super) fn certificate_spki(der: &[u8]) -> Result<&[u8], KeyError> {
     t.read(der::INTEGER, "certificate serial number")?;
     t.read(der::SEQUENCE, "certificate signature algorithm")?;
     t.read(der::SEQUENCE, "certificate issuer")?;
-    t.read(der::SEQUENCE, "certificate validity")?;
+    let validity = t.read(der::SEQUENCE, "certificate validity")?;
     t.read(der::SEQUENCE, "certificate subject")?;
-    t.read_element(der::SEQUENCE, "certificate subjectPublicKeyInfo")
+    let spki = t.read_element(der::SEQUENCE, "certificate subjectPublicKeyInfo")?;
+    Ok((validity, spki))
 }

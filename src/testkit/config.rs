@@ -185,6 +185,7 @@ pub struct Config {
     pub(crate) audience: Option<String>,
     pub(crate) leeway: Duration,
     pub(crate) max_assertion_lifetime: Option<Duration>,
+    pub(crate) date_skew: i64,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -208,6 +209,7 @@ impl Config {
             audience: None,
             leeway: Duration::from_secs(30),
             max_assertion_lifetime: None,
+            date_skew: 0,
         }
     }
 
@@ -239,6 +241,12 @@ impl Config {
         /// may be. Default: Salesforce 3 minutes for JWTs and 5 minutes for SAML,
         /// plus the leeway; Generic one hour.
         with_max_assertion_lifetime(lifetime: Duration) => max_assertion_lifetime = Some(lifetime);
+
+        /// How many seconds the server's clock is off (negative: behind) in the
+        /// `Date` header of every answer (default 0), for testing clock checks
+        /// such as `s2s-oauth doctor`. The server's own time checks keep the real
+        /// clock.
+        with_date_skew(seconds: i64) => date_skew = seconds;
     }
 
     /// The profile.

@@ -259,17 +259,33 @@ impl Worker {
                 headers,
             }) => {
                 let mut response = Response::new(status, &content_type, body);
+                self.stamp(&mut response);
                 response.headers.extend(headers);
                 return wire::respond(stream, &response);
             }
             Some(Fault::Delay(delay)) => self.sleep(delay),
             None => {}
         }
-        let response =
+        let mut response =
             catch_unwind(AssertUnwindSafe(|| self.route(&request))).unwrap_or_else(|_| {
                 Response::new(500, "text/plain;charset=UTF-8", "testkit server error")
             });
+        self.stamp(&mut response);
         wire::respond(stream, &response);
+    }
+
+    /// The `Date` header (RFC 9110 §6.6.1), off by the configured skew.
+    fn stamp(&self, response: &mut Response) {
+        let now = SystemTime::now();
+        let skew = Duration::from_secs(self.config.date_skew.unsigned_abs());
+        let date = if self.config.date_skew >= 0 {
+            now.checked_add(skew)
+        } else {
+            now.checked_sub(skew)
+        };
+        if let Some(date) = date.and_then(crate::time::format_http_date) {
+            response.headers.push(("Date".to_owned(), date));
+        }
     }
 
     /// Sleeps `delay`, cut short when the server is being dropped.

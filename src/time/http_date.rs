@@ -46,6 +46,32 @@ pub(crate) fn parse(value: &str, reference: SystemTime) -> Option<SystemTime> {
     }
 }
 
+/// Formats `t` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, whole seconds),
+/// the form senders use. A time before 1970 or after year 9999 is `None`.
+#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
+pub(crate) fn format(t: SystemTime) -> Option<String> {
+    let secs = i64::try_from(unix_seconds(t).ok()?).ok()?;
+    let days = secs.div_euclid(DAY);
+    let (year, month, day) = civil_from_days(days);
+    if year > 9999 {
+        return None;
+    }
+    // 1970-01-01 was a Thursday (index 3 from Monday).
+    let weekday = SHORT_DAYS[usize::try_from((days + 3).rem_euclid(7)).ok()?];
+    let month = MONTHS[usize::try_from(month).ok()?.checked_sub(1)?];
+    let rem = secs.rem_euclid(DAY);
+    Some(format!(
+        "{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} GMT",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 const SHORT_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const LONG_DAYS: [&str; 7] = [
     "Monday",
@@ -58,9 +84,6 @@ const LONG_DAYS: [&str; 7] = [
 ];
 
 fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let index = MONTHS.iter().position(|m| *m == name)?;
     u32::try_from(index + 1).ok()
 }
@@ -119,6 +142,30 @@ mod tests {
 
     fn parse_imf_fixdate(value: &str) -> Option<SystemTime> {
         parse(value, epoch(1_708_058_728))
+    }
+
+    #[test]
+    fn format_writes_imf_fixdate_and_round_trips() {
+        assert_eq!(
+            format(epoch(784_111_777)).as_deref(),
+            Some("Sun, 06 Nov 1994 08:49:37 GMT")
+        );
+        assert_eq!(
+            format(epoch(0)).as_deref(),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT")
+        );
+        for secs in [
+            0,
+            951_825_600,
+            1_708_058_728,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
+            let text = format(epoch(secs)).unwrap();
+            assert_eq!(parse_imf_fixdate(&text), Some(epoch(secs)), "{text}");
+        }
+        assert_eq!(format(epoch(253_402_300_800)), None);
+        assert_eq!(format(UNIX_EPOCH - Duration::from_secs(1)), None);
     }
 
     #[test]

@@ -104,3 +104,46 @@ fn a_key_only_client_can_be_required_to_authenticate() {
     assert!(r.body["issued_at"].is_string());
     assert!(r.body["refresh_token"].is_string());
 }
+
+/// The `Date` header of an answer from `server` (a raw GET of the metadata).
+fn server_date(server: &Server) -> std::time::SystemTime {
+    use std::io::{Read, Write};
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .write_all(b"GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let headers: Vec<(String, String)> = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    s2s_oauth::HttpResponse::new(200, headers, Vec::new())
+        .date(std::time::SystemTime::now())
+        .expect("a Date header")
+}
+
+#[test]
+fn every_answer_carries_a_date_off_by_the_configured_skew() {
+    let now = std::time::SystemTime::now();
+    let near = |date: std::time::SystemTime, expected: std::time::SystemTime| {
+        let diff = date
+            .duration_since(expected)
+            .or_else(|e| Ok::<_, ()>(e.duration()))
+            .unwrap();
+        // Whole seconds, plus however long the test took to get here.
+        assert!(diff < Duration::from_secs(60), "{diff:?}");
+    };
+    let plain = Server::start(Config::new(Profile::Generic)).unwrap();
+    near(server_date(&plain), now);
+    let ahead = Server::start(Config::new(Profile::Generic).with_date_skew(3600)).unwrap();
+    near(server_date(&ahead), now + Duration::from_secs(3600));
+    let behind = Server::start(Config::new(Profile::Salesforce).with_date_skew(-7200)).unwrap();
+    near(server_date(&behind), now - Duration::from_secs(7200));
+}

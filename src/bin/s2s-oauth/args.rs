@@ -112,6 +112,11 @@ pub(crate) struct Options {
     pub(crate) auth: Option<AuthMethod>,
     pub(crate) refresh_token: Option<Source>,
     pub(crate) retries: Option<u32>,
+    /// `--cache FILE`, `--min-ttl`, `--max-age`, `--refresh` ([`crate::cache`]).
+    pub(crate) cache: Option<PathBuf>,
+    pub(crate) min_ttl: Option<Duration>,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) refresh: bool,
 }
 
 /// Parses the arguments after the program name.
@@ -159,6 +164,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         };
         if !command.accepts(&flag) {
             return Err(not_accepted(command, &flag));
+        }
+        if flag == "refresh" {
+            // The one flag with no value.
+            if std::mem::replace(&mut options.refresh, true) {
+                return Err(Failure::usage("--refresh is given twice"));
+            }
+            continue;
         }
         set(&mut options, &flag, &mut parser)?;
     }
@@ -244,6 +256,9 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             one_source(&mut options.refresh_token, flag, raw)
         }
         "retries" => once(&mut options.retries, flag, retries(flag, &text()?)?),
+        "cache" => once(&mut options.cache, flag, PathBuf::from(raw)),
+        "min-ttl" => once(&mut options.min_ttl, flag, crate::cache::min_ttl(&text()?)?),
+        "max-age" => once(&mut options.max_age, flag, seconds(flag, &text()?)?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }
@@ -629,6 +644,10 @@ mod tests {
             "auth",
             "refresh-token-file",
             "refresh-token-env",
+            "cache",
+            "min-ttl",
+            "max-age",
+            "refresh",
         ];
         for flag in flags {
             let mut accepted_by = 0;

@@ -15,17 +15,20 @@ pub(crate) enum Command {
     SignJwt,
     /// Print a signed SAML assertion.
     SignSaml,
+    /// Check a setup: keys, certificate, endpoint, clock; no token requested.
+    Doctor,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 6] = [
+    pub(crate) const ALL: [Command; 7] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
         Command::Refresh,
         Command::SignJwt,
         Command::SignSaml,
+        Command::Doctor,
     ];
 
     /// The name on the command line.
@@ -37,6 +40,7 @@ impl Command {
             Command::Refresh => "refresh",
             Command::SignJwt => "sign-jwt",
             Command::SignSaml => "sign-saml",
+            Command::Doctor => "doctor",
         }
     }
 
@@ -47,7 +51,7 @@ impl Command {
     /// Whether this subcommand asks a token endpoint for a token (the others only
     /// print an assertion).
     pub(crate) fn sends(self) -> bool {
-        !matches!(self, Command::SignJwt | Command::SignSaml)
+        !matches!(self, Command::SignJwt | Command::SignSaml | Command::Doctor)
     }
 
     fn is_saml(self) -> bool {
@@ -63,6 +67,20 @@ impl Command {
 
     /// Whether the subcommand takes `--flag` (without the dashes).
     pub(crate) fn accepts(self, flag: &str) -> bool {
+        if self == Command::Doctor {
+            return matches!(
+                flag,
+                "token-url"
+                    | "salesforce"
+                    | "timeout"
+                    | "key"
+                    | "cert"
+                    | "issuer"
+                    | "subject"
+                    | "audience"
+                    | "client-key"
+            );
+        }
         match flag {
             "token-url" | "salesforce" => true,
             "scope" | "timeout" | "output" | "client-id" | "client-secret-file"
@@ -74,6 +92,7 @@ impl Command {
             "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
+            "cache" | "min-ttl" | "max-age" | "refresh" => self.sends(),
             _ => false,
         }
     }

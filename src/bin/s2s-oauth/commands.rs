@@ -40,9 +40,14 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
             endpoint.check_saml(&assertion, &signer)?;
             Ok(Outcome::Assertion(assertion.sign(&signer)?))
         }
-        _ => Ok(Outcome::Token(Box::new(request_token(
-            command, options, &endpoint,
-        )?))),
+        // Dispatched to crate::doctor before this.
+        Command::Doctor => Err(Failure::usage("doctor requests no token")),
+        _ => {
+            let fetch = || request_token(command, options, &endpoint);
+            Ok(Outcome::Token(Box::new(crate::cache::through(
+                command, options, fetch,
+            )?)))
+        }
     }
 }
 
@@ -210,7 +215,7 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::SignJwt | Command::SignSaml => Err(Failure::usage(format!(
+        Command::SignJwt | Command::SignSaml | Command::Doctor => Err(Failure::usage(format!(
             "{} prints an assertion and requests no token",
             command.name()
         ))),

@@ -10,6 +10,8 @@ use crate::send::SendFailure;
 
 /// Exit 0: the token was obtained, or the assertion printed.
 pub(crate) const OK: u8 = 0;
+/// Exit 1: a negative answer that is no failure of the tool: `doctor` found a `fail`.
+pub(crate) const NEGATIVE: u8 = 1;
 /// Exit 2: a usage error or bad local input (key, certificate, flags); nothing was sent.
 pub(crate) const USAGE: u8 = 2;
 /// Exit 3: the authorization server refused (an OAuth error response); retrying won't help.
@@ -42,6 +44,8 @@ pub(crate) enum Failure {
     /// A token request that failed once sent (or in sending), with the host and
     /// the attempts made ([`crate::send`]).
     Send(Box<SendFailure>),
+    /// `doctor` printed its checks and at least one failed (exit 1).
+    ChecksFailed(String),
 }
 
 impl Failure {
@@ -82,6 +86,7 @@ impl From<Error> for Failure {
 pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => USAGE,
+        Failure::ChecksFailed(_) => NEGATIVE,
         Failure::Library { error, .. } => error_code(error),
         Failure::Send(send) => error_code(&send.error),
         Failure::Output(_) => FAULT,
@@ -140,7 +145,7 @@ impl Failure {
             Failure::Library { context, error } if context.is_empty() => error.to_string(),
             Failure::Library { context, error } => format!("{context}: {error}"),
             Failure::Output(e) => format!("could not write the result to stdout: {e}"),
-            Failure::Answer(message) => message.clone(),
+            Failure::Answer(message) | Failure::ChecksFailed(message) => message.clone(),
             Failure::Send(send) => send.to_string(),
         }
     }

@@ -16,7 +16,8 @@ ignored; nothing else is trimmed. A missing or empty variable or file is exit 2.
 macro_rules! exit_codes {
     () => {
         "Exit codes:
-  0  token obtained (or assertion printed)
+  0  token obtained (or assertion printed; doctor: no check failed)
+  1  doctor: a check failed (its fail: lines are on stdout)
   2  usage error or bad local input (key, certificate, flags); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
@@ -94,6 +95,23 @@ macro_rules! request {
                            env: single-quoted shell assignments ACCESS_TOKEN=,
                            TOKEN_TYPE=, EXPIRES_AT= (when known) and INSTANCE_URL=
                            (when sent), for eval \"$(s2s-oauth ... --output env)\"
+
+"
+    };
+}
+
+macro_rules! cache {
+    () => {
+        "Cache:
+  --cache FILE             reuse the token cached in FILE while it is valid for
+                           --min-ttl, else get one and cache it; keyed by the request
+                           (another request's token is replaced, never served); one
+                           request across concurrent runs (a lock on FILE.lock); the
+                           file is 0600, must be owned by the user, never a symlink
+  --min-ttl SECS           serve a cached token only if valid this long (default 60)
+  --max-age SECS           how long a token with no expires_in (Salesforce) is kept
+                           (default 900)
+  --refresh                ignore the cached token and replace it (after a 401)
 
 "
     };
@@ -216,6 +234,7 @@ Subcommands:
   refresh             exchange a refresh token for an access token (RFC 6749 \u{a7}6)
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
+  doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
 
 Output: the token response as one JSON object on stdout (--output json, the
 default, with expires_at added when the lifetime is known), the access token
@@ -247,6 +266,7 @@ Usage: s2s-oauth jwt-bearer (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     jwt_assertion!(),
     client_auth!(),
     "Example (Salesforce, My Domain host; the audience stays https://login.salesforce.com):
@@ -271,6 +291,7 @@ Usage: s2s-oauth saml-bearer (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     saml_assertion!(),
     client_auth!(),
     "Example (Salesforce production):
@@ -295,6 +316,7 @@ Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     client_auth!(),
     "Example (Salesforce My Domain, the consumer secret in a file readable by the job only):
   s2s-oauth client-credentials --salesforce https://acme.my.salesforce.com \\
@@ -316,6 +338,7 @@ Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
 ",
     endpoint!(),
     request!(),
+    cache!(),
     "Refresh token:
   --refresh-token-file FILE
                            the refresh token from a file
@@ -370,6 +393,45 @@ Usage: s2s-oauth sign-saml --issuer ISS --subject SUB
     sign_footer!()
 );
 
+const DOCTOR: &str = concat!(
+    "s2s-oauth doctor: check a setup, one line per check; no token is requested
+
+Prints `ok: ...`, `warn: ...` or `fail: ...` for each check: each key loads (type,
+size, algorithm, JWK thumbprint); the certificate's x5t and x5t#S256 thumbprints,
+validity dates, and that it belongs to --key; the endpoint answers over TLS (chain
+verified) and how fast (a GET of its RFC 8414 / OpenID Connect metadata); the local
+clock against the server's Date header (warn above 30 s, fail above 120 s); for
+Salesforce the audience against the host (a My Domain audience is refused there)
+and the issuer's shape (a consumer key); the published metadata against the grant
+and client authentication the flags imply. No secret is printed.
+
+Usage: s2s-oauth doctor (--token-url URL | --salesforce login|test|URL)
+           [--key FILE] [--cert FILE] [--client-key FILE]
+           [--issuer ISS] [--subject SUB] [--audience AUD] [--timeout SECS]
+
+Options:
+  --token-url URL          the token endpoint (its host is checked)
+  --salesforce login|test|URL
+                           the Salesforce host (audience and issuer checked too)
+  --key FILE               the assertion's PEM private key
+  --cert FILE              its PEM certificate (the one uploaded to the server)
+  --client-key FILE        the private-key-jwt client key
+  --issuer ISS             the assertion's issuer (Salesforce: a consumer key?)
+  --subject SUB            its subject (Salesforce: a username?)
+  --audience AUD           its audience (Salesforce: the right one for the host?)
+  --timeout SECS           per request (default 30)
+
+Exit codes: 0 no check failed, 1 a check failed (stderr says how many), 2 bad flags.
+
+Example (Salesforce, My Domain):
+  s2s-oauth doctor --salesforce https://acme.my.salesforce.com \\
+      --issuer \"$CONSUMER_KEY\" --subject integration@acme.com \\
+      --key /etc/salesforce/server.key --cert /etc/salesforce/server.crt
+
+",
+    secrets_note!()
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -379,6 +441,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::Refresh => REFRESH,
         Command::SignJwt => SIGN_JWT,
         Command::SignSaml => SIGN_SAML,
+        Command::Doctor => DOCTOR,
     }
 }
 

@@ -9,8 +9,10 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod cache;
 mod command;
 mod commands;
+mod doctor;
 mod exit;
 mod help;
 mod inputs;
@@ -40,6 +42,9 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Failure
     let text = match args::parse(args)? {
         Parsed::Help(text) => text.to_owned(),
         Parsed::Version => format!("s2s-oauth {}\n", env!("CARGO_PKG_VERSION")),
+        Parsed::Run(command::Command::Doctor, options) => {
+            return doctor::run(&options, &mut stdout);
+        }
         Parsed::Run(command, options) => {
             let outcome = commands::run(command, &options)?;
             return output::write(&mut stdout, &outcome, options.output.unwrap_or_default());

@@ -28,6 +28,19 @@ pub(crate) struct Sending {
     pub(crate) salesforce: bool,
 }
 
+impl Sending {
+    /// The longest a send can take: every attempt up to its timeout, and the
+    /// longest wait between two. A run waiting for another run's cache lock
+    /// ([`crate::cache`]) waits this long, so a holder that is still retrying is
+    /// not raced with a second request.
+    pub(crate) fn longest(&self) -> Duration {
+        let waits = MAX_BACKOFF.max(MAX_RETRY_AFTER);
+        self.timeout
+            .saturating_mul(self.retries.saturating_add(1))
+            .saturating_add(waits.saturating_mul(self.retries))
+    }
+}
+
 /// Sends `request`, retrying retryable failures ([`Error::is_retryable`]: the
 /// exit-4 class) up to `retries` times. Nothing else is retried: a local error, an
 /// OAuth refusal or a wrong endpoint would fail the same way again.
@@ -214,6 +227,18 @@ fn reason(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_send_covers_every_attempt_and_every_wait() {
+        let how = |retries| Sending {
+            timeout: Duration::from_secs(30),
+            retries,
+            salesforce: false,
+        };
+        assert_eq!(how(0).longest(), Duration::from_secs(30));
+        assert_eq!(how(3).longest(), Duration::from_secs(4 * 30 + 3 * 300));
+        assert!(how(u32::MAX).longest() >= Duration::from_secs(u32::MAX as u64));
+    }
 
     #[test]
     fn backoff_doubles_from_about_a_second_up_to_a_minute() {
