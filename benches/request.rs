@@ -160,8 +160,9 @@ fn server() -> SocketAddr {
 }
 
 /// ureq 3's agent as a careful hand-written token client sets it: no redirects,
-/// statuses as responses, and (`safe`) the per-phase timeouts the crate applies to
-/// a request to an IP address with the default 30 s.
+/// statuses as responses, and (`Safe`) the per-phase timeouts and per-read and
+/// per-write limits the crate applies to a request to an IP address with the
+/// default 30 s.
 fn raw_agent(timeouts: RawTimeouts) -> ureq::Agent {
     let builder = ureq::Agent::config_builder()
         .max_redirects(0)
@@ -174,7 +175,9 @@ fn raw_agent(timeouts: RawTimeouts) -> ureq::Agent {
             .timeout_send_request(Some(Duration::from_millis(1500)))
             .timeout_send_body(Some(Duration::from_millis(1500)))
             .timeout_recv_response(Some(Duration::from_secs(15)))
-            .timeout_recv_body(Some(Duration::from_secs(3))),
+            .timeout_recv_body(Some(Duration::from_secs(3)))
+            .timeout_per_read(Some(Duration::from_millis(14_850)))
+            .timeout_per_write(Some(Duration::from_millis(1_485))),
         RawTimeouts::Global => builder.timeout_global(Some(Duration::from_secs(30))),
     };
     builder.build().into()

@@ -34,7 +34,7 @@ mod classify;
 mod phases;
 
 use classify::transport_error;
-use phases::{Phases, with_phases};
+use phases::{Current, Phases, with_phases};
 
 const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 
@@ -57,7 +57,13 @@ const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 /// ```
 pub fn agent() -> ureq::Agent {
     let phases = Phases::of(SendOptions::DEFAULT_TIMEOUT, true);
-    with_phases!(ureq::Agent::config_builder(), &phases)
+    // An agent's config starts from ureq's defaults.
+    let defaults = Current {
+        timeouts: ureq::config::Timeouts::default(),
+        per_read: None,
+        per_write: None,
+    };
+    with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
         .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(USER_AGENT)
@@ -131,12 +137,13 @@ impl SendOptions {
     /// sending the request head 1/20 and the body 1/20, waiting for and receiving
     /// the response head 1/2, receiving the body 1/10. **Each phase can fail on its
     /// own share**: with the default 30 s, a server that takes over 15 s to start
-    /// answering, or a connect that takes over 6 s, times out although the whole
-    /// 30 s are not spent. Give a slow server a larger timeout. (Per-phase budgets
-    /// cost less than ureq's whole-request timeout, which runs every name lookup on
-    /// a new thread.) The budgets replace the agent's own timeouts (global,
-    /// per-call and per-phase) for this request; the agent's per-read and per-write
-    /// timeouts still apply if shorter.
+    /// answering (14.85 s in one silent wait: a single read or write may take 99 %
+    /// of its phase's share), or a connect that takes over 6 s, times out although
+    /// the whole 30 s are not spent. Give a slow server a larger timeout.
+    /// (Per-phase budgets cost less than ureq's whole-request timeout, which runs
+    /// every name lookup on a new thread.) The budgets replace the agent's own
+    /// timeouts (global, per-call and per-phase) for this request; the agent's
+    /// per-read and per-write timeouts still apply if shorter.
     ///
     /// A timeout of zero or above [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) makes the send fail with
     /// [`Error::InvalidInput`] before anything is sent.
@@ -422,31 +429,40 @@ impl TryFrom<ureq::http::Response<ureq::Body>> for HttpResponse {
 
 /// The per-request safety settings (no redirects, statuses as responses, the
 /// timeout as per-phase budgets, plain http never through a proxy), worked out for
-/// one request and agent.
+/// one request and agent: only what the agent does not have already is set on the
+/// request (a request-level config copies the agent's whole config, and each
+/// setter looks it up again).
 struct Safety {
     phases: Phases,
-    /// Plain http (to a loopback host): never through a proxy.
-    direct: bool,
-    /// The agent already has every setting: the request needs no config of its own
-    /// (which would copy the agent's whole config). True for [`agent`] with the
-    /// default [`SendOptions`] and a named host.
-    agent_has_them: bool,
+    /// The agent's own timeouts.
+    agent_timeouts: Current,
+    /// The agent follows redirects: set 0.
+    redirects: bool,
+    /// The agent turns 4xx/5xx into errors: turn that off.
+    status_errors: bool,
+    /// Plain http (to a loopback host) with an agent that has a proxy: go direct.
+    unproxy: bool,
 }
 
 impl Safety {
     fn for_request(agent: &ureq::Agent, request: &HttpRequest, options: &SendOptions) -> Self {
-        let phases = Phases::of(options.timeout, !crate::url::host_is_ip(request.url()));
-        let direct = is_plain_http(request.url());
         let config = agent.config();
-        let agent_has_them = config.max_redirects() == 0
-            && !config.http_status_as_error()
-            && phases.are(&config.timeouts())
-            && !(direct && config.proxy().is_some());
         Safety {
-            phases,
-            direct,
-            agent_has_them,
+            phases: Phases::of(options.timeout, !crate::url::host_is_ip(request.url())),
+            agent_timeouts: Current::of(config),
+            redirects: config.max_redirects() != 0,
+            status_errors: config.http_status_as_error(),
+            unproxy: config.proxy().is_some() && is_plain_http(request.url()),
         }
+    }
+
+    /// Whether the agent has every setting already, so the request needs no config
+    /// of its own: [`agent`] with the default [`SendOptions`] and a named host.
+    fn agent_has_them(&self) -> bool {
+        !self.redirects
+            && !self.status_errors
+            && !self.unproxy
+            && self.phases.are(&self.agent_timeouts)
     }
 
     /// The settings and the request's headers, on any ureq request builder.
@@ -455,13 +471,17 @@ impl Safety {
         builder: ureq::RequestBuilder<B>,
         request: &HttpRequest,
     ) -> ureq::RequestBuilder<B> {
-        let mut builder = if self.agent_has_them {
+        let mut builder = if self.agent_has_them() {
             builder
         } else {
-            let mut config = with_phases!(builder.config(), &self.phases)
-                .max_redirects(0)
-                .http_status_as_error(false);
-            if self.direct {
+            let mut config = with_phases!(builder.config(), &self.phases, &self.agent_timeouts);
+            if self.redirects {
+                config = config.max_redirects(0);
+            }
+            if self.status_errors {
+                config = config.http_status_as_error(false);
+            }
+            if self.unproxy {
                 // Plain http is allowed only to a loopback host (crate::url): the server
                 // is on this machine, and a proxy (ureq's default agent takes one from
                 // HTTP_PROXY / ALL_PROXY) would see the credentials in clear text.

@@ -111,10 +111,15 @@ pub(crate) fn host_is_ip(url: &str) -> bool {
         return false;
     };
     let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    matches!(
-        split_host_port(authority),
-        Ok((Host::V4(_) | Host::V6(_), ..))
-    )
+    if authority.starts_with('[') {
+        return true; // an IPv6 address, checked with the URL
+    }
+    // A host of digits and dots passed the rules only as an IPv4 address
+    // (`split_host_port`), so it need not be parsed again.
+    let host = authority
+        .split_once(':')
+        .map_or(authority, |(host, _)| host);
+    !host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// The text, [`redact`]ed: `Debug` is a common logging path.
