@@ -221,13 +221,12 @@ impl TokenRequest {
             .chain(self.scope.as_deref().map(|s| ("scope", s)))
             .chain(self.params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let body = form::encode_pairs(pairs).into_bytes();
-        let mut headers = vec![
-            (
-                "Content-Type",
-                "application/x-www-form-urlencoded".to_owned(),
-            ),
-            ("Accept", "application/json".to_owned()),
-        ];
+        let mut headers = Vec::with_capacity(2 + auth.headers.len());
+        headers.push((
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ));
+        headers.push(("Accept", "application/json".to_owned()));
         headers.extend(auth.headers.drain(..));
         Ok(HttpRequest {
             method: "POST",
