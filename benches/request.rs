@@ -130,7 +130,7 @@ fn main() {
     if let Some(secs) = env_number("S2S_SERVE") {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         println!("{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || loopback::serve(listener, 64));
+        std::thread::spawn(move || loopback::serve(listener, 4096));
         std::thread::sleep(Duration::from_secs(secs as u64));
         return;
     }

@@ -26,7 +26,7 @@ use ring::rand::SystemRandom;
 use crate::cache::TokenCache;
 use crate::error::{Error, InputField, InputProblem};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::request::TokenRequest;
+use crate::request::{FORM_HEADERS, TokenRequest};
 use crate::response::TokenResponse;
 use crate::token::Token;
 
@@ -214,8 +214,23 @@ impl TokenRequest {
         agent: &ureq::Agent,
         options: &SendOptions,
     ) -> Result<TokenResponse, Error> {
-        let request = self.to_http_request(SystemTime::now(), &SystemRandom::new())?;
-        let response = send_http(agent, &request, options)?;
+        // The same request as `to_http_request`, sent from its parts: the constant
+        // headers and the URL are not copied into an `HttpRequest` first.
+        let encoded = self.to_parts(SystemTime::now(), &SystemRandom::new())?;
+        let headers = FORM_HEADERS.into_iter().chain(
+            encoded
+                .auth_headers
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+        let response = send(
+            agent,
+            "POST",
+            self.token_url(),
+            headers,
+            &encoded.body,
+            options,
+        )?;
         TokenResponse::parse(&response, SystemTime::now())
     }
 }
@@ -302,6 +317,30 @@ pub(crate) fn send_http(
     request: &HttpRequest,
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()));
+    send(
+        agent,
+        request.method(),
+        request.url(),
+        headers,
+        request.body(),
+        options,
+    )
+}
+
+/// Sends `method` (`GET` without a body, anything else as a `POST` with `body`) to
+/// `url` with `headers` and the safety settings; reads the answer.
+fn send<'a>(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: impl Iterator<Item = (&'static str, &'a str)>,
+    body: &[u8],
+    options: &SendOptions,
+) -> Result<HttpResponse, Error> {
     if options.timeout.is_zero() || options.timeout > SendOptions::MAX_TIMEOUT {
         return Err(Error::input(
             InputField::Timeout,
@@ -312,13 +351,11 @@ pub(crate) fn send_http(
             ),
         ));
     }
-    let safety = Safety::for_request(agent, request, options);
-    let sent = if request.method() == "GET" {
-        safety.apply(agent.get(request.url()), request).call()
+    let safety = Safety::for_request(agent, url, options);
+    let sent = if method == "GET" {
+        safety.apply(agent.get(url), headers).call()
     } else {
-        safety
-            .apply(agent.post(request.url()), request)
-            .send(request.body())
+        safety.apply(agent.post(url), headers).send(body)
     };
     let response = sent.map_err(transport_error)?;
     HttpResponse::from_ureq_with_limit(response, options.body_limit)
@@ -445,14 +482,14 @@ struct Safety {
 }
 
 impl Safety {
-    fn for_request(agent: &ureq::Agent, request: &HttpRequest, options: &SendOptions) -> Self {
+    fn for_request(agent: &ureq::Agent, url: &str, options: &SendOptions) -> Self {
         let config = agent.config();
         Safety {
-            phases: Phases::of(options.timeout, !crate::url::host_is_ip(request.url())),
+            phases: Phases::of(options.timeout, !crate::url::host_is_ip(url)),
             agent_timeouts: Current::of(config),
             redirects: config.max_redirects() != 0,
             status_errors: config.http_status_as_error(),
-            unproxy: config.proxy().is_some() && is_plain_http(request.url()),
+            unproxy: config.proxy().is_some() && is_plain_http(url),
         }
     }
 
@@ -466,10 +503,10 @@ impl Safety {
     }
 
     /// The settings and the request's headers, on any ureq request builder.
-    fn apply<B>(
+    fn apply<'a, B>(
         &self,
         builder: ureq::RequestBuilder<B>,
-        request: &HttpRequest,
+        headers: impl Iterator<Item = (&'static str, &'a str)>,
     ) -> ureq::RequestBuilder<B> {
         let mut builder = if self.agent_has_them() {
             builder
@@ -489,8 +526,8 @@ impl Safety {
             }
             config.build()
         };
-        for (name, value) in request.headers() {
-            builder = builder.header(*name, value.as_str());
+        for (name, value) in headers {
+            builder = builder.header(name, value);
         }
         builder
     }
