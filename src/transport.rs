@@ -44,7 +44,21 @@ const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 /// The timeout is set as per-phase budgets that add up to 30 s (name lookup 3 s,
 /// connect and TLS 6 s, sending the request 1.5 s + 1.5 s, the response head 15 s,
 /// the body 3 s; see [`SendOptions::with_timeout`]), so a call made with this agent
-/// directly (an API call) is bounded too.
+/// directly (an API call) is bounded too. For a large download with it, give that
+/// call a longer body budget:
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let agent = s2s_oauth::agent();
+/// let response = agent
+///     .get("https://api.example.com/reports/big")
+///     .config()
+///     .timeout_recv_body(Some(Duration::from_secs(300)))
+///     .build()
+///     .call()?;
+/// # let _ = response;
+/// # Ok::<(), ureq::Error>(())
+/// ```
 ///
 /// Cheap to clone; share one per process or per job. Any agent works with
 /// [`TokenRequest::send`]: the safety settings are applied per request anyway; with
