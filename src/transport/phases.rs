@@ -11,8 +11,9 @@
 //! Per-phase budgets are the cheaper of the two: a whole-request timeout bounds the
 //! name lookup too, which makes ureq look the name up on a new thread *on every
 //! request*, even when the host is an IP address or the connection is reused from
-//! the pool (some 10 k instructions and 20–40 µs per request on loopback). Here the
-//! lookup gets a budget only when there is a name to look up.
+//! the pool (on loopback some 12 k instructions more per request, and 3–4× the
+//! wall time: BENCHMARKS.md). Here the lookup gets a budget only when there is a
+//! name to look up.
 //!
 //! Each I/O call also sets the socket's timeout to what is left of its phase, one
 //! `setsockopt` per read or write, as that changes all the time. A per-read and a
