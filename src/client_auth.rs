@@ -59,7 +59,9 @@ pub(crate) enum Method {
     },
     SecretBasic {
         client_id: String,
-        secret: ClientSecret,
+        /// `Basic base64(form(id):form(secret))`, built once when the method is
+        /// made: it never changes, and the secret is kept only inside it.
+        header: ClientSecret,
     },
     SecretPost {
         client_id: String,
@@ -118,11 +120,11 @@ impl ClientAuth {
     /// `client_secret_basic` (RFC 6749 §2.3.1): HTTP Basic with the client id and
     /// secret, each form-encoded before base64 as the RFC requires.
     pub fn basic(client_id: impl Into<String>, secret: impl Into<ClientSecret>) -> Self {
+        let client_id = client_id.into();
+        let secret = secret.into();
+        let header = ClientSecret::new(basic_header(&client_id, &secret));
         ClientAuth {
-            method: Method::SecretBasic {
-                client_id: client_id.into(),
-                secret: secret.into(),
-            },
+            method: Method::SecretBasic { client_id, header },
         }
     }
 
@@ -322,10 +324,10 @@ impl ClientAuth {
                     parts.params.push(("client_id", id.clone()));
                 }
             }
-            Method::SecretBasic { client_id, secret } => {
+            Method::SecretBasic { header, .. } => {
                 parts
                     .headers
-                    .push(("Authorization", basic_header(client_id, secret)));
+                    .push(("Authorization", header.expose_secret().to_owned()));
             }
             Method::SecretPost { client_id, secret } => {
                 parts.params.push(("client_id", client_id.clone()));

@@ -198,9 +198,11 @@
 //!   would see the credentials in clear text).
 //! - Redirects are never followed: a POST carrying credentials must not be replayed to
 //!   a place the caller did not name. A 3xx is [`Error::Redirect`] with its `Location`.
-//! - Response bodies are bounded (1 MiB by default, after decompression) and every
-//!   request has a whole-request timeout (30 s by default), whatever `Agent` is
-//!   passed: see [`SendOptions`] and [`agent`].
+//! - Response bodies are bounded (1 MiB by default, after decompression) and no
+//!   request outlives its timeout (30 s by default), whatever `Agent` is passed. The
+//!   timeout is carved into per-phase budgets (connect, send, response head, body...)
+//!   that add up to it, so each phase can also fail on its own share: see
+//!   [`SendOptions::with_timeout`] and [`agent`].
 //! - Secrets (the [`secret`] types: [`ClientSecret`](secret::ClientSecret),
 //!   [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken),
 //!   [`SignedAssertion`](secret::SignedAssertion), and private keys) print as `[redacted]`; their value is read through

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
 
 use crate::client_auth::ClientAuth;
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
@@ -11,6 +12,7 @@ use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
 use crate::redact::{names, redacted_debug};
+use crate::secrets::SecretPairs;
 use crate::url::EndpointUrl;
 
 /// Form parameters the crate sets itself; [`TokenRequest::with_param`] refuses them.
@@ -27,6 +29,22 @@ const RESERVED: [&str; 9] = [
     // something else (RFC 6749 §4.1.3).
     "code",
 ];
+
+/// The headers every token request carries first, before the client
+/// authentication's.
+pub(crate) const FORM_HEADERS: [(&str, &str); 2] = [
+    ("Content-Type", "application/x-www-form-urlencoded"),
+    ("Accept", "application/json"),
+];
+
+/// A token request's per-request parts ([`TokenRequest::to_parts`]); both wiped when
+/// dropped.
+pub(crate) struct Encoded {
+    /// The client authentication's headers (`Authorization`), after [`FORM_HEADERS`].
+    pub(crate) auth_headers: SecretPairs,
+    /// The form body.
+    pub(crate) body: Zeroizing<Vec<u8>>,
+}
 
 /// A request to a token endpoint (RFC 6749 §3.2): a [`Grant`], a [`ClientAuth`], the
 /// token URL, an optional scope and extra parameters.
@@ -211,6 +229,26 @@ impl TokenRequest {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<HttpRequest, Error> {
+        let mut encoded = self.to_parts(now, rng)?;
+        let mut headers = Vec::with_capacity(FORM_HEADERS.len() + encoded.auth_headers.len());
+        headers.extend(FORM_HEADERS.map(|(name, value)| (name, value.to_owned())));
+        headers.extend(encoded.auth_headers.drain(..));
+        Ok(HttpRequest {
+            method: "POST",
+            url: self.token_url.as_str().to_owned(),
+            headers,
+            body: std::mem::take(&mut *encoded.body),
+        })
+    }
+
+    /// The parts of [`to_http_request`](Self::to_http_request) that change per
+    /// request (the client authentication's headers, the body), for the transport
+    /// to send without first copying the constant ones into an [`HttpRequest`].
+    pub(crate) fn to_parts(
+        &self,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<Encoded, Error> {
         // Both are wiped when dropped: they hold the secrets the body now carries.
         let grant = self.grant.params(now, rng)?;
         let mut auth = self.auth.parts(self.token_url.as_str(), now, rng)?;
@@ -220,19 +258,9 @@ impl TokenRequest {
             .map(|(n, v)| (*n, v.as_str()))
             .chain(self.scope.as_deref().map(|s| ("scope", s)))
             .chain(self.params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let body = form::encode_pairs(pairs).into_bytes();
-        let mut headers = vec![
-            (
-                "Content-Type",
-                "application/x-www-form-urlencoded".to_owned(),
-            ),
-            ("Accept", "application/json".to_owned()),
-        ];
-        headers.extend(auth.headers.drain(..));
-        Ok(HttpRequest {
-            method: "POST",
-            url: self.token_url.as_str().to_owned(),
-            headers,
+        let body = Zeroizing::new(form::encode_pairs(pairs).into_bytes());
+        Ok(Encoded {
+            auth_headers: std::mem::take(&mut auth.headers),
             body,
         })
     }

@@ -8,8 +8,10 @@
 //!   place; a 3xx becomes [`Error::Redirect`] naming the `Location`;
 //! - **HTTP errors are responses**: ureq's `http_status_as_error` would turn a 400
 //!   into a bare status and lose the OAuth error body (RFC 6749 §5.2);
-//! - **a whole-request timeout** ([`SendOptions::with_timeout`], 30 s by default), so
-//!   a cron job never hangs;
+//! - **a timeout** ([`SendOptions::with_timeout`], 30 s by default), so a cron job
+//!   never hangs: carved into per-phase budgets that add up to it (`phases.rs`:
+//!   cheaper than ureq's whole-request timeout, which looks every host up on a new
+//!   thread), so no request outlives it;
 //! - **a body limit** ([`SendOptions::with_body_limit`], 1 MiB by default) on the
 //!   decoded body, so a hostile or broken server cannot exhaust memory (a gzip bomb
 //!   included);
@@ -24,29 +26,58 @@ use ring::rand::SystemRandom;
 use crate::cache::TokenCache;
 use crate::error::{Error, InputField, InputProblem};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::request::TokenRequest;
+use crate::request::{FORM_HEADERS, TokenRequest};
 use crate::response::TokenResponse;
 use crate::token::Token;
 
 mod classify;
+mod phases;
 
 use classify::transport_error;
+use phases::{Current, Phases, with_phases};
 
 const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 
-/// An `Agent` with safe defaults for a token client: a 30 s whole-request timeout,
-/// no redirects, HTTP error statuses returned as responses.
+/// An `Agent` with safe defaults for a token client: a 30 s timeout, no redirects,
+/// HTTP error statuses returned as responses.
+///
+/// The timeout is set as per-phase budgets that add up to 30 s (name lookup 3 s,
+/// connect and TLS 6 s, sending the request 1.5 s + 1.5 s, the response head 15 s,
+/// the body 3 s; see [`SendOptions::with_timeout`]), so a call made with this agent
+/// directly (an API call) is bounded too. For a large download with it, give that
+/// call a longer body budget:
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let agent = s2s_oauth::agent();
+/// let response = agent
+///     .get("https://api.example.com/reports/big")
+///     .config()
+///     .timeout_recv_body(Some(Duration::from_secs(300)))
+///     .build()
+///     .call()?;
+/// # let _ = response;
+/// # Ok::<(), ureq::Error>(())
+/// ```
 ///
 /// Cheap to clone; share one per process or per job. Any agent works with
-/// [`TokenRequest::send`]: the safety settings are applied per request anyway.
+/// [`TokenRequest::send`]: the safety settings are applied per request anyway; with
+/// this agent and the default [`SendOptions`], a request to a named host needs no
+/// configuration of its own.
 ///
 /// ```
 /// let agent = s2s_oauth::agent();
 /// # let _ = agent;
 /// ```
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(SendOptions::DEFAULT_TIMEOUT))
+    let phases = Phases::of(SendOptions::DEFAULT_TIMEOUT, true);
+    // An agent's config starts from ureq's defaults.
+    let defaults = Current {
+        timeouts: ureq::config::Timeouts::default(),
+        per_read: None,
+        per_write: None,
+    };
+    with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
         .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(USER_AGENT)
@@ -112,10 +143,32 @@ impl SendOptions {
         Self::default()
     }
 
-    /// Sets the whole-request timeout (connect, send, receive together).
+    /// Sets the request timeout: no request lasts longer (name lookup, connect and
+    /// TLS, sending, receiving the response and its body, together).
+    ///
+    /// It is applied as per-phase budgets carved from it, which add up to it: the
+    /// name lookup 1/10 (none when the host is an IP address), connect and TLS 1/5,
+    /// sending the request head 1/20 and the body 1/20, waiting for and receiving
+    /// the response head 1/2, receiving the body 1/10. **Each phase can fail on its
+    /// own share**: with the default 30 s, a server that takes over 15 s to start
+    /// answering (14.85 s in one silent wait: a single read or write may take 99 %
+    /// of its phase's share), or a connect that takes over 6 s, times out although
+    /// the whole 30 s are not spent. Give a slow server a larger timeout.
+    /// (Per-phase budgets cost less than ureq's whole-request timeout, which runs
+    /// every name lookup on a new thread.) The budgets replace the agent's own
+    /// timeouts (global, per-call and per-phase) for this request; the agent's
+    /// per-read and per-write timeouts still apply if shorter.
     ///
     /// A timeout of zero or above [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) makes the send fail with
     /// [`Error::InvalidInput`] before anything is sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use s2s_oauth::SendOptions;
+    /// // A server known to take up to 20 s before answering: 50 s in all.
+    /// let options = SendOptions::new().with_timeout(Duration::from_secs(50));
+    /// # assert_eq!(options.timeout(), Duration::from_secs(50));
+    /// ```
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -127,7 +180,7 @@ impl SendOptions {
         self
     }
 
-    /// The whole-request timeout.
+    /// The request timeout.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -175,8 +228,23 @@ impl TokenRequest {
         agent: &ureq::Agent,
         options: &SendOptions,
     ) -> Result<TokenResponse, Error> {
-        let request = self.to_http_request(SystemTime::now(), &SystemRandom::new())?;
-        let response = send_http(agent, &request, options)?;
+        // The same request as `to_http_request`, sent from its parts: the constant
+        // headers and the URL are not copied into an `HttpRequest` first.
+        let encoded = self.to_parts(SystemTime::now(), &SystemRandom::new())?;
+        let headers = FORM_HEADERS.into_iter().chain(
+            encoded
+                .auth_headers
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+        let response = send(
+            agent,
+            "POST",
+            self.token_url(),
+            headers,
+            &encoded.body,
+            options,
+        )?;
         TokenResponse::parse(&response, SystemTime::now())
     }
 }
@@ -263,6 +331,30 @@ pub(crate) fn send_http(
     request: &HttpRequest,
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()));
+    send(
+        agent,
+        request.method(),
+        request.url(),
+        headers,
+        request.body(),
+        options,
+    )
+}
+
+/// Sends `method` (`GET` without a body, anything else as a `POST` with `body`) to
+/// `url` with `headers` and the safety settings; reads the answer.
+fn send<'a>(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: impl Iterator<Item = (&'static str, &'a str)>,
+    body: &[u8],
+    options: &SendOptions,
+) -> Result<HttpResponse, Error> {
     if options.timeout.is_zero() || options.timeout > SendOptions::MAX_TIMEOUT {
         return Err(Error::input(
             InputField::Timeout,
@@ -273,10 +365,11 @@ pub(crate) fn send_http(
             ),
         ));
     }
-    let sent = if request.method() == "GET" {
-        safe(agent.get(request.url()), request, options).call()
+    let safety = Safety::for_request(agent, url, options);
+    let sent = if method == "GET" {
+        safety.apply(agent.get(url), headers).call()
     } else {
-        safe(agent.post(request.url()), request, options).send(request.body())
+        safety.apply(agent.post(url), headers).send(body)
     };
     let response = sent.map_err(transport_error)?;
     HttpResponse::from_ureq_with_limit(response, options.body_limit)
@@ -346,14 +439,14 @@ impl HttpResponse {
         let status = response.status().as_u16();
         // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
         // kept, decoded lossily, rather than dropped with what it says.
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
+        let mut headers = Vec::with_capacity(response.headers().len());
+        for (name, value) in response.headers() {
+            let value = match value.to_str() {
+                Ok(visible_ascii) => visible_ascii.to_owned(),
+                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            headers.push((name.as_str().to_owned(), value));
+        }
         let body = response
             .body_mut()
             .with_config()
@@ -386,29 +479,72 @@ impl TryFrom<ureq::http::Response<ureq::Body>> for HttpResponse {
 }
 
 /// The per-request safety settings (no redirects, statuses as responses, the
-/// whole-request timeout, plain http never through a proxy) and the request's
-/// headers, on any ureq request builder.
-fn safe<B>(
-    builder: ureq::RequestBuilder<B>,
-    request: &HttpRequest,
-    options: &SendOptions,
-) -> ureq::RequestBuilder<B> {
-    let mut config = builder
-        .config()
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .timeout_global(Some(options.timeout));
-    if is_plain_http(request.url()) {
-        // Plain http is allowed only to a loopback host (crate::url): the server is
-        // on this machine, and a proxy (ureq's default agent takes one from
-        // HTTP_PROXY / ALL_PROXY) would see the credentials in clear text.
-        config = config.proxy(None);
+/// timeout as per-phase budgets, plain http never through a proxy), worked out for
+/// one request and agent: only what the agent does not have already is set on the
+/// request (a request-level config copies the agent's whole config, and each
+/// setter looks it up again).
+struct Safety {
+    phases: Phases,
+    /// The agent's own timeouts.
+    agent_timeouts: Current,
+    /// The agent follows redirects: set 0.
+    redirects: bool,
+    /// The agent turns 4xx/5xx into errors: turn that off.
+    status_errors: bool,
+    /// Plain http (to a loopback host) with an agent that has a proxy: go direct.
+    unproxy: bool,
+}
+
+impl Safety {
+    fn for_request(agent: &ureq::Agent, url: &str, options: &SendOptions) -> Self {
+        let config = agent.config();
+        Safety {
+            phases: Phases::of(options.timeout, !crate::url::host_is_ip(url)),
+            agent_timeouts: Current::of(config),
+            redirects: config.max_redirects() != 0,
+            status_errors: config.http_status_as_error(),
+            unproxy: config.proxy().is_some() && is_plain_http(url),
+        }
     }
-    let mut builder = config.build();
-    for (name, value) in request.headers() {
-        builder = builder.header(*name, value.as_str());
+
+    /// Whether the agent has every setting already, so the request needs no config
+    /// of its own: [`agent`] with the default [`SendOptions`] and a named host.
+    fn agent_has_them(&self) -> bool {
+        !self.redirects
+            && !self.status_errors
+            && !self.unproxy
+            && self.phases.are(&self.agent_timeouts)
     }
-    builder
+
+    /// The settings and the request's headers, on any ureq request builder.
+    fn apply<'a, B>(
+        &self,
+        builder: ureq::RequestBuilder<B>,
+        headers: impl Iterator<Item = (&'static str, &'a str)>,
+    ) -> ureq::RequestBuilder<B> {
+        let mut builder = if self.agent_has_them() {
+            builder
+        } else {
+            let mut config = with_phases!(builder.config(), &self.phases, &self.agent_timeouts);
+            if self.redirects {
+                config = config.max_redirects(0);
+            }
+            if self.status_errors {
+                config = config.http_status_as_error(false);
+            }
+            if self.unproxy {
+                // Plain http is allowed only to a loopback host (crate::url): the server
+                // is on this machine, and a proxy (ureq's default agent takes one from
+                // HTTP_PROXY / ALL_PROXY) would see the credentials in clear text.
+                config = config.proxy(None);
+            }
+            config.build()
+        };
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder
+    }
 }
 
 /// Whether `url` is plain `http://` (scheme compared case-insensitively).

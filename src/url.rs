@@ -101,6 +101,27 @@ impl EndpointUrl {
     }
 }
 
+/// Whether the host of `url` (a URL that passed the endpoint rules, as every
+/// `HttpRequest`'s did) is an IP address, which needs no name lookup: the transport
+/// then gives the lookup no budget. Per request, so only the host is looked at,
+/// not the whole URL checked again; `false` for a name or anything unexpected.
+#[cfg(feature = "ureq")]
+pub(crate) fn host_is_ip(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    if authority.starts_with('[') {
+        return true; // an IPv6 address, checked with the URL
+    }
+    // A host of digits and dots passed the rules only as an IPv4 address
+    // (`split_host_port`), so it need not be parsed again.
+    let host = authority
+        .split_once(':')
+        .map_or(authority, |(host, _)| host);
+    !host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
 /// The text, [`redact`]ed: `Debug` is a common logging path.
 impl fmt::Debug for EndpointUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -321,3 +321,40 @@ fn a_timeout_ureq_cannot_represent_is_refused_before_sending() {
     }
     assert!(server.requests().is_empty(), "nothing was sent");
 }
+
+#[test]
+fn send_puts_on_the_wire_what_to_http_request_describes() {
+    // TokenRequest::send sends from the request's parts without building an
+    // HttpRequest; the bytes must be those of sending to_http_request's.
+    let server = CannedServer::start(
+        http_response("200 OK", &["Content-Type: application/json"], TOKEN_JSON),
+        2,
+    );
+    let request = client_credentials(&server.url("/token"))
+        .with_scope("api")
+        .unwrap()
+        .with_param("format", "json")
+        .unwrap();
+    request.send(&s2s_oauth::agent()).unwrap();
+    let http = request.to_http_request_now().unwrap();
+    http.send(&s2s_oauth::agent(), &SendOptions::new()).unwrap();
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&seen[0]),
+        String::from_utf8_lossy(&seen[1])
+    );
+    let text = String::from_utf8_lossy(&seen[0]).to_ascii_lowercase();
+    for (name, value) in http.headers() {
+        let line = format!(
+            "{}: {}\r\n",
+            name.to_ascii_lowercase(),
+            value.to_ascii_lowercase()
+        );
+        assert!(text.contains(&line), "{line:?} missing from {text}");
+    }
+    assert!(
+        text.ends_with("grant_type=client_credentials&scope=api&format=json"),
+        "{text}"
+    );
+}
