@@ -2,6 +2,8 @@
 //! escaping rules of Canonical XML 1.0 §2.3 that the builder and the
 //! canonicalizer share.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, InputField, InputProblem};
 
 /// Whether `c` may appear in an XML 1.0 document (XML 1.0 §2.2 `Char`).
@@ -79,11 +81,11 @@ fn escape(out: &mut String, text: &str, replace: impl Fn(u8) -> Option<&'static 
 }
 
 /// Normalizes line ends (XML 1.0 §2.11): CR LF and lone CR become LF. A leading
-/// byte-order mark is dropped.
-pub(crate) fn normalize_line_ends(xml: &str) -> String {
+/// byte-order mark is dropped. Borrowed when there is no CR (the usual case).
+pub(crate) fn normalize_line_ends(xml: &str) -> Cow<'_, str> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
     if !xml.contains('\r') {
-        return xml.to_owned();
+        return Cow::Borrowed(xml);
     }
     let mut out = String::with_capacity(xml.len());
     let mut chars = xml.chars().peekable();
@@ -97,7 +99,7 @@ pub(crate) fn normalize_line_ends(xml: &str) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Whether `c` may start an XML name (XML 1.0 fifth edition §2.3

@@ -25,7 +25,7 @@ pub(crate) const MAX_INCLUSIVE_PREFIXES: usize = 32;
 /// What a checked `SignedInfo` says: how to canonicalize it, the signature
 /// algorithm, and its one `Reference`.
 pub(crate) struct SignedInfo<'a> {
-    pub(crate) element: &'a Element,
+    pub(crate) element: &'a Element<'a>,
     /// `SignedInfo`'s own canonicalization keeps comments (`#WithComments`).
     pub(crate) comments: bool,
     /// `SignedInfo`'s inclusive prefixes (`""` for `#default`), deduplicated.
@@ -62,9 +62,9 @@ fn name(e: &Element) -> String {
 /// in that order (whitespace, comments and PIs between them are the
 /// signature's business, not the schema's).
 fn children_exactly<'a, const N: usize>(
-    parent: &'a Element,
+    parent: &'a Element<'a>,
     names: [&str; N],
-) -> Result<[&'a Element; N], Error> {
+) -> Result<[&'a Element<'a>; N], Error> {
     let wrong = |found: String| {
         structure(format!(
             "{} must hold {} in that order and nothing else (XML-DSig §4.4); it holds {found}",
@@ -98,7 +98,10 @@ fn no_children(e: &Element, what: &str) -> Result<(), Error> {
 
 /// Reads and checks `signature`'s `SignedInfo`; `allow_sha1` admits SHA-1
 /// reference digests.
-pub(crate) fn read(signature: &Element, allow_sha1: bool) -> Result<SignedInfo<'_>, Error> {
+pub(crate) fn read<'a>(
+    signature: &'a Element<'a>,
+    allow_sha1: bool,
+) -> Result<SignedInfo<'a>, Error> {
     let mut found = signature.children_named(DS_NS, "SignedInfo");
     let element = match (found.next(), found.next()) {
         (Some(one), None) => one,
