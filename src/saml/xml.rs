@@ -309,16 +309,16 @@ impl<'a> Parser<'a> {
                     }
                     Some(self.close(after))
                 }
-                Event::Text(t) => self.text(t.into_inner())?,
+                Event::Text(t) => self.text_event(within(self.text, &t)?)?,
                 Event::GeneralRef(r) => self.reference(&r)?,
                 Event::CData(c) => {
                     if self.open.is_empty() {
                         return Err(malformed("CDATA outside the document element"));
                     }
-                    Some(Ev::Text(borrowed_utf8(c.into_inner())?))
+                    Some(Ev::Text(within(self.text, &c)?))
                 }
-                Event::Comment(c) => Some(Ev::Comment(borrowed_utf8(c.into_inner())?)),
-                Event::PI(pi) => Some(processing_instruction(&pi)?),
+                Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
+                Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
             };
             self.seen_anything = true;
             if let Some(ev) = ev {
@@ -358,8 +358,7 @@ impl<'a> Parser<'a> {
 
     /// Raw text: kept inside the document element; outside, only whitespace is
     /// allowed, and dropped.
-    fn text(&self, raw: Cow<'a, [u8]>) -> Result<Option<Ev<'a>>, Error> {
-        let s = borrowed_utf8(raw)?;
+    fn text_event(&self, s: &'a str) -> Result<Option<Ev<'a>>, Error> {
         if s.contains("]]>") {
             return Err(malformed(
                 "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
@@ -453,12 +452,7 @@ impl<'a> Parser<'a> {
         }
         // The tag's content (`name attributes`, after the `<`) as a slice of the
         // input, so that names and values borrow from the input itself.
-        // (Found by address: quick-xml borrows it from the input.)
-        let content = (start.as_ptr() as usize)
-            .checked_sub(self.text.as_ptr() as usize)
-            .and_then(|from| self.text.get(from..from.checked_add(start.len())?))
-            .filter(|c| c.as_ptr() == start.as_ptr())
-            .ok_or(Error::Internal("a start tag outside the input"))?;
+        let content = within(self.text, start)?;
         let name_len = start.name().as_ref().len();
         let qname = content.get(..name_len).ok_or_else(not_utf8)?;
         let scope_mark = self.scope.len();
@@ -516,7 +510,7 @@ impl<'a> Parser<'a> {
                 )));
             }
             let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
-            let key = std::str::from_utf8(attr.key.into_inner()).map_err(|_| not_utf8())?;
+            let key = within(content, attr.key.into_inner())?;
             let value = attribute_value(&attr, qname)?;
             if key == "xmlns" {
                 if value == XML_NS || value == XMLNS_NS {
@@ -614,13 +608,17 @@ fn not_utf8() -> Error {
     malformed("the document is not valid UTF-8")
 }
 
-/// The input's bytes as `&str` with the input's lifetime (quick-xml borrows from a
-/// `&str` input for every event this parser reads).
-fn borrowed_utf8(bytes: Cow<'_, [u8]>) -> Result<&'_ str, Error> {
-    match bytes {
-        Cow::Borrowed(b) => std::str::from_utf8(b).map_err(|_| not_utf8()),
-        Cow::Owned(_) => Err(Error::Internal("quick-xml copied borrowed input")),
-    }
+/// `part`, which quick-xml borrowed from `whole`, as a `&str` with `whole`'s
+/// lifetime: found by address, so it is not validated as UTF-8 a second time
+/// (it is cut at ASCII delimiters of a `&str`, which `get` checks).
+fn within<'a>(whole: &'a str, part: &[u8]) -> Result<&'a str, Error> {
+    (part.as_ptr() as usize)
+        .checked_sub(whole.as_ptr() as usize)
+        .and_then(|from| whole.get(from..from.checked_add(part.len())?))
+        .filter(|s| s.as_ptr() == part.as_ptr())
+        .ok_or(Error::Internal(
+            "quick-xml returned text that is not the input's",
+        ))
 }
 
 fn check_text(text: &str) -> Result<(), Error> {
@@ -659,8 +657,8 @@ fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
 
 /// A processing instruction: a valid target that is not `xml`, its data with the
 /// leading white space dropped.
-fn processing_instruction<'a>(pi: &BytesPI<'a>) -> Result<Ev<'a>, Error> {
-    let whole = borrowed_utf8(pi.clone().into_inner())?;
+fn processing_instruction<'a>(text: &'a str, pi: &BytesPI<'_>) -> Result<Ev<'a>, Error> {
+    let whole = within(text, pi)?;
     let target_len = pi.target().len();
     let target = whole.get(..target_len).ok_or_else(not_utf8)?;
     if !is_ncname(target) {
