@@ -42,10 +42,15 @@ use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 
+mod scope;
+mod tree;
+
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char};
 use crate::error::Error;
 use crate::error::SamlError;
+pub(crate) use scope::Scope;
+pub(crate) use tree::{Document, Element, Node, parse_normalized};
 
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -64,64 +69,8 @@ const MAX_ATTRIBUTES: usize = 256;
 /// every prefix lookup walks them.
 const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 
-fn malformed(message: impl Into<String>) -> Error {
+pub(crate) fn malformed(message: impl Into<String>) -> Error {
     Error::Saml(SamlError::Xml(message.into().into_boxed_str()))
-}
-
-/// The namespace bindings in scope: `(prefix, URI)` pairs of the open elements,
-/// outermost first; prefix `""` is the default namespace, URI `""` undeclares it.
-/// The `xml` prefix is implicit and never stored.
-#[derive(Debug, Default)]
-pub(crate) struct Scope<'a> {
-    bindings: Vec<(&'a str, Cow<'a, str>)>,
-}
-
-impl<'a> Scope<'a> {
-    /// The number of bindings (a mark for [`truncate`](Self::truncate)).
-    pub(crate) fn len(&self) -> usize {
-        self.bindings.len()
-    }
-
-    /// Drops the bindings pushed since `mark`.
-    pub(crate) fn truncate(&mut self, mark: usize) {
-        self.bindings.truncate(mark);
-    }
-
-    pub(crate) fn push(&mut self, prefix: &'a str, uri: Cow<'a, str>) {
-        self.bindings.push((prefix, uri));
-    }
-
-    /// The binding at `index`.
-    pub(crate) fn get(&self, index: usize) -> Option<(&'a str, &str)> {
-        self.bindings.get(index).map(|(p, uri)| (*p, uri.as_ref()))
-    }
-
-    /// The bindings, innermost first, with their indexes.
-    pub(crate) fn innermost_first(&self) -> impl Iterator<Item = (usize, &'a str)> + '_ {
-        self.bindings
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, (p, _))| (i, *p))
-    }
-
-    /// The bindings pushed since `mark`.
-    pub(crate) fn since(&self, mark: usize) -> &[(&'a str, Cow<'a, str>)] {
-        self.bindings.get(mark..).unwrap_or_default()
-    }
-
-    /// The URI `prefix` is bound to, borrowed from the input unless the
-    /// declaration had references expanded.
-    fn lookup_cow(&self, prefix: &str) -> Option<Cow<'a, str>> {
-        if prefix == "xml" {
-            return Some(Cow::Borrowed(XML_NS));
-        }
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, uri)| uri.clone())
-    }
 }
 
 /// An attribute other than a namespace declaration, resolved.
@@ -161,7 +110,7 @@ impl StartTag<'_> {
 
 /// Whether an `ID`, `Id` or `id` attribute (no namespace) among `attrs` is `id`:
 /// the attributes a same-document reference `#id` may name.
-fn has_id(attrs: &[Attr<'_>], id: &str) -> bool {
+pub(crate) fn has_id(attrs: &[Attr<'_>], id: &str) -> bool {
     attrs
         .iter()
         .any(|a| a.ns.is_empty() && matches!(a.local, "ID" | "Id" | "id") && a.value == id)
@@ -676,176 +625,4 @@ fn processing_instruction<'a>(text: &'a str, pi: &BytesPI<'_>) -> Result<Ev<'a>,
         .unwrap_or_default()
         .trim_start_matches([' ', '\t', '\n', '\r']);
     Ok(Ev::Pi { target, data })
-}
-
-/// A parsed document: comments and PIs before and after the document element, and
-/// the document element itself, borrowing from `text`.
-#[derive(Debug)]
-pub(crate) struct Document<'a> {
-    /// The input, line ends normalized: the elements' offsets are into it.
-    pub(crate) text: &'a str,
-    /// Whether the document has a DOCTYPE (one without an internal subset: one
-    /// with declarations is refused while parsing).
-    pub(crate) doctype: bool,
-    pub(crate) root: Element<'a>,
-}
-
-/// A node of the tree.
-#[derive(Debug)]
-pub(crate) enum Node<'a> {
-    Element(Element<'a>),
-    Text(Cow<'a, str>),
-    Comment(&'a str),
-    Pi { target: &'a str, data: &'a str },
-}
-
-/// An element, with its names resolved.
-#[derive(Debug)]
-pub(crate) struct Element<'a> {
-    /// The prefix as written (`None`: unprefixed).
-    pub(crate) prefix: Option<&'a str>,
-    pub(crate) local: &'a str,
-    /// The namespace URI (empty: none).
-    pub(crate) ns: Cow<'a, str>,
-    /// The namespace declarations on this element: (prefix, URI); prefix `""` is the
-    /// default namespace, URI `""` undeclares it.
-    pub(crate) decls: Vec<(&'a str, Cow<'a, str>)>,
-    pub(crate) attrs: Vec<Attr<'a>>,
-    pub(crate) children: Vec<Node<'a>>,
-    /// Byte offset (in the normalized input) just after the element's end.
-    pub(crate) end: usize,
-}
-
-impl<'a> Element<'a> {
-    /// Whether this element is `{ns}local`.
-    pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
-        self.ns == ns && self.local == local
-    }
-
-    /// The value of the attribute with no namespace named `local`.
-    pub(crate) fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_empty() && a.local == local)
-            .map(|a| a.value.as_ref())
-    }
-
-    /// Whether an `ID`, `Id` or `id` attribute (no namespace) of this element is
-    /// `id`: the attributes a same-document reference `#id` may name.
-    pub(crate) fn has_id(&self, id: &str) -> bool {
-        has_id(&self.attrs, id)
-    }
-
-    /// The child elements, in document order.
-    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element<'a>> {
-        self.children.iter().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
-            _ => None,
-        })
-    }
-
-    /// The child elements named `{ns}local`.
-    pub(crate) fn children_named<'s>(
-        &'s self,
-        ns: &'s str,
-        local: &'s str,
-    ) -> impl Iterator<Item = &'s Element<'a>> + 's {
-        self.elements().filter(move |e| e.is(ns, local))
-    }
-
-    /// The first child element named `{ns}local`.
-    pub(crate) fn child(&self, ns: &str, local: &str) -> Option<&Element<'a>> {
-        self.elements().find(|e| e.is(ns, local))
-    }
-
-    /// The text content (all descendant text, in order).
-    pub(crate) fn text(&self) -> String {
-        let mut out = String::new();
-        self.collect_text(&mut out);
-        out
-    }
-
-    fn collect_text(&self, out: &mut String) {
-        for node in &self.children {
-            match node {
-                Node::Text(t) => out.push_str(t),
-                Node::Element(e) => e.collect_text(out),
-                _ => {}
-            }
-        }
-    }
-
-    /// Calls `f` on this element and every descendant element, in document order.
-    pub(crate) fn walk<'s>(&'s self, f: &mut dyn FnMut(&'s Element<'a>)) {
-        f(self);
-        for e in self.elements() {
-            e.walk(f);
-        }
-    }
-}
-
-/// Parses a document whose line ends are already normalized
-/// ([`normalize_line_ends`]) into a tree; offsets in it are into `text`.
-/// Comments and processing instructions outside the document element are
-/// checked and left out.
-pub(crate) fn parse_normalized(text: &str) -> Result<Document<'_>, Error> {
-    let mut parser = Parser::new(text)?;
-    let mut open: Vec<Element<'_>> = Vec::new();
-    let mut root = None;
-    loop {
-        match parser.next()? {
-            Ev::Start => {
-                let start = parser.start();
-                open.push(Element {
-                    prefix: start.prefix,
-                    local: start.local,
-                    ns: start.ns.clone(),
-                    decls: parser.scope().since(start.scope_mark).to_vec(),
-                    attrs: start.attrs.clone(),
-                    children: Vec::new(),
-                    end: 0,
-                });
-            }
-            Ev::End { end, .. } => {
-                let Some(mut element) = open.pop() else {
-                    return Err(Error::Internal("an end without a start"));
-                };
-                element.end = end;
-                match open.last_mut() {
-                    Some(parent) => parent.children.push(Node::Element(element)),
-                    None => root = Some(element),
-                }
-            }
-            Ev::Text(t) => push_text(&mut open, Cow::Borrowed(t)),
-            Ev::Char(c) => push_text(&mut open, Cow::Owned(c.to_string())),
-            Ev::Comment(c) => push_node(&mut open, Node::Comment(c)),
-            Ev::Pi { target, data } => push_node(&mut open, Node::Pi { target, data }),
-            Ev::Eof => break,
-        }
-    }
-    let root = root.ok_or_else(|| malformed("the document has no element"))?;
-    Ok(Document {
-        text,
-        doctype: parser.has_doctype(),
-        root,
-    })
-}
-
-/// Text goes into the innermost open element, merged with a text node before it
-/// (the parser sends text only inside the document element).
-fn push_text<'a>(open: &mut [Element<'a>], s: Cow<'a, str>) {
-    if let Some(parent) = open.last_mut() {
-        if let Some(Node::Text(prev)) = parent.children.last_mut() {
-            prev.to_mut().push_str(&s);
-        } else {
-            parent.children.push(Node::Text(s));
-        }
-    }
-}
-
-/// A comment or PI inside an element; outside, it is not part of the tree.
-fn push_node<'a>(open: &mut [Element<'a>], node: Node<'a>) {
-    if let Some(parent) = open.last_mut() {
-        parent.children.push(node);
-    }
 }
