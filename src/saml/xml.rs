@@ -37,7 +37,7 @@
 use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
-use quick_xml::escape::resolve_xml_entity;
+use quick_xml::escape::{EscapeError, resolve_xml_entity};
 use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
@@ -546,11 +546,32 @@ fn attribute_value<'a>(
     }
     let value = attr
         .normalized_value_with(XmlVersion::Implicit1_0, 1, resolve_xml_entity)
-        .map_err(|e| malformed(format!("bad attribute value in <{qname}>: {e}")))?;
+        .map_err(|e| attribute_error(&e, qname))?;
     if let Cow::Owned(expanded) = &value {
-        check_text(expanded)?;
+        if let Some(c) = first_non_xml_char(expanded) {
+            return Err(malformed(format!(
+                "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
+                u32::from(c)
+            )));
+        }
     }
     Ok(value)
+}
+
+/// quick-xml's refusal of an attribute value, in the words the text path uses.
+fn attribute_error(e: &quick_xml::Error, qname: &str) -> Error {
+    match e {
+        quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => malformed(format!(
+            "undeclared entity reference &{name}; in an attribute of <{qname}> (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+        )),
+        quick_xml::Error::Escape(EscapeError::UnterminatedEntity(_)) => malformed(format!(
+            "an '&' in an attribute of <{qname}> is not a reference (write &amp;)"
+        )),
+        quick_xml::Error::Escape(EscapeError::InvalidCharRef(why)) => malformed(format!(
+            "an attribute of <{qname}> holds a character reference that is not a character XML 1.0 allows: {why}"
+        )),
+        other => malformed(format!("bad attribute value in <{qname}>: {other}")),
+    }
 }
 
 fn not_utf8() -> Error {
@@ -625,4 +646,55 @@ fn processing_instruction<'a>(text: &'a str, pi: &BytesPI<'_>) -> Result<Ev<'a>,
         .unwrap_or_default()
         .trim_start_matches([' ', '\t', '\n', '\r']);
     Ok(Ev::Pi { target, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(xml: &str) -> String {
+        match parse_normalized(xml) {
+            Err(Error::Saml(SamlError::Xml(why))) => why.into_string(),
+            other => panic!("{xml:?}: {other:?}"),
+        }
+    }
+
+    /// quick-xml's attribute normalization refuses what the text path refuses,
+    /// and the message says the same thing.
+    #[test]
+    fn attribute_references_are_held_to_the_text_rules() {
+        for (xml, says) in [
+            (
+                "<a b='&nbsp;'/>",
+                "undeclared entity reference &nbsp; in an attribute of <a>",
+            ),
+            ("<a b='x&y'/>", "is not a reference (write &amp;)"),
+            ("<a b='&amp'/>", "is not a reference"),
+            ("<a b='&#0;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#xD800;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#x+41;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#x1;'/>", "character reference to U+0001"),
+            ("<a b='&#xFFFE;'/>", "character reference to U+FFFE"),
+            ("<a b='<'/>", "'<' is not allowed"),
+            ("<a>&nbsp;</a>", "undeclared entity reference &nbsp;"),
+            ("<a>&#x1;</a>", "character reference &#x1;"),
+        ] {
+            let why = refusal(xml);
+            assert!(why.contains(says), "{xml:?}: {why}");
+        }
+    }
+
+    /// Values are normalized (TAB and LF to spaces, references expanded, a
+    /// character reference to TAB kept) and borrowed when nothing was expanded.
+    #[test]
+    fn attribute_values_are_normalized_and_borrowed_when_plain() {
+        let doc = parse_normalized("<a p='plain' q='a\tb\nc&#9;&lt;&#x41;'/>")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let attrs = &doc.root.attrs;
+        assert!(matches!(
+            attrs.first().map(|a| &a.value),
+            Some(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(attrs.get(1).map(|a| a.value.as_ref()), Some("a b c\t<A"));
+    }
 }
