@@ -456,10 +456,27 @@ impl<'p, 's> Renderer<'p, 's> {
                 .filter_map(|a| a.prefix)
                 .filter(|&p| p != "xml"),
         );
-        self.visible.sort_unstable();
-        self.visible.dedup();
         let mut found = std::mem::take(&mut self.found);
         found.clear();
+        if let ([only], []) = (self.visible.as_slice(), self.prefixes) {
+            // The usual element: one prefix used, no inclusive prefixes.
+            let binding = scope
+                .innermost_first()
+                .find(|(_, p)| p == only)
+                .map(|(i, _)| i);
+            if binding.is_some() || only.is_empty() {
+                let rendered = self.rendered.iter().rev().find(|(p, _)| p == only);
+                found.push(Candidate {
+                    prefix: only,
+                    binding,
+                    rendered: rendered.map(|(_, b)| *b),
+                });
+            }
+            self.found = found;
+            return;
+        }
+        self.visible.sort_unstable();
+        self.visible.dedup();
         for (i, p) in scope.innermost_first() {
             if self.visible.binary_search(&p).is_ok() || self.is_inclusive(p) {
                 found.push(Candidate::new(p, Some(i)));

@@ -150,13 +150,15 @@ fn is_name_start(c: char) -> bool {
 /// Whether `s` is an `NCName` (Namespaces in XML 1.0 §3: a `Name` without `:`).
 pub(crate) fn is_ncname(s: &str) -> bool {
     let bytes = s.as_bytes();
+    // ASCII names (nearly all) in one pass over a table; the rest by `char`.
+    let ascii_start = bytes
+        .first()
+        .is_some_and(|&b| ASCII_NAME[usize::from(b)] == 2);
+    if ascii_start && bytes.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0) {
+        return true;
+    }
     if bytes.is_ascii() {
-        return bytes
-            .first()
-            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
-            && bytes
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        return false;
     }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start)
@@ -165,6 +167,25 @@ pub(crate) fn is_ncname(s: &str) -> bool {
                 || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
         })
 }
+
+/// ASCII name characters: 2 for those that may start an `NCName` (letters, `_`),
+/// 1 for those that may only follow (digits, `-`, `.`), 0 for the rest.
+const ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            2
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
