@@ -1,5 +1,5 @@
 //! Exclusive XML Canonicalization 1.0 (<http://www.w3.org/2001/10/xml-exc-c14n#>,
-//! and `#WithComments`) over the tree of [`xml`](super::xml).
+//! and `#WithComments`), streamed over the events of [`xml`](super::xml)'s parser.
 //!
 //! What it does, per the W3C recommendations (Canonical XML 1.0 §2.3, §4; Exclusive
 //! XML Canonicalization 1.0 §3): no XML declaration and no DTD; line ends already
@@ -15,9 +15,9 @@
 //! outside the document element each on their own line; whitespace outside the
 //! document element dropped.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
-use super::xml::{self, Document, Element, Node};
+use super::xml::{self, Attr, Document, Element, Ev, Node, Parser, Scope};
 use crate::error::Error;
 use crate::error::SamlError;
 
@@ -116,54 +116,107 @@ pub fn canonicalize(xml: &str) -> Result<String, Error> {
 
 /// Exclusive XML Canonicalization 1.0 of a well-formed document, with the
 /// [`C14n`] options: comments, an `InclusiveNamespaces` prefix list, a subtree.
+///
+/// The document is canonicalized as it is read, in one pass and without a tree;
+/// it is read to its end even when a subtree is asked for (to refuse what is not
+/// well-formed and an `ID` that two elements carry).
 pub fn canonicalize_with(xml: &str, options: &C14n) -> Result<String, Error> {
-    let doc = xml::parse(xml)?;
-    let ctx = Ctx {
-        comments: options.with_comments,
-        prefixes: &options.prefixes,
-        exclude: None,
-        max_len: output_limit(xml.len()),
-    };
+    let text = xml::normalize_line_ends(xml);
+    let mut parser = Parser::new(&text)?;
+    let mut r = Renderer::new(
+        options.with_comments,
+        &options.prefixes,
+        output_limit(xml.len()),
+        text.len(),
+    );
     match &options.subtree {
-        None => document(&doc, &ctx),
-        Some(subtree) => {
-            let mut found: Vec<&Element> = Vec::new();
-            doc.root.walk(&mut |e| {
-                let hit = match subtree {
-                    Subtree::Id(id) => e.has_id(id),
-                    Subtree::Element { ns, local } => e.is(ns, local),
-                };
-                if hit {
-                    found.push(e);
+        None => whole_document(&mut parser, &mut r)?,
+        Some(subtree) => one_subtree(&mut parser, &mut r, subtree)?,
+    }
+    r.finish()
+}
+
+/// Renders every event of the document: comments and PIs outside the document
+/// element on their own line (Canonical XML 1.0 §2.3), whitespace there dropped.
+fn whole_document<'a>(parser: &mut Parser<'a>, r: &mut Renderer<'_, 'a>) -> Result<(), Error> {
+    loop {
+        let ev = parser.next()?;
+        let outside = parser.depth() == 0;
+        match ev {
+            Ev::Eof => return Ok(()),
+            Ev::Comment(_) | Ev::Pi { .. } if outside => {
+                let before_root = !parser.after_root();
+                if !before_root && r.writes(&ev) {
+                    r.out.push('\n');
                 }
-            });
-            let target = match (subtree, found.as_slice()) {
-                (_, []) => {
-                    return Err(SamlError::Structure(
-                        "no element matches the subtree to canonicalize".into(),
-                    )
-                    .into());
+                r.misc(&ev);
+                if before_root && r.writes(&ev) {
+                    r.out.push('\n');
                 }
-                (Subtree::Id(_), [_, _, ..]) => {
-                    return Err(SamlError::Structure(
-                        "more than one element carries that ID".into(),
-                    )
-                    .into());
-                }
-                (_, [first, ..]) => *first,
-            };
-            subtree_of(&doc, target, &ctx)
+            }
+            ev => r.event(parser, &ev),
         }
     }
 }
 
-/// How to render: comments or not, the inclusive prefixes (`""` for
-/// `#default`; sorted and deduplicated), an element to leave out with its subtree (the enveloped
-/// signature), and the most output allowed ([`output_limit`]).
+/// Renders the first element the subtree option names, with its descendants;
+/// counts the elements it names in the whole document.
+fn one_subtree<'a>(
+    parser: &mut Parser<'a>,
+    r: &mut Renderer<'_, 'a>,
+    subtree: &Subtree,
+) -> Result<(), Error> {
+    let mut hits = 0usize;
+    // The depth of the element being rendered, while inside it.
+    let mut inside: Option<usize> = None;
+    loop {
+        let ev = parser.next()?;
+        match ev {
+            Ev::Eof => break,
+            Ev::Start => {
+                let start = parser.start();
+                let hit = match subtree {
+                    Subtree::Id(id) => start.has_id(id),
+                    Subtree::Element { ns, local } => start.is(ns, local),
+                };
+                if hit {
+                    hits += 1;
+                    if hits == 1 {
+                        inside = Some(parser.depth());
+                    }
+                }
+            }
+            Ev::End { .. } if inside.is_some_and(|d| parser.depth() < d) => {
+                r.event(parser, &ev);
+                inside = None;
+                continue;
+            }
+            _ => {}
+        }
+        if inside.is_some() {
+            r.event(parser, &ev);
+        }
+    }
+    match (subtree, hits) {
+        (_, 0) => Err(SamlError::Structure(
+            "no element matches the subtree to canonicalize".into(),
+        )
+        .into()),
+        (Subtree::Id(_), 2..) => {
+            Err(SamlError::Structure("more than one element carries that ID".into()).into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How to render a subtree of a parsed [`Document`]: comments or not, the
+/// inclusive prefixes (`""` for `#default`; sorted and deduplicated), an element
+/// to leave out with its subtree (the enveloped signature), and the most output
+/// allowed ([`output_limit`]).
 pub(crate) struct Ctx<'a> {
     pub(crate) comments: bool,
     pub(crate) prefixes: &'a [String],
-    pub(crate) exclude: Option<&'a Element>,
+    pub(crate) exclude: Option<&'a Element<'a>>,
     pub(crate) max_len: usize,
 }
 
@@ -189,45 +242,33 @@ fn too_large(max_len: usize) -> Error {
     .into()
 }
 
-/// The whole document.
-pub(crate) fn document(doc: &Document, ctx: &Ctx<'_>) -> Result<String, Error> {
-    let mut out = String::new();
-    for node in &doc.prolog {
-        if misc(&mut out, node, ctx) {
-            out.push('\n');
-        }
-    }
-    element(&mut out, &doc.root, &mut Vec::new(), &mut Vec::new(), ctx)?;
-    for node in &doc.epilog {
-        let mark = out.len();
-        out.push('\n');
-        if !misc(&mut out, node, ctx) {
-            out.truncate(mark);
-        }
-    }
-    Ok(out)
-}
-
 /// `target` (an element of `doc`) and its descendants, with the namespaces its
-/// ancestors declare in scope.
-pub(crate) fn subtree_of(doc: &Document, target: &Element, ctx: &Ctx<'_>) -> Result<String, Error> {
-    let mut scope = Vec::new();
+/// ancestors declare in scope: the same renderer as [`canonicalize_with`], driven
+/// by the tree the verifier and the signer already hold.
+pub(crate) fn subtree_of(
+    doc: &Document<'_>,
+    target: &Element<'_>,
+    ctx: &Ctx<'_>,
+) -> Result<String, Error> {
+    let mut scope = Scope::default();
     if !ancestors_scope(&doc.root, target, &mut scope) {
         return Err(SamlError::Structure("the element is not in the document".into()).into());
     }
-    let mut out = String::new();
-    element(&mut out, target, &mut scope, &mut Vec::new(), ctx)?;
-    Ok(out)
+    let mut r = Renderer::new(ctx.comments, ctx.prefixes, ctx.max_len, doc.text.len());
+    tree(&mut r, target, &mut scope, ctx.exclude)?;
+    r.finish()
 }
 
-/// Fills `scope` with the declarations of `target`'s ancestors (outermost first);
-/// `false` if `target` is not under `e`.
-fn ancestors_scope(e: &Element, target: &Element, scope: &mut Vec<(String, String)>) -> bool {
+/// Pushes the declarations of `target`'s ancestors (outermost first) onto
+/// `scope`; `false` if `target` is not under `e`.
+fn ancestors_scope<'t>(e: &'t Element<'_>, target: &Element<'_>, scope: &mut Scope<'t>) -> bool {
     if std::ptr::eq(e, target) {
         return true;
     }
     let mark = scope.len();
-    scope.extend(e.decls.iter().cloned());
+    for (p, uri) in &e.decls {
+        scope.push(p, Cow::Borrowed(uri));
+    }
     for child in e.elements() {
         if ancestors_scope(child, target, scope) {
             return true;
@@ -237,155 +278,307 @@ fn ancestors_scope(e: &Element, target: &Element, scope: &mut Vec<(String, Strin
     false
 }
 
-/// Writes a comment or PI; `false` if nothing was written.
-fn misc(out: &mut String, node: &Node, ctx: &Ctx<'_>) -> bool {
-    match node {
-        Node::Comment(c) if ctx.comments => {
-            out.push_str("<!--");
-            out.push_str(c);
-            out.push_str("-->");
-            true
-        }
-        Node::Pi { target, data } => {
-            out.push_str("<?");
-            out.push_str(target);
-            if !data.is_empty() {
-                out.push(' ');
-                out.push_str(data);
-            }
-            out.push_str("?>");
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Writes the element's name as written (`prefix:local` or `local`), without
-/// allocating it.
-fn push_qname(out: &mut String, e: &Element) {
-    if let Some(prefix) = &e.prefix {
-        out.push_str(prefix);
-        out.push(':');
-    }
-    out.push_str(&e.local);
-}
-
-/// The innermost binding in `stack` of each prefix `wanted` accepts, by prefix:
-/// one pass over the stack, innermost first (looking each wanted prefix up in
-/// turn cost prefixes × scope per element, and a prefix list is attacker-sized).
-fn innermost(stack: &[(String, String)], wanted: impl Fn(&str) -> bool) -> BTreeMap<&str, &str> {
-    let mut found = BTreeMap::new();
-    for (p, uri) in stack.iter().rev() {
-        if wanted(p) {
-            found.entry(p.as_str()).or_insert(uri.as_str());
-        }
-    }
-    found
-}
-
-/// The namespace declarations `e` renders (Exclusive C14N §3), sorted by prefix:
-/// each prefix that `e` or one of its attributes visibly uses, and each inclusive
-/// prefix in scope, whose in-scope binding is not what an output ancestor
-/// rendered. `scope` includes `e`'s own declarations.
-fn declarations(
-    e: &Element,
-    scope: &[(String, String)],
-    rendered: &[(String, String)],
-    ctx: &Ctx<'_>,
-) -> Vec<(String, String)> {
-    let mut visible: Vec<&str> = vec![e.prefix.as_deref().unwrap_or("")];
-    for a in &e.attrs {
-        if let Some(p) = a.prefix.as_deref() {
-            if p != "xml" {
-                visible.push(p);
-            }
-        }
-    }
-    visible.sort_unstable();
-    visible.dedup();
-    let inclusive = |p: &str| ctx.prefixes.binary_search_by(|q| q.as_str().cmp(p)).is_ok();
-    let mut bound = innermost(scope, |p| visible.binary_search(&p).is_ok() || inclusive(p));
-    // The default namespace, used or listed, with no binding in scope: "".
-    if visible.first() == Some(&"") || inclusive("") {
-        bound.entry("").or_insert("");
-    }
-    let before = innermost(rendered, |p| bound.contains_key(p));
-    bound
-        .into_iter()
-        .filter(|(p, uri)| {
-            let before = before
-                .get(p)
-                .copied()
-                .or(if p.is_empty() { Some("") } else { None });
-            before != Some(*uri)
-        })
-        .map(|(p, uri)| (p.to_owned(), uri.to_owned()))
-        .collect()
-}
-
-/// Renders `e` and its subtree. `scope`: the namespace bindings in scope from the
-/// ancestors; `rendered`: the declarations output ancestors rendered. Fails
-/// once the output passes `ctx.max_len`.
-fn element(
-    out: &mut String,
-    e: &Element,
-    scope: &mut Vec<(String, String)>,
-    rendered: &mut Vec<(String, String)>,
-    ctx: &Ctx<'_>,
+/// Renders `e` and its subtree, leaving out `exclude`; fails once the output
+/// passes the limit.
+fn tree<'t>(
+    r: &mut Renderer<'_, 't>,
+    e: &'t Element<'_>,
+    scope: &mut Scope<'t>,
+    exclude: Option<&Element<'_>>,
 ) -> Result<(), Error> {
-    if ctx.exclude.is_some_and(|x| std::ptr::eq(x, e)) {
+    if exclude.is_some_and(|x| std::ptr::eq(x, e)) {
         return Ok(());
     }
-    let scope_mark = scope.len();
-    scope.extend(e.decls.iter().cloned());
-
-    let emit = declarations(e, scope, rendered, ctx);
-    let rendered_mark = rendered.len();
-
-    out.push('<');
-    push_qname(out, e);
-    for (p, uri) in &emit {
-        if p.is_empty() {
-            out.push_str(" xmlns=\"");
-        } else {
-            out.push_str(" xmlns:");
-            out.push_str(p);
-            out.push_str("=\"");
-        }
-        xml::escape_attr(out, uri);
-        out.push('"');
+    let mark = scope.len();
+    for (p, uri) in &e.decls {
+        scope.push(p, Cow::Borrowed(uri));
     }
-    rendered.extend(emit);
-    let mut attrs: Vec<&xml::Attr> = e.attrs.iter().collect();
-    attrs.sort_by(|a, b| (&a.ns, &a.local).cmp(&(&b.ns, &b.local)));
-    for a in attrs {
-        out.push(' ');
-        if let Some(p) = &a.prefix {
-            out.push_str(p);
-            out.push(':');
-        }
-        out.push_str(&a.local);
-        out.push_str("=\"");
-        xml::escape_attr(out, &a.value);
-        out.push('"');
-    }
-    out.push('>');
-    if out.len() > ctx.max_len {
-        return Err(too_large(ctx.max_len));
+    r.start(scope, e.prefix, e.local, &e.attrs);
+    if r.too_large {
+        return Err(too_large(r.max_len));
     }
     for child in &e.children {
         match child {
-            Node::Element(c) => element(out, c, scope, rendered, ctx)?,
-            Node::Text(t) => xml::escape_text(out, t),
-            other => {
-                misc(out, other, ctx);
-            }
+            Node::Element(c) => tree(r, c, scope, exclude)?,
+            Node::Text(t) => xml::escape_text(&mut r.out, t),
+            Node::Comment(c) => r.misc(&Ev::Comment(c)),
+            Node::Pi { target, data } => r.misc(&Ev::Pi { target, data }),
         }
     }
-    out.push_str("</");
-    push_qname(out, e);
-    out.push('>');
-    rendered.truncate(rendered_mark);
-    scope.truncate(scope_mark);
+    r.end(e.prefix, e.local);
+    scope.truncate(mark);
     Ok(())
+}
+
+/// The canonical writer: one output buffer, sized once, and the namespace
+/// declarations its output ancestors rendered; the per-element work buffers are
+/// kept between elements. `'s` is the lifetime of the names (the input's, or the
+/// tree's).
+struct Renderer<'p, 's> {
+    out: String,
+    comments: bool,
+    /// The inclusive prefixes, sorted (`""`: `#default`).
+    prefixes: &'p [String],
+    max_len: usize,
+    /// The output passed `max_len`: nothing more is written.
+    too_large: bool,
+    /// The declarations output ancestors rendered: (prefix, its binding in the
+    /// scope; `None` for the empty default namespace).
+    rendered: Vec<(&'s str, Option<usize>)>,
+    /// Where each open element's declarations start in `rendered`.
+    marks: Vec<usize>,
+    /// Per element: the prefixes it visibly uses; the bindings to consider with
+    /// what an output ancestor rendered for each; the order of its attributes.
+    visible: Vec<&'s str>,
+    found: Vec<Candidate<'s>>,
+    order: Vec<usize>,
+}
+
+/// A namespace declaration an element may render: its prefix, its innermost
+/// binding in the scope (`None`: the empty default namespace), and what an output
+/// ancestor rendered for that prefix (`None`: nothing).
+#[derive(Clone, Copy)]
+struct Candidate<'s> {
+    prefix: &'s str,
+    binding: Option<usize>,
+    rendered: Option<Option<usize>>,
+}
+
+impl<'s> Candidate<'s> {
+    fn new(prefix: &'s str, binding: Option<usize>) -> Self {
+        Self {
+            prefix,
+            binding,
+            rendered: None,
+        }
+    }
+}
+
+impl<'p, 's> Renderer<'p, 's> {
+    fn new(comments: bool, prefixes: &'p [String], max_len: usize, input_len: usize) -> Self {
+        Self {
+            // Canonical output is about the input's size (declarations added, the
+            // XML declaration and references removed).
+            out: String::with_capacity(input_len.saturating_add(input_len / 8).min(max_len)),
+            comments,
+            prefixes,
+            max_len,
+            too_large: false,
+            rendered: Vec::new(),
+            marks: Vec::new(),
+            visible: Vec::new(),
+            found: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// The output, or the error for one that grew too large.
+    fn finish(self) -> Result<String, Error> {
+        if self.too_large {
+            return Err(too_large(self.max_len));
+        }
+        Ok(self.out)
+    }
+
+    /// Renders an event inside the part being canonicalized.
+    fn event(&mut self, parser: &Parser<'s>, ev: &Ev<'s>) {
+        match *ev {
+            Ev::Start => {
+                let start = parser.start();
+                self.start(parser.scope(), start.prefix, start.local, &start.attrs);
+            }
+            Ev::End { prefix, local, .. } => self.end(prefix, local),
+            Ev::Text(t) => {
+                if !self.too_large {
+                    xml::escape_text(&mut self.out, t);
+                }
+            }
+            Ev::Char(c) => {
+                if !self.too_large {
+                    xml::escape_text(&mut self.out, c.encode_utf8(&mut [0; 4]));
+                }
+            }
+            Ev::Comment(_) | Ev::Pi { .. } => self.misc(ev),
+            Ev::Eof => {}
+        }
+    }
+
+    /// Whether [`misc`](Self::misc) writes `ev`.
+    fn writes(&self, ev: &Ev<'_>) -> bool {
+        match ev {
+            Ev::Comment(_) => self.comments,
+            Ev::Pi { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Writes a comment (if kept) or a processing instruction.
+    fn misc(&mut self, ev: &Ev<'_>) {
+        if self.too_large {
+            return;
+        }
+        match *ev {
+            Ev::Comment(c) if self.comments => {
+                self.out.push_str("<!--");
+                self.out.push_str(c);
+                self.out.push_str("-->");
+            }
+            Ev::Pi { target, data } => {
+                self.out.push_str("<?");
+                self.out.push_str(target);
+                if !data.is_empty() {
+                    self.out.push(' ');
+                    self.out.push_str(data);
+                }
+                self.out.push_str("?>");
+            }
+            _ => {}
+        }
+    }
+
+    fn is_inclusive(&self, prefix: &str) -> bool {
+        self.prefixes
+            .binary_search_by(|q| q.as_str().cmp(prefix))
+            .is_ok()
+    }
+
+    /// Finds the namespace declarations an element renders (Exclusive C14N §3)
+    /// into `found`, sorted by prefix: each prefix that it or one of its
+    /// attributes visibly uses, and each inclusive prefix in scope, with its
+    /// innermost binding and what output ancestors rendered for it. One pass over
+    /// the scope and one over `rendered` (a prefix list is attacker-sized).
+    fn declarations(&mut self, scope: &Scope<'s>, prefix: Option<&'s str>, attrs: &[Attr<'s>]) {
+        self.visible.clear();
+        self.visible.push(prefix.unwrap_or(""));
+        self.visible.extend(
+            attrs
+                .iter()
+                .filter_map(|a| a.prefix)
+                .filter(|&p| p != "xml"),
+        );
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        if let ([only], []) = (self.visible.as_slice(), self.prefixes) {
+            // The usual element: one prefix used, no inclusive prefixes.
+            let binding = scope
+                .innermost_first()
+                .find(|(_, p)| p == only)
+                .map(|(i, _)| i);
+            if binding.is_some() || only.is_empty() {
+                let rendered = self.rendered.iter().rev().find(|(p, _)| p == only);
+                found.push(Candidate {
+                    prefix: only,
+                    binding,
+                    rendered: rendered.map(|(_, b)| *b),
+                });
+            }
+            self.found = found;
+            return;
+        }
+        self.visible.sort_unstable();
+        self.visible.dedup();
+        for (i, p) in scope.innermost_first() {
+            if self.visible.binary_search(&p).is_ok() || self.is_inclusive(p) {
+                found.push(Candidate::new(p, Some(i)));
+            }
+        }
+        // Stable: the innermost binding of each prefix stays first, and is kept.
+        found.sort_by(|a, b| a.prefix.cmp(b.prefix));
+        found.dedup_by(|later, first| later.prefix == first.prefix);
+        // The default namespace, used or listed, with no binding in scope: "".
+        let default_wanted = self.visible.first() == Some(&"") || self.is_inclusive("");
+        if default_wanted && found.first().is_none_or(|f| !f.prefix.is_empty()) {
+            found.insert(0, Candidate::new("", None));
+        }
+        for (p, binding) in self.rendered.iter().rev() {
+            if let Ok(k) = found.binary_search_by(|f| f.prefix.cmp(p)) {
+                if let Some(f) = found.get_mut(k) {
+                    f.rendered.get_or_insert(*binding);
+                }
+            }
+        }
+        self.found = found;
+    }
+
+    /// Writes a start tag: its name, the declarations it renders, its attributes
+    /// sorted by namespace URI and local name. `scope` includes its own
+    /// declarations.
+    fn start(
+        &mut self,
+        scope: &Scope<'s>,
+        prefix: Option<&'s str>,
+        local: &str,
+        attrs: &[Attr<'s>],
+    ) {
+        if self.too_large {
+            return;
+        }
+        self.declarations(scope, prefix, attrs);
+        self.marks.push(self.rendered.len());
+        let out = &mut self.out;
+        out.push('<');
+        push_qname(out, prefix, local);
+        let uri = |binding: Option<usize>| binding.and_then(|i| scope.get(i)).map_or("", |b| b.1);
+        for &Candidate {
+            prefix: p,
+            binding,
+            rendered,
+        } in &self.found
+        {
+            // Nothing rendered above: the default namespace is empty, a prefix unbound.
+            let before = rendered.or(if p.is_empty() { Some(None) } else { None });
+            if before.map(uri) == Some(uri(binding)) {
+                continue;
+            }
+            if p.is_empty() {
+                out.push_str(" xmlns=\"");
+            } else {
+                out.push_str(" xmlns:");
+                out.push_str(p);
+                out.push_str("=\"");
+            }
+            xml::escape_attr(out, uri(binding));
+            out.push('"');
+            self.rendered.push((p, binding));
+        }
+        let key = |i: &usize| attrs.get(*i).map(|a| (a.ns.as_ref(), a.local));
+        self.order.clear();
+        self.order.extend(0..attrs.len());
+        if !self.order.is_sorted_by_key(key) {
+            self.order.sort_by_key(key);
+        }
+        for a in self.order.iter().filter_map(|&i| attrs.get(i)) {
+            out.push(' ');
+            push_qname(out, a.prefix, a.local);
+            out.push_str("=\"");
+            xml::escape_attr(out, &a.value);
+            out.push('"');
+        }
+        out.push('>');
+        if out.len() > self.max_len {
+            self.too_large = true;
+        }
+    }
+
+    /// Writes an end tag and forgets the declarations its start tag rendered.
+    fn end(&mut self, prefix: Option<&str>, local: &str) {
+        if self.too_large {
+            return;
+        }
+        self.out.push_str("</");
+        push_qname(&mut self.out, prefix, local);
+        self.out.push('>');
+        if let Some(mark) = self.marks.pop() {
+            self.rendered.truncate(mark);
+        }
+    }
+}
+
+/// Writes a name as written (`prefix:local` or `local`).
+fn push_qname(out: &mut String, prefix: Option<&str>, local: &str) {
+    if let Some(prefix) = prefix {
+        out.push_str(prefix);
+        out.push(':');
+    }
+    out.push_str(local);
 }

@@ -2,6 +2,8 @@
 //! escaping rules of Canonical XML 1.0 §2.3 that the builder and the
 //! canonicalizer share.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, InputField, InputProblem};
 
 /// Whether `c` may appear in an XML 1.0 document (XML 1.0 §2.2 `Char`).
@@ -9,19 +11,41 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// The first character of `text` that XML 1.0 does not allow. ASCII (the bulk of
-/// any assertion: base64 certificates and signatures) is checked byte by byte.
+/// The first character of `text` that XML 1.0 does not allow. In UTF-8 those are
+/// the C0 controls other than TAB, LF and CR, and U+FFFE and U+FFFF (lead byte
+/// `0xEF`; a `&str` holds no surrogates): eight bytes are checked at a time for
+/// either, and only a word holding one is looked at byte by byte.
 pub(crate) fn first_non_xml_char(text: &str) -> Option<char> {
-    let mut rest = text;
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether a byte of `w` is below 0x20, or is 0xEF (a zero byte of `w ^ EF..EF`).
+    let suspicious = |w: u64| {
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let x = w ^ (ONES * 0xEF);
+        let lead_ef = x.wrapping_sub(ONES) & !x & HIGHS;
+        below_space | lead_ef != 0
+    };
+    let bytes = text.as_bytes();
+    let mut i = 0;
     loop {
-        let i = rest
-            .bytes()
-            .position(|b| !b.is_ascii() || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))?;
-        let c = rest.get(i..)?.chars().next()?;
-        if !is_xml_char(c) {
-            return Some(c);
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word: [u8; 8] = word.try_into().ok()?;
+            if !suspicious(u64::from_ne_bytes(word)) {
+                i += 8;
+                continue;
+            }
         }
-        rest = rest.get(i + c.len_utf8()..)?;
+        let b = *bytes.get(i)?;
+        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+            return Some(char::from(b));
+        }
+        if b == 0xEF {
+            let c = text.get(i..)?.chars().next()?;
+            if !is_xml_char(c) {
+                return Some(c);
+            }
+        }
+        i += 1;
     }
 }
 
@@ -40,50 +64,62 @@ pub(crate) fn check_chars(field: InputField, what: &str, value: &str) -> Result<
     }
 }
 
+/// The bytes [`escape_text`] replaces, and those [`escape_attr`] replaces.
+const TEXT_SPECIALS: [bool; 256] = specials(b"&<>\r");
+const ATTR_SPECIALS: [bool; 256] = specials(b"&<\"\t\n\r");
+
+const fn specials(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 /// Escapes text content as Canonical XML does: `& < >` and CR.
 pub(crate) fn escape_text(out: &mut String, text: &str) {
-    escape(out, text, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'\r' => Some("&#xD;"),
-        _ => None,
-    });
+    escape(out, text, &TEXT_SPECIALS);
 }
 
 /// Escapes an attribute value as Canonical XML does: `& < "`, TAB, LF and CR.
 pub(crate) fn escape_attr(out: &mut String, value: &str) {
-    escape(out, value, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'"' => Some("&quot;"),
-        b'\t' => Some("&#x9;"),
-        b'\n' => Some("&#xA;"),
-        b'\r' => Some("&#xD;"),
-        _ => None,
-    });
+    escape(out, value, &ATTR_SPECIALS);
 }
 
-/// Copies `text` to `out` with the ASCII bytes `replace` names replaced, copying
-/// the runs in between whole (an ASCII byte is never inside a multi-byte char).
-fn escape(out: &mut String, text: &str, replace: impl Fn(u8) -> Option<&'static str>) {
+/// Copies `text` to `out` with the ASCII bytes `specials` marks replaced by their
+/// Canonical XML escapes, copying the runs in between whole (an ASCII byte is
+/// never inside a multi-byte char).
+fn escape(out: &mut String, text: &str, specials: &[bool; 256]) {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if let Some(entity) = replace(b) {
-            out.push_str(text.get(start..i).unwrap_or_default());
-            out.push_str(entity);
-            start = i + 1;
-        }
+    while let Some(at) = bytes
+        .get(start..)
+        .and_then(|rest| rest.iter().position(|&b| specials[usize::from(b)]))
+    {
+        let i = start + at;
+        out.push_str(text.get(start..i).unwrap_or_default());
+        out.push_str(match bytes.get(i) {
+            Some(b'&') => "&amp;",
+            Some(b'<') => "&lt;",
+            Some(b'>') => "&gt;",
+            Some(b'"') => "&quot;",
+            Some(b'\t') => "&#x9;",
+            Some(b'\n') => "&#xA;",
+            _ => "&#xD;",
+        });
+        start = i + 1;
     }
     out.push_str(text.get(start..).unwrap_or_default());
 }
 
 /// Normalizes line ends (XML 1.0 §2.11): CR LF and lone CR become LF. A leading
-/// byte-order mark is dropped.
-pub(crate) fn normalize_line_ends(xml: &str) -> String {
+/// byte-order mark is dropped. Borrowed when there is no CR (the usual case).
+pub(crate) fn normalize_line_ends(xml: &str) -> Cow<'_, str> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
     if !xml.contains('\r') {
-        return xml.to_owned();
+        return Cow::Borrowed(xml);
     }
     let mut out = String::with_capacity(xml.len());
     let mut chars = xml.chars().peekable();
@@ -97,7 +133,7 @@ pub(crate) fn normalize_line_ends(xml: &str) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Whether `c` may start an XML name (XML 1.0 fifth edition §2.3
@@ -113,10 +149,97 @@ fn is_name_start(c: char) -> bool {
 
 /// Whether `s` is an `NCName` (Namespaces in XML 1.0 §3: a `Name` without `:`).
 pub(crate) fn is_ncname(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    // ASCII names (nearly all) in one pass over a table; the rest by `char`.
+    let ascii_start = bytes
+        .first()
+        .is_some_and(|&b| ASCII_NAME[usize::from(b)] == 2);
+    if ascii_start && bytes.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0) {
+        return true;
+    }
+    if bytes.is_ascii() {
+        return false;
+    }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start)
         && chars.all(|c| {
             is_name_start(c)
                 || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
         })
+}
+
+/// ASCII name characters: 2 for those that may start an `NCName` (letters, `_`),
+/// 1 for those that may only follow (digits, `-`, `.`), 0 for the rest.
+const ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            2
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan finds what a char-by-char scan finds, wherever the
+    /// character sits relative to an 8-byte word.
+    #[test]
+    fn first_non_xml_char_matches_a_plain_scan() {
+        let plain = |s: &str| s.chars().find(|&c| !is_xml_char(c));
+        let bad = [
+            '\u{0}', '\u{1}', '\u{8}', '\u{B}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ];
+        let good = [
+            '\t',
+            '\n',
+            '\r',
+            ' ',
+            'a',
+            '\u{7F}',
+            '\u{85}',
+            '\u{E9}',
+            '\u{F000}',
+            '\u{FFFD}',
+            '\u{10000}',
+        ];
+        for prefix in 0..17 {
+            let head = "x".repeat(prefix);
+            for c in bad.iter().chain(&good) {
+                for tail in ["", "yyyyyyyyy", "\u{FFFD}\u{FFFE}"] {
+                    let s = format!("{head}{c}{tail}");
+                    assert_eq!(first_non_xml_char(&s), plain(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_as_canonical_xml() {
+        let mut text = String::new();
+        escape_text(&mut text, "a&b<c>d\"e\tf\ng\rh\u{E9}");
+        assert_eq!(text, "a&amp;b&lt;c&gt;d\"e\tf\ng&#xD;h\u{E9}");
+        let mut attr = String::new();
+        escape_attr(&mut attr, "a&b<c>d\"e\tf\ng\rh\u{E9}");
+        assert_eq!(attr, "a&amp;b&lt;c>d&quot;e&#x9;f&#xA;g&#xD;h\u{E9}");
+    }
+
+    #[test]
+    fn ncnames_ascii_and_not() {
+        for yes in ["a", "_", "a-b.c_9", "\u{E9}l\u{E8}ve", "A\u{B7}"] {
+            assert!(is_ncname(yes), "{yes}");
+        }
+        for no in ["", "9a", "-a", ".a", "a:b", "a b", "\u{B7}a", "a\u{D7}"] {
+            assert!(!is_ncname(no), "{no}");
+        }
+    }
 }

@@ -237,7 +237,7 @@ const SIGNATURE_START: &str =
 /// The assertion's `ID` and its `Issuer`, after which the signature goes, if the
 /// document can be signed: a SAML 2.0 `Assertion` with an `xs:ID` that no other
 /// element carries, not signed already, `Issuer` its first child.
-fn signable(root: &Element) -> Result<(&str, &Element), Error> {
+fn signable<'a>(root: &'a Element<'a>) -> Result<(&'a str, &'a Element<'a>), Error> {
     if !root.is(SAML_NS, "Assertion") {
         return Err(SamlError::Structure(format!(
             "the document element is {{{}}}{}, not a SAML 2.0 Assertion ({{{SAML_NS}}}Assertion)",

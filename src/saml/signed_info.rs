@@ -12,7 +12,7 @@ use base64ct::{Base64, Encoding};
 
 use super::chars::is_ncname;
 use super::dsig::{DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, algorithm_of};
-use super::xml::Element;
+use super::xml::{Element, Node};
 use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
@@ -25,7 +25,7 @@ pub(crate) const MAX_INCLUSIVE_PREFIXES: usize = 32;
 /// What a checked `SignedInfo` says: how to canonicalize it, the signature
 /// algorithm, and its one `Reference`.
 pub(crate) struct SignedInfo<'a> {
-    pub(crate) element: &'a Element,
+    pub(crate) element: &'a Element<'a>,
     /// `SignedInfo`'s own canonicalization keeps comments (`#WithComments`).
     pub(crate) comments: bool,
     /// `SignedInfo`'s inclusive prefixes (`""` for `#default`), deduplicated.
@@ -62,9 +62,9 @@ fn name(e: &Element) -> String {
 /// in that order (whitespace, comments and PIs between them are the
 /// signature's business, not the schema's).
 fn children_exactly<'a, const N: usize>(
-    parent: &'a Element,
+    parent: &'a Element<'a>,
     names: [&str; N],
-) -> Result<[&'a Element; N], Error> {
+) -> Result<[&'a Element<'a>; N], Error> {
     let wrong = |found: String| {
         structure(format!(
             "{} must hold {} in that order and nothing else (XML-DSig §4.4); it holds {found}",
@@ -98,7 +98,10 @@ fn no_children(e: &Element, what: &str) -> Result<(), Error> {
 
 /// Reads and checks `signature`'s `SignedInfo`; `allow_sha1` admits SHA-1
 /// reference digests.
-pub(crate) fn read(signature: &Element, allow_sha1: bool) -> Result<SignedInfo<'_>, Error> {
+pub(crate) fn read<'a>(
+    signature: &'a Element<'a>,
+    allow_sha1: bool,
+) -> Result<SignedInfo<'a>, Error> {
     let mut found = signature.children_named(DS_NS, "SignedInfo");
     let element = match (found.next(), found.next()) {
         (Some(one), None) => one,
@@ -137,14 +140,18 @@ pub(crate) fn read(signature: &Element, allow_sha1: bool) -> Result<SignedInfo<'
     })
 }
 
-/// The base64 text of `e` (XML whitespace ignored).
-pub(crate) fn base64_content(e: &Element, what: &str) -> Result<Vec<u8>, Error> {
-    let text: String = e
-        .text()
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    Base64::decode_vec(&text).map_err(|_| structure(format!("{what} is not base64")))
+/// The base64 text of `e` (XML whitespace ignored; decoded in place when the
+/// text is one run without whitespace, the usual case).
+pub(crate) fn base64_content(e: &Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
+    let not_base64 = || structure(format!("{what} is not base64"));
+    if let [Node::Text(text)] = e.children.as_slice() {
+        if !text.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Base64::decode_vec(text).map_err(|_| not_base64());
+        }
+    }
+    let mut text = e.text();
+    text.retain(|c| !c.is_ascii_whitespace());
+    Base64::decode_vec(&text).map_err(|_| not_base64())
 }
 
 /// The Reference's transforms: enveloped-signature (empty), then exclusive c14n;

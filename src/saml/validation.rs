@@ -211,7 +211,7 @@ fn condition_kinds(
             return Err(SamlError::OneTimeUseWithoutReplayCache.into());
         }
         let accepted = condition.ns == SAML_NS
-            && match condition.local.as_str() {
+            && match condition.local {
                 "AudienceRestriction" => true,
                 "OneTimeUse" => validation.accept_one_time_use,
                 "ProxyRestriction" => validation.accept_proxy_restriction,
@@ -219,7 +219,7 @@ fn condition_kinds(
             };
         if !accepted {
             let name = if condition.ns == SAML_NS {
-                condition.local.clone()
+                condition.local.to_owned()
             } else {
                 format!("{{{}}}{}", condition.ns, condition.local)
             };

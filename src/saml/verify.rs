@@ -84,7 +84,8 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 pub fn peek_issuer(xml: &str) -> Result<String, Error> {
-    let doc = parse_assertion(xml)?;
+    let text = xml::normalize_line_ends(xml);
+    let doc = parse_assertion(&text)?;
     let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
     Ok(trim_xml(&issuer).to_owned())
 }
@@ -101,7 +102,11 @@ pub(super) fn structure(why: impl Into<String>) -> Error {
 }
 
 /// The one child `{ns}local` of `e`; none or several is a structure error.
-pub(super) fn only_child<'a>(e: &'a Element, ns: &str, local: &str) -> Result<&'a Element, Error> {
+pub(super) fn only_child<'a>(
+    e: &'a Element<'a>,
+    ns: &str,
+    local: &str,
+) -> Result<&'a Element<'a>, Error> {
     at_most_one(e, ns, local)?.ok_or_else(|| structure(format!("{} has no {local}", e.local)))
 }
 
@@ -109,10 +114,10 @@ pub(super) fn only_child<'a>(e: &'a Element, ns: &str, local: &str) -> Result<&'
 /// (the schema allows one, and a verifier reading the first while another tool
 /// reads the last is a differential).
 pub(super) fn at_most_one<'a>(
-    e: &'a Element,
+    e: &'a Element<'a>,
     ns: &str,
     local: &str,
-) -> Result<Option<&'a Element>, Error> {
+) -> Result<Option<&'a Element<'a>>, Error> {
     let mut found = e.elements().filter(|c| c.is(ns, local));
     match (found.next(), found.next()) {
         (one, None) => Ok(one),
@@ -174,7 +179,8 @@ pub fn verify(
     now: SystemTime,
     replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedAssertion, Error> {
-    let doc = parse_assertion(xml)?;
+    let text = xml::normalize_line_ends(xml);
+    let doc = parse_assertion(&text)?;
     let root = &doc.root;
     if root.attr("Version") != Some("2.0") {
         return Err(structure("the Assertion's Version is not 2.0"));
@@ -202,14 +208,14 @@ pub fn verify(
     validation::check(root, id, signed_info.algorithm, validation, now, replay)
 }
 
-/// Parses `xml` as a SAML 2.0 `Assertion` document: at most
-/// [`MAX_ASSERTION_LEN`], well-formed, no DOCTYPE at all (with or without an
+/// Parses `text` (line ends normalized) as a SAML 2.0 `Assertion` document: at
+/// most [`MAX_ASSERTION_LEN`], well-formed, no DOCTYPE at all (with or without an
 /// internal subset: an external DTD reference is no business of an assertion).
-fn parse_assertion(xml: &str) -> Result<xml::Document, Error> {
-    if xml.len() > MAX_ASSERTION_LEN {
+fn parse_assertion(text: &str) -> Result<xml::Document<'_>, Error> {
+    if text.len() > MAX_ASSERTION_LEN {
         return Err(structure("the assertion is larger than 256 KiB"));
     }
-    let doc = xml::parse(xml)?;
+    let doc = xml::parse_normalized(text)?;
     if doc.doctype {
         return Err(SamlError::Dtd.into());
     }
@@ -224,7 +230,7 @@ fn parse_assertion(xml: &str) -> Result<xml::Document, Error> {
 /// The assertion's one `ds:Signature` (against signature wrapping): the only one
 /// in the document, a child of the assertion, whose `ID` no other element
 /// carries.
-fn own_signature<'a>(root: &'a Element, id: &str) -> Result<&'a Element, Error> {
+fn own_signature<'a>(root: &'a Element<'a>, id: &str) -> Result<&'a Element<'a>, Error> {
     let mut signatures: Vec<&Element> = Vec::new();
     let mut id_holders = 0usize;
     root.walk(&mut |e| {

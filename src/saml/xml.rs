@@ -1,21 +1,56 @@
-//! A small, namespace-aware XML tree over `quick-xml` (XML 1.0 §2.4, §3.3.3;
-//! Namespaces in XML 1.0); the character, name and escaping rules are in
+//! A checked, namespace-aware XML reader over `quick-xml` (XML 1.0 §2.4, §3.3.3;
+//! Namespaces in XML 1.0), and the small borrowed tree the verifier and the
+//! signer walk; the character, name and escaping rules are in
 //! [`chars`](super::chars), re-exported here.
 //!
-//! Parsing keeps what Exclusive XML Canonicalization needs and nothing more: each
-//! element's namespace declarations, its attributes with their namespace URIs, text
-//! (entity and character references expanded, CDATA turned into text, line ends
-//! normalized), comments and processing instructions. A DTD with entity or attribute
-//! declarations is refused: entity expansion is a classic denial of service, and
-//! defaulted attributes would change what a signature covers.
+//! [`Parser`] turns quick-xml's borrowed events into resolved ones: each start tag
+//! with its prefix, local name and namespace URI, its attributes (values
+//! normalized by quick-xml's `normalized_value_with`, XML 1.0 rules, the five
+//! predefined entities through `resolve_xml_entity`) and its namespace
+//! declarations pushed onto one [`Scope`]; text with character references
+//! resolved by quick-xml's `BytesRef::resolve_char_ref`; comments and processing
+//! instructions. It keeps this crate's stricter rules on top of quick-xml's: a DTD
+//! with entity or attribute declarations is refused (entity expansion is a classic
+//! denial of service, and defaulted attributes would change what a signature
+//! covers), an entity other than the five predefined ones is refused, every
+//! character must be one XML 1.0 allows (quick-xml checks neither character
+//! references nor raw text), names must be `NCName`s, the reserved namespace
+//! bindings are enforced, and the depth, attribute and namespace counts are
+//! bounded. Nothing is copied: names, values and text borrow from the input
+//! unless a reference had to be expanded.
+//!
+//! The streaming canonicalizer ([`c14n`](super::c14n)) reads the parser's events
+//! directly; [`parse_normalized`] builds a [`Document`] from them for the
+//! verifier and the signer, which need to look around (child elements, `ID`s).
+//!
+//! quick-xml's own `NamespaceResolver` (`NsReader`) was tried for the namespace
+//! part and not used: it resolves a name to a URI, but exclusive c14n needs the
+//! bindings themselves — which prefixes are in scope with which URI, innermost
+//! first, and which of them an output ancestor already rendered (the
+//! visibly-utilized rule and the `InclusiveNamespaces` `PrefixList`) — and its
+//! resolver exposes no borrowed view of its bindings per open element. It also
+//! accepts what this crate refuses (an `xmlns:p=""` undeclaration, a default
+//! namespace bound to the `xml` URI), so its answers would need checking twice.
+//! One [`Scope`], a stack of borrowed `(prefix, URI)` pairs, serves both the
+//! parser and the canonicalizer.
 
-use quick_xml::events::{BytesDecl, BytesPI, BytesStart, BytesText, Event};
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::escape::{EscapeError, resolve_xml_entity};
+use quick_xml::events::attributes::Attributes;
+use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
+
+mod scope;
+mod tree;
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char};
 use crate::error::Error;
 use crate::error::SamlError;
+pub(crate) use scope::Scope;
+pub(crate) use tree::{Document, Element, Node, parse_normalized};
 
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -34,193 +69,526 @@ const MAX_ATTRIBUTES: usize = 256;
 /// every prefix lookup walks them.
 const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 
-/// A parsed document: comments and PIs before and after the document element, and
-/// the document element itself.
-#[derive(Debug, Clone)]
-pub(crate) struct Document {
-    pub(crate) prolog: Vec<Node>,
-    /// Whether the document has a DOCTYPE (one without an internal subset: one
-    /// with declarations is refused while parsing).
-    pub(crate) doctype: bool,
-    pub(crate) root: Element,
-    pub(crate) epilog: Vec<Node>,
+pub(crate) fn malformed(message: impl Into<String>) -> Error {
+    Error::Saml(SamlError::Xml(message.into().into_boxed_str()))
 }
 
-/// A node of the tree.
+/// An attribute other than a namespace declaration, resolved.
 #[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Element(Element),
-    Text(String),
-    Comment(String),
-    Pi { target: String, data: String },
-}
-
-/// An element, with its names resolved.
-#[derive(Debug, Clone)]
-pub(crate) struct Element {
-    /// The prefix as written (`None`: unprefixed).
-    pub(crate) prefix: Option<String>,
-    pub(crate) local: String,
+pub(crate) struct Attr<'a> {
+    pub(crate) prefix: Option<&'a str>,
+    pub(crate) local: &'a str,
     /// The namespace URI (empty: none).
-    pub(crate) ns: String,
-    /// The namespace declarations on this element: (prefix, URI); prefix `""` is the
-    /// default namespace, URI `""` undeclares it.
-    pub(crate) decls: Vec<(String, String)>,
-    pub(crate) attrs: Vec<Attr>,
-    pub(crate) children: Vec<Node>,
-    /// Byte offset (in the normalized input) just after the element's end.
-    pub(crate) end: usize,
+    pub(crate) ns: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
 }
 
-/// An attribute other than a namespace declaration.
-#[derive(Debug, Clone)]
-pub(crate) struct Attr {
-    pub(crate) prefix: Option<String>,
-    pub(crate) local: String,
-    pub(crate) ns: String,
-    pub(crate) value: String,
+/// The start tag [`Parser::next`] last returned as [`Ev::Start`].
+#[derive(Debug, Default)]
+pub(crate) struct StartTag<'a> {
+    /// The prefix as written (`None`: unprefixed).
+    pub(crate) prefix: Option<&'a str>,
+    pub(crate) local: &'a str,
+    /// The namespace URI (empty: none).
+    pub(crate) ns: Cow<'a, str>,
+    pub(crate) attrs: Vec<Attr<'a>>,
+    /// Where its declarations start in the [`Scope`].
+    pub(crate) scope_mark: usize,
 }
 
-impl Element {
-    /// Whether this element is `{ns}local`.
+impl StartTag<'_> {
+    /// Whether it is `{ns}local`.
     pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
     }
 
-    /// The value of the attribute with no namespace named `local`.
-    pub(crate) fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_empty() && a.local == local)
-            .map(|a| a.value.as_str())
-    }
-
-    /// Whether an `ID`, `Id` or `id` attribute (no namespace) of this element is
-    /// `id`: the attributes a same-document reference `#id` may name.
+    /// Whether an `ID`, `Id` or `id` attribute (no namespace) is `id`.
     pub(crate) fn has_id(&self, id: &str) -> bool {
-        ["ID", "Id", "id"].iter().any(|n| self.attr(n) == Some(id))
+        has_id(&self.attrs, id)
     }
+}
 
-    /// The child elements, in document order.
-    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
-        self.children.iter().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
-            _ => None,
+/// Whether an `ID`, `Id` or `id` attribute (no namespace) among `attrs` is `id`:
+/// the attributes a same-document reference `#id` may name.
+pub(crate) fn has_id(attrs: &[Attr<'_>], id: &str) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.ns.is_empty() && matches!(a.local, "ID" | "Id" | "id") && a.value == id)
+}
+
+/// A resolved event.
+#[derive(Debug)]
+pub(crate) enum Ev<'a> {
+    /// A start tag (also for an empty element, whose [`Ev::End`] follows): read it
+    /// with [`Parser::start`]; its declarations are in [`Parser::scope`].
+    Start,
+    /// The end of the innermost open element, with its name; its declarations have
+    /// left the scope. `end` is the byte offset just after it.
+    End {
+        prefix: Option<&'a str>,
+        local: &'a str,
+        end: usize,
+    },
+    /// Text inside the document element (raw text has no references in it).
+    Text(&'a str),
+    /// A character or predefined entity reference inside the document element.
+    Char(char),
+    /// A comment.
+    Comment(&'a str),
+    /// A processing instruction: its target and its data, leading whitespace dropped.
+    Pi { target: &'a str, data: &'a str },
+    /// The end of a well-formed document.
+    Eof,
+}
+
+/// An open element: its name and where its declarations start in the scope.
+struct Open<'a> {
+    prefix: Option<&'a str>,
+    local: &'a str,
+    scope_mark: usize,
+}
+
+/// Reads a whole document (line ends already normalized) as resolved events,
+/// refusing what is not well-formed XML 1.0 or what this crate does not accept.
+pub(crate) struct Parser<'a> {
+    text: &'a str,
+    reader: Reader<&'a [u8]>,
+    scope: Scope<'a>,
+    start: StartTag<'a>,
+    open: Vec<Open<'a>>,
+    /// An empty element was returned as `Start`: its `End` comes next.
+    pending_end: Option<usize>,
+    root_done: bool,
+    seen_decl: bool,
+    seen_anything: bool,
+    doctype: bool,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over `text`, whose line ends are normalized already; refuses a
+    /// character XML 1.0 does not allow anywhere in it.
+    pub(crate) fn new(text: &'a str) -> Result<Self, Error> {
+        check_text(text)?;
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.expand_empty_elements = false;
+        Ok(Self {
+            text,
+            reader,
+            scope: Scope::default(),
+            start: StartTag::default(),
+            open: Vec::new(),
+            pending_end: None,
+            root_done: false,
+            seen_decl: false,
+            seen_anything: false,
+            doctype: false,
         })
     }
 
-    /// The child elements named `{ns}local`.
-    pub(crate) fn children_named<'a>(
-        &'a self,
-        ns: &'a str,
-        local: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
-        self.elements().filter(move |e| e.is(ns, local))
+    /// The namespace bindings in scope.
+    pub(crate) fn scope(&self) -> &Scope<'a> {
+        &self.scope
     }
 
-    /// The first child element named `{ns}local`.
-    pub(crate) fn child(&self, ns: &str, local: &str) -> Option<&Element> {
-        self.elements().find(|e| e.is(ns, local))
+    /// The last start tag returned.
+    pub(crate) fn start(&self) -> &StartTag<'a> {
+        &self.start
     }
 
-    /// The text content (all descendant text, in order).
-    pub(crate) fn text(&self) -> String {
-        let mut out = String::new();
-        self.collect_text(&mut out);
-        out
+    /// The number of open elements.
+    pub(crate) fn depth(&self) -> usize {
+        self.open.len()
     }
 
-    fn collect_text(&self, out: &mut String) {
-        for node in &self.children {
-            match node {
-                Node::Text(t) => out.push_str(t),
-                Node::Element(e) => e.collect_text(out),
-                _ => {}
+    /// Whether the document element has ended.
+    pub(crate) fn after_root(&self) -> bool {
+        self.root_done
+    }
+
+    /// Whether the document has a DOCTYPE (one without an internal subset: one
+    /// with declarations is refused).
+    pub(crate) fn has_doctype(&self) -> bool {
+        self.doctype
+    }
+
+    fn position(&self) -> usize {
+        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+    }
+
+    /// The next event.
+    pub(crate) fn next(&mut self) -> Result<Ev<'a>, Error> {
+        if let Some(end) = self.pending_end.take() {
+            return Ok(self.close(end));
+        }
+        loop {
+            let event = self.reader.read_event().map_err(|e| {
+                malformed(format!(
+                    "not well-formed XML near byte {}: {e}",
+                    self.reader.error_position()
+                ))
+            })?;
+            let after = self.position();
+            let ev = match event {
+                Event::Eof => return self.eof(),
+                // Not "anything": a declaration may not follow it, but it may follow nothing.
+                Event::Decl(decl) => {
+                    self.declaration(&decl)?;
+                    continue;
+                }
+                Event::DocType(decl) => {
+                    self.doctype(&decl)?;
+                    None
+                }
+                Event::Start(start) => {
+                    self.start_tag(&start)?;
+                    Some(Ev::Start)
+                }
+                Event::Empty(start) => {
+                    self.start_tag(&start)?;
+                    self.pending_end = Some(after);
+                    Some(Ev::Start)
+                }
+                Event::End(_) => {
+                    if self.open.is_empty() {
+                        return Err(malformed("an end tag closes no element"));
+                    }
+                    Some(self.close(after))
+                }
+                Event::Text(t) => self.text_event(within(self.text, &t)?)?,
+                Event::GeneralRef(r) => self.reference(&r)?,
+                Event::CData(c) => {
+                    if self.open.is_empty() {
+                        return Err(malformed("CDATA outside the document element"));
+                    }
+                    Some(Ev::Text(within(self.text, &c)?))
+                }
+                Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
+                Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
+            };
+            self.seen_anything = true;
+            if let Some(ev) = ev {
+                return Ok(ev);
             }
         }
     }
 
-    /// Calls `f` on this element and every descendant element, in document order.
-    pub(crate) fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Element)) {
-        f(self);
-        for e in self.elements() {
-            e.walk(f);
+    /// The end of the input: the document element must have been and be closed.
+    fn eof(&self) -> Result<Ev<'a>, Error> {
+        if !self.open.is_empty() {
+            return Err(malformed(
+                "the document ends before its elements are closed",
+            ));
         }
+        if !self.root_done {
+            return Err(malformed("the document has no element"));
+        }
+        Ok(Ev::Eof)
     }
-}
 
-fn malformed(message: impl Into<String>) -> Error {
-    Error::Saml(SamlError::Xml(message.into().into_boxed_str()))
-}
+    /// Ends the innermost open element, its namespace scope with it.
+    fn close(&mut self, end: usize) -> Ev<'a> {
+        let open = self.open.pop();
+        let (prefix, local) = match &open {
+            Some(o) => {
+                self.scope.truncate(o.scope_mark);
+                (o.prefix, o.local)
+            }
+            None => (None, ""),
+        };
+        if self.open.is_empty() {
+            self.root_done = true;
+        }
+        Ev::End { prefix, local, end }
+    }
 
-/// Expands one entity or character reference (`name` without `&` and `;`).
-fn resolve_reference(name: &str) -> Result<char, Error> {
-    let c = match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        _ => {
-            // XML 1.0 §4.1 CharRef: `&#x` [0-9a-fA-F]+ `;` or `&#` [0-9]+ `;`
-            // (the integer parsers alone would take a sign: `&#x+41;`).
-            let number = if let Some(hex) = name.strip_prefix("#x") {
-                hex.bytes()
-                    .all(|b| b.is_ascii_hexdigit())
-                    .then(|| u32::from_str_radix(hex, 16).ok())
-                    .flatten()
-            } else if let Some(dec) = name.strip_prefix('#') {
-                dec.bytes()
-                    .all(|b| b.is_ascii_digit())
-                    .then(|| dec.parse::<u32>().ok())
-                    .flatten()
-            } else {
-                return Err(malformed(format!(
-                    "undeclared entity reference &{name}; (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
-                )));
-            };
-            number
-                .and_then(char::from_u32)
+    /// Raw text: kept inside the document element; outside, only whitespace is
+    /// allowed, and dropped.
+    fn text_event(&self, s: &'a str) -> Result<Option<Ev<'a>>, Error> {
+        if s.contains("]]>") {
+            return Err(malformed(
+                "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
+            ));
+        }
+        if !self.open.is_empty() {
+            return Ok(Some(Ev::Text(s)));
+        }
+        outside_text(s)?;
+        Ok(None)
+    }
+
+    /// A character reference (quick-xml's `resolve_char_ref`, then held to XML
+    /// 1.0's `Char`) or one of the five predefined entities (`resolve_xml_entity`);
+    /// anything else is refused.
+    fn reference(&self, r: &BytesRef<'_>) -> Result<Option<Ev<'a>>, Error> {
+        let name = std::str::from_utf8(r).map_err(|_| not_utf8())?;
+        let c = if r.is_char_ref() {
+            r.resolve_char_ref()
+                .ok()
+                .flatten()
                 .filter(|&c| is_xml_char(c))
                 .ok_or_else(|| {
                     malformed(format!(
                         "character reference &{name}; is not a character XML 1.0 allows"
                     ))
                 })?
+        } else {
+            resolve_xml_entity(name)
+                .and_then(|s| s.chars().next())
+                .ok_or_else(|| {
+                    malformed(format!(
+                        "undeclared entity reference &{name}; (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+                    ))
+                })?
+        };
+        if !self.open.is_empty() {
+            return Ok(Some(Ev::Char(c)));
         }
-    };
-    Ok(c)
+        outside_text(c.encode_utf8(&mut [0; 4]))?;
+        Ok(None)
+    }
+
+    /// The XML declaration: first, once, and UTF-8 if it names an encoding.
+    fn declaration(&mut self, decl: &BytesDecl<'_>) -> Result<(), Error> {
+        if self.seen_decl || self.seen_anything {
+            return Err(malformed(
+                "the XML declaration must come first, and only once",
+            ));
+        }
+        self.seen_decl = true;
+        if let Some(Ok(encoding)) = decl.encoding() {
+            let encoding = std::str::from_utf8(&encoding).map_err(|_| not_utf8())?;
+            if !encoding.eq_ignore_ascii_case("utf-8") {
+                return Err(malformed(format!(
+                    "the XML declaration names encoding {encoding:?}; only UTF-8 is accepted"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A DOCTYPE: before the document element, once, and with no internal subset
+    /// (entity and attribute declarations are refused).
+    fn doctype(&mut self, decl: &BytesText<'_>) -> Result<(), Error> {
+        let body = std::str::from_utf8(decl).map_err(|_| not_utf8())?;
+        if self.root_done || !self.open.is_empty() {
+            return Err(malformed("a DOCTYPE must come before the document element"));
+        }
+        if body.contains('[') {
+            return Err(Error::Saml(SamlError::Dtd));
+        }
+        // Two DOCTYPEs are not well-formed, whatever quick-xml says.
+        if self.doctype {
+            return Err(malformed("the document has more than one DOCTYPE"));
+        }
+        self.doctype = true;
+        Ok(())
+    }
+
+    /// Reads a start tag: its namespace declarations (pushed onto the
+    /// scope), its name and attributes, resolved.
+    fn start_tag(&mut self, start: &BytesStart<'_>) -> Result<(), Error> {
+        if self.root_done && self.open.is_empty() {
+            return Err(malformed("there is more than one document element"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(malformed(format!(
+                "elements are nested deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        // The tag's content (`name attributes`, after the `<`) as a slice of the
+        // input, so that names and values borrow from the input itself.
+        let content = within(self.text, start)?;
+        let name_len = start.name().as_ref().len();
+        let qname = content.get(..name_len).ok_or_else(not_utf8)?;
+        let scope_mark = self.scope.len();
+        let mut raw = std::mem::take(&mut self.start.attrs);
+        raw.clear();
+        self.read_attributes(content, name_len, qname, &mut raw)?;
+        if self.scope.len() > MAX_NAMESPACES_IN_SCOPE {
+            return Err(malformed(format!(
+                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations are in scope at once; declare fewer namespaces"
+            )));
+        }
+        let (prefix, local) = split_qname(qname)?;
+        let ns = match self.scope.lookup_cow(prefix.unwrap_or("")) {
+            Some(uri) => uri,
+            None if prefix.is_none() => Cow::Borrowed(""),
+            None => {
+                return Err(malformed(format!(
+                    "element <{qname}> uses prefix {:?}, which is not declared",
+                    prefix.unwrap_or_default()
+                )));
+            }
+        };
+        self.resolve_attributes(&mut raw, qname)?;
+        self.open.push(Open {
+            prefix,
+            local,
+            scope_mark,
+        });
+        self.start = StartTag {
+            prefix,
+            local,
+            ns,
+            attrs: raw,
+            scope_mark,
+        };
+        Ok(())
+    }
+
+    /// Pushes the start tag's namespace declarations (checked against the reserved
+    /// bindings) onto the scope and puts its other attributes in `raw`, with their
+    /// qualified name as local name (resolved by
+    /// [`resolve_attributes`](Self::resolve_attributes)).
+    fn read_attributes(
+        &mut self,
+        content: &'a str,
+        name_len: usize,
+        qname: &str,
+        raw: &mut Vec<Attr<'a>>,
+    ) -> Result<(), Error> {
+        let mut attributes = Attributes::new(content, name_len);
+        for (count, attr) in attributes.with_checks(true).enumerate() {
+            if count >= MAX_ATTRIBUTES {
+                return Err(malformed(format!(
+                    "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
+                )));
+            }
+            let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
+            let key = within(content, attr.key.into_inner())?;
+            let value = attribute_value(&attr, qname)?;
+            if key == "xmlns" {
+                if value == XML_NS || value == XMLNS_NS {
+                    return Err(malformed(format!(
+                        "the default namespace cannot be {value:?}"
+                    )));
+                }
+                self.scope.push("", value);
+            } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+                if value.is_empty() {
+                    return Err(malformed(format!(
+                        "xmlns:{prefix}=\"\" cannot undeclare a prefix in XML 1.0"
+                    )));
+                }
+                if prefix == "xmlns" || (prefix == "xml") != (value == XML_NS) || value == XMLNS_NS
+                {
+                    return Err(malformed(format!(
+                        "the binding of prefix {prefix:?} to {value:?} is reserved"
+                    )));
+                }
+                split_qname(prefix)?;
+                // The xml prefix may be declared (to its own URI) but is never rendered.
+                if prefix != "xml" {
+                    self.scope.push(prefix, value);
+                }
+            } else {
+                raw.push(Attr {
+                    prefix: None,
+                    local: key,
+                    ns: Cow::Borrowed(""),
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves the prefixes of `attrs` (an unprefixed attribute is in no
+    /// namespace); each expanded name at most once.
+    fn resolve_attributes(&self, attrs: &mut [Attr<'a>], qname: &str) -> Result<(), Error> {
+        for i in 0..attrs.len() {
+            let Some(attr) = attrs.get_mut(i) else { break };
+            let key = attr.local;
+            let (prefix, local) = split_qname(key)?;
+            if let Some(p) = prefix {
+                attr.ns = self
+                    .scope
+                    .lookup_cow(p)
+                    .filter(|uri| !uri.is_empty())
+                    .ok_or_else(|| {
+                        malformed(format!(
+                            "attribute {key:?} on <{qname}> uses prefix {p:?}, which is not declared"
+                        ))
+                    })?;
+            }
+            attr.prefix = prefix;
+            attr.local = local;
+            let (before, rest) = attrs.split_at(i);
+            if let Some(attr) = rest.first() {
+                if before
+                    .iter()
+                    .any(|a| a.ns == attr.ns && a.local == attr.local)
+                {
+                    return Err(malformed(format!(
+                        "<{qname}> has attribute {{{}}}{} twice",
+                        attr.ns, attr.local
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Expands the references in a raw attribute value, after attribute-value
-/// normalization (XML 1.0 §3.3.3: literal TAB, LF and CR become spaces).
-fn attribute_value(raw: &str) -> Result<String, Error> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(i) = rest.find(['&', '<', '\t', '\n', '\r']) {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        let tail = rest.get(i..).unwrap_or_default();
-        match tail.chars().next() {
-            Some('&') => {
-                let end = tail
-                    .find(';')
-                    .ok_or_else(|| malformed("an '&' in an attribute value is not a reference"))?;
-                out.push(resolve_reference(tail.get(1..end).unwrap_or_default())?);
-                rest = tail.get(end + 1..).unwrap_or_default();
-            }
-            Some('<') => return Err(malformed("'<' is not allowed in an attribute value")),
-            _ => {
-                out.push(' ');
-                rest = tail.get(1..).unwrap_or_default();
-            }
+/// An attribute's value, normalized by quick-xml (XML 1.0 §3.3.3: TAB and LF
+/// become spaces; character references and the five predefined entities
+/// expanded, nothing else), refusing `<` and characters XML 1.0 does not allow.
+fn attribute_value<'a>(
+    attr: &quick_xml::events::attributes::Attribute<'a>,
+    qname: &str,
+) -> Result<Cow<'a, str>, Error> {
+    if attr.value.contains(&b'<') {
+        return Err(malformed("'<' is not allowed in an attribute value"));
+    }
+    let value = attr
+        .normalized_value_with(XmlVersion::Implicit1_0, 1, resolve_xml_entity)
+        .map_err(|e| attribute_error(&e, qname))?;
+    if let Cow::Owned(expanded) = &value {
+        if let Some(c) = first_non_xml_char(expanded) {
+            return Err(malformed(format!(
+                "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
+                u32::from(c)
+            )));
         }
     }
-    out.push_str(rest);
-    Ok(out)
+    Ok(value)
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(bytes).map_err(|_| malformed("the document is not valid UTF-8"))
+/// quick-xml's refusal of an attribute value, in the words the text path uses.
+fn attribute_error(e: &quick_xml::Error, qname: &str) -> Error {
+    match e {
+        quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name)) => malformed(format!(
+            "undeclared entity reference &{name}; in an attribute of <{qname}> (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+        )),
+        quick_xml::Error::Escape(EscapeError::UnterminatedEntity(_)) => malformed(format!(
+            "an '&' in an attribute of <{qname}> is not a reference (write &amp;)"
+        )),
+        quick_xml::Error::Escape(EscapeError::InvalidCharRef(why)) => malformed(format!(
+            "an attribute of <{qname}> holds a character reference that is not a character XML 1.0 allows: {why}"
+        )),
+        other => malformed(format!("bad attribute value in <{qname}>: {other}")),
+    }
+}
+
+fn not_utf8() -> Error {
+    malformed("the document is not valid UTF-8")
+}
+
+/// `part`, which quick-xml borrowed from `whole`, as a `&str` with `whole`'s
+/// lifetime: found by address, so it is not validated as UTF-8 a second time
+/// (it is cut at ASCII delimiters of a `&str`, which `get` checks).
+fn within<'a>(whole: &'a str, part: &[u8]) -> Result<&'a str, Error> {
+    (part.as_ptr() as usize)
+        .checked_sub(whole.as_ptr() as usize)
+        .and_then(|from| whole.get(from..from.checked_add(part.len())?))
+        .filter(|s| s.as_ptr() == part.as_ptr())
+        .ok_or(Error::Internal(
+            "quick-xml returned text that is not the input's",
+        ))
 }
 
 fn check_text(text: &str) -> Result<(), Error> {
@@ -230,6 +598,15 @@ fn check_text(text: &str) -> Result<(), Error> {
             "the document contains U+{:04X}, which XML 1.0 does not allow",
             u32::from(c)
         ))),
+    }
+}
+
+/// Text outside the document element: whitespace only.
+fn outside_text(s: &str) -> Result<(), Error> {
+    if s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        Ok(())
+    } else {
+        Err(malformed("text outside the document element"))
     }
 }
 
@@ -248,227 +625,13 @@ fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
     }
 }
 
-/// The in-scope namespace bindings while parsing: one frame per open element.
-#[derive(Default)]
-struct Scopes {
-    frames: Vec<Vec<(String, String)>>,
-}
-
-impl Scopes {
-    fn push(&mut self, frame: Vec<(String, String)>) -> Result<(), Error> {
-        self.frames.push(frame);
-        let total: usize = self.frames.iter().map(Vec::len).sum();
-        if total > MAX_NAMESPACES_IN_SCOPE {
-            return Err(malformed(format!(
-                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations are in scope at once; declare fewer namespaces"
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl Scopes {
-    fn lookup(&self, prefix: &str) -> Option<&str> {
-        if prefix == "xml" {
-            return Some(XML_NS);
-        }
-        self.frames
-            .iter()
-            .rev()
-            .flat_map(|f| f.iter().rev())
-            .find(|(p, _)| p == prefix)
-            .map(|(_, uri)| uri.as_str())
-    }
-}
-
-/// Parses a well-formed XML document.
-pub(crate) fn parse(xml: &str) -> Result<Document, Error> {
-    let text = normalize_line_ends(xml);
-    parse_normalized(&text)
-}
-
-/// Parses a document whose line ends are already normalized (offsets in the
-/// returned tree are into `text`).
-pub(crate) fn parse_normalized(text: &str) -> Result<Document, Error> {
-    check_text(text)?;
-    let mut reader = Reader::from_str(text);
-    let config = reader.config_mut();
-    config.trim_text(false);
-    config.check_end_names = true;
-    config.check_comments = true;
-    config.expand_empty_elements = false;
-
-    let mut tree = Tree::default();
-    loop {
-        let event = reader.read_event().map_err(|e| {
-            malformed(format!(
-                "not well-formed XML near byte {}: {e}",
-                reader.error_position()
-            ))
-        })?;
-        let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        if let Event::Eof = event {
-            return tree.finish();
-        }
-        tree.add(event, position)?;
-    }
-}
-
-/// The document as it is being built, one reader event at a time.
-#[derive(Default)]
-struct Tree {
-    prolog: Vec<Node>,
-    epilog: Vec<Node>,
-    root: Option<Element>,
-    /// The elements started and not yet ended, outermost first.
-    open: Vec<Element>,
-    scopes: Scopes,
-    seen_decl: bool,
-    seen_anything: bool,
-    doctype: bool,
-}
-
-impl Tree {
-    /// Adds one event; `position` is the reader's offset just after it.
-    fn add(&mut self, event: Event<'_>, position: usize) -> Result<(), Error> {
-        match event {
-            Event::Eof => return Ok(()),
-            // Not "anything": a declaration may not follow it, but it may follow nothing.
-            Event::Decl(decl) => return self.declaration(&decl),
-            Event::DocType(decl) => self.doctype(&decl)?,
-            Event::Start(_) | Event::Empty(_) if self.root.is_some() && self.open.is_empty() => {
-                return Err(malformed("there is more than one document element"));
-            }
-            Event::Start(start) => {
-                if self.open.len() >= MAX_DEPTH {
-                    return Err(malformed(format!(
-                        "elements are nested deeper than {MAX_DEPTH} levels"
-                    )));
-                }
-                let element = start_element(&start, &mut self.scopes)?;
-                self.open.push(element);
-            }
-            Event::Empty(start) => {
-                let element = start_element(&start, &mut self.scopes)?;
-                self.close(element, position)?;
-            }
-            Event::End(_) => {
-                let element = self
-                    .open
-                    .pop()
-                    .ok_or_else(|| malformed("an end tag closes no element"))?;
-                self.close(element, position)?;
-            }
-            Event::Text(t) => {
-                let s = utf8(&t)?;
-                if s.contains("]]>") {
-                    return Err(malformed(
-                        "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
-                    ));
-                }
-                push_text(s, &mut self.open)?;
-            }
-            Event::GeneralRef(r) => {
-                let c = resolve_reference(utf8(&r)?)?;
-                push_text(c.encode_utf8(&mut [0; 4]), &mut self.open)?;
-            }
-            Event::CData(c) => {
-                if self.open.is_empty() {
-                    return Err(malformed("CDATA outside the document element"));
-                }
-                push_text(utf8(&c)?, &mut self.open)?;
-            }
-            Event::Comment(c) => self.misc(Node::Comment(utf8(&c)?.to_owned())),
-            Event::PI(pi) => self.misc(processing_instruction(&pi)?),
-        }
-        self.seen_anything = true;
-        Ok(())
-    }
-
-    /// The XML declaration: first, once, and UTF-8 if it names an encoding.
-    fn declaration(&mut self, decl: &BytesDecl<'_>) -> Result<(), Error> {
-        if self.seen_decl || self.seen_anything {
-            return Err(malformed(
-                "the XML declaration must come first, and only once",
-            ));
-        }
-        self.seen_decl = true;
-        if let Some(Ok(encoding)) = decl.encoding() {
-            let encoding = utf8(&encoding)?;
-            if !encoding.eq_ignore_ascii_case("utf-8") {
-                return Err(malformed(format!(
-                    "the XML declaration names encoding {encoding:?}; only UTF-8 is accepted"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// A DOCTYPE: before the document element, once, and with no internal subset
-    /// (entity and attribute declarations are refused).
-    fn doctype(&mut self, decl: &BytesText<'_>) -> Result<(), Error> {
-        let body = utf8(decl)?;
-        if self.root.is_some() || !self.open.is_empty() {
-            return Err(malformed("a DOCTYPE must come before the document element"));
-        }
-        if body.contains('[') {
-            return Err(Error::Saml(SamlError::Dtd));
-        }
-        // Two DOCTYPEs are not well-formed, whatever quick-xml says.
-        if self.doctype {
-            return Err(malformed("the document has more than one DOCTYPE"));
-        }
-        self.doctype = true;
-        Ok(())
-    }
-
-    /// Ends `element` at `position` (its namespace scope with it) and puts it in its
-    /// parent, or makes it the root.
-    fn close(&mut self, mut element: Element, position: usize) -> Result<(), Error> {
-        self.scopes.frames.pop();
-        element.end = position;
-        match self.open.last_mut() {
-            Some(parent) => parent.children.push(Node::Element(element)),
-            None if self.root.is_none() => self.root = Some(element),
-            None => return Err(malformed("there is more than one document element")),
-        }
-        Ok(())
-    }
-
-    /// A comment or processing instruction: in its element, or before or after the
-    /// document element.
-    fn misc(&mut self, node: Node) {
-        match self.open.last_mut() {
-            Some(parent) => parent.children.push(node),
-            None if self.root.is_some() => self.epilog.push(node),
-            None => self.prolog.push(node),
-        }
-    }
-
-    /// The document, once the input has ended.
-    fn finish(self) -> Result<Document, Error> {
-        if !self.open.is_empty() {
-            return Err(malformed(
-                "the document ends before its elements are closed",
-            ));
-        }
-        let root = self
-            .root
-            .ok_or_else(|| malformed("the document has no element"))?;
-        Ok(Document {
-            prolog: self.prolog,
-            doctype: self.doctype,
-            root,
-            epilog: self.epilog,
-        })
-    }
-}
-
 /// A processing instruction: a valid target that is not `xml`, its data with the
 /// leading white space dropped.
-fn processing_instruction(pi: &BytesPI<'_>) -> Result<Node, Error> {
-    let target = utf8(pi.target())?.to_owned();
-    if !is_ncname(&target) {
+fn processing_instruction<'a>(text: &'a str, pi: &BytesPI<'_>) -> Result<Ev<'a>, Error> {
+    let whole = within(text, pi)?;
+    let target_len = pi.target().len();
+    let target = whole.get(..target_len).ok_or_else(not_utf8)?;
+    if !is_ncname(target) {
         return Err(malformed(format!(
             "processing instruction target {target:?} is not a valid name"
         )));
@@ -478,136 +641,60 @@ fn processing_instruction(pi: &BytesPI<'_>) -> Result<Node, Error> {
             "the XML declaration must come first, and only once",
         ));
     }
-    let data = utf8(pi.content())?
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .to_owned();
-    Ok(Node::Pi { target, data })
+    let data = whole
+        .get(target_len..)
+        .unwrap_or_default()
+        .trim_start_matches([' ', '\t', '\n', '\r']);
+    Ok(Ev::Pi { target, data })
 }
 
-/// Text inside an element is kept (merged with a preceding text node); outside, only
-/// whitespace is allowed, and dropped.
-fn push_text(s: &str, open: &mut [Element]) -> Result<(), Error> {
-    match open.last_mut() {
-        Some(parent) => {
-            if let Some(Node::Text(prev)) = parent.children.last_mut() {
-                prev.push_str(s);
-            } else {
-                parent.children.push(Node::Text(s.to_owned()));
-            }
-            Ok(())
-        }
-        None if s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) => Ok(()),
-        None => Err(malformed("text outside the document element")),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Reads a start tag: its namespace declarations (pushed as a new scope frame), its
-/// name and attributes, resolved.
-fn start_element(start: &BytesStart<'_>, scopes: &mut Scopes) -> Result<Element, Error> {
-    let qname = utf8(start.name().as_ref())?.to_owned();
-    let (decls, raw_attrs) = read_attributes(start, &qname)?;
-    scopes.push(decls.clone())?;
-
-    let (prefix, local) = split_qname(&qname)?;
-    let ns = scopes
-        .lookup(prefix.unwrap_or(""))
-        .map(str::to_owned)
-        .or_else(|| prefix.is_none().then(String::new))
-        .ok_or_else(|| {
-            malformed(format!(
-                "element <{qname}> uses prefix {:?}, which is not declared",
-                prefix.unwrap_or_default()
-            ))
-        })?;
-    let attrs = resolve_attributes(raw_attrs, scopes, &qname)?;
-    Ok(Element {
-        prefix: prefix.map(str::to_owned),
-        local: local.to_owned(),
-        ns,
-        decls,
-        attrs,
-        children: Vec::new(),
-        end: 0,
-    })
-}
-
-/// Names (a prefix, a qualified name) and values, as a start tag has them.
-type Pairs = Vec<(String, String)>;
-
-/// A start tag's namespace declarations (prefix, URI; the default namespace with an
-/// empty prefix), checked against the reserved bindings, and its other attributes
-/// as written (qualified name, value).
-fn read_attributes(start: &BytesStart<'_>, qname: &str) -> Result<(Pairs, Pairs), Error> {
-    let mut decls = Pairs::new();
-    let mut raw_attrs = Pairs::new();
-    for (count, attr) in start.attributes().with_checks(true).enumerate() {
-        if count >= MAX_ATTRIBUTES {
-            return Err(malformed(format!(
-                "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
-            )));
-        }
-        let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
-        let key = utf8(attr.key.as_ref())?.to_owned();
-        let value = attribute_value(utf8(&attr.value)?)?;
-        if key == "xmlns" {
-            if value == XML_NS || value == XMLNS_NS {
-                return Err(malformed(format!(
-                    "the default namespace cannot be {value:?}"
-                )));
-            }
-            decls.push((String::new(), value));
-        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-            if value.is_empty() {
-                return Err(malformed(format!(
-                    "xmlns:{prefix}=\"\" cannot undeclare a prefix in XML 1.0"
-                )));
-            }
-            if prefix == "xmlns" || (prefix == "xml") != (value == XML_NS) || value == XMLNS_NS {
-                return Err(malformed(format!(
-                    "the binding of prefix {prefix:?} to {value:?} is reserved"
-                )));
-            }
-            split_qname(prefix)?;
-            // The xml prefix may be declared (to its own URI) but is never rendered.
-            if prefix != "xml" {
-                decls.push((prefix.to_owned(), value));
-            }
-        } else {
-            raw_attrs.push((key, value));
+    fn refusal(xml: &str) -> String {
+        match parse_normalized(xml) {
+            Err(Error::Saml(SamlError::Xml(why))) => why.into_string(),
+            other => panic!("{xml:?}: {other:?}"),
         }
     }
-    Ok((decls, raw_attrs))
-}
 
-/// The attributes of element `qname`, their prefixes resolved in `scopes` (an
-/// unprefixed attribute is in no namespace), each expanded name at most once.
-fn resolve_attributes(raw_attrs: Pairs, scopes: &Scopes, qname: &str) -> Result<Vec<Attr>, Error> {
-    let mut attrs: Vec<Attr> = Vec::with_capacity(raw_attrs.len());
-    for (key, value) in raw_attrs {
-        let (aprefix, alocal) = split_qname(&key)?;
-        let ans = match aprefix {
-            None => String::new(),
-            Some(p) => scopes
-                .lookup(p)
-                .filter(|uri| !uri.is_empty())
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "attribute {key:?} on <{qname}> uses prefix {p:?}, which is not declared"
-                    ))
-                })?,
-        };
-        if attrs.iter().any(|a| a.ns == ans && a.local == alocal) {
-            return Err(malformed(format!(
-                "<{qname}> has attribute {{{ans}}}{alocal} twice"
-            )));
+    /// quick-xml's attribute normalization refuses what the text path refuses,
+    /// and the message says the same thing.
+    #[test]
+    fn attribute_references_are_held_to_the_text_rules() {
+        for (xml, says) in [
+            (
+                "<a b='&nbsp;'/>",
+                "undeclared entity reference &nbsp; in an attribute of <a>",
+            ),
+            ("<a b='x&y'/>", "is not a reference (write &amp;)"),
+            ("<a b='&amp'/>", "is not a reference"),
+            ("<a b='&#0;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#xD800;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#x+41;'/>", "not a character XML 1.0 allows"),
+            ("<a b='&#x1;'/>", "character reference to U+0001"),
+            ("<a b='&#xFFFE;'/>", "character reference to U+FFFE"),
+            ("<a b='<'/>", "'<' is not allowed"),
+            ("<a>&nbsp;</a>", "undeclared entity reference &nbsp;"),
+            ("<a>&#x1;</a>", "character reference &#x1;"),
+        ] {
+            let why = refusal(xml);
+            assert!(why.contains(says), "{xml:?}: {why}");
         }
-        attrs.push(Attr {
-            prefix: aprefix.map(str::to_owned),
-            local: alocal.to_owned(),
-            ns: ans,
-            value,
-        });
     }
-    Ok(attrs)
+
+    /// Values are normalized (TAB and LF to spaces, references expanded, a
+    /// character reference to TAB kept) and borrowed when nothing was expanded.
+    #[test]
+    fn attribute_values_are_normalized_and_borrowed_when_plain() {
+        let doc = parse_normalized("<a p='plain' q='a\tb\nc&#9;&lt;&#x41;'/>")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let attrs = &doc.root.attrs;
+        assert!(matches!(
+            attrs.first().map(|a| &a.value),
+            Some(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(attrs.get(1).map(|a| a.value.as_ref()), Some("a b c\t<A"));
+    }
 }
