@@ -69,12 +69,9 @@ impl<'a> Answer<'a> {
         })
     }
 
-    /// What the body is. RFC 8259 §8.1: a parser may ignore a byte order mark, and
-    /// some servers send one.
+    /// What the body is.
     pub(crate) fn body(&self) -> Body {
-        let body = self.response.body();
-        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        match serde_json::from_slice::<Value>(json) {
+        match serde_json::from_slice::<Value>(without_bom(self.response.body())) {
             Ok(Value::Object(object)) => Body::Object(object),
             Ok(_) => Body::OtherJson,
             Err(_) => Body::NotJson,
@@ -119,6 +116,12 @@ impl<'a> Answer<'a> {
         error.extra = object;
         Error::OAuth(Box::new(error))
     }
+}
+
+/// `body` without a leading byte order mark: RFC 8259 §8.1 lets a parser ignore
+/// one, and some servers send one.
+pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// Whether a JSON object is an OAuth error response: it has a string `error`
