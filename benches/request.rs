@@ -1,7 +1,6 @@
 //! The whole per-request path, side by side with the raw `ring` signature it is built
-//! around: building a JWT Bearer token request (sign + encode the form body) and
-//! parsing a Salesforce token response, side by side with a plain
-//! `serde_json::from_slice::<Value>` of the same body (the floor for parsing).
+//! around: building a JWT Bearer token request (sign + encode the form body).
+//! Response parsing is measured in `benches/parse.rs`.
 //!
 //! `cargo bench --bench request -- --warm-up-time 1 --measurement-time 3`
 
@@ -14,7 +13,7 @@ use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use s2s_oauth::jwt::Claims;
-use s2s_oauth::{ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
+use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
 
 const RSA_KEY: &str = include_str!("../examples/demo-keys/jwt-bearer-rsa.pem");
 const P256_KEY: &str = include_str!("../examples/demo-keys/client-p256.pem");
@@ -69,26 +68,5 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-fn parse(c: &mut Criterion) {
-    let body = br#"{"access_token":"00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8EoWr78nt1u44zU31IbYNNJguseu","signature":"d0u5HPcJrOpmXrC/0qsmaqrY7YwThDNIjyBAIfgl9mM=","scope":"api","instance_url":"https://example.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","token_type":"Bearer","issued_at":"1708058728442"}"#;
-    let response = HttpResponse::new(
-        200,
-        vec![(
-            "Content-Type".into(),
-            "application/json;charset=UTF-8".into(),
-        )],
-        body.to_vec(),
-    );
-    let mut group = c.benchmark_group("token response, Salesforce success");
-    // The floor: any JSON body has to be parsed at least this far.
-    group.bench_function("serde_json::from_slice::<Value> (floor)", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(body)).unwrap())
-    });
-    group.bench_function("s2s-oauth TokenResponse::parse", |b| {
-        b.iter(|| TokenResponse::parse(black_box(&response), now()).unwrap())
-    });
-    group.finish();
-}
-
-criterion_group!(benches, build, parse);
+criterion_group!(benches, build);
 criterion_main!(benches);
