@@ -124,15 +124,16 @@ impl TokenResponse {
             200 => {
                 // One pass over the body, with borrowed keys: the RFC 6749 fields
                 // into their slots, the rest into `extra`.
-                let fields = match object::read(response.body()) {
-                    object::Read::Object(fields) => fields,
+                let mut fields = object::Fields::default();
+                match object::read(response.body(), &mut fields) {
+                    object::Read::Object => {}
                     object::Read::OtherJson => {
                         return Err(Error::MalformedResponse(
                             answer.unexpected(Some("the body is JSON but not an object".into())),
                         ));
                     }
                     object::Read::NotJson => return Err(Error::NotJson(answer.unexpected(None))),
-                };
+                }
                 if fields.named[object::ACCESS_TOKEN].is_none() {
                     let object = fields.into_map();
                     if is_oauth_error(&object) {
@@ -140,7 +141,7 @@ impl TokenResponse {
                     }
                     return Err(Error::MissingAccessToken(answer.unexpected(None)));
                 }
-                fields::token_response(fields, received_at).map_err(|field| {
+                fields::token_response(&mut fields, received_at).map_err(|field| {
                     Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
                 })
             }

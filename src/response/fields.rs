@@ -33,7 +33,7 @@ pub(super) struct AsSent {
 /// wrong. A `null` optional field counts as absent. The values (which hold the
 /// tokens) are wiped when dropped, on the error paths too.
 pub(super) fn token_response(
-    mut fields: Fields,
+    fields: &mut Fields,
     received_at: SystemTime,
 ) -> Result<TokenResponse, FieldError> {
     let mut as_sent = AsSent::default();
@@ -88,12 +88,16 @@ pub(super) fn token_response(
     })
 }
 
-/// The string in `slot`, taken out; `null` or absent is `None`.
+/// The string in `slot`, taken out; `null` or absent is `None`. A value of the
+/// wrong type stays (to be wiped with the rest); otherwise the slot is emptied,
+/// so that there is nothing left in it to wipe.
 fn string(named: &mut [Option<Value>], slot: usize) -> Result<Option<String>, FieldError> {
-    match &mut named[slot] {
-        None => Ok(None),
-        Some(value) => json::string(value, NAMES[slot]),
-    }
+    let Some(value) = &mut named[slot] else {
+        return Ok(None);
+    };
+    let string = json::string(value, NAMES[slot])?;
+    named[slot] = None;
+    Ok(string)
 }
 
 /// `expires_in`: a non-negative number of seconds, as a JSON number or a string of
