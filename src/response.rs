@@ -135,7 +135,7 @@ impl TokenResponse {
                     object::Read::NotJson => return Err(Error::NotJson(answer.unexpected(None))),
                 }
                 if fields.named[object::ACCESS_TOKEN].is_none() {
-                    let object = fields.into_map();
+                    let object = fields.take_map();
                     if is_oauth_error(&object) {
                         return Err(answer.oauth_error(object));
                     }

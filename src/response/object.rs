@@ -52,8 +52,9 @@ impl Drop for Fields {
 }
 
 impl Fields {
-    /// The object as sent, in one map (for an OAuth error object on a 200).
-    pub(super) fn into_map(&mut self) -> Map<String, Value> {
+    /// The object as sent, in one map (for an OAuth error object on a 200),
+    /// taken out of `self`.
+    pub(super) fn take_map(&mut self) -> Map<String, Value> {
         let mut object = std::mem::take(&mut self.rest.0);
         for (name, value) in NAMES.into_iter().zip(&mut self.named) {
             if let Some(value) = value.take() {
@@ -222,7 +223,7 @@ mod tests {
         assert_eq!(fields.named[SCOPE], Some(Value::from("b")));
         assert_eq!(fields.rest["k"], 2);
         let value: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(Value::Object(object(body).into_map()), value);
+        assert_eq!(Value::Object(object(body).take_map()), value);
     }
 
     #[test]
@@ -304,7 +305,7 @@ mod tests {
                 serde_json::from_slice::<Value>(super::super::triage::without_bom(&body));
             match (read_new(&body), expected) {
                 ((Read::Object, mut fields), Ok(Value::Object(map))) => {
-                    assert_eq!(fields.into_map(), map);
+                    assert_eq!(fields.take_map(), map);
                     seen[0] += 1;
                 }
                 ((Read::OtherJson, _), Ok(value)) => {
