@@ -103,28 +103,7 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-fn parse(c: &mut Criterion) {
-    let body = br#"{"access_token":"00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8EoWr78nt1u44zU31IbYNNJguseu","signature":"d0u5HPcJrOpmXrC/0qsmaqrY7YwThDNIjyBAIfgl9mM=","scope":"api","instance_url":"https://example.my.salesforce.com","id":"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS","token_type":"Bearer","issued_at":"1708058728442"}"#;
-    let response = HttpResponse::new(
-        200,
-        vec![(
-            "Content-Type".into(),
-            "application/json;charset=UTF-8".into(),
-        )],
-        body.to_vec(),
-    );
-    let mut group = c.benchmark_group("token response, Salesforce success");
-    // The floor: any JSON body has to be parsed at least this far.
-    group.bench_function("serde_json::from_slice::<Value> (floor)", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(body)).unwrap())
-    });
-    group.bench_function("s2s-oauth TokenResponse::parse", |b| {
-        b.iter(|| TokenResponse::parse(black_box(&response), now()).unwrap())
-    });
-    group.finish();
-}
-
-criterion_group!(benches, build, parse);
+criterion_group!(benches, build);
 
 fn main() {
     if let Some(secs) = env_number("S2S_SERVE") {

@@ -68,13 +68,21 @@ pub(crate) fn take_string(
     object: &mut Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<String>, FieldError> {
-    match object.get(name) {
-        None => Ok(None),
-        Some(Value::Null | Value::String(_)) => match object.remove(name) {
-            Some(Value::String(s)) => Ok(Some(s)),
-            _ => Ok(None),
-        },
-        Some(other) => Err(wrong_type(name, other, "a string")),
+    let Some(value) = object.get_mut(name) else {
+        return Ok(None);
+    };
+    let string = string(value, name)?;
+    object.remove(name);
+    Ok(string)
+}
+
+/// Takes the string out of `value`, the value of field `name` (leaving an empty
+/// string behind); `null` is `None`; a value of another type is left as it was.
+pub(crate) fn string(value: &mut Value, name: &'static str) -> Result<Option<String>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(std::mem::take(s))),
+        other => Err(wrong_type(name, other, "a string")),
     }
 }
 
@@ -116,28 +124,41 @@ pub(crate) fn take_number(
     name: &'static str,
     expected: &'static str,
 ) -> Result<Option<Number>, FieldError> {
+    let Some(value) = object.get(name) else {
+        return Ok(None);
+    };
+    let number = number(value, name, expected)?;
+    object.remove(name);
+    Ok(number)
+}
+
+/// Reads `value`, the value of field `name`, as [`take_number`] does; `null` is
+/// `None`.
+pub(crate) fn number(
+    value: &Value,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<Option<Number>, FieldError> {
     let error = |problem| FieldError {
         name,
         problem,
         expected,
     };
-    let number = match object.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(match (n.as_u64(), n.as_f64()) {
+    Ok(match value {
+        Value::Null => None,
+        Value::Number(n) => Some(match (n.as_u64(), n.as_f64()) {
             (Some(whole), _) => Number::Whole(whole),
             (None, Some(f)) if f >= 0.0 => Number::Fraction(f),
             _ => return Err(error(Problem::Negative)),
         }),
-        Some(Value::String(s)) => match s.trim() {
+        Value::String(s) => match s.trim() {
             t if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => Some(Number::Whole(
                 t.parse().map_err(|_| error(Problem::OutOfRange))?,
             )),
             _ => return Err(error(Problem::StringNotWhole)),
         },
-        Some(other) => return Err(wrong_type(name, other, expected)),
-    };
-    object.remove(name);
-    Ok(number)
+        other => return Err(wrong_type(name, other, expected)),
+    })
 }
 
 fn wrong_type(name: &'static str, value: &Value, expected: &'static str) -> FieldError {

@@ -228,13 +228,14 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `ureq` | yes | [`TokenRequest::send`], [`TokenCache::get_or_send`], [`agent`], [`HttpRequest::send`], [`HttpResponse::from_ureq`], and [`ureq`] itself re-exported (ureq 3, rustls on ring) |
+//! | `gzip` | yes | gzip-compressed responses (ureq's `gzip`; the body limit applies to the decoded body); turns on `ureq` |
 //! | `saml` | yes | [`saml`] (SAML 2.0 assertions: builder, exclusive c14n, XML-DSig sign and verify, on quick-xml), [`Grant::saml2_bearer_signed`], [`salesforce::saml_bearer`](providers::salesforce::saml_bearer), [`Error::Saml`] |
 //! | `testkit` | no | [`testkit`]: a local authorization server for tests and demos (the SAML grant only with `saml`) |
-//! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq` and `saml`) |
+//! | `cli` | no | the `s2s-oauth` command-line tool (turns on `ureq`, `gzip` and `saml`) |
 //!
 //! With `default-features = false` the crate has no HTTP stack. A client without
-//! SAML keeps `ureq` alone (`default-features = false, features = ["ureq"]`): the
-//! XML code and quick-xml stay out. [`Grant::saml2_bearer`], which sends an
+//! SAML keeps `ureq` alone (`default-features = false, features = ["ureq"]`, with
+//! `"gzip"` to accept compressed responses): the XML code and quick-xml stay out. [`Grant::saml2_bearer`], which sends an
 //! assertion signed elsewhere, needs no feature.
 
 #![forbid(unsafe_code)]

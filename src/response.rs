@@ -2,6 +2,7 @@
 //! success or error (§5.2), from an [`HttpResponse`] without any I/O.
 
 mod fields;
+mod object;
 mod retry_after;
 mod triage;
 
@@ -90,10 +91,9 @@ pub struct TokenResponse {
     id_token: Option<IdToken>,
     issued_token_type: Option<String>,
     extra: SecretJson,
-    /// The whole JSON object as the server sent it, for
-    /// [`TokenResponse::to_json_exposing_secrets`]. Holds the tokens: never in
-    /// `Debug`, wiped when dropped.
-    sent: SecretJson,
+    /// What the typed fields lose of the object as sent, for
+    /// [`TokenResponse::to_json_exposing_secrets`] (no copy of the object is kept).
+    as_sent: fields::AsSent,
     received_at: SystemTime,
 }
 
@@ -122,14 +122,26 @@ impl TokenResponse {
         answer.refuse_redirect()?;
         match answer.status() {
             200 => {
-                let object = answer.object("the body is JSON but not an object", None)?;
-                if !object.contains_key("access_token") {
+                // One pass over the body, with borrowed keys: the RFC 6749 fields
+                // into their slots, the rest into `extra`.
+                let mut fields = object::Fields::default();
+                match object::read(response.body(), &mut fields) {
+                    object::Read::Object => {}
+                    object::Read::OtherJson => {
+                        return Err(Error::MalformedResponse(
+                            answer.unexpected(Some("the body is JSON but not an object".into())),
+                        ));
+                    }
+                    object::Read::NotJson => return Err(Error::NotJson(answer.unexpected(None))),
+                }
+                if fields.named[object::ACCESS_TOKEN].is_none() {
+                    let object = fields.take_map();
                     if is_oauth_error(&object) {
                         return Err(answer.oauth_error(object));
                     }
                     return Err(Error::MissingAccessToken(answer.unexpected(None)));
                 }
-                fields::token_response(object, received_at).map_err(|field| {
+                fields::token_response(&mut fields, received_at).map_err(|field| {
                     Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
                 })
             }
@@ -242,10 +254,12 @@ impl TokenResponse {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     ///
-    /// One line of JSON text, like [`Token::to_json_exposing_secrets`](crate::Token::to_json_exposing_secrets).
+    /// One line of JSON text, like [`Token::to_json_exposing_secrets`](crate::Token::to_json_exposing_secrets),
+    /// with the fields in the order of their names. Built when asked for: the
+    /// response keeps no second copy of the object.
     pub fn to_json_exposing_secrets(&self) -> String {
         // Serializing a map of JSON values cannot fail.
-        serde_json::to_string(&self.sent.0).unwrap_or_default()
+        serde_json::to_string(&fields::as_sent(self).0).unwrap_or_default()
     }
 
     /// Takes the refresh token out, if any, for the next refresh grant.
@@ -288,5 +302,15 @@ mod tests {
                 "scope":"a b","id_token":"SECRET.ID.TOKEN","issued_token_type":"urn:ietf:params:oauth:token-type:access_token",
                 "ext_expires_in":"3599","nested":{"a":[1,true,null,"x"]},"big":18446744073709551615}"#,
         );
+    }
+
+    #[test]
+    fn json_keeps_nulls_spellings_and_digit_strings_of_the_typed_fields() {
+        round_trip(
+            r#"{"access_token":"SECRET-AT","token_type":"BEARER","expires_in":"3599","refresh_token":null,
+                "scope":null,"id_token":null,"issued_token_type":null,"x":null}"#,
+        );
+        round_trip(r#"{"access_token":"SECRET-AT","token_type":"Bearer","expires_in":null}"#);
+        round_trip(r#"{"access_token":"SECRET-AT","token_type":"DPoP","expires_in":0}"#);
     }
 }

@@ -200,7 +200,7 @@ impl SecretJson {
 
 /// Overwrites every string in `value` with zeros (serde_json limits nesting to 128
 /// levels, which bounds the recursion).
-fn wipe_json(value: &mut serde_json::Value) {
+pub(crate) fn wipe_json(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::String(s) => s.zeroize(),

@@ -69,12 +69,9 @@ impl<'a> Answer<'a> {
         })
     }
 
-    /// What the body is. RFC 8259 §8.1: a parser may ignore a byte order mark, and
-    /// some servers send one.
+    /// What the body is.
     pub(crate) fn body(&self) -> Body {
-        let body = self.response.body();
-        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        match serde_json::from_slice::<Value>(json) {
+        match serde_json::from_slice::<Value>(without_bom(self.response.body())) {
             Ok(Value::Object(object)) => Body::Object(object),
             Ok(_) => Body::OtherJson,
             Err(_) => Body::NotJson,
@@ -102,27 +99,91 @@ impl<'a> Answer<'a> {
     /// [`is_oauth_error`]), with the answer's status, `WWW-Authenticate` and
     /// `Retry-After`; fields other than `error`, `error_description` and
     /// `error_uri` (or of the wrong type) are kept as extra.
-    pub(crate) fn oauth_error(&self, mut object: Map<String, Value>) -> Error {
-        let code = match object.remove("error") {
-            Some(Value::String(code)) => ErrorCode::from(code.as_str()),
-            _ => ErrorCode::Other(String::new()),
-        };
+    pub(crate) fn oauth_error(&self, object: Map<String, Value>) -> Error {
+        // One walk over the object (no lookups and removals in the map).
+        let mut code = ErrorCode::Other(String::new());
+        let (mut description, mut uri) = (None, None);
+        let mut extra = Map::new();
+        for (name, value) in object {
+            match (name.as_str(), value) {
+                ("error", Value::String(sent)) => code = ErrorCode::from(sent.as_str()),
+                ("error", _) | ("error_description" | "error_uri", Value::Null) => {}
+                ("error_description", Value::String(sent)) => description = Some(sent),
+                ("error_uri", Value::String(sent)) => uri = Some(sent),
+                (_, value) => {
+                    extra.insert(name, value);
+                }
+            }
+        }
         let mut error = OAuthError::new(code, self.status());
-        error.description = crate::json::take_string(&mut object, "error_description")
-            .ok()
-            .flatten();
-        error.uri = crate::json::take_string(&mut object, "error_uri")
-            .ok()
-            .flatten();
+        error.description = description;
+        error.uri = uri;
         error.www_authenticate = self.response.header("www-authenticate").map(str::to_owned);
         error.retry_after = self.retry_after;
-        error.extra = object;
+        error.extra = extra;
         Error::OAuth(Box::new(error))
     }
+}
+
+/// `body` without a leading byte order mark: RFC 8259 §8.1 lets a parser ignore
+/// one, and some servers send one.
+pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// Whether a JSON object is an OAuth error response: it has a string `error`
 /// (RFC 6749 §5.2).
 pub(crate) fn is_oauth_error(object: &Map<String, Value>) -> bool {
     matches!(object.get("error"), Some(Value::String(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_oauth_error_keeps_its_other_fields_and_those_of_the_wrong_type() {
+        let response = HttpResponse::new(
+            400,
+            vec![("WWW-Authenticate".into(), "Basic".into())],
+            Vec::new(),
+        );
+        let answer = Answer::new(&response, Some(Duration::from_secs(7)));
+        let object = match json!({
+            "error": "invalid_grant", "error_description": 42, "error_uri": null,
+            "x_trace": "abc", "nested": {"a": [1]}
+        }) {
+            Value::Object(object) => object,
+            _ => unreachable!("an object"),
+        };
+        let Error::OAuth(error) = answer.oauth_error(object) else {
+            panic!("not an OAuth error")
+        };
+        assert_eq!(error.code, ErrorCode::InvalidGrant);
+        assert_eq!(
+            (error.description.as_deref(), error.uri.as_deref()),
+            (None, None)
+        );
+        let kept: Vec<&str> = error.extra.keys().map(String::as_str).collect();
+        assert_eq!(kept, ["error_description", "nested", "x_trace"]);
+        assert_eq!(error.www_authenticate.as_deref(), Some("Basic"));
+        assert_eq!(error.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(error.status, 400);
+
+        let object = match json!({"error": "e", "error_description": "d", "error_uri": "u"}) {
+            Value::Object(object) => object,
+            _ => unreachable!("an object"),
+        };
+        let Error::OAuth(error) = answer.oauth_error(object) else {
+            panic!("not an OAuth error")
+        };
+        assert_eq!(error.code.as_str(), "e");
+        assert_eq!(
+            (error.description.as_deref(), error.uri.as_deref()),
+            (Some("d"), Some("u"))
+        );
+        assert!(error.extra.is_empty());
+    }
 }
