@@ -209,3 +209,39 @@ fn an_expired_or_not_yet_valid_certificate_fails() {
         "is not valid yet: from 2200-01-01 00:00:00 UTC (until 2300-01-01 00:00:00 UTC)",
     );
 }
+
+/// A URL that carries a credential (a `user:password@`, a query) is refused
+/// without showing it: the fail: line has the library's redacted URL only.
+#[test]
+fn an_endpoint_with_credentials_is_refused_without_echoing_them() {
+    const CANARY: &str = "HUNTER2-canary";
+    for (flag, value) in [
+        (
+            "--token-url",
+            format!("https://app:{CANARY}@idp.example/token"),
+        ),
+        (
+            "--salesforce",
+            format!("https://app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("http://app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("https://acme.my.salesforce.com?client_secret={CANARY}"),
+        ),
+    ] {
+        let run = run(&["doctor", flag, &value]);
+        failed(&run, "refused");
+        assert!(
+            !run.stdout.contains(CANARY) && !run.stderr.contains(CANARY),
+            "{run:?}"
+        );
+    }
+}

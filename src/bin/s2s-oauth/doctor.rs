@@ -205,7 +205,9 @@ fn endpoint(report: &mut Report, options: &Options) -> Option<Endpoint> {
         (None, Some(value)) => match LoginHost::parse(value) {
             Ok(host) => (host.token_url(), Some(host)),
             Err(e) => {
-                report.fail(format!("--salesforce {value}: {e}"));
+                report.fail(without_prefix(&crate::commands::salesforce_failure(
+                    value, e,
+                )));
                 return None;
             }
         },
@@ -219,7 +221,8 @@ fn endpoint(report: &mut Report, options: &Options) -> Option<Endpoint> {
         }
     };
     if let Err(e) = TokenRequest::new(&token_url, Grant::client_credentials(), ClientAuth::none()) {
-        report.fail(format!("token URL {token_url}: {e}"));
+        // The library's message shows the URL, redacted (no `user:password@`).
+        report.fail(e.to_string());
         return None;
     }
     let issuer = match &salesforce {
