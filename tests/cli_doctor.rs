@@ -245,3 +245,21 @@ fn an_endpoint_with_credentials_is_refused_without_echoing_them() {
         );
     }
 }
+
+/// An endpoint that does not answer in time is a fail: line in the tool's words
+/// (`no answer from HOST within N s`), not ureq's (`timeout: global`, `io:`).
+#[test]
+fn a_slow_endpoint_fails_in_plain_words() {
+    let server = server(Profile::Generic);
+    server.inject(
+        s2s_oauth::testkit::Fault::Delay(std::time::Duration::from_secs(3)),
+        1,
+    );
+    let run = doctor(&server, &["--timeout", "1"]);
+    let host = server.base_url().replace("http://", "");
+    failed(&run, &format!("no answer from {host} within 1 s"));
+    assert!(
+        !run.stdout.contains("timeout:") && !run.stdout.contains("io:"),
+        "{run:?}"
+    );
+}

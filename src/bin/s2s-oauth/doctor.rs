@@ -325,8 +325,17 @@ fn network(report: &mut Report, options: &Options, endpoint: &Endpoint) {
         let received = SystemTime::now();
         let response = match answer {
             Ok(response) => response,
-            Err(e) => {
-                return report.fail(format!("cannot reach {}: {e}", endpoint.issuer));
+            Err(error) => {
+                // In the tool's words, as a token request's failure would be
+                // (`no answer from HOST within 30 s`), not ureq's.
+                let failure = crate::send::SendFailure {
+                    host: crate::send::host(&endpoint.issuer).to_owned(),
+                    timeout: send.timeout(),
+                    salesforce: false,
+                    attempts: 1,
+                    error,
+                };
+                return report.fail(format!("cannot reach {}: {failure}", endpoint.issuer));
             }
         };
         if first {

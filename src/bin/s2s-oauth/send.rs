@@ -105,7 +105,7 @@ fn jitter() -> f64 {
 }
 
 /// The host (and port) of a checked token URL: between `://` and the path.
-fn host(url: &str) -> &str {
+pub(crate) fn host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     // A checked URL has no userinfo; should one get here, it is not shown.
