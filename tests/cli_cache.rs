@@ -325,3 +325,35 @@ fn min_ttl_and_max_age_decide_what_is_served() {
     let bad = run(&strs(&with(&["--max-age", "0"])));
     assert!(bad.failure(2).contains("--max-age"));
 }
+
+/// Jobs that all got a 401 with the cached token and all run `--refresh` at once
+/// send one request between them: the token a run finds after waiting for the
+/// lock was received after it started, so it is not the one the API refused.
+#[test]
+fn eight_refresh_runs_at_once_send_one_request() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    let dir = TempDir::new();
+    let cache = cache_path(&dir);
+    let plain = args(&server, &dir, &cache, &["--output", "token"]);
+    let refused = ok(&run(&strs(&plain))).to_owned();
+    assert_eq!(token_requests(&server), 1);
+    // The first refresh's answer comes late enough for all eight to have started.
+    server.inject(Fault::Delay(Duration::from_secs(2)), 1);
+    let refresh = args(&server, &dir, &cache, &["--output", "token", "--refresh"]);
+    let children: Vec<Child> = (0..8).map(|_| spawn(&refresh)).collect();
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(token_requests(&server), 2);
+    assert_ne!(outputs[0], refused);
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
+    // A later --refresh replaces that token too.
+    let later = ok(&run(&strs(&refresh))).to_owned();
+    assert_ne!(later, outputs[0]);
+    assert_eq!(token_requests(&server), 3);
+}

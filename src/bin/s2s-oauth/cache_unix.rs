@@ -26,6 +26,8 @@ pub(super) fn through(
     lock_wait: Duration,
     fetch: impl FnOnce() -> Result<TokenResponse, Failure>,
 ) -> Result<TokenResponse, Failure> {
+    // A token received after this moment is not the one a `--refresh` run replaces.
+    let started = SystemTime::now();
     // Who we are: the owner of a file we create (std has no getuid). Removed at
     // once, so a run killed during the fetch leaves no temporary file behind.
     let uid = Temp::create(path)?.uid;
@@ -34,11 +36,15 @@ pub(super) fn through(
     acquire(&lock, lock_wait);
     // Checked with --refresh too: a file that is not ours is refused either way.
     let cached = read_cache(path, uid)?;
-    if !refresh {
-        let token = cached.and_then(|bytes| decode(key, &bytes));
-        if let Some(token) = token.filter(|t| policy.serves(t, SystemTime::now())) {
-            return Ok(token);
-        }
+    // --refresh skips the token cached before this run started (the one the API
+    // refused), not one that a run holding the lock meanwhile received: runs that
+    // all got a 401 and refresh together send one request between them.
+    let token = cached.and_then(|bytes| decode(key, &bytes));
+    let serves = |t: &TokenResponse| {
+        (!refresh || t.received_at() > started) && policy.serves(t, SystemTime::now())
+    };
+    if let Some(token) = token.filter(serves) {
+        return Ok(token);
     }
     let token = fetch()?;
     let written = Temp::create(path)

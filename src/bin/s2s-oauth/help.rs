@@ -111,7 +111,8 @@ macro_rules! cache {
   --min-ttl SECS           serve a cached token only if valid this long (default 60)
   --max-age SECS           how long a token with no expires_in (Salesforce) is kept
                            (default 900)
-  --refresh                ignore the cached token and replace it (after a 401)
+  --refresh                ignore the token cached before this run and replace it
+                           (after a 401); runs refreshing together send one request
 
 "
     };
