@@ -184,9 +184,27 @@ fn doctor_takes_only_its_flags() {
             .failure(2)
             .contains("--cache does not apply to doctor")
     );
-    let nothing = run(&["doctor"]);
-    assert_eq!(nothing.code, 1, "{nothing:?}");
-    assert!(nothing.stdout.contains("fail: no endpoint"), "{nothing:?}");
+    // The endpoint is required (the usage line says so): a flag error, exit 2 as
+    // its --help says, before any check.
+    let nothing = run(&["doctor", "--key", &key("rsa2048.pkcs8.pem")]);
+    assert!(
+        nothing
+            .failure(2)
+            .contains("doctor needs --token-url URL or --salesforce login|test|URL"),
+        "{nothing:?}"
+    );
+    let both = run(&[
+        "doctor",
+        "--token-url",
+        "https://idp.example/token",
+        "--salesforce",
+        "login",
+    ]);
+    assert!(
+        both.failure(2)
+            .contains("give --token-url or --salesforce, not both"),
+        "{both:?}"
+    );
 }
 
 #[test]

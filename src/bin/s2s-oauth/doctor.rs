@@ -89,6 +89,19 @@ impl Report {
 /// Runs every check and prints the report; a `fail` line is
 /// [`Failure::ChecksFailed`] (exit 1).
 pub(crate) fn run(options: &Options, out: &mut impl Write) -> Result<(), Failure> {
+    // The endpoint flags are required, one of them (the usage line): a flag
+    // error is exit 2, as for the grant subcommands, before any check.
+    match (&options.token_url, &options.salesforce) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage("give --token-url or --salesforce, not both"));
+        }
+        (None, None) => {
+            return Err(Failure::usage(
+                "doctor needs --token-url URL or --salesforce login|test|URL",
+            ));
+        }
+        _ => {}
+    }
     let report = check(options);
     out.write_all(report.text().as_bytes())
         .and_then(|()| out.flush())
@@ -211,14 +224,8 @@ fn endpoint(report: &mut Report, options: &Options) -> Option<Endpoint> {
                 return None;
             }
         },
-        (Some(_), Some(_)) => {
-            report.fail("give --token-url or --salesforce, not both");
-            return None;
-        }
-        (None, None) => {
-            report.fail("no endpoint: give --token-url URL or --salesforce login|test|URL");
-            return None;
-        }
+        // Neither or both: refused by `run` as a usage error.
+        _ => return None,
     };
     if let Err(e) = TokenRequest::new(&token_url, Grant::client_credentials(), ClientAuth::none()) {
         // The library's message shows the URL, redacted (no `user:password@`).
