@@ -357,3 +357,36 @@ fn eight_refresh_runs_at_once_send_one_request() {
     assert_ne!(later, outputs[0]);
     assert_eq!(token_requests(&server), 3);
 }
+
+/// A token that cannot be cached (here its directory vanished during the fetch)
+/// is still printed, exit 0, with one `warning:` line that reads as a warning
+/// (no `error:` inside it for a log filter to count).
+#[test]
+fn a_token_that_cannot_be_cached_is_printed_with_one_warning() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    server.inject(Fault::Delay(Duration::from_secs(2)), 1);
+    let dir = TempDir::new();
+    let sub = dir.path().join("gone");
+    std::fs::create_dir(&sub).unwrap();
+    let cache = sub.join("token.json").to_string_lossy().into_owned();
+    let args = args(&server, &dir, &cache, &["--output", "token"]);
+    let child = spawn(&args);
+    let started = Instant::now();
+    while token_requests(&server) == 0 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::remove_dir_all(&sub).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: --cache {cache}: the token was not cached: "
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error:"), "{stderr}");
+    assert_eq!(stderr.matches("--cache").count(), 1, "{stderr}");
+}

@@ -47,9 +47,10 @@ pub(super) fn through(
         return Ok(token);
     }
     let token = fetch()?;
-    let written = Temp::create(path)
-        .map_err(|failure| std::io::Error::other(failure.to_string()))
-        .and_then(|temp| temp.persist(path, encode(key, &token).as_bytes()));
+    let written = Temp::try_create(path).and_then(|temp| {
+        temp.persist(path, encode(key, &token).as_bytes())
+            .map_err(|e| e.to_string())
+    });
     if let Err(error) = written {
         // The token is good: hand it out, and say why the next run will fetch again.
         let _ = writeln!(
@@ -189,12 +190,17 @@ struct Temp {
 
 impl Temp {
     fn create(target: &Path) -> Result<Self, Failure> {
+        Self::try_create(target).map_err(|problem| refuse(target, problem))
+    }
+
+    /// [`create`](Self::create), the problem in words if it fails.
+    fn try_create(target: &Path) -> Result<Self, String> {
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
         let Some(name) = target.file_name() else {
-            return Err(refuse(target, "not a file name"));
+            return Err("not a file name".to_owned());
         };
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -224,32 +230,22 @@ impl Temp {
                         uid: 0,
                         kept: false,
                     };
-                    temp.uid = uid.map_err(|e| {
-                        refuse(
-                            target,
-                            format!("cannot inspect a file in its directory: {e}"),
-                        )
-                    })?;
+                    temp.uid =
+                        uid.map_err(|e| format!("cannot inspect a file in its directory: {e}"))?;
                     return Ok(temp);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => {
-                    return Err(refuse(
-                        target,
-                        format!(
-                            "cannot create a file in its directory {}: {e}",
-                            dir.display()
-                        ),
+                    return Err(format!(
+                        "cannot create a file in its directory {}: {e}",
+                        dir.display()
                     ));
                 }
             }
         }
-        Err(refuse(
-            target,
-            format!(
-                "cannot create a temporary file in its directory: {}",
-                last.map_or_else(String::new, |e| e.to_string())
-            ),
+        Err(format!(
+            "cannot create a temporary file in its directory: {}",
+            last.map_or_else(String::new, |e| e.to_string())
         ))
     }
 
