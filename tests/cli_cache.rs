@@ -390,3 +390,28 @@ fn a_token_that_cannot_be_cached_is_printed_with_one_warning() {
     assert!(!stderr.contains("error:"), "{stderr}");
     assert_eq!(stderr.matches("--cache").count(), 1, "{stderr}");
 }
+
+/// `--cache DIR` (or `DIR/`) names a directory: refused, exit 2, before any file
+/// is made in it or next to it.
+#[test]
+fn a_directory_as_the_cache_is_refused_and_left_untouched() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    let dir = TempDir::new();
+    let sub = dir.path().join("cache-dir");
+    std::fs::create_dir(&sub).unwrap();
+    for given in [
+        sub.to_string_lossy().into_owned(),
+        format!("{}/", sub.to_string_lossy()),
+    ] {
+        let refused = run(&strs(&args(&server, &dir, &given, &[])));
+        assert!(refused.failure(2).contains("is a directory"), "{refused:?}");
+    }
+    assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["cache-dir", "secret"]);
+    assert_eq!(token_requests(&server), 0);
+}

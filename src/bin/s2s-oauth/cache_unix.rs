@@ -28,6 +28,19 @@ pub(super) fn through(
 ) -> Result<TokenResponse, Failure> {
     // A token received after this moment is not the one a `--refresh` run replaces.
     let started = SystemTime::now();
+    // `DIR` or `DIR/`: refused before a lock or probe file is made in or beside it.
+    let dir_like = path.as_os_str().as_encoded_bytes().ends_with(b"/")
+        || fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    if dir_like {
+        return Err(refuse(
+            path,
+            format!(
+                "{} is a directory; give a file path in it, such as {}",
+                path.display(),
+                path.join("token.json").display()
+            ),
+        ));
+    }
     // Who we are: the owner of a file we create (std has no getuid). Removed at
     // once, so a run killed during the fetch leaves no temporary file behind.
     let uid = Temp::create(path)?.uid;
