@@ -164,7 +164,9 @@ impl Error {
     ///   maintenance page, JSON without `access_token`, fields of the wrong type);
     /// - a body over the limit ([`Error::BodyTooLarge`]);
     /// - a TLS failure ([`TransportErrorKind::Tls`]: a certificate the client does
-    ///   not trust, expired, or issued for another name).
+    ///   not trust, expired, or issued for another name);
+    /// - an answer that is not HTTP ([`TransportErrorKind::Protocol`]: another
+    ///   service on that port).
     ///
     /// Never true together with [`is_retryable`](Self::is_retryable) or
     /// [`is_local`](Self::is_local), nor for an OAuth error response (RFC 6749 §5.2).
@@ -189,7 +191,10 @@ impl Error {
             | Error::UnexpectedStatus(r)
             | Error::MalformedResponse(r)
             | Error::MissingAccessToken(r) => !retryable_status(r.status),
-            Error::Transport(t) => t.kind == TransportErrorKind::Tls,
+            Error::Transport(t) => matches!(
+                t.kind,
+                TransportErrorKind::Tls | TransportErrorKind::Protocol
+            ),
             _ => false,
         }
     }
@@ -441,6 +446,7 @@ mod tests {
             Error::MissingAccessToken(Box::new(response(200))),
             Error::MalformedResponse(Box::new(response(200))),
             transport(TransportErrorKind::Tls),
+            transport(TransportErrorKind::Protocol),
         ];
         for error in &wrong {
             assert!(error.is_wrong_endpoint(), "{error:?}");

@@ -325,3 +325,93 @@ fn min_ttl_and_max_age_decide_what_is_served() {
     let bad = run(&strs(&with(&["--max-age", "0"])));
     assert!(bad.failure(2).contains("--max-age"));
 }
+
+/// Jobs that all got a 401 with the cached token and all run `--refresh` at once
+/// send one request between them: the token a run finds after waiting for the
+/// lock was received after it started, so it is not the one the API refused.
+#[test]
+fn eight_refresh_runs_at_once_send_one_request() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    let dir = TempDir::new();
+    let cache = cache_path(&dir);
+    let plain = args(&server, &dir, &cache, &["--output", "token"]);
+    let refused = ok(&run(&strs(&plain))).to_owned();
+    assert_eq!(token_requests(&server), 1);
+    // The first refresh's answer comes late enough for all eight to have started.
+    server.inject(Fault::Delay(Duration::from_secs(2)), 1);
+    let refresh = args(&server, &dir, &cache, &["--output", "token", "--refresh"]);
+    let children: Vec<Child> = (0..8).map(|_| spawn(&refresh)).collect();
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(token_requests(&server), 2);
+    assert_ne!(outputs[0], refused);
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
+    // A later --refresh replaces that token too.
+    let later = ok(&run(&strs(&refresh))).to_owned();
+    assert_ne!(later, outputs[0]);
+    assert_eq!(token_requests(&server), 3);
+}
+
+/// A token that cannot be cached (here its directory vanished during the fetch)
+/// is still printed, exit 0, with one `warning:` line that reads as a warning
+/// (no `error:` inside it for a log filter to count).
+#[test]
+fn a_token_that_cannot_be_cached_is_printed_with_one_warning() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    server.inject(Fault::Delay(Duration::from_secs(2)), 1);
+    let dir = TempDir::new();
+    let sub = dir.path().join("gone");
+    std::fs::create_dir(&sub).unwrap();
+    let cache = sub.join("token.json").to_string_lossy().into_owned();
+    let args = args(&server, &dir, &cache, &["--output", "token"]);
+    let child = spawn(&args);
+    let started = Instant::now();
+    while token_requests(&server) == 0 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::remove_dir_all(&sub).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: --cache {cache}: the token was not cached: "
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error:"), "{stderr}");
+    assert_eq!(stderr.matches("--cache").count(), 1, "{stderr}");
+}
+
+/// `--cache DIR` (or `DIR/`) names a directory: refused, exit 2, before any file
+/// is made in it or next to it.
+#[test]
+fn a_directory_as_the_cache_is_refused_and_left_untouched() {
+    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    let dir = TempDir::new();
+    let sub = dir.path().join("cache-dir");
+    std::fs::create_dir(&sub).unwrap();
+    for given in [
+        sub.to_string_lossy().into_owned(),
+        format!("{}/", sub.to_string_lossy()),
+    ] {
+        let refused = run(&strs(&args(&server, &dir, &given, &[])));
+        assert!(refused.failure(2).contains("is a directory"), "{refused:?}");
+    }
+    assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["cache-dir", "secret"]);
+    assert_eq!(token_requests(&server), 0);
+}

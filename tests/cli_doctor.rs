@@ -184,9 +184,27 @@ fn doctor_takes_only_its_flags() {
             .failure(2)
             .contains("--cache does not apply to doctor")
     );
-    let nothing = run(&["doctor"]);
-    assert_eq!(nothing.code, 1, "{nothing:?}");
-    assert!(nothing.stdout.contains("fail: no endpoint"), "{nothing:?}");
+    // The endpoint is required (the usage line says so): a flag error, exit 2 as
+    // its --help says, before any check.
+    let nothing = run(&["doctor", "--key", &key("rsa2048.pkcs8.pem")]);
+    assert!(
+        nothing
+            .failure(2)
+            .contains("doctor needs --token-url URL or --salesforce login|test|URL"),
+        "{nothing:?}"
+    );
+    let both = run(&[
+        "doctor",
+        "--token-url",
+        "https://idp.example/token",
+        "--salesforce",
+        "login",
+    ]);
+    assert!(
+        both.failure(2)
+            .contains("give --token-url or --salesforce, not both"),
+        "{both:?}"
+    );
 }
 
 #[test]
@@ -207,5 +225,59 @@ fn an_expired_or_not_yet_valid_certificate_fails() {
     failed(
         &future,
         "is not valid yet: from 2200-01-01 00:00:00 UTC (until 2300-01-01 00:00:00 UTC)",
+    );
+}
+
+/// A URL that carries a credential (a `user:password@`, a query) is refused
+/// without showing it: the fail: line has the library's redacted URL only.
+#[test]
+fn an_endpoint_with_credentials_is_refused_without_echoing_them() {
+    const CANARY: &str = "HUNTER2-canary";
+    for (flag, value) in [
+        (
+            "--token-url",
+            format!("https://app:{CANARY}@idp.example/token"),
+        ),
+        (
+            "--salesforce",
+            format!("https://app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("http://app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("app:{CANARY}@acme.my.salesforce.com"),
+        ),
+        (
+            "--salesforce",
+            format!("https://acme.my.salesforce.com?client_secret={CANARY}"),
+        ),
+    ] {
+        let run = run(&["doctor", flag, &value]);
+        failed(&run, "refused");
+        assert!(
+            !run.stdout.contains(CANARY) && !run.stderr.contains(CANARY),
+            "{run:?}"
+        );
+    }
+}
+
+/// An endpoint that does not answer in time is a fail: line in the tool's words
+/// (`no answer from HOST within N s`), not ureq's (`timeout: global`, `io:`).
+#[test]
+fn a_slow_endpoint_fails_in_plain_words() {
+    let server = server(Profile::Generic);
+    server.inject(
+        s2s_oauth::testkit::Fault::Delay(std::time::Duration::from_secs(3)),
+        1,
+    );
+    let run = doctor(&server, &["--timeout", "1"]);
+    let host = server.base_url().replace("http://", "");
+    failed(&run, &format!("no answer from {host} within 1 s"));
+    assert!(
+        !run.stdout.contains("timeout:") && !run.stdout.contains("io:"),
+        "{run:?}"
     );
 }

@@ -250,7 +250,8 @@ impl fmt::Display for UnexpectedResponse {
 /// [`Error::is_retryable`](crate::Error::is_retryable)): yes for
 /// [`Connect`](Self::Connect), [`Timeout`](Self::Timeout), [`Io`](Self::Io) and a
 /// temporary [`Dns`](Self::Dns) failure; no for [`Tls`](Self::Tls),
-/// [`Request`](Self::Request) and a host name that does not exist.
+/// [`Protocol`](Self::Protocol), [`Request`](Self::Request) and a host name that
+/// does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -269,8 +270,13 @@ pub enum TransportErrorKind {
     Tls,
     /// The request or response did not finish in time. Retryable.
     Timeout,
-    /// The connection broke or the HTTP exchange was malformed. Retryable.
+    /// The connection broke. Retryable.
     Io,
+    /// The peer answered, but not in HTTP, or broke HTTP's rules (another service
+    /// on that port, a broken proxy: `http parse fail`, a malformed chunk or
+    /// header). It would answer the same way again: not retryable; check the
+    /// token URL's host and port.
+    Protocol,
     /// The HTTP library could not make the request from the URL or from the
     /// agent's settings (a URI it refuses, an https-only agent given an http URL,
     /// a bad proxy URL). Nothing was sent; not retryable: fix the URL or the agent.
@@ -335,6 +341,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Tls => "TLS with the token endpoint failed",
             TransportErrorKind::Timeout => "the token request timed out",
             TransportErrorKind::Io => "the connection to the token endpoint failed",
+            TransportErrorKind::Protocol => "the token endpoint did not answer in HTTP",
             TransportErrorKind::Request => {
                 "the request could not be made (nothing was sent); fix the URL or the agent's settings"
             }

@@ -72,6 +72,9 @@ fn classify(error: &ureq::Error) -> (Kind, bool) {
         | ureq::Error::RequireHttpsOnly(_)
         | ureq::Error::InvalidProxyUrl => (Kind::Request, false),
         ureq::Error::Io(io) => classify_io(io),
+        // The peer's answer is not HTTP (or breaks its rules): it would be the
+        // same again.
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => (Kind::Protocol, false),
         _ => (Kind::Io, true),
     }
 }
@@ -238,6 +241,18 @@ mod tests {
         // A message that merely mentions a lookup is not a resolver error.
         let other = io::Error::other("proxy said: failed to lookup address information");
         assert_eq!(classify_io(&other), (Kind::Io, true));
+    }
+
+    /// An answer that breaks HTTP (another service on the port) would come again:
+    /// not retryable, and a wrong endpoint.
+    #[test]
+    fn an_answer_that_is_not_http_is_protocol_and_not_retryable() {
+        let error = transport_error(ureq::Error::LargeResponseHeader(65_536, 65_536));
+        let Error::Transport(t) = &error else {
+            panic!("not a transport error");
+        };
+        assert_eq!(t.kind, Kind::Protocol);
+        assert!(!error.is_retryable() && error.is_wrong_endpoint() && !error.is_local());
     }
 
     #[test]

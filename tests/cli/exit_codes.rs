@@ -305,6 +305,42 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
             "did you mean --salesforce https://acme.my.salesforce.com",
         ),
         (
+            "--salesforce URL with a password",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                format!("https://app:{CANARY}@acme.my.salesforce.com"),
+            ],
+            "the URL must not carry credentials",
+        ),
+        (
+            "--salesforce http URL with a password",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                format!("http://app:{CANARY}@acme.my.salesforce.com"),
+            ],
+            "the URL must not carry credentials",
+        ),
+        (
+            "--salesforce host with a password and no scheme",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                format!("app:{CANARY}@acme.my.salesforce.com"),
+            ],
+            "refused",
+        ),
+        (
+            "--salesforce URL with a secret in the query",
+            vec![
+                "refresh".into(),
+                "--salesforce".into(),
+                format!("https://acme.my.salesforce.com?client_secret={CANARY}"),
+            ],
+            "a Salesforce base URL has no query",
+        ),
+        (
             "--retries out of range",
             cc(&["--retries", "1000"]),
             "--retries \"1000\": expected a whole number from 0 to 100",

@@ -167,3 +167,56 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
     );
     assert!(seen.join().unwrap().is_empty(), "a request went through");
 }
+
+/// A port where another service answers (here an SSH banner), not HTTP: exit 5,
+/// one connection whatever `--retries` says, in the tool's words.
+#[test]
+fn a_service_that_does_not_speak_http_is_exit_5_and_not_retried() {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    // Answers every connection made within the run (a retry would be a second).
+    let served = std::thread::spawn(move || {
+        let mut connections = 0;
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(4) {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    connections += 1;
+                    stream.set_nonblocking(false).ok();
+                    stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf);
+                    let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        connections
+    });
+    let url = format!("http://127.0.0.1:{port}/services/oauth2/token");
+    let args = [
+        "client-credentials",
+        "--token-url",
+        &url,
+        "--client-id",
+        CLIENT,
+        "--client-secret-env",
+        "CLIENT_SECRET",
+        "--retries",
+        "3",
+    ];
+    let run = run_env(&args, &[("CLIENT_SECRET", SECRET)]);
+    let line = run.failure(5);
+    assert!(
+        line.starts_with(&format!("error: 127.0.0.1:{port} did not answer in HTTP: ")),
+        "{line}"
+    );
+    assert!(!line.contains("protocol:"), "{line}");
+    assert!(
+        run.hint().unwrap().contains("not as a token endpoint"),
+        "{run:?}"
+    );
+    assert_eq!(served.join().unwrap(), 1, "retried");
+}

@@ -7,7 +7,9 @@
 //! - **Served while it lives.** A token is served while it is still valid for
 //!   `--min-ttl` (default 60 s): until `expires_in` says, or, with no `expires_in`
 //!   (Salesforce), for `--max-age` (default 900 s) after it was received.
-//!   `--refresh` skips the cached token and replaces it.
+//!   `--refresh` skips the token cached before the run started and replaces it
+//!   (a token another run cached meanwhile, while this one waited for the lock, is
+//!   served: it is not the one the API refused).
 //! - **One request across concurrent runs.** An advisory lock on `FILE.lock` is held
 //!   across check, fetch and write; the runs waiting for it then find the fresh token.
 //!   The lock belongs to the open file, so it dies with a killed holder. A holder that

@@ -26,6 +26,21 @@ pub(super) fn through(
     lock_wait: Duration,
     fetch: impl FnOnce() -> Result<TokenResponse, Failure>,
 ) -> Result<TokenResponse, Failure> {
+    // A token received after this moment is not the one a `--refresh` run replaces.
+    let started = SystemTime::now();
+    // `DIR` or `DIR/`: refused before a lock or probe file is made in or beside it.
+    let dir_like = path.as_os_str().as_encoded_bytes().ends_with(b"/")
+        || fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    if dir_like {
+        return Err(refuse(
+            path,
+            format!(
+                "{} is a directory; give a file path in it, such as {}",
+                path.display(),
+                path.join("token.json").display()
+            ),
+        ));
+    }
     // Who we are: the owner of a file we create (std has no getuid). Removed at
     // once, so a run killed during the fetch leaves no temporary file behind.
     let uid = Temp::create(path)?.uid;
@@ -34,16 +49,21 @@ pub(super) fn through(
     acquire(&lock, lock_wait);
     // Checked with --refresh too: a file that is not ours is refused either way.
     let cached = read_cache(path, uid)?;
-    if !refresh {
-        let token = cached.and_then(|bytes| decode(key, &bytes));
-        if let Some(token) = token.filter(|t| policy.serves(t, SystemTime::now())) {
-            return Ok(token);
-        }
+    // --refresh skips the token cached before this run started (the one the API
+    // refused), not one that a run holding the lock meanwhile received: runs that
+    // all got a 401 and refresh together send one request between them.
+    let token = cached.and_then(|bytes| decode(key, &bytes));
+    let serves = |t: &TokenResponse| {
+        (!refresh || t.received_at() > started) && policy.serves(t, SystemTime::now())
+    };
+    if let Some(token) = token.filter(serves) {
+        return Ok(token);
     }
     let token = fetch()?;
-    let written = Temp::create(path)
-        .map_err(|failure| std::io::Error::other(failure.to_string()))
-        .and_then(|temp| temp.persist(path, encode(key, &token).as_bytes()));
+    let written = Temp::try_create(path).and_then(|temp| {
+        temp.persist(path, encode(key, &token).as_bytes())
+            .map_err(|e| e.to_string())
+    });
     if let Err(error) = written {
         // The token is good: hand it out, and say why the next run will fetch again.
         let _ = writeln!(
@@ -183,12 +203,17 @@ struct Temp {
 
 impl Temp {
     fn create(target: &Path) -> Result<Self, Failure> {
+        Self::try_create(target).map_err(|problem| refuse(target, problem))
+    }
+
+    /// [`create`](Self::create), the problem in words if it fails.
+    fn try_create(target: &Path) -> Result<Self, String> {
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
         let Some(name) = target.file_name() else {
-            return Err(refuse(target, "not a file name"));
+            return Err("not a file name".to_owned());
         };
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -218,32 +243,22 @@ impl Temp {
                         uid: 0,
                         kept: false,
                     };
-                    temp.uid = uid.map_err(|e| {
-                        refuse(
-                            target,
-                            format!("cannot inspect a file in its directory: {e}"),
-                        )
-                    })?;
+                    temp.uid =
+                        uid.map_err(|e| format!("cannot inspect a file in its directory: {e}"))?;
                     return Ok(temp);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => {
-                    return Err(refuse(
-                        target,
-                        format!(
-                            "cannot create a file in its directory {}: {e}",
-                            dir.display()
-                        ),
+                    return Err(format!(
+                        "cannot create a file in its directory {}: {e}",
+                        dir.display()
                     ));
                 }
             }
         }
-        Err(refuse(
-            target,
-            format!(
-                "cannot create a temporary file in its directory: {}",
-                last.map_or_else(String::new, |e| e.to_string())
-            ),
+        Err(format!(
+            "cannot create a temporary file in its directory: {}",
+            last.map_or_else(String::new, |e| e.to_string())
         ))
     }
 

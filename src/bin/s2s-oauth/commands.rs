@@ -175,7 +175,12 @@ fn request_token(
 
 /// A `--salesforce` value the presets refuse; a bare host name gets the URL to
 /// use instead (`acme.my.salesforce.com` → `https://acme.my.salesforce.com`).
-fn salesforce_failure(value: &str, error: s2s_oauth::Error) -> Failure {
+/// A value that may carry a credential (`user:password@`, a query or fragment) is
+/// not repeated: the library's message shows it redacted.
+pub(crate) fn salesforce_failure(value: &str, error: s2s_oauth::Error) -> Failure {
+    if value.contains(['@', '?', '#']) {
+        return Failure::library("--salesforce", error);
+    }
     let bare =
         !value.contains("://") && value.contains('.') && !value.contains(char::is_whitespace);
     if bare {

@@ -89,6 +89,19 @@ impl Report {
 /// Runs every check and prints the report; a `fail` line is
 /// [`Failure::ChecksFailed`] (exit 1).
 pub(crate) fn run(options: &Options, out: &mut impl Write) -> Result<(), Failure> {
+    // The endpoint flags are required, one of them (the usage line): a flag
+    // error is exit 2, as for the grant subcommands, before any check.
+    match (&options.token_url, &options.salesforce) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage("give --token-url or --salesforce, not both"));
+        }
+        (None, None) => {
+            return Err(Failure::usage(
+                "doctor needs --token-url URL or --salesforce login|test|URL",
+            ));
+        }
+        _ => {}
+    }
     let report = check(options);
     out.write_all(report.text().as_bytes())
         .and_then(|()| out.flush())
@@ -205,21 +218,18 @@ fn endpoint(report: &mut Report, options: &Options) -> Option<Endpoint> {
         (None, Some(value)) => match LoginHost::parse(value) {
             Ok(host) => (host.token_url(), Some(host)),
             Err(e) => {
-                report.fail(format!("--salesforce {value}: {e}"));
+                report.fail(without_prefix(&crate::commands::salesforce_failure(
+                    value, e,
+                )));
                 return None;
             }
         },
-        (Some(_), Some(_)) => {
-            report.fail("give --token-url or --salesforce, not both");
-            return None;
-        }
-        (None, None) => {
-            report.fail("no endpoint: give --token-url URL or --salesforce login|test|URL");
-            return None;
-        }
+        // Neither or both: refused by `run` as a usage error.
+        _ => return None,
     };
     if let Err(e) = TokenRequest::new(&token_url, Grant::client_credentials(), ClientAuth::none()) {
-        report.fail(format!("token URL {token_url}: {e}"));
+        // The library's message shows the URL, redacted (no `user:password@`).
+        report.fail(e.to_string());
         return None;
     }
     let issuer = match &salesforce {
@@ -322,8 +332,17 @@ fn network(report: &mut Report, options: &Options, endpoint: &Endpoint) {
         let received = SystemTime::now();
         let response = match answer {
             Ok(response) => response,
-            Err(e) => {
-                return report.fail(format!("cannot reach {}: {e}", endpoint.issuer));
+            Err(error) => {
+                // In the tool's words, as a token request's failure would be
+                // (`no answer from HOST within 30 s`), not ureq's.
+                let failure = crate::send::SendFailure {
+                    host: crate::send::host(&endpoint.issuer).to_owned(),
+                    timeout: send.timeout(),
+                    salesforce: false,
+                    attempts: 1,
+                    error,
+                };
+                return report.fail(format!("cannot reach {}: {failure}", endpoint.issuer));
             }
         };
         if first {

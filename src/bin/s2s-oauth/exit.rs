@@ -81,8 +81,8 @@ impl From<Error> for Failure {
 /// - everything else the exchange can end in → 5: [`Error::is_wrong_endpoint`]
 ///   (a redirect, a 4xx with no OAuth body, a 2xx that is no token response or
 ///   whose token cannot be printed as asked, a body over the limit, a TLS
-///   failure), a Salesforce response signature that does not match, a host name
-///   that does not exist.
+///   failure, an answer that is not HTTP), a Salesforce response signature that
+///   does not match, a host name that does not exist.
 pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => USAGE,

@@ -105,7 +105,7 @@ fn jitter() -> f64 {
 }
 
 /// The host (and port) of a checked token URL: between `://` and the path.
-fn host(url: &str) -> &str {
+pub(crate) fn host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     // A checked URL has no userinfo; should one get here, it is not shown.
@@ -190,6 +190,7 @@ fn transport(
         Kind::Connect => write!(f, "could not connect to {host}: {reason}"),
         Kind::Tls => write!(f, "TLS with {host} failed: {reason}"),
         Kind::Io => write!(f, "the connection to {host} failed: {reason}"),
+        Kind::Protocol => write!(f, "{host} did not answer in HTTP: {reason}"),
         _ => write!(f, "{t}"),
     }
 }
@@ -199,7 +200,11 @@ fn transport(
 /// or service not known` is `name or service not known`.
 fn reason(message: &str) -> String {
     let mut text = message.trim();
-    for prefix in ["io: ", "failed to lookup address information: "] {
+    for prefix in [
+        "io: ",
+        "protocol: ",
+        "failed to lookup address information: ",
+    ] {
         text = text.strip_prefix(prefix).unwrap_or(text);
     }
     if let Some(start) = text.rfind(" (os error ") {
@@ -277,6 +282,10 @@ mod tests {
             "invalid peer certificate: UnknownIssuer"
         );
         assert_eq!(reason("ConnectionFailed"), "ConnectionFailed");
+        assert_eq!(
+            reason("protocol: http parse fail: invalid HTTP version"),
+            "http parse fail: invalid HTTP version"
+        );
     }
 
     fn failed(
