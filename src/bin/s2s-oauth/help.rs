@@ -84,7 +84,7 @@ macro_rules! request {
   --retries N              retry what a retry may help (exit 4 failures: connection,
                            timeout, 5xx, 429, 408) up to N times, waiting about 1 s,
                            then 2, 4... (with jitter, at most 60 s), or the server's
-                           Retry-After (at most 300 s); never exit 2, 3 or 5
+                           Retry-After (1 to 300 s); never exit 2, 3 or 5
                            failures (default 0, at most 100)
   --output json|token|header|env
                            json (default): the token response as one JSON object on

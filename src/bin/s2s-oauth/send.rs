@@ -18,6 +18,9 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// The longest wait a server's `Retry-After` gets.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// The shortest wait between two attempts, whatever `Retry-After` says: a server
+/// answering `Retry-After: 0` to every attempt must not get them back to back.
+const MIN_WAIT: Duration = Duration::from_secs(1);
 
 /// How to send: the whole-request timeout, how many retries, and whether the
 /// endpoint is Salesforce (for the `hint:` line).
@@ -80,12 +83,12 @@ pub(crate) fn failure(
 }
 
 /// How long to wait before retry number `attempt + 1`: the server's `Retry-After`
-/// (at most [`MAX_RETRY_AFTER`]), else an exponential backoff from about a second,
+/// (at least [`MIN_WAIT`], at most [`MAX_RETRY_AFTER`]), else an exponential backoff from about a second,
 /// at most [`MAX_BACKOFF`], with "equal jitter" (half fixed, half random) so that
 /// jobs started on the same minute do not retry in step.
 pub(crate) fn wait(attempt: u32, retry_after: Option<Duration>) -> Duration {
     if let Some(asked) = retry_after {
-        return asked.min(MAX_RETRY_AFTER);
+        return asked.clamp(MIN_WAIT, MAX_RETRY_AFTER);
     }
     let backoff = FIRST_BACKOFF
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
@@ -264,7 +267,9 @@ mod tests {
         assert_eq!(wait(0, Some(seven)), seven);
         assert_eq!(wait(9, Some(seven)), seven);
         assert_eq!(wait(0, Some(Duration::from_secs(3600))), MAX_RETRY_AFTER);
-        assert_eq!(wait(0, Some(Duration::ZERO)), Duration::ZERO);
+        // Retry-After: 0 is not an invitation to retry back to back.
+        assert_eq!(wait(0, Some(Duration::ZERO)), MIN_WAIT);
+        assert_eq!(wait(5, Some(Duration::from_millis(200))), MIN_WAIT);
     }
 
     #[test]
