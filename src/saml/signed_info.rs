@@ -8,11 +8,10 @@
 //! with only the children this verifier uses, and an `InclusiveNamespaces`
 //! `PrefixList` holds at most [`MAX_INCLUSIVE_PREFIXES`] distinct NCNames.
 
-use base64ct::{Base64, Encoding};
-
 use super::chars::is_ncname;
 use super::dsig::{DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, algorithm_of};
 use super::xml::{Element, Node};
+use crate::encoding::base64;
 use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
@@ -138,18 +137,19 @@ pub(crate) fn read<'a>(signature: Element<'a>, allow_sha1: bool) -> Result<Signe
 }
 
 /// The base64 text of `e` (XML whitespace ignored; decoded in place when the
-/// text is one run without whitespace, the usual case).
+/// text is one run without whitespace, the usual case). The values are public:
+/// decoded through a table, not in constant time.
 pub(crate) fn base64_content(e: Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
     let not_base64 = || structure(format!("{what} is not base64"));
     let mut children = e.children();
     if let (Some(Node::Text(text)), None) = (children.next(), children.next()) {
         if !text.bytes().any(|b| b.is_ascii_whitespace()) {
-            return Base64::decode_vec(text).map_err(|_| not_base64());
+            return base64::decode_padded(text.as_bytes()).ok_or_else(not_base64);
         }
     }
     let mut text = e.text();
     text.retain(|c| !c.is_ascii_whitespace());
-    Base64::decode_vec(&text).map_err(|_| not_base64())
+    base64::decode_padded(text.as_bytes()).ok_or_else(not_base64)
 }
 
 /// The Reference's transforms: enveloped-signature (empty), then exclusive c14n;
