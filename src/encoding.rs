@@ -1,6 +1,10 @@
 //! Small encoders shared by the layers above (bottom layer: uses nothing of the
 //! crate): hex, lowercase for random identifiers (a JWT `jti`, a SAML `ID`) and
-//! upper-case for percent-encoding, and the hex-digit decoder.
+//! upper-case for percent-encoding, and the hex-digit decoder; strict padded
+//! base64 for what a received XML-DSig signature carries.
+
+#[cfg(feature = "saml")]
+pub(crate) mod base64;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 

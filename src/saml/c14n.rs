@@ -216,7 +216,7 @@ fn one_subtree<'a>(
 pub(crate) struct Ctx<'a> {
     pub(crate) comments: bool,
     pub(crate) prefixes: &'a [String],
-    pub(crate) exclude: Option<&'a Element<'a>>,
+    pub(crate) exclude: Option<Element<'a>>,
     pub(crate) max_len: usize,
 }
 
@@ -245,59 +245,58 @@ fn too_large(max_len: usize) -> Error {
 /// `target` (an element of `doc`) and its descendants, with the namespaces its
 /// ancestors declare in scope: the same renderer as [`canonicalize_with`], driven
 /// by the tree the verifier and the signer already hold.
-pub(crate) fn subtree_of(
-    doc: &Document<'_>,
-    target: &Element<'_>,
+pub(crate) fn subtree_of<'t>(
+    doc: &'t Document<'t>,
+    target: Element<'t>,
     ctx: &Ctx<'_>,
 ) -> Result<String, Error> {
     let mut scope = Scope::default();
-    if !ancestors_scope(&doc.root, target, &mut scope) {
-        return Err(SamlError::Structure("the element is not in the document".into()).into());
-    }
+    ancestors_scope(doc.root(), target, &mut scope)?;
     let mut r = Renderer::new(ctx.comments, ctx.prefixes, ctx.max_len, doc.text.len());
     tree(&mut r, target, &mut scope, ctx.exclude)?;
     r.finish()
 }
 
-/// Pushes the declarations of `target`'s ancestors (outermost first) onto
-/// `scope`; `false` if `target` is not under `e`.
-fn ancestors_scope<'t>(e: &'t Element<'_>, target: &Element<'_>, scope: &mut Scope<'t>) -> bool {
-    if std::ptr::eq(e, target) {
-        return true;
-    }
-    let mark = scope.len();
-    for (p, uri) in &e.decls {
-        scope.push(p, Cow::Borrowed(uri));
-    }
-    for child in e.elements() {
-        if ancestors_scope(child, target, scope) {
-            return true;
+/// Pushes the declarations of `target`'s ancestors (outermost first, from `e`
+/// down) onto `scope`; an error if `target` is not under `e`.
+fn ancestors_scope<'t>(
+    mut e: Element<'t>,
+    target: Element<'t>,
+    scope: &mut Scope<'t>,
+) -> Result<(), Error> {
+    while !e.same(&target) {
+        for (p, uri) in e.decls() {
+            scope.push(p, Cow::Borrowed(uri));
         }
+        e = e.child_towards(&target).ok_or_else(|| {
+            Error::from(SamlError::Structure(
+                "the element is not in the document".into(),
+            ))
+        })?;
     }
-    scope.truncate(mark);
-    false
+    Ok(())
 }
 
 /// Renders `e` and its subtree, leaving out `exclude`; fails once the output
 /// passes the limit.
 fn tree<'t>(
     r: &mut Renderer<'_, 't>,
-    e: &'t Element<'_>,
+    e: Element<'t>,
     scope: &mut Scope<'t>,
-    exclude: Option<&Element<'_>>,
+    exclude: Option<Element<'_>>,
 ) -> Result<(), Error> {
-    if exclude.is_some_and(|x| std::ptr::eq(x, e)) {
+    if exclude.is_some_and(|x| x.same(&e)) {
         return Ok(());
     }
     let mark = scope.len();
-    for (p, uri) in &e.decls {
+    for (p, uri) in e.decls() {
         scope.push(p, Cow::Borrowed(uri));
     }
-    r.start(scope, e.prefix, e.local, &e.attrs);
+    r.start(scope, e.prefix, e.local, e.attrs());
     if r.too_large {
         return Err(too_large(r.max_len));
     }
-    for child in &e.children {
+    for child in e.children() {
         match child {
             Node::Element(c) => tree(r, c, scope, exclude)?,
             Node::Text(t) => xml::escape_text(&mut r.out, t),

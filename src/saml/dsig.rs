@@ -111,14 +111,14 @@ pub(crate) fn sign_xml(
 ) -> Result<SignedAssertion, Error> {
     let text = xml::normalize_line_ends(unsigned);
     let doc = xml::parse_normalized(&text)?;
-    let (id, issuer) = signable(&doc.root)?;
+    let (id, issuer) = signable(doc.root())?;
     let ctx = Ctx {
         comments: false,
         prefixes: &[],
         exclude: None,
         max_len: c14n::output_limit(text.len()),
     };
-    let content = c14n::subtree_of(&doc, &doc.root, &ctx)?;
+    let content = c14n::subtree_of(&doc, doc.root(), &ctx)?;
     let document = Unsigned {
         text: &text,
         id,
@@ -237,7 +237,7 @@ const SIGNATURE_START: &str =
 /// The assertion's `ID` and its `Issuer`, after which the signature goes, if the
 /// document can be signed: a SAML 2.0 `Assertion` with an `xs:ID` that no other
 /// element carries, not signed already, `Issuer` its first child.
-fn signable<'a>(root: &'a Element<'a>) -> Result<(&'a str, &'a Element<'a>), Error> {
+fn signable<'a>(root: Element<'a>) -> Result<(&'a str, Element<'a>), Error> {
     if !root.is(SAML_NS, "Assertion") {
         return Err(SamlError::Structure(format!(
             "the document element is {{{}}}{}, not a SAML 2.0 Assertion ({{{SAML_NS}}}Assertion)",
@@ -317,8 +317,8 @@ pub(crate) fn check_id(id: &str) -> Result<(), Error> {
 
 /// Whether `child` is a child element of `parent` (by identity): the verifier
 /// makes sure the `Signature` it checks is the assertion's own.
-pub(crate) fn is_child(parent: &Element, child: &Element) -> bool {
-    parent.elements().any(|e| std::ptr::eq(e, child))
+pub(crate) fn is_child(parent: Element, child: Element) -> bool {
+    parent.elements().any(|e| e.same(&child))
 }
 
 #[cfg(test)]

@@ -8,11 +8,10 @@
 //! with only the children this verifier uses, and an `InclusiveNamespaces`
 //! `PrefixList` holds at most [`MAX_INCLUSIVE_PREFIXES`] distinct NCNames.
 
-use base64ct::{Base64, Encoding};
-
 use super::chars::is_ncname;
 use super::dsig::{DS_NS, Digest, ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS, algorithm_of};
 use super::xml::{Element, Node};
+use crate::encoding::base64;
 use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::algorithm::Algorithm;
@@ -25,7 +24,7 @@ pub(crate) const MAX_INCLUSIVE_PREFIXES: usize = 32;
 /// What a checked `SignedInfo` says: how to canonicalize it, the signature
 /// algorithm, and its one `Reference`.
 pub(crate) struct SignedInfo<'a> {
-    pub(crate) element: &'a Element<'a>,
+    pub(crate) element: Element<'a>,
     /// `SignedInfo`'s own canonicalization keeps comments (`#WithComments`).
     pub(crate) comments: bool,
     /// `SignedInfo`'s inclusive prefixes (`""` for `#default`), deduplicated.
@@ -49,7 +48,7 @@ fn unsupported(uri: &str) -> Error {
 
 /// An element's name for a message: `<local>` in the DSig namespace or none,
 /// `<{namespace}local>` otherwise (cut to 80 characters).
-fn name(e: &Element) -> String {
+fn name(e: Element) -> String {
     let full = if e.ns.is_empty() || e.ns == DS_NS {
         format!("<{}>", e.local)
     } else {
@@ -62,9 +61,9 @@ fn name(e: &Element) -> String {
 /// in that order (whitespace, comments and PIs between them are the
 /// signature's business, not the schema's).
 fn children_exactly<'a, const N: usize>(
-    parent: &'a Element<'a>,
+    parent: Element<'a>,
     names: [&str; N],
-) -> Result<[&'a Element<'a>; N], Error> {
+) -> Result<[Element<'a>; N], Error> {
     let wrong = |found: String| {
         structure(format!(
             "{} must hold {} in that order and nothing else (XML-DSig §4.4); it holds {found}",
@@ -89,7 +88,7 @@ fn children_exactly<'a, const N: usize>(
 
 /// Refuses any child element of `e` (the schema's parameters this verifier does
 /// not support, such as `HMACOutputLength`, or foreign content).
-fn no_children(e: &Element, what: &str) -> Result<(), Error> {
+fn no_children(e: Element, what: &str) -> Result<(), Error> {
     match e.elements().next() {
         None => Ok(()),
         Some(c) => Err(structure(format!("{} holds {}: {what}", e.local, name(c)))),
@@ -98,10 +97,7 @@ fn no_children(e: &Element, what: &str) -> Result<(), Error> {
 
 /// Reads and checks `signature`'s `SignedInfo`; `allow_sha1` admits SHA-1
 /// reference digests.
-pub(crate) fn read<'a>(
-    signature: &'a Element<'a>,
-    allow_sha1: bool,
-) -> Result<SignedInfo<'a>, Error> {
+pub(crate) fn read<'a>(signature: Element<'a>, allow_sha1: bool) -> Result<SignedInfo<'a>, Error> {
     let mut found = signature.children_named(DS_NS, "SignedInfo");
     let element = match (found.next(), found.next()) {
         (Some(one), None) => one,
@@ -141,26 +137,28 @@ pub(crate) fn read<'a>(
 }
 
 /// The base64 text of `e` (XML whitespace ignored; decoded in place when the
-/// text is one run without whitespace, the usual case).
-pub(crate) fn base64_content(e: &Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
+/// text is one run without whitespace, the usual case). The values are public:
+/// decoded through a table, not in constant time.
+pub(crate) fn base64_content(e: Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
     let not_base64 = || structure(format!("{what} is not base64"));
-    if let [Node::Text(text)] = e.children.as_slice() {
+    let mut children = e.children();
+    if let (Some(Node::Text(text)), None) = (children.next(), children.next()) {
         if !text.bytes().any(|b| b.is_ascii_whitespace()) {
-            return Base64::decode_vec(text).map_err(|_| not_base64());
+            return base64::decode_padded(text.as_bytes()).ok_or_else(not_base64);
         }
     }
     let mut text = e.text();
     text.retain(|c| !c.is_ascii_whitespace());
-    Base64::decode_vec(&text).map_err(|_| not_base64())
+    base64::decode_padded(text.as_bytes()).ok_or_else(not_base64)
 }
 
 /// The Reference's transforms: enveloped-signature (empty), then exclusive c14n;
 /// the latter's inclusive prefixes.
-fn reference_transforms(transforms: &Element) -> Result<Vec<String>, Error> {
+fn reference_transforms(transforms: Element) -> Result<Vec<String>, Error> {
     // Every child of Transforms counts: a foreign element is not skipped.
-    let list: Vec<&Element> = transforms.elements().collect();
+    let list: Vec<Element> = transforms.elements().collect();
     match list.as_slice() {
-        [first, second]
+        &[first, second]
             if first.is(DS_NS, "Transform")
                 && second.is(DS_NS, "Transform")
                 && first.attr("Algorithm") == Some(ENVELOPED) =>
@@ -180,7 +178,7 @@ fn reference_transforms(transforms: &Element) -> Result<Vec<String>, Error> {
 /// The exclusive c14n `Algorithm` of a `CanonicalizationMethod` or `Transform`
 /// (with or without comments), and its `InclusiveNamespaces` prefixes: the one
 /// child it may have.
-fn exclusive_c14n(e: &Element) -> Result<(bool, Vec<String>), Error> {
+fn exclusive_c14n(e: Element) -> Result<(bool, Vec<String>), Error> {
     let uri = e.attr("Algorithm").unwrap_or("");
     let comments = match uri {
         EXC_C14N => false,

@@ -116,7 +116,7 @@ impl Validation {
 /// The RFC 7522 §3 checks on the signed assertion `root` with this `id`, then
 /// the `ID` replay check through `replay`.
 pub(super) fn check(
-    root: &Element,
+    root: Element,
     id: &str,
     algorithm: Algorithm,
     validation: &Validation,
@@ -155,7 +155,7 @@ pub(super) fn check(
 }
 
 /// The `Issuer`, trimmed, not empty, the expected one if one is named.
-fn issuer(root: &Element, validation: &Validation) -> Result<String, Error> {
+fn issuer(root: Element, validation: &Validation) -> Result<String, Error> {
     let issuer = trim_xml(&only_child(root, SAML_NS, "Issuer")?.text()).to_owned();
     if issuer.is_empty() {
         return Err(structure("the Issuer is empty"));
@@ -172,7 +172,7 @@ fn issuer(root: &Element, validation: &Validation) -> Result<String, Error> {
 
 /// Every `Audience`; at least one `AudienceRestriction`, each naming this server
 /// (RFC 7522 §3, item 3).
-fn audiences(conditions: Option<&Element>, validation: &Validation) -> Result<Vec<String>, Error> {
+fn audiences(conditions: Option<Element>, validation: &Validation) -> Result<Vec<String>, Error> {
     let mut audiences = Vec::new();
     let mut restricted = false;
     for restriction in conditions
@@ -201,7 +201,7 @@ fn audiences(conditions: Option<&Element>, validation: &Validation) -> Result<Ve
 /// accepted (`OneTimeUse` also needs a replay cache to enforce it), anything but
 /// `AudienceRestriction` otherwise.
 fn condition_kinds(
-    conditions: &Element,
+    conditions: Element,
     validation: &Validation,
     has_replay_cache: bool,
 ) -> Result<(), Error> {
@@ -230,7 +230,7 @@ fn condition_kinds(
 }
 
 /// The `name` attribute of `e` as a time, if it has one.
-fn date(e: &Element, name: &str) -> Result<Option<SystemTime>, Error> {
+fn date(e: Element, name: &str) -> Result<Option<SystemTime>, Error> {
     match e.attr(name) {
         None => Ok(None),
         Some(v) => time::parse_xs_datetime(v)
@@ -245,7 +245,7 @@ fn expired(until: SystemTime, validation: &Validation, now: SystemTime) -> bool 
 }
 
 /// Refuses `e` if its `NotBefore` is still ahead, beyond the leeway.
-fn not_before(e: &Element, validation: &Validation, now: SystemTime) -> Result<(), Error> {
+fn not_before(e: Element, validation: &Validation, now: SystemTime) -> Result<(), Error> {
     match date(e, "NotBefore")? {
         Some(t) if validation.window.is_ahead(t, now) => Err(SamlError::NotYetValid.into()),
         _ => Ok(()),
@@ -262,8 +262,8 @@ fn no_expiry() -> Error {
 /// bearer confirmation for this endpoint (RFC 7522 §3, items 3 and 4: either
 /// may carry it); every `NotBefore` and `NotOnOrAfter` checked as of `now`.
 fn expiry(
-    subject: &Element,
-    conditions: Option<&Element>,
+    subject: Element,
+    conditions: Option<Element>,
     validation: &Validation,
     now: SystemTime,
 ) -> Result<SystemTime, Error> {
@@ -289,7 +289,7 @@ fn expiry(
 /// `SubjectConfirmationData` names this `Recipient` (RFC 7522 §3, item 4; this
 /// crate always wants the data, with the `Recipient` checked).
 fn bearer_confirmation(
-    subject: &Element,
+    subject: Element,
     validation: &Validation,
     now: SystemTime,
     conditions_until: Option<SystemTime>,
@@ -328,7 +328,7 @@ fn bearer_confirmation(
 /// The lifetime cap, if any: the expiry at most `max_lifetime` + leeway ahead of
 /// `now`, the `IssueInstant` at most that far behind it.
 fn lifetime_cap(
-    root: &Element,
+    root: Element,
     expires_at: SystemTime,
     validation: &Validation,
     now: SystemTime,
@@ -350,7 +350,7 @@ fn lifetime_cap(
 }
 
 /// The attributes of every `AttributeStatement`.
-fn attributes(root: &Element) -> Vec<Attribute> {
+fn attributes(root: Element) -> Vec<Attribute> {
     let mut attributes = Vec::new();
     for statement in root.children_named(SAML_NS, "AttributeStatement") {
         for a in statement.children_named(SAML_NS, "Attribute") {

@@ -86,7 +86,7 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
 pub fn peek_issuer(xml: &str) -> Result<String, Error> {
     let text = xml::normalize_line_ends(xml);
     let doc = parse_assertion(&text)?;
-    let issuer = only_child(&doc.root, SAML_NS, "Issuer")?.text();
+    let issuer = only_child(doc.root(), SAML_NS, "Issuer")?.text();
     Ok(trim_xml(&issuer).to_owned())
 }
 
@@ -102,11 +102,7 @@ pub(super) fn structure(why: impl Into<String>) -> Error {
 }
 
 /// The one child `{ns}local` of `e`; none or several is a structure error.
-pub(super) fn only_child<'a>(
-    e: &'a Element<'a>,
-    ns: &str,
-    local: &str,
-) -> Result<&'a Element<'a>, Error> {
+pub(super) fn only_child<'a>(e: Element<'a>, ns: &str, local: &str) -> Result<Element<'a>, Error> {
     at_most_one(e, ns, local)?.ok_or_else(|| structure(format!("{} has no {local}", e.local)))
 }
 
@@ -114,10 +110,10 @@ pub(super) fn only_child<'a>(
 /// (the schema allows one, and a verifier reading the first while another tool
 /// reads the last is a differential).
 pub(super) fn at_most_one<'a>(
-    e: &'a Element<'a>,
+    e: Element<'a>,
     ns: &str,
     local: &str,
-) -> Result<Option<&'a Element<'a>>, Error> {
+) -> Result<Option<Element<'a>>, Error> {
     let mut found = e.elements().filter(|c| c.is(ns, local));
     match (found.next(), found.next()) {
         (one, None) => Ok(one),
@@ -181,7 +177,7 @@ pub fn verify(
 ) -> Result<VerifiedAssertion, Error> {
     let text = xml::normalize_line_ends(xml);
     let doc = parse_assertion(&text)?;
-    let root = &doc.root;
+    let root = doc.root();
     if root.attr("Version") != Some("2.0") {
         return Err(structure("the Assertion's Version is not 2.0"));
     }
@@ -219,7 +215,7 @@ fn parse_assertion(text: &str) -> Result<xml::Document<'_>, Error> {
     if doc.doctype {
         return Err(SamlError::Dtd.into());
     }
-    if !doc.root.is(SAML_NS, "Assertion") {
+    if !doc.root().is(SAML_NS, "Assertion") {
         return Err(structure(
             "the document element is not a SAML 2.0 Assertion",
         ));
@@ -230,8 +226,8 @@ fn parse_assertion(text: &str) -> Result<xml::Document<'_>, Error> {
 /// The assertion's one `ds:Signature` (against signature wrapping): the only one
 /// in the document, a child of the assertion, whose `ID` no other element
 /// carries.
-fn own_signature<'a>(root: &'a Element<'a>, id: &str) -> Result<&'a Element<'a>, Error> {
-    let mut signatures: Vec<&Element> = Vec::new();
+fn own_signature<'a>(root: Element<'a>, id: &str) -> Result<Element<'a>, Error> {
+    let mut signatures: Vec<Element> = Vec::new();
     let mut id_holders = 0usize;
     root.walk(&mut |e| {
         if e.is(DS_NS, "Signature") {
@@ -257,9 +253,9 @@ fn own_signature<'a>(root: &'a Element<'a>, id: &str) -> Result<&'a Element<'a>,
 }
 
 /// The signature over the canonical `SignedInfo`, with the trusted key only.
-fn check_signature(
-    doc: &xml::Document,
-    signed_info: &SignedInfo<'_>,
+fn check_signature<'a>(
+    doc: &'a xml::Document<'a>,
+    signed_info: &SignedInfo<'a>,
     signature_value: &[u8],
     key: &VerifyingKey,
     input_len: usize,
@@ -282,10 +278,10 @@ fn check_signature(
 
 /// The digest of the assertion minus its signature (a same-document reference
 /// leaves comments out) against the signed `DigestValue`.
-fn check_digest(
-    doc: &xml::Document,
-    signature: &Element,
-    signed_info: &SignedInfo<'_>,
+fn check_digest<'a>(
+    doc: &'a xml::Document<'a>,
+    signature: Element<'a>,
+    signed_info: &SignedInfo<'a>,
     input_len: usize,
 ) -> Result<(), Error> {
     let ctx = Ctx {
@@ -294,7 +290,7 @@ fn check_digest(
         exclude: Some(signature),
         max_len: c14n::output_limit(input_len),
     };
-    let content = c14n::subtree_of(doc, &doc.root, &ctx)?;
+    let content = c14n::subtree_of(doc, doc.root(), &ctx)?;
     let computed = signed_info.digest.digest(content.as_bytes());
     // Digests are public values: a plain comparison is fine.
     if computed.as_ref() != signed_info.digest_value.as_slice() {

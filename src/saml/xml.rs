@@ -690,7 +690,8 @@ mod tests {
     fn attribute_values_are_normalized_and_borrowed_when_plain() {
         let doc = parse_normalized("<a p='plain' q='a\tb\nc&#9;&lt;&#x41;'/>")
             .unwrap_or_else(|e| panic!("{e}"));
-        let attrs = &doc.root.attrs;
+        let root = doc.root();
+        let attrs = root.attrs();
         assert!(matches!(
             attrs.first().map(|a| &a.value),
             Some(Cow::Borrowed("plain"))
