@@ -11,27 +11,18 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use s2s_oauth::testkit::{Fault, Profile, Server};
 
-use super::support::{CLIENT, SECRET, endpoint, run_env, server, strs};
+use super::support::{Run, SECRET, endpoint, run_client_credentials, server};
 
 /// client-credentials against `server` with the secret in the environment and
 /// three retries allowed.
-fn client_credentials(server: &Server) -> super::support::Run {
-    let mut args = vec![
-        "client-credentials".to_owned(),
-        "--retries".into(),
-        "3".into(),
-    ];
-    args.extend(endpoint(server));
-    args.extend(
-        [
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ]
-        .map(str::to_owned),
-    );
-    run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)])
+fn client_credentials(server: &Server) -> Run {
+    client_credentials_to(&endpoint(server))
+}
+
+/// client-credentials against `endpoint` (endpoint flags) with the secret in the
+/// environment and three retries allowed.
+fn client_credentials_to(endpoint: &[String]) -> Run {
+    run_client_credentials(endpoint, &["--retries", "3"], SECRET)
 }
 
 #[test]
@@ -142,18 +133,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
         received
     });
     let url = format!("https://127.0.0.1:{port}/services/oauth2/token");
-    let args = [
-        "client-credentials",
-        "--token-url",
-        &url,
-        "--client-id",
-        CLIENT,
-        "--client-secret-env",
-        "CLIENT_SECRET",
-        "--retries",
-        "3",
-    ];
-    let run = run_env(&args, &[("CLIENT_SECRET", SECRET)]);
+    let run = client_credentials_to(&["--token-url".into(), url]);
     let line = run.failure(5);
     assert!(
         line.starts_with(&format!(
@@ -196,18 +176,7 @@ fn a_service_that_does_not_speak_http_is_exit_5_and_not_retried() {
         connections
     });
     let url = format!("http://127.0.0.1:{port}/services/oauth2/token");
-    let args = [
-        "client-credentials",
-        "--token-url",
-        &url,
-        "--client-id",
-        CLIENT,
-        "--client-secret-env",
-        "CLIENT_SECRET",
-        "--retries",
-        "3",
-    ];
-    let run = run_env(&args, &[("CLIENT_SECRET", SECRET)]);
+    let run = client_credentials_to(&["--token-url".into(), url]);
     let line = run.failure(5);
     assert!(
         line.starts_with(&format!("error: 127.0.0.1:{port} did not answer in HTTP: ")),
