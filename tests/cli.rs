@@ -6,6 +6,8 @@
 #[path = "cli/support.rs"]
 mod support;
 
+mod common;
+
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 

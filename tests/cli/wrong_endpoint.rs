@@ -7,8 +7,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use s2s_oauth::testkit::{Fault, Profile, Server};
 
 use super::support::{Run, SECRET, endpoint, run_client_credentials, server};
@@ -105,15 +103,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tls");
     let cert = std::fs::read(format!("{dir}/loopback.cert.pem")).unwrap();
     let key = std::fs::read(format!("{dir}/server.key.pem")).unwrap();
-    let chain = vec![CertificateDer::from_pem_slice(&cert).unwrap()];
-    let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
+    let config = super::common::tls_server_config(&cert, &key);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // One connection, read until its handshake fails; a retry would find the
@@ -123,7 +113,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
         for stream in listener.incoming().take(1) {
             let Ok(stream) = stream else { break };
             stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let conn = rustls::ServerConnection::new(Arc::new(config.clone())).unwrap();
+            let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
             let mut tls = rustls::StreamOwned::new(conn, stream);
             let mut buf = [0u8; 4096];
             if let Ok(n) = tls.read(&mut buf) {
