@@ -91,18 +91,9 @@ fn report(case: &str, (allocs, bytes): (f64, f64)) {
     println!("{case:<58} {allocs:>7.1} allocs {bytes:>9.0} bytes");
 }
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The DER inside the first PEM block.
-fn der(name: &str) -> Vec<u8> {
-    use base64ct::{Base64, Encoding};
-    let pem = fixture(name);
-    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    Base64::decode_vec(&b64).unwrap()
-}
+#[path = "common/keys.rs"]
+mod keys;
+use keys::{der, fixture};
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_764_000_000)

@@ -27,18 +27,9 @@ const ISS: &str = "3MVG9-demo-consumer-key";
 const SUB: &str = "user@example.com";
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The DER inside the first PEM block.
-fn der(name: &str) -> Vec<u8> {
-    use base64ct::{Base64, Encoding};
-    let pem = String::from_utf8(fixture(name)).unwrap();
-    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    Base64::decode_vec(&b64).unwrap()
-}
+#[path = "common/keys.rs"]
+mod keys;
+use keys::{der, fixture};
 
 /// The claims jsonwebtoken signs: the same members ours writes.
 #[derive(Serialize)]
@@ -99,7 +90,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("s2s-oauth Claims::sign_at", |b| {
         b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
     });
-    let theirs = jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("rsa2048.pkcs8.pem")).unwrap();
+    let theirs =
+        jsonwebtoken::EncodingKey::from_rsa_pem(fixture("rsa2048.pkcs8.pem").as_bytes()).unwrap();
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     g.bench_function("jsonwebtoken encode", |b| {
         b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
@@ -121,7 +113,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("s2s-oauth Claims::sign_at", |b| {
         b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
     });
-    let theirs = jsonwebtoken::EncodingKey::from_ec_pem(&fixture("p256.pkcs8.pem")).unwrap();
+    let theirs =
+        jsonwebtoken::EncodingKey::from_ec_pem(fixture("p256.pkcs8.pem").as_bytes()).unwrap();
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     g.bench_function("jsonwebtoken encode", |b| {
         b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
@@ -136,7 +129,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("s2s-oauth Claims::sign_at", |b| {
         b.iter(|| claims.sign_at(black_box(&ours), now(), &rng).unwrap())
     });
-    let theirs = jsonwebtoken::EncodingKey::from_ed_pem(&fixture("ed25519.pkcs8.pem")).unwrap();
+    let theirs =
+        jsonwebtoken::EncodingKey::from_ed_pem(fixture("ed25519.pkcs8.pem").as_bytes()).unwrap();
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
     g.bench_function("jsonwebtoken encode", |b| {
         b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
@@ -277,9 +271,9 @@ fn verify_group(
     g.bench_function("s2s-oauth verify", |b| b.iter(|| case.verify()));
     let theirs = match alg {
         jsonwebtoken::Algorithm::RS256 => {
-            jsonwebtoken::DecodingKey::from_rsa_pem(fixture(public).as_slice()).unwrap()
+            jsonwebtoken::DecodingKey::from_rsa_pem(fixture(public).as_bytes()).unwrap()
         }
-        _ => jsonwebtoken::DecodingKey::from_ec_pem(fixture(public).as_slice()).unwrap(),
+        _ => jsonwebtoken::DecodingKey::from_ec_pem(fixture(public).as_bytes()).unwrap(),
     };
     let mut theirs_validation = jsonwebtoken::Validation::new(alg);
     theirs_validation.set_audience(&[AUD]);
@@ -354,15 +348,9 @@ mod ab;
 
 criterion_group!(benches, bench, bench_verify);
 
+#[path = "common/modes.rs"]
+mod modes;
+
 fn main() {
-    if let Ok(spec) = std::env::var("S2S_COUNT") {
-        count(&spec);
-        return;
-    }
-    if let Ok(spec) = std::env::var("S2S_AB") {
-        interleaved(&spec);
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    modes::run(count, interleaved, benches);
 }

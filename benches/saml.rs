@@ -32,18 +32,9 @@ const SUBJECT: &str = "integration@example.com";
 const AUDIENCE: &str = "https://login.salesforce.com";
 const TOKEN_URL: &str = "https://login.salesforce.com/services/oauth2/token";
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The DER inside the first PEM block.
-fn der(name: &str) -> Vec<u8> {
-    use base64ct::{Base64, Encoding};
-    let pem = fixture(name);
-    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    Base64::decode_vec(&b64).unwrap()
-}
+#[path = "common/keys.rs"]
+mod keys;
+use keys::{der, fixture};
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
@@ -286,15 +277,9 @@ mod ab;
 
 criterion_group!(benches, bench);
 
+#[path = "common/modes.rs"]
+mod modes;
+
 fn main() {
-    if let Ok(spec) = std::env::var("S2S_COUNT") {
-        count(&spec);
-        return;
-    }
-    if let Ok(spec) = std::env::var("S2S_AB") {
-        interleaved(&spec);
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    modes::run(count, interleaved, benches);
 }

@@ -6,6 +6,8 @@
 #[path = "cli/support.rs"]
 mod support;
 
+mod common;
+
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 
@@ -28,7 +30,10 @@ use s2s_oauth::jwt::{Validation, verify};
 use s2s_oauth::testkit::Profile;
 use s2s_oauth::{Algorithm, VerifyingKey};
 use serde_json::Value;
-use support::{CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_env, server, strs};
+use support::{
+    CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_client_credentials, run_env, server,
+    strs,
+};
 
 pub(crate) const PROFILES: [Profile; 2] = [Profile::Generic, Profile::Salesforce];
 
@@ -320,19 +325,8 @@ fn output_json_is_every_field_the_server_sent() {
         s2s_oauth::testkit::Fault::status(200, "application/json", body),
         1,
     );
-    let mut args = vec!["client-credentials".to_owned()];
-    args.extend(endpoint(&server));
-    args.extend(
-        [
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ]
-        .map(str::to_owned),
-    );
     let before = now_secs();
-    let mut json = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]).json();
+    let mut json = run_client_credentials(&endpoint(&server), &[], SECRET).json();
     let sent: serde_json::Map<String, Value> = serde_json::from_str(body).unwrap();
     // expires_at (Unix seconds) is added: the lifetime is known.
     let expires_at = json.remove("expires_at").and_then(|v| v.as_u64()).unwrap();

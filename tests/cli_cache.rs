@@ -41,8 +41,26 @@ fn args(server: &Server, dir: &TempDir, cache: &str, more: &[&str]) -> Vec<Strin
     args
 }
 
+/// [`args`] with `--output token` before `more`.
+fn token_args(server: &Server, dir: &TempDir, cache: &str, more: &[&str]) -> Vec<String> {
+    args(server, dir, cache, &[&["--output", "token"], more].concat())
+}
+
 fn cache_path(dir: &TempDir) -> String {
     dir.path().join("token.json").to_string_lossy().into_owned()
+}
+
+/// A server as [`server_with`] makes it, a directory for the secret file, and the
+/// cache's path in that directory.
+fn fixture(profile: Profile, lifetime: Duration) -> (Server, TempDir, String) {
+    let dir = TempDir::new();
+    let cache = cache_path(&dir);
+    (server_with(profile, lifetime), dir, cache)
+}
+
+/// Runs `args`, asserts a clean exit 0 (see [`ok`]) and returns stdout.
+fn fetch(args: &[String]) -> String {
+    ok(&run(&strs(args))).to_owned()
 }
 
 fn token_requests(server: &Server) -> usize {
@@ -59,6 +77,31 @@ fn ok(run: &Run) -> &str {
     &run.stdout
 }
 
+/// Waits for `child` and returns its stdout, asserting it exited 0.
+fn stdout_of(child: Child) -> String {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Waits (30 s at the most) until `server` has seen a token request.
+fn wait_for_a_token_request(server: &Server) {
+    let started = Instant::now();
+    while token_requests(server) == 0 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The names of the files in `dir`, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn spawn(args: &[String]) -> Child {
     Command::new(BIN)
         .args(args)
@@ -71,9 +114,7 @@ fn spawn(args: &[String]) -> Child {
 #[test]
 fn a_hit_sends_nothing_and_prints_what_the_fetch_printed() {
     for profile in [Profile::Generic, Profile::Salesforce] {
-        let server = server_with(profile, Duration::from_secs(3600));
-        let dir = TempDir::new();
-        let cache = cache_path(&dir);
+        let (server, dir, cache) = fixture(profile, Duration::from_secs(3600));
         for output in ["json", "token"] {
             let args = args(&server, &dir, &cache, &["--output", output]);
             let before = token_requests(&server);
@@ -94,15 +135,13 @@ fn a_hit_sends_nothing_and_prints_what_the_fetch_printed() {
 
 #[test]
 fn the_cache_is_keyed_by_the_request() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     let a = args(&server, &dir, &cache, &["--scope", "api"]);
     let b = args(&server, &dir, &cache, &["--scope", "api refresh_token"]);
-    let token_a = ok(&run(&strs(&a))).to_owned();
+    let token_a = fetch(&a);
     assert_eq!(token_requests(&server), 1);
     // Another scope: never served the other request's token; the file is replaced.
-    let token_b = ok(&run(&strs(&b))).to_owned();
+    let token_b = fetch(&b);
     assert_ne!(token_a, token_b);
     assert_eq!(token_requests(&server), 2);
     assert_eq!(ok(&run(&strs(&b))), token_b);
@@ -120,21 +159,17 @@ fn the_cache_is_keyed_by_the_request() {
 
 #[test]
 fn the_files_are_private_and_never_followed_through_a_symlink() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     ok(&run(&strs(&args(&server, &dir, &cache, &[]))));
     for path in [cache.clone(), format!("{cache}.lock")] {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{path}");
     }
     // Nothing else is left in the directory (no temporary file).
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["secret", "token.json", "token.json.lock"]);
+    assert_eq!(
+        names(dir.path()),
+        ["secret", "token.json", "token.json.lock"]
+    );
 
     // A cache file others may read is refused, not used and not replaced.
     std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -174,28 +209,17 @@ fn the_files_are_private_and_never_followed_through_a_symlink() {
 
 #[test]
 fn eight_runs_at_once_send_one_request() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     let args = args(&server, &dir, &cache, &["--output", "token"]);
     let children: Vec<Child> = (0..8).map(|_| spawn(&args)).collect();
-    let outputs: Vec<String> = children
-        .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{out:?}");
-            String::from_utf8(out.stdout).unwrap()
-        })
-        .collect();
+    let outputs: Vec<String> = children.into_iter().map(stdout_of).collect();
     assert_eq!(token_requests(&server), 1);
     assert!(outputs.iter().all(|o| *o == outputs[0] && !o.is_empty()));
 }
 
 #[test]
 fn a_run_waits_for_the_lock_and_then_reads_the_fresh_token() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     let args = args(&server, &dir, &cache, &["--output", "token"]);
     let lock = File::create(format!("{cache}.lock")).unwrap();
     std::fs::set_permissions(format!("{cache}.lock"), PermissionsExt::from_mode(0o600)).unwrap();
@@ -209,30 +233,23 @@ fn a_run_waits_for_the_lock_and_then_reads_the_fresh_token() {
     let mut elsewhere = args.clone();
     let at = elsewhere.iter().position(|s| s == "--cache").unwrap() + 1;
     elsewhere[at] = format!("{cache}.other");
-    let fresh = ok(&run(&strs(&elsewhere))).to_owned();
+    let fresh = fetch(&elsewhere);
     std::fs::rename(format!("{cache}.other"), &cache).unwrap();
     assert_eq!(token_requests(&server), 1);
     drop(lock);
-    let out = waiting.wait_with_output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), fresh);
+    assert_eq!(stdout_of(waiting), fresh);
     assert_eq!(token_requests(&server), 1);
 }
 
 #[test]
 fn a_holder_killed_mid_fetch_blocks_nobody() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     server.inject(Fault::Delay(Duration::from_secs(3)), 1);
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
     let args = args(&server, &dir, &cache, &["--output", "token"]);
     let mut holder = spawn(&args);
     // Bounded wait for the holder's request to reach the server (it holds the lock
     // from before the request until after the write).
-    let started = Instant::now();
-    while token_requests(&server) == 0 && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_a_token_request(&server);
     assert_eq!(token_requests(&server), 1);
     let lock = File::open(format!("{cache}.lock")).unwrap();
     assert!(lock.try_lock().is_err(), "the holder holds the lock");
@@ -247,23 +264,19 @@ fn a_holder_killed_mid_fetch_blocks_nobody() {
     assert!(!ok(&next).is_empty());
     assert_eq!(token_requests(&server), 2);
     // The killed run left no temporary file.
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["secret", "token.json", "token.json.lock"]);
+    assert_eq!(
+        names(dir.path()),
+        ["secret", "token.json", "token.json.lock"]
+    );
 }
 
 #[test]
 fn refresh_replaces_the_cached_token() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     let plain = args(&server, &dir, &cache, &["--output", "token"]);
     let refresh = args(&server, &dir, &cache, &["--output", "token", "--refresh"]);
-    let first = ok(&run(&strs(&plain))).to_owned();
-    let renewed = ok(&run(&strs(&refresh))).to_owned();
+    let first = fetch(&plain);
+    let renewed = fetch(&refresh);
     assert_ne!(first, renewed);
     assert_eq!(token_requests(&server), 2);
     assert_eq!(ok(&run(&strs(&plain))), renewed);
@@ -280,47 +293,27 @@ fn refresh_replaces_the_cached_token() {
 #[test]
 fn min_ttl_and_max_age_decide_what_is_served() {
     // Salesforce: no expires_in, so the token is kept --max-age (default 900 s).
-    let server = server_with(Profile::Salesforce, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
-    let with = |more: &[&str]| {
-        let mut all = vec!["--output", "token"];
-        all.extend(more);
-        args(&server, &dir, &cache, &all)
-    };
-    let first = ok(&run(&strs(&with(&[])))).to_owned();
+    let (server, dir, cache) = fixture(Profile::Salesforce, Duration::from_secs(3600));
+    let with = |more: &[&str]| token_args(&server, &dir, &cache, more);
+    let first = fetch(&with(&[]));
     assert_eq!(
-        ok(&run(&strs(&with(&[
-            "--max-age",
-            "3600",
-            "--min-ttl",
-            "3500"
-        ])))),
+        fetch(&with(&["--max-age", "3600", "--min-ttl", "3500"])),
         first
     );
     assert_eq!(token_requests(&server), 1);
     // Kept 60 s, wanted for 60 more: some time has passed, so it is too old.
-    let second = ok(&run(&strs(&with(&["--max-age", "60", "--min-ttl", "60"])))).to_owned();
+    let second = fetch(&with(&["--max-age", "60", "--min-ttl", "60"]));
     assert_ne!(second, first);
     assert_eq!(token_requests(&server), 2);
 
     // With expires_in, --max-age does not apply; --min-ttl does.
-    let server = server_with(Profile::Generic, Duration::from_secs(100));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
-    let with = |more: &[&str]| {
-        let mut all = vec!["--output", "token"];
-        all.extend(more);
-        args(&server, &dir, &cache, &all)
-    };
-    let first = ok(&run(&strs(&with(&[])))).to_owned();
-    assert_eq!(
-        ok(&run(&strs(&with(&["--max-age", "1", "--min-ttl", "10"])))),
-        first
-    );
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(100));
+    let with = |more: &[&str]| token_args(&server, &dir, &cache, more);
+    let first = fetch(&with(&[]));
+    assert_eq!(fetch(&with(&["--max-age", "1", "--min-ttl", "10"])), first);
     assert_eq!(token_requests(&server), 1);
     // Valid 100 s at most, wanted for 120 (and the default 60 s is served): fetched.
-    assert_ne!(ok(&run(&strs(&with(&["--min-ttl", "120"])))), first);
+    assert_ne!(fetch(&with(&["--min-ttl", "120"])), first);
     assert_eq!(token_requests(&server), 2);
     let bad = run(&strs(&with(&["--max-age", "0"])));
     assert!(bad.failure(2).contains("--max-age"));
@@ -331,29 +324,20 @@ fn min_ttl_and_max_age_decide_what_is_served() {
 /// lock was received after it started, so it is not the one the API refused.
 #[test]
 fn eight_refresh_runs_at_once_send_one_request() {
-    let server = server_with(Profile::Generic, Duration::from_secs(3600));
-    let dir = TempDir::new();
-    let cache = cache_path(&dir);
+    let (server, dir, cache) = fixture(Profile::Generic, Duration::from_secs(3600));
     let plain = args(&server, &dir, &cache, &["--output", "token"]);
-    let refused = ok(&run(&strs(&plain))).to_owned();
+    let refused = fetch(&plain);
     assert_eq!(token_requests(&server), 1);
     // The first refresh's answer comes late enough for all eight to have started.
     server.inject(Fault::Delay(Duration::from_secs(2)), 1);
     let refresh = args(&server, &dir, &cache, &["--output", "token", "--refresh"]);
     let children: Vec<Child> = (0..8).map(|_| spawn(&refresh)).collect();
-    let outputs: Vec<String> = children
-        .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{out:?}");
-            String::from_utf8(out.stdout).unwrap()
-        })
-        .collect();
+    let outputs: Vec<String> = children.into_iter().map(stdout_of).collect();
     assert_eq!(token_requests(&server), 2);
     assert_ne!(outputs[0], refused);
     assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:?}");
     // A later --refresh replaces that token too.
-    let later = ok(&run(&strs(&refresh))).to_owned();
+    let later = fetch(&refresh);
     assert_ne!(later, outputs[0]);
     assert_eq!(token_requests(&server), 3);
 }
@@ -371,10 +355,7 @@ fn a_token_that_cannot_be_cached_is_printed_with_one_warning() {
     let cache = sub.join("token.json").to_string_lossy().into_owned();
     let args = args(&server, &dir, &cache, &["--output", "token"]);
     let child = spawn(&args);
-    let started = Instant::now();
-    while token_requests(&server) == 0 && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_a_token_request(&server);
     std::fs::remove_dir_all(&sub).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -407,11 +388,6 @@ fn a_directory_as_the_cache_is_refused_and_left_untouched() {
         assert!(refused.failure(2).contains("is a directory"), "{refused:?}");
     }
     assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["cache-dir", "secret"]);
+    assert_eq!(names(dir.path()), ["cache-dir", "secret"]);
     assert_eq!(token_requests(&server), 0);
 }

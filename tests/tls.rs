@@ -12,8 +12,6 @@ use std::thread;
 use std::time::Duration;
 
 use common::client_credentials;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use s2s_oauth::Error;
 use s2s_oauth::error::TransportErrorKind;
 
@@ -37,16 +35,7 @@ struct TlsServer {
 
 impl TlsServer {
     fn start(cert: &[u8], max_connections: usize) -> Self {
-        let chain = vec![CertificateDer::from_pem_slice(cert).expect("certificate PEM")];
-        let key = PrivateKeyDer::from_pem_slice(KEY).expect("key PEM");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("server certificate and key");
-        let config = Arc::new(config);
+        let config = common::tls_server_config(cert, KEY);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let (tx, seen) = mpsc::channel();

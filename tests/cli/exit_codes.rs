@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use s2s_oauth::testkit::{Fault, Profile};
 
-use super::support::{CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_env, server, strs};
+use super::support::{
+    CLIENT, SECRET, TempDir, USER, endpoint, key, run, run_client_credentials, run_env, server,
+    strs,
+};
 
 /// A secret that must never show in a message.
 const CANARY: &str = "HUNTER2-canary";
@@ -470,22 +473,7 @@ fn server_faults_and_transport_failures_are_exit_4() {
     for (name, fault, expected) in faults {
         let server = server(Profile::Generic);
         server.inject(fault, 1);
-        let mut args = vec![
-            "client-credentials".to_owned(),
-            "--timeout".into(),
-            "1".into(),
-        ];
-        args.extend(endpoint(&server));
-        args.extend(
-            [
-                "--client-id",
-                CLIENT,
-                "--client-secret-env",
-                "CLIENT_SECRET",
-            ]
-            .map(str::to_owned),
-        );
-        let run = run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)]);
+        let run = run_client_credentials(&endpoint(&server), &["--timeout", "1"], SECRET);
         let line = run.failure(4);
         assert!(line.contains(expected), "{name}: {line}");
         assert!(!line.contains(SECRET), "{name}: {line}");

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use s2s_oauth::testkit::{Fault, Profile};
 
-use super::support::{CLIENT, SECRET, TempDir, endpoint, run_env, server, strs};
+use super::support::{SECRET, TempDir, endpoint, run_client_credentials, server};
 
 /// A token with quotes, command substitutions, globbing, a variable, `;`, `&`,
 /// `|`, `\`, `#`, `~` and spaces: all printable ASCII, so RFC 6749 allows it.
@@ -16,22 +16,7 @@ const HOSTILE: &str = r#"t'o"k$(touch PWNED)`touch PWNED2`;&|\ *?[x] #$HOME ~!{a
 fn print_as(output: &str, body: &str) -> super::support::Run {
     let server = server(Profile::Generic);
     server.inject(Fault::status(200, "application/json", body), 1);
-    let mut args = vec![
-        "client-credentials".to_owned(),
-        "--output".into(),
-        output.into(),
-    ];
-    args.extend(endpoint(&server));
-    args.extend(
-        [
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ]
-        .map(str::to_owned),
-    );
-    run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)])
+    run_client_credentials(&endpoint(&server), &["--output", output], SECRET)
 }
 
 fn body() -> String {

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use s2s_oauth::testkit::{Fault, Profile, Server};
 
-use super::support::{CLIENT, Run, SECRET, endpoint, run_env, server, strs};
+use super::support::{
+    CLIENT, Run, SECRET, endpoint, run_client_credentials, run_env, server, strs,
+};
 
 fn busy(retry_after: &str) -> Fault {
     Fault::status(503, "text/html", "<h1>Busy</h1>").with_header("Retry-After", retry_after)
@@ -16,23 +18,8 @@ fn busy(retry_after: &str) -> Fault {
 /// client-credentials against `server` with `--retries retries`, and how long
 /// the run took.
 fn client_credentials(server: &Server, retries: &str, secret: &str) -> (Run, Duration) {
-    let mut args = vec![
-        "client-credentials".to_owned(),
-        "--retries".into(),
-        retries.into(),
-    ];
-    args.extend(endpoint(server));
-    args.extend(
-        [
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ]
-        .map(str::to_owned),
-    );
     let start = Instant::now();
-    let run = run_env(&strs(&args), &[("CLIENT_SECRET", secret)]);
+    let run = run_client_credentials(&endpoint(server), &["--retries", retries], secret);
     (run, start.elapsed())
 }
 

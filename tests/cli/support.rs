@@ -153,3 +153,22 @@ impl Drop for TempDir {
 pub fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
+
+/// Runs `client-credentials` with `extra` flags, then `endpoint` (the flags from
+/// [`endpoint`], or `--token-url URL`), then [`CLIENT`] with its secret read from
+/// the `CLIENT_SECRET` variable, set to `secret`.
+pub fn run_client_credentials(endpoint: &[String], extra: &[&str], secret: &str) -> Run {
+    let mut args = vec!["client-credentials".to_owned()];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args.extend_from_slice(endpoint);
+    args.extend(
+        [
+            "--client-id",
+            CLIENT,
+            "--client-secret-env",
+            "CLIENT_SECRET",
+        ]
+        .map(str::to_owned),
+    );
+    run_env(&strs(&args), &[("CLIENT_SECRET", secret)])
+}

@@ -7,31 +7,20 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use s2s_oauth::testkit::{Fault, Profile, Server};
 
-use super::support::{CLIENT, SECRET, endpoint, run_env, server, strs};
+use super::support::{Run, SECRET, endpoint, run_client_credentials, server};
 
 /// client-credentials against `server` with the secret in the environment and
 /// three retries allowed.
-fn client_credentials(server: &Server) -> super::support::Run {
-    let mut args = vec![
-        "client-credentials".to_owned(),
-        "--retries".into(),
-        "3".into(),
-    ];
-    args.extend(endpoint(server));
-    args.extend(
-        [
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ]
-        .map(str::to_owned),
-    );
-    run_env(&strs(&args), &[("CLIENT_SECRET", SECRET)])
+fn client_credentials(server: &Server) -> Run {
+    client_credentials_to(&endpoint(server))
+}
+
+/// client-credentials against `endpoint` (endpoint flags) with the secret in the
+/// environment and three retries allowed.
+fn client_credentials_to(endpoint: &[String]) -> Run {
+    run_client_credentials(endpoint, &["--retries", "3"], SECRET)
 }
 
 #[test]
@@ -114,15 +103,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tls");
     let cert = std::fs::read(format!("{dir}/loopback.cert.pem")).unwrap();
     let key = std::fs::read(format!("{dir}/server.key.pem")).unwrap();
-    let chain = vec![CertificateDer::from_pem_slice(&cert).unwrap()];
-    let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
+    let config = super::common::tls_server_config(&cert, &key);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // One connection, read until its handshake fails; a retry would find the
@@ -132,7 +113,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
         for stream in listener.incoming().take(1) {
             let Ok(stream) = stream else { break };
             stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let conn = rustls::ServerConnection::new(Arc::new(config.clone())).unwrap();
+            let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
             let mut tls = rustls::StreamOwned::new(conn, stream);
             let mut buf = [0u8; 4096];
             if let Ok(n) = tls.read(&mut buf) {
@@ -142,18 +123,7 @@ fn an_untrusted_certificate_is_exit_5_and_nothing_is_sent() {
         received
     });
     let url = format!("https://127.0.0.1:{port}/services/oauth2/token");
-    let args = [
-        "client-credentials",
-        "--token-url",
-        &url,
-        "--client-id",
-        CLIENT,
-        "--client-secret-env",
-        "CLIENT_SECRET",
-        "--retries",
-        "3",
-    ];
-    let run = run_env(&args, &[("CLIENT_SECRET", SECRET)]);
+    let run = client_credentials_to(&["--token-url".into(), url]);
     let line = run.failure(5);
     assert!(
         line.starts_with(&format!(
@@ -196,18 +166,7 @@ fn a_service_that_does_not_speak_http_is_exit_5_and_not_retried() {
         connections
     });
     let url = format!("http://127.0.0.1:{port}/services/oauth2/token");
-    let args = [
-        "client-credentials",
-        "--token-url",
-        &url,
-        "--client-id",
-        CLIENT,
-        "--client-secret-env",
-        "CLIENT_SECRET",
-        "--retries",
-        "3",
-    ];
-    let run = run_env(&args, &[("CLIENT_SECRET", SECRET)]);
+    let run = client_credentials_to(&["--token-url".into(), url]);
     let line = run.failure(5);
     assert!(
         line.starts_with(&format!("error: 127.0.0.1:{port} did not answer in HTTP: ")),

@@ -138,6 +138,24 @@ pub fn client_credentials(url: &str) -> s2s_oauth::TokenRequest {
     .unwrap()
 }
 
+/// A rustls server configuration (ring, safe default versions, no client
+/// authentication) presenting the PEM certificate `cert` with the PEM key `key`,
+/// for a TLS peer on loopback.
+pub fn tls_server_config(cert: &[u8], key: &[u8]) -> std::sync::Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = vec![CertificateDer::from_pem_slice(cert).expect("certificate PEM")];
+    let key = PrivateKeyDer::from_pem_slice(key).expect("key PEM");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate and key");
+    std::sync::Arc::new(config)
+}
+
 /// The DER inside a PEM file's first block, decoded independently of the crate.
 pub fn der_of_pem(pem: &[u8]) -> Option<Vec<u8>> {
     use base64ct::{Base64, Encoding};

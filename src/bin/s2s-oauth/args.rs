@@ -618,38 +618,7 @@ mod tests {
 
     #[test]
     fn every_flag_is_accepted_somewhere_and_has_help() {
-        let flags = [
-            "token-url",
-            "salesforce",
-            "scope",
-            "timeout",
-            "retries",
-            "output",
-            "issuer",
-            "subject",
-            "audience",
-            "key",
-            "alg",
-            "kid",
-            "lifetime",
-            "claim",
-            "recipient",
-            "cert",
-            "client-id",
-            "client-secret-file",
-            "client-secret-env",
-            "client-key",
-            "client-alg",
-            "client-kid",
-            "auth",
-            "refresh-token-file",
-            "refresh-token-env",
-            "cache",
-            "min-ttl",
-            "max-age",
-            "refresh",
-        ];
-        for flag in flags {
+        for flag in crate::command::FLAGS {
             let mut accepted_by = 0;
             for command in Command::ALL {
                 let shown = help::of(command).contains(&format!("--{flag} "));

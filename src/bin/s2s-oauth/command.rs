@@ -97,3 +97,38 @@ impl Command {
         }
     }
 }
+
+/// Every flag (without the dashes) some subcommand takes, for the tests that check
+/// each one against [`Command::accepts`] and the help texts.
+#[cfg(test)]
+pub(crate) const FLAGS: [&str; 29] = [
+    "token-url",
+    "salesforce",
+    "scope",
+    "timeout",
+    "retries",
+    "output",
+    "issuer",
+    "subject",
+    "audience",
+    "key",
+    "alg",
+    "kid",
+    "lifetime",
+    "claim",
+    "recipient",
+    "cert",
+    "client-id",
+    "client-secret-file",
+    "client-secret-env",
+    "client-key",
+    "client-alg",
+    "client-kid",
+    "auth",
+    "refresh-token-file",
+    "refresh-token-env",
+    "cache",
+    "min-ttl",
+    "max-age",
+    "refresh",
+];

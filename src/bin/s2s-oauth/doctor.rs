@@ -461,6 +461,10 @@ fn without_prefix(failure: &Failure) -> String {
     text.strip_prefix("error: ").unwrap_or(&text).to_owned()
 }
 
+/// The library's calendar (one file compiled into both; it is not public).
+#[path = "../../time/civil.rs"]
+mod civil;
+
 /// `YYYY-MM-DD HH:MM:SS UTC`.
 fn utc(t: SystemTime) -> String {
     let secs = t
@@ -468,16 +472,7 @@ fn utc(t: SystemTime) -> String {
         .map_or(0, |d| d.as_secs());
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
-    // H. Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
         rem / 3600,
