@@ -1,6 +1,7 @@
 //! Small encoders shared by the layers above (bottom layer: uses nothing of the
 //! crate): hex, lowercase for random identifiers (a JWT `jti`, a SAML `ID`) and
-//! upper-case for percent-encoding, and the hex-digit decoder.
+//! upper-case for percent-encoding, the hex-digit decoder, and the base64 encoder
+//! (both alphabets, in constant time).
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -32,9 +33,109 @@ fn hex_digits(byte: u8) -> [char; 2] {
     ]
 }
 
+/// A base64 alphabet (RFC 4648): which one, and whether `=` pads the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Base64 {
+    /// §4: `+` and `/`, padded (HTTP Basic credentials, XML-DSig values).
+    Standard,
+    /// §5: `-` and `_`, no padding (JWS, thumbprints, the SAML Bearer assertion).
+    UrlUnpadded,
+}
+
+impl Base64 {
+    /// The length of `len` bytes encoded.
+    pub(crate) fn encoded_len(self, len: usize) -> usize {
+        match self {
+            Base64::Standard => len.div_ceil(3) * 4,
+            Base64::UrlUnpadded => (len * 4).div_ceil(3),
+        }
+    }
+
+    /// `data` encoded, in a string allocated at its final size.
+    pub(crate) fn encode_string(self, data: &[u8]) -> String {
+        let mut out = String::with_capacity(self.encoded_len(data.len()));
+        self.push(&mut out, data);
+        out
+    }
+
+    /// Appends `data` encoded to `out`.
+    ///
+    /// In constant time for a given length (no branch or table index depends on
+    /// the data): it encodes client secrets too. One function for both alphabets,
+    /// so a program carries one copy (base64ct's is generic, one copy each).
+    pub(crate) fn push(self, out: &mut String, data: &[u8]) {
+        // What to add past `9` to reach the alphabet's 62nd and 63rd digits.
+        let (at_62, at_63) = match self {
+            Base64::Standard => (b'+', b'/'),
+            Base64::UrlUnpadded => (b'-', b'_'),
+        };
+        let alphabet = [
+            i32::from(at_62) - i32::from(b'0') - 10,
+            i32::from(at_63) - i32::from(at_62) - 1,
+        ];
+        out.reserve(self.encoded_len(data.len()));
+        for chunk in data.chunks(3) {
+            let byte = |i: usize| chunk.get(i).copied().map_or(0, u32::from);
+            let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+            // 2, 3 or 4 digits for 1, 2 or 3 bytes.
+            for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+                out.push(digit(n >> shift, alphabet));
+            }
+        }
+        if self == Base64::Standard {
+            for _ in 0..(3 - data.len() % 3) % 3 {
+                out.push('=');
+            }
+        }
+    }
+}
+
+/// The base64 digit for the low six bits of `n`, by arithmetic on masks rather
+/// than a table lookup (as base64ct does): `A`–`Z`, `a`–`z`, `0`–`9`, then the
+/// alphabet's two, whose offsets `alphabet` holds.
+fn digit(n: u32, alphabet: [i32; 2]) -> char {
+    let v = i32::try_from(n & 0x3f).unwrap_or_default();
+    // All ones (-1) when `v` is past `last`, else zero.
+    let past = |last: i32| (last - v) >> 8;
+    let mut d = v + i32::from(b'A');
+    d += past(25) & (i32::from(b'a') - i32::from(b'A') - 26);
+    d += past(51) & (i32::from(b'0') - i32::from(b'a') - 26);
+    d += past(61) & alphabet[0];
+    d += past(62) & alphabet[1];
+    // ASCII by construction; the mask lets the compiler see it.
+    char::from(u8::try_from(d & 0x7f).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_agrees_with_base64ct_for_both_alphabets() {
+        use base64ct::Encoding as _;
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..data.len() {
+            for offset in [0, 1, 2] {
+                let input = &data[offset..][..len.min(data.len() - offset)];
+                assert_eq!(
+                    Base64::Standard.encode_string(input),
+                    base64ct::Base64::encode_string(input)
+                );
+                assert_eq!(
+                    Base64::UrlUnpadded.encode_string(input),
+                    base64ct::Base64UrlUnpadded::encode_string(input)
+                );
+            }
+        }
+        assert_eq!(
+            Base64::Standard.encode_string(b"app:s3cr3t"),
+            "YXBwOnMzY3IzdA=="
+        );
+        assert_eq!(Base64::UrlUnpadded.encode_string(&[0xfb, 0xff]), "-_8");
+        let mut out = String::from("x.");
+        Base64::UrlUnpadded.push(&mut out, b"ab");
+        assert_eq!(out, "x.YWI");
+    }
 
     #[test]
     fn lowercase_hex() {
