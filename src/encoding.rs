@@ -33,6 +33,25 @@ fn hex_digits(byte: u8) -> [char; 2] {
     ]
 }
 
+/// Where `needle` first occurs in `haystack`: `str::find` with a `&str`, as a
+/// plain byte scan. The texts are short (URLs, error messages); std's two-way
+/// searcher, inlined at each call site, cost kilobytes of code per site.
+pub(crate) fn find_str(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
+}
+
+/// `haystack.split_once(needle)`, with [`find_str`].
+pub(crate) fn split_once_str<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find_str(haystack, needle)?;
+    Some((haystack.get(..at)?, haystack.get(at + needle.len()..)?))
+}
+
 /// A base64 alphabet (RFC 4648): which one, and whether `=` pads the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Base64 {
@@ -109,6 +128,24 @@ fn digit(n: u32, alphabet: [i32; 2]) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_str_agrees_with_std() {
+        for haystack in ["", "a", "https://h/p", "a..b", "xx://y://", "é://ü", "::/"] {
+            for needle in ["", "://", "..", "a", "é", "p", "x://y://z"] {
+                assert_eq!(
+                    find_str(haystack, needle),
+                    haystack.find(needle),
+                    "{haystack} {needle}"
+                );
+                assert_eq!(
+                    split_once_str(haystack, needle),
+                    haystack.split_once(needle),
+                    "{haystack} {needle}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn base64_agrees_with_base64ct_for_both_alphabets() {
