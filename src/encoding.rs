@@ -7,8 +7,11 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `bytes` to `out` as lowercase hex, two digits a byte.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(2 * bytes.len());
     for &byte in bytes {
-        out.extend(hex_digits(byte));
+        for digit in hex_digits(byte) {
+            out.push(digit);
+        }
     }
 }
 
@@ -27,9 +30,11 @@ pub(crate) fn hex_value(digit: u8) -> Option<u8> {
 
 /// The two lowercase hex digits of `byte`, high nibble first.
 fn hex_digits(byte: u8) -> [char; 2] {
+    // `& 0x7f`: ASCII by construction; the mask lets the compiler see it, so a
+    // push is one byte with no UTF-8 encoding path.
     [
-        char::from(HEX[usize::from(byte >> 4)]),
-        char::from(HEX[usize::from(byte & 0x0f)]),
+        char::from(HEX[usize::from(byte >> 4)] & 0x7f),
+        char::from(HEX[usize::from(byte & 0x0f)] & 0x7f),
     ]
 }
 

@@ -341,14 +341,12 @@ fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let mut out = String::with_capacity(36);
-    for (i, group) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
+    for (i, byte) in b.iter().enumerate() {
+        // 8-4-4-4-12 hex digits.
+        if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        encoding::push_hex(&mut out, group);
+        encoding::push_hex(&mut out, std::slice::from_ref(byte));
     }
     Ok(out)
 }
