@@ -18,7 +18,9 @@ pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
 /// Appends `byte` to `out` as two upper-case hex digits, as percent-encoding
 /// writes them (RFC 3986 §2.1).
 pub(crate) fn push_hex_upper(out: &mut String, byte: u8) {
-    out.extend(hex_digits(byte).map(|digit| digit.to_ascii_uppercase()));
+    for digit in hex_digits(byte) {
+        out.push(digit.to_ascii_uppercase());
+    }
 }
 
 /// The value of one hex digit, either case; `None` for any other byte.
