@@ -41,7 +41,7 @@ use ring::signature::{
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use s2s_oauth::jwt::Claims;
-use s2s_oauth::{ClientAuth, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
+use s2s_oauth::{ClientAuth, Grant, SigningKey, TokenRequest};
 
 #[path = "support/interleave.rs"]
 mod interleave;
