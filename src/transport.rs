@@ -445,13 +445,11 @@ impl HttpResponse {
     ) -> Result<Self, Error> {
         let status = response.status().as_u16();
         // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
-        // kept, decoded lossily, rather than dropped with what it says.
+        // kept, decoded lossily, rather than dropped with what it says. (Visible
+        // ASCII decodes to itself: no separate `to_str` check is needed.)
         let mut headers = Vec::with_capacity(response.headers().len());
         for (name, value) in response.headers() {
-            let value = match value.to_str() {
-                Ok(visible_ascii) => visible_ascii.to_owned(),
-                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            };
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
             headers.push((name.as_str().to_owned(), value));
         }
         let body = response
