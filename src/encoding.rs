@@ -1,7 +1,6 @@
 //! Small encoders shared by the layers above (bottom layer: uses nothing of the
 //! crate): hex, lowercase for random identifiers (a JWT `jti`, a SAML `ID`) and
-//! upper-case for percent-encoding, the hex-digit decoder, and the base64 encoder
-//! (both alphabets, in constant time).
+//! upper-case for percent-encoding, and the hex-digit decoder.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -59,7 +58,8 @@ pub(crate) fn split_once_str<'a>(haystack: &'a str, needle: &str) -> Option<(&'a
     Some((haystack.get(..at)?, haystack.get(at + needle.len()..)?))
 }
 
-/// A base64 alphabet (RFC 4648): which one, and whether `=` pads the output.
+/// The base64 encoder (both alphabets, in constant time): a base64 alphabet
+/// (RFC 4648), which one and whether `=` pads the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Base64 {
     /// §4: `+` and `/`, padded (HTTP Basic credentials, XML-DSig values).
