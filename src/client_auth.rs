@@ -4,10 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use base64ct::{Base64, Encoding};
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
+use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
 use crate::form;
 use crate::jwt::Claims;
@@ -376,7 +376,7 @@ fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
     form::encode_into(&mut credentials, client_id);
     credentials.push(':');
     form::encode_into(&mut credentials, secret);
-    let encoded = Zeroizing::new(Base64::encode_string(credentials.as_bytes()));
+    let encoded = Zeroizing::new(Base64::Standard.encode_string(credentials.as_bytes()));
     let mut header = String::with_capacity("Basic ".len() + encoded.len());
     header.push_str("Basic ");
     header.push_str(&encoded);

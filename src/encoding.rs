@@ -10,15 +10,20 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `bytes` to `out` as lowercase hex, two digits a byte.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(2 * bytes.len());
     for &byte in bytes {
-        out.extend(hex_digits(byte));
+        for digit in hex_digits(byte) {
+            out.push(digit);
+        }
     }
 }
 
 /// Appends `byte` to `out` as two upper-case hex digits, as percent-encoding
 /// writes them (RFC 3986 §2.1).
 pub(crate) fn push_hex_upper(out: &mut String, byte: u8) {
-    out.extend(hex_digits(byte).map(|digit| digit.to_ascii_uppercase()));
+    for digit in hex_digits(byte) {
+        out.push(digit.to_ascii_uppercase());
+    }
 }
 
 /// The value of one hex digit, either case; `None` for any other byte.
@@ -30,15 +35,155 @@ pub(crate) fn hex_value(digit: u8) -> Option<u8> {
 
 /// The two lowercase hex digits of `byte`, high nibble first.
 fn hex_digits(byte: u8) -> [char; 2] {
+    // `& 0x7f`: ASCII by construction; the mask lets the compiler see it, so a
+    // push is one byte with no UTF-8 encoding path.
     [
-        char::from(HEX[usize::from(byte >> 4)]),
-        char::from(HEX[usize::from(byte & 0x0f)]),
+        char::from(HEX[usize::from(byte >> 4)] & 0x7f),
+        char::from(HEX[usize::from(byte & 0x0f)] & 0x7f),
     ]
+}
+
+/// Where `needle` first occurs in `haystack`: `str::find` with a `&str`, as a
+/// plain byte scan. The texts are short (URLs, error messages); std's two-way
+/// searcher, inlined at each call site, cost kilobytes of code per site.
+pub(crate) fn find_str(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
+}
+
+/// `haystack.split_once(needle)`, with [`find_str`].
+pub(crate) fn split_once_str<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find_str(haystack, needle)?;
+    Some((haystack.get(..at)?, haystack.get(at + needle.len()..)?))
+}
+
+/// The base64 encoder (both alphabets, in constant time): a base64 alphabet
+/// (RFC 4648), which one and whether `=` pads the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Base64 {
+    /// §4: `+` and `/`, padded (HTTP Basic credentials, XML-DSig values).
+    Standard,
+    /// §5: `-` and `_`, no padding (JWS, thumbprints, the SAML Bearer assertion).
+    UrlUnpadded,
+}
+
+impl Base64 {
+    /// The length of `len` bytes encoded.
+    pub(crate) fn encoded_len(self, len: usize) -> usize {
+        match self {
+            Base64::Standard => len.div_ceil(3) * 4,
+            Base64::UrlUnpadded => (len * 4).div_ceil(3),
+        }
+    }
+
+    /// `data` encoded, in a string allocated at its final size.
+    pub(crate) fn encode_string(self, data: &[u8]) -> String {
+        let mut out = String::with_capacity(self.encoded_len(data.len()));
+        self.push(&mut out, data);
+        out
+    }
+
+    /// Appends `data` encoded to `out`.
+    ///
+    /// In constant time for a given length (no branch or table index depends on
+    /// the data): it encodes client secrets too. One function for both alphabets,
+    /// so a program carries one copy (base64ct's is generic, one copy each).
+    pub(crate) fn push(self, out: &mut String, data: &[u8]) {
+        // What to add past `9` to reach the alphabet's 62nd and 63rd digits.
+        let (at_62, at_63) = match self {
+            Base64::Standard => (b'+', b'/'),
+            Base64::UrlUnpadded => (b'-', b'_'),
+        };
+        let alphabet = [
+            i32::from(at_62) - i32::from(b'0') - 10,
+            i32::from(at_63) - i32::from(at_62) - 1,
+        ];
+        out.reserve(self.encoded_len(data.len()));
+        for chunk in data.chunks(3) {
+            let byte = |i: usize| chunk.get(i).copied().map_or(0, u32::from);
+            let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+            // 2, 3 or 4 digits for 1, 2 or 3 bytes.
+            for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+                out.push(digit(n >> shift, alphabet));
+            }
+        }
+        if self == Base64::Standard {
+            for _ in 0..(3 - data.len() % 3) % 3 {
+                out.push('=');
+            }
+        }
+    }
+}
+
+/// The base64 digit for the low six bits of `n`, by arithmetic on masks rather
+/// than a table lookup (as base64ct does): `A`–`Z`, `a`–`z`, `0`–`9`, then the
+/// alphabet's two, whose offsets `alphabet` holds.
+fn digit(n: u32, alphabet: [i32; 2]) -> char {
+    let v = i32::try_from(n & 0x3f).unwrap_or_default();
+    // All ones (-1) when `v` is past `last`, else zero.
+    let past = |last: i32| (last - v) >> 8;
+    let mut d = v + i32::from(b'A');
+    d += past(25) & (i32::from(b'a') - i32::from(b'A') - 26);
+    d += past(51) & (i32::from(b'0') - i32::from(b'a') - 26);
+    d += past(61) & alphabet[0];
+    d += past(62) & alphabet[1];
+    // ASCII by construction; the mask lets the compiler see it.
+    char::from(u8::try_from(d & 0x7f).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_str_agrees_with_std() {
+        for haystack in ["", "a", "https://h/p", "a..b", "xx://y://", "é://ü", "::/"] {
+            for needle in ["", "://", "..", "a", "é", "p", "x://y://z"] {
+                assert_eq!(
+                    find_str(haystack, needle),
+                    haystack.find(needle),
+                    "{haystack} {needle}"
+                );
+                assert_eq!(
+                    split_once_str(haystack, needle),
+                    haystack.split_once(needle),
+                    "{haystack} {needle}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn base64_agrees_with_base64ct_for_both_alphabets() {
+        use base64ct::Encoding as _;
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..data.len() {
+            for offset in [0, 1, 2] {
+                let input = &data[offset..][..len.min(data.len() - offset)];
+                assert_eq!(
+                    Base64::Standard.encode_string(input),
+                    base64ct::Base64::encode_string(input)
+                );
+                assert_eq!(
+                    Base64::UrlUnpadded.encode_string(input),
+                    base64ct::Base64UrlUnpadded::encode_string(input)
+                );
+            }
+        }
+        assert_eq!(
+            Base64::Standard.encode_string(b"app:s3cr3t"),
+            "YXBwOnMzY3IzdA=="
+        );
+        assert_eq!(Base64::UrlUnpadded.encode_string(&[0xfb, 0xff]), "-_8");
+        let mut out = String::from("x.");
+        Base64::UrlUnpadded.push(&mut out, b"ab");
+        assert_eq!(out, "x.YWI");
+    }
 
     #[test]
     fn lowercase_hex() {

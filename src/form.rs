@@ -45,6 +45,9 @@ const UNRESERVED: [bool; 256] = {
 };
 
 /// The length of `value` form-encoded.
+// Not inlined: its loop is vectorized, and every call site (each half of a
+// chained pair iterator, Basic credentials) would carry a copy.
+#[inline(never)]
 pub(crate) fn encoded_len(value: &str) -> usize {
     // Sums of small table values: no branch per byte.
     let extra: usize = value

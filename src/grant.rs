@@ -2,9 +2,9 @@
 
 use std::time::SystemTime;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
 
+use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_empty};
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -257,13 +257,13 @@ impl Grant {
                 params.push(("assertion", assertion.expose_secret().to_owned()));
             }
             GrantKind::Saml2Bearer(xml) => {
-                let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
+                let encoded = Base64::UrlUnpadded.encode_string(xml.expose_secret().as_bytes());
                 params.push(("assertion", encoded));
             }
             #[cfg(feature = "saml")]
             GrantKind::Saml2BearerSigned { assertion, signer } => {
                 let xml = assertion.sign_at(signer, now, rng)?;
-                let encoded = Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes());
+                let encoded = Base64::UrlUnpadded.encode_string(xml.expose_secret().as_bytes());
                 params.push(("assertion", encoded));
             }
             GrantKind::ClientCredentials => {}

@@ -7,12 +7,11 @@ mod verify;
 
 use std::time::{Duration, SystemTime};
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use ring::rand::SecureRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::encoding;
+use crate::encoding::{self, Base64};
 use crate::error::{Error, InputField, InputProblem};
 use crate::key::SigningKey;
 use crate::secrets::SignedAssertion;
@@ -289,17 +288,19 @@ impl Claims {
         serde_json::to_writer(&mut json, &payload)
             .map_err(|_| Error::Internal("serializing the JWT claims"))?;
         let (header, payload) = json.split_at(header_len);
-        let mut token = Vec::with_capacity(
-            b64_len(header.len()) + b64_len(payload.len()) + 2 + b64_len(key.signature_len()),
+        let b64 = Base64::UrlUnpadded;
+        let mut token = String::with_capacity(
+            b64.encoded_len(header.len())
+                + b64.encoded_len(payload.len())
+                + 2
+                + b64.encoded_len(key.signature_len()),
         );
-        append_b64(&mut token, header)?;
-        token.push(b'.');
-        append_b64(&mut token, payload)?;
-        let signature = key.sign(&token, rng)?;
-        token.push(b'.');
-        append_b64(&mut token, &signature)?;
-        let token =
-            String::from_utf8(token).map_err(|_| Error::Internal("the JWT is not UTF-8"))?;
+        b64.push(&mut token, header);
+        token.push('.');
+        b64.push(&mut token, payload);
+        let signature = key.sign(token.as_bytes(), rng)?;
+        token.push('.');
+        b64.push(&mut token, &signature);
         Ok(SignedAssertion::new(token))
     }
 }
@@ -340,31 +341,14 @@ fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let mut out = String::with_capacity(36);
-    for (i, group) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
+    for (i, byte) in b.iter().enumerate() {
+        // 8-4-4-4-12 hex digits.
+        if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        encoding::push_hex(&mut out, group);
+        encoding::push_hex(&mut out, std::slice::from_ref(byte));
     }
     Ok(out)
-}
-
-fn b64_len(n: usize) -> usize {
-    (n * 4).div_ceil(3)
-}
-
-/// Appends base64url (no padding) of `data` to `out`.
-fn append_b64(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Error> {
-    let start = out.len();
-    out.resize(start + b64_len(data.len()), 0);
-    let dst = out
-        .get_mut(start..)
-        .ok_or(Error::Internal("sizing base64url output"))?;
-    Base64UrlUnpadded::encode(data, dst).map_err(|_| Error::Internal("sizing base64url output"))?;
-    Ok(())
 }
 
 /// The three parts of a compact JWS, as received.

@@ -47,7 +47,7 @@ pub(crate) fn redact(url: &str) -> Box<str> {
 /// Where the authority starts: just after `scheme://`, if the text starts with a
 /// scheme name (a letter, then letters, digits, `+`, `-`, `.`).
 fn scheme_end(url: &str) -> Option<usize> {
-    let colon = url.find("://")?;
+    let colon = crate::encoding::find_str(url, "://")?;
     let scheme = &url[..colon];
     let mut chars = scheme.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -237,14 +237,7 @@ impl TokenRequest {
                 .iter()
                 .map(|(name, value)| (*name, value.as_str())),
         );
-        let response = send(
-            agent,
-            "POST",
-            self.token_url(),
-            headers,
-            &encoded.body,
-            options,
-        )?;
+        let response = post(agent, self.token_url(), headers, &encoded.body, options)?;
         TokenResponse::parse(&response, SystemTime::now())
     }
 }
@@ -335,26 +328,38 @@ pub(crate) fn send_http(
         .headers()
         .iter()
         .map(|(name, value)| (*name, value.as_str()));
-    send(
-        agent,
-        request.method(),
-        request.url(),
-        headers,
-        request.body(),
-        options,
-    )
+    let url = request.url();
+    if request.method() == "GET" {
+        check_timeout(options)?;
+        let sent = Safety::for_request(agent, url, options)
+            .apply(agent.get(url), headers)
+            .call();
+        read_response(sent, options)
+    } else {
+        post(agent, url, headers, request.body(), options)
+    }
 }
 
-/// Sends `method` (`GET` without a body, anything else as a `POST` with `body`) to
-/// `url` with `headers` and the safety settings; reads the answer.
-fn send<'a>(
+/// POSTs `body` to `url` with `headers` and the safety settings; reads the
+/// answer. A token request is always a POST: with the GET path apart (in
+/// [`send_http`]), a program that only gets tokens carries no GET request code.
+fn post<'a>(
     agent: &ureq::Agent,
-    method: &str,
     url: &str,
     headers: impl Iterator<Item = (&'static str, &'a str)>,
     body: &[u8],
     options: &SendOptions,
 ) -> Result<HttpResponse, Error> {
+    check_timeout(options)?;
+    let sent = Safety::for_request(agent, url, options)
+        .apply(agent.post(url), headers)
+        .send(body);
+    read_response(sent, options)
+}
+
+/// Refuses a timeout of zero or over [`SendOptions::MAX_TIMEOUT`] before anything
+/// is sent.
+fn check_timeout(options: &SendOptions) -> Result<(), Error> {
     if options.timeout.is_zero() || options.timeout > SendOptions::MAX_TIMEOUT {
         return Err(Error::input(
             InputField::Timeout,
@@ -365,12 +370,14 @@ fn send<'a>(
             ),
         ));
     }
-    let safety = Safety::for_request(agent, url, options);
-    let sent = if method == "GET" {
-        safety.apply(agent.get(url), headers).call()
-    } else {
-        safety.apply(agent.post(url), headers).send(body)
-    };
+    Ok(())
+}
+
+/// The answer to a sent request, its body read up to the limit.
+fn read_response(
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    options: &SendOptions,
+) -> Result<HttpResponse, Error> {
     let response = sent.map_err(transport_error)?;
     HttpResponse::from_ureq_with_limit(response, options.body_limit)
 }
@@ -438,13 +445,11 @@ impl HttpResponse {
     ) -> Result<Self, Error> {
         let status = response.status().as_u16();
         // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
-        // kept, decoded lossily, rather than dropped with what it says.
+        // kept, decoded lossily, rather than dropped with what it says. (Visible
+        // ASCII decodes to itself: no separate `to_str` check is needed.)
         let mut headers = Vec::with_capacity(response.headers().len());
         for (name, value) in response.headers() {
-            let value = match value.to_str() {
-                Ok(visible_ascii) => visible_ascii.to_owned(),
-                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            };
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
             headers.push((name.as_str().to_owned(), value));
         }
         let body = response

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::encoding::{find_str, split_once_str};
 use crate::error::{Error, InputField, InputProblem};
 pub(crate) use crate::redact::redact;
 
@@ -107,7 +108,7 @@ impl EndpointUrl {
 /// not the whole URL checked again; `false` for a name or anything unexpected.
 #[cfg(feature = "ureq")]
 pub(crate) fn host_is_ip(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
+    let Some((_, rest)) = split_once_str(url, "://") else {
         return false;
     };
     let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
@@ -170,9 +171,8 @@ struct Parts {
 
 fn parts(url: &str) -> Result<Parts, &'static str> {
     refuse_characters(url)?;
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or("not an absolute URL; it must start with https://")?;
+    let (scheme, rest) =
+        split_once_str(url, "://").ok_or("not an absolute URL; it must start with https://")?;
     let authority_start = scheme.len() + 3;
     let secure = if scheme.eq_ignore_ascii_case("https") {
         true
@@ -314,7 +314,7 @@ fn check_host_name(name: &str) -> Result<(), &'static str> {
     let ok = name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
-    if !ok || name.starts_with('.') || name.contains("..") {
+    if !ok || name.starts_with('.') || find_str(name, "..").is_some() {
         return Err("the host name has characters a DNS name cannot have");
     }
     Ok(())

@@ -324,7 +324,7 @@ impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         let mut next: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
         for _ in 0..MAX_CHAIN {
-            if !self.message.contains(&next.to_string()) {
+            if crate::encoding::find_str(&self.message, &next.to_string()).is_none() {
                 return Some(next);
             }
             next = next.source()?;

@@ -4,11 +4,11 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use rustls_pki_types::pem::SectionKind;
 
 use super::pem::{self, Block};
 use super::{KeyError, VerifyingKey, der, file, load};
+use crate::encoding::Base64;
 
 /// An X.509 certificate (DER, RFC 5280 §4.1), used for `x5t` / `x5t#S256` header
 /// values (RFC 7515 §4.1.7), for SAML `KeyInfo`, and as a source of a
@@ -80,13 +80,13 @@ impl Certificate {
     /// base64url(SHA-1(DER)): the `x5t` value (RFC 7515 §4.1.7).
     pub fn x5t(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
-        Base64UrlUnpadded::encode_string(digest.as_ref())
+        Base64::UrlUnpadded.encode_string(digest.as_ref())
     }
 
     /// base64url(SHA-256(DER)): the `x5t#S256` value (RFC 7515 §4.1.8).
     pub fn x5t_s256(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, &self.der);
-        Base64UrlUnpadded::encode_string(digest.as_ref())
+        Base64::UrlUnpadded.encode_string(digest.as_ref())
     }
 
     /// The validity period (RFC 5280 §4.1.2.5): `(notBefore, notAfter)`. `None`

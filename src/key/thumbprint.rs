@@ -1,7 +1,7 @@
 //! The JWK thumbprint (RFC 7638): SHA-256 over the public key's required JWK
 //! members, in lexicographic order, with no whitespace, base64url without padding.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::encoding::Base64;
 
 /// A public key's members for its thumbprint (RFC 7638 §3.2), as raw bytes.
 pub(super) enum Members<'a> {
@@ -15,7 +15,7 @@ pub(super) enum Members<'a> {
 
 /// The thumbprint; `None` for an EC point that is not uncompressed.
 pub(super) fn jwk_thumbprint(members: &Members<'_>) -> Option<String> {
-    let b64 = Base64UrlUnpadded::encode_string;
+    let b64 = |data: &[u8]| Base64::UrlUnpadded.encode_string(data);
     let json = match members {
         Members::Rsa { e, n } => format!(
             r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
@@ -49,6 +49,7 @@ fn strip_zeros(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64ct::{Base64UrlUnpadded, Encoding};
 
     /// RFC 7638 §3.1: the example RSA key and its thumbprint.
     #[test]

@@ -4,13 +4,13 @@
 //! SHA-256 digest, RSA-SHA256/384/512 or ECDSA-SHA256/384, and the signer's
 //! certificate in `KeyInfo/X509Data/X509Certificate`.
 
-use base64ct::{Base64, Encoding};
 use ring::digest;
 use ring::rand::SecureRandom;
 
 use super::c14n::{self, Ctx};
 use super::chars;
 use super::xml::{self, Element};
+use crate::encoding::Base64;
 use crate::error::Error;
 use crate::error::SamlError;
 use crate::key::SigningKey;
@@ -181,7 +181,7 @@ fn enveloped(
     // The Signer checked the algorithm and the certificate when it was made.
     let method = signature_method(key.algorithm())
         .ok_or(Error::Internal("a Signer key without an XML-DSig method"))?;
-    let digest_value = Base64::encode_string(options.digest.digest(canonical).as_ref());
+    let digest_value = Base64::Standard.encode_string(options.digest.digest(canonical).as_ref());
     // Built in canonical form (constant URIs, an NCName ID, base64): signed as is,
     // without a second parse (the unit test below holds it to exclusive c14n).
     let signed_info = signed_info(document.id, method, options.digest, &digest_value);
@@ -209,7 +209,7 @@ fn insert_signature(
     let body = signed_info
         .strip_prefix(SIGNED_INFO_START)
         .ok_or(Error::Internal("building ds:Signature"))?;
-    let signature_b64 = Base64::encode_string(signature);
+    let signature_b64 = Base64::Standard.encode_string(signature);
     let parts = [
         before,
         SIGNATURE_START,
@@ -341,7 +341,8 @@ mod tests {
             for digest in [Digest::Sha1, Digest::Sha256, Digest::Sha384, Digest::Sha512] {
                 for id in ["_a1", "a.b-c_d", "\u{e9}l\u{e8}ve9"] {
                     assert!(check_id(id).is_ok(), "{id}");
-                    let value = Base64::encode_string(digest.digest(id.as_bytes()).as_ref());
+                    let value =
+                        Base64::Standard.encode_string(digest.digest(id.as_bytes()).as_ref());
                     let built = signed_info(id, method, digest, &value);
                     assert_eq!(c14n::canonicalize(&built).ok(), Some(built.clone()));
                 }

@@ -150,7 +150,7 @@ fn dns_failure(io: &io::Error) -> Option<bool> {
         "non-recoverable", // EAI_FAIL
     ]
     .iter()
-    .any(|phrase| reason.contains(phrase));
+    .any(|phrase| crate::encoding::find_str(&reason, phrase).is_some());
     Some(!final_answer)
 }
 
