@@ -9,7 +9,9 @@ runner=$!
 sleep 30
 while kill -0 "$runner" 2>/dev/null; do
     sleep 10
-    last=$(grep -E '[[:space:]]NEW +cov:' "logs/$target.log" | awk 'prev != $5 {t = $1} {prev = $5} END {print int(t)}')
+    # When coverage last grew: the INITED line (the corpus loaded) or a NEW line with a
+    # higher cov. Nothing before INITED counts (the build can take minutes).
+    last=$(grep -E '[[:space:]](INITED|NEW) +cov:' "logs/$target.log" | awk 'prev != $5 {t = $1} {prev = $5} END {if (NR) print int(t)}')
     now=$(tail -1 "logs/$target.log" | awk '{print int($1)}')
     if [ -n "$last" ] && [ -n "$now" ] && [ $((now - last)) -ge "$quiet" ]; then
         echo "$target: plateau, no new cov for $((now - last)) s (at ${now} s)"
