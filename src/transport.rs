@@ -365,7 +365,7 @@ fn check_timeout(options: &SendOptions) -> Result<(), Error> {
             InputField::Timeout,
             InputProblem::OutOfRange,
             format!(
-                "the request timeout is {:?}; give one between 1 ms and 24 h (SendOptions::with_timeout)",
+                "the request timeout is {:?}; give one above zero and at most 24 h (SendOptions::with_timeout)",
                 options.timeout
             ),
         ));

@@ -700,3 +700,24 @@ fn signed_info_holds_only_what_the_schema_allows() {
         Err(Error::Saml(SamlError::InvalidSignature))
     ));
 }
+
+/// `SignatureValue` holds base64 text only, as `DigestValue` does: an element or a
+/// comment inside it would let the raw XML change without changing what verifies.
+#[test]
+fn signature_value_holds_base64_text_only() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    assert!(saml::verify(&signed, &key(), &validation(), now(), None).is_ok());
+    let start = signed.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+    let (head, tail) = signed.split_at(start + 8);
+    for inserted in [r#"<x:X xmlns:x="urn:x">pad</x:X>"#, "<ds:Foo/>"] {
+        let tampered = format!("{head}{inserted}{tail}");
+        let err = saml::verify(&tampered, &key(), &validation(), now(), None).unwrap_err();
+        assert!(
+            matches!(&err, Error::Saml(SamlError::Structure(why)) if why.contains("SignatureValue")),
+            "{inserted}: {err}"
+        );
+    }
+}

@@ -123,7 +123,6 @@ pub(crate) fn read<'a>(signature: Element<'a>, allow_sha1: bool) -> Result<Signe
         .filter(|d| *d != Digest::Sha1 || allow_sha1)
         .ok_or_else(|| unsupported(digest_uri))?;
     no_children(digest_method, "DigestMethod takes no parameters")?;
-    no_children(digest_value, "DigestValue holds base64 text only")?;
     Ok(SignedInfo {
         element,
         comments,
@@ -136,10 +135,11 @@ pub(crate) fn read<'a>(signature: Element<'a>, allow_sha1: bool) -> Result<Signe
     })
 }
 
-/// The base64 text of `e` (XML whitespace ignored; decoded in place when the
-/// text is one run without whitespace, the usual case). The values are public:
-/// decoded through a table, not in constant time.
+/// The base64 text of `e`, which may hold no element (XML whitespace ignored;
+/// decoded in place when the text is one run without whitespace, the usual case).
+/// The values are public: decoded through a table, not in constant time.
 pub(crate) fn base64_content(e: Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
+    no_children(e, &format!("{what} holds base64 text only"))?;
     let not_base64 = || structure(format!("{what} is not base64"));
     let mut children = e.children();
     if let (Some(Node::Text(text)), None) = (children.next(), children.next()) {
