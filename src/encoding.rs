@@ -1,9 +1,8 @@
 //! Small encoders shared by the layers above (bottom layer: uses nothing of the
 //! crate): hex, lowercase for random identifiers (a JWT `jti`, a SAML `ID`) and
-//! upper-case for percent-encoding, and the hex-digit decoder; strict padded
-//! base64 for what a received XML-DSig signature carries.
+//! upper-case for percent-encoding, and the hex-digit decoder; strict base64 by
+//! table for public values (a received JWT, a received XML-DSig signature).
 
-#[cfg(feature = "saml")]
 pub(crate) mod base64;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -1,7 +1,6 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
-mod base64url;
 mod members;
 mod verify;
 
@@ -391,7 +390,8 @@ pub(crate) fn decode_object(
     what: &'static str,
 ) -> Result<Map<String, Value>, JwtError> {
     let mut bytes = Vec::new();
-    base64url::decode_into(part.as_bytes(), &mut bytes).map_err(|_| JwtError::Malformed(what))?;
+    encoding::base64::decode_url_into(part.as_bytes(), &mut bytes)
+        .map_err(|_| JwtError::Malformed(what))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(JwtError::Malformed(what)),

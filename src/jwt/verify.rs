@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::members::{self, Header, Member, Registered};
-use super::{CLAIMS_NOT_OBJECT, HEADER_NOT_OBJECT, JwtError, ReplayCache, base64url, split_raw};
+use super::{CLAIMS_NOT_OBJECT, HEADER_NOT_OBJECT, JwtError, ReplayCache, split_raw};
+use crate::encoding::base64;
 use crate::error::jwt::{ECHO_LEN, echo};
 use crate::error::{Error, neutral};
 use crate::key::algorithm::Algorithm;
@@ -295,9 +296,9 @@ pub fn verify(
     // Header and claims decoded into one buffer of their exact size, which the
     // VerifiedJwt keeps.
     let mut decoded = Vec::with_capacity(
-        base64url::decoded_len(parts.header.len()) + base64url::decoded_len(parts.claims.len()),
+        base64::url_decoded_len(parts.header.len()) + base64::url_decoded_len(parts.claims.len()),
     );
-    base64url::decode_into(parts.header.as_bytes(), &mut decoded)
+    base64::decode_url_into(parts.header.as_bytes(), &mut decoded)
         .map_err(|_| JwtError::Malformed(HEADER_NOT_OBJECT))?;
     let header_len = decoded.len();
     let header: Header<'_> =
@@ -306,7 +307,7 @@ pub fn verify(
     let signature = decode_signature(parts.signature)?;
     check_signature(parts.signing_input, &signature, algorithm, key)?;
     // Only now, with the signature checked, are the claims read.
-    base64url::decode_into(parts.claims.as_bytes(), &mut decoded)
+    base64::decode_url_into(parts.claims.as_bytes(), &mut decoded)
         .map_err(|_| JwtError::Malformed(CLAIMS_NOT_OBJECT))?;
     let claims_json = decoded.get(header_len..).unwrap_or_default();
     let claims: Registered<'_> =
@@ -360,7 +361,7 @@ fn allowed_algorithm(
 /// The signature part, decoded.
 fn decode_signature(signature: &str) -> Result<Vec<u8>, JwtError> {
     let mut decoded = Vec::new();
-    base64url::decode_into(signature.as_bytes(), &mut decoded)
+    base64::decode_url_into(signature.as_bytes(), &mut decoded)
         .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
     Ok(decoded)
 }
