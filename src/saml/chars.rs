@@ -168,6 +168,12 @@ pub(crate) fn is_ncname(s: &str) -> bool {
         })
 }
 
+/// The class of an ASCII byte in a name: 2 for a letter or `_` (may start an
+/// `NCName`), 1 for a digit, `-` or `.` (may only follow), 0 for anything else.
+pub(crate) fn name_class(b: u8) -> u8 {
+    ASCII_NAME[usize::from(b)]
+}
+
 /// ASCII name characters: 2 for those that may start an `NCName` (letters, `_`),
 /// 1 for those that may only follow (digits, `-`, `.`), 0 for the rest.
 const ASCII_NAME: [u8; 256] = {
