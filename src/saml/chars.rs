@@ -118,7 +118,7 @@ fn escape(out: &mut String, text: &str, specials: &[bool; 256]) {
 /// byte-order mark is dropped. Borrowed when there is no CR (the usual case).
 pub(crate) fn normalize_line_ends(xml: &str) -> Cow<'_, str> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    if !xml.contains('\r') {
+    if memchr::memchr(b'\r', xml.as_bytes()).is_none() {
         return Cow::Borrowed(xml);
     }
     let mut out = String::with_capacity(xml.len());

@@ -627,9 +627,7 @@ fn within<'a>(whole: &'a str, part: &[u8]) -> Result<&'a str, Error> {
         .checked_sub(whole.as_ptr() as usize)
         .and_then(|from| whole.get(from..from.checked_add(part.len())?))
         .filter(|s| s.as_ptr() == part.as_ptr())
-        .ok_or(Error::Internal(
-            "quick-xml returned text that is not the input's",
-        ))
+        .ok_or_else(|| Error::Internal("quick-xml returned text that is not the input's"))
 }
 
 fn check_text(text: &str) -> Result<(), Error> {
@@ -691,31 +689,23 @@ enum AsciiQName {
 
 fn ascii_qname_colon(bytes: &[u8]) -> AsciiQName {
     let mut colon = None;
-    // Whether the next byte starts an NCName (the first, or the one after `:`).
-    let mut at_start = true;
     for (i, &b) in bytes.iter().enumerate() {
-        if !b.is_ascii() {
-            return AsciiQName::NotAscii;
-        }
-        if b == b':' {
-            if at_start || colon.is_some() {
+        if name_class(b) == 0 {
+            if b == b':' && colon.is_none() {
+                colon = Some(i);
+            } else if b.is_ascii() {
+                // An ASCII byte no name may hold, whatever follows.
                 return AsciiQName::Invalid;
+            } else {
+                return AsciiQName::NotAscii;
             }
-            colon = Some(i);
-            at_start = true;
-            continue;
         }
-        let class = name_class(b);
-        if class == 0 || (at_start && class != 2) {
-            // An ASCII byte no name may hold there, whatever follows.
-            return AsciiQName::Invalid;
-        }
-        at_start = false;
     }
+    let starts_name = |at: usize| bytes.get(at).is_some_and(|&b| name_class(b) == 2);
     match colon {
-        _ if at_start => AsciiQName::Invalid,
-        None => AsciiQName::Unprefixed,
-        Some(i) => AsciiQName::Prefixed(i),
+        None if starts_name(0) => AsciiQName::Unprefixed,
+        Some(i) if starts_name(0) && starts_name(i + 1) => AsciiQName::Prefixed(i),
+        _ => AsciiQName::Invalid,
     }
 }
 
