@@ -379,7 +379,10 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
     };
     if let Ok(token) = &result {
         for (flag, value) in [
-            ("--save-access-token", Some(token.access_token().expose_secret())),
+            (
+                "--save-access-token",
+                Some(token.access_token().expose_secret()),
+            ),
             ("--save-dpop-nonce", token.dpop_nonce()),
         ] {
             if let Some(path) = options.get(flag) {

@@ -42,7 +42,10 @@ pub fn call(options: &Options) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            println!("{}", json!({"ok": false, "kind": "usage", "message": message}));
+            println!(
+                "{}",
+                json!({"ok": false, "kind": "usage", "message": message})
+            );
             ExitCode::from(2)
         }
     }
@@ -128,7 +131,12 @@ fn run_verify(options: &Options) -> Result<(Value, u8), String> {
     let now = SystemTime::now();
     let mut result = verify_proof(proof.trim(), &validation, now, &mut seen);
     if options.has("--twice") && result.is_ok() {
-        result = verify_proof(proof.trim(), &validation, now + Duration::from_secs(1), &mut seen);
+        result = verify_proof(
+            proof.trim(),
+            &validation,
+            now + Duration::from_secs(1),
+            &mut seen,
+        );
     }
     Ok(match result {
         Ok(verified) => (

@@ -302,7 +302,11 @@ impl Claims {
 
 /// The length of a compact JWS whose header is `encoded_header_len` characters of
 /// base64url, its payload `payload_len` bytes of JSON, signed by `key`.
-pub(crate) fn compact_len(encoded_header_len: usize, payload_len: usize, key: &SigningKey) -> usize {
+pub(crate) fn compact_len(
+    encoded_header_len: usize,
+    payload_len: usize,
+    key: &SigningKey,
+) -> usize {
     let b64 = Base64::UrlUnpadded;
     encoded_header_len + b64.encoded_len(payload_len) + 2 + b64.encoded_len(key.signature_len())
 }

@@ -311,7 +311,8 @@ impl SigningKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn jwk_thumbprint(&self) -> Option<String> {
-        self.public_jwk().map(|jwk| thumbprint::of_canonical_jwk(&jwk))
+        self.public_jwk()
+            .map(|jwk| thumbprint::of_canonical_jwk(&jwk))
     }
 
     /// The public key as a JWK (RFC 7517 §4) with its required members only, in

@@ -127,7 +127,9 @@ impl HttpResponse {
     /// The `DPoP-Nonce` header (RFC 9449 §8.1): the nonce the server wants in the
     /// next proofs, sent with a refusal or with a success.
     pub fn dpop_nonce(&self) -> Option<&str> {
-        self.header("dpop-nonce").map(str::trim).filter(|n| !n.is_empty())
+        self.header("dpop-nonce")
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
     }
 }
 

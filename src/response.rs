@@ -151,9 +151,10 @@ impl TokenResponse {
                     }
                     return Err(Error::MissingAccessToken(answer.unexpected(None)));
                 }
-                let mut token = fields::token_response(&mut fields, received_at).map_err(|field| {
-                    Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
-                })?;
+                let mut token =
+                    fields::token_response(&mut fields, received_at).map_err(|field| {
+                        Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
+                    })?;
                 token.dpop_nonce = response.dpop_nonce().map(str::to_owned);
                 Ok(token)
             }

@@ -112,7 +112,10 @@ fn a_proof_has_the_rfc_9449_shape() {
     let bare = decode_part(&proof_for(&Proof::new("GET", API_URL)), 1);
     assert!(bare.get("nonce").is_none() && bare.get("ath").is_none());
     // Each proof has its own jti.
-    assert_ne!(decode_part(&proof_for(&Proof::new("GET", API_URL)), 1)["jti"], bare["jti"]);
+    assert_ne!(
+        decode_part(&proof_for(&Proof::new("GET", API_URL)), 1)["jti"],
+        bare["jti"]
+    );
 }
 
 #[test]
@@ -120,7 +123,10 @@ fn the_key_thumbprint_is_rfc_7638() {
     let key = key();
     assert_eq!(key.jkt(), "KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA");
     assert_eq!(Some(key.jkt().to_owned()), p256().jwk_thumbprint());
-    assert_eq!(access_token_hash(TOKEN), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    assert_eq!(
+        access_token_hash(TOKEN),
+        "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+    );
 }
 
 #[test]
@@ -140,7 +146,9 @@ fn every_asymmetric_key_type_makes_proofs_that_verify() {
     for signing in keys {
         let algorithm = signing.algorithm();
         let key = DpopKey::new(signing).unwrap();
-        let proof = key.proof(&Proof::new("POST", TOKEN_URL), now(), &rng).unwrap();
+        let proof = key
+            .proof(&Proof::new("POST", TOKEN_URL), now(), &rng)
+            .unwrap();
         let verified = check(proof.expose_secret(), &token_endpoint())
             .unwrap_or_else(|e| panic!("{algorithm}: {e}"));
         assert_eq!(verified.jkt(), key.jkt());
@@ -151,11 +159,14 @@ fn every_asymmetric_key_type_makes_proofs_that_verify() {
 
 #[test]
 fn an_hmac_key_cannot_make_proofs() {
-    let err = DpopKey::new(SigningKey::hmac(b"0123456789abcdef0123456789abcdef").unwrap())
-        .unwrap_err();
+    let err =
+        DpopKey::new(SigningKey::hmac(b"0123456789abcdef0123456789abcdef").unwrap()).unwrap_err();
     assert!(matches!(
         err,
-        s2s_oauth::Error::Key(KeyError::AlgorithmMismatch { key: KeyType::Hmac, .. })
+        s2s_oauth::Error::Key(KeyError::AlgorithmMismatch {
+            key: KeyType::Hmac,
+            ..
+        })
     ));
 }
 
@@ -169,11 +180,20 @@ fn proof_inputs_are_checked() {
         ("POST", "ftp://as.example.com/token"),
         ("POST", "https://as.example.com/to ken"),
     ] {
-        let err = key().proof(&Proof::new(method, url), now(), &rng).unwrap_err();
-        assert!(matches!(err, s2s_oauth::Error::InvalidInput(_)), "{method} {url}: {err:?}");
+        let err = key()
+            .proof(&Proof::new(method, url), now(), &rng)
+            .unwrap_err();
+        assert!(
+            matches!(err, s2s_oauth::Error::InvalidInput(_)),
+            "{method} {url}: {err:?}"
+        );
     }
     let err = key()
-        .proof(&Proof::new("POST", TOKEN_URL).with_nonce("a\nb"), now(), &rng)
+        .proof(
+            &Proof::new("POST", TOKEN_URL).with_nonce("a\nb"),
+            now(),
+            &rng,
+        )
         .unwrap_err();
     assert!(matches!(err, s2s_oauth::Error::InvalidInput(_)));
 }
@@ -191,9 +211,15 @@ fn resource_headers_carry_the_token_and_a_proof_with_ath() {
         .with_access_token(TOKEN, &cnf);
     check(headers.dpop(), &validation).unwrap();
     let debug = format!("{headers:?}");
-    assert!(!debug.contains(TOKEN) && !debug.contains(headers.dpop()), "{debug}");
+    assert!(
+        !debug.contains(TOKEN) && !debug.contains(headers.dpop()),
+        "{debug}"
+    );
     let debug = format!("{:?}", key());
-    assert!(debug.contains("KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA") && debug.contains("ES256"), "{debug}");
+    assert!(
+        debug.contains("KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA") && debug.contains("ES256"),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -233,21 +259,47 @@ fn a_stale_or_future_iat_is_refused() {
     let proof = proof_for(&Proof::new("POST", TOKEN_URL));
     let validation = token_endpoint().with_max_age(Duration::from_secs(60));
     let stale = verify_proof(&proof, &validation, at(61), &mut HashMap::new()).unwrap_err();
-    assert_eq!(stale, DpopError::IssuedAtOutOfRange { iat: NOW_SECS, now: NOW_SECS + 61 });
+    assert_eq!(
+        stale,
+        DpopError::IssuedAtOutOfRange {
+            iat: NOW_SECS,
+            now: NOW_SECS + 61
+        }
+    );
     assert!(stale.to_string().contains("61 s old"), "{stale}");
     verify_proof(&proof, &validation, at(60), &mut HashMap::new()).unwrap();
     // Ahead of the server's clock beyond the 5 s leeway.
     let future = verify_proof(&proof, &token_endpoint(), at(-6), &mut HashMap::new()).unwrap_err();
-    assert_eq!(future, DpopError::IssuedAtOutOfRange { iat: NOW_SECS, now: NOW_SECS - 6 });
+    assert_eq!(
+        future,
+        DpopError::IssuedAtOutOfRange {
+            iat: NOW_SECS,
+            now: NOW_SECS - 6
+        }
+    );
     verify_proof(&proof, &token_endpoint(), at(-5), &mut HashMap::new()).unwrap();
     // A negative or fractional iat.
     let signing = p256();
     let mut claims = good_claims();
     claims["iat"] = json!(-5);
-    let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
-    assert_eq!(err, DpopError::IssuedAtOutOfRange { iat: 0, now: NOW_SECS });
+    let err = check(
+        &forge(&good_header(&signing), &claims, &signing),
+        &token_endpoint(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        DpopError::IssuedAtOutOfRange {
+            iat: 0,
+            now: NOW_SECS
+        }
+    );
     claims["iat"] = json!(NOW_SECS as f64 + 0.5);
-    check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap();
+    check(
+        &forge(&good_header(&signing), &claims, &signing),
+        &token_endpoint(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -263,12 +315,19 @@ fn a_wrong_htu_or_htm_is_refused() {
         let err = check(&proof, &ProofValidation::new("POST", url)).unwrap_err();
         assert_eq!(
             err,
-            DpopError::WrongUrl { received: TOKEN_URL.into() },
+            DpopError::WrongUrl {
+                received: TOKEN_URL.into()
+            },
             "{url}"
         );
     }
     let err = check(&proof, &ProofValidation::new("post", TOKEN_URL)).unwrap_err();
-    assert_eq!(err, DpopError::WrongMethod { received: "POST".into() });
+    assert_eq!(
+        err,
+        DpopError::WrongMethod {
+            received: "POST".into()
+        }
+    );
 }
 
 #[test]
@@ -278,17 +337,29 @@ fn ath_and_the_token_binding_are_checked() {
     let api = |token| ProofValidation::new("GET", API_URL).with_access_token(token, &cnf);
     let with_ath = proof_for(&Proof::new("GET", API_URL).with_access_token(TOKEN));
     check(&with_ath, &api(TOKEN)).unwrap();
-    assert_eq!(check(&with_ath, &api("another-token")).unwrap_err(), DpopError::WrongAccessTokenHash);
+    assert_eq!(
+        check(&with_ath, &api("another-token")).unwrap_err(),
+        DpopError::WrongAccessTokenHash
+    );
     let without = proof_for(&Proof::new("GET", API_URL));
-    assert_eq!(check(&without, &api(TOKEN)).unwrap_err(), DpopError::MissingAccessTokenHash);
+    assert_eq!(
+        check(&without, &api(TOKEN)).unwrap_err(),
+        DpopError::MissingAccessTokenHash
+    );
     // The token is bound to another key.
     let other = Confirmation::default().with_jkt("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     let validation = ProofValidation::new("GET", API_URL).with_access_token(TOKEN, &other);
-    assert_eq!(check(&with_ath, &validation).unwrap_err(), DpopError::KeyMismatch);
+    assert_eq!(
+        check(&with_ath, &validation).unwrap_err(),
+        DpopError::KeyMismatch
+    );
     // A bearer token (no cnf) presented as DPoP.
     let unbound = Confirmation::default();
     let validation = ProofValidation::new("GET", API_URL).with_access_token(TOKEN, &unbound);
-    assert_eq!(check(&with_ath, &validation).unwrap_err(), DpopError::TokenNotBound);
+    assert_eq!(
+        check(&with_ath, &validation).unwrap_err(),
+        DpopError::TokenNotBound
+    );
     assert_eq!(DpopError::KeyMismatch.error_code(), "invalid_token");
 }
 
@@ -300,7 +371,10 @@ fn a_missing_or_wrong_nonce_is_refused_with_use_dpop_nonce() {
     assert_eq!(err, DpopError::MissingNonce);
     assert_eq!(err.error_code(), "use_dpop_nonce");
     let wrong = proof_for(&Proof::new("POST", TOKEN_URL).with_nonce("n-0"));
-    assert_eq!(check(&wrong, &demanding).unwrap_err(), DpopError::WrongNonce);
+    assert_eq!(
+        check(&wrong, &demanding).unwrap_err(),
+        DpopError::WrongNonce
+    );
     // The previous nonce is still accepted, and the proof says which it carried.
     let previous = proof_for(&Proof::new("POST", TOKEN_URL).with_nonce("n-1"));
     assert_eq!(check(&previous, &demanding).unwrap().nonce(), Some("n-1"));
@@ -311,11 +385,20 @@ fn a_missing_or_wrong_nonce_is_refused_with_use_dpop_nonce() {
 #[test]
 fn a_jwt_that_is_not_a_proof_is_refused() {
     let signing = p256();
-    for typ in [json!("JWT"), json!("DPOP+JWT"), json!(null), json!(["dpop+jwt"])] {
+    for typ in [
+        json!("JWT"),
+        json!("DPOP+JWT"),
+        json!(null),
+        json!(["dpop+jwt"]),
+    ] {
         let mut header = good_header(&signing);
         header["typ"] = typ.clone();
         let proof = forge(&header, &good_claims(), &signing);
-        assert_eq!(check(&proof, &token_endpoint()).unwrap_err(), DpopError::WrongType, "{typ}");
+        assert_eq!(
+            check(&proof, &token_endpoint()).unwrap_err(),
+            DpopError::WrongType,
+            "{typ}"
+        );
     }
     let mut header = good_header(&signing);
     header.as_object_mut().unwrap().remove("typ");
@@ -339,7 +422,11 @@ fn algorithms_outside_the_allow_list_are_refused() {
     assert_eq!(err, DpopError::UnsupportedAlgorithm("none".into()));
     // Narrowed by the verifier.
     let proof = proof_for(&Proof::new("POST", TOKEN_URL));
-    let err = check(&proof, &token_endpoint().with_algorithms(&[Algorithm::EdDSA])).unwrap_err();
+    let err = check(
+        &proof,
+        &token_endpoint().with_algorithms(&[Algorithm::EdDSA]),
+    )
+    .unwrap_err();
     assert_eq!(err, DpopError::AlgorithmNotAllowed(Algorithm::ES256));
     // An algorithm that does not fit the jwk (RS256 over an EC key).
     let mut header = good_header(&signing);
@@ -355,19 +442,40 @@ fn a_bad_signature_is_refused() {
     // Claims swapped for others (same key, same header).
     let mut claims = decode_part(&proof, 1);
     claims["htu"] = json!("https://evil.example.com/token");
-    let tampered = format!("{}.{}.{}", parts[0], b64(claims.to_string().as_bytes()), parts[2]);
-    let err = check(&tampered, &ProofValidation::new("POST", "https://evil.example.com/token")).unwrap_err();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(claims.to_string().as_bytes()),
+        parts[2]
+    );
+    let err = check(
+        &tampered,
+        &ProofValidation::new("POST", "https://evil.example.com/token"),
+    )
+    .unwrap_err();
     assert_eq!(err, DpopError::InvalidSignature);
     // Signed by one key, carrying another's jwk.
     let mut header = good_header(&p256());
-    header["jwk"] = serde_json::from_str(&SigningKey::generate_p256(&SystemRandom::new()).unwrap().public_jwk().unwrap()).unwrap();
+    header["jwk"] = serde_json::from_str(
+        &SigningKey::generate_p256(&SystemRandom::new())
+            .unwrap()
+            .public_jwk()
+            .unwrap(),
+    )
+    .unwrap();
     let err = check(&forge(&header, &good_claims(), &p256()), &token_endpoint()).unwrap_err();
     assert_eq!(err, DpopError::InvalidSignature);
     // A signature of the wrong length, and one that is not base64url.
     let short = format!("{}.{}.{}", parts[0], parts[1], &parts[2][..20]);
-    assert_eq!(check(&short, &token_endpoint()).unwrap_err(), DpopError::InvalidSignature);
+    assert_eq!(
+        check(&short, &token_endpoint()).unwrap_err(),
+        DpopError::InvalidSignature
+    );
     let bad = format!("{}.{}.{}", parts[0], parts[1], "***");
-    assert!(matches!(check(&bad, &token_endpoint()).unwrap_err(), DpopError::Malformed(_)));
+    assert!(matches!(
+        check(&bad, &token_endpoint()).unwrap_err(),
+        DpopError::Malformed(_)
+    ));
 }
 
 #[test]
@@ -381,10 +489,20 @@ fn a_bad_jwk_is_refused() {
     });
     for (jwk, expected) in [
         (private, DpopError::BadKey(KeyError::PrivateKeyNotPublic)),
-        (json!({"kty": "oct", "k": "c2VjcmV0"}), DpopError::BadKey(KeyError::PrivateKeyNotPublic)),
-        (json!("a string"), DpopError::BadKey(KeyError::Malformed("the jwk header is not a JSON object"))),
-        (json!({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}),
-            DpopError::BadKey(KeyError::Malformed("the EC JWK's x or y is not the length of its curve's coordinates"))),
+        (
+            json!({"kty": "oct", "k": "c2VjcmV0"}),
+            DpopError::BadKey(KeyError::PrivateKeyNotPublic),
+        ),
+        (
+            json!("a string"),
+            DpopError::BadKey(KeyError::Malformed("the jwk header is not a JSON object")),
+        ),
+        (
+            json!({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}),
+            DpopError::BadKey(KeyError::Malformed(
+                "the EC JWK's x or y is not the length of its curve's coordinates",
+            )),
+        ),
     ] {
         let mut header = good_header(&signing);
         header["jwk"] = jwk.clone();
@@ -411,19 +529,35 @@ fn missing_or_mistyped_claims_are_refused() {
     for name in ["jti", "htm", "htu", "iat"] {
         let mut claims = good_claims();
         claims.as_object_mut().unwrap().remove(name);
-        let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
+        let err = check(
+            &forge(&good_header(&signing), &claims, &signing),
+            &token_endpoint(),
+        )
+        .unwrap_err();
         assert_eq!(err, DpopError::MissingClaim(name));
         claims[name] = json!(true);
-        let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
+        let err = check(
+            &forge(&good_header(&signing), &claims, &signing),
+            &token_endpoint(),
+        )
+        .unwrap_err();
         assert_eq!(err, DpopError::InvalidClaim(name));
     }
     let mut claims = good_claims();
     claims["nonce"] = json!(7);
-    let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
+    let err = check(
+        &forge(&good_header(&signing), &claims, &signing),
+        &token_endpoint(),
+    )
+    .unwrap_err();
     assert_eq!(err, DpopError::InvalidClaim("nonce"));
     let mut claims = good_claims();
     claims["jti"] = json!("");
-    let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
+    let err = check(
+        &forge(&good_header(&signing), &claims, &signing),
+        &token_endpoint(),
+    )
+    .unwrap_err();
     assert_eq!(err, DpopError::InvalidClaim("jti"));
 }
 
@@ -432,10 +566,17 @@ fn hostile_input_gets_typed_errors_never_a_panic() {
     let proof = proof_for(&Proof::new("POST", TOKEN_URL));
     let long = "a".repeat(9000);
     for input in [
-        "", ".", "..", "...", "a.b.c", "a.b", "a.b.c.d", &long,
+        "",
+        ".",
+        "..",
+        "...",
+        "a.b.c",
+        "a.b",
+        "a.b.c.d",
+        &long,
         "eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.", // {"typ":"dpop+jwt"}
-        "W10.W10.W10", // arrays
-        "bnVsbA.bnVsbA.AA", // null
+        "W10.W10.W10",                   // arrays
+        "bnVsbA.bnVsbA.AA",              // null
     ] {
         let err = check(input, &token_endpoint()).unwrap_err();
         assert!(!err.to_string().is_empty());
@@ -458,28 +599,51 @@ fn hostile_input_gets_typed_errors_never_a_panic() {
     let signing = p256();
     let mut claims = good_claims();
     claims["htm"] = json!(format!("P\u{202e}OST{}", "X".repeat(200)));
-    let err = check(&forge(&good_header(&signing), &claims, &signing), &token_endpoint()).unwrap_err();
-    let DpopError::WrongMethod { received } = err else { panic!("{err:?}") };
-    assert!(received.chars().count() <= 81 && !received.contains('\u{202e}'), "{received}");
+    let err = check(
+        &forge(&good_header(&signing), &claims, &signing),
+        &token_endpoint(),
+    )
+    .unwrap_err();
+    let DpopError::WrongMethod { received } = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        received.chars().count() <= 81 && !received.contains('\u{202e}'),
+        "{received}"
+    );
 }
 
 // ---- the JWK reader under the verifier ----
 
 #[test]
 fn public_jwks_round_trip_and_keep_their_thumbprint() {
-    for name in ["p256.pkcs8.pem", "p384.pkcs8.pem", "ed25519.pkcs8.pem", "rsa2048.pkcs8.pem"] {
+    for name in [
+        "p256.pkcs8.pem",
+        "p384.pkcs8.pem",
+        "ed25519.pkcs8.pem",
+        "rsa2048.pkcs8.pem",
+    ] {
         let signing = SigningKey::from_pem(fixture(name)).unwrap();
         let jwk = signing.public_jwk().unwrap();
         let verifying = VerifyingKey::from_jwk(&jwk).unwrap();
         assert_eq!(verifying.key_type(), signing.key_type(), "{name}");
-        assert_eq!(verifying.jwk_thumbprint(), signing.jwk_thumbprint(), "{name}");
+        assert_eq!(
+            verifying.jwk_thumbprint(),
+            signing.jwk_thumbprint(),
+            "{name}"
+        );
         let signature = signing.sign(b"message", &SystemRandom::new()).unwrap();
-        verifying.verify(signing.algorithm(), b"message", &signature).unwrap();
+        verifying
+            .verify(signing.algorithm(), b"message", &signature)
+            .unwrap();
     }
     // RFC 7638 §3.1: the example RSA JWK (with extra members) and its thumbprint.
     let rfc = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#;
     assert_eq!(
-        VerifyingKey::from_jwk(rfc).unwrap().jwk_thumbprint().as_deref(),
+        VerifyingKey::from_jwk(rfc)
+            .unwrap()
+            .jwk_thumbprint()
+            .as_deref(),
         Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
     );
 }
@@ -490,21 +654,46 @@ fn bad_jwks_get_typed_errors() {
         ("[]", KeyError::Malformed("the JWK is not a JSON object")),
         ("{", KeyError::Malformed("the JWK is not a JSON object")),
         ("{}", KeyError::Malformed("the JWK has no kty")),
-        (r#"{"kty":1}"#, KeyError::Malformed("the JWK's kty is not a string")),
-        (r#"{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}"#,
-            KeyError::Unsupported("an EC JWK on a curve other than P-256 or P-384")),
-        (r#"{"kty":"OKP","crv":"X25519","x":"AA"}"#,
-            KeyError::Unsupported("an OKP JWK other than Ed25519 (X25519, Ed448)")),
-        (r#"{"kty":"OKP","crv":"Ed25519","x":"AA"}"#,
-            KeyError::Malformed("the Ed25519 JWK's x is not 32 bytes")),
-        (r#"{"kty":"OKP","crv":"Ed25519","x":"AA=="}"#,
-            KeyError::Malformed("a JWK member is not base64url without padding (RFC 7518 §6)")),
-        (r#"{"kty":"RSA","n":"AQAB","e":""}"#, KeyError::Malformed("the RSA JWK's e is empty or too long")),
-        (r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#, KeyError::RsaTooSmall { bits: 17 }),
-        (r#"{"kty":"oct","k":"c2VjcmV0"}"#, KeyError::PrivateKeyNotPublic),
-        (r#"{"kty":"XYZ"}"#, KeyError::Unsupported("a JWK whose kty is not EC, RSA or OKP")),
+        (
+            r#"{"kty":1}"#,
+            KeyError::Malformed("the JWK's kty is not a string"),
+        ),
+        (
+            r#"{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}"#,
+            KeyError::Unsupported("an EC JWK on a curve other than P-256 or P-384"),
+        ),
+        (
+            r#"{"kty":"OKP","crv":"X25519","x":"AA"}"#,
+            KeyError::Unsupported("an OKP JWK other than Ed25519 (X25519, Ed448)"),
+        ),
+        (
+            r#"{"kty":"OKP","crv":"Ed25519","x":"AA"}"#,
+            KeyError::Malformed("the Ed25519 JWK's x is not 32 bytes"),
+        ),
+        (
+            r#"{"kty":"OKP","crv":"Ed25519","x":"AA=="}"#,
+            KeyError::Malformed("a JWK member is not base64url without padding (RFC 7518 §6)"),
+        ),
+        (
+            r#"{"kty":"RSA","n":"AQAB","e":""}"#,
+            KeyError::Malformed("the RSA JWK's e is empty or too long"),
+        ),
+        (
+            r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#,
+            KeyError::RsaTooSmall { bits: 17 },
+        ),
+        (
+            r#"{"kty":"oct","k":"c2VjcmV0"}"#,
+            KeyError::PrivateKeyNotPublic,
+        ),
+        (
+            r#"{"kty":"XYZ"}"#,
+            KeyError::Unsupported("a JWK whose kty is not EC, RSA or OKP"),
+        ),
     ] {
         assert_eq!(VerifyingKey::from_jwk(jwk).unwrap_err(), expected, "{jwk}");
     }
-    assert!(VerifyingKey::from_jwk(&format!(r#"{{"kty":"EC","pad":"{}"}}"#, "x".repeat(5000))).is_err());
+    assert!(
+        VerifyingKey::from_jwk(&format!(r#"{{"kty":"EC","pad":"{}"}}"#, "x".repeat(5000))).is_err()
+    );
 }

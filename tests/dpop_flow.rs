@@ -55,7 +55,14 @@ fn dpop_headers(
     nonce: Option<&str>,
 ) -> Vec<(&'static str, String)> {
     let headers = key
-        .resource_headers("GET", &server.resource_url(), token, nonce, SystemTime::now(), &SystemRandom::new())
+        .resource_headers(
+            "GET",
+            &server.resource_url(),
+            token,
+            nonce,
+            SystemTime::now(),
+            &SystemRandom::new(),
+        )
         .unwrap();
     vec![
         ("Authorization", headers.authorization().to_owned()),
@@ -88,22 +95,37 @@ fn client_credentials_with_dpop_gets_a_bound_token_that_works_at_the_resource() 
     let stolen = call_resource(&server, dpop_headers(&server, &thief, access, None));
     assert_eq!(stolen.status(), 401);
     let challenge = stolen.header("WWW-Authenticate").unwrap();
-    assert!(challenge.starts_with("DPoP error=\"invalid_token\""), "{challenge}");
+    assert!(
+        challenge.starts_with("DPoP error=\"invalid_token\""),
+        "{challenge}"
+    );
 
     // The same proof twice: a replay.
     let headers = dpop_headers(&server, &key, access, None);
     assert_eq!(call_resource(&server, headers.clone()).status(), 200);
     let replayed = call_resource(&server, headers);
     assert_eq!(replayed.status(), 401);
-    assert!(replayed.header("WWW-Authenticate").unwrap().contains("invalid_dpop_proof"));
+    assert!(
+        replayed
+            .header("WWW-Authenticate")
+            .unwrap()
+            .contains("invalid_dpop_proof")
+    );
 
     // A proof without ath (made for the token endpoint, say).
     let proof = key
-        .proof(&s2s_oauth::jwt::dpop::Proof::new("GET", &server.resource_url()), SystemTime::now(), &SystemRandom::new())
+        .proof(
+            &s2s_oauth::jwt::dpop::Proof::new("GET", &server.resource_url()),
+            SystemTime::now(),
+            &SystemRandom::new(),
+        )
         .unwrap();
     let no_ath = call_resource(
         &server,
-        vec![("Authorization", format!("DPoP {access}")), ("DPoP", proof.into_exposed_secret())],
+        vec![
+            ("Authorization", format!("DPoP {access}")),
+            ("DPoP", proof.into_exposed_secret()),
+        ],
     );
     assert_eq!(no_ath.status(), 401);
 }
@@ -111,10 +133,14 @@ fn client_credentials_with_dpop_gets_a_bound_token_that_works_at_the_resource() 
 #[test]
 fn a_token_request_without_dpop_still_gets_a_bearer_token() {
     let server = server(true);
-    let token = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic(CLIENT_ID, SECRET))
-        .unwrap()
-        .send(&agent())
-        .unwrap();
+    let token = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic(CLIENT_ID, SECRET),
+    )
+    .unwrap()
+    .send(&agent())
+    .unwrap();
     assert_eq!(token.token_type(), Some(&TokenType::Bearer));
     let access = token.access_token().expose_secret();
     let ok = call_resource(&server, vec![("Authorization", format!("Bearer {access}"))]);
@@ -135,11 +161,13 @@ fn a_demanded_nonce_is_answered_by_one_more_send_and_handed_over() {
     let proof_nonce = |i: usize| -> Option<String> {
         let proof = recorded[i].header("DPoP").unwrap();
         let claims = proof.split('.').nth(1).unwrap();
-        let claims: serde_json::Value = serde_json::from_slice(
-            &base64ct::Base64UrlUnpadded::decode_vec(claims).unwrap(),
-        )
-        .unwrap();
-        claims.get("nonce").and_then(|n| n.as_str()).map(str::to_owned)
+        let claims: serde_json::Value =
+            serde_json::from_slice(&base64ct::Base64UrlUnpadded::decode_vec(claims).unwrap())
+                .unwrap();
+        claims
+            .get("nonce")
+            .and_then(|n| n.as_str())
+            .map(str::to_owned)
     };
     use base64ct::Encoding as _;
     assert_eq!(proof_nonce(0), None);
@@ -166,14 +194,22 @@ fn a_demanded_nonce_is_answered_by_one_more_send_and_handed_over() {
     let demand = call_resource(&server, dpop_headers(&server, &key, access, None));
     assert_eq!(demand.status(), 401);
     assert!(!demand.is_token_rejected());
-    let fresh = demand.dpop_nonce_challenge().expect("a use_dpop_nonce challenge").to_owned();
+    let fresh = demand
+        .dpop_nonce_challenge()
+        .expect("a use_dpop_nonce challenge")
+        .to_owned();
     let ok = call_resource(&server, dpop_headers(&server, &key, access, Some(&fresh)));
     assert_eq!(ok.status(), 200);
 
     // The server rotates its nonce: the send retries once with the new one.
     server.rotate_dpop_nonce();
     let before = server.requests().len();
-    let again = request.clone().with_dpop_nonce(&nonce).unwrap().send(&agent()).unwrap();
+    let again = request
+        .clone()
+        .with_dpop_nonce(&nonce)
+        .unwrap()
+        .send(&agent())
+        .unwrap();
     assert_eq!(server.requests().len(), before + 2);
     assert_ne!(again.dpop_nonce(), Some(nonce.as_str()));
 }
@@ -182,21 +218,33 @@ fn a_demanded_nonce_is_answered_by_one_more_send_and_handed_over() {
 fn a_second_nonce_demand_is_the_answer() {
     let server = server(false);
     let key = DpopKey::generate(&SystemRandom::new()).unwrap();
-    let demand = Fault::status(400, "application/json", r#"{"error":"use_dpop_nonce","error_description":"nonce"}"#)
-        .with_header("DPoP-Nonce", "n-1");
+    let demand = Fault::status(
+        400,
+        "application/json",
+        r#"{"error":"use_dpop_nonce","error_description":"nonce"}"#,
+    )
+    .with_header("DPoP-Nonce", "n-1");
     server.inject(demand, 3);
     let err = request(&server, &key).send(&agent()).unwrap_err();
-    let Error::OAuth(oauth) = &err else { panic!("{err:?}") };
+    let Error::OAuth(oauth) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(oauth.code.as_str(), "use_dpop_nonce");
     assert_eq!(server.requests().len(), 2, "exactly one retry");
 
     // Without a DPoP key, a nonce demand is not retried at all.
     let server = server_without_faults();
     server.inject(
-        Fault::status(400, "application/json", r#"{"error":"use_dpop_nonce"}"#).with_header("DPoP-Nonce", "n-1"),
+        Fault::status(400, "application/json", r#"{"error":"use_dpop_nonce"}"#)
+            .with_header("DPoP-Nonce", "n-1"),
         1,
     );
-    let plain = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::basic(CLIENT_ID, SECRET)).unwrap();
+    let plain = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::basic(CLIENT_ID, SECRET),
+    )
+    .unwrap();
     assert!(plain.send(&agent()).is_err());
     assert_eq!(server.requests().len(), 1);
 }

@@ -186,7 +186,8 @@ fn seeds_verify_and_a_changed_seed_does_not() {
 fn write_dpop_seeds() {
     let dir = fuzz_dir().join("corpus").join("dpop_proof");
     fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, bytes: &[u8]| fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    let write =
+        |name: &str, bytes: &[u8]| fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     for (i, proof) in harness::seed_proofs().iter().enumerate() {
         write(&format!("{i}.jwt"), proof.as_bytes());
     }
@@ -194,12 +195,54 @@ fn write_dpop_seeds() {
     let hostile = [
         ("empty", String::new()),
         ("dots", "..".to_owned()),
-        ("no-typ", format!("{}.{}.AA", b64(r#"{"alg":"ES256"}"#), b64("{}"))),
-        ("jwk-string", format!("{}.{}.AA", b64(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":"x"}"#), b64("{}"))),
-        ("jwk-private", format!("{}.{}.AA", b64(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}}"#), b64("{}"))),
-        ("jwk-rsa-small", format!("{}.{}.AA", b64(r#"{"typ":"dpop+jwt","alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}"#), b64("{}"))),
-        ("alg-none", format!("{}.{}.", b64(r#"{"typ":"dpop+jwt","alg":"none","jwk":{}}"#), b64("{}"))),
-        ("alg-hs", format!("{}.{}.AA", b64(r#"{"typ":"dpop+jwt","alg":"HS256","jwk":{"kty":"oct","k":"AA"}}"#), b64("{}"))),
+        (
+            "no-typ",
+            format!("{}.{}.AA", b64(r#"{"alg":"ES256"}"#), b64("{}")),
+        ),
+        (
+            "jwk-string",
+            format!(
+                "{}.{}.AA",
+                b64(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":"x"}"#),
+                b64("{}")
+            ),
+        ),
+        (
+            "jwk-private",
+            format!(
+                "{}.{}.AA",
+                b64(
+                    r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}}"#
+                ),
+                b64("{}")
+            ),
+        ),
+        (
+            "jwk-rsa-small",
+            format!(
+                "{}.{}.AA",
+                b64(
+                    r#"{"typ":"dpop+jwt","alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}"#
+                ),
+                b64("{}")
+            ),
+        ),
+        (
+            "alg-none",
+            format!(
+                "{}.{}.",
+                b64(r#"{"typ":"dpop+jwt","alg":"none","jwk":{}}"#),
+                b64("{}")
+            ),
+        ),
+        (
+            "alg-hs",
+            format!(
+                "{}.{}.AA",
+                b64(r#"{"typ":"dpop+jwt","alg":"HS256","jwk":{"kty":"oct","k":"AA"}}"#),
+                b64("{}")
+            ),
+        ),
         ("arrays", format!("{}.{}.AA", b64("[]"), b64("[]"))),
     ];
     for (name, text) in hostile {

@@ -142,7 +142,11 @@ impl DpopKey {
         rng: &dyn SecureRandom,
     ) -> Result<SignedAssertion, Error> {
         let htm = proof.method;
-        refuse_empty(InputField::DpopProof, htm, "the DPoP proof's HTTP method is empty")?;
+        refuse_empty(
+            InputField::DpopProof,
+            htm,
+            "the DPoP proof's HTTP method is empty",
+        )?;
         if !htm.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
             return Err(Error::input(
                 InputField::DpopProof,
@@ -171,11 +175,8 @@ impl DpopKey {
         let mut json = Vec::with_capacity(256);
         serde_json::to_writer(&mut json, &claims)
             .map_err(|_| Error::Internal("serializing the DPoP proof claims"))?;
-        let mut token = String::with_capacity(super::compact_len(
-            self.header.len(),
-            json.len(),
-            &self.key,
-        ));
+        let mut token =
+            String::with_capacity(super::compact_len(self.header.len(), json.len(), &self.key));
         token.push_str(&self.header);
         super::finish_compact(token, &json, &self.key, rng).map(SignedAssertion::new)
     }

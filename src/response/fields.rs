@@ -135,13 +135,10 @@ pub(super) fn as_sent(response: &TokenResponse) -> SecretJson {
     let string = |s: &str| Value::String(s.to_owned());
     let named: [Option<Value>; NAMES.len()] = [
         Some(string(response.access_token.expose_secret())),
-        response.token_type.as_ref().map(|t| {
-            string(
-                sent.type_spelling
-                    .as_deref()
-                    .unwrap_or_else(|| t.as_str()),
-            )
-        }),
+        response
+            .token_type
+            .as_ref()
+            .map(|t| string(sent.type_spelling.as_deref().unwrap_or_else(|| t.as_str()))),
         sent.expires_in.clone(),
         response
             .refresh_token

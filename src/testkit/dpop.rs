@@ -81,7 +81,12 @@ pub(crate) fn check_resource_request(
     };
     let proof = match proof(request) {
         Ok(Some(proof)) => proof,
-        Ok(None) => return Err(refuse(state, &DpopError::Malformed("no DPoP header: a DPoP-bound token goes with a proof"))),
+        Ok(None) => {
+            return Err(refuse(
+                state,
+                &DpopError::Malformed("no DPoP header: a DPoP-bound token goes with a proof"),
+            ));
+        }
         Err(error) => return Err(refuse(state, &error)),
     };
     let cnf = match state.access_jkt(token) {

@@ -324,7 +324,14 @@ impl Worker {
             metadata::handle(request, &self.base_url, &self.token_url)
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
             let url = format!("{}{RESOURCE_PATH}", self.base_url);
-            resource::handle(&self.config, &url, request, &mut lock(&self.state), &self.rng, now)
+            resource::handle(
+                &self.config,
+                &url,
+                request,
+                &mut lock(&self.state),
+                &self.rng,
+                now,
+            )
         } else {
             Response::new(
                 404,

@@ -34,8 +34,15 @@ fn get(url: &str, token: &str, proof: &str) -> HttpResponse {
 fn proof(url: &str, token: &str, nonce: Option<&str>) -> String {
     let dpop_key = key("p256.pkcs8.pem");
     let mut args = vec![
-        "dpop-proof", "--dpop-key", &dpop_key, "--method", "GET", "--url", url,
-        "--access-token-env", "ACCESS_TOKEN",
+        "dpop-proof",
+        "--dpop-key",
+        &dpop_key,
+        "--method",
+        "GET",
+        "--url",
+        url,
+        "--access-token-env",
+        "ACCESS_TOKEN",
     ];
     if let Some(nonce) = nonce {
         args.extend(["--nonce", nonce]);
@@ -67,7 +74,12 @@ fn a_dpop_bound_token_and_a_proof_from_the_binary_work_at_the_resource() {
             let ok = get(&url, token, &proof(&url, token, Some(&nonce)));
             assert_eq!(ok.status(), 200);
         } else {
-            assert_eq!(first.status(), 200, "{}", String::from_utf8_lossy(first.body()));
+            assert_eq!(
+                first.status(),
+                200,
+                "{}",
+                String::from_utf8_lossy(first.body())
+            );
         }
     }
 }
@@ -84,7 +96,13 @@ fn the_printed_proof_verifies_with_ath_and_the_key_binding() {
     let validation = ProofValidation::new("GET", url)
         .with_nonce("n-1")
         .with_access_token("the-token", &cnf);
-    verify_proof(&printed, &validation, SystemTime::now(), &mut HashMap::new()).unwrap();
+    verify_proof(
+        &printed,
+        &validation,
+        SystemTime::now(),
+        &mut HashMap::new(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -92,12 +110,68 @@ fn bad_dpop_input_is_exit_2_and_nothing_is_sent() {
     let dpop_key = key("p256.pkcs8.pem");
     let cert = key("p256.cert.pem");
     for (args, expected) in [
-        (vec!["dpop-proof", "--method", "GET", "--url", "https://a.example/x"], "--dpop-key"),
-        (vec!["dpop-proof", "--dpop-key", &dpop_key, "--url", "https://a.example/x"], "--method"),
-        (vec!["dpop-proof", "--dpop-key", &dpop_key, "--method", "GET"], "--url"),
-        (vec!["dpop-proof", "--dpop-key", &dpop_key, "--method", "GET", "--url", "a.example/x"], "URL"),
-        (vec!["dpop-proof", "--dpop-key", &cert, "--method", "GET", "--url", "https://a.example/x"], "--dpop-key"),
-        (vec!["dpop-proof", "--dpop-key", &dpop_key, "--method", "GET", "--url", "https://a.example/x", "--token-url", "https://a.example/t"], "--token-url"),
+        (
+            vec![
+                "dpop-proof",
+                "--method",
+                "GET",
+                "--url",
+                "https://a.example/x",
+            ],
+            "--dpop-key",
+        ),
+        (
+            vec![
+                "dpop-proof",
+                "--dpop-key",
+                &dpop_key,
+                "--url",
+                "https://a.example/x",
+            ],
+            "--method",
+        ),
+        (
+            vec!["dpop-proof", "--dpop-key", &dpop_key, "--method", "GET"],
+            "--url",
+        ),
+        (
+            vec![
+                "dpop-proof",
+                "--dpop-key",
+                &dpop_key,
+                "--method",
+                "GET",
+                "--url",
+                "a.example/x",
+            ],
+            "URL",
+        ),
+        (
+            vec![
+                "dpop-proof",
+                "--dpop-key",
+                &cert,
+                "--method",
+                "GET",
+                "--url",
+                "https://a.example/x",
+            ],
+            "--dpop-key",
+        ),
+        (
+            vec![
+                "dpop-proof",
+                "--dpop-key",
+                &dpop_key,
+                "--method",
+                "GET",
+                "--url",
+                "https://a.example/x",
+                "--token-url",
+                "https://a.example/t",
+            ],
+            "--token-url",
+        ),
         (vec!["sign-jwt", "--dpop-key", &dpop_key], "--dpop-key"),
     ] {
         let out = run(&args);

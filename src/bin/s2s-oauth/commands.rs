@@ -228,10 +228,12 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => Err(Failure::usage(format!(
-            "{} prints an assertion and requests no token",
-            command.name()
-        ))),
+        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
+            Err(Failure::usage(format!(
+                "{} prints an assertion and requests no token",
+                command.name()
+            )))
+        }
     }
 }
 
@@ -251,12 +253,15 @@ pub(crate) fn dpop_key(options: &Options) -> Result<Option<DpopKey>, Failure> {
 /// and the server's `--nonce` if given.
 fn dpop_proof(options: &Options) -> Result<SignedAssertion, Failure> {
     let command = Command::DpopProof;
-    let key = dpop_key(options)?
-        .ok_or_else(|| Failure::usage("dpop-proof needs --dpop-key FILE"))?;
+    let key =
+        dpop_key(options)?.ok_or_else(|| Failure::usage("dpop-proof needs --dpop-key FILE"))?;
     let method = required(&options.method, "--method METHOD", command)?;
     let url = required(&options.url, "--url URL", command)?;
     let token = match &options.access_token {
-        Some(source) => Some(zeroize::Zeroizing::new(inputs::secret(source, "access-token")?)),
+        Some(source) => Some(zeroize::Zeroizing::new(inputs::secret(
+            source,
+            "access-token",
+        )?)),
         None => None,
     };
     let mut proof = Proof::new(method, url);

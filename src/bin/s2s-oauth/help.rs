@@ -505,8 +505,8 @@ mod tests {
     fn every_help_has_a_salesforce_example_and_fits_88_columns() {
         for text in Command::ALL.map(of).into_iter().chain([TOP]) {
             // Salesforce has no DPoP: dpop-proof's example is another API's.
-            let salesforce = text.contains("Example (Salesforce")
-                || text.contains("Example (a Salesforce");
+            let salesforce =
+                text.contains("Example (Salesforce") || text.contains("Example (a Salesforce");
             assert!(salesforce || text == DPOP_PROOF, "{text}");
             assert!(text.contains("never from flag values"), "{text}");
             for line in text.lines() {

@@ -68,7 +68,11 @@ pub(super) fn normalize(url: &str) -> Option<String> {
         out.push_str(port);
     }
     let path = percent_normalized(path)?;
-    out.push_str(&remove_dot_segments(if path.is_empty() { "/" } else { &path }));
+    out.push_str(&remove_dot_segments(if path.is_empty() {
+        "/"
+    } else {
+        &path
+    }));
     Some(out)
 }
 
@@ -155,9 +159,18 @@ mod tests {
         ] {
             assert_ne!(normalize(other).as_deref(), Some(base.as_str()), "{other}");
         }
-        assert_eq!(normalize("http://127.0.0.1:80").as_deref(), Some("http://127.0.0.1/"));
-        assert_eq!(normalize("http://[::1]:8080/a").as_deref(), Some("http://[::1]:8080/a"));
-        assert_eq!(normalize("https://h/%2f%2F").as_deref(), Some("https://h/%2F%2F"));
+        assert_eq!(
+            normalize("http://127.0.0.1:80").as_deref(),
+            Some("http://127.0.0.1/")
+        );
+        assert_eq!(
+            normalize("http://[::1]:8080/a").as_deref(),
+            Some("http://[::1]:8080/a")
+        );
+        assert_eq!(
+            normalize("https://h/%2f%2F").as_deref(),
+            Some("https://h/%2F%2F")
+        );
     }
 
     #[test]

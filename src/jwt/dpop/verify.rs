@@ -221,9 +221,14 @@ pub fn verify_proof(
         return Err(DpopError::Malformed("the proof is larger than 8 KiB"));
     }
     let parts = split_raw(proof).map_err(|_| {
-        DpopError::Malformed("expected three base64url parts separated by dots (header.claims.signature)")
+        DpopError::Malformed(
+            "expected three base64url parts separated by dots (header.claims.signature)",
+        )
     })?;
-    let header: Header = decode(parts.header, "the header is not a base64url-encoded JSON object")?;
+    let header: Header = decode(
+        parts.header,
+        "the header is not a base64url-encoded JSON object",
+    )?;
     if header.typ.as_ref().and_then(Value::as_str) != Some(PROOF_TYPE) {
         return Err(DpopError::WrongType);
     }
@@ -232,8 +237,16 @@ pub fn verify_proof(
         Some(Value::Object(jwk)) => {
             VerifyingKey::from_jwk_object(jwk).map_err(DpopError::BadKey)?
         }
-        Some(_) => return Err(DpopError::BadKey(KeyError::Malformed("the jwk header is not a JSON object"))),
-        None => return Err(DpopError::BadKey(KeyError::Malformed("the proof has no jwk header"))),
+        Some(_) => {
+            return Err(DpopError::BadKey(KeyError::Malformed(
+                "the jwk header is not a JSON object",
+            )));
+        }
+        None => {
+            return Err(DpopError::BadKey(KeyError::Malformed(
+                "the proof has no jwk header",
+            )));
+        }
     };
     if header.crit.is_some() {
         return Err(DpopError::Malformed(
@@ -245,34 +258,52 @@ pub fn verify_proof(
         .map_err(|_| DpopError::Malformed("the signature is not base64url"))?;
     key.verify(algorithm, parts.signing_input.as_bytes(), &signature)
         .map_err(|e| match e {
-            KeyError::AlgorithmMismatch { requested, .. } => DpopError::AlgorithmNotAllowed(requested),
+            KeyError::AlgorithmMismatch { requested, .. } => {
+                DpopError::AlgorithmNotAllowed(requested)
+            }
             _ => DpopError::InvalidSignature,
         })?;
     // Only now, with the signature checked, are the claims read.
-    let claims: Claims = decode(parts.claims, "the claims are not a base64url-encoded JSON object")?;
+    let claims: Claims = decode(
+        parts.claims,
+        "the claims are not a base64url-encoded JSON object",
+    )?;
     let jti = string(claims.jti.as_ref(), "jti")?;
     if jti.is_empty() {
         return Err(DpopError::InvalidClaim("jti"));
     }
     let htm = string(claims.htm.as_ref(), "htm")?;
     if htm != validation.method {
-        return Err(DpopError::WrongMethod { received: echo(htm, ECHO_LEN) });
+        return Err(DpopError::WrongMethod {
+            received: echo(htm, ECHO_LEN),
+        });
     }
     let received_htu = string(claims.htu.as_ref(), "htu")?;
     match (htu::normalize(received_htu), htu::normalize(validation.url)) {
         (Some(received), Some(expected)) if received == expected => {}
-        _ => return Err(DpopError::WrongUrl { received: echo(received_htu, ECHO_LEN) }),
+        _ => {
+            return Err(DpopError::WrongUrl {
+                received: echo(received_htu, ECHO_LEN),
+            });
+        }
     }
     let iat = match claims.iat.as_ref() {
         None => return Err(DpopError::MissingClaim("iat")),
         Some(Value::Number(n)) => n.as_f64().ok_or(DpopError::InvalidClaim("iat"))?,
         Some(_) => return Err(DpopError::InvalidClaim("iat")),
     };
-    let iat_secs = if iat.is_finite() && iat > 0.0 { iat.floor() as u64 } else { 0 };
+    let iat_secs = if iat.is_finite() && iat > 0.0 {
+        iat.floor() as u64
+    } else {
+        0
+    };
     let too_old = now_secs.saturating_sub(validation.max_age.as_secs());
     let too_new = now_secs.saturating_add(validation.leeway.as_secs());
     if iat_secs < too_old || iat_secs > too_new {
-        return Err(DpopError::IssuedAtOutOfRange { iat: iat_secs, now: now_secs });
+        return Err(DpopError::IssuedAtOutOfRange {
+            iat: iat_secs,
+            now: now_secs,
+        });
     }
     let nonce = match claims.nonce.as_ref() {
         None => None,
@@ -288,7 +319,9 @@ pub fn verify_proof(
     }
     let jkt = key
         .jwk_thumbprint()
-        .ok_or(DpopError::BadKey(KeyError::Malformed("the jwk has no thumbprint")))?;
+        .ok_or(DpopError::BadKey(KeyError::Malformed(
+            "the jwk has no thumbprint",
+        )))?;
     if let Some((access_token, cnf)) = validation.access_token {
         let ath = match claims.ath.as_ref() {
             None => return Err(DpopError::MissingAccessTokenHash),
