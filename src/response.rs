@@ -191,6 +191,7 @@ impl TokenResponse {
     }
 
     /// Records the nonce a retried send used, when the answer names none.
+    #[cfg(feature = "ureq")]
     pub(crate) fn keep_dpop_nonce(&mut self, nonce: &str) {
         if self.dpop_nonce.is_none() {
             self.dpop_nonce = Some(nonce.to_owned());
