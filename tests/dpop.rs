@@ -697,3 +697,137 @@ fn bad_jwks_get_typed_errors() {
         VerifyingKey::from_jwk(&format!(r#"{{"kty":"EC","pad":"{}"}}"#, "x".repeat(5000))).is_err()
     );
 }
+
+// ---- the client's side of a nonce demand (RFC 9449 §8, §9) ----
+
+fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> s2s_oauth::HttpResponse {
+    s2s_oauth::HttpResponse::new(
+        status,
+        headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect(),
+        body.as_bytes().to_vec(),
+    )
+}
+
+#[test]
+fn a_nonce_demand_is_told_apart_from_a_rejected_token() {
+    let nonce = ("DPoP-Nonce", "eyJ7S_zG.eyJH0-Z.HX4w-7v");
+    // The token endpoint's form (400, the error in the body) and the resource
+    // server's (401, the error in the DPoP challenge, among others).
+    let token_endpoint = answer(
+        400,
+        &[nonce],
+        r#"{"error":"use_dpop_nonce","error_description":"x"}"#,
+    );
+    assert_eq!(token_endpoint.dpop_nonce_challenge(), Some(nonce.1));
+    let resource = answer(
+        401,
+        &[
+            (
+                "WWW-Authenticate",
+                r#"Bearer realm="api", DPoP algs="ES256", error="use_dpop_nonce""#,
+            ),
+            nonce,
+        ],
+        "",
+    );
+    assert_eq!(resource.dpop_nonce_challenge(), Some(nonce.1));
+    assert!(!resource.is_token_rejected());
+    // No nonce to retry with, another error, another status, or the error on a
+    // Bearer challenge: no demand.
+    for other in [
+        answer(
+            401,
+            &[("WWW-Authenticate", r#"DPoP error="use_dpop_nonce""#)],
+            "",
+        ),
+        answer(
+            401,
+            &[("WWW-Authenticate", r#"DPoP error="invalid_token""#), nonce],
+            "",
+        ),
+        answer(400, &[nonce], r#"{"error":"invalid_dpop_proof"}"#),
+        answer(500, &[nonce], r#"{"error":"use_dpop_nonce"}"#),
+        answer(
+            401,
+            &[
+                ("WWW-Authenticate", r#"Bearer error="use_dpop_nonce""#),
+                nonce,
+            ],
+            "",
+        ),
+        answer(200, &[nonce], "{}"),
+    ] {
+        assert_eq!(other.dpop_nonce_challenge(), None, "{other:?}");
+    }
+    // An expired DPoP-bound token: a new token helps, no nonce does.
+    let expired = answer(
+        401,
+        &[("WWW-Authenticate", r#"DPoP error="invalid_token""#)],
+        "",
+    );
+    assert!(expired.is_token_rejected());
+    // The nonce of any answer, for the next proof.
+    assert_eq!(answer(200, &[nonce], "{}").dpop_nonce(), Some(nonce.1));
+    assert_eq!(answer(200, &[("DPoP-Nonce", " ")], "{}").dpop_nonce(), None);
+}
+
+#[test]
+fn a_token_response_hands_over_the_servers_nonce() {
+    let body = br#"{"access_token":"t","token_type":"DPoP","expires_in":60}"#;
+    let http = s2s_oauth::HttpResponse::new(
+        200,
+        vec![("DPoP-Nonce".into(), "n-7".into())],
+        body.to_vec(),
+    );
+    let token = s2s_oauth::TokenResponse::parse(&http, now()).unwrap();
+    assert_eq!(token.dpop_nonce(), Some("n-7"));
+    assert_eq!(token.token_type(), Some(&s2s_oauth::TokenType::DPoP));
+}
+
+#[test]
+fn a_token_request_with_dpop_carries_a_fresh_proof_for_its_url() {
+    let rng = SystemRandom::new();
+    let request = s2s_oauth::TokenRequest::new(
+        TOKEN_URL,
+        s2s_oauth::Grant::client_credentials(),
+        s2s_oauth::ClientAuth::basic("c", "s"),
+    )
+    .unwrap()
+    .with_dpop(&key());
+    let http = request.to_http_request(now(), &rng).unwrap();
+    let proof = http.header("DPoP").unwrap().to_owned();
+    let verified = check(&proof, &token_endpoint()).unwrap();
+    assert_eq!(verified.jkt(), key().jkt());
+    assert_eq!(verified.nonce(), None);
+    // With the kept nonce; a second request gets a new jti.
+    let again = request
+        .clone()
+        .with_dpop_nonce("n-3")
+        .unwrap()
+        .to_http_request(now(), &rng)
+        .unwrap();
+    let second = check(
+        again.header("DPoP").unwrap(),
+        &token_endpoint().with_nonce("n-3"),
+    )
+    .unwrap();
+    assert_ne!(second.jti(), verified.jti());
+    assert!(request.clone().with_dpop_nonce("bad\r\nnonce").is_err());
+    // Without with_dpop: no header.
+    let plain = s2s_oauth::TokenRequest::new(
+        TOKEN_URL,
+        s2s_oauth::Grant::client_credentials(),
+        s2s_oauth::ClientAuth::basic("c", "s"),
+    )
+    .unwrap();
+    assert!(
+        plain
+            .to_http_request(now(), &rng)
+            .unwrap()
+            .header("DPoP")
+            .is_none()
+    );
+}

@@ -149,7 +149,11 @@ fn other_token_types_id_token_and_issued_token_type() {
     assert_eq!(token.token_type(), Some(&TokenType::DPoP));
     let lower = parse(&json(200, r#"{"access_token":"t","token_type":"dpop"}"#)).unwrap();
     assert_eq!(lower.token_type(), Some(&TokenType::DPoP));
-    assert!(lower.to_json_exposing_secrets().contains(r#""token_type":"dpop""#));
+    assert!(
+        lower
+            .to_json_exposing_secrets()
+            .contains(r#""token_type":"dpop""#)
+    );
     let other = parse(&json(200, r#"{"access_token":"t","token_type":"N_A"}"#)).unwrap();
     assert_eq!(other.token_type(), Some(&TokenType::Other("N_A".into())));
     assert_eq!(token.id_token().map(|t| t.expose_secret()), Some("h.c.s"));
