@@ -176,6 +176,18 @@ EOF_PY
     fail "dpop-$mode/client-credentials-bound" "expected token_type DPoP and dpop_nonce $want_nonce: $OUT"
   fi
 
+  # The command line: --dpop-key gives a DPoP-bound token (token_type in its JSON).
+  if [[ -n "${S2S_CLI:-}" ]]; then
+    CLI_OUT="$("$S2S_CLI" client-credentials --token-url "$DURL" --client-id dpop-cc \
+      --client-secret-file "$WORK/secret" --dpop-key "$DKEY" 2>&1)" || true
+    if [[ "$(json_get "$CLI_OUT" token_type)" == DPoP ]]; then
+      pass "dpop-$mode/cli-client-credentials"
+    else
+      # The output holds the token: only its type or the error line is shown.
+      fail "dpop-$mode/cli-client-credentials" "expected token_type DPoP from s2s-oauth --dpop-key, got: $(json_get "$CLI_OUT" token_type)$(grep -m1 '^error:' <<<"$CLI_OUT" || true)"
+    fi
+  fi
+
   # A refresh token (jwt-bearer grant, no DPoP), then oidc-provider's own refresh
   # grant with a proof: the new access token is bound.
   expect_token "dpop-$mode/jwt-bearer-for-refresh" --url "$DURL" --grant jwt-bearer --auth basic \

@@ -40,7 +40,7 @@ use serde::Serialize;
 
 use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
-use crate::key::{KeyError, KeyType, SigningKey};
+use crate::key::SigningKey;
 use crate::redact::redacted_debug;
 use crate::secrets::{AccessToken, SignedAssertion};
 use crate::time;
@@ -84,15 +84,16 @@ redacted_debug!(DpopKey as k: algorithm = k.key.algorithm(), jkt);
 
 impl DpopKey {
     /// Makes proofs with `key`. An HMAC secret is refused
-    /// ([`KeyError::AlgorithmMismatch`]): a proof must verify with the public key
-    /// it carries.
+    /// ([`InputProblem::Unsupported`] on [`InputField::Key`]): a proof must verify
+    /// with the public key it carries.
     pub fn new(key: SigningKey) -> Result<Self, Error> {
-        let refused = || KeyError::AlgorithmMismatch {
-            requested: key.algorithm(),
-            key: KeyType::Hmac,
+        let (Some(jwk), Some(jkt)) = (key.public_jwk(), key.jwk_thumbprint()) else {
+            return Err(Error::input(
+                InputField::Key,
+                InputProblem::Unsupported,
+                "a DPoP key must be an asymmetric key (EC P-256 is the usual choice; RSA, P-384 or Ed25519 work too): an HMAC secret has no public key to put in the proof",
+            ));
         };
-        let jwk = key.public_jwk().ok_or_else(refused)?;
-        let jkt = key.jwk_thumbprint().ok_or_else(refused)?;
         let header = format!(
             r#"{{"typ":"{PROOF_TYPE}","alg":"{}","jwk":{jwk}}}"#,
             key.algorithm().as_str()
