@@ -20,6 +20,8 @@
 //!                      [--key PEM --alg ALG --iss ISS --sub SUB --aud AUD]   (jwt-bearer)
 //!                      [--refresh-token-file F] [--save-refresh-token F] [--scope S]
 //!                      [--expired] [--tamper] [--replay]
+//!                      [--dpop-key PEM] [--save-access-token F] [--save-dpop-nonce F]
+//! interop-driver dpop-call | verify-dpop ...        (DPoP: see driver_dpop.rs)
 //! ```
 //!
 //! `token` prints one JSON object: `{"ok":true,"token_type":…,"expires_in":…,
@@ -27,6 +29,11 @@
 //! "error":"<RFC 6749 §5.2 code>","status":…,"description":…}` (exit 3), `"kind":
 //! "local"` (exit 2) or another kind (exit 4). No secret is ever printed: refresh
 //! tokens go to the file named by `--save-refresh-token`.
+//!
+//! `--dpop-key` asks for a DPoP-bound token (`TokenRequest::with_dpop`; the report
+//! adds `"dpop_nonce": true|false`, whether the response handed over a nonce);
+//! `--save-access-token` and `--save-dpop-nonce` write the access token and that
+//! nonce to files for `dpop-call`.
 //!
 //! `--expired` builds the request as of one hour ago (every assertion in it has
 //! expired); `--tamper` flips one character of the JWT bearer assertion's
@@ -47,7 +54,10 @@ use s2s_oauth::{
 use serde_json::{Value, json};
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub"];
+const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub", "--twice"];
+
+#[path = "driver_dpop.rs"]
+mod dpop;
 
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
@@ -66,6 +76,8 @@ fn main() -> ExitCode {
         "client-assertion" => client_assertion(&options),
         "verify-jwt" => return verify_jwt(&options),
         "token" => return token(&options),
+        "dpop-call" => return dpop::call(&options),
+        "verify-dpop" => return dpop::verify(&options),
         other => return usage(&format!("unknown subcommand {other:?}")),
     };
     match result {
@@ -365,7 +377,26 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
     } else {
         request.send_with(&agent, &send_options)
     };
-    Ok(outcome(result, options.get("--save-refresh-token")))
+    if let Ok(token) = &result {
+        for (flag, value) in [
+            (
+                "--save-access-token",
+                Some(token.access_token().expose_secret()),
+            ),
+            ("--save-dpop-nonce", token.dpop_nonce()),
+        ] {
+            if let Some(path) = options.get(flag) {
+                std::fs::write(path, value.unwrap_or_default())
+                    .map_err(|e| format!("writing {path}: {e}"))?;
+            }
+        }
+    }
+    let dpop_nonce = result.as_ref().ok().map(|t| t.dpop_nonce().is_some());
+    let (mut report, code) = outcome(result, options.get("--save-refresh-token"));
+    if let Some(kept) = dpop_nonce {
+        report["dpop_nonce"] = json!(kept);
+    }
+    Ok((report, code))
 }
 
 enum BuildError {
@@ -440,7 +471,10 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         Some(aud) => auth.with_assertion_audience(aud),
         None => auth,
     };
-    let request = TokenRequest::new(options.need("--url")?, grant, auth)?;
+    let mut request = TokenRequest::new(options.need("--url")?, grant, auth)?;
+    if let Some(key) = dpop::key(options)? {
+        request = request.with_dpop(&key);
+    }
     Ok(match options.get("--scope") {
         Some(scope) => request.with_scope(scope)?,
         None => request,

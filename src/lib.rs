@@ -36,7 +36,7 @@
 //! |---|---|
 //! | [`error`] | the parts of an [`Error`]: the server's [`OAuthError`](error::OAuthError) and [`ErrorCode`](error::ErrorCode), [`TransportError`](error::TransportError), [`UnexpectedResponse`](error::UnexpectedResponse), [`KeyError`](error::KeyError) |
 //! | [`secret`] | the redacting newtypes: [`ClientSecret`](secret::ClientSecret), [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken), [`IdToken`](secret::IdToken), [`SignedAssertion`](secret::SignedAssertion), [`RawBody`](secret::RawBody), [`ExposedToken`](secret::ExposedToken) |
-//! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]) |
+//! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]); a token's binding ([`jwt::Confirmation`], `cnf`); DPoP proofs (RFC 9449) in [`jwt::dpop`]: [`DpopKey`](jwt::dpop::DpopKey) for [`TokenRequest::with_dpop`] and API calls, [`verify_proof`](jwt::dpop::verify_proof) for servers |
 //! | [`saml`] | SAML 2.0 assertions: builder, signer, c14n, verifier (feature `saml`) |
 //! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets |
 //! | [`discovery`] | RFC 8414 / OpenID Connect metadata |

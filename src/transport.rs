@@ -230,14 +230,36 @@ impl TokenRequest {
     ) -> Result<TokenResponse, Error> {
         // The same request as `to_http_request`, sent from its parts: the constant
         // headers and the URL are not copied into an `HttpRequest` first.
-        let encoded = self.to_parts(SystemTime::now(), &SystemRandom::new())?;
-        let headers = FORM_HEADERS.into_iter().chain(
-            encoded
-                .auth_headers
-                .iter()
-                .map(|(name, value)| (*name, value.as_str())),
-        );
-        let response = post(agent, self.token_url(), headers, &encoded.body, options)?;
+        let rng = SystemRandom::new();
+        let send = |nonce: Option<&str>| {
+            let now = SystemTime::now();
+            let encoded = self.to_parts(now, &rng)?;
+            let dpop = self.dpop_header(nonce, now, &rng)?;
+            let headers = FORM_HEADERS
+                .into_iter()
+                .chain(
+                    encoded
+                        .auth_headers
+                        .iter()
+                        .map(|(name, value)| (*name, value.as_str())),
+                )
+                .chain(dpop.as_ref().map(|(name, value)| (*name, value.as_str())));
+            post(agent, self.token_url(), headers, &encoded.body, options)
+        };
+        let response = send(None)?;
+        // RFC 9449 §8: a server that wants a nonce refuses with `use_dpop_nonce`
+        // and hands one out; the request goes once more, with a fresh proof
+        // carrying it, and fresh client and grant assertions (a server may have
+        // recorded the first ones' `jti` before it looked at the proof). A second
+        // demand is the answer.
+        if self.dpop_key().is_some() {
+            if let Some(nonce) = response.dpop_nonce_challenge().map(str::to_owned) {
+                let retried = send(Some(&nonce))?;
+                let mut token = TokenResponse::parse(&retried, SystemTime::now())?;
+                token.keep_dpop_nonce(&nonce);
+                return Ok(token);
+            }
+        }
         TokenResponse::parse(&response, SystemTime::now())
     }
 }

@@ -35,6 +35,14 @@ const _: () = {
     shared::<UnverifiedJwt>();
     shared::<VerifiedJwt>();
     shared::<jwt::Validation>();
+    // DPoP (RFC 9449) and token binding.
+    shared::<Confirmation>();
+    shared::<dpop::DpopKey>();
+    shared::<dpop::Proof<'static>>();
+    shared::<dpop::ResourceHeaders>();
+    shared::<dpop::ProofValidation<'static>>();
+    shared::<dpop::VerifiedProof>();
+    shared_error::<dpop::DpopError>();
     #[cfg(feature = "saml")]
     shared::<saml::Assertion>();
     #[cfg(feature = "saml")]

@@ -5,13 +5,16 @@
 // Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves until killed.
 // CONFIG.json: {"clients": [oidc-provider client metadata, with "public_key_pem"
 // (a PEM file) in place of "jwks"], "jwt_bearer": {"<client_id>": {"public_key_pem":
-// PEM file, "users": [...]}}}.
+// PEM file, "users": [...], "scope": "openid offline_access" (default
+// "offline_access")}}, "dpop": {"nonce": true|false}}. With "dpop", oidc-provider's
+// own DPoP (RFC 9449: features.dPoP) is on, demanding nonces if "nonce" is true.
 //
 // Everything is oidc-provider's stock behaviour (client authentication, jti replay
 // refusal for client assertions, refresh-token rotation) except the RFC 7523 JWT
 // bearer grant, which oidc-provider lets an application register: its handler
 // (below) verifies the assertion with jose's jwtVerify and issues an access token
 // and a refresh token through oidc-provider's own models.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { exportJWK, importSPKI, jwtVerify } from 'jose';
@@ -37,6 +40,7 @@ for (const [clientId, entry] of Object.entries(config.jwt_bearer || {})) {
   bearerKeys[clientId] = {
     key: await importSPKI(readFileSync(entry.public_key_pem, 'utf8'), entry.alg || 'RS256'),
     users: new Set(entry.users),
+    scope: entry.scope || 'offline_access',
   };
 }
 
@@ -51,6 +55,12 @@ const provider = new Provider(issuer, {
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: false },
+    ...(config.dpop ? {
+      dPoP: {
+        enabled: true,
+        ...(config.dpop.nonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
+    } : {}),
   },
   scopes: ['openid', 'offline_access', 'read', 'write'],
   rotateRefreshToken: true,
@@ -81,12 +91,12 @@ provider.registerGrantType(JWT_BEARER, async (ctx) => {
   if (!registered.users.has(payload.sub)) throw new errors.InvalidGrant('unknown subject');
 
   const grant = new provider.Grant({ clientId: client.clientId, accountId: payload.sub });
-  grant.addOIDCScope('offline_access');
+  grant.addOIDCScope(registered.scope);
   const grantId = await grant.save();
   const common = { client, accountId: payload.sub, grantId, gty: JWT_BEARER };
   const at = new provider.AccessToken({ ...common });
   const accessToken = await at.save();
-  const refreshToken = await new provider.RefreshToken({ ...common, scope: 'offline_access' }).save();
+  const refreshToken = await new provider.RefreshToken({ ...common, scope: registered.scope }).save();
   ctx.body = {
     access_token: accessToken,
     token_type: 'Bearer',

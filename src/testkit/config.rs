@@ -186,6 +186,7 @@ pub struct Config {
     pub(crate) leeway: Duration,
     pub(crate) max_assertion_lifetime: Option<Duration>,
     pub(crate) date_skew: i64,
+    pub(crate) dpop_nonces: bool,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -210,6 +211,7 @@ impl Config {
             leeway: Duration::from_secs(30),
             max_assertion_lifetime: None,
             date_skew: 0,
+            dpop_nonces: false,
         }
     }
 
@@ -247,6 +249,12 @@ impl Config {
         /// such as `s2s-oauth doctor`. The server's own time checks keep the real
         /// clock.
         with_date_skew(seconds: i64) => date_skew = seconds;
+
+        /// Demands a DPoP nonce (RFC 9449 §8, §9) in every proof, at the token
+        /// endpoint and at the resource: a proof without the server's current
+        /// nonce is refused with `use_dpop_nonce` and a `DPoP-Nonce` header, and
+        /// every answer to a DPoP request carries the nonce. Off by default.
+        with_dpop_nonces(demand: bool) => dpop_nonces = demand;
     }
 
     /// The profile.

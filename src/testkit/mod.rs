@@ -29,6 +29,13 @@
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
 //!   URL or the base URL; `iss` = `sub` = the client id; `jti` replay refused), or
 //!   none. More than one method in a request is `invalid_request`.
+//! - **DPoP** (RFC 9449): a token request with a `DPoP` proof (checked with
+//!   [`jwt::dpop::verify_proof`](crate::jwt::dpop::verify_proof): `typ`, signature
+//!   with the embedded key, `htm`/`htu`, `iat`, `jti` replay) gets a token bound to
+//!   the proof's key (`token_type: DPoP`); the resource then takes it only as
+//!   `Authorization: DPoP` with a proof carrying its `ath`, by the same key, and
+//!   refuses it as a bearer token. [`Config::with_dpop_nonces`] makes both demand
+//!   the server's nonce (`use_dpop_nonce` and a `DPoP-Nonce` header).
 //!
 //! Two [`Profile`]s shape the answers. `Generic` follows RFC 6749 §5.1
 //! (`access_token`, `token_type`, `expires_in`, the requested `scope` echoed, a
@@ -85,6 +92,7 @@
 
 mod client_auth;
 mod config;
+mod dpop;
 mod faults;
 mod metadata;
 mod profile;

@@ -176,6 +176,13 @@ impl Server {
         lock(&self.state).expire_access(SystemTime::now());
     }
 
+    /// Hands out a new DPoP nonce (with [`Config::with_dpop_nonces`]): proofs
+    /// carrying the old one are refused with `use_dpop_nonce` and the new one, as
+    /// a server rotating its nonces does (RFC 9449 §8).
+    pub fn rotate_dpop_nonce(&self) {
+        lock(&self.state).rotate_dpop_nonce();
+    }
+
     /// Applies `fault` to the next `times` requests, whatever their path. Faults
     /// injected earlier apply first.
     ///
@@ -310,12 +317,21 @@ impl Worker {
                 token_url: &self.token_url,
                 audience: &self.audience,
                 rng: &self.rng,
+                dpop_jkt: None,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url)
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
-            resource::handle(self.config.profile, request, &lock(&self.state), now)
+            let url = format!("{}{RESOURCE_PATH}", self.base_url);
+            resource::handle(
+                &self.config,
+                &url,
+                request,
+                &mut lock(&self.state),
+                &self.rng,
+                now,
+            )
         } else {
             Response::new(
                 404,

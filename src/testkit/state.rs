@@ -26,6 +26,8 @@ struct AccessRecord {
     expires_at: SystemTime,
     family: Option<u64>,
     revoked: bool,
+    /// The JWK thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    jkt: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,10 @@ pub(crate) struct State {
     refresh: HashMap<String, RefreshRecord>,
     /// `jti` values seen, with their `exp`: the replay cache for assertions.
     jti_seen: HashMap<String, SystemTime>,
+    /// DPoP proofs' `jti`s (RFC 9449 §11.1).
+    pub(crate) dpop_jti_seen: HashMap<String, SystemTime>,
+    /// The DPoP nonce currently handed out, made on first use.
+    dpop_nonce: Option<String>,
     /// SAML assertion `ID`s seen, with their expiry: the replay cache for RFC 7522.
     #[cfg(feature = "saml")]
     pub(crate) saml_ids_seen: HashMap<String, SystemTime>,
@@ -121,6 +127,7 @@ impl State {
         profile: Profile,
         expires_at: SystemTime,
         family: Option<u64>,
+        jkt: Option<&str>,
     ) -> Option<String> {
         let token = profile_token(rng, profile, SALESFORCE_TOKEN_PREFIX)?;
         self.access.insert(
@@ -129,6 +136,7 @@ impl State {
                 expires_at,
                 family,
                 revoked: false,
+                jkt: jkt.map(str::to_owned),
             },
         );
         Some(token)
@@ -249,6 +257,24 @@ impl State {
                 record.expires_at = now;
             }
         }
+    }
+
+    /// The DPoP nonce the server hands out now (made from `rng` on first use).
+    pub(crate) fn dpop_nonce(&mut self, rng: &dyn SecureRandom) -> Option<String> {
+        if self.dpop_nonce.is_none() {
+            self.dpop_nonce = random_token(rng, "");
+        }
+        self.dpop_nonce.clone()
+    }
+
+    /// Replaces the DPoP nonce: proofs with the old one are refused from now on.
+    pub(crate) fn rotate_dpop_nonce(&mut self) {
+        self.dpop_nonce = None;
+    }
+
+    /// The DPoP key thumbprint a live access token is bound to, if any.
+    pub(crate) fn access_jkt(&self, token: &str) -> Option<&str> {
+        self.access.get(token).and_then(|r| r.jkt.as_deref())
     }
 
     /// Checks an access token presented to the resource.

@@ -39,6 +39,9 @@ pub(crate) struct Ctx<'c> {
     /// The `aud` JWT bearer assertions must carry.
     pub(crate) audience: &'c str,
     pub(crate) rng: &'c dyn SecureRandom,
+    /// The thumbprint of the request's verified DPoP key: tokens issued are bound
+    /// to it.
+    pub(crate) dpop_jkt: Option<&'c str>,
 }
 
 /// Answers a request to the token endpoint.
@@ -55,10 +58,21 @@ pub(crate) fn handle(
         response.status = 405;
         return response.with_header("Allow", "POST");
     }
-    match token(ctx, request, state, now) {
+    // The DPoP proof first (RFC 9449 §5): a nonce demand must not spend the
+    // client's or the grant's assertion.
+    let jkt = match super::dpop::check_token_request(ctx, request, state, now) {
+        Ok(jkt) => jkt,
+        Err(response) => return response,
+    };
+    let ctx = Ctx {
+        dpop_jkt: jkt.as_deref(),
+        ..*ctx
+    };
+    let response = match token(&ctx, request, state, now) {
         Ok(response) => response,
         Err(refusal) => refusal.response(profile),
-    }
+    };
+    super::dpop::with_nonce(ctx.config, request, state, ctx.rng, response)
 }
 
 fn token(
@@ -359,7 +373,13 @@ fn refresh(
         .ok_or_else(rng_failure)?;
     let expires_at = expiry(now, ctx.config.token_lifetime);
     let access = state
-        .issue_access(ctx.rng, profile, expires_at, Some(refreshed.family))
+        .issue_access(
+            ctx.rng,
+            profile,
+            expires_at,
+            Some(refreshed.family),
+            ctx.dpop_jkt,
+        )
         .ok_or_else(rng_failure)?;
     Ok(profile::token_response(
         profile,
@@ -372,6 +392,7 @@ fn refresh(
             scope: scope.or(refreshed.scope),
             username: &refreshed.username,
             client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+            dpop: ctx.dpop_jkt.is_some(),
         },
         now,
     ))
@@ -414,6 +435,7 @@ fn issue(
             profile,
             expiry(now, ctx.config.token_lifetime),
             family,
+            ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
     Ok(profile::token_response(
@@ -427,6 +449,7 @@ fn issue(
             scope: req.scope,
             username: req.username,
             client_secret: req.client_secret,
+            dpop: ctx.dpop_jkt.is_some(),
         },
         now,
     ))

@@ -117,6 +117,13 @@ pub(crate) struct Options {
     pub(crate) min_ttl: Option<Duration>,
     pub(crate) max_age: Option<Duration>,
     pub(crate) refresh: bool,
+    /// `--dpop-key FILE`: the token is DPoP-bound (RFC 9449); `dpop-proof`'s key.
+    pub(crate) dpop_key: Option<PathBuf>,
+    /// `dpop-proof`: `--method`, `--url`, the access token's source, `--nonce`.
+    pub(crate) method: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) access_token: Option<Source>,
+    pub(crate) nonce: Option<String>,
 }
 
 /// Parses the arguments after the program name.
@@ -259,6 +266,13 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "cache" => once(&mut options.cache, flag, PathBuf::from(raw)),
         "min-ttl" => once(&mut options.min_ttl, flag, crate::cache::min_ttl(&text()?)?),
         "max-age" => once(&mut options.max_age, flag, seconds(flag, &text()?)?),
+        "dpop-key" => once(&mut options.dpop_key, flag, PathBuf::from(raw)),
+        "method" => once(&mut options.method, flag, text()?),
+        "url" => once(&mut options.url, flag, text()?),
+        "access-token-file" | "access-token-env" => {
+            one_source(&mut options.access_token, flag, raw)
+        }
+        "nonce" => once(&mut options.nonce, flag, text()?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }

@@ -3,6 +3,10 @@
 //! assertion. Everything local is loaded and checked before anything is sent.
 
 use std::path::Path;
+use std::time::SystemTime;
+
+use ring::rand::SystemRandom;
+use s2s_oauth::jwt::dpop::{DpopKey, Proof};
 
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{self, LoginHost};
@@ -42,6 +46,7 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
         }
         // Dispatched to crate::doctor before this.
         Command::Doctor => Err(Failure::usage("doctor requests no token")),
+        Command::DpopProof => dpop_proof(options).map(Outcome::Assertion),
         _ => {
             let fetch = || request_token(command, options, &endpoint);
             Ok(Outcome::Token(Box::new(crate::cache::through(
@@ -156,6 +161,9 @@ fn request_token(
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
+    if let Some(key) = dpop_key(options)? {
+        request = request.with_dpop(&key);
+    }
     let how = Sending {
         timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
         retries: options.retries.unwrap_or(0),
@@ -220,11 +228,51 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::SignJwt | Command::SignSaml | Command::Doctor => Err(Failure::usage(format!(
-            "{} prints an assertion and requests no token",
-            command.name()
-        ))),
+        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
+            Err(Failure::usage(format!(
+                "{} prints an assertion and requests no token",
+                command.name()
+            )))
+        }
     }
+}
+
+/// `--dpop-key`, as a DPoP key (RFC 9449): any asymmetric key, with its default
+/// algorithm.
+pub(crate) fn dpop_key(options: &Options) -> Result<Option<DpopKey>, Failure> {
+    let Some(path) = &options.dpop_key else {
+        return Ok(None);
+    };
+    let key = inputs::signing_key(path, "--dpop-key", None)?;
+    DpopKey::new(key)
+        .map(Some)
+        .map_err(|e| Failure::library("--dpop-key", e))
+}
+
+/// `dpop-proof`: one proof for `--method` `--url`, with `ath` for the access token
+/// and the server's `--nonce` if given.
+fn dpop_proof(options: &Options) -> Result<SignedAssertion, Failure> {
+    let command = Command::DpopProof;
+    let key =
+        dpop_key(options)?.ok_or_else(|| Failure::usage("dpop-proof needs --dpop-key FILE"))?;
+    let method = required(&options.method, "--method METHOD", command)?;
+    let url = required(&options.url, "--url URL", command)?;
+    let token = match &options.access_token {
+        Some(source) => Some(zeroize::Zeroizing::new(inputs::secret(
+            source,
+            "access-token",
+        )?)),
+        None => None,
+    };
+    let mut proof = Proof::new(method, url);
+    if let Some(token) = &token {
+        proof = proof.with_access_token(token);
+    }
+    if let Some(nonce) = &options.nonce {
+        proof = proof.with_nonce(nonce);
+    }
+    key.proof(&proof, SystemTime::now(), &SystemRandom::new())
+        .map_err(|e| Failure::library("--method, --url or --nonce", e))
 }
 
 /// The SAML assertion of `saml-bearer` and `sign-saml` (RFC 7522 §3): `Recipient`

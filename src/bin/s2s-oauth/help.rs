@@ -119,6 +119,20 @@ macro_rules! cache {
     };
 }
 
+macro_rules! dpop {
+    () => {
+        "DPoP (RFC 9449):
+  --dpop-key FILE          PEM private key (EC P-256 is the usual choice; any RSA,
+                           EC or Ed25519 key) the token is bound to: the request
+                           carries a DPoP proof signed with it, and token_type in the
+                           output says DPoP. A server's use_dpop_nonce answer is
+                           sent once more with its nonce. Use the token with a
+                           proof from s2s-oauth dpop-proof and the same key
+
+"
+    };
+}
+
 macro_rules! assertion {
     ($what:literal, $subject:expr, $more:expr) => {
         concat!(
@@ -237,6 +251,7 @@ Subcommands:
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
   doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
+  dpop-proof          print a DPoP proof for one request to an API (RFC 9449 \u{a7}4.2)
 
 Output: the token response as one JSON object on stdout (--output json, the
 default, with expires_at added when the lifetime is known), the access token
@@ -269,6 +284,7 @@ Usage: s2s-oauth jwt-bearer (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     jwt_assertion!(),
     client_auth!(),
     "Example (Salesforce, My Domain host; the audience stays https://login.salesforce.com):
@@ -294,6 +310,7 @@ Usage: s2s-oauth saml-bearer (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     saml_assertion!(),
     client_auth!(),
     "Example (Salesforce production):
@@ -319,6 +336,7 @@ Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     client_auth!(),
     "Example (Salesforce My Domain, the consumer secret in a file readable by the job only):
   s2s-oauth client-credentials --salesforce https://acme.my.salesforce.com \\
@@ -341,6 +359,7 @@ Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     "Refresh token:
   --refresh-token-file FILE
                            the refresh token from a file
@@ -434,6 +453,36 @@ Example (Salesforce, My Domain):
     secrets_note!()
 );
 
+const DPOP_PROOF: &str = concat!(
+    "s2s-oauth dpop-proof: print a DPoP proof for one request (RFC 9449 \u{a7}4.2), nothing sent
+
+Prints the proof JWT on one line: typ dpop+jwt, the key's alg and public jwk; claims
+jti (random), htm, htu (the URL without query and fragment), iat (now), nonce when
+given, and ath (the access token's SHA-256) when an access token is given. Send it
+as the DPoP header with Authorization: DPoP <token>, for one request only.
+
+Usage: s2s-oauth dpop-proof --dpop-key FILE --method METHOD --url URL
+           [--access-token-file FILE | --access-token-env VAR] [--nonce NONCE]
+
+Options:
+  --dpop-key FILE          the PEM private key the token is bound to (the one given
+                           to --dpop-key when the token was obtained); required
+  --method METHOD          the request's HTTP method (GET, POST...); required
+  --url URL                the request's URL (http or https); required
+  --access-token-file FILE
+                           the DPoP-bound access token, from a file (adds ath)
+  --access-token-env VAR   the same, from an environment variable
+  --nonce NONCE            the server's latest DPoP-Nonce header value
+
+Example (an API call with a DPoP-bound token, got with the same --dpop-key):
+  proof=$(s2s-oauth dpop-proof --dpop-key /etc/my-job/dpop.pem --method GET \\
+      --url https://api.example.com/v1/items --access-token-file /run/my-job/token)
+  curl -H \"Authorization: DPoP $(cat /run/my-job/token)\" -H \"DPoP: $proof\" \\
+      https://api.example.com/v1/items
+",
+    sign_footer!()
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -444,6 +493,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::SignJwt => SIGN_JWT,
         Command::SignSaml => SIGN_SAML,
         Command::Doctor => DOCTOR,
+        Command::DpopProof => DPOP_PROOF,
     }
 }
 
@@ -454,7 +504,10 @@ mod tests {
     #[test]
     fn every_help_has_a_salesforce_example_and_fits_88_columns() {
         for text in Command::ALL.map(of).into_iter().chain([TOP]) {
-            assert!(text.contains("Example (Salesforce") || text.contains("Example (a Salesforce"));
+            // Salesforce has no DPoP: dpop-proof's example is another API's.
+            let salesforce =
+                text.contains("Example (Salesforce") || text.contains("Example (a Salesforce");
+            assert!(salesforce || text == DPOP_PROOF, "{text}");
             assert!(text.contains("never from flag values"), "{text}");
             for line in text.lines() {
                 assert!(line.chars().count() <= 88, "{line:?}");
