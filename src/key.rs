@@ -22,6 +22,7 @@ use rustls_pki_types::pem::SectionKind;
 
 pub use certificate::Certificate;
 pub use error::KeyError;
+pub(crate) use file::read as read_file;
 use load::KeyPair;
 
 use pem::Block;

@@ -263,6 +263,7 @@ pub mod saml;
 pub mod secret;
 mod secrets;
 mod time;
+pub mod tls;
 mod token;
 #[cfg(feature = "ureq")]
 mod transport;
