@@ -10,6 +10,7 @@ mod der;
 mod error;
 mod file;
 mod load;
+mod names;
 mod pem;
 mod thumbprint;
 

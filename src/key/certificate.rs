@@ -165,6 +165,34 @@ impl Certificate {
         r.is_empty().then_some((not_before, not_after))
     }
 
+    /// The subject distinguished name in RFC 4514's string form (the form of RFC
+    /// 8705's `tls_client_auth_subject_dn`): the last RDN first, `CN`, `O`, `OU`,
+    /// `C`, `L`, `ST`, `STREET`, `DC`, `UID` by name, other attributes as a dotted
+    /// OID and `#` hex.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/tls/client.cert.pem"))?;
+    /// assert_eq!(cert.subject_dn()?, "CN=mtls-client,O=s2s-oauth tests");
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn subject_dn(&self) -> Result<String, KeyError> {
+        super::names::subject_dn(&self.der)
+    }
+
+    /// The subject alternative names of type dNSName (RFC 5280 §4.2.1.6), in
+    /// order (RFC 8705's `tls_client_auth_san_dns`); empty with none.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/tls/client.cert.pem"))?;
+    /// assert_eq!(cert.dns_names()?, ["mtls-client.example"]);
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn dns_names(&self) -> Result<Vec<String>, KeyError> {
+        super::names::dns_names(&self.der)
+    }
+
     /// The certificate's public key. Keys this crate cannot verify with (an RSA
     /// key under 2048 bits, another curve) are refused.
     pub fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
