@@ -23,6 +23,7 @@ use rustls_pki_types::pem::SectionKind;
 
 pub use certificate::Certificate;
 pub use error::KeyError;
+#[cfg(feature = "ureq")]
 pub(crate) use file::read as read_file;
 use load::KeyPair;
 

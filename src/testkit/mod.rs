@@ -86,12 +86,14 @@
 mod client_auth;
 mod config;
 mod faults;
+mod introspect;
 mod metadata;
 mod profile;
 mod record;
 mod resource;
 mod server;
 mod state;
+mod tls;
 mod token;
 mod wire;
 
@@ -99,3 +101,4 @@ pub use config::{Client, Config, Profile};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use server::Server;
+pub use tls::TLS_CA_PEM;
