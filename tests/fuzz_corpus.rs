@@ -126,6 +126,11 @@ fn discovery() {
 }
 
 #[test]
+fn mtls() {
+    replay("mtls");
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -137,7 +142,8 @@ fn every_target_has_a_replay_test() {
             "saml_canonicalize",
             "saml_verify",
             "token_url",
-            "discovery"
+            "discovery",
+            "mtls"
         ]
     );
 }
