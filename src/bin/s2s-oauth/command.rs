@@ -79,6 +79,7 @@ impl Command {
                     | "subject"
                     | "audience"
                     | "client-key"
+                    | "ca-file"
             );
         }
         match flag {
@@ -93,6 +94,7 @@ impl Command {
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
             "cache" | "min-ttl" | "max-age" | "refresh" => self.sends(),
+            "ca-file" | "client-cert" | "client-cert-key" => self.sends(),
             _ => false,
         }
     }
@@ -101,7 +103,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 29] = [
+pub(crate) const FLAGS: [&str; 32] = [
     "token-url",
     "salesforce",
     "scope",
@@ -130,5 +132,8 @@ pub(crate) const FLAGS: [&str; 29] = [
     "cache",
     "min-ttl",
     "max-age",
+    "ca-file",
+    "client-cert",
+    "client-cert-key",
     "refresh",
 ];
