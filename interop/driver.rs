@@ -403,7 +403,9 @@ fn agent_tls(options: &Options) -> Result<Option<AgentTls>, String> {
     }
     let mut tls = AgentTls::new();
     if let Some(ca) = ca {
-        tls = tls.with_ca_file(ca).map_err(|e| format!("--ca-file {ca}: {e}"))?;
+        tls = tls
+            .with_ca_file(ca)
+            .map_err(|e| format!("--ca-file {ca}: {e}"))?;
     }
     if let Some(cert) = cert {
         let key = key.ok_or("--client-cert needs --client-cert-key")?;
@@ -440,7 +442,9 @@ fn introspect(
     let response = s2s_oauth::HttpResponse::from_ureq(response).map_err(|e| e.to_string())?;
     let answer: Value = serde_json::from_slice(response.body())
         .map_err(|e| format!("introspection answer is not JSON: {e}"))?;
-    let claims = answer.as_object().ok_or("introspection answer is not an object")?;
+    let claims = answer
+        .as_object()
+        .ok_or("introspection answer is not an object")?;
     let mut report = json!({
         "status": response.status(),
         "active": answer.get("active"),

@@ -107,7 +107,7 @@ fn grant(
 ) -> Result<Response, Refusal> {
     match grant_type {
         JWT_BEARER => {
-            let (client, subject) = jwt_bearer(ctx, &form, state, now)?;
+            let (client, subject) = jwt_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -119,10 +119,10 @@ fn grant(
             )
         }
         "client_credentials" => client_credentials(ctx, caller, scope, state, now),
-        "refresh_token" => refresh(ctx, caller, &form, scope, state, now),
+        "refresh_token" => refresh(ctx, caller, form, scope, state, now),
         #[cfg(feature = "saml")]
         SAML2_BEARER => {
-            let (client, subject) = saml2_bearer(ctx, &form, state, now)?;
+            let (client, subject) = saml2_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,
