@@ -218,6 +218,10 @@ fn a_chain_and_its_key_may_share_one_file() {
     assert!(debug.contains(&cert(CLIENT_CERT).x5t_s256()), "{debug}");
     let key_body = CLIENT_KEY.lines().nth(1).unwrap();
     assert!(!debug.contains(key_body), "{debug}");
+    assert_eq!(
+        format!("{:?}", AgentTls::new()),
+        "AgentTls { web_roots: true, extra_roots: [], client_certificate: None, .. }"
+    );
 }
 
 // ---- client authentication (RFC 8705 §2) ----------------------------------------

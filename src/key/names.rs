@@ -165,3 +165,63 @@ pub(super) fn dns_names(cert: &[u8]) -> Result<Vec<String>, KeyError> {
     }
     Ok(names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_4514_escapes() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(
+            escape("a,b+c;d<e>f\"g\\h"),
+            "a\\,b\\+c\\;d\\<e\\>f\\\"g\\\\h"
+        );
+        assert_eq!(escape(" lead and trail "), "\\ lead and trail\\ ");
+        assert_eq!(escape("#hash # inside"), "\\#hash # inside");
+        assert_eq!(escape("nul\0"), "nul\\00");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn attributes_by_name_or_dotted_oid() {
+        // CN as UTF8String, a known name.
+        assert_eq!(
+            attribute(&[0x55, 0x04, 0x03], 0x0c, b"x", b"\x0c\x01x"),
+            "CN=x"
+        );
+        // serialNumber (2.5.4.5) has no short name here: dotted OID and hex DER.
+        assert_eq!(
+            attribute(&[0x55, 0x04, 0x05], 0x13, b"42", b"\x13\x0242"),
+            "2.5.4.5=#13023432"
+        );
+        // A known name with a value that is no string type: hex too.
+        assert_eq!(
+            attribute(&[0x55, 0x04, 0x03], 0x04, b"\x01", b"\x04\x01\x01"),
+            "CN=#040101"
+        );
+        // emailAddress, 1.2.840.113549.1.9.1 (multi-byte arcs).
+        assert_eq!(
+            dotted(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01]),
+            "1.2.840.113549.1.9.1"
+        );
+        assert_eq!(dotted(&[0x55, 0x1d, 0x11]), "2.5.29.17");
+    }
+
+    #[test]
+    fn hostile_der_is_an_error_not_a_panic() {
+        for input in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x00",
+            b"\x30\x03\x30\x01\x00",
+            b"\x30\x84\xff\xff\xff\xff",
+            b"\x30\x02\x30\x00",
+        ] {
+            assert!(subject_dn(input).is_err(), "{input:?}");
+            assert!(dns_names(input).is_err(), "{input:?}");
+        }
+        // An OID of endless continuation bytes does not overflow.
+        assert_eq!(dotted(&[0xff; 64]), "0.0");
+    }
+}
