@@ -37,7 +37,10 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 ///   bearer (RFC 7523), client credentials (RFC 6749 §4.4) and refresh token
 ///   (RFC 6749 §6) grants, with every client authentication method.
 /// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
-///   for a live access token and 401 otherwise.
+///   for a live access token and 401 otherwise (a certificate-bound token also
+///   without its client certificate on the connection).
+/// - `POST /services/oauth2/introspect`: token introspection (RFC 7662) with the
+///   certificate binding (`cnf`, RFC 8705 §3.2).
 /// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
 ///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
 ///   with `issuer` = the base URL and the token endpoint.
@@ -174,7 +177,8 @@ impl Server {
         })
     }
 
-    /// `http://127.0.0.1:PORT`: the `instance_url` of Salesforce responses.
+    /// `http://127.0.0.1:PORT` (`https://` for [`start_tls`](Self::start_tls)): the
+    /// `instance_url` of Salesforce responses.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }
