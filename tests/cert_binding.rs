@@ -177,3 +177,38 @@ fn a_bundle_keeps_order_and_skips_keys() {
     assert_eq!(all[0].subject_dn().unwrap(), "CN=s2s-oauth-test-client-ca");
     assert_eq!(all[1], cert(CLIENT_CERT));
 }
+
+/// The usual resource-server path: a JWT access token verified with the crate's
+/// verifier, then its `cnf` checked against the connection's certificate.
+#[test]
+fn a_verified_jwt_access_token_binding() {
+    use ring::rand::SystemRandom;
+    use s2s_oauth::SigningKey;
+    use s2s_oauth::jwt::{Claims, Validation, verify};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    let key = SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap();
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let presented = cert(CLIENT_CERT);
+    let token = Claims::new("https://as.example", "mtls-client", "https://api.example")
+        .with_claim("cnf", json!({ "x5t#S256": presented.x5t_s256() }))
+        .unwrap()
+        .sign_at(&key, now, &SystemRandom::new())
+        .unwrap();
+    let verified = verify(
+        token.expose_secret(),
+        &key.verifying_key(),
+        &Validation::new("https://api.example").with_issuer("https://as.example"),
+        now,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        check_certificate_binding(verified.claims(), presented.der()),
+        Ok(())
+    );
+    assert_eq!(
+        check_certificate_binding(verified.claims(), cert(SELF_SIGNED).der()),
+        Err(BindingError::Mismatch)
+    );
+}

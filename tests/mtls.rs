@@ -392,3 +392,34 @@ fn an_unbound_token_has_no_cnf_and_a_bound_client_needs_a_certificate() {
     // An unknown token is inactive.
     assert_eq!(introspect(&server, &agent, "nope")["active"], false);
 }
+
+#[test]
+fn discovery_on_the_tls_listener_names_the_mtls_methods_and_aliases() {
+    use s2s_oauth::discovery::AuthorizationServerMetadata;
+    let server = server();
+    let agent = with_client_cert().agent();
+    let metadata = AuthorizationServerMetadata::discover(&agent, &server.base_url()).unwrap();
+    let auth = ClientAuth::tls_client_auth("bound").unwrap();
+    assert!(metadata.supports_client_auth(&auth));
+    assert_eq!(
+        metadata.extra()["tls_client_certificate_bound_access_tokens"],
+        true
+    );
+    assert_eq!(
+        metadata.mtls_token_endpoint(),
+        Some(server.token_url().as_str())
+    );
+    let token = metadata
+        .token_request(Grant::client_credentials(), auth)
+        .unwrap()
+        .send(&agent)
+        .unwrap();
+    let introspection = introspect(&server, &agent, token.access_token().expose_secret());
+    assert_eq!(
+        check_certificate_binding(
+            introspection.as_object().unwrap(),
+            with_client_cert().client_certificate().unwrap().der()
+        ),
+        Ok(())
+    );
+}

@@ -391,7 +391,7 @@ impl Worker {
         } else if path == INTROSPECT_PATH {
             introspect::handle(request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
-            metadata::handle(request, &self.base_url, &self.token_url)
+            metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
             resource::handle(self.config.profile, request, &lock(&self.state), now)
         } else {
