@@ -423,3 +423,34 @@ fn discovery_on_the_tls_listener_names_the_mtls_methods_and_aliases() {
         Ok(())
     );
 }
+
+#[test]
+fn an_agent_tls_agent_keeps_the_safety_settings_of_agent() {
+    let safe = s2s_oauth::agent();
+    let tls = with_client_cert().agent();
+    let (safe, tls) = (safe.config(), tls.config());
+    assert_eq!(tls.max_redirects(), 0);
+    assert!(!tls.http_status_as_error());
+    assert_eq!(
+        format!("{:?}", tls.user_agent()),
+        format!("{:?}", safe.user_agent())
+    );
+    assert_eq!(
+        format!("{:?}", tls.timeouts()),
+        format!("{:?}", safe.timeouts())
+    );
+    // A redirect is still refused, not followed, over TLS.
+    let server = server();
+    server.inject(
+        s2s_oauth::testkit::Fault::status(302, "text/plain", "moved")
+            .with_header("Location", "https://elsewhere.example/token"),
+        1,
+    );
+    let err = cc(&server, ClientAuth::tls_client_auth("by-dn").unwrap())
+        .send(&with_client_cert().agent())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Redirect { status: 302, .. }),
+        "{err:?}"
+    );
+}
