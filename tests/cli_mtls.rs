@@ -152,6 +152,10 @@ fn a_server_trusted_by_neither_the_roots_nor_the_ca_file_is_exit_5_with_a_tls_li
             line.contains("UnknownIssuer") || line.contains("not trusted"),
             "{line}"
         );
+        assert!(
+            refused.hint().unwrap_or("").contains("--ca-file"),
+            "{refused:?}"
+        );
     }
     assert!(server.requests().is_empty(), "nothing reached the server");
 }

@@ -28,10 +28,10 @@ macro_rules! exit_codes {
      retrying won't help until the configuration is fixed: a redirect (never
      followed), a 4xx that is no OAuth error (404: a wrong path), a success
      answer that is no token response (an HTML login or maintenance page), a
-     body over 1 MiB, a TLS certificate this machine does not trust, an answer
-     that is not HTTP (another service on that port), a host name that does not
-     exist, a Salesforce response signature that does not match the consumer
-     secret
+     body over 1 MiB, a TLS certificate this machine does not trust (a private
+     CA: --ca-file), an answer that is not HTTP (another service on that port),
+     a host name that does not exist, a Salesforce response signature that does
+     not match the consumer secret
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "

@@ -140,7 +140,7 @@ impl SendFailure {
         let host = &self.host;
         match &self.error {
             Error::Transport(t) if t.kind == Kind::Tls => Some(format!(
-                "the certificate of {host} is not trusted here (unknown issuer, expired, or issued for another name): check the host in the URL; retrying will not help"
+                "the certificate of {host} is not trusted here (unknown issuer, expired, or issued for another name): check the host in the URL, and for a server on a private CA give --ca-file FILE; retrying will not help"
             )),
             Error::Transport(t) if t.kind == Kind::Dns && !t.retryable => Some(format!(
                 "the host name {host} does not exist: check the URL; retrying will not help"
