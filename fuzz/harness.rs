@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_url", token_url),
     ("discovery", discovery),
     ("dpop_proof", dpop_proof),
+    ("mtls", mtls),
 ];
 
 const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
@@ -571,4 +572,38 @@ pub fn dpop_accepted(data: &[u8]) -> usize {
         }
     }
     accepted
+}
+
+// ---------------------------------------------------------------- mutual TLS
+
+/// The client certificate the `mtls` seeds are bound to.
+const MTLS_CERT: &str = include_str!("../tests/data/tls/client.cert.pem");
+
+/// RFC 8705's parsers: a certificate bundle (PEM) or certificate (DER) and the
+/// names a `tls_client_auth` server matches (subject DN, dNSNames); and the
+/// `cnf` binding check on a JSON claims object. No panic; a binding accepted
+/// only with the certificate's own thumbprint.
+pub fn mtls(data: &[u8]) {
+    if let Ok(certificates) = Certificate::all_from_pem(data) {
+        assert!(!certificates.is_empty(), "an empty bundle was accepted");
+        for certificate in &certificates {
+            let _ = (certificate.subject_dn(), certificate.dns_names());
+        }
+    }
+    if let Ok(certificate) = Certificate::from_der(data) {
+        let _ = (certificate.subject_dn(), certificate.dns_names());
+    }
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(data) else {
+        return;
+    };
+    let Ok(presented) = Certificate::from_pem(MTLS_CERT) else {
+        return;
+    };
+    if s2s_oauth::tls::check_certificate_binding(&claims, presented.der()).is_ok() {
+        assert_eq!(
+            claims["cnf"]["x5t#S256"].as_str(),
+            Some(presented.x5t_s256().as_str()),
+            "a binding to another thumbprint was accepted"
+        );
+    }
 }

@@ -11,6 +11,7 @@ mod error;
 mod file;
 mod jwk;
 mod load;
+mod names;
 mod pem;
 mod thumbprint;
 
@@ -23,6 +24,8 @@ use rustls_pki_types::pem::SectionKind;
 
 pub use certificate::Certificate;
 pub use error::KeyError;
+#[cfg(feature = "ureq")]
+pub(crate) use file::read as read_file;
 use load::KeyPair;
 
 use pem::Block;

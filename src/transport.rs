@@ -32,6 +32,7 @@ use crate::token::Token;
 
 mod classify;
 mod phases;
+pub(crate) mod tls;
 
 use classify::transport_error;
 use phases::{Current, Phases, with_phases};
@@ -70,6 +71,11 @@ const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 /// # let _ = agent;
 /// ```
 pub fn agent() -> ureq::Agent {
+    safe_agent(None)
+}
+
+/// The agent of [`agent`], with `tls` (trust and a client certificate) when given.
+pub(crate) fn safe_agent(tls: Option<ureq::tls::TlsConfig>) -> ureq::Agent {
     let phases = Phases::of(SendOptions::DEFAULT_TIMEOUT, true);
     // An agent's config starts from ureq's defaults.
     let defaults = Current {
@@ -77,12 +83,14 @@ pub fn agent() -> ureq::Agent {
         per_read: None,
         per_write: None,
     };
-    with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
+    let mut config = with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
         .max_redirects(0)
         .http_status_as_error(false)
-        .user_agent(USER_AGENT)
-        .build()
-        .into()
+        .user_agent(USER_AGENT);
+    if let Some(tls) = tls {
+        config = config.tls_config(tls);
+    }
+    config.build().into()
 }
 
 /// Per-request limits for [`TokenRequest::send_with`].

@@ -132,6 +132,11 @@ fn dpop_proof() {
 }
 
 #[test]
+fn mtls() {
+    replay("mtls");
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -144,7 +149,8 @@ fn every_target_has_a_replay_test() {
             "saml_verify",
             "token_url",
             "discovery",
-            "dpop_proof"
+            "dpop_proof",
+            "mtls"
         ]
     );
 }

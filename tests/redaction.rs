@@ -284,6 +284,6 @@ fn debug_shows_the_public_parts_exactly() {
         .with_user("alice");
     assert_eq!(
         format!("{client:?}"),
-        r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, .. }"#
+        r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, tls_subject_dn: None, tls_san_dns: None, self_signed_certificate: None, bound_tokens: false, .. }"#
     );
 }

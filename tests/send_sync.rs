@@ -131,3 +131,10 @@ fn a_key_and_a_request_cross_threads() {
         assert_eq!(url, "https://idp.example/token");
     }
 }
+
+// Mutual TLS (RFC 8705).
+const _: () = {
+    #[cfg(feature = "ureq")]
+    shared::<s2s_oauth::tls::AgentTls>();
+    shared_error::<s2s_oauth::tls::BindingError>();
+};

@@ -52,6 +52,12 @@
 //! Errors use Salesforce's strings, and the resource answers 401
 //! `INVALID_SESSION_ID` once a token has expired.
 //!
+//! [`Server::start_tls`] serves the same behind TLS (rustls on ring, a certificate
+//! from the test CA [`TLS_CA_PEM`]) and asks for a client certificate: mutual TLS
+//! client authentication (`tls_client_auth`, `self_signed_tls_client_auth`,
+//! RFC 8705 §2) and certificate-bound tokens (RFC 8705 §3), checked at the
+//! protected resource and shown by introspection.
+//!
 //! Faults ([`Fault`]) can be injected for the next requests: a status with any body,
 //! a delay, or a connection closed with no response. Every request received is
 //! logged ([`Server::requests`]) for wire-shape tests.
@@ -94,12 +100,14 @@ mod client_auth;
 mod config;
 mod dpop;
 mod faults;
+mod introspect;
 mod metadata;
 mod profile;
 mod record;
 mod resource;
 mod server;
 mod state;
+mod tls;
 mod token;
 mod wire;
 
@@ -107,3 +115,4 @@ pub use config::{Client, Config, Profile};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use server::Server;
+pub use tls::TLS_CA_PEM;

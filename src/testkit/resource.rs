@@ -64,7 +64,10 @@ pub(crate) fn handle(
             );
         }
     };
-    match state.check_access(token, now) {
+    match state
+        .check_access(token, now)
+        .and_then(|live| check_binding(request, live.bound_to))
+    {
         Ok(()) => Response::json(
             200,
             &json!({
@@ -75,4 +78,21 @@ pub(crate) fn handle(
         ),
         Err(why) => profile::invalid_token(profile, why),
     }
+}
+
+/// A certificate-bound token is taken only on a connection with that client
+/// certificate (RFC 8705 §3), checked with the crate's own verifier.
+fn check_binding(request: &Request, bound_to: Option<&str>) -> Result<(), &'static str> {
+    let Some(thumbprint) = bound_to else {
+        return Ok(());
+    };
+    let Some(presented) = request.peer_certificates.first() else {
+        return Err(
+            "the access token is bound to a TLS client certificate (RFC 8705 §3) and the connection has none",
+        );
+    };
+    let claims = json!({ "cnf": { "x5t#S256": thumbprint } });
+    let claims = claims.as_object().ok_or("internal: cnf is an object")?;
+    crate::tls::check_certificate_binding(claims, presented)
+        .map_err(|_| "the access token is bound to another TLS client certificate (RFC 8705 §3)")
 }

@@ -28,6 +28,15 @@ struct AccessRecord {
     revoked: bool,
     /// The JWK thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
     jkt: Option<String>,
+    /// The `x5t#S256` of the client certificate the token is bound to (RFC 8705 §3).
+    bound_to: Option<String>,
+}
+
+/// What the server knows of a live access token.
+#[derive(Debug)]
+pub(crate) struct LiveAccess<'s> {
+    pub(crate) expires_at: SystemTime,
+    pub(crate) bound_to: Option<&'s str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +82,9 @@ pub(crate) struct State {
     pub(crate) faults: FaultQueue,
     pub(crate) requests: Vec<RecordedRequest>,
     next_family: u64,
+    /// While a token request is served: the certificate thumbprint its access
+    /// tokens are bound to.
+    pub(crate) binding: Option<String>,
 }
 
 /// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.
@@ -135,6 +147,7 @@ impl State {
             AccessRecord {
                 expires_at,
                 family,
+                bound_to: self.binding.clone(),
                 revoked: false,
                 jkt: jkt.map(str::to_owned),
             },
@@ -278,7 +291,11 @@ impl State {
     }
 
     /// Checks an access token presented to the resource.
-    pub(crate) fn check_access(&self, token: &str, now: SystemTime) -> Result<(), &'static str> {
+    pub(crate) fn check_access(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<LiveAccess<'_>, &'static str> {
         let record = self
             .access
             .get(token)
@@ -288,7 +305,10 @@ impl State {
         } else if record.expires_at <= now {
             Err("the access token expired")
         } else {
-            Ok(())
+            Ok(LiveAccess {
+                expires_at: record.expires_at,
+                bound_to: record.bound_to.as_deref(),
+            })
         }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Ctx<'c> {
     /// The thumbprint of the request's verified DPoP key: tokens issued are bound
     /// to it.
     pub(crate) dpop_jkt: Option<&'c str>,
+    /// The client's TLS certificate chain on this connection (empty without one).
+    pub(crate) peer_certificates: &'c [Vec<u8>],
 }
 
 /// Answers a request to the token endpoint.
@@ -99,9 +101,27 @@ fn token(
     let caller =
         client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
     let scope = param(&form, "scope")?.map(str::to_owned);
+    // The access tokens this request issues are bound to the caller's certificate,
+    // if it has one to bind to (RFC 8705 §3).
+    state.binding = caller.bound_to.clone();
+    let issued = grant(ctx, &caller, &form, grant_type, scope, state, now);
+    state.binding = None;
+    issued
+}
+
+/// The grant's own checks, then the tokens.
+fn grant(
+    ctx: &Ctx<'_>,
+    caller: &Caller<'_>,
+    form: &[(String, String)],
+    grant_type: &str,
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
     match grant_type {
         JWT_BEARER => {
-            let (client, subject) = jwt_bearer(ctx, &form, state, now)?;
+            let (client, subject) = jwt_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -112,11 +132,11 @@ fn token(
                 scope,
             )
         }
-        "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
-        "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
+        "client_credentials" => client_credentials(ctx, caller, scope, state, now),
+        "refresh_token" => refresh(ctx, caller, form, scope, state, now),
         #[cfg(feature = "saml")]
         SAML2_BEARER => {
-            let (client, subject) = saml2_bearer(ctx, &form, state, now)?;
+            let (client, subject) = saml2_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,

@@ -86,6 +86,7 @@ impl Command {
                     | "subject"
                     | "audience"
                     | "client-key"
+                    | "ca-file"
             );
         }
         if self == Command::DpopProof {
@@ -106,6 +107,7 @@ impl Command {
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
             "cache" | "min-ttl" | "max-age" | "refresh" | "dpop-key" => self.sends(),
+            "ca-file" | "client-cert" | "client-cert-key" => self.sends(),
             _ => false,
         }
     }
@@ -114,7 +116,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 35] = [
+pub(crate) const FLAGS: [&str; 38] = [
     "token-url",
     "salesforce",
     "scope",
@@ -143,6 +145,9 @@ pub(crate) const FLAGS: [&str; 35] = [
     "cache",
     "min-ttl",
     "max-age",
+    "ca-file",
+    "client-cert",
+    "client-cert-key",
     "refresh",
     "dpop-key",
     "method",

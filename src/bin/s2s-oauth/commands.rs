@@ -148,12 +148,15 @@ fn request_token(
         None => None,
     };
     let auth = client_auth(options, secret.clone())?;
+    // The agent first: a bad --ca-file or client certificate is exit 2 before any
+    // assertion is signed.
+    let agent = inputs::agent(options)?;
     let mut request = TokenRequest::new(token_url, grant, auth)?;
     if command == Command::ClientCredentials && request.auth().method_name() == "none" {
         // RFC 6749 §4.4: the client MUST authenticate. Sent without, the request
         // could only be refused.
         return Err(Failure::usage(
-            "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID",
+            "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID (or --auth tls|self-signed-tls with --client-cert FILE --client-cert-key FILE)",
         ));
     }
     if let Some(scope) = &options.scope {
@@ -169,7 +172,7 @@ fn request_token(
         retries: options.retries.unwrap_or(0),
         salesforce: endpoint.salesforce.is_some(),
     };
-    let token = send::send(&request, how)?;
+    let token = send::send(&request, how, &agent)?;
     // Salesforce signs client-credentials and refresh answers with the consumer
     // secret (HMAC-SHA256 over id and issued_at): with the secret at hand, an
     // answer that does not carry the org's signature is not taken.
@@ -386,6 +389,20 @@ fn client_auth(options: &Options, secret: Option<ClientSecret>) -> Result<Client
         AuthMethod::ClientSecretJwt => {
             let (id, secret) = (client_id()?, secret()?);
             client_secret_jwt(options, id, &secret)?
+        }
+        AuthMethod::Tls | AuthMethod::SelfSignedTls => {
+            if options.client_cert.is_none() {
+                return Err(Failure::usage(format!(
+                    "--auth {name} authenticates with a TLS client certificate: give --client-cert FILE --client-cert-key FILE"
+                )));
+            }
+            let id = client_id()?;
+            let auth = if method == AuthMethod::Tls {
+                ClientAuth::tls_client_auth(id)
+            } else {
+                ClientAuth::self_signed_tls_client_auth(id)
+            };
+            auth.map_err(|e| Failure::library(format!("--auth {name}"), e))?
         }
     })
 }

@@ -28,10 +28,10 @@ macro_rules! exit_codes {
      retrying won't help until the configuration is fixed: a redirect (never
      followed), a 4xx that is no OAuth error (404: a wrong path), a success
      answer that is no token response (an HTML login or maintenance page), a
-     body over 1 MiB, a TLS certificate this machine does not trust, an answer
-     that is not HTTP (another service on that port), a host name that does not
-     exist, a Salesforce response signature that does not match the consumer
-     secret
+     body over 1 MiB, a TLS certificate this machine does not trust (a private
+     CA: --ca-file), an answer that is not HTTP (another service on that port),
+     a host name that does not exist, a Salesforce response signature that does
+     not match the consumer secret
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
@@ -203,10 +203,23 @@ macro_rules! client_auth {
   --client-alg ALG         client assertion algorithm (default: the client key's
                            default; HS256 for client-secret-jwt, or HS384, HS512)
   --client-kid KID         the client assertion header's kid
-  --auth none|basic|post|private-key-jwt|client-secret-jwt
+  --auth none|basic|post|private-key-jwt|client-secret-jwt|tls|self-signed-tls
                            default: basic with a secret, private-key-jwt with a client
                            key, else none (with none, a given --client-id goes in the
-                           form body)
+                           form body); tls (tls_client_auth) and self-signed-tls
+                           (self_signed_tls_client_auth, RFC 8705): the TLS client
+                           certificate authenticates, --client-id in the form body
+  --client-cert FILE       PEM client certificate chain (leaf first) presented in
+                           the TLS handshake (RFC 8705): for --auth tls or
+                           self-signed-tls, or for certificate-bound tokens with any
+                           method; needs --client-cert-key
+  --client-cert-key FILE   its PEM private key (checked to match the certificate)
+
+TLS:
+  --ca-file FILE           also trust the CA certificates in FILE (PEM) for the
+                           server's certificate, the built-in roots kept (an
+                           identity provider on a private CA); a server whose
+                           certificate chains to neither is refused (exit 5)
 
 "
     };
@@ -427,7 +440,7 @@ and the issuer's shape (a consumer key); the published metadata against the gran
 and client authentication the flags imply. No secret is printed.
 
 Usage: s2s-oauth doctor (--token-url URL | --salesforce login|test|URL)
-           [--key FILE] [--cert FILE] [--client-key FILE]
+           [--key FILE] [--cert FILE] [--client-key FILE] [--ca-file FILE]
            [--issuer ISS] [--subject SUB] [--audience AUD] [--timeout SECS]
 
 Options:
@@ -437,6 +450,8 @@ Options:
   --key FILE               the assertion's PEM private key
   --cert FILE              its PEM certificate (the one uploaded to the server)
   --client-key FILE        the private-key-jwt client key
+  --ca-file FILE           also trust the CA certificates in FILE (PEM), the
+                           built-in roots kept, for the metadata GETs
   --issuer ISS             the assertion's issuer (Salesforce: a consumer key?)
   --subject SUB            its subject (Salesforce: a username?)
   --audience AUD           its audience (Salesforce: the right one for the host?)
