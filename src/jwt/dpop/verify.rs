@@ -338,8 +338,13 @@ pub fn verify_proof(
         }
     }
     let issued_at = time::from_numeric_date(i64::try_from(iat_secs).unwrap_or(i64::MAX));
-    // Kept until the proof is too old to pass anyway.
-    let keep_until = time::saturating_add(issued_at, validation.max_age + validation.leeway);
+    // Kept until the proof is too old to pass anyway: `iat` and now are compared
+    // in whole seconds, so a proof passes until a second after `iat + max_age`.
+    // (Saturating: `with_max_age(Duration::MAX)` must not overflow.)
+    let keep_until = time::saturating_add(
+        issued_at,
+        validation.max_age.saturating_add(Duration::from_secs(1)),
+    );
     if !replay.check_and_insert(jti, keep_until, now) {
         return Err(DpopError::Replayed);
     }
