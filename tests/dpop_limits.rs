@@ -64,3 +64,62 @@ fn an_unlimited_age_or_leeway_does_not_panic() {
     );
 }
 
+/// Records what the verifier hands a replay cache.
+#[derive(Default)]
+struct Recorder(Vec<String>);
+
+impl ReplayCache for Recorder {
+    fn check_and_insert(&mut self, jti: &str, _: SystemTime, _: SystemTime) -> bool {
+        self.0.push(jti.to_owned());
+        true
+    }
+}
+
+#[test]
+fn the_replay_record_is_a_short_digest_of_the_key_and_jti() {
+    // A proof anyone can make (its own key) with a jti of several KB: the cache
+    // entry stays small, and is not a bare jti another verifier sharing the
+    // cache (client assertions) could collide with.
+    let signer = SigningKey::generate_p256(&SystemRandom::new()).unwrap();
+    let jwk: serde_json::Value = serde_json::from_str(&signer.public_jwk().unwrap()).unwrap();
+    let header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk});
+    let long_jti = "j".repeat(5000);
+    let claims =
+        serde_json::json!({"jti": long_jti, "htm": "POST", "htu": TOKEN_URL, "iat": NOW_SECS});
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(header.to_string().as_bytes()),
+        Base64UrlUnpadded::encode_string(claims.to_string().as_bytes())
+    );
+    let signature = signer.sign(input.as_bytes(), &SystemRandom::new()).unwrap();
+    let forged = format!("{input}.{}", Base64UrlUnpadded::encode_string(&signature));
+    let mut recorder = Recorder::default();
+    let verified = verify_proof(
+        &forged,
+        &ProofValidation::new("POST", TOKEN_URL),
+        now(),
+        &mut recorder,
+    )
+    .unwrap();
+    assert_eq!(verified.jti(), long_jti);
+    let [entry] = recorder.0.as_slice() else {
+        panic!("one entry expected: {:?}", recorder.0.len())
+    };
+    assert!(entry.len() <= 64, "{} bytes", entry.len());
+    assert!(entry.starts_with("dpop:"), "{entry}");
+    // The same jti under another key is another entry.
+    let mut other = Recorder::default();
+    let mine = key()
+        .proof(&Proof::new("POST", TOKEN_URL), now(), &SystemRandom::new())
+        .unwrap();
+    verify_proof(
+        mine.expose_secret(),
+        &ProofValidation::new("POST", TOKEN_URL),
+        now(),
+        &mut other,
+    )
+    .unwrap();
+    assert_ne!(other.0[0], *entry);
+}
+

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{DpopError, PROOF_TYPE, access_token_hash, htu};
-use crate::encoding::base64;
+use crate::encoding::{Base64, base64};
 use crate::error::jwt::{ECHO_LEN, echo};
 use crate::error::neutral;
 use crate::jwt::{Confirmation, ReplayCache, split_raw};
@@ -187,6 +187,8 @@ struct Claims {
 /// nonce if one is required; with an access token, `ath` and the token's
 /// `cnf.jkt`; last, `jti` against the caller's replay cache, so that only proofs
 /// that passed everything are recorded (kept until they would be too old anyway).
+/// The cache records `dpop:` and a SHA-256 digest of the proof key's thumbprint
+/// and the `jti` (48 bytes, whatever the `jti`), not the `jti` itself.
 ///
 /// A request with more than one `DPoP` header must be refused before this call
 /// (RFC 9449 §4.3 item 1).
@@ -345,7 +347,7 @@ pub fn verify_proof(
         issued_at,
         validation.max_age.saturating_add(Duration::from_secs(1)),
     );
-    if !replay.check_and_insert(jti, keep_until, now) {
+    if !replay.check_and_insert(&replay_entry(&jkt, jti), keep_until, now) {
         return Err(DpopError::Replayed);
     }
     Ok(VerifiedProof {
@@ -356,6 +358,23 @@ pub fn verify_proof(
         algorithm,
         issued_at,
     })
+}
+
+/// What the replay cache records for a proof: `dpop:` and the base64url SHA-256
+/// of the key's thumbprint and the `jti`. A fixed 48 bytes whatever the `jti`'s
+/// length (anyone can make a proof with a `jti` of kilobytes), a proof's `jti`
+/// under another key is another entry, and the prefix keeps it apart from the
+/// bare `jti`s of client assertions when a server uses one cache for both.
+fn replay_entry(jkt: &str, jti: &str) -> String {
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    // The thumbprint is always 43 characters: the concatenation is unambiguous.
+    digest.update(jkt.as_bytes());
+    digest.update(b".");
+    digest.update(jti.as_bytes());
+    let mut entry = String::with_capacity(48);
+    entry.push_str("dpop:");
+    entry.push_str(&Base64::UrlUnpadded.encode_string(digest.finish().as_ref()));
+    entry
 }
 
 /// The header's `alg`: known, asymmetric, on the allow-list.
