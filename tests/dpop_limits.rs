@@ -123,3 +123,26 @@ fn the_replay_record_is_a_short_digest_of_the_key_and_jti() {
     assert_ne!(other.0[0], *entry);
 }
 
+#[test]
+fn port_zero_is_not_the_default_port() {
+    let proof = proof("https://as.example.com:0/token");
+    assert!(matches!(
+        verify_proof(
+            &proof,
+            &ProofValidation::new("POST", TOKEN_URL),
+            now(),
+            &mut HashMap::new()
+        ),
+        Err(DpopError::WrongUrl { .. })
+    ));
+    // Leading zeros of a real port still compare equal.
+    let proof = self::proof("https://as.example.com:0443/token");
+    verify_proof(
+        &proof,
+        &ProofValidation::new("POST", TOKEN_URL),
+        now(),
+        &mut HashMap::new(),
+    )
+    .unwrap();
+}
+

@@ -62,7 +62,11 @@ pub(super) fn normalize(url: &str) -> Option<String> {
         out.push_str(&authority[..authority.len() - host_port.len()]);
     }
     out.push_str(&percent_normalized(host)?.to_ascii_lowercase());
-    let port = port.trim_start_matches('0');
+    // Leading zeros dropped, but port 0 stays port 0 (not the default port).
+    let port = match port.trim_start_matches('0') {
+        "" if !port.is_empty() => "0",
+        trimmed => trimmed,
+    };
     if !port.is_empty() && port != default_port {
         out.push(':');
         out.push_str(port);
