@@ -146,3 +146,19 @@ fn port_zero_is_not_the_default_port() {
     .unwrap();
 }
 
+#[test]
+fn a_url_with_userinfo_makes_no_proof() {
+    // RFC 9110 §4.2.4: no userinfo in a target URI; a password would otherwise
+    // travel in every proof (and its logs).
+    let err = key()
+        .proof(
+            &Proof::new("GET", "https://user:secret@api.example.com/v1"),
+            now(),
+            &SystemRandom::new(),
+        )
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("user"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
+

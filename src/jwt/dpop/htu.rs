@@ -9,6 +9,18 @@ use crate::error::{Error, InputField, InputProblem};
 /// fragment. The URL must be `http://` or `https://` with a host.
 pub(super) fn for_proof(url: &str) -> Result<&str, Error> {
     let htu = without_query(url);
+    // RFC 9110 §4.2.4: a target URI has no userinfo; a password in it would
+    // travel in every proof, and a verifier never matches it.
+    let authority = htu.split_once("://").map_or("", |(_, rest)| {
+        rest.find('/').map_or(rest, |at| &rest[..at])
+    });
+    if authority.contains('@') {
+        return Err(Error::input(
+            InputField::DpopProof,
+            InputProblem::Malformed,
+            "the DPoP proof's URL has user information (user:password@ before the host): remove it from the URL; credentials go in headers, and RFC 9110 §4.2.4 keeps them out of request targets",
+        ));
+    }
     if normalize(htu).is_none() {
         return Err(Error::input(
             InputField::DpopProof,
