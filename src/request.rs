@@ -241,15 +241,11 @@ impl TokenRequest {
     }
 
     /// The nonce the server handed out last (`DPoP-Nonce`, RFC 9449 §8), put in the
-    /// proofs of requests made from this one. A value with a control character is
-    /// refused.
+    /// proofs of requests made from this one. A value that is not the nonce syntax
+    /// of RFC 9449 §8.1 (visible ASCII but `"` and `\`) is refused.
     pub fn with_dpop_nonce(mut self, nonce: impl Into<String>) -> Result<Self, Error> {
         let nonce = nonce.into();
-        refuse_control(
-            InputField::DpopProof,
-            &nonce,
-            "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
-        )?;
+        dpop::check_nonce(&nonce)?;
         self.dpop_nonce = Some(nonce);
         Ok(self)
     }

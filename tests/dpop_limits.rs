@@ -162,3 +162,46 @@ fn a_url_with_userinfo_makes_no_proof() {
     assert!(!text.contains("secret"), "{text}");
 }
 
+fn nonce_demand(nonce: &str) -> HttpResponse {
+    HttpResponse::new(
+        400,
+        vec![
+            ("DPoP-Nonce".into(), nonce.into()),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        br#"{"error":"use_dpop_nonce"}"#.to_vec(),
+    )
+}
+
+#[test]
+fn a_server_nonce_outside_nqchar_is_not_used() {
+    // RFC 9449 §8.1: nonce = 1*NQCHAR (%x21 / %x23-5B / %x5D-7E).
+    assert_eq!(
+        nonce_demand("eyJ7S_zG.eyJH0-Z").dpop_nonce_challenge(),
+        Some("eyJ7S_zG.eyJH0-Z")
+    );
+    for bad in ["a b", "a\"b", "a\\b", "caf\u{e9}", "a\tb"] {
+        let answer = nonce_demand(bad);
+        assert_eq!(answer.dpop_nonce_challenge(), None, "{bad:?}");
+        assert_eq!(answer.dpop_nonce(), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn a_caller_nonce_outside_nqchar_is_refused() {
+    let err = key()
+        .proof(
+            &Proof::new("POST", TOKEN_URL).with_nonce("a\"b"),
+            now(),
+            &SystemRandom::new(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("DPoP-Nonce"), "{err}");
+    let request = s2s_oauth::TokenRequest::new(
+        TOKEN_URL,
+        s2s_oauth::Grant::client_credentials(),
+        s2s_oauth::ClientAuth::basic("c", "s"),
+    )
+    .unwrap();
+    assert!(request.with_dpop_nonce("a b").is_err());
+}

@@ -157,11 +157,7 @@ impl DpopKey {
         }
         let htu = htu::for_proof(proof.url)?;
         if let Some(nonce) = proof.nonce {
-            refuse_control(
-                InputField::DpopProof,
-                nonce,
-                "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
-            )?;
+            check_nonce(nonce)?;
         }
         let ath = proof.access_token.map(access_token_hash);
         let jti = super::uuid_v4(rng)?;
@@ -273,6 +269,34 @@ impl fmt::Debug for ResourceHeaders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ResourceHeaders { authorization: \"DPoP [redacted]\", dpop: [redacted] }")
     }
+}
+
+/// Whether `nonce` has the syntax of RFC 9449 §8.1, `1*NQCHAR`: visible ASCII
+/// but `"` and `\`. A server's nonce outside it is not echoed.
+pub(crate) fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+}
+
+/// Refuses a nonce that is not `1*NQCHAR` (RFC 9449 §8.1), as an input error on
+/// [`InputField::DpopProof`] (a control character as
+/// [`InputProblem::ControlCharacter`], the rest as [`InputProblem::Malformed`]).
+pub(crate) fn check_nonce(nonce: &str) -> Result<(), Error> {
+    refuse_control(
+        InputField::DpopProof,
+        nonce,
+        "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
+    )?;
+    if !is_nonce(nonce) {
+        return Err(Error::input(
+            InputField::DpopProof,
+            InputProblem::Malformed,
+            "the DPoP nonce is empty or has a character RFC 9449 §8.1 does not allow (only visible ASCII, no space, '\"' or '\\'); pass the DPoP-Nonce header value as received",
+        ));
+    }
+    Ok(())
 }
 
 /// `ath`: the base64url SHA-256 of the access token's ASCII (RFC 9449 §4.2).
