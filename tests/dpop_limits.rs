@@ -205,3 +205,25 @@ fn a_caller_nonce_outside_nqchar_is_refused() {
     .unwrap();
     assert!(request.with_dpop_nonce("a b").is_err());
 }
+
+#[test]
+fn resource_headers_refuse_a_token_that_is_no_header_value() {
+    for bad in ["", "sekrit\r\nX-Injected: 1", "sek rit", "sekr\u{ee}t"] {
+        let err = key()
+            .resource_headers(
+                "GET",
+                "https://api.example.com/v1",
+                bad,
+                None,
+                now(),
+                &SystemRandom::new(),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, s2s_oauth::Error::InvalidInput(_)),
+            "{bad:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("access token"), "{err}");
+        assert!(!err.to_string().contains("sek"), "{err}");
+    }
+}

@@ -180,7 +180,9 @@ impl DpopKey {
 
     /// The two header values of a resource request with a DPoP-bound
     /// `access_token` (RFC 9449 §7.1): `Authorization: DPoP <token>` and a proof
-    /// carrying `ath`, and `nonce` if the resource server gave one.
+    /// carrying `ath`, and `nonce` if the resource server gave one. An access
+    /// token that is empty or has a space, control or non-ASCII character is
+    /// refused (it would not be a well-formed header value).
     pub fn resource_headers(
         &self,
         method: &str,
@@ -190,6 +192,25 @@ impl DpopKey {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<ResourceHeaders, Error> {
+        // The token goes into a header value as it is: nothing that could end
+        // the header or the request (RFC 9110 §5.5, token68).
+        refuse_empty(
+            InputField::DpopProof,
+            access_token,
+            "the access token for the DPoP Authorization header is empty; pass TokenResponse::access_token",
+        )?;
+        refuse_control(
+            InputField::DpopProof,
+            access_token,
+            "the access token contains a control character (a stray newline?) and cannot go in the Authorization header; pass it as the token response gave it",
+        )?;
+        if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::input(
+                InputField::DpopProof,
+                InputProblem::Malformed,
+                "the access token has a space or a non-ASCII character and cannot go in the Authorization header (RFC 9110 token68); pass it as the token response gave it",
+            ));
+        }
         let mut proof = Proof::new(method, url).with_access_token(access_token);
         proof.nonce = nonce;
         let dpop = self.proof(&proof, now, rng)?;
