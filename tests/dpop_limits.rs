@@ -227,3 +227,16 @@ fn resource_headers_refuse_a_token_that_is_no_header_value() {
         assert!(!err.to_string().contains("sek"), "{err}");
     }
 }
+
+#[test]
+fn refusals_say_what_to_do() {
+    let alg = DpopError::UnsupportedAlgorithm("ES512".into()).to_string();
+    assert!(alg.contains("ES256"), "{alg}");
+    for error in [
+        DpopError::MissingAccessTokenHash,
+        DpopError::WrongAccessTokenHash,
+    ] {
+        let text = error.to_string();
+        assert!(text.contains("make the proof with"), "{text}");
+    }
+}

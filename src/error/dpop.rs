@@ -102,7 +102,10 @@ impl fmt::Display for DpopError {
                 "the DPoP proof's typ header is not \"dpop+jwt\" (RFC 9449 §4.2): send a DPoP proof, not another JWT",
             ),
             DpopError::UnsupportedAlgorithm(alg) => {
-                write!(f, "the DPoP proof's alg {alg:?} is not supported")
+                write!(
+                    f,
+                    "the DPoP proof's alg {alg:?} is not supported: sign proofs with ES256 (the usual choice), ES384, EdDSA, RS256/384/512 or PS256/384/512"
+                )
             }
             DpopError::AlgorithmNotAllowed(alg) => write!(
                 f,
@@ -151,10 +154,10 @@ impl fmt::Display for DpopError {
                 "the DPoP proof's nonce is not one the server accepts: send it again with the server's latest DPoP-Nonce",
             ),
             DpopError::MissingAccessTokenHash => f.write_str(
-                "the DPoP proof sent with an access token has no ath claim (RFC 9449 §4.2)",
+                "the DPoP proof sent with an access token has no ath claim (RFC 9449 §4.2): make the proof with the access token (DpopKey::resource_headers does)",
             ),
             DpopError::WrongAccessTokenHash => f.write_str(
-                "the DPoP proof's ath is not the hash of the access token sent with it",
+                "the DPoP proof's ath is not the hash of the access token sent with it: make the proof with the token the request carries",
             ),
             DpopError::KeyMismatch => f.write_str(
                 "the access token is bound to another key than the DPoP proof's (cnf.jkt differs)",
