@@ -240,3 +240,18 @@ fn refusals_say_what_to_do() {
         assert!(text.contains("make the proof with"), "{text}");
     }
 }
+
+#[test]
+fn a_verifier_url_without_scheme_and_host_is_the_servers_error() {
+    let proof = proof(TOKEN_URL);
+    let err = verify_proof(
+        &proof,
+        &ProofValidation::new("POST", "/token"),
+        now(),
+        &mut HashMap::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err, DpopError::InvalidRequestUrl);
+    assert_eq!(err.error_code(), "server_error");
+    assert!(err.to_string().contains("not a path"), "{err}");
+}

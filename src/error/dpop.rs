@@ -71,6 +71,13 @@ pub enum DpopError {
     /// The access token presented with `Authorization: DPoP` carries no `cnf.jkt`:
     /// it is no DPoP-bound token (RFC 9449 §7.1).
     TokenNotBound,
+    /// The verifier's own request URL ([`ProofValidation::new`]) is not an absolute
+    /// `http://` or `https://` URL with a host (a path alone, say): a server
+    /// misconfiguration, not the client's fault, so no proof can pass. Answer it
+    /// as a server error (500).
+    ///
+    /// [`ProofValidation::new`]: crate::jwt::dpop::ProofValidation::new
+    InvalidRequestUrl,
 }
 
 impl DpopError {
@@ -78,7 +85,9 @@ impl DpopError {
     /// `use_dpop_nonce` for [`MissingNonce`](DpopError::MissingNonce) and
     /// [`WrongNonce`](DpopError::WrongNonce); `invalid_token` for an access token
     /// that does not belong to the proof's key ([`KeyMismatch`](DpopError::KeyMismatch),
-    /// [`TokenNotBound`](DpopError::TokenNotBound)); `invalid_dpop_proof` for the rest.
+    /// [`TokenNotBound`](DpopError::TokenNotBound)); `server_error` for the
+    /// verifier's own mistake ([`InvalidRequestUrl`](DpopError::InvalidRequestUrl));
+    /// `invalid_dpop_proof` for the rest.
     ///
     /// ```
     /// use s2s_oauth::jwt::dpop::DpopError;
@@ -89,6 +98,7 @@ impl DpopError {
         match self {
             DpopError::MissingNonce | DpopError::WrongNonce => "use_dpop_nonce",
             DpopError::KeyMismatch | DpopError::TokenNotBound => "invalid_token",
+            DpopError::InvalidRequestUrl => "server_error",
             _ => "invalid_dpop_proof",
         }
     }
@@ -164,6 +174,9 @@ impl fmt::Display for DpopError {
             ),
             DpopError::TokenNotBound => f.write_str(
                 "the access token sent with Authorization: DPoP is not DPoP-bound (no cnf.jkt)",
+            ),
+            DpopError::InvalidRequestUrl => f.write_str(
+                "the DPoP verifier's request URL is not an absolute http:// or https:// URL with a host: pass ProofValidation::new the full URL the request was received at (scheme and host included, as the client sees them behind any proxy), not a path",
             ),
         }
     }

@@ -69,8 +69,11 @@ impl<'a> ProofValidation<'a> {
     /// The default leeway for a proof's `iat` ahead of the server's clock.
     pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 
-    /// A proof for a request of `method` to `url` (the URL the server received
-    /// the request at; its query is ignored).
+    /// A proof for a request of `method` to `url`: the full URL the server
+    /// received the request at, as the client sent it (`https://host/path`, not
+    /// the path alone; behind a proxy, the external scheme and host); its query is
+    /// ignored. A `url` that is not an absolute http(s) URL makes every proof fail
+    /// with [`DpopError::InvalidRequestUrl`].
     pub fn new(method: &'a str, url: &'a str) -> Self {
         ProofValidation {
             method,
@@ -219,6 +222,9 @@ pub fn verify_proof(
 ) -> Result<VerifiedProof, DpopError> {
     let now_secs = time::unix_seconds(now)
         .map_err(|_| DpopError::Malformed("the verifier's clock is before 1970"))?;
+    // The verifier's own URL first: when it is wrong, no proof can pass, and the
+    // fault is not the client's.
+    let expected_htu = htu::normalize(validation.url).ok_or(DpopError::InvalidRequestUrl)?;
     if proof.len() > MAX_PROOF_LEN {
         return Err(DpopError::Malformed("the proof is larger than 8 KiB"));
     }
@@ -281,8 +287,8 @@ pub fn verify_proof(
         });
     }
     let received_htu = string(claims.htu.as_ref(), "htu")?;
-    match (htu::normalize(received_htu), htu::normalize(validation.url)) {
-        (Some(received), Some(expected)) if received == expected => {}
+    match htu::normalize(received_htu) {
+        Some(received) if received == expected_htu => {}
         _ => {
             return Err(DpopError::WrongUrl {
                 received: echo(received_htu, ECHO_LEN),
