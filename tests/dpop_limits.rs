@@ -255,3 +255,64 @@ fn a_verifier_url_without_scheme_and_host_is_the_servers_error() {
     assert_eq!(err.error_code(), "server_error");
     assert!(err.to_string().contains("not a path"), "{err}");
 }
+
+/// A proof signed by `signer` with any header and claims text (not re-encoded).
+fn forge_raw(header: &str, claims: &str, signer: &SigningKey) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(header.as_bytes()),
+        Base64UrlUnpadded::encode_string(claims.as_bytes())
+    );
+    let signature = signer.sign(input.as_bytes(), &SystemRandom::new()).unwrap();
+    format!("{input}.{}", Base64UrlUnpadded::encode_string(&signature))
+}
+
+#[test]
+fn extra_jwk_members_do_not_change_the_thumbprint_and_private_ones_are_refused() {
+    let signer = SigningKey::generate_p256(&SystemRandom::new()).unwrap();
+    let jwk = signer.public_jwk().unwrap();
+    let jkt = signer.jwk_thumbprint().unwrap();
+    let body = &jwk[1..jwk.len() - 1];
+    let claims = format!(r#"{{"jti":"x","htm":"POST","htu":"{TOKEN_URL}","iat":{NOW_SECS}}}"#);
+    let check = |header: String| {
+        verify_proof(
+            &forge_raw(&header, &claims, &signer),
+            &ProofValidation::new("POST", TOKEN_URL),
+            now(),
+            &mut HashMap::new(),
+        )
+    };
+    let extra = format!(
+        r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{{{body},"kid":"k1","use":"sig","alg":"ES256","key_ops":["verify"]}}}}"#
+    );
+    assert_eq!(check(extra).unwrap().jkt(), jkt);
+    for private in [
+        r#""d":"AAAA""#,
+        r#""p":"AAAA""#,
+        r#""q":"AAAA""#,
+        r#""dp":"AAAA""#,
+    ] {
+        let header = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{{{body},{private}}}}}"#);
+        assert_eq!(
+            check(header).unwrap_err(),
+            DpopError::BadKey(s2s_oauth::error::KeyError::PrivateKeyNotPublic),
+            "{private}"
+        );
+    }
+    // Duplicate members: the last counts (as in jwt::verify); a "none" before
+    // the real alg does not make an unsigned proof pass, nor does one after it.
+    let dup = format!(r#"{{"typ":"dpop+jwt","alg":"none","alg":"ES256","jwk":{jwk}}}"#);
+    assert_eq!(check(dup).unwrap().jkt(), jkt);
+    let dup = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","alg":"none","jwk":{jwk}}}"#);
+    assert_eq!(
+        check(dup).unwrap_err(),
+        DpopError::UnsupportedAlgorithm("none".into())
+    );
+    // A JWK whose curve does not fit alg.
+    let p384 = format!(r#"{{"typ":"dpop+jwt","alg":"ES384","jwk":{jwk}}}"#);
+    assert!(matches!(
+        check(p384).unwrap_err(),
+        DpopError::AlgorithmNotAllowed(_)
+    ));
+}
