@@ -202,7 +202,11 @@ impl TokenRequest {
 
     /// Asks for a DPoP-bound token (RFC 9449 §5): every request made from this one
     /// carries a `DPoP` proof by `key`, signed as of the request time, whatever the
-    /// grant and client authentication. The server answers `token_type: DPoP`.
+    /// grant and client authentication. The server answers `token_type: DPoP`; a
+    /// server without DPoP support ignores the proof and answers `Bearer` (RFC 9449
+    /// §5), a token that is not bound to the key: check
+    /// [`TokenResponse::token_type`](crate::TokenResponse::token_type) when a
+    /// bound token is required.
     ///
     /// When the server answers `use_dpop_nonce` with a `DPoP-Nonce` header,
     /// [`send`](Self::send) sends once more with that nonce (RFC 9449 §8: part of
@@ -241,15 +245,11 @@ impl TokenRequest {
     }
 
     /// The nonce the server handed out last (`DPoP-Nonce`, RFC 9449 §8), put in the
-    /// proofs of requests made from this one. A value with a control character is
-    /// refused.
+    /// proofs of requests made from this one. A value that is not the nonce syntax
+    /// of RFC 9449 §8.1 (visible ASCII but `"` and `\`) is refused.
     pub fn with_dpop_nonce(mut self, nonce: impl Into<String>) -> Result<Self, Error> {
         let nonce = nonce.into();
-        refuse_control(
-            InputField::DpopProof,
-            &nonce,
-            "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
-        )?;
+        dpop::check_nonce(&nonce)?;
         self.dpop_nonce = Some(nonce);
         Ok(self)
     }

@@ -125,11 +125,13 @@ impl HttpResponse {
     }
 
     /// The `DPoP-Nonce` header (RFC 9449 §8.1): the nonce the server wants in the
-    /// next proofs, sent with a refusal or with a success.
+    /// next proofs, sent with a refusal or with a success. `None` for a value that
+    /// is not the nonce syntax (`1*NQCHAR`: visible ASCII but `"` and `\`), which
+    /// is never echoed back.
     pub fn dpop_nonce(&self) -> Option<&str> {
         self.header("dpop-nonce")
             .map(str::trim)
-            .filter(|n| !n.is_empty())
+            .filter(|n| crate::jwt::dpop::is_nonce(n))
     }
 }
 

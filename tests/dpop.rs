@@ -308,7 +308,6 @@ fn a_wrong_htu_or_htm_is_refused() {
         "http://as.example.com/token",
         "https://as.example.com:8443/token",
         "https://evil.example.com/token",
-        "not a url",
     ] {
         let err = check(&proof, &ProofValidation::new("POST", url)).unwrap_err();
         assert_eq!(
@@ -319,6 +318,9 @@ fn a_wrong_htu_or_htm_is_refused() {
             "{url}"
         );
     }
+    // The verifier's own URL broken is its error, not the proof's.
+    let err = check(&proof, &ProofValidation::new("POST", "not a url")).unwrap_err();
+    assert_eq!(err, DpopError::InvalidRequestUrl);
     let err = check(&proof, &ProofValidation::new("post", TOKEN_URL)).unwrap_err();
     assert_eq!(
         err,

@@ -252,3 +252,51 @@ fn a_second_nonce_demand_is_the_answer() {
 fn server_without_faults() -> Server {
     server(false)
 }
+
+#[test]
+fn the_nonce_retry_sends_a_fresh_proof_and_a_fresh_client_assertion() {
+    let rng = SystemRandom::new();
+    let client_key = s2s_oauth::SigningKey::generate_p256(&rng).unwrap();
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_client(Client::new(CLIENT_ID).with_public_key(client_key.verifying_key())),
+    )
+    .unwrap();
+    server.inject(
+        Fault::status(400, "application/json", r#"{"error":"use_dpop_nonce"}"#)
+            .with_header("DPoP-Nonce", "n-1"),
+        1,
+    );
+    let key = DpopKey::generate(&rng).unwrap();
+    let token = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::private_key_jwt(CLIENT_ID, client_key).unwrap(),
+    )
+    .unwrap()
+    .with_dpop(&key)
+    .send(&agent())
+    .unwrap();
+    assert_eq!(token.token_type(), Some(&TokenType::DPoP));
+    assert_eq!(token.dpop_nonce(), Some("n-1"));
+    let recorded = server.requests();
+    assert_eq!(recorded.len(), 2, "one nonce retry");
+    let claims = |jwt: &str| -> serde_json::Value {
+        use base64ct::Encoding as _;
+        let part = jwt.split('.').nth(1).unwrap();
+        serde_json::from_slice(&base64ct::Base64UrlUnpadded::decode_vec(part).unwrap()).unwrap()
+    };
+    let proofs: Vec<_> = (0..2)
+        .map(|i| claims(recorded[i].header("DPoP").unwrap()))
+        .collect();
+    assert_ne!(proofs[0]["jti"], proofs[1]["jti"], "a fresh proof");
+    assert_eq!(proofs[0].get("nonce"), None);
+    assert_eq!(proofs[1]["nonce"], "n-1");
+    let assertions: Vec<_> = (0..2)
+        .map(|i| claims(recorded[i].form_value("client_assertion").unwrap()))
+        .collect();
+    assert_ne!(
+        assertions[0]["jti"], assertions[1]["jti"],
+        "a fresh client assertion"
+    );
+}

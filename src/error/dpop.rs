@@ -71,6 +71,13 @@ pub enum DpopError {
     /// The access token presented with `Authorization: DPoP` carries no `cnf.jkt`:
     /// it is no DPoP-bound token (RFC 9449 §7.1).
     TokenNotBound,
+    /// The verifier's own request URL ([`ProofValidation::new`]) is not an absolute
+    /// `http://` or `https://` URL with a host (a path alone, say): a server
+    /// misconfiguration, not the client's fault, so no proof can pass. Answer it
+    /// as a server error (500).
+    ///
+    /// [`ProofValidation::new`]: crate::jwt::dpop::ProofValidation::new
+    InvalidRequestUrl,
 }
 
 impl DpopError {
@@ -78,7 +85,9 @@ impl DpopError {
     /// `use_dpop_nonce` for [`MissingNonce`](DpopError::MissingNonce) and
     /// [`WrongNonce`](DpopError::WrongNonce); `invalid_token` for an access token
     /// that does not belong to the proof's key ([`KeyMismatch`](DpopError::KeyMismatch),
-    /// [`TokenNotBound`](DpopError::TokenNotBound)); `invalid_dpop_proof` for the rest.
+    /// [`TokenNotBound`](DpopError::TokenNotBound)); `server_error` for the
+    /// verifier's own mistake ([`InvalidRequestUrl`](DpopError::InvalidRequestUrl));
+    /// `invalid_dpop_proof` for the rest.
     ///
     /// ```
     /// use s2s_oauth::jwt::dpop::DpopError;
@@ -89,6 +98,7 @@ impl DpopError {
         match self {
             DpopError::MissingNonce | DpopError::WrongNonce => "use_dpop_nonce",
             DpopError::KeyMismatch | DpopError::TokenNotBound => "invalid_token",
+            DpopError::InvalidRequestUrl => "server_error",
             _ => "invalid_dpop_proof",
         }
     }
@@ -102,7 +112,10 @@ impl fmt::Display for DpopError {
                 "the DPoP proof's typ header is not \"dpop+jwt\" (RFC 9449 §4.2): send a DPoP proof, not another JWT",
             ),
             DpopError::UnsupportedAlgorithm(alg) => {
-                write!(f, "the DPoP proof's alg {alg:?} is not supported")
+                write!(
+                    f,
+                    "the DPoP proof's alg {alg:?} is not supported: sign proofs with ES256 (the usual choice), ES384, EdDSA, RS256/384/512 or PS256/384/512"
+                )
             }
             DpopError::AlgorithmNotAllowed(alg) => write!(
                 f,
@@ -151,16 +164,19 @@ impl fmt::Display for DpopError {
                 "the DPoP proof's nonce is not one the server accepts: send it again with the server's latest DPoP-Nonce",
             ),
             DpopError::MissingAccessTokenHash => f.write_str(
-                "the DPoP proof sent with an access token has no ath claim (RFC 9449 §4.2)",
+                "the DPoP proof sent with an access token has no ath claim (RFC 9449 §4.2): make the proof with the access token (DpopKey::resource_headers does)",
             ),
             DpopError::WrongAccessTokenHash => f.write_str(
-                "the DPoP proof's ath is not the hash of the access token sent with it",
+                "the DPoP proof's ath is not the hash of the access token sent with it: make the proof with the token the request carries",
             ),
             DpopError::KeyMismatch => f.write_str(
                 "the access token is bound to another key than the DPoP proof's (cnf.jkt differs)",
             ),
             DpopError::TokenNotBound => f.write_str(
                 "the access token sent with Authorization: DPoP is not DPoP-bound (no cnf.jkt)",
+            ),
+            DpopError::InvalidRequestUrl => f.write_str(
+                "the DPoP verifier's request URL is not an absolute http:// or https:// URL with a host: pass ProofValidation::new the full URL the request was received at (scheme and host included, as the client sees them behind any proxy), not a path",
             ),
         }
     }

@@ -157,11 +157,7 @@ impl DpopKey {
         }
         let htu = htu::for_proof(proof.url)?;
         if let Some(nonce) = proof.nonce {
-            refuse_control(
-                InputField::DpopProof,
-                nonce,
-                "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
-            )?;
+            check_nonce(nonce)?;
         }
         let ath = proof.access_token.map(access_token_hash);
         let jti = super::uuid_v4(rng)?;
@@ -184,7 +180,9 @@ impl DpopKey {
 
     /// The two header values of a resource request with a DPoP-bound
     /// `access_token` (RFC 9449 §7.1): `Authorization: DPoP <token>` and a proof
-    /// carrying `ath`, and `nonce` if the resource server gave one.
+    /// carrying `ath`, and `nonce` if the resource server gave one. An access
+    /// token that is empty or has a space, control or non-ASCII character is
+    /// refused (it would not be a well-formed header value).
     pub fn resource_headers(
         &self,
         method: &str,
@@ -194,6 +192,25 @@ impl DpopKey {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<ResourceHeaders, Error> {
+        // The token goes into a header value as it is: nothing that could end
+        // the header or the request (RFC 9110 §5.5, token68).
+        refuse_empty(
+            InputField::DpopProof,
+            access_token,
+            "the access token for the DPoP Authorization header is empty; pass TokenResponse::access_token",
+        )?;
+        refuse_control(
+            InputField::DpopProof,
+            access_token,
+            "the access token contains a control character (a stray newline?) and cannot go in the Authorization header; pass it as the token response gave it",
+        )?;
+        if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::input(
+                InputField::DpopProof,
+                InputProblem::Malformed,
+                "the access token has a space or a non-ASCII character and cannot go in the Authorization header (RFC 9110 token68); pass it as the token response gave it",
+            ));
+        }
         let mut proof = Proof::new(method, url).with_access_token(access_token);
         proof.nonce = nonce;
         let dpop = self.proof(&proof, now, rng)?;
@@ -273,6 +290,34 @@ impl fmt::Debug for ResourceHeaders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ResourceHeaders { authorization: \"DPoP [redacted]\", dpop: [redacted] }")
     }
+}
+
+/// Whether `nonce` has the syntax of RFC 9449 §8.1, `1*NQCHAR`: visible ASCII
+/// but `"` and `\`. A server's nonce outside it is not echoed.
+pub(crate) fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+}
+
+/// Refuses a nonce that is not `1*NQCHAR` (RFC 9449 §8.1), as an input error on
+/// [`InputField::DpopProof`] (a control character as
+/// [`InputProblem::ControlCharacter`], the rest as [`InputProblem::Malformed`]).
+pub(crate) fn check_nonce(nonce: &str) -> Result<(), Error> {
+    refuse_control(
+        InputField::DpopProof,
+        nonce,
+        "the DPoP nonce contains a control character; pass the DPoP-Nonce header value as received",
+    )?;
+    if !is_nonce(nonce) {
+        return Err(Error::input(
+            InputField::DpopProof,
+            InputProblem::Malformed,
+            "the DPoP nonce is empty or has a character RFC 9449 §8.1 does not allow (only visible ASCII, no space, '\"' or '\\'); pass the DPoP-Nonce header value as received",
+        ));
+    }
+    Ok(())
 }
 
 /// `ath`: the base64url SHA-256 of the access token's ASCII (RFC 9449 §4.2).

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use s2s_oauth::jwt::Confirmation;
 use s2s_oauth::jwt::dpop::{ProofValidation, verify_proof};
-use s2s_oauth::testkit::{Client, Config, Profile, Server};
+use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{HttpResponse, SigningKey, agent};
 
 use crate::support::{CLIENT, SECRET, key, run, run_client_credentials, run_env};
@@ -183,4 +183,31 @@ fn bad_dpop_input_is_exit_2_and_nothing_is_sent() {
     let out = run_client_credentials(&endpoint, &["--dpop-key", &cert], SECRET);
     out.failure(2);
     assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_bearer_answer_to_a_dpop_request_is_a_warning() {
+    // RFC 9449 §5: a server without DPoP ignores the proof and answers Bearer.
+    let server = server(false);
+    server.inject(
+        Fault::status(
+            200,
+            "application/json",
+            r#"{"access_token":"at-unbound","token_type":"Bearer","expires_in":60}"#,
+        ),
+        1,
+    );
+    let endpoint = vec!["--token-url".to_owned(), server.token_url()];
+    let dpop_key = key("p256.pkcs8.pem");
+    let out = run_client_credentials(&endpoint, &["--dpop-key", &dpop_key], SECRET);
+    assert_eq!(out.json()["token_type"], "Bearer");
+    assert!(
+        out.stderr.contains("warning: --dpop-key") && out.stderr.contains("not bound"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("at-unbound"), "{out:?}");
+    // A DPoP answer is no warning.
+    let out = run_client_credentials(&endpoint, &["--dpop-key", &dpop_key], SECRET);
+    assert_eq!(out.json()["token_type"], "DPoP");
+    assert!(!out.stderr.contains("warning"), "{out:?}");
 }

@@ -2,6 +2,7 @@
 //! [`TokenRequest`] (grant, client authentication, token URL, scope) or a signed
 //! assertion. Everything local is loaded and checked before anything is sent.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -12,7 +13,9 @@ use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{self, LoginHost};
 use s2s_oauth::saml;
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
-use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
+use s2s_oauth::{
+    ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse, TokenType,
+};
 
 use crate::args::{AuthMethod, Options};
 use crate::command::Command;
@@ -164,8 +167,9 @@ fn request_token(
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
-    if let Some(key) = dpop_key(options)? {
-        request = request.with_dpop(&key);
+    let dpop = dpop_key(options)?;
+    if let Some(key) = &dpop {
+        request = request.with_dpop(key);
     }
     let how = Sending {
         timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
@@ -180,6 +184,16 @@ fn request_token(
     if let (Some(_), true, Some(secret)) = (&endpoint.salesforce, signed, &secret) {
         salesforce::verify_signature(&token, secret)
             .map_err(|e| send::failure(&request, how, e, 1))?;
+    }
+    // RFC 9449 §5: a server without DPoP ignores the proof and issues a bearer
+    // token. It works, but is not bound to the key: say so rather than let the
+    // caller believe otherwise.
+    if dpop.is_some() && token.token_type() != Some(&TokenType::DPoP) {
+        let sent = token.token_type().map_or("none", TokenType::as_str);
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: --dpop-key: the server answered token_type {sent:?}, not \"DPoP\": the token is not bound to the key (the server may not support DPoP); use it as that type says"
+        );
     }
     Ok(token)
 }

@@ -9,6 +9,18 @@ use crate::error::{Error, InputField, InputProblem};
 /// fragment. The URL must be `http://` or `https://` with a host.
 pub(super) fn for_proof(url: &str) -> Result<&str, Error> {
     let htu = without_query(url);
+    // RFC 9110 §4.2.4: a target URI has no userinfo; a password in it would
+    // travel in every proof, and a verifier never matches it.
+    let authority = htu.split_once("://").map_or("", |(_, rest)| {
+        rest.find('/').map_or(rest, |at| &rest[..at])
+    });
+    if authority.contains('@') {
+        return Err(Error::input(
+            InputField::DpopProof,
+            InputProblem::Malformed,
+            "the DPoP proof's URL has user information (user:password@ before the host): remove it from the URL; credentials go in headers, and RFC 9110 §4.2.4 keeps them out of request targets",
+        ));
+    }
     if normalize(htu).is_none() {
         return Err(Error::input(
             InputField::DpopProof,
@@ -62,7 +74,11 @@ pub(super) fn normalize(url: &str) -> Option<String> {
         out.push_str(&authority[..authority.len() - host_port.len()]);
     }
     out.push_str(&percent_normalized(host)?.to_ascii_lowercase());
-    let port = port.trim_start_matches('0');
+    // Leading zeros dropped, but port 0 stays port 0 (not the default port).
+    let port = match port.trim_start_matches('0') {
+        "" if !port.is_empty() => "0",
+        trimmed => trimmed,
+    };
     if !port.is_empty() && port != default_port {
         out.push(':');
         out.push_str(port);

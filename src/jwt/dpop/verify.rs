@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{DpopError, PROOF_TYPE, access_token_hash, htu};
-use crate::encoding::base64;
+use crate::encoding::{Base64, base64};
 use crate::error::jwt::{ECHO_LEN, echo};
 use crate::error::neutral;
 use crate::jwt::{Confirmation, ReplayCache, split_raw};
@@ -69,8 +69,11 @@ impl<'a> ProofValidation<'a> {
     /// The default leeway for a proof's `iat` ahead of the server's clock.
     pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 
-    /// A proof for a request of `method` to `url` (the URL the server received
-    /// the request at; its query is ignored).
+    /// A proof for a request of `method` to `url`: the full URL the server
+    /// received the request at, as the client sent it (`https://host/path`, not
+    /// the path alone; behind a proxy, the external scheme and host); its query is
+    /// ignored. A `url` that is not an absolute http(s) URL makes every proof fail
+    /// with [`DpopError::InvalidRequestUrl`].
     pub fn new(method: &'a str, url: &'a str) -> Self {
         ProofValidation {
             method,
@@ -187,6 +190,8 @@ struct Claims {
 /// nonce if one is required; with an access token, `ath` and the token's
 /// `cnf.jkt`; last, `jti` against the caller's replay cache, so that only proofs
 /// that passed everything are recorded (kept until they would be too old anyway).
+/// The cache records `dpop:` and a SHA-256 digest of the proof key's thumbprint
+/// and the `jti` (48 bytes, whatever the `jti`), not the `jti` itself.
 ///
 /// A request with more than one `DPoP` header must be refused before this call
 /// (RFC 9449 §4.3 item 1).
@@ -217,6 +222,9 @@ pub fn verify_proof(
 ) -> Result<VerifiedProof, DpopError> {
     let now_secs = time::unix_seconds(now)
         .map_err(|_| DpopError::Malformed("the verifier's clock is before 1970"))?;
+    // The verifier's own URL first: when it is wrong, no proof can pass, and the
+    // fault is not the client's.
+    let expected_htu = htu::normalize(validation.url).ok_or(DpopError::InvalidRequestUrl)?;
     if proof.len() > MAX_PROOF_LEN {
         return Err(DpopError::Malformed("the proof is larger than 8 KiB"));
     }
@@ -279,8 +287,8 @@ pub fn verify_proof(
         });
     }
     let received_htu = string(claims.htu.as_ref(), "htu")?;
-    match (htu::normalize(received_htu), htu::normalize(validation.url)) {
-        (Some(received), Some(expected)) if received == expected => {}
+    match htu::normalize(received_htu) {
+        Some(received) if received == expected_htu => {}
         _ => {
             return Err(DpopError::WrongUrl {
                 received: echo(received_htu, ECHO_LEN),
@@ -338,9 +346,14 @@ pub fn verify_proof(
         }
     }
     let issued_at = time::from_numeric_date(i64::try_from(iat_secs).unwrap_or(i64::MAX));
-    // Kept until the proof is too old to pass anyway.
-    let keep_until = time::saturating_add(issued_at, validation.max_age + validation.leeway);
-    if !replay.check_and_insert(jti, keep_until, now) {
+    // Kept until the proof is too old to pass anyway: `iat` and now are compared
+    // in whole seconds, so a proof passes until a second after `iat + max_age`.
+    // (Saturating: `with_max_age(Duration::MAX)` must not overflow.)
+    let keep_until = time::saturating_add(
+        issued_at,
+        validation.max_age.saturating_add(Duration::from_secs(1)),
+    );
+    if !replay.check_and_insert(&replay_entry(&jkt, jti), keep_until, now) {
         return Err(DpopError::Replayed);
     }
     Ok(VerifiedProof {
@@ -351,6 +364,23 @@ pub fn verify_proof(
         algorithm,
         issued_at,
     })
+}
+
+/// What the replay cache records for a proof: `dpop:` and the base64url SHA-256
+/// of the key's thumbprint and the `jti`. A fixed 48 bytes whatever the `jti`'s
+/// length (anyone can make a proof with a `jti` of kilobytes), a proof's `jti`
+/// under another key is another entry, and the prefix keeps it apart from the
+/// bare `jti`s of client assertions when a server uses one cache for both.
+fn replay_entry(jkt: &str, jti: &str) -> String {
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    // The thumbprint is always 43 characters: the concatenation is unambiguous.
+    digest.update(jkt.as_bytes());
+    digest.update(b".");
+    digest.update(jti.as_bytes());
+    let mut entry = String::with_capacity(48);
+    entry.push_str("dpop:");
+    entry.push_str(&Base64::UrlUnpadded.encode_string(digest.finish().as_ref()));
+    entry
 }
 
 /// The header's `alg`: known, asymmetric, on the allow-list.
