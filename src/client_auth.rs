@@ -31,6 +31,8 @@ const DEFAULT_ASSERTION_LIFETIME: Duration = Duration::from_secs(60);
 /// | [`post`](Self::post) | `client_secret_post` | `client_id`, `client_secret` in the body |
 /// | [`private_key_jwt`](Self::private_key_jwt) | `private_key_jwt` | `client_assertion` signed with a private key, `client_id` |
 /// | [`client_secret_jwt`](Self::client_secret_jwt) | `client_secret_jwt` | `client_assertion` signed with HMAC of the secret, `client_id` |
+/// | [`tls_client_auth`](Self::tls_client_auth) | `tls_client_auth` | `client_id`; the TLS client certificate (PKI) authenticates |
+/// | [`self_signed_tls_client_auth`](Self::self_signed_tls_client_auth) | `self_signed_tls_client_auth` | `client_id`; the registered self-signed TLS client certificate authenticates |
 ///
 /// A client assertion has `iss` = `sub` = the client id, `aud` = the token URL
 /// (unless [`with_assertion_audience`](Self::with_assertion_audience) says
@@ -78,6 +80,11 @@ pub(crate) enum Method {
         key: SigningKey,
         audience: Option<String>,
         lifetime: Duration,
+    },
+    /// RFC 8705 §2.1 (`tls_client_auth`) or §2.2 (`self_signed_tls_client_auth`).
+    Tls {
+        client_id: String,
+        self_signed: bool,
     },
 }
 
@@ -230,6 +237,61 @@ impl ClientAuth {
         })
     }
 
+    /// `tls_client_auth` (RFC 8705 §2.1): the client authenticates with the TLS
+    /// client certificate its agent presents, issued by a CA the server trusts and
+    /// matching the subject the client registered; the request carries only
+    /// `client_id` (no secret). Send it with an agent that presents the
+    /// certificate: [`tls::AgentTls::with_client_cert_pem`](crate::tls::AgentTls::with_client_cert_pem).
+    /// With discovery, the request goes to the server's `mtls_endpoint_aliases`
+    /// token endpoint when it has one
+    /// ([`AuthorizationServerMetadata::token_request`](crate::discovery::AuthorizationServerMetadata::token_request)).
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::tls_client_auth("my-client")?;
+    /// assert_eq!(auth.method_name(), "tls_client_auth");
+    /// assert!(auth.uses_client_certificate());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn tls_client_auth(client_id: impl Into<String>) -> Result<Self, Error> {
+        Self::tls(client_id.into(), false)
+    }
+
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2): the client authenticates with
+    /// a self-signed TLS client certificate it registered with the server (in its
+    /// `jwks` or `jwks_uri`); the request carries only `client_id`. Send it with an
+    /// agent that presents the certificate, as for
+    /// [`tls_client_auth`](Self::tls_client_auth).
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::self_signed_tls_client_auth("my-client")?;
+    /// assert_eq!(auth.method_name(), "self_signed_tls_client_auth");
+    /// assert!(ClientAuth::self_signed_tls_client_auth("").is_err());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn self_signed_tls_client_auth(client_id: impl Into<String>) -> Result<Self, Error> {
+        Self::tls(client_id.into(), true)
+    }
+
+    fn tls(client_id: String, self_signed: bool) -> Result<Self, Error> {
+        check_client_id(&client_id)?;
+        Ok(ClientAuth {
+            method: Method::Tls {
+                client_id,
+                self_signed,
+            },
+        })
+    }
+
+    /// Whether the method authenticates with the TLS client certificate
+    /// (`tls_client_auth`, `self_signed_tls_client_auth`; RFC 8705 §2), so that the
+    /// request must go over mutual TLS (to an `mtls_endpoint_aliases` endpoint,
+    /// RFC 8705 §5).
+    pub fn uses_client_certificate(&self) -> bool {
+        matches!(self.method, Method::Tls { .. })
+    }
+
     /// The `aud` of the client assertion (default: the token URL). Some servers want
     /// their issuer identifier instead. No effect on methods without an assertion.
     pub fn with_assertion_audience(mut self, audience: impl Into<String>) -> Self {
@@ -253,8 +315,8 @@ impl ClientAuth {
     }
 
     /// The method's registered name (RFC 7591 §2 `token_endpoint_auth_method`):
-    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt` or
-    /// `client_secret_jwt`.
+    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt`,
+    /// `client_secret_jwt`, `tls_client_auth` or `self_signed_tls_client_auth`.
     pub fn method_name(&self) -> &'static str {
         match self.method {
             Method::None { .. } => "none",
@@ -262,6 +324,12 @@ impl ClientAuth {
             Method::SecretPost { .. } => "client_secret_post",
             Method::PrivateKeyJwt { .. } => "private_key_jwt",
             Method::ClientSecretJwt { .. } => "client_secret_jwt",
+            Method::Tls {
+                self_signed: false, ..
+            } => "tls_client_auth",
+            Method::Tls {
+                self_signed: true, ..
+            } => "self_signed_tls_client_auth",
         }
     }
 
@@ -272,7 +340,8 @@ impl ClientAuth {
             Method::SecretBasic { client_id, .. }
             | Method::SecretPost { client_id, .. }
             | Method::PrivateKeyJwt { client_id, .. }
-            | Method::ClientSecretJwt { client_id, .. } => Some(client_id),
+            | Method::ClientSecretJwt { client_id, .. }
+            | Method::Tls { client_id, .. } => Some(client_id),
         }
     }
 
@@ -323,6 +392,11 @@ impl ClientAuth {
                 if let Some(id) = client_id {
                     parts.params.push(("client_id", id.clone()));
                 }
+            }
+            // RFC 8705 §2: the certificate on the connection authenticates; the
+            // client id says which client it is meant to be.
+            Method::Tls { client_id, .. } => {
+                parts.params.push(("client_id", client_id.clone()));
             }
             Method::SecretBasic { header, .. } => {
                 parts

@@ -193,6 +193,8 @@ pub enum InputField {
     CredentialsFile,
     /// A stored token ([`Token::from_json`](crate::Token::from_json)).
     StoredToken,
+    /// What a DPoP proof is made for: its HTTP method, URL or nonce (RFC 9449 §4.2).
+    DpopProof,
 }
 
 /// What is wrong with an [`InputError`]'s field.

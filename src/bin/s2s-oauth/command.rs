@@ -17,11 +17,13 @@ pub(crate) enum Command {
     SignSaml,
     /// Check a setup: keys, certificate, endpoint, clock; no token requested.
     Doctor,
+    /// Print a DPoP proof (RFC 9449 §4.2) for one request.
+    DpopProof,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 7] = [
+    pub(crate) const ALL: [Command; 8] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -29,6 +31,7 @@ impl Command {
         Command::SignJwt,
         Command::SignSaml,
         Command::Doctor,
+        Command::DpopProof,
     ];
 
     /// The name on the command line.
@@ -41,6 +44,7 @@ impl Command {
             Command::SignJwt => "sign-jwt",
             Command::SignSaml => "sign-saml",
             Command::Doctor => "doctor",
+            Command::DpopProof => "dpop-proof",
         }
     }
 
@@ -51,7 +55,10 @@ impl Command {
     /// Whether this subcommand asks a token endpoint for a token (the others only
     /// print an assertion).
     pub(crate) fn sends(self) -> bool {
-        !matches!(self, Command::SignJwt | Command::SignSaml | Command::Doctor)
+        !matches!(
+            self,
+            Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof
+        )
     }
 
     fn is_saml(self) -> bool {
@@ -79,6 +86,13 @@ impl Command {
                     | "subject"
                     | "audience"
                     | "client-key"
+                    | "ca-file"
+            );
+        }
+        if self == Command::DpopProof {
+            return matches!(
+                flag,
+                "dpop-key" | "method" | "url" | "access-token-file" | "access-token-env" | "nonce"
             );
         }
         match flag {
@@ -92,7 +106,8 @@ impl Command {
             "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
-            "cache" | "min-ttl" | "max-age" | "refresh" => self.sends(),
+            "cache" | "min-ttl" | "max-age" | "refresh" | "dpop-key" => self.sends(),
+            "ca-file" | "client-cert" | "client-cert-key" => self.sends(),
             _ => false,
         }
     }
@@ -101,7 +116,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 29] = [
+pub(crate) const FLAGS: [&str; 38] = [
     "token-url",
     "salesforce",
     "scope",
@@ -130,5 +145,14 @@ pub(crate) const FLAGS: [&str; 29] = [
     "cache",
     "min-ttl",
     "max-age",
+    "ca-file",
+    "client-cert",
+    "client-cert-key",
     "refresh",
+    "dpop-key",
+    "method",
+    "url",
+    "access-token-file",
+    "access-token-env",
+    "nonce",
 ];
