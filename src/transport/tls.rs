@@ -77,10 +77,24 @@ impl AgentTls {
     }
 
     /// Also trusts the certificate authorities in `pem` (one or more `BEGIN
-    /// CERTIFICATE` blocks; other blocks are skipped). A bundle with no certificate
-    /// is [`KeyError::NoCertificate`].
+    /// CERTIFICATE` blocks). A bundle with no certificate is
+    /// [`KeyError::NoCertificate`]; one with a private key in it is
+    /// [`KeyError::PrivateKeyNotPublic`] (a CA file holds certificates only: a key
+    /// there is the wrong file, and a secret to move off this machine).
+    ///
+    /// ```
+    /// use s2s_oauth::tls::AgentTls;
+    /// use s2s_oauth::error::KeyError;
+    /// let with_key = format!(
+    ///     "{}{}",
+    ///     include_str!("../../tests/data/tls/ca.cert.pem"),
+    ///     include_str!("../../tests/data/tls/server.key.pem"),
+    /// );
+    /// assert_eq!(AgentTls::new().with_ca_pem(with_key).unwrap_err(), KeyError::PrivateKeyNotPublic);
+    /// ```
     pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        self.extra_roots.extend(Certificate::all_from_pem(pem)?);
+        self.extra_roots
+            .extend(Certificate::authorities_from_pem(pem.as_ref())?);
         Ok(self)
     }
 
@@ -97,8 +111,7 @@ impl AgentTls {
     /// # Ok::<(), KeyError>(())
     /// ```
     pub fn with_ca_file(self, path: impl AsRef<Path>) -> Result<Self, KeyError> {
-        let roots = Certificate::all_from_pem_file(path)?;
-        Ok(self.with_roots(roots))
+        self.with_ca_pem(&*crate::key::read_file(path.as_ref())?)
     }
 
     /// Also trusts these certificate authorities.
@@ -152,11 +165,13 @@ impl AgentTls {
         chain_pem: impl AsRef<[u8]>,
         key_pem: impl AsRef<[u8]>,
     ) -> Result<Self, KeyError> {
-        let chain = Certificate::all_from_pem(chain_pem)?;
         let key_pem = key_pem.as_ref();
-        // The crate's own loader first: its errors say what is wrong with the key
-        // (encrypted, a certificate instead, RSA too small) and what to do.
+        // The key first, with the crate's own loader: its errors say what is wrong
+        // with the key (encrypted, a certificate instead, RSA too small) and what to
+        // do. (A chain file that also holds the encrypted key would otherwise be
+        // "no certificate".)
         let signing = SigningKey::from_pem(key_pem)?;
+        let chain = Certificate::all_from_pem(chain_pem)?;
         signing.check_certificate(&chain[0])?;
         let key = ureq::tls::PrivateKey::from_pem(key_pem).map_err(|_| KeyError::BadPem)?;
         check_with_rustls(&chain, key_pem)?;
