@@ -321,6 +321,36 @@ fn tls_client_auth_refuses_no_certificate_another_subject_and_another_ca() {
     }
 }
 
+/// RFC 8705 §2.1.2: a `tls_client_auth` client registers exactly one name; a
+/// client registered with two (or a name and a self-signed certificate) is a
+/// misconfiguration the server refuses, even with a certificate that would
+/// match either.
+#[test]
+fn a_client_registered_with_more_than_one_name_is_refused() {
+    let server = Server::start_tls(
+        Config::new(Profile::Generic)
+            .with_client_ca(cert(CLIENT_CA))
+            .with_client(
+                Client::new("dn-and-san")
+                    .with_tls_client_auth_subject_dn(SUBJECT_DN)
+                    .with_tls_client_auth_san_dns("mtls-client.example"),
+            )
+            .with_client(
+                Client::new("dn-and-self-signed")
+                    .with_tls_client_auth_subject_dn(SUBJECT_DN)
+                    .with_self_signed_certificate(cert(CLIENT_CERT)),
+            ),
+    )
+    .unwrap();
+    let agent = with_client_cert().agent();
+    for id in ["dn-and-san", "dn-and-self-signed"] {
+        let err = cc(&server, ClientAuth::tls_client_auth(id).unwrap())
+            .send(&agent)
+            .unwrap_err();
+        assert!(invalid_client(&err).contains("exactly one"), "{id}: {err}");
+    }
+}
+
 #[test]
 fn self_signed_tls_client_auth_takes_the_registered_certificate_only() {
     let server = server();
