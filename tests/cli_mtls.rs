@@ -296,3 +296,53 @@ fn doctor_trusts_the_ca_file_for_its_metadata_gets() {
         "{untrusted:?}"
     );
 }
+
+/// `--cache` with a certificate-bound token: the cached token is served only with
+/// the certificate it is bound to. After a certificate rotation (another
+/// `--client-cert`) the CLI asks for a new token instead of printing one the
+/// resource server would refuse.
+#[test]
+fn the_cache_tells_client_certificates_apart() {
+    let server = Server::start_tls(
+        Config::new(Profile::Generic).with_client(
+            Client::new("secret-bound")
+                .with_secret("s3cr3t")
+                .with_certificate_bound_tokens(true),
+        ),
+    )
+    .unwrap();
+    let dir = TempDir::new();
+    let secret = dir.file("secret", "s3cr3t");
+    let cache = dir.path().join("token.json").to_string_lossy().into_owned();
+    let ca = tls("ca.cert.pem");
+    let fetch = |cert: &str, key: &str| {
+        let (cert, key) = (tls(cert), tls(key));
+        let run = client_credentials(
+            &server,
+            &[
+                "--client-id",
+                "secret-bound",
+                "--client-secret-file",
+                &secret,
+                "--client-cert",
+                &cert,
+                "--client-cert-key",
+                &key,
+                "--ca-file",
+                &ca,
+                "--cache",
+                &cache,
+            ],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        run.json()["access_token"].as_str().unwrap().to_owned()
+    };
+    let first = fetch("client.cert.pem", "client.key.pem");
+    // The same certificate: served from the cache.
+    assert_eq!(fetch("client.cert.pem", "client.key.pem"), first);
+    assert_eq!(server.requests().len(), 1);
+    // Another certificate: a new token, bound to it.
+    let second = fetch("self-signed-client.cert.pem", "self-signed-client.key.pem");
+    assert_ne!(second, first);
+    assert_eq!(server.requests().len(), 2);
+}
