@@ -167,6 +167,7 @@ pub(super) fn dns_names(cert: &[u8]) -> Result<Vec<String>, KeyError> {
     let list = der::single(extensions, der::SEQUENCE, "certificate extensions")?;
     let mut r = Reader::new(list);
     let mut names = Vec::new();
+    let mut seen_san = false;
     while !r.is_empty() {
         let extension = r.read(der::SEQUENCE, "certificate extension")?;
         let mut e = Reader::new(extension);
@@ -176,6 +177,14 @@ pub(super) fn dns_names(cert: &[u8]) -> Result<Vec<String>, KeyError> {
         if oid != SUBJECT_ALT_NAME {
             continue;
         }
+        if seen_san {
+            // RFC 5280 §4.2: an extension appears at most once. webpki refuses a
+            // second one; taking the union would read names it never validated.
+            return Err(KeyError::Malformed(
+                "certificate has two subjectAltName extensions",
+            ));
+        }
+        seen_san = true;
         let general_names = der::single(value, der::SEQUENCE, "subjectAltName")?;
         let mut g = Reader::new(general_names);
         while !g.is_empty() {
@@ -252,6 +261,11 @@ mod tests {
     /// A certificate whose TBS has `subject` (a whole `Name` element) and empty
     /// other fields: enough for the walker, which reads no further.
     fn with_subject(subject: &[u8]) -> Vec<u8> {
+        with_subject_and_extensions(subject, None)
+    }
+
+    /// [`with_subject`] with `[3] extensions` (the content of `Extensions`).
+    fn with_subject_and_extensions(subject: &[u8], extensions: Option<&[u8]>) -> Vec<u8> {
         fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
             let mut out = vec![tag];
             let len = content.len();
@@ -270,6 +284,9 @@ mod tests {
         tbs.extend(tlv(der::SEQUENCE, &[]));
         tbs.extend_from_slice(subject);
         tbs.extend(tlv(der::SEQUENCE, &[]));
+        if let Some(extensions) = extensions {
+            tbs.extend(tlv(EXTENSIONS, &tlv(der::SEQUENCE, extensions)));
+        }
         tlv(der::SEQUENCE, &tlv(der::SEQUENCE, &tbs))
     }
 
@@ -331,6 +348,37 @@ mod tests {
             ]),
             None
         );
+    }
+
+    /// A certificate with two subjectAltName extensions (RFC 5280 §4.2: at most
+    /// one of each) is refused, not read as the union of their names.
+    #[test]
+    fn two_subject_alt_name_extensions_are_refused() {
+        fn san(name: &[u8]) -> Vec<u8> {
+            // Extension ::= SEQUENCE { 2.5.29.17, OCTET STRING { SEQUENCE { [2] name } } }
+            let mut general = vec![DNS_NAME, name.len() as u8];
+            general.extend_from_slice(name);
+            let mut names = vec![der::SEQUENCE, general.len() as u8];
+            names.extend(general);
+            let mut value = vec![der::OCTET_STRING, names.len() as u8];
+            value.extend(names);
+            let mut ext = vec![der::OID, 3, 0x55, 0x1d, 0x11];
+            ext.extend(value);
+            let mut out = vec![der::SEQUENCE, ext.len() as u8];
+            out.extend(ext);
+            out
+        }
+        let build = |exts: &[Vec<u8>]| {
+            with_subject_and_extensions(&name(&[0x55, 0x04, 0x03], b"x"), Some(&exts.concat()))
+        };
+        assert_eq!(
+            dns_names(&build(&[san(b"a.example")])).unwrap(),
+            ["a.example"]
+        );
+        assert!(matches!(
+            dns_names(&build(&[san(b"a.example"), san(b"b.example")])),
+            Err(KeyError::Malformed(_))
+        ));
     }
 
     /// An empty RDN (RFC 5280: SET SIZE (1..MAX)) is refused, not printed as an
