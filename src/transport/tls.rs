@@ -42,6 +42,29 @@ use crate::key::{Certificate, KeyError, SigningKey};
 /// # let _ = agent;
 /// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
+///
+/// Keycloak on a corporate CA, its client set to the "X509 Certificate"
+/// authenticator (`tls_client_auth`): the corporate root next to the web roots,
+/// the client's certificate and key, and the client id in the form.
+///
+/// ```
+/// use s2s_oauth::providers::keycloak;
+/// use s2s_oauth::tls::AgentTls;
+/// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+///
+/// let tls = AgentTls::new()
+///     .with_ca_file("tests/data/tls/ca.cert.pem")? // e.g. /etc/pki/corp-root.pem
+///     .with_client_cert_files("tests/data/tls/client.cert.pem", "tests/data/tls/client.key.pem")?;
+/// let url = keycloak::token_url("https://sso.corp.example", "acme")?;
+/// let auth = ClientAuth::tls_client_auth("billing-job")?;
+/// let request = TokenRequest::new(&url, Grant::client_credentials(), auth)?;
+/// let http = request.to_http_request_now()?; // no secret, no Authorization header
+/// assert_eq!(http.body(), b"grant_type=client_credentials&client_id=billing-job");
+/// assert_eq!(http.header("Authorization"), None);
+/// // let token = request.send(&tls.agent())?;
+/// # let _ = tls.agent();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct AgentTls {
     /// Trust the built-in web roots too.
