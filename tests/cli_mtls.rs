@@ -346,3 +346,96 @@ fn the_cache_tells_client_certificates_apart() {
     assert_ne!(second, first);
     assert_eq!(server.requests().len(), 2);
 }
+
+/// A TLS server on loopback that requires a client certificate from
+/// `client-ca.cert.pem` at the handshake (as an https proxy in front of an
+/// identity provider does): it accepts one connection, completes what it can of
+/// the handshake, and returns the port.
+fn strict_tls_server() -> u16 {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(tls("client-ca.cert.pem")).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let chain = CertificateDer::pem_file_iter(tls("loopback.cert.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(tls("server.key.pem")).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut sock, _)) = listener.accept() {
+            sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .ok();
+            let mut conn = rustls::ServerConnection::new(config).unwrap();
+            // Until the handshake fails (the alert goes out) or the client leaves.
+            while conn.complete_io(&mut sock).is_ok() && conn.is_handshaking() {}
+            let _ = conn.complete_io(&mut sock);
+        }
+    });
+    port
+}
+
+/// A server that wants a client certificate at the handshake and gets none (or
+/// one it does not trust) ends the handshake with an alert: exit 5, and the hint
+/// names --client-cert rather than blaming the server's certificate.
+#[test]
+fn a_server_that_refuses_the_handshake_for_a_client_certificate_hints_client_cert() {
+    let ca = tls("ca.cert.pem");
+    let secret_dir = TempDir::new();
+    let secret = secret_dir.file("secret", "s3cr3t");
+    let (cert, key) = (
+        tls("self-signed-client.cert.pem"),
+        tls("self-signed-client.key.pem"),
+    );
+    for extra in [
+        &[][..],
+        &[
+            "--client-cert",
+            cert.as_str(),
+            "--client-cert-key",
+            key.as_str(),
+        ][..],
+    ] {
+        let port = strict_tls_server();
+        let url = format!("https://127.0.0.1:{port}/token");
+        let mut args = vec![
+            "client-credentials",
+            "--token-url",
+            &url,
+            "--timeout",
+            "5",
+            "--client-id",
+            "app",
+            "--client-secret-file",
+            &secret,
+            "--ca-file",
+            &ca,
+        ];
+        args.extend(extra);
+        let refused = run(&args);
+        let line = refused.failure(5);
+        assert!(line.contains("TLS"), "{line}");
+        let hint = refused.hint().unwrap_or("");
+        assert!(hint.contains("--client-cert"), "{refused:?}");
+        assert!(!hint.contains("is not trusted here"), "{refused:?}");
+    }
+}
