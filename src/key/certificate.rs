@@ -103,6 +103,7 @@ impl Certificate {
     /// [`KeyError::PrivateKeyNotPublic`], not skipped. A trust file holds
     /// certificates only; a key in it is a wrong file (a server's or a CA's own
     /// key) that should not be lying on a client machine.
+    #[cfg(feature = "ureq")]
     pub(crate) fn authorities_from_pem(pem: &[u8]) -> Result<Vec<Self>, KeyError> {
         match pem::parse(pem) {
             Ok(contents)
