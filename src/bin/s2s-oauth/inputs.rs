@@ -193,13 +193,17 @@ fn tls_settings(options: &Options) -> Result<Option<AgentTls>, Failure> {
                 cert.display(),
                 key.display()
             );
-            let chain = read_file(cert, &format!("--client-cert {}", cert.display()))?;
+            // Wiped too: the chain file may hold the key as well.
+            let chain = Zeroizing::new(read_file(
+                cert,
+                &format!("--client-cert {}", cert.display()),
+            )?);
             let key = Zeroizing::new(read_file(
                 key,
                 &format!("--client-cert-key {}", key.display()),
             )?);
             tls = tls
-                .with_client_cert_pem(chain, &key[..])
+                .with_client_cert_pem(&chain[..], &key[..])
                 .map_err(|e| Failure::library(context, e))?;
         }
         (Some(_), None) => {
