@@ -439,3 +439,32 @@ fn a_server_that_refuses_the_handshake_for_a_client_certificate_hints_client_cer
         assert!(!hint.contains("is not trusted here"), "{refused:?}");
     }
 }
+
+/// A CA file with a private key in it is exit 2 (nothing sent), and the line says
+/// to pass the CA certificates alone, not the advice for a public-key slot.
+#[test]
+fn a_ca_file_with_a_private_key_is_exit_2_saying_what_to_do() {
+    let server = server();
+    let dir = TempDir::new();
+    let ca_and_key = dir.file(
+        "ca-and-key.pem",
+        std::fs::read_to_string(tls("ca.cert.pem")).unwrap()
+            + &std::fs::read_to_string(tls("server.key.pem")).unwrap(),
+    );
+    let secret = dir.file("secret", "s3cr3t");
+    let refused = client_credentials(
+        &server,
+        &[
+            "--client-id",
+            "app",
+            "--client-secret-file",
+            &secret,
+            "--ca-file",
+            &ca_and_key,
+        ],
+    );
+    let line = refused.failure(2);
+    assert!(line.contains("--ca-file"), "{line}");
+    assert!(line.contains("CA certificates alone"), "{line}");
+    assert!(server.requests().is_empty(), "nothing reached the server");
+}

@@ -147,7 +147,7 @@ fn bad_certificate_and_key_files_are_typed_errors() {
     // A key where the CA file should be, and a file with no PEM at all.
     assert_eq!(
         AgentTls::new().with_ca_pem(CLIENT_KEY).unwrap_err(),
-        KeyError::PrivateKeyNotPublic
+        KeyError::PrivateKeyInCaFile
     );
     assert_eq!(
         AgentTls::new()
@@ -221,7 +221,7 @@ fn a_ca_file_with_a_private_key_is_refused() {
     ] {
         assert_eq!(
             AgentTls::new().with_ca_pem(&bundle).unwrap_err(),
-            KeyError::PrivateKeyNotPublic,
+            KeyError::PrivateKeyInCaFile,
             "{bundle}"
         );
     }
@@ -231,9 +231,12 @@ fn a_ca_file_with_a_private_key_is_refused() {
     std::fs::write(&file, format!("{CLIENT_CA}{SERVER_KEY}")).unwrap();
     assert_eq!(
         AgentTls::new().with_ca_file(&file).unwrap_err(),
-        KeyError::PrivateKeyNotPublic
+        KeyError::PrivateKeyInCaFile
     );
     std::fs::remove_dir_all(&dir).ok();
+    // The message says what to do.
+    let message = KeyError::PrivateKeyInCaFile.to_string();
+    assert!(message.contains("CA certificates alone"), "{message}");
     // Comments and blank lines between certificates, as in a system bundle.
     let ca = include_str!("data/tls/ca.cert.pem");
     let commented = format!("# Private root\n\n{ca}\nsubject=CN=clients\n{CLIENT_CA}\n");

@@ -100,7 +100,7 @@ impl Certificate {
 
     /// [`all_from_pem`](Self::all_from_pem) for a file of certificate authorities
     /// to trust: a private key (or an encrypted one) there is
-    /// [`KeyError::PrivateKeyNotPublic`], not skipped. A trust file holds
+    /// [`KeyError::PrivateKeyInCaFile`], not skipped. A trust file holds
     /// certificates only; a key in it is a wrong file (a server's or a CA's own
     /// key) that should not be lying on a client machine.
     #[cfg(feature = "ureq")]
@@ -109,7 +109,7 @@ impl Certificate {
             Ok(contents)
                 if contents.encrypted || contents.blocks.iter().any(Block::is_private_key) =>
             {
-                Err(KeyError::PrivateKeyNotPublic)
+                Err(KeyError::PrivateKeyInCaFile)
             }
             _ => Self::all_from_pem(pem),
         }

@@ -102,7 +102,7 @@ impl AgentTls {
     /// Also trusts the certificate authorities in `pem` (one or more `BEGIN
     /// CERTIFICATE` blocks). A bundle with no certificate is
     /// [`KeyError::NoCertificate`]; one with a private key in it is
-    /// [`KeyError::PrivateKeyNotPublic`] (a CA file holds certificates only: a key
+    /// [`KeyError::PrivateKeyInCaFile`] (a CA file holds certificates only: a key
     /// there is the wrong file, and a secret to move off this machine).
     ///
     /// ```
@@ -113,7 +113,7 @@ impl AgentTls {
     ///     include_str!("../../tests/data/tls/ca.cert.pem"),
     ///     include_str!("../../tests/data/tls/server.key.pem"),
     /// );
-    /// assert_eq!(AgentTls::new().with_ca_pem(with_key).unwrap_err(), KeyError::PrivateKeyNotPublic);
+    /// assert_eq!(AgentTls::new().with_ca_pem(with_key).unwrap_err(), KeyError::PrivateKeyInCaFile);
     /// ```
     pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         self.extra_roots
