@@ -246,6 +246,7 @@ mod client_auth;
 pub mod discovery;
 mod encoding;
 pub mod error;
+pub mod exchange;
 mod form;
 mod grant;
 mod http;

@@ -193,6 +193,11 @@ pub enum InputField {
     CredentialsFile,
     /// A stored token ([`Token::from_json`](crate::Token::from_json)).
     StoredToken,
+    /// A token type identifier (RFC 8693 §3) of a token exchange.
+    TokenType,
+    /// A token source ([`TokenSource`](crate::exchange::TokenSource)), or the
+    /// subject or actor token of a token exchange (RFC 8693 §2.1).
+    TokenSource,
 }
 
 /// What is wrong with an [`InputError`]'s field.
