@@ -256,10 +256,11 @@ impl ClientAuth {
     /// use ring::rand::SystemRandom;
     /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
     /// use s2s_oauth::exchange::TokenSource;
+    /// use s2s_oauth::secret::SecurityToken;
     ///
-    /// # std::env::set_var("DOC_FEDERATED_TOKEN", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzYSJ9.c2ln");
-    /// // AKS sets AZURE_FEDERATED_TOKEN_FILE: TokenSource::file(that path).
-    /// let auth = ClientAuth::client_assertion("my-app-id", TokenSource::env("DOC_FEDERATED_TOKEN"))?;
+    /// // On AKS: TokenSource::file(std::env::var("AZURE_FEDERATED_TOKEN_FILE")?).
+    /// let platform_jwt = SecurityToken::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzYSJ9.c2ln");
+    /// let auth = ClientAuth::client_assertion("my-app-id", TokenSource::new(platform_jwt))?;
     /// let request = TokenRequest::new("https://login.example.com/token", Grant::client_credentials(), auth)?;
     /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
     /// assert!(std::str::from_utf8(http.body()).unwrap().ends_with(

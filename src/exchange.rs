@@ -340,7 +340,11 @@ impl TokenExchange {
     }
 
     /// The grant's parameters after `grant_type`, reading the tokens as of `now`.
-    pub(crate) fn push_params(&self, params: &mut SecretPairs, now: SystemTime) -> Result<(), Error> {
+    pub(crate) fn push_params(
+        &self,
+        params: &mut SecretPairs,
+        now: SystemTime,
+    ) -> Result<(), Error> {
         let subject = self.subject.read(now)?;
         params.push(("subject_token", subject.into_exposed_secret()));
         params.push(("subject_token_type", self.subject_type.as_str().to_owned()));
@@ -393,10 +397,21 @@ mod tests {
             TokenSource::new(crate::secrets::SecurityToken::new("t")),
             TokenTypeUri::Jwt,
         );
-        for good in ["https://api.example.com", "urn+x://a/b?c=d", "urn:example:api"] {
+        for good in [
+            "https://api.example.com",
+            "urn+x://a/b?c=d",
+            "urn:example:api",
+        ] {
             assert!(base.clone().with_resource(good).is_ok(), "{good}");
         }
-        for bad in ["", "api", "/relative", "https://a/#frag", "https://a b", "://x"] {
+        for bad in [
+            "",
+            "api",
+            "/relative",
+            "https://a/#frag",
+            "https://a b",
+            "://x",
+        ] {
             assert!(base.clone().with_resource(bad).is_err(), "{bad}");
         }
         assert!(base.clone().with_audience(" ").is_err());

@@ -212,7 +212,9 @@ impl TokenResponse {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn issued_token_type_uri(&self) -> Option<TokenTypeUri> {
-        self.issued_token_type.as_deref().map(TokenTypeUri::from_uri)
+        self.issued_token_type
+            .as_deref()
+            .map(TokenTypeUri::from_uri)
     }
 
     /// Whether the token in [`access_token`](Self::access_token) is an access token
@@ -221,7 +223,8 @@ impl TokenResponse {
     /// to hand on), or when `issued_token_type` names another type than an access
     /// token; `true` otherwise.
     pub fn is_access_token(&self) -> bool {
-        let not_applicable = matches!(&self.token_type, Some(TokenType::Other(t)) if t.eq_ignore_ascii_case("N_A"));
+        let not_applicable =
+            matches!(&self.token_type, Some(TokenType::Other(t)) if t.eq_ignore_ascii_case("N_A"));
         let other_type = self
             .issued_token_type
             .as_deref()

@@ -303,13 +303,21 @@ mod tests {
     #[test]
     fn the_contract_is_read_field_by_field() {
         let ok = br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"h.p.s","expiration_time":2000}"#;
-        assert_eq!(parse("/p", ok, at(1000), true).unwrap().expose_secret(), "h.p.s");
+        assert_eq!(
+            parse("/p", ok, at(1000), true).unwrap().expose_secret(),
+            "h.p.s"
+        );
         assert_eq!(
             parse("/p", ok, at(2000), false),
-            Err(SourceError::Expired { program: "/p".into() })
+            Err(SourceError::Expired {
+                program: "/p".into()
+            })
         );
         let saml = br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:saml2","saml_response":"PHNhbWw"}"#;
-        assert_eq!(parse("/p", saml, at(1), false).unwrap().expose_secret(), "PHNhbWw");
+        assert_eq!(
+            parse("/p", saml, at(1), false).unwrap().expose_secret(),
+            "PHNhbWw"
+        );
         assert!(matches!(
             parse("/p", saml, at(1), true),
             Err(SourceError::BadOutput { reason, .. }) if reason.contains("expiration_time is missing")
@@ -349,9 +357,17 @@ mod tests {
 
     #[test]
     fn debug_shows_the_program_not_the_arguments() {
-        let exe = Executable::new("/bin/tool --secret hunter2").unwrap().with_env("TOKEN", "v");
+        let exe = Executable::new("/bin/tool --secret hunter2")
+            .unwrap()
+            .with_env("TOKEN", "v");
         let debug = format!("{exe:?}");
-        assert!(debug.contains("/bin/tool") && debug.contains("TOKEN"), "{debug}");
-        assert!(!debug.contains("hunter2") && !debug.contains("\"v\""), "{debug}");
+        assert!(
+            debug.contains("/bin/tool") && debug.contains("TOKEN"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("\"v\""),
+            "{debug}"
+        );
     }
 }

@@ -212,13 +212,18 @@ mod tests {
     #[test]
     fn one_token_trims_and_refuses() {
         let from = || "here".to_owned();
-        assert_eq!(one_token(" a.b.c\r\n", from).unwrap().expose_secret(), "a.b.c");
+        assert_eq!(
+            one_token(" a.b.c\r\n", from).unwrap().expose_secret(),
+            "a.b.c"
+        );
         for bad in ["", " \n", "a b", "a\nb", "a\u{7}b"] {
             assert!(one_token(bad, from).is_err(), "{bad:?}");
         }
         assert_eq!(
             one_token("\n", from),
-            Err(SourceError::Empty { from: "here".into() })
+            Err(SourceError::Empty {
+                from: "here".into()
+            })
         );
     }
 

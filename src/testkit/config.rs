@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::exchange::TrustedIssuer;
 use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
 use crate::redact::redacted_debug;
@@ -186,6 +187,7 @@ pub struct Config {
     pub(crate) leeway: Duration,
     pub(crate) max_assertion_lifetime: Option<Duration>,
     pub(crate) date_skew: i64,
+    pub(crate) trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -210,12 +212,20 @@ impl Config {
             leeway: Duration::from_secs(30),
             max_assertion_lifetime: None,
             date_skew: 0,
+            trusted_issuers: Vec::new(),
         }
     }
 
     /// Registers a client. A client with the same id replaces the earlier one.
     pub fn with_client(mut self, client: Client) -> Self {
         self.clients.insert(client.id.clone(), client);
+        self
+    }
+
+    /// Trusts an issuer's JWTs as subject and actor tokens of the token exchange
+    /// grant (RFC 8693). Call it once per issuer (or per key).
+    pub fn with_trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted_issuers.push(issuer);
         self
     }
 

@@ -24,6 +24,14 @@
 //!   bearer `SubjectConfirmation` whose `Recipient` is [`Server::token_url`],
 //!   `NotBefore`/`NotOnOrAfter` with a leeway, a lifetime cap (Salesforce 5 minutes),
 //!   `ID` replay refused. Client authentication is optional for this grant.
+//! - **Token exchange** (RFC 8693 §2.1): the `subject_token` (and an `actor_token`)
+//!   of a JWT type (`jwt`, `id_token`, `access_token`) verified with `jwt::verify`
+//!   against the key of an issuer the configuration trusts
+//!   ([`Config::with_trusted_issuer`], [`TrustedIssuer`]): signature, `iss`, `aud`,
+//!   `sub`, `exp`/`nbf`/`iat`. Another token type or `requested_token_type` is
+//!   `invalid_request`; an untrusted issuer or a token that fails a check
+//!   `invalid_grant`. The answer carries `issued_token_type` (an access token).
+//!   Client authentication is optional for this grant.
 //! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
 //!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
@@ -85,6 +93,7 @@
 
 mod client_auth;
 mod config;
+mod exchange;
 mod faults;
 mod metadata;
 mod profile;
@@ -96,6 +105,7 @@ mod token;
 mod wire;
 
 pub use config::{Client, Config, Profile};
+pub use exchange::TrustedIssuer;
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use server::Server;
