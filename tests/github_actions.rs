@@ -28,7 +28,11 @@ fn the_job_token_is_fetched_for_each_request_and_exchanged() {
         .into_exposed_secret();
     let body = format!(r#"{{"count":1,"value":"{jwt}"}}"#);
     let oidc = CannedServer::start(
-        http_response("200 OK", &["Content-Type: application/json"], body.as_bytes()),
+        http_response(
+            "200 OK",
+            &["Content-Type: application/json"],
+            body.as_bytes(),
+        ),
         2,
     );
     let server = Server::start(Config::new(Profile::Generic).with_trusted_issuer(
