@@ -256,7 +256,8 @@ impl Error {
     /// Whether the error was found before anything was sent: the caller's own input
     /// (key, URL, parameters, an XML document or SAML assertion handed to the
     /// crate, a request the HTTP library could not make:
-    /// [`TransportErrorKind::Request`]), or one of the two local failures that are
+    /// [`TransportErrorKind::Request`], a token source that gave no token:
+    /// [`Error::TokenSource`]), or one of the two local failures that are
     /// not about input: [`Error::Crypto`] (the random source failed) and
     /// [`Error::Internal`] (a bug).
     pub fn is_local(&self) -> bool {
