@@ -150,6 +150,31 @@ impl Executable {
         self.timeout
     }
 
+    /// The sans-IO half: the token in `stdout`, a response of the contract, as of
+    /// `now` (for a caller that runs the program its own way). The same checks and
+    /// typed errors as a run: [`SourceError::BadOutput`], [`SourceError::Refused`],
+    /// [`SourceError::Expired`] inside [`Error::TokenSource`].
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use s2s_oauth::exchange::Executable;
+    ///
+    /// let exe = Executable::new("/opt/bin/token")?;
+    /// let stdout = br#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:id_token","id_token":"eyJ.a.b","expiration_time":1700003600}"#;
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// assert_eq!(exe.parse_output(stdout, at)?.expose_secret(), "eyJ.a.b");
+    /// assert!(exe.parse_output(stdout, at + Duration::from_secs(3600)).is_err()); // expired
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn parse_output(&self, stdout: &[u8], now: SystemTime) -> Result<SecurityToken, Error> {
+        Ok(parse(
+            self.program(),
+            stdout,
+            now,
+            self.output_file.is_some(),
+        )?)
+    }
+
     /// Refuses a timeout that cannot work.
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {

@@ -5,7 +5,7 @@
 //! repository, workflow and ref, for a token exchange or a client assertion.
 //!
 //! The halves are pure ([`request`], [`parse`]); with the `ureq` feature
-//! [`token_source`] joins them into a [`TokenSource`] that fetches a fresh token
+//! `token_source` joins them into a [`TokenSource`](crate::exchange::TokenSource) that fetches a fresh token
 //! each time a request is built.
 //!
 //! ```
@@ -28,7 +28,6 @@
 //! ```
 
 use crate::error::{Error, InputField, InputProblem};
-use crate::exchange::TokenSource;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::take_string;
 use crate::response::Answer;
@@ -100,7 +99,7 @@ pub fn parse(response: &HttpResponse) -> Result<SecurityToken, Error> {
     }
 }
 
-/// A [`TokenSource`] that asks the job's OIDC endpoint for a fresh token for
+/// A [`TokenSource`](crate::exchange::TokenSource) that asks the job's OIDC endpoint for a fresh token for
 /// `audience` each time it is read: the two variables are read then (a missing
 /// one is [`SourceError::EnvNotSet`](crate::error::SourceError::EnvNotSet): the
 /// job lacks `permissions: id-token: write`), and the GET is sent with `agent`
@@ -124,16 +123,19 @@ pub fn parse(response: &HttpResponse) -> Result<SecurityToken, Error> {
 /// # Ok::<(), s2s_oauth::Error>(())
 /// ```
 #[cfg(feature = "ureq")]
-pub fn token_source(agent: crate::ureq::Agent, audience: Option<String>) -> TokenSource {
-    TokenSource::from_fn(move || fetch(&agent, audience.as_deref()))
+pub fn token_source(
+    agent: crate::ureq::Agent,
+    audience: Option<String>,
+) -> crate::exchange::TokenSource {
+    crate::exchange::TokenSource::from_fn(move || fetch(&agent, audience.as_deref()))
 }
 
 /// One fetch: read the variables, send, parse.
 #[cfg(feature = "ureq")]
 fn fetch(agent: &crate::ureq::Agent, audience: Option<&str>) -> Result<SecurityToken, Error> {
     let now = std::time::SystemTime::now();
-    let url = TokenSource::env(REQUEST_URL_VAR).read(now)?;
-    let token = TokenSource::env(REQUEST_TOKEN_VAR).read(now)?;
+    let url = crate::exchange::TokenSource::env(REQUEST_URL_VAR).read(now)?;
+    let token = crate::exchange::TokenSource::env(REQUEST_TOKEN_VAR).read(now)?;
     let http = request(url.expose_secret(), &token, audience)?;
     let answer = http.send(agent, &crate::SendOptions::new())?;
     parse(&answer)
