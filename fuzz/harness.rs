@@ -473,8 +473,8 @@ pub fn token_source(data: &[u8]) {
     };
     match selector % 4 {
         0 => {
-            let exe = s2s_oauth::exchange::Executable::new("/fuzz/helper")
-                .expect("an absolute program");
+            let exe =
+                s2s_oauth::exchange::Executable::new("/fuzz/helper").expect("an absolute program");
             match exe.parse_output(rest, now()) {
                 Ok(token) => {
                     let token = token.expose_secret();
