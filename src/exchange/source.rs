@@ -72,7 +72,7 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-    /// A token the caller already has, sent as it is every time.
+    /// A token the caller already has, sent every time (trimmed like the others).
     pub fn new(token: impl Into<SecurityToken>) -> Self {
         TokenSource {
             kind: Kind::Value(token.into()),
@@ -114,7 +114,9 @@ impl TokenSource {
     /// caller that needs the token itself may call it too.
     pub fn read(&self, now: SystemTime) -> Result<SecurityToken, Error> {
         match &self.kind {
-            Kind::Value(token) => Ok(token.clone()),
+            Kind::Value(token) => Ok(one_token(token.expose_secret(), || {
+                "the token given".to_owned()
+            })?),
             Kind::File(path) => {
                 let bytes = read::file(path)?;
                 let from = || format!("the token file {:?}", path.display().to_string());
