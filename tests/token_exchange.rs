@@ -334,6 +334,67 @@ fn a_platform_jwt_from_a_file_authenticates_the_client() {
 }
 
 #[test]
+fn a_federated_identity_authenticates_its_client_with_the_platform_jwt() {
+    // Entra's model: the app registers (issuer, subject); the job sends the
+    // cluster's token, audience api://AzureADTokenExchange, as its client assertion.
+    const ENTRA_AUDIENCE: &str = "api://AzureADTokenExchange";
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_trusted_issuer(
+                TrustedIssuer::new(CLUSTER, cluster_key().verifying_key())
+                    .with_audience(ENTRA_AUDIENCE),
+            )
+            .with_client(
+                Client::new("app-id")
+                    .with_federated_identity(CLUSTER, "system:serviceaccount:jobs:sync"),
+            ),
+    )
+    .unwrap();
+    let token_for = |sub: &str| {
+        Claims::new(CLUSTER, sub, ENTRA_AUDIENCE)
+            .with_lifetime(Duration::from_secs(3600))
+            .sign(&cluster_key())
+            .unwrap()
+    };
+    let dir = temp_dir("federated");
+    let path = dir.join("azure-identity-token");
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:sync").expose_secret(),
+    )
+    .unwrap();
+    let request = |auth: ClientAuth| {
+        TokenRequest::new(server.token_url(), Grant::client_credentials(), auth).unwrap()
+    };
+    let agent = s2s_oauth::agent();
+    let federated =
+        request(ClientAuth::client_assertion("app-id", TokenSource::file(&path)).unwrap());
+    federated.send(&agent).unwrap();
+    // The same platform token again: not a replay (it lives an hour).
+    federated.send(&agent).unwrap();
+    // Another service account of the same cluster is not this app.
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:other").expose_secret(),
+    )
+    .unwrap();
+    let err = federated.send(&agent).unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidClient);
+    assert!(err.to_string().contains("federated identity"), "{err}");
+    // Without client_id the server cannot tell which app.
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:sync").expose_secret(),
+    )
+    .unwrap();
+    let err = request(ClientAuth::client_assertion_only(TokenSource::file(&path)))
+        .send(&agent)
+        .unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidRequest);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn an_issued_token_that_is_not_an_access_token_is_told_apart() {
     let body = br#"{"access_token":"PHNhbWw","issued_token_type":"urn:ietf:params:oauth:token-type:saml2","token_type":"N_A","expires_in":60}"#;
     let token = TokenResponse::parse(

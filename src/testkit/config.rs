@@ -68,6 +68,9 @@ pub struct Client {
     pub(crate) refresh_tokens: bool,
     pub(crate) require_auth: Option<bool>,
     pub(crate) acts_for_itself: bool,
+    /// Federated identities (issuer, subject) whose JWTs authenticate this client
+    /// as client assertions ([`Client::with_federated_identity`]).
+    pub(crate) federated: Vec<(String, String)>,
 }
 
 impl Client {
@@ -83,6 +86,7 @@ impl Client {
             refresh_tokens: false,
             require_auth: None,
             acts_for_itself: false,
+            federated: Vec::new(),
         }
     }
 
@@ -149,6 +153,36 @@ impl Client {
         require_client_auth(required: bool) => require_auth = Some(required);
     }
 
+    /// A federated identity credential, as Entra workload identity federation
+    /// registers one on an app: a JWT with `iss` = `issuer` (a
+    /// [`TrustedIssuer`](super::TrustedIssuer) of the configuration, whose key
+    /// verifies it and whose audience it must carry) and `sub` = `subject`, sent as
+    /// the `client_assertion` with this client's `client_id`, authenticates this
+    /// client. A platform token is reused while it lives, so its `jti` is not
+    /// checked for replay. Call it once per identity.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Client, Config, Profile, TrustedIssuer};
+    ///
+    /// let cluster = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let issuer = "https://oidc.prod-aks.azure.com/tenant/cluster/";
+    /// let config = Config::new(Profile::Generic)
+    ///     .with_trusted_issuer(TrustedIssuer::new(issuer, cluster.verifying_key())
+    ///         .with_audience("api://AzureADTokenExchange"))
+    ///     .with_client(Client::new("app-id").with_federated_identity(issuer, "system:serviceaccount:jobs:sync"));
+    /// # let _ = config;
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_federated_identity(
+        mut self,
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
+        self.federated.push((issuer.into(), subject.into()));
+        self
+    }
+
     /// The client id.
     pub fn id(&self) -> &str {
         &self.id
@@ -163,7 +197,7 @@ impl Client {
 
 // Whether there is a secret, never the secret.
 redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
-    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth());
+    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth(), federated);
 
 /// How the server behaves: profile, clients, token lifetime, refresh rotation, and
 /// what JWT bearer assertions must look like (RFC 7523 §3).

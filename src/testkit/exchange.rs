@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::client_auth::{Caller, param};
+use super::client_auth::{self, Caller, param};
+use super::config::Client;
 use super::profile::{AssertionProblem, GrantKind, Refusal};
 use super::state::State;
 use super::token::{Ctx, IssueRequest, issue};
@@ -209,6 +210,67 @@ fn verified_subject(
     }
     Err(invalid(format!(
         "the {name} was rejected: {}",
+        last.map_or_else(String::new, |e| e.to_string())
+    )))
+}
+
+/// Whether `issuer` is one the configuration trusts.
+pub(crate) fn is_trusted_issuer(ctx: &Ctx<'_>, issuer: &str) -> bool {
+    ctx.config
+        .trusted_issuers
+        .iter()
+        .any(|t| t.issuer == issuer)
+}
+
+/// A client assertion from a trusted issuer (RFC 7523 §2.2 with a platform's
+/// JWT): verified against that issuer's key and audience, then the `client_id`
+/// sent along must name a client that registered the token's `iss` and `sub` as a
+/// federated identity ([`Client::with_federated_identity`]).
+pub(crate) fn federated_client<'c>(
+    ctx: &Ctx<'c>,
+    assertion: &str,
+    issuer: &str,
+    client_id: Option<&str>,
+    now: SystemTime,
+) -> Result<&'c Client, Refusal> {
+    let bad = |why: String| Refusal::BadClientCredentials { basic: false, why };
+    let id = client_id.ok_or_else(|| {
+        Refusal::InvalidRequest(
+            "a federated client assertion needs client_id: the platform's token does not name the client".into(),
+        )
+    })?;
+    let client = client_auth::lookup(ctx, id)?;
+    let mut last = None;
+    for trust in ctx
+        .config
+        .trusted_issuers
+        .iter()
+        .filter(|t| t.issuer == issuer)
+    {
+        let audience = trust.audience.as_deref().unwrap_or(ctx.audience);
+        let validation = Validation::new(audience)
+            .with_issuer(issuer)
+            .with_leeway(ctx.config.leeway)
+            .with_max_lifetime(trust.max_lifetime);
+        match jwt::verify(assertion, &trust.key, &validation, now, None) {
+            Ok(verified) => {
+                let subject = verified.subject().unwrap_or_default();
+                if client
+                    .federated
+                    .iter()
+                    .any(|(i, s)| i == issuer && s == subject)
+                {
+                    return Ok(client);
+                }
+                return Err(bad(format!(
+                    "client {id:?} has no federated identity for issuer {issuer:?} and subject {subject:?} (configure it with Client::with_federated_identity)"
+                )));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(bad(format!(
+        "federated client assertion rejected: {}",
         last.map_or_else(String::new, |e| e.to_string())
     )))
 }

@@ -32,6 +32,11 @@
 //!   `invalid_request`; an untrusted issuer or a token that fails a check
 //!   `invalid_grant`. The answer carries `issued_token_type` (an access token).
 //!   Client authentication is optional for this grant.
+//! - **Federated client assertions** (RFC 7523 §2.2 with a platform's JWT, as Entra
+//!   workload identity and Keycloak take one): a `client_assertion` whose `iss` is a
+//!   trusted issuer is verified with that issuer's key and audience, and
+//!   authenticates the `client_id` sent along if that client registered the
+//!   token's `iss` and `sub` ([`Client::with_federated_identity`]).
 //! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
 //!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
