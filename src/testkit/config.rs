@@ -197,7 +197,7 @@ impl Client {
 
 // Whether there is a secret, never the secret.
 redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
-    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth(), federated);
+    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth());
 
 /// How the server behaves: profile, clients, token lifetime, refresh rotation, and
 /// what JWT bearer assertions must look like (RFC 7523 §3).
