@@ -3,7 +3,8 @@
 //! `jsonwebtoken::encode` of the same claims, side by side. And what verifying one
 //! costs (RS256, ES256): the raw `ring` verification of the signing input, the
 //! crate's `verify`, and `jsonwebtoken::decode` into a claims struct, with the same
-//! checks (signature, `exp`, `aud`, `iss`).
+//! checks (signature, `exp`, `aud`, `iss`). ES256 also times a DPoP proof
+//! (`DpopKey::proof`), which should cost about one ES256 signature.
 //!
 //! Run: `cargo bench --bench jwt -- --warm-up-time 1 --measurement-time 3`
 //! (results and the machine they came from: BENCHMARKS.md).
@@ -18,6 +19,7 @@ use ring::signature::{
     KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
     VerificationAlgorithm,
 };
+use s2s_oauth::jwt::dpop::{DpopKey, Proof};
 use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -118,6 +120,15 @@ fn bench(c: &mut Criterion) {
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     g.bench_function("jsonwebtoken encode", |b| {
         b.iter(|| jsonwebtoken::encode(&header, black_box(&jwt_claims()), &theirs).unwrap())
+    });
+    // A DPoP proof (RFC 9449) for an API call: the header (with the public JWK) is
+    // written once per key, so a proof is its claims, the token's hash and one sign.
+    let dpop = DpopKey::new(ours.clone()).unwrap();
+    let proof = Proof::new("GET", "https://api.example.com/v1/items")
+        .with_access_token("an-access-token-of-some-forty-characters")
+        .with_nonce("eyJ7S_zG.eyJH0-Z.HX4w-7v");
+    g.bench_function("s2s-oauth DpopKey::proof (ath, nonce)", |b| {
+        b.iter(|| dpop.proof(black_box(&proof), now(), &rng).unwrap())
     });
     g.finish();
 
@@ -318,6 +329,29 @@ fn count(spec: &str) {
         .split_once(':')
         .and_then(|(op, n)| Some((op, n.parse::<u32>().ok()?)))
         .unwrap_or_else(|| panic!("S2S_COUNT={spec:?}: expected OP:N"));
+    if matches!(op, "ring-sign-es256" | "dpop-proof") {
+        // ES256 signing: ring's alone, and a whole DPoP proof (RFC 9449) around it.
+        let rng = SystemRandom::new();
+        let ring_ec = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &der("p256.pkcs8.pem"),
+            &rng,
+        )
+        .unwrap();
+        let dpop = DpopKey::new(SigningKey::from_pem(fixture("p256.pkcs8.pem")).unwrap()).unwrap();
+        let proof = Proof::new("GET", "https://api.example.com/v1/items")
+            .with_access_token("an-access-token-of-some-forty-characters")
+            .with_nonce("eyJ7S_zG.eyJH0-Z.HX4w-7v");
+        let msg = message();
+        for _ in 0..n {
+            if op == "dpop-proof" {
+                black_box(dpop.proof(&proof, now(), &rng).unwrap());
+            } else {
+                black_box(ring_ec.sign(&rng, black_box(&msg)).unwrap());
+            }
+        }
+        return;
+    }
     let case = match op {
         "ring-verify-rs256" | "verify-rs256" => rsa_case(),
         "ring-verify-es256" | "verify-es256" => es256_case(),

@@ -34,6 +34,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("saml_verify", saml_verify),
     ("token_url", token_url),
     ("discovery", discovery),
+    ("dpop_proof", dpop_proof),
+    ("mtls", mtls),
     ("token_source", token_source),
 ];
 
@@ -457,6 +459,154 @@ pub fn saml_accepted(data: &[u8]) -> usize {
         }
     }
     accepted
+}
+
+// ---------------------------------------------------------------- DPoP
+
+/// The resource URL and access token of the seed proofs that carry `ath`.
+pub const DPOP_RESOURCE: &str = "https://api.example/v1/items";
+/// The access token of the seed proofs that carry `ath`.
+pub const DPOP_TOKEN: &str = "fuzz-access-token";
+/// The nonce of the seed proofs that carry one.
+pub const DPOP_NONCE: &str = "fuzz-nonce";
+
+/// The seed proofs (RFC 9449 §4.2), every claim fixed (`jti` too), signed at
+/// [`now`] with the RSA and P-256 fixture keys: for the token endpoint (with and
+/// without a nonce) and for the resource (with `ath`). Their signing inputs do not
+/// depend on the signature's randomness.
+pub fn seed_proofs() -> Vec<String> {
+    let f = fixtures();
+    let rng = SystemRandom::new();
+    let iat = now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let ath = s2s_oauth::jwt::dpop::access_token_hash(DPOP_TOKEN);
+    let claims = [
+        format!(r#"{{"jti":"fuzz-dpop-1","htm":"POST","htu":"{TOKEN_URL}","iat":{iat}}}"#),
+        format!(
+            r#"{{"jti":"fuzz-dpop-2","htm":"POST","htu":"{TOKEN_URL}","iat":{iat},"nonce":"{DPOP_NONCE}"}}"#
+        ),
+        format!(
+            r#"{{"jti":"fuzz-dpop-3","htm":"GET","htu":"{DPOP_RESOURCE}","iat":{iat},"ath":"{ath}"}}"#
+        ),
+    ];
+    let b64 = |bytes: &[u8]| {
+        use base64ct::Encoding as _;
+        base64ct::Base64UrlUnpadded::encode_string(bytes)
+    };
+    let mut proofs = Vec::new();
+    for key in [&f.p256_signer, &f.rsa_signer] {
+        let jwk = key.public_jwk().expect("an asymmetric fixture key");
+        let header = format!(
+            r#"{{"typ":"dpop+jwt","alg":"{}","jwk":{jwk}}}"#,
+            key.algorithm().as_str()
+        );
+        for claims in &claims {
+            let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
+            let signature = key.sign(input.as_bytes(), &rng).expect("seed signs");
+            proofs.push(format!("{input}.{}", b64(&signature)));
+        }
+    }
+    proofs
+}
+
+fn seed_proof_inputs() -> &'static [String] {
+    static INPUTS: OnceLock<Vec<String>> = OnceLock::new();
+    INPUTS.get_or_init(|| {
+        seed_proofs()
+            .iter()
+            .map(|t| t[..t.rfind('.').expect("three parts")].to_owned())
+            .collect()
+    })
+}
+
+/// `dpop::verify_proof` at the token endpoint (with and without a required
+/// nonce) and at the resource (with the access token and its binding): no panic;
+/// a proof that verifies was signed by the harness (its signing input is a seed's),
+/// by a fixture key, and is refused as a replay the second time.
+pub fn dpop_proof(data: &[u8]) {
+    dpop_accepted(data);
+}
+
+/// [`dpop_proof`], returning how many of the checks accepted the proof.
+pub fn dpop_accepted(data: &[u8]) -> usize {
+    use s2s_oauth::jwt::Confirmation;
+    use s2s_oauth::jwt::dpop::{DpopError, ProofValidation, verify_proof};
+    let Some(proof) = utf8(data) else {
+        return 0;
+    };
+    let f = fixtures();
+    let thumbprints = [
+        f.p256_signer.jwk_thumbprint().expect("a public key"),
+        f.rsa_signer.jwk_thumbprint().expect("a public key"),
+    ];
+    let p256 = Confirmation::default().with_jkt(thumbprints[0].clone());
+    let rsa = Confirmation::default().with_jkt(thumbprints[1].clone());
+    let checks = [
+        ProofValidation::new("POST", TOKEN_URL),
+        ProofValidation::new("POST", TOKEN_URL).with_nonce(DPOP_NONCE),
+        ProofValidation::new("GET", DPOP_RESOURCE).with_access_token(DPOP_TOKEN, &p256),
+        ProofValidation::new("GET", DPOP_RESOURCE).with_access_token(DPOP_TOKEN, &rsa),
+    ];
+    let mut accepted = 0;
+    for check in &checks {
+        let mut seen = std::collections::HashMap::new();
+        match verify_proof(proof, check, now(), &mut seen) {
+            Ok(verified) => {
+                let signing_input = &proof[..proof.rfind('.').expect("a verified proof has dots")];
+                assert!(
+                    seed_proof_inputs().iter().any(|s| s == signing_input),
+                    "a proof the harness did not sign verified: {proof:?}"
+                );
+                assert!(thumbprints.iter().any(|t| t == verified.jkt()));
+                assert!(verified.jti().starts_with("fuzz-dpop-"));
+                assert_eq!(
+                    verify_proof(proof, check, now(), &mut seen).map(|_| ()),
+                    Err(DpopError::Replayed)
+                );
+                accepted += 1;
+            }
+            Err(e) => {
+                let _ = (e.to_string(), e.error_code(), format!("{e:?}"));
+            }
+        }
+    }
+    accepted
+}
+
+// ---------------------------------------------------------------- mutual TLS
+
+/// The client certificate the `mtls` seeds are bound to.
+const MTLS_CERT: &str = include_str!("../tests/data/tls/client.cert.pem");
+
+/// RFC 8705's parsers: a certificate bundle (PEM) or certificate (DER) and the
+/// names a `tls_client_auth` server matches (subject DN, dNSNames); and the
+/// `cnf` binding check on a JSON claims object. No panic; a binding accepted
+/// only with the certificate's own thumbprint.
+pub fn mtls(data: &[u8]) {
+    if let Ok(certificates) = Certificate::all_from_pem(data) {
+        assert!(!certificates.is_empty(), "an empty bundle was accepted");
+        for certificate in &certificates {
+            let _ = (certificate.subject_dn(), certificate.dns_names());
+        }
+    }
+    if let Ok(certificate) = Certificate::from_der(data) {
+        let _ = (certificate.subject_dn(), certificate.dns_names());
+    }
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(data) else {
+        return;
+    };
+    let Ok(presented) = Certificate::from_pem(MTLS_CERT) else {
+        return;
+    };
+    if s2s_oauth::tls::check_certificate_binding(&claims, presented.der()).is_ok() {
+        assert_eq!(
+            claims["cnf"]["x5t#S256"].as_str(),
+            Some(presented.x5t_s256().as_str()),
+            "a binding to another thumbprint was accepted"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- token_source

@@ -14,8 +14,10 @@
 //! interop-driver verify-jwt (--key PEM | --hmac-file F) --aud AUD [--iss ISS] [--sub SUB]
 //!                         [--alg ALG] [--no-sub]        (the JWT on stdin)
 //! interop-driver token --url TOKEN_URL --grant client-credentials|jwt-bearer|refresh-token|token-exchange
-//!                      --auth none|basic|post|private-key-jwt|client-secret-jwt|client-assertion
+//!                      --auth none|basic|post|private-key-jwt|client-secret-jwt|tls|self-signed-tls|client-assertion
 //!                      [--client-id ID] [--secret-file F] [--client-key PEM] [--client-alg ALG]
+//!                      [--ca-file PEM] [--client-cert PEM --client-cert-key PEM]
+//!                      [--introspect URL --introspect-client-id ID --introspect-secret-file F]
 //!                      [--client-kid KID] [--assertion-audience AUD]
 //!                      [--key PEM --alg ALG --iss ISS --sub SUB --aud AUD]   (jwt-bearer)
 //!                      [--refresh-token-file F] [--save-refresh-token F] [--scope S]
@@ -24,6 +26,8 @@
 //!                      [--audiences A,B] [--resources R,S]
 //!                      [--client-assertion-file F]                          (client-assertion)
 //!                      [--expired] [--tamper] [--replay]
+//!                      [--dpop-key PEM] [--save-access-token F] [--save-dpop-nonce F]
+//! interop-driver dpop-call | verify-dpop ...        (DPoP: see driver_dpop.rs)
 //! ```
 //!
 //! `token` prints one JSON object: `{"ok":true,"token_type":…,"expires_in":…,
@@ -32,10 +36,23 @@
 //! "local"` (exit 2) or another kind (exit 4). No secret is ever printed: refresh
 //! tokens go to the file named by `--save-refresh-token`.
 //!
+//! `--dpop-key` asks for a DPoP-bound token (`TokenRequest::with_dpop`; the report
+//! adds `"dpop_nonce": true|false`, whether the response handed over a nonce);
+//! `--save-access-token` and `--save-dpop-nonce` write the access token and that
+//! nonce to files for `dpop-call`.
+//!
 //! `--expired` builds the request as of one hour ago (every assertion in it has
 //! expired); `--tamper` flips one character of the JWT bearer assertion's
 //! signature; `--replay` builds the request once and sends the same bytes twice,
 //! reporting the second answer (with `"first_ok"`).
+//!
+//! `--ca-file`, `--client-cert` and `--client-cert-key` send with an agent of
+//! `tls::AgentTls` (RFC 8705). `--introspect` then asks the server's introspection
+//! endpoint (RFC 7662, client_secret_basic as `--introspect-client-id`) about the
+//! token, over the same agent, and checks its `cnf` with
+//! `tls::check_certificate_binding`: against the presented certificate
+//! (`"binding":"ok"` or the error) and against another one (`"other_certificate"`:
+//! the error, which must be a mismatch).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -45,14 +62,18 @@ use ring::rand::SystemRandom;
 use s2s_oauth::exchange::{TokenExchange, TokenSource, TokenTypeUri};
 use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
+use s2s_oauth::tls::{AgentTls, check_certificate_binding};
 use s2s_oauth::{
-    Algorithm, ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse,
-    VerifyingKey,
+    Algorithm, Certificate, ClientAuth, Error, Grant, SendOptions, SigningKey, TokenRequest,
+    TokenResponse, VerifyingKey,
 };
 use serde_json::{Value, json};
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub"];
+const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub", "--twice"];
+
+#[path = "driver_dpop.rs"]
+mod dpop;
 
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
@@ -71,6 +92,8 @@ fn main() -> ExitCode {
         "client-assertion" => client_assertion(&options),
         "verify-jwt" => return verify_jwt(&options),
         "token" => return token(&options),
+        "dpop-call" => return dpop::call(&options),
+        "verify-dpop" => return dpop::verify(&options),
         other => return usage(&format!("unknown subcommand {other:?}")),
     };
     match result {
@@ -338,7 +361,11 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
         Err(BuildError::Crate(e)) => return Ok(outcome(Err(e), None)),
         Err(BuildError::Usage(message)) => return Err(message),
     };
-    let agent = s2s_oauth::agent();
+    let tls = agent_tls(options)?;
+    let agent = match &tls {
+        Some(tls) => tls.agent(),
+        None => s2s_oauth::agent(),
+    };
     let send_options = SendOptions::new().with_timeout(Duration::from_secs(20));
     let rng = SystemRandom::new();
     let now = SystemTime::now();
@@ -370,7 +397,109 @@ fn run_token(options: &Options) -> Result<(Value, u8), String> {
     } else {
         request.send_with(&agent, &send_options)
     };
-    Ok(outcome(result, options.get("--save-refresh-token")))
+    if let Ok(token) = &result {
+        for (flag, value) in [
+            (
+                "--save-access-token",
+                Some(token.access_token().expose_secret()),
+            ),
+            ("--save-dpop-nonce", token.dpop_nonce()),
+        ] {
+            if let Some(path) = options.get(flag) {
+                std::fs::write(path, value.unwrap_or_default())
+                    .map_err(|e| format!("writing {path}: {e}"))?;
+            }
+        }
+    }
+    let dpop_nonce = result.as_ref().ok().map(|t| t.dpop_nonce().is_some());
+    let introspection = match (&result, options.get("--introspect")) {
+        (Ok(token), Some(url)) => Some(introspect(options, &agent, url, token, tls.as_ref())?),
+        _ => None,
+    };
+    let (mut report, code) = outcome(result, options.get("--save-refresh-token"));
+    if let Some(kept) = dpop_nonce {
+        report["dpop_nonce"] = json!(kept);
+    }
+    if let Some(introspection) = introspection {
+        report["introspection"] = introspection;
+    }
+    Ok((report, code))
+}
+
+/// The agent's TLS settings from `--ca-file`, `--client-cert`, `--client-cert-key`.
+fn agent_tls(options: &Options) -> Result<Option<AgentTls>, String> {
+    let (ca, cert, key) = (
+        options.get("--ca-file"),
+        options.get("--client-cert"),
+        options.get("--client-cert-key"),
+    );
+    if ca.is_none() && cert.is_none() {
+        return Ok(None);
+    }
+    let mut tls = AgentTls::new();
+    if let Some(ca) = ca {
+        tls = tls
+            .with_ca_file(ca)
+            .map_err(|e| format!("--ca-file {ca}: {e}"))?;
+    }
+    if let Some(cert) = cert {
+        let key = key.ok_or("--client-cert needs --client-cert-key")?;
+        tls = tls
+            .with_client_cert_files(cert, key)
+            .map_err(|e| format!("--client-cert {cert}: {e}"))?;
+    }
+    Ok(Some(tls))
+}
+
+/// RFC 7662 introspection of the new token, and the crate's `cnf` check of the
+/// answer against the presented certificate and against another certificate.
+fn introspect(
+    options: &Options,
+    agent: &s2s_oauth::ureq::Agent,
+    url: &str,
+    token: &TokenResponse,
+    tls: Option<&AgentTls>,
+) -> Result<Value, String> {
+    let id = options.need("--introspect-client-id")?;
+    let secret = read_secret(options.need("--introspect-secret-file")?)?;
+    // A plain client_secret_basic header (form-encoded parts, RFC 6749 §2.3.1),
+    // through the crate: the same header a token request would carry.
+    let auth = ClientAuth::basic(id, secret.as_str());
+    let probe = TokenRequest::new(url, Grant::client_credentials(), auth)
+        .and_then(|r| r.to_http_request(SystemTime::now(), &SystemRandom::new()))
+        .map_err(|e| e.to_string())?;
+    let authorization = probe.header("Authorization").ok_or("no Basic header")?;
+    let response = agent
+        .post(url)
+        .header("Authorization", authorization)
+        .send_form([("token", token.access_token().expose_secret())])
+        .map_err(|e| format!("introspection: {e}"))?;
+    let response = s2s_oauth::HttpResponse::from_ureq(response).map_err(|e| e.to_string())?;
+    let answer: Value = serde_json::from_slice(response.body())
+        .map_err(|e| format!("introspection answer is not JSON: {e}"))?;
+    let claims = answer
+        .as_object()
+        .ok_or("introspection answer is not an object")?;
+    let mut report = json!({
+        "status": response.status(),
+        "active": answer.get("active"),
+        "cnf_x5t_s256": claims.get("cnf").and_then(|c| c.get("x5t#S256")),
+    });
+    if let Some(presented) = tls.and_then(AgentTls::client_certificate) {
+        report["presented_x5t_s256"] = json!(presented.x5t_s256());
+        report["binding"] = match check_certificate_binding(claims, presented.der()) {
+            Ok(()) => json!("ok"),
+            Err(e) => json!(format!("{e:?}")),
+        };
+    }
+    if let Some(other) = options.get("--other-cert") {
+        let other = Certificate::from_pem_file(other).map_err(|e| e.to_string())?;
+        report["other_certificate"] = match check_certificate_binding(claims, other.der()) {
+            Ok(()) => json!("ok"),
+            Err(e) => json!(format!("{e:?}")),
+        };
+    }
+    Ok(report)
 }
 
 enum BuildError {
@@ -440,6 +569,8 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         "post" => ClientAuth::post(client_id()?, secret()?),
         "private-key-jwt" => ClientAuth::private_key_jwt(client_id()?, client_key()?)?,
         "client-secret-jwt" => ClientAuth::client_secret_jwt(client_id()?, secret()?)?,
+        "tls" => ClientAuth::tls_client_auth(client_id()?)?,
+        "self-signed-tls" => ClientAuth::self_signed_tls_client_auth(client_id()?)?,
         "client-assertion" => ClientAuth::client_assertion(
             client_id()?,
             TokenSource::file(options.need("--client-assertion-file")?),
@@ -450,7 +581,10 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         Some(aud) => auth.with_assertion_audience(aud),
         None => auth,
     };
-    let request = TokenRequest::new(options.need("--url")?, grant, auth)?;
+    let mut request = TokenRequest::new(options.need("--url")?, grant, auth)?;
+    if let Some(key) = dpop::key(options)? {
+        request = request.with_dpop(&key);
+    }
     Ok(match options.get("--scope") {
         Some(scope) => request.with_scope(scope)?,
         None => request,

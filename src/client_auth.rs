@@ -32,6 +32,8 @@ const DEFAULT_ASSERTION_LIFETIME: Duration = Duration::from_secs(60);
 /// | [`post`](Self::post) | `client_secret_post` | `client_id`, `client_secret` in the body |
 /// | [`private_key_jwt`](Self::private_key_jwt) | `private_key_jwt` | `client_assertion` signed with a private key, `client_id` |
 /// | [`client_secret_jwt`](Self::client_secret_jwt) | `client_secret_jwt` | `client_assertion` signed with HMAC of the secret, `client_id` |
+/// | [`tls_client_auth`](Self::tls_client_auth) | `tls_client_auth` | `client_id`; the TLS client certificate (PKI) authenticates |
+/// | [`self_signed_tls_client_auth`](Self::self_signed_tls_client_auth) | `self_signed_tls_client_auth` | `client_id`; the registered self-signed TLS client certificate authenticates |
 /// | [`client_assertion`](Self::client_assertion) | `private_key_jwt` | a `client_assertion` the platform issued (read from a [`TokenSource`]), `client_id` |
 ///
 /// A client assertion has `iss` = `sub` = the client id, `aud` = the token URL
@@ -80,6 +82,11 @@ pub(crate) enum Method {
         key: SigningKey,
         audience: Option<String>,
         lifetime: Duration,
+    },
+    /// RFC 8705 §2.1 (`tls_client_auth`) or §2.2 (`self_signed_tls_client_auth`).
+    Tls {
+        client_id: String,
+        self_signed: bool,
     },
     /// RFC 7523 §2.2 with a JWT someone else signed (the platform), read from its
     /// source each time a request is built.
@@ -238,6 +245,53 @@ impl ClientAuth {
         })
     }
 
+    /// `tls_client_auth` (RFC 8705 §2.1): the client authenticates with the TLS
+    /// client certificate its agent presents, issued by a CA the server trusts and
+    /// matching the subject the client registered; the request carries only
+    /// `client_id` (no secret). Send it with an agent that presents the
+    /// certificate: [`tls::AgentTls::with_client_cert_pem`](crate::tls::AgentTls::with_client_cert_pem).
+    /// With discovery, the request goes to the server's `mtls_endpoint_aliases`
+    /// token endpoint when it has one
+    /// ([`AuthorizationServerMetadata::token_request`](crate::discovery::AuthorizationServerMetadata::token_request)).
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::tls_client_auth("my-client")?;
+    /// assert_eq!(auth.method_name(), "tls_client_auth");
+    /// assert!(auth.uses_client_certificate());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn tls_client_auth(client_id: impl Into<String>) -> Result<Self, Error> {
+        Self::tls(client_id.into(), false)
+    }
+
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2): the client authenticates with
+    /// a self-signed TLS client certificate it registered with the server (in its
+    /// `jwks` or `jwks_uri`); the request carries only `client_id`. Send it with an
+    /// agent that presents the certificate, as for
+    /// [`tls_client_auth`](Self::tls_client_auth).
+    ///
+    /// ```
+    /// use s2s_oauth::ClientAuth;
+    /// let auth = ClientAuth::self_signed_tls_client_auth("my-client")?;
+    /// assert_eq!(auth.method_name(), "self_signed_tls_client_auth");
+    /// assert!(ClientAuth::self_signed_tls_client_auth("").is_err());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn self_signed_tls_client_auth(client_id: impl Into<String>) -> Result<Self, Error> {
+        Self::tls(client_id.into(), true)
+    }
+
+    fn tls(client_id: String, self_signed: bool) -> Result<Self, Error> {
+        check_client_id(&client_id)?;
+        Ok(ClientAuth {
+            method: Method::Tls {
+                client_id,
+                self_signed,
+            },
+        })
+    }
+
     /// A client assertion (RFC 7523 §2.2) that the platform issued rather than the
     /// client signed: a Kubernetes service-account token, a GitHub Actions OIDC
     /// token, a SPIFFE JWT-SVID, read from `source` each time a request is built
@@ -282,6 +336,14 @@ impl ClientAuth {
         })
     }
 
+    /// Whether the method authenticates with the TLS client certificate
+    /// (`tls_client_auth`, `self_signed_tls_client_auth`; RFC 8705 §2), so that the
+    /// request must go over mutual TLS (to an `mtls_endpoint_aliases` endpoint,
+    /// RFC 8705 §5).
+    pub fn uses_client_certificate(&self) -> bool {
+        matches!(self.method, Method::Tls { .. })
+    }
+
     /// [`client_assertion`](Self::client_assertion) without `client_id`, for
     /// servers that identify the client by the assertion alone (RFC 7523 §3.1
     /// makes `client_id` optional; Keycloak's SPIFFE client authentication).
@@ -317,8 +379,8 @@ impl ClientAuth {
     }
 
     /// The method's registered name (RFC 7591 §2 `token_endpoint_auth_method`):
-    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt` or
-    /// `client_secret_jwt`.
+    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt`,
+    /// `client_secret_jwt`, `tls_client_auth` or `self_signed_tls_client_auth`.
     pub fn method_name(&self) -> &'static str {
         match self.method {
             Method::None { .. } => "none",
@@ -326,6 +388,12 @@ impl ClientAuth {
             Method::SecretPost { .. } => "client_secret_post",
             Method::PrivateKeyJwt { .. } | Method::ClientAssertion { .. } => "private_key_jwt",
             Method::ClientSecretJwt { .. } => "client_secret_jwt",
+            Method::Tls {
+                self_signed: false, ..
+            } => "tls_client_auth",
+            Method::Tls {
+                self_signed: true, ..
+            } => "self_signed_tls_client_auth",
         }
     }
 
@@ -338,7 +406,8 @@ impl ClientAuth {
             Method::SecretBasic { client_id, .. }
             | Method::SecretPost { client_id, .. }
             | Method::PrivateKeyJwt { client_id, .. }
-            | Method::ClientSecretJwt { client_id, .. } => Some(client_id),
+            | Method::ClientSecretJwt { client_id, .. }
+            | Method::Tls { client_id, .. } => Some(client_id),
         }
     }
 
@@ -390,6 +459,11 @@ impl ClientAuth {
                 if let Some(id) = client_id {
                     parts.params.push(("client_id", id.clone()));
                 }
+            }
+            // RFC 8705 §2: the certificate on the connection authenticates; the
+            // client id says which client it is meant to be.
+            Method::Tls { client_id, .. } => {
+                parts.params.push(("client_id", client_id.clone()));
             }
             Method::SecretBasic { header, .. } => {
                 parts

@@ -92,6 +92,11 @@ pub struct AuthorizationServerMetadata {
     signing_algs: Option<Vec<String>>,
     jwks_uri: Option<String>,
     scopes: Option<Vec<String>>,
+    /// `mtls_endpoint_aliases.token_endpoint` (RFC 8705 §5), checked as the token
+    /// endpoint is.
+    mtls_token_endpoint: Option<EndpointUrl>,
+    /// The other members of `mtls_endpoint_aliases`, as they came.
+    mtls_aliases: Map<String, Value>,
     extra: Map<String, Value>,
 }
 
@@ -153,7 +158,32 @@ impl AuthorizationServerMetadata {
                 "the metadata of an https issuer names a plain-http token endpoint: credentials would travel unencrypted to whatever listens there; the token endpoint must be https unless the issuer itself is a loopback http URL",
             ));
         }
+        let (mtls_token_endpoint, mtls_aliases) = match object.remove("mtls_endpoint_aliases") {
+            None | Some(Value::Null) => (None, Map::new()),
+            Some(Value::Object(mut aliases)) => {
+                let endpoint = take_string(&mut aliases, "token_endpoint")
+                    .map_err(|e| malformed(format!("metadata mtls_endpoint_aliases {e}")))?
+                    .map(EndpointUrl::parse)
+                    .transpose()?;
+                if let Some(endpoint) = &endpoint {
+                    if asked.is_https() && !endpoint.is_https() {
+                        return Err(crate::url::invalid(
+                            endpoint.as_str(),
+                            "the metadata of an https issuer names a plain-http mutual-TLS token endpoint (mtls_endpoint_aliases); it must be https",
+                        ));
+                    }
+                }
+                (endpoint, aliases)
+            }
+            Some(_) => {
+                return Err(malformed(
+                    "metadata mtls_endpoint_aliases is not a JSON object (RFC 8705 §5)".into(),
+                ));
+            }
+        };
         Ok(AuthorizationServerMetadata {
+            mtls_token_endpoint,
+            mtls_aliases,
             issuer: found,
             token_endpoint,
             grant_types: take_strings(&mut object, "grant_types_supported").map_err(field)?,
@@ -290,9 +320,78 @@ impl AuthorizationServerMetadata {
         ))
     }
 
-    /// A token request to this server's token endpoint.
+    /// The token endpoint for mutual TLS (`mtls_endpoint_aliases.token_endpoint`,
+    /// RFC 8705 §5), if the server names one apart from
+    /// [`token_endpoint`](Self::token_endpoint).
+    ///
+    /// ```
+    /// use s2s_oauth::HttpResponse;
+    /// use s2s_oauth::discovery::AuthorizationServerMetadata;
+    /// let body = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token",
+    ///   "mtls_endpoint_aliases":{"token_endpoint":"https://mtls.idp.example.com/token",
+    ///   "introspection_endpoint":"https://mtls.idp.example.com/introspect"}}"#;
+    /// let response = HttpResponse::new(200, vec![], body.into());
+    /// let metadata = AuthorizationServerMetadata::parse(&response, "https://idp.example.com")?;
+    /// assert_eq!(metadata.mtls_token_endpoint(), Some("https://mtls.idp.example.com/token"));
+    /// assert_eq!(
+    ///     metadata.mtls_endpoint_aliases()["introspection_endpoint"],
+    ///     "https://mtls.idp.example.com/introspect"
+    /// );
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn mtls_token_endpoint(&self) -> Option<&str> {
+        self.mtls_token_endpoint.as_ref().map(EndpointUrl::as_str)
+    }
+
+    /// The members of `mtls_endpoint_aliases` other than `token_endpoint`
+    /// (RFC 8705 §5), as the server sent them; empty when it sent none.
+    pub fn mtls_endpoint_aliases(&self) -> &Map<String, Value> {
+        &self.mtls_aliases
+    }
+
+    /// A token request to this server's token endpoint. When `auth` authenticates
+    /// with the TLS client certificate
+    /// ([`ClientAuth::tls_client_auth`], [`ClientAuth::self_signed_tls_client_auth`]),
+    /// the request goes to the mutual-TLS alias of the token endpoint if the
+    /// server names one (RFC 8705 §5). A client that authenticates otherwise but
+    /// presents a certificate for certificate-bound tokens uses
+    /// [`bound_token_request`](Self::bound_token_request).
     pub fn token_request(&self, grant: Grant, auth: ClientAuth) -> Result<TokenRequest, Error> {
+        if auth.uses_client_certificate() {
+            return self.bound_token_request(grant, auth);
+        }
         TokenRequest::for_endpoint(self.token_endpoint.clone(), grant, auth)
+    }
+
+    /// A token request to the mutual-TLS alias of the token endpoint (RFC 8705
+    /// §5), or to the token endpoint when the server names no alias: for a client
+    /// whose agent presents a certificate and wants a certificate-bound token
+    /// (RFC 8705 §3), whatever its client authentication.
+    ///
+    /// ```
+    /// use s2s_oauth::{ClientAuth, Grant, HttpResponse};
+    /// use s2s_oauth::discovery::AuthorizationServerMetadata;
+    /// let body = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token",
+    ///   "mtls_endpoint_aliases":{"token_endpoint":"https://mtls.idp.example.com/token"}}"#;
+    /// let metadata = AuthorizationServerMetadata::parse(&HttpResponse::new(200, vec![], body.into()), "https://idp.example.com")?;
+    /// let bound = metadata.bound_token_request(Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// assert_eq!(bound.token_url(), "https://mtls.idp.example.com/token");
+    /// let tls = metadata.token_request(Grant::client_credentials(), ClientAuth::tls_client_auth("app")?)?;
+    /// assert_eq!(tls.token_url(), "https://mtls.idp.example.com/token");
+    /// let plain = metadata.token_request(Grant::client_credentials(), ClientAuth::basic("app", "s3cr3t"))?;
+    /// assert_eq!(plain.token_url(), "https://idp.example.com/token");
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn bound_token_request(
+        &self,
+        grant: Grant,
+        auth: ClientAuth,
+    ) -> Result<TokenRequest, Error> {
+        let endpoint = self
+            .mtls_token_endpoint
+            .as_ref()
+            .unwrap_or(&self.token_endpoint);
+        TokenRequest::for_endpoint(endpoint.clone(), grant, auth)
     }
 }
 

@@ -15,6 +15,7 @@
 //! verifiers' own errors live with them: [`JwtError`] in `jwt`
 //! and `SamlError` in `saml` (feature `saml`).
 
+pub(crate) mod dpop;
 mod input;
 pub(crate) mod jwt;
 mod peer;
@@ -33,6 +34,7 @@ pub use source::SourceError;
 
 pub use crate::key::KeyError;
 use crate::secrets::RawBody;
+pub(crate) use dpop::DpopError;
 pub(crate) use jwt::JwtError;
 #[cfg(feature = "saml")]
 pub(crate) use saml::SamlError;
@@ -71,6 +73,8 @@ pub enum Error {
     Internal(&'static str),
     /// A received JWT did not pass verification (RFC 7523 §3).
     Jwt(JwtError),
+    /// A received DPoP proof did not pass verification (RFC 9449 §4.3).
+    Dpop(DpopError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
     /// pass signing or verification (RFC 7522 §3). Feature `saml`.
     #[cfg(feature = "saml")]
@@ -331,6 +335,7 @@ impl fmt::Display for Error {
                 "internal error in s2s-oauth ({step}); this is a bug, please report it"
             ),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
+            Error::Dpop(e) => write!(f, "{e}"),
             #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
             Error::OAuth(e) => write!(f, "{e}"),

@@ -1,6 +1,8 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
+mod cnf;
+pub mod dpop;
 mod members;
 mod verify;
 
@@ -17,6 +19,7 @@ use crate::secrets::SignedAssertion;
 use crate::time;
 
 pub use crate::error::jwt::JwtError;
+pub use cnf::Confirmation;
 pub use verify::{Validation, VerifiedJwt, verify};
 
 pub use crate::replay::ReplayCache;
@@ -287,21 +290,44 @@ impl Claims {
         serde_json::to_writer(&mut json, &payload)
             .map_err(|_| Error::Internal("serializing the JWT claims"))?;
         let (header, payload) = json.split_at(header_len);
-        let b64 = Base64::UrlUnpadded;
-        let mut token = String::with_capacity(
-            b64.encoded_len(header.len())
-                + b64.encoded_len(payload.len())
-                + 2
-                + b64.encoded_len(key.signature_len()),
-        );
-        b64.push(&mut token, header);
-        token.push('.');
-        b64.push(&mut token, payload);
-        let signature = key.sign(token.as_bytes(), rng)?;
-        token.push('.');
-        b64.push(&mut token, &signature);
-        Ok(SignedAssertion::new(token))
+        let mut token = String::with_capacity(compact_len(
+            Base64::UrlUnpadded.encoded_len(header.len()),
+            payload.len(),
+            key,
+        ));
+        Base64::UrlUnpadded.push(&mut token, header);
+        finish_compact(token, payload, key, rng).map(SignedAssertion::new)
     }
+}
+
+/// The length of a compact JWS whose header is `encoded_header_len` characters of
+/// base64url, its payload `payload_len` bytes of JSON, signed by `key`.
+pub(crate) fn compact_len(
+    encoded_header_len: usize,
+    payload_len: usize,
+    key: &SigningKey,
+) -> usize {
+    let b64 = Base64::UrlUnpadded;
+    encoded_header_len + b64.encoded_len(payload_len) + 2 + b64.encoded_len(key.signature_len())
+}
+
+/// The one JWS compact serializer (RFC 7515 §7.1) of the crate: `token` holds the
+/// base64url header already (written once per key by a DPoP key, per assertion by
+/// [`Claims`]); the payload's JSON is appended, the signing input signed with
+/// `key`, the signature appended.
+pub(crate) fn finish_compact(
+    mut token: String,
+    payload: &[u8],
+    key: &SigningKey,
+    rng: &dyn SecureRandom,
+) -> Result<String, Error> {
+    let b64 = Base64::UrlUnpadded;
+    token.push('.');
+    b64.push(&mut token, payload);
+    let signature = key.sign(token.as_bytes(), rng)?;
+    token.push('.');
+    b64.push(&mut token, &signature);
+    Ok(token)
 }
 
 #[derive(Serialize)]
@@ -334,7 +360,7 @@ struct Payload<'a> {
 }
 
 /// 16 random bytes as a UUID version 4 string (RFC 9562 §5.4).
-fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
+pub(crate) fn uuid_v4(rng: &dyn SecureRandom) -> Result<String, Error> {
     let mut b = [0u8; 16];
     rng.fill(&mut b).map_err(|_| Error::Crypto)?;
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -9,7 +9,9 @@ mod certificate;
 mod der;
 mod error;
 mod file;
+mod jwk;
 mod load;
+mod names;
 mod pem;
 mod thumbprint;
 
@@ -22,6 +24,8 @@ use rustls_pki_types::pem::SectionKind;
 
 pub use certificate::Certificate;
 pub use error::KeyError;
+#[cfg(feature = "ureq")]
+pub(crate) use file::read as read_file;
 use load::KeyPair;
 
 use pem::Block;
@@ -310,29 +314,45 @@ impl SigningKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn jwk_thumbprint(&self) -> Option<String> {
-        use thumbprint::Members;
-        let members = match &*self.inner {
-            Signer::Pair(KeyPair::Rsa(pair)) => {
-                let public: ring::rsa::PublicKeyComponents<Vec<u8>> = pair.public().into();
-                return thumbprint::jwk_thumbprint(&Members::Rsa {
-                    e: &public.e,
-                    n: &public.n,
-                });
-            }
-            Signer::Pair(KeyPair::Ecdsa(pair)) => Members::Ec {
-                crv: if self.key_type == KeyType::EcP384 {
-                    "P-384"
-                } else {
-                    "P-256"
-                },
-                point: pair.public_key().as_ref(),
-            },
-            Signer::Pair(KeyPair::Ed25519(pair)) => Members::Ed25519 {
-                x: pair.public_key().as_ref(),
-            },
-            Signer::Hmac(_) => return None,
-        };
-        thumbprint::jwk_thumbprint(&members)
+        self.public_jwk()
+            .map(|jwk| thumbprint::of_canonical_jwk(&jwk))
+    }
+
+    /// The public key as a JWK (RFC 7517 §4) with its required members only, in
+    /// the order RFC 7638 §3.2 sorts them and with no whitespace: what a DPoP proof
+    /// carries in its `jwk` header (RFC 9449 §4.2), never a private member. `None`
+    /// for an HMAC secret.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// let pem = include_bytes!("../tests/data/keys/ed25519.pkcs8.pem"); // std::fs::read("dpop.key")?
+    /// let jwk = SigningKey::from_pem(pem)?.public_jwk().unwrap();
+    /// assert!(jwk.starts_with(r#"{"crv":"Ed25519","kty":"OKP","x":""#));
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn public_jwk(&self) -> Option<String> {
+        let bytes = self.public_key_bytes()?;
+        thumbprint::canonical_jwk(&jwk::members(self.key_type, bytes)?)
+    }
+
+    /// A new EC P-256 key (ES256), drawn from `rng`: the default for a key made
+    /// on the spot, such as a DPoP key (RFC 9449) that lives as long as the
+    /// process. It is never written anywhere; keep the value to keep the key.
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyType, SigningKey};
+    /// let key = SigningKey::generate_p256(&ring::rand::SystemRandom::new())?;
+    /// assert_eq!(key.key_type(), KeyType::EcP256);
+    /// assert_eq!(key.algorithm().as_str(), "ES256");
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn generate_p256(rng: &dyn ring::rand::SecureRandom) -> Result<Self, KeyError> {
+        let pkcs8 = signature::EcdsaKeyPair::generate_pkcs8(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            rng,
+        )
+        .map_err(|_| KeyError::SigningFailed)?;
+        Self::from_der(pkcs8.as_ref())
     }
 
     /// The algorithm this key signs with.
@@ -470,6 +490,44 @@ impl VerifyingKey {
         VerifyingKey {
             inner: Arc::new(Verifier::Public(public.bytes)),
             key_type: public.key_type,
+        }
+    }
+
+    /// Loads a public key from a JWK (RFC 7517 §4): `kty` `EC` (P-256, P-384),
+    /// `RSA` (2048 to 8192 bits) or `OKP` (Ed25519). Members other than the key's
+    /// own (`kid`, `use`, `alg`...) are ignored; a JWK with private members (`d`,
+    /// `p`...) or a symmetric one (`oct`) is refused with
+    /// [`KeyError::PrivateKeyNotPublic`].
+    ///
+    /// ```
+    /// use s2s_oauth::{KeyType, SigningKey, VerifyingKey};
+    /// let signing = SigningKey::from_pem(include_bytes!("../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let key = VerifyingKey::from_jwk(&signing.public_jwk().unwrap())?;
+    /// assert_eq!(key.key_type(), KeyType::EcP256);
+    /// assert_eq!(key.jwk_thumbprint(), signing.jwk_thumbprint());
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn from_jwk(jwk: &str) -> Result<Self, KeyError> {
+        Ok(Self::from_public(jwk::parse_text(jwk)?))
+    }
+
+    /// A JWK object already parsed (the `jwk` header of a DPoP proof).
+    pub(crate) fn from_jwk_object(
+        jwk: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, KeyError> {
+        Ok(Self::from_public(jwk::parse(jwk)?))
+    }
+
+    /// The JWK thumbprint of the public key (RFC 7638, SHA-256, base64url), the
+    /// value a DPoP-bound token's `cnf.jkt` holds (RFC 9449 §6.1). `None` for an
+    /// HMAC secret.
+    pub fn jwk_thumbprint(&self) -> Option<String> {
+        match &*self.inner {
+            Verifier::Public(bytes) => {
+                let members = jwk::members(self.key_type, bytes)?;
+                thumbprint::jwk_thumbprint(&members)
+            }
+            Verifier::Hmac(_) => None,
         }
     }
 

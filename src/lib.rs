@@ -38,11 +38,12 @@
 //! |---|---|
 //! | [`error`] | the parts of an [`Error`]: the server's [`OAuthError`](error::OAuthError) and [`ErrorCode`](error::ErrorCode), [`TransportError`](error::TransportError), [`UnexpectedResponse`](error::UnexpectedResponse), [`KeyError`](error::KeyError) |
 //! | [`secret`] | the redacting newtypes: [`ClientSecret`](secret::ClientSecret), [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken), [`IdToken`](secret::IdToken), [`SignedAssertion`](secret::SignedAssertion), [`RawBody`](secret::RawBody), [`ExposedToken`](secret::ExposedToken) |
-//! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]) |
+//! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]); a token's binding ([`jwt::Confirmation`], `cnf`); DPoP proofs (RFC 9449) in [`jwt::dpop`]: [`DpopKey`](jwt::dpop::DpopKey) for [`TokenRequest::with_dpop`] and API calls, [`verify_proof`](jwt::dpop::verify_proof) for servers |
 //! | [`saml`] | SAML 2.0 assertions: builder, signer, c14n, verifier (feature `saml`) |
 //! | [`exchange`] | token exchange (RFC 8693): [`TokenExchange`](exchange::TokenExchange), [`TokenTypeUri`](exchange::TokenTypeUri), and the token sources of workload identity federation ([`TokenSource`](exchange::TokenSource): a file re-read on every request, a variable, an [`Executable`](exchange::Executable), a closure) |
 //! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets; the GitHub Actions OIDC token source |
 //! | [`discovery`] | RFC 8414 / OpenID Connect metadata |
+//! | [`tls`] | mutual TLS and trust (RFC 8705): `AgentTls` (a private CA, a client certificate; feature `ureq`) and [`tls::check_certificate_binding`] for certificate-bound tokens |
 //! | `testkit` | a local authorization server (feature `testkit`) |
 //!
 //! ## Salesforce: JWT Bearer
@@ -213,7 +214,11 @@
 //!   value and form body, and the bytes of a loaded private key are overwritten
 //!   with zeros when dropped (`zeroize`); copies made by the HTTP library while
 //!   sending, by the PEM decoder and by the JSON parser are out of the crate's
-//!   reach.
+//!   reach (so is the TLS client key an `AgentTls` hands to ureq and rustls).
+//! - An agent built by `tls::AgentTls` keeps these settings, and trusts the built-in
+//!   web roots unless told otherwise; its CA files and client certificate are
+//!   checked when given (a key that is not the certificate's is an error there, not
+//!   at the first handshake).
 //!
 //! ## Command line
 //!
@@ -267,6 +272,7 @@ pub mod saml;
 pub mod secret;
 mod secrets;
 mod time;
+pub mod tls;
 mod token;
 #[cfg(feature = "ureq")]
 mod transport;

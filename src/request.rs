@@ -11,6 +11,7 @@ use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty
 use crate::form;
 use crate::grant::Grant;
 use crate::http::HttpRequest;
+use crate::jwt::dpop::{self, DpopKey, Proof};
 use crate::redact::{names, redacted_debug};
 use crate::secrets::SecretPairs;
 use crate::url::EndpointUrl;
@@ -38,6 +39,9 @@ const RESERVED: [&str; 14] = [
 
 /// The headers every token request carries first, before the client
 /// authentication's.
+/// The `DPoP` header of a token request, if it has a DPoP key.
+pub(crate) type DpopHeader = Option<(&'static str, String)>;
+
 pub(crate) const FORM_HEADERS: [(&str, &str); 2] = [
     ("Content-Type", "application/x-www-form-urlencoded"),
     ("Accept", "application/json"),
@@ -87,12 +91,14 @@ pub struct TokenRequest {
     auth: ClientAuth,
     scope: Option<String>,
     params: Vec<(String, String)>,
+    dpop: Option<DpopKey>,
+    dpop_nonce: Option<String>,
 }
 
 // The token URL without its query (which may hold a `client_secret`), and the
 // names of extra parameters without their values: `{:?}` is a common logging path.
 redacted_debug!(TokenRequest as request: token_url, grant, auth, scope,
-    params = names(request.params.iter().map(|(name, _)| name)));
+    params = names(request.params.iter().map(|(name, _)| name)), dpop, dpop_nonce);
 
 impl TokenRequest {
     /// A request to `token_url`, which must be `https://` (or `http://` on a loopback
@@ -122,6 +128,8 @@ impl TokenRequest {
             auth,
             scope: None,
             params: Vec::new(),
+            dpop: None,
+            dpop_nonce: None,
         })
     }
 
@@ -198,6 +206,84 @@ impl TokenRequest {
         Ok(self)
     }
 
+    /// Asks for a DPoP-bound token (RFC 9449 §5): every request made from this one
+    /// carries a `DPoP` proof by `key`, signed as of the request time, whatever the
+    /// grant and client authentication. The server answers `token_type: DPoP`; a
+    /// server without DPoP support ignores the proof and answers `Bearer` (RFC 9449
+    /// §5), a token that is not bound to the key: check
+    /// [`TokenResponse::token_type`](crate::TokenResponse::token_type) when a
+    /// bound token is required.
+    ///
+    /// When the server answers `use_dpop_nonce` with a `DPoP-Nonce` header,
+    /// [`send`](Self::send) sends once more with that nonce (RFC 9449 §8: part of
+    /// the protocol, not a retry policy) and the token response hands the latest
+    /// nonce over ([`TokenResponse::dpop_nonce`](crate::TokenResponse::dpop_nonce));
+    /// give it to the next request with [`with_dpop_nonce`](Self::with_dpop_nonce).
+    /// With another HTTP stack, the same steps are
+    /// [`HttpResponse::dpop_nonce_challenge`](crate::HttpResponse::dpop_nonce_challenge)
+    /// and `with_dpop_nonce`.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{ClientAuth, Grant, HttpResponse, TokenRequest};
+    /// use s2s_oauth::jwt::dpop::DpopKey;
+    ///
+    /// let rng = SystemRandom::new();
+    /// let key = DpopKey::generate(&rng)?;
+    /// let request = TokenRequest::new("https://as.example.com/token", Grant::client_credentials(),
+    ///     ClientAuth::basic("my-client", "secret"))?.with_dpop(&key);
+    /// let http = request.to_http_request(SystemTime::now(), &rng)?;
+    /// assert!(http.header("DPoP").is_some());
+    ///
+    /// // The server wants a nonce: the pure step says which, the retry carries it.
+    /// let answer = HttpResponse::new(400, vec![("DPoP-Nonce".into(), "eyJ7S_zG".into()),
+    ///     ("Content-Type".into(), "application/json".into())], br#"{"error":"use_dpop_nonce"}"#.to_vec());
+    /// let nonce = answer.dpop_nonce_challenge().unwrap();
+    /// let retry = request.clone().with_dpop_nonce(nonce)?;
+    /// let http = retry.to_http_request(SystemTime::now(), &rng)?;
+    /// assert!(http.header("DPoP").is_some());
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_dpop(mut self, key: &DpopKey) -> Self {
+        self.dpop = Some(key.clone());
+        self
+    }
+
+    /// The nonce the server handed out last (`DPoP-Nonce`, RFC 9449 §8), put in the
+    /// proofs of requests made from this one. A value that is not the nonce syntax
+    /// of RFC 9449 §8.1 (visible ASCII but `"` and `\`) is refused.
+    pub fn with_dpop_nonce(mut self, nonce: impl Into<String>) -> Result<Self, Error> {
+        let nonce = nonce.into();
+        dpop::check_nonce(&nonce)?;
+        self.dpop_nonce = Some(nonce);
+        Ok(self)
+    }
+
+    /// The DPoP key, if the token is to be DPoP-bound.
+    pub fn dpop_key(&self) -> Option<&DpopKey> {
+        self.dpop.as_ref()
+    }
+
+    /// The DPoP header for a request sent at `now` with `nonce` (the request's own
+    /// unless the server just handed out another).
+    pub(crate) fn dpop_header(
+        &self,
+        nonce: Option<&str>,
+        now: SystemTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<DpopHeader, Error> {
+        let Some(key) = &self.dpop else {
+            return Ok(None);
+        };
+        let mut proof = Proof::new("POST", self.token_url.as_str());
+        if let Some(nonce) = nonce.or(self.dpop_nonce.as_deref()) {
+            proof = proof.with_nonce(nonce);
+        }
+        let proof = key.proof(&proof, now, rng)?;
+        Ok(Some((dpop::HEADER, proof.into_exposed_secret())))
+    }
+
     /// The token endpoint URL.
     pub fn token_url(&self) -> &str {
         self.token_url.as_str()
@@ -236,9 +322,11 @@ impl TokenRequest {
         rng: &dyn SecureRandom,
     ) -> Result<HttpRequest, Error> {
         let mut encoded = self.to_parts(now, rng)?;
-        let mut headers = Vec::with_capacity(FORM_HEADERS.len() + encoded.auth_headers.len());
+        let dpop = self.dpop_header(None, now, rng)?;
+        let mut headers = Vec::with_capacity(FORM_HEADERS.len() + encoded.auth_headers.len() + 1);
         headers.extend(FORM_HEADERS.map(|(name, value)| (name, value.to_owned())));
         headers.extend(encoded.auth_headers.drain(..));
+        headers.extend(dpop);
         Ok(HttpRequest {
             method: "POST",
             url: self.token_url.as_str().to_owned(),

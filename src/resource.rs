@@ -79,6 +79,65 @@ impl HttpResponse {
     }
 }
 
+impl HttpResponse {
+    /// The nonce to send the request again with, when this answer is a DPoP
+    /// nonce demand (RFC 9449 §8, §9): a 400 or 401 whose body's `error` is
+    /// `use_dpop_nonce` (a token endpoint) or whose `WWW-Authenticate` has a `DPoP`
+    /// challenge with `error="use_dpop_nonce"` (a resource server), and a
+    /// `DPoP-Nonce` header. `None` for any other answer, and for a demand with no
+    /// nonce to use (nothing to retry with).
+    ///
+    /// This is the one refusal a client answers by sending again at once, with a
+    /// fresh proof carrying the nonce; it is not a rejected token
+    /// ([`is_token_rejected`](HttpResponse::is_token_rejected) is false), and a
+    /// second demand in a row is the server's final answer.
+    ///
+    /// ```
+    /// use s2s_oauth::HttpResponse;
+    /// let headers = vec![
+    ///     ("WWW-Authenticate".into(), r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#.into()),
+    ///     ("DPoP-Nonce".into(), "eyJ7S_zG.eyJH0-Z.HX4w-7v".into()),
+    /// ];
+    /// let answer = HttpResponse::new(401, headers, Vec::new());
+    /// assert_eq!(answer.dpop_nonce_challenge(), Some("eyJ7S_zG.eyJH0-Z.HX4w-7v"));
+    /// assert!(!answer.is_token_rejected());
+    /// let expired = HttpResponse::new(401, vec![("WWW-Authenticate".into(), r#"DPoP error="invalid_token""#.into())], Vec::new());
+    /// assert_eq!(expired.dpop_nonce_challenge(), None);
+    /// assert!(expired.is_token_rejected());
+    /// ```
+    pub fn dpop_nonce_challenge(&self) -> Option<&str> {
+        if !matches!(self.status(), 400 | 401) {
+            return None;
+        }
+        let nonce = self.dpop_nonce()?;
+        let in_challenge = self
+            .headers()
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+            .flat_map(|(_, value)| challenges(value))
+            .any(|c| c.scheme.eq_ignore_ascii_case("dpop") && c.error() == Some(USE_DPOP_NONCE));
+        let in_body = || {
+            serde_json::from_slice::<Value>(self.body())
+                .ok()
+                .is_some_and(|v| v.get("error").and_then(Value::as_str) == Some(USE_DPOP_NONCE))
+        };
+        (in_challenge || in_body()).then_some(nonce)
+    }
+
+    /// The `DPoP-Nonce` header (RFC 9449 §8.1): the nonce the server wants in the
+    /// next proofs, sent with a refusal or with a success. `None` for a value that
+    /// is not the nonce syntax (`1*NQCHAR`: visible ASCII but `"` and `\`), which
+    /// is never echoed back.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.header("dpop-nonce")
+            .map(str::trim)
+            .filter(|n| crate::jwt::dpop::is_nonce(n))
+    }
+}
+
+/// The error code of a DPoP nonce demand (RFC 9449 §8, §9).
+const USE_DPOP_NONCE: &str = "use_dpop_nonce";
+
 /// [`HttpResponse::is_token_rejected`] on the response's parts: the status, the
 /// `WWW-Authenticate` value (several joined with `, `) and the body.
 pub(crate) fn is_token_rejected(status: u16, www_authenticate: Option<&str>, body: &[u8]) -> bool {

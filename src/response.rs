@@ -24,15 +24,19 @@ pub(crate) use triage::{Answer, Body, is_oauth_error};
 /// ```
 /// use s2s_oauth::TokenType;
 /// assert_eq!(TokenType::from("bearer"), TokenType::Bearer);
-/// assert_eq!(TokenType::from("DPoP").as_str(), "DPoP");
+/// assert_eq!(TokenType::from("dpop"), TokenType::DPoP);
+/// assert_eq!(TokenType::from("N_A").as_str(), "N_A");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenType {
     /// `Bearer` (RFC 6750), matched case-insensitively as RFC 6749 §5.1 requires.
     Bearer,
-    /// Any other type, as sent (`DPoP`, `mac`...). `N_A` (RFC 8693 §2.2.1): a
-    /// token exchange issued a token that is not an access token
+    /// `DPoP` (RFC 9449 §5): a token bound to the client's DPoP key, sent with
+    /// `Authorization: DPoP` and a proof; matched case-insensitively.
+    DPoP,
+    /// Any other type, as sent (`mac`...). `N_A` (RFC 8693 §2.2.1): a token
+    /// exchange issued a token that is not an access token
     /// ([`TokenResponse::is_access_token`] is `false`).
     Other(String),
 }
@@ -42,6 +46,7 @@ impl TokenType {
     pub fn as_str(&self) -> &str {
         match self {
             TokenType::Bearer => "Bearer",
+            TokenType::DPoP => "DPoP",
             TokenType::Other(s) => s,
         }
     }
@@ -51,6 +56,8 @@ impl From<&str> for TokenType {
     fn from(s: &str) -> Self {
         if s.eq_ignore_ascii_case("bearer") {
             TokenType::Bearer
+        } else if s.eq_ignore_ascii_case("dpop") {
+            TokenType::DPoP
         } else {
             TokenType::Other(s.to_owned())
         }
@@ -93,6 +100,9 @@ pub struct TokenResponse {
     scope: Option<String>,
     id_token: Option<IdToken>,
     issued_token_type: Option<String>,
+    /// The `DPoP-Nonce` header of the answer (RFC 9449 §8), or the one the send
+    /// retried with.
+    dpop_nonce: Option<String>,
     extra: SecretJson,
     /// What the typed fields lose of the object as sent, for
     /// [`TokenResponse::to_json_exposing_secrets`] (no copy of the object is kept).
@@ -144,9 +154,12 @@ impl TokenResponse {
                     }
                     return Err(Error::MissingAccessToken(answer.unexpected(None)));
                 }
-                fields::token_response(&mut fields, received_at).map_err(|field| {
-                    Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
-                })
+                let mut token =
+                    fields::token_response(&mut fields, received_at).map_err(|field| {
+                        Error::MalformedResponse(answer.unexpected(Some(field.to_string())))
+                    })?;
+                token.dpop_nonce = response.dpop_nonce().map(str::to_owned);
+                Ok(token)
             }
             400.. => Err(match answer.body() {
                 Body::Object(object) if is_oauth_error(&object) => answer.oauth_error(object),
@@ -169,6 +182,23 @@ impl TokenResponse {
     /// `token_type`, if sent; `Bearer` is matched case-insensitively.
     pub fn token_type(&self) -> Option<&TokenType> {
         self.token_type.as_ref()
+    }
+
+    /// The latest DPoP nonce (RFC 9449 §8): the `DPoP-Nonce` header of this
+    /// answer, or the nonce the send had to retry with. Keep it and pass it to the
+    /// next request with
+    /// [`TokenRequest::with_dpop_nonce`](crate::TokenRequest::with_dpop_nonce);
+    /// servers rotate nonces, so each answer's replaces the last.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.dpop_nonce.as_deref()
+    }
+
+    /// Records the nonce a retried send used, when the answer names none.
+    #[cfg(feature = "ureq")]
+    pub(crate) fn keep_dpop_nonce(&mut self, nonce: &str) {
+        if self.dpop_nonce.is_none() {
+            self.dpop_nonce = Some(nonce.to_owned());
+        }
     }
 
     /// `expires_in`: how long the access token lives from when it was issued. A
@@ -308,7 +338,7 @@ impl TokenResponse {
 
 // The tokens print redacted; of the extra fields only the names.
 redacted_debug!(TokenResponse as response: access_token, token_type, expires_in, refresh_token,
-    scope, id_token, issued_token_type, extra_fields = names(response.extra.keys()), received_at);
+    scope, id_token, issued_token_type, dpop_nonce, extra_fields = names(response.extra.keys()), received_at);
 
 #[cfg(test)]
 mod tests {

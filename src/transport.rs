@@ -32,6 +32,7 @@ use crate::token::Token;
 
 mod classify;
 mod phases;
+pub(crate) mod tls;
 
 use classify::transport_error;
 use phases::{Current, Phases, with_phases};
@@ -70,6 +71,11 @@ const USER_AGENT: &str = concat!("s2s-oauth/", env!("CARGO_PKG_VERSION"));
 /// # let _ = agent;
 /// ```
 pub fn agent() -> ureq::Agent {
+    safe_agent(None)
+}
+
+/// The agent of [`agent`], with `tls` (trust and a client certificate) when given.
+pub(crate) fn safe_agent(tls: Option<ureq::tls::TlsConfig>) -> ureq::Agent {
     let phases = Phases::of(SendOptions::DEFAULT_TIMEOUT, true);
     // An agent's config starts from ureq's defaults.
     let defaults = Current {
@@ -77,12 +83,14 @@ pub fn agent() -> ureq::Agent {
         per_read: None,
         per_write: None,
     };
-    with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
+    let mut config = with_phases!(ureq::Agent::config_builder(), &phases, &defaults)
         .max_redirects(0)
         .http_status_as_error(false)
-        .user_agent(USER_AGENT)
-        .build()
-        .into()
+        .user_agent(USER_AGENT);
+    if let Some(tls) = tls {
+        config = config.tls_config(tls);
+    }
+    config.build().into()
 }
 
 /// Per-request limits for [`TokenRequest::send_with`].
@@ -230,14 +238,36 @@ impl TokenRequest {
     ) -> Result<TokenResponse, Error> {
         // The same request as `to_http_request`, sent from its parts: the constant
         // headers and the URL are not copied into an `HttpRequest` first.
-        let encoded = self.to_parts(SystemTime::now(), &SystemRandom::new())?;
-        let headers = FORM_HEADERS.into_iter().chain(
-            encoded
-                .auth_headers
-                .iter()
-                .map(|(name, value)| (*name, value.as_str())),
-        );
-        let response = post(agent, self.token_url(), headers, &encoded.body, options)?;
+        let rng = SystemRandom::new();
+        let send = |nonce: Option<&str>| {
+            let now = SystemTime::now();
+            let encoded = self.to_parts(now, &rng)?;
+            let dpop = self.dpop_header(nonce, now, &rng)?;
+            let headers = FORM_HEADERS
+                .into_iter()
+                .chain(
+                    encoded
+                        .auth_headers
+                        .iter()
+                        .map(|(name, value)| (*name, value.as_str())),
+                )
+                .chain(dpop.as_ref().map(|(name, value)| (*name, value.as_str())));
+            post(agent, self.token_url(), headers, &encoded.body, options)
+        };
+        let response = send(None)?;
+        // RFC 9449 §8: a server that wants a nonce refuses with `use_dpop_nonce`
+        // and hands one out; the request goes once more, with a fresh proof
+        // carrying it, and fresh client and grant assertions (a server may have
+        // recorded the first ones' `jti` before it looked at the proof). A second
+        // demand is the answer.
+        if self.dpop_key().is_some() {
+            if let Some(nonce) = response.dpop_nonce_challenge().map(str::to_owned) {
+                let retried = send(Some(&nonce))?;
+                let mut token = TokenResponse::parse(&retried, SystemTime::now())?;
+                token.keep_dpop_nonce(&nonce);
+                return Ok(token);
+            }
+        }
         TokenResponse::parse(&response, SystemTime::now())
     }
 }

@@ -8,6 +8,9 @@ mod support;
 
 mod common;
 
+#[path = "cli/dpop.rs"]
+mod dpop;
+
 #[path = "cli/exit_codes.rs"]
 mod exit_codes;
 

@@ -445,3 +445,120 @@ fn fetch_with_applies_the_body_limit_and_metadata_is_get_only() {
     );
     let _ = answer.body_mut().read_to_vec();
 }
+
+// ---- RFC 8705 §5: mtls_endpoint_aliases ------------------------------------------
+
+fn metadata_with(aliases: &str) -> Result<AuthorizationServerMetadata, Error> {
+    let body = format!(
+        r#"{{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token",
+            "token_endpoint_auth_methods_supported":["tls_client_auth","self_signed_tls_client_auth","client_secret_basic"],
+            "tls_client_certificate_bound_access_tokens":true{aliases}}}"#
+    );
+    AuthorizationServerMetadata::parse(
+        &HttpResponse::new(200, vec![], body.into_bytes()),
+        "https://idp.example.com",
+    )
+}
+
+#[test]
+fn mtls_aliases_route_certificate_methods_and_bound_requests() {
+    let metadata = metadata_with(
+        r#","mtls_endpoint_aliases":{"token_endpoint":"https://mtls.idp.example.com/token","revocation_endpoint":"https://mtls.idp.example.com/revoke"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        metadata.mtls_token_endpoint(),
+        Some("https://mtls.idp.example.com/token")
+    );
+    assert_eq!(
+        metadata.mtls_endpoint_aliases()["revocation_endpoint"],
+        "https://mtls.idp.example.com/revoke"
+    );
+    // Parsed once: the aliases are not left among the unknown members too.
+    assert!(!metadata.extra().contains_key("mtls_endpoint_aliases"));
+    assert_eq!(
+        metadata.extra()["tls_client_certificate_bound_access_tokens"],
+        true
+    );
+    for auth in [
+        ClientAuth::tls_client_auth("app").unwrap(),
+        ClientAuth::self_signed_tls_client_auth("app").unwrap(),
+    ] {
+        assert!(metadata.supports_client_auth(&auth));
+        let request = metadata
+            .token_request(Grant::client_credentials(), auth)
+            .unwrap();
+        assert_eq!(request.token_url(), "https://mtls.idp.example.com/token");
+    }
+    let basic = ClientAuth::basic("app", "s3cr3t");
+    assert_eq!(
+        metadata
+            .token_request(Grant::client_credentials(), basic.clone())
+            .unwrap()
+            .token_url(),
+        "https://idp.example.com/token"
+    );
+    assert_eq!(
+        metadata
+            .bound_token_request(Grant::client_credentials(), basic)
+            .unwrap()
+            .token_url(),
+        "https://mtls.idp.example.com/token"
+    );
+}
+
+#[test]
+fn without_aliases_the_token_endpoint_serves_every_method() {
+    let metadata = metadata_with("").unwrap();
+    assert_eq!(metadata.mtls_token_endpoint(), None);
+    assert!(metadata.mtls_endpoint_aliases().is_empty());
+    let request = metadata
+        .token_request(
+            Grant::client_credentials(),
+            ClientAuth::tls_client_auth("app").unwrap(),
+        )
+        .unwrap();
+    assert_eq!(request.token_url(), "https://idp.example.com/token");
+    // Aliases with no token endpoint keep the others.
+    let metadata =
+        metadata_with(r#","mtls_endpoint_aliases":{"userinfo_endpoint":"https://m.example/u"}"#)
+            .unwrap();
+    assert_eq!(metadata.mtls_token_endpoint(), None);
+    assert_eq!(metadata.mtls_endpoint_aliases().len(), 1);
+}
+
+#[test]
+fn malformed_mtls_aliases_are_refused() {
+    for (aliases, expected) in [
+        (
+            r#","mtls_endpoint_aliases":"https://m.example""#,
+            "not a JSON object",
+        ),
+        (r#","mtls_endpoint_aliases":[]"#, "not a JSON object"),
+        (
+            r#","mtls_endpoint_aliases":{"token_endpoint":7}"#,
+            "token_endpoint",
+        ),
+    ] {
+        let err = metadata_with(aliases).unwrap_err();
+        assert!(
+            matches!(err, Error::MalformedResponse(_)),
+            "{aliases}: {err:?}"
+        );
+        assert!(err.to_string().contains(expected), "{aliases}: {err}");
+    }
+    // A plain-http alias of an https issuer would carry the client's traffic in
+    // clear text.
+    let err =
+        metadata_with(r#","mtls_endpoint_aliases":{"token_endpoint":"http://127.0.0.1:9/token"}"#)
+            .unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    assert!(err.to_string().contains("mtls_endpoint_aliases"), "{err}");
+    let err =
+        metadata_with(r#","mtls_endpoint_aliases":{"token_endpoint":"http://m.example/token"}"#)
+            .unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    let err =
+        metadata_with(r#","mtls_endpoint_aliases":{"token_endpoint":"not a url"}"#).unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+}

@@ -126,6 +126,17 @@ fn discovery() {
 }
 
 #[test]
+fn dpop_proof() {
+    replay("dpop_proof");
+    assert_reaches_acceptance("dpop_proof", harness::dpop_accepted);
+}
+
+#[test]
+fn mtls() {
+    replay("mtls");
+}
+
+#[test]
 fn token_source() {
     replay("token_source");
 }
@@ -143,6 +154,8 @@ fn every_target_has_a_replay_test() {
             "saml_verify",
             "token_url",
             "discovery",
+            "dpop_proof",
+            "mtls",
             "token_source"
         ]
     );
@@ -161,11 +174,91 @@ fn seeds_verify_and_a_changed_seed_does_not() {
         forged[dot + 2] ^= 1;
         assert_eq!(harness::jwt_accepted(&forged), 0, "{token}");
     }
+    for proof in harness::seed_proofs() {
+        // Each seed passes a check: the token endpoint's (a seed with a nonce also
+        // the one demanding it) or the resource's (with ath).
+        assert!(harness::dpop_accepted(proof.as_bytes()) >= 1, "{proof}");
+        let dot = proof.find('.').unwrap();
+        let mut forged = proof.clone().into_bytes();
+        forged[dot + 2] ^= 1;
+        assert_eq!(harness::dpop_accepted(&forged), 0, "{proof}");
+    }
     for xml in harness::seed_assertions() {
         assert_eq!(harness::saml_accepted(xml.as_bytes()), 1, "{xml}");
         let forged = xml.replace("fuzz-user", "fuzz-usEr");
         assert_ne!(forged, xml);
         assert_eq!(harness::saml_accepted(forged.as_bytes()), 0, "{forged}");
+    }
+}
+
+/// Writes `fuzz/corpus/dpop_proof`: the harness's signed seed proofs and hostile
+/// shapes (`cargo test --all-features --test fuzz_corpus -- --ignored write_dpop_seeds`).
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand"]
+fn write_dpop_seeds() {
+    let dir = fuzz_dir().join("corpus").join("dpop_proof");
+    fs::create_dir_all(&dir).unwrap();
+    let write =
+        |name: &str, bytes: &[u8]| fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    for (i, proof) in harness::seed_proofs().iter().enumerate() {
+        write(&format!("{i}.jwt"), proof.as_bytes());
+    }
+    let b64 = |text: &str| Base64UrlUnpadded::encode_string(text.as_bytes());
+    let hostile = [
+        ("empty", String::new()),
+        ("dots", "..".to_owned()),
+        (
+            "no-typ",
+            format!("{}.{}.AA", b64(r#"{"alg":"ES256"}"#), b64("{}")),
+        ),
+        (
+            "jwk-string",
+            format!(
+                "{}.{}.AA",
+                b64(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":"x"}"#),
+                b64("{}")
+            ),
+        ),
+        (
+            "jwk-private",
+            format!(
+                "{}.{}.AA",
+                b64(
+                    r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}}"#
+                ),
+                b64("{}")
+            ),
+        ),
+        (
+            "jwk-rsa-small",
+            format!(
+                "{}.{}.AA",
+                b64(
+                    r#"{"typ":"dpop+jwt","alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}"#
+                ),
+                b64("{}")
+            ),
+        ),
+        (
+            "alg-none",
+            format!(
+                "{}.{}.",
+                b64(r#"{"typ":"dpop+jwt","alg":"none","jwk":{}}"#),
+                b64("{}")
+            ),
+        ),
+        (
+            "alg-hs",
+            format!(
+                "{}.{}.AA",
+                b64(r#"{"typ":"dpop+jwt","alg":"HS256","jwk":{"kty":"oct","k":"AA"}}"#),
+                b64("{}")
+            ),
+        ),
+        ("arrays", format!("{}.{}.AA", b64("[]"), b64("[]"))),
+    ];
+    for (name, text) in hostile {
+        write(name, text.as_bytes());
     }
 }
 
@@ -217,6 +310,7 @@ fn write_seeds() {
     for (i, token) in harness::seed_jwts().iter().enumerate() {
         write("jwt", &format!("{i}.jwt"), token.as_bytes());
     }
+    write_dpop_seeds();
     for (name, url) in [
         ("https", "https://login.example.com/services/oauth2/token"),
         ("https-port-query", "HTTPS://idp.example.com:8443/t?x=1"),

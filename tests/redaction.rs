@@ -243,7 +243,20 @@ fn debug_shows_the_public_parts_exactly() {
     .unwrap();
     assert_eq!(
         format!("{request:?}"),
-        r#"TokenRequest { token_url: "https://idp.example.com/token?[redacted]", grant: Grant { kind: ClientCredentials }, auth: ClientAuth { method: None { client_id: None } }, scope: Some("api"), params: ["resource"], .. }"#
+        r#"TokenRequest { token_url: "https://idp.example.com/token?[redacted]", grant: Grant { kind: ClientCredentials }, auth: ClientAuth { method: None { client_id: None } }, scope: Some("api"), params: ["resource"], dpop: None, dpop_nonce: None, .. }"#
+    );
+    // A DPoP key shows its algorithm and thumbprint, never the private key.
+    let key = s2s_oauth::jwt::dpop::DpopKey::new(
+        s2s_oauth::SigningKey::from_pem_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keys/p256.pkcs8.pem"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        format!("{key:?}"),
+        r#"DpopKey { algorithm: ES256, jkt: "KsAXKoLh23zvgciIBhWrOzDRR97mW3E5vxjgBILcEmA", .. }"#
     );
     let body = format!(
         r#"{{"access_token":"{}","token_type":"Bearer","expires_in":60,"tenant":"{}"}}"#,
@@ -256,7 +269,7 @@ fn debug_shows_the_public_parts_exactly() {
     assert_eq!(
         format!("{response:?}"),
         format!(
-            "TokenResponse {{ access_token: AccessToken([redacted]), token_type: Some(Bearer), expires_in: Some(60s), refresh_token: None, scope: None, id_token: None, issued_token_type: None, extra_fields: [\"tenant\"], received_at: {at:?}, .. }}"
+            "TokenResponse {{ access_token: AccessToken([redacted]), token_type: Some(Bearer), expires_in: Some(60s), refresh_token: None, scope: None, id_token: None, issued_token_type: None, dpop_nonce: None, extra_fields: [\"tenant\"], received_at: {at:?}, .. }}"
         )
     );
     let token = s2s_oauth::Token::from_response(&response);
@@ -271,7 +284,7 @@ fn debug_shows_the_public_parts_exactly() {
         .with_user("alice");
     assert_eq!(
         format!("{client:?}"),
-        r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, .. }"#
+        r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, tls_subject_dn: None, tls_san_dns: None, self_signed_certificate: None, bound_tokens: false, .. }"#
     );
 }
 

@@ -641,3 +641,34 @@ fn constructors_take_strings_by_reference() {
         LoginHost::my_domain(my_domain).unwrap()
     );
 }
+
+/// RFC 8705 §2: the TLS client certificate authenticates; the request carries
+/// the client id in the form and nothing secret.
+#[test]
+fn tls_client_auth_methods_send_the_client_id_only() {
+    for (auth, method) in [
+        (
+            ClientAuth::tls_client_auth("mtls app").unwrap(),
+            "tls_client_auth",
+        ),
+        (
+            ClientAuth::self_signed_tls_client_auth("mtls app").unwrap(),
+            "self_signed_tls_client_auth",
+        ),
+    ] {
+        assert_eq!(auth.method_name(), method);
+        assert!(auth.uses_client_certificate());
+        let request = build(Grant::client_credentials(), auth);
+        assert_eq!(
+            body(&request),
+            "grant_type=client_credentials&client_id=mtls+app"
+        );
+        assert_eq!(request.header("Authorization"), None);
+    }
+    assert!(!ClientAuth::basic("a", "b").uses_client_certificate());
+    for bad in ["", "id\n"] {
+        let err = ClientAuth::tls_client_auth(bad).unwrap_err();
+        assert!(err.is_local(), "{err}");
+        assert!(ClientAuth::self_signed_tls_client_auth(bad).is_err());
+    }
+}

@@ -145,7 +145,17 @@ fn entra_v1_expires_in_as_a_string() {
 fn other_token_types_id_token_and_issued_token_type() {
     let body = r#"{"access_token":"t","token_type":"DPoP","id_token":"h.c.s","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","refresh_token":null}"#;
     let token = parse(&json(200, body)).unwrap();
-    assert_eq!(token.token_type(), Some(&TokenType::Other("DPoP".into())));
+    // DPoP (RFC 9449 §5) is recognised, whatever its case; its spelling is kept.
+    assert_eq!(token.token_type(), Some(&TokenType::DPoP));
+    let lower = parse(&json(200, r#"{"access_token":"t","token_type":"dpop"}"#)).unwrap();
+    assert_eq!(lower.token_type(), Some(&TokenType::DPoP));
+    assert!(
+        lower
+            .to_json_exposing_secrets()
+            .contains(r#""token_type":"dpop""#)
+    );
+    let other = parse(&json(200, r#"{"access_token":"t","token_type":"N_A"}"#)).unwrap();
+    assert_eq!(other.token_type(), Some(&TokenType::Other("N_A".into())));
     assert_eq!(token.id_token().map(|t| t.expose_secret()), Some("h.c.s"));
     assert_eq!(
         token.issued_token_type(),

@@ -43,6 +43,14 @@ const _: () = {
     shared::<UnverifiedJwt>();
     shared::<VerifiedJwt>();
     shared::<jwt::Validation>();
+    // DPoP (RFC 9449) and token binding.
+    shared::<Confirmation>();
+    shared::<dpop::DpopKey>();
+    shared::<dpop::Proof<'static>>();
+    shared::<dpop::ResourceHeaders>();
+    shared::<dpop::ProofValidation<'static>>();
+    shared::<dpop::VerifiedProof>();
+    shared_error::<dpop::DpopError>();
     #[cfg(feature = "saml")]
     shared::<saml::Assertion>();
     #[cfg(feature = "saml")]
@@ -131,3 +139,10 @@ fn a_key_and_a_request_cross_threads() {
         assert_eq!(url, "https://idp.example/token");
     }
 }
+
+// Mutual TLS (RFC 8705).
+const _: () = {
+    #[cfg(feature = "ureq")]
+    shared::<s2s_oauth::tls::AgentTls>();
+    shared_error::<s2s_oauth::tls::BindingError>();
+};

@@ -5,23 +5,37 @@
 // Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves until killed.
 // CONFIG.json: {"clients": [oidc-provider client metadata, with "public_key_pem"
 // (a PEM file) in place of "jwks"], "jwt_bearer": {"<client_id>": {"public_key_pem":
-// PEM file, "users": [...]}}}.
+// PEM file, "users": [...], "scope": "openid offline_access" (default
+// "offline_access")}}, "dpop": {"nonce": true|false}}. With "dpop", oidc-provider's
+// own DPoP (RFC 9449: features.dPoP) is on, demanding nonces if "nonce" is true.
 //
 // Everything is oidc-provider's stock behaviour (client authentication, jti replay
 // refusal for client assertions, refresh-token rotation) except the RFC 7523 JWT
 // bearer grant, which oidc-provider lets an application register: its handler
 // (below) verifies the assertion with jose's jwtVerify and issues an access token
-// and a refresh token through oidc-provider's own models; and the RFC 8693 token
+// and a refresh token through oidc-provider's own models.
+//
+// With "tls": {"cert": PEM, "key": PEM, "client_ca": PEM} in CONFIG.json it serves
+// HTTPS instead (issuer https://127.0.0.1:<port>) behind a Node https server that
+// requests client certificates (verified against client_ca, not required), with
+// features.mTLS (RFC 8705): tls_client_auth, self_signed_tls_client_auth and
+// certificate-bound access tokens, and introspection to show their cnf. A client
+// with "certificate_pem" in place of "jwks" registers that certificate (x5c) for
+// self_signed_tls_client_auth.
+//
+// The RFC 8693 token
 // exchange grant, registered the same way, when CONFIG.json has "token_exchange":
 // {"issuers": [{"issuer", "public_key_pem", "alg", "audience"}]}: the subject
 // token must be a JWT (subject_token_type jwt or id_token: otherwise
 // invalid_request) from a trusted issuer, verified with jwtVerify (otherwise
 // invalid_grant); it gives an access token, or with requested_token_type jwt a
 // JWT this server signs, sent with token_type N_A (RFC 8693 §2.2.1).
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import {
-  SignJWT, decodeJwt, exportJWK, generateKeyPair, importSPKI, jwtVerify,
+  SignJWT, decodeJwt, exportJWK, generateKeyPair, importSPKI, importX509, jwtVerify,
 } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
@@ -33,11 +47,20 @@ async function publicJwk(path, alg) {
   return { ...(await exportJWK(key)), alg, use: 'sig' };
 }
 
-const clients = await Promise.all(config.clients.map(async ({ public_key_pem: pem, ...client }) => ({
+// A registered certificate (self_signed_tls_client_auth): its key with x5c.
+async function certificateJwk(path) {
+  const pem = readFileSync(path, 'utf8');
+  const key = await importX509(pem, 'ES256', { extractable: true });
+  const der = new X509Certificate(pem).raw.toString('base64');
+  return { ...(await exportJWK(key)), x5c: [der], use: 'sig' };
+}
+
+const clients = await Promise.all(config.clients.map(async ({ public_key_pem: pem, certificate_pem: certPem, ...client }) => ({
   response_types: [],
   redirect_uris: [],
   ...client,
   ...(pem ? { jwks: { keys: [await publicJwk(pem, client.token_endpoint_auth_signing_alg)] } } : {}),
+  ...(certPem ? { jwks: { keys: [await certificateJwk(certPem)] } } : {}),
 })));
 
 const bearerKeys = {};
@@ -45,20 +68,68 @@ for (const [clientId, entry] of Object.entries(config.jwt_bearer || {})) {
   bearerKeys[clientId] = {
     key: await importSPKI(readFileSync(entry.public_key_pem, 'utf8'), entry.alg || 'RS256'),
     users: new Set(entry.users),
+    scope: entry.scope || 'offline_access',
   };
 }
 
-const server = createServer();
+const { tls } = config;
+const server = tls
+  ? createTlsServer({
+    cert: readFileSync(tls.cert),
+    key: readFileSync(tls.key),
+    ca: readFileSync(tls.client_ca),
+    requestCert: true,
+    rejectUnauthorized: false,
+  })
+  : createServer();
 await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
 const { port } = server.address();
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+// RFC 8705 through oidc-provider's features.mTLS: the peer certificate of the
+// TLS connection, whether Node verified it against client_ca, and the
+// tls_client_auth subject matches (RFC 4514 DN: Node lists the RDNs first to last,
+// one per line; dNSName SANs).
+const peerCertificate = (ctx) => {
+  const peer = ctx.req.socket.getPeerCertificate?.();
+  return peer && peer.raw ? new X509Certificate(peer.raw) : undefined;
+};
+const mTLS = tls ? {
+  enabled: true,
+  certificateBoundAccessTokens: true,
+  tlsClientAuth: true,
+  selfSignedTlsClientAuth: true,
+  getCertificate: peerCertificate,
+  certificateAuthorized: (ctx) => ctx.req.socket.authorized === true,
+  certificateSubjectMatches: (ctx, property, expected) => {
+    const cert = peerCertificate(ctx);
+    if (!cert) return false;
+    switch (property) {
+      case 'tls_client_auth_subject_dn':
+        return cert.subject.split('\n').reverse().join(',') === expected;
+      case 'tls_client_auth_san_dns':
+        return (cert.subjectAltName || '').split(', ').includes(`DNS:${expected}`);
+      default:
+        return false;
+    }
+  },
+} : { enabled: false };
 
 const provider = new Provider(issuer, {
   clients,
-  clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt'],
+  clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt',
+    ...(tls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: false },
+    ...(config.dpop ? {
+      dPoP: {
+        enabled: true,
+        ...(config.dpop.nonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
+    } : {}),
+    mTLS,
+    introspection: { enabled: !!tls },
   },
   scopes: ['openid', 'offline_access', 'read', 'write'],
   rotateRefreshToken: true,
@@ -89,12 +160,12 @@ provider.registerGrantType(JWT_BEARER, async (ctx) => {
   if (!registered.users.has(payload.sub)) throw new errors.InvalidGrant('unknown subject');
 
   const grant = new provider.Grant({ clientId: client.clientId, accountId: payload.sub });
-  grant.addOIDCScope('offline_access');
+  grant.addOIDCScope(registered.scope);
   const grantId = await grant.save();
   const common = { client, accountId: payload.sub, grantId, gty: JWT_BEARER };
   const at = new provider.AccessToken({ ...common });
   const accessToken = await at.save();
-  const refreshToken = await new provider.RefreshToken({ ...common, scope: 'offline_access' }).save();
+  const refreshToken = await new provider.RefreshToken({ ...common, scope: registered.scope }).save();
   ctx.body = {
     access_token: accessToken,
     token_type: 'Bearer',

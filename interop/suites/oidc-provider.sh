@@ -4,7 +4,9 @@
 # form-encoding, client_secret_post, client_secret_jwt, private_key_jwt with RS256,
 # PS256 and ES256 keys (a replayed jti refused), a registered RFC 7523 JWT bearer
 # grant, refresh with rotation, and the refusals as the crate's typed Error::OAuth
-# with oidc-provider's error codes.
+# with oidc-provider's error codes; and DPoP (RFC 9449) against oidc-provider's
+# features.dPoP, with and without demanded nonces: client credentials, refresh,
+# userinfo with a bound token and a proof carrying ath.
 set -euo pipefail
 SUITE=oidc-provider
 source "$INTEROP_DIR/lib.sh"
@@ -131,3 +133,116 @@ fi
 # (RFC 6749 §5.2 would say unauthorized_client): the crate passes on its code as is.
 expect_oauth_error grant-not-allowed invalid_request --url "$URL" --grant client-credentials \
   --auth basic --client-id jwt-app --secret-file "$WORK/secret"
+
+# --- DPoP (RFC 9449): oidc-provider's features.dPoP, without and with nonces ----
+# Client credentials and refresh with a DPoP proof give DPoP-bound tokens
+# (token_type DPoP); with nonces demanded, the crate sends once more with the
+# server's nonce and hands the latest one over. A bound token from the refresh
+# grant (scope openid) is used at oidc-provider's userinfo endpoint with a proof
+# carrying ath; as a bearer token, or with another key's proof, it is refused.
+for mode in plain nonce; do
+  "$INTEROP_PY" - "$WORK/dpop-$mode.json" "$SECRET" "$KEYS" "$mode" <<'EOF_PY'
+import json, sys
+path, secret, keys, mode = sys.argv[1:]
+config = {
+    "clients": [
+        {"client_id": "dpop-cc", "client_secret": secret,
+         "token_endpoint_auth_method": "client_secret_basic", "grant_types": ["client_credentials"]},
+        {"client_id": "dpop-app", "client_secret": secret,
+         "token_endpoint_auth_method": "client_secret_basic",
+         "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer", "refresh_token"]},
+    ],
+    "jwt_bearer": {"dpop-app": {"public_key_pem": f"{keys}/rsa2048.pub.pem", "alg": "RS256",
+                                "users": ["alice@example.com"], "scope": "openid offline_access"}},
+    "dpop": {"nonce": mode == "nonce"},
+}
+json.dump(config, open(path, "w"))
+EOF_PY
+  if ! start_server "oidc-provider-dpop-$mode" node "$INTEROP_NODE_DIR/oidc_server.mjs" "$WORK/dpop-$mode.json"; then
+    fail "dpop-$mode/server-start" "oidc-provider with features.dPoP did not start"
+    continue
+  fi
+  DURL="http://127.0.0.1:$PORT/token"
+  USERINFO="http://127.0.0.1:$PORT/me"
+  DKEY="$KEYS/p256.pkcs8.pem"
+  want_nonce=false
+  [[ $mode == nonce ]] && want_nonce=true
+
+  expect_token "dpop-$mode/client-credentials" --url "$DURL" --grant client-credentials \
+    --auth basic --client-id dpop-cc --secret-file "$WORK/secret" --dpop-key "$DKEY"
+  if [[ "$(json_get "$OUT" token_type)" == DPoP && "$(json_get "$OUT" dpop_nonce)" == "$want_nonce" ]]; then
+    pass "dpop-$mode/client-credentials-bound"
+  else
+    fail "dpop-$mode/client-credentials-bound" "expected token_type DPoP and dpop_nonce $want_nonce: $OUT"
+  fi
+
+  # The command line: --dpop-key gives a DPoP-bound token (token_type in its JSON).
+  if [[ -n "${S2S_CLI:-}" ]]; then
+    CLI_OUT="$("$S2S_CLI" client-credentials --token-url "$DURL" --client-id dpop-cc \
+      --client-secret-file "$WORK/secret" --dpop-key "$DKEY" 2>&1)" || true
+    if [[ "$(json_get "$CLI_OUT" token_type)" == DPoP ]]; then
+      pass "dpop-$mode/cli-client-credentials"
+    else
+      # The output holds the token: only its type or the error line is shown.
+      fail "dpop-$mode/cli-client-credentials" "expected token_type DPoP from s2s-oauth --dpop-key, got: $(json_get "$CLI_OUT" token_type)$(grep -m1 '^error:' <<<"$CLI_OUT" || true)"
+    fi
+  fi
+
+  # A refresh token (jwt-bearer grant, no DPoP), then oidc-provider's own refresh
+  # grant with a proof: the new access token is bound.
+  expect_token "dpop-$mode/jwt-bearer-for-refresh" --url "$DURL" --grant jwt-bearer --auth basic \
+    --client-id dpop-app --secret-file "$WORK/secret" --key "$KEYS/rsa2048.pkcs8.pem" \
+    --iss dpop-app --sub alice@example.com --aud "$DURL" --save-refresh-token "$WORK/dpop-rt-$mode"
+  expect_token "dpop-$mode/refresh" --url "$DURL" --grant refresh-token --auth basic \
+    --client-id dpop-app --secret-file "$WORK/secret" --refresh-token-file "$WORK/dpop-rt-$mode" \
+    --dpop-key "$DKEY" --save-access-token "$WORK/dpop-at-$mode" --save-dpop-nonce "$WORK/dpop-nonce-$mode"
+  if [[ "$(json_get "$OUT" token_type)" == DPoP && "$(json_get "$OUT" dpop_nonce)" == "$want_nonce" ]]; then
+    pass "dpop-$mode/refresh-bound"
+  else
+    fail "dpop-$mode/refresh-bound" "expected token_type DPoP and dpop_nonce $want_nonce: $OUT"
+  fi
+
+  # userinfo with the bound token and a proof carrying ath (and the kept nonce).
+  OUT="$("$S2S_DRIVER" dpop-call --url "$USERINFO" --dpop-key "$DKEY" \
+    --access-token-file "$WORK/dpop-at-$mode" --nonce-file "$WORK/dpop-nonce-$mode" 2>&1)" || true
+  if [[ "$(json_get "$OUT" ok)" == true && "$(json_get "$OUT" sub)" == alice@example.com ]]; then
+    pass "dpop-$mode/userinfo-with-ath"
+  else
+    fail "dpop-$mode/userinfo-with-ath" "expected 200 with sub alice@example.com: $OUT"
+  fi
+  if [[ $mode == nonce ]]; then
+    # Without the kept nonce: a use_dpop_nonce 401, told apart from a rejected
+    # token, answered once with the resource server's nonce.
+    : >"$WORK/no-nonce"
+    OUT="$("$S2S_DRIVER" dpop-call --url "$USERINFO" --dpop-key "$DKEY" \
+      --access-token-file "$WORK/dpop-at-$mode" --nonce-file "$WORK/no-nonce" 2>&1)" || true
+    if [[ "$(json_get "$OUT" ok)" == true && "$(json_get "$OUT" nonce_retry)" == true ]]; then
+      pass "dpop-$mode/userinfo-nonce-demand-answered"
+    else
+      fail "dpop-$mode/userinfo-nonce-demand-answered" "expected one nonce retry, then 200: $OUT"
+    fi
+  fi
+  # Another key's proof: refused; the token itself is fine, so no new token would help.
+  new_p256_key "$WORK/thief-$mode.pem"
+  OUT="$("$S2S_DRIVER" dpop-call --url "$USERINFO" --dpop-key "$WORK/thief-$mode.pem" \
+    --access-token-file "$WORK/dpop-at-$mode" --nonce-file "$WORK/dpop-nonce-$mode" 2>&1)" || true
+  if [[ "$(json_get "$OUT" status)" == 401 ]]; then
+    pass "dpop-$mode/userinfo-other-key-refused"
+  else
+    fail "dpop-$mode/userinfo-other-key-refused" "expected 401: $OUT"
+  fi
+  # As a bearer token: refused.
+  status="$("$INTEROP_PY" -c '
+import sys, urllib.request, urllib.error
+request = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + open(sys.argv[2]).read()})
+try:
+    print(urllib.request.urlopen(request).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+' "$USERINFO" "$WORK/dpop-at-$mode" 2>&1 || true)"
+  if [[ $status == 401 ]]; then
+    pass "dpop-$mode/userinfo-as-bearer-refused"
+  else
+    fail "dpop-$mode/userinfo-as-bearer-refused" "expected 401, got $status"
+  fi
+done

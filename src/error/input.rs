@@ -193,6 +193,8 @@ pub enum InputField {
     CredentialsFile,
     /// A stored token ([`Token::from_json`](crate::Token::from_json)).
     StoredToken,
+    /// What a DPoP proof is made for: its HTTP method, URL or nonce (RFC 9449 §4.2).
+    DpopProof,
     /// A token type identifier (RFC 8693 §3) of a token exchange.
     TokenType,
     /// A token source ([`TokenSource`](crate::exchange::TokenSource)), or the

@@ -64,6 +64,54 @@ impl Certificate {
         Self::from_pem(&*file::read(path.as_ref())?)
     }
 
+    /// Loads every `BEGIN CERTIFICATE` block of a PEM bundle, in order: a CA file,
+    /// or a TLS client certificate chain (leaf first). Other blocks (a private
+    /// key in the same file) are skipped. An input with no certificate, an empty
+    /// one included, is [`KeyError::NoCertificate`]; a damaged block is
+    /// [`KeyError::BadPem`], a block that is no X.509 certificate
+    /// [`KeyError::Malformed`].
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// use s2s_oauth::error::KeyError;
+    /// let one = include_str!("../../tests/data/tls/ca.cert.pem");
+    /// let two = format!("{one}{}", include_str!("../../tests/data/keys/rsa2048.cert.pem"));
+    /// assert_eq!(Certificate::all_from_pem(&two)?.len(), 2);
+    /// assert_eq!(Certificate::all_from_pem("").unwrap_err(), KeyError::NoCertificate);
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn all_from_pem(pem: impl AsRef<[u8]>) -> Result<Vec<Self>, KeyError> {
+        let contents = match pem::parse(pem.as_ref()) {
+            Ok(contents) => contents,
+            Err(KeyError::Empty | KeyError::Unrecognized) => return Err(KeyError::NoCertificate),
+            Err(other) => return Err(other),
+        };
+        let mut certificates = Vec::new();
+        for block in contents.blocks {
+            if let Block::Known(SectionKind::Certificate, der) = block {
+                certificates.push(Self::from_der(der)?);
+            }
+        }
+        if certificates.is_empty() {
+            return Err(KeyError::NoCertificate);
+        }
+        Ok(certificates)
+    }
+
+    /// Reads a PEM file and loads every certificate in it as
+    /// [`all_from_pem`](Self::all_from_pem) does. A file that cannot be read is
+    /// [`KeyError::ReadFile`], naming the path.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// let roots = Certificate::all_from_pem_file("tests/data/tls/ca.cert.pem")?;
+    /// assert_eq!(roots.len(), 1);
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn all_from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Vec<Self>, KeyError> {
+        Self::all_from_pem(&*file::read(path.as_ref())?)
+    }
+
     /// Wraps a DER certificate after checking that it parses as far as its public
     /// key.
     pub fn from_der(der: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
@@ -115,6 +163,34 @@ impl Certificate {
         let not_before = time()?;
         let not_after = time()?;
         r.is_empty().then_some((not_before, not_after))
+    }
+
+    /// The subject distinguished name in RFC 4514's string form (the form of RFC
+    /// 8705's `tls_client_auth_subject_dn`): the last RDN first, `CN`, `O`, `OU`,
+    /// `C`, `L`, `ST`, `STREET`, `DC`, `UID` by name, other attributes as a dotted
+    /// OID and `#` hex.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/tls/client.cert.pem"))?;
+    /// assert_eq!(cert.subject_dn()?, "CN=mtls-client,O=s2s-oauth tests");
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn subject_dn(&self) -> Result<String, KeyError> {
+        super::names::subject_dn(&self.der)
+    }
+
+    /// The subject alternative names of type dNSName (RFC 5280 §4.2.1.6), in
+    /// order (RFC 8705's `tls_client_auth_san_dns`); empty with none.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/tls/client.cert.pem"))?;
+    /// assert_eq!(cert.dns_names()?, ["mtls-client.example"]);
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn dns_names(&self) -> Result<Vec<String>, KeyError> {
+        super::names::dns_names(&self.der)
     }
 
     /// The certificate's public key. Keys this crate cannot verify with (an RSA

@@ -58,6 +58,11 @@ impl<'a> Reader<'a> {
         self.rest.is_empty()
     }
 
+    /// What is left to read.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
     /// The tag of the next element, if any.
     pub(crate) fn peek_tag(&self) -> Option<u8> {
         self.rest.first().copied()

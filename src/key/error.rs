@@ -41,6 +41,9 @@ pub enum KeyError {
     Malformed(&'static str),
     /// The certificate does not belong to the private key.
     CertificateMismatch,
+    /// A certificate bundle or chain (a CA file, a TLS client certificate chain)
+    /// holds no `BEGIN CERTIFICATE` block: it is empty, or holds only keys.
+    NoCertificate,
     /// An HMAC secret that is empty.
     EmptySecret,
     /// An EC private key stored without its public key, which ring needs.
@@ -107,6 +110,9 @@ impl fmt::Display for KeyError {
             KeyError::Malformed(what) => write!(f, "malformed key: {what}"),
             KeyError::CertificateMismatch => f.write_str(
                 "the certificate does not belong to the private key: pass the certificate issued for this key",
+            ),
+            KeyError::NoCertificate => f.write_str(
+                "the certificate file holds no certificate (no -----BEGIN CERTIFICATE----- block): pass a PEM file with the CA certificates, or the client certificate chain with the leaf first",
             ),
             KeyError::EmptySecret => f.write_str(
                 "the HMAC secret is empty; pass the client secret the authorization server issued",

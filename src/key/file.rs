@@ -13,7 +13,7 @@ const MAX_FILE_LEN: u64 = 1 << 20;
 
 /// The file's bytes, wiped when dropped (it may hold a private key). A file that
 /// cannot be read is [`KeyError::ReadFile`], naming the path.
-pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+pub(crate) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     use std::io::Read as _;
 
     let refused = |kind| KeyError::ReadFile {

@@ -15,6 +15,20 @@ pub(super) enum Members<'a> {
 
 /// The thumbprint; `None` for an EC point that is not uncompressed.
 pub(super) fn jwk_thumbprint(members: &Members<'_>) -> Option<String> {
+    canonical_jwk(members).map(|json| of_canonical_jwk(&json))
+}
+
+/// The thumbprint of a JWK already written by [`canonical_jwk`].
+pub(super) fn of_canonical_jwk(json: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, json.as_bytes());
+    Base64::UrlUnpadded.encode_string(digest.as_ref())
+}
+
+/// The public key as a JWK holding its required members only, in lexicographic
+/// order and with no whitespace (RFC 7638 §3.2): a valid public JWK (RFC 7517 §4)
+/// and the thumbprint's input at once. `None` for an EC point that is not
+/// uncompressed.
+pub(super) fn canonical_jwk(members: &Members<'_>) -> Option<String> {
     let b64 = |data: &[u8]| Base64::UrlUnpadded.encode_string(data);
     let json = match members {
         Members::Rsa { e, n } => format!(
@@ -36,8 +50,7 @@ pub(super) fn jwk_thumbprint(members: &Members<'_>) -> Option<String> {
         }
         Members::Ed25519 { x } => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, b64(x)),
     };
-    let digest = ring::digest::digest(&ring::digest::SHA256, json.as_bytes());
-    Some(b64(digest.as_ref()))
+    Some(json)
 }
 
 /// RFC 7518 §6.3.1: `n` and `e` are unsigned big-endian with no leading zeros.

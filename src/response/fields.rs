@@ -21,8 +21,8 @@ use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 /// fields to give the object back as it was sent.
 #[derive(Clone, Default)]
 pub(super) struct AsSent {
-    /// `token_type` when it is `Bearer` spelled another way (`bearer`).
-    bearer_spelling: Option<String>,
+    /// `token_type` when it is `Bearer` or `DPoP` spelled another way (`bearer`).
+    type_spelling: Option<String>,
     /// `expires_in` as sent: a number, or a string of digits.
     expires_in: Option<Value>,
     /// The named fields sent as `null`, one bit per slot of [`NAMES`].
@@ -62,9 +62,15 @@ pub(super) fn token_response(
         None => None,
         Some(sent) if sent.eq_ignore_ascii_case("bearer") => {
             if sent != "Bearer" {
-                as_sent.bearer_spelling = Some(sent);
+                as_sent.type_spelling = Some(sent);
             }
             Some(TokenType::Bearer)
+        }
+        Some(sent) if sent.eq_ignore_ascii_case("dpop") => {
+            if sent != "DPoP" {
+                as_sent.type_spelling = Some(sent);
+            }
+            Some(TokenType::DPoP)
         }
         Some(other) => Some(TokenType::Other(other)),
     };
@@ -82,6 +88,7 @@ pub(super) fn token_response(
         scope,
         id_token,
         issued_token_type,
+        dpop_nonce: None,
         extra: std::mem::take(&mut fields.rest),
         as_sent,
         received_at,
@@ -128,13 +135,10 @@ pub(super) fn as_sent(response: &TokenResponse) -> SecretJson {
     let string = |s: &str| Value::String(s.to_owned());
     let named: [Option<Value>; NAMES.len()] = [
         Some(string(response.access_token.expose_secret())),
-        response.token_type.as_ref().map(|t| {
-            string(
-                sent.bearer_spelling
-                    .as_deref()
-                    .unwrap_or_else(|| t.as_str()),
-            )
-        }),
+        response
+            .token_type
+            .as_ref()
+            .map(|t| string(sent.type_spelling.as_deref().unwrap_or_else(|| t.as_str()))),
         sent.expires_in.clone(),
         response
             .refresh_token

@@ -118,7 +118,7 @@ fn escape(out: &mut String, text: &str, specials: &[bool; 256]) {
 /// byte-order mark is dropped. Borrowed when there is no CR (the usual case).
 pub(crate) fn normalize_line_ends(xml: &str) -> Cow<'_, str> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    if !xml.contains('\r') {
+    if memchr::memchr(b'\r', xml.as_bytes()).is_none() {
         return Cow::Borrowed(xml);
     }
     let mut out = String::with_capacity(xml.len());
@@ -166,6 +166,12 @@ pub(crate) fn is_ncname(s: &str) -> bool {
             is_name_start(c)
                 || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
         })
+}
+
+/// The class of an ASCII byte in a name: 2 for a letter or `_` (may start an
+/// `NCName`), 1 for a digit, `-` or `.` (may only follow), 0 for anything else.
+pub(crate) fn name_class(b: u8) -> u8 {
+    ASCII_NAME[usize::from(b)]
 }
 
 /// ASCII name characters: 2 for those that may start an `NCName` (letters, `_`),

@@ -46,7 +46,7 @@ mod scope;
 mod tree;
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
-use super::chars::{first_non_xml_char, is_ncname, is_xml_char};
+use super::chars::{first_non_xml_char, is_ncname, is_xml_char, name_class};
 use crate::error::Error;
 use crate::error::SamlError;
 pub(crate) use scope::Scope;
@@ -451,8 +451,12 @@ impl<'a> Parser<'a> {
         qname: &str,
         raw: &mut Vec<Attr<'a>>,
     ) -> Result<(), Error> {
+        let scope_mark = self.scope.len();
+        // Duplicates are found here, by expanded name (attributes, in
+        // `resolve_attributes`) or by prefix (declarations), not by quick-xml.
+        let mut xml_declared = false;
         let mut attributes = Attributes::new(content, name_len);
-        for (count, attr) in attributes.with_checks(true).enumerate() {
+        for (count, attr) in attributes.with_checks(false).enumerate() {
             if count >= MAX_ATTRIBUTES {
                 return Err(malformed(format!(
                     "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
@@ -460,7 +464,27 @@ impl<'a> Parser<'a> {
             }
             let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
             let key = within(content, attr.key.into_inner())?;
-            let value = attribute_value(&attr, qname)?;
+            let value = attribute_value(content, &attr, qname)?;
+            let declared = match key.strip_prefix("xmlns") {
+                Some("") => Some(""),
+                Some(rest) => rest.strip_prefix(':'),
+                None => None,
+            };
+            if let Some(prefix) = declared {
+                let twice = if prefix == "xml" {
+                    std::mem::replace(&mut xml_declared, true)
+                } else {
+                    self.scope
+                        .since(scope_mark)
+                        .iter()
+                        .any(|(p, _)| *p == prefix)
+                };
+                if twice {
+                    return Err(malformed(format!(
+                        "<{qname}> declares the namespace prefix {prefix:?} twice"
+                    )));
+                }
+            }
             if key == "xmlns" {
                 if value == XML_NS || value == XMLNS_NS {
                     return Err(malformed(format!(
@@ -480,7 +504,11 @@ impl<'a> Parser<'a> {
                         "the binding of prefix {prefix:?} to {value:?} is reserved"
                     )));
                 }
-                split_qname(prefix)?;
+                if !is_ncname(prefix) {
+                    return Err(malformed(format!(
+                        "namespace prefix {prefix:?} on <{qname}> is not a valid name (Namespaces in XML §3)"
+                    )));
+                }
                 // The xml prefix may be declared (to its own URI) but is never rendered.
                 if prefix != "xml" {
                     self.scope.push(prefix, value);
@@ -537,10 +565,23 @@ impl<'a> Parser<'a> {
 /// An attribute's value, normalized by quick-xml (XML 1.0 §3.3.3: TAB and LF
 /// become spaces; character references and the five predefined entities
 /// expanded, nothing else), refusing `<` and characters XML 1.0 does not allow.
+/// A value with none of `<`, `&`, TAB or LF in it (nearly all) is the input
+/// itself, borrowed from `content` with no second pass.
 fn attribute_value<'a>(
+    content: &'a str,
     attr: &quick_xml::events::attributes::Attribute<'a>,
     qname: &str,
 ) -> Result<Cow<'a, str>, Error> {
+    // Line ends are normalized before parsing: no CR is left to turn into a space.
+    if !attr
+        .value
+        .iter()
+        .any(|&b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))
+    {
+        if let Cow::Borrowed(raw) = &attr.value {
+            return within(content, raw).map(Cow::Borrowed);
+        }
+    }
     if attr.value.contains(&b'<') {
         return Err(malformed("'<' is not allowed in an attribute value"));
     }
@@ -586,9 +627,7 @@ fn within<'a>(whole: &'a str, part: &[u8]) -> Result<&'a str, Error> {
         .checked_sub(whole.as_ptr() as usize)
         .and_then(|from| whole.get(from..from.checked_add(part.len())?))
         .filter(|s| s.as_ptr() == part.as_ptr())
-        .ok_or(Error::Internal(
-            "quick-xml returned text that is not the input's",
-        ))
+        .ok_or_else(|| Error::Internal("quick-xml returned text that is not the input's"))
 }
 
 fn check_text(text: &str) -> Result<(), Error> {
@@ -610,18 +649,63 @@ fn outside_text(s: &str) -> Result<(), Error> {
     }
 }
 
-/// Splits `p:local` into its prefix and local name, both `NCName`s.
+/// Splits `p:local` into its prefix and local name, both `NCName`s. An ASCII
+/// name (nearly all) is split and checked in one pass over the character table;
+/// any other goes through [`is_ncname`] part by part.
 fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
-    let (prefix, local) = match qname.split_once(':') {
-        None => (None, qname),
-        Some((p, l)) => (Some(p), l),
+    let split = match ascii_qname_colon(qname.as_bytes()) {
+        AsciiQName::Unprefixed => Some((None, qname)),
+        AsciiQName::Prefixed(colon) => qname
+            .get(..colon)
+            .zip(qname.get(colon + 1..))
+            .map(|(p, l)| (Some(p), l)),
+        AsciiQName::Invalid => None,
+        AsciiQName::NotAscii => {
+            let (prefix, local) = match qname.split_once(':') {
+                None => (None, qname),
+                Some((p, l)) => (Some(p), l),
+            };
+            (prefix.is_none_or(is_ncname) && is_ncname(local)).then_some((prefix, local))
+        }
     };
-    if prefix.is_none_or(is_ncname) && is_ncname(local) {
-        Ok((prefix, local))
-    } else {
-        Err(malformed(format!(
+    split.ok_or_else(|| {
+        malformed(format!(
             "{qname:?} is not a valid qualified name (XML 1.0 §2.3, Namespaces in XML §4)"
-        )))
+        ))
+    })
+}
+
+/// What one pass over an ASCII qualified name found.
+enum AsciiQName {
+    /// A valid `NCName`.
+    Unprefixed,
+    /// A valid `NCName:NCName`, with the colon at this index.
+    Prefixed(usize),
+    /// Not a qualified name.
+    Invalid,
+    /// A byte above 0x7F: the `char` path decides.
+    NotAscii,
+}
+
+fn ascii_qname_colon(bytes: &[u8]) -> AsciiQName {
+    let mut colon = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if name_class(b) == 0 {
+            if b == b':' && colon.is_none() {
+                colon = Some(i);
+            } else if b.is_ascii() {
+                // An ASCII byte no name may hold, whatever follows.
+                return AsciiQName::Invalid;
+            } else {
+                return AsciiQName::NotAscii;
+            }
+        }
+    }
+    let starts_name = |at: usize| bytes.get(at).is_some_and(|&b| name_class(b) == 2);
+    match colon {
+        None if starts_name(0) => AsciiQName::Unprefixed,
+        Some(i) if starts_name(0) && starts_name(i + 1) => AsciiQName::Prefixed(i),
+        _ => AsciiQName::Invalid,
     }
 }
 
@@ -681,6 +765,33 @@ mod tests {
         ] {
             let why = refusal(xml);
             assert!(why.contains(says), "{xml:?}: {why}");
+        }
+    }
+
+    /// The one-pass ASCII split agrees with splitting at the first `:` and
+    /// checking both parts with `is_ncname`, on every string of up to four
+    /// characters over an alphabet of each character class.
+    #[test]
+    fn qname_fast_path_agrees_with_the_char_path() {
+        let alphabet = [
+            'a', 'Z', '_', '1', '-', '.', ':', ' ', '\u{e9}', '\u{b7}', '>',
+        ];
+        let mut names = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = names
+                .iter()
+                .filter(|n| n.chars().count() == names.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            names.extend(longer);
+        }
+        assert!(names.len() > 10_000);
+        for name in &names {
+            let slow = match name.split_once(':') {
+                None => is_ncname(name).then_some((None, name.as_str())),
+                Some((p, l)) => (is_ncname(p) && is_ncname(l)).then_some((Some(p), l)),
+            };
+            assert_eq!(split_qname(name).ok(), slow, "{name:?}");
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use base64ct::{Base64, Encoding};
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::hmac;
 
 use super::config::Client;
@@ -25,6 +25,9 @@ pub(crate) struct Caller<'c> {
     pub(crate) client: Option<&'c Client>,
     /// Whether that client proved its identity (any method but none).
     pub(crate) authenticated: bool,
+    /// The `x5t#S256` of the TLS client certificate that tokens issued to this
+    /// caller are bound to (RFC 8705 §3).
+    pub(crate) bound_to: Option<String>,
 }
 
 /// The single value of form parameter `name`; a repeated one is `invalid_request`
@@ -48,7 +51,7 @@ pub(crate) fn param<'f>(
 
 /// Authenticates the caller of a token request. Credentials that are present are
 /// always checked; whether they are *required* is up to the grant.
-pub(crate) fn authenticate<'c>(
+fn identify<'c>(
     ctx: &Ctx<'c>,
     authorization: Option<&str>,
     form: &[(String, String)],
@@ -84,6 +87,7 @@ pub(crate) fn authenticate<'c>(
         return Ok(Caller {
             client: Some(client),
             authenticated: true,
+            bound_to: None,
         });
     }
     if let Some(secret) = body_secret {
@@ -97,6 +101,7 @@ pub(crate) fn authenticate<'c>(
         return Ok(Caller {
             client: Some(client),
             authenticated: true,
+            bound_to: None,
         });
     }
     if uses_jwt {
@@ -104,13 +109,50 @@ pub(crate) fn authenticate<'c>(
         return Ok(Caller {
             client: Some(client),
             authenticated: true,
+            bound_to: None,
         });
     }
     let client = body_id.map(|id| lookup(ctx, id)).transpose()?;
+    if let Some(client) = client.filter(|c| c.uses_tls_client_auth()) {
+        // RFC 8705 §2: the certificate on the connection authenticates the client
+        // the request names.
+        super::tls::authenticate(client, &ctx.config.client_cas, ctx.peer_certificates, now)
+            .map_err(|why| Refusal::BadClientCredentials { basic: false, why })?;
+        return Ok(Caller {
+            client: Some(client),
+            authenticated: true,
+            bound_to: None,
+        });
+    }
     Ok(Caller {
         client,
         authenticated: false,
+        bound_to: None,
     })
+}
+
+/// Authenticates the caller ([`identify`]), and works out the certificate its
+/// tokens are bound to: a client registered for certificate-bound tokens must
+/// send its request over mutual TLS (RFC 8705 §3).
+pub(crate) fn authenticate<'c>(
+    ctx: &Ctx<'c>,
+    authorization: Option<&str>,
+    form: &[(String, String)],
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Caller<'c>, Refusal> {
+    let mut caller = identify(ctx, authorization, form, state, now)?;
+    if let Some(client) = caller.client.filter(|c| c.bound_tokens) {
+        let leaf = ctx.peer_certificates.first().ok_or_else(|| {
+            Refusal::InvalidRequest(format!(
+                "client {:?} gets certificate-bound access tokens (RFC 8705 §3): send the request over mutual TLS, presenting the client certificate",
+                client.id
+            ))
+        })?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, leaf);
+        caller.bound_to = Some(Base64UrlUnpadded::encode_string(digest.as_ref()));
+    }
+    Ok(caller)
 }
 
 pub(crate) fn lookup<'c>(ctx: &Ctx<'c>, id: &str) -> Result<&'c Client, Refusal> {

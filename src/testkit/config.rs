@@ -68,6 +68,10 @@ pub struct Client {
     pub(crate) refresh_tokens: bool,
     pub(crate) require_auth: Option<bool>,
     pub(crate) acts_for_itself: bool,
+    pub(crate) tls_subject_dn: Option<String>,
+    pub(crate) tls_san_dns: Option<String>,
+    pub(crate) self_signed_certificate: Option<Certificate>,
+    pub(crate) bound_tokens: bool,
     /// Federated identities (issuer, subject) whose JWTs authenticate this client
     /// as client assertions ([`Client::with_federated_identity`]).
     pub(crate) federated: Vec<(String, String)>,
@@ -86,6 +90,10 @@ impl Client {
             refresh_tokens: false,
             require_auth: None,
             acts_for_itself: false,
+            tls_subject_dn: None,
+            tls_san_dns: None,
+            self_signed_certificate: None,
+            bound_tokens: false,
             federated: Vec::new(),
         }
     }
@@ -145,12 +153,66 @@ impl Client {
 
         /// Whether token requests naming this client must authenticate it.
         ///
-        /// Default: `true` when the client has a secret, `false` otherwise. It
+        /// Default: `true` when the client has a secret or authenticates with a TLS
+    /// client certificate, `false` otherwise. It
         /// governs the refresh grant; client credentials always require
         /// authentication and JWT bearer never does (RFC 7523 §3.1: the assertion
         /// identifies the client). Where credentials are sent anyway they are always
         /// checked: a wrong secret is refused even when authentication is optional.
         require_client_auth(required: bool) => require_auth = Some(required);
+    }
+
+    setters! {
+        /// `tls_client_auth` (RFC 8705 §2.1) by subject: the client authenticates
+        /// with a TLS client certificate that chains to a client CA of the server
+        /// ([`Config::with_client_ca`]) and whose subject DN, in RFC 4514 form
+        /// ([`Certificate::subject_dn`]), is `dn`. Only on a server started with
+        /// [`Server::start_tls`](super::Server::start_tls).
+        ///
+        /// ```
+        /// use s2s_oauth::testkit::Client;
+        /// let client = Client::new("mtls-client").with_tls_client_auth_subject_dn("CN=mtls-client,O=s2s-oauth tests");
+        /// assert!(client.requires_client_auth());
+        /// ```
+        with_tls_client_auth_subject_dn(dn: impl Into<String>) => tls_subject_dn = Some(dn.into());
+
+        /// `tls_client_auth` (RFC 8705 §2.1) by DNS name: as
+        /// [`with_tls_client_auth_subject_dn`](Client::with_tls_client_auth_subject_dn),
+        /// with a certificate that has `name` among its dNSName subject alternative
+        /// names. Both may be set; then both must match.
+        with_tls_client_auth_san_dns(name: impl Into<String>) => tls_san_dns = Some(name.into());
+
+        /// Whether access tokens issued to this client are bound to the TLS client
+        /// certificate of the connection they were requested on (RFC 8705 §3;
+        /// the client metadata `tls_client_certificate_bound_access_tokens`):
+        /// the token endpoint then requires a client certificate, the protected
+        /// resource takes the token only with that certificate, and introspection
+        /// shows `cnf.x5t#S256`. Default `false`.
+        with_certificate_bound_tokens(bound: bool) => bound_tokens = bound;
+    }
+
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2): the client authenticates
+    /// with exactly this (self-signed) TLS client certificate.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// use s2s_oauth::testkit::Client;
+    /// let cert = Certificate::from_pem(include_str!("../../tests/data/tls/self-signed-client.cert.pem"))?;
+    /// let client = Client::new("self-signed").with_self_signed_certificate(cert);
+    /// assert!(client.uses_tls_client_auth());
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn with_self_signed_certificate(mut self, certificate: Certificate) -> Self {
+        self.self_signed_certificate = Some(certificate);
+        self
+    }
+
+    /// Whether the client authenticates with a TLS client certificate
+    /// (`tls_client_auth` or `self_signed_tls_client_auth`).
+    pub fn uses_tls_client_auth(&self) -> bool {
+        self.tls_subject_dn.is_some()
+            || self.tls_san_dns.is_some()
+            || self.self_signed_certificate.is_some()
     }
 
     /// A federated identity credential, as Entra workload identity federation
@@ -191,13 +253,15 @@ impl Client {
     /// Whether requests naming this client must authenticate it (see
     /// [`require_client_auth`](Client::require_client_auth)).
     pub fn requires_client_auth(&self) -> bool {
-        self.require_auth.unwrap_or(self.secret.is_some())
+        self.require_auth
+            .unwrap_or(self.secret.is_some() || self.uses_tls_client_auth())
     }
 }
 
 // Whether there is a secret, never the secret.
 redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
-    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth());
+    users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth(),
+    tls_subject_dn, tls_san_dns, self_signed_certificate, bound_tokens);
 
 /// How the server behaves: profile, clients, token lifetime, refresh rotation, and
 /// what JWT bearer assertions must look like (RFC 7523 §3).
@@ -221,6 +285,8 @@ pub struct Config {
     pub(crate) leeway: Duration,
     pub(crate) max_assertion_lifetime: Option<Duration>,
     pub(crate) date_skew: i64,
+    pub(crate) dpop_nonces: bool,
+    pub(crate) client_cas: Vec<Certificate>,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
 }
 
@@ -246,6 +312,8 @@ impl Config {
             leeway: Duration::from_secs(30),
             max_assertion_lifetime: None,
             date_skew: 0,
+            dpop_nonces: false,
+            client_cas: Vec::new(),
             trusted_issuers: Vec::new(),
         }
     }
@@ -291,6 +359,30 @@ impl Config {
         /// such as `s2s-oauth doctor`. The server's own time checks keep the real
         /// clock.
         with_date_skew(seconds: i64) => date_skew = seconds;
+
+        /// Demands a DPoP nonce (RFC 9449 §8, §9) in every proof, at the token
+        /// endpoint and at the resource: a proof without the server's current
+        /// nonce is refused with `use_dpop_nonce` and a `DPoP-Nonce` header, and
+        /// every answer to a DPoP request carries the nonce. Off by default.
+        with_dpop_nonces(demand: bool) => dpop_nonces = demand;
+    }
+
+    /// Trusts `ca` to issue the TLS client certificates of `tls_client_auth`
+    /// clients (RFC 8705 §2.1). Call it once per CA.
+    ///
+    /// ```
+    /// use s2s_oauth::Certificate;
+    /// use s2s_oauth::testkit::{Client, Config, Profile};
+    /// let ca = Certificate::from_pem(include_str!("../../tests/data/tls/client-ca.cert.pem"))?;
+    /// let config = Config::new(Profile::Generic)
+    ///     .with_client_ca(ca)
+    ///     .with_client(Client::new("mtls-client").with_tls_client_auth_san_dns("mtls-client.example"));
+    /// # let _ = config;
+    /// # Ok::<(), s2s_oauth::error::KeyError>(())
+    /// ```
+    pub fn with_client_ca(mut self, ca: Certificate) -> Self {
+        self.client_cas.push(ca);
+        self
     }
 
     /// The profile.

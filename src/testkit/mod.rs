@@ -42,6 +42,13 @@
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
 //!   URL or the base URL; `iss` = `sub` = the client id; `jti` replay refused), or
 //!   none. More than one method in a request is `invalid_request`.
+//! - **DPoP** (RFC 9449): a token request with a `DPoP` proof (checked with
+//!   [`jwt::dpop::verify_proof`](crate::jwt::dpop::verify_proof): `typ`, signature
+//!   with the embedded key, `htm`/`htu`, `iat`, `jti` replay) gets a token bound to
+//!   the proof's key (`token_type: DPoP`); the resource then takes it only as
+//!   `Authorization: DPoP` with a proof carrying its `ath`, by the same key, and
+//!   refuses it as a bearer token. [`Config::with_dpop_nonces`] makes both demand
+//!   the server's nonce (`use_dpop_nonce` and a `DPoP-Nonce` header).
 //!
 //! Two [`Profile`]s shape the answers. `Generic` follows RFC 6749 §5.1
 //! (`access_token`, `token_type`, `expires_in`, the requested `scope` echoed, a
@@ -57,6 +64,12 @@
 //! `api_instance_url` (the base URL); a `refresh_token` only from a rotating refresh.
 //! Errors use Salesforce's strings, and the resource answers 401
 //! `INVALID_SESSION_ID` once a token has expired.
+//!
+//! [`Server::start_tls`] serves the same behind TLS (rustls on ring, a certificate
+//! from the test CA [`TLS_CA_PEM`]) and asks for a client certificate: mutual TLS
+//! client authentication (`tls_client_auth`, `self_signed_tls_client_auth`,
+//! RFC 8705 §2) and certificate-bound tokens (RFC 8705 §3), checked at the
+//! protected resource and shown by introspection.
 //!
 //! Faults ([`Fault`]) can be injected for the next requests: a status with any body,
 //! a delay, or a connection closed with no response. Every request received is
@@ -98,14 +111,17 @@
 
 mod client_auth;
 mod config;
+mod dpop;
 mod exchange;
 mod faults;
+mod introspect;
 mod metadata;
 mod profile;
 mod record;
 mod resource;
 mod server;
 mod state;
+mod tls;
 mod token;
 mod wire;
 
@@ -114,3 +130,4 @@ pub use exchange::TrustedIssuer;
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use server::Server;
+pub use tls::TLS_CA_PEM;

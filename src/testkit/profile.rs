@@ -169,6 +169,8 @@ pub(crate) struct Issued<'a> {
     pub(crate) scope: Option<String>,
     pub(crate) username: &'a str,
     pub(crate) client_secret: Option<&'a str>,
+    /// Bound to a DPoP key: `token_type` is `DPoP` (RFC 9449 §5).
+    pub(crate) dpop: bool,
 }
 
 /// The token response (RFC 6749 §5.1, or Salesforce's shape).
@@ -184,9 +186,10 @@ pub(crate) fn token_response(
 ) -> Response {
     let mut body = Map::new();
     body.insert("access_token".into(), Value::String(issued.access_token));
+    let token_type = if issued.dpop { "DPoP" } else { "Bearer" };
     match profile {
         Profile::Generic => {
-            body.insert("token_type".into(), "Bearer".into());
+            body.insert("token_type".into(), token_type.into());
             body.insert("expires_in".into(), lifetime.as_secs().into());
             if let Some(scope) = issued.scope {
                 body.insert("scope".into(), scope.into());
@@ -220,7 +223,7 @@ pub(crate) fn token_response(
                 body.insert("api_instance_url".into(), base_url.into());
             }
             body.insert("id".into(), id.into());
-            body.insert("token_type".into(), "Bearer".into());
+            body.insert("token_type".into(), token_type.into());
             if signed {
                 body.insert("issued_at".into(), issued_at.into());
             }

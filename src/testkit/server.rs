@@ -12,12 +12,14 @@ use ring::rand::SystemRandom;
 
 use super::config::{Config, Profile};
 use super::faults::Fault;
+use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
 use super::state::State;
+use super::tls;
 use super::token::{self, Ctx};
-use super::wire::{self, Request, Response};
+use super::wire::{self, Conn, Request, Response};
 use crate::secrets::RefreshToken;
 
 /// The token endpoint path, below the base URL (both profiles).
@@ -35,7 +37,10 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 ///   bearer (RFC 7523), client credentials (RFC 6749 §4.4) and refresh token
 ///   (RFC 6749 §6) grants, with every client authentication method.
 /// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
-///   for a live access token and 401 otherwise.
+///   for a live access token and 401 otherwise (a certificate-bound token also
+///   without its client certificate on the connection).
+/// - `POST /services/oauth2/introspect`: token introspection (RFC 7662) with the
+///   certificate binding (`cnf`, RFC 8705 §3.2).
 /// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
 ///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
 ///   with `issuer` = the base URL and the token endpoint.
@@ -81,6 +86,8 @@ struct Worker {
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
     rng: SystemRandom,
+    /// The TLS listener's configuration ([`Server::start_tls`]).
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -92,9 +99,53 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 impl Server {
     /// Binds `127.0.0.1:0` and starts serving on one thread.
     pub fn start(config: Config) -> io::Result<Server> {
+        Self::start_with(config, None)
+    }
+
+    /// Binds `127.0.0.1:0` and serves HTTPS on one thread: the same endpoints
+    /// behind TLS, with a certificate for `127.0.0.1` and `localhost` from the test
+    /// CA [`TLS_CA_PEM`](super::TLS_CA_PEM) (trust it with
+    /// [`AgentTls::with_ca_pem`](crate::tls::AgentTls::with_ca_pem)). The
+    /// handshake asks for a client certificate, which the client may decline:
+    /// clients registered for `tls_client_auth`
+    /// ([`Client::with_tls_client_auth_subject_dn`](super::Client::with_tls_client_auth_subject_dn),
+    /// [`with_tls_client_auth_san_dns`](super::Client::with_tls_client_auth_san_dns),
+    /// against [`Config::with_client_ca`]) or `self_signed_tls_client_auth`
+    /// ([`Client::with_self_signed_certificate`](super::Client::with_self_signed_certificate))
+    /// authenticate with it (RFC 8705 §2), and clients registered
+    /// [`with_certificate_bound_tokens`](super::Client::with_certificate_bound_tokens)
+    /// get tokens bound to it (RFC 8705 §3), which the protected resource takes
+    /// only over a connection with that certificate.
+    ///
+    /// ```
+    /// use s2s_oauth::testkit::{self, Client, Config, Profile, Server};
+    /// use s2s_oauth::tls::AgentTls;
+    /// use s2s_oauth::{Certificate, ClientAuth, Grant, TokenRequest};
+    ///
+    /// let server = Server::start_tls(
+    ///     Config::new(Profile::Generic)
+    ///         .with_client_ca(Certificate::from_pem(include_str!("../../tests/data/tls/client-ca.cert.pem"))?)
+    ///         .with_client(Client::new("mtls-client").with_tls_client_auth_subject_dn("CN=mtls-client,O=s2s-oauth tests")),
+    /// )?;
+    /// assert!(server.token_url().starts_with("https://127.0.0.1:"));
+    /// let agent = AgentTls::new()
+    ///     .with_ca_pem(testkit::TLS_CA_PEM)?
+    ///     .with_client_cert_files("tests/data/tls/client.cert.pem", "tests/data/tls/client.key.pem")?
+    ///     .agent();
+    /// let request = TokenRequest::new(server.token_url(), Grant::client_credentials(), ClientAuth::tls_client_auth("mtls-client")?)?;
+    /// let token = request.send(&agent)?;
+    /// # let _ = token;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_tls(config: Config) -> io::Result<Server> {
+        Self::start_with(config, Some(tls::server_config()?))
+    }
+
+    fn start_with(config: Config, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
         let token_url = format!("{base_url}{TOKEN_PATH}");
         let profile = config.profile;
         let audience = config.audience.clone().unwrap_or_else(|| match profile {
@@ -111,6 +162,7 @@ impl Server {
             state: Arc::clone(&state),
             stop: Arc::clone(&stop),
             rng: SystemRandom::new(),
+            tls,
         };
         let thread = std::thread::Builder::new()
             .name("s2s-oauth-testkit".into())
@@ -125,7 +177,8 @@ impl Server {
         })
     }
 
-    /// `http://127.0.0.1:PORT`: the `instance_url` of Salesforce responses.
+    /// `http://127.0.0.1:PORT` (`https://` for [`start_tls`](Self::start_tls)): the
+    /// `instance_url` of Salesforce responses.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }
@@ -133,6 +186,14 @@ impl Server {
     /// The token endpoint: the base URL + `/services/oauth2/token` (both profiles).
     pub fn token_url(&self) -> String {
         format!("{}{TOKEN_PATH}", self.base_url)
+    }
+
+    /// The introspection endpoint (RFC 7662): the base URL +
+    /// `/services/oauth2/introspect`. It answers `active`, `exp`, and for a
+    /// certificate-bound token `cnf` with `x5t#S256` (RFC 8705 §3.2); it asks no
+    /// client authentication.
+    pub fn introspection_url(&self) -> String {
+        format!("{}{INTROSPECT_PATH}", self.base_url)
     }
 
     /// The protected resource: the base URL + `/services/data/v60.0/`.
@@ -174,6 +235,13 @@ impl Server {
     /// them from now on. Tokens issued later are fresh.
     pub fn expire_access_tokens(&self) {
         lock(&self.state).expire_access(SystemTime::now());
+    }
+
+    /// Hands out a new DPoP nonce (with [`Config::with_dpop_nonces`]): proofs
+    /// carrying the old one are refused with `use_dpop_nonce` and the new one, as
+    /// a server rotating its nonces does (RFC 9449 §8).
+    pub fn rotate_dpop_nonce(&self) {
+        lock(&self.state).rotate_dpop_nonce();
     }
 
     /// Applies `fault` to the next `times` requests, whatever their path. Faults
@@ -233,10 +301,23 @@ impl Worker {
         }
     }
 
-    fn serve(&self, mut stream: TcpStream) {
+    fn serve(&self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
         let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-        let request = match wire::read_request(&mut stream) {
+        match &self.tls {
+            None => self.serve_on(stream, Vec::new()),
+            Some(config) => {
+                if let Some((tls, peers)) = tls::accept(config, stream) {
+                    self.serve_on(tls, peers);
+                }
+            }
+        }
+    }
+
+    /// Serves one request on a connection whose client presented `peers` (its TLS
+    /// certificate chain; empty for none).
+    fn serve_on(&self, mut stream: impl Conn, peers: Vec<Vec<u8>>) {
+        let mut request = match wire::read_request(&mut stream) {
             Ok(request) => request,
             Err(failure) => {
                 if let Some(response) = failure.response() {
@@ -245,6 +326,7 @@ impl Worker {
                 return;
             }
         };
+        request.peer_certificates = peers;
         let fault = {
             let mut state = lock(&self.state);
             state.record(record(&request));
@@ -310,12 +392,24 @@ impl Worker {
                 token_url: &self.token_url,
                 audience: &self.audience,
                 rng: &self.rng,
+                dpop_jkt: None,
+                peer_certificates: &request.peer_certificates,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == INTROSPECT_PATH {
+            introspect::handle(request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
-            metadata::handle(request, &self.base_url, &self.token_url)
+            metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
-            resource::handle(self.config.profile, request, &lock(&self.state), now)
+            let url = format!("{}{RESOURCE_PATH}", self.base_url);
+            resource::handle(
+                &self.config,
+                &url,
+                request,
+                &mut lock(&self.state),
+                &self.rng,
+                now,
+            )
         } else {
             Response::new(
                 404,

@@ -26,6 +26,17 @@ struct AccessRecord {
     expires_at: SystemTime,
     family: Option<u64>,
     revoked: bool,
+    /// The JWK thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    jkt: Option<String>,
+    /// The `x5t#S256` of the client certificate the token is bound to (RFC 8705 §3).
+    bound_to: Option<String>,
+}
+
+/// What the server knows of a live access token.
+#[derive(Debug)]
+pub(crate) struct LiveAccess<'s> {
+    pub(crate) expires_at: SystemTime,
+    pub(crate) bound_to: Option<&'s str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,12 +72,19 @@ pub(crate) struct State {
     refresh: HashMap<String, RefreshRecord>,
     /// `jti` values seen, with their `exp`: the replay cache for assertions.
     jti_seen: HashMap<String, SystemTime>,
+    /// DPoP proofs' `jti`s (RFC 9449 §11.1).
+    pub(crate) dpop_jti_seen: HashMap<String, SystemTime>,
+    /// The DPoP nonce currently handed out, made on first use.
+    dpop_nonce: Option<String>,
     /// SAML assertion `ID`s seen, with their expiry: the replay cache for RFC 7522.
     #[cfg(feature = "saml")]
     pub(crate) saml_ids_seen: HashMap<String, SystemTime>,
     pub(crate) faults: FaultQueue,
     pub(crate) requests: Vec<RecordedRequest>,
     next_family: u64,
+    /// While a token request is served: the certificate thumbprint its access
+    /// tokens are bound to.
+    pub(crate) binding: Option<String>,
 }
 
 /// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.
@@ -121,6 +139,7 @@ impl State {
         profile: Profile,
         expires_at: SystemTime,
         family: Option<u64>,
+        jkt: Option<&str>,
     ) -> Option<String> {
         let token = profile_token(rng, profile, SALESFORCE_TOKEN_PREFIX)?;
         self.access.insert(
@@ -128,7 +147,9 @@ impl State {
             AccessRecord {
                 expires_at,
                 family,
+                bound_to: self.binding.clone(),
                 revoked: false,
+                jkt: jkt.map(str::to_owned),
             },
         );
         Some(token)
@@ -251,8 +272,30 @@ impl State {
         }
     }
 
+    /// The DPoP nonce the server hands out now (made from `rng` on first use).
+    pub(crate) fn dpop_nonce(&mut self, rng: &dyn SecureRandom) -> Option<String> {
+        if self.dpop_nonce.is_none() {
+            self.dpop_nonce = random_token(rng, "");
+        }
+        self.dpop_nonce.clone()
+    }
+
+    /// Replaces the DPoP nonce: proofs with the old one are refused from now on.
+    pub(crate) fn rotate_dpop_nonce(&mut self) {
+        self.dpop_nonce = None;
+    }
+
+    /// The DPoP key thumbprint a live access token is bound to, if any.
+    pub(crate) fn access_jkt(&self, token: &str) -> Option<&str> {
+        self.access.get(token).and_then(|r| r.jkt.as_deref())
+    }
+
     /// Checks an access token presented to the resource.
-    pub(crate) fn check_access(&self, token: &str, now: SystemTime) -> Result<(), &'static str> {
+    pub(crate) fn check_access(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<LiveAccess<'_>, &'static str> {
         let record = self
             .access
             .get(token)
@@ -262,7 +305,10 @@ impl State {
         } else if record.expires_at <= now {
             Err("the access token expired")
         } else {
-            Ok(())
+            Ok(LiveAccess {
+                expires_at: record.expires_at,
+                bound_to: record.bound_to.as_deref(),
+            })
         }
     }
 }

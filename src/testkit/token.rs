@@ -41,6 +41,11 @@ pub(crate) struct Ctx<'c> {
     /// The `aud` JWT bearer assertions must carry.
     pub(crate) audience: &'c str,
     pub(crate) rng: &'c dyn SecureRandom,
+    /// The thumbprint of the request's verified DPoP key: tokens issued are bound
+    /// to it.
+    pub(crate) dpop_jkt: Option<&'c str>,
+    /// The client's TLS certificate chain on this connection (empty without one).
+    pub(crate) peer_certificates: &'c [Vec<u8>],
 }
 
 /// Answers a request to the token endpoint.
@@ -57,10 +62,21 @@ pub(crate) fn handle(
         response.status = 405;
         return response.with_header("Allow", "POST");
     }
-    match token(ctx, request, state, now) {
+    // The DPoP proof first (RFC 9449 §5): a nonce demand must not spend the
+    // client's or the grant's assertion.
+    let jkt = match super::dpop::check_token_request(ctx, request, state, now) {
+        Ok(jkt) => jkt,
+        Err(response) => return response,
+    };
+    let ctx = Ctx {
+        dpop_jkt: jkt.as_deref(),
+        ..*ctx
+    };
+    let response = match token(&ctx, request, state, now) {
         Ok(response) => response,
         Err(refusal) => refusal.response(profile),
-    }
+    };
+    super::dpop::with_nonce(ctx.config, request, state, ctx.rng, response)
 }
 
 fn token(
@@ -87,9 +103,27 @@ fn token(
     let caller =
         client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
     let scope = param(&form, "scope")?.map(str::to_owned);
+    // The access tokens this request issues are bound to the caller's certificate,
+    // if it has one to bind to (RFC 8705 §3).
+    state.binding = caller.bound_to.clone();
+    let issued = grant(ctx, &caller, &form, grant_type, scope, state, now);
+    state.binding = None;
+    issued
+}
+
+/// The grant's own checks, then the tokens.
+fn grant(
+    ctx: &Ctx<'_>,
+    caller: &Caller<'_>,
+    form: &[(String, String)],
+    grant_type: &str,
+    scope: Option<String>,
+    state: &mut State,
+    now: SystemTime,
+) -> Result<Response, Refusal> {
     match grant_type {
         JWT_BEARER => {
-            let (client, subject) = jwt_bearer(ctx, &form, state, now)?;
+            let (client, subject) = jwt_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -100,12 +134,12 @@ fn token(
                 scope,
             )
         }
-        "client_credentials" => client_credentials(ctx, &caller, scope, state, now),
-        "refresh_token" => refresh(ctx, &caller, &form, scope, state, now),
-        TOKEN_EXCHANGE => exchange::token_exchange(ctx, &caller, &form, scope, state, now),
+        "client_credentials" => client_credentials(ctx, caller, scope, state, now),
+        "refresh_token" => refresh(ctx, caller, form, scope, state, now),
+        TOKEN_EXCHANGE => exchange::token_exchange(ctx, caller, form, scope, state, now),
         #[cfg(feature = "saml")]
         SAML2_BEARER => {
-            let (client, subject) = saml2_bearer(ctx, &form, state, now)?;
+            let (client, subject) = saml2_bearer(ctx, form, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -362,7 +396,13 @@ fn refresh(
         .ok_or_else(rng_failure)?;
     let expires_at = expiry(now, ctx.config.token_lifetime);
     let access = state
-        .issue_access(ctx.rng, profile, expires_at, Some(refreshed.family))
+        .issue_access(
+            ctx.rng,
+            profile,
+            expires_at,
+            Some(refreshed.family),
+            ctx.dpop_jkt,
+        )
         .ok_or_else(rng_failure)?;
     Ok(profile::token_response(
         profile,
@@ -375,6 +415,7 @@ fn refresh(
             scope: scope.or(refreshed.scope),
             username: &refreshed.username,
             client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
+            dpop: ctx.dpop_jkt.is_some(),
         },
         now,
     ))
@@ -417,6 +458,7 @@ pub(crate) fn issue(
             profile,
             expiry(now, ctx.config.token_lifetime),
             family,
+            ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
     Ok(profile::token_response(
@@ -430,6 +472,7 @@ pub(crate) fn issue(
             scope: req.scope,
             username: req.username,
             client_secret: req.client_secret,
+            dpop: ctx.dpop_jkt.is_some(),
         },
         now,
     ))

@@ -1,4 +1,5 @@
-//! A deliberately small HTTP/1.1 reader and writer over one `TcpStream`.
+//! A deliberately small HTTP/1.1 reader and writer over one connection: a
+//! `TcpStream`, or a TLS stream over one (`testkit/tls.rs`).
 //!
 //! One request per connection: every response says `Connection: close` and the
 //! socket is closed after it. That keeps the server to a single thread (no idle
@@ -9,6 +10,22 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
+
+/// A connection the server reads a request from and writes a response to.
+pub(crate) trait Conn: Read + Write {
+    /// The socket underneath (for timeouts and shutdown).
+    fn socket(&self) -> &TcpStream;
+    /// Ends the write side gracefully (a TLS `close_notify` first).
+    fn close_write(&mut self) {
+        let _ = self.socket().shutdown(Shutdown::Write);
+    }
+}
+
+impl Conn for TcpStream {
+    fn socket(&self) -> &TcpStream {
+        self
+    }
+}
 
 /// The largest request head (request line and headers) accepted.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
@@ -28,6 +45,9 @@ pub(crate) struct Request {
     pub(crate) target: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// The client's TLS certificate chain (DER, leaf first) on a TLS connection
+    /// where the client presented one; empty otherwise.
+    pub(crate) peer_certificates: Vec<Vec<u8>>,
 }
 
 impl Request {
@@ -101,7 +121,7 @@ impl ReadFailure {
 }
 
 /// Reads one request from `stream`, within [`READ_DEADLINE`].
-pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailure> {
+pub(crate) fn read_request(stream: &mut impl Conn) -> Result<Request, ReadFailure> {
     let started = Instant::now();
     let mut buf = Vec::with_capacity(1024);
     let head_end = read_head(stream, &mut buf, started)?;
@@ -114,7 +134,7 @@ pub(crate) fn read_request(stream: &mut TcpStream) -> Result<Request, ReadFailur
 /// Reads into `buf` until it holds the whole head (up to the blank line); the
 /// head's length, at most [`MAX_HEAD`].
 fn read_head(
-    stream: &mut TcpStream,
+    stream: &mut impl Conn,
     buf: &mut Vec<u8>,
     started: Instant,
 ) -> Result<usize, ReadFailure> {
@@ -173,13 +193,14 @@ fn parse_head(head: &[u8]) -> Result<Request, ReadFailure> {
         target: target.to_owned(),
         headers,
         body: Vec::new(),
+        peer_certificates: Vec::new(),
     })
 }
 
 /// The body `request`'s `Content-Length` announces, starting with what came with
 /// the head; chunked bodies are refused.
 fn read_body(
-    stream: &mut TcpStream,
+    stream: &mut impl Conn,
     request: &Request,
     mut body: Vec<u8>,
     started: Instant,
@@ -220,7 +241,7 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 }
 
 fn read_some(
-    stream: &mut TcpStream,
+    stream: &mut impl Conn,
     chunk: &mut [u8],
     started: Instant,
 ) -> Result<usize, ReadFailure> {
@@ -229,6 +250,7 @@ fn read_some(
         .filter(|d| !d.is_zero())
         .ok_or(ReadFailure::Gone)?;
     stream
+        .socket()
         .set_read_timeout(Some(left))
         .map_err(|_| ReadFailure::Gone)?;
     match stream.read(chunk) {
@@ -259,7 +281,7 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes `response`, then closes the connection gracefully (write side first, then
 /// a short drain so unread request bytes do not turn the close into a reset).
-pub(crate) fn respond(mut stream: TcpStream, response: &Response) {
+pub(crate) fn respond(mut stream: impl Conn, response: &Response) {
     let mut out = Vec::with_capacity(256 + response.body.len());
     out.extend_from_slice(
         format!(
@@ -286,17 +308,17 @@ pub(crate) fn respond(mut stream: TcpStream, response: &Response) {
     );
     out.extend_from_slice(&response.body);
     if stream.write_all(&out).and_then(|()| stream.flush()).is_ok() {
-        let _ = stream.shutdown(Shutdown::Write);
+        stream.close_write();
         drain(&mut stream);
     }
 }
 
 /// Closes the connection with no response at all.
-pub(crate) fn drop_connection(stream: TcpStream) {
-    let _ = stream.shutdown(Shutdown::Both);
+pub(crate) fn drop_connection(stream: impl Conn) {
+    let _ = stream.socket().shutdown(Shutdown::Both);
 }
 
-fn drain(stream: &mut TcpStream) {
+fn drain(stream: &mut impl Conn) {
     let started = Instant::now();
     let mut sink = [0u8; 4096];
     let mut total = 0usize;
@@ -308,6 +330,7 @@ fn drain(stream: &mut TcpStream) {
             break;
         };
         if stream
+            .socket()
             .set_read_timeout(Some(left.min(Duration::from_millis(200))))
             .is_err()
         {

@@ -52,6 +52,10 @@ pub(crate) enum AuthMethod {
     Post,
     PrivateKeyJwt,
     ClientSecretJwt,
+    /// RFC 8705 §2.1 `tls_client_auth`.
+    Tls,
+    /// RFC 8705 §2.2 `self_signed_tls_client_auth`.
+    SelfSignedTls,
 }
 
 impl AuthMethod {
@@ -62,6 +66,8 @@ impl AuthMethod {
             "post" => AuthMethod::Post,
             "private-key-jwt" => AuthMethod::PrivateKeyJwt,
             "client-secret-jwt" => AuthMethod::ClientSecretJwt,
+            "tls" => AuthMethod::Tls,
+            "self-signed-tls" => AuthMethod::SelfSignedTls,
             _ => return None,
         })
     }
@@ -74,6 +80,8 @@ impl AuthMethod {
             AuthMethod::Post => "post",
             AuthMethod::PrivateKeyJwt => "private-key-jwt",
             AuthMethod::ClientSecretJwt => "client-secret-jwt",
+            AuthMethod::Tls => "tls",
+            AuthMethod::SelfSignedTls => "self-signed-tls",
         }
     }
 }
@@ -118,6 +126,18 @@ pub(crate) struct Options {
     pub(crate) min_ttl: Option<Duration>,
     pub(crate) max_age: Option<Duration>,
     pub(crate) refresh: bool,
+    /// `--dpop-key FILE`: the token is DPoP-bound (RFC 9449); `dpop-proof`'s key.
+    pub(crate) dpop_key: Option<PathBuf>,
+    /// `dpop-proof`: `--method`, `--url`, the access token's source, `--nonce`.
+    pub(crate) method: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) access_token: Option<Source>,
+    pub(crate) nonce: Option<String>,
+    /// `--ca-file FILE`: also trust these CAs for the server's certificate.
+    pub(crate) ca_file: Option<PathBuf>,
+    /// `--client-cert FILE --client-cert-key FILE`: a TLS client certificate.
+    pub(crate) client_cert: Option<PathBuf>,
+    pub(crate) client_cert_key: Option<PathBuf>,
     /// token-exchange (RFC 8693 §2.1): where the subject and actor tokens are read
     /// from, their types, the requested type; `--audience` (repeatable there) and
     /// `--resource` (repeatable).
@@ -285,7 +305,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             let value = text()?;
             let method = AuthMethod::parse(&value).ok_or_else(|| {
                 Failure::usage(format!(
-                    "--auth {value:?}: expected none, basic, post, private-key-jwt or client-secret-jwt"
+                    "--auth {value:?}: expected none, basic, post, private-key-jwt, client-secret-jwt, tls or self-signed-tls"
                 ))
             })?;
             once(&mut options.auth, flag, method)
@@ -295,8 +315,18 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         }
         "retries" => once(&mut options.retries, flag, retries(flag, &text()?)?),
         "cache" => once(&mut options.cache, flag, PathBuf::from(raw)),
+        "ca-file" => once(&mut options.ca_file, flag, PathBuf::from(raw)),
+        "client-cert" => once(&mut options.client_cert, flag, PathBuf::from(raw)),
+        "client-cert-key" => once(&mut options.client_cert_key, flag, PathBuf::from(raw)),
         "min-ttl" => once(&mut options.min_ttl, flag, crate::cache::min_ttl(&text()?)?),
         "max-age" => once(&mut options.max_age, flag, seconds(flag, &text()?)?),
+        "dpop-key" => once(&mut options.dpop_key, flag, PathBuf::from(raw)),
+        "method" => once(&mut options.method, flag, text()?),
+        "url" => once(&mut options.url, flag, text()?),
+        "access-token-file" | "access-token-env" => {
+            one_source(&mut options.access_token, flag, raw)
+        }
+        "nonce" => once(&mut options.nonce, flag, text()?),
         "subject-token-file" | "subject-token-env" => {
             one_source(&mut options.subject_token, flag, raw)
         }

@@ -123,6 +123,8 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
         }
         None => None,
     };
+    // A DPoP-bound token is good only with its key: the key's thumbprint counts.
+    let dpop_jkt = crate::commands::dpop_key(options)?.map(|key| key.jkt().to_owned());
     let claims: Vec<(&str, &serde_json::Value)> = options
         .claims
         .iter()
@@ -140,6 +142,7 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
         options.scope,
         claims,
         refresh_token,
+        dpop_jkt,
     ]);
     // Only for the requests that have them, so that the other keys stay as they were.
     if command == Command::TokenExchange || options.client_assertion_file.is_some() {

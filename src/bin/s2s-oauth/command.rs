@@ -19,11 +19,13 @@ pub(crate) enum Command {
     SignSaml,
     /// Check a setup: keys, certificate, endpoint, clock; no token requested.
     Doctor,
+    /// Print a DPoP proof (RFC 9449 §4.2) for one request.
+    DpopProof,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 8] = [
+    pub(crate) const ALL: [Command; 9] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -32,6 +34,7 @@ impl Command {
         Command::SignJwt,
         Command::SignSaml,
         Command::Doctor,
+        Command::DpopProof,
     ];
 
     /// The name on the command line.
@@ -45,6 +48,7 @@ impl Command {
             Command::SignJwt => "sign-jwt",
             Command::SignSaml => "sign-saml",
             Command::Doctor => "doctor",
+            Command::DpopProof => "dpop-proof",
         }
     }
 
@@ -55,7 +59,10 @@ impl Command {
     /// Whether this subcommand asks a token endpoint for a token (the others only
     /// print an assertion).
     pub(crate) fn sends(self) -> bool {
-        !matches!(self, Command::SignJwt | Command::SignSaml | Command::Doctor)
+        !matches!(
+            self,
+            Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof
+        )
     }
 
     fn is_saml(self) -> bool {
@@ -83,6 +90,13 @@ impl Command {
                     | "subject"
                     | "audience"
                     | "client-key"
+                    | "ca-file"
+            );
+        }
+        if self == Command::DpopProof {
+            return matches!(
+                flag,
+                "dpop-key" | "method" | "url" | "access-token-file" | "access-token-env" | "nonce"
             );
         }
         match flag {
@@ -106,7 +120,8 @@ impl Command {
             "claim" | "kid" => matches!(self, Command::JwtBearer | Command::SignJwt),
             "recipient" | "cert" => self.is_saml(),
             "refresh-token-file" | "refresh-token-env" => self == Command::Refresh,
-            "cache" | "min-ttl" | "max-age" | "refresh" => self.sends(),
+            "cache" | "min-ttl" | "max-age" | "refresh" | "dpop-key" => self.sends(),
+            "ca-file" | "client-cert" | "client-cert-key" => self.sends(),
             _ => false,
         }
     }
@@ -115,7 +130,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 38] = [
+pub(crate) const FLAGS: [&str; 47] = [
     "token-url",
     "salesforce",
     "scope",
@@ -144,7 +159,16 @@ pub(crate) const FLAGS: [&str; 38] = [
     "cache",
     "min-ttl",
     "max-age",
+    "ca-file",
+    "client-cert",
+    "client-cert-key",
     "refresh",
+    "dpop-key",
+    "method",
+    "url",
+    "access-token-file",
+    "access-token-env",
+    "nonce",
     "subject-token-file",
     "subject-token-env",
     "subject-token-type",

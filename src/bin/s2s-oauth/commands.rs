@@ -2,14 +2,21 @@
 //! [`TokenRequest`] (grant, client authentication, token URL, scope) or a signed
 //! assertion. Everything local is loaded and checked before anything is sent.
 
+use std::io::Write as _;
 use std::path::Path;
+use std::time::SystemTime;
+
+use ring::rand::SystemRandom;
+use s2s_oauth::jwt::dpop::{DpopKey, Proof};
 
 use s2s_oauth::exchange::TokenExchange;
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{self, LoginHost};
 use s2s_oauth::saml;
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
-use s2s_oauth::{ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse};
+use s2s_oauth::{
+    ClientAuth, Grant, SendOptions, SigningKey, TokenRequest, TokenResponse, TokenType,
+};
 
 use crate::args::{AuthMethod, Options};
 use crate::command::Command;
@@ -43,6 +50,7 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
         }
         // Dispatched to crate::doctor before this.
         Command::Doctor => Err(Failure::usage("doctor requests no token")),
+        Command::DpopProof => dpop_proof(options).map(Outcome::Assertion),
         _ => {
             let fetch = || request_token(command, options, &endpoint);
             Ok(Outcome::Token(Box::new(crate::cache::through(
@@ -144,12 +152,15 @@ fn request_token(
         None => None,
     };
     let auth = client_auth(options, secret.clone())?;
+    // The agent first: a bad --ca-file or client certificate is exit 2 before any
+    // assertion is signed.
+    let agent = inputs::agent(options)?;
     let mut request = TokenRequest::new(token_url, grant, auth)?;
     if command == Command::ClientCredentials && request.auth().method_name() == "none" {
         // RFC 6749 §4.4: the client MUST authenticate. Sent without, the request
         // could only be refused.
         return Err(Failure::usage(
-            "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID",
+            "client-credentials needs client authentication: --client-secret-file FILE, --client-secret-env VAR or --client-key FILE, with --client-id ID (or --auth tls|self-signed-tls with --client-cert FILE --client-cert-key FILE)",
         ));
     }
     if let Some(scope) = &options.scope {
@@ -157,12 +168,16 @@ fn request_token(
             .with_scope(scope)
             .map_err(|e| Failure::library("--scope", e))?;
     }
+    let dpop = dpop_key(options)?;
+    if let Some(key) = &dpop {
+        request = request.with_dpop(key);
+    }
     let how = Sending {
         timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
         retries: options.retries.unwrap_or(0),
         salesforce: endpoint.salesforce.is_some(),
     };
-    let token = send::send(&request, how)?;
+    let token = send::send(&request, how, &agent)?;
     // Salesforce signs client-credentials and refresh answers with the consumer
     // secret (HMAC-SHA256 over id and issued_at): with the secret at hand, an
     // answer that does not carry the org's signature is not taken.
@@ -170,6 +185,16 @@ fn request_token(
     if let (Some(_), true, Some(secret)) = (&endpoint.salesforce, signed, &secret) {
         salesforce::verify_signature(&token, secret)
             .map_err(|e| send::failure(&request, how, e, 1))?;
+    }
+    // RFC 9449 §5: a server without DPoP ignores the proof and issues a bearer
+    // token. It works, but is not bound to the key: say so rather than let the
+    // caller believe otherwise.
+    if dpop.is_some() && token.token_type() != Some(&TokenType::DPoP) {
+        let sent = token.token_type().map_or("none", TokenType::as_str);
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: --dpop-key: the server answered token_type {sent:?}, not \"DPoP\": the token is not bound to the key (the server may not support DPoP); use it as that type says"
+        );
     }
     Ok(token)
 }
@@ -222,11 +247,51 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
         Command::TokenExchange => token_exchange(options),
-        Command::SignJwt | Command::SignSaml | Command::Doctor => Err(Failure::usage(format!(
-            "{} prints an assertion and requests no token",
-            command.name()
-        ))),
+        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
+            Err(Failure::usage(format!(
+                "{} prints an assertion and requests no token",
+                command.name()
+            )))
+        }
     }
+}
+
+/// `--dpop-key`, as a DPoP key (RFC 9449): any asymmetric key, with its default
+/// algorithm.
+pub(crate) fn dpop_key(options: &Options) -> Result<Option<DpopKey>, Failure> {
+    let Some(path) = &options.dpop_key else {
+        return Ok(None);
+    };
+    let key = inputs::signing_key(path, "--dpop-key", None)?;
+    DpopKey::new(key)
+        .map(Some)
+        .map_err(|e| Failure::library("--dpop-key", e))
+}
+
+/// `dpop-proof`: one proof for `--method` `--url`, with `ath` for the access token
+/// and the server's `--nonce` if given.
+fn dpop_proof(options: &Options) -> Result<SignedAssertion, Failure> {
+    let command = Command::DpopProof;
+    let key =
+        dpop_key(options)?.ok_or_else(|| Failure::usage("dpop-proof needs --dpop-key FILE"))?;
+    let method = required(&options.method, "--method METHOD", command)?;
+    let url = required(&options.url, "--url URL", command)?;
+    let token = match &options.access_token {
+        Some(source) => Some(zeroize::Zeroizing::new(inputs::secret(
+            source,
+            "access-token",
+        )?)),
+        None => None,
+    };
+    let mut proof = Proof::new(method, url);
+    if let Some(token) = &token {
+        proof = proof.with_access_token(token);
+    }
+    if let Some(nonce) = &options.nonce {
+        proof = proof.with_nonce(nonce);
+    }
+    key.proof(&proof, SystemTime::now(), &SystemRandom::new())
+        .map_err(|e| Failure::library("--method, --url or --nonce", e))
 }
 
 /// token-exchange (RFC 8693 §2.1): the subject token (and an actor token) read
@@ -408,6 +473,20 @@ fn client_auth(options: &Options, secret: Option<ClientSecret>) -> Result<Client
         AuthMethod::ClientSecretJwt => {
             let (id, secret) = (client_id()?, secret()?);
             client_secret_jwt(options, id, &secret)?
+        }
+        AuthMethod::Tls | AuthMethod::SelfSignedTls => {
+            if options.client_cert.is_none() {
+                return Err(Failure::usage(format!(
+                    "--auth {name} authenticates with a TLS client certificate: give --client-cert FILE --client-cert-key FILE"
+                )));
+            }
+            let id = client_id()?;
+            let auth = if method == AuthMethod::Tls {
+                ClientAuth::tls_client_auth(id)
+            } else {
+                ClientAuth::self_signed_tls_client_auth(id)
+            };
+            auth.map_err(|e| Failure::library(format!("--auth {name}"), e))?
         }
     })
 }

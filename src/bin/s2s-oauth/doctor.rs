@@ -308,7 +308,11 @@ fn is_my_domain(url: &str) -> bool {
 /// The endpoint's host over the network: reachability and TLS, latency, clock, and
 /// the metadata if published.
 fn network(report: &mut Report, options: &Options, endpoint: &Endpoint) {
-    let agent = s2s_oauth::agent();
+    // --ca-file: the metadata GETs trust the same CAs as the token requests.
+    let agent = match crate::inputs::agent(options) {
+        Ok(agent) => agent,
+        Err(failure) => return report.fail(failure.to_string()),
+    };
     let send =
         SendOptions::new().with_timeout(options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT));
     let kinds = if endpoint.salesforce.is_some() {

@@ -28,10 +28,10 @@ macro_rules! exit_codes {
      retrying won't help until the configuration is fixed: a redirect (never
      followed), a 4xx that is no OAuth error (404: a wrong path), a success
      answer that is no token response (an HTML login or maintenance page), a
-     body over 1 MiB, a TLS certificate this machine does not trust, an answer
-     that is not HTTP (another service on that port), a host name that does not
-     exist, a Salesforce response signature that does not match the consumer
-     secret
+     body over 1 MiB, a TLS certificate this machine does not trust (a private
+     CA: --ca-file), an answer that is not HTTP (another service on that port),
+     a host name that does not exist, a Salesforce response signature that does
+     not match the consumer secret
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
@@ -119,6 +119,20 @@ macro_rules! cache {
     };
 }
 
+macro_rules! dpop {
+    () => {
+        "DPoP (RFC 9449):
+  --dpop-key FILE          PEM private key (EC P-256 is the usual choice; any RSA,
+                           EC or Ed25519 key) the token is bound to: the request
+                           carries a DPoP proof signed with it, and token_type in the
+                           output says DPoP. A server's use_dpop_nonce answer is
+                           sent once more with its nonce. Use the token with a
+                           proof from s2s-oauth dpop-proof and the same key
+
+"
+    };
+}
+
 macro_rules! assertion {
     ($what:literal, $subject:expr, $more:expr) => {
         concat!(
@@ -189,16 +203,29 @@ macro_rules! client_auth {
   --client-alg ALG         client assertion algorithm (default: the client key's
                            default; HS256 for client-secret-jwt, or HS384, HS512)
   --client-kid KID         the client assertion header's kid
-  --auth none|basic|post|private-key-jwt|client-secret-jwt
+  --auth none|basic|post|private-key-jwt|client-secret-jwt|tls|self-signed-tls
                            default: basic with a secret, private-key-jwt with a client
                            key, else none (with none, a given --client-id goes in the
-                           form body)
+                           form body); tls (tls_client_auth) and self-signed-tls
+                           (self_signed_tls_client_auth, RFC 8705): the TLS client
+                           certificate authenticates, --client-id in the form body
   --client-assertion-file FILE
                            a platform-issued JWT (a Kubernetes service-account token,
                            a GitHub Actions or SPIFFE JWT) sent as the client
                            assertion (RFC 7523 \u{a7}2.2) with --client-id if given;
                            read again on every run (the platform rotates it); no
                            secret, --client-key or --auth with it
+  --client-cert FILE       PEM client certificate chain (leaf first) presented in
+                           the TLS handshake (RFC 8705): for --auth tls or
+                           self-signed-tls, or for certificate-bound tokens with any
+                           method; needs --client-cert-key
+  --client-cert-key FILE   its PEM private key (checked to match the certificate)
+
+TLS:
+  --ca-file FILE           also trust the CA certificates in FILE (PEM) for the
+                           server's certificate, the built-in roots kept (an
+                           identity provider on a private CA); a server whose
+                           certificate chains to neither is refused (exit 5)
 
 "
     };
@@ -244,6 +271,7 @@ Subcommands:
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
   doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
+  dpop-proof          print a DPoP proof for one request to an API (RFC 9449 \u{a7}4.2)
 
 Output: the token response as one JSON object on stdout (--output json, the
 default, with expires_at added when the lifetime is known), the access token
@@ -276,6 +304,7 @@ Usage: s2s-oauth jwt-bearer (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     jwt_assertion!(),
     client_auth!(),
     "Example (Salesforce, My Domain host; the audience stays https://login.salesforce.com):
@@ -301,6 +330,7 @@ Usage: s2s-oauth saml-bearer (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     saml_assertion!(),
     client_auth!(),
     "Example (Salesforce production):
@@ -326,6 +356,7 @@ Usage: s2s-oauth client-credentials (--token-url URL | --salesforce URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     client_auth!(),
     "Example (Salesforce My Domain, the consumer secret in a file readable by the job only):
   s2s-oauth client-credentials --salesforce https://acme.my.salesforce.com \\
@@ -348,6 +379,7 @@ Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
     endpoint!(),
     request!(),
     cache!(),
+    dpop!(),
     "Refresh token:
   --refresh-token-file FILE
                            the refresh token from a file
@@ -388,6 +420,7 @@ Endpoint:
 ",
     request!(),
     cache!(),
+    dpop!(),
     "Token exchange:
   --subject-token-file FILE
                            the subject token from a file (read on every run)
@@ -466,7 +499,7 @@ and the issuer's shape (a consumer key); the published metadata against the gran
 and client authentication the flags imply. No secret is printed.
 
 Usage: s2s-oauth doctor (--token-url URL | --salesforce login|test|URL)
-           [--key FILE] [--cert FILE] [--client-key FILE]
+           [--key FILE] [--cert FILE] [--client-key FILE] [--ca-file FILE]
            [--issuer ISS] [--subject SUB] [--audience AUD] [--timeout SECS]
 
 Options:
@@ -476,6 +509,8 @@ Options:
   --key FILE               the assertion's PEM private key
   --cert FILE              its PEM certificate (the one uploaded to the server)
   --client-key FILE        the private-key-jwt client key
+  --ca-file FILE           also trust the CA certificates in FILE (PEM), the
+                           built-in roots kept, for the metadata GETs
   --issuer ISS             the assertion's issuer (Salesforce: a consumer key?)
   --subject SUB            its subject (Salesforce: a username?)
   --audience AUD           its audience (Salesforce: the right one for the host?)
@@ -492,6 +527,36 @@ Example (Salesforce, My Domain):
     secrets_note!()
 );
 
+const DPOP_PROOF: &str = concat!(
+    "s2s-oauth dpop-proof: print a DPoP proof for one request (RFC 9449 \u{a7}4.2), nothing sent
+
+Prints the proof JWT on one line: typ dpop+jwt, the key's alg and public jwk; claims
+jti (random), htm, htu (the URL without query and fragment), iat (now), nonce when
+given, and ath (the access token's SHA-256) when an access token is given. Send it
+as the DPoP header with Authorization: DPoP <token>, for one request only.
+
+Usage: s2s-oauth dpop-proof --dpop-key FILE --method METHOD --url URL
+           [--access-token-file FILE | --access-token-env VAR] [--nonce NONCE]
+
+Options:
+  --dpop-key FILE          the PEM private key the token is bound to (the one given
+                           to --dpop-key when the token was obtained); required
+  --method METHOD          the request's HTTP method (GET, POST...); required
+  --url URL                the request's URL (http or https); required
+  --access-token-file FILE
+                           the DPoP-bound access token, from a file (adds ath)
+  --access-token-env VAR   the same, from an environment variable
+  --nonce NONCE            the server's latest DPoP-Nonce header value
+
+Example (an API call with a DPoP-bound token, got with the same --dpop-key):
+  proof=$(s2s-oauth dpop-proof --dpop-key /etc/my-job/dpop.pem --method GET \\
+      --url https://api.example.com/v1/items --access-token-file /run/my-job/token)
+  curl -H \"Authorization: DPoP $(cat /run/my-job/token)\" -H \"DPoP: $proof\" \\
+      https://api.example.com/v1/items
+",
+    sign_footer!()
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -503,6 +568,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::SignJwt => SIGN_JWT,
         Command::SignSaml => SIGN_SAML,
         Command::Doctor => DOCTOR,
+        Command::DpopProof => DPOP_PROOF,
     }
 }
 
@@ -513,7 +579,10 @@ mod tests {
     #[test]
     fn every_help_has_a_salesforce_example_and_fits_88_columns() {
         for text in Command::ALL.map(of).into_iter().chain([TOP]) {
-            assert!(text.contains("Example (Salesforce") || text.contains("Example (a Salesforce"));
+            // Salesforce has no DPoP: dpop-proof's example is another API's.
+            let salesforce =
+                text.contains("Example (Salesforce") || text.contains("Example (a Salesforce");
+            assert!(salesforce || text == DPOP_PROOF, "{text}");
             assert!(text.contains("never from flag values"), "{text}");
             for line in text.lines() {
                 assert!(line.chars().count() <= 88, "{line:?}");

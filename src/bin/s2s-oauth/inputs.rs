@@ -10,10 +10,11 @@ use std::path::Path;
 
 use s2s_oauth::error::KeyError;
 use s2s_oauth::exchange::TokenSource;
+use s2s_oauth::tls::AgentTls;
 use s2s_oauth::{Algorithm, Certificate, SigningKey};
 use zeroize::Zeroizing;
 
-use crate::args::Source;
+use crate::args::{Options, Source};
 use crate::exit::Failure;
 
 /// The most read from any file the flags name: keys, certificates and secrets are
@@ -160,6 +161,65 @@ fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+/// The agent the tool sends with: the library's safe defaults, with the CAs of
+/// `--ca-file` trusted next to the built-in roots and the client certificate of
+/// `--client-cert` / `--client-cert-key` presented (RFC 8705), when given. Bad
+/// files are exit 2: nothing was sent.
+pub(crate) fn agent(options: &Options) -> Result<s2s_oauth::ureq::Agent, Failure> {
+    let tls = tls_settings(options)?;
+    Ok(match tls {
+        Some(tls) => tls.agent(),
+        None => s2s_oauth::agent(),
+    })
+}
+
+/// [`agent`]'s TLS settings, `None` for the defaults.
+fn tls_settings(options: &Options) -> Result<Option<AgentTls>, Failure> {
+    if options.ca_file.is_none()
+        && options.client_cert.is_none()
+        && options.client_cert_key.is_none()
+    {
+        return Ok(None);
+    }
+    let mut tls = AgentTls::new();
+    if let Some(path) = &options.ca_file {
+        let context = format!("--ca-file {}", path.display());
+        let pem = read_file(path, &context)?;
+        tls = tls
+            .with_ca_pem(pem)
+            .map_err(|e| Failure::library(context, e))?;
+    }
+    match (&options.client_cert, &options.client_cert_key) {
+        (Some(cert), Some(key)) => {
+            let context = format!(
+                "--client-cert {} --client-cert-key {}",
+                cert.display(),
+                key.display()
+            );
+            let chain = read_file(cert, &format!("--client-cert {}", cert.display()))?;
+            let key = Zeroizing::new(read_file(
+                key,
+                &format!("--client-cert-key {}", key.display()),
+            )?);
+            tls = tls
+                .with_client_cert_pem(chain, &key[..])
+                .map_err(|e| Failure::library(context, e))?;
+        }
+        (Some(_), None) => {
+            return Err(Failure::usage(
+                "--client-cert needs --client-cert-key FILE (the certificate's PEM private key)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(Failure::usage(
+                "--client-cert-key needs --client-cert FILE (the PEM certificate chain, leaf first)",
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(Some(tls))
 }
 
 #[cfg(test)]

@@ -47,13 +47,16 @@ impl Sending {
 /// Sends `request`, retrying retryable failures ([`Error::is_retryable`]: the
 /// exit-4 class) up to `retries` times. Nothing else is retried: a local error, an
 /// OAuth refusal or a wrong endpoint would fail the same way again.
-pub(crate) fn send(request: &TokenRequest, how: Sending) -> Result<TokenResponse, Failure> {
-    let agent = s2s_oauth::agent();
+pub(crate) fn send(
+    request: &TokenRequest,
+    how: Sending,
+    agent: &s2s_oauth::ureq::Agent,
+) -> Result<TokenResponse, Failure> {
     let options = SendOptions::new().with_timeout(how.timeout);
     let mut attempt = 0;
     loop {
         // Built anew each time: a fresh assertion (iat, jti) for every attempt.
-        match request.send_with(&agent, &options) {
+        match request.send_with(agent, &options) {
             Ok(token) => return Ok(token),
             Err(error) if error.is_retryable() && attempt < how.retries => {
                 std::thread::sleep(wait(attempt, error.retry_after()));
@@ -137,7 +140,7 @@ impl SendFailure {
         let host = &self.host;
         match &self.error {
             Error::Transport(t) if t.kind == Kind::Tls => Some(format!(
-                "the certificate of {host} is not trusted here (unknown issuer, expired, or issued for another name): check the host in the URL; retrying will not help"
+                "the certificate of {host} is not trusted here (unknown issuer, expired, or issued for another name): check the host in the URL, and for a server on a private CA give --ca-file FILE; retrying will not help"
             )),
             Error::Transport(t) if t.kind == Kind::Dns && !t.retryable => Some(format!(
                 "the host name {host} does not exist: check the URL; retrying will not help"
