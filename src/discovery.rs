@@ -173,6 +173,23 @@ impl AuthorizationServerMetadata {
                         ));
                     }
                 }
+                // Every alias is an endpoint URL (RFC 8705 §5) that a caller may
+                // send the client certificate, a token or credentials to: checked as
+                // the token endpoint alias is, not handed over as it came.
+                for (name, alias) in &aliases {
+                    let Value::String(alias) = alias else {
+                        return Err(malformed(format!(
+                            "metadata mtls_endpoint_aliases {name:?} is not a string (an endpoint URL, RFC 8705 §5)"
+                        )));
+                    };
+                    let alias = EndpointUrl::parse(alias.as_str())?;
+                    if asked.is_https() && !alias.is_https() {
+                        return Err(crate::url::invalid(
+                            alias.as_str(),
+                            "the metadata of an https issuer names a plain-http mutual-TLS endpoint (mtls_endpoint_aliases); it must be https",
+                        ));
+                    }
+                }
                 (endpoint, aliases)
             }
             Some(_) => {

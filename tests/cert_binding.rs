@@ -75,6 +75,27 @@ fn no_cnf_or_no_thumbprint_is_not_bound() {
     );
 }
 
+/// An empty certificate (what `peer_certificates().unwrap_or_default()` gives for
+/// a connection without one) is "no certificate", never a match, even for a
+/// `cnf` that carries the SHA-256 of zero bytes.
+#[test]
+fn no_certificate_presented_is_its_own_error_and_never_a_match() {
+    let empty_digest = ring::digest::digest(&ring::digest::SHA256, b"");
+    let empty_thumbprint = {
+        use base64ct::Encoding;
+        base64ct::Base64UrlUnpadded::encode_string(empty_digest.as_ref())
+    };
+    let claims = object(json!({"cnf": {"x5t#S256": empty_thumbprint}}));
+    assert_eq!(
+        check_certificate_binding(&claims, &[]),
+        Err(BindingError::NoCertificatePresented)
+    );
+    let bound = object(json!({"cnf": {"x5t#S256": cert(CLIENT_CERT).x5t_s256()}}));
+    let err = check_certificate_binding(&bound, &[]).unwrap_err();
+    assert_eq!(err, BindingError::NoCertificatePresented);
+    assert!(err.to_string().contains("present the certificate"), "{err}");
+}
+
 #[test]
 fn hostile_shapes_are_malformed_never_accepted() {
     let good = cert(CLIENT_CERT).x5t_s256();

@@ -296,3 +296,175 @@ fn doctor_trusts_the_ca_file_for_its_metadata_gets() {
         "{untrusted:?}"
     );
 }
+
+/// `--cache` with a certificate-bound token: the cached token is served only with
+/// the certificate it is bound to. After a certificate rotation (another
+/// `--client-cert`) the CLI asks for a new token instead of printing one the
+/// resource server would refuse.
+#[test]
+fn the_cache_tells_client_certificates_apart() {
+    let server = Server::start_tls(
+        Config::new(Profile::Generic).with_client(
+            Client::new("secret-bound")
+                .with_secret("s3cr3t")
+                .with_certificate_bound_tokens(true),
+        ),
+    )
+    .unwrap();
+    let dir = TempDir::new();
+    let secret = dir.file("secret", "s3cr3t");
+    let cache = dir.path().join("token.json").to_string_lossy().into_owned();
+    let ca = tls("ca.cert.pem");
+    let fetch = |cert: &str, key: &str| {
+        let (cert, key) = (tls(cert), tls(key));
+        let run = client_credentials(
+            &server,
+            &[
+                "--client-id",
+                "secret-bound",
+                "--client-secret-file",
+                &secret,
+                "--client-cert",
+                &cert,
+                "--client-cert-key",
+                &key,
+                "--ca-file",
+                &ca,
+                "--cache",
+                &cache,
+            ],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        run.json()["access_token"].as_str().unwrap().to_owned()
+    };
+    let first = fetch("client.cert.pem", "client.key.pem");
+    // The same certificate: served from the cache.
+    assert_eq!(fetch("client.cert.pem", "client.key.pem"), first);
+    assert_eq!(server.requests().len(), 1);
+    // Another certificate: a new token, bound to it.
+    let second = fetch("self-signed-client.cert.pem", "self-signed-client.key.pem");
+    assert_ne!(second, first);
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// A TLS server on loopback that requires a client certificate from
+/// `client-ca.cert.pem` at the handshake (as an https proxy in front of an
+/// identity provider does): it accepts one connection, completes what it can of
+/// the handshake, and returns the port.
+fn strict_tls_server() -> u16 {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(tls("client-ca.cert.pem")).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let chain = CertificateDer::pem_file_iter(tls("loopback.cert.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(tls("server.key.pem")).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut sock, _)) = listener.accept() {
+            sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .ok();
+            let mut conn = rustls::ServerConnection::new(config).unwrap();
+            // Until the handshake fails (the alert goes out) or the client leaves.
+            while conn.complete_io(&mut sock).is_ok() && conn.is_handshaking() {}
+            let _ = conn.complete_io(&mut sock);
+        }
+    });
+    port
+}
+
+/// A server that wants a client certificate at the handshake and gets none (or
+/// one it does not trust) ends the handshake with an alert: exit 5, and the hint
+/// names --client-cert rather than blaming the server's certificate.
+#[test]
+fn a_server_that_refuses_the_handshake_for_a_client_certificate_hints_client_cert() {
+    let ca = tls("ca.cert.pem");
+    let secret_dir = TempDir::new();
+    let secret = secret_dir.file("secret", "s3cr3t");
+    let (cert, key) = (
+        tls("self-signed-client.cert.pem"),
+        tls("self-signed-client.key.pem"),
+    );
+    for extra in [
+        &[][..],
+        &[
+            "--client-cert",
+            cert.as_str(),
+            "--client-cert-key",
+            key.as_str(),
+        ][..],
+    ] {
+        let port = strict_tls_server();
+        let url = format!("https://127.0.0.1:{port}/token");
+        let mut args = vec![
+            "client-credentials",
+            "--token-url",
+            &url,
+            "--timeout",
+            "5",
+            "--client-id",
+            "app",
+            "--client-secret-file",
+            &secret,
+            "--ca-file",
+            &ca,
+        ];
+        args.extend(extra);
+        let refused = run(&args);
+        let line = refused.failure(5);
+        assert!(line.contains("TLS"), "{line}");
+        let hint = refused.hint().unwrap_or("");
+        assert!(hint.contains("--client-cert"), "{refused:?}");
+        assert!(!hint.contains("is not trusted here"), "{refused:?}");
+    }
+}
+
+/// A CA file with a private key in it is exit 2 (nothing sent), and the line says
+/// to pass the CA certificates alone, not the advice for a public-key slot.
+#[test]
+fn a_ca_file_with_a_private_key_is_exit_2_saying_what_to_do() {
+    let server = server();
+    let dir = TempDir::new();
+    let ca_and_key = dir.file(
+        "ca-and-key.pem",
+        std::fs::read_to_string(tls("ca.cert.pem")).unwrap()
+            + &std::fs::read_to_string(tls("server.key.pem")).unwrap(),
+    );
+    let secret = dir.file("secret", "s3cr3t");
+    let refused = client_credentials(
+        &server,
+        &[
+            "--client-id",
+            "app",
+            "--client-secret-file",
+            &secret,
+            "--ca-file",
+            &ca_and_key,
+        ],
+    );
+    let line = refused.failure(2);
+    assert!(line.contains("--ca-file"), "{line}");
+    assert!(line.contains("CA certificates alone"), "{line}");
+    assert!(server.requests().is_empty(), "nothing reached the server");
+}

@@ -562,3 +562,34 @@ fn malformed_mtls_aliases_are_refused() {
         metadata_with(r#","mtls_endpoint_aliases":{"token_endpoint":"not a url"}"#).unwrap_err();
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
 }
+
+/// The other aliases (introspection, revocation, userinfo) are endpoints a caller
+/// sends tokens and its certificate to: an https issuer naming a plain-http one,
+/// or one that is no URL or no string, is refused as the token endpoint alias is.
+#[test]
+fn every_mtls_alias_is_checked_not_only_the_token_endpoint() {
+    for alias in [
+        r#""revocation_endpoint":"http://m.example/revoke""#,
+        r#""introspection_endpoint":"http://127.0.0.1:9/introspect""#,
+        r#""userinfo_endpoint":"not a url""#,
+        r#""pushed_authorization_request_endpoint":"javascript:alert(1)""#,
+    ] {
+        let err = metadata_with(&format!(r#","mtls_endpoint_aliases":{{{alias}}}"#)).unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl { .. }), "{alias}: {err:?}");
+    }
+    for alias in [
+        r#""revocation_endpoint":7"#,
+        r#""introspection_endpoint":null"#,
+        r#""userinfo_endpoint":["https://m.example/u"]"#,
+    ] {
+        let err = metadata_with(&format!(r#","mtls_endpoint_aliases":{{{alias}}}"#)).unwrap_err();
+        assert!(
+            matches!(err, Error::MalformedResponse(_)),
+            "{alias}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("mtls_endpoint_aliases"),
+            "{alias}: {err}"
+        );
+    }
+}

@@ -147,7 +147,7 @@ fn bad_certificate_and_key_files_are_typed_errors() {
     // A key where the CA file should be, and a file with no PEM at all.
     assert_eq!(
         AgentTls::new().with_ca_pem(CLIENT_KEY).unwrap_err(),
-        KeyError::NoCertificate
+        KeyError::PrivateKeyInCaFile
     );
     assert_eq!(
         AgentTls::new()
@@ -206,6 +206,56 @@ fn bad_certificate_and_key_files_are_typed_errors() {
             .contains("BEGIN CERTIFICATE")
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A CA file is for certificates only: a private key beside the CA certificates
+/// (a server's key, the CA's own, an encrypted one) is refused, not skipped, so
+/// that the wrong file is noticed; text between the blocks is fine.
+#[test]
+fn a_ca_file_with_a_private_key_is_refused() {
+    let encrypted = include_str!("data/keys/rsa2048.encrypted.pem");
+    for bundle in [
+        format!("{CLIENT_CA}{SERVER_KEY}"),
+        format!("{SERVER_KEY}{CLIENT_CA}"),
+        format!("{CLIENT_CA}{encrypted}"),
+    ] {
+        assert_eq!(
+            AgentTls::new().with_ca_pem(&bundle).unwrap_err(),
+            KeyError::PrivateKeyInCaFile,
+            "{bundle}"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("s2s-oauth-mtls-cakey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ca-and-key.pem");
+    std::fs::write(&file, format!("{CLIENT_CA}{SERVER_KEY}")).unwrap();
+    assert_eq!(
+        AgentTls::new().with_ca_file(&file).unwrap_err(),
+        KeyError::PrivateKeyInCaFile
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    // The message says what to do.
+    let message = KeyError::PrivateKeyInCaFile.to_string();
+    assert!(message.contains("CA certificates alone"), "{message}");
+    // Comments and blank lines between certificates, as in a system bundle.
+    let ca = include_str!("data/tls/ca.cert.pem");
+    let commented = format!("# Private root\n\n{ca}\nsubject=CN=clients\n{CLIENT_CA}\n");
+    let tls = AgentTls::new().with_ca_pem(&commented).unwrap();
+    assert_eq!(tls.without_web_roots().roots_len(), 2);
+}
+
+/// A file holding the chain and an encrypted key: the key's own error (decrypt
+/// it), not "no certificate".
+#[test]
+fn a_chain_with_an_encrypted_key_says_the_key_is_encrypted() {
+    let encrypted = include_str!("data/keys/rsa2048.encrypted.pem");
+    let both = format!("{CLIENT_CERT}{encrypted}");
+    assert_eq!(
+        AgentTls::new()
+            .with_client_cert_pem(&both, &both)
+            .unwrap_err(),
+        KeyError::Encrypted
+    );
 }
 
 #[test]
@@ -271,6 +321,36 @@ fn tls_client_auth_refuses_no_certificate_another_subject_and_another_ca() {
             .send(&agent)
             .unwrap_err();
         assert!(invalid_client(&err).contains(expected), "{id}: {err}");
+    }
+}
+
+/// RFC 8705 §2.1.2: a `tls_client_auth` client registers exactly one name; a
+/// client registered with two (or a name and a self-signed certificate) is a
+/// misconfiguration the server refuses, even with a certificate that would
+/// match either.
+#[test]
+fn a_client_registered_with_more_than_one_name_is_refused() {
+    let server = Server::start_tls(
+        Config::new(Profile::Generic)
+            .with_client_ca(cert(CLIENT_CA))
+            .with_client(
+                Client::new("dn-and-san")
+                    .with_tls_client_auth_subject_dn(SUBJECT_DN)
+                    .with_tls_client_auth_san_dns("mtls-client.example"),
+            )
+            .with_client(
+                Client::new("dn-and-self-signed")
+                    .with_tls_client_auth_subject_dn(SUBJECT_DN)
+                    .with_self_signed_certificate(cert(CLIENT_CERT)),
+            ),
+    )
+    .unwrap();
+    let agent = with_client_cert().agent();
+    for id in ["dn-and-san", "dn-and-self-signed"] {
+        let err = cc(&server, ClientAuth::tls_client_auth(id).unwrap())
+            .send(&agent)
+            .unwrap_err();
+        assert!(invalid_client(&err).contains("exactly one"), "{id}: {err}");
     }
 }
 

@@ -98,6 +98,23 @@ impl Certificate {
         Ok(certificates)
     }
 
+    /// [`all_from_pem`](Self::all_from_pem) for a file of certificate authorities
+    /// to trust: a private key (or an encrypted one) there is
+    /// [`KeyError::PrivateKeyInCaFile`], not skipped. A trust file holds
+    /// certificates only; a key in it is a wrong file (a server's or a CA's own
+    /// key) that should not be lying on a client machine.
+    #[cfg(feature = "ureq")]
+    pub(crate) fn authorities_from_pem(pem: &[u8]) -> Result<Vec<Self>, KeyError> {
+        match pem::parse(pem) {
+            Ok(contents)
+                if contents.encrypted || contents.blocks.iter().any(Block::is_private_key) =>
+            {
+                Err(KeyError::PrivateKeyInCaFile)
+            }
+            _ => Self::all_from_pem(pem),
+        }
+    }
+
     /// Reads a PEM file and loads every certificate in it as
     /// [`all_from_pem`](Self::all_from_pem) does. A file that cannot be read is
     /// [`KeyError::ReadFile`], naming the path.

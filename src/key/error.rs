@@ -44,6 +44,9 @@ pub enum KeyError {
     /// A certificate bundle or chain (a CA file, a TLS client certificate chain)
     /// holds no `BEGIN CERTIFICATE` block: it is empty, or holds only keys.
     NoCertificate,
+    /// A file of certificate authorities to trust (a CA file) holds a private key
+    /// (or an encrypted one): it should hold certificates only.
+    PrivateKeyInCaFile,
     /// An HMAC secret that is empty.
     EmptySecret,
     /// An EC private key stored without its public key, which ring needs.
@@ -113,6 +116,9 @@ impl fmt::Display for KeyError {
             ),
             KeyError::NoCertificate => f.write_str(
                 "the certificate file holds no certificate (no -----BEGIN CERTIFICATE----- block): pass a PEM file with the CA certificates, or the client certificate chain with the leaf first",
+            ),
+            KeyError::PrivateKeyInCaFile => f.write_str(
+                "the CA file holds a private key: a CA file holds only the certificates of the authorities to trust; pass a file with the CA certificates alone (and move the key off this machine: a CA's or a server's key does not belong with a client)",
             ),
             KeyError::EmptySecret => f.write_str(
                 "the HMAC secret is empty; pass the client secret the authorization server issued",

@@ -179,7 +179,10 @@ impl Client {
         /// `tls_client_auth` (RFC 8705 §2.1) by DNS name: as
         /// [`with_tls_client_auth_subject_dn`](Client::with_tls_client_auth_subject_dn),
         /// with a certificate that has `name` among its dNSName subject alternative
-        /// names. Both may be set; then both must match.
+        /// names. RFC 8705 §2.1.2 allows exactly one registered name: a client with
+        /// a subject DN and a DNS name (or either and a
+        /// [self-signed certificate](Client::with_self_signed_certificate)) is
+        /// refused at the token endpoint as misconfigured.
         with_tls_client_auth_san_dns(name: impl Into<String>) => tls_san_dns = Some(name.into());
 
         /// Whether access tokens issued to this client are bound to the TLS client

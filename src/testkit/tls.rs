@@ -169,6 +169,19 @@ pub(crate) fn authenticate(
             client.id
         ));
     };
+    let registered = [
+        client.tls_subject_dn.is_some(),
+        client.tls_san_dns.is_some(),
+        client.self_signed_certificate.is_some(),
+    ];
+    if registered.iter().filter(|&&set| set).count() > 1 {
+        // RFC 8705 §2.1.2: a tls_client_auth client registers exactly one name to
+        // match; a self-signed one (§2.2) registers its certificate instead.
+        return Err(format!(
+            "client {:?} is registered with more than one of tls_client_auth_subject_dn, tls_client_auth_san_dns and a self-signed certificate; RFC 8705 §2.1.2 allows exactly one: register one of them",
+            client.id
+        ));
+    }
     if let Some(registered) = &client.self_signed_certificate {
         return if registered.der() == leaf.as_slice() {
             Ok(())

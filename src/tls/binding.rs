@@ -27,6 +27,11 @@ pub enum BindingError {
     /// `cnf` or its `x5t#S256` is not of the form RFC 8705 §3.1 gives; the text
     /// says what is wrong.
     Malformed(&'static str),
+    /// The token is certificate-bound and no certificate was passed (an empty
+    /// `certificate_der`: the connection had no client certificate). The client
+    /// must send the request over mutual TLS with the certificate it got the
+    /// token with.
+    NoCertificatePresented,
     /// The certificate presented is not the one the token is bound to: the token
     /// was issued to another client certificate (a stolen token, or a client that
     /// rotated its certificate: it needs a new token).
@@ -43,6 +48,9 @@ impl fmt::Display for BindingError {
                 "the token's cnf claim has no x5t#S256 member, so it is not bound to a client certificate (RFC 8705 §3.1)",
             ),
             BindingError::Malformed(what) => write!(f, "the token's cnf claim is malformed: {what}"),
+            BindingError::NoCertificatePresented => f.write_str(
+                "the token is bound to a client certificate (cnf x5t#S256, RFC 8705 §3.1) and the connection has none; the client must present the certificate it got the token with over mutual TLS",
+            ),
             BindingError::Mismatch => f.write_str(
                 "the token is bound to another client certificate than the one presented (cnf x5t#S256 differs, RFC 8705 §3.1); the client must use the certificate it got the token with, or get a new token",
             ),
@@ -101,6 +109,11 @@ pub fn check_certificate_binding(
         return Err(BindingError::Malformed(
             "cnf x5t#S256 is not the unpadded base64url of a SHA-256 digest (43 characters)",
         ));
+    }
+    if certificate_der.is_empty() {
+        // Not the SHA-256 of zero bytes: "no certificate" (a resource server's
+        // `unwrap_or_default()` of an absent peer certificate) never matches.
+        return Err(BindingError::NoCertificatePresented);
     }
     let presented = ring::digest::digest(&ring::digest::SHA256, certificate_der);
     // Public values, but a constant-time comparison costs nothing here.

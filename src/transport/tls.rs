@@ -42,6 +42,29 @@ use crate::key::{Certificate, KeyError, SigningKey};
 /// # let _ = agent;
 /// # Ok::<(), s2s_oauth::error::KeyError>(())
 /// ```
+///
+/// Keycloak on a corporate CA, its client set to the "X509 Certificate"
+/// authenticator (`tls_client_auth`): the corporate root next to the web roots,
+/// the client's certificate and key, and the client id in the form.
+///
+/// ```
+/// use s2s_oauth::providers::keycloak;
+/// use s2s_oauth::tls::AgentTls;
+/// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+///
+/// let tls = AgentTls::new()
+///     .with_ca_file("tests/data/tls/ca.cert.pem")? // e.g. /etc/pki/corp-root.pem
+///     .with_client_cert_files("tests/data/tls/client.cert.pem", "tests/data/tls/client.key.pem")?;
+/// let url = keycloak::token_url("https://sso.corp.example", "acme")?;
+/// let auth = ClientAuth::tls_client_auth("billing-job")?;
+/// let request = TokenRequest::new(&url, Grant::client_credentials(), auth)?;
+/// let http = request.to_http_request_now()?; // no secret, no Authorization header
+/// assert_eq!(http.body(), b"grant_type=client_credentials&client_id=billing-job");
+/// assert_eq!(http.header("Authorization"), None);
+/// // let token = request.send(&tls.agent())?;
+/// # let _ = tls.agent();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct AgentTls {
     /// Trust the built-in web roots too.
@@ -77,10 +100,24 @@ impl AgentTls {
     }
 
     /// Also trusts the certificate authorities in `pem` (one or more `BEGIN
-    /// CERTIFICATE` blocks; other blocks are skipped). A bundle with no certificate
-    /// is [`KeyError::NoCertificate`].
+    /// CERTIFICATE` blocks). A bundle with no certificate is
+    /// [`KeyError::NoCertificate`]; one with a private key in it is
+    /// [`KeyError::PrivateKeyInCaFile`] (a CA file holds certificates only: a key
+    /// there is the wrong file, and a secret to move off this machine).
+    ///
+    /// ```
+    /// use s2s_oauth::tls::AgentTls;
+    /// use s2s_oauth::error::KeyError;
+    /// let with_key = format!(
+    ///     "{}{}",
+    ///     include_str!("../../tests/data/tls/ca.cert.pem"),
+    ///     include_str!("../../tests/data/tls/server.key.pem"),
+    /// );
+    /// assert_eq!(AgentTls::new().with_ca_pem(with_key).unwrap_err(), KeyError::PrivateKeyInCaFile);
+    /// ```
     pub fn with_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        self.extra_roots.extend(Certificate::all_from_pem(pem)?);
+        self.extra_roots
+            .extend(Certificate::authorities_from_pem(pem.as_ref())?);
         Ok(self)
     }
 
@@ -97,8 +134,7 @@ impl AgentTls {
     /// # Ok::<(), KeyError>(())
     /// ```
     pub fn with_ca_file(self, path: impl AsRef<Path>) -> Result<Self, KeyError> {
-        let roots = Certificate::all_from_pem_file(path)?;
-        Ok(self.with_roots(roots))
+        self.with_ca_pem(&*crate::key::read_file(path.as_ref())?)
     }
 
     /// Also trusts these certificate authorities.
@@ -152,11 +188,13 @@ impl AgentTls {
         chain_pem: impl AsRef<[u8]>,
         key_pem: impl AsRef<[u8]>,
     ) -> Result<Self, KeyError> {
-        let chain = Certificate::all_from_pem(chain_pem)?;
         let key_pem = key_pem.as_ref();
-        // The crate's own loader first: its errors say what is wrong with the key
-        // (encrypted, a certificate instead, RSA too small) and what to do.
+        // The key first, with the crate's own loader: its errors say what is wrong
+        // with the key (encrypted, a certificate instead, RSA too small) and what to
+        // do. (A chain file that also holds the encrypted key would otherwise be
+        // "no certificate".)
         let signing = SigningKey::from_pem(key_pem)?;
+        let chain = Certificate::all_from_pem(chain_pem)?;
         signing.check_certificate(&chain[0])?;
         let key = ureq::tls::PrivateKey::from_pem(key_pem).map_err(|_| KeyError::BadPem)?;
         check_with_rustls(&chain, key_pem)?;

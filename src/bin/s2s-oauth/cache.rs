@@ -125,6 +125,9 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
     };
     // A DPoP-bound token is good only with its key: the key's thumbprint counts.
     let dpop_jkt = crate::commands::dpop_key(options)?.map(|key| key.jkt().to_owned());
+    // So is a certificate-bound one (RFC 8705 §3) with its client certificate: a
+    // rotated certificate needs a new token.
+    let client_cert = crate::inputs::client_cert_thumbprint(options)?;
     let claims: Vec<(&str, &serde_json::Value)> = options
         .claims
         .iter()
@@ -143,6 +146,7 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
         claims,
         refresh_token,
         dpop_jkt,
+        client_cert,
     ]);
     // Only for the requests that have them, so that the other keys stay as they were.
     if command == Command::TokenExchange || options.client_assertion_file.is_some() {

@@ -175,6 +175,20 @@ pub(crate) fn agent(options: &Options) -> Result<s2s_oauth::ureq::Agent, Failure
     })
 }
 
+/// The `x5t#S256` of the `--client-cert` leaf; `None` without the flag. A
+/// certificate-bound token (RFC 8705 §3) is good only with the certificate it was
+/// issued to, so the token cache tells certificates apart by it.
+pub(crate) fn client_cert_thumbprint(options: &Options) -> Result<Option<String>, Failure> {
+    let Some(path) = &options.client_cert else {
+        return Ok(None);
+    };
+    let context = format!("--client-cert {}", path.display());
+    // The chain file may hold the key too.
+    let pem = Zeroizing::new(read_file(path, &context)?);
+    let chain = Certificate::all_from_pem(&pem[..]).map_err(|e| Failure::library(context, e))?;
+    Ok(chain.first().map(Certificate::x5t_s256))
+}
+
 /// [`agent`]'s TLS settings, `None` for the defaults.
 fn tls_settings(options: &Options) -> Result<Option<AgentTls>, Failure> {
     if options.ca_file.is_none()
@@ -198,13 +212,17 @@ fn tls_settings(options: &Options) -> Result<Option<AgentTls>, Failure> {
                 cert.display(),
                 key.display()
             );
-            let chain = read_file(cert, &format!("--client-cert {}", cert.display()))?;
+            // Wiped too: the chain file may hold the key as well.
+            let chain = Zeroizing::new(read_file(
+                cert,
+                &format!("--client-cert {}", cert.display()),
+            )?);
             let key = Zeroizing::new(read_file(
                 key,
                 &format!("--client-cert-key {}", key.display()),
             )?);
             tls = tls
-                .with_client_cert_pem(chain, &key[..])
+                .with_client_cert_pem(&chain[..], &key[..])
                 .map_err(|e| Failure::library(context, e))?;
         }
         (Some(_), None) => {

@@ -139,6 +139,18 @@ impl SendFailure {
         }
         let host = &self.host;
         match &self.error {
+            Error::Transport(t) if t.kind == Kind::Tls && received_alert(t).is_some() => {
+                let alert = received_alert(t)?;
+                Some(if wants_client_certificate(alert) {
+                    format!(
+                        "{host} ended the TLS handshake ({alert:?}): it wants a client certificate it trusts; give --client-cert FILE --client-cert-key FILE (for --auth tls, one issued by the CA the server trusts); retrying will not help"
+                    )
+                } else {
+                    format!(
+                        "{host} refused the TLS handshake ({alert:?}): check that the URL is the server's TLS port and what TLS it requires (a client certificate: --client-cert FILE --client-cert-key FILE); retrying will not help"
+                    )
+                })
+            }
             Error::Transport(t) if t.kind == Kind::Tls => Some(format!(
                 "the certificate of {host} is not trusted here (unknown issuer, expired, or issued for another name): check the host in the URL, and for a server on a private CA give --ca-file FILE; retrying will not help"
             )),
@@ -154,6 +166,54 @@ impl SendFailure {
             _ => None,
         }
     }
+}
+
+/// The TLS alert the server ended the handshake with, if that is what failed
+/// (the server refused this client, rather than this client the server's
+/// certificate): rustls's error, found down the error chain. An `io::Error`
+/// hands its inner error over through `get_ref`, not `source`, and ureq's error
+/// has no `source`.
+fn received_alert(t: &TransportError) -> Option<rustls::AlertDescription> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = t
+        .source
+        .as_deref()
+        .map(|e| e as &(dyn std::error::Error + 'static));
+    for _ in 0..16 {
+        let error = next?;
+        if let Some(rustls::Error::AlertReceived(alert)) = error.downcast_ref::<rustls::Error>() {
+            return Some(*alert);
+        }
+        next = if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            io.get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+        } else if let Some(s2s_oauth::ureq::Error::Io(io)) =
+            error.downcast_ref::<s2s_oauth::ureq::Error>()
+        {
+            // ureq's error has no `source`: its I/O error is inside.
+            Some(io as &(dyn std::error::Error + 'static))
+        } else {
+            error.source()
+        };
+    }
+    None
+}
+
+/// Alerts a server sends when the client certificate is missing or not trusted
+/// (RFC 8446 §6.2; `handshake_failure` from TLS 1.2 servers).
+fn wants_client_certificate(alert: rustls::AlertDescription) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        alert,
+        A::CertificateRequired
+            | A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateUnknown
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::UnknownCA
+            | A::AccessDenied
+            | A::HandshakeFailure
+    )
 }
 
 impl fmt::Display for SendFailure {
