@@ -36,6 +36,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("discovery", discovery),
     ("dpop_proof", dpop_proof),
     ("mtls", mtls),
+    ("token_source", token_source),
 ];
 
 const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
@@ -605,5 +606,86 @@ pub fn mtls(data: &[u8]) {
             Some(presented.x5t_s256().as_str()),
             "a binding to another thumbprint was accepted"
         );
+    }
+}
+
+// ---------------------------------------------------------------- token_source
+
+/// What a token source parses: the first byte picks the parser, the rest is its
+/// input. `0`: an executable's stdout (Google's executable-sourced contract, as of
+/// [`now`]); `1`: a GitHub Actions OIDC answer (an HTTP response, as
+/// [`http_response`] reads one); `2`: a token type and a `resource`; `3`: a token
+/// response's `issued_token_type` / `N_A` readers. No panic; a token that parses
+/// is a non-empty part of the input; a token type that parses round-trips.
+pub fn token_source(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    match selector % 4 {
+        0 => {
+            let exe =
+                s2s_oauth::exchange::Executable::new("/fuzz/helper").expect("an absolute program");
+            match exe.parse_output(rest, now()) {
+                Ok(token) => {
+                    let token = token.expose_secret();
+                    assert!(!token.is_empty());
+                    // JSON escapes aside, the token's bytes were in the input.
+                    if !rest.contains(&b'\\') {
+                        assert!(
+                            rest.windows(token.len()).any(|w| w == token.as_bytes()),
+                            "a token that is not in the output"
+                        );
+                    }
+                }
+                Err(e) => show(&e),
+            }
+        }
+        1 => {
+            let Some(response) = http_response(rest) else {
+                return;
+            };
+            match s2s_oauth::providers::github_actions::parse(&response) {
+                Ok(token) => {
+                    assert_eq!(response.status(), 200);
+                    assert!(!token.expose_secret().is_empty());
+                }
+                Err(e) => show(&e),
+            }
+        }
+        2 => {
+            let Some(text) = utf8(rest) else {
+                return;
+            };
+            if let Ok(parsed) = s2s_oauth::exchange::TokenTypeUri::parse(text) {
+                let uri = parsed.as_str();
+                assert!(!uri.is_empty() && !uri.contains(char::is_whitespace));
+                assert_eq!(
+                    s2s_oauth::exchange::TokenTypeUri::parse(uri).ok(),
+                    Some(parsed.clone())
+                );
+            }
+            let exchange = s2s_oauth::exchange::TokenExchange::new(
+                s2s_oauth::exchange::TokenSource::new("t"),
+                s2s_oauth::exchange::TokenTypeUri::Jwt,
+            );
+            if let Ok(exchange) = exchange.with_resource(text) {
+                let resource = &exchange.resources()[0];
+                assert!(!resource.contains('#') && resource.contains(':'));
+            }
+        }
+        _ => {
+            let Some(response) = http_response(rest) else {
+                return;
+            };
+            if let Ok(token) = TokenResponse::parse(&response, now()) {
+                let not_applicable = token
+                    .token_type()
+                    .is_some_and(|t| t.as_str().eq_ignore_ascii_case("N_A"));
+                if not_applicable {
+                    assert!(!token.is_access_token());
+                }
+                let _ = token.issued_token_type_uri();
+            }
+        }
     }
 }

@@ -13,14 +13,18 @@
 //!                         [--alg ALG] [--assertion-audience AUD]
 //! interop-driver verify-jwt (--key PEM | --hmac-file F) --aud AUD [--iss ISS] [--sub SUB]
 //!                         [--alg ALG] [--no-sub]        (the JWT on stdin)
-//! interop-driver token --url TOKEN_URL --grant client-credentials|jwt-bearer|refresh-token
-//!                      --auth none|basic|post|private-key-jwt|client-secret-jwt|tls|self-signed-tls
+//! interop-driver token --url TOKEN_URL --grant client-credentials|jwt-bearer|refresh-token|token-exchange
+//!                      --auth none|basic|post|private-key-jwt|client-secret-jwt|tls|self-signed-tls|client-assertion
 //!                      [--client-id ID] [--secret-file F] [--client-key PEM] [--client-alg ALG]
 //!                      [--ca-file PEM] [--client-cert PEM --client-cert-key PEM]
 //!                      [--introspect URL --introspect-client-id ID --introspect-secret-file F]
 //!                      [--client-kid KID] [--assertion-audience AUD]
 //!                      [--key PEM --alg ALG --iss ISS --sub SUB --aud AUD]   (jwt-bearer)
 //!                      [--refresh-token-file F] [--save-refresh-token F] [--scope S]
+//!                      [--subject-token-file F --subject-token-type TYPE]     (token-exchange)
+//!                      [--actor-token-file F --actor-token-type TYPE] [--requested-token-type TYPE]
+//!                      [--audiences A,B] [--resources R,S]
+//!                      [--client-assertion-file F]                          (client-assertion)
 //!                      [--expired] [--tamper] [--replay]
 //!                      [--dpop-key PEM] [--save-access-token F] [--save-dpop-nonce F]
 //! interop-driver dpop-call | verify-dpop ...        (DPoP: see driver_dpop.rs)
@@ -55,6 +59,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
+use s2s_oauth::exchange::{TokenExchange, TokenSource, TokenTypeUri};
 use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::tls::{AgentTls, check_certificate_binding};
@@ -533,6 +538,7 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
             let token = read_secret(options.need("--refresh-token-file")?)?;
             Grant::refresh_token(RefreshToken::new(token))
         }
+        "token-exchange" => token_exchange(options)?,
         other => return Err(format!("unknown --grant {other:?}").into()),
     };
     let client_id = || options.need("--client-id");
@@ -565,6 +571,10 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         "client-secret-jwt" => ClientAuth::client_secret_jwt(client_id()?, secret()?)?,
         "tls" => ClientAuth::tls_client_auth(client_id()?)?,
         "self-signed-tls" => ClientAuth::self_signed_tls_client_auth(client_id()?)?,
+        "client-assertion" => ClientAuth::client_assertion(
+            client_id()?,
+            TokenSource::file(options.need("--client-assertion-file")?),
+        )?,
         other => return Err(format!("unknown --auth {other:?}").into()),
     };
     let auth = match options.get("--assertion-audience") {
@@ -579,6 +589,40 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         Some(scope) => request.with_scope(scope)?,
         None => request,
     })
+}
+
+/// The RFC 8693 grant: the subject (and actor) token read from its file when the
+/// request is built, the types as the CLI takes them (short names or URIs), comma-
+/// separated audiences and resources.
+fn token_exchange(options: &Options) -> Result<Grant, BuildError> {
+    let token_type = |flag: &str| -> Result<TokenTypeUri, BuildError> {
+        Ok(TokenTypeUri::parse(options.need(flag)?)?)
+    };
+    let mut exchange = TokenExchange::new(
+        TokenSource::file(options.need("--subject-token-file")?),
+        token_type("--subject-token-type")?,
+    );
+    if let Some(actor) = options.get("--actor-token-file") {
+        exchange = exchange.with_actor(TokenSource::file(actor), token_type("--actor-token-type")?);
+    }
+    if options.get("--requested-token-type").is_some() {
+        exchange = exchange.with_requested_token_type(token_type("--requested-token-type")?);
+    }
+    for audience in options
+        .get("--audiences")
+        .into_iter()
+        .flat_map(|a| a.split(','))
+    {
+        exchange = exchange.with_audience(audience)?;
+    }
+    for resource in options
+        .get("--resources")
+        .into_iter()
+        .flat_map(|r| r.split(','))
+    {
+        exchange = exchange.with_resource(resource)?;
+    }
+    Ok(Grant::token_exchange(exchange))
 }
 
 /// The compact JWT with the first character of its signature changed: the
@@ -603,6 +647,8 @@ fn outcome(result: Result<TokenResponse, Error>, save_refresh: Option<&str>) -> 
                 "scope": token.scope(),
                 "refresh_token": token.refresh_token().is_some(),
                 "access_token_len": token.access_token().expose_secret().len(),
+                "issued_token_type": token.issued_token_type(),
+                "is_access_token": token.is_access_token(),
             });
             if let (Some(path), Some(refresh)) = (save_refresh, token.refresh_token()) {
                 if let Err(e) = std::fs::write(path, refresh.expose_secret()) {

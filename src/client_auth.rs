@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
+use crate::exchange::TokenSource;
 use crate::form;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
@@ -33,6 +34,7 @@ const DEFAULT_ASSERTION_LIFETIME: Duration = Duration::from_secs(60);
 /// | [`client_secret_jwt`](Self::client_secret_jwt) | `client_secret_jwt` | `client_assertion` signed with HMAC of the secret, `client_id` |
 /// | [`tls_client_auth`](Self::tls_client_auth) | `tls_client_auth` | `client_id`; the TLS client certificate (PKI) authenticates |
 /// | [`self_signed_tls_client_auth`](Self::self_signed_tls_client_auth) | `self_signed_tls_client_auth` | `client_id`; the registered self-signed TLS client certificate authenticates |
+/// | [`client_assertion`](Self::client_assertion) | `private_key_jwt` | a `client_assertion` the platform issued (read from a [`TokenSource`]), `client_id` |
 ///
 /// A client assertion has `iss` = `sub` = the client id, `aud` = the token URL
 /// (unless [`with_assertion_audience`](Self::with_assertion_audience) says
@@ -85,6 +87,12 @@ pub(crate) enum Method {
     Tls {
         client_id: String,
         self_signed: bool,
+    },
+    /// RFC 7523 §2.2 with a JWT someone else signed (the platform), read from its
+    /// source each time a request is built.
+    ClientAssertion {
+        client_id: Option<String>,
+        source: TokenSource,
     },
 }
 
@@ -284,12 +292,68 @@ impl ClientAuth {
         })
     }
 
+    /// A client assertion (RFC 7523 §2.2) that the platform issued rather than the
+    /// client signed: a Kubernetes service-account token, a GitHub Actions OIDC
+    /// token, a SPIFFE JWT-SVID, read from `source` each time a request is built
+    /// (so a rotated token file is picked up). Sends
+    /// `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`,
+    /// `client_assertion` and `client_id`. This is how Entra workload identity
+    /// (federated credentials) and Keycloak's federated/SPIFFE client
+    /// authentication take a workload's identity; the server verifies the JWT
+    /// against the platform's keys, so the machine holds no secret.
+    ///
+    /// Its [`method_name`](Self::method_name) is `private_key_jwt`, the method
+    /// servers list for JWT client assertions.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// use s2s_oauth::exchange::TokenSource;
+    /// use s2s_oauth::secret::SecurityToken;
+    ///
+    /// // On AKS: TokenSource::file(std::env::var("AZURE_FEDERATED_TOKEN_FILE")?).
+    /// let platform_jwt = SecurityToken::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzYSJ9.c2ln");
+    /// let auth = ClientAuth::client_assertion("my-app-id", TokenSource::new(platform_jwt))?;
+    /// let request = TokenRequest::new("https://login.example.com/token", Grant::client_credentials(), auth)?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// assert!(std::str::from_utf8(http.body()).unwrap().ends_with(
+    ///     "&client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzYSJ9.c2ln&client_id=my-app-id"
+    /// ));
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn client_assertion(
+        client_id: impl Into<String>,
+        source: TokenSource,
+    ) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        check_client_id(&client_id)?;
+        Ok(ClientAuth {
+            method: Method::ClientAssertion {
+                client_id: Some(client_id),
+                source,
+            },
+        })
+    }
+
     /// Whether the method authenticates with the TLS client certificate
     /// (`tls_client_auth`, `self_signed_tls_client_auth`; RFC 8705 §2), so that the
     /// request must go over mutual TLS (to an `mtls_endpoint_aliases` endpoint,
     /// RFC 8705 §5).
     pub fn uses_client_certificate(&self) -> bool {
         matches!(self.method, Method::Tls { .. })
+    }
+
+    /// [`client_assertion`](Self::client_assertion) without `client_id`, for
+    /// servers that identify the client by the assertion alone (RFC 7523 §3.1
+    /// makes `client_id` optional; Keycloak's SPIFFE client authentication).
+    pub fn client_assertion_only(source: TokenSource) -> Self {
+        ClientAuth {
+            method: Method::ClientAssertion {
+                client_id: None,
+                source,
+            },
+        }
     }
 
     /// The `aud` of the client assertion (default: the token URL). Some servers want
@@ -322,7 +386,7 @@ impl ClientAuth {
             Method::None { .. } => "none",
             Method::SecretBasic { .. } => "client_secret_basic",
             Method::SecretPost { .. } => "client_secret_post",
-            Method::PrivateKeyJwt { .. } => "private_key_jwt",
+            Method::PrivateKeyJwt { .. } | Method::ClientAssertion { .. } => "private_key_jwt",
             Method::ClientSecretJwt { .. } => "client_secret_jwt",
             Method::Tls {
                 self_signed: false, ..
@@ -336,7 +400,9 @@ impl ClientAuth {
     /// The client id, if the method has one.
     pub fn client_id(&self) -> Option<&str> {
         match &self.method {
-            Method::None { client_id } => client_id.as_deref(),
+            Method::None { client_id } | Method::ClientAssertion { client_id, .. } => {
+                client_id.as_deref()
+            }
             Method::SecretBasic { client_id, .. }
             | Method::SecretPost { client_id, .. }
             | Method::PrivateKeyJwt { client_id, .. }
@@ -375,6 +441,7 @@ impl ClientAuth {
                 }
                 Ok(())
             }
+            Method::ClientAssertion { source, .. } => source.check(),
             _ => Ok(()),
         }
     }
@@ -433,6 +500,18 @@ impl ClientAuth {
                     .params
                     .push(("client_assertion", assertion.into_exposed_secret()));
                 parts.params.push(("client_id", client_id.clone()));
+            }
+            Method::ClientAssertion { client_id, source } => {
+                let assertion = source.read(now)?;
+                parts
+                    .params
+                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
+                parts
+                    .params
+                    .push(("client_assertion", assertion.into_exposed_secret()));
+                if let Some(id) = client_id {
+                    parts.params.push(("client_id", id.clone()));
+                }
             }
         }
         Ok(parts)

@@ -10,7 +10,8 @@
 //!
 //! [`Error`] itself is at the crate root; this module holds its parts: the
 //! server's [`OAuthError`] and [`ErrorCode`], [`TransportError`] and
-//! [`TransportErrorKind`], [`UnexpectedResponse`], and [`KeyError`]. The
+//! [`TransportErrorKind`], [`UnexpectedResponse`], [`KeyError`], and
+//! [`SourceError`] (a token source that gave no token). The
 //! verifiers' own errors live with them: [`JwtError`] in `jwt`
 //! and `SamlError` in `saml` (feature `saml`).
 
@@ -20,6 +21,7 @@ pub(crate) mod jwt;
 mod peer;
 #[cfg(feature = "saml")]
 pub(crate) mod saml;
+mod source;
 
 use std::fmt;
 use std::time::Duration;
@@ -28,6 +30,7 @@ pub use input::{InputError, InputField, InputProblem};
 pub(crate) use input::{refuse_control, refuse_empty};
 pub(crate) use peer::neutral;
 pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, UnexpectedResponse};
+pub use source::SourceError;
 
 pub use crate::key::KeyError;
 use crate::secrets::RawBody;
@@ -111,6 +114,10 @@ pub enum Error {
     /// `signature` does not match (or is missing). The text says which; it never
     /// contains the signature, the secret or a token.
     ResponseSignature(&'static str),
+    /// A token source ([`TokenSource`](crate::exchange::TokenSource): a file, an
+    /// environment variable, an executable) gave no token when the request was
+    /// built. Nothing was sent.
+    TokenSource(Box<SourceError>),
     /// Authorization server metadata (RFC 8414 §3.3) names another `issuer` than the
     /// one asked about: the metadata must not be used.
     IssuerMismatch {
@@ -253,7 +260,8 @@ impl Error {
     /// Whether the error was found before anything was sent: the caller's own input
     /// (key, URL, parameters, an XML document or SAML assertion handed to the
     /// crate, a request the HTTP library could not make:
-    /// [`TransportErrorKind::Request`]), or one of the two local failures that are
+    /// [`TransportErrorKind::Request`], a token source that gave no token:
+    /// [`Error::TokenSource`]), or one of the two local failures that are
     /// not about input: [`Error::Crypto`] (the random source failed) and
     /// [`Error::Internal`] (a bug).
     pub fn is_local(&self) -> bool {
@@ -262,6 +270,7 @@ impl Error {
             | Error::InvalidUrl { .. }
             | Error::InvalidInput(_)
             | Error::Crypto
+            | Error::TokenSource(_)
             | Error::Internal(_) => true,
             #[cfg(feature = "saml")]
             Error::Saml(_) => true,
@@ -351,6 +360,7 @@ impl fmt::Display for Error {
                 "token response body is larger than the limit of {limit} bytes; raise the limit if the server is trusted"
             ),
             Error::Transport(t) => write!(f, "{t}"),
+            Error::TokenSource(e) => write!(f, "{e}"),
             Error::ResponseSignature(reason) => {
                 write!(f, "token response signature check failed: {reason}")
             }
@@ -395,6 +405,12 @@ impl From<SamlError> for Error {
 impl From<crate::time::TimeError> for Error {
     fn from(e: crate::time::TimeError) -> Self {
         Error::input(InputField::Time, InputProblem::OutOfRange, e.to_string())
+    }
+}
+
+impl From<SourceError> for Error {
+    fn from(e: SourceError) -> Self {
+        Error::TokenSource(Box::new(e))
     }
 }
 

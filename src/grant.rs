@@ -6,6 +6,7 @@ use ring::rand::SecureRandom;
 
 use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_empty};
+use crate::exchange::{self, TokenExchange};
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 #[cfg(feature = "saml")]
@@ -25,6 +26,7 @@ const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 /// - [`Grant::saml2_bearer`]: RFC 7522 §2.1.
 /// - [`Grant::client_credentials`]: RFC 6749 §4.4.
 /// - [`Grant::refresh_token`]: RFC 6749 §6.
+/// - [`Grant::token_exchange`]: RFC 8693 §2.1.
 ///
 /// ```
 /// use s2s_oauth::Grant;
@@ -61,6 +63,9 @@ pub(crate) enum GrantKind {
     ClientCredentials,
     /// RFC 6749 §6.
     RefreshToken(RefreshToken),
+    /// RFC 8693 §2.1, the tokens read from their sources when the request is
+    /// built.
+    TokenExchange(Box<TokenExchange>),
 }
 
 impl Grant {
@@ -182,6 +187,43 @@ impl Grant {
         }
     }
 
+    /// The Token Exchange grant (RFC 8693 §2.1): a subject token (and maybe an
+    /// actor token) for a token for the `audience` or `resource` named. The tokens
+    /// are read from their [`TokenSource`](crate::exchange::TokenSource)s each time
+    /// the request is built, so a rotated token file is picked up by the next
+    /// request. Any [`ClientAuth`](crate::ClientAuth) goes with it.
+    ///
+    /// The answer's [`issued_token_type`](crate::TokenResponse::issued_token_type_uri)
+    /// says what was issued; a token that is not an access token comes with
+    /// `token_type` `N_A` ([`TokenResponse::is_access_token`](crate::TokenResponse::is_access_token)
+    /// is `false`) and is still read with `access_token()`.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use ring::rand::SystemRandom;
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// use s2s_oauth::exchange::{TokenExchange, TokenSource, TokenTypeUri};
+    /// use s2s_oauth::secret::SecurityToken;
+    ///
+    /// let exchange = TokenExchange::new(TokenSource::new(SecurityToken::new("eyJ.sub.sig")), TokenTypeUri::Jwt)
+    ///     .with_resource("https://api.example.com/")?;
+    /// let request = TokenRequest::new("https://as.example.com/token", Grant::token_exchange(exchange), ClientAuth::basic("app", "s3cr3t"))?
+    ///     .with_scope("orders.read")?;
+    /// let http = request.to_http_request(SystemTime::now(), &SystemRandom::new())?;
+    /// assert_eq!(
+    ///     std::str::from_utf8(http.body()).unwrap(),
+    ///     "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+    ///      &subject_token=eyJ.sub.sig&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt\
+    ///      &resource=https%3A%2F%2Fapi.example.com%2F&scope=orders.read"
+    /// );
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn token_exchange(exchange: TokenExchange) -> Self {
+        Grant {
+            kind: GrantKind::TokenExchange(Box::new(exchange)),
+        }
+    }
+
     /// The `grant_type` parameter this grant sends.
     pub fn grant_type(&self) -> &'static str {
         match self.kind {
@@ -191,6 +233,7 @@ impl Grant {
             GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
             GrantKind::ClientCredentials => "client_credentials",
             GrantKind::RefreshToken(_) => "refresh_token",
+            GrantKind::TokenExchange(_) => exchange::GRANT_TYPE,
         }
     }
 
@@ -234,6 +277,7 @@ impl Grant {
                     "the refresh token is empty; pass the refresh_token of an earlier token response",
                 )?;
             }
+            GrantKind::TokenExchange(exchange) => exchange.check()?,
             GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
             #[cfg(feature = "saml")]
             GrantKind::Saml2BearerSigned { .. } => {}
@@ -270,6 +314,7 @@ impl Grant {
             GrantKind::RefreshToken(token) => {
                 params.push(("refresh_token", token.expose_secret().to_owned()));
             }
+            GrantKind::TokenExchange(exchange) => exchange.push_params(&mut params, now)?,
         }
         Ok(params)
     }

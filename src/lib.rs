@@ -9,9 +9,11 @@
 //! | SAML 2.0 Bearer | RFC 7522 §2.1 | [`Grant::saml2_bearer_signed`] (built and signed by [`saml`]) or [`Grant::saml2_bearer`] |
 //! | Client Credentials | RFC 6749 §4.4 | [`Grant::client_credentials`] |
 //! | Refresh Token | RFC 6749 §6 | [`Grant::refresh_token`] |
+//! | Token Exchange | RFC 8693 §2.1 | [`Grant::token_exchange`] (the subject token from an [`exchange::TokenSource`]) |
 //!
 //! Any grant combines with any client authentication ([`ClientAuth`]): none,
-//! `client_secret_basic`, `client_secret_post`, `private_key_jwt`, `client_secret_jwt`.
+//! `client_secret_basic`, `client_secret_post`, `private_key_jwt`, `client_secret_jwt`,
+//! or a platform-issued JWT as the client assertion ([`ClientAuth::client_assertion`]).
 //!
 //! ## The shape of a call
 //!
@@ -38,7 +40,8 @@
 //! | [`secret`] | the redacting newtypes: [`ClientSecret`](secret::ClientSecret), [`AccessToken`](secret::AccessToken), [`RefreshToken`](secret::RefreshToken), [`IdToken`](secret::IdToken), [`SignedAssertion`](secret::SignedAssertion), [`RawBody`](secret::RawBody), [`ExposedToken`](secret::ExposedToken) |
 //! | [`jwt`] | JWT assertions: [`Claims`](jwt::Claims) for [`Grant::jwt_bearer`], and the RFC 7523 §3 verifier ([`jwt::verify`], [`jwt::Validation`]); a token's binding ([`jwt::Confirmation`], `cnf`); DPoP proofs (RFC 9449) in [`jwt::dpop`]: [`DpopKey`](jwt::dpop::DpopKey) for [`TokenRequest::with_dpop`] and API calls, [`verify_proof`](jwt::dpop::verify_proof) for servers |
 //! | [`saml`] | SAML 2.0 assertions: builder, signer, c14n, verifier (feature `saml`) |
-//! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets |
+//! | [`exchange`] | token exchange (RFC 8693): [`TokenExchange`](exchange::TokenExchange), [`TokenTypeUri`](exchange::TokenTypeUri), and the token sources of workload identity federation ([`TokenSource`](exchange::TokenSource): a file re-read on every request, a variable, an [`Executable`](exchange::Executable), a closure) |
+//! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets; the GitHub Actions OIDC token source |
 //! | [`discovery`] | RFC 8414 / OpenID Connect metadata |
 //! | [`tls`] | mutual TLS and trust (RFC 8705): `AgentTls` (a private CA, a client certificate; feature `ureq`) and [`tls::check_certificate_binding`] for certificate-bound tokens |
 //! | `testkit` | a local authorization server (feature `testkit`) |
@@ -221,7 +224,7 @@
 //!
 //! With the `cli` feature the crate builds an `s2s-oauth` binary for shell scripts
 //! and cron jobs (`cargo install s2s-oauth --features cli`): `jwt-bearer`,
-//! `saml-bearer`, `client-credentials` and `refresh` print the token response as one
+//! `saml-bearer`, `client-credentials`, `refresh` and `token-exchange` print the token response as one
 //! JSON object ([`TokenResponse::to_json_exposing_secrets`]) or the access token
 //! alone; `sign-jwt` and `sign-saml` print a signed assertion. Secrets come from
 //! files or environment variables only. Exit codes: 0 success, 2 bad local input
@@ -251,6 +254,7 @@ mod client_auth;
 pub mod discovery;
 mod encoding;
 pub mod error;
+pub mod exchange;
 mod form;
 mod grant;
 mod http;

@@ -8,6 +8,9 @@
 //! - [`google`]: service account key files.
 //! - [`entra`]: Microsoft Entra ID certificate credentials.
 //! - [`okta`] and [`keycloak`]: `private_key_jwt` client credentials.
+//! - [`github_actions`]: the job's OIDC token, as a
+//!   [`TokenSource`](crate::exchange::TokenSource) for a token exchange or a client
+//!   assertion.
 //!
 //! Any other RFC 8414 / OpenID Connect server: [`discovery`](crate::discovery)
 //! reads its token URL from its metadata.
@@ -24,6 +27,7 @@
 //! ```
 
 pub mod entra;
+pub mod github_actions;
 pub mod google;
 pub mod keycloak;
 pub mod okta;

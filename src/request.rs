@@ -17,7 +17,7 @@ use crate::secrets::SecretPairs;
 use crate::url::EndpointUrl;
 
 /// Form parameters the crate sets itself; [`TokenRequest::with_param`] refuses them.
-const RESERVED: [&str; 9] = [
+const RESERVED: [&str; 14] = [
     "grant_type",
     "assertion",
     "client_assertion",
@@ -26,6 +26,12 @@ const RESERVED: [&str; 9] = [
     "client_secret",
     "refresh_token",
     "scope",
+    // Token exchange (RFC 8693 §2.1): set by `TokenExchange`.
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "requested_token_type",
     // Not set by any grant here, but an extra `code` would turn the request into
     // something else (RFC 6749 §4.1.3).
     "code",

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::exchange::TokenTypeUri;
 use crate::http::HttpResponse;
 use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
@@ -34,7 +35,9 @@ pub enum TokenType {
     /// `DPoP` (RFC 9449 §5): a token bound to the client's DPoP key, sent with
     /// `Authorization: DPoP` and a proof; matched case-insensitively.
     DPoP,
-    /// Any other type, as sent (`N_A` from token exchange, `mac`...).
+    /// Any other type, as sent (`mac`...). `N_A` (RFC 8693 §2.2.1): a token
+    /// exchange issued a token that is not an access token
+    /// ([`TokenResponse::is_access_token`] is `false`).
     Other(String),
 }
 
@@ -219,9 +222,44 @@ impl TokenResponse {
         self.id_token.as_ref()
     }
 
-    /// `issued_token_type` (RFC 8693 §2.2.1), if sent.
+    /// `issued_token_type` (RFC 8693 §2.2.1), if sent, as sent.
     pub fn issued_token_type(&self) -> Option<&str> {
         self.issued_token_type.as_deref()
+    }
+
+    /// `issued_token_type` (RFC 8693 §2.2.1), typed: what a token exchange issued.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use s2s_oauth::{HttpResponse, TokenResponse};
+    /// use s2s_oauth::exchange::TokenTypeUri;
+    ///
+    /// let body = br#"{"access_token":"eyJ.jwt.sig","issued_token_type":"urn:ietf:params:oauth:token-type:jwt","token_type":"N_A"}"#;
+    /// let token = TokenResponse::parse(&HttpResponse::new(200, vec![], body.to_vec()), SystemTime::now())?;
+    /// assert_eq!(token.issued_token_type_uri(), Some(TokenTypeUri::Jwt));
+    /// assert!(!token.is_access_token()); // a JWT to hand on, not for an Authorization header
+    /// assert_eq!(token.access_token().expose_secret(), "eyJ.jwt.sig"); // RFC 8693 §2.2.1 names the field so
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn issued_token_type_uri(&self) -> Option<TokenTypeUri> {
+        self.issued_token_type
+            .as_deref()
+            .map(TokenTypeUri::from_uri)
+    }
+
+    /// Whether the token in [`access_token`](Self::access_token) is an access token
+    /// to send to a resource: `false` when `token_type` is `N_A` (RFC 8693 §2.2.1:
+    /// the token exchange issued something else, such as a JWT or a SAML assertion
+    /// to hand on), or when `issued_token_type` names another type than an access
+    /// token; `true` otherwise.
+    pub fn is_access_token(&self) -> bool {
+        let not_applicable =
+            matches!(&self.token_type, Some(TokenType::Other(t)) if t.eq_ignore_ascii_case("N_A"));
+        let other_type = self
+            .issued_token_type
+            .as_deref()
+            .is_some_and(|t| TokenTypeUri::from_uri(t) != TokenTypeUri::AccessToken);
+        !not_applicable && !other_type
     }
 
     /// Every other field of the response, as sent (Salesforce's `instance_url`,

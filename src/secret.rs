@@ -9,6 +9,6 @@
 //! face, with [`ExposedToken`], the view a [`Token`](crate::Token) gives of them.)
 
 pub use crate::secrets::{
-    AccessToken, ClientSecret, IdToken, RawBody, RefreshToken, SignedAssertion,
+    AccessToken, ClientSecret, IdToken, RawBody, RefreshToken, SecurityToken, SignedAssertion,
 };
 pub use crate::token::ExposedToken;

@@ -112,6 +112,21 @@ secret_string!(
     IdToken
 );
 
+secret_string!(
+    /// A security token handed on to a token endpoint (RFC 8693 §1.1): the subject
+    /// or actor token of a token exchange, or a platform-issued JWT sent as a
+    /// client assertion (a Kubernetes service-account token, a GitHub Actions OIDC
+    /// token, a SPIFFE JWT-SVID). Whoever holds it can act as the workload until it
+    /// expires.
+    ///
+    /// ```
+    /// use s2s_oauth::secret::SecurityToken;
+    /// let token = SecurityToken::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    /// assert_eq!(format!("{token:?}"), "SecurityToken([redacted])");
+    /// ```
+    SecurityToken
+);
+
 /// The raw bytes of a response body the crate could not make sense of.
 ///
 /// Kept inside errors so nothing the server sent is lost (a rotated refresh token

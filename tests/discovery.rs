@@ -100,7 +100,11 @@ fn discover_against_the_testkit_then_get_a_token() {
     if cfg!(feature = "saml") {
         grants.push("urn:ietf:params:oauth:grant-type:saml2-bearer");
     }
-    grants.extend(["client_credentials", "refresh_token"]);
+    grants.extend([
+        "client_credentials",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ]);
     assert_eq!(metadata.grant_types_supported(), grants);
     assert!(
         metadata

@@ -137,6 +137,11 @@ fn mtls() {
 }
 
 #[test]
+fn token_source() {
+    replay("token_source");
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -150,7 +155,8 @@ fn every_target_has_a_replay_test() {
             "token_url",
             "discovery",
             "dpop_proof",
-            "mtls"
+            "mtls",
+            "token_source"
         ]
     );
 }
@@ -387,5 +393,71 @@ fn write_seeds() {
         ),
     ] {
         write("discovery", name, response.as_bytes());
+    }
+    for (name, selector, input) in token_source_seeds() {
+        let mut bytes = vec![selector];
+        bytes.extend_from_slice(input.as_bytes());
+        write("token_source", name, &bytes);
+    }
+}
+
+/// The `token_source` seeds: (name, the parser's selector byte, its input).
+fn token_source_seeds() -> Vec<(&'static str, u8, String)> {
+    let jwt = "urn:ietf:params:oauth:token-type:jwt";
+    vec![
+        (
+            "exe-ok",
+            0,
+            format!(
+                r#"{{"version":1,"success":true,"token_type":"{jwt}","id_token":"eyJ.a.b","expiration_time":4102444800}}"#
+            ),
+        ),
+        (
+            "exe-saml",
+            0,
+            r#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:saml2","saml_response":"PHNhbWw"}"#.to_owned(),
+        ),
+        (
+            "exe-refused",
+            0,
+            r#"{"version":1,"success":false,"code":"401","message":"no"}"#.to_owned(),
+        ),
+        (
+            "exe-expired",
+            0,
+            format!(
+                r#"{{"version":1,"success":true,"token_type":"{jwt}","id_token":"x","expiration_time":1}}"#
+            ),
+        ),
+        (
+            "gh-ok",
+            1,
+            "200\ncontent-type: application/json\n\n{\"count\":1,\"value\":\"eyJ.gh.sig\"}".to_owned(),
+        ),
+        ("gh-denied", 1, "403\n\n{\"message\":\"no\"}".to_owned()),
+        ("type-short", 2, "saml2".to_owned()),
+        ("type-uri", 2, "urn:ietf:params:oauth:token-type:id_token".to_owned()),
+        ("resource", 2, "https://api.example.com/x?y=1".to_owned()),
+        (
+            "response-n-a",
+            3,
+            format!(
+                "200\ncontent-type: application/json\n\n{{\"access_token\":\"eyJ.a.b\",\"token_type\":\"N_A\",\"issued_token_type\":\"{jwt}\"}}"
+            ),
+        ),
+    ]
+}
+
+/// Writes only the `token_source` seeds (the other corpora are minimized ones):
+/// `cargo test --all-features --test fuzz_corpus -- --ignored write_token_source_seeds`.
+#[test]
+#[ignore = "writes fuzz/corpus/token_source; run by hand"]
+fn write_token_source_seeds() {
+    let dir = fuzz_dir().join("corpus").join("token_source");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, selector, input) in token_source_seeds() {
+        let mut bytes = vec![selector];
+        bytes.extend_from_slice(input.as_bytes());
+        fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     }
 }

@@ -1,14 +1,16 @@
 //! The crate root stays a small public face for the client path (issue 10):
 //! every name `pub use`d at the root plus every `pub mod` counts, and the total
 //! stays at or under the limit. A new public item goes into the module of its
-//! area (`error`, `secret`, `jwt`, `saml`, `providers`, `tls`, …), not onto the
-//! root. The limit was 25; issue 13 added the area module `tls` (RFC 8705:
-//! agents with their own trust and client certificate, the `cnf` check), which
-//! has no existing module to live in.
+//! area (`error`, `secret`, `jwt`, `saml`, `providers`, `tls`, `exchange`, …),
+//! not onto the root. The limit was 25; issue 13 added the area module `tls` (RFC
+//! 8705: agents with their own trust and client certificate, the `cnf` check) and
+//! issue 14 the area module `exchange` (RFC 8693 token exchange, token type
+//! identifiers, and the token sources of workload identity federation), which
+//! have no existing module to live in.
 
 use std::collections::BTreeSet;
 
-const LIMIT: usize = 26;
+const LIMIT: usize = 27;
 
 /// The root's public names, read from `src/lib.rs`: `pub mod NAME;` and the names
 /// brought in by `pub use` (a group `pub use a::{B, C};` counts each name). The
@@ -45,7 +47,7 @@ fn root_names() -> Vec<String> {
 }
 
 #[test]
-fn the_root_has_at_most_26_public_names() {
+fn the_root_has_at_most_27_public_names() {
     let names = root_names();
     assert!(
         names.len() <= LIMIT,

@@ -93,7 +93,7 @@ fn requests_keys_and_grants_redact() {
         let url = format!("https://idp.example.com/token?client_secret={}", SECRETS[0]);
         let with_query = TokenRequest::new(url, grant.clone(), ClientAuth::none())
             .unwrap()
-            .with_param("subject_token", SECRETS[1])
+            .with_param("api_key", SECRETS[1])
             .unwrap();
         check_debug!(with_query);
         check_debug!(with_query.to_http_request_now().unwrap());
@@ -286,4 +286,38 @@ fn debug_shows_the_public_parts_exactly() {
         format!("{client:?}"),
         r#"Client { id: "app", has_secret: true, public_key: None, saml_key: None, users: ["alice"], run_as: None, refresh_tokens: false, requires_client_auth: true, tls_subject_dn: None, tls_san_dns: None, self_signed_certificate: None, bound_tokens: false, .. }"#
     );
+}
+
+/// Token exchange: the subject and actor tokens, a client assertion from a source
+/// and an executable's arguments never show in `Debug`, nor in a source's error.
+#[test]
+fn token_exchange_values_are_redacted() {
+    use s2s_oauth::exchange::{Executable, TokenExchange, TokenSource, TokenTypeUri};
+    use s2s_oauth::secret::SecurityToken;
+    let exchange = TokenExchange::new(
+        TokenSource::new(SecurityToken::new("SUBJECT-CANARY")),
+        TokenTypeUri::Jwt,
+    )
+    .with_actor(TokenSource::new("ACTOR-CANARY"), TokenTypeUri::Jwt);
+    let auth = s2s_oauth::ClientAuth::client_assertion("app", TokenSource::new("ASSERTION-CANARY"))
+        .unwrap();
+    let request = s2s_oauth::TokenRequest::new(
+        "https://as.example.com/token",
+        s2s_oauth::Grant::token_exchange(exchange.clone()),
+        auth.clone(),
+    )
+    .unwrap();
+    let exe = Executable::from_argv(["/bin/helper", "--token", "ARG-CANARY"]).unwrap();
+    let shown = format!("{exchange:?} {auth:?} {request:?} {exe:?}");
+    for canary in [
+        "SUBJECT-CANARY",
+        "ACTOR-CANARY",
+        "ASSERTION-CANARY",
+        "ARG-CANARY",
+    ] {
+        assert!(!shown.contains(canary), "{canary} in {shown}");
+    }
+    let bad = TokenSource::env("S2S_REDACTION_TEST_UNSET").read(std::time::SystemTime::now());
+    let err = bad.unwrap_err();
+    assert!(format!("{err} {err:?}").contains("S2S_REDACTION_TEST_UNSET"));
 }

@@ -23,6 +23,14 @@ const fn shared_error<T: std::error::Error + Send + Sync + 'static>() {}
 
 // Evaluated by the compiler: nothing runs.
 const _: () = {
+    // Token exchange and the token sources (RFC 8693).
+    shared::<exchange::TokenSource>();
+    shared::<exchange::TokenExchange>();
+    shared::<exchange::TokenTypeUri>();
+    shared::<exchange::Executable>();
+    shared::<SecurityToken>();
+    shared::<testkit::TrustedIssuer>();
+    shared_error::<SourceError>();
     // Keys, time and algorithms.
     shared::<Algorithm>();
     shared::<KeyType>();

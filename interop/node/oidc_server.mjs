@@ -22,11 +22,21 @@
 // certificate-bound access tokens, and introspection to show their cnf. A client
 // with "certificate_pem" in place of "jwks" registers that certificate (x5c) for
 // self_signed_tls_client_auth.
+//
+// The RFC 8693 token
+// exchange grant, registered the same way, when CONFIG.json has "token_exchange":
+// {"issuers": [{"issuer", "public_key_pem", "alg", "audience"}]}: the subject
+// token must be a JWT (subject_token_type jwt or id_token: otherwise
+// invalid_request) from a trusted issuer, verified with jwtVerify (otherwise
+// invalid_grant); it gives an access token, or with requested_token_type jwt a
+// JWT this server signs, sent with token_type N_A (RFC 8693 §2.2.1).
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { exportJWK, importSPKI, importX509, jwtVerify } from 'jose';
+import {
+  SignJWT, decodeJwt, exportJWK, generateKeyPair, importSPKI, importX509, jwtVerify,
+} from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -163,6 +173,60 @@ provider.registerGrantType(JWT_BEARER, async (ctx) => {
     refresh_token: refreshToken,
   };
 }, new Set(['assertion', 'scope']));
+
+// RFC 8693 §2.1-2.2.
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const TYPE = 'urn:ietf:params:oauth:token-type:';
+const trusted = await Promise.all((config.token_exchange?.issuers || []).map(async (t) => ({
+  issuer: t.issuer,
+  audience: t.audience,
+  key: await importSPKI(readFileSync(t.public_key_pem, 'utf8'), t.alg || 'ES256'),
+})));
+const ownKey = await generateKeyPair('ES256');
+provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+  const { client, params } = ctx.oidc;
+  if (!params.subject_token) throw new errors.InvalidRequest('subject_token is missing');
+  if (![`${TYPE}jwt`, `${TYPE}id_token`].includes(params.subject_token_type)) {
+    throw new errors.InvalidRequest('unsupported subject_token_type');
+  }
+  const requested = params.requested_token_type || `${TYPE}access_token`;
+  if (![`${TYPE}access_token`, `${TYPE}jwt`].includes(requested)) {
+    throw new errors.InvalidRequest('unsupported requested_token_type');
+  }
+  let claimed;
+  try {
+    claimed = decodeJwt(params.subject_token).iss;
+  } catch {
+    throw new errors.InvalidGrant('subject_token is not a JWT');
+  }
+  const trust = trusted.find((t) => t.issuer === claimed);
+  if (!trust) throw new errors.InvalidGrant('subject_token issuer is not trusted');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(params.subject_token, trust.key, {
+      issuer: trust.issuer, audience: trust.audience, requiredClaims: ['sub', 'exp'],
+    }));
+  } catch (e) {
+    throw new errors.InvalidGrant(`subject_token rejected: ${e.code || e.name}`);
+  }
+  if (requested === `${TYPE}jwt`) {
+    const jwt = await new SignJWT({ sub: payload.sub, act: { sub: client.clientId } })
+      .setProtectedHeader({ alg: 'ES256' }).setIssuer(issuer).setAudience(params.audience || issuer)
+      .setIssuedAt().setExpirationTime('5m').sign(ownKey.privateKey);
+    ctx.body = { access_token: jwt, issued_token_type: `${TYPE}jwt`, token_type: 'N_A', expires_in: 300 };
+    return;
+  }
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: payload.sub });
+  const grantId = await grant.save();
+  const at = new provider.AccessToken({ client, accountId: payload.sub, grantId, gty: TOKEN_EXCHANGE });
+  ctx.body = {
+    access_token: await at.save(),
+    issued_token_type: `${TYPE}access_token`,
+    token_type: 'Bearer',
+    expires_in: at.expiration,
+  };
+}, new Set(['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
+  'requested_token_type', 'audience', 'resource', 'scope']), new Set(['audience', 'resource']));
 
 provider.on('server_error', (ctx, err) => { console.error('server_error', err); });
 server.on('request', provider.callback());

@@ -195,6 +195,11 @@ pub enum InputField {
     StoredToken,
     /// What a DPoP proof is made for: its HTTP method, URL or nonce (RFC 9449 §4.2).
     DpopProof,
+    /// A token type identifier (RFC 8693 §3) of a token exchange.
+    TokenType,
+    /// A token source ([`TokenSource`](crate::exchange::TokenSource)), or the
+    /// subject or actor token of a token exchange (RFC 8693 §2.1).
+    TokenSource,
 }
 
 /// What is wrong with an [`InputError`]'s field.

@@ -246,6 +246,10 @@ fn check_client_assertion<'c>(
         .issuer()
         .ok_or_else(|| bad("client_assertion has no iss".into()))?
         .to_owned();
+    if super::exchange::is_trusted_issuer(ctx, &id) {
+        // A platform's JWT standing for a federated identity of the client.
+        return super::exchange::federated_client(ctx, assertion, &id, body_id, now);
+    }
     if body_id.is_some_and(|b| b != id) {
         return Err(Refusal::InvalidRequest(
             "client_id in the body differs from the client assertion's iss".into(),

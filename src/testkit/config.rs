@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::exchange::TrustedIssuer;
 use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
 use crate::redact::redacted_debug;
@@ -71,6 +72,9 @@ pub struct Client {
     pub(crate) tls_san_dns: Option<String>,
     pub(crate) self_signed_certificate: Option<Certificate>,
     pub(crate) bound_tokens: bool,
+    /// Federated identities (issuer, subject) whose JWTs authenticate this client
+    /// as client assertions ([`Client::with_federated_identity`]).
+    pub(crate) federated: Vec<(String, String)>,
 }
 
 impl Client {
@@ -90,6 +94,7 @@ impl Client {
             tls_san_dns: None,
             self_signed_certificate: None,
             bound_tokens: false,
+            federated: Vec::new(),
         }
     }
 
@@ -213,6 +218,36 @@ impl Client {
             || self.self_signed_certificate.is_some()
     }
 
+    /// A federated identity credential, as Entra workload identity federation
+    /// registers one on an app: a JWT with `iss` = `issuer` (a
+    /// [`TrustedIssuer`](super::TrustedIssuer) of the configuration, whose key
+    /// verifies it and whose audience it must carry) and `sub` = `subject`, sent as
+    /// the `client_assertion` with this client's `client_id`, authenticates this
+    /// client. A platform token is reused while it lives, so its `jti` is not
+    /// checked for replay. Call it once per identity.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Client, Config, Profile, TrustedIssuer};
+    ///
+    /// let cluster = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let issuer = "https://oidc.prod-aks.azure.com/tenant/cluster/";
+    /// let config = Config::new(Profile::Generic)
+    ///     .with_trusted_issuer(TrustedIssuer::new(issuer, cluster.verifying_key())
+    ///         .with_audience("api://AzureADTokenExchange"))
+    ///     .with_client(Client::new("app-id").with_federated_identity(issuer, "system:serviceaccount:jobs:sync"));
+    /// # let _ = config;
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_federated_identity(
+        mut self,
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
+        self.federated.push((issuer.into(), subject.into()));
+        self
+    }
+
     /// The client id.
     pub fn id(&self) -> &str {
         &self.id
@@ -255,6 +290,7 @@ pub struct Config {
     pub(crate) date_skew: i64,
     pub(crate) dpop_nonces: bool,
     pub(crate) client_cas: Vec<Certificate>,
+    pub(crate) trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -281,12 +317,20 @@ impl Config {
             date_skew: 0,
             dpop_nonces: false,
             client_cas: Vec::new(),
+            trusted_issuers: Vec::new(),
         }
     }
 
     /// Registers a client. A client with the same id replaces the earlier one.
     pub fn with_client(mut self, client: Client) -> Self {
         self.clients.insert(client.id.clone(), client);
+        self
+    }
+
+    /// Trusts an issuer's JWTs as subject and actor tokens of the token exchange
+    /// grant (RFC 8693). Call it once per issuer (or per key).
+    pub fn with_trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted_issuers.push(issuer);
         self
     }
 

@@ -24,6 +24,19 @@
 //!   bearer `SubjectConfirmation` whose `Recipient` is [`Server::token_url`],
 //!   `NotBefore`/`NotOnOrAfter` with a leeway, a lifetime cap (Salesforce 5 minutes),
 //!   `ID` replay refused. Client authentication is optional for this grant.
+//! - **Token exchange** (RFC 8693 §2.1): the `subject_token` (and an `actor_token`)
+//!   of a JWT type (`jwt`, `id_token`, `access_token`) verified with `jwt::verify`
+//!   against the key of an issuer the configuration trusts
+//!   ([`Config::with_trusted_issuer`], [`TrustedIssuer`]): signature, `iss`, `aud`,
+//!   `sub`, `exp`/`nbf`/`iat`. Another token type or `requested_token_type` is
+//!   `invalid_request`; an untrusted issuer or a token that fails a check
+//!   `invalid_grant`. The answer carries `issued_token_type` (an access token).
+//!   Client authentication is optional for this grant.
+//! - **Federated client assertions** (RFC 7523 §2.2 with a platform's JWT, as Entra
+//!   workload identity and Keycloak take one): a `client_assertion` whose `iss` is a
+//!   trusted issuer is verified with that issuer's key and audience, and
+//!   authenticates the `client_id` sent along if that client registered the
+//!   token's `iss` and `sub` ([`Client::with_federated_identity`]).
 //! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
 //!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
@@ -99,6 +112,7 @@
 mod client_auth;
 mod config;
 mod dpop;
+mod exchange;
 mod faults;
 mod introspect;
 mod metadata;
@@ -112,6 +126,7 @@ mod token;
 mod wire;
 
 pub use config::{Client, Config, Profile};
+pub use exchange::TrustedIssuer;
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use server::Server;

@@ -156,6 +156,8 @@ pub(crate) enum GrantKind {
     Saml2Bearer,
     ClientCredentials,
     Refresh,
+    /// RFC 8693: the answer names `issued_token_type`.
+    TokenExchange,
 }
 
 /// What was issued, to render as a token response.
@@ -229,6 +231,13 @@ pub(crate) fn token_response(
     }
     if let Some(refresh) = issued.refresh_token {
         body.insert("refresh_token".into(), refresh.into());
+    }
+    if issued.grant == GrantKind::TokenExchange {
+        // RFC 8693 §2.2.1: required in a token exchange response.
+        body.insert(
+            "issued_token_type".into(),
+            super::exchange::ACCESS_TOKEN_TYPE.into(),
+        );
     }
     no_store(Response::json(200, &Value::Object(body)), profile)
 }

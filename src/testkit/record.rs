@@ -11,6 +11,8 @@ const SECRET_FIELDS: &[&str] = &[
     "password",
     "code",
     "code_verifier",
+    "subject_token",
+    "actor_token",
 ];
 
 /// Headers whose values are secrets, redacted by `Debug`.

@@ -6,6 +6,7 @@ use ring::rand::SecureRandom;
 
 use super::client_auth::{self, Caller, param};
 use super::config::{Client, Config, Profile};
+use super::exchange::{self, TOKEN_EXCHANGE};
 use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
 use super::state::State;
 use super::wire::{Request, Response};
@@ -29,6 +30,7 @@ pub(crate) const GRANT_TYPES: &[&str] = &[
     SAML2_BEARER,
     "client_credentials",
     "refresh_token",
+    TOKEN_EXCHANGE,
 ];
 
 /// What every handler needs to know about the server.
@@ -134,6 +136,7 @@ fn grant(
         }
         "client_credentials" => client_credentials(ctx, caller, scope, state, now),
         "refresh_token" => refresh(ctx, caller, form, scope, state, now),
+        TOKEN_EXCHANGE => exchange::token_exchange(ctx, caller, form, scope, state, now),
         #[cfg(feature = "saml")]
         SAML2_BEARER => {
             let (client, subject) = saml2_bearer(ctx, form, state, now)?;
@@ -418,17 +421,17 @@ fn refresh(
     ))
 }
 
-struct IssueRequest<'a> {
-    grant: GrantKind,
-    client_id: &'a str,
-    client_secret: Option<&'a str>,
-    username: &'a str,
-    scope: Option<String>,
-    new_refresh: bool,
+pub(crate) struct IssueRequest<'a> {
+    pub(crate) grant: GrantKind,
+    pub(crate) client_id: &'a str,
+    pub(crate) client_secret: Option<&'a str>,
+    pub(crate) username: &'a str,
+    pub(crate) scope: Option<String>,
+    pub(crate) new_refresh: bool,
 }
 
 /// Issues an access token (and, if asked, a refresh token in a new family).
-fn issue(
+pub(crate) fn issue(
     ctx: &Ctx<'_>,
     state: &mut State,
     now: SystemTime,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use lexopt::{Arg, Parser};
 use s2s_oauth::Algorithm;
+use s2s_oauth::exchange::TokenTypeUri;
 use serde_json::Value;
 
 use crate::command::Command;
@@ -137,6 +138,18 @@ pub(crate) struct Options {
     /// `--client-cert FILE --client-cert-key FILE`: a TLS client certificate.
     pub(crate) client_cert: Option<PathBuf>,
     pub(crate) client_cert_key: Option<PathBuf>,
+    /// token-exchange (RFC 8693 §2.1): where the subject and actor tokens are read
+    /// from, their types, the requested type; `--audience` (repeatable there) and
+    /// `--resource` (repeatable).
+    pub(crate) subject_token: Option<Source>,
+    pub(crate) subject_token_type: Option<TokenTypeUri>,
+    pub(crate) actor_token: Option<Source>,
+    pub(crate) actor_token_type: Option<TokenTypeUri>,
+    pub(crate) requested_token_type: Option<TokenTypeUri>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    /// `--client-assertion-file`: a platform-issued client assertion.
+    pub(crate) client_assertion_file: Option<PathBuf>,
 }
 
 /// Parses the arguments after the program name.
@@ -192,6 +205,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
             }
             continue;
         }
+        if command == Command::TokenExchange && flag == "audience" {
+            // RFC 8693 §2.1: one or more audience values.
+            let value = parser.value().map_err(lexopt_failure)?;
+            let value = non_empty_text(&flag, value)?;
+            options.audiences.push(value);
+            continue;
+        }
         set(&mut options, &flag, &mut parser)?;
     }
     Ok(Parsed::Run(command, Box::new(options)))
@@ -211,6 +231,24 @@ fn help_for(parser: &mut Parser) -> Result<Parsed, Failure> {
         },
         Some(_) => Err(Failure::usage("usage: s2s-oauth help [SUBCOMMAND]")),
     }
+}
+
+/// A flag's value as non-empty UTF-8 text.
+fn non_empty_text(flag: &str, raw: OsString) -> Result<String, Failure> {
+    if raw.is_empty() {
+        return Err(Failure::usage(format!("--{flag} has an empty value")));
+    }
+    raw.into_string()
+        .map_err(|_| Failure::usage(format!("the value of --{flag} is not valid UTF-8")))
+}
+
+/// A token type: a short name or a full URI (RFC 8693 §3).
+fn token_type(flag: &str, value: &str) -> Result<TokenTypeUri, Failure> {
+    TokenTypeUri::parse(value).map_err(|_| {
+        Failure::usage(format!(
+            "--{flag} {value:?}: expected access_token, refresh_token, id_token, jwt, saml1, saml2 or a full URI"
+        ))
+    })
 }
 
 /// Reads the value of `--flag` into `options`.
@@ -289,6 +327,32 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             one_source(&mut options.access_token, flag, raw)
         }
         "nonce" => once(&mut options.nonce, flag, text()?),
+        "subject-token-file" | "subject-token-env" => {
+            one_source(&mut options.subject_token, flag, raw)
+        }
+        "actor-token-file" | "actor-token-env" => one_source(&mut options.actor_token, flag, raw),
+        "subject-token-type" => once(
+            &mut options.subject_token_type,
+            flag,
+            token_type(flag, &text()?)?,
+        ),
+        "actor-token-type" => once(
+            &mut options.actor_token_type,
+            flag,
+            token_type(flag, &text()?)?,
+        ),
+        "requested-token-type" => once(
+            &mut options.requested_token_type,
+            flag,
+            token_type(flag, &text()?)?,
+        ),
+        "resource" => {
+            options.resources.push(text()?);
+            Ok(())
+        }
+        "client-assertion-file" => {
+            once(&mut options.client_assertion_file, flag, PathBuf::from(raw))
+        }
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }
@@ -414,7 +478,10 @@ fn unknown_short(flag: char) -> Failure {
 
 fn not_accepted(command: Command, flag: &str) -> Failure {
     let known = Command::ALL.iter().any(|c| c.accepts(flag));
-    if matches!(flag, "client-secret" | "refresh-token" | "access-token") {
+    if matches!(
+        flag,
+        "client-secret" | "refresh-token" | "access-token" | "subject-token" | "actor-token"
+    ) {
         return Failure::usage(format!(
             "--{flag} is not an option: secrets are never taken as flag values (they would show in ps); use --{flag}-file FILE or --{flag}-env VAR"
         ));

@@ -133,7 +133,7 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
         .iter()
         .map(|(n, v)| (n.as_str(), v))
         .collect();
-    let identity = serde_json::json!([
+    let mut identity = serde_json::json!([
         FORMAT,
         command.name(),
         options.token_url,
@@ -148,6 +148,37 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
         dpop_jkt,
         client_cert,
     ]);
+    // Only for the requests that have them, so that the other keys stay as they were.
+    if command == Command::TokenExchange || options.client_assertion_file.is_some() {
+        let digest = |source: &Option<crate::args::Source>, name: &str| -> Result<_, Failure> {
+            Ok(match source {
+                Some(source) => {
+                    let token = zeroize::Zeroizing::new(crate::inputs::secret(source, name)?);
+                    Some(hex(ring::digest::digest(
+                        &ring::digest::SHA256,
+                        token.as_bytes(),
+                    )
+                    .as_ref()))
+                }
+                None => None,
+            })
+        };
+        let types = |t: &Option<s2s_oauth::exchange::TokenTypeUri>| {
+            t.as_ref().map(|t| t.as_str().to_owned())
+        };
+        if let serde_json::Value::Array(items) = &mut identity {
+            items.push(serde_json::json!({
+                "subject_token": digest(&options.subject_token, "subject-token")?,
+                "subject_token_type": types(&options.subject_token_type),
+                "actor_token": digest(&options.actor_token, "actor-token")?,
+                "actor_token_type": types(&options.actor_token_type),
+                "requested_token_type": types(&options.requested_token_type),
+                "audiences": options.audiences,
+                "resources": options.resources,
+                "client_assertion_file": options.client_assertion_file.as_ref().map(|p| p.display().to_string()),
+            }));
+        }
+    }
     let text = identity.to_string();
     Ok(hex(ring::digest::digest(
         &ring::digest::SHA256,

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use ring::rand::SystemRandom;
 use s2s_oauth::jwt::dpop::{DpopKey, Proof};
 
+use s2s_oauth::exchange::TokenExchange;
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{self, LoginHost};
 use s2s_oauth::saml;
@@ -245,6 +246,7 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
+        Command::TokenExchange => token_exchange(options),
         Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
             Err(Failure::usage(format!(
                 "{} prints an assertion and requests no token",
@@ -290,6 +292,71 @@ fn dpop_proof(options: &Options) -> Result<SignedAssertion, Failure> {
     }
     key.proof(&proof, SystemTime::now(), &SystemRandom::new())
         .map_err(|e| Failure::library("--method, --url or --nonce", e))
+}
+
+/// token-exchange (RFC 8693 §2.1): the subject token (and an actor token) read
+/// from its file or variable when the request is built, with its type; the
+/// requested type, audiences and resources.
+fn token_exchange(options: &Options) -> Result<Grant, Failure> {
+    let (Some(subject), Some(subject_type)) = (&options.subject_token, &options.subject_token_type)
+    else {
+        return Err(Failure::usage(
+            "token-exchange needs --subject-token-file FILE or --subject-token-env VAR, and --subject-token-type TYPE",
+        ));
+    };
+    let mut exchange = TokenExchange::new(
+        inputs::token_source(subject, "subject-token")?,
+        subject_type.clone(),
+    );
+    match (&options.actor_token, &options.actor_token_type) {
+        (Some(actor), Some(actor_type)) => {
+            exchange = exchange.with_actor(
+                inputs::token_source(actor, "actor-token")?,
+                actor_type.clone(),
+            );
+        }
+        (None, None) => {}
+        _ => {
+            return Err(Failure::usage(
+                "an actor token needs both --actor-token-file FILE (or --actor-token-env VAR) and --actor-token-type TYPE",
+            ));
+        }
+    }
+    if let Some(requested) = &options.requested_token_type {
+        exchange = exchange.with_requested_token_type(requested.clone());
+    }
+    for audience in &options.audiences {
+        exchange = exchange
+            .with_audience(audience)
+            .map_err(|e| Failure::library("--audience", e))?;
+    }
+    for resource in &options.resources {
+        exchange = exchange
+            .with_resource(resource)
+            .map_err(|e| Failure::library("--resource", e))?;
+    }
+    Ok(Grant::token_exchange(exchange))
+}
+
+/// `--client-assertion-file`: a platform-issued JWT as the client assertion
+/// (RFC 7523 §2.2), with `--client-id` if given; its own client authentication, so
+/// no secret, client key or `--auth` goes with it.
+fn client_assertion(options: &Options) -> Result<Option<ClientAuth>, Failure> {
+    let Some(path) = &options.client_assertion_file else {
+        return Ok(None);
+    };
+    if options.client_secret.is_some() || options.client_key.is_some() || options.auth.is_some() {
+        return Err(Failure::usage(
+            "--client-assertion-file is the client authentication: leave out --client-secret-file/-env, --client-key and --auth",
+        ));
+    }
+    let source = crate::args::Source::File(path.clone());
+    let source = inputs::token_source(&source, "client-assertion")?;
+    Ok(Some(match &options.client_id {
+        Some(id) => ClientAuth::client_assertion(id, source)
+            .map_err(|e| Failure::library("--client-id", e))?,
+        None => ClientAuth::client_assertion_only(source),
+    }))
 }
 
 /// The SAML assertion of `saml-bearer` and `sign-saml` (RFC 7522 §3): `Recipient`
@@ -366,6 +433,9 @@ fn required<'a, T>(value: &'a Option<T>, flag: &str, command: Command) -> Result
 /// from its file or variable) and `--client-key`. A secret, key or algorithm the
 /// method would not use is an error rather than silently ignored.
 fn client_auth(options: &Options, secret: Option<ClientSecret>) -> Result<ClientAuth, Failure> {
+    if let Some(auth) = client_assertion(options)? {
+        return Ok(auth);
+    }
     let key_path: Option<&Path> = options.client_key.as_deref();
     let method = auth_method(options.auth, secret.is_some(), key_path.is_some())?;
     refuse_unused(options, method, secret.is_some())?;

@@ -209,6 +209,12 @@ macro_rules! client_auth {
                            form body); tls (tls_client_auth) and self-signed-tls
                            (self_signed_tls_client_auth, RFC 8705): the TLS client
                            certificate authenticates, --client-id in the form body
+  --client-assertion-file FILE
+                           a platform-issued JWT (a Kubernetes service-account token,
+                           a GitHub Actions or SPIFFE JWT) sent as the client
+                           assertion (RFC 7523 \u{a7}2.2) with --client-id if given;
+                           read again on every run (the platform rotates it); no
+                           secret, --client-key or --auth with it
   --client-cert FILE       PEM client certificate chain (leaf first) presented in
                            the TLS handshake (RFC 8705): for --auth tls or
                            self-signed-tls, or for certificate-bound tokens with any
@@ -261,6 +267,7 @@ Subcommands:
   saml-bearer         get a token with a signed SAML 2.0 assertion (RFC 7522 \u{a7}2.1)
   client-credentials  get a token as the client itself (RFC 6749 \u{a7}4.4)
   refresh             exchange a refresh token for an access token (RFC 6749 \u{a7}6)
+  token-exchange      exchange a platform's token for a token (RFC 8693 \u{a7}2.1)
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
   doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
@@ -387,6 +394,58 @@ Usage: s2s-oauth refresh (--token-url URL | --salesforce login|test|URL)
     footer!()
 );
 
+const TOKEN_EXCHANGE: &str = concat!(
+    "s2s-oauth token-exchange: exchange a platform's token for a token (RFC 8693 \u{a7}2.1)
+
+Posts grant_type=urn:ietf:params:oauth:grant-type:token-exchange with the subject
+token (a Kubernetes projected service-account token, a GitHub Actions OIDC token, a
+SPIFFE JWT-SVID...) read from its file or variable on every run, so a rotated token
+file is picked up; no key or secret needs to live on the machine. The JSON output
+has issued_token_type; a token that is not an access token comes with token_type
+N_A (--output header refuses it).
+
+Usage: s2s-oauth token-exchange --token-url URL
+           (--subject-token-file FILE | --subject-token-env VAR)
+           --subject-token-type TYPE
+           [--actor-token-file FILE | --actor-token-env VAR --actor-token-type TYPE]
+           [--requested-token-type TYPE] [--audience AUD]... [--resource URI]...
+           [OPTIONS]
+
+TYPE: access_token, refresh_token, id_token, jwt, saml1, saml2, or a full URI
+(urn:ietf:params:oauth:token-type:jwt...).
+
+Endpoint:
+  --token-url URL          token endpoint (https; http only on a loopback host)
+
+",
+    request!(),
+    cache!(),
+    dpop!(),
+    "Token exchange:
+  --subject-token-file FILE
+                           the subject token from a file (read on every run)
+  --subject-token-env VAR  the subject token from an environment variable
+  --subject-token-type TYPE
+                           the subject token's type; required
+  --actor-token-file FILE  the actor token (who acts for the subject) from a file
+  --actor-token-env VAR    the actor token from an environment variable
+  --actor-token-type TYPE  the actor token's type; required with an actor token
+  --requested-token-type TYPE
+                           the type of token wanted (default: the server's choice)
+  --audience AUD           a logical name of the target service; repeatable
+  --resource URI           an absolute URI where the token will be used; repeatable
+
+",
+    client_auth!(),
+    "Example (Salesforce token exchange on a My Domain, a Kubernetes token):
+  s2s-oauth token-exchange \\
+      --token-url https://acme.my.salesforce.com/services/oauth2/token \\
+      --subject-token-file /var/run/secrets/tokens/salesforce \\
+      --subject-token-type jwt --client-id \"$CONSUMER_KEY\" --output token
+",
+    footer!()
+);
+
 const SIGN_JWT: &str = concat!(
     "s2s-oauth sign-jwt: print a signed JWT assertion (RFC 7523 \u{a7}3), nothing sent
 
@@ -505,6 +564,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::SamlBearer => SAML_BEARER,
         Command::ClientCredentials => CLIENT_CREDENTIALS,
         Command::Refresh => REFRESH,
+        Command::TokenExchange => TOKEN_EXCHANGE,
         Command::SignJwt => SIGN_JWT,
         Command::SignSaml => SIGN_SAML,
         Command::Doctor => DOCTOR,

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use s2s_oauth::error::KeyError;
+use s2s_oauth::exchange::TokenSource;
 use s2s_oauth::tls::AgentTls;
 use s2s_oauth::{Algorithm, Certificate, SigningKey};
 use zeroize::Zeroizing;
@@ -65,6 +66,24 @@ pub(crate) fn secret(source: &Source, name: &str) -> Result<String, Failure> {
         }
     };
     Ok(value)
+}
+
+/// A token source for `--NAME-file` or `--NAME-env`, read now once to check it
+/// (with [`secret`]'s messages, which never show the path or a value) and read
+/// again by the library when the request is built.
+pub(crate) fn token_source(source: &Source, name: &str) -> Result<TokenSource, Failure> {
+    drop(Zeroizing::new(secret(source, name)?));
+    Ok(match source {
+        Source::File(path) => TokenSource::file(path),
+        Source::Env(var) => {
+            let var = var.to_str().ok_or_else(|| {
+                Failure::usage(format!(
+                    "the variable name given to --{name}-env is not UTF-8"
+                ))
+            })?;
+            TokenSource::env(var)
+        }
+    })
 }
 
 /// Whether `var` reads as a conventional variable name (`CLIENT_SECRET`,

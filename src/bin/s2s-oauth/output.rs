@@ -24,6 +24,13 @@ pub(crate) fn write(
     let text = match (outcome, format) {
         (Outcome::Token(token), Output::Json) => json(token),
         (Outcome::Token(token), Output::Token) => access_token(token)?.to_owned(),
+        (Outcome::Token(token), Output::Header) if !token.is_access_token() => {
+            // RFC 8693 §2.2.1: token_type N_A, or an issued_token_type that is no
+            // access token: nothing to put after `Authorization:`.
+            return Err(Failure::Answer(
+                "the issued token is not an access token (token_type N_A or another issued_token_type), so it cannot be sent as an Authorization header; use --output token or json".into(),
+            ));
+        }
         (Outcome::Token(token), Output::Header) => {
             format!(
                 "Authorization: {} {}",
@@ -185,6 +192,15 @@ mod tests {
         assert_eq!(value["expires_at"], "server's");
         let none = shown(r#"{"access_token":"t"}"#, Output::Json).unwrap();
         assert_eq!(none, "{\"access_token\":\"t\"}\n");
+    }
+
+    #[test]
+    fn a_token_that_is_not_an_access_token_is_no_header() {
+        let body = r#"{"access_token":"eyJ.a.b","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:jwt"}"#;
+        let error = shown(body, Output::Header).unwrap_err();
+        assert!(error.contains("not an access token"), "{error}");
+        assert!(!error.contains("eyJ"), "{error}");
+        assert_eq!(shown(body, Output::Token).unwrap(), "eyJ.a.b\n");
     }
 
     #[test]

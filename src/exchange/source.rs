@@ -1,0 +1,241 @@
+//! [`TokenSource`]: where a platform-issued token comes from, read each time a
+//! request is built.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::executable::Executable;
+use super::read;
+use crate::error::{Error, InputField, SourceError, refuse_control, refuse_empty};
+use crate::secrets::SecurityToken;
+
+/// A caller's function that returns a token.
+type TokenFn = dyn Fn() -> Result<SecurityToken, Error> + Send + Sync;
+
+/// Where a token (a subject or actor token of a token exchange, or a client
+/// assertion) comes from. It is read **each time a request is built**
+/// ([`TokenRequest::to_http_request`](crate::TokenRequest::to_http_request), and so
+/// on every send and retry), never once and kept: a Kubernetes projected token
+/// file is replaced about every hour, and a job that read it at start fails an
+/// hour later.
+///
+/// | constructor | reads |
+/// |---|---|
+/// | [`new`](Self::new) | a token the caller already has |
+/// | [`file`](Self::file) | a file (Kubernetes `serviceAccountToken` projection, `AZURE_FEDERATED_TOKEN_FILE`, a SPIFFE helper's JWT-SVID file) |
+/// | [`env`](Self::env) | an environment variable |
+/// | [`executable`](Self::executable) | a program's output ([`Executable`]: Google's executable-sourced credential contract) |
+/// | [`from_fn`](Self::from_fn) | a function of the caller's |
+/// | [`github_actions`](crate::providers::github_actions::token_source) | the GitHub Actions OIDC endpoint (feature `ureq`) |
+///
+/// What is read is trimmed of surrounding whitespace (a trailing newline); an
+/// empty token, or one with whitespace or a control character inside, is refused
+/// as [`SourceError`] (inside [`Error::TokenSource`]). `Debug` shows where the token
+/// comes from, never the token.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use s2s_oauth::exchange::TokenSource;
+/// use s2s_oauth::secret::SecurityToken;
+///
+/// let source = TokenSource::from_fn(|| Ok(SecurityToken::new("eyJ...from-a-vault")));
+/// assert_eq!(source.read(SystemTime::now())?.expose_secret(), "eyJ...from-a-vault");
+/// assert_eq!(format!("{:?}", TokenSource::env("K8S_TOKEN")), "TokenSource::Env(\"K8S_TOKEN\")");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenSource {
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Value(SecurityToken),
+    File(PathBuf),
+    Env(String),
+    Executable(Box<Executable>),
+    Fn(Arc<TokenFn>),
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Value(_) => f.write_str("TokenSource::Value([redacted])"),
+            Kind::File(path) => write!(f, "TokenSource::File({path:?})"),
+            Kind::Env(name) => write!(f, "TokenSource::Env({name:?})"),
+            Kind::Executable(exe) => write!(f, "TokenSource::Executable({exe:?})"),
+            Kind::Fn(_) => f.write_str("TokenSource::Fn(..)"),
+        }
+    }
+}
+
+impl TokenSource {
+    /// A token the caller already has, sent every time (trimmed like the others).
+    pub fn new(token: impl Into<SecurityToken>) -> Self {
+        TokenSource {
+            kind: Kind::Value(token.into()),
+        }
+    }
+
+    /// The contents of the file at `path`, read anew each time.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        TokenSource {
+            kind: Kind::File(path.into()),
+        }
+    }
+
+    /// The value of the environment variable `name`, read anew each time.
+    pub fn env(name: impl Into<String>) -> Self {
+        TokenSource {
+            kind: Kind::Env(name.into()),
+        }
+    }
+
+    /// The token a program prints ([`Executable`]), run each time (unless its
+    /// output file holds a valid token).
+    pub fn executable(executable: Executable) -> Self {
+        TokenSource {
+            kind: Kind::Executable(Box::new(executable)),
+        }
+    }
+
+    /// The token `f` returns, called each time. An error it returns is the
+    /// request's error, as it is.
+    pub fn from_fn(f: impl Fn() -> Result<SecurityToken, Error> + Send + Sync + 'static) -> Self {
+        TokenSource {
+            kind: Kind::Fn(Arc::new(f)),
+        }
+    }
+
+    /// Reads the token now (`now`: the time an executable's `expiration_time` is
+    /// checked against). This is what building a request calls; a preset or a
+    /// caller that needs the token itself may call it too.
+    pub fn read(&self, now: SystemTime) -> Result<SecurityToken, Error> {
+        match &self.kind {
+            Kind::Value(token) => Ok(one_token(token.expose_secret(), || {
+                "the token given".to_owned()
+            })?),
+            Kind::File(path) => {
+                let bytes = read::file(path)?;
+                let from = || format!("the token file {:?}", path.display().to_string());
+                let text = std::str::from_utf8(&bytes).map_err(|_| SourceError::Malformed {
+                    from: from().into(),
+                    reason: "it is not UTF-8 text",
+                })?;
+                Ok(one_token(text, from)?)
+            }
+            Kind::Env(name) => {
+                let value = read::env(name)?;
+                Ok(one_token(&value, || {
+                    format!("the environment variable {name}")
+                })?)
+            }
+            Kind::Executable(exe) => {
+                let token = exe.token(now)?;
+                Ok(one_token(token.expose_secret(), || {
+                    format!("the executable {:?}", exe.program())
+                })?)
+            }
+            Kind::Fn(f) => {
+                let token = f()?;
+                Ok(one_token(token.expose_secret(), || {
+                    "the token function".to_owned()
+                })?)
+            }
+        }
+    }
+
+    /// Refuses a source that cannot work (an empty path, variable name or token),
+    /// before anything is read or sent.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match &self.kind {
+            Kind::Value(token) => {
+                refuse_empty(
+                    InputField::TokenSource,
+                    token.expose_secret().trim(),
+                    "the token is empty; pass the platform's token (or read it with TokenSource::file or TokenSource::env)",
+                )?;
+                refuse_control(
+                    InputField::TokenSource,
+                    token.expose_secret().trim(),
+                    "the token contains a control character (a stray newline inside?); pass one token",
+                )
+            }
+            Kind::File(path) => refuse_empty(
+                InputField::TokenSource,
+                &path.as_os_str().to_string_lossy(),
+                "the token file's path is empty",
+            ),
+            Kind::Env(name) => {
+                refuse_empty(
+                    InputField::TokenSource,
+                    name,
+                    "the environment variable's name is empty",
+                )?;
+                if name.contains(['=', '\0']) {
+                    return Err(Error::input(
+                        InputField::TokenSource,
+                        crate::error::InputProblem::Malformed,
+                        "an environment variable's name cannot contain '=' or NUL",
+                    ));
+                }
+                Ok(())
+            }
+            Kind::Executable(exe) => exe.check(),
+            Kind::Fn(_) => Ok(()),
+        }
+    }
+}
+
+/// `text` trimmed of surrounding whitespace, as one token: refused if empty or if
+/// whitespace or a control character is left inside. `from` names the source.
+fn one_token(text: &str, from: impl Fn() -> String) -> Result<SecurityToken, SourceError> {
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(SourceError::Empty {
+            from: from().into(),
+        });
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(SourceError::Malformed {
+            from: from().into(),
+            reason: "it holds whitespace or a control character inside; a token is one line with no spaces",
+        });
+    }
+    Ok(SecurityToken::new(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_token_trims_and_refuses() {
+        let from = || "here".to_owned();
+        assert_eq!(
+            one_token(" a.b.c\r\n", from).unwrap().expose_secret(),
+            "a.b.c"
+        );
+        for bad in ["", " \n", "a b", "a\nb", "a\u{7}b"] {
+            assert!(one_token(bad, from).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            one_token("\n", from),
+            Err(SourceError::Empty {
+                from: "here".into()
+            })
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let debug = format!("{:?}", TokenSource::new("eyJ.secret.sig"));
+        assert_eq!(debug, "TokenSource::Value([redacted])");
+        assert_eq!(
+            format!("{:?}", TokenSource::from_fn(|| Ok(SecurityToken::new("x")))),
+            "TokenSource::Fn(..)"
+        );
+    }
+}

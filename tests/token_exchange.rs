@@ -1,0 +1,631 @@
+//! Token exchange (RFC 8693) and workload identity sources against the testkit on
+//! loopback: the grant's wire shape, the testkit's trust decisions coming back as
+//! typed `OAuthError`s, a rotated token file re-read on the next request, a
+//! platform JWT as a client assertion, and the executable source's contract.
+#![cfg(feature = "ureq")]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use ring::rand::SystemRandom;
+use s2s_oauth::error::{ErrorCode, SourceError};
+use s2s_oauth::exchange::{Executable, TokenExchange, TokenSource, TokenTypeUri};
+use s2s_oauth::jwt::Claims;
+use s2s_oauth::secret::SecurityToken;
+use s2s_oauth::testkit::{Client, Config, Profile, Server, TrustedIssuer};
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
+
+const CLUSTER: &str = "https://kubernetes.default.svc.cluster.local";
+const STS_AUDIENCE: &str = "sts.testkit";
+
+fn cluster_key() -> SigningKey {
+    SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap()
+}
+
+fn other_key() -> SigningKey {
+    SigningKey::from_pem(include_str!("data/keys/rsa2048.pkcs8.pem")).unwrap()
+}
+
+/// A projected service-account token: `iss` the cluster, `aud` the STS.
+fn platform_token(key: &SigningKey, issuer: &str, subject: &str) -> String {
+    Claims::new(issuer, subject, STS_AUDIENCE)
+        .with_lifetime(Duration::from_secs(3600))
+        .sign(key)
+        .unwrap()
+        .into_exposed_secret()
+}
+
+fn server() -> Server {
+    Server::start(
+        Config::new(Profile::Generic)
+            .with_trusted_issuer(
+                TrustedIssuer::new(CLUSTER, cluster_key().verifying_key())
+                    .with_audience(STS_AUDIENCE),
+            )
+            .with_client(Client::new("exchanger").with_secret("s3cr3t")),
+    )
+    .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("s2s-tokex-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn exchange_request(server: &Server, exchange: TokenExchange) -> TokenRequest {
+    TokenRequest::new(
+        server.token_url(),
+        Grant::token_exchange(exchange),
+        ClientAuth::basic("exchanger", "s3cr3t"),
+    )
+    .unwrap()
+}
+
+fn oauth_code(error: &Error) -> ErrorCode {
+    match error {
+        Error::OAuth(e) => e.code.clone(),
+        other => panic!("expected an OAuth error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_wire_shape_follows_rfc_8693() {
+    let exchange = TokenExchange::new(
+        TokenSource::new(SecurityToken::new("sub.jwt.sig")),
+        TokenTypeUri::AccessToken,
+    )
+    .with_actor(
+        TokenSource::new(SecurityToken::new("act.jwt.sig")),
+        TokenTypeUri::Jwt,
+    )
+    .with_requested_token_type(TokenTypeUri::Saml2)
+    .with_audience("urn:example:a")
+    .unwrap()
+    .with_audience("urn:example:b")
+    .unwrap()
+    .with_resource("https://api.example.com/x")
+    .unwrap()
+    .with_resource("https://api.example.com/y")
+    .unwrap();
+    let request = TokenRequest::new(
+        "https://as.example.com/token",
+        Grant::token_exchange(exchange),
+        ClientAuth::none_with_client_id("app"),
+    )
+    .unwrap()
+    .with_scope("read")
+    .unwrap();
+    let http = request
+        .to_http_request(SystemTime::now(), &SystemRandom::new())
+        .unwrap();
+    let body = std::str::from_utf8(http.body()).unwrap();
+    assert_eq!(
+        body,
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+         &subject_token=sub.jwt.sig\
+         &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token\
+         &actor_token=act.jwt.sig\
+         &actor_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt\
+         &requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Asaml2\
+         &audience=urn%3Aexample%3Aa&audience=urn%3Aexample%3Ab\
+         &resource=https%3A%2F%2Fapi.example.com%2Fx&resource=https%3A%2F%2Fapi.example.com%2Fy\
+         &client_id=app&scope=read"
+    );
+    // The tokens never show in Debug.
+    let debug = format!("{request:?}");
+    assert!(
+        !debug.contains("sub.jwt.sig") && !debug.contains("act.jwt.sig"),
+        "{debug}"
+    );
+    // with_param cannot smuggle a second subject token in.
+    assert!(request.with_param("subject_token", "x").is_err());
+}
+
+#[test]
+fn a_trusted_subject_token_is_exchanged_for_an_access_token() {
+    let server = server();
+    let subject = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:jobs:sync");
+    let actor = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:jobs:proxy");
+    let exchange = TokenExchange::new(TokenSource::new(subject), TokenTypeUri::Jwt)
+        .with_actor(TokenSource::new(actor), TokenTypeUri::Jwt)
+        .with_requested_token_type(TokenTypeUri::AccessToken)
+        .with_audience("https://api.example.com")
+        .unwrap();
+    let token = exchange_request(&server, exchange)
+        .with_scope("orders.read")
+        .unwrap()
+        .send(&s2s_oauth::agent())
+        .unwrap();
+    assert_eq!(
+        token.issued_token_type_uri(),
+        Some(TokenTypeUri::AccessToken)
+    );
+    assert!(token.is_access_token());
+    assert_eq!(token.scope(), Some("orders.read"));
+    let seen = server.requests();
+    let form = seen.last().unwrap();
+    assert_eq!(form.form_value("audience"), Some("https://api.example.com"));
+    assert!(!format!("{form:?}").contains(".eyJ"), "{form:?}");
+}
+
+#[test]
+fn refusals_come_back_as_typed_oauth_errors() {
+    let server = server();
+    let agent = s2s_oauth::agent();
+    let good = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:a:b");
+    let send = |subject: &str, ty: TokenTypeUri| {
+        exchange_request(
+            &server,
+            TokenExchange::new(TokenSource::new(SecurityToken::new(subject)), ty),
+        )
+        .send(&agent)
+        .unwrap_err()
+    };
+    // A subject token type the server refuses: invalid_request.
+    let err = send(&good, TokenTypeUri::Saml2);
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidRequest);
+    assert!(err.to_string().contains("subject_token_type"), "{err}");
+    assert!(!err.is_retryable() && !err.is_local());
+    let err = send(&good, TokenTypeUri::parse("urn:example:custom").unwrap());
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidRequest);
+    // An issuer the server does not trust: invalid_grant.
+    let foreign = platform_token(&cluster_key(), "https://elsewhere.example", "x");
+    let err = send(&foreign, TokenTypeUri::Jwt);
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidGrant);
+    assert!(err.to_string().contains("not trusted"), "{err}");
+    // The trusted issuer's name, signed by another key: invalid_grant.
+    let forged = platform_token(&other_key(), CLUSTER, "system:serviceaccount:a:b");
+    assert_eq!(
+        oauth_code(&send(&forged, TokenTypeUri::Jwt)),
+        ErrorCode::InvalidGrant
+    );
+    // The wrong audience.
+    let wrong_aud = Claims::new(CLUSTER, "s", "another-audience")
+        .sign(&cluster_key())
+        .unwrap();
+    let err = send(wrong_aud.expose_secret(), TokenTypeUri::Jwt);
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidGrant);
+    // Not a JWT at all.
+    assert_eq!(
+        oauth_code(&send("opaque", TokenTypeUri::Jwt)),
+        ErrorCode::InvalidGrant
+    );
+    // An actor token with no type is refused by the server; a wrong requested type too.
+    let requested = TokenExchange::new(TokenSource::new(good.clone()), TokenTypeUri::Jwt)
+        .with_requested_token_type(TokenTypeUri::RefreshToken);
+    let err = exchange_request(&server, requested)
+        .send(&agent)
+        .unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn a_rotated_token_file_is_read_again_on_the_next_request() {
+    let server = server();
+    let agent = s2s_oauth::agent();
+    let dir = temp_dir("rotate");
+    let path = dir.join("token");
+    let first = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:jobs:first");
+    std::fs::write(&path, format!("{first}\n")).unwrap();
+    // One request value, built once, sent three times: as a long-running job does.
+    let request = exchange_request(
+        &server,
+        TokenExchange::new(TokenSource::file(&path), TokenTypeUri::Jwt),
+    );
+    request.send(&agent).unwrap();
+    // The platform replaces the file (atomically, as the kubelet does).
+    let second = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:jobs:second");
+    std::fs::write(dir.join("token.new"), &second).unwrap();
+    std::fs::rename(dir.join("token.new"), &path).unwrap();
+    request.send(&agent).unwrap();
+    let sent: Vec<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.form_value("subject_token").map(str::to_owned))
+        .collect();
+    assert_eq!(sent, [first, second]);
+    // A file that now holds a token from an untrusted issuer fails the next send.
+    let foreign = platform_token(&cluster_key(), "https://elsewhere.example", "x");
+    std::fs::write(&path, foreign).unwrap();
+    assert_eq!(
+        oauth_code(&request.send(&agent).unwrap_err()),
+        ErrorCode::InvalidGrant
+    );
+    // A missing file is a typed local error naming the path; nothing is sent.
+    std::fs::remove_file(&path).unwrap();
+    let before = server.requests().len();
+    let err = request.send(&agent).unwrap_err();
+    assert!(err.is_local(), "{err:?}");
+    assert!(
+        matches!(&err, Error::TokenSource(e) if matches!(**e, SourceError::File { kind: std::io::ErrorKind::NotFound, .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("token"), "{err}");
+    assert_eq!(server.requests().len(), before);
+    std::fs::write(&path, "  \n").unwrap();
+    let err = request.send(&agent).unwrap_err();
+    assert!(
+        matches!(&err, Error::TokenSource(e) if matches!(**e, SourceError::Empty { .. })),
+        "{err:?}"
+    );
+    std::fs::write(&path, "two\nlines").unwrap();
+    let err = request.send(&agent).unwrap_err();
+    assert!(
+        matches!(&err, Error::TokenSource(e) if matches!(**e, SourceError::Malformed { .. })),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("two"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_closure_source_is_called_for_every_request() {
+    let server = server();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let source = TokenSource::from_fn(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(SecurityToken::new(platform_token(
+            &cluster_key(),
+            CLUSTER,
+            "fn",
+        )))
+    });
+    let request = exchange_request(&server, TokenExchange::new(source, TokenTypeUri::IdToken));
+    let agent = s2s_oauth::agent();
+    request.send(&agent).unwrap();
+    request.send(&agent).unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // An error of the closure is the request's error, as it is.
+    let failing = TokenSource::from_fn(|| Err(Error::Internal("vault sealed")));
+    let err = exchange_request(&server, TokenExchange::new(failing, TokenTypeUri::Jwt))
+        .send(&agent)
+        .unwrap_err();
+    assert!(matches!(err, Error::Internal("vault sealed")), "{err:?}");
+}
+
+#[test]
+fn a_platform_jwt_from_a_file_authenticates_the_client() {
+    // The client's registered key stands for the platform's: the assertion is made
+    // elsewhere and only read here, as Entra or Keycloak would take a federated one.
+    let key = other_key();
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_client(Client::new("workload").with_public_key(key.verifying_key())),
+    )
+    .unwrap();
+    let dir = temp_dir("assertion");
+    let path = dir.join("assertion.jwt");
+    let assertion = |jti: &str| {
+        Claims::for_client("workload", server.token_url())
+            .with_jti(jti)
+            .sign(&key)
+            .unwrap()
+            .into_exposed_secret()
+    };
+    std::fs::write(&path, assertion("one")).unwrap();
+    let request = TokenRequest::new(
+        server.token_url(),
+        Grant::client_credentials(),
+        ClientAuth::client_assertion("workload", TokenSource::file(&path)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(request.auth().method_name(), "private_key_jwt");
+    let agent = s2s_oauth::agent();
+    request.send(&agent).unwrap();
+    // The same assertion again is a replay the server refuses...
+    let err = request.send(&agent).unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidClient);
+    // ...and the rotated one is read and accepted.
+    std::fs::write(&path, assertion("two")).unwrap();
+    request.send(&agent).unwrap();
+    let sent = server.requests();
+    let last = sent.last().unwrap();
+    assert_eq!(
+        last.form_value("client_assertion_type"),
+        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    );
+    assert_eq!(last.form_value("client_id"), Some("workload"));
+    // Without client_id.
+    let only = ClientAuth::client_assertion_only(TokenSource::file(&path));
+    assert_eq!(only.client_id(), None);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_federated_identity_authenticates_its_client_with_the_platform_jwt() {
+    // Entra's model: the app registers (issuer, subject); the job sends the
+    // cluster's token, audience api://AzureADTokenExchange, as its client assertion.
+    const ENTRA_AUDIENCE: &str = "api://AzureADTokenExchange";
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_trusted_issuer(
+                TrustedIssuer::new(CLUSTER, cluster_key().verifying_key())
+                    .with_audience(ENTRA_AUDIENCE),
+            )
+            .with_client(
+                Client::new("app-id")
+                    .with_federated_identity(CLUSTER, "system:serviceaccount:jobs:sync"),
+            ),
+    )
+    .unwrap();
+    let token_for = |sub: &str| {
+        Claims::new(CLUSTER, sub, ENTRA_AUDIENCE)
+            .with_lifetime(Duration::from_secs(3600))
+            .sign(&cluster_key())
+            .unwrap()
+    };
+    let dir = temp_dir("federated");
+    let path = dir.join("azure-identity-token");
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:sync").expose_secret(),
+    )
+    .unwrap();
+    let request = |auth: ClientAuth| {
+        TokenRequest::new(server.token_url(), Grant::client_credentials(), auth).unwrap()
+    };
+    let agent = s2s_oauth::agent();
+    let federated =
+        request(ClientAuth::client_assertion("app-id", TokenSource::file(&path)).unwrap());
+    federated.send(&agent).unwrap();
+    // The same platform token again: not a replay (it lives an hour).
+    federated.send(&agent).unwrap();
+    // Another service account of the same cluster is not this app.
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:other").expose_secret(),
+    )
+    .unwrap();
+    let err = federated.send(&agent).unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidClient);
+    assert!(err.to_string().contains("federated identity"), "{err}");
+    // Without client_id the server cannot tell which app.
+    std::fs::write(
+        &path,
+        token_for("system:serviceaccount:jobs:sync").expose_secret(),
+    )
+    .unwrap();
+    let err = request(ClientAuth::client_assertion_only(TokenSource::file(&path)))
+        .send(&agent)
+        .unwrap_err();
+    assert_eq!(oauth_code(&err), ErrorCode::InvalidRequest);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_issued_token_that_is_not_an_access_token_is_told_apart() {
+    let body = br#"{"access_token":"PHNhbWw","issued_token_type":"urn:ietf:params:oauth:token-type:saml2","token_type":"N_A","expires_in":60}"#;
+    let token = TokenResponse::parse(
+        &HttpResponse::new(200, vec![], body.to_vec()),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(token.issued_token_type_uri(), Some(TokenTypeUri::Saml2));
+    assert_eq!(token.token_type().map(|t| t.as_str()), Some("N_A"));
+    assert!(!token.is_access_token());
+    let custom =
+        br#"{"access_token":"x","issued_token_type":"urn:example:t","token_type":"Bearer"}"#;
+    let token = TokenResponse::parse(
+        &HttpResponse::new(200, vec![], custom.to_vec()),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(
+        token.issued_token_type_uri(),
+        Some(TokenTypeUri::Other("urn:example:t".into()))
+    );
+    assert!(!token.is_access_token());
+}
+
+#[test]
+fn bad_sources_are_refused_before_anything_is_sent() {
+    for source in [
+        TokenSource::new(SecurityToken::new(" ")),
+        TokenSource::file(""),
+        TokenSource::env(""),
+        TokenSource::env("A=B"),
+        TokenSource::executable(
+            Executable::new("/bin/true")
+                .unwrap()
+                .with_timeout(Duration::ZERO),
+        ),
+    ] {
+        let err = TokenRequest::new(
+            "https://as.example.com/token",
+            Grant::token_exchange(TokenExchange::new(source.clone(), TokenTypeUri::Jwt)),
+            ClientAuth::none(),
+        )
+        .unwrap_err();
+        assert!(err.is_local(), "{source:?}: {err:?}");
+        let err = ClientAuth::client_assertion("c", source.clone())
+            .and_then(|auth| {
+                TokenRequest::new(
+                    "https://as.example.com/token",
+                    Grant::client_credentials(),
+                    auth,
+                )
+            })
+            .unwrap_err();
+        assert!(err.is_local(), "{source:?}: {err:?}");
+    }
+}
+
+/// Executable sources: Google's executable-sourced credential contract.
+#[cfg(unix)]
+mod executable {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Writes an executable shell script.
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn read(exe: Executable) -> Result<SecurityToken, Error> {
+        TokenSource::executable(exe).read(SystemTime::now())
+    }
+
+    fn source_error(result: Result<SecurityToken, Error>) -> SourceError {
+        match result {
+            Err(Error::TokenSource(e)) => *e,
+            other => panic!("expected a SourceError, got {other:?}"),
+        }
+    }
+
+    fn future() -> u64 {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600
+    }
+
+    #[test]
+    fn a_good_response_gives_its_token_and_the_exchange_works() {
+        let dir = temp_dir("exe-ok");
+        let jwt = platform_token(&cluster_key(), CLUSTER, "system:serviceaccount:x:y");
+        let path = script(
+            &dir,
+            "ok.sh",
+            &format!(
+                r#"[ "$1" = "--audience" ] && [ "$2" = "{STS_AUDIENCE}" ] && [ "$EXTRA" = "set" ] || exit 9
+printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"{jwt}","expiration_time":{}}}'"#,
+                future()
+            ),
+        );
+        let exe = Executable::new(&format!("{} --audience {STS_AUDIENCE}", path.display()))
+            .unwrap()
+            .with_env("EXTRA", "set");
+        assert_eq!(read(exe.clone()).unwrap().expose_secret(), jwt);
+        let server = server();
+        exchange_request(
+            &server,
+            TokenExchange::new(TokenSource::executable(exe), TokenTypeUri::Jwt),
+        )
+        .send(&s2s_oauth::agent())
+        .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn failures_are_typed() {
+        let dir = temp_dir("exe-fail");
+        let exe = |name: &str, body: &str| {
+            Executable::new(&script(&dir, name, body).display().to_string()).unwrap()
+        };
+        // Timeout: killed, and no waiting for it.
+        let started = std::time::Instant::now();
+        let slow = exe("slow.sh", "exec sleep 30").with_timeout(Duration::from_millis(300));
+        assert_eq!(
+            source_error(read(slow)),
+            SourceError::Timeout {
+                program: dir.join("slow.sh").display().to_string().into(),
+                after: Duration::from_millis(300)
+            }
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // Output closed early, exit late: still the timeout.
+        let lingering =
+            exe("linger.sh", "exec >&- ; exec sleep 30").with_timeout(Duration::from_millis(300));
+        assert!(matches!(
+            source_error(read(lingering)),
+            SourceError::Timeout { .. }
+        ));
+        // Bad JSON.
+        assert!(matches!(
+            source_error(read(exe("bad.sh", "echo not json"))),
+            SourceError::BadOutput { .. }
+        ));
+        // Non-zero exit, even with a good-looking response.
+        let good = r#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"a.b.c"}"#;
+        assert!(matches!(
+            source_error(read(exe("exit.sh", &format!("echo '{good}'; exit 3")))),
+            SourceError::Exit { code: Some(3), .. }
+        ));
+        // success=false with its code and message.
+        let refused = exe(
+            "refused.sh",
+            r#"echo '{"version":1,"success":false,"code":"401","message":"Caller not authorized."}'"#,
+        );
+        let err = source_error(read(refused));
+        assert!(
+            matches!(&err, SourceError::Refused { code, message, .. } if &**code == "401" && &**message == "Caller not authorized."),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Caller not authorized."));
+        // Expired by its own expiration_time.
+        let expired = r#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"a.b.c","expiration_time":1000}"#;
+        assert!(matches!(
+            source_error(read(exe("expired.sh", &format!("echo '{expired}'")))),
+            SourceError::Expired { .. }
+        ));
+        // More than 1 MiB of output.
+        assert!(matches!(
+            source_error(read(exe("big.sh", "head -c 2000000 /dev/zero"))),
+            SourceError::OutputTooLarge { .. }
+        ));
+        // A program that does not exist; a relative path.
+        let missing = Executable::new("/nonexistent/s2s-oauth-helper").unwrap();
+        assert!(matches!(
+            source_error(read(missing)),
+            SourceError::Spawn {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }
+        ));
+        assert!(Executable::new("helper --flag").is_err());
+        // No shell: metacharacters are arguments.
+        let echo = exe(
+            "args.sh",
+            r#"[ "$1" = '$(touch pwned)' ] || exit 4; echo '{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"a.b.c"}'"#,
+        );
+        let argv = [echo.program().to_owned(), "$(touch pwned)".to_owned()];
+        read(Executable::from_argv(argv).unwrap()).unwrap();
+        assert!(!Path::new("pwned").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_output_file_is_used_until_its_token_expires() {
+        let dir = temp_dir("exe-cache");
+        let out = dir.join("out.json");
+        let runs = dir.join("runs");
+        let path = script(
+            &dir,
+            "cached.sh",
+            &format!(
+                r#"echo run >> "{runs}"
+r='{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"fresh.jwt.sig","expiration_time":{exp}}}'
+printf '%s' "$r" > "$GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE"
+printf '%s' "$r""#,
+                runs = runs.display(),
+                exp = future()
+            ),
+        );
+        let exe = Executable::new(&path.display().to_string())
+            .unwrap()
+            .with_output_file(&out);
+        assert_eq!(read(exe.clone()).unwrap().expose_secret(), "fresh.jwt.sig");
+        assert_eq!(read(exe.clone()).unwrap().expose_secret(), "fresh.jwt.sig");
+        let count = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
+        assert_eq!(count(&runs), 1, "the second read came from the output file");
+        // An expired response in the file: the program runs again.
+        std::fs::write(
+            &out,
+            r#"{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"old.jwt.sig","expiration_time":1000}"#,
+        )
+        .unwrap();
+        assert_eq!(read(exe.clone()).unwrap().expose_secret(), "fresh.jwt.sig");
+        assert_eq!(count(&runs), 2);
+        // A file that is no response at all is an error naming the file.
+        std::fs::write(&out, "garbage").unwrap();
+        let err = source_error(read(exe));
+        assert!(err.to_string().contains("output file"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
