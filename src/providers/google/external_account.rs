@@ -412,7 +412,7 @@ fn subject_source(source: Source, options: &LoadOptions) -> Result<TokenSource, 
 }
 
 /// The string `field` of the JSON object in the file at `path`, read now.
-fn json_field_of_file(path: &PathBuf, field: &str) -> Result<SecurityToken, Error> {
+fn json_field_of_file(path: &std::path::Path, field: &str) -> Result<SecurityToken, Error> {
     let bytes = crate::exchange::read_file(path)?;
     let from = || format!("the token file {:?}", path.display().to_string()).into();
     let value: Value = serde_json::from_slice(&bytes).map_err(|_| SourceError::Malformed {
