@@ -294,13 +294,15 @@ fn one_loader_takes_either_kind_of_file() {
     }
 }
 
-/// One request read from `stream`: its request line and form body.
-fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<(String, String)>) {
+/// One request read from `stream`: its request line, `Authorization` header and
+/// body.
+fn read_request(stream: &mut std::net::TcpStream) -> (String, String, Vec<u8>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
     let request_line = line.trim_end().to_owned();
     let mut length = 0;
+    let mut authorization = String::new();
     loop {
         line.clear();
         reader.read_line(&mut line).unwrap();
@@ -311,51 +313,75 @@ fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<(String, Strin
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().unwrap();
             }
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = value.trim().to_owned();
+            }
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
-    (request_line, form(&body))
+    (request_line, authorization, body)
 }
+
+const IMPERSONATE_PATH: &str =
+    "/v1/projects/-/serviceAccounts/robot@p.iam.gserviceaccount.com:generateAccessToken";
 
 /// A Google STS-shaped server, written from the documentation of
 /// `POST https://sts.googleapis.com/v1/token`: it checks the documented form
 /// parameters and answers `{access_token, issued_token_type, token_type,
 /// expires_in}`, or `{error, error_description}` with 400 for a subject token it
-/// does not accept.
+/// does not accept. On [`IMPERSONATE_PATH`] it plays IAM Credentials
+/// `generateAccessToken` (documented request `{"scope": [...], "lifetime"}` with
+/// the STS token as bearer; answer `{"accessToken", "expireTime"}`).
 fn sts_server(
     accepted_subject: &'static str,
     requests: usize,
 ) -> (String, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1/token", listener.local_addr().unwrap());
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
         for _ in 0..requests {
             let (mut stream, _) = listener.accept().unwrap();
-            let (line, params) = read_request(&mut stream);
-            let get = |name: &str| {
-                params
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or("")
-            };
-            let ok = line.starts_with("POST /v1/token ")
-                && get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange"
-                && get("audience") == AUDIENCE
-                && get("requested_token_type") == "urn:ietf:params:oauth:token-type:access_token"
-                && get("subject_token_type") == JWT_TYPE
-                && !get("scope").is_empty();
-            let (status, body) = if ok && get("subject_token") == accepted_subject {
-                (
-                    "200 OK",
-                    r#"{"access_token":"ya29.federated","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"Bearer","expires_in":3600}"#.to_owned(),
-                )
+            let (line, authorization, body) = read_request(&mut stream);
+            let (status, body) = if line.starts_with(&format!("POST {IMPERSONATE_PATH} ")) {
+                let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                let ok = authorization == "Bearer ya29.federated"
+                    && request["lifetime"] == "3600s"
+                    && request["scope"]
+                        == serde_json::json!(["https://www.googleapis.com/auth/cloud-platform"]);
+                if ok {
+                    ("200 OK", r#"{"accessToken":"ya29.impersonated","expireTime":"2030-01-02T03:04:05.123456Z"}"#.to_owned())
+                } else {
+                    ("403 Forbidden", r#"{"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getAccessToken' denied","status":"PERMISSION_DENIED"}}"#.to_owned())
+                }
             } else {
-                (
-                    "400 Bad Request",
-                    r#"{"error":"invalid_grant","error_description":"The audience in ID Token does not match the expected audience."}"#.to_owned(),
-                )
+                let params = form(&body);
+                let get = |name: &str| {
+                    params
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.as_str())
+                        .unwrap_or("")
+                };
+                let ok = line.starts_with("POST /v1/token ")
+                    && authorization.is_empty()
+                    && get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange"
+                    && get("audience") == AUDIENCE
+                    && get("requested_token_type")
+                        == "urn:ietf:params:oauth:token-type:access_token"
+                    && get("subject_token_type") == JWT_TYPE
+                    && !get("scope").is_empty();
+                if ok && get("subject_token") == accepted_subject {
+                    (
+                        "200 OK",
+                        r#"{"access_token":"ya29.federated","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"Bearer","expires_in":3600}"#.to_owned(),
+                    )
+                } else {
+                    (
+                        "400 Bad Request",
+                        r#"{"error":"invalid_grant","error_description":"The audience in ID Token does not match the expected audience."}"#.to_owned(),
+                    )
+                }
             };
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -369,7 +395,8 @@ fn sts_server(
 
 #[test]
 fn a_loopback_sts_exchanges_the_file_token_and_refusals_are_oauth_errors() {
-    let (url, server) = sts_server("eyJ.good.sig", 2);
+    let (base, server) = sts_server("eyJ.good.sig", 2);
+    let url = format!("{base}/v1/token");
     let dir = temp_dir("loopback");
     let path = dir.join("token");
     std::fs::write(&path, "eyJ.good.sig").unwrap();
@@ -389,4 +416,121 @@ fn a_loopback_sts_exchanges_the_file_token_and_refusals_are_oauth_errors() {
     }
     server.join().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn impersonation_follows_the_sts_exchange() {
+    let (base, server) = sts_server("eyJ.good.sig", 5);
+    let dir = temp_dir("impersonate");
+    let path = dir.join("token");
+    std::fs::write(&path, "eyJ.good.sig").unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&file_json(
+        &format!("{base}/v1/token"),
+        serde_json::json!({ "file": path }),
+    ))
+    .unwrap();
+    file["service_account_impersonation_url"] = format!("{base}{IMPERSONATE_PATH}").into();
+    let credentials = Credentials::from_json(file.to_string(), &LoadOptions::new()).unwrap();
+    let agent = s2s_oauth::agent();
+    // STS, then generateAccessToken with the STS token as bearer.
+    let token = credentials.fetch_token(&agent, None).unwrap();
+    assert_eq!(token.access_token().expose_secret(), "ya29.impersonated");
+    assert_eq!(
+        token.expires_at(),
+        Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_893_553_445))
+    );
+    // Another scope than the impersonation server grants: its 403 is typed.
+    let err = credentials
+        .fetch_token(&agent, Some("https://www.googleapis.com/auth/other"))
+        .unwrap_err();
+    match &err {
+        Error::UnexpectedStatus(r) => assert_eq!(r.status, 403),
+        other => panic!("expected a 403, got {other:?}"),
+    }
+    assert!(err.to_string().contains("workloadIdentityUser"), "{err}");
+    // A refused subject token stops at the STS: no impersonation call is made.
+    std::fs::write(&path, "eyJ.bad.sig").unwrap();
+    assert!(matches!(
+        credentials.fetch_token(&agent, None).unwrap_err(),
+        Error::OAuth(_)
+    ));
+    server.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_impersonation_halves_are_pure() {
+    use s2s_oauth::HttpResponse;
+    use s2s_oauth::secret::AccessToken;
+    let mut file: serde_json::Value =
+        serde_json::from_str(&file_json(STS, serde_json::json!({ "file": "/t" }))).unwrap();
+    let account = ExternalAccount::from_json(file.to_string(), &LoadOptions::new()).unwrap();
+    // No impersonation URL: a typed refusal.
+    assert!(matches!(
+        account.impersonation_request(&AccessToken::new("ya29.sts"), None),
+        Err(Error::InvalidInput(_))
+    ));
+    let url = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/robot@p.iam.gserviceaccount.com:generateAccessToken";
+    file["service_account_impersonation_url"] = url.into();
+    let account = ExternalAccount::from_json(file.to_string(), &LoadOptions::new()).unwrap();
+    let http = account
+        .impersonation_request(
+            &AccessToken::new("ya29.sts"),
+            Some("https://www.googleapis.com/auth/a https://www.googleapis.com/auth/b"),
+        )
+        .unwrap();
+    assert_eq!((http.method(), http.url()), ("POST", url));
+    assert_eq!(http.header("authorization"), Some("Bearer ya29.sts"));
+    assert_eq!(http.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_slice(http.body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"scope": ["https://www.googleapis.com/auth/a", "https://www.googleapis.com/auth/b"], "lifetime": "3600s"})
+    );
+    assert!(!format!("{http:?}").contains("ya29.sts"));
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let answer = |status: u16, body: &str| {
+        HttpResponse::new(
+            status,
+            vec![("Content-Type".into(), "application/json".into())],
+            body.as_bytes().to_vec(),
+        )
+    };
+    let token = ExternalAccount::parse_impersonation_response(
+        &answer(
+            200,
+            r#"{"accessToken":"ya29.i","expireTime":"2023-11-14T23:13:20+01:00"}"#,
+        ),
+        now,
+    )
+    .unwrap();
+    assert_eq!(token.access_token().expose_secret(), "ya29.i");
+    assert_eq!(
+        token.expires_at(),
+        Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+    );
+    for (status, body, malformed) in [
+        (200, r#"{"expireTime":"2030-01-01T00:00:00Z"}"#, true),
+        (
+            200,
+            r#"{"accessToken":"","expireTime":"2030-01-01T00:00:00Z"}"#,
+            true,
+        ),
+        (200, r#"{"accessToken":"a","expireTime":"tomorrow"}"#, true),
+        (200, r#"{"accessToken":"a","expireTime":5}"#, true),
+        (500, r#"{"error":{"code":500}}"#, false),
+    ] {
+        let err =
+            ExternalAccount::parse_impersonation_response(&answer(status, body), now).unwrap_err();
+        if malformed {
+            assert!(
+                matches!(err, Error::MalformedResponse(_)),
+                "{body}: {err:?}"
+            );
+        } else {
+            assert!(matches!(err, Error::UnexpectedStatus(_)), "{body}: {err:?}");
+        }
+    }
+    assert!(ExternalAccount::parse_impersonation_response(&answer(200, "[1]"), now).is_err());
+    assert!(ExternalAccount::parse_impersonation_response(&answer(200, "<html>"), now).is_err());
 }

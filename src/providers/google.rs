@@ -17,6 +17,7 @@ use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
 
 mod external_account;
+mod impersonation;
 pub use external_account::{
     ALLOW_EXECUTABLES_ENV, CLOUD_PLATFORM_SCOPE, ExternalAccount, LoadOptions, STS_TOKEN_URL,
 };
@@ -270,6 +271,23 @@ impl Credentials {
                 key.token_request(scope.unwrap_or(CLOUD_PLATFORM_SCOPE))
             }
             Credentials::ExternalAccount(account) => account.sts_request(scope),
+        }
+    }
+
+    /// The token for `scope` (`None`: [`CLOUD_PLATFORM_SCOPE`]), sent with
+    /// `agent`: the JWT Bearer request of a service account, or the STS exchange
+    /// and the optional impersonation call of an external account. Feature `ureq`.
+    #[cfg(feature = "ureq")]
+    pub fn fetch_token(
+        &self,
+        agent: &crate::ureq::Agent,
+        scope: Option<&str>,
+    ) -> Result<crate::token::Token, Error> {
+        match self {
+            Credentials::ServiceAccount(_) => Ok(crate::token::Token::from_response(
+                &self.token_request(scope)?.send(agent)?,
+            )),
+            Credentials::ExternalAccount(account) => account.fetch_token(agent, scope),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! the file).
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,8 +17,11 @@ use crate::client_auth::ClientAuth;
 use crate::error::{Error, InputField, InputProblem, SourceError};
 use crate::exchange::{Executable, TokenExchange, TokenSource, TokenTypeUri};
 use crate::grant::Grant;
+use crate::http::{HttpRequest, HttpResponse};
 use crate::request::TokenRequest;
+use crate::secrets::AccessToken;
 use crate::secrets::SecurityToken;
+use crate::token::Token;
 use crate::url::EndpointUrl;
 
 /// Google's STS token endpoint, used when a file names none.
@@ -220,6 +223,70 @@ impl ExternalAccount {
             ClientAuth::none(),
         )?
         .with_scope(scope.unwrap_or(CLOUD_PLATFORM_SCOPE))
+    }
+
+    /// The IAM Credentials `generateAccessToken` request that turns the STS
+    /// token (the answer to [`sts_request`](Self::sts_request)) into the
+    /// impersonated service account's token for `scope` (`None`:
+    /// [`CLOUD_PLATFORM_SCOPE`]): a JSON POST `{"scope": [...], "lifetime":
+    /// "3600s"}` with the STS token as bearer. A file without
+    /// `service_account_impersonation_url` is refused
+    /// ([`InputProblem::Missing`]): its STS token is the token.
+    pub fn impersonation_request(
+        &self,
+        sts_token: &AccessToken,
+        scope: Option<&str>,
+    ) -> Result<HttpRequest, Error> {
+        let url = self.impersonation_url.as_deref().ok_or_else(|| {
+            bad(
+                InputProblem::Missing,
+                "the credential file has no service_account_impersonation_url; the STS token is the access token",
+            )
+        })?;
+        let scope = scope.unwrap_or(CLOUD_PLATFORM_SCOPE);
+        crate::error::refuse_empty(
+            InputField::Scope,
+            scope.trim(),
+            "the scope is empty; pass one or more space-separated Google OAuth scopes",
+        )?;
+        Ok(super::impersonation::request(url, sts_token, scope))
+    }
+
+    /// The impersonated token in a `generateAccessToken` answer received at `now`
+    /// (`{"accessToken": ..., "expireTime": <RFC 3339>}`). Another status is
+    /// [`Error::UnexpectedStatus`]; a body without `accessToken`, or with an
+    /// `expireTime` that is not RFC 3339, [`Error::MalformedResponse`].
+    pub fn parse_impersonation_response(
+        response: &HttpResponse,
+        now: SystemTime,
+    ) -> Result<Token, Error> {
+        super::impersonation::parse(response, now)
+    }
+
+    /// Both steps with `agent`: the STS exchange, then, when the file names one,
+    /// the impersonation call. Feature `ureq`.
+    ///
+    /// ```no_run
+    /// use s2s_oauth::providers::google::{ExternalAccount, LoadOptions};
+    /// let json = std::fs::read("/etc/gcp/credential-config.json")?;
+    /// let account = ExternalAccount::from_json(json, &LoadOptions::from_env())?;
+    /// let token = account.fetch_token(&s2s_oauth::agent(), None)?;
+    /// # let _ = token;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "ureq")]
+    pub fn fetch_token(
+        &self,
+        agent: &crate::ureq::Agent,
+        scope: Option<&str>,
+    ) -> Result<Token, Error> {
+        let sts = Token::from_response(&self.sts_request(scope)?.send(agent)?);
+        if self.impersonation_url.is_none() {
+            return Ok(sts);
+        }
+        let http = self.impersonation_request(sts.access_token(), scope)?;
+        let answer = http.send(agent, &crate::SendOptions::new())?;
+        Self::parse_impersonation_response(&answer, SystemTime::now())
     }
 
     /// `audience`: the workload identity pool provider.
