@@ -621,7 +621,7 @@ pub fn token_source(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    match selector % 4 {
+    match selector % 5 {
         0 => {
             let exe =
                 s2s_oauth::exchange::Executable::new("/fuzz/helper").expect("an absolute program");
@@ -671,6 +671,37 @@ pub fn token_source(data: &[u8]) {
             if let Ok(exchange) = exchange.with_resource(text) {
                 let resource = &exchange.resources()[0];
                 assert!(!resource.contains('#') && resource.contains(':'));
+            }
+        }
+        4 => {
+            // A Google credential file: an accepted external_account sends only to
+            // a Google endpoint (or loopback), never elsewhere.
+            use s2s_oauth::providers::google::{Credentials, LoadOptions};
+            match Credentials::from_json(rest, &LoadOptions::new()) {
+                Ok(Credentials::ExternalAccount(account)) => {
+                    for url in
+                        std::iter::once(account.token_url()).chain(account.impersonation_url())
+                    {
+                        let rest = url
+                            .strip_prefix("https://")
+                            .or_else(|| url.strip_prefix("http://"))
+                            .expect("an http(s) URL");
+                        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                        let name = host
+                            .rsplit_once(':')
+                            .map_or(host, |(h, _)| h)
+                            .to_ascii_lowercase();
+                        assert!(
+                            name.ends_with(".googleapis.com")
+                                || name == "localhost"
+                                || name == "127.0.0.1"
+                                || name == "[::1]",
+                            "an endpoint off Google: {url}"
+                        );
+                    }
+                }
+                Ok(Credentials::ServiceAccount(_)) => {}
+                Err(e) => show(&e),
             }
         }
         _ => {

@@ -54,6 +54,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 pub use executable::Executable;
+pub(crate) use read::file as read_file;
 pub use source::TokenSource;
 
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};

@@ -6,7 +6,8 @@
 //!   [`salesforce::TokenInfo`] (`instance_url`, org and user ids), error hints, the
 //!   REST API classifier.
 //! - [`google`]: service account key files.
-//! - [`entra`]: Microsoft Entra ID certificate credentials.
+//! - [`entra`]: Microsoft Entra ID certificate credentials and workload identity
+//!   (the federated token as client assertion).
 //! - [`okta`] and [`keycloak`]: `private_key_jwt` client credentials.
 //! - [`github_actions`]: the job's OIDC token, as a
 //!   [`TokenSource`](crate::exchange::TokenSource) for a token exchange or a client

@@ -10,7 +10,6 @@ mod civil;
 mod http_date;
 mod window;
 mod x509_time;
-#[cfg(feature = "saml")]
 mod xs_datetime;
 
 use std::fmt;
@@ -24,7 +23,9 @@ pub(crate) use http_date::parse as parse_http_date;
 pub(crate) use window::{Window, validation_setters};
 pub(crate) use x509_time::parse as parse_x509_time;
 #[cfg(feature = "saml")]
-pub(crate) use xs_datetime::{format as format_xs_datetime, parse as parse_xs_datetime};
+pub(crate) use xs_datetime::format as format_xs_datetime;
+// Also RFC 3339 (Google's expireTime), which is an xs:dateTime with a zone.
+pub(crate) use xs_datetime::parse as parse_xs_datetime;
 
 /// Whether something that expires at `expires_at` has expired, or will within
 /// `margin`, as of `now`; `false` when the expiry is unknown. A `now + margin`

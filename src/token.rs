@@ -73,6 +73,24 @@ impl Token {
         }
     }
 
+    /// A bearer token a provider gave outside an OAuth token response (Google's
+    /// IAM Credentials `generateAccessToken`), received at `received_at`.
+    pub(crate) fn bearer(
+        access_token: AccessToken,
+        expires_at: Option<SystemTime>,
+        received_at: SystemTime,
+    ) -> Self {
+        Token {
+            access_token,
+            token_type: Some(TokenType::Bearer),
+            expires_at: expires_at.map(truncate_to_seconds),
+            refresh_token: None,
+            scope: None,
+            received_at: truncate_to_seconds(received_at),
+            extra: SecretJson(serde_json::Map::new()),
+        }
+    }
+
     /// When the response does not carry a refresh token but `previous` has one,
     /// keeps `previous`'s: RFC 6749 §6 lets a server answer a refresh without a new
     /// refresh token, and the old one stays good (Salesforce without rotation).

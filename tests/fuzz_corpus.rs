@@ -439,6 +439,16 @@ fn token_source_seeds() -> Vec<(&'static str, u8, String)> {
         ("type-uri", 2, "urn:ietf:params:oauth:token-type:id_token".to_owned()),
         ("resource", 2, "https://api.example.com/x?y=1".to_owned()),
         (
+            "google-external",
+            4,
+            r#"{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/k","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"https://sts.googleapis.com/v1/token","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/a@p.iam.gserviceaccount.com:generateAccessToken","credential_source":{"file":"/t","format":{"type":"json","subject_token_field_name":"id_token"}}}"#.to_owned(),
+        ),
+        (
+            "google-tampered",
+            4,
+            r#"{"type":"external_account","audience":"a","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"https://sts.googleapis.com.evil.example/v1/token","credential_source":{"file":"/t"}}"#.to_owned(),
+        ),
+        (
             "response-n-a",
             3,
             format!(

@@ -26,7 +26,7 @@ const POLL: Duration = Duration::from_millis(5);
 
 /// The file's bytes (wiped when dropped), read anew on every call: a projected
 /// token file is replaced by the platform while the job runs.
-pub(super) fn file(path: &Path) -> Result<Zeroizing<Vec<u8>>, SourceError> {
+pub(crate) fn file(path: &Path) -> Result<Zeroizing<Vec<u8>>, SourceError> {
     let refused = |kind| SourceError::File {
         path: path.display().to_string().into(),
         kind,

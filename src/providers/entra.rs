@@ -1,6 +1,8 @@
 //! Microsoft Entra ID (Azure AD) certificate credentials: the Client Credentials
 //! grant (RFC 6749 §4.4) with a `private_key_jwt` client assertion (RFC 7523 §2.2)
-//! whose header names the certificate.
+//! whose header names the certificate ([`CertificateCredential`]), or with the
+//! platform's federated token as the client assertion ([`WorkloadIdentity`]: AKS
+//! workload identity and any other federated credential).
 
 use std::time::Duration;
 
@@ -11,6 +13,9 @@ use crate::key::algorithm::Algorithm;
 use crate::key::{Certificate, SigningKey};
 use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
+
+mod workload_identity;
+pub use workload_identity::WorkloadIdentity;
 
 /// The public cloud's authority host. Others: `https://login.microsoftonline.us`
 /// (US Government), `https://login.chinacloudapi.cn` (China).
@@ -163,24 +168,29 @@ impl CertificateCredential {
     /// an app id URI...): `scope=<resource>/.default`, as Entra requires for app-only
     /// tokens. A resource already ending in `/.default` is taken as the scope.
     pub fn token_request(&self, resource: &str) -> Result<TokenRequest, Error> {
-        let resource = resource.trim();
-        refuse_empty(
-            InputField::Resource,
-            resource,
-            "the resource is empty; pass the API's app id URI, e.g. https://graph.microsoft.com",
-        )?;
-        let scope = if resource.ends_with("/.default") {
-            resource.to_owned()
-        } else {
-            format!("{}/.default", resource.trim_end_matches('/'))
-        };
         TokenRequest::new(
             self.token_url.as_str(),
             Grant::client_credentials(),
             self.client_auth()?,
         )?
-        .with_scope(scope)
+        .with_scope(default_scope(resource)?)
     }
+}
+
+/// `<resource>/.default`, the scope of an app-only token; a resource already
+/// ending in `/.default` is the scope as it is.
+fn default_scope(resource: &str) -> Result<String, Error> {
+    let resource = resource.trim();
+    refuse_empty(
+        InputField::Resource,
+        resource,
+        "the resource is empty; pass the API's app id URI, e.g. https://graph.microsoft.com",
+    )?;
+    Ok(if resource.ends_with("/.default") {
+        resource.to_owned()
+    } else {
+        format!("{}/.default", resource.trim_end_matches('/'))
+    })
 }
 
 fn rsa(key: SigningKey, algorithm: Algorithm) -> Result<SigningKey, Error> {

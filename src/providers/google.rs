@@ -1,5 +1,7 @@
-//! Google service accounts: the JSON key file, and the JWT Bearer request
-//! (RFC 7523 §2.1) that trades it for an access token.
+//! Google credential files: service account keys (the JWT Bearer request, RFC
+//! 7523 §2.1, that trades the key for an access token) and `external_account`
+//! files of workload identity federation ([`ExternalAccount`]: the STS token
+//! exchange); [`Credentials::from_json`] takes either.
 
 use std::time::Duration;
 
@@ -13,6 +15,12 @@ use crate::key::SigningKey;
 use crate::redact::redacted_debug;
 use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
+
+mod external_account;
+mod impersonation;
+pub use external_account::{
+    ALLOW_EXECUTABLES_ENV, CLOUD_PLATFORM_SCOPE, ExternalAccount, LoadOptions, STS_TOKEN_URL,
+};
 
 /// Google's token endpoint, used when a key file names none.
 pub const TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
@@ -199,3 +207,87 @@ fn required(value: Option<String>, name: &str) -> Result<String, Error> {
 
 // Never the private key.
 redacted_debug!(ServiceAccountKey: client_email, private_key_id, token_uri, project_id, subject);
+
+/// Either kind of Google credential file, told apart by its `"type"`.
+///
+/// ```
+/// use s2s_oauth::providers::google::{Credentials, LoadOptions};
+///
+/// let json = r#"{"type": "external_account",
+///   "audience": "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/p/providers/k8s",
+///   "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+///   "credential_source": {"file": "/var/run/secrets/tokens/gcp-ksa/token"}}"#;
+/// let credentials = Credentials::from_json(json, &LoadOptions::from_env())?;
+/// let request = credentials.token_request(None)?;
+/// assert_eq!(request.token_url(), "https://sts.googleapis.com/v1/token");
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Credentials {
+    /// `"type": "service_account"`: a key file.
+    ServiceAccount(ServiceAccountKey),
+    /// `"type": "external_account"`: workload identity federation.
+    ExternalAccount(ExternalAccount),
+}
+
+impl Credentials {
+    /// Reads a credential file of either type; another type (`authorized_user`,
+    /// say) is refused as [`InputProblem::Unsupported`].
+    pub fn from_json(json: impl AsRef<[u8]>, options: &LoadOptions) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        struct Kind {
+            #[serde(rename = "type")]
+            kind: Option<String>,
+        }
+        let json = json.as_ref();
+        let kind: Kind = serde_json::from_slice(json).map_err(|e| {
+            Error::input(
+                InputField::CredentialsFile,
+                InputProblem::Malformed,
+                format!(
+                    "the Google credential file is not valid JSON ({})",
+                    crate::token::json_problem(&e)
+                ),
+            )
+        })?;
+        match kind.kind.as_deref() {
+            Some("external_account") => Ok(Credentials::ExternalAccount(
+                ExternalAccount::from_json(json, options)?,
+            )),
+            // The service account loader names any other type, or a missing one.
+            _ => Ok(Credentials::ServiceAccount(ServiceAccountKey::from_json(
+                json,
+            )?)),
+        }
+    }
+
+    /// The token request for `scope` (`None`: [`CLOUD_PLATFORM_SCOPE`]): the JWT
+    /// Bearer request of a service account, or the STS exchange of an external
+    /// account (see [`ExternalAccount::impersonation_url`]).
+    pub fn token_request(&self, scope: Option<&str>) -> Result<TokenRequest, Error> {
+        match self {
+            Credentials::ServiceAccount(key) => {
+                key.token_request(scope.unwrap_or(CLOUD_PLATFORM_SCOPE))
+            }
+            Credentials::ExternalAccount(account) => account.sts_request(scope),
+        }
+    }
+
+    /// The token for `scope` (`None`: [`CLOUD_PLATFORM_SCOPE`]), sent with
+    /// `agent`: the JWT Bearer request of a service account, or the STS exchange
+    /// and the optional impersonation call of an external account. Feature `ureq`.
+    #[cfg(feature = "ureq")]
+    pub fn fetch_token(
+        &self,
+        agent: &crate::ureq::Agent,
+        scope: Option<&str>,
+    ) -> Result<crate::token::Token, Error> {
+        match self {
+            Credentials::ServiceAccount(_) => Ok(crate::token::Token::from_response(
+                &self.token_request(scope)?.send(agent)?,
+            )),
+            Credentials::ExternalAccount(account) => account.fetch_token(agent, scope),
+        }
+    }
+}
