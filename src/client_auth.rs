@@ -166,8 +166,7 @@ impl ClientAuth {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn private_key_jwt(client_id: impl Into<String>, key: SigningKey) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         if key.algorithm().is_hmac() {
             return Err(Error::input(
                 InputField::Key,
@@ -199,8 +198,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         secret: impl Into<ClientSecret>,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         let secret = secret.into();
         refuse_empty(
             InputField::ClientSecret,
@@ -226,8 +224,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         key: SigningKey,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         if !key.algorithm().is_hmac() {
             return Err(Error::input(
                 InputField::Key,
@@ -283,10 +280,9 @@ impl ClientAuth {
     }
 
     fn tls(client_id: String, self_signed: bool) -> Result<Self, Error> {
-        check_client_id(&client_id)?;
         Ok(ClientAuth {
             method: Method::Tls {
-                client_id,
+                client_id: checked_client_id(client_id)?,
                 self_signed,
             },
         })
@@ -326,8 +322,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         source: TokenSource,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         Ok(ClientAuth {
             method: Method::ClientAssertion {
                 client_id: Some(client_id),
@@ -534,6 +529,13 @@ fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
     header.push_str("Basic ");
     header.push_str(&encoded);
     header
+}
+
+/// The client id, refused if [`check_client_id`] refuses it.
+fn checked_client_id(id: impl Into<String>) -> Result<String, Error> {
+    let id = id.into();
+    check_client_id(&id)?;
+    Ok(id)
 }
 
 fn check_client_id(id: &str) -> Result<(), Error> {
