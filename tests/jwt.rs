@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::{NOW_SECS, at, fixture, now};
