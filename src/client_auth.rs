@@ -488,25 +488,19 @@ impl ClientAuth {
                     .with_lifetime(*lifetime)
                     .with_not_before()
                     .sign_at(key, now, rng)?;
-                parts
-                    .params
-                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
-                parts
-                    .params
-                    .push(("client_assertion", assertion.into_exposed_secret()));
-                parts.params.push(("client_id", client_id.clone()));
+                push_client_assertion(
+                    &mut parts.params,
+                    assertion.into_exposed_secret(),
+                    Some(client_id),
+                );
             }
             Method::ClientAssertion { client_id, source } => {
                 let assertion = source.read(now)?;
-                parts
-                    .params
-                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
-                parts
-                    .params
-                    .push(("client_assertion", assertion.into_exposed_secret()));
-                if let Some(id) = client_id {
-                    parts.params.push(("client_id", id.clone()));
-                }
+                push_client_assertion(
+                    &mut parts.params,
+                    assertion.into_exposed_secret(),
+                    client_id.as_ref(),
+                );
             }
         }
         Ok(parts)
@@ -517,6 +511,16 @@ impl ClientAuth {
 ///
 /// Each buffer is allocated at its final size (no reallocation leaves a copy
 /// behind) and the intermediate ones are wiped when dropped.
+/// The JWT client assertion's form parameters (RFC 7523 §2.2): its type, the
+/// assertion, and the client id when there is one.
+fn push_client_assertion(params: &mut SecretPairs, assertion: String, client_id: Option<&String>) {
+    params.push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
+    params.push(("client_assertion", assertion));
+    if let Some(id) = client_id {
+        params.push(("client_id", id.clone()));
+    }
+}
+
 fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
     let secret = secret.expose_secret();
     let len = form::encoded_len(client_id) + 1 + form::encoded_len(secret);
