@@ -166,8 +166,7 @@ impl ClientAuth {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn private_key_jwt(client_id: impl Into<String>, key: SigningKey) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         if key.algorithm().is_hmac() {
             return Err(Error::input(
                 InputField::Key,
@@ -199,8 +198,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         secret: impl Into<ClientSecret>,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         let secret = secret.into();
         refuse_empty(
             InputField::ClientSecret,
@@ -226,8 +224,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         key: SigningKey,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         if !key.algorithm().is_hmac() {
             return Err(Error::input(
                 InputField::Key,
@@ -283,10 +280,9 @@ impl ClientAuth {
     }
 
     fn tls(client_id: String, self_signed: bool) -> Result<Self, Error> {
-        check_client_id(&client_id)?;
         Ok(ClientAuth {
             method: Method::Tls {
-                client_id,
+                client_id: checked_client_id(client_id)?,
                 self_signed,
             },
         })
@@ -326,8 +322,7 @@ impl ClientAuth {
         client_id: impl Into<String>,
         source: TokenSource,
     ) -> Result<Self, Error> {
-        let client_id = client_id.into();
-        check_client_id(&client_id)?;
+        let client_id = checked_client_id(client_id)?;
         Ok(ClientAuth {
             method: Method::ClientAssertion {
                 client_id: Some(client_id),
@@ -493,25 +488,19 @@ impl ClientAuth {
                     .with_lifetime(*lifetime)
                     .with_not_before()
                     .sign_at(key, now, rng)?;
-                parts
-                    .params
-                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
-                parts
-                    .params
-                    .push(("client_assertion", assertion.into_exposed_secret()));
-                parts.params.push(("client_id", client_id.clone()));
+                push_client_assertion(
+                    &mut parts.params,
+                    assertion.into_exposed_secret(),
+                    Some(client_id),
+                );
             }
             Method::ClientAssertion { client_id, source } => {
                 let assertion = source.read(now)?;
-                parts
-                    .params
-                    .push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
-                parts
-                    .params
-                    .push(("client_assertion", assertion.into_exposed_secret()));
-                if let Some(id) = client_id {
-                    parts.params.push(("client_id", id.clone()));
-                }
+                push_client_assertion(
+                    &mut parts.params,
+                    assertion.into_exposed_secret(),
+                    client_id.as_ref(),
+                );
             }
         }
         Ok(parts)
@@ -522,6 +511,16 @@ impl ClientAuth {
 ///
 /// Each buffer is allocated at its final size (no reallocation leaves a copy
 /// behind) and the intermediate ones are wiped when dropped.
+/// The JWT client assertion's form parameters (RFC 7523 §2.2): its type, the
+/// assertion, and the client id when there is one.
+fn push_client_assertion(params: &mut SecretPairs, assertion: String, client_id: Option<&String>) {
+    params.push(("client_assertion_type", JWT_ASSERTION_TYPE.to_owned()));
+    params.push(("client_assertion", assertion));
+    if let Some(id) = client_id {
+        params.push(("client_id", id.clone()));
+    }
+}
+
 fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
     let secret = secret.expose_secret();
     let len = form::encoded_len(client_id) + 1 + form::encoded_len(secret);
@@ -534,6 +533,13 @@ fn basic_header(client_id: &str, secret: &ClientSecret) -> String {
     header.push_str("Basic ");
     header.push_str(&encoded);
     header
+}
+
+/// The client id, refused if [`check_client_id`] refuses it.
+fn checked_client_id(id: impl Into<String>) -> Result<String, Error> {
+    let id = id.into();
+    check_client_id(&id)?;
+    Ok(id)
 }
 
 fn check_client_id(id: &str) -> Result<(), Error> {

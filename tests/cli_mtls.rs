@@ -32,6 +32,20 @@ fn server() -> Server {
     .unwrap()
 }
 
+/// `--auth AUTH --client-id ID --client-cert CERT --client-cert-key KEY`.
+fn tls_auth<'a>(auth: &'a str, client_id: &'a str, cert: &'a str, key: &'a str) -> Vec<&'a str> {
+    vec![
+        "--auth",
+        auth,
+        "--client-id",
+        client_id,
+        "--client-cert",
+        cert,
+        "--client-cert-key",
+        key,
+    ]
+}
+
 fn client_credentials(server: &Server, extra: &[&str]) -> Run {
     let url = server.token_url();
     let mut args = vec!["client-credentials", "--token-url", &url, "--timeout", "5"];
@@ -50,17 +64,10 @@ fn tls_client_auth_with_a_ca_file_gets_a_bound_token() {
     let ok = client_credentials(
         &server,
         &[
-            "--auth",
-            "tls",
-            "--client-id",
-            "mtls-client",
-            "--client-cert",
-            &cert,
-            "--client-cert-key",
-            &key,
-            "--ca-file",
-            &ca,
-        ],
+            tls_auth("tls", "mtls-client", &cert, &key),
+            vec!["--ca-file", &ca],
+        ]
+        .concat(),
     );
     assert_eq!(ok.code, 0, "{ok:?}");
     let token = ok.json()["access_token"].as_str().unwrap().to_owned();
@@ -87,40 +94,30 @@ fn tls_client_auth_with_a_ca_file_gets_a_bound_token() {
 #[test]
 fn self_signed_tls_client_auth() {
     let server = server();
+    let ca = tls("ca.cert.pem");
+    let (cert, key) = (
+        tls("self-signed-client.cert.pem"),
+        tls("self-signed-client.key.pem"),
+    );
     let ok = client_credentials(
         &server,
         &[
-            "--auth",
-            "self-signed-tls",
-            "--client-id",
-            "self-signed",
-            "--client-cert",
-            &tls("self-signed-client.cert.pem"),
-            "--client-cert-key",
-            &tls("self-signed-client.key.pem"),
-            "--ca-file",
-            &tls("ca.cert.pem"),
-            "--output",
-            "token",
-        ],
+            tls_auth("self-signed-tls", "self-signed", &cert, &key),
+            vec!["--ca-file", &ca, "--output", "token"],
+        ]
+        .concat(),
     );
     assert_eq!(ok.code, 0, "{ok:?}");
     assert!(!ok.stdout.trim().is_empty());
     // The same client with the CA-issued certificate: refused by the server.
+    let (cert, key) = (tls("client.cert.pem"), tls("client.key.pem"));
     let refused = client_credentials(
         &server,
         &[
-            "--auth",
-            "self-signed-tls",
-            "--client-id",
-            "self-signed",
-            "--client-cert",
-            &tls("client.cert.pem"),
-            "--client-cert-key",
-            &tls("client.key.pem"),
-            "--ca-file",
-            &tls("ca.cert.pem"),
-        ],
+            tls_auth("self-signed-tls", "self-signed", &cert, &key),
+            vec!["--ca-file", &ca],
+        ]
+        .concat(),
     );
     let line = refused.failure(3);
     assert!(line.contains("invalid_client"), "{line}");
@@ -130,22 +127,11 @@ fn self_signed_tls_client_auth() {
 fn a_server_trusted_by_neither_the_roots_nor_the_ca_file_is_exit_5_with_a_tls_line() {
     let server = server();
     let (cert, key) = (tls("client.cert.pem"), tls("client.key.pem"));
-    let common = [
-        "--auth",
-        "tls",
-        "--client-id",
-        "mtls-client",
-        "--client-cert",
-        &cert,
-        "--client-cert-key",
-        &key,
-    ];
+    let common = tls_auth("tls", "mtls-client", &cert, &key);
     // No --ca-file (the built-in roots only), and a CA file of another CA.
     let other_ca = tls("client-ca.cert.pem");
     for extra in [&[][..], &["--ca-file", other_ca.as_str()][..]] {
-        let mut args = common.to_vec();
-        args.extend(extra);
-        let refused = client_credentials(&server, &args);
+        let refused = client_credentials(&server, &[&common[..], extra].concat());
         let line = refused.failure(5);
         assert!(line.contains("TLS"), "{line}");
         assert!(
@@ -169,18 +155,11 @@ fn bad_tls_files_and_flags_are_exit_2() {
     let wrong_key = tls("server.key.pem");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec![
-                "--auth",
-                "tls",
-                "--client-id",
-                "mtls-client",
-                "--client-cert",
-                &cert,
-                "--client-cert-key",
-                &key,
-                "--ca-file",
-                &empty,
-            ],
+            [
+                tls_auth("tls", "mtls-client", &cert, &key),
+                vec!["--ca-file", &empty],
+            ]
+            .concat(),
             "no certificate",
         ),
         (
@@ -210,31 +189,15 @@ fn bad_tls_files_and_flags_are_exit_2() {
             "--client-cert FILE",
         ),
         (
-            vec![
-                "--auth",
-                "tls",
-                "--client-id",
-                "mtls-client",
-                "--client-cert",
-                &cert,
-                "--client-cert-key",
-                &wrong_key,
-            ],
+            tls_auth("tls", "mtls-client", &cert, &wrong_key),
             "does not belong",
         ),
         (
-            vec![
-                "--auth",
-                "tls",
-                "--client-id",
-                "x",
-                "--client-cert",
-                &cert,
-                "--client-cert-key",
-                &key,
-                "--ca-file",
-                "/no/such/ca.pem",
-            ],
+            [
+                tls_auth("tls", "x", &cert, &key),
+                vec!["--ca-file", "/no/such/ca.pem"],
+            ]
+            .concat(),
             "cannot read",
         ),
         (vec!["--auth", "tlz", "--client-id", "x"], "self-signed-tls"),

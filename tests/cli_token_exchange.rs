@@ -5,41 +5,27 @@
 //! 2 with no token or path echoed, and a platform JWT authenticating any grant.
 #![cfg(feature = "cli")]
 
+mod common;
 #[path = "cli/support.rs"]
 mod support;
 
-use std::time::Duration;
-
+use common::{CLUSTER, cluster_key};
 use s2s_oauth::SigningKey;
 use s2s_oauth::jwt::Claims;
-use s2s_oauth::testkit::{Client, Config, Profile, Server, TrustedIssuer};
+use s2s_oauth::testkit::{Client, Server};
 use support::{TempDir, run, run_env};
 
-const CLUSTER: &str = "https://kubernetes.default.svc.cluster.local";
-const AUDIENCE: &str = "sts.testkit";
-
-fn cluster_key() -> SigningKey {
-    SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap()
-}
-
 fn rsa_key() -> SigningKey {
-    SigningKey::from_pem(include_str!("data/keys/rsa2048.pkcs8.pem")).unwrap()
+    common::signing_key("rsa2048.pkcs8.pem")
 }
 
 fn platform_token(issuer: &str, subject: &str) -> String {
-    Claims::new(issuer, subject, AUDIENCE)
-        .with_lifetime(Duration::from_secs(3600))
-        .sign(&cluster_key())
-        .unwrap()
-        .into_exposed_secret()
+    common::platform_token(&cluster_key(), issuer, subject)
 }
 
 fn server() -> Server {
     Server::start(
-        Config::new(Profile::Generic)
-            .with_trusted_issuer(
-                TrustedIssuer::new(CLUSTER, cluster_key().verifying_key()).with_audience(AUDIENCE),
-            )
+        common::sts_config()
             .with_client(Client::new("workload").with_public_key(rsa_key().verifying_key()))
             .with_client(Client::new("app").with_secret("s3cr3t")),
     )
@@ -290,17 +276,7 @@ fn a_client_assertion_file_authenticates_any_grant_and_is_read_each_run() {
     );
     // It is the client authentication: not with a secret, a key or --auth.
     let out = run_env(
-        &[
-            "client-credentials",
-            "--token-url",
-            &url,
-            "--client-id",
-            "workload",
-            "--client-assertion-file",
-            &file,
-            "--client-secret-env",
-            "CLIENT_SECRET",
-        ],
+        &[&args[..], &["--client-secret-env", "CLIENT_SECRET"]].concat(),
         &[("CLIENT_SECRET", "x")],
     );
     assert!(

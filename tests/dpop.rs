@@ -2,10 +2,13 @@
 //! shape, every way `verify_proof` refuses one (each `DpopError` variant from a
 //! crafted proof), hostile input, and the public JWK and thumbprint it rests on.
 
+mod common;
+
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use common::{NOW_SECS, at, fixture, now};
 use ring::rand::SystemRandom;
 use s2s_oauth::error::KeyError;
 use s2s_oauth::jwt::Confirmation;
@@ -15,23 +18,9 @@ use s2s_oauth::jwt::dpop::{
 use s2s_oauth::{Algorithm, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 
-const NOW_SECS: u64 = 1_700_000_000;
 const TOKEN_URL: &str = "https://as.example.com/token";
 const API_URL: &str = "https://api.example.com/v1/items";
 const TOKEN: &str = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
-}
-
-fn at(offset: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn p256() -> SigningKey {
     SigningKey::from_pem(fixture("p256.pkcs8.pem")).unwrap()

@@ -2,31 +2,20 @@
 //! interoperability with the `jsonwebtoken` crate in both directions. The ways
 //! verification refuses a token are in `jwt_verify.rs`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
+
+use std::time::{Duration, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use common::{NOW_SECS, at, fixture, now};
 use ring::rand::SystemRandom;
 use s2s_oauth::error::InputField;
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME, UnverifiedJwt, Validation, verify};
 use s2s_oauth::{Algorithm, Certificate, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 
-const NOW_SECS: u64 = 1_700_000_000;
 const AUD: &str = "https://login.salesforce.com";
 const HMAC_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
-}
-
-fn at(offset: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn rsa() -> SigningKey {
     SigningKey::from_pem(fixture("rsa2048.pkcs8.pem")).unwrap()

@@ -2,30 +2,19 @@
 //! refused (each `JwtError` variant from a crafted token), algorithm confusion,
 //! claim and time checks with leeway, and replay protection.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use common::{NOW_SECS, at, fixture, now};
 use ring::rand::SystemRandom;
 use s2s_oauth::jwt::{JwtError, ReplayCache, UnverifiedJwt, Validation, verify};
 use s2s_oauth::{Algorithm, Error, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
 
-const NOW_SECS: u64 = 1_700_000_000;
 const AUD: &str = "https://login.salesforce.com";
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
-}
-
-fn at(offset: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn rsa() -> SigningKey {
     SigningKey::from_pem(fixture("rsa2048.pkcs8.pem")).unwrap()

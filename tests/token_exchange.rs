@@ -4,9 +4,12 @@
 //! platform JWT as a client assertion, and the executable source's contract.
 #![cfg(feature = "ureq")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use common::{CLUSTER, STS_AUDIENCE, cluster_key, platform_token};
 use ring::rand::SystemRandom;
 use s2s_oauth::error::{ErrorCode, SourceError};
 use s2s_oauth::exchange::{Executable, TokenExchange, TokenSource, TokenTypeUri};
@@ -15,36 +18,13 @@ use s2s_oauth::secret::SecurityToken;
 use s2s_oauth::testkit::{Client, Config, Profile, Server, TrustedIssuer};
 use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SigningKey, TokenRequest, TokenResponse};
 
-const CLUSTER: &str = "https://kubernetes.default.svc.cluster.local";
-const STS_AUDIENCE: &str = "sts.testkit";
-
-fn cluster_key() -> SigningKey {
-    SigningKey::from_pem(include_str!("data/keys/p256.pkcs8.pem")).unwrap()
-}
-
 fn other_key() -> SigningKey {
-    SigningKey::from_pem(include_str!("data/keys/rsa2048.pkcs8.pem")).unwrap()
-}
-
-/// A projected service-account token: `iss` the cluster, `aud` the STS.
-fn platform_token(key: &SigningKey, issuer: &str, subject: &str) -> String {
-    Claims::new(issuer, subject, STS_AUDIENCE)
-        .with_lifetime(Duration::from_secs(3600))
-        .sign(key)
-        .unwrap()
-        .into_exposed_secret()
+    common::signing_key("rsa2048.pkcs8.pem")
 }
 
 fn server() -> Server {
-    Server::start(
-        Config::new(Profile::Generic)
-            .with_trusted_issuer(
-                TrustedIssuer::new(CLUSTER, cluster_key().verifying_key())
-                    .with_audience(STS_AUDIENCE),
-            )
-            .with_client(Client::new("exchanger").with_secret("s3cr3t")),
-    )
-    .unwrap()
+    Server::start(common::sts_config().with_client(Client::new("exchanger").with_secret("s3cr3t")))
+        .unwrap()
 }
 
 fn temp_dir(name: &str) -> PathBuf {

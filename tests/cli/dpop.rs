@@ -31,19 +31,23 @@ fn get(url: &str, token: &str, proof: &str) -> HttpResponse {
     HttpResponse::from_ureq(answer).unwrap()
 }
 
-fn proof(url: &str, token: &str, nonce: Option<&str>) -> String {
-    let dpop_key = key("p256.pkcs8.pem");
-    let mut args = vec![
+/// `dpop-proof --dpop-key KEY --method GET --url URL`.
+fn dpop_proof_get<'a>(dpop_key: &'a str, url: &'a str) -> Vec<&'a str> {
+    vec![
         "dpop-proof",
         "--dpop-key",
-        &dpop_key,
+        dpop_key,
         "--method",
         "GET",
         "--url",
         url,
-        "--access-token-env",
-        "ACCESS_TOKEN",
-    ];
+    ]
+}
+
+fn proof(url: &str, token: &str, nonce: Option<&str>) -> String {
+    let dpop_key = key("p256.pkcs8.pem");
+    let mut args = dpop_proof_get(&dpop_key, url);
+    args.extend(["--access-token-env", "ACCESS_TOKEN"]);
     if let Some(nonce) = nonce {
         args.extend(["--nonce", nonce]);
     }
@@ -134,42 +138,14 @@ fn bad_dpop_input_is_exit_2_and_nothing_is_sent() {
             vec!["dpop-proof", "--dpop-key", &dpop_key, "--method", "GET"],
             "--url",
         ),
+        (dpop_proof_get(&dpop_key, "a.example/x"), "URL"),
+        (dpop_proof_get(&cert, "https://a.example/x"), "--dpop-key"),
         (
-            vec![
-                "dpop-proof",
-                "--dpop-key",
-                &dpop_key,
-                "--method",
-                "GET",
-                "--url",
-                "a.example/x",
-            ],
-            "URL",
-        ),
-        (
-            vec![
-                "dpop-proof",
-                "--dpop-key",
-                &cert,
-                "--method",
-                "GET",
-                "--url",
-                "https://a.example/x",
-            ],
-            "--dpop-key",
-        ),
-        (
-            vec![
-                "dpop-proof",
-                "--dpop-key",
-                &dpop_key,
-                "--method",
-                "GET",
-                "--url",
-                "https://a.example/x",
-                "--token-url",
-                "https://a.example/t",
-            ],
+            [
+                dpop_proof_get(&dpop_key, "https://a.example/x"),
+                vec!["--token-url", "https://a.example/t"],
+            ]
+            .concat(),
             "--token-url",
         ),
         (vec!["sign-jwt", "--dpop-key", &dpop_key], "--dpop-key"),

@@ -6,7 +6,61 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The fixed "now" of the JWT and DPoP tests, in seconds since the epoch.
+pub const NOW_SECS: u64 = 1_700_000_000;
+
+/// [`NOW_SECS`] as a time.
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+/// `offset` seconds after (or, negative, before) [`now`].
+pub fn at(offset: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS.checked_add_signed(offset).unwrap())
+}
+
+/// The bytes of `tests/data/keys/NAME`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A signing key from `tests/data/keys/NAME` (PEM).
+pub fn signing_key(name: &str) -> s2s_oauth::SigningKey {
+    s2s_oauth::SigningKey::from_pem(fixture(name)).unwrap()
+}
+
+/// The issuer of the token-exchange tests' platform (Kubernetes) tokens.
+pub const CLUSTER: &str = "https://kubernetes.default.svc.cluster.local";
+/// The audience of those tokens: the testkit's STS.
+pub const STS_AUDIENCE: &str = "sts.testkit";
+
+/// The cluster's token-signing key (P-256).
+pub fn cluster_key() -> s2s_oauth::SigningKey {
+    signing_key("p256.pkcs8.pem")
+}
+
+/// A projected service-account token signed with `key`: `iss` the issuer, `aud`
+/// the STS, an hour's lifetime.
+pub fn platform_token(key: &s2s_oauth::SigningKey, issuer: &str, subject: &str) -> String {
+    s2s_oauth::jwt::Claims::new(issuer, subject, STS_AUDIENCE)
+        .with_lifetime(Duration::from_secs(3600))
+        .sign(key)
+        .unwrap()
+        .into_exposed_secret()
+}
+
+/// A testkit configuration whose STS trusts [`CLUSTER`]'s tokens for
+/// [`STS_AUDIENCE`], signed with [`cluster_key`] (the tests always have the
+/// testkit: see the dev-dependency on this crate).
+pub fn sts_config() -> s2s_oauth::testkit::Config {
+    use s2s_oauth::testkit::{Config, Profile, TrustedIssuer};
+    Config::new(Profile::Generic).with_trusted_issuer(
+        TrustedIssuer::new(CLUSTER, cluster_key().verifying_key()).with_audience(STS_AUDIENCE),
+    )
+}
 
 /// A loopback server that answers each of at most `max_connections` connections with
 /// `response` (raw HTTP bytes) and reports how many requests it saw.

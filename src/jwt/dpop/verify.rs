@@ -15,18 +15,26 @@ use crate::key::algorithm::Algorithm;
 use crate::key::{KeyError, VerifyingKey};
 use crate::time;
 
-/// The asymmetric algorithms a proof may use unless the verifier narrows them.
-const ASYMMETRIC: [Algorithm; 9] = [
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
+/// The asymmetric algorithms a proof may use unless the verifier narrows them:
+/// every algorithm of [`Algorithm::ALL`] but the HMAC ones.
+const ASYMMETRIC: [Algorithm; 9] = asymmetric();
+
+const fn asymmetric() -> [Algorithm; 9] {
+    let mut out = [Algorithm::RS256; 9];
+    let (mut i, mut n) = (0, 0);
+    while i < Algorithm::ALL.len() {
+        if !Algorithm::ALL[i].is_hmac() {
+            out[n] = Algorithm::ALL[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(
+        n == out.len(),
+        "ASYMMETRIC's length is the count of non-HMAC algorithms"
+    );
+    out
+}
 
 /// The most bytes a proof may have: a proof with an RSA-8192 `jwk` is about 3 KB.
 const MAX_PROOF_LEN: usize = 8 * 1024;
