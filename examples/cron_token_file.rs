@@ -403,11 +403,13 @@ mod tests {
         let body = format!(
             r#"{{"access_token":"{access_token}","token_type":"Bearer","instance_url":"https://acme.my.salesforce.com"}}"#
         );
-        let response = TokenResponse::parse(
-            &HttpResponse::new(200, vec![], body.into_bytes()),
-            SystemTime::now(),
-        )
-        .unwrap();
+        // A fixed whole-second time: tokens made by two calls are equal (with
+        // `now()`, two calls a second boundary apart were not, and the tests that
+        // compare a loaded token with a new one failed now and then).
+        let obtained = UNIX_EPOCH + Duration::from_secs(1_765_000_000);
+        let response =
+            TokenResponse::parse(&HttpResponse::new(200, vec![], body.into_bytes()), obtained)
+                .unwrap();
         Token::from_response(&response)
     }
 
