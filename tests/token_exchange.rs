@@ -450,6 +450,18 @@ mod executable {
         TokenSource::executable(exe).read(SystemTime::now())
     }
 
+    /// A timeout no deadline can hold (`Duration::MAX`, through the public
+    /// `TokenSource::read`, which does not check it first) is no panic: the
+    /// program is waited for, and its empty output is refused.
+    #[test]
+    fn an_unbounded_timeout_is_no_panic() {
+        let exe = Executable::new("/bin/true")
+            .unwrap()
+            .with_timeout(Duration::MAX);
+        let e = source_error(read(exe));
+        assert!(!matches!(e, SourceError::Timeout { .. }), "{e:?}");
+    }
+
     fn source_error(result: Result<SecurityToken, Error>) -> SourceError {
         match result {
             Err(Error::TokenSource(e)) => *e,

@@ -60,6 +60,9 @@ pub(super) fn env(name: &str) -> Result<Zeroizing<String>, SourceError> {
     }
 }
 
+/// The longest an executable is waited for, whatever timeout it was given.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// Runs `argv` (no shell: the program and its arguments as given) with `env`
 /// added to the inherited environment, stdin and stderr closed to it, and returns
 /// what it wrote on stdout (at most [`MAX_LEN`] bytes, wiped when dropped) once it
@@ -75,7 +78,11 @@ pub(super) fn run(
     timeout: Duration,
 ) -> Result<Zeroizing<Vec<u8>>, SourceError> {
     let program: Box<str> = argv.first().map_or("", String::as_str).into();
-    let deadline = Instant::now() + timeout;
+    // A timeout no `Instant` can hold (a caller's `Duration::MAX`) waits a year
+    // instead of overflowing.
+    let deadline = Instant::now()
+        .checked_add(timeout.min(LONGEST_WAIT))
+        .unwrap_or_else(Instant::now);
     let mut child = Command::new(&*program)
         .args(argv.iter().skip(1))
         .envs(env.iter().map(|(n, v)| (n, v)))
@@ -140,6 +147,9 @@ pub(super) fn run(
             Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
             Ok(None) => return Err(timed_out(child, program)),
             Err(e) => {
+                // Reaped like on every other way out: no zombie left behind.
+                let _ = child.kill();
+                let _ = child.wait();
                 return Err(SourceError::Spawn {
                     program,
                     kind: e.kind(),
