@@ -465,27 +465,8 @@ impl<'a> Parser<'a> {
             let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
             let key = within(content, attr.key.into_inner())?;
             let value = attribute_value(content, &attr, qname)?;
-            let declared = match key.strip_prefix("xmlns") {
-                Some("") => Some(""),
-                Some(rest) => rest.strip_prefix(':'),
-                None => None,
-            };
-            if let Some(prefix) = declared {
-                let twice = if prefix == "xml" {
-                    std::mem::replace(&mut xml_declared, true)
-                } else {
-                    self.scope
-                        .since(scope_mark)
-                        .iter()
-                        .any(|(p, _)| *p == prefix)
-                };
-                if twice {
-                    return Err(malformed(format!(
-                        "<{qname}> declares the namespace prefix {prefix:?} twice"
-                    )));
-                }
-            }
             if key == "xmlns" {
+                self.refuse_redeclared("", scope_mark, &mut xml_declared, qname)?;
                 if value == XML_NS || value == XMLNS_NS {
                     return Err(malformed(format!(
                         "the default namespace cannot be {value:?}"
@@ -493,6 +474,7 @@ impl<'a> Parser<'a> {
                 }
                 self.scope.push("", value);
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+                self.refuse_redeclared(prefix, scope_mark, &mut xml_declared, qname)?;
                 if value.is_empty() {
                     return Err(malformed(format!(
                         "xmlns:{prefix}=\"\" cannot undeclare a prefix in XML 1.0"
@@ -521,6 +503,29 @@ impl<'a> Parser<'a> {
                     value,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses a second declaration of `prefix` on one start tag: its declarations
+    /// are the scope's since `mark`, but for `xml`, which is never stored
+    /// (`xml_declared` says whether it was declared already).
+    fn refuse_redeclared(
+        &self,
+        prefix: &str,
+        mark: usize,
+        xml_declared: &mut bool,
+        qname: &str,
+    ) -> Result<(), Error> {
+        let twice = if prefix == "xml" {
+            std::mem::replace(xml_declared, true)
+        } else {
+            self.scope.since(mark).iter().any(|(p, _)| *p == prefix)
+        };
+        if twice {
+            return Err(malformed(format!(
+                "<{qname}> declares the namespace prefix {prefix:?} twice"
+            )));
         }
         Ok(())
     }
