@@ -582,6 +582,96 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Whether process `pid` still runs: a zombie (killed, waiting for init to
+    /// reap it) counts as gone.
+    fn alive(pid: u32) -> bool {
+        if Path::new("/proc/self/stat").exists() {
+            return match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+                // The state follows the command name's closing parenthesis.
+                Ok(stat) => !matches!(
+                    stat.rsplit_once(')')
+                        .map(|(_, rest)| rest.trim_start().chars().next()),
+                    Some(Some('Z' | 'X'))
+                ),
+                Err(_) => false,
+            };
+        }
+        std::process::Command::new("/bin/sh")
+            .args(["-c", "kill -0 \"$1\" 2>/dev/null", "sh", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    /// The pid a grandchild wrote to `file`, waited for (bounded).
+    fn pid_in(file: &Path) -> u32 {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(pid) = std::fs::read_to_string(file)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+            {
+                return pid;
+            }
+            assert!(std::time::Instant::now() < until, "no pid in {file:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits (bounded) for `pid` to be gone.
+    fn gone(pid: u32) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        while alive(pid) {
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+
+    /// A program given up on takes its process group with it: a `sleep` it
+    /// started (holding its stdout, or not) does not live on after the error.
+    #[test]
+    fn a_program_given_up_on_leaves_no_grandchild() {
+        let dir = temp_dir("exe-group");
+        // Times out: the grandchild keeps the output open and the program hangs.
+        let pid_file = dir.join("timeout.pid");
+        let hangs = script(
+            &dir,
+            "hangs.sh",
+            &format!(
+                "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' &\nsleep 60",
+                pid_file.display()
+            ),
+        );
+        let exe = Executable::new(&hangs.display().to_string())
+            .unwrap()
+            .with_timeout(Duration::from_secs(2));
+        let err = source_error(read(exe));
+        assert!(matches!(err, SourceError::Timeout { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the grandchild {pid} outlived the timeout");
+
+        // Exits 0 with output that is no valid response, a grandchild left in
+        // the background with its output elsewhere.
+        let pid_file = dir.join("bad.pid");
+        let bad = script(
+            &dir,
+            "bad-output.sh",
+            &format!(
+                "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' >/dev/null &\nwhile [ ! -s '{}' ]; do sleep 0.01; done\necho not json",
+                pid_file.display(),
+                pid_file.display()
+            ),
+        );
+        let err = source_error(read(Executable::new(&bad.display().to_string()).unwrap()));
+        assert!(matches!(err, SourceError::BadOutput { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the grandchild {pid} outlived the bad output");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn the_output_file_is_used_until_its_token_expires() {
         let dir = temp_dir("exe-cache");

@@ -37,6 +37,12 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 ///   taken from that file while its `expiration_time` is ahead, without running
 ///   the program, and the program's responses must carry `expiration_time`.
 ///
+/// On Unix the program runs in a process group of its own: when it is given up on
+/// (the timeout, output over the limit or not a valid response, a non-zero exit)
+/// the whole group is killed, so a helper it started does not outlive it; a
+/// program that succeeds is left alone (what it started in the background is its
+/// own business). On other platforms only the program itself is killed.
+///
 /// Each failure is a typed [`SourceError`]: [`Spawn`](SourceError::Spawn),
 /// [`Timeout`](SourceError::Timeout), [`Exit`](SourceError::Exit) (non-zero
 /// status), [`OutputTooLarge`](SourceError::OutputTooLarge),
@@ -119,8 +125,8 @@ impl Executable {
         })
     }
 
-    /// How long the program may run before it is killed (default 30 s; from 1 ms
-    /// to 10 minutes).
+    /// How long the program may run before it is killed, with its process group
+    /// on Unix (default 30 s; from 1 ms to 10 minutes).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -220,8 +226,12 @@ impl Executable {
                 path.display().to_string(),
             ));
         }
-        let output = read::run(&self.argv, &env, self.timeout)?;
-        Ok(parse(program, &output, now, self.output_file.is_some())?)
+        // Parsed while the program's process group is still held: output that is
+        // no valid response abandons the program like a timeout (see `read::run`).
+        let expiry_required = self.output_file.is_some();
+        Ok(read::run(&self.argv, &env, self.timeout, |output| {
+            parse(program, output, now, expiry_required)
+        })?)
     }
 }
 

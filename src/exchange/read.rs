@@ -9,7 +9,7 @@
 
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -64,40 +64,49 @@ pub(super) fn env(name: &str) -> Result<Zeroizing<String>, SourceError> {
 const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// Runs `argv` (no shell: the program and its arguments as given) with `env`
-/// added to the inherited environment, stdin and stderr closed to it, and returns
-/// what it wrote on stdout (at most [`MAX_LEN`] bytes, wiped when dropped) once it
-/// exited with status 0, all within `timeout`; past that it is killed.
+/// added to the inherited environment, stdin and stderr closed to it, and hands
+/// what it wrote on stdout (at most [`MAX_LEN`] bytes, wiped when dropped) to
+/// `check` once it exited with status 0, all within `timeout`.
 ///
-/// The output is read on a helper thread while this one waits; the thread ends
-/// when the program's stdout closes, which a killed program's does, unless a child
-/// it started keeps it open (that child is not killed, and the helper thread
-/// lingers until it ends).
-pub(super) fn run(
+/// On Unix the program starts in a process group of its own, and on every way
+/// out but a success (the timeout, output over the limit or refused by `check`,
+/// a non-zero exit, a failure to read or wait) the whole group is killed, so the
+/// children it started (a helper it forked, a `sleep` of a shell script) do not
+/// live on; then the program is reaped. Elsewhere only the program itself is
+/// killed: what it started lives on, and may hold its output open, in which case
+/// the thread reading it lingers until that ends. A program that succeeds is left
+/// alone: what it started in the background is its own business.
+pub(super) fn run<T>(
     argv: &[String],
     env: &[(String, String)],
     timeout: Duration,
-) -> Result<Zeroizing<Vec<u8>>, SourceError> {
+    check: impl FnOnce(&[u8]) -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
     let program: Box<str> = argv.first().map_or("", String::as_str).into();
     // A timeout no `Instant` can hold (a caller's `Duration::MAX`) waits a year
     // instead of overflowing.
     let deadline = Instant::now()
         .checked_add(timeout.min(LONGEST_WAIT))
         .unwrap_or_else(Instant::now);
-    let mut child = Command::new(&*program)
+    let mut command = Command::new(&*program);
+    command
         .args(argv.iter().skip(1))
         .envs(env.iter().map(|(n, v)| (n, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| SourceError::Spawn {
+        .stderr(Stdio::null());
+    // Its own group (id = its pid), so that the group can be killed with it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut running = Running {
+        child: command.spawn().map_err(|e| SourceError::Spawn {
             program: program.clone(),
             kind: e.kind(),
-        })?;
-    let Some(stdout) = child.stdout.take() else {
+        })?,
+        released: false,
+    };
+    let Some(stdout) = running.child.stdout.take() else {
         // Piped above: always there.
-        let _ = child.kill();
-        let _ = child.wait();
         return Err(SourceError::Spawn {
             program,
             kind: std::io::ErrorKind::BrokenPipe,
@@ -112,29 +121,22 @@ pub(super) fn run(
             .map(|_| bytes);
         let _ = sender.send(read);
     });
-    let timed_out = |mut child: std::process::Child, program: Box<str>| {
-        let _ = child.kill();
-        let _ = child.wait();
-        SourceError::Timeout {
-            program,
-            after: timeout,
-        }
+    // Every `return Err` below drops `running`, which kills the group and reaps.
+    let timed_out = |program: Box<str>| SourceError::Timeout {
+        program,
+        after: timeout,
     };
     let output = match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) => {
-            let _ = child.kill();
-            let _ = child.wait();
             return Err(SourceError::Spawn {
                 program,
                 kind: e.kind(),
             });
         }
-        Err(_) => return Err(timed_out(child, program)),
+        Err(_) => return Err(timed_out(program)),
     };
     if output.len() > MAX_LEN {
-        let _ = child.kill();
-        let _ = child.wait();
         return Err(SourceError::OutputTooLarge {
             program,
             limit: MAX_LEN,
@@ -142,14 +144,11 @@ pub(super) fn run(
     }
     // Its stdout is closed: wait for the exit status, within what is left.
     let status = loop {
-        match child.try_wait() {
+        match running.child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
-            Ok(None) => return Err(timed_out(child, program)),
+            Ok(None) => return Err(timed_out(program)),
             Err(e) => {
-                // Reaped like on every other way out: no zombie left behind.
-                let _ = child.kill();
-                let _ = child.wait();
                 return Err(SourceError::Spawn {
                     program,
                     kind: e.kind(),
@@ -163,5 +162,50 @@ pub(super) fn run(
             code: status.code(),
         });
     }
-    Ok(output)
+    let value = check(&output)?;
+    running.released = true;
+    Ok(value)
 }
+
+/// A started program. Dropped before it is released, it is abandoned: its
+/// process group is killed (Unix), then the program itself, which is reaped.
+struct Running {
+    child: Child,
+    released: bool,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        // The group first: while the program is not reaped its id cannot be
+        // taken by another process or group. (After a program that exited by
+        // itself was reaped, the group lives on only while something it started
+        // does; an unrelated group could take the id only after a wrap-around of
+        // the process ids between the two lines, which this does not guard.)
+        kill_group(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends SIGKILL to the process group `id`. std has no `killpg`, and the crate
+/// has no unsafe code to call libc's, so the POSIX shell's `kill` builtin does
+/// it: `/bin/sh` by its path (no `PATH` lookup), the group id as an argument, not
+/// spliced into the script, nothing inherited but what `Command` must pass.
+/// Best effort: if it cannot run, the program itself is still killed.
+#[cfg(unix)]
+fn kill_group(id: u32) {
+    let _ = Command::new("/bin/sh")
+        .args(["-c", "kill -s KILL -- \"-$1\"", "sh", &id.to_string()])
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Not Unix: no process group was made; only the program is killed.
+#[cfg(not(unix))]
+fn kill_group(_: u32) {}
