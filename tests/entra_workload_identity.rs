@@ -143,6 +143,15 @@ fn the_aks_variables_are_read_and_each_missing_one_is_named() {
             .token_url(),
         format!("https://login.chinacloudapi.cn/{TENANT}/oauth2/v2.0/token")
     );
+    // A local authority (a test server) over plain http on loopback is taken.
+    let mut local = all.to_vec();
+    local.push(("AZURE_AUTHORITY_HOST", "http://127.0.0.1:8443/"));
+    assert_eq!(
+        WorkloadIdentity::from_vars(vars(&local))
+            .unwrap()
+            .token_url(),
+        format!("http://127.0.0.1:8443/{TENANT}/oauth2/v2.0/token")
+    );
     // An http authority off loopback is refused.
     let mut plain = all.to_vec();
     plain.push(("AZURE_AUTHORITY_HOST", "http://login.example.com/"));

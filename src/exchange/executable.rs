@@ -41,7 +41,9 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// (the timeout, output over the limit or not a valid response, a non-zero exit)
 /// the whole group is killed, so a helper it started does not outlive it; a
 /// program that succeeds is left alone (what it started in the background is its
-/// own business). On other platforms only the program itself is killed.
+/// own business). On other platforms only the program itself is killed. Being in
+/// a group of its own, the program does not get the terminal's Ctrl-C: if the
+/// caller is interrupted while it runs, it runs on until it ends by itself.
 ///
 /// Each failure is a typed [`SourceError`]: [`Spawn`](SourceError::Spawn),
 /// [`Timeout`](SourceError::Timeout), [`Exit`](SourceError::Exit) (non-zero
