@@ -16,6 +16,7 @@ use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
+use super::salesforce_exchange;
 use super::state::State;
 use super::tls;
 use super::token::{self, Ctx};
@@ -396,6 +397,19 @@ impl Worker {
                 peer_certificates: &request.peer_certificates,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == salesforce_exchange::DATA_CLOUD_PATH
+            && self.config.profile == Profile::Salesforce
+        {
+            let ctx = Ctx {
+                config: &self.config,
+                base_url: &self.base_url,
+                token_url: &self.token_url,
+                audience: &self.audience,
+                rng: &self.rng,
+                dpop_jkt: None,
+                peer_certificates: &request.peer_certificates,
+            };
+            salesforce_exchange::data_cloud(&ctx, request, &mut lock(&self.state), now)
         } else if path == INTROSPECT_PATH {
             introspect::handle(request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
