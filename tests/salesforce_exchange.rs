@@ -265,3 +265,52 @@ fn data_cloud_exchange_returns_a_tenant_instance_url() {
         .unwrap_err();
     assert_eq!(oauth(err).1, ErrorCode::InvalidGrant);
 }
+
+#[test]
+fn hostile_actor_tokens_are_refused_as_invalid_grant() {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    use std::time::Duration;
+    let server = server();
+    let core = core_token(&server);
+    let access = || TokenSource::new(SecurityToken::new(core.access_token().expose_secret()));
+    let b64 = |s: &str| Base64UrlUnpadded::encode_string(s.as_bytes());
+    let jwk = device_key().public_jwk().unwrap();
+    let no_cnf = s2s_oauth::jwt::Claims::new("device", "d1", "aud")
+        .with_claim("did", "d1")
+        .unwrap()
+        .sign(&device_key())
+        .unwrap();
+    let alg_none = SignedAssertion::new(format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"none"}"#),
+        b64(&format!(r#"{{"did":"d1","cnf":{{"jwk":{jwk}}}}}"#))
+    ));
+    let no_did = SignedAssertion::new(format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"ES256"}"#),
+        b64(&format!(r#"{{"cnf":{{"jwk":{jwk}}}}}"#))
+    ));
+    let bad_jwk = SignedAssertion::new(format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"ES256"}"#),
+        b64(r#"{"did":"d1","cnf":{"jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}}}"#)
+    ));
+    let expired = DeviceClaims::new("d1")
+        .unwrap()
+        .with_lifetime(Duration::ZERO)
+        .sign(&device_key())
+        .unwrap();
+    for (name, actor) in [
+        ("no cnf", no_cnf),
+        ("alg none", alg_none),
+        ("no did", no_did),
+        ("bad jwk", bad_jwk),
+        ("expired", expired),
+    ] {
+        let err = salesforce::asset_token(&host(&server), access(), actor)
+            .unwrap()
+            .send(&s2s_oauth::agent())
+            .unwrap_err();
+        assert_eq!(oauth(err).1, ErrorCode::InvalidGrant, "{name}");
+    }
+}
