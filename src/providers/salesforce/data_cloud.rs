@@ -36,7 +36,7 @@ pub const DATA_CLOUD_TOKEN_PATH: &str = "/services/a360/token";
 /// The core token needs the `cdp_*` scopes the Data Cloud APIs ask for (and
 /// `api`). *Observed by Salesforce's knowledge article 005104785*: a token from the
 /// username-password flow is exchanged once only; the next attempt answers an HTML
-/// page (this crate reports it as [`Error::UnexpectedResponse`] or
+/// page (this crate reports it as [`Error::NotJson`] or
 /// [`Error::MalformedResponse`], not as a token).
 ///
 /// ```
@@ -202,6 +202,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// Salesforce's knowledge article 005104785: a re-used core token gets an HTML
+    /// page with status 200; it is no token.
+    #[test]
+    fn an_html_page_is_no_token() {
+        let page = HttpResponse::new(
+            200,
+            vec![("Content-Type".into(), "text/html;charset=UTF-8".into())],
+            b"<!DOCTYPE HTML PUBLIC><html><script>function redirectOnLoad() {}</script></html>"
+                .to_vec(),
+        );
+        let err = TokenResponse::parse(&page, SystemTime::now()).unwrap_err();
+        assert!(
+            matches!(err, Error::NotJson(_) | Error::MalformedResponse(_)),
+            "{err:?}"
+        );
     }
 
     #[test]
