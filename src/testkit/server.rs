@@ -36,7 +36,12 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 /// Endpoints:
 /// - `POST /services/oauth2/token`: the token endpoint (RFC 6749 §3.2) for the JWT
 ///   bearer (RFC 7523), client credentials (RFC 6749 §4.4) and refresh token
-///   (RFC 6749 §6) grants, with every client authentication method.
+///   (RFC 6749 §6) grants, with every client authentication method, and the token
+///   exchange grant (RFC 8693; with the Salesforce profile, Salesforce's token
+///   exchange and asset token flows).
+/// - `POST /services/a360/token` (Salesforce profile only): the Data Cloud
+///   exchange (`grant_type=urn:salesforce:grant-type:external:cdp`), a live access
+///   token for a Data Cloud token and an `instance_url`.
 /// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
 ///   for a live access token and 401 otherwise (a certificate-bound token also
 ///   without its client certificate on the connection).
