@@ -198,10 +198,44 @@ pub fn token_response(data: &[u8]) {
             if let Err(e) = s2s_oauth::providers::salesforce::TokenInfo::from_response(&token) {
                 show(&e);
             }
+            salesforce_exchange_answers(&token);
             let secret = s2s_oauth::secret::ClientSecret::new("fuzz-consumer-secret");
             if let Err(e) = s2s_oauth::providers::salesforce::verify_signature(&token, &secret) {
                 show(&e);
             }
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// The Salesforce token exchange readers: a Data Cloud `instance_url` that is read
+/// is an http(s) base URL (http only on loopback) with no query, fragment or
+/// userinfo; an asset token that is read came with `issued_token_type` JWT.
+fn salesforce_exchange_answers(token: &TokenResponse) {
+    use s2s_oauth::providers::salesforce::{AssetToken, DataCloudToken};
+    match DataCloudToken::from_response(token) {
+        Ok(tenant) => {
+            let url = tenant.instance_url();
+            let https = url.starts_with("https://");
+            assert!(
+                https
+                    || url.starts_with("http://127.")
+                    || url.starts_with("http://localhost")
+                    || url.starts_with("http://[::1]"),
+                "a Data Cloud instance_url that is no https or loopback URL was accepted: {url:?}"
+            );
+            assert!(!url.contains(['?', '#', '@']), "{url:?}");
+            assert!(!url.ends_with('/'), "{url:?}");
+        }
+        Err(e) => show(&e),
+    }
+    match AssetToken::from_response(token) {
+        Ok(asset) => {
+            assert_eq!(
+                asset.token().expose_secret(),
+                token.access_token().expose_secret()
+            );
+            assert!(!token.is_access_token());
         }
         Err(e) => show(&e),
     }

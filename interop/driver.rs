@@ -28,6 +28,8 @@
 //!                      [--expired] [--tamper] [--replay]
 //!                      [--dpop-key PEM] [--save-access-token F] [--save-dpop-nonce F]
 //! interop-driver dpop-call | verify-dpop ...        (DPoP: see driver_dpop.rs)
+//! interop-driver sf-exchange | sf-actor-token | sf-asset | sf-data-cloud ...
+//!                                                   (Salesforce: see driver_salesforce.rs)
 //! ```
 //!
 //! `token` prints one JSON object: `{"ok":true,"token_type":…,"expires_in":…,
@@ -75,6 +77,9 @@ const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub", "--
 #[path = "driver_dpop.rs"]
 mod dpop;
 
+#[path = "driver_salesforce.rs"]
+mod salesforce;
+
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
 
@@ -94,6 +99,9 @@ fn main() -> ExitCode {
         "token" => return token(&options),
         "dpop-call" => return dpop::call(&options),
         "verify-dpop" => return dpop::verify(&options),
+        "sf-exchange" | "sf-actor-token" | "sf-asset" | "sf-data-cloud" => {
+            return salesforce::run(&command, &options);
+        }
         other => return usage(&format!("unknown subcommand {other:?}")),
     };
     match result {

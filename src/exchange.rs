@@ -235,6 +235,9 @@ pub struct TokenExchange {
     requested: Option<TokenTypeUri>,
     audiences: Vec<String>,
     resources: Vec<String>,
+    /// Another `grant_type` with RFC 8693's parameters (Salesforce's Data Cloud
+    /// exchange); `None`: RFC 8693's own.
+    grant_type: Option<&'static str>,
 }
 
 impl TokenExchange {
@@ -247,7 +250,22 @@ impl TokenExchange {
             requested: None,
             audiences: Vec::new(),
             resources: Vec::new(),
+            grant_type: None,
         }
+    }
+
+    /// The same parameters under another `grant_type`: a provider's extension grant
+    /// that takes RFC 8693's parameters (Salesforce's Data Cloud exchange,
+    /// `urn:salesforce:grant-type:external:cdp`). Crate-internal: the providers name
+    /// their grant types as constants.
+    pub(crate) fn with_grant_type(mut self, grant_type: &'static str) -> Self {
+        self.grant_type = Some(grant_type);
+        self
+    }
+
+    /// The `grant_type` sent: RFC 8693's unless a provider's extension grant.
+    pub(crate) fn grant_type(&self) -> &'static str {
+        self.grant_type.unwrap_or(GRANT_TYPE)
     }
 
     /// The actor token (the party acting for the subject, RFC 8693 §1.1) and its

@@ -6,7 +6,7 @@ use ring::rand::SecureRandom;
 
 use crate::encoding::Base64;
 use crate::error::{Error, InputField, InputProblem, refuse_empty};
-use crate::exchange::{self, TokenExchange};
+use crate::exchange::TokenExchange;
 use crate::jwt::Claims;
 use crate::key::SigningKey;
 #[cfg(feature = "saml")]
@@ -226,14 +226,14 @@ impl Grant {
 
     /// The `grant_type` parameter this grant sends.
     pub fn grant_type(&self) -> &'static str {
-        match self.kind {
+        match &self.kind {
             GrantKind::JwtBearer { .. } | GrantKind::JwtBearerAssertion(_) => JWT_BEARER,
             GrantKind::Saml2Bearer(_) => SAML2_BEARER,
             #[cfg(feature = "saml")]
             GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
             GrantKind::ClientCredentials => "client_credentials",
             GrantKind::RefreshToken(_) => "refresh_token",
-            GrantKind::TokenExchange(_) => exchange::GRANT_TYPE,
+            GrantKind::TokenExchange(exchange) => exchange.grant_type(),
         }
     }
 

@@ -219,7 +219,7 @@ fn refusals_and_bad_input_have_their_exit_codes() {
         ),
         (
             vec!["--salesforce", "login"],
-            "does not apply to token-exchange",
+            "give --token-url or --salesforce, not both",
         ),
     ] {
         let mut all = vec!["token-exchange", "--token-url", url.as_str()];

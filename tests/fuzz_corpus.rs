@@ -365,6 +365,14 @@ fn write_seeds() {
             format!("401\n{json}\n\n[{{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}}]"),
         ),
         ("redirect", "302\nlocation: https://elsewhere.example/\n\n".to_owned()),
+        (
+            "salesforce-data-cloud",
+            format!("200\n{json}\n\n{{\"access_token\":\"eyJ.dc.sig\",\"instance_url\":\"gq2tqnjxgu.c360a.salesforce.com\",\"token_type\":\"Bearer\",\"issued_token_type\":\"urn:ietf:params:oauth:token-type:jwt\",\"expires_in\":7130}}"),
+        ),
+        (
+            "salesforce-asset-token",
+            format!("200\n{json}\n\n{{\"access_token\":\"eyJhbGciOiJub25lIn0.eyJkaWQiOiJwcmludGVyIn0.c2ln\",\"issued_token_type\":\"urn:ietf:params:oauth:token-type:jwt\",\"token_type\":\"Bearer\",\"expires_in\":60}}"),
+        ),
     ] {
         write("token_response", name, response.as_bytes());
     }

@@ -4,7 +4,11 @@
 //! [`TokenRequest`](crate::TokenRequest)s; the response `signature` check
 //! ([`verify_signature`]); a typed view of the token ([`TokenInfo`]); what to fix
 //! for each known token error ([`hint`]); and the REST API classifier
-//! ([`classify_api_response`]).
+//! ([`classify_api_response`]). Token exchange: Salesforce's token exchange flow
+//! ([`token_exchange`]: an external identity provider's token for a Salesforce
+//! token), the asset token flow for devices ([`asset_token`], [`DeviceClaims`],
+//! [`AssetToken`]) and the Data Cloud exchange ([`data_cloud_token`],
+//! [`DataCloudToken`]).
 //!
 //! ```no_run
 //! use s2s_oauth::SigningKey;
@@ -26,7 +30,10 @@
 //! (`https://login.salesforce.com`, or `https://test.salesforce.com` for a sandbox).
 //! Only an Experience Cloud site is its own audience.
 
+mod asset;
+mod data_cloud;
 mod diagnose;
+mod exchange;
 mod flows;
 mod identity;
 mod signature;
@@ -34,7 +41,12 @@ mod signature;
 use crate::error::Error;
 use crate::url::EndpointUrl;
 
+pub use asset::{ACTOR_TOKEN_LIFETIME, AssetToken, DeviceClaims, asset_token};
+pub use data_cloud::{
+    DATA_CLOUD_GRANT_TYPE, DATA_CLOUD_TOKEN_PATH, DataCloudToken, data_cloud_token,
+};
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
+pub use exchange::{JWT_SUBJECT_TOKEN_TYPE, check_subject_token_type, token_exchange};
 #[cfg(feature = "saml")]
 pub use flows::saml_bearer;
 pub use flows::{

@@ -5,8 +5,9 @@
 use std::time::{Duration, SystemTime};
 
 use super::client_auth::{self, Caller, param};
-use super::config::Client;
+use super::config::{Client, Profile};
 use super::profile::{AssertionProblem, GrantKind, Refusal};
+use super::salesforce_exchange;
 use super::state::State;
 use super::token::{Ctx, IssueRequest, issue};
 use super::wire::Response;
@@ -18,8 +19,10 @@ use crate::redact::redacted_debug;
 pub(crate) const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// The token types whose tokens the testkit reads as JWTs (RFC 8693 §3).
-const JWT_TYPES: [&str; 3] = [
+const JWT_TYPES: [&str; 4] = [
     "urn:ietf:params:oauth:token-type:jwt",
+    // Salesforce's spelling (`Auth.OAuth2TokenExchangeType.JWT`).
+    "urn:ietf:params:oauth:token-type:JWT",
     "urn:ietf:params:oauth:token-type:id_token",
     "urn:ietf:params:oauth:token-type:access_token",
 ];
@@ -96,6 +99,12 @@ pub(crate) fn token_exchange(
     state: &mut State,
     now: SystemTime,
 ) -> Result<Response, Refusal> {
+    if ctx.config.profile == Profile::Salesforce {
+        let named = caller.client.is_some();
+        if let Some(answer) = salesforce_exchange::before_exchange(ctx, named, form, state, now)? {
+            return Ok(answer);
+        }
+    }
     if let Some(client) = caller.client {
         if client.requires_client_auth() && !caller.authenticated {
             return Err(Refusal::BadClientCredentials {

@@ -16,6 +16,7 @@ use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
+use super::salesforce_exchange;
 use super::state::State;
 use super::tls;
 use super::token::{self, Ctx};
@@ -35,7 +36,12 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 /// Endpoints:
 /// - `POST /services/oauth2/token`: the token endpoint (RFC 6749 §3.2) for the JWT
 ///   bearer (RFC 7523), client credentials (RFC 6749 §4.4) and refresh token
-///   (RFC 6749 §6) grants, with every client authentication method.
+///   (RFC 6749 §6) grants, with every client authentication method, and the token
+///   exchange grant (RFC 8693; with the Salesforce profile, Salesforce's token
+///   exchange and asset token flows).
+/// - `POST /services/a360/token` (Salesforce profile only): the Data Cloud
+///   exchange (`grant_type=urn:salesforce:grant-type:external:cdp`), a live access
+///   token for a Data Cloud token and an `instance_url`.
 /// - `GET /services/data/v60.0/`: a protected resource (RFC 6750) that answers 200
 ///   for a live access token and 401 otherwise (a certificate-bound token also
 ///   without its client certificate on the connection).
@@ -396,6 +402,19 @@ impl Worker {
                 peer_certificates: &request.peer_certificates,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == salesforce_exchange::DATA_CLOUD_PATH
+            && self.config.profile == Profile::Salesforce
+        {
+            let ctx = Ctx {
+                config: &self.config,
+                base_url: &self.base_url,
+                token_url: &self.token_url,
+                audience: &self.audience,
+                rng: &self.rng,
+                dpop_jkt: None,
+                peer_certificates: &request.peer_certificates,
+            };
+            salesforce_exchange::data_cloud(&ctx, request, &mut lock(&self.state), now)
         } else if path == INTROSPECT_PATH {
             introspect::handle(request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {

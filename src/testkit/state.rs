@@ -12,6 +12,7 @@ use super::faults::FaultQueue;
 use super::profile::Refusal;
 use super::record::RecordedRequest;
 use crate::jwt::{ReplayCache, UnverifiedJwt};
+use crate::key::SigningKey;
 
 /// The most requests kept by the log; older ones are dropped first.
 pub(crate) const MAX_RECORDED: usize = 10_000;
@@ -85,6 +86,9 @@ pub(crate) struct State {
     /// While a token request is served: the certificate thumbprint its access
     /// tokens are bound to.
     pub(crate) binding: Option<String>,
+    /// The key the server signs the JWTs it issues with (Salesforce's asset and
+    /// Data Cloud tokens), made on first use.
+    issuing_key: Option<SigningKey>,
 }
 
 /// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.
@@ -153,6 +157,30 @@ impl State {
             },
         );
         Some(token)
+    }
+
+    /// Takes `token`, made elsewhere (a JWT), as a live access token until
+    /// `expires_at`.
+    pub(crate) fn register_access(&mut self, token: String, expires_at: SystemTime) {
+        self.access.insert(
+            token,
+            AccessRecord {
+                expires_at,
+                family: None,
+                bound_to: None,
+                revoked: false,
+                jkt: None,
+            },
+        );
+    }
+
+    /// The server's key for the JWTs it issues, made from `rng` on first use;
+    /// `None` if the random source failed.
+    pub(crate) fn issuing_key(&mut self, rng: &dyn SecureRandom) -> Option<&SigningKey> {
+        if self.issuing_key.is_none() {
+            self.issuing_key = Some(SigningKey::generate_p256(rng).ok()?);
+        }
+        self.issuing_key.as_ref()
     }
 
     /// Issues a refresh token in a new family (a new authorization) and returns it

@@ -100,9 +100,7 @@ impl Command {
             );
         }
         match flag {
-            // Salesforce's token exchange preset is not here yet: --token-url.
-            "salesforce" => self != Command::TokenExchange,
-            "token-url" => true,
+            "salesforce" | "token-url" => true,
             "scope" | "timeout" | "output" | "client-id" | "client-secret-file"
             | "client-secret-env" | "client-key" | "client-alg" | "client-kid" | "auth"
             | "retries" => self.sends(),

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use ring::rand::SystemRandom;
 use s2s_oauth::jwt::dpop::{DpopKey, Proof};
 
-use s2s_oauth::exchange::TokenExchange;
+use s2s_oauth::exchange::{TokenExchange, TokenTypeUri};
 use s2s_oauth::jwt::{Claims, DEFAULT_LIFETIME};
 use s2s_oauth::providers::salesforce::{self, LoginHost};
 use s2s_oauth::saml;
@@ -246,7 +246,7 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
             Ok(Grant::saml2_bearer_signed(assertion, signer))
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
-        Command::TokenExchange => token_exchange(options),
+        Command::TokenExchange => token_exchange(options, endpoint),
         Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
             Err(Failure::usage(format!(
                 "{} prints an assertion and requests no token",
@@ -296,17 +296,34 @@ fn dpop_proof(options: &Options) -> Result<SignedAssertion, Failure> {
 
 /// token-exchange (RFC 8693 §2.1): the subject token (and an actor token) read
 /// from its file or variable when the request is built, with its type; the
-/// requested type, audiences and resources.
-fn token_exchange(options: &Options) -> Result<Grant, Failure> {
+/// requested type, audiences and resources. With `--salesforce`, Salesforce's
+/// token exchange flow (or, with an actor token, its asset token flow): a subject
+/// type Salesforce does not take is refused before anything is read or sent, a
+/// JWT goes out in Salesforce's spelling, and the flow without an actor token
+/// names its connected app (`--client-id`).
+fn token_exchange(options: &Options, endpoint: &Endpoint) -> Result<Grant, Failure> {
     let (Some(subject), Some(subject_type)) = (&options.subject_token, &options.subject_token_type)
     else {
         return Err(Failure::usage(
             "token-exchange needs --subject-token-file FILE or --subject-token-env VAR, and --subject-token-type TYPE",
         ));
     };
+    let mut subject_type = subject_type.clone();
+    if endpoint.salesforce.is_some() {
+        salesforce::check_subject_token_type(&subject_type)
+            .map_err(|e| Failure::library("--subject-token-type", e))?;
+        if subject_type == TokenTypeUri::Jwt {
+            subject_type = TokenTypeUri::Other(salesforce::JWT_SUBJECT_TOKEN_TYPE.to_owned());
+        }
+        if options.actor_token.is_none() && options.client_id.is_none() {
+            return Err(Failure::usage(
+                "token-exchange --salesforce needs --client-id ID (the connected app's consumer key); the asset token flow (with --actor-token-file) needs none",
+            ));
+        }
+    }
     let mut exchange = TokenExchange::new(
         inputs::token_source(subject, "subject-token")?,
-        subject_type.clone(),
+        subject_type,
     );
     match (&options.actor_token, &options.actor_token_type) {
         (Some(actor), Some(actor_type)) => {

@@ -404,7 +404,7 @@ file is picked up; no key or secret needs to live on the machine. The JSON outpu
 has issued_token_type; a token that is not an access token comes with token_type
 N_A (--output header refuses it).
 
-Usage: s2s-oauth token-exchange --token-url URL
+Usage: s2s-oauth token-exchange (--token-url URL | --salesforce login|test|URL)
            (--subject-token-file FILE | --subject-token-env VAR)
            --subject-token-type TYPE
            [--actor-token-file FILE | --actor-token-env VAR --actor-token-type TYPE]
@@ -416,6 +416,18 @@ TYPE: access_token, refresh_token, id_token, jwt, saml1, saml2, or a full URI
 
 Endpoint:
   --token-url URL          token endpoint (https; http only on a loopback host)
+  --salesforce login|test|URL
+                           Salesforce's token exchange flow: token URL =
+                           <base>/services/oauth2/token (the My Domain or Experience
+                           Cloud site whose Apex handler validates the token); the
+                           subject type must be access_token, refresh_token,
+                           id_token, jwt or saml2 (others: exit 2, nothing sent);
+                           jwt is sent as Salesforce spells it (...:token-type:JWT);
+                           --client-id is required (use --auth post with a secret:
+                           Salesforce documents client_secret in the body). With an
+                           actor token (a device's signed JWT, --actor-token-type
+                           jwt) and an access token as subject: the asset token flow,
+                           no --client-id. No default --audience.
 
 ",
     request!(),
@@ -438,8 +450,7 @@ Endpoint:
 ",
     client_auth!(),
     "Example (Salesforce token exchange on a My Domain, a Kubernetes token):
-  s2s-oauth token-exchange \\
-      --token-url https://acme.my.salesforce.com/services/oauth2/token \\
+  s2s-oauth token-exchange --salesforce https://acme.my.salesforce.com \\
       --subject-token-file /var/run/secrets/tokens/salesforce \\
       --subject-token-type jwt --client-id \"$CONSUMER_KEY\" --output token
 ",

@@ -277,7 +277,7 @@ fn check_lifetime(lifetime: Duration, max: Duration, flow: &str) -> Result<(), E
 }
 
 /// The consumer key every flow needs: the connected app's client id.
-fn check_consumer_key(consumer_key: &str) -> Result<(), Error> {
+pub(super) fn check_consumer_key(consumer_key: &str) -> Result<(), Error> {
     non_empty(
         consumer_key,
         InputField::ClientId,

@@ -238,7 +238,7 @@ fn split_identity_url(url: &str) -> Option<(String, String)> {
     (marker == "id" && is_id(org) && is_id(user)).then(|| (org.to_owned(), user.to_owned()))
 }
 
-fn malformed(reason: &str) -> Error {
+pub(super) fn malformed(reason: &str) -> Error {
     Error::MalformedResponse(Box::new(UnexpectedResponse {
         status: 200,
         content_type: None,
