@@ -291,6 +291,8 @@ pub struct Config {
     pub(crate) dpop_nonces: bool,
     pub(crate) client_cas: Vec<Certificate>,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+    pub(crate) google_providers: Vec<String>,
+    pub(crate) google_service_accounts: Vec<String>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -318,6 +320,8 @@ impl Config {
             dpop_nonces: false,
             client_cas: Vec::new(),
             trusted_issuers: Vec::new(),
+            google_providers: Vec::new(),
+            google_service_accounts: Vec::new(),
         }
     }
 
@@ -331,6 +335,43 @@ impl Config {
     /// grant (RFC 8693). Call it once per issuer (or per key).
     pub fn with_trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
         self.trusted_issuers.push(issuer);
+        self
+    }
+
+    /// A workload identity pool provider the Google STS shape
+    /// ([`Server::google_sts_url`](super::Server::google_sts_url)) exchanges
+    /// tokens for: its resource name, the STS `audience` parameter
+    /// (`//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`).
+    /// Subject tokens are checked against the trusted issuers; a
+    /// [`TrustedIssuer`] without an audience of its own then wants `aud` =
+    /// `https:` + this name, Google's default allowed audience.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Config, Profile, Server, TrustedIssuer};
+    ///
+    /// let provider = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/gh";
+    /// let ci = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let server = Server::start(
+    ///     Config::new(Profile::Generic)
+    ///         .with_trusted_issuer(TrustedIssuer::new("https://token.actions.githubusercontent.com", ci.verifying_key()))
+    ///         .with_google_provider(provider)
+    ///         .with_google_service_account("robot@p.iam.gserviceaccount.com"),
+    /// )?;
+    /// assert!(server.google_sts_url().ends_with("/v1/token"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_google_provider(mut self, audience: impl Into<String>) -> Self {
+        self.google_providers.push(audience.into());
+        self
+    }
+
+    /// A service account whose tokens IAM Credentials `generateAccessToken`
+    /// ([`Server::google_impersonation_url`](super::Server::google_impersonation_url))
+    /// hands out to any holder of a live token of this server; others are 403
+    /// `PERMISSION_DENIED`.
+    pub fn with_google_service_account(mut self, email: impl Into<String>) -> Self {
+        self.google_service_accounts.push(email.into());
         self
     }
 
