@@ -390,3 +390,83 @@ fn generate_access_token_impersonates_with_the_sts_token() {
         );
     }
 }
+
+#[test]
+fn the_github_oidc_shape_feeds_the_sts() {
+    use s2s_oauth::exchange::{TokenSource, TokenTypeUri};
+    use s2s_oauth::providers::github_actions;
+    use s2s_oauth::secret::SecurityToken;
+    use s2s_oauth::testkit::GITHUB_ISSUER;
+
+    let github = common::signing_key("rsa2048.pkcs8.pem");
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_github_actions_oidc(github.clone(), "request-token", "acme/deploy")
+            .with_trusted_issuer(TrustedIssuer::new(GITHUB_ISSUER, github.verifying_key()))
+            .with_google_provider(PROVIDER)
+            .with_google_service_account(ROBOT),
+    )
+    .unwrap();
+    let agent = s2s_oauth::agent();
+    let fetch = |request_token: &str, audience: Option<&str>| {
+        let http = github_actions::request(
+            &server.github_actions_oidc_url(),
+            &SecurityToken::new(request_token),
+            audience,
+        )
+        .unwrap();
+        github_actions::parse(&http.send(&agent, &s2s_oauth::SendOptions::new()).unwrap())
+    };
+    // The token: GitHub's issuer, the workflow's subject, the audience asked for.
+    let token = fetch("request-token", Some("https://iam.example")).unwrap();
+    let claims = s2s_oauth::jwt::UnverifiedJwt::decode(token.expose_secret()).unwrap();
+    assert_eq!(claims.issuer(), Some(GITHUB_ISSUER));
+    assert_eq!(
+        claims.claims()["sub"],
+        "repo:acme/deploy:ref:refs/heads/main"
+    );
+    assert_eq!(claims.claims()["aud"], "https://iam.example");
+    // No audience: GitHub's default, the owner's URL.
+    let token = fetch("request-token", None).unwrap();
+    let claims = s2s_oauth::jwt::UnverifiedJwt::decode(token.expose_secret()).unwrap();
+    assert_eq!(claims.claims()["aud"], "https://github.com/acme");
+    // A wrong request token: 401, a typed error.
+    assert!(matches!(
+        fetch("guess", None).unwrap_err(),
+        Error::UnexpectedStatus(_)
+    ));
+
+    // The chain, built without a credential file.
+    let url = server.github_actions_oidc_url();
+    let source_agent = agent.clone();
+    let subject = TokenSource::from_fn(move || {
+        let http = github_actions::request(
+            &url,
+            &SecurityToken::new("request-token"),
+            Some(&format!("https:{PROVIDER}")),
+        )?;
+        github_actions::parse(&http.send(&source_agent, &s2s_oauth::SendOptions::new())?)
+    });
+    let local = LoadOptions::new().allow_loopback_endpoints(true);
+    let account = ExternalAccount::new(PROVIDER, TokenTypeUri::Jwt, subject)
+        .unwrap()
+        .with_token_url(&server.google_sts_url(), &local)
+        .unwrap()
+        .with_impersonation_url(&server.google_impersonation_url(ROBOT), &local)
+        .unwrap();
+    let token = account.fetch_token(&agent, None).unwrap();
+    assert_eq!(
+        common_get(&server.resource_url(), token.access_token().expose_secret()),
+        200
+    );
+    // The builder's checks: no loopback without the switch, no odd service account.
+    let bare = ExternalAccount::new(PROVIDER, TokenTypeUri::Jwt, TokenSource::new("t")).unwrap();
+    assert!(
+        bare.clone()
+            .with_token_url(&server.google_sts_url(), &LoadOptions::new())
+            .is_err()
+    );
+    assert!(bare.clone().with_service_account("not-an-email").is_err());
+    assert!(bare.clone().with_service_account("a@b/../x").is_err());
+    assert!(ExternalAccount::new(" ", TokenTypeUri::Jwt, TokenSource::new("t")).is_err());
+}

@@ -293,6 +293,7 @@ pub struct Config {
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
     pub(crate) google_providers: Vec<String>,
     pub(crate) google_service_accounts: Vec<String>,
+    pub(crate) github_oidc: Option<super::github::GithubOidc>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -322,6 +323,7 @@ impl Config {
             trusted_issuers: Vec::new(),
             google_providers: Vec::new(),
             google_service_accounts: Vec::new(),
+            github_oidc: None,
         }
     }
 
@@ -372,6 +374,37 @@ impl Config {
     /// `PERMISSION_DENIED`.
     pub fn with_google_service_account(mut self, email: impl Into<String>) -> Self {
         self.google_service_accounts.push(email.into());
+        self
+    }
+
+    /// Serves GitHub Actions' OIDC token endpoint
+    /// ([`Server::github_actions_oidc_url`](super::Server::github_actions_oidc_url)):
+    /// to a caller with `request_token` as bearer it hands out JWTs signed with
+    /// `key` for the workflow of `repository` (`owner/repo`). Trust them with a
+    /// [`TrustedIssuer`] for [`GITHUB_ISSUER`](super::GITHUB_ISSUER) and
+    /// `key.verifying_key()`.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Config, Profile, Server, GITHUB_ISSUER};
+    ///
+    /// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let server = Server::start(Config::new(Profile::Generic).with_github_actions_oidc(key, "request-token", "acme/deploy"))?;
+    /// assert!(server.github_actions_oidc_url().contains("/_apis/actions/idtoken?"));
+    /// # let _ = GITHUB_ISSUER;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_github_actions_oidc(
+        mut self,
+        key: crate::key::SigningKey,
+        request_token: impl Into<String>,
+        repository: impl Into<String>,
+    ) -> Self {
+        self.github_oidc = Some(super::github::GithubOidc::new(
+            key,
+            request_token.into(),
+            repository.into(),
+        ));
         self
     }
 

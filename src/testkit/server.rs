@@ -12,6 +12,7 @@ use ring::rand::SystemRandom;
 
 use super::config::{Config, Profile};
 use super::faults::Fault;
+use super::github;
 use super::google;
 use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
@@ -229,6 +230,14 @@ impl Server {
         )
     }
 
+    /// GitHub Actions' OIDC token endpoint (see
+    /// [`Config::with_github_actions_oidc`]): what a job finds in
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`, the base URL +
+    /// `/_apis/actions/idtoken?api-version=2.0`.
+    pub fn github_actions_oidc_url(&self) -> String {
+        format!("{}{}?api-version=2.0", self.base_url, github::PATH)
+    }
+
     /// The protected resource: the base URL + `/services/data/v60.0/`.
     pub fn resource_url(&self) -> String {
         format!("{}{RESOURCE_PATH}", self.base_url)
@@ -434,6 +443,8 @@ impl Worker {
         if path == TOKEN_PATH {
             let ctx = self.ctx(request);
             token::handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == github::PATH {
+            github::handle(&self.config, request, &self.rng, now)
         } else if path == google::STS_PATH {
             let ctx = self.ctx(request);
             google::sts(&ctx, request, &mut lock(&self.state), now)

@@ -232,6 +232,90 @@ impl ExternalAccount {
         })
     }
 
+    /// Workload identity federation without a credential file: `audience` is the
+    /// pool provider's resource name (the STS `audience`:
+    /// `//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`),
+    /// `subject` where the platform's token is read from (a GitHub Actions job:
+    /// [`github_actions::token_source`](crate::providers::github_actions::token_source)),
+    /// `subject_token_type` its type. Google's STS ([`STS_TOKEN_URL`]), no
+    /// impersonation until [`with_service_account`](Self::with_service_account).
+    ///
+    /// ```
+    /// use s2s_oauth::exchange::{TokenSource, TokenTypeUri};
+    /// use s2s_oauth::providers::google::ExternalAccount;
+    ///
+    /// let account = ExternalAccount::new(
+    ///     "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github",
+    ///     TokenTypeUri::Jwt,
+    ///     TokenSource::env("GITHUB_OIDC_TOKEN"),
+    /// )?
+    /// .with_service_account("deployer@my-project.iam.gserviceaccount.com")?;
+    /// assert_eq!(account.token_url(), "https://sts.googleapis.com/v1/token");
+    /// assert_eq!(
+    ///     account.impersonation_url(),
+    ///     Some("https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/deployer@my-project.iam.gserviceaccount.com:generateAccessToken")
+    /// );
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn new(
+        audience: impl Into<String>,
+        subject_token_type: TokenTypeUri,
+        subject: TokenSource,
+    ) -> Result<Self, Error> {
+        let audience = audience.into().trim().to_owned();
+        crate::error::refuse_empty(
+            InputField::Audience,
+            &audience,
+            "the workload identity pool provider is empty; name it as //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>",
+        )?;
+        Ok(ExternalAccount {
+            audience,
+            subject_token_type,
+            token_url: STS_TOKEN_URL.to_owned(),
+            impersonation_url: None,
+            subject,
+        })
+    }
+
+    /// Another STS endpoint, checked as a credential file's `token_url` is (a
+    /// Google endpoint, a universe domain `options` names, or loopback with
+    /// [`LoadOptions::allow_loopback_endpoints`]).
+    pub fn with_token_url(mut self, url: &str, options: &LoadOptions) -> Result<Self, Error> {
+        self.token_url = google_endpoint(url, "sts", options)?;
+        Ok(self)
+    }
+
+    /// Impersonates the service account `email` after the exchange: IAM
+    /// Credentials `generateAccessToken` at `iamcredentials.googleapis.com`.
+    pub fn with_service_account(self, email: &str) -> Result<Self, Error> {
+        let valid = email.contains('@')
+            && !email
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b"/?#%:".contains(&b));
+        if !valid {
+            return Err(Error::input(
+                InputField::Subject,
+                InputProblem::Malformed,
+                "the service account is not an email address; name it as NAME@PROJECT.iam.gserviceaccount.com",
+            ));
+        }
+        let url = format!(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{email}:generateAccessToken"
+        );
+        self.with_impersonation_url(&url, &LoadOptions::new())
+    }
+
+    /// Impersonation at `url` (a `generateAccessToken` URL), checked as a
+    /// credential file's `service_account_impersonation_url` is.
+    pub fn with_impersonation_url(
+        mut self,
+        url: &str,
+        options: &LoadOptions,
+    ) -> Result<Self, Error> {
+        self.impersonation_url = Some(google_endpoint(url, "iamcredentials", options)?);
+        Ok(self)
+    }
+
     /// The STS token-exchange request for `scope` (space-separated; `None`:
     /// [`CLOUD_PLATFORM_SCOPE`]), with no client authentication. The platform's
     /// token is read from the credential source each time the request is built.
