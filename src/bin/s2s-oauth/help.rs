@@ -18,7 +18,9 @@ macro_rules! exit_codes {
         "Exit codes:
   0  token obtained (or assertion printed; doctor: no check failed)
   1  doctor: a check failed (its fail: lines are on stdout)
-  2  usage error or bad local input (key, certificate, flags); nothing was sent
+  2  usage error or bad local input (key, certificate, flags; google: a credential
+     file refused, --subject with an external_account file, a token source that
+     cannot be read); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
   4  a retry may help: connection refused or reset, timeout, a temporary DNS
@@ -31,7 +33,7 @@ macro_rules! exit_codes {
      body over 1 MiB, a TLS certificate this machine does not trust (a private
      CA: --ca-file), an answer that is not HTTP (another service on that port),
      a host name that does not exist, a Salesforce response signature that does
-     not match the consumer secret
+     not match the consumer secret, a Google generateAccessToken refusal (403)
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
