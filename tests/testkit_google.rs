@@ -186,11 +186,14 @@ fn the_sts_answers_in_googles_shape() {
     );
 }
 
+/// A change made to a good STS form.
+type Change = dyn Fn(&mut Vec<(&'static str, String)>);
+
 #[test]
 fn sts_refusals_are_googles_errors() {
     let server = server();
     let token = subject(&default_aud());
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<(&'static str, String)>)>, &str)> = vec![
+    let cases: Vec<(&str, Box<Change>, &str)> = vec![
         (
             "unknown provider",
             Box::new(|f| f[1].1 = format!("{PROVIDER}x")),
