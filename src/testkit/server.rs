@@ -469,7 +469,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
+                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
             )
         }
     }
