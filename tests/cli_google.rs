@@ -335,4 +335,15 @@ fn the_cache_serves_the_impersonated_token_again() {
     other.extend(["--scope", "https://www.googleapis.com/auth/x"]);
     assert_eq!(run(&other).code, 0);
     assert_eq!(server.requests().len(), 4);
+    // A rewritten credential file (here: no impersonation) is another request too.
+    external(
+        &server,
+        &dir,
+        serde_json::json!({ "file": token_file }),
+        None,
+    );
+    let third = run(&args);
+    assert_eq!(third.code, 0, "{third:?}");
+    assert_ne!(third.stdout, first.stdout);
+    assert_eq!(server.requests().len(), 5);
 }
