@@ -22,7 +22,8 @@ pub(crate) use http_date::format as format_http_date;
 pub(crate) use http_date::parse as parse_http_date;
 pub(crate) use window::{Window, validation_setters};
 pub(crate) use x509_time::parse as parse_x509_time;
-#[cfg(feature = "saml")]
+// SAML's instants, and the testkit's generateAccessToken expireTime (RFC 3339).
+#[cfg(any(feature = "saml", feature = "testkit"))]
 pub(crate) use xs_datetime::format as format_xs_datetime;
 // Also RFC 3339 (Google's expireTime), which is an xs:dateTime with a zone.
 pub(crate) use xs_datetime::parse as parse_xs_datetime;

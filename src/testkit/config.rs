@@ -291,6 +291,9 @@ pub struct Config {
     pub(crate) dpop_nonces: bool,
     pub(crate) client_cas: Vec<Certificate>,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+    pub(crate) google_providers: Vec<String>,
+    pub(crate) google_service_accounts: Vec<String>,
+    pub(crate) github_oidc: Option<super::github::GithubOidc>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -318,6 +321,9 @@ impl Config {
             dpop_nonces: false,
             client_cas: Vec::new(),
             trusted_issuers: Vec::new(),
+            google_providers: Vec::new(),
+            google_service_accounts: Vec::new(),
+            github_oidc: None,
         }
     }
 
@@ -331,6 +337,74 @@ impl Config {
     /// grant (RFC 8693). Call it once per issuer (or per key).
     pub fn with_trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
         self.trusted_issuers.push(issuer);
+        self
+    }
+
+    /// A workload identity pool provider the Google STS shape
+    /// ([`Server::google_sts_url`](super::Server::google_sts_url)) exchanges
+    /// tokens for: its resource name, the STS `audience` parameter
+    /// (`//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`).
+    /// Subject tokens are checked against the trusted issuers; a
+    /// [`TrustedIssuer`] without an audience of its own then wants `aud` =
+    /// `https:` + this name, Google's default allowed audience.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Config, Profile, Server, TrustedIssuer};
+    ///
+    /// let provider = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/gh";
+    /// let ci = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let server = Server::start(
+    ///     Config::new(Profile::Generic)
+    ///         .with_trusted_issuer(TrustedIssuer::new("https://token.actions.githubusercontent.com", ci.verifying_key()))
+    ///         .with_google_provider(provider)
+    ///         .with_google_service_account("robot@p.iam.gserviceaccount.com"),
+    /// )?;
+    /// assert!(server.google_sts_url().ends_with("/v1/token"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_google_provider(mut self, audience: impl Into<String>) -> Self {
+        self.google_providers.push(audience.into());
+        self
+    }
+
+    /// A service account whose tokens IAM Credentials `generateAccessToken`
+    /// ([`Server::google_impersonation_url`](super::Server::google_impersonation_url))
+    /// hands out to any holder of a live token of this server; others are 403
+    /// `PERMISSION_DENIED`.
+    pub fn with_google_service_account(mut self, email: impl Into<String>) -> Self {
+        self.google_service_accounts.push(email.into());
+        self
+    }
+
+    /// Serves GitHub Actions' OIDC token endpoint
+    /// ([`Server::github_actions_oidc_url`](super::Server::github_actions_oidc_url)):
+    /// to a caller with `request_token` as bearer it hands out JWTs signed with
+    /// `key` for the workflow of `repository` (`owner/repo`). Trust them with a
+    /// [`TrustedIssuer`] for [`GITHUB_ISSUER`](super::GITHUB_ISSUER) and
+    /// `key.verifying_key()`.
+    ///
+    /// ```
+    /// use s2s_oauth::SigningKey;
+    /// use s2s_oauth::testkit::{Config, Profile, Server, GITHUB_ISSUER};
+    ///
+    /// let key = SigningKey::from_pem(include_str!("../../tests/data/keys/p256.pkcs8.pem"))?;
+    /// let server = Server::start(Config::new(Profile::Generic).with_github_actions_oidc(key, "request-token", "acme/deploy"))?;
+    /// assert!(server.github_actions_oidc_url().contains("/_apis/actions/idtoken?"));
+    /// # let _ = GITHUB_ISSUER;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_github_actions_oidc(
+        mut self,
+        key: crate::key::SigningKey,
+        request_token: impl Into<String>,
+        repository: impl Into<String>,
+    ) -> Self {
+        self.github_oidc = Some(super::github::GithubOidc::new(
+            key,
+            request_token.into(),
+            repository.into(),
+        ));
         self
     }
 

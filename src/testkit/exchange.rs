@@ -168,7 +168,7 @@ fn required<'f>(form: &'f [(String, String)], name: &str) -> Result<&'f str, Ref
 /// The `sub` of a token of `token_type` (a JWT type, else `invalid_request`)
 /// whose issuer is trusted and whose signature and claims pass (else
 /// `invalid_grant`). `name` is the parameter it came in.
-fn verified_subject(
+pub(crate) fn verified_subject(
     ctx: &Ctx<'_>,
     name: &str,
     token: &str,

@@ -37,6 +37,23 @@
 //!   trusted issuer is verified with that issuer's key and audience, and
 //!   authenticates the `client_id` sent along if that client registered the
 //!   token's `iss` and `sub` ([`Client::with_federated_identity`]).
+//! - **Google's workload identity federation** ([`Config::with_google_provider`],
+//!   [`Config::with_google_service_account`]): the Security Token Service's token
+//!   exchange at [`Server::google_sts_url`] (`POST /v1/token` with Google's form
+//!   parameters; the subject token checked by the trust above, its default `aud`
+//!   `https:` + the provider's name; answered `{access_token, issued_token_type,
+//!   token_type: "Bearer", expires_in}`, errors `{error, error_description}`, an
+//!   unknown provider `invalid_target`) and IAM Credentials `generateAccessToken`
+//!   at [`Server::google_impersonation_url`] (JSON `{scope: [...], lifetime}` with a
+//!   token of this server as bearer; answered `{accessToken, expireTime}`, errors
+//!   as Google API errors: 401 `UNAUTHENTICATED`, 403 `PERMISSION_DENIED`, 400
+//!   `INVALID_ARGUMENT`).
+//! - **GitHub Actions' OIDC token endpoint** ([`Config::with_github_actions_oidc`],
+//!   [`Server::github_actions_oidc_url`]): a `GET` with the request token as
+//!   bearer and an `audience` parameter, answered `{"count": 1, "value": <JWT>}`
+//!   signed with the configured key (`iss` [`GITHUB_ISSUER`], `sub`
+//!   `repo:<owner>/<repo>:ref:refs/heads/main`), so a GitHub-to-Google chain runs
+//!   on loopback.
 //! - **Client authentication** (RFC 6749 §2.3, RFC 7523 §2.2): `client_secret_basic`
 //!   (id and secret form-encoded before base64, RFC 6749 §2.3.1),
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
@@ -114,6 +131,8 @@ mod config;
 mod dpop;
 mod exchange;
 mod faults;
+mod github;
+mod google;
 mod introspect;
 mod metadata;
 mod profile;
@@ -129,6 +148,7 @@ mod wire;
 pub use config::{Client, Config, Profile};
 pub use exchange::TrustedIssuer;
 pub use faults::Fault;
+pub use github::GITHUB_ISSUER;
 pub use record::RecordedRequest;
 pub use server::Server;
 pub use tls::TLS_CA_PEM;

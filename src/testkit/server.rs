@@ -12,6 +12,8 @@ use ring::rand::SystemRandom;
 
 use super::config::{Config, Profile};
 use super::faults::Fault;
+use super::github;
+use super::google;
 use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
 use super::record::RecordedRequest;
@@ -47,6 +49,9 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 ///   without its client certificate on the connection).
 /// - `POST /services/oauth2/introspect`: token introspection (RFC 7662) with the
 ///   certificate binding (`cnf`, RFC 8705 §3.2).
+/// - `POST /v1/token` and
+///   `POST /v1/projects/-/serviceAccounts/<email>:generateAccessToken`: Google's
+///   STS and IAM Credentials shapes ([`google_sts_url`](Self::google_sts_url)).
 /// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
 ///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
 ///   with `issuer` = the base URL and the token endpoint.
@@ -200,6 +205,43 @@ impl Server {
     /// client authentication.
     pub fn introspection_url(&self) -> String {
         format!("{}{INTROSPECT_PATH}", self.base_url)
+    }
+
+    /// The Google STS shape's token endpoint: the base URL + `/v1/token` (see
+    /// [`Config::with_google_provider`]); the `token_url` of an
+    /// `external_account` credential file that runs against this server.
+    pub fn google_sts_url(&self) -> String {
+        format!("{}{}", self.base_url, google::STS_PATH)
+    }
+
+    /// IAM Credentials `generateAccessToken` for the service account `email`
+    /// (see [`Config::with_google_service_account`]): the base URL +
+    /// `/v1/projects/-/serviceAccounts/<email>:generateAccessToken`, a file's
+    /// `service_account_impersonation_url`.
+    ///
+    /// ```
+    /// use s2s_oauth::testkit::{Config, Profile, Server};
+    /// let server = Server::start(Config::new(Profile::Generic))?;
+    /// assert!(server
+    ///     .google_impersonation_url("robot@p.iam.gserviceaccount.com")
+    ///     .ends_with("/v1/projects/-/serviceAccounts/robot@p.iam.gserviceaccount.com:generateAccessToken"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn google_impersonation_url(&self, email: &str) -> String {
+        format!(
+            "{}{}{email}{}",
+            self.base_url,
+            google::IAM_PREFIX,
+            google::GENERATE_SUFFIX
+        )
+    }
+
+    /// GitHub Actions' OIDC token endpoint (see
+    /// [`Config::with_github_actions_oidc`]): what a job finds in
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`, the base URL +
+    /// `/_apis/actions/idtoken?api-version=2.0`.
+    pub fn github_actions_oidc_url(&self) -> String {
+        format!("{}{}?api-version=2.0", self.base_url, github::PATH)
     }
 
     /// The protected resource: the base URL + `/services/data/v60.0/`.
@@ -388,33 +430,38 @@ impl Worker {
         }
     }
 
+    /// What the handlers need to know about the server, for `request`.
+    fn ctx<'c>(&'c self, request: &'c Request) -> Ctx<'c> {
+        Ctx {
+            config: &self.config,
+            base_url: &self.base_url,
+            token_url: &self.token_url,
+            audience: &self.audience,
+            rng: &self.rng,
+            dpop_jkt: None,
+            peer_certificates: &request.peer_certificates,
+        }
+    }
+
     fn route(&self, request: &Request) -> Response {
         let now = SystemTime::now();
         let path = request.path();
         if path == TOKEN_PATH {
-            let ctx = Ctx {
-                config: &self.config,
-                base_url: &self.base_url,
-                token_url: &self.token_url,
-                audience: &self.audience,
-                rng: &self.rng,
-                dpop_jkt: None,
-                peer_certificates: &request.peer_certificates,
-            };
+            let ctx = self.ctx(request);
             token::handle(&ctx, request, &mut lock(&self.state), now)
         } else if path == salesforce_exchange::DATA_CLOUD_PATH
             && self.config.profile == Profile::Salesforce
         {
-            let ctx = Ctx {
-                config: &self.config,
-                base_url: &self.base_url,
-                token_url: &self.token_url,
-                audience: &self.audience,
-                rng: &self.rng,
-                dpop_jkt: None,
-                peer_certificates: &request.peer_certificates,
-            };
+            let ctx = self.ctx(request);
             salesforce_exchange::data_cloud(&ctx, request, &mut lock(&self.state), now)
+        } else if path == github::PATH {
+            github::handle(&self.config, request, &self.rng, now)
+        } else if path == google::STS_PATH {
+            let ctx = self.ctx(request);
+            google::sts(&ctx, request, &mut lock(&self.state), now)
+        } else if path.starts_with(google::IAM_PREFIX) && path.ends_with(google::GENERATE_SUFFIX) {
+            let ctx = self.ctx(request);
+            google::generate_access_token(&ctx, request, &mut lock(&self.state), now)
         } else if path == INTROSPECT_PATH {
             introspect::handle(request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
@@ -433,7 +480,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
+                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
             )
         }
     }

@@ -8,7 +8,7 @@ use super::{DAY, DateTime, TimeError, civil_from_days, digits, from_seconds, uni
 
 /// Formats `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds). A time before 1970 or
 /// after year 9999 is refused.
-#[cfg_attr(not(feature = "saml"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "saml", feature = "testkit")), allow(dead_code))]
 pub(crate) fn format(t: SystemTime) -> Result<String, TimeError> {
     let secs = unix_seconds(t)?;
     let secs = i64::try_from(secs).map_err(|_| TimeError::TooFarForXsDateTime)?;

@@ -150,6 +150,10 @@ pub(crate) struct Options {
     pub(crate) resources: Vec<String>,
     /// `--client-assertion-file`: a platform-issued client assertion.
     pub(crate) client_assertion_file: Option<PathBuf>,
+    /// google: `--credentials FILE` (either kind of Google credential file) and
+    /// `--allow-loopback-endpoints` (the file may name this machine: tests).
+    pub(crate) credentials: Option<PathBuf>,
+    pub(crate) allow_loopback_endpoints: bool,
 }
 
 /// Parses the arguments after the program name.
@@ -198,11 +202,25 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         if !command.accepts(&flag) {
             return Err(not_accepted(command, &flag));
         }
-        if flag == "refresh" {
-            // The one flag with no value.
-            if std::mem::replace(&mut options.refresh, true) {
-                return Err(Failure::usage("--refresh is given twice"));
+        if flag == "refresh" || flag == "allow-loopback-endpoints" {
+            // The flags with no value.
+            let switch = match flag.as_str() {
+                "refresh" => &mut options.refresh,
+                _ => &mut options.allow_loopback_endpoints,
+            };
+            if std::mem::replace(switch, true) {
+                return Err(Failure::usage(format!("--{flag} is given twice")));
             }
+            continue;
+        }
+        if command == Command::Google && flag == "scope" {
+            // Repeatable: the scopes are joined with spaces.
+            let value = parser.value().map_err(lexopt_failure)?;
+            let value = non_empty_text(&flag, value)?;
+            options.scope = Some(match options.scope.take() {
+                Some(before) => format!("{before} {value}"),
+                None => value,
+            });
             continue;
         }
         if command == Command::TokenExchange && flag == "audience" {
@@ -315,6 +333,7 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         }
         "retries" => once(&mut options.retries, flag, retries(flag, &text()?)?),
         "cache" => once(&mut options.cache, flag, PathBuf::from(raw)),
+        "credentials" => once(&mut options.credentials, flag, PathBuf::from(raw)),
         "ca-file" => once(&mut options.ca_file, flag, PathBuf::from(raw)),
         "client-cert" => once(&mut options.client_cert, flag, PathBuf::from(raw)),
         "client-cert-key" => once(&mut options.client_cert_key, flag, PathBuf::from(raw)),

@@ -58,7 +58,8 @@ pub(crate) fn through(
     let Some(path) = &options.cache else {
         return fetch();
     };
-    if options.token_url.is_none() && options.salesforce.is_none() {
+    if options.token_url.is_none() && options.salesforce.is_none() && options.credentials.is_none()
+    {
         // No endpoint: `fetch` says what is missing, before any file is touched.
         return fetch();
     }
@@ -176,6 +177,18 @@ fn request_key(command: Command, options: &Options) -> Result<String, Failure> {
                 "audiences": options.audiences,
                 "resources": options.resources,
                 "client_assertion_file": options.client_assertion_file.as_ref().map(|p| p.display().to_string()),
+            }));
+        }
+    }
+    // google: the credential file's path and contents name the endpoints and the
+    // identity (a rewritten file is another request).
+    if let (Command::Google, Some(path)) = (command, &options.credentials) {
+        let contents = crate::google::read_credentials(path)?;
+        if let serde_json::Value::Array(items) = &mut identity {
+            items.push(serde_json::json!({
+                "credentials": path.display().to_string(),
+                "credentials_sha256": hex(ring::digest::digest(&ring::digest::SHA256, &contents).as_ref()),
+                "allow_loopback_endpoints": options.allow_loopback_endpoints,
             }));
         }
     }

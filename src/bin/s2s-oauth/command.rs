@@ -21,16 +21,20 @@ pub(crate) enum Command {
     Doctor,
     /// Print a DPoP proof (RFC 9449 §4.2) for one request.
     DpopProof,
+    /// A token from a Google credential file of either kind (a service account
+    /// key, or an `external_account` file of workload identity federation).
+    Google,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 9] = [
+    pub(crate) const ALL: [Command; 10] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
         Command::Refresh,
         Command::TokenExchange,
+        Command::Google,
         Command::SignJwt,
         Command::SignSaml,
         Command::Doctor,
@@ -49,6 +53,7 @@ impl Command {
             Command::SignSaml => "sign-saml",
             Command::Doctor => "doctor",
             Command::DpopProof => "dpop-proof",
+            Command::Google => "google",
         }
     }
 
@@ -93,6 +98,28 @@ impl Command {
                     | "ca-file"
             );
         }
+        if self == Command::Google {
+            // The credential file says where to send and how to authenticate:
+            // no endpoint, assertion or client authentication flags.
+            return matches!(
+                flag,
+                "credentials"
+                    | "allow-loopback-endpoints"
+                    | "subject"
+                    | "scope"
+                    | "timeout"
+                    | "output"
+                    | "retries"
+                    | "cache"
+                    | "min-ttl"
+                    | "max-age"
+                    | "refresh"
+                    | "dpop-key"
+                    | "ca-file"
+                    | "client-cert"
+                    | "client-cert-key"
+            );
+        }
         if self == Command::DpopProof {
             return matches!(
                 flag,
@@ -128,7 +155,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 47] = [
+pub(crate) const FLAGS: [&str; 49] = [
     "token-url",
     "salesforce",
     "scope",
@@ -176,4 +203,6 @@ pub(crate) const FLAGS: [&str; 47] = [
     "requested-token-type",
     "resource",
     "client-assertion-file",
+    "credentials",
+    "allow-loopback-endpoints",
 ];

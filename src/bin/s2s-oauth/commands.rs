@@ -51,6 +51,12 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
         // Dispatched to crate::doctor before this.
         Command::Doctor => Err(Failure::usage("doctor requests no token")),
         Command::DpopProof => dpop_proof(options).map(Outcome::Assertion),
+        Command::Google => {
+            let fetch = || crate::google::fetch(options);
+            Ok(Outcome::Token(Box::new(crate::cache::through(
+                command, options, fetch,
+            )?)))
+        }
         _ => {
             let fetch = || request_token(command, options, &endpoint);
             Ok(Outcome::Token(Box::new(crate::cache::through(
@@ -186,17 +192,21 @@ fn request_token(
         salesforce::verify_signature(&token, secret)
             .map_err(|e| send::failure(&request, how, e, 1))?;
     }
-    // RFC 9449 §5: a server without DPoP ignores the proof and issues a bearer
-    // token. It works, but is not bound to the key: say so rather than let the
-    // caller believe otherwise.
-    if dpop.is_some() && token.token_type() != Some(&TokenType::DPoP) {
+    warn_if_unbound(dpop.is_some(), &token);
+    Ok(token)
+}
+
+/// RFC 9449 §5: a server without DPoP ignores the proof and issues a bearer
+/// token. It works, but is not bound to the key: say so rather than let the
+/// caller believe otherwise.
+pub(crate) fn warn_if_unbound(dpop: bool, token: &TokenResponse) {
+    if dpop && token.token_type() != Some(&TokenType::DPoP) {
         let sent = token.token_type().map_or("none", TokenType::as_str);
         let _ = writeln!(
             std::io::stderr(),
             "warning: --dpop-key: the server answered token_type {sent:?}, not \"DPoP\": the token is not bound to the key (the server may not support DPoP); use it as that type says"
         );
     }
-    Ok(token)
 }
 
 /// A `--salesforce` value the presets refuse; a bare host name gets the URL to
@@ -253,6 +263,8 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
                 command.name()
             )))
         }
+        // Dispatched to crate::google in `run`.
+        Command::Google => Err(Failure::usage("google takes --credentials FILE")),
     }
 }
 

@@ -18,7 +18,9 @@ macro_rules! exit_codes {
         "Exit codes:
   0  token obtained (or assertion printed; doctor: no check failed)
   1  doctor: a check failed (its fail: lines are on stdout)
-  2  usage error or bad local input (key, certificate, flags); nothing was sent
+  2  usage error or bad local input (key, certificate, flags; google: a credential
+     file refused, --subject with an external_account file, a token source that
+     cannot be read); nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
      stderr carries `error: <code>: <description> (HTTP <status>)`
   4  a retry may help: connection refused or reset, timeout, a temporary DNS
@@ -31,7 +33,7 @@ macro_rules! exit_codes {
      body over 1 MiB, a TLS certificate this machine does not trust (a private
      CA: --ca-file), an answer that is not HTTP (another service on that port),
      a host name that does not exist, a Salesforce response signature that does
-     not match the consumer secret
+     not match the consumer secret, a Google generateAccessToken refusal (403)
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
@@ -268,6 +270,8 @@ Subcommands:
   client-credentials  get a token as the client itself (RFC 6749 \u{a7}4.4)
   refresh             exchange a refresh token for an access token (RFC 6749 \u{a7}6)
   token-exchange      exchange a platform's token for a token (RFC 8693 \u{a7}2.1)
+  google              a token from a Google credential file (service account or
+                      workload identity federation)
   sign-jwt            print a signed JWT assertion (compact, on one line)
   sign-saml           print a signed SAML 2.0 assertion (XML)
   doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
@@ -457,6 +461,71 @@ Endpoint:
     footer!()
 );
 
+const GOOGLE: &str = concat!(
+    "s2s-oauth google: a token from a Google credential file of either kind
+
+A service_account key file: a JWT assertion signed with its key is posted to the
+file's token_uri (RFC 7523 \u{a7}2.1); --subject acts as a Workspace user
+(domain-wide delegation). An external_account file (workload identity federation,
+from gcloud iam workload-identity-pools create-cred-config): the platform's token,
+read from the file's credential_source on every run, is exchanged at Google's STS
+(RFC 8693); when the file names service_account_impersonation_url, the STS token
+(asked for cloud-platform) then gets the service account's token for --scope from
+IAM Credentials generateAccessToken. The file's token_url and impersonation URL
+must be Google endpoints; an executable credential source runs only with
+GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 in the environment.
+
+Usage: s2s-oauth google --credentials FILE [--scope SCOPE]... [--subject USER]
+           [OPTIONS]
+
+Google:
+  --credentials FILE       the credential file (JSON): \"type\": \"service_account\" or
+                           \"external_account\"; required
+  --scope SCOPE            a Google OAuth scope; repeatable (default
+                           https://www.googleapis.com/auth/cloud-platform)
+  --subject USER           service_account only: the Workspace user to act as; with
+                           an external_account file it is a usage error (exit 2)
+  --allow-loopback-endpoints (no value)
+                           let the file's token_url and impersonation URL name this
+                           machine (localhost, 127.0.0.1, [::1]; http allowed
+                           there): for tests against a local server; without it
+                           such a file is refused (exit 2)
+
+Request:
+  --timeout SECS           whole-request timeout, per attempt (default 30, at most
+                           86400)
+  --retries N              retry what a retry may help (exit 4 failures) up to N
+                           times, with backoff or the server's Retry-After
+  --output json|token|header|env
+                           json (default): the token response as one JSON object on
+                           stdout (after impersonation: access_token, token_type
+                           Bearer, expires_in), plus expires_at; token: the access
+                           token alone; header: an Authorization header line; env:
+                           shell assignments ACCESS_TOKEN=, TOKEN_TYPE=, EXPIRES_AT=
+
+",
+    cache!(),
+    dpop!(),
+    "TLS:
+  --ca-file FILE           also trust the CA certificates in FILE (PEM) for the
+                           server's certificate, the built-in roots kept
+  --client-cert FILE       PEM client certificate chain presented in the TLS
+                           handshake; needs --client-cert-key
+  --client-cert-key FILE   its PEM private key
+
+A generateAccessToken refusal (403: the federated principal lacks
+roles/iam.workloadIdentityUser on the service account) is exit 5: fix the IAM
+binding; an STS refusal (invalid_grant: the token's audience or issuer is not the
+provider's) is exit 3; a source that cannot be read (a missing token file, an
+executable that fails) is exit 2.
+
+Example (GitHub Actions or Kubernetes to Google Cloud, a cron job):
+  s2s-oauth google --credentials /etc/gcp/credential-config.json \\
+      --scope https://www.googleapis.com/auth/devstorage.read_only --output token
+",
+    footer!()
+);
+
 const SIGN_JWT: &str = concat!(
     "s2s-oauth sign-jwt: print a signed JWT assertion (RFC 7523 \u{a7}3), nothing sent
 
@@ -580,6 +649,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::SignSaml => SIGN_SAML,
         Command::Doctor => DOCTOR,
         Command::DpopProof => DPOP_PROOF,
+        Command::Google => GOOGLE,
     }
 }
 
@@ -590,10 +660,11 @@ mod tests {
     #[test]
     fn every_help_has_a_salesforce_example_and_fits_88_columns() {
         for text in Command::ALL.map(of).into_iter().chain([TOP]) {
-            // Salesforce has no DPoP: dpop-proof's example is another API's.
+            // Salesforce has no DPoP: dpop-proof's example is another API's;
+            // google's is Google's.
             let salesforce =
                 text.contains("Example (Salesforce") || text.contains("Example (a Salesforce");
-            assert!(salesforce || text == DPOP_PROOF, "{text}");
+            assert!(salesforce || text == DPOP_PROOF || text == GOOGLE, "{text}");
             assert!(text.contains("never from flag values"), "{text}");
             for line in text.lines() {
                 assert!(line.chars().count() <= 88, "{line:?}");

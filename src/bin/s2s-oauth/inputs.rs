@@ -143,7 +143,7 @@ pub(crate) fn certificate(path: &Path, flag: &str) -> Result<Certificate, Failur
     Certificate::from_pem(pem).map_err(|e| Failure::library(context, e))
 }
 
-fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> {
     read_limited(path).map_err(|e| Failure::usage(format!("{context}: cannot read it: {e}")))
 }
 

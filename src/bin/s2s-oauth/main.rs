@@ -14,6 +14,7 @@ mod command;
 mod commands;
 mod doctor;
 mod exit;
+mod google;
 mod help;
 mod inputs;
 mod output;

@@ -76,8 +76,14 @@ pub(crate) fn failure(
     error: Error,
     attempts: u32,
 ) -> Failure {
+    failure_at(request.token_url(), how, error, attempts)
+}
+
+/// [`failure`] for a request to `url` that is no token request (Google's
+/// `generateAccessToken`).
+pub(crate) fn failure_at(url: &str, how: Sending, error: Error, attempts: u32) -> Failure {
     Failure::Send(Box::new(SendFailure {
-        host: host(request.token_url()).to_owned(),
+        host: host(url).to_owned(),
         timeout: how.timeout,
         salesforce: how.salesforce,
         attempts,

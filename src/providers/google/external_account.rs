@@ -45,6 +45,7 @@ pub const ALLOW_EXECUTABLES_ENV: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABL
 pub struct LoadOptions {
     universe_domain: String,
     allow_executables: bool,
+    allow_loopback_endpoints: bool,
 }
 
 impl Default for LoadOptions {
@@ -54,11 +55,12 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
-    /// The `googleapis.com` universe; executables refused.
+    /// The `googleapis.com` universe; executables and loopback endpoints refused.
     pub fn new() -> Self {
         LoadOptions {
             universe_domain: "googleapis.com".to_owned(),
             allow_executables: false,
+            allow_loopback_endpoints: false,
         }
     }
 
@@ -80,6 +82,27 @@ impl LoadOptions {
     /// Whether a file's `credential_source.executable` may run.
     pub fn allow_executables(mut self, allow: bool) -> Self {
         self.allow_executables = allow;
+        self
+    }
+
+    /// Whether a file's `token_url` and `service_account_impersonation_url` may
+    /// name this machine (`localhost`, `127.0.0.1`, `[::1]`; plain http only
+    /// there): for tests against a local server such as the testkit. Off by
+    /// default: a file that a local process could rewrite must not send the
+    /// platform's token to a listener on this machine.
+    ///
+    /// ```
+    /// use s2s_oauth::providers::google::{ExternalAccount, LoadOptions};
+    /// let json = r#"{"type": "external_account", "audience": "//iam.googleapis.com/x",
+    ///   "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+    ///   "token_url": "http://127.0.0.1:8080/v1/token",
+    ///   "credential_source": {"file": "/var/run/token"}}"#;
+    /// assert!(ExternalAccount::from_json(json, &LoadOptions::new()).is_err());
+    /// let options = LoadOptions::new().allow_loopback_endpoints(true);
+    /// assert!(ExternalAccount::from_json(json, &options).is_ok());
+    /// ```
+    pub fn allow_loopback_endpoints(mut self, allow: bool) -> Self {
+        self.allow_loopback_endpoints = allow;
         self
     }
 }
@@ -197,7 +220,9 @@ impl ExternalAccount {
                 "the credential file has no credential_source; it says where the platform's token is read from",
             )
         })?;
-        let subject = subject_source(source, options)?;
+        let executable_env =
+            executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
+        let subject = subject_source(source, options, executable_env)?;
         Ok(ExternalAccount {
             audience,
             subject_token_type,
@@ -207,13 +232,107 @@ impl ExternalAccount {
         })
     }
 
+    /// Workload identity federation without a credential file: `audience` is the
+    /// pool provider's resource name (the STS `audience`:
+    /// `//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`),
+    /// `subject` where the platform's token is read from (a GitHub Actions job:
+    /// [`github_actions::token_source`](crate::providers::github_actions::token_source)),
+    /// `subject_token_type` its type. Google's STS ([`STS_TOKEN_URL`]), no
+    /// impersonation until [`with_service_account`](Self::with_service_account).
+    ///
+    /// ```
+    /// use s2s_oauth::exchange::{TokenSource, TokenTypeUri};
+    /// use s2s_oauth::providers::google::ExternalAccount;
+    ///
+    /// let account = ExternalAccount::new(
+    ///     "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github",
+    ///     TokenTypeUri::Jwt,
+    ///     TokenSource::env("GITHUB_OIDC_TOKEN"),
+    /// )?
+    /// .with_service_account("deployer@my-project.iam.gserviceaccount.com")?;
+    /// assert_eq!(account.token_url(), "https://sts.googleapis.com/v1/token");
+    /// assert_eq!(
+    ///     account.impersonation_url(),
+    ///     Some("https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/deployer@my-project.iam.gserviceaccount.com:generateAccessToken")
+    /// );
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn new(
+        audience: impl Into<String>,
+        subject_token_type: TokenTypeUri,
+        subject: TokenSource,
+    ) -> Result<Self, Error> {
+        let audience = audience.into().trim().to_owned();
+        crate::error::refuse_empty(
+            InputField::Audience,
+            &audience,
+            "the workload identity pool provider is empty; name it as //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>",
+        )?;
+        Ok(ExternalAccount {
+            audience,
+            subject_token_type,
+            token_url: STS_TOKEN_URL.to_owned(),
+            impersonation_url: None,
+            subject,
+        })
+    }
+
+    /// Another STS endpoint, checked as a credential file's `token_url` is (a
+    /// Google endpoint, a universe domain `options` names, or loopback with
+    /// [`LoadOptions::allow_loopback_endpoints`]).
+    pub fn with_token_url(mut self, url: &str, options: &LoadOptions) -> Result<Self, Error> {
+        self.token_url = google_endpoint(url, "sts", options)?;
+        Ok(self)
+    }
+
+    /// Impersonates the service account `email` after the exchange: IAM
+    /// Credentials `generateAccessToken` at `iamcredentials.googleapis.com`.
+    pub fn with_service_account(self, email: &str) -> Result<Self, Error> {
+        let valid = email.contains('@')
+            && !email
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b"/?#%:".contains(&b));
+        if !valid {
+            return Err(Error::input(
+                InputField::Subject,
+                InputProblem::Malformed,
+                "the service account is not an email address; name it as NAME@PROJECT.iam.gserviceaccount.com",
+            ));
+        }
+        let url = format!(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{email}:generateAccessToken"
+        );
+        self.with_impersonation_url(&url, &LoadOptions::new())
+    }
+
+    /// Impersonation at `url` (a `generateAccessToken` URL), checked as a
+    /// credential file's `service_account_impersonation_url` is.
+    pub fn with_impersonation_url(
+        mut self,
+        url: &str,
+        options: &LoadOptions,
+    ) -> Result<Self, Error> {
+        self.impersonation_url = Some(google_endpoint(url, "iamcredentials", options)?);
+        Ok(self)
+    }
+
     /// The STS token-exchange request for `scope` (space-separated; `None`:
     /// [`CLOUD_PLATFORM_SCOPE`]), with no client authentication. The platform's
     /// token is read from the credential source each time the request is built.
     ///
     /// When [`impersonation_url`](Self::impersonation_url) is set, the token this
-    /// returns is the federated token that the impersonation call takes as bearer.
+    /// returns is the federated token that the impersonation call takes as bearer,
+    /// and the STS is asked for [`CLOUD_PLATFORM_SCOPE`] whatever `scope` is (as
+    /// Google's libraries do): `scope` goes into
+    /// [`impersonation_request`](Self::impersonation_request).
     pub fn sts_request(&self, scope: Option<&str>) -> Result<TokenRequest, Error> {
+        // With impersonation the federated token only has to call IAM Credentials:
+        // Google's libraries ask the STS for cloud-platform alone, and the
+        // caller's scopes go into generateAccessToken.
+        let scope = match self.impersonation_url {
+            Some(_) => CLOUD_PLATFORM_SCOPE,
+            None => scope.unwrap_or(CLOUD_PLATFORM_SCOPE),
+        };
         let exchange = TokenExchange::new(self.subject.clone(), self.subject_token_type.clone())
             .with_audience(self.audience.as_str())?
             .with_requested_token_type(TokenTypeUri::AccessToken);
@@ -222,7 +341,7 @@ impl ExternalAccount {
             Grant::token_exchange(exchange),
             ClientAuth::none(),
         )?
-        .with_scope(scope.unwrap_or(CLOUD_PLATFORM_SCOPE))
+        .with_scope(scope)
     }
 
     /// The IAM Credentials `generateAccessToken` request that turns the STS
@@ -330,9 +449,19 @@ fn required(value: Option<String>, name: &str) -> Result<String, Error> {
 /// `url` checked as a Google endpoint of `service` (`sts`, `iamcredentials`).
 fn google_endpoint(url: &str, service: &str, options: &LoadOptions) -> Result<String, Error> {
     let parsed = EndpointUrl::parse(url)?;
-    // Plain http passed EndpointUrl only on a loopback host: a test server.
+    // Plain http passed EndpointUrl only on a loopback host: a test server,
+    // accepted only when the caller says so.
     if !parsed.is_https() || is_loopback_name(parsed.host()) {
-        return Ok(parsed.into_string());
+        if options.allow_loopback_endpoints {
+            return Ok(parsed.into_string());
+        }
+        return Err(bad(
+            InputProblem::Unsupported,
+            format!(
+                "the credential file sends the token to {:?} on this machine, not to a Google {service} endpoint; a loopback endpoint is for tests only: allow it with LoadOptions::allow_loopback_endpoints(true) (the CLI's --allow-loopback-endpoints), or regenerate the file",
+                parsed.host()
+            ),
+        ));
     }
     let host = parsed.host().to_ascii_lowercase();
     if is_google_host(&host, service, &options.universe_domain) {
@@ -392,7 +521,46 @@ fn is_google_host(host: &str, service: &str, universe: &str) -> bool {
     false
 }
 
-fn subject_source(source: Source, options: &LoadOptions) -> Result<TokenSource, Error> {
+/// The environment Google's executable-sourced credential contract gives the
+/// program: `GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE`, `…_TOKEN_TYPE`, `…_INTERACTIVE=0`
+/// (this crate never runs one interactively) and, when impersonating,
+/// `…_IMPERSONATED_EMAIL` (the service account named in the impersonation URL).
+/// `…_OUTPUT_FILE` is set by [`Executable`] itself when the file names one.
+fn executable_env(
+    audience: &str,
+    token_type: &TokenTypeUri,
+    impersonation_url: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE", audience.to_owned()),
+        (
+            "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE",
+            token_type.as_str().to_owned(),
+        ),
+        ("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE", "0".to_owned()),
+    ];
+    if let Some(email) = impersonation_url.and_then(impersonated_email) {
+        env.push((
+            "GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL",
+            email.to_owned(),
+        ));
+    }
+    env
+}
+
+/// The service account of an impersonation URL
+/// (`…/serviceAccounts/<email>:generateAccessToken`).
+fn impersonated_email(url: &str) -> Option<&str> {
+    let (_, rest) = url.rsplit_once("/serviceAccounts/")?;
+    let email = rest.strip_suffix(":generateAccessToken")?;
+    (!email.is_empty() && !email.contains('/')).then_some(email)
+}
+
+fn subject_source(
+    source: Source,
+    options: &LoadOptions,
+    env: Vec<(&'static str, String)>,
+) -> Result<TokenSource, Error> {
     if source.environment_id.is_some() {
         return Err(bad(
             InputProblem::Unsupported,
@@ -430,6 +598,9 @@ fn subject_source(source: Source, options: &LoadOptions) -> Result<TokenSource, 
         }
         if let Some(output) = exe.output_file.filter(|o| !o.trim().is_empty()) {
             executable = executable.with_output_file(PathBuf::from(output));
+        }
+        for (name, value) in env {
+            executable = executable.with_env(name, value);
         }
         return Ok(TokenSource::executable(executable));
     }
@@ -528,6 +699,16 @@ mod tests {
             assert!(!ok(host, "sts"), "{host}");
         }
         assert!(is_google_host("sts.example.goog", "sts", "example.goog"));
+        assert_eq!(
+            impersonated_email(
+                "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken"
+            ),
+            Some("sa@p.iam.gserviceaccount.com")
+        );
+        assert_eq!(
+            impersonated_email("https://iamcredentials.googleapis.com/v1/x"),
+            None
+        );
         assert!(!is_google_host("sts.example.goog", "sts", "googleapis.com"));
     }
 }
