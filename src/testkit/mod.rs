@@ -119,6 +119,7 @@ mod metadata;
 mod profile;
 mod record;
 mod resource;
+mod revoke;
 mod server;
 mod state;
 mod tls;

@@ -16,6 +16,7 @@ use super::introspect::{self, INTROSPECT_PATH};
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
+use super::revoke::{self, REVOKE_PATH};
 use super::state::State;
 use super::tls;
 use super::token::{self, Ctx};
@@ -190,10 +191,21 @@ impl Server {
 
     /// The introspection endpoint (RFC 7662): the base URL +
     /// `/services/oauth2/introspect`. It answers `active`, `exp`, and for a
-    /// certificate-bound token `cnf` with `x5t#S256` (RFC 8705 §3.2); it asks no
-    /// client authentication.
+    /// certificate-bound token `cnf` with `x5t#S256` (RFC 8705 §3.2); for a refresh
+    /// token `client_id`, `username` and `scope`. Client credentials, when sent,
+    /// are checked as at the token endpoint (a client assertion's `aud`: this URL
+    /// or the base URL); a caller with none is answered too.
     pub fn introspection_url(&self) -> String {
         format!("{}{INTROSPECT_PATH}", self.base_url)
+    }
+
+    /// The revocation endpoint (RFC 7009): the base URL +
+    /// `/services/oauth2/revoke`. It wants client authentication (any method the
+    /// token endpoint takes); an access token is revoked alone, a refresh token
+    /// with its grant's refresh and access tokens; `token_type_hint` other than
+    /// `access_token` / `refresh_token` is `unsupported_token_type`.
+    pub fn revocation_url(&self) -> String {
+        format!("{}{REVOKE_PATH}", self.base_url)
     }
 
     /// The protected resource: the base URL + `/services/data/v60.0/`.
@@ -396,8 +408,24 @@ impl Worker {
                 peer_certificates: &request.peer_certificates,
             };
             token::handle(&ctx, request, &mut lock(&self.state), now)
-        } else if path == INTROSPECT_PATH {
-            introspect::handle(request, &lock(&self.state), now)
+        } else if path == INTROSPECT_PATH || path == REVOKE_PATH {
+            // Client assertions name the endpoint they are sent to (or the base URL).
+            let endpoint = format!("{}{path}", self.base_url);
+            let ctx = Ctx {
+                config: &self.config,
+                base_url: &self.base_url,
+                token_url: &endpoint,
+                audience: &self.audience,
+                rng: &self.rng,
+                dpop_jkt: None,
+                peer_certificates: &request.peer_certificates,
+            };
+            let handle = if path == REVOKE_PATH {
+                revoke::handle
+            } else {
+                introspect::handle
+            };
+            handle(&ctx, request, &mut lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
@@ -414,7 +442,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
+                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
             )
         }
     }

@@ -13,6 +13,9 @@ use super::profile::Refusal;
 use super::record::RecordedRequest;
 use crate::jwt::{ReplayCache, UnverifiedJwt};
 
+mod revocation;
+pub(crate) use revocation::Revoked;
+
 /// The most requests kept by the log; older ones are dropped first.
 pub(crate) const MAX_RECORDED: usize = 10_000;
 
