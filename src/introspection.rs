@@ -53,6 +53,7 @@ use request::TokenPost;
 
 pub use request::TokenTypeHint;
 pub use response::{Introspection, parse_revocation};
+pub(crate) use response::{json_object, malformed};
 
 /// A token introspection request (RFC 7662 §2.1): is this token active, and what
 /// is it for?

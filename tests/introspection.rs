@@ -406,3 +406,71 @@ fn mutual_tls_client_authentication_and_the_bound_token() {
             .is_active()
     );
 }
+
+#[test]
+fn salesforce_presets_introspect_identify_and_revoke() {
+    use s2s_oauth::providers::salesforce::{self, Identity, LoginHost, TokenInfo, UserInfo};
+    let server = server(Profile::Salesforce);
+    let agent = s2s_oauth::agent();
+    let host = LoginHost::my_domain(server.base_url()).unwrap();
+    let token = salesforce::client_credentials(&host, "app", SECRET)
+        .unwrap()
+        .send(&agent)
+        .unwrap();
+    let info = TokenInfo::from_response(&token).unwrap();
+    let access = token.access_token().expose_secret();
+
+    let answer = salesforce::introspect(&host, access, ClientAuth::post("app", SECRET))
+        .unwrap()
+        .send(&agent)
+        .unwrap();
+    assert!(answer.is_active());
+    assert_eq!(answer.client_id(), Some("app"));
+    assert_eq!(answer.username(), Some("integration@example.com"));
+    assert_eq!(
+        answer.token_type().map(|t| t.as_str()),
+        Some("access_token")
+    );
+
+    let user = UserInfo::fetch(&host, token.access_token(), &agent).unwrap();
+    assert_eq!(user.user_id(), Some(info.user_id()));
+    assert_eq!(user.organization_id(), Some(info.org_id()));
+    assert_eq!(user.subject(), Some(info.identity_url()));
+    assert_eq!(user.preferred_username(), Some("integration@example.com"));
+    let identity = Identity::fetch(&info, token.access_token(), &agent).unwrap();
+    assert_eq!(identity.username(), Some("integration@example.com"));
+    assert_eq!(identity.user_id(), Some(info.user_id()));
+    assert_eq!(identity.is_active(), Some(true));
+
+    // Revocation with the token alone, as Salesforce takes it.
+    salesforce::revoke(&host, access)
+        .unwrap()
+        .send(&agent)
+        .unwrap();
+    let requests = server.requests();
+    let revoked = requests.last().unwrap();
+    assert_eq!(revoked.path(), "/services/oauth2/revoke");
+    assert_eq!(revoked.form(), [("token".to_owned(), access.to_owned())]);
+    assert_eq!(revoked.header("Authorization"), None);
+    assert!(
+        !salesforce::introspect(&host, access, ClientAuth::post("app", SECRET))
+            .unwrap()
+            .send(&agent)
+            .unwrap()
+            .is_active()
+    );
+    let error = UserInfo::fetch(&host, token.access_token(), &agent).unwrap_err();
+    assert_eq!(
+        error.oauth_error().map(|e| (e.code.as_str(), e.status)),
+        Some(("invalid_token", 401))
+    );
+    // Salesforce answers 400 invalid_token for a token it does not know.
+    let error = salesforce::revoke(&host, access)
+        .unwrap()
+        .send(&agent)
+        .unwrap_err();
+    assert_eq!(
+        error.oauth_error().map(|e| (e.code.as_str(), e.status)),
+        Some(("invalid_token", 400))
+    );
+}

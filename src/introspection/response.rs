@@ -305,6 +305,36 @@ pub fn parse_revocation(response: &HttpResponse) -> Result<(), Error> {
     }
 }
 
+/// The JSON object of a 200 answer from an endpoint other than a token
+/// endpoint (a userinfo or identity URL), every other answer triaged as a token
+/// endpoint's: `what` names the endpoint in the messages.
+pub(crate) fn json_object(
+    response: &HttpResponse,
+    what: &str,
+) -> Result<Map<String, Value>, Error> {
+    let answer = answer(response);
+    answer.refuse_redirect()?;
+    if answer.status() != 200 {
+        return Err(refusal(
+            &answer,
+            &format!("{what} answers 200 with a JSON object"),
+        ));
+    }
+    let object = answer.object(
+        &format!("the {what} answer is JSON but not an object"),
+        Some(&format!("the {what} answer is not JSON")),
+    )?;
+    if is_oauth_error(&object) {
+        return Err(answer.oauth_error(object));
+    }
+    Ok(object)
+}
+
+/// A malformed 200 answer of `response`, with `reason`.
+pub(crate) fn malformed(response: &HttpResponse, reason: String) -> Error {
+    Error::MalformedResponse(answer(response).unexpected(Some(reason)))
+}
+
 /// The answer with its `Retry-After` read (relative to now, for an HTTP date).
 fn answer(response: &HttpResponse) -> Answer<'_> {
     let retry_after = response

@@ -20,7 +20,8 @@ pub(crate) const INTROSPECT_PATH: &str = "/services/oauth2/introspect";
 
 /// Answers an introspection request: `{"active": false}` for a token that is
 /// unknown, expired or revoked; for a live access token `active`, `token_type`,
-/// `exp`, and `cnf` with `x5t#S256` for a certificate-bound token; for a live
+/// `exp`, `client_id`, `username`, `sub`, `scope` when one was granted, and
+/// `cnf` with `x5t#S256` for a certificate-bound token; for a live
 /// refresh token `active`, `client_id`, `username`, `sub` and `scope`. The
 /// Salesforce profile names the kind of token in `token_type` (`access_token`,
 /// `refresh_token`), as Salesforce does.
@@ -53,6 +54,14 @@ pub(crate) fn handle(
         let mut answer = json!({"active": true, "token_type": token_type, "exp": exp});
         if let Some(thumbprint) = live.bound_to {
             answer["cnf"] = json!({ "x5t#S256": thumbprint });
+        }
+        if let Some(owner) = state.owner(token) {
+            answer["client_id"] = json!(owner.client_id);
+            answer["username"] = json!(owner.username);
+            answer["sub"] = json!(owner.username);
+            if let Some(scope) = &owner.scope {
+                answer["scope"] = json!(scope);
+            }
         }
         return Response::json(200, &answer);
     }

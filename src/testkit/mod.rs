@@ -124,6 +124,7 @@ mod server;
 mod state;
 mod tls;
 mod token;
+mod userinfo;
 mod wire;
 
 pub use config::{Client, Config, Profile};

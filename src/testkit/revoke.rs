@@ -7,13 +7,16 @@
 //! tokens of its grant (RFC 7009 §2.1, as Salesforce does). An unknown token is
 //! a 200 too (§2.2); a `token_type_hint` other than `access_token` and
 //! `refresh_token` is `unsupported_token_type` (§2.2.1); a refresh token of
-//! another client is `unauthorized_client`.
+//! another client is `unauthorized_client`. The Salesforce profile asks no
+//! client authentication and answers 400 `invalid_token` for an unknown token,
+//! as Salesforce documents.
 
 use std::time::SystemTime;
 
 use serde_json::json;
 
 use super::client_auth::{self, Caller, param};
+use super::config::Profile;
 use super::state::{Revoked, State};
 use super::token::Ctx;
 use super::wire::{Request, Response};
@@ -67,7 +70,10 @@ pub(crate) fn handle(
     state: &mut State,
     now: SystemTime,
 ) -> Response {
-    let (form, caller) = match form_and_caller(ctx, request, state, now, true) {
+    // Salesforce names no client authentication for revocation: the token is
+    // its own proof there. Credentials that are sent are checked all the same.
+    let salesforce = ctx.config.profile == Profile::Salesforce;
+    let (form, caller) = match form_and_caller(ctx, request, state, now, !salesforce) {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -93,8 +99,13 @@ pub(crate) fn handle(
             );
         }
     };
-    let client_id = caller.client.map_or("", |c| c.id.as_str());
+    let client_id = caller
+        .client
+        .filter(|_| caller.authenticated)
+        .map(|c| c.id.as_str());
     match state.revoke(token, client_id, refresh_first) {
+        // Salesforce answers 400 for every error, an unknown token included.
+        Revoked::Unknown if salesforce => refuse(400, "invalid_token", "Token was invalid"),
         Revoked::NotYours => refuse(
             400,
             "unauthorized_client",

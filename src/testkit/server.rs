@@ -20,6 +20,7 @@ use super::revoke::{self, REVOKE_PATH};
 use super::state::State;
 use super::tls;
 use super::token::{self, Ctx};
+use super::userinfo::{self, IDENTITY_PREFIX, USERINFO_PATH};
 use super::wire::{self, Conn, Request, Response};
 use crate::secrets::RefreshToken;
 
@@ -426,6 +427,8 @@ impl Worker {
                 introspect::handle
             };
             handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == USERINFO_PATH || path.starts_with(IDENTITY_PREFIX) {
+            userinfo::handle(&self.base_url, request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {

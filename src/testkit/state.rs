@@ -88,6 +88,8 @@ pub(crate) struct State {
     /// While a token request is served: the certificate thumbprint its access
     /// tokens are bound to.
     pub(crate) binding: Option<String>,
+    /// Whom each access token was issued to (introspection, userinfo).
+    owners: HashMap<String, revocation::Owner>,
 }
 
 /// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.

@@ -14,10 +14,19 @@ pub(crate) enum Revoked {
     /// A refresh token: it, the refresh tokens of its grant and their access
     /// tokens.
     Refresh,
-    /// Nothing: the token is unknown (still a 200, RFC 7009 §2.2).
+    /// Nothing: the token is unknown, or revoked already (still a 200, RFC 7009
+    /// §2.2).
     Unknown,
     /// A refresh token of another client: refused (RFC 7009 §2.1).
     NotYours,
+}
+
+/// Whom an access token was issued to.
+#[derive(Debug)]
+pub(crate) struct Owner {
+    pub(crate) client_id: String,
+    pub(crate) username: String,
+    pub(crate) scope: Option<String>,
 }
 
 /// What the server knows of a live refresh token.
@@ -29,13 +38,22 @@ pub(crate) struct LiveRefresh<'s> {
 }
 
 impl State {
-    /// Revokes `token` for the client `client_id`, looking it up as `hint` says
-    /// first (`refresh` true: as a refresh token) and then as the other kind.
-    pub(crate) fn revoke(&mut self, token: &str, client_id: &str, refresh_first: bool) -> Revoked {
+    /// Revokes `token` for the authenticated client `client_id` (`None`: whoever
+    /// holds the token), looking it up as a refresh token first when
+    /// `refresh_first`, then as the other kind.
+    pub(crate) fn revoke(
+        &mut self,
+        token: &str,
+        client_id: Option<&str>,
+        refresh_first: bool,
+    ) -> Revoked {
         let as_refresh = |state: &mut State| {
             let record = state.refresh.get(token)?;
-            if record.client_id != client_id {
+            if client_id.is_some_and(|id| record.client_id != id) {
                 return Some(Revoked::NotYours);
+            }
+            if record.state == RefreshState::Revoked {
+                return Some(Revoked::Unknown);
             }
             let family = record.family;
             state.revoke_family(family);
@@ -43,6 +61,9 @@ impl State {
         };
         let as_access = |state: &mut State| {
             let record = state.access.get_mut(token)?;
+            if record.revoked {
+                return Some(Revoked::Unknown);
+            }
             record.revoked = true;
             Some(Revoked::Access)
         };
@@ -52,6 +73,27 @@ impl State {
             as_access(self).or_else(|| as_refresh(self))
         };
         found.unwrap_or(Revoked::Unknown)
+    }
+
+    /// Records whom the access token `token` was issued to.
+    pub(crate) fn record_owner(
+        &mut self,
+        token: &str,
+        client_id: &str,
+        username: &str,
+        scope: Option<&str>,
+    ) {
+        let owner = Owner {
+            client_id: client_id.to_owned(),
+            username: username.to_owned(),
+            scope: scope.map(str::to_owned),
+        };
+        self.owners.insert(token.to_owned(), owner);
+    }
+
+    /// Whom the access token `token` was issued to, if the server issued it.
+    pub(crate) fn owner(&self, token: &str) -> Option<&Owner> {
+        self.owners.get(token)
     }
 
     /// A refresh token that can still be used, and whom it belongs to.
