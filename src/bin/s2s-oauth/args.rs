@@ -150,6 +150,9 @@ pub(crate) struct Options {
     pub(crate) resources: Vec<String>,
     /// `--client-assertion-file`: a platform-issued client assertion.
     pub(crate) client_assertion_file: Option<PathBuf>,
+    /// introspect, revoke: where the token is read from, and `--token-type-hint`.
+    pub(crate) token: Option<Source>,
+    pub(crate) token_type_hint: Option<String>,
 }
 
 /// Parses the arguments after the program name.
@@ -353,6 +356,8 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "client-assertion-file" => {
             once(&mut options.client_assertion_file, flag, PathBuf::from(raw))
         }
+        "token-file" | "token-env" => one_source(&mut options.token, flag, raw),
+        "token-type-hint" => once(&mut options.token_type_hint, flag, text()?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }

@@ -21,11 +21,15 @@ pub(crate) enum Command {
     Doctor,
     /// Print a DPoP proof (RFC 9449 §4.2) for one request.
     DpopProof,
+    /// Ask the server whether a token is active (RFC 7662).
+    Introspect,
+    /// Revoke a token (RFC 7009).
+    Revoke,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 9] = [
+    pub(crate) const ALL: [Command; 11] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -35,6 +39,8 @@ impl Command {
         Command::SignSaml,
         Command::Doctor,
         Command::DpopProof,
+        Command::Introspect,
+        Command::Revoke,
     ];
 
     /// The name on the command line.
@@ -49,6 +55,8 @@ impl Command {
             Command::SignSaml => "sign-saml",
             Command::Doctor => "doctor",
             Command::DpopProof => "dpop-proof",
+            Command::Introspect => "introspect",
+            Command::Revoke => "revoke",
         }
     }
 
@@ -93,6 +101,30 @@ impl Command {
                     | "ca-file"
             );
         }
+        if matches!(self, Command::Introspect | Command::Revoke) {
+            // The token goes back to its server: the endpoint, the token, its
+            // hint, and how the client authenticates (TLS included).
+            return matches!(
+                flag,
+                "token-url"
+                    | "salesforce"
+                    | "timeout"
+                    | "token-file"
+                    | "token-env"
+                    | "token-type-hint"
+                    | "client-id"
+                    | "client-secret-file"
+                    | "client-secret-env"
+                    | "client-key"
+                    | "client-alg"
+                    | "client-kid"
+                    | "auth"
+                    | "client-assertion-file"
+                    | "ca-file"
+                    | "client-cert"
+                    | "client-cert-key"
+            );
+        }
         if self == Command::DpopProof {
             return matches!(
                 flag,
@@ -130,7 +162,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 47] = [
+pub(crate) const FLAGS: [&str; 50] = [
     "token-url",
     "salesforce",
     "scope",
@@ -178,4 +210,7 @@ pub(crate) const FLAGS: [&str; 47] = [
     "requested-token-type",
     "resource",
     "client-assertion-file",
+    "token-file",
+    "token-env",
+    "token-type-hint",
 ];
