@@ -469,7 +469,10 @@ fn write_introspection_seeds() {
                 "200\n{json}\n\n{{\"id\":\"https://login.salesforce.com/id/00D/005\",\"user_id\":\"005\",\"username\":\"a@b.c\",\"active\":true,\"user_type\":\"STANDARD\"}}"
             ),
         ),
-        ("bad-token", "403\ncontent-type: text/plain\n\nBad_OAuth_Token".to_owned()),
+        (
+            "bad-token",
+            "403\ncontent-type: text/plain\n\nBad_OAuth_Token".to_owned(),
+        ),
     ] {
         fs::write(dir.join(format!("seed-{name}")), response.as_bytes()).unwrap();
     }
