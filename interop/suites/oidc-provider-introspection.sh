@@ -51,44 +51,30 @@ basic=(--auth basic --client-id rs-basic --secret-file "$WORK/secret")
 post=(--auth post --client-id rs-post --secret-file "$WORK/secret")
 pkjwt=(--auth private-key-jwt --client-id rs-pkjwt --client-key "$KEYS/p256.pkcs8.pem")
 
-# check CASE EXPECTED-JSON-CHECK DRIVER-ARGS...: runs the driver and evaluates a
-# Python expression over its report `r`.
-check() {
-  local case="$1" expr="$2"
-  shift 2
-  OUT="$("$S2S_DRIVER" "$@" 2>&1)" || true
-  [[ -z "${INTEROP_VERBOSE:-}" ]] || echo "  $OUT" >&2
-  if "$INTEROP_PY" -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$expr" 2>/dev/null; then
-    pass "$case"
-  else
-    fail "$case" "expected $expr, got: $OUT"
-  fi
-}
-
 # --- an access token: active, then revoked -------------------------------------
 expect_token access-token --url "$TOKEN_URL" --grant client-credentials "${basic[@]}" \
   --save-access-token "$WORK/at"
-check introspect-active-basic 'r["ok"] and r["active"] is True and r["client_id"] == "rs-basic" and r["exp"]' \
+expect_report introspect-active-basic 'r["ok"] and r["active"] is True and r["client_id"] == "rs-basic" and r["exp"]' \
   introspect --url "$INTROSPECT" --token-file "$WORK/at" --hint access_token "${basic[@]}"
-check introspect-active-post 'r["ok"] and r["active"] is True' \
+expect_report introspect-active-post 'r["ok"] and r["active"] is True' \
   introspect --url "$INTROSPECT" --token-file "$WORK/at" "${post[@]}"
-check introspect-active-private-key-jwt 'r["ok"] and r["active"] is True' \
+expect_report introspect-active-private-key-jwt 'r["ok"] and r["active"] is True' \
   introspect --url "$INTROSPECT" --token-file "$WORK/at" "${pkjwt[@]}"
-check introspect-wrong-secret-invalid-client 'r["kind"] == "oauth" and r["error"] == "invalid_client" and r["status"] == 401' \
+expect_report introspect-wrong-secret-invalid-client 'r["kind"] == "oauth" and r["error"] == "invalid_client" and r["status"] == 401' \
   introspect --url "$INTROSPECT" --token-file "$WORK/at" --auth basic --client-id rs-basic --secret-file "$WORK/wrong-secret"
-check revoke-wrong-secret-invalid-client 'r["kind"] == "oauth" and r["error"] == "invalid_client"' \
+expect_report revoke-wrong-secret-invalid-client 'r["kind"] == "oauth" and r["error"] == "invalid_client"' \
   revoke --url "$REVOKE" --token-file "$WORK/at" --auth post --client-id rs-post --secret-file "$WORK/wrong-secret"
 # oidc-provider lets only the client the token was issued to revoke it.
-check revoke-another-clients-token-refused 'r["kind"] == "oauth" and r["error"] == "invalid_request" and r["status"] == 400' \
+expect_report revoke-another-clients-token-refused 'r["kind"] == "oauth" and r["error"] == "invalid_request" and r["status"] == 400' \
   revoke --url "$REVOKE" --token-file "$WORK/at" "${post[@]}"
-check revoke-access-token 'r["ok"] is True' \
+expect_report revoke-access-token 'r["ok"] is True' \
   revoke --url "$REVOKE" --token-file "$WORK/at" --hint access_token "${basic[@]}"
-check introspect-revoked-inactive 'r["ok"] and r["active"] is False' \
+expect_report introspect-revoked-inactive 'r["ok"] and r["active"] is False' \
   introspect --url "$INTROSPECT" --token-file "$WORK/at" "${basic[@]}"
 printf '%s\n' 'never-issued-token' >"$WORK/unknown"
-check revoke-unknown-token-is-200 'r["ok"] is True' \
+expect_report revoke-unknown-token-is-200 'r["ok"] is True' \
   revoke --url "$REVOKE" --token-file "$WORK/unknown" "${basic[@]}"
-check introspect-unknown-inactive 'r["ok"] and r["active"] is False' \
+expect_report introspect-unknown-inactive 'r["ok"] and r["active"] is False' \
   introspect --url "$INTROSPECT" --token-file "$WORK/unknown" "${pkjwt[@]}" --assertion-audience "$BASE"
 
 # --- a refresh token: introspected, revoked, then refused ----------------------
@@ -97,11 +83,11 @@ bearer=(--url "$TOKEN_URL" --grant jwt-bearer --auth basic --client-id jwt-app -
 app=(--auth basic --client-id jwt-app --secret-file "$WORK/secret")
 expect_token refresh-token-issued "${bearer[@]}" --save-refresh-token "$WORK/rt" --save-access-token "$WORK/at2"
 if [[ -s "$WORK/rt" ]]; then
-  check introspect-refresh-token 'r["ok"] and r["active"] is True and r["client_id"] == "jwt-app" and r["sub"] == "alice@example.com"' \
+  expect_report introspect-refresh-token 'r["ok"] and r["active"] is True and r["client_id"] == "jwt-app" and r["sub"] == "alice@example.com"' \
     introspect --url "$INTROSPECT" --token-file "$WORK/rt" --hint refresh_token "${app[@]}"
-  check revoke-refresh-token 'r["ok"] is True' \
+  expect_report revoke-refresh-token 'r["ok"] is True' \
     revoke --url "$REVOKE" --token-file "$WORK/rt" --hint refresh_token "${app[@]}"
-  check introspect-revoked-refresh-token-inactive 'r["ok"] and r["active"] is False' \
+  expect_report introspect-revoked-refresh-token-inactive 'r["ok"] and r["active"] is False' \
     introspect --url "$INTROSPECT" --token-file "$WORK/rt" --hint refresh_token "${app[@]}"
   expect_oauth_error refresh-with-revoked-token-refused invalid_grant --url "$TOKEN_URL" \
     --grant refresh-token "${app[@]}" --refresh-token-file "$WORK/rt"
