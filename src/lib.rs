@@ -227,10 +227,11 @@
 //! and cron jobs (`cargo install s2s-oauth --features cli`): `jwt-bearer`,
 //! `saml-bearer`, `client-credentials`, `refresh` and `token-exchange` print the token response as one
 //! JSON object ([`TokenResponse::to_json_exposing_secrets`]) or the access token
-//! alone; `sign-jwt` and `sign-saml` print a signed assertion. Secrets come from
-//! files or environment variables only. Exit codes: 0 success, 2 bad local input
-//! (nothing sent), 3 refused by the server, 4 transport or server fault. See
-//! `s2s-oauth --help`.
+//! alone; `sign-jwt` and `sign-saml` print a signed assertion; `introspect` and
+//! `revoke` hand a token back to its server ([`introspection`]). Secrets come from
+//! files or environment variables only. Exit codes: 0 success, 1 a negative answer
+//! (`introspect`: the token is not active), 2 bad local input (nothing sent), 3
+//! refused by the server, 4 transport or server fault. See `s2s-oauth --help`.
 //!
 //! ## Features
 //!
