@@ -16,7 +16,7 @@
 //! issuer or token endpoint there).
 //!
 //! ```
-//! # #[cfg(feature = "testkit")] {
+//! # #[cfg(all(feature = "testkit", feature = "ureq"))] {
 //! use s2s_oauth::testkit::{Client, Config, Profile, Server};
 //! use s2s_oauth::{ClientAuth, Grant, TokenRequest};
 //! use s2s_oauth::introspection::{IntrospectionRequest, RevocationRequest, TokenTypeHint};

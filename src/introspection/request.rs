@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
 use crate::client_auth::ClientAuth;
@@ -166,8 +166,9 @@ impl TokenPost {
     }
 
     /// [`to_http_request`](Self::to_http_request) with the system clock and
-    /// random source.
+    /// random source (for the send).
+    #[cfg(feature = "ureq")]
     pub(crate) fn to_http_request_now(&self) -> Result<HttpRequest, Error> {
-        self.to_http_request(SystemTime::now(), &SystemRandom::new())
+        self.to_http_request(SystemTime::now(), &ring::rand::SystemRandom::new())
     }
 }
