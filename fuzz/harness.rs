@@ -37,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dpop_proof", dpop_proof),
     ("mtls", mtls),
     ("token_source", token_source),
+    ("introspection", introspection),
 ];
 
 const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
@@ -236,6 +237,64 @@ fn salesforce_exchange_answers(token: &TokenResponse) {
                 token.access_token().expose_secret()
             );
             assert!(!token.is_access_token());
+        }
+        Err(e) => show(&e),
+    }
+}
+
+/// `Introspection::parse` (RFC 7662 §2.2), `parse_revocation` (RFC 7009 §2.2) and
+/// Salesforce's `UserInfo::parse` / `Identity::parse` of the same response: no
+/// panic; an answer that parses has a boolean `active` equal to `is_active()` in
+/// the JSON it prints, scope tokens that are non-empty and hold no space, and
+/// the members it typed are not in `extra()`; a revocation is `Ok` exactly for a
+/// 200.
+pub fn introspection(data: &[u8]) {
+    use s2s_oauth::introspection::{Introspection, parse_revocation};
+    use s2s_oauth::providers::salesforce::{Identity, UserInfo};
+    let Some(response) = http_response(data) else {
+        return;
+    };
+    match Introspection::parse(&response) {
+        Ok(answer) => {
+            let printed: serde_json::Value =
+                serde_json::from_str(&answer.to_json()).expect("to_json prints JSON");
+            assert_eq!(printed["active"].as_bool(), Some(answer.is_active()));
+            for token in answer.scope() {
+                assert!(!token.is_empty() && !token.contains(' '), "{token:?}");
+            }
+            for typed in ["active", "scope", "exp", "aud", "cnf", "client_id"] {
+                assert!(!answer.extra().contains_key(typed), "{typed} in extra");
+            }
+            let _ = (
+                answer.expires_at(),
+                answer.issued_at(),
+                answer.not_before(),
+                answer.audience(),
+                answer.confirmation(),
+                answer.token_type(),
+                format!("{answer:?}"),
+            );
+        }
+        Err(e) => show(&e),
+    }
+    match parse_revocation(&response) {
+        Ok(()) => assert_eq!(response.status(), 200),
+        Err(e) => {
+            assert_ne!(response.status(), 200);
+            show(&e);
+        }
+    }
+    match UserInfo::parse(&response) {
+        Ok(info) => {
+            assert!(!info.extra().contains_key("user_id"));
+            let _ = format!("{info:?}");
+        }
+        Err(e) => show(&e),
+    }
+    match Identity::parse(&response) {
+        Ok(identity) => {
+            assert!(!identity.extra().contains_key("username"));
+            let _ = format!("{identity:?}");
         }
         Err(e) => show(&e),
     }

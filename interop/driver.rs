@@ -30,6 +30,8 @@
 //! interop-driver dpop-call | verify-dpop ...        (DPoP: see driver_dpop.rs)
 //! interop-driver sf-exchange | sf-actor-token | sf-asset | sf-data-cloud ...
 //!                                                   (Salesforce: see driver_salesforce.rs)
+//! interop-driver introspect | revoke --url URL --token-file F [--hint H] --auth ... (RFC 7662,
+//!                      RFC 7009: see driver_introspect.rs)
 //! ```
 //!
 //! `token` prints one JSON object: `{"ok":true,"token_type":…,"expires_in":…,
@@ -62,6 +64,7 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::SystemRandom;
 use s2s_oauth::exchange::{TokenExchange, TokenSource, TokenTypeUri};
+use s2s_oauth::introspection::IntrospectionRequest;
 use s2s_oauth::jwt::{Claims, Validation};
 use s2s_oauth::secret::{ClientSecret, RefreshToken, SignedAssertion};
 use s2s_oauth::tls::{AgentTls, check_certificate_binding};
@@ -79,6 +82,8 @@ mod dpop;
 
 #[path = "driver_salesforce.rs"]
 mod salesforce;
+#[path = "driver_introspect.rs"]
+mod handback;
 
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
@@ -98,6 +103,8 @@ fn main() -> ExitCode {
         "verify-jwt" => return verify_jwt(&options),
         "token" => return token(&options),
         "dpop-call" => return dpop::call(&options),
+        "introspect" => return handback::introspect(&options),
+        "revoke" => return handback::revoke(&options),
         "verify-dpop" => return dpop::verify(&options),
         "sf-exchange" | "sf-actor-token" | "sf-asset" | "sf-data-cloud" => {
             return salesforce::run(&command, &options);
@@ -459,8 +466,9 @@ fn agent_tls(options: &Options) -> Result<Option<AgentTls>, String> {
     Ok(Some(tls))
 }
 
-/// RFC 7662 introspection of the new token, and the crate's `cnf` check of the
-/// answer against the presented certificate and against another certificate.
+/// RFC 7662 introspection of the new token (`IntrospectionRequest`, Basic
+/// credentials), and the crate's `cnf` check of the answer against the presented
+/// certificate and against another certificate.
 fn introspect(
     options: &Options,
     agent: &s2s_oauth::ureq::Agent,
@@ -470,27 +478,17 @@ fn introspect(
 ) -> Result<Value, String> {
     let id = options.need("--introspect-client-id")?;
     let secret = read_secret(options.need("--introspect-secret-file")?)?;
-    // A plain client_secret_basic header (form-encoded parts, RFC 6749 §2.3.1),
-    // through the crate: the same header a token request would carry.
-    let auth = ClientAuth::basic(id, secret.as_str());
-    let probe = TokenRequest::new(url, Grant::client_credentials(), auth)
-        .and_then(|r| r.to_http_request(SystemTime::now(), &SystemRandom::new()))
-        .map_err(|e| e.to_string())?;
-    let authorization = probe.header("Authorization").ok_or("no Basic header")?;
-    let response = agent
-        .post(url)
-        .header("Authorization", authorization)
-        .send_form([("token", token.access_token().expose_secret())])
-        .map_err(|e| format!("introspection: {e}"))?;
-    let response = s2s_oauth::HttpResponse::from_ureq(response).map_err(|e| e.to_string())?;
-    let answer: Value = serde_json::from_slice(response.body())
-        .map_err(|e| format!("introspection answer is not JSON: {e}"))?;
-    let claims = answer
-        .as_object()
-        .ok_or("introspection answer is not an object")?;
+    let answer = IntrospectionRequest::new(
+        url,
+        token.access_token().expose_secret(),
+        ClientAuth::basic(id, secret.as_str()),
+    )
+    .and_then(|request| request.send(agent))
+    .map_err(|e| format!("introspection: {e}"))?;
+    let claims = answer.as_json();
     let mut report = json!({
-        "status": response.status(),
-        "active": answer.get("active"),
+        "status": 200,
+        "active": answer.is_active(),
         "cnf_x5t_s256": claims.get("cnf").and_then(|c| c.get("x5t#S256")),
     });
     if let Some(presented) = tls.and_then(AgentTls::client_certificate) {
@@ -549,6 +547,21 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         "token-exchange" => token_exchange(options)?,
         other => return Err(format!("unknown --grant {other:?}").into()),
     };
+    let auth = client_auth(options)?;
+    let mut request = TokenRequest::new(options.need("--url")?, grant, auth)?;
+    if let Some(key) = dpop::key(options)? {
+        request = request.with_dpop(&key);
+    }
+    Ok(match options.get("--scope") {
+        Some(scope) => request.with_scope(scope)?,
+        None => request,
+    })
+}
+
+/// The client authentication from `--auth` and its flags (`--client-id`,
+/// `--secret-file`, `--client-key`, `--client-alg`, `--client-kid`,
+/// `--client-assertion-file`, `--assertion-audience`).
+fn client_auth(options: &Options) -> Result<ClientAuth, BuildError> {
     let client_id = || options.need("--client-id");
     let secret = || -> Result<ClientSecret, String> {
         Ok(ClientSecret::new(read_secret(
@@ -585,17 +598,9 @@ fn build_request(options: &Options) -> Result<TokenRequest, BuildError> {
         )?,
         other => return Err(format!("unknown --auth {other:?}").into()),
     };
-    let auth = match options.get("--assertion-audience") {
+    Ok(match options.get("--assertion-audience") {
         Some(aud) => auth.with_assertion_audience(aud),
         None => auth,
-    };
-    let mut request = TokenRequest::new(options.need("--url")?, grant, auth)?;
-    if let Some(key) = dpop::key(options)? {
-        request = request.with_dpop(&key);
-    }
-    Ok(match options.get("--scope") {
-        Some(scope) => request.with_scope(scope)?,
-        None => request,
     })
 }
 

@@ -113,6 +113,22 @@ expect_oauth_error() {
   fi
 }
 
+# expect_report CASE PYEXPR DRIVER-ARGS...: `$S2S_DRIVER ARGS` (any subcommand)
+# must print a JSON report `r` for which the Python expression PYEXPR is true
+# (`r["ok"] and r["active"] is False`). The report is left in $OUT.
+expect_report() {
+  local case="$1" expr="$2"
+  shift 2
+  OUT="$("$S2S_DRIVER" "$@" 2>&1)" || true
+  [[ -z "${INTEROP_VERBOSE:-}" ]] || echo "  $OUT" >&2
+  if "$INTEROP_PY" -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+    "$OUT" "$expr" 2>/dev/null; then
+    pass "$case"
+  else
+    fail "$case" "expected $expr, got: $OUT"
+  fi
+}
+
 # new_p256_key FILE: a fresh P-256 private key (PKCS#8 PEM), for "some other key".
 new_p256_key() {
   "$INTEROP_PY" -c '

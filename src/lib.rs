@@ -43,6 +43,7 @@
 //! | [`exchange`] | token exchange (RFC 8693): [`TokenExchange`](exchange::TokenExchange), [`TokenTypeUri`](exchange::TokenTypeUri), and the token sources of workload identity federation ([`TokenSource`](exchange::TokenSource): a file re-read on every request, a variable, an [`Executable`](exchange::Executable), a closure) |
 //! | [`providers`] | Salesforce, Google, Entra, Okta and Keycloak presets; the GitHub Actions OIDC token source |
 //! | [`discovery`] | RFC 8414 / OpenID Connect metadata |
+//! | [`introspection`] | handing a token back to its server: introspection (RFC 7662, [`IntrospectionRequest`](introspection::IntrospectionRequest), [`Introspection`](introspection::Introspection)) and revocation (RFC 7009, [`RevocationRequest`](introspection::RevocationRequest)) |
 //! | [`tls`] | mutual TLS and trust (RFC 8705): `AgentTls` (a private CA, a client certificate; feature `ureq`) and [`tls::check_certificate_binding`] for certificate-bound tokens |
 //! | `testkit` | a local authorization server (feature `testkit`) |
 //!
@@ -226,10 +227,11 @@
 //! and cron jobs (`cargo install s2s-oauth --features cli`): `jwt-bearer`,
 //! `saml-bearer`, `client-credentials`, `refresh` and `token-exchange` print the token response as one
 //! JSON object ([`TokenResponse::to_json_exposing_secrets`]) or the access token
-//! alone; `sign-jwt` and `sign-saml` print a signed assertion. Secrets come from
-//! files or environment variables only. Exit codes: 0 success, 2 bad local input
-//! (nothing sent), 3 refused by the server, 4 transport or server fault. See
-//! `s2s-oauth --help`.
+//! alone; `sign-jwt` and `sign-saml` print a signed assertion; `introspect` and
+//! `revoke` hand a token back to its server ([`introspection`]). Secrets come from
+//! files or environment variables only. Exit codes: 0 success, 1 a negative answer
+//! (`introspect`: the token is not active), 2 bad local input (nothing sent), 3
+//! refused by the server, 4 transport or server fault. See `s2s-oauth --help`.
 //!
 //! ## Features
 //!
@@ -258,6 +260,7 @@ pub mod exchange;
 mod form;
 mod grant;
 mod http;
+pub mod introspection;
 mod json;
 pub mod jwt;
 mod key;

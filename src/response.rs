@@ -17,6 +17,7 @@ use crate::http::HttpResponse;
 use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
+pub(crate) use retry_after::parse as parse_retry_after;
 pub(crate) use triage::{Answer, Body, is_oauth_error};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).

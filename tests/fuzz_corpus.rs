@@ -142,6 +142,11 @@ fn token_source() {
 }
 
 #[test]
+fn introspection() {
+    replay("introspection");
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -156,7 +161,8 @@ fn every_target_has_a_replay_test() {
             "discovery",
             "dpop_proof",
             "mtls",
-            "token_source"
+            "token_source",
+            "introspection"
         ]
     );
 }
@@ -402,10 +408,81 @@ fn write_seeds() {
     ] {
         write("discovery", name, response.as_bytes());
     }
+    write_introspection_seeds();
     for (name, selector, input) in token_source_seeds() {
         let mut bytes = vec![selector];
         bytes.extend_from_slice(input.as_bytes());
         write("token_source", name, &bytes);
+    }
+}
+
+/// Writes the `introspection` seeds: introspection, revocation, UserInfo and
+/// identity answers (RFC 7662 §2.2's example, Salesforce's shapes, hostile
+/// members, errors). Alone:
+/// `cargo test --all-features --test fuzz_corpus -- --ignored write_introspection_seeds`.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand"]
+fn write_introspection_seeds() {
+    let dir = fuzz_dir().join("corpus").join("introspection");
+    fs::create_dir_all(&dir).unwrap();
+    let json = "content-type: application/json";
+    for (name, response) in [
+        (
+            "rfc7662",
+            format!(
+                "200\n{json}\n\n{{\"active\":true,\"client_id\":\"l238j323ds-23ij4\",\"username\":\"jdoe\",\"scope\":\"read write dolphin\",\"sub\":\"Z5O3upPC88QrAjx00dis\",\"aud\":\"https://protected.example.net/resource\",\"iss\":\"https://server.example.com/\",\"exp\":1419356238,\"iat\":1419350238,\"extension_field\":\"twenty-seven\"}}"
+            ),
+        ),
+        (
+            "salesforce",
+            format!(
+                "200\n{json}\n\n{{\"active\":true,\"scope\":\"id api refresh_token\",\"client_id\":\"3MVG9x\",\"username\":\"a@b.c\",\"sub\":\"https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS\",\"token_type\":\"access_token\",\"exp\":1676058616,\"iat\":1676051416,\"nbf\":1676051416}}"
+            ),
+        ),
+        (
+            "bound",
+            format!(
+                "200\n{json}\n\n{{\"active\":true,\"token_type\":\"DPoP\",\"aud\":[\"a\",\"b\"],\"jti\":\"j\",\"nbf\":1.5,\"cnf\":{{\"jkt\":\"0ZcOCORZNYy\",\"x5t#S256\":\"bwcK0esc\"}}}}"
+            ),
+        ),
+        ("inactive", format!("200\n{json}\n\n{{\"active\":false}}")),
+        (
+            "hostile",
+            format!("200\n{json}\n\n{{\"active\":\"true\",\"exp\":1e400,\"aud\":[1],\"cnf\":[]}}"),
+        ),
+        (
+            "invalid-client",
+            format!(
+                "401\nwww-authenticate: Basic realm=\"x\"\n{json}\n\n{{\"error\":\"invalid_client\",\"error_description\":\"bad\"}}"
+            ),
+        ),
+        (
+            "unsupported-token-type",
+            format!("400\n{json}\n\n{{\"error\":\"unsupported_token_type\"}}"),
+        ),
+        ("revoked-empty", "200\n\n".to_owned()),
+        (
+            "unavailable",
+            "503\nretry-after: 30\ncontent-type: text/html\n\n<html>busy</html>".to_owned(),
+        ),
+        (
+            "userinfo",
+            format!(
+                "200\n{json}\n\n{{\"sub\":\"https://login.salesforce.com/id/00D/005\",\"user_id\":\"005\",\"organization_id\":\"00D\",\"preferred_username\":\"a@b.c\",\"email_verified\":true,\"urls\":{{\"rest\":\"x\"}}}}"
+            ),
+        ),
+        (
+            "identity",
+            format!(
+                "200\n{json}\n\n{{\"id\":\"https://login.salesforce.com/id/00D/005\",\"user_id\":\"005\",\"username\":\"a@b.c\",\"active\":true,\"user_type\":\"STANDARD\"}}"
+            ),
+        ),
+        (
+            "bad-token",
+            "403\ncontent-type: text/plain\n\nBad_OAuth_Token".to_owned(),
+        ),
+    ] {
+        fs::write(dir.join(format!("seed-{name}")), response.as_bytes()).unwrap();
     }
 }
 

@@ -23,6 +23,9 @@
 // with "certificate_pem" in place of "jwks" registers that certificate (x5c) for
 // self_signed_tls_client_auth.
 //
+// With "introspection": true, features.introspection and features.revocation are
+// on (RFC 7662 at /token/introspection, RFC 7009 at /token/revocation).
+//
 // The RFC 8693 token
 // exchange grant, registered the same way, when CONFIG.json has "token_exchange":
 // {"issuers": [{"issuer", "public_key_pem", "alg", "audience"}]}: the subject
@@ -129,7 +132,10 @@ const provider = new Provider(issuer, {
       },
     } : {}),
     mTLS,
-    introspection: { enabled: !!tls },
+    // RFC 7662 and RFC 7009 (CONFIG.json "introspection": true): the token's
+    // owner or any authenticated client may ask (oidc-provider's default policy).
+    introspection: { enabled: !!tls || !!config.introspection },
+    revocation: { enabled: !!config.introspection },
   },
   scopes: ['openid', 'offline_access', 'read', 'write'],
   rotateRefreshToken: true,

@@ -4,8 +4,8 @@ framework), for the s2s-oauth interop suite.
 
     authlib_server.py CONFIG.json
 
-Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves POST /token until
-killed. CONFIG.json lists the clients:
+Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves POST /token, POST
+/introspect (RFC 7662) and POST /revoke (RFC 7009) until killed. CONFIG.json lists the clients:
 
     {"clients": [{"client_id": "...", "secret": "...", "public_key": "PEM file",
                   "auth_methods": ["client_secret_basic", ...],
@@ -16,8 +16,13 @@ Grants: client_credentials (RFC 6749 section 4.4) with client_secret_basic,
 client_secret_post, private_key_jwt and client_secret_jwt (RFC 7523 section 2.2);
 the JWT bearer grant (RFC 7523 section 2.1), which here also issues a refresh
 token; refresh_token (RFC 6749 section 6) with rotation: every refresh issues a
-new refresh token and revokes the old one. Everything else is authlib's stock
-behaviour (its default algorithms: HS256, RS256, ES256).
+new refresh token and revokes the old one. Introspection and revocation are
+authlib's IntrospectionEndpoint and RevocationEndpoint with every client
+authentication method above; any authenticated client may introspect (a resource
+server), only the token's client may revoke it (authlib answers invalid_grant
+otherwise); revoking a refresh token revokes the access tokens issued with it.
+Everything else is authlib's stock behaviour (its default algorithms: HS256,
+RS256, ES256; client assertions addressed to the token URL or the issuer).
 """
 
 import json
@@ -43,6 +48,8 @@ from authlib.oauth2.rfc6749.grants import (  # noqa: E402
 )
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload  # noqa: E402
 from authlib.oauth2.rfc6750 import BearerTokenGenerator  # noqa: E402
+from authlib.oauth2.rfc7009 import RevocationEndpoint  # noqa: E402
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint  # noqa: E402
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion, JWTBearerGrant  # noqa: E402
 from joserfc.jwk import OctKey, import_key  # noqa: E402
 
@@ -85,11 +92,21 @@ class Client(ClientMixin):
 
 
 class RefreshToken(TokenMixin):
-    def __init__(self, client, user, scope):
+    def __init__(self, client, user, scope, grant=None, kind="refresh_token", expires_in=0):
         self.client = client
         self.user = user
         self.scope = scope
         self.revoked = False
+        self.grant = grant
+        self.kind = kind
+        self.issued_at = int(time.time())
+        self.expires_in = expires_in
+
+    def get_expires_in(self):
+        return self.expires_in
+
+    def is_expired(self):
+        return bool(self.expires_in) and time.time() >= self.issued_at + self.expires_in
 
     def check_client(self, client):
         return client.client_id == self.client.client_id
@@ -106,6 +123,7 @@ class Server(AuthorizationServer):
         super().__init__()
         self.clients = {e["client_id"]: Client(e) for e in config["clients"]}
         self.refresh_tokens = {}
+        self.access_tokens = {}
         self.seen_jti = set()
         self.token_url = None
         self.issuer = None
@@ -114,13 +132,39 @@ class Server(AuthorizationServer):
         return self.clients.get(client_id)
 
     def save_token(self, token, request):
+        # The tokens of one answer share a grant: revoking its refresh token
+        # revokes them all.
+        grant = secrets.token_hex(8)
+        user = getattr(request, "user", None)
+        self.access_tokens[token["access_token"]] = RefreshToken(
+            request.client, user, token.get("scope"), grant, "access_token",
+            token.get("expires_in", 0),
+        )
         if "refresh_token" in token:
-            user = request.user
             self.refresh_tokens[token["refresh_token"]] = RefreshToken(
-                request.client, user, token.get("scope")
+                request.client, user, token.get("scope"), grant
             )
 
+    def find_token(self, value, hint):
+        stores = [self.access_tokens, self.refresh_tokens]
+        if hint == "refresh_token":
+            stores.reverse()
+        for store in stores:
+            if value in store:
+                return store[value]
+        return None
+
+    def revoke(self, token):
+        token.revoked = True
+        if token.kind == "refresh_token":
+            for other in list(self.access_tokens.values()) + list(self.refresh_tokens.values()):
+                if other.grant == token.grant:
+                    other.revoked = True
+
     def create_oauth2_request(self, request):
+        return request
+
+    def create_json_request(self, request):
         return request
 
     def handle_response(self, status, body, headers):
@@ -248,6 +292,42 @@ class SecretAssertion(ClientAssertion):
         return OctKey.import_key((client.secret or "").encode())
 
 
+class Introspection(IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = ALL_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return self.server.find_token(token_string, token_type_hint)
+
+    def check_permission(self, token, client, request):
+        return True
+
+    def introspect_token(self, token):
+        payload = {
+            "active": True,
+            "client_id": token.client.client_id,
+            "scope": token.scope or "",
+            "iss": self.server.issuer,
+            "iat": token.issued_at,
+        }
+        if token.kind == "access_token":
+            payload["token_type"] = "Bearer"
+        if token.expires_in:
+            payload["exp"] = token.issued_at + token.expires_in
+        if token.user:
+            payload["username"] = payload["sub"] = token.user
+        return payload
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ALL_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return self.server.find_token(token_string, token_type_hint)
+
+    def revoke_token(self, token, request):
+        self.server.revoke(token)
+
+
 def build_server(config):
     server = Server(config)
 
@@ -263,6 +343,8 @@ def build_server(config):
     server.register_grant(ClientCredentials)
     server.register_grant(JWTBearer)
     server.register_grant(Refresh)
+    server.register_endpoint(Introspection)
+    server.register_endpoint(Revocation)
     # private_key_jwt and client_secret_jwt share the client_assertion parameter:
     # each method checks that the client is registered for it.
     server.register_client_auth_method("private_key_jwt", ClientAssertion(server))
@@ -281,12 +363,18 @@ def main():
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace")
-            if self.path != "/token":
+            endpoint = {"/token": None, "/introspect": "introspection", "/revoke": "revocation"}
+            if self.path not in endpoint:
                 self.reply(404, {"error": "not_found"}, {})
                 return
             form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-            request = Request(server.token_url, self.headers, form)
-            status, payload, headers = server.create_token_response(request)
+            request = Request(server.issuer + self.path, self.headers, form)
+            if endpoint[self.path] is None:
+                status, payload, headers = server.create_token_response(request)
+            else:
+                status, payload, headers = server.create_endpoint_response(
+                    endpoint[self.path], request
+                )
             self.reply(status, payload, dict(headers))
 
         def reply(self, status, payload, headers):

@@ -200,6 +200,9 @@ pub enum InputField {
     /// A token source ([`TokenSource`](crate::exchange::TokenSource)), or the
     /// subject or actor token of a token exchange (RFC 8693 §2.1).
     TokenSource,
+    /// A token handed back to its server: introspected (RFC 7662 §2.1) or revoked
+    /// (RFC 7009 §2.1), or its `token_type_hint`.
+    Token,
 }
 
 /// What is wrong with an [`InputError`]'s field.

@@ -29,6 +29,9 @@ pub enum ErrorCode {
     ServerError,
     /// `temporarily_unavailable` (retryable)
     TemporarilyUnavailable,
+    /// `unsupported_token_type` (RFC 7009 §2.2.1): the revocation endpoint does
+    /// not revoke tokens of this type.
+    UnsupportedTokenType,
     /// Any other code, as sent.
     Other(String),
 }
@@ -46,6 +49,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::Other(s) => s,
         }
     }
@@ -63,6 +67,7 @@ impl From<&str> for ErrorCode {
             "access_denied" => ErrorCode::AccessDenied,
             "server_error" => ErrorCode::ServerError,
             "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
+            "unsupported_token_type" => ErrorCode::UnsupportedTokenType,
             other => ErrorCode::Other(other.to_owned()),
         }
     }

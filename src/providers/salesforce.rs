@@ -34,6 +34,7 @@ mod asset;
 mod data_cloud;
 mod diagnose;
 mod exchange;
+mod endpoints;
 mod flows;
 mod identity;
 mod signature;
@@ -47,6 +48,7 @@ pub use data_cloud::{
 };
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
 pub use exchange::{JWT_SUBJECT_TOKEN_TYPE, check_subject_token_type, token_exchange};
+pub use endpoints::{Identity, UserInfo, introspect, revoke};
 #[cfg(feature = "saml")]
 pub use flows::saml_bearer;
 pub use flows::{
@@ -64,6 +66,12 @@ pub const PRODUCTION: &str = "https://login.salesforce.com";
 pub const SANDBOX: &str = "https://test.salesforce.com";
 /// The token endpoint's path on every Salesforce host.
 pub const TOKEN_PATH: &str = "/services/oauth2/token";
+/// The introspection endpoint's path (RFC 7662) on every Salesforce host.
+pub const INTROSPECT_PATH: &str = "/services/oauth2/introspect";
+/// The revocation endpoint's path (RFC 7009) on every Salesforce host.
+pub const REVOKE_PATH: &str = "/services/oauth2/revoke";
+/// The OpenID Connect UserInfo endpoint's path on every Salesforce host.
+pub const USERINFO_PATH: &str = "/services/oauth2/userinfo";
 
 /// Where a Salesforce org is reached: the host that takes token requests and the
 /// audience its assertions must name.
@@ -193,6 +201,21 @@ impl LoginHost {
     /// The token endpoint: `<base>/services/oauth2/token`.
     pub fn token_url(&self) -> String {
         format!("{}{TOKEN_PATH}", self.base_url)
+    }
+
+    /// The introspection endpoint (RFC 7662): `<base>/services/oauth2/introspect`.
+    pub fn introspection_url(&self) -> String {
+        format!("{}{INTROSPECT_PATH}", self.base_url)
+    }
+
+    /// The revocation endpoint (RFC 7009): `<base>/services/oauth2/revoke`.
+    pub fn revocation_url(&self) -> String {
+        format!("{}{REVOKE_PATH}", self.base_url)
+    }
+
+    /// The OpenID Connect UserInfo endpoint: `<base>/services/oauth2/userinfo`.
+    pub fn userinfo_url(&self) -> String {
+        format!("{}{USERINFO_PATH}", self.base_url)
     }
 
     /// The `aud` of a JWT Bearer assertion, the `Audience` of a SAML assertion.

@@ -88,6 +88,15 @@
 //! RFC 8705 §2) and certificate-bound tokens (RFC 8705 §3), checked at the
 //! protected resource and shown by introspection.
 //!
+//! Beside the token endpoint it serves introspection (RFC 7662,
+//! [`Server::introspection_url`]: client credentials checked as at the token
+//! endpoint when sent) and revocation (RFC 7009, [`Server::revocation_url`]: an
+//! access token alone, a refresh token with its grant; the Salesforce profile
+//! asks no client authentication and answers 400 `invalid_token` for an unknown
+//! token), and who a token's user is: `GET /services/oauth2/userinfo` and the
+//! identity URL (`id`) of a Salesforce-profile token response, with the token as
+//! a bearer token.
+//!
 //! Faults ([`Fault`]) can be injected for the next requests: a status with any body,
 //! a delay, or a connection closed with no response. Every request received is
 //! logged ([`Server::requests`]) for wire-shape tests.
@@ -139,10 +148,12 @@ mod profile;
 mod record;
 mod resource;
 mod salesforce_exchange;
+mod revoke;
 mod server;
 mod state;
 mod tls;
 mod token;
+mod userinfo;
 mod wire;
 
 pub use config::{Client, Config, Profile};

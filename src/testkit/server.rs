@@ -19,9 +19,11 @@ use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
 use super::salesforce_exchange;
+use super::revoke::{self, REVOKE_PATH};
 use super::state::State;
 use super::tls;
 use super::token::{self, Ctx};
+use super::userinfo::{self, IDENTITY_PREFIX, USERINFO_PATH};
 use super::wire::{self, Conn, Request, Response};
 use crate::secrets::RefreshToken;
 
@@ -201,8 +203,10 @@ impl Server {
 
     /// The introspection endpoint (RFC 7662): the base URL +
     /// `/services/oauth2/introspect`. It answers `active`, `exp`, and for a
-    /// certificate-bound token `cnf` with `x5t#S256` (RFC 8705 §3.2); it asks no
-    /// client authentication.
+    /// certificate-bound token `cnf` with `x5t#S256` (RFC 8705 §3.2); for a refresh
+    /// token `client_id`, `username` and `scope`. Client credentials, when sent,
+    /// are checked as at the token endpoint (a client assertion's `aud`: this URL
+    /// or the base URL); a caller with none is answered too.
     pub fn introspection_url(&self) -> String {
         format!("{}{INTROSPECT_PATH}", self.base_url)
     }
@@ -242,6 +246,15 @@ impl Server {
     /// `/_apis/actions/idtoken?api-version=2.0`.
     pub fn github_actions_oidc_url(&self) -> String {
         format!("{}{}?api-version=2.0", self.base_url, github::PATH)
+    }
+
+    /// The revocation endpoint (RFC 7009): the base URL +
+    /// `/services/oauth2/revoke`. It wants client authentication (any method the
+    /// token endpoint takes); an access token is revoked alone, a refresh token
+    /// with its grant's refresh and access tokens; `token_type_hint` other than
+    /// `access_token` / `refresh_token` is `unsupported_token_type`.
+    pub fn revocation_url(&self) -> String {
+        format!("{}{REVOKE_PATH}", self.base_url)
     }
 
     /// The protected resource: the base URL + `/services/data/v60.0/`.
@@ -462,8 +475,26 @@ impl Worker {
         } else if path.starts_with(google::IAM_PREFIX) && path.ends_with(google::GENERATE_SUFFIX) {
             let ctx = self.ctx(request);
             google::generate_access_token(&ctx, request, &mut lock(&self.state), now)
-        } else if path == INTROSPECT_PATH {
-            introspect::handle(request, &lock(&self.state), now)
+        } else if path == INTROSPECT_PATH || path == REVOKE_PATH {
+            // Client assertions name the endpoint they are sent to (or the base URL).
+            let endpoint = format!("{}{path}", self.base_url);
+            let ctx = Ctx {
+                config: &self.config,
+                base_url: &self.base_url,
+                token_url: &endpoint,
+                audience: &self.audience,
+                rng: &self.rng,
+                dpop_jkt: None,
+                peer_certificates: &request.peer_certificates,
+            };
+            let handle = if path == REVOKE_PATH {
+                revoke::handle
+            } else {
+                introspect::handle
+            };
+            handle(&ctx, request, &mut lock(&self.state), now)
+        } else if path == USERINFO_PATH || path.starts_with(IDENTITY_PREFIX) {
+            userinfo::handle(&self.base_url, request, &lock(&self.state), now)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
@@ -480,7 +511,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
+                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/oauth2/userinfo, /id/, /services/data/v60.0/, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
             )
         }
     }

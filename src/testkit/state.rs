@@ -14,6 +14,9 @@ use super::record::RecordedRequest;
 use crate::jwt::{ReplayCache, UnverifiedJwt};
 use crate::key::SigningKey;
 
+mod revocation;
+pub(crate) use revocation::Revoked;
+
 /// The most requests kept by the log; older ones are dropped first.
 pub(crate) const MAX_RECORDED: usize = 10_000;
 
@@ -89,6 +92,8 @@ pub(crate) struct State {
     /// The key the server signs the JWTs it issues with (Salesforce's asset and
     /// Data Cloud tokens), made on first use.
     issuing_key: Option<SigningKey>,
+    /// Whom each access token was issued to (introspection, userinfo).
+    owners: HashMap<String, revocation::Owner>,
 }
 
 /// A token that cannot be guessed: base64url of 32 random bytes, with `prefix`.

@@ -404,6 +404,12 @@ fn refresh(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    state.record_owner(
+        &access,
+        &client.id,
+        &refreshed.username,
+        refreshed.scope.as_deref(),
+    );
     Ok(profile::token_response(
         profile,
         ctx.base_url,
@@ -461,6 +467,7 @@ pub(crate) fn issue(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    state.record_owner(&access, req.client_id, req.username, req.scope.as_deref());
     Ok(profile::token_response(
         profile,
         ctx.base_url,

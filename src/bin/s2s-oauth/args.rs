@@ -154,6 +154,9 @@ pub(crate) struct Options {
     /// `--allow-loopback-endpoints` (the file may name this machine: tests).
     pub(crate) credentials: Option<PathBuf>,
     pub(crate) allow_loopback_endpoints: bool,
+    /// introspect, revoke: where the token is read from, and `--token-type-hint`.
+    pub(crate) token: Option<Source>,
+    pub(crate) token_type_hint: Option<String>,
 }
 
 /// Parses the arguments after the program name.
@@ -372,6 +375,8 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "client-assertion-file" => {
             once(&mut options.client_assertion_file, flag, PathBuf::from(raw))
         }
+        "token-file" | "token-env" => one_source(&mut options.token, flag, raw),
+        "token-type-hint" => once(&mut options.token_type_hint, flag, text()?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }
 }

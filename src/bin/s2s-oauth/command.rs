@@ -24,11 +24,15 @@ pub(crate) enum Command {
     /// A token from a Google credential file of either kind (a service account
     /// key, or an `external_account` file of workload identity federation).
     Google,
+    /// Ask the server whether a token is active (RFC 7662).
+    Introspect,
+    /// Revoke a token (RFC 7009).
+    Revoke,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 10] = [
+    pub(crate) const ALL: [Command; 12] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -39,6 +43,8 @@ impl Command {
         Command::SignSaml,
         Command::Doctor,
         Command::DpopProof,
+        Command::Introspect,
+        Command::Revoke,
     ];
 
     /// The name on the command line.
@@ -54,6 +60,8 @@ impl Command {
             Command::Doctor => "doctor",
             Command::DpopProof => "dpop-proof",
             Command::Google => "google",
+            Command::Introspect => "introspect",
+            Command::Revoke => "revoke",
         }
     }
 
@@ -120,6 +128,30 @@ impl Command {
                     | "client-cert-key"
             );
         }
+        if matches!(self, Command::Introspect | Command::Revoke) {
+            // The token goes back to its server: the endpoint, the token, its
+            // hint, and how the client authenticates (TLS included).
+            return matches!(
+                flag,
+                "token-url"
+                    | "salesforce"
+                    | "timeout"
+                    | "token-file"
+                    | "token-env"
+                    | "token-type-hint"
+                    | "client-id"
+                    | "client-secret-file"
+                    | "client-secret-env"
+                    | "client-key"
+                    | "client-alg"
+                    | "client-kid"
+                    | "auth"
+                    | "client-assertion-file"
+                    | "ca-file"
+                    | "client-cert"
+                    | "client-cert-key"
+            );
+        }
         if self == Command::DpopProof {
             return matches!(
                 flag,
@@ -155,7 +187,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 49] = [
+pub(crate) const FLAGS: [&str; 52] = [
     "token-url",
     "salesforce",
     "scope",
@@ -205,4 +237,7 @@ pub(crate) const FLAGS: [&str; 49] = [
     "client-assertion-file",
     "credentials",
     "allow-loopback-endpoints",
+    "token-file",
+    "token-env",
+    "token-type-hint",
 ];

@@ -48,8 +48,12 @@ pub(crate) fn run(command: Command, options: &Options) -> Result<Outcome, Failur
             endpoint.check_saml(&assertion, &signer)?;
             Ok(Outcome::Assertion(assertion.sign(&signer)?))
         }
-        // Dispatched to crate::doctor before this.
+        // Dispatched to crate::doctor and crate::introspect before this.
         Command::Doctor => Err(Failure::usage("doctor requests no token")),
+        Command::Introspect | Command::Revoke => Err(Failure::usage(format!(
+            "{} requests no token",
+            command.name()
+        ))),
         Command::DpopProof => dpop_proof(options).map(Outcome::Assertion),
         Command::Google => {
             let fetch = || crate::google::fetch(options);
@@ -257,12 +261,15 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
         Command::TokenExchange => token_exchange(options, endpoint),
-        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
-            Err(Failure::usage(format!(
-                "{} prints an assertion and requests no token",
-                command.name()
-            )))
-        }
+        Command::SignJwt
+        | Command::SignSaml
+        | Command::Doctor
+        | Command::DpopProof
+        | Command::Introspect
+        | Command::Revoke => Err(Failure::usage(format!(
+            "{} prints an assertion and requests no token",
+            command.name()
+        ))),
         // Dispatched to crate::google in `run`.
         Command::Google => Err(Failure::usage("google takes --credentials FILE")),
     }
@@ -461,7 +468,10 @@ fn required<'a, T>(value: &'a Option<T>, flag: &str, command: Command) -> Result
 /// The client authentication from `--auth`, `--client-id`, the client secret (read
 /// from its file or variable) and `--client-key`. A secret, key or algorithm the
 /// method would not use is an error rather than silently ignored.
-fn client_auth(options: &Options, secret: Option<ClientSecret>) -> Result<ClientAuth, Failure> {
+pub(crate) fn client_auth(
+    options: &Options,
+    secret: Option<ClientSecret>,
+) -> Result<ClientAuth, Failure> {
     if let Some(auth) = client_assertion(options)? {
         return Ok(auth);
     }

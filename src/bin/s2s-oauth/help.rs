@@ -16,8 +16,11 @@ ignored; nothing else is trimmed. A missing or empty variable or file is exit 2.
 macro_rules! exit_codes {
     () => {
         "Exit codes:
-  0  token obtained (or assertion printed; doctor: no check failed)
-  1  doctor: a check failed (its fail: lines are on stdout)
+  0  token obtained (or assertion printed; doctor: no check failed; introspect:
+     the token is active; revoke: the server took the revocation)
+  1  a negative answer that is no failure: doctor found a fail (its fail: lines
+     are on stdout), introspect says the token is not active (the answer is on
+     stdout)
   2  usage error or bad local input (key, certificate, flags; google: a credential
      file refused, --subject with an external_account file, a token source that
      cannot be read); nothing was sent
@@ -276,6 +279,8 @@ Subcommands:
   sign-saml           print a signed SAML 2.0 assertion (XML)
   doctor              check keys, certificate, endpoint, clock; ok:/warn:/fail: lines
   dpop-proof          print a DPoP proof for one request to an API (RFC 9449 \u{a7}4.2)
+  introspect          ask the server whether a token is active (RFC 7662)
+  revoke              revoke an access or refresh token (RFC 7009)
 
 Output: the token response as one JSON object on stdout (--output json, the
 default, with expires_at added when the lifetime is known), the access token
@@ -637,6 +642,89 @@ Example (an API call with a DPoP-bound token, got with the same --dpop-key):
     sign_footer!()
 );
 
+macro_rules! token_back {
+    ($what:literal, $path:literal) => {
+        concat!(
+            "Endpoint (one of):
+  --token-url URL          the ",
+            $what,
+            " endpoint itself, not the token
+                           endpoint (https; http only on a loopback host)
+  --salesforce login|test|URL
+                           Salesforce: the URL is <base>",
+            $path,
+            "
+  --timeout SECS           whole-request timeout (default 30, at most 86400)
+
+Token:
+  --token-file FILE        the token from a file (its single trailing newline
+                           ignored)
+  --token-env VAR          the token from an environment variable
+  --token-type-hint HINT   access_token or refresh_token (or another registered
+                           type): where the server looks first
+
+"
+        )
+    };
+}
+
+const INTROSPECT: &str = concat!(
+    "s2s-oauth introspect: ask the server whether a token is active (RFC 7662)
+
+Posts token=... (and token_type_hint) to the introspection endpoint with the client
+authentication, and prints the answer as one JSON object on stdout: active, and when
+the server says, scope, client_id, username, exp, iat, nbf, sub, aud, iss, jti,
+token_type, cnf and any other member it sent.
+
+Usage: s2s-oauth introspect (--token-url URL | --salesforce login|test|URL)
+           (--token-file FILE | --token-env VAR) [--token-type-hint HINT]
+           [client authentication]
+
+",
+    token_back!("introspection", "/services/oauth2/introspect"),
+    client_auth!(),
+    "Example (Salesforce My Domain, the connected app's credentials):
+  s2s-oauth introspect --salesforce https://acme.my.salesforce.com \\
+      --token-file /run/sync-job/token --token-type-hint access_token \\
+      --client-id \"$CONSUMER_KEY\" --client-secret-file /etc/salesforce/consumer-secret
+
+The token and secrets are read only from files or environment variables,
+never from flag values (they would show in ps), and are never echoed in messages.
+
+Exit codes: 0 the token is active, 1 it is not (the answer is still printed), 2 bad
+input (nothing sent), 3 refused by the server (bad client credentials), 4 a retry
+may help, 5 not an introspection endpoint or not trusted; see s2s-oauth --help.
+"
+);
+
+const REVOKE: &str = concat!(
+    "s2s-oauth revoke: revoke an access or refresh token (RFC 7009)
+
+Posts token=... (and token_type_hint) to the revocation endpoint with the client
+authentication. Revoking a refresh token usually revokes the access tokens of its
+grant too. Nothing is printed. An RFC 7009 server answers 200 for a token it does
+not know; Salesforce answers 400 invalid_token (exit 3) for one.
+
+Usage: s2s-oauth revoke (--token-url URL | --salesforce login|test|URL)
+           (--token-file FILE | --token-env VAR) [--token-type-hint HINT]
+           [client authentication]
+
+",
+    token_back!("revocation", "/services/oauth2/revoke"),
+    client_auth!(),
+    "Example (Salesforce; the token alone, as Salesforce takes it):
+  s2s-oauth revoke --salesforce https://acme.my.salesforce.com \\
+      --token-file /var/lib/sync-job/refresh-token --token-type-hint refresh_token
+
+The token and secrets are read only from files or environment variables,
+never from flag values (they would show in ps), and are never echoed in messages.
+
+Exit codes: 0 revoked (or unknown to an RFC 7009 server), 2 bad input (nothing
+sent), 3 refused by the server (unsupported_token_type, bad client credentials), 4
+a retry may help, 5 not a revocation endpoint or not trusted; see s2s-oauth --help.
+"
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -650,6 +738,8 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::Doctor => DOCTOR,
         Command::DpopProof => DPOP_PROOF,
         Command::Google => GOOGLE,
+        Command::Introspect => INTROSPECT,
+        Command::Revoke => REVOKE,
     }
 }
 

@@ -17,6 +17,7 @@ mod exit;
 mod google;
 mod help;
 mod inputs;
+mod introspect;
 mod output;
 mod send;
 
@@ -45,6 +46,12 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Failure
         Parsed::Version => format!("s2s-oauth {}\n", env!("CARGO_PKG_VERSION")),
         Parsed::Run(command::Command::Doctor, options) => {
             return doctor::run(&options, &mut stdout);
+        }
+        Parsed::Run(
+            command @ (command::Command::Introspect | command::Command::Revoke),
+            options,
+        ) => {
+            return introspect::run(command, &options, &mut stdout);
         }
         Parsed::Run(command, options) => {
             let outcome = commands::run(command, &options)?;
