@@ -672,6 +672,57 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// The caller dies while its program runs (Ctrl-C, a kill, a crash): the
+    /// program's process group, in which the terminal's signal does not arrive,
+    /// goes with it instead of running on as an orphan. The caller is this test
+    /// binary run again for [`caller_that_dies_mid_run`], killed once its
+    /// program's helper is up.
+    #[test]
+    fn a_caller_that_dies_takes_its_programs_group_along() {
+        let dir = temp_dir("exe-orphan");
+        let pid_file = dir.join("helper.pid");
+        let mut caller = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "executable::caller_that_dies_mid_run",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("S2S_TEST_CALLER_DIR", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = pid_in(&pid_file);
+        caller.kill().unwrap();
+        caller.wait().unwrap();
+        assert!(gone(pid), "the helper {pid} outlived its caller");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Run by [`a_caller_that_dies_takes_its_programs_group_along`] only: runs a
+    /// program whose helper writes its pid and sleeps, and waits to be killed.
+    #[test]
+    #[ignore = "the caller half of a_caller_that_dies_takes_its_programs_group_along"]
+    fn caller_that_dies_mid_run() {
+        let Some(dir) = std::env::var_os("S2S_TEST_CALLER_DIR").map(PathBuf::from) else {
+            return;
+        };
+        let pid_file = dir.join("helper.pid");
+        let hangs = script(
+            &dir,
+            "hangs.sh",
+            &format!(
+                "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' >/dev/null &\nsleep 60",
+                pid_file.display()
+            ),
+        );
+        let exe = Executable::new(&hangs.display().to_string())
+            .unwrap()
+            .with_timeout(Duration::from_secs(60));
+        let _ = read(exe);
+    }
+
     #[test]
     fn the_output_file_is_used_until_its_token_expires() {
         let dir = temp_dir("exe-cache");

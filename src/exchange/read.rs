@@ -72,7 +72,9 @@ const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// out but a success (the timeout, output over the limit or refused by `check`,
 /// a non-zero exit, a failure to read or wait) the whole group is killed, so the
 /// children it started (a helper it forked, a `sleep` of a shell script) do not
-/// live on; then the program is reaped. Elsewhere only the program itself is
+/// live on; then the program is reaped. The group's id stays taken until then by
+/// an [`Anchor`] in it, so the kill cannot reach another group that took the id
+/// over after the program was reaped. Elsewhere only the program itself is
 /// killed: what it started lives on, and may hold its output open, in which case
 /// the thread reading it lingers until that ends. A program that succeeds is left
 /// alone: what it started in the background is its own business.
@@ -98,11 +100,15 @@ pub(super) fn run<T>(
     // Its own group (id = its pid), so that the group can be killed with it.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command.spawn().map_err(|e| SourceError::Spawn {
+        program: program.clone(),
+        kind: e.kind(),
+    })?;
+    // Joined before anything can reap the program: its group exists until then.
+    let anchor = Anchor::join(child.id());
     let mut running = Running {
-        child: command.spawn().map_err(|e| SourceError::Spawn {
-            program: program.clone(),
-            kind: e.kind(),
-        })?,
+        child,
+        anchor,
         released: false,
     };
     let Some(stdout) = running.child.stdout.take() else {
@@ -164,13 +170,18 @@ pub(super) fn run<T>(
     }
     let value = check(&output)?;
     running.released = true;
+    if let Some(anchor) = running.anchor.take() {
+        anchor.release();
+    }
     Ok(value)
 }
 
 /// A started program. Dropped before it is released, it is abandoned: its
-/// process group is killed (Unix), then the program itself, which is reaped.
+/// process group is killed (Unix, through its [`Anchor`]), then the program
+/// itself, which is reaped.
 struct Running {
     child: Child,
+    anchor: Option<Anchor>,
     released: bool,
 }
 
@@ -179,33 +190,73 @@ impl Drop for Running {
         if self.released {
             return;
         }
-        // The group first: while the program is not reaped its id cannot be
-        // taken by another process or group. (After a program that exited by
-        // itself was reaped, the group lives on only while something it started
-        // does; an unrelated group could take the id only after a wrap-around of
-        // the process ids between the two lines, which this does not guard.)
-        kill_group(self.child.id());
+        if let Some(anchor) = self.anchor.take() {
+            anchor.kill_group();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// Sends SIGKILL to the process group `id`. std has no `killpg`, and the crate
-/// has no unsafe code to call libc's, so the POSIX shell's `kill` builtin does
-/// it: `/bin/sh` by its path (no `PATH` lookup), the group id as an argument, not
-/// spliced into the script, nothing inherited but what `Command` must pass.
-/// Best effort: if it cannot run, the program itself is still killed.
+/// A `/bin/sh` that joins the program's process group and waits for the end of
+/// its stdin: while it lives the group exists, so the group's id cannot be given
+/// to another group (POSIX: a process group id is not reused while the group
+/// lives), whether or not the program was reaped already (a non-zero exit and
+/// output `check` refuses are only known after the reaping). At the end of its
+/// input (closed by [`kill_group`](Self::kill_group), or by the caller's process
+/// dying mid-run) it sends SIGKILL to its own group (`kill 0`: no id is passed
+/// around), itself included. [`release`](Self::release) kills the anchor alone
+/// first (its own pid: our child, not reaped yet), so nothing else is killed.
+/// Nothing is ever written to it: an anchor gone already (a program that killed
+/// its own group) costs no broken pipe.
+///
+/// std has no `killpg` and the crate no unsafe code to call libc's, so the
+/// shell's `kill` builtin does it: `/bin/sh` by its path (no `PATH` lookup),
+/// nothing inherited (empty environment, no output). If it cannot start, only the
+/// program itself is killed.
 #[cfg(unix)]
-fn kill_group(id: u32) {
-    let _ = Command::new("/bin/sh")
-        .args(["-c", "kill -s KILL -- \"-$1\"", "sh", &id.to_string()])
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+struct Anchor(Child);
+
+#[cfg(unix)]
+impl Anchor {
+    /// Starts an anchor in the process group `group` (the program's pid, which
+    /// is not reaped yet).
+    fn join(group: u32) -> Option<Anchor> {
+        let group = i32::try_from(group).ok()?;
+        let mut command = Command::new("/bin/sh");
+        command
+            .args(["-c", "read -r _; kill -s KILL 0"])
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, group);
+        command.spawn().ok().map(Anchor)
+    }
+
+    /// SIGKILL to the whole group (the anchor included), then the anchor reaped.
+    fn kill_group(mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+
+    /// The program succeeded: the anchor alone is killed (its stdin still open,
+    /// so it never reaches its `kill`), and reaped.
+    fn release(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Not Unix: no process group was made; only the program is killed.
 #[cfg(not(unix))]
-fn kill_group(_: u32) {}
+struct Anchor;
+
+#[cfg(not(unix))]
+impl Anchor {
+    fn join(_: u32) -> Option<Anchor> {
+        None
+    }
+    fn kill_group(self) {}
+    fn release(self) {}
+}
