@@ -20,9 +20,14 @@ use super::flows::check_consumer_key;
 
 /// The `subject_token_type` Salesforce's Apex reference gives for a JWT
 /// (`Auth.OAuth2TokenExchangeType.JWT`): `urn:ietf:params:oauth:token-type:JWT`,
-/// with `JWT` in capitals where RFC 8693 §3 writes `jwt`. The preset sends
-/// Salesforce's spelling. *Inferred*: that Salesforce matches the value as its
-/// documentation writes it; no page says whether the RFC's spelling is accepted too.
+/// with `JWT` in capitals where RFC 8693 §3 writes `jwt`. *Documented*: the
+/// reference says the enum's values "must correspond to the subject_token_type in
+/// the token request" and spells this one in capitals (the pages of releases 252,
+/// 256 and 264 alike), so the preset sends Salesforce's spelling.
+/// *Not documented*: whether the RFC's lower-case spelling is accepted too (the
+/// flow's Help pages searched show no request sample); it is not sent. The asset
+/// token flow's `actor_token_type` is another matter: Salesforce's sample sends
+/// the RFC's `…:jwt` there, and so does [`asset_token`](super::asset_token).
 pub const JWT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:JWT";
 
 /// Whether Salesforce's token exchange flow takes `subject_type`: the five types
