@@ -672,6 +672,56 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A non-zero exit (known only once the program was reaped) still takes the
+    /// program's group along; a program that succeeds is left alone, and so is
+    /// the helper it left in the background.
+    #[test]
+    fn a_failed_program_takes_its_group_along_and_a_good_one_does_not() {
+        let dir = temp_dir("exe-exit");
+        let helper = |name: &str, tail: &str| {
+            let pid_file = dir.join(format!("{name}.pid"));
+            let path = script(
+                &dir,
+                &format!("{name}.sh"),
+                &format!(
+                    "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' >/dev/null &\nwhile [ ! -s '{}' ]; do sleep 0.01; done\n{tail}",
+                    pid_file.display(),
+                    pid_file.display()
+                ),
+            );
+            (
+                Executable::new(&path.display().to_string()).unwrap(),
+                pid_file,
+            )
+        };
+        let (fails, pid_file) = helper("fails", "exit 3");
+        let err = source_error(read(fails));
+        assert!(matches!(err, SourceError::Exit { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the helper {pid} outlived the failed program");
+
+        let (good, pid_file) = helper(
+            "good",
+            &format!(
+                r#"printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"e30.e30.c2ln","expiration_time":{}}}'"#,
+                future()
+            ),
+        );
+        assert_eq!(read(good).unwrap().expose_secret(), "e30.e30.c2ln");
+        let pid = pid_in(&pid_file);
+        std::thread::sleep(Duration::from_millis(200));
+        let left_alone = alive(pid);
+        // Ours to end: the helper this test's program started.
+        let _ = std::process::Command::new("/bin/kill")
+            .arg(pid.to_string())
+            .status();
+        assert!(
+            left_alone,
+            "the helper {pid} of a program that succeeded was killed"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// The caller dies while its program runs (Ctrl-C, a kill, a crash): the
     /// program's process group, in which the terminal's signal does not arrive,
     /// goes with it instead of running on as an orphan. The caller is this test

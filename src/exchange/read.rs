@@ -68,13 +68,14 @@ const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// what it wrote on stdout (at most [`MAX_LEN`] bytes, wiped when dropped) to
 /// `check` once it exited with status 0, all within `timeout`.
 ///
-/// On Unix the program starts in a process group of its own, and on every way
-/// out but a success (the timeout, output over the limit or refused by `check`,
-/// a non-zero exit, a failure to read or wait) the whole group is killed, so the
-/// children it started (a helper it forked, a `sleep` of a shell script) do not
-/// live on; then the program is reaped. The group's id stays taken until then by
-/// an [`Anchor`] in it, so the kill cannot reach another group that took the id
-/// over after the program was reaped. Elsewhere only the program itself is
+/// On Unix the program starts in a process group of its own (led by an
+/// [`Anchor`], whose pid is the group's id and stays taken until the group is
+/// done with, so the kill cannot reach another group that took the id over after
+/// the program was reaped), and on every way out but a success (the timeout,
+/// output over the limit or refused by `check`, a non-zero exit, a failure to
+/// read or wait) the whole group is killed, so the children it started (a
+/// helper it forked, a `sleep` of a shell script) do not live on; then the
+/// program is reaped. Elsewhere only the program itself is
 /// killed: what it started lives on, and may hold its output open, in which case
 /// the thread reading it lingers until that ends. A program that succeeds is left
 /// alone: what it started in the background is its own business.
@@ -97,15 +98,27 @@ pub(super) fn run<T>(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    // Its own group (id = its pid), so that the group can be killed with it.
+    // A group of its own, so that the group can be killed with it: the anchor's,
+    // made before the program starts (so the program never runs without it), or
+    // without an anchor one whose id is the program's pid.
+    let anchor = Anchor::start();
     #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let child = command.spawn().map_err(|e| SourceError::Spawn {
-        program: program.clone(),
-        kind: e.kind(),
-    })?;
-    // Joined before anything can reap the program: its group exists until then.
-    let anchor = Anchor::join(child.id());
+    std::os::unix::process::CommandExt::process_group(
+        &mut command,
+        anchor.as_ref().map_or(0, Anchor::group),
+    );
+    let child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            if let Some(anchor) = anchor {
+                anchor.release();
+            }
+            return Err(SourceError::Spawn {
+                program,
+                kind: e.kind(),
+            });
+        }
+    };
     let mut running = Running {
         child,
         anchor,
@@ -198,31 +211,29 @@ impl Drop for Running {
     }
 }
 
-/// A `/bin/sh` that joins the program's process group and waits for the end of
-/// its stdin: while it lives the group exists, so the group's id cannot be given
-/// to another group (POSIX: a process group id is not reused while the group
-/// lives), whether or not the program was reaped already (a non-zero exit and
-/// output `check` refuses are only known after the reaping). At the end of its
-/// input (closed by [`kill_group`](Self::kill_group), or by the caller's process
-/// dying mid-run) it sends SIGKILL to its own group (`kill 0`: no id is passed
-/// around), itself included. [`release`](Self::release) kills the anchor alone
-/// first (its own pid: our child, not reaped yet), so nothing else is killed.
-/// Nothing is ever written to it: an anchor gone already (a program that killed
-/// its own group) costs no broken pipe.
+/// A `/bin/sh` that leads the process group the program then joins, and waits
+/// for the end of its stdin. The group's id is the anchor's pid, which no other
+/// process or group can take while the anchor is not reaped, whether or not the
+/// program was reaped already (a non-zero exit and output `check` refuses are
+/// only known after the reaping); and the program never runs without it. At the
+/// end of its input (closed by [`kill_group`](Self::kill_group), or by the
+/// caller's process dying mid-run) it sends SIGKILL to its own group (`kill 0`:
+/// no id is passed around), itself included. [`release`](Self::release) kills
+/// the anchor alone (its own pid: our child, not reaped yet), so nothing else is
+/// killed. Nothing is ever written to it: an anchor gone already (a program that
+/// killed its own group) costs no broken pipe.
 ///
 /// std has no `killpg` and the crate no unsafe code to call libc's, so the
 /// shell's `kill` builtin does it: `/bin/sh` by its path (no `PATH` lookup),
-/// nothing inherited (empty environment, no output). If it cannot start, only the
-/// program itself is killed.
+/// nothing inherited (empty environment, no output). If it cannot start, the
+/// program leads a group of its own and only the program itself is killed.
 #[cfg(unix)]
 struct Anchor(Child);
 
 #[cfg(unix)]
 impl Anchor {
-    /// Starts an anchor in the process group `group` (the program's pid, which
-    /// is not reaped yet).
-    fn join(group: u32) -> Option<Anchor> {
-        let group = i32::try_from(group).ok()?;
+    /// Starts an anchor leading a new process group.
+    fn start() -> Option<Anchor> {
         let mut command = Command::new("/bin/sh");
         command
             .args(["-c", "read -r _; kill -s KILL 0"])
@@ -230,8 +241,18 @@ impl Anchor {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        std::os::unix::process::CommandExt::process_group(&mut command, group);
-        command.spawn().ok().map(Anchor)
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let anchor = Anchor(command.spawn().ok()?);
+        if i32::try_from(anchor.0.id()).is_err() {
+            anchor.release();
+            return None;
+        }
+        Some(anchor)
+    }
+
+    /// The group's id, for `process_group` (checked to fit in [`start`](Self::start)).
+    fn group(&self) -> i32 {
+        i32::try_from(self.0.id()).unwrap_or(0)
     }
 
     /// SIGKILL to the whole group (the anchor included), then the anchor reaped.
@@ -240,8 +261,8 @@ impl Anchor {
         let _ = self.0.wait();
     }
 
-    /// The program succeeded: the anchor alone is killed (its stdin still open,
-    /// so it never reaches its `kill`), and reaped.
+    /// The anchor alone is killed (its stdin still open, so it never reaches its
+    /// `kill`), and reaped.
     fn release(mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -254,7 +275,7 @@ struct Anchor;
 
 #[cfg(not(unix))]
 impl Anchor {
-    fn join(_: u32) -> Option<Anchor> {
+    fn start() -> Option<Anchor> {
         None
     }
     fn kill_group(self) {}
