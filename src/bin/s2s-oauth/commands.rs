@@ -310,14 +310,12 @@ fn token_exchange(options: &Options, endpoint: &Endpoint) -> Result<Grant, Failu
     };
     let mut subject_type = subject_type.clone();
     if endpoint.salesforce.is_some() {
-        salesforce::check_subject_token_type(&subject_type)
+        let sent = salesforce::subject_token_type(subject_type.clone())
             .map_err(|e| Failure::library("--subject-token-type", e))?;
         if options.actor_token.is_some() {
             salesforce_asset_types(&subject_type, options.actor_token_type.as_ref())?;
         }
-        if subject_type == TokenTypeUri::Jwt {
-            subject_type = TokenTypeUri::Other(salesforce::JWT_SUBJECT_TOKEN_TYPE.to_owned());
-        }
+        subject_type = sent;
         if options.actor_token.is_none() && options.client_id.is_none() {
             return Err(Failure::usage(
                 "token-exchange --salesforce needs --client-id ID (the connected app's consumer key); the asset token flow (with --actor-token-file) needs none",
