@@ -722,6 +722,38 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A program that stops its own process group (`kill -STOP 0`) stops what
+    /// would kill the group on the way out too: the timeout still comes back,
+    /// bounded, and the group is gone.
+    #[test]
+    fn a_program_that_stops_its_group_still_times_out() {
+        let dir = temp_dir("exe-stop");
+        let pid_file = dir.join("stopped.pid");
+        let path = script(
+            &dir,
+            "stops.sh",
+            &format!(
+                "echo $$ > '{}'\nkill -s STOP 0\nsleep 60",
+                pid_file.display()
+            ),
+        );
+        let exe = Executable::new(&path.display().to_string())
+            .unwrap()
+            .with_timeout(Duration::from_secs(1));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(read(exe).map(|_| ()));
+        });
+        let result = receiver
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no answer 20 s after a 1 s timeout");
+        let err = source_error(result.map(|()| SecurityToken::new("unused")));
+        assert!(matches!(err, SourceError::Timeout { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the stopped program {pid} lives on");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// The caller dies while its program runs (Ctrl-C, a kill, a crash): the
     /// program's process group, in which the terminal's signal does not arrive,
     /// goes with it instead of running on as an orphan. The caller is this test

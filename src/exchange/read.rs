@@ -60,6 +60,11 @@ pub(super) fn env(name: &str) -> Result<Zeroizing<String>, SourceError> {
     }
 }
 
+/// How long an [`Anchor`] told to kill its group is waited for before the group
+/// is killed from here.
+#[cfg(unix)]
+const ANCHOR_WAIT: Duration = Duration::from_secs(2);
+
 /// The longest an executable is waited for, whatever timeout it was given.
 const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
@@ -256,8 +261,34 @@ impl Anchor {
     }
 
     /// SIGKILL to the whole group (the anchor included), then the anchor reaped.
+    ///
+    /// The end of its input comes only when no process holds the pipe's write
+    /// end: a process of the caller's forked (without exec) while the program ran
+    /// would hold a copy. So the wait is bounded; past it the group is killed by
+    /// its id from here (still the anchor's, which is alive and not reaped), then
+    /// the anchor itself.
     fn kill_group(mut self) {
         drop(self.0.stdin.take());
+        let until = Instant::now() + ANCHOR_WAIT;
+        while Instant::now() < until {
+            if let Ok(Some(_)) | Err(_) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+        let _ = Command::new("/bin/sh")
+            .args([
+                "-c",
+                "kill -s KILL -- \"-$1\"",
+                "sh",
+                &self.0.id().to_string(),
+            ])
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
         let _ = self.0.wait();
     }
 
