@@ -200,3 +200,43 @@ fn an_actor_token_makes_it_the_asset_token_flow() {
     );
     assert_eq!(sent.form_value("client_id"), None);
 }
+
+/// Salesforce's asset token flow takes an access token as the subject and a JWT
+/// as the actor token, nothing else (Help "OAuth 2.0 Asset Token Flow", the
+/// Postman collection's "Asset Token Flow"): with an actor token, another subject
+/// or actor type is exit 2 before anything is read or sent, not a request the org
+/// refuses (or worse, a JWT subject sent in the other flow's spelling).
+#[test]
+fn the_asset_token_flow_takes_only_an_access_token_and_a_jwt_actor() {
+    let server = server();
+    let dir = TempDir::new();
+    let subject = subject_file(&dir);
+    let actor = dir.file("actor", "e30.e30.c2ln");
+    let base = server.base_url();
+    for (subject_type, actor_type, expected) in [
+        ("jwt", "jwt", "--subject-token-type access_token"),
+        ("id_token", "jwt", "--subject-token-type access_token"),
+        ("access_token", "saml2", "--actor-token-type jwt"),
+        ("access_token", "access_token", "--actor-token-type jwt"),
+    ] {
+        let out = run(&[
+            "token-exchange",
+            "--salesforce",
+            &base,
+            "--subject-token-file",
+            &subject,
+            "--subject-token-type",
+            subject_type,
+            "--actor-token-file",
+            &actor,
+            "--actor-token-type",
+            actor_type,
+        ]);
+        let line = out.failure(2);
+        assert!(
+            line.contains(expected) && line.contains("asset token flow"),
+            "{subject_type}/{actor_type}: {line}"
+        );
+    }
+    assert!(server.requests().is_empty());
+}

@@ -672,6 +672,139 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A non-zero exit (known only once the program was reaped) still takes the
+    /// program's group along; a program that succeeds is left alone, and so is
+    /// the helper it left in the background.
+    #[test]
+    fn a_failed_program_takes_its_group_along_and_a_good_one_does_not() {
+        let dir = temp_dir("exe-exit");
+        let helper = |name: &str, tail: &str| {
+            let pid_file = dir.join(format!("{name}.pid"));
+            let path = script(
+                &dir,
+                &format!("{name}.sh"),
+                &format!(
+                    "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' >/dev/null &\nwhile [ ! -s '{}' ]; do sleep 0.01; done\n{tail}",
+                    pid_file.display(),
+                    pid_file.display()
+                ),
+            );
+            (
+                Executable::new(&path.display().to_string()).unwrap(),
+                pid_file,
+            )
+        };
+        let (fails, pid_file) = helper("fails", "exit 3");
+        let err = source_error(read(fails));
+        assert!(matches!(err, SourceError::Exit { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the helper {pid} outlived the failed program");
+
+        let (good, pid_file) = helper(
+            "good",
+            &format!(
+                r#"printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"e30.e30.c2ln","expiration_time":{}}}'"#,
+                future()
+            ),
+        );
+        assert_eq!(read(good).unwrap().expose_secret(), "e30.e30.c2ln");
+        let pid = pid_in(&pid_file);
+        std::thread::sleep(Duration::from_millis(200));
+        let left_alone = alive(pid);
+        // Ours to end: the helper this test's program started.
+        let _ = std::process::Command::new("/bin/kill")
+            .arg(pid.to_string())
+            .status();
+        assert!(
+            left_alone,
+            "the helper {pid} of a program that succeeded was killed"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A program that stops its own process group (`kill -STOP 0`) stops what
+    /// would kill the group on the way out too: the timeout still comes back,
+    /// bounded, and the group is gone.
+    #[test]
+    fn a_program_that_stops_its_group_still_times_out() {
+        let dir = temp_dir("exe-stop");
+        let pid_file = dir.join("stopped.pid");
+        let path = script(
+            &dir,
+            "stops.sh",
+            &format!(
+                "echo $$ > '{}'\nkill -s STOP 0\nsleep 60",
+                pid_file.display()
+            ),
+        );
+        let exe = Executable::new(&path.display().to_string())
+            .unwrap()
+            .with_timeout(Duration::from_secs(1));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(read(exe).map(|_| ()));
+        });
+        let result = receiver
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no answer 20 s after a 1 s timeout");
+        let err = source_error(result.map(|()| SecurityToken::new("unused")));
+        assert!(matches!(err, SourceError::Timeout { .. }), "{err:?}");
+        let pid = pid_in(&pid_file);
+        assert!(gone(pid), "the stopped program {pid} lives on");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The caller dies while its program runs (Ctrl-C, a kill, a crash): the
+    /// program's process group, in which the terminal's signal does not arrive,
+    /// goes with it instead of running on as an orphan. The caller is this test
+    /// binary run again for [`caller_that_dies_mid_run`], killed once its
+    /// program's helper is up.
+    #[test]
+    fn a_caller_that_dies_takes_its_programs_group_along() {
+        let dir = temp_dir("exe-orphan");
+        let pid_file = dir.join("helper.pid");
+        let mut caller = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "executable::caller_that_dies_mid_run",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("S2S_TEST_CALLER_DIR", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = pid_in(&pid_file);
+        caller.kill().unwrap();
+        caller.wait().unwrap();
+        assert!(gone(pid), "the helper {pid} outlived its caller");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Run by [`a_caller_that_dies_takes_its_programs_group_along`] only: runs a
+    /// program whose helper writes its pid and sleeps, and waits to be killed.
+    #[test]
+    #[ignore = "the caller half of a_caller_that_dies_takes_its_programs_group_along"]
+    fn caller_that_dies_mid_run() {
+        let Some(dir) = std::env::var_os("S2S_TEST_CALLER_DIR").map(PathBuf::from) else {
+            return;
+        };
+        let pid_file = dir.join("helper.pid");
+        let hangs = script(
+            &dir,
+            "hangs.sh",
+            &format!(
+                "/bin/sh -c 'echo $$ > \"$1\"; exec sleep 60' sh '{}' >/dev/null &\nsleep 60",
+                pid_file.display()
+            ),
+        );
+        let exe = Executable::new(&hangs.display().to_string())
+            .unwrap()
+            .with_timeout(Duration::from_secs(60));
+        let _ = read(exe);
+    }
+
     #[test]
     fn the_output_file_is_used_until_its_token_expires() {
         let dir = temp_dir("exe-cache");

@@ -168,6 +168,29 @@ PY
     fail cli-asset-token-verified-by-pyjwt "PyJWT did not accept the asset token"
   fi
 fi
+# Proof of possession is an option ("If you construct an actor token holding the
+# public key of your asset and sign it with your asset's private key, Salesforce
+# binds that public key", remoteaccess_asset_token_pop): an actor token without
+# cnf (here unsigned) is taken, and its asset token binds no key.
+"$INTEROP_PY" -c '
+import base64, json, sys
+b = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+open(sys.argv[1], "w").write(b({"alg": "none"}) + "." + b({"did": "sensor-17", "Name": "Door sensor"}) + ".")
+' "$WORK/nopop.jwt"
+if cli cli-asset-token-without-pop 0 token-exchange --salesforce "$BASE" \
+  --subject-token-file "$WORK/core.token" --subject-token-type access_token \
+  --actor-token-file "$WORK/nopop.jwt" --actor-token-type jwt --output token; then
+  if "$INTEROP_PY" - "$OUT" "$WORK/server.pub.pem" <<'PY'; then
+import sys, jwt
+token, server_pub = sys.argv[1:]
+claims = jwt.decode(token, open(server_pub).read(), algorithms=["RS256"], options={"verify_aud": False})
+assert claims["did"] == "sensor-17" and "cnf" not in claims
+PY
+    pass cli-asset-token-without-pop
+  else
+    fail cli-asset-token-without-pop "not the org's asset token, or one that binds a key: $OUT"
+  fi
+fi
 # An actor token signed by another key than its cnf.jwk names.
 "$S2S_DRIVER" sf-actor-token --key "$WORK/stranger.pem" --did printer-4711 --out "$WORK/other.jwt" >/dev/null
 "$INTEROP_PY" -c '

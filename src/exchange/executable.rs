@@ -42,8 +42,10 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// the whole group is killed, so a helper it started does not outlive it; a
 /// program that succeeds is left alone (what it started in the background is its
 /// own business). On other platforms only the program itself is killed. Being in
-/// a group of its own, the program does not get the terminal's Ctrl-C: if the
-/// caller is interrupted while it runs, it runs on until it ends by itself.
+/// a group of its own, the program does not get the terminal's Ctrl-C; instead,
+/// when the caller's process ends while the program runs (interrupted, killed,
+/// crashed), the group is killed too (on Unix, by a `/bin/sh` that waits in the
+/// group for the caller to end or to be done with the program).
 ///
 /// Each failure is a typed [`SourceError`]: [`Spawn`](SourceError::Spawn),
 /// [`Timeout`](SourceError::Timeout), [`Exit`](SourceError::Exit) (non-zero

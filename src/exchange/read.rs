@@ -60,6 +60,11 @@ pub(super) fn env(name: &str) -> Result<Zeroizing<String>, SourceError> {
     }
 }
 
+/// How long an [`Anchor`] told to kill its group is waited for before the group
+/// is killed from here.
+#[cfg(unix)]
+const ANCHOR_WAIT: Duration = Duration::from_secs(2);
+
 /// The longest an executable is waited for, whatever timeout it was given.
 const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
@@ -68,11 +73,14 @@ const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// what it wrote on stdout (at most [`MAX_LEN`] bytes, wiped when dropped) to
 /// `check` once it exited with status 0, all within `timeout`.
 ///
-/// On Unix the program starts in a process group of its own, and on every way
-/// out but a success (the timeout, output over the limit or refused by `check`,
-/// a non-zero exit, a failure to read or wait) the whole group is killed, so the
-/// children it started (a helper it forked, a `sleep` of a shell script) do not
-/// live on; then the program is reaped. Elsewhere only the program itself is
+/// On Unix the program starts in a process group of its own (led by an
+/// [`Anchor`], whose pid is the group's id and stays taken until the group is
+/// done with, so the kill cannot reach another group that took the id over after
+/// the program was reaped), and on every way out but a success (the timeout,
+/// output over the limit or refused by `check`, a non-zero exit, a failure to
+/// read or wait) the whole group is killed, so the children it started (a
+/// helper it forked, a `sleep` of a shell script) do not live on; then the
+/// program is reaped. Elsewhere only the program itself is
 /// killed: what it started lives on, and may hold its output open, in which case
 /// the thread reading it lingers until that ends. A program that succeeds is left
 /// alone: what it started in the background is its own business.
@@ -95,14 +103,30 @@ pub(super) fn run<T>(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    // Its own group (id = its pid), so that the group can be killed with it.
+    // A group of its own, so that the group can be killed with it: the anchor's,
+    // made before the program starts (so the program never runs without it), or
+    // without an anchor one whose id is the program's pid.
+    let anchor = Anchor::start();
     #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    std::os::unix::process::CommandExt::process_group(
+        &mut command,
+        anchor.as_ref().map_or(0, Anchor::group),
+    );
+    let child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            if let Some(anchor) = anchor {
+                anchor.release();
+            }
+            return Err(SourceError::Spawn {
+                program,
+                kind: e.kind(),
+            });
+        }
+    };
     let mut running = Running {
-        child: command.spawn().map_err(|e| SourceError::Spawn {
-            program: program.clone(),
-            kind: e.kind(),
-        })?,
+        child,
+        anchor,
         released: false,
     };
     let Some(stdout) = running.child.stdout.take() else {
@@ -164,13 +188,18 @@ pub(super) fn run<T>(
     }
     let value = check(&output)?;
     running.released = true;
+    if let Some(anchor) = running.anchor.take() {
+        anchor.release();
+    }
     Ok(value)
 }
 
 /// A started program. Dropped before it is released, it is abandoned: its
-/// process group is killed (Unix), then the program itself, which is reaped.
+/// process group is killed (Unix, through its [`Anchor`]), then the program
+/// itself, which is reaped.
 struct Running {
     child: Child,
+    anchor: Option<Anchor>,
     released: bool,
 }
 
@@ -179,33 +208,107 @@ impl Drop for Running {
         if self.released {
             return;
         }
-        // The group first: while the program is not reaped its id cannot be
-        // taken by another process or group. (After a program that exited by
-        // itself was reaped, the group lives on only while something it started
-        // does; an unrelated group could take the id only after a wrap-around of
-        // the process ids between the two lines, which this does not guard.)
-        kill_group(self.child.id());
+        if let Some(anchor) = self.anchor.take() {
+            anchor.kill_group();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// Sends SIGKILL to the process group `id`. std has no `killpg`, and the crate
-/// has no unsafe code to call libc's, so the POSIX shell's `kill` builtin does
-/// it: `/bin/sh` by its path (no `PATH` lookup), the group id as an argument, not
-/// spliced into the script, nothing inherited but what `Command` must pass.
-/// Best effort: if it cannot run, the program itself is still killed.
+/// A `/bin/sh` that leads the process group the program then joins, and waits
+/// for the end of its stdin. The group's id is the anchor's pid, which no other
+/// process or group can take while the anchor is not reaped, whether or not the
+/// program was reaped already (a non-zero exit and output `check` refuses are
+/// only known after the reaping); and the program never runs without it. At the
+/// end of its input (closed by [`kill_group`](Self::kill_group), or by the
+/// caller's process dying mid-run) it sends SIGKILL to its own group (`kill 0`:
+/// no id is passed around), itself included. [`release`](Self::release) kills
+/// the anchor alone (its own pid: our child, not reaped yet), so nothing else is
+/// killed. Nothing is ever written to it: an anchor gone already (a program that
+/// killed its own group) costs no broken pipe.
+///
+/// std has no `killpg` and the crate no unsafe code to call libc's, so the
+/// shell's `kill` builtin does it: `/bin/sh` by its path (no `PATH` lookup),
+/// nothing inherited (empty environment, no output). If it cannot start, the
+/// program leads a group of its own and only the program itself is killed.
 #[cfg(unix)]
-fn kill_group(id: u32) {
-    let _ = Command::new("/bin/sh")
-        .args(["-c", "kill -s KILL -- \"-$1\"", "sh", &id.to_string()])
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+struct Anchor(Child);
+
+#[cfg(unix)]
+impl Anchor {
+    /// Starts an anchor leading a new process group.
+    fn start() -> Option<Anchor> {
+        let mut command = Command::new("/bin/sh");
+        command
+            .args(["-c", "read -r _; kill -s KILL 0"])
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let anchor = Anchor(command.spawn().ok()?);
+        if i32::try_from(anchor.0.id()).is_err() {
+            anchor.release();
+            return None;
+        }
+        Some(anchor)
+    }
+
+    /// The group's id, for `process_group` (checked to fit in [`start`](Self::start)).
+    fn group(&self) -> i32 {
+        i32::try_from(self.0.id()).unwrap_or(0)
+    }
+
+    /// SIGKILL to the whole group (the anchor included), then the anchor reaped.
+    ///
+    /// The end of its input comes only when no process holds the pipe's write
+    /// end: a process of the caller's forked (without exec) while the program ran
+    /// would hold a copy. So the wait is bounded; past it the group is killed by
+    /// its id from here (still the anchor's, which is alive and not reaped), then
+    /// the anchor itself.
+    fn kill_group(mut self) {
+        drop(self.0.stdin.take());
+        let until = Instant::now() + ANCHOR_WAIT;
+        while Instant::now() < until {
+            if let Ok(Some(_)) | Err(_) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+        let _ = Command::new("/bin/sh")
+            .args([
+                "-c",
+                "kill -s KILL -- \"-$1\"",
+                "sh",
+                &self.0.id().to_string(),
+            ])
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// The anchor alone is killed (its stdin still open, so it never reaches its
+    /// `kill`), and reaped.
+    fn release(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Not Unix: no process group was made; only the program is killed.
 #[cfg(not(unix))]
-fn kill_group(_: u32) {}
+struct Anchor;
+
+#[cfg(not(unix))]
+impl Anchor {
+    fn start() -> Option<Anchor> {
+        None
+    }
+    fn kill_group(self) {}
+    fn release(self) {}
+}

@@ -329,11 +329,12 @@ fn token_exchange(options: &Options, endpoint: &Endpoint) -> Result<Grant, Failu
     };
     let mut subject_type = subject_type.clone();
     if endpoint.salesforce.is_some() {
-        salesforce::check_subject_token_type(&subject_type)
+        let sent = salesforce::subject_token_type(subject_type.clone())
             .map_err(|e| Failure::library("--subject-token-type", e))?;
-        if subject_type == TokenTypeUri::Jwt {
-            subject_type = TokenTypeUri::Other(salesforce::JWT_SUBJECT_TOKEN_TYPE.to_owned());
+        if options.actor_token.is_some() {
+            salesforce_asset_types(&subject_type, options.actor_token_type.as_ref())?;
         }
+        subject_type = sent;
         if options.actor_token.is_none() && options.client_id.is_none() {
             return Err(Failure::usage(
                 "token-exchange --salesforce needs --client-id ID (the connected app's consumer key); the asset token flow (with --actor-token-file) needs none",
@@ -372,6 +373,27 @@ fn token_exchange(options: &Options, endpoint: &Endpoint) -> Result<Grant, Failu
             .map_err(|e| Failure::library("--resource", e))?;
     }
     Ok(Grant::token_exchange(exchange))
+}
+
+/// With `--salesforce` and an actor token: Salesforce's asset token flow, whose
+/// subject is an access token of the connected app and whose actor token is the
+/// device's JWT (Help "OAuth 2.0 Asset Token Flow"; the same types
+/// [`salesforce::asset_token`] sends). Checked before anything is read or sent.
+fn salesforce_asset_types(
+    subject_type: &TokenTypeUri,
+    actor_type: Option<&TokenTypeUri>,
+) -> Result<(), Failure> {
+    if *subject_type != TokenTypeUri::AccessToken {
+        return Err(Failure::usage(format!(
+            "with an actor token, --salesforce is Salesforce's asset token flow, whose subject is an access token of the connected app: give --subject-token-type access_token (not {subject_type}), or leave out the actor token for the token exchange flow"
+        )));
+    }
+    match actor_type {
+        Some(TokenTypeUri::Jwt) | None => Ok(()),
+        Some(other) => Err(Failure::usage(format!(
+            "Salesforce's asset token flow takes the device's signed JWT as the actor token: give --actor-token-type jwt (not {other})"
+        ))),
+    }
 }
 
 /// `--client-assertion-file`: a platform-issued JWT as the client assertion

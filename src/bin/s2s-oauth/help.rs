@@ -436,7 +436,8 @@ Endpoint:
                            Salesforce documents client_secret in the body). With an
                            actor token (a device's signed JWT, --actor-token-type
                            jwt) and an access token as subject: the asset token flow,
-                           no --client-id. No default --audience.
+                           no --client-id (other subject or actor types: exit 2).
+                           No default --audience.
 
 ",
     request!(),

@@ -20,9 +20,14 @@ use super::flows::check_consumer_key;
 
 /// The `subject_token_type` Salesforce's Apex reference gives for a JWT
 /// (`Auth.OAuth2TokenExchangeType.JWT`): `urn:ietf:params:oauth:token-type:JWT`,
-/// with `JWT` in capitals where RFC 8693 §3 writes `jwt`. The preset sends
-/// Salesforce's spelling. *Inferred*: that Salesforce matches the value as its
-/// documentation writes it; no page says whether the RFC's spelling is accepted too.
+/// with `JWT` in capitals where RFC 8693 §3 writes `jwt`. *Documented*: the
+/// reference says the enum's values "must correspond to the subject_token_type in
+/// the token request" and spells this one in capitals (the pages of releases 252,
+/// 256 and 264 alike), so the preset sends Salesforce's spelling.
+/// *Not documented*: whether the RFC's lower-case spelling is accepted too (the
+/// flow's Help pages searched show no request sample); it is not sent. The asset
+/// token flow's `actor_token_type` is another matter: Salesforce's sample sends
+/// the RFC's `…:jwt` there, and so does [`asset_token`](super::asset_token).
 pub const JWT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:JWT";
 
 /// Whether Salesforce's token exchange flow takes `subject_type`: the five types
@@ -57,13 +62,28 @@ pub fn check_subject_token_type(subject_type: &TokenTypeUri) -> Result<(), Error
     }
 }
 
-/// The type as sent to Salesforce: [`JWT_SUBJECT_TOKEN_TYPE`] for a JWT, the
-/// RFC 8693 URI for the others.
-fn salesforce_spelling(subject_type: TokenTypeUri) -> TokenTypeUri {
-    match subject_type {
+/// The `subject_token_type` to send to Salesforce's token exchange flow for
+/// `subject_type`: checked by [`check_subject_token_type`], then
+/// [`JWT_SUBJECT_TOKEN_TYPE`] for a JWT and the RFC 8693 URI for the others. For
+/// a request built by hand (another client authentication, extra parameters);
+/// [`token_exchange`] does this itself.
+///
+/// ```
+/// use s2s_oauth::exchange::TokenTypeUri;
+/// use s2s_oauth::providers::salesforce;
+///
+/// let jwt = salesforce::subject_token_type(TokenTypeUri::Jwt)?;
+/// assert_eq!(jwt.as_str(), "urn:ietf:params:oauth:token-type:JWT");
+/// assert_eq!(salesforce::subject_token_type(TokenTypeUri::IdToken)?, TokenTypeUri::IdToken);
+/// assert!(salesforce::subject_token_type(TokenTypeUri::Saml1).is_err());
+/// # Ok::<(), s2s_oauth::Error>(())
+/// ```
+pub fn subject_token_type(subject_type: TokenTypeUri) -> Result<TokenTypeUri, Error> {
+    check_subject_token_type(&subject_type)?;
+    Ok(match subject_type {
         TokenTypeUri::Jwt => TokenTypeUri::Other(JWT_SUBJECT_TOKEN_TYPE.to_owned()),
         other => other,
-    }
+    })
 }
 
 /// Salesforce's token exchange flow: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`,
@@ -86,7 +106,7 @@ fn salesforce_spelling(subject_type: TokenTypeUri) -> TokenTypeUri {
 /// [`TokenInfo`](super::TokenInfo).
 ///
 /// A subject type Salesforce does not take is refused here
-/// ([`check_subject_token_type`]).
+/// ([`subject_token_type`]).
 ///
 /// ```
 /// use std::time::SystemTime;
@@ -121,8 +141,7 @@ pub fn token_exchange(
     subject_type: TokenTypeUri,
 ) -> Result<TokenRequest, Error> {
     check_consumer_key(consumer_key)?;
-    check_subject_token_type(&subject_type)?;
-    let exchange = TokenExchange::new(subject, salesforce_spelling(subject_type));
+    let exchange = TokenExchange::new(subject, subject_token_type(subject_type)?);
     let auth = match consumer_secret {
         Some(secret) => ClientAuth::post(consumer_key, secret),
         None => ClientAuth::none_with_client_id(consumer_key),
