@@ -39,11 +39,13 @@ use std::borrow::Cow;
 use quick_xml::XmlVersion;
 use quick_xml::escape::{EscapeError, resolve_xml_entity};
 use quick_xml::events::attributes::Attributes;
-use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesStart, BytesText, Event};
-use quick_xml::reader::Reader;
+use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesText, Event};
 
+mod lexer;
 mod scope;
 mod tree;
+
+use lexer::{Lexer, Token};
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char, name_class};
@@ -152,7 +154,7 @@ struct Open<'a> {
 /// refusing what is not well-formed XML 1.0 or what this crate does not accept.
 pub(crate) struct Parser<'a> {
     text: &'a str,
-    reader: Reader<&'a [u8]>,
+    lexer: Lexer<'a>,
     scope: Scope<'a>,
     start: StartTag<'a>,
     open: Vec<Open<'a>>,
@@ -169,15 +171,9 @@ impl<'a> Parser<'a> {
     /// character XML 1.0 does not allow anywhere in it.
     pub(crate) fn new(text: &'a str) -> Result<Self, Error> {
         check_text(text)?;
-        let mut reader = Reader::from_str(text);
-        let config = reader.config_mut();
-        config.trim_text(false);
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.expand_empty_elements = false;
         Ok(Self {
             text,
-            reader,
+            lexer: Lexer::new(text),
             scope: Scope::default(),
             start: StartTag::default(),
             open: Vec::new(),
@@ -215,59 +211,68 @@ impl<'a> Parser<'a> {
         self.doctype
     }
 
-    fn position(&self) -> usize {
-        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
-    }
-
     /// The next event.
     pub(crate) fn next(&mut self) -> Result<Ev<'a>, Error> {
         if let Some(end) = self.pending_end.take() {
             return Ok(self.close(end));
         }
         loop {
-            let event = self.reader.read_event().map_err(|e| {
+            let token = self.lexer.next().map_err(|e| {
                 malformed(format!(
-                    "not well-formed XML near byte {}: {e}",
-                    self.reader.error_position()
+                    "not well-formed XML near byte {}: {}",
+                    e.at, e.error
                 ))
             })?;
-            let after = self.position();
-            let ev = match event {
-                Event::Eof => return self.eof(),
-                // Not "anything": a declaration may not follow it, but it may follow nothing.
-                Event::Decl(decl) => {
-                    self.declaration(&decl)?;
-                    continue;
-                }
-                Event::DocType(decl) => {
-                    self.doctype(&decl)?;
-                    None
-                }
-                Event::Start(start) => {
-                    self.start_tag(&start)?;
+            let after = self.lexer.position();
+            let ev = match token {
+                Token::Eof => return self.eof(),
+                Token::Start { content, name_len } => {
+                    self.start_tag(content, name_len)?;
                     Some(Ev::Start)
                 }
-                Event::Empty(start) => {
-                    self.start_tag(&start)?;
+                Token::Empty { content, name_len } => {
+                    self.start_tag(content, name_len)?;
                     self.pending_end = Some(after);
                     Some(Ev::Start)
                 }
-                Event::End(_) => {
+                Token::End => {
                     if self.open.is_empty() {
                         return Err(malformed("an end tag closes no element"));
                     }
                     Some(self.close(after))
                 }
-                Event::Text(t) => self.text_event(within(self.text, &t)?)?,
-                Event::GeneralRef(r) => self.reference(&r)?,
-                Event::CData(c) => {
-                    if self.open.is_empty() {
-                        return Err(malformed("CDATA outside the document element"));
+                Token::Text(t) => self.text_event(t)?,
+                Token::Ref(name) => self.reference(name)?,
+                Token::Other(event) => match event {
+                    Event::Eof => return self.eof(),
+                    // Not "anything": a declaration may not follow it, but it may follow nothing.
+                    Event::Decl(decl) => {
+                        self.declaration(&decl)?;
+                        continue;
                     }
-                    Some(Ev::Text(within(self.text, &c)?))
-                }
-                Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
-                Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
+                    Event::DocType(decl) => {
+                        self.doctype(&decl)?;
+                        None
+                    }
+                    Event::CData(c) => {
+                        if self.open.is_empty() {
+                            return Err(malformed("CDATA outside the document element"));
+                        }
+                        Some(Ev::Text(within(self.text, &c)?))
+                    }
+                    Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
+                    Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
+                    // The lexer hands quick-xml only `<!…>` and `<?…?>`.
+                    Event::Start(_)
+                    | Event::Empty(_)
+                    | Event::End(_)
+                    | Event::Text(_)
+                    | Event::GeneralRef(_) => {
+                        return Err(Error::Internal(
+                            "quick-xml read a tag where markup was expected",
+                        ));
+                    }
+                },
             };
             self.seen_anything = true;
             if let Some(ev) = ev {
@@ -323,8 +328,8 @@ impl<'a> Parser<'a> {
     /// A character reference (quick-xml's `resolve_char_ref`, then held to XML
     /// 1.0's `Char`) or one of the five predefined entities (`resolve_xml_entity`);
     /// anything else is refused.
-    fn reference(&self, r: &BytesRef<'_>) -> Result<Option<Ev<'a>>, Error> {
-        let name = std::str::from_utf8(r).map_err(|_| not_utf8())?;
+    fn reference(&self, name: &str) -> Result<Option<Ev<'a>>, Error> {
+        let r = BytesRef::new(name);
         let c = if r.is_char_ref() {
             r.resolve_char_ref()
                 .ok()
@@ -390,7 +395,7 @@ impl<'a> Parser<'a> {
 
     /// Reads a start tag: its namespace declarations (pushed onto the
     /// scope), its name and attributes, resolved.
-    fn start_tag(&mut self, start: &BytesStart<'_>) -> Result<(), Error> {
+    fn start_tag(&mut self, content: &'a str, name_len: usize) -> Result<(), Error> {
         if self.root_done && self.open.is_empty() {
             return Err(malformed("there is more than one document element"));
         }
@@ -401,8 +406,6 @@ impl<'a> Parser<'a> {
         }
         // The tag's content (`name attributes`, after the `<`) as a slice of the
         // input, so that names and values borrow from the input itself.
-        let content = within(self.text, start)?;
-        let name_len = start.name().as_ref().len();
         let qname = content.get(..name_len).ok_or_else(not_utf8)?;
         let scope_mark = self.scope.len();
         let mut raw = std::mem::take(&mut self.start.attrs);
