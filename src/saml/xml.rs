@@ -38,14 +38,13 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::{EscapeError, resolve_xml_entity};
-use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesText, Event};
 
 mod lexer;
 mod scope;
 mod tree;
 
-use lexer::{Lexer, Token};
+use lexer::{AttrIter, Lexer, Token};
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char, name_class};
@@ -458,16 +457,15 @@ impl<'a> Parser<'a> {
         // Duplicates are found here, by expanded name (attributes, in
         // `resolve_attributes`) or by prefix (declarations), not by quick-xml.
         let mut xml_declared = false;
-        let mut attributes = Attributes::new(content, name_len);
-        for (count, attr) in attributes.with_checks(false).enumerate() {
+        for (count, attr) in AttrIter::new(content, name_len).enumerate() {
             if count >= MAX_ATTRIBUTES {
                 return Err(malformed(format!(
                     "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
                 )));
             }
-            let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
-            let key = within(content, attr.key.into_inner())?;
-            let value = attribute_value(content, &attr, qname)?;
+            let (key, written) =
+                attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
+            let value = attribute_value(key, written, qname)?;
             if key == "xmlns" {
                 self.refuse_redeclared("", scope_mark, &mut xml_declared, qname)?;
                 if value == XML_NS || value == XMLNS_NS {
@@ -575,35 +573,35 @@ impl<'a> Parser<'a> {
 /// expanded, nothing else), refusing `<` and characters XML 1.0 does not allow.
 /// A value with none of `<`, `&`, TAB or LF in it (nearly all) is the input
 /// itself, borrowed from `content` with no second pass.
-fn attribute_value<'a>(
-    content: &'a str,
-    attr: &quick_xml::events::attributes::Attribute<'a>,
-    qname: &str,
-) -> Result<Cow<'a, str>, Error> {
+fn attribute_value<'a>(key: &'a str, raw: &'a str, qname: &str) -> Result<Cow<'a, str>, Error> {
     // Line ends are normalized before parsing: no CR is left to turn into a space.
-    if !attr
-        .value
-        .iter()
-        .any(|&b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))
     {
-        if let Cow::Borrowed(raw) = &attr.value {
-            return within(content, raw).map(Cow::Borrowed);
-        }
+        return Ok(Cow::Borrowed(raw));
     }
-    if attr.value.contains(&b'<') {
+    if raw.contains('<') {
         return Err(malformed("'<' is not allowed in an attribute value"));
     }
+    let attr = quick_xml::events::attributes::Attribute::from((key.as_bytes(), raw.as_bytes()));
     let value = attr
         .normalized_value_with(XmlVersion::Implicit1_0, 1, resolve_xml_entity)
         .map_err(|e| attribute_error(&e, qname))?;
-    if let Cow::Owned(expanded) = &value {
-        if let Some(c) = first_non_xml_char(expanded) {
-            return Err(malformed(format!(
-                "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
-                u32::from(c)
-            )));
+    let value = match value {
+        // Nothing was replaced: `raw` itself.
+        Cow::Borrowed(same) if same == raw => Cow::Borrowed(raw),
+        Cow::Borrowed(part) => Cow::Owned(part.to_owned()),
+        Cow::Owned(expanded) => {
+            if let Some(c) = first_non_xml_char(&expanded) {
+                return Err(malformed(format!(
+                    "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
+                    u32::from(c)
+                )));
+            }
+            Cow::Owned(expanded)
         }
-    }
+    };
     Ok(value)
 }
 

@@ -16,6 +16,7 @@
 
 use quick_xml::errors::{IllFormedError, SyntaxError};
 use quick_xml::events::Event;
+use quick_xml::events::attributes::AttrError;
 use quick_xml::reader::Reader;
 
 /// A token, borrowing from the input.
@@ -296,6 +297,91 @@ fn unclosed(bytes: &[u8]) -> SyntaxError {
     }
 }
 
+/// The attributes of a start tag's `content` after its name, as quick-xml's
+/// `Attributes::new(content, name_len).with_checks(false)` cuts them: a key runs
+/// to the next `=` or whitespace, whitespace may surround the `=`, the value is
+/// single- or double-quoted; each refusal is quick-xml's, at the same offset.
+/// Duplicates are not looked for (the parser checks expanded names).
+pub(super) struct AttrIter<'a> {
+    content: &'a str,
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> AttrIter<'a> {
+    pub(super) fn new(content: &'a str, name_len: usize) -> Self {
+        Self {
+            content,
+            pos: name_len,
+            done: false,
+        }
+    }
+
+    fn skip_whitespace(&self, from: usize) -> Option<usize> {
+        let bytes = self.content.as_bytes();
+        (from..bytes.len()).find(|&i| bytes.get(i).is_some_and(|&b| !is_whitespace(b)))
+    }
+
+    fn fail(&mut self, e: AttrError) -> Option<Result<(&'a str, &'a str), AttrError>> {
+        self.done = true;
+        Some(Err(e))
+    }
+}
+
+impl<'a> Iterator for AttrIter<'a> {
+    /// The key and the raw value (between the quotes).
+    type Item = Result<(&'a str, &'a str), AttrError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let bytes = self.content.as_bytes();
+        let len = bytes.len();
+        let Some(key_start) = self.skip_whitespace(self.pos) else {
+            self.done = true;
+            return None;
+        };
+        // The key's first byte is never its end (quick-xml's iterator has passed it).
+        let key_end = (key_start + 1..len)
+            .find(|&i| bytes.get(i).is_some_and(|&b| b == b'=' || is_whitespace(b)))
+            .unwrap_or(len);
+        let eq = match bytes.get(key_end) {
+            None => return self.fail(AttrError::ExpectedEq(len)),
+            Some(b'=') => key_end,
+            Some(_) => match self.skip_whitespace(key_end) {
+                None => return self.fail(AttrError::ExpectedEq(len)),
+                Some(i) if bytes.get(i) == Some(&b'=') => i,
+                Some(i) => return self.fail(AttrError::ExpectedEq(i)),
+            },
+        };
+        let Some(open) = self.skip_whitespace(eq + 1) else {
+            return self.fail(AttrError::ExpectedValue(len));
+        };
+        let quote = match bytes.get(open) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return self.fail(AttrError::UnquotedValue(open)),
+        };
+        let value_start = open + 1;
+        let Some(close) = bytes
+            .get(value_start..)
+            .and_then(|rest| memchr::memchr(quote, rest))
+            .map(|i| value_start + i)
+        else {
+            return self.fail(AttrError::ExpectedQuote(len, quote));
+        };
+        self.pos = close + 1;
+        // Every cut is at an ASCII byte of a `&str`.
+        match (
+            self.content.get(key_start..key_end),
+            self.content.get(value_start..close),
+        ) {
+            (Some(key), Some(value)) => Some(Ok((key, value))),
+            _ => self.fail(AttrError::ExpectedEq(key_start)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,6 +590,60 @@ mod tests {
             count += 1;
         }
         assert!(count > 120_000);
+    }
+
+    fn attrs_agree(content: &str) {
+        let name_len = content
+            .bytes()
+            .position(is_whitespace)
+            .unwrap_or(content.len());
+        let ours: Vec<_> = AttrIter::new(content, name_len)
+            .map(|r| r.map(|(k, v)| (span(content, k.as_bytes()), span(content, v.as_bytes()))))
+            .collect();
+        let theirs: Vec<_> = quick_xml::events::attributes::Attributes::new(content, name_len)
+            .with_checks(false)
+            .map(|r| {
+                r.map(|a| {
+                    let value = match &a.value {
+                        std::borrow::Cow::Borrowed(v) => span(content, v),
+                        std::borrow::Cow::Owned(_) => (usize::MAX, 0),
+                    };
+                    (span(content, a.key.into_inner()), value)
+                })
+            })
+            .collect();
+        // quick-xml goes on after an error; the parser stops at the first.
+        let mut theirs = theirs;
+        if let Some(first) = theirs.iter().position(Result::is_err) {
+            theirs.truncate(first + 1);
+        }
+        assert_eq!(ours, theirs, "{content:?}");
+    }
+
+    /// Every tag content of up to five pieces after a name is cut into the same
+    /// keys and values, and refused with the same error at the same offset, as by
+    /// quick-xml's `Attributes` without its duplicate check (up to its first
+    /// error: the parser stops there).
+    #[test]
+    fn attributes_agree_with_quick_xml() {
+        let pieces = [
+            "x", "b:c", "=", " ", "\n", "'", "\"", "v", "'1'", "\"2\"", " = ", "\t", "&lt;",
+            "\u{e9}", ">", "/",
+        ];
+        let mut contents = vec![String::from("a")];
+        for _ in 0..5 {
+            let longer: Vec<String> = contents
+                .iter()
+                .filter(|c| c.len() >= contents.last().map_or(0, |l| l.len().min(6)))
+                .flat_map(|c| pieces.iter().map(move |p| format!("{c}{p}")))
+                .collect();
+            contents.extend(longer);
+        }
+        contents.extend(pieces.iter().map(|p| format!("a {p}")));
+        for content in &contents {
+            attrs_agree(content);
+        }
+        assert!(contents.len() > 100_000, "{}", contents.len());
     }
 
     /// The fuzz corpora of the XML targets, whole and cut at every tenth byte.
