@@ -120,6 +120,10 @@ impl<'a> Lexer<'a> {
                 }
                 State::Text => {
                     let rest = self.rest();
+                    // Markup right after markup (compact XML): no search.
+                    if rest.first() == Some(&b'<') {
+                        return self.markup();
+                    }
                     match memchr::memchr2(b'<', b'&', rest) {
                         Some(0) => {
                             self.state = if rest.first() == Some(&b'<') {
