@@ -1,15 +1,20 @@
-//! A checked, namespace-aware XML reader over `quick-xml` (XML 1.0 §2.4, §3.3.3;
-//! Namespaces in XML 1.0), and the small borrowed tree the verifier and the
-//! signer walk; the character, name and escaping rules are in
-//! [`chars`](super::chars), re-exported here.
+//! A checked, namespace-aware XML reader (XML 1.0 §2.4, §3.3.3; Namespaces in
+//! XML 1.0), and the small borrowed tree the verifier and the signer walk; the
+//! character, name and escaping rules are in [`chars`](super::chars),
+//! re-exported here.
 //!
-//! [`Parser`] turns quick-xml's borrowed events into resolved ones: each start tag
+//! The tokens come from this crate's lexer (`xml/lexer.rs`): text, references,
+//! start and end tags and attributes cut in one pass over the bytes, exactly as
+//! quick-xml's `Reader` and `Attributes` cut them (its unit tests hold it to
+//! them token by token); comments, CDATA, DOCTYPE, the XML declaration and
+//! processing instructions are still read by a quick-xml `Reader` per token.
+//! [`Parser`] turns the tokens into resolved events: each start tag
 //! with its prefix, local name and namespace URI, its attributes (values
 //! normalized by quick-xml's `normalized_value_with`, XML 1.0 rules, the five
 //! predefined entities through `resolve_xml_entity`) and its namespace
 //! declarations pushed onto one [`Scope`]; text with character references
 //! resolved by quick-xml's `BytesRef::resolve_char_ref`; comments and processing
-//! instructions. It keeps this crate's stricter rules on top of quick-xml's: a DTD
+//! instructions. It keeps this crate's stricter rules on top of the lexer's: a DTD
 //! with entity or attribute declarations is refused (entity expansion is a classic
 //! denial of service, and defaulted attributes would change what a signature
 //! covers), an entity other than the five predefined ones is refused, every
