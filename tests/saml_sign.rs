@@ -567,3 +567,22 @@ fn every_shape_verifies() {
         assert!(accepted > 30, "{accepted}");
     }
 }
+
+/// A document that starts with a second byte-order mark (the first is dropped
+/// with the line ends, the parser skips the second as quick-xml did): offsets
+/// into the input still count it, so the signature goes right after the
+/// `Issuer` (it once went three bytes early, inside `</saml2:Issuer>`).
+#[test]
+fn caller_xml_after_two_byte_order_marks_is_signed_after_the_issuer() {
+    let unsigned = "\u{FEFF}\u{FEFF}<saml2:Assertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" Version=\"2.0\" ID=\"_bom\" IssueInstant=\"2023-11-14T22:13:20.000Z\"><saml2:Issuer>3MVG9consumer</saml2:Issuer><saml2:Subject><saml2:NameID>user@example.com</saml2:NameID><saml2:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"><saml2:SubjectConfirmationData Recipient=\"https://login.salesforce.com/services/oauth2/token\" NotOnOrAfter=\"2023-11-14T22:18:20.000Z\"/></saml2:SubjectConfirmation></saml2:Subject><saml2:Conditions NotBefore=\"2023-11-14T22:13:20.000Z\" NotOnOrAfter=\"2023-11-14T22:18:20.000Z\"><saml2:AudienceRestriction><saml2:Audience>https://login.salesforce.com</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions></saml2:Assertion>";
+    let signed = rsa_signer()
+        .sign_xml(unsigned)
+        .unwrap()
+        .into_exposed_secret();
+    assert!(
+        signed.contains("<saml2:Issuer>3MVG9consumer</saml2:Issuer><ds:Signature"),
+        "{signed}"
+    );
+    let ok = saml::verify(&signed, &rsa_public(), &validation(), now(), None).unwrap();
+    assert_eq!(ok.id, "_bom");
+}

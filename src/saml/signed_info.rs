@@ -139,7 +139,14 @@ pub(crate) fn read<'a>(signature: Element<'a>, allow_sha1: bool) -> Result<Signe
 /// decoded in place when the text is one run without whitespace, the usual case).
 /// The values are public: decoded through a table, not in constant time.
 pub(crate) fn base64_content(e: Element<'_>, what: &str) -> Result<Vec<u8>, Error> {
-    no_children(e, &format!("{what} holds base64 text only"))?;
+    // The message is formatted only on the way out (this runs twice per verify).
+    if let Some(c) = e.elements().next() {
+        return Err(structure(format!(
+            "{} holds {}: {what} holds base64 text only",
+            e.local,
+            name(c)
+        )));
+    }
     let not_base64 = || structure(format!("{what} is not base64"));
     let mut children = e.children();
     if let (Some(Node::Text(text)), None) = (children.next(), children.next()) {

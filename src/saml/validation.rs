@@ -126,7 +126,7 @@ pub(super) fn check(
     let issuer = issuer(root, validation)?;
     let subject = only_child(root, SAML_NS, "Subject")?;
     let name_id = only_child(subject, SAML_NS, "NameID")?;
-    let subject_name = trim_xml(&name_id.text()).to_owned();
+    let subject_name = trim_xml(&name_id.text_cow()).to_owned();
     if subject_name.is_empty() {
         return Err(structure("the NameID is empty"));
     }
@@ -156,7 +156,7 @@ pub(super) fn check(
 
 /// The `Issuer`, trimmed, not empty, the expected one if one is named.
 fn issuer(root: Element, validation: &Validation) -> Result<String, Error> {
-    let issuer = trim_xml(&only_child(root, SAML_NS, "Issuer")?.text()).to_owned();
+    let issuer = trim_xml(&only_child(root, SAML_NS, "Issuer")?.text_cow()).to_owned();
     if issuer.is_empty() {
         return Err(structure("the Issuer is empty"));
     }
@@ -182,7 +182,7 @@ fn audiences(conditions: Option<Element>, validation: &Validation) -> Result<Vec
         restricted = true;
         let mut ok = false;
         for audience in restriction.children_named(SAML_NS, "Audience") {
-            let audience = trim_xml(&audience.text()).to_owned();
+            let audience = trim_xml(&audience.text_cow()).to_owned();
             ok |= validation.audiences.contains(&audience);
             audiences.push(audience);
         }

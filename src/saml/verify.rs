@@ -86,7 +86,7 @@ pub fn decode_assertion_parameter(value: &str) -> Result<String, Error> {
 pub fn peek_issuer(xml: &str) -> Result<String, Error> {
     let text = xml::normalize_line_ends(xml);
     let doc = parse_assertion(&text)?;
-    let issuer = only_child(doc.root(), SAML_NS, "Issuer")?.text();
+    let issuer = only_child(doc.root(), SAML_NS, "Issuer")?.text_cow();
     Ok(trim_xml(&issuer).to_owned())
 }
 
@@ -189,7 +189,7 @@ pub fn verify(
     // Every structural check on SignedInfo comes before the first costly step
     // (canonicalizing it): all of it is unauthenticated until then.
     let signed_info = signed_info::read(signature, validation.allow_sha1)?;
-    if signed_info.uri != Some(format!("#{id}").as_str()) {
+    if signed_info.uri.and_then(|uri| uri.strip_prefix('#')) != Some(id) {
         return Err(SamlError::SignatureNotOnAssertion(
             "the Reference URI is not the Assertion's ID".into(),
         )

@@ -1,15 +1,20 @@
-//! A checked, namespace-aware XML reader over `quick-xml` (XML 1.0 §2.4, §3.3.3;
-//! Namespaces in XML 1.0), and the small borrowed tree the verifier and the
-//! signer walk; the character, name and escaping rules are in
-//! [`chars`](super::chars), re-exported here.
+//! A checked, namespace-aware XML reader (XML 1.0 §2.4, §3.3.3; Namespaces in
+//! XML 1.0), and the small borrowed tree the verifier and the signer walk; the
+//! character, name and escaping rules are in [`chars`](super::chars),
+//! re-exported here.
 //!
-//! [`Parser`] turns quick-xml's borrowed events into resolved ones: each start tag
+//! The tokens come from this crate's lexer (`xml/lexer.rs`): text, references,
+//! start and end tags and attributes cut in one pass over the bytes, exactly as
+//! quick-xml's `Reader` and `Attributes` cut them (its unit tests hold it to
+//! them token by token); comments, CDATA, DOCTYPE, the XML declaration and
+//! processing instructions are still read by a quick-xml `Reader` per token.
+//! [`Parser`] turns the tokens into resolved events: each start tag
 //! with its prefix, local name and namespace URI, its attributes (values
 //! normalized by quick-xml's `normalized_value_with`, XML 1.0 rules, the five
 //! predefined entities through `resolve_xml_entity`) and its namespace
 //! declarations pushed onto one [`Scope`]; text with character references
 //! resolved by quick-xml's `BytesRef::resolve_char_ref`; comments and processing
-//! instructions. It keeps this crate's stricter rules on top of quick-xml's: a DTD
+//! instructions. It keeps this crate's stricter rules on top of the lexer's: a DTD
 //! with entity or attribute declarations is refused (entity expansion is a classic
 //! denial of service, and defaulted attributes would change what a signature
 //! covers), an entity other than the five predefined ones is refused, every
@@ -38,12 +43,13 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::{EscapeError, resolve_xml_entity};
-use quick_xml::events::attributes::Attributes;
-use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesStart, BytesText, Event};
-use quick_xml::reader::Reader;
+use quick_xml::events::{BytesDecl, BytesPI, BytesRef, BytesText, Event};
 
+mod lexer;
 mod scope;
 mod tree;
+
+use lexer::{AttrIter, Lexer, Token};
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char, name_class};
@@ -152,7 +158,7 @@ struct Open<'a> {
 /// refusing what is not well-formed XML 1.0 or what this crate does not accept.
 pub(crate) struct Parser<'a> {
     text: &'a str,
-    reader: Reader<&'a [u8]>,
+    lexer: Lexer<'a>,
     scope: Scope<'a>,
     start: StartTag<'a>,
     open: Vec<Open<'a>>,
@@ -169,15 +175,9 @@ impl<'a> Parser<'a> {
     /// character XML 1.0 does not allow anywhere in it.
     pub(crate) fn new(text: &'a str) -> Result<Self, Error> {
         check_text(text)?;
-        let mut reader = Reader::from_str(text);
-        let config = reader.config_mut();
-        config.trim_text(false);
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.expand_empty_elements = false;
         Ok(Self {
             text,
-            reader,
+            lexer: Lexer::new(text),
             scope: Scope::default(),
             start: StartTag::default(),
             open: Vec::new(),
@@ -215,59 +215,68 @@ impl<'a> Parser<'a> {
         self.doctype
     }
 
-    fn position(&self) -> usize {
-        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
-    }
-
     /// The next event.
     pub(crate) fn next(&mut self) -> Result<Ev<'a>, Error> {
         if let Some(end) = self.pending_end.take() {
             return Ok(self.close(end));
         }
         loop {
-            let event = self.reader.read_event().map_err(|e| {
+            let token = self.lexer.next().map_err(|e| {
                 malformed(format!(
-                    "not well-formed XML near byte {}: {e}",
-                    self.reader.error_position()
+                    "not well-formed XML near byte {}: {}",
+                    e.at, e.error
                 ))
             })?;
-            let after = self.position();
-            let ev = match event {
-                Event::Eof => return self.eof(),
-                // Not "anything": a declaration may not follow it, but it may follow nothing.
-                Event::Decl(decl) => {
-                    self.declaration(&decl)?;
-                    continue;
-                }
-                Event::DocType(decl) => {
-                    self.doctype(&decl)?;
-                    None
-                }
-                Event::Start(start) => {
-                    self.start_tag(&start)?;
+            let after = self.lexer.position();
+            let ev = match token {
+                Token::Eof => return self.eof(),
+                Token::Start { content, name_len } => {
+                    self.start_tag(content, name_len)?;
                     Some(Ev::Start)
                 }
-                Event::Empty(start) => {
-                    self.start_tag(&start)?;
+                Token::Empty { content, name_len } => {
+                    self.start_tag(content, name_len)?;
                     self.pending_end = Some(after);
                     Some(Ev::Start)
                 }
-                Event::End(_) => {
+                Token::End => {
                     if self.open.is_empty() {
                         return Err(malformed("an end tag closes no element"));
                     }
                     Some(self.close(after))
                 }
-                Event::Text(t) => self.text_event(within(self.text, &t)?)?,
-                Event::GeneralRef(r) => self.reference(&r)?,
-                Event::CData(c) => {
-                    if self.open.is_empty() {
-                        return Err(malformed("CDATA outside the document element"));
+                Token::Text(t) => self.text_event(t)?,
+                Token::Ref(name) => self.reference(name)?,
+                Token::Other(event) => match event {
+                    Event::Eof => return self.eof(),
+                    // Not "anything": a declaration may not follow it, but it may follow nothing.
+                    Event::Decl(decl) => {
+                        self.declaration(&decl)?;
+                        continue;
                     }
-                    Some(Ev::Text(within(self.text, &c)?))
-                }
-                Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
-                Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
+                    Event::DocType(decl) => {
+                        self.doctype(&decl)?;
+                        None
+                    }
+                    Event::CData(c) => {
+                        if self.open.is_empty() {
+                            return Err(malformed("CDATA outside the document element"));
+                        }
+                        Some(Ev::Text(within(self.text, &c)?))
+                    }
+                    Event::Comment(c) => Some(Ev::Comment(within(self.text, &c)?)),
+                    Event::PI(pi) => Some(processing_instruction(self.text, &pi)?),
+                    // The lexer hands quick-xml only `<!…>` and `<?…?>`.
+                    Event::Start(_)
+                    | Event::Empty(_)
+                    | Event::End(_)
+                    | Event::Text(_)
+                    | Event::GeneralRef(_) => {
+                        return Err(Error::Internal(
+                            "quick-xml read a tag where markup was expected",
+                        ));
+                    }
+                },
             };
             self.seen_anything = true;
             if let Some(ev) = ev {
@@ -308,7 +317,8 @@ impl<'a> Parser<'a> {
     /// Raw text: kept inside the document element; outside, only whitespace is
     /// allowed, and dropped.
     fn text_event(&self, s: &'a str) -> Result<Option<Ev<'a>>, Error> {
-        if s.contains("]]>") {
+        // Nearly all text has no `]`: one SIMD search rules the sequence out.
+        if memchr::memchr(b']', s.as_bytes()).is_some() && s.contains("]]>") {
             return Err(malformed(
                 "']]>' is not allowed in text (XML 1.0 §2.4); write ']]&gt;'",
             ));
@@ -323,8 +333,8 @@ impl<'a> Parser<'a> {
     /// A character reference (quick-xml's `resolve_char_ref`, then held to XML
     /// 1.0's `Char`) or one of the five predefined entities (`resolve_xml_entity`);
     /// anything else is refused.
-    fn reference(&self, r: &BytesRef<'_>) -> Result<Option<Ev<'a>>, Error> {
-        let name = std::str::from_utf8(r).map_err(|_| not_utf8())?;
+    fn reference(&self, name: &str) -> Result<Option<Ev<'a>>, Error> {
+        let r = BytesRef::new(name);
         let c = if r.is_char_ref() {
             r.resolve_char_ref()
                 .ok()
@@ -390,7 +400,7 @@ impl<'a> Parser<'a> {
 
     /// Reads a start tag: its namespace declarations (pushed onto the
     /// scope), its name and attributes, resolved.
-    fn start_tag(&mut self, start: &BytesStart<'_>) -> Result<(), Error> {
+    fn start_tag(&mut self, content: &'a str, name_len: usize) -> Result<(), Error> {
         if self.root_done && self.open.is_empty() {
             return Err(malformed("there is more than one document element"));
         }
@@ -401,8 +411,6 @@ impl<'a> Parser<'a> {
         }
         // The tag's content (`name attributes`, after the `<`) as a slice of the
         // input, so that names and values borrow from the input itself.
-        let content = within(self.text, start)?;
-        let name_len = start.name().as_ref().len();
         let qname = content.get(..name_len).ok_or_else(not_utf8)?;
         let scope_mark = self.scope.len();
         let mut raw = std::mem::take(&mut self.start.attrs);
@@ -455,16 +463,15 @@ impl<'a> Parser<'a> {
         // Duplicates are found here, by expanded name (attributes, in
         // `resolve_attributes`) or by prefix (declarations), not by quick-xml.
         let mut xml_declared = false;
-        let mut attributes = Attributes::new(content, name_len);
-        for (count, attr) in attributes.with_checks(false).enumerate() {
+        for (count, attr) in AttrIter::new(content, name_len).enumerate() {
             if count >= MAX_ATTRIBUTES {
                 return Err(malformed(format!(
                     "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
                 )));
             }
-            let attr = attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
-            let key = within(content, attr.key.into_inner())?;
-            let value = attribute_value(content, &attr, qname)?;
+            let (key, written) =
+                attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
+            let value = attribute_value(key, written, qname)?;
             if key == "xmlns" {
                 self.refuse_redeclared("", scope_mark, &mut xml_declared, qname)?;
                 if value == XML_NS || value == XMLNS_NS {
@@ -572,36 +579,58 @@ impl<'a> Parser<'a> {
 /// expanded, nothing else), refusing `<` and characters XML 1.0 does not allow.
 /// A value with none of `<`, `&`, TAB or LF in it (nearly all) is the input
 /// itself, borrowed from `content` with no second pass.
-fn attribute_value<'a>(
-    content: &'a str,
-    attr: &quick_xml::events::attributes::Attribute<'a>,
-    qname: &str,
-) -> Result<Cow<'a, str>, Error> {
+fn attribute_value<'a>(key: &'a str, raw: &'a str, qname: &str) -> Result<Cow<'a, str>, Error> {
     // Line ends are normalized before parsing: no CR is left to turn into a space.
-    if !attr
-        .value
-        .iter()
-        .any(|&b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))
-    {
-        if let Cow::Borrowed(raw) = &attr.value {
-            return within(content, raw).map(Cow::Borrowed);
-        }
+    if !may_need_normalizing(raw.as_bytes()) {
+        return Ok(Cow::Borrowed(raw));
     }
-    if attr.value.contains(&b'<') {
+    if raw.contains('<') {
         return Err(malformed("'<' is not allowed in an attribute value"));
     }
+    let attr = quick_xml::events::attributes::Attribute::from((key.as_bytes(), raw.as_bytes()));
     let value = attr
         .normalized_value_with(XmlVersion::Implicit1_0, 1, resolve_xml_entity)
         .map_err(|e| attribute_error(&e, qname))?;
-    if let Cow::Owned(expanded) = &value {
-        if let Some(c) = first_non_xml_char(expanded) {
-            return Err(malformed(format!(
-                "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
-                u32::from(c)
-            )));
+    let value = match value {
+        // Nothing was replaced: `raw` itself.
+        Cow::Borrowed(same) if same == raw => Cow::Borrowed(raw),
+        Cow::Borrowed(part) => Cow::Owned(part.to_owned()),
+        Cow::Owned(expanded) => {
+            if let Some(c) = first_non_xml_char(&expanded) {
+                return Err(malformed(format!(
+                    "an attribute of <{qname}> holds a character reference to U+{:04X}, which XML 1.0 does not allow",
+                    u32::from(c)
+                )));
+            }
+            Cow::Owned(expanded)
+        }
+    };
+    Ok(value)
+}
+
+/// Whether `value` may hold `<`, `&`, TAB, LF or CR: eight bytes per step for
+/// `<`, `&` or any byte below 0x0E (a superset: the other controls below 0x0E
+/// were refused with the whole input, and a false alarm only takes the exact
+/// path), the rest byte by byte. `false` means none of the five is there.
+fn may_need_normalizing(value: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS != 0;
+    let mut words = value.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8]));
+        let below_0e = w.wrapping_sub(ONES * 0x0E) & !w & HIGHS != 0;
+        if below_0e
+            || has_zero(w ^ (ONES * u64::from(b'<')))
+            || has_zero(w ^ (ONES * u64::from(b'&')))
+        {
+            return true;
         }
     }
-    Ok(value)
+    words
+        .remainder()
+        .iter()
+        .any(|&b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))
 }
 
 /// quick-xml's refusal of an attribute value, in the words the text path uses.
@@ -797,6 +826,27 @@ mod tests {
                 Some((p, l)) => (is_ncname(p) && is_ncname(l)).then_some((Some(p), l)),
             };
             assert_eq!(split_qname(name).ok(), slow, "{name:?}");
+        }
+    }
+
+    /// The word-at-a-time test never misses one of the five bytes, wherever it
+    /// sits in a word, and says no for values without them.
+    #[test]
+    fn may_need_normalizing_misses_nothing() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [b'<', b'&', b'\t', b'\n', b'\r'] {
+                    let mut value = vec![b'a'; len];
+                    if let Some(slot) = value.get_mut(at) {
+                        *slot = b;
+                    }
+                    assert!(may_need_normalizing(&value), "{value:?}");
+                }
+            }
+            let plain: Vec<u8> = (0..len)
+                .map(|i| b"=>'\"#;%~ \x7f\x80\xff"[i % 12])
+                .collect();
+            assert!(!may_need_normalizing(&plain), "{plain:?}");
         }
     }
 

@@ -233,6 +233,20 @@ impl<'a> Element<'a> {
         out
     }
 
+    /// The text of this element and its descendants, concatenated: borrowed when
+    /// it is one text node (or none), the usual case, which needs no copy.
+    pub(crate) fn text_cow(&self) -> Cow<'a, str> {
+        let mut texts = self.subtree().iter().filter_map(|slot| match slot {
+            Slot::Text(t) => Some(t),
+            _ => None,
+        });
+        match (texts.next(), texts.next()) {
+            (None, _) => Cow::Borrowed(""),
+            (Some(Cow::Borrowed(one)), None) => Cow::Borrowed(one),
+            _ => Cow::Owned(self.text()),
+        }
+    }
+
     /// This element's node and its descendants, in document order.
     fn subtree(&self) -> &'a [Slot<'a>] {
         self.doc
