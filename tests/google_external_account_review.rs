@@ -191,3 +191,40 @@ fn loopback_endpoints_need_an_explicit_opt_in() {
         .is_err()
     );
 }
+
+#[test]
+fn a_workforce_pool_file_sends_its_user_project_as_the_sts_options() {
+    let dir = temp_dir("workforce");
+    let path = dir.join("token");
+    std::fs::write(&path, "eyJ.a.b").unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&file(STS, None, serde_json::json!({ "file": path }))).unwrap();
+    json["audience"] =
+        "//iam.googleapis.com/locations/global/workforcePools/staff/providers/okta".into();
+    let plain = ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap();
+    let sent = form(build(&plain.sts_request(None).unwrap()).body());
+    assert!(sent.iter().all(|(name, _)| name != "options"), "{sent:?}");
+
+    json["workforce_pool_user_project"] = "billing-123".into();
+    let account = ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap();
+    let sent = form(build(&account.sts_request(None).unwrap()).body());
+    let options: serde_json::Value = serde_json::from_str(value(&sent, "options")).unwrap();
+    assert_eq!(options, serde_json::json!({ "userProject": "billing-123" }));
+
+    // A workload identity pool's file cannot carry one (Google's libraries refuse it).
+    json["audience"] = AUDIENCE.into();
+    match ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap_err() {
+        Error::InvalidInput(e) => {
+            assert_eq!(
+                (e.field(), e.problem()),
+                (InputField::CredentialsFile, InputProblem::Unsupported)
+            );
+            assert!(
+                e.message().contains("workforce_pool_user_project"),
+                "{}",
+                e.message()
+            );
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}

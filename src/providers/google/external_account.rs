@@ -142,6 +142,8 @@ pub struct ExternalAccount {
     token_url: String,
     impersonation_url: Option<String>,
     subject: TokenSource,
+    /// `workforce_pool_user_project`: sent as the STS `options`' `userProject`.
+    user_project: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +155,7 @@ struct File {
     token_url: Option<String>,
     service_account_impersonation_url: Option<String>,
     credential_source: Option<Source>,
+    workforce_pool_user_project: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +223,7 @@ impl ExternalAccount {
                 "the credential file has no credential_source; it says where the platform's token is read from",
             )
         })?;
+        let user_project = workforce_user_project(file.workforce_pool_user_project, &audience)?;
         let executable_env =
             executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
         let subject = subject_source(source, options, executable_env)?;
@@ -229,6 +233,7 @@ impl ExternalAccount {
             token_url,
             impersonation_url,
             subject,
+            user_project,
         })
     }
 
@@ -274,6 +279,7 @@ impl ExternalAccount {
             token_url: STS_TOKEN_URL.to_owned(),
             impersonation_url: None,
             subject,
+            user_project: None,
         })
     }
 
@@ -336,12 +342,21 @@ impl ExternalAccount {
         let exchange = TokenExchange::new(self.subject.clone(), self.subject_token_type.clone())
             .with_audience(self.audience.as_str())?
             .with_requested_token_type(TokenTypeUri::AccessToken);
-        TokenRequest::new(
+        let request = TokenRequest::new(
             self.token_url.as_str(),
             Grant::token_exchange(exchange),
             ClientAuth::none(),
         )?
-        .with_scope(scope)
+        .with_scope(scope)?;
+        match &self.user_project {
+            // The STS `options` (a JSON object): the project billed for a
+            // workforce pool's token, as Google's libraries send it.
+            Some(project) => request.with_param(
+                "options",
+                serde_json::json!({ "userProject": project }).to_string(),
+            ),
+            None => Ok(request),
+        }
     }
 
     /// The IAM Credentials `generateAccessToken` request that turns the STS
@@ -432,6 +447,34 @@ impl ExternalAccount {
     pub fn subject(&self) -> &TokenSource {
         &self.subject
     }
+}
+
+/// A file's `workforce_pool_user_project`, which only a workforce pool's file
+/// (audience `//iam.googleapis.com/locations/<location>/workforcePools/...`)
+/// may carry, as Google's libraries require.
+fn workforce_user_project(
+    project: Option<String>,
+    audience: &str,
+) -> Result<Option<String>, Error> {
+    let Some(project) = project
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    let workforce = audience
+        .strip_prefix("//iam.googleapis.com/locations/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(location, rest)| {
+            !location.is_empty() && rest.starts_with("workforcePools/")
+        });
+    if !workforce {
+        return Err(bad(
+            InputProblem::Unsupported,
+            "the credential file has a workforce_pool_user_project but its audience is no workforce pool (//iam.googleapis.com/locations/<location>/workforcePools/<pool>/providers/<provider>); remove the field or regenerate the file",
+        ));
+    }
+    Ok(Some(project))
 }
 
 fn required(value: Option<String>, name: &str) -> Result<String, Error> {
