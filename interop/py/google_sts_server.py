@@ -110,7 +110,9 @@ def sts(form):
                 raise ValueError
         except ValueError:
             raise sts_error("invalid_request", "options must be a JSON object")
-    scope = one("scope", required=False) or ""
+    # The reference: scope is "Required when exchanging an external credential
+    # for a Google access token".
+    scope = one("scope")
     log(f"STS-SCOPE {scope}")
     try:
         claims = pyjwt.decode(
@@ -195,6 +197,10 @@ class Handler(BaseHTTPRequestHandler):
         log(f"REQUEST {path}")
         try:
             if path == "/v1/token":
+                # The reference: "do not send the Authorization HTTP header ...
+                # using the header can cause the request to fail". Strictly: it fails.
+                if self.headers.get("Authorization") is not None:
+                    raise sts_error("invalid_request", "no Authorization header is taken")
                 media = (self.headers.get("Content-Type") or "").split(";")[0].strip()
                 if media != "application/x-www-form-urlencoded":
                     raise sts_error("invalid_request", "expected a form body")

@@ -90,6 +90,15 @@ fn sts_checked(
             "send the request as application/x-www-form-urlencoded",
         ));
     }
+    // Google's reference: "do not send the Authorization HTTP header ... using
+    // the header can cause the request to fail". The strict reading: it fails.
+    if request.header("Authorization").is_some() {
+        return Err(sts_error(
+            400,
+            "invalid_request",
+            "the token method takes no Authorization header; send the request without one",
+        ));
+    }
     let form = crate::form::decode_pairs(&request.body)
         .ok_or_else(|| sts_error(400, "invalid_request", "the form body is not UTF-8"))?;
     let get = |name: &str| -> Result<Option<&str>, Response> {
@@ -135,6 +144,8 @@ fn sts_checked(
             "The target service indicated by the \"audience\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.",
         ));
     }
+    // "Required when exchanging an external credential for a Google access token."
+    need("scope")?;
     if let Some(options) = get("options")? {
         let parsed: Option<Value> = serde_json::from_str(options).ok();
         if !parsed.as_ref().is_some_and(Value::is_object) {
