@@ -228,3 +228,80 @@ fn a_workforce_pool_file_sends_its_user_project_as_the_sts_options() {
         other => panic!("expected an input error, got {other:?}"),
     }
 }
+
+#[test]
+fn hostile_endpoint_urls_are_refused_and_spellings_of_google_are_not() {
+    let source = serde_json::json!({ "file": "/nonexistent/token" });
+    let load = |url: &str, options: &LoadOptions| {
+        ExternalAccount::from_json(file(url, None, source.clone()), options)
+    };
+    let default = LoadOptions::new();
+    let universe = LoadOptions::new().with_universe_domain(" Example.GOOG. ");
+    for url in [
+        "https://sts.googleapis.com.attacker.example/v1/token",
+        "https://sts.googleapis.com@attacker.example/v1/token",
+        "https://attacker.example@sts.googleapis.com/v1/token",
+        "https://sts.googleapis.com:443@attacker.example/v1/token",
+        "https://sts.googleapis.com\\@attacker.example/v1/token",
+        "https://sts.googleapis.com%2eattacker.example/v1/token",
+        "https://sts.googleapis.com#@attacker.example/v1/token",
+        "https://stsgoogleapis.com/v1/token",
+        "https://attackergoogleapis.com/v1/token",
+        "https://sts.googleapis.com./v1/token",
+        "https://sts.googleapis.c\u{43e}m/v1/token",
+        "https://sts.g\u{43e}\u{43e}gleapis.com/v1/token",
+        "https://127.0.0.1.nip.io/v1/token",
+        "https://sts.example.goog.attacker.example/v1/token",
+        "https://attacker.sts.example.goog/v1/token",
+        "https://iamcredentials.googleapis.com/v1/token",
+        "http://sts.googleapis.com/v1/token",
+        "ftp://sts.googleapis.com/v1/token",
+        "https:///v1/token",
+        "",
+    ] {
+        assert!(load(url, &default).is_err(), "{url:?} accepted");
+        assert!(
+            load(url, &universe).is_err(),
+            "{url:?} accepted in a universe"
+        );
+    }
+    // A DNS name is case-insensitive; a port does not change whose host it is.
+    for url in [
+        "https://STS.GoogleAPIs.com/v1/token",
+        "https://sts.googleapis.com:443/v1/token",
+        "https://us-east1-sts.googleapis.com/v1/token",
+    ] {
+        assert_eq!(load(url, &default).unwrap().token_url(), url);
+    }
+    // The universe the caller names, whatever its spelling; only for that caller.
+    assert!(load("https://sts.example.goog/v1/token", &universe).is_ok());
+    assert!(load("https://STS.EXAMPLE.GOOG/v1/token", &universe).is_ok());
+    assert!(load("https://sts.example.goog/v1/token", &default).is_err());
+}
+
+#[test]
+fn a_service_account_email_cannot_steer_the_impersonation_url() {
+    let account = ExternalAccount::new(
+        AUDIENCE,
+        s2s_oauth::exchange::TokenTypeUri::Jwt,
+        s2s_oauth::exchange::TokenSource::env("UNUSED"),
+    )
+    .unwrap();
+    for email in [
+        "robot",
+        "",
+        "a@b/../../x",
+        "a@b:generateIdToken",
+        "a@b?x=1",
+        "a@b#",
+        "a@b%2f",
+        "a @b",
+        "a@b\n",
+        "a@\u{43e}.com",
+    ] {
+        assert!(
+            account.clone().with_service_account(email).is_err(),
+            "{email:?} accepted"
+        );
+    }
+}
