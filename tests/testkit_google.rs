@@ -404,7 +404,17 @@ fn generate_access_token_impersonates_with_the_sts_token() {
             .as_str()
             .is_some_and(|t| t.ends_with('Z'))
     );
+    // A Duration's JSON form may carry a fraction of a second, as Google reads it.
+    let fractional = r#"{"scope":["a"],"lifetime":"600.5s"}"#;
+    let (status, answer) = post(&url, "application/json", Some(&bearer), fractional);
+    assert_eq!(status, 200, "{answer}");
     for bad in [
+        r#"{"scope":["a"],"lifetime":"600.s"}"#,
+        r#"{"scope":["a"],"lifetime":".5s"}"#,
+        r#"{"scope":["a"],"lifetime":"1.0000000001s"}"#,
+        r#"{"scope":["a"],"lifetime":"-600s"}"#,
+        r#"{"scope":["a"],"lifetime":"6e2s"}"#,
+        r#"{"scope":["a"],"lifetime":"0.0s"}"#,
         r#"{"scope":[],"lifetime":"600s"}"#,
         r#"{"lifetime":"600s"}"#,
         r#"{"scope":["a"],"lifetime":"7200s"}"#,

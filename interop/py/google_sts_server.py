@@ -35,6 +35,7 @@ and `STS-SCOPE <scope>` / `IAM-SCOPE <scopes>` for what was asked.
 """
 
 import json
+import re
 import secrets
 import sys
 import time
@@ -162,10 +163,11 @@ def generate_access_token(path, headers, body):
         isinstance(s, str) and s for s in scopes
     ):
         raise rpc_error(400, "INVALID_ARGUMENT", "Scope required.")
+    # A google.protobuf.Duration in JSON: seconds, up to nine fractional digits, "s".
     lifetime = request.get("lifetime", "3600s")
-    try:
-        seconds = int(lifetime[:-1]) if lifetime.endswith("s") else -1
-    except (AttributeError, ValueError):
+    if isinstance(lifetime, str) and re.fullmatch(r"[0-9]+(\.[0-9]{1,9})?s", lifetime):
+        seconds = float(lifetime[:-1])
+    else:
         seconds = -1
     if not 0 < seconds <= 3600:
         raise rpc_error(400, "INVALID_ARGUMENT", "The lifetime is not valid.")

@@ -205,6 +205,27 @@ fn issue(ctx: &Ctx<'_>, state: &mut State, now: SystemTime, lifetime: Duration) 
     )
 }
 
+/// A `google.protobuf.Duration` in its JSON form, as Google's APIs read one:
+/// seconds with up to nine fractional digits, then `s` (`"3600s"`, `"600.5s"`).
+fn proto_duration(text: &str) -> Option<Duration> {
+    let number = text.strip_suffix('s')?;
+    let (whole, fraction) = match number.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.len() <= 9 => (whole, fraction),
+        Some(_) => return None,
+        None => (number, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        return None;
+    }
+    let nanos = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().ok()?
+    };
+    Some(Duration::new(whole.parse().ok()?, nanos))
+}
+
 /// Answers `POST /v1/projects/-/serviceAccounts/<email>:generateAccessToken`.
 pub(crate) fn generate_access_token(
     ctx: &Ctx<'_>,
@@ -278,9 +299,7 @@ fn generate_checked(
         None => MAX_LIFETIME,
         Some(value) => value
             .as_str()
-            .and_then(|s| s.strip_suffix('s'))
-            .and_then(|s| s.parse::<u64>().ok())
-            .map(Duration::from_secs)
+            .and_then(proto_duration)
             .filter(|d| !d.is_zero() && *d <= MAX_LIFETIME)
             .ok_or_else(|| {
                 invalid("lifetime must be a duration in seconds such as \"3600s\", at most 3600s")
