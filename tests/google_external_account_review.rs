@@ -305,3 +305,63 @@ fn a_service_account_email_cannot_steer_the_impersonation_url() {
         );
     }
 }
+
+#[test]
+fn a_files_client_id_and_secret_authenticate_the_sts_request() {
+    let dir = temp_dir("client");
+    let path = dir.join("token");
+    std::fs::write(&path, "eyJ.a.b").unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&file(STS, None, serde_json::json!({ "file": path }))).unwrap();
+    let load = |json: &serde_json::Value| {
+        ExternalAccount::from_json(json.to_string(), &LoadOptions::new())
+    };
+    let authorization = |account: &ExternalAccount| {
+        let http = build(&account.sts_request(None).unwrap());
+        let body = form(http.body());
+        assert!(
+            body.iter()
+                .all(|(name, _)| name != "client_secret" && name != "client_id"),
+            "{body:?}"
+        );
+        http.header("Authorization").map(str::to_owned)
+    };
+    assert_eq!(authorization(&load(&json).unwrap()), None);
+
+    json["client_id"] = "cid".into();
+    json["client_secret"] = "s3cr3t".into();
+    let account = load(&json).unwrap();
+    assert_eq!(
+        authorization(&account).as_deref(),
+        Some("Basic Y2lkOnMzY3IzdA==")
+    );
+    assert!(!format!("{account:?}").contains("s3cr3t"));
+
+    // An id alone: Basic with an empty password, as Google's libraries send it.
+    json.as_object_mut().unwrap().remove("client_secret");
+    assert_eq!(
+        authorization(&load(&json).unwrap()).as_deref(),
+        Some("Basic Y2lkOg==")
+    );
+
+    // With a client id, a workforce pool's project is not sent (the id names it).
+    json["audience"] =
+        "//iam.googleapis.com/locations/global/workforcePools/staff/providers/okta".into();
+    json["workforce_pool_user_project"] = "billing-123".into();
+    let sent = form(build(&load(&json).unwrap().sts_request(None).unwrap()).body());
+    assert!(sent.iter().all(|(name, _)| name != "options"), "{sent:?}");
+
+    // A secret without an id.
+    json.as_object_mut().unwrap().remove("client_id");
+    json["client_secret"] = "s3cr3t".into();
+    match load(&json).unwrap_err() {
+        Error::InvalidInput(e) => {
+            assert_eq!(
+                (e.field(), e.problem()),
+                (InputField::CredentialsFile, InputProblem::Missing)
+            );
+            assert!(!e.message().contains("s3cr3t"));
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}

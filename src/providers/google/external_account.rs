@@ -144,6 +144,9 @@ pub struct ExternalAccount {
     subject: TokenSource,
     /// `workforce_pool_user_project`: sent as the STS `options`' `userProject`.
     user_project: Option<String>,
+    /// The file's `client_id` / `client_secret`: the STS request's client
+    /// authentication (HTTP Basic, as Google's libraries send it), else none.
+    sts_auth: ClientAuth,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +159,8 @@ struct File {
     service_account_impersonation_url: Option<String>,
     credential_source: Option<Source>,
     workforce_pool_user_project: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,6 +229,7 @@ impl ExternalAccount {
             )
         })?;
         let user_project = workforce_user_project(file.workforce_pool_user_project, &audience)?;
+        let sts_auth = sts_client_auth(file.client_id, file.client_secret)?;
         let executable_env =
             executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
         let subject = subject_source(source, options, executable_env)?;
@@ -233,7 +239,10 @@ impl ExternalAccount {
             token_url,
             impersonation_url,
             subject,
-            user_project,
+            // The client id names the project: no userProject with one, as in
+            // Google's libraries.
+            user_project: user_project.filter(|_| sts_auth.client_id().is_none()),
+            sts_auth,
         })
     }
 
@@ -280,6 +289,7 @@ impl ExternalAccount {
             impersonation_url: None,
             subject,
             user_project: None,
+            sts_auth: ClientAuth::none(),
         })
     }
 
@@ -323,7 +333,8 @@ impl ExternalAccount {
     }
 
     /// The STS token-exchange request for `scope` (space-separated; `None`:
-    /// [`CLOUD_PLATFORM_SCOPE`]), with no client authentication. The platform's
+    /// [`CLOUD_PLATFORM_SCOPE`]), with the file's `client_id` / `client_secret` as
+    /// HTTP Basic when it names them, else no client authentication. The platform's
     /// token is read from the credential source each time the request is built.
     ///
     /// When [`impersonation_url`](Self::impersonation_url) is set, the token this
@@ -345,7 +356,7 @@ impl ExternalAccount {
         let request = TokenRequest::new(
             self.token_url.as_str(),
             Grant::token_exchange(exchange),
-            ClientAuth::none(),
+            self.sts_auth.clone(),
         )?
         .with_scope(scope)?;
         match &self.user_project {
@@ -447,6 +458,24 @@ impl ExternalAccount {
     pub fn subject(&self) -> &TokenSource {
         &self.subject
     }
+}
+
+/// The STS client authentication a file names: `client_id` (and `client_secret`,
+/// empty when absent) as HTTP Basic, as Google's libraries send them; neither:
+/// none. A secret without an id is refused.
+fn sts_client_auth(id: Option<String>, secret: Option<String>) -> Result<ClientAuth, Error> {
+    let present = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(match (present(id), present(secret)) {
+        (Some(id), Some(secret)) => ClientAuth::basic(id, secret),
+        (Some(id), None) => ClientAuth::basic(id, String::new()),
+        (None, Some(_)) => {
+            return Err(bad(
+                InputProblem::Missing,
+                "the credential file has a client_secret but no client_id; add the OAuth client's id or regenerate the file",
+            ));
+        }
+        (None, None) => ClientAuth::none(),
+    })
 }
 
 /// A file's `workforce_pool_user_project`, which only a workforce pool's file
