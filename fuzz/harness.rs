@@ -707,7 +707,8 @@ pub fn mtls(data: &[u8]) {
 /// What a token source parses: the first byte picks the parser, the rest is its
 /// input. `0`: an executable's stdout (Google's executable-sourced contract, as of
 /// [`now`]); `1`: a GitHub Actions OIDC answer (an HTTP response, as
-/// [`http_response`] reads one); `2`: a token type and a `resource`; `3`: a token
+/// [`http_response`] reads one), also read as an IAM Credentials
+/// `generateAccessToken` answer; `2`: a token type and a `resource`; `3`: a token
 /// response's `issued_token_type` / `N_A` readers. No panic; a token that parses
 /// is a non-empty part of the input; a token type that parses round-trips.
 pub fn token_source(data: &[u8]) {
@@ -741,6 +742,15 @@ pub fn token_source(data: &[u8]) {
                 Ok(token) => {
                     assert_eq!(response.status(), 200);
                     assert!(!token.expose_secret().is_empty());
+                }
+                Err(e) => show(&e),
+            }
+            // The same answer read as IAM Credentials generateAccessToken's.
+            use s2s_oauth::providers::google::ExternalAccount;
+            match ExternalAccount::parse_impersonation_response(&response, now()) {
+                Ok(token) => {
+                    assert_eq!(response.status(), 200);
+                    assert!(!token.access_token().expose_secret().is_empty());
                 }
                 Err(e) => show(&e),
             }

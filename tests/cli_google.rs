@@ -347,3 +347,45 @@ fn the_cache_serves_the_impersonated_token_again() {
     assert_ne!(third.stdout, first.stdout);
     assert_eq!(server.requests().len(), 5);
 }
+
+#[test]
+fn an_impersonated_token_without_expire_time_is_cached_for_max_age() {
+    // One canned answer that both steps can read: the STS's access_token, and
+    // generateAccessToken's accessToken with no expireTime.
+    let body = br#"{"access_token":"ya29.sts","token_type":"Bearer","expires_in":3600,"accessToken":"ya29.sa"}"#;
+    let canned = common::CannedServer::start(
+        common::http_response("200 OK", &["Content-Type: application/json"], body),
+        4,
+    );
+    let dir = TempDir::new();
+    let token_file = dir.file("token", "platform-token");
+    let json = serde_json::json!({
+        "type": "external_account",
+        "audience": PROVIDER,
+        "subject_token_type": JWT_TYPE,
+        "token_url": canned.url("/v1/token"),
+        "service_account_impersonation_url":
+            canned.url(&format!("/v1/projects/-/serviceAccounts/{ROBOT}:generateAccessToken")),
+        "credential_source": { "file": token_file },
+    });
+    let file = dir.file("external.json", json.to_string());
+    let cache = dir.path().join("cache.json").display().to_string();
+    let args = [
+        "google",
+        "--credentials",
+        &file,
+        LOOPBACK,
+        "--cache",
+        &cache,
+    ];
+    let first = run(&args).json();
+    assert_eq!(first["access_token"], "ya29.sa");
+    assert_eq!(first.get("expires_in"), None, "{first:?}");
+    let second = run(&args).json();
+    assert_eq!(second["access_token"], "ya29.sa");
+    assert_eq!(
+        canned.requests().len(),
+        2,
+        "the second run was served from the cache (--max-age), not sent again"
+    );
+}

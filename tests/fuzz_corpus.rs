@@ -520,6 +520,22 @@ fn token_source_seeds() -> Vec<(&'static str, u8, String)> {
             "200\ncontent-type: application/json\n\n{\"count\":1,\"value\":\"eyJ.gh.sig\"}".to_owned(),
         ),
         ("gh-denied", 1, "403\n\n{\"message\":\"no\"}".to_owned()),
+        // Branch 1 also reads the answer as generateAccessToken's.
+        (
+            "iam-ok",
+            1,
+            "200\ncontent-type: application/json\n\n{\"accessToken\":\"ya29.sa\",\"expireTime\":\"2030-01-02T03:04:05.123456789Z\"}".to_owned(),
+        ),
+        (
+            "iam-offset",
+            1,
+            "200\ncontent-type: application/json\n\n{\"accessToken\":\"ya29.sa\",\"expireTime\":\"2030-01-02t03:04:05-08:00\"}".to_owned(),
+        ),
+        (
+            "iam-denied",
+            1,
+            "403\ncontent-type: application/json\n\n{\"error\":{\"code\":403,\"message\":\"Permission denied\",\"status\":\"PERMISSION_DENIED\"}}".to_owned(),
+        ),
         ("type-short", 2, "saml2".to_owned()),
         ("type-uri", 2, "urn:ietf:params:oauth:token-type:id_token".to_owned()),
         ("resource", 2, "https://api.example.com/x?y=1".to_owned()),

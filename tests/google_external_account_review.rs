@@ -191,3 +191,177 @@ fn loopback_endpoints_need_an_explicit_opt_in() {
         .is_err()
     );
 }
+
+#[test]
+fn a_workforce_pool_file_sends_its_user_project_as_the_sts_options() {
+    let dir = temp_dir("workforce");
+    let path = dir.join("token");
+    std::fs::write(&path, "eyJ.a.b").unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&file(STS, None, serde_json::json!({ "file": path }))).unwrap();
+    json["audience"] =
+        "//iam.googleapis.com/locations/global/workforcePools/staff/providers/okta".into();
+    let plain = ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap();
+    let sent = form(build(&plain.sts_request(None).unwrap()).body());
+    assert!(sent.iter().all(|(name, _)| name != "options"), "{sent:?}");
+
+    json["workforce_pool_user_project"] = "billing-123".into();
+    let account = ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap();
+    let sent = form(build(&account.sts_request(None).unwrap()).body());
+    let options: serde_json::Value = serde_json::from_str(value(&sent, "options")).unwrap();
+    assert_eq!(options, serde_json::json!({ "userProject": "billing-123" }));
+
+    // A workload identity pool's file cannot carry one (Google's libraries refuse it).
+    json["audience"] = AUDIENCE.into();
+    match ExternalAccount::from_json(json.to_string(), &LoadOptions::new()).unwrap_err() {
+        Error::InvalidInput(e) => {
+            assert_eq!(
+                (e.field(), e.problem()),
+                (InputField::CredentialsFile, InputProblem::Unsupported)
+            );
+            assert!(
+                e.message().contains("workforce_pool_user_project"),
+                "{}",
+                e.message()
+            );
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn hostile_endpoint_urls_are_refused_and_spellings_of_google_are_not() {
+    let source = serde_json::json!({ "file": "/nonexistent/token" });
+    let load = |url: &str, options: &LoadOptions| {
+        ExternalAccount::from_json(file(url, None, source.clone()), options)
+    };
+    let default = LoadOptions::new();
+    let universe = LoadOptions::new().with_universe_domain(" Example.GOOG. ");
+    for url in [
+        "https://sts.googleapis.com.attacker.example/v1/token",
+        "https://sts.googleapis.com@attacker.example/v1/token",
+        "https://attacker.example@sts.googleapis.com/v1/token",
+        "https://sts.googleapis.com:443@attacker.example/v1/token",
+        "https://sts.googleapis.com\\@attacker.example/v1/token",
+        "https://sts.googleapis.com%2eattacker.example/v1/token",
+        "https://sts.googleapis.com#@attacker.example/v1/token",
+        "https://stsgoogleapis.com/v1/token",
+        "https://attackergoogleapis.com/v1/token",
+        "https://sts.googleapis.com./v1/token",
+        "https://sts.googleapis.c\u{43e}m/v1/token",
+        "https://sts.g\u{43e}\u{43e}gleapis.com/v1/token",
+        "https://127.0.0.1.nip.io/v1/token",
+        "https://sts.example.goog.attacker.example/v1/token",
+        "https://attacker.sts.example.goog/v1/token",
+        "https://iamcredentials.googleapis.com/v1/token",
+        "http://sts.googleapis.com/v1/token",
+        "ftp://sts.googleapis.com/v1/token",
+        "https:///v1/token",
+        "",
+    ] {
+        assert!(load(url, &default).is_err(), "{url:?} accepted");
+        assert!(
+            load(url, &universe).is_err(),
+            "{url:?} accepted in a universe"
+        );
+    }
+    // A DNS name is case-insensitive; a port does not change whose host it is.
+    for url in [
+        "https://STS.GoogleAPIs.com/v1/token",
+        "https://sts.googleapis.com:443/v1/token",
+        "https://us-east1-sts.googleapis.com/v1/token",
+    ] {
+        assert_eq!(load(url, &default).unwrap().token_url(), url);
+    }
+    // The universe the caller names, whatever its spelling; only for that caller.
+    assert!(load("https://sts.example.goog/v1/token", &universe).is_ok());
+    assert!(load("https://STS.EXAMPLE.GOOG/v1/token", &universe).is_ok());
+    assert!(load("https://sts.example.goog/v1/token", &default).is_err());
+}
+
+#[test]
+fn a_service_account_email_cannot_steer_the_impersonation_url() {
+    let account = ExternalAccount::new(
+        AUDIENCE,
+        s2s_oauth::exchange::TokenTypeUri::Jwt,
+        s2s_oauth::exchange::TokenSource::env("UNUSED"),
+    )
+    .unwrap();
+    for email in [
+        "robot",
+        "",
+        "a@b/../../x",
+        "a@b:generateIdToken",
+        "a@b?x=1",
+        "a@b#",
+        "a@b%2f",
+        "a @b",
+        "a@b\n",
+        "a@\u{43e}.com",
+    ] {
+        assert!(
+            account.clone().with_service_account(email).is_err(),
+            "{email:?} accepted"
+        );
+    }
+}
+
+#[test]
+fn a_files_client_id_and_secret_authenticate_the_sts_request() {
+    let dir = temp_dir("client");
+    let path = dir.join("token");
+    std::fs::write(&path, "eyJ.a.b").unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&file(STS, None, serde_json::json!({ "file": path }))).unwrap();
+    let load = |json: &serde_json::Value| {
+        ExternalAccount::from_json(json.to_string(), &LoadOptions::new())
+    };
+    let authorization = |account: &ExternalAccount| {
+        let http = build(&account.sts_request(None).unwrap());
+        let body = form(http.body());
+        assert!(
+            body.iter()
+                .all(|(name, _)| name != "client_secret" && name != "client_id"),
+            "{body:?}"
+        );
+        http.header("Authorization").map(str::to_owned)
+    };
+    assert_eq!(authorization(&load(&json).unwrap()), None);
+
+    json["client_id"] = "cid".into();
+    json["client_secret"] = "s3cr3t".into();
+    let account = load(&json).unwrap();
+    assert_eq!(
+        authorization(&account).as_deref(),
+        Some("Basic Y2lkOnMzY3IzdA==")
+    );
+    assert!(!format!("{account:?}").contains("s3cr3t"));
+
+    // An id alone: Basic with an empty password, as Google's libraries send it.
+    json.as_object_mut().unwrap().remove("client_secret");
+    assert_eq!(
+        authorization(&load(&json).unwrap()).as_deref(),
+        Some("Basic Y2lkOg==")
+    );
+
+    // With a client id, a workforce pool's project is not sent (the id names it).
+    json["audience"] =
+        "//iam.googleapis.com/locations/global/workforcePools/staff/providers/okta".into();
+    json["workforce_pool_user_project"] = "billing-123".into();
+    let sent = form(build(&load(&json).unwrap().sts_request(None).unwrap()).body());
+    assert!(sent.iter().all(|(name, _)| name != "options"), "{sent:?}");
+
+    // A secret without an id.
+    json.as_object_mut().unwrap().remove("client_id");
+    json["client_secret"] = "s3cr3t".into();
+    match load(&json).unwrap_err() {
+        Error::InvalidInput(e) => {
+            assert_eq!(
+                (e.field(), e.problem()),
+                (InputField::CredentialsFile, InputProblem::Missing)
+            );
+            assert!(!e.message().contains("s3cr3t"));
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}

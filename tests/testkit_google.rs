@@ -233,6 +233,19 @@ fn sts_refusals_are_googles_errors() {
             Box::new(|f| f.push(("audience", PROVIDER.into()))),
             "invalid_request",
         ),
+        (
+            // Google's reference: required for an external credential.
+            "no scope",
+            Box::new(|f| {
+                f.remove(2);
+            }),
+            "invalid_request",
+        ),
+        (
+            "empty scope",
+            Box::new(|f| f[2].1 = String::new()),
+            "invalid_request",
+        ),
     ];
     for (name, change, code) in cases {
         let mut form = good_form(&token);
@@ -247,6 +260,20 @@ fn sts_refusals_are_googles_errors() {
             "{name}"
         );
     }
+    // Google's reference: "do not send the Authorization HTTP header".
+    let form = good_form(&token);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let (status, body) = post(
+        &server.google_sts_url(),
+        "application/x-www-form-urlencoded",
+        Some("Bearer ya29.elsewhere"),
+        &sts_form(&pairs),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
     // A JSON body is not the form the STS takes here.
     let (status, _) = post(&server.google_sts_url(), "application/json", None, "{}");
     assert_eq!(status, 400);
@@ -377,7 +404,17 @@ fn generate_access_token_impersonates_with_the_sts_token() {
             .as_str()
             .is_some_and(|t| t.ends_with('Z'))
     );
+    // A Duration's JSON form may carry a fraction of a second, as Google reads it.
+    let fractional = r#"{"scope":["a"],"lifetime":"600.5s"}"#;
+    let (status, answer) = post(&url, "application/json", Some(&bearer), fractional);
+    assert_eq!(status, 200, "{answer}");
     for bad in [
+        r#"{"scope":["a"],"lifetime":"600.s"}"#,
+        r#"{"scope":["a"],"lifetime":".5s"}"#,
+        r#"{"scope":["a"],"lifetime":"1.0000000001s"}"#,
+        r#"{"scope":["a"],"lifetime":"-600s"}"#,
+        r#"{"scope":["a"],"lifetime":"6e2s"}"#,
+        r#"{"scope":["a"],"lifetime":"0.0s"}"#,
         r#"{"scope":[],"lifetime":"600s"}"#,
         r#"{"lifetime":"600s"}"#,
         r#"{"scope":["a"],"lifetime":"7200s"}"#,

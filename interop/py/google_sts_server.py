@@ -35,6 +35,7 @@ and `STS-SCOPE <scope>` / `IAM-SCOPE <scopes>` for what was asked.
 """
 
 import json
+import re
 import secrets
 import sys
 import time
@@ -110,7 +111,9 @@ def sts(form):
                 raise ValueError
         except ValueError:
             raise sts_error("invalid_request", "options must be a JSON object")
-    scope = one("scope", required=False) or ""
+    # The reference: scope is "Required when exchanging an external credential
+    # for a Google access token".
+    scope = one("scope")
     log(f"STS-SCOPE {scope}")
     try:
         claims = pyjwt.decode(
@@ -160,10 +163,11 @@ def generate_access_token(path, headers, body):
         isinstance(s, str) and s for s in scopes
     ):
         raise rpc_error(400, "INVALID_ARGUMENT", "Scope required.")
+    # A google.protobuf.Duration in JSON: seconds, up to nine fractional digits, "s".
     lifetime = request.get("lifetime", "3600s")
-    try:
-        seconds = int(lifetime[:-1]) if lifetime.endswith("s") else -1
-    except (AttributeError, ValueError):
+    if isinstance(lifetime, str) and re.fullmatch(r"[0-9]+(\.[0-9]{1,9})?s", lifetime):
+        seconds = float(lifetime[:-1])
+    else:
         seconds = -1
     if not 0 < seconds <= 3600:
         raise rpc_error(400, "INVALID_ARGUMENT", "The lifetime is not valid.")
@@ -195,6 +199,10 @@ class Handler(BaseHTTPRequestHandler):
         log(f"REQUEST {path}")
         try:
             if path == "/v1/token":
+                # The reference: "do not send the Authorization HTTP header ...
+                # using the header can cause the request to fail". Strictly: it fails.
+                if self.headers.get("Authorization") is not None:
+                    raise sts_error("invalid_request", "no Authorization header is taken")
                 media = (self.headers.get("Content-Type") or "").split(";")[0].strip()
                 if media != "application/x-www-form-urlencoded":
                     raise sts_error("invalid_request", "expected a form body")

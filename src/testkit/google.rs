@@ -90,6 +90,15 @@ fn sts_checked(
             "send the request as application/x-www-form-urlencoded",
         ));
     }
+    // Google's reference: "do not send the Authorization HTTP header ... using
+    // the header can cause the request to fail". The strict reading: it fails.
+    if request.header("Authorization").is_some() {
+        return Err(sts_error(
+            400,
+            "invalid_request",
+            "the token method takes no Authorization header; send the request without one",
+        ));
+    }
     let form = crate::form::decode_pairs(&request.body)
         .ok_or_else(|| sts_error(400, "invalid_request", "the form body is not UTF-8"))?;
     let get = |name: &str| -> Result<Option<&str>, Response> {
@@ -135,6 +144,8 @@ fn sts_checked(
             "The target service indicated by the \"audience\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.",
         ));
     }
+    // "Required when exchanging an external credential for a Google access token."
+    need("scope")?;
     if let Some(options) = get("options")? {
         let parsed: Option<Value> = serde_json::from_str(options).ok();
         if !parsed.as_ref().is_some_and(Value::is_object) {
@@ -192,6 +203,27 @@ fn issue(ctx: &Ctx<'_>, state: &mut State, now: SystemTime, lifetime: Duration) 
         None,
         None,
     )
+}
+
+/// A `google.protobuf.Duration` in its JSON form, as Google's APIs read one:
+/// seconds with up to nine fractional digits, then `s` (`"3600s"`, `"600.5s"`).
+fn proto_duration(text: &str) -> Option<Duration> {
+    let number = text.strip_suffix('s')?;
+    let (whole, fraction) = match number.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.len() <= 9 => (whole, fraction),
+        Some(_) => return None,
+        None => (number, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        return None;
+    }
+    let nanos = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().ok()?
+    };
+    Some(Duration::new(whole.parse().ok()?, nanos))
 }
 
 /// Answers `POST /v1/projects/-/serviceAccounts/<email>:generateAccessToken`.
@@ -267,9 +299,7 @@ fn generate_checked(
         None => MAX_LIFETIME,
         Some(value) => value
             .as_str()
-            .and_then(|s| s.strip_suffix('s'))
-            .and_then(|s| s.parse::<u64>().ok())
-            .map(Duration::from_secs)
+            .and_then(proto_duration)
             .filter(|d| !d.is_zero() && *d <= MAX_LIFETIME)
             .ok_or_else(|| {
                 invalid("lifetime must be a duration in seconds such as \"3600s\", at most 3600s")

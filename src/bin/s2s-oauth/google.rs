@@ -108,18 +108,17 @@ fn impersonate(
         let result = http.send(agent, &options).and_then(|answer| {
             let now = SystemTime::now();
             let token = ExternalAccount::parse_impersonation_response(&answer, now)?;
-            let expires_in = token
-                .expires_at()
-                .and_then(|at| at.duration_since(now).ok())
-                .unwrap_or(Duration::ZERO);
-            let body = Zeroizing::new(
-                serde_json::json!({
-                    "access_token": token.access_token().expose_secret(),
-                    "token_type": "Bearer",
-                    "expires_in": expires_in.as_secs(),
-                })
-                .to_string(),
-            );
+            let mut body = serde_json::json!({
+                "access_token": token.access_token().expose_secret(),
+                "token_type": "Bearer",
+            });
+            // No expireTime: no expires_in (the cache's --max-age applies), not
+            // an answer that says the token has already expired.
+            if let Some(at) = token.expires_at() {
+                let left = at.duration_since(now).unwrap_or(Duration::ZERO);
+                body["expires_in"] = left.as_secs().into();
+            }
+            let body = Zeroizing::new(body.to_string());
             let response = HttpResponse::new(
                 200,
                 vec![("Content-Type".into(), "application/json".into())],

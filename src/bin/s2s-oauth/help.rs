@@ -505,7 +505,9 @@ Request:
   --output json|token|header|env
                            json (default): the token response as one JSON object on
                            stdout (after impersonation: access_token, token_type
-                           Bearer, expires_in), plus expires_at; token: the access
+                           Bearer, expires_in from expireTime), plus expires_at
+                           (with no expireTime, the cache keeps it for --max-age);
+                           token: the access
                            token alone; header: an Authorization header line; env:
                            shell assignments ACCESS_TOKEN=, TOKEN_TYPE=, EXPIRES_AT=
 

@@ -142,6 +142,11 @@ pub struct ExternalAccount {
     token_url: String,
     impersonation_url: Option<String>,
     subject: TokenSource,
+    /// `workforce_pool_user_project`: sent as the STS `options`' `userProject`.
+    user_project: Option<String>,
+    /// The file's `client_id` / `client_secret`: the STS request's client
+    /// authentication (HTTP Basic, as Google's libraries send it), else none.
+    sts_auth: ClientAuth,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +158,9 @@ struct File {
     token_url: Option<String>,
     service_account_impersonation_url: Option<String>,
     credential_source: Option<Source>,
+    workforce_pool_user_project: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +228,8 @@ impl ExternalAccount {
                 "the credential file has no credential_source; it says where the platform's token is read from",
             )
         })?;
+        let user_project = workforce_user_project(file.workforce_pool_user_project, &audience)?;
+        let sts_auth = sts_client_auth(file.client_id, file.client_secret)?;
         let executable_env =
             executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
         let subject = subject_source(source, options, executable_env)?;
@@ -229,6 +239,10 @@ impl ExternalAccount {
             token_url,
             impersonation_url,
             subject,
+            // The client id names the project: no userProject with one, as in
+            // Google's libraries.
+            user_project: user_project.filter(|_| sts_auth.client_id().is_none()),
+            sts_auth,
         })
     }
 
@@ -274,6 +288,8 @@ impl ExternalAccount {
             token_url: STS_TOKEN_URL.to_owned(),
             impersonation_url: None,
             subject,
+            user_project: None,
+            sts_auth: ClientAuth::none(),
         })
     }
 
@@ -317,7 +333,8 @@ impl ExternalAccount {
     }
 
     /// The STS token-exchange request for `scope` (space-separated; `None`:
-    /// [`CLOUD_PLATFORM_SCOPE`]), with no client authentication. The platform's
+    /// [`CLOUD_PLATFORM_SCOPE`]), with the file's `client_id` / `client_secret` as
+    /// HTTP Basic when it names them, else no client authentication. The platform's
     /// token is read from the credential source each time the request is built.
     ///
     /// When [`impersonation_url`](Self::impersonation_url) is set, the token this
@@ -336,12 +353,21 @@ impl ExternalAccount {
         let exchange = TokenExchange::new(self.subject.clone(), self.subject_token_type.clone())
             .with_audience(self.audience.as_str())?
             .with_requested_token_type(TokenTypeUri::AccessToken);
-        TokenRequest::new(
+        let request = TokenRequest::new(
             self.token_url.as_str(),
             Grant::token_exchange(exchange),
-            ClientAuth::none(),
+            self.sts_auth.clone(),
         )?
-        .with_scope(scope)
+        .with_scope(scope)?;
+        match &self.user_project {
+            // The STS `options` (a JSON object): the project billed for a
+            // workforce pool's token, as Google's libraries send it.
+            Some(project) => request.with_param(
+                "options",
+                serde_json::json!({ "userProject": project }).to_string(),
+            ),
+            None => Ok(request),
+        }
     }
 
     /// The IAM Credentials `generateAccessToken` request that turns the STS
@@ -432,6 +458,52 @@ impl ExternalAccount {
     pub fn subject(&self) -> &TokenSource {
         &self.subject
     }
+}
+
+/// The STS client authentication a file names: `client_id` (and `client_secret`,
+/// empty when absent) as HTTP Basic, as Google's libraries send them; neither:
+/// none. A secret without an id is refused.
+fn sts_client_auth(id: Option<String>, secret: Option<String>) -> Result<ClientAuth, Error> {
+    let present = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(match (present(id), present(secret)) {
+        (Some(id), Some(secret)) => ClientAuth::basic(id, secret),
+        (Some(id), None) => ClientAuth::basic(id, String::new()),
+        (None, Some(_)) => {
+            return Err(bad(
+                InputProblem::Missing,
+                "the credential file has a client_secret but no client_id; add the OAuth client's id or regenerate the file",
+            ));
+        }
+        (None, None) => ClientAuth::none(),
+    })
+}
+
+/// A file's `workforce_pool_user_project`, which only a workforce pool's file
+/// (audience `//iam.googleapis.com/locations/<location>/workforcePools/...`)
+/// may carry, as Google's libraries require.
+fn workforce_user_project(
+    project: Option<String>,
+    audience: &str,
+) -> Result<Option<String>, Error> {
+    let Some(project) = project
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    let workforce = audience
+        .strip_prefix("//iam.googleapis.com/locations/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(location, rest)| {
+            !location.is_empty() && rest.starts_with("workforcePools/")
+        });
+    if !workforce {
+        return Err(bad(
+            InputProblem::Unsupported,
+            "the credential file has a workforce_pool_user_project but its audience is no workforce pool (//iam.googleapis.com/locations/<location>/workforcePools/<pool>/providers/<provider>); remove the field or regenerate the file",
+        ));
+    }
+    Ok(Some(project))
 }
 
 fn required(value: Option<String>, name: &str) -> Result<String, Error> {
