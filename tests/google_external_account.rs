@@ -230,8 +230,16 @@ fn malformed_files_and_sources_get_typed_errors() {
             InputProblem::Unsupported,
         ),
         (
-            serde_json::json!({ "url": "http://169.254.169.254/token" }),
+            serde_json::json!({ "url": "http://example.com/token" }),
             InputProblem::Unsupported,
+        ),
+        (
+            serde_json::json!({ "url": "file:///var/run/token" }),
+            InputProblem::Unsupported,
+        ),
+        (
+            serde_json::json!({ "url": "https://idp.example/t", "headers": {"X": "a\r\nB: c"} }),
+            InputProblem::Malformed,
         ),
         (serde_json::json!({}), InputProblem::Missing),
         (

@@ -17,7 +17,9 @@ use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
 
 mod external_account;
+mod fetch_url;
 mod impersonation;
+mod url_source;
 pub use external_account::{
     ALLOW_EXECUTABLES_ENV, CLOUD_PLATFORM_SCOPE, ExternalAccount, LoadOptions, STS_TOKEN_URL,
 };
