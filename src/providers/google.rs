@@ -19,6 +19,7 @@ use crate::url::EndpointUrl;
 mod external_account;
 mod fetch_url;
 mod impersonation;
+mod sigv4;
 mod url_source;
 pub use external_account::{
     ALLOW_EXECUTABLES_ENV, CLOUD_PLATFORM_SCOPE, ExternalAccount, LoadOptions, STS_TOKEN_URL,
