@@ -16,6 +16,7 @@ use crate::redact::redacted_debug;
 use crate::request::TokenRequest;
 use crate::url::EndpointUrl;
 
+mod aws;
 mod external_account;
 mod fetch_url;
 mod impersonation;

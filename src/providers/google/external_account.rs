@@ -24,6 +24,7 @@ use crate::secrets::SecurityToken;
 use crate::token::Token;
 use crate::url::EndpointUrl;
 
+use super::aws::{AwsMembers, AwsSource};
 use super::url_source::UrlSource;
 
 /// Google's STS token endpoint, used when a file names none.
@@ -154,6 +155,7 @@ pub struct ExternalAccount {
 #[derive(Debug, Clone)]
 enum Fetched {
     Url(UrlSource),
+    Aws(AwsSource),
 }
 
 impl Fetched {
@@ -162,6 +164,7 @@ impl Fetched {
     fn token_source(&self, agent: crate::ureq::Agent) -> TokenSource {
         match self.clone() {
             Fetched::Url(url) => TokenSource::from_fn(move || url.fetch(&agent)),
+            Fetched::Aws(aws) => TokenSource::from_fn(move || aws.fetch(&agent)),
         }
     }
 
@@ -199,6 +202,9 @@ struct Source {
     file: Option<String>,
     url: Option<String>,
     headers: Option<serde_json::Map<String, Value>>,
+    region_url: Option<String>,
+    regional_cred_verification_url: Option<String>,
+    imdsv2_session_token_url: Option<String>,
     executable: Option<ExecutableSource>,
     environment_id: Option<String>,
     format: Option<Format>,
@@ -226,14 +232,22 @@ impl ExternalAccount {
     /// Reads an `external_account` credential file. A file of another type, a
     /// missing `audience`, `subject_token_type` or `credential_source`, a
     /// `token_url` or impersonation URL that is not Google's, an executable source
-    /// without [`LoadOptions::allow_executables`], or a `url` source whose URL is
-    /// not allowed is refused with a typed [`InputError`](crate::error::InputError).
+    /// without [`LoadOptions::allow_executables`], a `url` source whose URL is
+    /// not allowed, or an AWS source (`environment_id` `aws1`) whose metadata URLs
+    /// are not the metadata server's is refused with a typed [`InputError`](crate::error::InputError).
     ///
     /// A `url` source may name any `https` URL (as Google's libraries allow), plain
     /// `http` only to the cloud metadata server `169.254.169.254` /
     /// `[fd00:ec2::254]`, and loopback only with
     /// [`LoadOptions::allow_loopback_endpoints`]. Its `headers` go to that URL
     /// only; the token it answers goes only to the checked `token_url`.
+    ///
+    /// An AWS source's `region_url`, `url` and `imdsv2_session_token_url` must
+    /// name the instance metadata server (`169.254.169.254` / `[fd00:ec2::254]`;
+    /// loopback only with [`LoadOptions::allow_loopback_endpoints`]), its
+    /// `regional_cred_verification_url` an https `amazonaws.com` host: its
+    /// subject token is a signed AWS STS `GetCallerIdentity` request that Google's
+    /// STS sends on to AWS, never sent by this crate.
     pub fn from_json(json: impl AsRef<[u8]>, options: &LoadOptions) -> Result<Self, Error> {
         let file: File = serde_json::from_slice(json.as_ref()).map_err(|e| {
             bad(
@@ -267,7 +281,7 @@ impl ExternalAccount {
         })?;
         let executable_env =
             executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
-        let (subject, fetched) = subject_source(source, options, executable_env)?;
+        let (subject, fetched) = subject_source(source, &audience, options, executable_env)?;
         Ok(ExternalAccount {
             audience,
             subject_token_type,
@@ -623,14 +637,24 @@ fn impersonated_email(url: &str) -> Option<&str> {
 
 fn subject_source(
     source: Source,
+    audience: &str,
     options: &LoadOptions,
     env: Vec<(&'static str, String)>,
 ) -> Result<(TokenSource, Option<Fetched>), Error> {
-    if source.environment_id.is_some() {
-        return Err(bad(
-            InputProblem::Unsupported,
-            "this credential file is for AWS (credential_source.environment_id), which this crate does not sign; use a file, executable or OIDC source",
-        ));
+    if let Some(environment_id) = source.environment_id {
+        let members = AwsMembers {
+            environment_id,
+            region_url: source.region_url,
+            url: source.url,
+            regional_cred_verification_url: source.regional_cred_verification_url,
+            imdsv2_session_token_url: source.imdsv2_session_token_url,
+        };
+        let fetched = Fetched::Aws(AwsSource::new(
+            members,
+            audience,
+            options.allow_loopback_endpoints,
+        )?);
+        return Ok((fetched.default_source(), Some(fetched)));
     }
     if let Some(exe) = source.executable {
         if !options.allow_executables {
