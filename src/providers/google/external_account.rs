@@ -147,12 +147,14 @@ pub struct ExternalAccount {
     subject: TokenSource,
     /// A source fetched over HTTP (url, AWS): [`fetch_token`](Self::fetch_token)
     /// fetches it with the caller's agent.
+    #[cfg_attr(not(feature = "ureq"), allow(dead_code))]
     fetched: Option<Fetched>,
 }
 
 /// A credential source read over HTTP, kept so that the caller's agent can be
 /// used for it.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "ureq"), allow(dead_code))]
 enum Fetched {
     Url(UrlSource),
     Aws(AwsSource),

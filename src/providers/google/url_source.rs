@@ -116,9 +116,9 @@ impl UrlSource {
         let answer = Answer::new(response, None);
         answer.refuse_redirect()?;
         if !(200..300).contains(&answer.status()) {
-            return Err(Error::UnexpectedStatus(answer.unexpected(Some(format!(
-                "the credential source URL gave no token; check credential_source.url and its headers (a GitHub Actions job needs `permissions: id-token: write`; an Azure VM a managed identity)"
-            )))));
+            return Err(Error::UnexpectedStatus(answer.unexpected(Some(
+                "the credential source URL gave no token; check credential_source.url and its headers (a GitHub Actions job needs `permissions: id-token: write`; an Azure VM a managed identity)".into(),
+            ))));
         }
         let Some(field) = &self.field else {
             let text = std::str::from_utf8(response.body()).ok();
