@@ -54,6 +54,7 @@ listening on 127.0.0.1; logs one line per request on stderr: `REQUEST <path>`,
 and `STS-SCOPE <scope>` / `IAM-SCOPE <scopes>` for what was asked.
 """
 
+import base64
 import calendar
 import json
 import secrets
@@ -282,7 +283,8 @@ class Handler(BaseHTTPRequestHandler):
         ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
         if path != "/latest/api/token" or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
             return self.text(400, "")
-        session = secrets.token_urlsafe(16)
+        # Base64 like AWS's tokens, so `/`, `+` and `=` occur.
+        session = base64.b64encode(b"\xfb\xff" + secrets.token_bytes(30)).decode()
         IMDS_SESSIONS.add(session)
         self.text(200, session)
 

@@ -183,7 +183,8 @@ impl AwsSource {
                     &[("X-aws-ec2-metadata-token-ttl-seconds", "300")],
                     &options,
                 )?;
-                Some(metadata_text(&answer, "the IMDSv2 session token")?)
+                // A session token is base64 (`/`, `+`, `=`): one token, any of those.
+                Some(metadata_text(&answer, "IMDSv2 session token", false)?)
             }
             _ => None,
         };
@@ -220,7 +221,7 @@ impl AwsSource {
                     )
                 })?;
                 let (answer, what) = get(url, "the role name (url)")?;
-                let role = metadata_text(&answer, what)?;
+                let role = metadata_text(&answer, what, true)?;
                 let role_url = format!("{}/{}", url.trim_end_matches('/'), role.expose_secret());
                 let (answer, _) = get(&role_url, "the role's credentials")?;
                 parse_credentials(&answer)?
@@ -300,13 +301,21 @@ fn metadata_status(answer: &Answer<'_>, what: &str) -> Result<(), Error> {
     )))))
 }
 
-/// A metadata answer that is one line of text (a token, a role name, a zone).
-pub(super) fn metadata_text(response: &HttpResponse, what: &str) -> Result<SecurityToken, Error> {
+/// A metadata answer that is one line of text (a token, a role name, a zone);
+/// with `segment` (a role name, which goes into the next URL's path) without
+/// `/`, `?`, `#` or `%` either.
+pub(super) fn metadata_text(
+    response: &HttpResponse,
+    what: &str,
+    segment: bool,
+) -> Result<SecurityToken, Error> {
     let answer = Answer::new(response, None);
     metadata_status(&answer, what)?;
     let text = std::str::from_utf8(response.body()).ok();
     match text.map(|t| crate::exchange::one_token(t, || "the AWS metadata server".into())) {
-        Some(Ok(token)) if !token.expose_secret().contains(['/', '?', '#', '%']) => Ok(token),
+        Some(Ok(token)) if !(segment && token.expose_secret().contains(['/', '?', '#', '%'])) => {
+            Ok(token)
+        }
         _ => Err(Error::MalformedResponse(answer.unexpected(Some(format!(
             "the AWS metadata server's {what} is not one word"
         ))))),
@@ -315,7 +324,7 @@ pub(super) fn metadata_text(response: &HttpResponse, what: &str) -> Result<Secur
 
 /// The region of an availability zone answer (`us-east-1b` → `us-east-1`).
 pub(super) fn region_of_zone(response: &HttpResponse, what: &str) -> Result<String, Error> {
-    let zone = metadata_text(response, what)?;
+    let zone = metadata_text(response, what, true)?;
     let zone = zone.expose_secret();
     // `get`: `None` rather than a panic if the last character is not ASCII.
     let region = zone.get(..zone.len().saturating_sub(1)).unwrap_or("");
@@ -519,15 +528,15 @@ mod tests {
             Err(Error::MalformedResponse(_))
         ));
         assert!(matches!(
-            metadata_text(&answer(404, ""), "role"),
+            metadata_text(&answer(404, ""), "role", true),
             Err(Error::UnexpectedStatus(_))
         ));
         assert!(matches!(
-            metadata_text(&answer(200, "a b"), "role"),
+            metadata_text(&answer(200, "a b"), "role", true),
             Err(Error::MalformedResponse(_))
         ));
         assert!(matches!(
-            metadata_text(&answer(200, "../x"), "role"),
+            metadata_text(&answer(200, "../x"), "role", true),
             Err(Error::MalformedResponse(_))
         ));
         let creds = parse_credentials(&answer(
@@ -544,7 +553,10 @@ mod tests {
         let missing = parse_credentials(&answer(200, r#"{"AccessKeyId":"A"}"#)).unwrap_err();
         assert!(matches!(missing, Error::MalformedResponse(_)));
         assert!(missing.to_string().contains("SecretAccessKey"), "{missing}");
-        let denied = metadata_text(&answer(401, ""), "IMDSv2 session token").unwrap_err();
+        // A session token is base64: `/` and `+` are fine there.
+        let session = metadata_text(&answer(200, "AQAEA/b+c=="), "session", false).unwrap();
+        assert_eq!(session.expose_secret(), "AQAEA/b+c==");
+        let denied = metadata_text(&answer(401, ""), "IMDSv2 session token", false).unwrap_err();
         assert!(
             denied.to_string().contains("imdsv2_session_token_url"),
             "{denied}"
