@@ -56,6 +56,7 @@ use std::time::SystemTime;
 pub use executable::Executable;
 pub(crate) use read::file as read_file;
 pub use source::TokenSource;
+pub(crate) use source::one_token;
 
 use crate::error::{Error, InputField, InputProblem, refuse_control, refuse_empty};
 use crate::secrets::SecretPairs;

@@ -15,7 +15,7 @@ mod xs_datetime;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use civil::civil_from_days;
+pub(crate) use civil::civil_from_days;
 
 #[cfg(feature = "testkit")]
 pub(crate) use http_date::format as format_http_date;

@@ -370,6 +370,28 @@ pub(crate) fn send_http(
     }
 }
 
+/// A `GET` (or, with `put`, a body-less `PUT`) whose header names are not
+/// known at compile time (a credential file's `headers`), with the same safety
+/// settings as [`send_http`]. For the providers' metadata and token-source
+/// fetches; the URL is checked by the caller.
+pub(crate) fn send_dynamic(
+    agent: &ureq::Agent,
+    put: bool,
+    url: &str,
+    headers: &[(&str, &str)],
+    options: &SendOptions,
+) -> Result<HttpResponse, Error> {
+    check_timeout(options)?;
+    let safety = Safety::for_request(agent, url, options);
+    let headers = headers.iter().copied();
+    let sent = if put {
+        safety.apply(agent.put(url), headers).send_empty()
+    } else {
+        safety.apply(agent.get(url), headers).call()
+    };
+    read_response(sent, options)
+}
+
 /// POSTs `body` to `url` with `headers` and the safety settings; reads the
 /// answer. A token request is always a POST: with the GET path apart (in
 /// [`send_http`]), a program that only gets tokens carries no GET request code.
@@ -552,10 +574,10 @@ impl Safety {
     }
 
     /// The settings and the request's headers, on any ureq request builder.
-    fn apply<'a, B>(
+    fn apply<'n, 'a, B>(
         &self,
         builder: ureq::RequestBuilder<B>,
-        headers: impl Iterator<Item = (&'static str, &'a str)>,
+        headers: impl Iterator<Item = (&'n str, &'a str)>,
     ) -> ureq::RequestBuilder<B> {
         let mut builder = if self.agent_has_them() {
             builder

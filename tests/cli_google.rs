@@ -389,3 +389,136 @@ fn an_impersonated_token_without_expire_time_is_cached_for_max_age() {
         "the second run was served from the cache (--max-age), not sent again"
     );
 }
+
+/// A url-sourced file as `google-github-actions/auth` writes one: the testkit's
+/// GitHub Actions OIDC endpoint with the request token as bearer, `json` format
+/// (`value`); the token it issues is exchanged at the STS.
+#[test]
+fn a_url_sourced_file_fetches_the_token_then_exchanges_it() {
+    let github =
+        s2s_oauth::SigningKey::from_pem(std::fs::read(key("p256.pkcs8.pem")).unwrap()).unwrap();
+    let server = Server::start(
+        Config::new(Profile::Generic)
+            .with_trusted_issuer(TrustedIssuer::new(
+                s2s_oauth::testkit::GITHUB_ISSUER,
+                github.verifying_key(),
+            ))
+            .with_google_provider(PROVIDER)
+            .with_github_actions_oidc(github, "gh-request-token", "acme/deploy"),
+    )
+    .unwrap();
+    let dir = TempDir::new();
+    let audience = format!("https:{PROVIDER}")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    let source = |bearer: &str| {
+        serde_json::json!({
+            "url": format!("{}&audience={audience}", server.github_actions_oidc_url()),
+            "headers": {"Authorization": format!("Bearer {bearer}")},
+            "format": {"type": "json", "subject_token_field_name": "value"},
+        })
+    };
+    let file = external(&server, &dir, source("gh-request-token"), None);
+    let json = run(&["google", "--credentials", &file, LOOPBACK]).json();
+    assert_eq!(json["token_type"], "Bearer");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "the OIDC GET, then the STS");
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some("Bearer gh-request-token")
+    );
+    assert_eq!(requests[1].path(), "/v1/token");
+    // A request token the endpoint refuses: the source's status, exit 5.
+    let file = external(&server, &dir, source("wrong"), None);
+    let refused = run(&["google", "--credentials", &file, LOOPBACK]);
+    assert!(
+        refused.failure(5).contains("credential_source.url"),
+        "{refused:?}"
+    );
+    assert_eq!(server.requests().len(), 3, "nothing sent to the STS");
+    // Without --allow-loopback-endpoints the source URL is refused: exit 2.
+    run(&["google", "--credentials", &file]).failure(2);
+}
+
+/// An aws1 file with the credentials and region in the environment (as on
+/// Lambda or ECS): no metadata request, and the STS receives the signed
+/// GetCallerIdentity request as the subject token (the testkit does not call
+/// AWS, so it refuses it: exit 3).
+#[test]
+fn an_aws_file_signs_get_caller_identity_with_the_environment_credentials() {
+    let server = server();
+    let dir = TempDir::new();
+    let json = serde_json::json!({
+        "type": "external_account",
+        "audience": PROVIDER,
+        "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+        "token_url": server.google_sts_url(),
+        "credential_source": {
+            "environment_id": "aws1",
+            "region_url": "http://169.254.169.254/latest/meta-data/placement/availability-zone",
+            "url": "http://169.254.169.254/latest/meta-data/iam/security-credentials",
+            "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+        },
+    });
+    let file = dir.file("aws.json", json.to_string());
+    let run_aws = || {
+        run_env(
+            &["google", "--credentials", &file, LOOPBACK],
+            &[
+                ("AWS_REGION", "ap-south-1"),
+                ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                (
+                    "AWS_SECRET_ACCESS_KEY",
+                    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                ),
+                ("AWS_SESSION_TOKEN", "session"),
+            ],
+        )
+    };
+    let refused = run_aws();
+    assert!(refused.failure(3).contains("invalid"), "{refused:?}");
+    let requests = server.requests();
+    assert_eq!(
+        requests.len(),
+        1,
+        "only the STS: nothing asked of the metadata server"
+    );
+    let subject = requests[0].form_value("subject_token").unwrap();
+    let decoded: String = {
+        let mut out = Vec::new();
+        let bytes = subject.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&subject[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    let request: serde_json::Value = serde_json::from_str(&decoded).unwrap();
+    assert_eq!(
+        request["url"],
+        "https://sts.ap-south-1.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15"
+    );
+    let headers = request["headers"].as_array().unwrap();
+    assert!(
+        headers
+            .iter()
+            .any(|h| h["key"] == "x-goog-cloud-target-resource" && h["value"] == PROVIDER)
+    );
+    assert!(headers.iter().any(|h| {
+        h["key"] == "Authorization"
+            && h["value"]
+                .as_str()
+                .unwrap()
+                .contains("Credential=AKIDEXAMPLE/")
+    }));
+    assert!(
+        !decoded.contains("wJalrXUtnFEMI"),
+        "the secret key is not sent"
+    );
+}

@@ -550,6 +550,26 @@ fn token_source_seeds() -> Vec<(&'static str, u8, String)> {
             r#"{"type":"external_account","audience":"a","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"https://sts.googleapis.com.evil.example/v1/token","credential_source":{"file":"/t"}}"#.to_owned(),
         ),
         (
+            "google-url-json",
+            4,
+            r#"{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/gh","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","credential_source":{"url":"https://pipelines.actions.githubusercontent.com/x/idtoken?api-version=2.0&audience=y","headers":{"Authorization":"Bearer r","Accept":"application/json"},"format":{"type":"json","subject_token_field_name":"value"}}}"#.to_owned(),
+        ),
+        (
+            "google-url-azure",
+            4,
+            r#"{"type":"external_account","audience":"a","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","credential_source":{"url":"http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x","headers":{"Metadata":"True"},"format":{"type":"text"}}}"#.to_owned(),
+        ),
+        (
+            "google-aws",
+            4,
+            r#"{"type":"external_account","audience":"//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aws","subject_token_type":"urn:ietf:params:aws:token-type:aws4_request","token_url":"https://sts.googleapis.com/v1/token","credential_source":{"environment_id":"aws1","region_url":"http://169.254.169.254/latest/meta-data/placement/availability-zone","url":"http://169.254.169.254/latest/meta-data/iam/security-credentials","regional_cred_verification_url":"https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15","imdsv2_session_token_url":"http://169.254.169.254/latest/api/token"}}"#.to_owned(),
+        ),
+        (
+            "google-aws-tampered",
+            4,
+            r#"{"type":"external_account","audience":"a","subject_token_type":"urn:ietf:params:aws:token-type:aws4_request","credential_source":{"environment_id":"aws1","url":"http://evil.example/creds","regional_cred_verification_url":"https://sts.{region}.evil.example"}}"#.to_owned(),
+        ),
+        (
             "response-n-a",
             3,
             format!(

@@ -226,12 +226,30 @@ fn malformed_files_and_sources_get_typed_errors() {
     assert!(ExternalAccount::from_json(file_json(STS, relative), &allowed).is_err());
     for (source, problem) in [
         (
-            serde_json::json!({ "environment_id": "aws1", "region_url": "x" }),
+            serde_json::json!({ "environment_id": "aws1", "region_url": "x",
+                "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15" }),
             InputProblem::Unsupported,
         ),
         (
-            serde_json::json!({ "url": "http://169.254.169.254/token" }),
+            serde_json::json!({ "environment_id": "aws1" }),
+            InputProblem::Missing,
+        ),
+        (
+            serde_json::json!({ "environment_id": "aws2",
+                "regional_cred_verification_url": "https://sts.{region}.amazonaws.com" }),
             InputProblem::Unsupported,
+        ),
+        (
+            serde_json::json!({ "url": "http://example.com/token" }),
+            InputProblem::Unsupported,
+        ),
+        (
+            serde_json::json!({ "url": "file:///var/run/token" }),
+            InputProblem::Unsupported,
+        ),
+        (
+            serde_json::json!({ "url": "https://idp.example/t", "headers": {"X": "a\r\nB: c"} }),
+            InputProblem::Malformed,
         ),
         (serde_json::json!({}), InputProblem::Missing),
         (

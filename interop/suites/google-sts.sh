@@ -4,7 +4,9 @@
 # Python's http.server; the subject token verified with PyJWT against a key this
 # suite generates), driven by the crate's `s2s-oauth google` subcommand and, for the
 # typed error, the interop driver: a file-sourced external_account file exchanged at
-# the STS; the same with service account impersonation (the STS asked for
+# the STS; url-sourced files (text and json, the file's header sent; a 401 typed);
+# an aws1 file (IMDSv2 metadata, the SigV4 GetCallerIdentity subject token
+# recomputed by botocore; environment credentials); the same with service account impersonation (the STS asked for
 # cloud-platform, the caller's scope sent to generateAccessToken); an executable
 # source (run only with GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1, given Google's
 # documented environment); refusals: a token for the wrong audience (the STS's
@@ -36,7 +38,12 @@ key = serialization.load_pem_private_key(open(f"{work}/platform.key.pem", "rb").
 open(f"{work}/platform.pub.pem", "wb").write(key.public_key().public_bytes(
     serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 json.dump({"issuer": issuer, "public_key_pem": f"{work}/platform.pub.pem", "alg": "ES256",
-           "provider": provider, "service_accounts": [robot]}, open(f"{work}/config.json", "w"))
+           "provider": provider, "service_accounts": [robot],
+           "subject_file": f"{work}/good.jwt",
+           "source_header": ["X-Source-Token", "interop-source-secret"],
+           "aws": {"zone": "us-west-2b", "role": "interop-role", "AccessKeyId": "ASIAINTEROPEXAMPLE",
+                   "SecretAccessKey": "interop/secret+key", "Token": "interop-session-token"}},
+          open(f"{work}/config.json", "w"))
 now = int(time.time())
 def token(aud):
     return pyjwt.encode({"iss": issuer, "sub": "repo:acme/deploy:ref:refs/heads/main",
@@ -101,6 +108,93 @@ if [[ $CODE == 0 && "$OUT" == ya29.sts.* ]]; then
   pass json-file-source
 else
   fail json-file-source "exit $CODE: $OUT $ERR"
+fi
+
+# --- url source: the token fetched with the file's headers, text and json ---------
+URLTEXT=$(credential_file url-text "$BASE/v1/token" \
+  "{\"url\": \"$BASE/subject/text\", \"headers\": {\"X-Source-Token\": \"interop-source-secret\"}}")
+before=$(grep -c '^SOURCE-HEADER ' "$LOG" || true)
+google --credentials "$URLTEXT" --output token
+if [[ $CODE == 0 && "$OUT" == ya29.sts.* \
+  && $(( $(grep -c '^SOURCE-HEADER X-Source-Token' "$LOG" || true) - before )) == 1 ]]; then
+  pass url-source-text
+else
+  fail url-source-text "exit $CODE: $OUT $ERR"
+fi
+URLJSON=$(credential_file url-json "$BASE/v1/token" \
+  "{\"url\": \"$BASE/subject/json\", \"headers\": {\"X-Source-Token\": \"interop-source-secret\"}, \"format\": {\"type\": \"json\", \"subject_token_field_name\": \"id_token\"}}")
+google --credentials "$URLJSON" --output token
+if [[ $CODE == 0 && "$OUT" == ya29.sts.* ]]; then
+  pass url-source-json
+else
+  fail url-source-json "exit $CODE: $OUT $ERR"
+fi
+# Without the header the source answers 401: the crate's typed status error (exit 5),
+# and nothing reaches the STS.
+NOHEADER=$(credential_file url-noheader "$BASE/v1/token" "{\"url\": \"$BASE/subject/text\"}")
+sts_before=$(grep -c '^REQUEST /v1/token' "$LOG" || true)
+google --credentials "$NOHEADER"
+if [[ $CODE == 5 && "$ERR" == *401* && "$(grep -c '^REQUEST /v1/token' "$LOG" || true)" == "$sts_before" ]]; then
+  pass url-source-refusal-typed
+else
+  fail url-source-refusal-typed "exit $CODE: $ERR"
+fi
+
+# --- AWS: IMDSv2 metadata, then a SigV4-signed GetCallerIdentity that botocore checks --
+AWS=$("$INTEROP_PY" - "$WORK/aws.json" "$STS_AUDIENCE" "$BASE" <<'PY'
+import json, sys
+path, audience, base = sys.argv[1:]
+json.dump({"type": "external_account", "audience": audience,
+           "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+           "token_url": f"{base}/v1/token",
+           "credential_source": {
+               "environment_id": "aws1",
+               "region_url": f"{base}/latest/meta-data/placement/availability-zone",
+               "url": f"{base}/latest/meta-data/iam/security-credentials",
+               "regional_cred_verification_url":
+                   "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+               "imdsv2_session_token_url": f"{base}/latest/api/token"}}, open(path, "w"))
+print(path)
+PY
+)
+set +e
+OUT="$(env -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+  -u AWS_SESSION_TOKEN "$S2S_CLI" google --allow-loopback-endpoints --credentials "$AWS" \
+  --output token 2>"$WORK/stderr")"
+CODE=$?
+set -e
+if [[ $CODE == 0 && "$OUT" == ya29.sts.* ]] \
+  && grep -q '^STS-SUBJECT aws:ASIAINTEROPEXAMPLE@us-west-2$' "$LOG" \
+  && grep -q '^REQUEST PUT /latest/api/token$' "$LOG"; then
+  pass aws-imdsv2-sigv4-verified-by-botocore
+else
+  fail aws-imdsv2-sigv4-verified-by-botocore "exit $CODE: $OUT $(cat "$WORK/stderr"); log: $(tail -6 "$LOG")"
+fi
+# The environment's credentials instead of the metadata server: another key, which
+# botocore's recomputation (with the metadata server's key) refuses: exit 3.
+set +e
+OUT="$(AWS_REGION=us-west-2 AWS_ACCESS_KEY_ID=ASIAINTEROPEXAMPLE AWS_SECRET_ACCESS_KEY=not-the-key \
+  AWS_SESSION_TOKEN=interop-session-token "$S2S_CLI" google --allow-loopback-endpoints \
+  --credentials "$AWS" 2>"$WORK/stderr")"
+CODE=$?
+set -e
+if [[ $CODE == 3 && "$(cat "$WORK/stderr")" == *"does not verify"* ]]; then
+  pass aws-wrong-secret-fails-botocore-check
+else
+  fail aws-wrong-secret-fails-botocore-check "exit $CODE: $(cat "$WORK/stderr")"
+fi
+# ...and with the right secret in the environment it verifies, no metadata asked.
+meta_before=$(grep -c '^REQUEST GET /latest' "$LOG" || true)
+set +e
+OUT="$(AWS_REGION=us-west-2 AWS_ACCESS_KEY_ID=ASIAINTEROPEXAMPLE AWS_SECRET_ACCESS_KEY=interop/secret+key \
+  AWS_SESSION_TOKEN=interop-session-token "$S2S_CLI" google --allow-loopback-endpoints \
+  --credentials "$AWS" --output token 2>"$WORK/stderr")"
+CODE=$?
+set -e
+if [[ $CODE == 0 && "$OUT" == ya29.sts.* && "$(grep -c '^REQUEST GET /latest' "$LOG" || true)" == "$meta_before" ]]; then
+  pass aws-environment-credentials
+else
+  fail aws-environment-credentials "exit $CODE: $OUT $(cat "$WORK/stderr")"
 fi
 
 # --- impersonation: STS (cloud-platform), then generateAccessToken (the scope) ----

@@ -191,7 +191,10 @@ impl TokenSource {
 
 /// `text` trimmed of surrounding whitespace, as one token: refused if empty or if
 /// whitespace or a control character is left inside. `from` names the source.
-fn one_token(text: &str, from: impl Fn() -> String) -> Result<SecurityToken, SourceError> {
+pub(crate) fn one_token(
+    text: &str,
+    from: impl Fn() -> String,
+) -> Result<SecurityToken, SourceError> {
     let token = text.trim();
     if token.is_empty() {
         return Err(SourceError::Empty {

@@ -479,7 +479,12 @@ read from the file's credential_source on every run, is exchanged at Google's ST
 (asked for cloud-platform) then gets the service account's token for --scope from
 IAM Credentials generateAccessToken. The file's token_url and impersonation URL
 must be Google endpoints; an executable credential source runs only with
-GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 in the environment.
+GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 in the environment. A url source is
+fetched with the file's headers (https, or http only from the metadata server
+169.254.169.254); an AWS source (environment_id aws1) takes AWS_REGION /
+AWS_DEFAULT_REGION and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+AWS_SESSION_TOKEN from the environment, else the instance metadata server, and
+sends Google's STS a SigV4-signed GetCallerIdentity request.
 
 Usage: s2s-oauth google --credentials FILE [--scope SCOPE]... [--subject USER]
            [OPTIONS]
@@ -492,10 +497,10 @@ Google:
   --subject USER           service_account only: the Workspace user to act as; with
                            an external_account file it is a usage error (exit 2)
   --allow-loopback-endpoints (no value)
-                           let the file's token_url and impersonation URL name this
-                           machine (localhost, 127.0.0.1, [::1]; http allowed
-                           there): for tests against a local server; without it
-                           such a file is refused (exit 2)
+                           let the file's token_url, impersonation URL and source
+                           URLs (url, AWS metadata) name this machine (localhost,
+                           127.0.0.1, [::1]; http allowed there): for tests against
+                           a local server; without it such a file is refused (exit 2)
 
 Request:
   --timeout SECS           whole-request timeout, per attempt (default 30, at most
@@ -525,7 +530,9 @@ A generateAccessToken refusal (403: the federated principal lacks
 roles/iam.workloadIdentityUser on the service account) is exit 5: fix the IAM
 binding; an STS refusal (invalid_grant: the token's audience or issuer is not the
 provider's) is exit 3; a source that cannot be read (a missing token file, an
-executable that fails) is exit 2.
+executable that fails) is exit 2; a url source or AWS metadata server that
+answers with an error status is exit 5: check the file's url and headers, or the
+instance's IAM role.
 
 Example (GitHub Actions or Kubernetes to Google Cloud, a cron job):
   s2s-oauth google --credentials /etc/gcp/credential-config.json \\

@@ -24,6 +24,9 @@ use crate::secrets::SecurityToken;
 use crate::token::Token;
 use crate::url::EndpointUrl;
 
+use super::aws::{AwsMembers, AwsSource};
+use super::url_source::UrlSource;
+
 /// Google's STS token endpoint, used when a file names none.
 pub const STS_TOKEN_URL: &str = "https://sts.googleapis.com/v1/token";
 
@@ -147,6 +150,47 @@ pub struct ExternalAccount {
     /// The file's `client_id` / `client_secret`: the STS request's client
     /// authentication (HTTP Basic, as Google's libraries send it), else none.
     sts_auth: ClientAuth,
+    /// A source fetched over HTTP (url, AWS): [`fetch_token`](Self::fetch_token)
+    /// fetches it with the caller's agent.
+    #[cfg_attr(not(feature = "ureq"), allow(dead_code))]
+    fetched: Option<Fetched>,
+}
+
+/// A credential source read over HTTP, kept so that the caller's agent can be
+/// used for it.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "ureq"), allow(dead_code))]
+enum Fetched {
+    Url(UrlSource),
+    Aws(AwsSource),
+}
+
+impl Fetched {
+    /// A token source fetching with `agent` each time it is read.
+    #[cfg(feature = "ureq")]
+    fn token_source(&self, agent: crate::ureq::Agent) -> TokenSource {
+        match self.clone() {
+            Fetched::Url(url) => TokenSource::from_fn(move || url.fetch(&agent)),
+            Fetched::Aws(aws) => TokenSource::from_fn(move || aws.fetch(&agent)),
+        }
+    }
+
+    /// Without the `ureq` feature there is nothing to fetch with.
+    #[cfg(not(feature = "ureq"))]
+    fn default_source(&self) -> TokenSource {
+        TokenSource::from_fn(|| {
+            Err(bad(
+                InputProblem::Unsupported,
+                "this credential file's source is fetched over HTTP, which needs the crate's ureq feature; or read the token yourself and pass it with TokenSource::from_fn",
+            ))
+        })
+    }
+
+    /// With the crate's default agent, for [`ExternalAccount::sts_request`].
+    #[cfg(feature = "ureq")]
+    fn default_source(&self) -> TokenSource {
+        self.token_source(crate::transport::agent())
+    }
 }
 
 #[derive(Deserialize)]
@@ -167,6 +211,10 @@ struct File {
 struct Source {
     file: Option<String>,
     url: Option<String>,
+    headers: Option<serde_json::Map<String, Value>>,
+    region_url: Option<String>,
+    regional_cred_verification_url: Option<String>,
+    imdsv2_session_token_url: Option<String>,
     executable: Option<ExecutableSource>,
     environment_id: Option<String>,
     format: Option<Format>,
@@ -194,9 +242,22 @@ impl ExternalAccount {
     /// Reads an `external_account` credential file. A file of another type, a
     /// missing `audience`, `subject_token_type` or `credential_source`, a
     /// `token_url` or impersonation URL that is not Google's, an executable source
-    /// without [`LoadOptions::allow_executables`], or a source this crate does not
-    /// read (`url`, AWS `environment_id`) is refused with a typed
-    /// [`InputError`](crate::error::InputError).
+    /// without [`LoadOptions::allow_executables`], a `url` source whose URL is
+    /// not allowed, or an AWS source (`environment_id` `aws1`) whose metadata URLs
+    /// are not the metadata server's is refused with a typed [`InputError`](crate::error::InputError).
+    ///
+    /// A `url` source may name any `https` URL (as Google's libraries allow), plain
+    /// `http` only to the cloud metadata server `169.254.169.254` /
+    /// `[fd00:ec2::254]`, and loopback only with
+    /// [`LoadOptions::allow_loopback_endpoints`]. Its `headers` go to that URL
+    /// only; the token it answers goes only to the checked `token_url`.
+    ///
+    /// An AWS source's `region_url`, `url` and `imdsv2_session_token_url` must
+    /// name the instance metadata server (`169.254.169.254` / `[fd00:ec2::254]`;
+    /// loopback only with [`LoadOptions::allow_loopback_endpoints`]), its
+    /// `regional_cred_verification_url` an https `amazonaws.com` host: its
+    /// subject token is a signed AWS STS `GetCallerIdentity` request that Google's
+    /// STS sends on to AWS, never sent by this crate.
     pub fn from_json(json: impl AsRef<[u8]>, options: &LoadOptions) -> Result<Self, Error> {
         let file: File = serde_json::from_slice(json.as_ref()).map_err(|e| {
             bad(
@@ -232,7 +293,7 @@ impl ExternalAccount {
         let sts_auth = sts_client_auth(file.client_id, file.client_secret)?;
         let executable_env =
             executable_env(&audience, &subject_token_type, impersonation_url.as_deref());
-        let subject = subject_source(source, options, executable_env)?;
+        let (subject, fetched) = subject_source(source, &audience, options, executable_env)?;
         Ok(ExternalAccount {
             audience,
             subject_token_type,
@@ -243,6 +304,7 @@ impl ExternalAccount {
             // Google's libraries.
             user_project: user_project.filter(|_| sts_auth.client_id().is_none()),
             sts_auth,
+            fetched,
         })
     }
 
@@ -290,6 +352,7 @@ impl ExternalAccount {
             subject,
             user_project: None,
             sts_auth: ClientAuth::none(),
+            fetched: None,
         })
     }
 
@@ -342,7 +405,20 @@ impl ExternalAccount {
     /// and the STS is asked for [`CLOUD_PLATFORM_SCOPE`] whatever `scope` is (as
     /// Google's libraries do): `scope` goes into
     /// [`impersonation_request`](Self::impersonation_request).
+    ///
+    /// A url-sourced file's token is fetched then with the crate's
+    /// [`agent`](crate::agent) (feature `ureq`); [`fetch_token`](Self::fetch_token)
+    /// fetches it with the caller's agent.
     pub fn sts_request(&self, scope: Option<&str>) -> Result<TokenRequest, Error> {
+        self.sts_request_from(self.subject.clone(), scope)
+    }
+
+    /// [`sts_request`](Self::sts_request) with the subject token read from `subject`.
+    fn sts_request_from(
+        &self,
+        subject: TokenSource,
+        scope: Option<&str>,
+    ) -> Result<TokenRequest, Error> {
         // With impersonation the federated token only has to call IAM Credentials:
         // Google's libraries ask the STS for cloud-platform alone, and the
         // caller's scopes go into generateAccessToken.
@@ -350,7 +426,7 @@ impl ExternalAccount {
             Some(_) => CLOUD_PLATFORM_SCOPE,
             None => scope.unwrap_or(CLOUD_PLATFORM_SCOPE),
         };
-        let exchange = TokenExchange::new(self.subject.clone(), self.subject_token_type.clone())
+        let exchange = TokenExchange::new(subject, self.subject_token_type.clone())
             .with_audience(self.audience.as_str())?
             .with_requested_token_type(TokenTypeUri::AccessToken);
         let request = TokenRequest::new(
@@ -409,7 +485,8 @@ impl ExternalAccount {
     }
 
     /// Both steps with `agent`: the STS exchange, then, when the file names one,
-    /// the impersonation call. Feature `ureq`.
+    /// the impersonation call. A url-sourced file's token is fetched with
+    /// `agent` too. Feature `ureq`.
     ///
     /// ```no_run
     /// use s2s_oauth::providers::google::{ExternalAccount, LoadOptions};
@@ -425,7 +502,11 @@ impl ExternalAccount {
         agent: &crate::ureq::Agent,
         scope: Option<&str>,
     ) -> Result<Token, Error> {
-        let sts = Token::from_response(&self.sts_request(scope)?.send(agent)?);
+        let request = match &self.fetched {
+            Some(fetched) => self.sts_request_from(fetched.token_source(agent.clone()), scope)?,
+            None => self.sts_request(scope)?,
+        };
+        let sts = Token::from_response(&request.send(agent)?);
         if self.impersonation_url.is_none() {
             return Ok(sts);
         }
@@ -630,14 +711,24 @@ fn impersonated_email(url: &str) -> Option<&str> {
 
 fn subject_source(
     source: Source,
+    audience: &str,
     options: &LoadOptions,
     env: Vec<(&'static str, String)>,
-) -> Result<TokenSource, Error> {
-    if source.environment_id.is_some() {
-        return Err(bad(
-            InputProblem::Unsupported,
-            "this credential file is for AWS (credential_source.environment_id), which this crate does not sign; use a file, executable or OIDC source",
-        ));
+) -> Result<(TokenSource, Option<Fetched>), Error> {
+    if let Some(environment_id) = source.environment_id {
+        let members = AwsMembers {
+            environment_id,
+            region_url: source.region_url,
+            url: source.url,
+            regional_cred_verification_url: source.regional_cred_verification_url,
+            imdsv2_session_token_url: source.imdsv2_session_token_url,
+        };
+        let fetched = Fetched::Aws(AwsSource::new(
+            members,
+            audience,
+            options.allow_loopback_endpoints,
+        )?);
+        return Ok((fetched.default_source(), Some(fetched)));
     }
     if let Some(exe) = source.executable {
         if !options.allow_executables {
@@ -674,13 +765,23 @@ fn subject_source(
         for (name, value) in env {
             executable = executable.with_env(name, value);
         }
-        return Ok(TokenSource::executable(executable));
+        return Ok((TokenSource::executable(executable), None));
     }
-    if source.url.is_some() {
-        return Err(bad(
-            InputProblem::Unsupported,
-            "credential_source.url is not read by this crate yet; use a file source, or read the token yourself and pass it with TokenSource::from_fn",
-        ));
+    let field = format_field(source.format)?;
+    if let Some(url) = source.url {
+        if source.file.is_some() {
+            return Err(bad(
+                InputProblem::Malformed,
+                "credential_source names both a file and a url; keep one",
+            ));
+        }
+        let fetched = Fetched::Url(UrlSource::new(
+            &url,
+            source.headers.as_ref(),
+            field,
+            options.allow_loopback_endpoints,
+        )?);
+        return Ok((fetched.default_source(), Some(fetched)));
     }
     let Some(path) = source.file.filter(|p| !p.trim().is_empty()) else {
         return Err(bad(
@@ -688,7 +789,19 @@ fn subject_source(
             "credential_source names no file, url or executable",
         ));
     };
-    let field = match source.format {
+    let path = PathBuf::from(path);
+    Ok((
+        match field {
+            None => TokenSource::file(path),
+            Some(field) => TokenSource::from_fn(move || json_field_of_file(&path, &field)),
+        },
+        None,
+    ))
+}
+
+/// The member a `json` format names, `None` for `text` (or no format).
+fn format_field(format: Option<Format>) -> Result<Option<String>, Error> {
+    Ok(match format {
         None => None,
         Some(format) => match format.kind.as_deref().unwrap_or("text") {
             "text" => None,
@@ -713,11 +826,6 @@ fn subject_source(
                 ));
             }
         },
-    };
-    let path = PathBuf::from(path);
-    Ok(match field {
-        None => TokenSource::file(path),
-        Some(field) => TokenSource::from_fn(move || json_field_of_file(&path, &field)),
     })
 }
 
