@@ -6,11 +6,14 @@
 //! 8705: agents with their own trust and client certificate, the `cnf` check) and
 //! issue 14 the area module `exchange` (RFC 8693 token exchange, token type
 //! identifiers, and the token sources of workload identity federation), which
-//! have no existing module to live in.
+//! have no existing module to live in. Issue 15 added the area module `server`
+//! (the receiving side's sans-IO token endpoint core: request parsing, client
+//! authentication, grant verification, RFC 6749 §5 answers), which is no part of
+//! the client path and belongs under none of its modules.
 
 use std::collections::BTreeSet;
 
-const LIMIT: usize = 27;
+const LIMIT: usize = 28;
 
 /// The root's public names, read from `src/lib.rs`: `pub mod NAME;` and the names
 /// brought in by `pub use` (a group `pub use a::{B, C};` counts each name). The
@@ -47,7 +50,7 @@ fn root_names() -> Vec<String> {
 }
 
 #[test]
-fn the_root_has_at_most_27_public_names() {
+fn the_root_has_at_most_28_public_names() {
     let names = root_names();
     assert!(
         names.len() <= LIMIT,
