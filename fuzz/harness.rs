@@ -773,16 +773,23 @@ pub fn token_endpoint_accepted(data: &[u8]) -> usize {
             let id = caller.client().map(|c| c.id());
             match caller.method() {
                 Method::ClientSecretBasic | Method::ClientSecretPost => {
-                    assert_eq!(id, Some("fuzz-basic"), "a secret authenticated another client");
+                    assert_eq!(
+                        id,
+                        Some("fuzz-basic"),
+                        "a secret authenticated another client"
+                    );
                     accepted = 1;
                 }
                 Method::PrivateKeyJwt => {
                     assert_eq!(id, Some(ISSUER));
                     let assertion = request.param("client_assertion").unwrap_or_default();
                     // ECDSA signs differently each time: compare what was signed.
-                    let signed = |jwt: &str| jwt.rsplit_once('.').map(|(input, _)| input.to_owned());
+                    let signed =
+                        |jwt: &str| jwt.rsplit_once('.').map(|(input, _)| input.to_owned());
                     assert!(
-                        seed_client_assertions().iter().any(|s| signed(s) == signed(assertion)),
+                        seed_client_assertions()
+                            .iter()
+                            .any(|s| signed(s) == signed(assertion)),
                         "a client assertion that is no seed verified"
                     );
                     accepted = 1;
@@ -811,7 +818,11 @@ fn check_refusal(refusal: &s2s_oauth::server::Refusal) {
         refusal.description().len()
     );
     let response = refusal.to_http_response();
-    assert!(matches!(response.status(), 400 | 401 | 405 | 413), "{}", response.status());
+    assert!(
+        matches!(response.status(), 400 | 401 | 405 | 413),
+        "{}",
+        response.status()
+    );
     assert_eq!(response.header("cache-control"), Some("no-store"));
     let _ = format!("{refusal} {refusal:?}");
 }
@@ -823,16 +834,19 @@ pub fn seed_client_assertions() -> &'static [String] {
     SEEDS.get_or_init(|| {
         let f = fixtures();
         let rng = SystemRandom::new();
-        [(&f.rsa_signer, "seed-jti-rsa"), (&f.p256_signer, "seed-jti-p256")]
-            .into_iter()
-            .map(|(key, jti)| {
-                Claims::for_client(ISSUER, TOKEN_URL)
-                    .with_jti(jti)
-                    .sign_at(key, now(), &rng)
-                    .expect("a seed signs")
-                    .expose_secret()
-                    .to_owned()
-            })
-            .collect()
+        [
+            (&f.rsa_signer, "seed-jti-rsa"),
+            (&f.p256_signer, "seed-jti-p256"),
+        ]
+        .into_iter()
+        .map(|(key, jti)| {
+            Claims::for_client(ISSUER, TOKEN_URL)
+                .with_jti(jti)
+                .sign_at(key, now(), &rng)
+                .expect("a seed signs")
+                .expose_secret()
+                .to_owned()
+        })
+        .collect()
     })
 }

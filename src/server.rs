@@ -60,8 +60,8 @@ mod registry;
 mod request;
 mod success;
 
-pub(crate) use authenticate::{Credentials, authenticate_credentials, credentials, lookup};
 pub use authenticate::{Authenticated, JWT_ASSERTION_TYPE, Method, authenticate};
+pub(crate) use authenticate::{Credentials, authenticate_credentials, credentials, lookup};
 pub use endpoint::Endpoint;
 #[cfg(feature = "saml")]
 pub use grant::verify_saml_bearer;

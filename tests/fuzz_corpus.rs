@@ -160,16 +160,51 @@ fn write_token_endpoint_seeds() {
     let enc_secret = "p%2Bss%2Fw+rd%3A%2541%3D%26";
     let jwt_type = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
     let mut seeds: Vec<(String, String)> = vec![
-        ("basic-raw".into(), format!("POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials", basic(&format!("fuzz-basic:{}", harness::ENDPOINT_SECRET)))),
-        ("basic-encoded".into(), format!("POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials", basic(&format!("fuzz-basic:{enc_secret}")))),
-        ("post".into(), format!("POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-basic&client_secret={enc_secret}")),
-        ("public".into(), format!("POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-public")),
-        ("two-methods".into(), format!("POST\n{form}\nAuthorization: Basic Og==\n\ngrant_type=x&client_secret=y")),
-        ("repeated".into(), format!("POST\n{form}\n\ngrant_type=x&grant_type=y&resource=a&resource=b")),
+        (
+            "basic-raw".into(),
+            format!(
+                "POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials",
+                basic(&format!("fuzz-basic:{}", harness::ENDPOINT_SECRET))
+            ),
+        ),
+        (
+            "basic-encoded".into(),
+            format!(
+                "POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials",
+                basic(&format!("fuzz-basic:{enc_secret}"))
+            ),
+        ),
+        (
+            "post".into(),
+            format!(
+                "POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-basic&client_secret={enc_secret}"
+            ),
+        ),
+        (
+            "public".into(),
+            format!("POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-public"),
+        ),
+        (
+            "two-methods".into(),
+            format!("POST\n{form}\nAuthorization: Basic Og==\n\ngrant_type=x&client_secret=y"),
+        ),
+        (
+            "repeated".into(),
+            format!("POST\n{form}\n\ngrant_type=x&grant_type=y&resource=a&resource=b"),
+        ),
         ("get".into(), "GET\n\n".into()),
-        ("json".into(), "POST\nContent-Type: application/json\n\n{}".into()),
-        ("bad-utf8".into(), format!("POST\n{form}\n\ngrant_type=%FF%FE")),
-        ("bearer-scheme".into(), format!("POST\n{form}\nAuthorization: Bearer x\n\ngrant_type=client_credentials")),
+        (
+            "json".into(),
+            "POST\nContent-Type: application/json\n\n{}".into(),
+        ),
+        (
+            "bad-utf8".into(),
+            format!("POST\n{form}\n\ngrant_type=%FF%FE"),
+        ),
+        (
+            "bearer-scheme".into(),
+            format!("POST\n{form}\nAuthorization: Bearer x\n\ngrant_type=client_credentials"),
+        ),
     ];
     for (i, assertion) in harness::seed_client_assertions().iter().enumerate() {
         seeds.push((format!("private-key-jwt-{i}"), format!("POST\n{form}\n\ngrant_type=client_credentials&client_assertion_type={jwt_type}&client_assertion={assertion}")));

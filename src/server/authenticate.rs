@@ -7,8 +7,8 @@ use base64ct::{Base64, Encoding};
 use ring::hmac;
 
 use super::endpoint::Endpoint;
-use super::registry::{Client, Clients, PeerCertificate, TlsClientAuth};
 use super::refusal::{ErrorCode, Reason, Refusal, echo};
+use super::registry::{Client, Clients, PeerCertificate, TlsClientAuth};
 use crate::error::{Error, JwtError};
 use crate::form;
 use crate::jwt::{self, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt};
@@ -84,10 +84,7 @@ pub(crate) enum Credentials<'r> {
         client_id: Option<&'r str>,
     },
     /// `client_secret` in the body.
-    Post {
-        client_id: &'r str,
-        secret: &'r str,
-    },
+    Post { client_id: &'r str, secret: &'r str },
     /// A JWT client assertion.
     Assertion {
         client_id: Option<&'r str>,
@@ -154,7 +151,8 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 ///
 /// - Basic: `base64(id ":" secret)`, each form-encoded as RFC 6749 §2.3.1 says
 ///   and also taken as sent, since many clients do not form-encode (a secret
-///   with `+`, `/` or a space); secrets compared in constant time.
+///   with `+`, `/` or a space; [`Endpoint::strict_basic_decoding`] turns that
+///   off); secrets compared in constant time.
 /// - Client assertions: `iss` = `sub` = the client id (and the body's
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
 ///   the lifetime cap, signature by the client's [`Keys`] (`private_key_jwt`) or
@@ -202,13 +200,15 @@ pub(crate) fn authenticate_credentials<'c, C: Clients + ?Sized>(
     replay: &mut dyn ReplayCache,
     now: SystemTime,
 ) -> Result<Authenticated<'c>, Refusal> {
-    let done = |client, method| Ok(Authenticated {
-        client: Some(client),
-        method,
-    });
+    let done = |client, method| {
+        Ok(Authenticated {
+            client: Some(client),
+            method,
+        })
+    };
     match presented {
         Credentials::Header { header, client_id } => {
-            let client = basic(header, client_id, clients)?;
+            let client = basic(header, client_id, clients, endpoint.takes_raw_basic())?;
             done(client, Method::ClientSecretBasic)
         }
         Credentials::Post { client_id, secret } => {
@@ -243,7 +243,10 @@ pub(crate) fn authenticate_credentials<'c, C: Clients + ?Sized>(
 }
 
 /// The registered client `id`; an unknown one is `invalid_client`.
-pub(crate) fn lookup<'c, C: Clients + ?Sized>(clients: &'c C, id: &str) -> Result<&'c Client, Refusal> {
+pub(crate) fn lookup<'c, C: Clients + ?Sized>(
+    clients: &'c C,
+    id: &str,
+) -> Result<&'c Client, Refusal> {
     clients.client(id).ok_or_else(|| {
         Refusal::because(
             ErrorCode::InvalidClient,
@@ -264,11 +267,14 @@ fn basic<'c, C: Clients + ?Sized>(
     header: &str,
     body_id: Option<&str>,
     clients: &'c C,
+    take_raw: bool,
 ) -> Result<&'c Client, Refusal> {
     let scheme = header.split(' ').next().unwrap_or_default();
     let bad = |why: &str| {
         bad_credentials(
-            format!("{why}; send Authorization: Basic base64(form-encoded client_id \":\" form-encoded secret) (RFC 6749 §2.3.1)"),
+            format!(
+                "{why}; send Authorization: Basic base64(form-encoded client_id \":\" form-encoded secret) (RFC 6749 §2.3.1)"
+            ),
             Some(scheme),
         )
     };
@@ -277,7 +283,8 @@ fn basic<'c, C: Clients + ?Sized>(
         Some(_) => return Err(bad("the Authorization scheme is not Basic")),
         None => return Err(bad("the Authorization header has no scheme")),
     };
-    let decoded = Base64::decode_vec(value).map_err(|_| bad("the Basic credentials are not valid base64"))?;
+    let decoded =
+        Base64::decode_vec(value).map_err(|_| bad("the Basic credentials are not valid base64"))?;
     let colon = decoded
         .iter()
         .position(|&b| b == b':')
@@ -286,7 +293,8 @@ fn basic<'c, C: Clients + ?Sized>(
     let raw_secret = raw_secret.get(1..).unwrap_or_default();
     let form_id = form::decode(raw_id);
     let form_secret = form::decode(raw_secret).map(String::into_bytes);
-    let ids = [form_id.as_deref(), std::str::from_utf8(raw_id).ok()];
+    let raw_id = std::str::from_utf8(raw_id).ok().filter(|_| take_raw);
+    let ids = [form_id.as_deref(), raw_id];
     let id = ids
         .into_iter()
         .flatten()
@@ -300,9 +308,12 @@ fn basic<'c, C: Clients + ?Sized>(
         ));
     }
     let client = lookup(clients, id).map_err(|r| r.with_challenge(Some(scheme)))?;
-    let mut secrets = vec![raw_secret];
+    let mut secrets = Vec::with_capacity(2);
     if let Some(form_secret) = form_secret.as_deref() {
         secrets.push(form_secret);
+    }
+    if take_raw {
+        secrets.push(raw_secret);
     }
     check_secret(client, &secrets, Some(scheme))?;
     Ok(client)
@@ -322,9 +333,9 @@ fn check_secret(client: &Client, presented: &[&[u8]], scheme: Option<&str>) -> R
     })?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, b"s2s-oauth server secret comparison");
     let tag = hmac::sign(&key, expected.expose_secret().as_bytes());
-    let matches = presented
-        .iter()
-        .fold(false, |any, p| hmac::verify(&key, p, tag.as_ref()).is_ok() | any);
+    let matches = presented.iter().fold(false, |any, p| {
+        hmac::verify(&key, p, tag.as_ref()).is_ok() | any
+    });
     if matches {
         Ok(())
     } else {
@@ -401,8 +412,14 @@ fn client_assertion<'c, C: Clients + ?Sized>(
         validation = validation.require_jti();
     }
     let has_jti = unverified.claims().contains_key("jti");
-    verify_with_any(assertion, &keys, &validation, now, has_jti.then_some(replay))
-        .map_err(|e| bad_credentials(format!("client assertion rejected: {e}"), None))?;
+    verify_with_any(
+        assertion,
+        &keys,
+        &validation,
+        now,
+        has_jti.then_some(replay),
+    )
+    .map_err(|e| bad_credentials(format!("client assertion rejected: {e}"), None))?;
     Ok((client, method))
 }
 
@@ -471,7 +488,9 @@ fn tls_client_auth(
     match tls {
         TlsClientAuth::SubjectDn(dn) => {
             let subject = cert.subject_dn().map_err(|e| {
-                bad(format!("the TLS client certificate's subject cannot be read: {e}"))
+                bad(format!(
+                    "the TLS client certificate's subject cannot be read: {e}"
+                ))
             })?;
             if &subject != dn {
                 return Err(bad(format!(
@@ -481,7 +500,9 @@ fn tls_client_auth(
         }
         TlsClientAuth::SanDns(name) => {
             let names = cert.dns_names().map_err(|e| {
-                bad(format!("the TLS client certificate's subject alternative names cannot be read: {e}"))
+                bad(format!(
+                    "the TLS client certificate's subject alternative names cannot be read: {e}"
+                ))
             })?;
             if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                 return Err(bad(format!(

@@ -39,6 +39,7 @@ pub struct Endpoint {
     grant_algorithms: Option<Vec<Algorithm>>,
     legacy_prn: bool,
     require_jti: bool,
+    raw_basic: bool,
 }
 
 impl Endpoint {
@@ -55,6 +56,7 @@ impl Endpoint {
             grant_algorithms: None,
             legacy_prn: false,
             require_jti: true,
+            raw_basic: true,
         }
     }
 
@@ -113,6 +115,15 @@ impl Endpoint {
         self
     }
 
+    /// Takes Basic credentials form-decoded only (RFC 6749 §2.3.1 to the letter,
+    /// as Salesforce and oidc-provider do), not also as sent. For a test server
+    /// that must catch a client that does not form-encode; a production endpoint
+    /// cannot choose its clients and keeps the default.
+    pub fn strict_basic_decoding(mut self) -> Self {
+        self.raw_basic = false;
+        self
+    }
+
     /// The token URL.
     pub fn token_url(&self) -> &str {
         &self.token_url
@@ -149,5 +160,9 @@ impl Endpoint {
 
     pub(crate) fn require_jti(&self) -> bool {
         self.require_jti
+    }
+
+    pub(crate) fn takes_raw_basic(&self) -> bool {
+        self.raw_basic
     }
 }

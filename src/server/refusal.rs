@@ -267,7 +267,10 @@ mod tests {
     #[test]
     fn a_challenge_is_an_http_token_or_nothing() {
         let r = Refusal::new(ErrorCode::InvalidClient, "x").with_challenge(Some("Basic"));
-        assert_eq!(r.to_http_response().header("www-authenticate"), Some("Basic realm=\"token\""));
+        assert_eq!(
+            r.to_http_response().header("www-authenticate"),
+            Some("Basic realm=\"token\"")
+        );
         let r = Refusal::new(ErrorCode::InvalidClient, "x").with_challenge(Some("Ba sic\r\n"));
         assert_eq!(r.challenge(), None);
         assert_eq!(r.to_http_response().header("www-authenticate"), None);
@@ -279,7 +282,13 @@ mod tests {
         assert_eq!(Refusal::new(ErrorCode::InvalidGrant, "").status(), 400);
         assert_eq!(Refusal::new(ErrorCode::ServerError, "").status(), 500);
         let r = Refusal::invalid_request(Reason::MethodNotAllowed, "POST");
-        assert_eq!((r.status(), r.to_http_response().header("allow")), (405, Some("POST")));
-        assert_eq!(Refusal::invalid_request(Reason::BodyTooLarge, "").status(), 413);
+        assert_eq!(
+            (r.status(), r.to_http_response().header("allow")),
+            (405, Some("POST"))
+        );
+        assert_eq!(
+            Refusal::invalid_request(Reason::BodyTooLarge, "").status(),
+            413
+        );
     }
 }

@@ -70,7 +70,8 @@ impl Request {
         let media_type = single_header(headers, "Content-Type")?
             .and_then(|ct| ct.split(';').next())
             .map(str::trim);
-        if !media_type.is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
+        if !media_type.is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        {
             return Err(Refusal::invalid_request(
                 Reason::UnsupportedMediaType,
                 "send the token request as Content-Type: application/x-www-form-urlencoded (RFC 6749 §3.2)",
@@ -185,11 +186,19 @@ fn single_header<'h, N: AsRef<str>, V: AsRef<str>>(
 mod tests {
     use super::*;
 
-    const FORM: [(&str, &str); 1] = [("content-type", "Application/X-WWW-Form-Urlencoded; charset=UTF-8")];
+    const FORM: [(&str, &str); 1] = [(
+        "content-type",
+        "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+    )];
 
     #[test]
     fn parses_and_treats_empty_values_as_omitted() {
-        let r = Request::parse("POST", &FORM, b"grant_type=refresh_token&scope=&scope=x&refresh_token=a%2Bb").unwrap();
+        let r = Request::parse(
+            "POST",
+            &FORM,
+            b"grant_type=refresh_token&scope=&scope=x&refresh_token=a%2Bb",
+        )
+        .unwrap();
         assert_eq!(r.param("scope"), Some("x"));
         assert_eq!(r.param("refresh_token"), Some("a+b"));
         assert!(!format!("{r:?}").contains("a+b"));
@@ -197,21 +206,52 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_token_request() {
-        let reason = |m: &str, h: &[(&str, &str)], b: &[u8]| Request::parse(m, h, b).unwrap_err().reason();
-        assert_eq!(reason("GET", &FORM, b"grant_type=x"), Reason::MethodNotAllowed);
-        assert_eq!(reason("POST", &[("Content-Type", "application/json")], b"{}"), Reason::UnsupportedMediaType);
-        assert_eq!(reason("POST", &[], b"grant_type=x"), Reason::UnsupportedMediaType);
-        assert_eq!(reason("POST", &FORM, &vec![b'a'; MAX_BODY + 1]), Reason::BodyTooLarge);
-        assert_eq!(reason("POST", &FORM, b"grant_type=%FF"), Reason::MalformedBody);
-        assert_eq!(reason("POST", &FORM, b"grant_type=x&grant_type=y"), Reason::RepeatedParameter);
+        let reason =
+            |m: &str, h: &[(&str, &str)], b: &[u8]| Request::parse(m, h, b).unwrap_err().reason();
+        assert_eq!(
+            reason("GET", &FORM, b"grant_type=x"),
+            Reason::MethodNotAllowed
+        );
+        assert_eq!(
+            reason("POST", &[("Content-Type", "application/json")], b"{}"),
+            Reason::UnsupportedMediaType
+        );
+        assert_eq!(
+            reason("POST", &[], b"grant_type=x"),
+            Reason::UnsupportedMediaType
+        );
+        assert_eq!(
+            reason("POST", &FORM, &vec![b'a'; MAX_BODY + 1]),
+            Reason::BodyTooLarge
+        );
+        assert_eq!(
+            reason("POST", &FORM, b"grant_type=%FF"),
+            Reason::MalformedBody
+        );
+        assert_eq!(
+            reason("POST", &FORM, b"grant_type=x&grant_type=y"),
+            Reason::RepeatedParameter
+        );
         assert_eq!(reason("POST", &FORM, b"scope=x"), Reason::MissingParameter);
-        let two_auth = [FORM[0], ("Authorization", "Basic a"), ("authorization", "Basic b")];
-        assert_eq!(reason("POST", &two_auth, b"grant_type=x"), Reason::RepeatedParameter);
+        let two_auth = [
+            FORM[0],
+            ("Authorization", "Basic a"),
+            ("authorization", "Basic b"),
+        ];
+        assert_eq!(
+            reason("POST", &two_auth, b"grant_type=x"),
+            Reason::RepeatedParameter
+        );
     }
 
     #[test]
     fn resource_and_audience_may_repeat() {
-        let r = Request::parse("POST", &FORM, b"grant_type=x&resource=a&resource=b&audience=c&audience=d").unwrap();
+        let r = Request::parse(
+            "POST",
+            &FORM,
+            b"grant_type=x&resource=a&resource=b&audience=c&audience=d",
+        )
+        .unwrap();
         assert_eq!(r.params("resource").collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(r.params("audience").collect::<Vec<_>>(), ["c", "d"]);
     }

@@ -67,7 +67,8 @@ impl Success {
 
     /// `scope` (RFC 6749 §5.1: required when it differs from the requested one).
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.fields.insert("scope".into(), Value::String(scope.into()));
+        self.fields
+            .insert("scope".into(), Value::String(scope.into()));
         self
     }
 
