@@ -34,7 +34,7 @@
 //! let endpoint = Endpoint::new("https://as.example/token");
 //! let mut seen: HashMap<String, SystemTime> = HashMap::new();
 //!
-//! let answer = |method: &str, headers: &[(&str, &str)], body: &[u8]| {
+//! let mut answer = |method: &str, headers: &[(&str, &str)], body: &[u8]| {
 //!     let request = Request::parse(method, headers, body)?;
 //!     let caller = server::authenticate(&request, &clients, &endpoint, None, &mut seen, SystemTime::now())?;
 //!     match request.grant_type() {

@@ -102,6 +102,30 @@ fn basic_credentials_are_taken_form_encoded_and_as_sent() {
 }
 
 #[test]
+fn latin_1_basic_credentials_as_authlib_writes_them() {
+    let clients: BTreeMap<String, Client> = [(
+        "café".to_owned(),
+        Client::new("café").with_secret("s3cré+t"),
+    )]
+    .into();
+    let latin1 = |s: &str| {
+        s.chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let header = basic(&latin1("café"), &latin1("s3cré+t"));
+    let r = request(
+        &[FORM, ("Authorization", &header)],
+        "grant_type=client_credentials",
+    );
+    let caller =
+        server::authenticate(&r, &clients, &endpoint(), None, &mut Seen::new(), now()).unwrap();
+    assert_eq!(caller.client().map(Client::id), Some("café"));
+    let strict = endpoint().strict_basic_decoding();
+    assert!(server::authenticate(&r, &clients, &strict, None, &mut Seen::new(), now()).is_err());
+}
+
+#[test]
 fn strict_decoding_takes_the_form_encoded_basic_credentials_only() {
     let clients = clients();
     let strict = endpoint().strict_basic_decoding();

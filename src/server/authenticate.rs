@@ -150,9 +150,11 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 /// a wrong secret is refused even where the grant would not need one.
 ///
 /// - Basic: `base64(id ":" secret)`, each form-encoded as RFC 6749 §2.3.1 says
-///   and also taken as sent, since many clients do not form-encode (a secret
-///   with `+`, `/` or a space; [`Endpoint::strict_basic_decoding`] turns that
-///   off); secrets compared in constant time.
+///   and also taken as sent (UTF-8, or ISO-8859-1 when the bytes are not
+///   UTF-8), since many clients do not form-encode (a secret with `+`, `/` or a
+///   space; authlib's client also writes Latin-1;
+///   [`Endpoint::strict_basic_decoding`] turns that off); secrets compared in
+///   constant time.
 /// - Client assertions: `iss` = `sub` = the client id (and the body's
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
 ///   the lifetime cap, signature by the client's [`Keys`] (`private_key_jwt`) or
@@ -293,8 +295,10 @@ fn basic<'c, C: Clients + ?Sized>(
     let raw_secret = raw_secret.get(1..).unwrap_or_default();
     let form_id = form::decode(raw_id);
     let form_secret = form::decode(raw_secret).map(String::into_bytes);
-    let raw_id = std::str::from_utf8(raw_id).ok().filter(|_| take_raw);
-    let ids = [form_id.as_deref(), raw_id];
+    // As sent: UTF-8, or else ISO-8859-1 (RFC 7617 leaves the charset open;
+    // authlib's client, among others, writes Latin-1).
+    let raw_id = take_raw.then(|| as_sent(raw_id));
+    let ids = [form_id.as_deref(), raw_id.as_deref()];
     let id = ids
         .into_iter()
         .flatten()
@@ -312,11 +316,26 @@ fn basic<'c, C: Clients + ?Sized>(
     if let Some(form_secret) = form_secret.as_deref() {
         secrets.push(form_secret);
     }
+    let latin1 = std::str::from_utf8(raw_secret)
+        .is_err()
+        .then(|| as_sent(raw_secret));
     if take_raw {
         secrets.push(raw_secret);
+        if let Some(latin1) = latin1.as_deref() {
+            secrets.push(latin1.as_bytes());
+        }
     }
     check_secret(client, &secrets, Some(scheme))?;
     Ok(client)
+}
+
+/// Bytes as a client sent them: UTF-8 text, or else ISO-8859-1 (each byte one
+/// character).
+fn as_sent(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 /// Whether any of `presented` is the client's secret. Every candidate is compared,
