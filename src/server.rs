@@ -61,6 +61,8 @@ mod request;
 mod success;
 
 pub use authenticate::{Authenticated, JWT_ASSERTION_TYPE, Method, authenticate};
+// The testkit's token endpoint is built on these.
+#[cfg(feature = "testkit")]
 pub(crate) use authenticate::{Credentials, authenticate_credentials, credentials, lookup};
 pub use endpoint::Endpoint;
 #[cfg(feature = "saml")]

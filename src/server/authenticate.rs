@@ -157,7 +157,7 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 ///   constant time.
 /// - Client assertions: `iss` = `sub` = the client id (and the body's
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
-///   the lifetime cap, signature by the client's [`Keys`] (`private_key_jwt`) or
+///   the lifetime cap, signature by the client's [`Keys`](super::Keys) (`private_key_jwt`) or
 ///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`.
 ///
 /// ```

@@ -271,6 +271,7 @@ impl Issuer {
         self.keys.as_deref()
     }
 
+    #[cfg(feature = "saml")]
     pub(crate) fn saml_keys(&self) -> Vec<&VerifyingKey> {
         match (&self.saml_key, &self.keys) {
             (Some(key), _) => vec![key],
