@@ -62,13 +62,16 @@ mod success;
 
 pub use authenticate::{Authenticated, JWT_ASSERTION_TYPE, Method, authenticate};
 // The testkit's token endpoint is built on these.
+/// The RFC 6749 §5.2 codes ([`error::ErrorCode`](crate::error::ErrorCode), the
+/// client's type for them too), here for [`Refusal::new`].
+pub use crate::error::ErrorCode;
 #[cfg(feature = "testkit")]
 pub(crate) use authenticate::{Credentials, authenticate_credentials, credentials, lookup};
 pub use endpoint::Endpoint;
 #[cfg(feature = "saml")]
 pub use grant::verify_saml_bearer;
 pub use grant::{JWT_BEARER, JwtBearer, SAML2_BEARER, verify_jwt_bearer};
-pub use refusal::{ErrorCode, Reason, Refusal};
+pub use refusal::{Reason, Refusal};
 pub use registry::{Client, Clients, Issuer, Issuers, Keys, PeerCertificate, TlsClientAuth};
 pub use request::{MAX_BODY, Request};
 pub use success::Success;

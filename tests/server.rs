@@ -155,7 +155,7 @@ fn a_wrong_basic_secret_is_401_with_a_basic_challenge() {
     .unwrap_err();
     assert_eq!(
         (refused.code(), refused.reason()),
-        (ErrorCode::InvalidClient, Reason::BadClientCredentials)
+        (&ErrorCode::InvalidClient, Reason::BadClientCredentials)
     );
     let response = refused.to_http_response();
     assert_eq!(response.status(), 401);
@@ -238,7 +238,7 @@ fn more_than_one_method_is_invalid_request() {
     assert_eq!(
         (refused.code(), refused.reason()),
         (
-            ErrorCode::InvalidRequest,
+            &ErrorCode::InvalidRequest,
             Reason::MultipleClientAuthentication
         )
     );
@@ -530,7 +530,7 @@ fn jwt_bearer_grants() {
     let refused = verify(&unknown, &endpoint(), &mut seen).unwrap_err();
     assert_eq!(
         (refused.code(), refused.reason()),
-        (ErrorCode::InvalidGrant, Reason::UnknownIssuer)
+        (&ErrorCode::InvalidGrant, Reason::UnknownIssuer)
     );
 
     let other_key = signing_key("p256.pkcs8.pem");
@@ -602,7 +602,7 @@ fn jwt_bearer_grants() {
     .unwrap_err();
     assert_eq!(
         (missing.code(), missing.reason()),
-        (ErrorCode::InvalidRequest, Reason::MissingParameter)
+        (&ErrorCode::InvalidRequest, Reason::MissingParameter)
     );
 }
 
@@ -676,6 +676,22 @@ fn saml_bearer_grants() {
     )
     .unwrap_err();
     assert_eq!(refused.reason(), Reason::InvalidAssertion);
+}
+
+#[test]
+fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
+    let refused = Refusal::new(
+        ErrorCode::Other("invalid_app_access".into()),
+        "user is not admin approved",
+    );
+    let response = refused.to_http_response();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "invalid_app_access");
+    assert_eq!(
+        Refusal::new(ErrorCode::TemporarilyUnavailable, "later").status(),
+        503
+    );
 }
 
 #[test]

@@ -7,8 +7,9 @@ use base64ct::{Base64, Encoding};
 use ring::hmac;
 
 use super::endpoint::Endpoint;
-use super::refusal::{ErrorCode, Reason, Refusal, echo};
+use super::refusal::{Reason, Refusal, echo};
 use super::registry::{Client, Clients, PeerCertificate, TlsClientAuth};
+use crate::error::ErrorCode;
 use crate::error::{Error, JwtError};
 use crate::form;
 use crate::jwt::{self, ReplayCache, UnverifiedJwt, Validation, VerifiedJwt};

@@ -5,8 +5,9 @@ use std::time::SystemTime;
 
 use super::authenticate::verify_with_any;
 use super::endpoint::Endpoint;
-use super::refusal::{ErrorCode, Reason, Refusal, echo};
+use super::refusal::{Reason, Refusal, echo};
 use super::registry::{Issuer, Issuers};
+use crate::error::ErrorCode;
 use crate::error::{Error, JwtError};
 use crate::jwt::{ReplayCache, UnverifiedJwt, Validation, VerifiedJwt};
 #[cfg(feature = "saml")]

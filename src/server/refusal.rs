@@ -2,63 +2,20 @@
 //! (RFC 6749 §5.2).
 
 use crate::HttpResponse;
+use crate::error::ErrorCode;
 
-/// The `error` codes of RFC 6749 §5.2 a token endpoint answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// A parameter is missing, repeated or malformed; the request is not a token
-    /// request as RFC 6749 §3.2 defines one.
-    InvalidRequest,
-    /// Client authentication failed (unknown client, wrong or missing credentials).
-    InvalidClient,
-    /// The grant (an assertion, a refresh token) is invalid, expired or revoked.
-    InvalidGrant,
-    /// The authenticated client may not use this grant type.
-    UnauthorizedClient,
-    /// The grant type is not served here.
-    UnsupportedGrantType,
-    /// The requested scope is invalid or exceeds what the client may get.
-    InvalidScope,
-    /// The server failed (RFC 6749 §4.1.2.1's code, used at the token endpoint too).
-    ServerError,
-    /// The server is overloaded or down for maintenance.
-    TemporarilyUnavailable,
-}
-
-impl ErrorCode {
-    /// The code as it goes on the wire.
-    ///
-    /// ```
-    /// use s2s_oauth::server::ErrorCode;
-    /// assert_eq!(ErrorCode::InvalidGrant.as_str(), "invalid_grant");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
-            ErrorCode::UnauthorizedClient => "unauthorized_client",
-            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            ErrorCode::InvalidScope => "invalid_scope",
-            ErrorCode::ServerError => "server_error",
-            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
-        }
-    }
-
-    /// The status RFC 6749 §5.2 gives the code: 401 for `invalid_client`, 500 for
-    /// `server_error`, 503 for `temporarily_unavailable`, else 400.
-    fn status(self) -> u16 {
-        match self {
-            ErrorCode::InvalidClient => 401,
-            ErrorCode::ServerError => 500,
-            ErrorCode::TemporarilyUnavailable => 503,
-            _ => 400,
-        }
+/// The status RFC 6749 §5.2 gives `code`: 401 for `invalid_client`, 500 for
+/// `server_error`, 503 for `temporarily_unavailable`, else 400.
+fn status_of(code: &ErrorCode) -> u16 {
+    match code {
+        ErrorCode::InvalidClient => 401,
+        ErrorCode::ServerError => 500,
+        ErrorCode::TemporarilyUnavailable => 503,
+        _ => 400,
     }
 }
 
-/// Which check refused the request: finer than the [`ErrorCode`], for callers that
+/// Which check refused the request: finer than the error code, for callers that
 /// answer in their own words (a Salesforce-shaped server, say) or count failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -129,12 +86,13 @@ pub struct Refusal {
 
 impl Refusal {
     /// A refusal of the caller's own (an unapproved user, a scope it will not
-    /// grant), with the status RFC 6749 §5.2 gives `code`.
+    /// grant; `ErrorCode::Other` for a code beyond the RFC), with the status RFC
+    /// 6749 §5.2 gives `code`.
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Refusal {
+            status: status_of(&code),
             code,
             reason: Reason::Decision,
-            status: code.status(),
             description: description.into(),
             challenge: None,
         }
@@ -144,7 +102,7 @@ impl Refusal {
         let status = match reason {
             Reason::MethodNotAllowed => 405,
             Reason::BodyTooLarge => 413,
-            _ => code.status(),
+            _ => status_of(&code),
         };
         Refusal {
             code,
@@ -170,8 +128,8 @@ impl Refusal {
     }
 
     /// The RFC 6749 §5.2 error code.
-    pub fn code(&self) -> ErrorCode {
-        self.code
+    pub fn code(&self) -> &ErrorCode {
+        &self.code
     }
 
     /// The check that refused the request.
