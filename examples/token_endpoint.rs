@@ -32,7 +32,7 @@ use std::time::{Duration, SystemTime};
 
 use ring::rand::{SecureRandom, SystemRandom};
 use s2s_oauth::server::{
-    self, Client, Endpoint, ErrorCode, Issuer, MAX_BODY, Refusal, Request, Success,
+    self, Client, Endpoint, ErrorCode, GrantType, Issuer, MAX_BODY, Refusal, Request, Success,
 };
 use s2s_oauth::{Certificate, HttpResponse, VerifyingKey};
 
@@ -204,8 +204,8 @@ pub fn answer(
             seen,
             now,
         )?;
-        let subject = match request.grant_type() {
-            server::JWT_BEARER => {
+        let subject = match request.grant() {
+            GrantType::JwtBearer => {
                 let grant = server::verify_jwt_bearer(
                     &request,
                     &registry.issuers,
@@ -217,12 +217,13 @@ pub fn answer(
                 // issuer gets a token.
                 grant.subject().unwrap_or(grant.issuer()).to_owned()
             }
-            "client_credentials" => caller.require()?.id().to_owned(),
-            other => {
+            GrantType::ClientCredentials => caller.require()?.id().to_owned(),
+            _ => {
                 return Err(Refusal::new(
                     ErrorCode::UnsupportedGrantType,
                     format!(
-                        "grant_type {other} is not served; use {} or client_credentials",
+                        "grant_type {} is not served; use {} or client_credentials",
+                        request.grant_type(),
                         server::JWT_BEARER
                     ),
                 ));

@@ -73,5 +73,5 @@ pub use grant::verify_saml_bearer;
 pub use grant::{JWT_BEARER, JwtBearer, SAML2_BEARER, verify_jwt_bearer};
 pub use refusal::{Reason, Refusal};
 pub use registry::{Client, Clients, Issuer, Issuers, Keys, PeerCertificate, TlsClientAuth};
-pub use request::{MAX_BODY, Request};
+pub use request::{GrantType, MAX_BODY, Request};
 pub use success::Success;

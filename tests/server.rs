@@ -695,6 +695,26 @@ fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
 }
 
 #[test]
+fn grant_types_are_typed() {
+    use s2s_oauth::server::GrantType;
+    for (sent, typed) in [
+        ("client_credentials", GrantType::ClientCredentials),
+        ("refresh_token", GrantType::RefreshToken),
+        ("authorization_code", GrantType::AuthorizationCode),
+        (server::JWT_BEARER, GrantType::JwtBearer),
+        (server::SAML2_BEARER, GrantType::Saml2Bearer),
+        (
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            GrantType::TokenExchange,
+        ),
+        ("Client_Credentials", GrantType::Other("Client_Credentials")),
+    ] {
+        let r = request(&[FORM], &format!("grant_type={}", enc(sent)));
+        assert_eq!((r.grant(), r.grant_type()), (typed, sent));
+    }
+}
+
+#[test]
 fn success_is_rfc_6749_5_1() {
     let response = Success::new("at", "DPoP")
         .with_expires_in(Duration::from_secs(60))

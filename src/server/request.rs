@@ -6,6 +6,41 @@ use std::fmt;
 use super::refusal::{Reason, Refusal, echo};
 use crate::form;
 
+/// A request's `grant_type`, typed (RFC 6749 §4, RFC 7523 §2.1, RFC 7522 §2.1,
+/// RFC 8693 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrantType<'r> {
+    /// `authorization_code` (RFC 6749 §4.1.3).
+    AuthorizationCode,
+    /// `client_credentials` (RFC 6749 §4.4).
+    ClientCredentials,
+    /// `refresh_token` (RFC 6749 §6).
+    RefreshToken,
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1).
+    JwtBearer,
+    /// `urn:ietf:params:oauth:grant-type:saml2-bearer` (RFC 7522 §2.1).
+    Saml2Bearer,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693 §2.1).
+    TokenExchange,
+    /// Any other value, as sent.
+    Other(&'r str),
+}
+
+impl<'r> GrantType<'r> {
+    fn of(value: &'r str) -> Self {
+        match value {
+            "authorization_code" => GrantType::AuthorizationCode,
+            "client_credentials" => GrantType::ClientCredentials,
+            "refresh_token" => GrantType::RefreshToken,
+            super::grant::JWT_BEARER => GrantType::JwtBearer,
+            super::grant::SAML2_BEARER => GrantType::Saml2Bearer,
+            "urn:ietf:params:oauth:grant-type:token-exchange" => GrantType::TokenExchange,
+            other => GrantType::Other(other),
+        }
+    }
+}
+
 /// The largest token request body [`Request::parse`] takes (64 KiB): an RSA-4096
 /// client assertion next to a SAML assertion with a certificate is under 16 KiB.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -27,7 +62,7 @@ const REPEATABLE: &[&str] = &["resource", "audience"];
 /// use s2s_oauth::server::Request;
 /// let headers = [("Content-Type", "application/x-www-form-urlencoded")];
 /// let request = Request::parse("POST", &headers, b"grant_type=client_credentials&scope=a+b")?;
-/// assert_eq!(request.grant_type(), "client_credentials");
+/// assert_eq!(request.grant(), s2s_oauth::server::GrantType::ClientCredentials);
 /// assert_eq!(request.param("scope"), Some("a b"));
 ///
 /// let refused = Request::parse("POST", &headers, b"grant_type=x&scope=a&scope=b").unwrap_err();
@@ -113,9 +148,24 @@ impl Request {
         Ok(request)
     }
 
-    /// The `grant_type` parameter.
+    /// The `grant_type` parameter, as sent.
     pub fn grant_type(&self) -> &str {
         self.param("grant_type").unwrap_or_default()
+    }
+
+    /// The `grant_type`, typed.
+    ///
+    /// ```
+    /// use s2s_oauth::server::{GrantType, Request};
+    /// let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+    /// let body = b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=a.b.c";
+    /// assert_eq!(Request::parse("POST", &headers, body)?.grant(), GrantType::JwtBearer);
+    /// let other = Request::parse("POST", &headers, b"grant_type=password")?;
+    /// assert_eq!(other.grant(), GrantType::Other("password"));
+    /// # Ok::<(), s2s_oauth::server::Refusal>(())
+    /// ```
+    pub fn grant(&self) -> GrantType<'_> {
+        GrantType::of(self.grant_type())
     }
 
     /// The value of parameter `name` (the first, for `resource` and `audience`).
