@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use base64ct::{Base64, Encoding};
 use ring::hmac;
+use zeroize::Zeroizing;
 
 use super::endpoint::Endpoint;
 use super::refusal::{Reason, Refusal, echo};
@@ -286,8 +287,10 @@ fn basic<'c, C: Clients + ?Sized>(
         Some(_) => return Err(bad("the Authorization scheme is not Basic")),
         None => return Err(bad("the Authorization header has no scheme")),
     };
-    let decoded =
-        Base64::decode_vec(value).map_err(|_| bad("the Basic credentials are not valid base64"))?;
+    // The decoded credentials hold the secret: wiped when dropped, as each form.
+    let decoded = Zeroizing::new(
+        Base64::decode_vec(value).map_err(|_| bad("the Basic credentials are not valid base64"))?,
+    );
     let colon = decoded
         .iter()
         .position(|&b| b == b':')
@@ -295,7 +298,7 @@ fn basic<'c, C: Clients + ?Sized>(
     let (raw_id, raw_secret) = decoded.split_at(colon);
     let raw_secret = raw_secret.get(1..).unwrap_or_default();
     let form_id = form::decode(raw_id);
-    let form_secret = form::decode(raw_secret).map(String::into_bytes);
+    let form_secret = form::decode(raw_secret).map(|s| Zeroizing::new(s.into_bytes()));
     // As sent: UTF-8, or else ISO-8859-1 (RFC 7617 leaves the charset open;
     // authlib's client, among others, writes Latin-1).
     let raw_id = take_raw.then(|| as_sent(raw_id));
@@ -314,15 +317,15 @@ fn basic<'c, C: Clients + ?Sized>(
     }
     let client = lookup(clients, id).map_err(|r| r.with_challenge(Some(scheme)))?;
     let mut secrets = Vec::with_capacity(2);
-    if let Some(form_secret) = form_secret.as_deref() {
-        secrets.push(form_secret);
+    if let Some(form_secret) = &form_secret {
+        secrets.push(form_secret.as_slice());
     }
     let latin1 = std::str::from_utf8(raw_secret)
         .is_err()
-        .then(|| as_sent(raw_secret));
+        .then(|| Zeroizing::new(as_sent(raw_secret)));
     if take_raw {
         secrets.push(raw_secret);
-        if let Some(latin1) = latin1.as_deref() {
+        if let Some(latin1) = &latin1 {
             secrets.push(latin1.as_bytes());
         }
     }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 use super::refusal::{Reason, Refusal, echo};
 use crate::form;
 
@@ -198,6 +200,19 @@ impl Request {
     /// The `DPoP` header (RFC 9449 §4), if the request has one.
     pub fn dpop_proof(&self) -> Option<&str> {
         self.dpop.as_deref()
+    }
+}
+
+/// The parameters and the `Authorization` header carry secrets (a client secret,
+/// assertions, a refresh token): wiped when the request is dropped.
+impl Drop for Request {
+    fn drop(&mut self) {
+        for (_, value) in &mut self.params {
+            value.zeroize();
+        }
+        if let Some(authorization) = &mut self.authorization {
+            authorization.zeroize();
+        }
     }
 }
 
