@@ -38,6 +38,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("mtls", mtls),
     ("token_source", token_source),
     ("introspection", introspection),
+    ("token_endpoint", token_endpoint),
 ];
 
 const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
@@ -820,4 +821,133 @@ pub fn token_source(data: &[u8]) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- token_endpoint
+
+/// The client secret of [`token_endpoint`]'s `fuzz-basic` client: every
+/// character clients disagree on when they write Basic credentials.
+pub const ENDPOINT_SECRET: &str = "p+ss/w rd:%41=&";
+
+/// `server::Request::parse` and `server::authenticate` (and the JWT bearer
+/// verifier) on a request written as `METHOD\nName: value\n...\n\nbody`. No
+/// panic; a refusal has a bounded description and renders; a client that
+/// authenticates is one whose credentials the request can carry: `fuzz-basic`
+/// by a secret, [`ISSUER`] by a seed assertion (the fuzzer cannot sign one).
+pub fn token_endpoint(data: &[u8]) {
+    token_endpoint_accepted(data);
+}
+
+/// [`token_endpoint`], returning how many checks the request passed: 1 for an
+/// authenticated client, 2 when a JWT bearer grant verified too.
+pub fn token_endpoint_accepted(data: &[u8]) -> usize {
+    use s2s_oauth::server::{self, Client, Endpoint, Issuer, Method, Request};
+    use std::collections::HashMap;
+
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (data, &b""[..]),
+    };
+    let Some(head) = utf8(head) else { return 0 };
+    let mut lines = head.split('\n');
+    let method = lines.next().unwrap_or_default();
+    let headers: Vec<(&str, &str)> = lines.filter_map(|l| l.split_once(':')).collect();
+    let request = match Request::parse(method, &headers, body) {
+        Ok(request) => request,
+        Err(refusal) => {
+            check_refusal(&refusal);
+            return 0;
+        }
+    };
+    let _ = format!("{request:?}");
+    let f = fixtures();
+    let clients = vec![
+        Client::new("fuzz-basic").with_secret(ENDPOINT_SECRET),
+        Client::new(ISSUER).with_keys(vec![f.rsa.clone(), f.p256.clone()]),
+        Client::new("fuzz-public"),
+    ];
+    let endpoint = Endpoint::new(TOKEN_URL).with_client_assertion_audience(AUDIENCE);
+    let mut seen: HashMap<String, SystemTime> = HashMap::new();
+    let mut accepted = 0;
+    match server::authenticate(&request, &clients, &endpoint, None, &mut seen, now()) {
+        Ok(caller) => {
+            let id = caller.client().map(|c| c.id());
+            match caller.method() {
+                Method::ClientSecretBasic | Method::ClientSecretPost => {
+                    assert_eq!(
+                        id,
+                        Some("fuzz-basic"),
+                        "a secret authenticated another client"
+                    );
+                    accepted = 1;
+                }
+                Method::PrivateKeyJwt => {
+                    assert_eq!(id, Some(ISSUER));
+                    let assertion = request.param("client_assertion").unwrap_or_default();
+                    // ECDSA signs differently each time: compare what was signed.
+                    let signed =
+                        |jwt: &str| jwt.rsplit_once('.').map(|(input, _)| input.to_owned());
+                    assert!(
+                        seed_client_assertions()
+                            .iter()
+                            .any(|s| signed(s) == signed(assertion)),
+                        "a client assertion that is no seed verified"
+                    );
+                    accepted = 1;
+                }
+                Method::None => assert!(caller.require().is_err()),
+                other => panic!("{other:?} with no client certificate"),
+            }
+        }
+        Err(refusal) => check_refusal(&refusal),
+    }
+    let issuers = vec![Issuer::new(ISSUER).with_keys(f.rsa.clone())];
+    match server::verify_jwt_bearer(&request, &issuers, &endpoint, &mut seen, now()) {
+        Ok(grant) => {
+            assert_eq!(grant.issuer(), ISSUER);
+            accepted += 1;
+        }
+        Err(refusal) => check_refusal(&refusal),
+    }
+    accepted
+}
+
+fn check_refusal(refusal: &s2s_oauth::server::Refusal) {
+    assert!(
+        refusal.description().len() < 2048,
+        "an unbounded description: {} bytes",
+        refusal.description().len()
+    );
+    let response = refusal.to_http_response();
+    assert!(
+        matches!(response.status(), 400 | 401 | 405 | 413),
+        "{}",
+        response.status()
+    );
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let _ = format!("{refusal} {refusal:?}");
+}
+
+/// Client assertions of [`ISSUER`] for [`TOKEN_URL`], signed at [`now`] by the
+/// RSA and P-256 fixtures (each with a `jti`).
+pub fn seed_client_assertions() -> &'static [String] {
+    static SEEDS: OnceLock<Vec<String>> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let f = fixtures();
+        let rng = SystemRandom::new();
+        [
+            (&f.rsa_signer, "seed-jti-rsa"),
+            (&f.p256_signer, "seed-jti-p256"),
+        ]
+        .into_iter()
+        .map(|(key, jti)| {
+            Claims::for_client(ISSUER, TOKEN_URL)
+                .with_jti(jti)
+                .sign_at(key, now(), &rng)
+                .expect("a seed signs")
+                .expose_secret()
+                .to_owned()
+        })
+        .collect()
+    })
 }

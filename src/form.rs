@@ -90,7 +90,6 @@ pub(crate) fn encode_pairs<'a>(
 
 /// Decodes one form-encoded component: `+` is a space, `%XX` a byte. A `%` not followed
 /// by two hex digits is kept as it is (as browsers do); the bytes must be UTF-8.
-#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
 pub(crate) fn decode(value: &[u8]) -> Option<String> {
     let mut out = Vec::with_capacity(value.len());
     let mut i = 0;
@@ -116,7 +115,6 @@ pub(crate) fn decode(value: &[u8]) -> Option<String> {
 
 /// Decodes a whole form body into name/value pairs, in order. `None` if a component
 /// is not UTF-8.
-#[cfg_attr(not(feature = "testkit"), allow(dead_code))]
 pub(crate) fn decode_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
     body.split(|&b| b == b'&')
         .filter(|part| !part.is_empty())

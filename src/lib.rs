@@ -274,6 +274,7 @@ mod response;
 pub mod saml;
 pub mod secret;
 mod secrets;
+pub mod server;
 mod time;
 pub mod tls;
 mod token;

@@ -147,6 +147,82 @@ fn introspection() {
 }
 
 #[test]
+fn token_endpoint() {
+    replay("token_endpoint");
+    assert_reaches_acceptance("token_endpoint", harness::token_endpoint_accepted);
+}
+
+/// Writes `fuzz/corpus/token_endpoint`: requests with every client authentication
+/// shape, the seed client assertions and hostile heads
+/// (`cargo test --all-features --test fuzz_corpus -- --ignored write_token_endpoint_seeds`).
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand"]
+fn write_token_endpoint_seeds() {
+    let dir = fuzz_dir().join("corpus").join("token_endpoint");
+    fs::create_dir_all(&dir).unwrap();
+    let form = "Content-Type: application/x-www-form-urlencoded";
+    let basic = |raw: &str| base64ct::Base64::encode_string(raw.as_bytes());
+    let enc_secret = "p%2Bss%2Fw+rd%3A%2541%3D%26";
+    let jwt_type = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
+    let mut seeds: Vec<(String, String)> = vec![
+        (
+            "basic-raw".into(),
+            format!(
+                "POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials",
+                basic(&format!("fuzz-basic:{}", harness::ENDPOINT_SECRET))
+            ),
+        ),
+        (
+            "basic-encoded".into(),
+            format!(
+                "POST\n{form}\nAuthorization: Basic {}\n\ngrant_type=client_credentials",
+                basic(&format!("fuzz-basic:{enc_secret}"))
+            ),
+        ),
+        (
+            "post".into(),
+            format!(
+                "POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-basic&client_secret={enc_secret}"
+            ),
+        ),
+        (
+            "public".into(),
+            format!("POST\n{form}\n\ngrant_type=client_credentials&client_id=fuzz-public"),
+        ),
+        (
+            "two-methods".into(),
+            format!("POST\n{form}\nAuthorization: Basic Og==\n\ngrant_type=x&client_secret=y"),
+        ),
+        (
+            "repeated".into(),
+            format!("POST\n{form}\n\ngrant_type=x&grant_type=y&resource=a&resource=b"),
+        ),
+        ("get".into(), "GET\n\n".into()),
+        (
+            "json".into(),
+            "POST\nContent-Type: application/json\n\n{}".into(),
+        ),
+        (
+            "bad-utf8".into(),
+            format!("POST\n{form}\n\ngrant_type=%FF%FE"),
+        ),
+        (
+            "bearer-scheme".into(),
+            format!("POST\n{form}\nAuthorization: Bearer x\n\ngrant_type=client_credentials"),
+        ),
+    ];
+    for (i, assertion) in harness::seed_client_assertions().iter().enumerate() {
+        seeds.push((format!("private-key-jwt-{i}"), format!("POST\n{form}\n\ngrant_type=client_credentials&client_assertion_type={jwt_type}&client_assertion={assertion}")));
+    }
+    for (i, token) in harness::seed_jwts().iter().enumerate() {
+        seeds.push((format!("jwt-bearer-{i}"), format!("POST\n{form}\n\ngrant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={token}")));
+    }
+    for (name, text) in seeds {
+        fs::write(dir.join(format!("seed-{name}")), text.as_bytes()).unwrap();
+    }
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -162,7 +238,8 @@ fn every_target_has_a_replay_test() {
             "dpop_proof",
             "mtls",
             "token_source",
-            "introspection"
+            "introspection",
+            "token_endpoint"
         ]
     );
 }

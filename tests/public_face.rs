@@ -10,10 +10,14 @@
 //! client side of RFC 7662 introspection and RFC 7009 revocation: requests to
 //! other endpoints of the authorization server than the token endpoint, with
 //! their own answers; no existing area holds them).
+//! Issue 15 also added the area module `server`
+//! (the receiving side's sans-IO token endpoint core: request parsing, client
+//! authentication, grant verification, RFC 6749 §5 answers), which is no part of
+//! the client path and belongs under none of its modules.
 
 use std::collections::BTreeSet;
 
-const LIMIT: usize = 28;
+const LIMIT: usize = 29;
 
 /// The root's public names, read from `src/lib.rs`: `pub mod NAME;` and the names
 /// brought in by `pub use` (a group `pub use a::{B, C};` counts each name). The
@@ -50,7 +54,7 @@ fn root_names() -> Vec<String> {
 }
 
 #[test]
-fn the_root_has_at_most_28_public_names() {
+fn the_root_has_at_most_29_public_names() {
     let names = root_names();
     assert!(
         names.len() <= LIMIT,

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::key::{Certificate, VerifyingKey};
 use crate::redact::redacted_debug;
 use crate::secrets::ClientSecret;
+use crate::server;
 
 /// The testkit's plain setters: each stores its argument in a field. `name(arg:
 /// Type) => field = value;` makes `pub fn name(mut self, arg: Type) -> Self`, with
@@ -261,6 +262,50 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The client as the `server` module authenticates it. A client registered
+    /// with more than one RFC 8705 name is refused before this is consulted
+    /// (`client_auth::peer_certificate`).
+    fn registration(&self) -> server::Client {
+        let mut registered = server::Client::new(self.id.clone());
+        if let Some(secret) = &self.secret {
+            registered = registered.with_secret(secret.clone());
+        }
+        if let Some(key) = &self.public_key {
+            registered = registered.with_keys(key.clone());
+        }
+        let tls = match (
+            &self.tls_subject_dn,
+            &self.tls_san_dns,
+            &self.self_signed_certificate,
+        ) {
+            (Some(dn), _, _) => Some(server::TlsClientAuth::SubjectDn(dn.clone())),
+            (None, Some(name), _) => Some(server::TlsClientAuth::SanDns(name.clone())),
+            (None, None, Some(cert)) => Some(server::TlsClientAuth::SelfSigned(cert.clone())),
+            (None, None, None) => None,
+        };
+        if let Some(tls) = tls {
+            registered = registered.with_tls_client_auth(tls);
+        }
+        registered
+    }
+
+    /// The client as the issuer of its JWT and SAML bearer assertions.
+    fn as_issuer(&self) -> server::Issuer {
+        let mut issuer = server::Issuer::new(self.id.clone());
+        if let Some(key) = &self.public_key {
+            issuer = issuer.with_keys(key.clone());
+        }
+        if let Some(key) = &self.saml_key {
+            issuer = issuer.with_saml_key(key.clone());
+        }
+        if self.acts_for_itself {
+            issuer = issuer.allow_missing_subject();
+        }
+        issuer
+    }
+}
+
 // Whether there is a secret, never the secret.
 redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), public_key, saml_key,
     users, run_as, refresh_tokens, requires_client_auth = client.requires_client_auth(),
@@ -282,6 +327,11 @@ redacted_debug!(Client as client: id, has_secret = client.secret.is_some(), publ
 pub struct Config {
     pub(crate) profile: Profile,
     pub(crate) clients: BTreeMap<String, Client>,
+    /// The clients as the `server` module authenticates them.
+    pub(crate) registered: BTreeMap<String, server::Client>,
+    /// The clients as issuers of JWT and SAML bearer assertions (`iss` =
+    /// `Issuer` = the client id).
+    pub(crate) issuers: BTreeMap<String, server::Issuer>,
     pub(crate) token_lifetime: Duration,
     pub(crate) rotation: bool,
     pub(crate) audience: Option<String>,
@@ -312,6 +362,8 @@ impl Config {
         Config {
             profile,
             clients: BTreeMap::new(),
+            registered: BTreeMap::new(),
+            issuers: BTreeMap::new(),
             token_lifetime: Duration::from_secs(3600),
             rotation: true,
             audience: None,
@@ -329,6 +381,9 @@ impl Config {
 
     /// Registers a client. A client with the same id replaces the earlier one.
     pub fn with_client(mut self, client: Client) -> Self {
+        self.registered
+            .insert(client.id.clone(), client.registration());
+        self.issuers.insert(client.id.clone(), client.as_issuer());
         self.clients.insert(client.id.clone(), client);
         self
     }

@@ -59,6 +59,12 @@
 //!   `client_secret_post`, `private_key_jwt`, `client_secret_jwt` (`aud` = the token
 //!   URL or the base URL; `iss` = `sub` = the client id; `jti` replay refused), or
 //!   none. More than one method in a request is `invalid_request`.
+//!
+//! The token endpoint's request parsing, client authentication and JWT / SAML
+//! bearer verification are the [`server`](crate::server) module's (the testkit
+//! keeps its HTTP loop, state, profiles and faults); Basic credentials are
+//! form-decoded only ([`Endpoint::strict_basic_decoding`](crate::server::Endpoint::strict_basic_decoding)),
+//! so a client that does not encode them is caught here as Salesforce would.
 //! - **DPoP** (RFC 9449): a token request with a `DPoP` proof (checked with
 //!   [`jwt::dpop::verify_proof`](crate::jwt::dpop::verify_proof): `typ`, signature
 //!   with the embedded key, `htm`/`htu`, `iat`, `jti` replay) gets a token bound to

@@ -20,6 +20,7 @@ use super::config::Profile;
 use super::state::{Revoked, State};
 use super::token::Ctx;
 use super::wire::{Request, Response};
+use crate::server;
 
 /// The revocation endpoint's path, below the base URL (Salesforce's).
 pub(crate) const REVOKE_PATH: &str = "/services/oauth2/revoke";
@@ -36,12 +37,6 @@ pub(crate) fn form_and_caller<'c>(
     required: bool,
 ) -> Result<(Vec<(String, String)>, Caller<'c>), Response> {
     let profile = ctx.config.profile;
-    let invalid = |why: &str| {
-        Response::json(
-            400,
-            &json!({"error": "invalid_request", "error_description": why}),
-        )
-    };
     if request.method != "POST" {
         return Err(Response::json(
             405,
@@ -49,10 +44,11 @@ pub(crate) fn form_and_caller<'c>(
         )
         .with_header("Allow", "POST"));
     }
-    let form = crate::form::decode_pairs(&request.body)
-        .ok_or_else(|| invalid("the form body does not decode to UTF-8 text"))?;
-    let caller = client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)
+    let parsed = server::Request::parse_form(&request.method, &request.headers, &request.body)
+        .map_err(|refusal| client_auth::refusal(refusal).response(profile))?;
+    let caller = client_auth::authenticate(ctx, &parsed, state, now)
         .map_err(|refusal| refusal.response(profile))?;
+    let form = parsed.pairs().to_vec();
     if required && !caller.authenticated {
         return Err(Response::json(
             401,

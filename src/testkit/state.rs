@@ -11,7 +11,7 @@ use super::config::Profile;
 use super::faults::FaultQueue;
 use super::profile::Refusal;
 use super::record::RecordedRequest;
-use crate::jwt::{ReplayCache, UnverifiedJwt};
+use crate::jwt::ReplayCache;
 use crate::key::SigningKey;
 
 mod revocation;
@@ -121,15 +121,10 @@ fn profile_token(
 }
 
 impl State {
-    /// The replay cache for an assertion that carries a `jti`; `None` for one that
-    /// does not (RFC 7523 §3: `jti` is optional, and replay is refused only where
-    /// one is present).
-    pub(crate) fn replay_cache(&mut self, token: &UnverifiedJwt) -> Option<&mut dyn ReplayCache> {
-        if token.claims().contains_key("jti") {
-            Some(&mut self.jti_seen)
-        } else {
-            None
-        }
+    /// The replay cache of JWT assertions (client assertions and grants); the
+    /// `server` module consults it for an assertion that carries a `jti`.
+    pub(crate) fn jti_cache(&mut self) -> &mut dyn ReplayCache {
+        &mut self.jti_seen
     }
 
     /// Logs a request, keeping at most [`MAX_RECORDED`].

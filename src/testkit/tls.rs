@@ -18,7 +18,6 @@ use rustls::{
     DigitallySignedStruct, DistinguishedName, ServerConfig, ServerConnection, StreamOwned,
 };
 
-use super::config::Client;
 use super::wire::Conn;
 use crate::key::Certificate;
 
@@ -154,78 +153,12 @@ pub(crate) fn accept(
     Some((tls, peers))
 }
 
-/// The check for a client registered with `tls_client_auth` or
-/// `self_signed_tls_client_auth`, given the chain the client presented: `Err`
-/// says why it does not authenticate the client.
-pub(crate) fn authenticate(
-    client: &Client,
-    client_cas: &[Certificate],
+/// Whether `chain` (leaf first) chains to one of `cas` as a client certificate.
+pub(crate) fn chains_to(
+    cas: &[Certificate],
     chain: &[Vec<u8>],
     now: SystemTime,
 ) -> Result<(), String> {
-    let Some(leaf) = chain.first() else {
-        return Err(format!(
-            "client {:?} authenticates with a TLS client certificate (RFC 8705 §2) and the connection has none; present the certificate",
-            client.id
-        ));
-    };
-    let registered = [
-        client.tls_subject_dn.is_some(),
-        client.tls_san_dns.is_some(),
-        client.self_signed_certificate.is_some(),
-    ];
-    if registered.iter().filter(|&&set| set).count() > 1 {
-        // RFC 8705 §2.1.2: a tls_client_auth client registers exactly one name to
-        // match; a self-signed one (§2.2) registers its certificate instead.
-        return Err(format!(
-            "client {:?} is registered with more than one of tls_client_auth_subject_dn, tls_client_auth_san_dns and a self-signed certificate; RFC 8705 §2.1.2 allows exactly one: register one of them",
-            client.id
-        ));
-    }
-    if let Some(registered) = &client.self_signed_certificate {
-        return if registered.der() == leaf.as_slice() {
-            Ok(())
-        } else {
-            Err(format!(
-                "the TLS client certificate is not the one registered for client {:?} (self_signed_tls_client_auth, RFC 8705 §2.2)",
-                client.id
-            ))
-        };
-    }
-    chains_to(client_cas, chain, now).map_err(|why| {
-        format!(
-            "the TLS client certificate does not chain to a client CA the server trusts ({why}; tls_client_auth, RFC 8705 §2.1)"
-        )
-    })?;
-    let cert = Certificate::from_der(leaf.clone())
-        .map_err(|e| format!("the TLS client certificate cannot be read: {e}"))?;
-    if let Some(dn) = &client.tls_subject_dn {
-        let subject = cert
-            .subject_dn()
-            .map_err(|e| format!("the TLS client certificate's subject cannot be read: {e}"))?;
-        if &subject != dn {
-            return Err(format!(
-                "the TLS client certificate's subject {subject:?} is not the tls_client_auth_subject_dn {dn:?} registered for client {:?} (RFC 8705 §2.1.2)",
-                client.id
-            ));
-        }
-    }
-    if let Some(name) = &client.tls_san_dns {
-        let names = cert.dns_names().map_err(|e| {
-            format!("the TLS client certificate's subject alternative names cannot be read: {e}")
-        })?;
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            return Err(format!(
-                "the TLS client certificate has no dNSName {name:?} (tls_client_auth_san_dns of client {:?}, RFC 8705 §2.1.2); it has {names:?}",
-                client.id
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Whether `chain` (leaf first) chains to one of `cas` as a client certificate.
-fn chains_to(cas: &[Certificate], chain: &[Vec<u8>], now: SystemTime) -> Result<(), String> {
     let mut roots = rustls::RootCertStore::empty();
     for ca in cas {
         roots

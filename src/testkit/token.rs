@@ -10,17 +10,10 @@ use super::exchange::{self, TOKEN_EXCHANGE};
 use super::profile::{self, AssertionProblem, GrantKind, Issued, Refusal};
 use super::state::State;
 use super::wire::{Request, Response};
-use crate::error::{Error, JwtError};
-use crate::jwt::{self, UnverifiedJwt, Validation};
 use crate::key::algorithm::Algorithm;
 #[cfg(feature = "saml")]
-use crate::saml::{self, SamlError};
-
-/// RFC 7523 §2.1.
-pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-/// RFC 7522 §2.1.
-#[cfg(feature = "saml")]
-pub(crate) const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+use crate::server::SAML2_BEARER;
+use crate::server::{self, JWT_BEARER};
 
 /// The grants the token endpoint serves: SAML 2.0 Bearer only with the `saml`
 /// feature (without it, that grant is `unsupported_grant_type`).
@@ -46,6 +39,38 @@ pub(crate) struct Ctx<'c> {
     pub(crate) dpop_jkt: Option<&'c str>,
     /// The client's TLS certificate chain on this connection (empty without one).
     pub(crate) peer_certificates: &'c [Vec<u8>],
+}
+
+impl Ctx<'_> {
+    /// The server's assertion policy in the `server` module's terms: client
+    /// assertions for the token URL or the base URL, grants for
+    /// [`Server::audience`](super::Server::audience), the configured leeway and
+    /// lifetime caps, `jti` optional (RFC 7523 §3), Basic credentials form-decoded
+    /// only; Salesforce also takes `prn`
+    /// and RS256 grants only.
+    pub(crate) fn endpoint(&self) -> server::Endpoint {
+        let mut endpoint = server::Endpoint::new(self.token_url)
+            .with_client_assertion_audience(self.base_url)
+            .with_grant_audience(self.audience)
+            .with_leeway(self.config.leeway)
+            .with_max_lifetime(self.config.max_assertion_lifetime())
+            .allow_missing_jti()
+            // As strict as Salesforce and oidc-provider: a client that does not
+            // form-encode its Basic credentials is caught here.
+            .strict_basic_decoding();
+        #[cfg(feature = "saml")]
+        {
+            endpoint = endpoint.with_max_saml_lifetime(self.config.max_saml_lifetime());
+        }
+        if self.config.profile == Profile::Salesforce {
+            // Salesforce verifies JWT Bearer assertions with RS256 only: a PS256 or
+            // ES256 signature is an invalid assertion even when the key would verify it.
+            endpoint = endpoint
+                .with_legacy_prn(true)
+                .with_grant_algorithms(&[Algorithm::RS256]);
+        }
+        endpoint
+    }
 }
 
 /// Answers a request to the token endpoint.
@@ -85,28 +110,14 @@ fn token(
     state: &mut State,
     now: SystemTime,
 ) -> Result<Response, Refusal> {
-    let media_type = request
-        .header("Content-Type")
-        .and_then(|ct| ct.split(';').next())
-        .map(str::trim);
-    if !media_type.is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
-        return Err(Refusal::InvalidRequest(
-            "send the token request as Content-Type: application/x-www-form-urlencoded (RFC 6749 §3.2)"
-                .into(),
-        ));
-    }
-    let form = crate::form::decode_pairs(&request.body).ok_or_else(|| {
-        Refusal::InvalidRequest("the form body does not decode to UTF-8 text".into())
-    })?;
-    let grant_type = param(&form, "grant_type")?
-        .ok_or_else(|| Refusal::InvalidRequest("grant_type is missing".into()))?;
-    let caller =
-        client_auth::authenticate(ctx, request.header("Authorization"), &form, state, now)?;
-    let scope = param(&form, "scope")?.map(str::to_owned);
+    let parsed = server::Request::parse(&request.method, &request.headers, &request.body)
+        .map_err(client_auth::refusal)?;
+    let caller = client_auth::authenticate(ctx, &parsed, state, now)?;
+    let scope = parsed.param("scope").map(str::to_owned);
     // The access tokens this request issues are bound to the caller's certificate,
     // if it has one to bind to (RFC 8705 §3).
     state.binding = caller.bound_to.clone();
-    let issued = grant(ctx, &caller, &form, grant_type, scope, state, now);
+    let issued = grant(ctx, &caller, &parsed, scope, state, now);
     state.binding = None;
     issued
 }
@@ -115,15 +126,15 @@ fn token(
 fn grant(
     ctx: &Ctx<'_>,
     caller: &Caller<'_>,
-    form: &[(String, String)],
-    grant_type: &str,
+    request: &server::Request,
     scope: Option<String>,
     state: &mut State,
     now: SystemTime,
 ) -> Result<Response, Refusal> {
-    match grant_type {
+    let form = request.pairs();
+    match request.grant_type() {
         JWT_BEARER => {
-            let (client, subject) = jwt_bearer(ctx, form, state, now)?;
+            let (client, subject) = jwt_bearer(ctx, request, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -139,7 +150,7 @@ fn grant(
         TOKEN_EXCHANGE => exchange::token_exchange(ctx, caller, form, scope, state, now),
         #[cfg(feature = "saml")]
         SAML2_BEARER => {
-            let (client, subject) = saml2_bearer(ctx, form, state, now)?;
+            let (client, subject) = saml2_bearer(ctx, request, state, now)?;
             issue_to_user(
                 ctx,
                 state,
@@ -160,96 +171,53 @@ fn grant(
     }
 }
 
-/// RFC 7523 §3 checks on a JWT bearer assertion: the client that signed it and
-/// the subject it speaks for. Client authentication is optional (credentials
-/// sent along were checked already).
+/// RFC 7523 §3 checks on a JWT bearer assertion ([`server::verify_jwt_bearer`],
+/// the client as the issuer): the client that signed it and the subject it
+/// speaks for. Client authentication is optional (credentials sent along were
+/// checked already).
 fn jwt_bearer<'c>(
     ctx: &Ctx<'c>,
-    form: &[(String, String)],
+    request: &server::Request,
     state: &mut State,
     now: SystemTime,
 ) -> Result<(&'c Client, String), Refusal> {
-    let assertion = assertion_param(form, "RFC 7523 §2.1")?;
-    let unverified = UnverifiedJwt::decode(assertion)
-        .map_err(|e| invalid(format!("the assertion is not a JWT: {e}")))?;
-    let iss = unverified
-        .issuer()
-        .ok_or_else(|| invalid("the assertion has no iss".into()))?;
-    let client = issuing_client(ctx, "iss", iss)?;
-    let key = client.public_key.as_ref().ok_or_else(|| {
-        invalid(format!(
-            "client {iss:?} has no public key to verify JWT bearer assertions"
-        ))
-    })?;
-    // Salesforce accepts the legacy `prn` claim in place of `sub` (and prefers it
-    // when both are present).
-    let uses_prn = ctx.config.profile == Profile::Salesforce
-        && unverified
-            .claims()
-            .get("prn")
-            .is_some_and(|p| p.is_string());
-    let mut validation = Validation::new(ctx.audience)
-        .with_issuer(iss)
-        .with_leeway(ctx.config.leeway)
-        .with_max_lifetime(ctx.config.max_assertion_lifetime());
-    if uses_prn || client.acts_for_itself {
-        validation = validation.allow_missing_subject();
-    }
-    if ctx.config.profile == Profile::Salesforce {
-        // Salesforce verifies JWT Bearer assertions with RS256 only: a PS256 or
-        // ES256 signature is an invalid assertion even when the key would verify it.
-        validation = validation.with_algorithms(&[Algorithm::RS256]);
-    }
-    let verified = jwt::verify(
-        assertion,
-        key,
-        &validation,
+    let grant = server::verify_jwt_bearer(
+        request,
+        &ctx.config.issuers,
+        &ctx.endpoint(),
+        state.jti_cache(),
         now,
-        state.replay_cache(&unverified),
     )
-    .map_err(|e| assertion_refusal(&e))?;
-    let subject = match verified.claim("prn").and_then(|p| p.as_str()) {
-        Some(prn) if uses_prn => prn,
-        _ => match verified.subject() {
-            Some(subject) => subject,
-            // A service account acting for itself (Client::with_assertions_for_itself).
-            None if client.acts_for_itself => &client.id,
-            None => return Err(invalid("the assertion has no sub".into())),
-        },
+    .map_err(client_auth::refusal)?;
+    let client = client_auth::lookup(ctx, grant.issuer())?;
+    let subject = match grant.subject() {
+        Some(subject) => subject,
+        // A service account acting for itself (Client::with_assertions_for_itself).
+        None if client.acts_for_itself => &client.id,
+        None => return Err(invalid("the assertion has no sub".into())),
     };
     Ok((client, subject.to_owned()))
 }
 
-/// RFC 7522 §3 checks on a SAML 2.0 bearer assertion, verified with the key of
-/// the client its `Issuer` names: that client and the `NameID`. Client authentication is optional, as for JWT
-/// bearer.
+/// RFC 7522 §3 checks on a SAML 2.0 bearer assertion ([`server::verify_saml_bearer`],
+/// verified with the key of the client its `Issuer` names): that client and the
+/// `NameID`. Client authentication is optional, as for JWT bearer.
 #[cfg(feature = "saml")]
 fn saml2_bearer<'c>(
     ctx: &Ctx<'c>,
-    form: &[(String, String)],
+    request: &server::Request,
     state: &mut State,
     now: SystemTime,
 ) -> Result<(&'c Client, String), Refusal> {
-    let assertion = assertion_param(form, "RFC 7522 §2.1")?;
-    let xml = saml::decode_assertion_parameter(assertion)
-        .map_err(|e| invalid(format!("the assertion is not base64url-encoded XML: {e}")))?;
-    let issuer = saml::peek_issuer(&xml).map_err(|e| invalid(format!("{e}")))?;
-    let client = issuing_client(ctx, "Issuer", &issuer)?;
-    let key = client
-        .saml_key
-        .as_ref()
-        .or(client.public_key.as_ref())
-        .ok_or_else(|| {
-            invalid(format!(
-                "client {issuer:?} has no certificate to verify SAML assertions (configure it with Client::with_certificate)"
-            ))
-        })?;
-    let validation = saml::Validation::new(ctx.audience, ctx.token_url)
-        .with_issuer(issuer.as_str())
-        .with_leeway(ctx.config.leeway)
-        .with_max_lifetime(ctx.config.max_saml_lifetime());
-    let verified = saml::verify(&xml, key, &validation, now, Some(&mut state.saml_ids_seen))
-        .map_err(|e| assertion_refusal(&e))?;
+    let verified = server::verify_saml_bearer(
+        request,
+        &ctx.config.issuers,
+        &ctx.endpoint(),
+        &mut state.saml_ids_seen,
+        now,
+    )
+    .map_err(client_auth::refusal)?;
+    let client = client_auth::lookup(ctx, &verified.issuer)?;
     Ok((client, verified.subject))
 }
 
@@ -259,22 +227,6 @@ fn invalid(why: String) -> Refusal {
         problem: AssertionProblem::Invalid,
         why,
     }
-}
-
-/// The `assertion` parameter both assertion grants require (`spec` names the
-/// section: RFC 7523 §2.1, RFC 7522 §2.1).
-fn assertion_param<'f>(form: &'f [(String, String)], spec: &str) -> Result<&'f str, Refusal> {
-    param(form, "assertion")?
-        .ok_or_else(|| Refusal::InvalidRequest(format!("assertion is missing ({spec})")))
-}
-
-/// The registered client an assertion's issuer (`field`: `iss`, `Issuer`) names.
-fn issuing_client<'c>(ctx: &Ctx<'c>, field: &str, issuer: &str) -> Result<&'c Client, Refusal> {
-    client_auth::lookup(ctx, issuer).map_err(|_| {
-        Refusal::UnknownClient(format!(
-            "the assertion's {field} {issuer:?} is not a registered client"
-        ))
-    })
 }
 
 /// The end of both assertion grants: `subject` must be a user who approved the
@@ -310,23 +262,6 @@ fn issue_to_user(
             new_refresh: refresh,
         },
     )
-}
-
-/// Maps a JWT or SAML verification failure to the refusal Salesforce would send.
-fn assertion_refusal(error: &Error) -> Refusal {
-    let problem = match error {
-        Error::Jwt(JwtError::WrongAudience { .. }) => AssertionProblem::Audience,
-        Error::Jwt(JwtError::Expired { .. }) => AssertionProblem::Expired,
-        #[cfg(feature = "saml")]
-        Error::Saml(SamlError::WrongAudience) => AssertionProblem::Audience,
-        #[cfg(feature = "saml")]
-        Error::Saml(SamlError::Expired) => AssertionProblem::Expired,
-        _ => AssertionProblem::Invalid,
-    };
-    Refusal::Assertion {
-        problem,
-        why: format!("assertion rejected: {error}"),
-    }
 }
 
 /// RFC 6749 §4.4: client authentication required; Salesforce also wants a run-as
