@@ -165,6 +165,7 @@ impl Error {
                 retryable_status(r.status)
             }
             Error::Transport(t) => t.retryable,
+            Error::Jwks(JwksError::NotFetched { .. }) => true,
             _ => false,
         }
     }

@@ -17,7 +17,7 @@ use crate::http::HttpResponse;
 use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
-pub(crate) use triage::{Answer, Body, is_oauth_error};
+pub(crate) use triage::{Answer, Body, is_oauth_error, without_bom};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
 ///

@@ -28,6 +28,12 @@ pub enum JwksError {
     },
     /// Not a JSON object with a `keys` array; the text says which part.
     Malformed(&'static str),
+    /// No set is held yet: the last fetch failed, and the next is allowed in
+    /// `retry_in` (a [`JwksCache`](crate::discovery::JwksCache)'s rate limit).
+    NotFetched {
+        /// How long until the cache fetches again.
+        retry_in: std::time::Duration,
+    },
 }
 
 impl fmt::Display for JwksError {
@@ -42,6 +48,11 @@ impl fmt::Display for JwksError {
                 f,
                 "the JWK Set has {count} keys, more than the {} this crate reads: check that the URL is the issuer's jwks_uri",
                 Jwks::MAX_KEYS
+            ),
+            JwksError::NotFetched { retry_in } => write!(
+                f,
+                "the issuer's JWK Set could not be fetched; the next attempt is allowed in {} s",
+                retry_in.as_secs()
             ),
             JwksError::Malformed(what) => write!(
                 f,

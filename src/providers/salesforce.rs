@@ -26,6 +26,7 @@
 //! (`https://login.salesforce.com`, or `https://test.salesforce.com` for a sandbox).
 //! Only an Experience Cloud site is its own audience.
 
+mod access_token;
 mod diagnose;
 mod flows;
 mod identity;
@@ -34,6 +35,7 @@ mod signature;
 use crate::error::Error;
 use crate::url::EndpointUrl;
 
+pub use access_token::{JWKS_PATH, access_token_validation, jwks_cache, jwks_url};
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
 #[cfg(feature = "saml")]
 pub use flows::saml_bearer;
