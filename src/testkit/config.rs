@@ -291,6 +291,7 @@ pub struct Config {
     pub(crate) dpop_nonces: bool,
     pub(crate) client_cas: Vec<Certificate>,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+    pub(crate) jwt_access_tokens: Option<super::jwt_access::JwtAccessTokens>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -318,6 +319,7 @@ impl Config {
             dpop_nonces: false,
             client_cas: Vec::new(),
             trusted_issuers: Vec::new(),
+            jwt_access_tokens: None,
         }
     }
 

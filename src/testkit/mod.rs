@@ -115,6 +115,7 @@ mod dpop;
 mod exchange;
 mod faults;
 mod introspect;
+mod jwt_access;
 mod metadata;
 mod profile;
 mod record;

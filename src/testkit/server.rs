@@ -13,6 +13,7 @@ use ring::rand::SystemRandom;
 use super::config::{Config, Profile};
 use super::faults::Fault;
 use super::introspect::{self, INTROSPECT_PATH};
+use super::jwt_access;
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
@@ -398,6 +399,8 @@ impl Worker {
             token::handle(&ctx, request, &mut lock(&self.state), now)
         } else if path == INTROSPECT_PATH {
             introspect::handle(request, &lock(&self.state), now)
+        } else if path == jwt_access::JWKS_PATH {
+            jwt_access::handle(request, &self.config)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
@@ -414,7 +417,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/ and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
+                "not found: the testkit serves /services/oauth2/token, /services/data/v60.0/, /jwks and the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration",
             )
         }
     }

@@ -404,6 +404,18 @@ fn refresh(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    let scope = scope.or(refreshed.scope);
+    let subject = super::jwt_access::Subject {
+        base_url: ctx.base_url,
+        client_id: &client.id,
+        username: &refreshed.username,
+        scope: scope.as_deref(),
+        jkt: ctx.dpop_jkt,
+    };
+    let access = match super::jwt_access::sign(ctx.config, &subject, ctx.rng, now) {
+        Some(jwt) => state.rename_access(&access, jwt),
+        None => access,
+    };
     Ok(profile::token_response(
         profile,
         ctx.base_url,
@@ -412,7 +424,7 @@ fn refresh(
             grant: GrantKind::Refresh,
             access_token: access,
             refresh_token: refreshed.rotated,
-            scope: scope.or(refreshed.scope),
+            scope,
             username: &refreshed.username,
             client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
             dpop: ctx.dpop_jkt.is_some(),
@@ -461,6 +473,17 @@ pub(crate) fn issue(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    let subject = super::jwt_access::Subject {
+        base_url: ctx.base_url,
+        client_id: req.client_id,
+        username: req.username,
+        scope: req.scope.as_deref(),
+        jkt: ctx.dpop_jkt,
+    };
+    let access = match super::jwt_access::sign(ctx.config, &subject, ctx.rng, now) {
+        Some(jwt) => state.rename_access(&access, jwt),
+        None => access,
+    };
     Ok(profile::token_response(
         profile,
         ctx.base_url,
