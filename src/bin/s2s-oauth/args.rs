@@ -150,6 +150,12 @@ pub(crate) struct Options {
     pub(crate) resources: Vec<String>,
     /// `--client-assertion-file`: a platform-issued client assertion.
     pub(crate) client_assertion_file: Option<PathBuf>,
+    /// verify-jwt: the token's source, the keys (`--jwks-url`, `--jwks-file`;
+    /// `--key` is the shared field), `--access-token` (the RFC 9068 profile).
+    pub(crate) token: Option<Source>,
+    pub(crate) jwks_url: Option<String>,
+    pub(crate) jwks_file: Option<PathBuf>,
+    pub(crate) access_token_profile: bool,
 }
 
 /// Parses the arguments after the program name.
@@ -197,6 +203,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         };
         if !command.accepts(&flag) {
             return Err(not_accepted(command, &flag));
+        }
+        if flag == "access-token" {
+            // verify-jwt's switch, with no value.
+            if std::mem::replace(&mut options.access_token_profile, true) {
+                return Err(Failure::usage("--access-token is given twice"));
+            }
+            continue;
         }
         if flag == "refresh" {
             // The one flag with no value.
@@ -327,6 +340,9 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             one_source(&mut options.access_token, flag, raw)
         }
         "nonce" => once(&mut options.nonce, flag, text()?),
+        "token-file" | "token-env" => one_source(&mut options.token, flag, raw),
+        "jwks-url" => once(&mut options.jwks_url, flag, text()?),
+        "jwks-file" => once(&mut options.jwks_file, flag, PathBuf::from(raw)),
         "subject-token-file" | "subject-token-env" => {
             one_source(&mut options.subject_token, flag, raw)
         }

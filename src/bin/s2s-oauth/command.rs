@@ -21,11 +21,13 @@ pub(crate) enum Command {
     Doctor,
     /// Print a DPoP proof (RFC 9449 §4.2) for one request.
     DpopProof,
+    /// Verify a JWT (or an RFC 9068 access token) against a JWK Set or a key.
+    VerifyJwt,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 9] = [
+    pub(crate) const ALL: [Command; 10] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -35,6 +37,7 @@ impl Command {
         Command::SignSaml,
         Command::Doctor,
         Command::DpopProof,
+        Command::VerifyJwt,
     ];
 
     /// The name on the command line.
@@ -49,6 +52,7 @@ impl Command {
             Command::SignSaml => "sign-saml",
             Command::Doctor => "doctor",
             Command::DpopProof => "dpop-proof",
+            Command::VerifyJwt => "verify-jwt",
         }
     }
 
@@ -61,7 +65,11 @@ impl Command {
     pub(crate) fn sends(self) -> bool {
         !matches!(
             self,
-            Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof
+            Command::SignJwt
+                | Command::SignSaml
+                | Command::Doctor
+                | Command::DpopProof
+                | Command::VerifyJwt
         )
     }
 
@@ -91,6 +99,20 @@ impl Command {
                     | "audience"
                     | "client-key"
                     | "ca-file"
+            );
+        }
+        if self == Command::VerifyJwt {
+            return matches!(
+                flag,
+                "token-file"
+                    | "token-env"
+                    | "jwks-url"
+                    | "jwks-file"
+                    | "key"
+                    | "audience"
+                    | "issuer"
+                    | "access-token"
+                    | "timeout"
             );
         }
         if self == Command::DpopProof {
@@ -130,7 +152,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 47] = [
+pub(crate) const FLAGS: [&str; 52] = [
     "token-url",
     "salesforce",
     "scope",
@@ -178,4 +200,9 @@ pub(crate) const FLAGS: [&str; 47] = [
     "requested-token-type",
     "resource",
     "client-assertion-file",
+    "token-file",
+    "token-env",
+    "jwks-url",
+    "jwks-file",
+    "access-token",
 ];

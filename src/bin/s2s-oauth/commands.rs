@@ -247,12 +247,14 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
         }
         Command::ClientCredentials => Ok(Grant::client_credentials()),
         Command::TokenExchange => token_exchange(options),
-        Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof => {
-            Err(Failure::usage(format!(
-                "{} prints an assertion and requests no token",
-                command.name()
-            )))
-        }
+        Command::SignJwt
+        | Command::SignSaml
+        | Command::Doctor
+        | Command::DpopProof
+        | Command::VerifyJwt => Err(Failure::usage(format!(
+            "{} prints an assertion and requests no token",
+            command.name()
+        ))),
     }
 }
 

@@ -18,6 +18,7 @@ mod help;
 mod inputs;
 mod output;
 mod send;
+mod verify_jwt;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Failure
         Parsed::Version => format!("s2s-oauth {}\n", env!("CARGO_PKG_VERSION")),
         Parsed::Run(command::Command::Doctor, options) => {
             return doctor::run(&options, &mut stdout);
+        }
+        Parsed::Run(command::Command::VerifyJwt, options) => {
+            return verify_jwt::run(&options, &mut stdout);
         }
         Parsed::Run(command, options) => {
             let outcome = commands::run(command, &options)?;
