@@ -79,7 +79,8 @@ fn keys(options: &Options, token: &str) -> Result<Jwks, Failure> {
         }
         (None, Some(path), None) => {
             let bytes = read(path, "--jwks-file")?;
-            Jwks::parse(&bytes).map_err(|e| Failure::library("--jwks-file", e))
+            // A local file: bad input (exit 2), whatever the library calls it.
+            Jwks::parse(&bytes).map_err(|e| Failure::usage(format!("--jwks-file: {e}")))
         }
         (None, None, Some(path)) => {
             let bytes = read(path, "--key")?;
