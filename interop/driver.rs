@@ -75,6 +75,9 @@ const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub", "--
 #[path = "driver_dpop.rs"]
 mod dpop;
 
+#[path = "driver_jwks.rs"]
+mod jwks;
+
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
 
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         "token" => return token(&options),
         "dpop-call" => return dpop::call(&options),
         "verify-dpop" => return dpop::verify(&options),
+        "jwt-access-token" => return jwks::run(&options),
         other => return usage(&format!("unknown subcommand {other:?}")),
     };
     match result {
