@@ -23,8 +23,8 @@ use crate::time;
 pub use crate::error::jwt::JwtError;
 pub(crate) use access_token::key_is_unknown;
 pub use access_token::{
-    AccessToken, AccessTokenValidation, DEFAULT_ACCESS_TOKEN_MAX_LIFETIME, verify_access_token,
-    verify_with_jwks,
+    AccessTokenValidation, DEFAULT_ACCESS_TOKEN_MAX_LIFETIME, VerifiedAccessToken,
+    verify_access_token, verify_with_jwks,
 };
 pub use at_sign::AccessTokenClaims;
 pub use cnf::Confirmation;

@@ -11,9 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::jwt::{
-    AccessToken, AccessTokenValidation, Jwks, JwksError, ReplayCache, Validation, VerifiedJwt,
-};
+use crate::jwt::Jwks;
 use crate::response::Answer;
 use crate::url::EndpointUrl;
 
@@ -238,6 +236,7 @@ impl JwksCache {
     }
 
     /// The held keys, or the error saying why there are none.
+    #[cfg(feature = "ureq")]
     fn held(&self, now: SystemTime) -> Result<&Jwks, Error> {
         self.keys.as_ref().ok_or_else(|| {
             let next = self
@@ -245,7 +244,7 @@ impl JwksCache {
                 .and_then(|last| last.checked_add(self.min_refetch_interval))
                 .and_then(|next| next.duration_since(now).ok())
                 .unwrap_or_default();
-            Error::Jwks(JwksError::NotFetched { retry_in: next })
+            Error::Jwks(crate::jwt::JwksError::NotFetched { retry_in: next })
         })
     }
 }
@@ -291,10 +290,10 @@ impl JwksCache {
         &mut self,
         agent: &ureq::Agent,
         token: &str,
-        validation: &Validation,
+        validation: &crate::jwt::Validation,
         now: SystemTime,
-        replay: Option<&mut dyn ReplayCache>,
-    ) -> Result<VerifiedJwt, Error> {
+        replay: Option<&mut dyn crate::jwt::ReplayCache>,
+    ) -> Result<crate::jwt::VerifiedJwt, Error> {
         let keys = self.keys_for(agent, token, now)?;
         crate::jwt::verify_with_jwks(token, keys, validation, now, replay)
     }
@@ -320,9 +319,9 @@ impl JwksCache {
         &mut self,
         agent: &ureq::Agent,
         token: &str,
-        rules: &AccessTokenValidation,
+        rules: &crate::jwt::AccessTokenValidation,
         now: SystemTime,
-    ) -> Result<AccessToken, Error> {
+    ) -> Result<crate::jwt::VerifiedAccessToken, Error> {
         let keys = self.keys_for(agent, token, now)?;
         crate::jwt::verify_access_token(token, keys, rules, now)
     }

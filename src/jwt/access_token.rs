@@ -245,14 +245,14 @@ impl AccessTokenValidation {
 
 /// A JWT access token that passed [`verify_access_token`] (RFC 9068).
 #[derive(Debug, Clone)]
-pub struct AccessToken {
+pub struct VerifiedAccessToken {
     jwt: VerifiedJwt,
     client_id: Option<Box<str>>,
     scopes: BTreeSet<String>,
     confirmation: Confirmation,
 }
 
-impl AccessToken {
+impl VerifiedAccessToken {
     /// The verified JWT: header, every claim, times.
     pub fn jwt(&self) -> &VerifiedJwt {
         &self.jwt
@@ -303,7 +303,7 @@ impl AccessToken {
 /// `now`: `typ`, the signature with the key the header names, then `iss`,
 /// `aud`, `exp`, `nbf`, `iat`, `sub`, `jti`, `client_id` and the required
 /// scopes. The caller still checks the `cnf` binding
-/// ([`AccessToken::confirmation`]) against the request's DPoP proof or client
+/// ([`VerifiedAccessToken::confirmation`]) against the request's DPoP proof or client
 /// certificate.
 ///
 /// ```
@@ -327,7 +327,7 @@ pub fn verify_access_token(
     jwks: &Jwks,
     rules: &AccessTokenValidation,
     now: SystemTime,
-) -> Result<AccessToken, Error> {
+) -> Result<VerifiedAccessToken, Error> {
     let peek = peek(token)?;
     check_type(&peek, rules)?;
     let jwt = verify_peeked(token, &peek, jwks, &rules.validation, now, None)?;
@@ -345,7 +345,7 @@ fn check_type(peek: &Peek, rules: &AccessTokenValidation) -> Result<(), JwtError
 }
 
 /// The RFC 9068 claims beyond what [`verify`] checked.
-fn finish(jwt: VerifiedJwt, rules: &AccessTokenValidation) -> Result<AccessToken, Error> {
+fn finish(jwt: VerifiedJwt, rules: &AccessTokenValidation) -> Result<VerifiedAccessToken, Error> {
     if rules.require_issued_at && jwt.issued_at().is_none() {
         return Err(JwtError::MissingClaim("iat").into());
     }
@@ -361,7 +361,7 @@ fn finish(jwt: VerifiedJwt, rules: &AccessTokenValidation) -> Result<AccessToken
         return Err(JwtError::MissingScope(echo(missing, ECHO_LEN)).into());
     }
     let confirmation = Confirmation::from_claims(claims)?;
-    Ok(AccessToken {
+    Ok(VerifiedAccessToken {
         jwt,
         client_id,
         scopes,

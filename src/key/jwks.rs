@@ -351,11 +351,10 @@ fn read_member(member: &Map<String, Value>, kid: Option<String>) -> Result<Jwk, 
     }
     match member.get("key_ops") {
         None => {}
-        Some(Value::Array(ops)) => {
-            if !ops.iter().any(|op| op == "verify") {
-                return Err(SkipReason::NoVerifyOperation);
-            }
+        Some(Value::Array(ops)) if !ops.iter().any(|op| op == "verify") => {
+            return Err(SkipReason::NoVerifyOperation);
         }
+        Some(Value::Array(_)) => {}
         Some(_) => return Err(SkipReason::BadMember("key_ops")),
     }
     let algorithm = match member.get("alg") {

@@ -74,7 +74,7 @@ fn keys(options: &Options, token: &str) -> Result<Jwks, Failure> {
             let response = request.send(&agent, &limit).map_err(Failure::Keys)?;
             cache
                 .accept(&response, SystemTime::now())
-                .map(Jwks::clone)
+                .cloned()
                 .map_err(Failure::Keys)
         }
         (None, Some(path), None) => {
