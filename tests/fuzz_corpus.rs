@@ -189,7 +189,8 @@ fn every_target_has_a_replay_test() {
             "discovery",
             "dpop_proof",
             "mtls",
-            "token_source"
+            "token_source",
+            "jwks"
         ]
     );
 }
