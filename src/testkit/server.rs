@@ -42,6 +42,9 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 ///   without its client certificate on the connection).
 /// - `POST /services/oauth2/introspect`: token introspection (RFC 7662) with the
 ///   certificate binding (`cnf`, RFC 8705 §3.2).
+/// - `GET /jwks`: the JWK Set (RFC 7517 §5) of the key that signs JWT access
+///   tokens when [`Config::with_jwt_access_tokens`](super::Config::with_jwt_access_tokens)
+///   is set (empty otherwise), named as `jwks_uri` in the metadata.
 /// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
 ///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
 ///   with `issuer` = the base URL and the token endpoint.
