@@ -275,6 +275,12 @@ fn sans_io_cache_max_age_rotation_and_bad_answers() {
     assert!(cache.needs_fetch_for(by_new, t1));
     cache.accept(&answer(None, set(&new)), t1).unwrap();
     assert!(!cache.needs_fetch_for(by_new, t1));
+    // A clock set back does not hold the rate limit for the time it went back.
+    let by_old = AccessTokenClaims::new("https://idp.example.com", API, "s", "c")
+        .sign_at(&old, t0, &rng)
+        .unwrap();
+    assert!(!cache.needs_fetch_for(by_old.expose_secret(), t1 + Duration::from_secs(1)));
+    assert!(cache.needs_fetch_for(by_old.expose_secret(), t1 - Duration::from_secs(3600)));
     let rules = AccessTokenValidation::new("https://idp.example.com", API);
     verify_access_token(by_new, cache.keys().unwrap(), &rules, t1).unwrap();
     // Bad answers keep the keys held.

@@ -175,11 +175,15 @@ impl JwksCache {
         }
     }
 
-    /// Whether the rate limit lets a fetch happen at `now`.
+    /// Whether the rate limit lets a fetch happen at `now`: the last attempt is
+    /// at least the minimum interval ago, or after `now` (the clock was set back:
+    /// waiting for it to catch up could block fetches for hours).
     fn may_fetch(&self, now: SystemTime) -> bool {
         self.last_attempt.is_none_or(|last| {
-            last.checked_add(self.min_refetch_interval)
-                .is_none_or(|next| now >= next)
+            now < last
+                || last
+                    .checked_add(self.min_refetch_interval)
+                    .is_none_or(|next| now >= next)
         })
     }
 
