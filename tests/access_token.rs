@@ -465,3 +465,33 @@ fn salesforce_jwt_based_access_tokens() {
         Err(Error::Jwt(JwtError::WrongIssuer { .. }))
     ));
 }
+
+#[test]
+fn the_jwks_uri_from_metadata_is_checked() {
+    let metadata = |jwks_uri: Option<&str>| {
+        let mut body = json!({"issuer": "https://idp.example.com", "token_endpoint": "https://idp.example.com/token"});
+        if let Some(uri) = jwks_uri {
+            body["jwks_uri"] = uri.into();
+        }
+        let response = HttpResponse::new(200, vec![], body.to_string().into_bytes());
+        AuthorizationServerMetadata::parse(&response, "https://idp.example.com").unwrap()
+    };
+    assert_eq!(
+        JwksCache::for_issuer(&metadata(Some("https://keys.example.com/jwks")))
+            .unwrap()
+            .url(),
+        "https://keys.example.com/jwks"
+    );
+    for refused in [
+        None,
+        Some("http://127.0.0.1:9/jwks"),
+        Some("http://idp.example.com/jwks"),
+        Some("not a url"),
+    ] {
+        let err = JwksCache::for_issuer(&metadata(refused)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidUrl { .. }),
+            "{refused:?}: {err}"
+        );
+    }
+}

@@ -91,9 +91,10 @@ impl JwksCache {
         })
     }
 
-    /// A cache for the `jwks_uri` of `metadata` (RFC 8414 §2). No `jwks_uri` is
-    /// [`Error::MalformedResponse`]-free [`Error::InvalidUrl`] naming the issuer;
-    /// a plain-http `jwks_uri` from an https issuer is refused.
+    /// A cache for the `jwks_uri` of `metadata` (RFC 8414 §2). Metadata with no
+    /// `jwks_uri`, a `jwks_uri` that is no https URL (plain http only on a
+    /// loopback host, and only from a loopback http issuer) are
+    /// [`Error::InvalidUrl`].
     ///
     /// ```
     /// use s2s_oauth::HttpResponse;
