@@ -39,6 +39,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_source", token_source),
     ("introspection", introspection),
     ("token_endpoint", token_endpoint),
+    ("jwks", jwks),
 ];
 
 const RSA_KEY: &str = include_str!("../tests/data/keys/rsa2048.pkcs8.pem");
@@ -950,4 +951,119 @@ pub fn seed_client_assertions() -> &'static [String] {
         })
         .collect()
     })
+}
+
+// ---------------------------------------------------------------- jwks
+
+/// The `kid` of the JWK Set seeds' P-256 key, and of the tokens checked against it.
+pub const JWKS_KID: &str = "fuzz-p256";
+
+/// Two tokens signed with the P-256 fixture under [`JWKS_KID`] at [`now`]: an
+/// assertion and an RFC 9068 access token.
+pub fn jwks_tokens() -> &'static (String, String) {
+    static TOKENS: OnceLock<(String, String)> = OnceLock::new();
+    TOKENS.get_or_init(|| {
+        let key = fixtures().p256_signer.clone().with_kid(JWKS_KID);
+        let rng = SystemRandom::new();
+        let assertion = Claims::new(ISSUER, SUBJECT, AUDIENCE)
+            .sign_at(&key, now(), &rng)
+            .expect("seed assertion");
+        let access = s2s_oauth::jwt::AccessTokenClaims::new(ISSUER, AUDIENCE, SUBJECT, ISSUER)
+            .with_scope("a b")
+            .sign_at(&key, now(), &rng)
+            .expect("seed access token");
+        (
+            assertion.expose_secret().to_owned(),
+            access.expose_secret().to_owned(),
+        )
+    })
+}
+
+/// JWK Set seeds: the fixtures' public keys with `kid`s, beside members that are
+/// skipped (an `oct` key, `use: enc`, an unknown `alg`, a duplicate `kid`).
+pub fn seed_jwk_sets() -> Vec<String> {
+    let f = fixtures();
+    let jwk = |key: &SigningKey, extra: &str| {
+        let jwk = key.public_jwk().expect("a public key");
+        format!("{{{extra}{}", &jwk[1..])
+    };
+    let p256 = jwk(
+        &f.p256_signer,
+        &format!(r#""kid":"{JWKS_KID}","use":"sig","#),
+    );
+    let rsa = jwk(&f.rsa_signer, r#""kid":"rsa","alg":"RS256","#);
+    vec![
+        format!(r#"{{"keys":[{p256}]}}"#),
+        format!(r#"{{"keys":[{rsa},{p256}]}}"#),
+        format!(
+            r#"{{"keys":[{{"kty":"oct","k":"c2VjcmV0"}},{},{},{p256}]}}"#,
+            jwk(&f.rsa_signer, r#""kid":"enc","use":"enc","#),
+            jwk(&f.rsa_signer, r#""kid":"x","alg":"RSA-OAEP","#)
+        ),
+        format!(
+            r#"{{"keys":[{},{p256}]}}"#,
+            jwk(&f.rsa_signer, &format!(r#""kid":"{JWKS_KID}","#))
+        ),
+        r#"{"keys":[]}"#.to_owned(),
+    ]
+}
+
+/// JWK Set parsing and key selection: no panic; every key kept has a thumbprint
+/// and fits what it is selected for; a token verifies only with the fixture key
+/// itself (the fuzzer cannot forge a signature).
+pub fn jwks(data: &[u8]) {
+    use s2s_oauth::jwt::{AccessTokenValidation, Jwks, verify_access_token, verify_with_jwks};
+    let set = match Jwks::parse(data) {
+        Ok(set) => set,
+        Err(e) => {
+            show(&e.into());
+            return;
+        }
+    };
+    assert!(set.keys().len() + set.skipped().len() <= Jwks::MAX_KEYS);
+    for skipped in set.skipped() {
+        let _ = format!("{} {:?}", skipped.reason(), skipped);
+    }
+    for key in set.keys() {
+        assert!(!key.thumbprint().is_empty());
+        assert_eq!(
+            set.by_thumbprint(key.thumbprint()).map(|k| k.thumbprint()),
+            Some(key.thumbprint())
+        );
+        for alg in Algorithm::ALL {
+            if let Some(chosen) = set.select(key.kid(), alg) {
+                // With no kid, any key that fits the algorithm may be chosen.
+                assert!(chosen.fits(alg));
+                assert!(key.kid().is_none() || chosen.kid() == key.kid());
+                assert!(!alg.is_hmac(), "a public set chose a key for {alg}");
+            }
+        }
+    }
+    let fixture = fixtures()
+        .p256_signer
+        .jwk_thumbprint()
+        .expect("a public key");
+    let holds_fixture = set
+        .candidates(Some(JWKS_KID), Algorithm::ES256)
+        .any(|k| k.thumbprint() == fixture);
+    let (assertion, access) = jwks_tokens();
+    let validation = Validation::new(AUDIENCE).with_issuer(ISSUER);
+    match verify_with_jwks(assertion, &set, &validation, now(), None) {
+        Ok(_) => assert!(
+            holds_fixture,
+            "a token verified with a key that did not sign it"
+        ),
+        Err(e) => show(&e),
+    }
+    let rules = AccessTokenValidation::new(ISSUER, AUDIENCE);
+    match verify_access_token(access, &set, &rules, now()) {
+        Ok(token) => {
+            assert!(
+                holds_fixture,
+                "an access token verified with a key that did not sign it"
+            );
+            assert!(token.has_scope("a") && token.has_scope("b"));
+        }
+        Err(e) => show(&e),
+    }
 }

@@ -84,6 +84,8 @@ mod dpop;
 mod salesforce;
 #[path = "driver_introspect.rs"]
 mod handback;
+#[path = "driver_jwks.rs"]
+mod jwks;
 
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         "sf-exchange" | "sf-actor-token" | "sf-asset" | "sf-data-cloud" => {
             return salesforce::run(&command, &options);
         }
+        "jwt-access-token" => return jwks::run(&options),
         other => return usage(&format!("unknown subcommand {other:?}")),
     };
     match result {

@@ -2,7 +2,11 @@
 //! the token endpoint is and what it supports, read from the issuer's
 //! `/.well-known/` document and checked against the issuer asked about.
 
+mod jwks_cache;
+
 use serde_json::{Map, Value};
+
+pub use jwks_cache::JwksCache;
 
 use crate::client_auth::{ClientAuth, Method};
 use crate::error::{Error, InputField, InputProblem};

@@ -33,6 +33,7 @@ pub use peer::{ErrorCode, OAuthError, TransportError, TransportErrorKind, Unexpe
 pub use source::SourceError;
 
 pub use crate::key::KeyError;
+pub use crate::key::jwks::JwksError;
 use crate::secrets::RawBody;
 pub(crate) use dpop::DpopError;
 pub(crate) use jwt::JwtError;
@@ -75,6 +76,10 @@ pub enum Error {
     Jwt(JwtError),
     /// A received DPoP proof did not pass verification (RFC 9449 §4.3).
     Dpop(DpopError),
+    /// A JWK Set (RFC 7517 §5) that cannot be read: too large, too many keys, or
+    /// not `{"keys":[...]}`. Fetched from an issuer, it is the issuer's fault or a
+    /// wrong URL; read from a file, the file's.
+    Jwks(JwksError),
     /// XML that cannot be parsed or canonicalized, or a SAML assertion that did not
     /// pass signing or verification (RFC 7522 §3). Feature `saml`.
     #[cfg(feature = "saml")]
@@ -160,6 +165,7 @@ impl Error {
                 retryable_status(r.status)
             }
             Error::Transport(t) => t.retryable,
+            Error::Jwks(JwksError::NotFetched { .. }) => true,
             _ => false,
         }
     }
@@ -336,6 +342,7 @@ impl fmt::Display for Error {
             ),
             Error::Jwt(e) => write!(f, "JWT rejected: {e}"),
             Error::Dpop(e) => write!(f, "{e}"),
+            Error::Jwks(e) => write!(f, "{e}"),
             #[cfg(feature = "saml")]
             Error::Saml(e) => write!(f, "{e}"),
             Error::OAuth(e) => write!(f, "{e}"),
@@ -411,6 +418,12 @@ impl From<crate::time::TimeError> for Error {
 impl From<SourceError> for Error {
     fn from(e: SourceError) -> Self {
         Error::TokenSource(Box::new(e))
+    }
+}
+
+impl From<JwksError> for Error {
+    fn from(e: JwksError) -> Self {
+        Error::Jwks(e)
     }
 }
 

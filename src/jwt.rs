@@ -1,6 +1,8 @@
 //! JWT assertions: a claims builder, compact JWS signing (RFC 7515 §7.1), and
 //! verification per RFC 7523 §3 for servers that receive assertions.
 
+mod access_token;
+mod at_sign;
 mod cnf;
 pub mod dpop;
 mod members;
@@ -19,9 +21,16 @@ use crate::secrets::SignedAssertion;
 use crate::time;
 
 pub use crate::error::jwt::JwtError;
+pub(crate) use access_token::key_is_unknown;
+pub use access_token::{
+    AccessTokenValidation, DEFAULT_ACCESS_TOKEN_MAX_LIFETIME, VerifiedAccessToken,
+    verify_access_token, verify_with_jwks,
+};
+pub use at_sign::AccessTokenClaims;
 pub use cnf::Confirmation;
 pub use verify::{Validation, VerifiedJwt, verify};
 
+pub use crate::key::jwks::{Jwk, Jwks, JwksError, SkipReason, SkippedKey};
 pub use crate::replay::ReplayCache;
 
 /// The default assertion lifetime: 180 seconds, the most Salesforce accepts.

@@ -10,6 +10,7 @@ mod der;
 mod error;
 mod file;
 mod jwk;
+pub(crate) mod jwks;
 mod load;
 mod names;
 mod pem;

@@ -18,7 +18,7 @@ use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 pub(crate) use retry_after::parse as parse_retry_after;
-pub(crate) use triage::{Answer, Body, is_oauth_error};
+pub(crate) use triage::{Answer, Body, is_oauth_error, without_bom};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
 ///

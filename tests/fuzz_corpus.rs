@@ -76,6 +76,39 @@ fn replay(target: &str) {
 }
 
 #[test]
+fn jwks() {
+    replay("jwks");
+}
+
+/// The JWK Set seeds with the fixture key verify the harness's tokens, so the
+/// target goes deep on them; the empty set does not.
+#[test]
+fn jwks_seeds_verify_the_tokens() {
+    use s2s_oauth::jwt::{Jwks, Validation, verify_with_jwks};
+    let (assertion, _) = harness::jwks_tokens();
+    let validation = Validation::new(harness::AUDIENCE).with_issuer(harness::ISSUER);
+    let verified: Vec<bool> = harness::seed_jwk_sets()
+        .iter()
+        .map(|set| {
+            let set = Jwks::parse(set.as_bytes()).unwrap();
+            verify_with_jwks(assertion, &set, &validation, harness::now(), None).is_ok()
+        })
+        .collect();
+    assert_eq!(verified, [true, true, true, true, false]);
+}
+
+/// Writes the JWK Set seeds.
+#[test]
+#[ignore = "writes fuzz/corpus/jwks; run by hand"]
+fn write_jwks_seeds() {
+    let dir = fuzz_dir().join("corpus").join("jwks");
+    fs::create_dir_all(&dir).unwrap();
+    for (i, set) in harness::seed_jwk_sets().iter().enumerate() {
+        fs::write(dir.join(format!("seed-{i}.json")), set).unwrap();
+    }
+}
+
+#[test]
 fn keys() {
     replay("keys");
 }
@@ -239,7 +272,8 @@ fn every_target_has_a_replay_test() {
             "mtls",
             "token_source",
             "introspection",
-            "token_endpoint"
+            "token_endpoint",
+            "jwks"
         ]
     );
 }

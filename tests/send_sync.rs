@@ -65,6 +65,14 @@ const _: () = {
     shared::<saml::C14n>();
     // Secrets.
     shared::<AccessToken>();
+    // Receiving side: JWK Sets, the cache, RFC 9068 access tokens.
+    shared::<Jwks>();
+    shared::<Jwk>();
+    shared::<discovery::JwksCache>();
+    shared::<VerifiedAccessToken>();
+    shared::<AccessTokenValidation>();
+    shared::<AccessTokenClaims>();
+    shared_error::<JwksError>();
     shared::<SignedAssertion>();
     shared::<ClientSecret>();
     shared::<IdToken>();

@@ -25,6 +25,11 @@
 //
 // With "introspection": true, features.introspection and features.revocation are
 // on (RFC 7662 at /token/introspection, RFC 7009 at /token/revocation).
+// With "resource_indicators": {"resources": {"<resource URI>": "<JWS alg>", ...}}
+// in CONFIG.json, features.resourceIndicators (RFC 8707) is on and each listed
+// resource gets RFC 9068 JWT access tokens (accessTokenFormat "jwt", audience = the
+// resource, scopes "read write") signed with that algorithm by a key this server
+// generates (RSA and P-256, published at its jwks_uri).
 //
 // The RFC 8693 token
 // exchange grant, registered the same way, when CONFIG.json has "token_exchange":
@@ -118,8 +123,36 @@ const mTLS = tls ? {
   },
 } : { enabled: false };
 
+// RFC 8707 + RFC 9068: JWT access tokens for the configured resources.
+const resources = config.resource_indicators?.resources;
+let signingKeys;
+if (resources) {
+  signingKeys = [];
+  for (const [alg, kid] of [['RS256', 'rsa-1'], ['ES256', 'ec-1']]) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    signingKeys.push({ ...(await exportJWK(privateKey)), kid, alg, use: 'sig' });
+  }
+}
+const resourceIndicators = resources ? {
+  enabled: true,
+  defaultResource: () => undefined,
+  useGrantedResource: () => true,
+  getResourceServerInfo: (ctx, resourceIndicator) => {
+    const alg = resources[resourceIndicator];
+    if (!alg) throw new errors.InvalidTarget('unknown resource');
+    return {
+      scope: 'read write',
+      audience: resourceIndicator,
+      accessTokenTTL: 600,
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg } },
+    };
+  },
+} : undefined;
+
 const provider = new Provider(issuer, {
   clients,
+  ...(signingKeys ? { jwks: { keys: signingKeys } } : {}),
   clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt',
     ...(tls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
   features: {
@@ -136,6 +169,7 @@ const provider = new Provider(issuer, {
     // owner or any authenticated client may ask (oidc-provider's default policy).
     introspection: { enabled: !!tls || !!config.introspection },
     revocation: { enabled: !!config.introspection },
+    ...(resourceIndicators ? { resourceIndicators } : {}),
   },
   scopes: ['openid', 'offline_access', 'read', 'write'],
   rotateRefreshToken: true,

@@ -84,6 +84,22 @@ pub enum JwtError {
     MissingJti,
     /// This `jti` was seen before: the assertion is a replay.
     Replayed,
+    /// No key of the JWK Set (RFC 7517 §5) may check this token: none has its
+    /// `kid`, or none with it fits its `alg`.
+    NoMatchingKey {
+        /// The token's `kid` (cut and neutralized as in `WrongIssuer`), if any.
+        kid: Option<Box<str>>,
+        /// The token's algorithm.
+        algorithm: Algorithm,
+    },
+    /// The token lacks a scope the caller requires
+    /// ([`AccessTokenValidation::require_scope`](crate::jwt::AccessTokenValidation::require_scope)).
+    MissingScope(Box<str>),
+    /// The `typ` header is not one this profile takes (RFC 9068 §2.1: `at+jwt`).
+    WrongType {
+        /// The `typ` received (cut and neutralized), if any.
+        received: Option<Box<str>>,
+    },
 }
 
 impl fmt::Display for JwtError {
@@ -153,6 +169,33 @@ impl fmt::Display for JwtError {
             ),
             JwtError::MissingJti => f.write_str("jti is required for replay protection"),
             JwtError::Replayed => f.write_str("jti was already used (replay)"),
+            JwtError::NoMatchingKey {
+                kid: Some(kid),
+                algorithm,
+            } => write!(
+                f,
+                "no key in the issuer's JWK Set has kid {kid:?} for {algorithm}: the token was signed by another issuer, or with a key the set no longer (or not yet) holds"
+            ),
+            JwtError::NoMatchingKey {
+                kid: None,
+                algorithm,
+            } => write!(
+                f,
+                "the token has no kid and no key in the issuer's JWK Set fits {algorithm}"
+            ),
+            JwtError::MissingScope(scope) => write!(
+                f,
+                "the token does not grant scope {scope:?}: ask the authorization server for a token with it"
+            ),
+            JwtError::WrongType { received: None } => f.write_str(
+                "the header has no typ: an access token (RFC 9068 §2.1) carries typ at+jwt; is this an ID token or another JWT?",
+            ),
+            JwtError::WrongType {
+                received: Some(typ),
+            } => write!(
+                f,
+                "typ {typ:?} is not an access token type (RFC 9068 §2.1 asks for at+jwt): an ID token or another JWT must not be taken as an access token"
+            ),
         }
     }
 }

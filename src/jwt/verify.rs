@@ -124,6 +124,12 @@ impl Validation {
         self
     }
 
+    /// Undoes [`require_jti`](Self::require_jti).
+    pub(crate) fn jti_optional(mut self) -> Self {
+        self.require_jti = false;
+        self
+    }
+
     fn allows(&self, algorithm: Algorithm, key: &VerifyingKey) -> bool {
         let fits = key.key_type().algorithms().contains(&algorithm);
         let listed = match &self.algorithms {

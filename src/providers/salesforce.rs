@@ -30,6 +30,7 @@
 //! (`https://login.salesforce.com`, or `https://test.salesforce.com` for a sandbox).
 //! Only an Experience Cloud site is its own audience.
 
+mod access_token;
 mod asset;
 mod data_cloud;
 mod diagnose;
@@ -42,6 +43,7 @@ mod signature;
 use crate::error::Error;
 use crate::url::EndpointUrl;
 
+pub use access_token::{JWKS_PATH, access_token_validation, jwks_cache, jwks_url};
 pub use asset::{ACTOR_TOKEN_LIFETIME, AssetToken, DeviceClaims, asset_token};
 pub use data_cloud::{
     DATA_CLOUD_GRANT_TYPE, DATA_CLOUD_TOKEN_PATH, DataCloudToken, data_cloud_token,

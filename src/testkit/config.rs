@@ -344,6 +344,7 @@ pub struct Config {
     pub(crate) google_providers: Vec<String>,
     pub(crate) google_service_accounts: Vec<String>,
     pub(crate) github_oidc: Option<super::github::GithubOidc>,
+    pub(crate) jwt_access_tokens: Option<super::jwt_access::JwtAccessTokens>,
 }
 
 /// Salesforce's SAML sample: `NotOnOrAfter` = `IssueInstant` + 5 minutes.
@@ -376,6 +377,7 @@ impl Config {
             google_providers: Vec::new(),
             google_service_accounts: Vec::new(),
             github_oidc: None,
+            jwt_access_tokens: None,
         }
     }
 

@@ -42,6 +42,7 @@ pub(crate) fn handle(request: &Request, base_url: &str, token_url: &str, tls: bo
         "token_endpoint_auth_signing_alg_values_supported": algorithms,
         "response_types_supported": ["token"],
         "introspection_endpoint": introspection,
+        "jwks_uri": format!("{base_url}{}", super::jwt_access::JWKS_PATH),
     });
     if tls {
         if let Some(methods) = metadata["token_endpoint_auth_methods_supported"].as_array_mut() {

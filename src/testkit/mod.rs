@@ -149,6 +149,7 @@ mod faults;
 mod github;
 mod google;
 mod introspect;
+mod jwt_access;
 mod metadata;
 mod profile;
 mod record;

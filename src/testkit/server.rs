@@ -15,6 +15,7 @@ use super::faults::Fault;
 use super::github;
 use super::google;
 use super::introspect::{self, INTROSPECT_PATH};
+use super::jwt_access;
 use super::metadata;
 use super::record::RecordedRequest;
 use super::resource::{self, RESOURCE_PATH};
@@ -54,6 +55,9 @@ const SALESFORCE_AUDIENCE: &str = "https://login.salesforce.com";
 /// - `POST /v1/token` and
 ///   `POST /v1/projects/-/serviceAccounts/<email>:generateAccessToken`: Google's
 ///   STS and IAM Credentials shapes ([`google_sts_url`](Self::google_sts_url)).
+/// - `GET /jwks`: the JWK Set (RFC 7517 §5) of the key that signs JWT access
+///   tokens when [`Config::with_jwt_access_tokens`](super::Config::with_jwt_access_tokens)
+///   is set (empty otherwise), named as `jwks_uri` in the metadata.
 /// - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
 ///   `GET /.well-known/openid-configuration` (OpenID Connect Discovery): metadata
 ///   with `issuer` = the base URL and the token endpoint.
@@ -495,6 +499,8 @@ impl Worker {
             handle(&ctx, request, &mut lock(&self.state), now)
         } else if path == USERINFO_PATH || path.starts_with(IDENTITY_PREFIX) {
             userinfo::handle(&self.base_url, request, &lock(&self.state), now)
+        } else if path == jwt_access::JWKS_PATH {
+            jwt_access::handle(request, &self.config)
         } else if path == metadata::OAUTH_PATH || path == metadata::OPENID_PATH {
             metadata::handle(request, &self.base_url, &self.token_url, self.tls.is_some())
         } else if path == RESOURCE_PATH || Some(path) == RESOURCE_PATH.strip_suffix('/') {
@@ -511,7 +517,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/oauth2/userinfo, /id/, /services/data/v60.0/, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
+                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/oauth2/userinfo, /id/, /services/data/v60.0/, /jwks, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
             )
         }
     }

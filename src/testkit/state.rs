@@ -183,6 +183,15 @@ impl State {
         self.issuing_key.as_ref()
     }
 
+    /// Gives the access token `old` the name `new` (a JWT access token in place of
+    /// the opaque one), keeping its record; returns `new`.
+    pub(crate) fn rename_access(&mut self, old: &str, new: String) -> String {
+        if let Some(record) = self.access.remove(old) {
+            self.access.insert(new.clone(), record);
+        }
+        new
+    }
+
     /// Issues a refresh token in a new family (a new authorization) and returns it
     /// with the family.
     pub(crate) fn issue_refresh(

@@ -339,11 +339,23 @@ fn refresh(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    let scope = scope.or(refreshed.scope);
+    let subject = super::jwt_access::Subject {
+        base_url: ctx.base_url,
+        client_id: &client.id,
+        username: &refreshed.username,
+        scope: scope.as_deref(),
+        jkt: ctx.dpop_jkt,
+    };
+    let access = match super::jwt_access::sign(ctx.config, &subject, ctx.rng, now) {
+        Some(jwt) => state.rename_access(&access, jwt),
+        None => access,
+    };
     state.record_owner(
         &access,
         &client.id,
         &refreshed.username,
-        refreshed.scope.as_deref(),
+        scope.as_deref(),
     );
     Ok(profile::token_response(
         profile,
@@ -353,7 +365,7 @@ fn refresh(
             grant: GrantKind::Refresh,
             access_token: access,
             refresh_token: refreshed.rotated,
-            scope: scope.or(refreshed.scope),
+            scope,
             username: &refreshed.username,
             client_secret: client.secret.as_ref().map(|s| s.expose_secret()),
             dpop: ctx.dpop_jkt.is_some(),
@@ -402,6 +414,17 @@ pub(crate) fn issue(
             ctx.dpop_jkt,
         )
         .ok_or_else(rng_failure)?;
+    let subject = super::jwt_access::Subject {
+        base_url: ctx.base_url,
+        client_id: req.client_id,
+        username: req.username,
+        scope: req.scope.as_deref(),
+        jkt: ctx.dpop_jkt,
+    };
+    let access = match super::jwt_access::sign(ctx.config, &subject, ctx.rng, now) {
+        Some(jwt) => state.rename_access(&access, jwt),
+        None => access,
+    };
     state.record_owner(&access, req.client_id, req.username, req.scope.as_deref());
     Ok(profile::token_response(
         profile,

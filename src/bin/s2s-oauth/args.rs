@@ -154,9 +154,15 @@ pub(crate) struct Options {
     /// `--allow-loopback-endpoints` (the file may name this machine: tests).
     pub(crate) credentials: Option<PathBuf>,
     pub(crate) allow_loopback_endpoints: bool,
-    /// introspect, revoke: where the token is read from, and `--token-type-hint`.
+    /// introspect, revoke, verify-jwt: where the token is read from;
+    /// `--token-type-hint` (introspect, revoke).
     pub(crate) token: Option<Source>,
     pub(crate) token_type_hint: Option<String>,
+    /// verify-jwt: the keys (`--jwks-url`, `--jwks-file`;
+    /// `--key` is the shared field), `--access-token` (the RFC 9068 profile).
+    pub(crate) jwks_url: Option<String>,
+    pub(crate) jwks_file: Option<PathBuf>,
+    pub(crate) access_token_profile: bool,
 }
 
 /// Parses the arguments after the program name.
@@ -204,6 +210,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         };
         if !command.accepts(&flag) {
             return Err(not_accepted(command, &flag));
+        }
+        if flag == "access-token" {
+            // verify-jwt's switch, with no value.
+            if std::mem::replace(&mut options.access_token_profile, true) {
+                return Err(Failure::usage("--access-token is given twice"));
+            }
+            continue;
         }
         if flag == "refresh" || flag == "allow-loopback-endpoints" {
             // The flags with no value.
@@ -349,6 +362,9 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
             one_source(&mut options.access_token, flag, raw)
         }
         "nonce" => once(&mut options.nonce, flag, text()?),
+        "token-file" | "token-env" => one_source(&mut options.token, flag, raw),
+        "jwks-url" => once(&mut options.jwks_url, flag, text()?),
+        "jwks-file" => once(&mut options.jwks_file, flag, PathBuf::from(raw)),
         "subject-token-file" | "subject-token-env" => {
             one_source(&mut options.subject_token, flag, raw)
         }
@@ -375,7 +391,6 @@ fn set(options: &mut Options, flag: &str, parser: &mut Parser) -> Result<(), Fai
         "client-assertion-file" => {
             once(&mut options.client_assertion_file, flag, PathBuf::from(raw))
         }
-        "token-file" | "token-env" => one_source(&mut options.token, flag, raw),
         "token-type-hint" => once(&mut options.token_type_hint, flag, text()?),
         _ => Err(Failure::usage(format!("unknown option --{flag}"))),
     }

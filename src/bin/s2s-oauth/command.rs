@@ -28,11 +28,13 @@ pub(crate) enum Command {
     Introspect,
     /// Revoke a token (RFC 7009).
     Revoke,
+    /// Verify a JWT (or an RFC 9068 access token) against a JWK Set or a key.
+    VerifyJwt,
 }
 
 impl Command {
     /// Every subcommand, in help order.
-    pub(crate) const ALL: [Command; 12] = [
+    pub(crate) const ALL: [Command; 13] = [
         Command::JwtBearer,
         Command::SamlBearer,
         Command::ClientCredentials,
@@ -45,6 +47,7 @@ impl Command {
         Command::DpopProof,
         Command::Introspect,
         Command::Revoke,
+        Command::VerifyJwt,
     ];
 
     /// The name on the command line.
@@ -62,6 +65,7 @@ impl Command {
             Command::Google => "google",
             Command::Introspect => "introspect",
             Command::Revoke => "revoke",
+            Command::VerifyJwt => "verify-jwt",
         }
     }
 
@@ -74,7 +78,11 @@ impl Command {
     pub(crate) fn sends(self) -> bool {
         !matches!(
             self,
-            Command::SignJwt | Command::SignSaml | Command::Doctor | Command::DpopProof
+            Command::SignJwt
+                | Command::SignSaml
+                | Command::Doctor
+                | Command::DpopProof
+                | Command::VerifyJwt
         )
     }
 
@@ -152,6 +160,20 @@ impl Command {
                     | "client-cert-key"
             );
         }
+        if self == Command::VerifyJwt {
+            return matches!(
+                flag,
+                "token-file"
+                    | "token-env"
+                    | "jwks-url"
+                    | "jwks-file"
+                    | "key"
+                    | "audience"
+                    | "issuer"
+                    | "access-token"
+                    | "timeout"
+            );
+        }
         if self == Command::DpopProof {
             return matches!(
                 flag,
@@ -187,7 +209,7 @@ impl Command {
 /// Every flag (without the dashes) some subcommand takes, for the tests that check
 /// each one against [`Command::accepts`] and the help texts.
 #[cfg(test)]
-pub(crate) const FLAGS: [&str; 52] = [
+pub(crate) const FLAGS: [&str; 55] = [
     "token-url",
     "salesforce",
     "scope",
@@ -240,4 +262,7 @@ pub(crate) const FLAGS: [&str; 52] = [
     "token-file",
     "token-env",
     "token-type-hint",
+    "jwks-url",
+    "jwks-file",
+    "access-token",
 ];

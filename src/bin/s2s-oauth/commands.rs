@@ -266,7 +266,8 @@ fn grant(command: Command, options: &Options, endpoint: &Endpoint) -> Result<Gra
         | Command::Doctor
         | Command::DpopProof
         | Command::Introspect
-        | Command::Revoke => Err(Failure::usage(format!(
+        | Command::Revoke
+        | Command::VerifyJwt => Err(Failure::usage(format!(
             "{} prints an assertion and requests no token",
             command.name()
         ))),

@@ -46,6 +46,10 @@ pub(crate) enum Failure {
     Send(Box<SendFailure>),
     /// `doctor` printed its checks and at least one failed (exit 1).
     ChecksFailed(String),
+    /// `verify-jwt`: the token is not valid (exit 3); the reason.
+    Invalid(String),
+    /// `verify-jwt`: the keys could not be fetched (exit 4).
+    Keys(Error),
 }
 
 impl Failure {
@@ -91,6 +95,8 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
         Failure::Send(send) => error_code(&send.error),
         Failure::Output(_) => FAULT,
         Failure::Answer(_) => WRONG_ENDPOINT,
+        Failure::Invalid(_) => REFUSED,
+        Failure::Keys(_) => FAULT,
     }
 }
 
@@ -147,6 +153,8 @@ impl Failure {
             Failure::Output(e) => format!("could not write the result to stdout: {e}"),
             Failure::Answer(message) | Failure::ChecksFailed(message) => message.clone(),
             Failure::Send(send) => send.to_string(),
+            Failure::Invalid(reason) => reason.clone(),
+            Failure::Keys(error) => format!("could not fetch the keys: {error}"),
         }
     }
 }

@@ -281,6 +281,7 @@ Subcommands:
   dpop-proof          print a DPoP proof for one request to an API (RFC 9449 \u{a7}4.2)
   introspect          ask the server whether a token is active (RFC 7662)
   revoke              revoke an access or refresh token (RFC 7009)
+  verify-jwt          verify a JWT or access token (RFC 9068) with a JWK Set or a key
 
 Output: the token response as one JSON object on stdout (--output json, the
 default, with expires_at added when the lifetime is known), the access token
@@ -735,6 +736,51 @@ a retry may help, 5 not a revocation endpoint or not trusted; see s2s-oauth --he
 "
 );
 
+const VERIFY_JWT: &str = concat!(
+    "s2s-oauth verify-jwt: verify a JWT, or a JWT access token (RFC 9068), and print it
+
+Checks the signature with the key the token's header names (kid, alg) in a JWK Set
+(RFC 7517) fetched from a URL or read from a file, or with one public key; then
+aud, iss (when given), exp, nbf and iat (60 s of clock skew; exp at most a day
+ahead, iat at most a day old). `alg: none` and HMAC are never taken. On success
+prints {\"header\": {...}, \"claims\": {...}} as one JSON object on stdout.
+
+Usage: s2s-oauth verify-jwt (--token-file FILE | --token-env VAR)
+           (--jwks-url URL | --jwks-file FILE | --key FILE) --audience AUD
+           [--issuer ISS] [--access-token]
+
+Options:
+  --token-file FILE        the JWT, from a file
+  --token-env VAR          the JWT, from an environment variable
+  --jwks-url URL           the issuer's JWK Set (its jwks_uri; https, http only on a
+                           loopback host; no redirects, at most 256 KiB)
+  --jwks-file FILE         a JWK Set document ({\"keys\":[...]}) on disk
+  --key FILE               one public key: PEM (BEGIN PUBLIC KEY or RSA PUBLIC KEY)
+                           or a JWK (JSON)
+  --audience AUD           the aud the token must name (this service); required
+  --issuer ISS             the iss the token must carry; required with
+                           --access-token
+  --access-token           apply RFC 9068: typ at+jwt, sub, client_id, iat and jti
+                           required
+  --timeout SECS           --jwks-url's request timeout (default 30)
+
+",
+    secrets_note!(),
+    "
+Exit codes:
+  0  the token is valid; header and claims printed
+  2  usage error or bad local input (flags, an unreadable token or key file)
+  3  the token is not valid; stderr carries `error: <reason>`
+  4  the keys could not be fetched from --jwks-url (connection, timeout, an
+     HTTP error, an answer that is no JWK Set)
+
+Example (a Salesforce JWT-based access token, checked against the org's keys):
+  s2s-oauth verify-jwt --token-env ACCESS_TOKEN --audience my-api \\
+      --jwks-url https://acme.my.salesforce.com/id/keys \\
+      --issuer https://acme.my.salesforce.com
+"
+);
+
 /// A subcommand's `--help`.
 pub(crate) fn of(command: Command) -> &'static str {
     match command {
@@ -750,6 +796,7 @@ pub(crate) fn of(command: Command) -> &'static str {
         Command::Google => GOOGLE,
         Command::Introspect => INTROSPECT,
         Command::Revoke => REVOKE,
+        Command::VerifyJwt => VERIFY_JWT,
     }
 }
 

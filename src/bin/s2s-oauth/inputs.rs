@@ -148,7 +148,7 @@ pub(crate) fn read_file(path: &Path, context: &str) -> Result<Vec<u8>, Failure> 
 }
 
 /// Reads at most [`MAX_FILE`] bytes; a longer file is an error.
-fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = File::open(path)?;
     // Sized from the file up front: a buffer that grows while reading would free
     // partial copies of the key or secret on the way, beyond the reach of zeroize.

@@ -20,6 +20,7 @@ mod inputs;
 mod introspect;
 mod output;
 mod send;
+mod verify_jwt;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -52,6 +53,9 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Failure
             options,
         ) => {
             return introspect::run(command, &options, &mut stdout);
+        }
+        Parsed::Run(command::Command::VerifyJwt, options) => {
+            return verify_jwt::run(&options, &mut stdout);
         }
         Parsed::Run(command, options) => {
             let outcome = commands::run(command, &options)?;
