@@ -33,8 +33,8 @@
 mod asset;
 mod data_cloud;
 mod diagnose;
-mod exchange;
 mod endpoints;
+mod exchange;
 mod flows;
 mod identity;
 mod signature;
@@ -47,8 +47,8 @@ pub use data_cloud::{
     DATA_CLOUD_GRANT_TYPE, DATA_CLOUD_TOKEN_PATH, DataCloudToken, data_cloud_token,
 };
 pub use diagnose::{ApiOutcome, classify_api_response, hint, hint_for};
-pub use exchange::{JWT_SUBJECT_TOKEN_TYPE, check_subject_token_type, token_exchange};
 pub use endpoints::{Identity, UserInfo, introspect, revoke};
+pub use exchange::{JWT_SUBJECT_TOKEN_TYPE, check_subject_token_type, token_exchange};
 #[cfg(feature = "saml")]
 pub use flows::saml_bearer;
 pub use flows::{
