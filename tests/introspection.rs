@@ -324,6 +324,25 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let error = RevocationRequest::new("http://as.example.com/revoke", "t", ClientAuth::none())
         .unwrap_err();
     assert!(matches!(error, Error::InvalidUrl { .. }), "{error:?}");
+    // The URL refused is this endpoint's, not a token endpoint's: the message
+    // must not send the user looking for a token URL.
+    for url in [
+        "http://as.example.com/revoke",
+        "",
+        "https://as.example.com/i#x",
+    ] {
+        let revocation = RevocationRequest::new(url, "t", ClientAuth::none()).unwrap_err();
+        let introspection = IntrospectionRequest::new(url, "t", ClientAuth::none()).unwrap_err();
+        for error in [revocation, introspection] {
+            let text = error.to_string();
+            assert!(matches!(error, Error::InvalidUrl { .. }), "{error:?}");
+            assert!(
+                !text.contains("token URL") && !text.contains("token endpoint"),
+                "{url:?}: {text}"
+            );
+            assert!(text.contains("refused"), "{url:?}: {text}");
+        }
+    }
     let error = RevocationRequest::new("https://as.example.com/revoke", "t", ClientAuth::none())
         .unwrap()
         .with_token_type_hint(TokenTypeHint::from(""))
