@@ -49,7 +49,7 @@ pub(crate) use saml::SamlError;
 pub enum Error {
     /// A key or certificate could not be loaded or used. Nothing was sent.
     Key(KeyError),
-    /// A token endpoint URL that the crate refuses: not `https://` (plain `http://`
+    /// An endpoint URL (token, introspection, revocation, userinfo…) that the crate refuses: not `https://` (plain `http://`
     /// is allowed only for a loopback host), or not a URL at all. Nothing was sent.
     InvalidUrl {
         /// The URL as given, with its userinfo, query and fragment replaced by
@@ -330,7 +330,9 @@ impl fmt::Display for Error {
             Error::Key(e) => write!(f, "{e}"),
             Error::InvalidUrl { url, reason } => {
                 let url = crate::redact::redact(url);
-                write!(f, "token URL {url:?} refused: {reason}")
+                // "URL", not "token URL": the same rules refuse introspection,
+                // revocation, JWKS and metadata URLs.
+                write!(f, "URL {url:?} refused: {reason}")
             }
             Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
             Error::Crypto => f.write_str(

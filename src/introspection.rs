@@ -156,7 +156,9 @@ impl IntrospectionRequest {
     /// Builds and sends the request with `agent` (the system clock and random
     /// source, [`SendOptions::default`](crate::SendOptions)), and reads the answer
     /// ([`Introspection::parse`]). An inactive token is `Ok`; check
-    /// [`Introspection::is_active`].
+    /// [`Introspection::is_active`]. Should the server echo the token in an
+    /// error (its description, an error page), the error shows `[redacted]`
+    /// in its place.
     pub fn send(&self, agent: &ureq::Agent) -> Result<Introspection, Error> {
         self.send_with(agent, &crate::SendOptions::default())
     }
@@ -168,7 +170,9 @@ impl IntrospectionRequest {
         options: &crate::SendOptions,
     ) -> Result<Introspection, Error> {
         let request = self.0.to_http_request_now()?;
-        Introspection::parse(&crate::transport::send_http(agent, &request, options)?)
+        crate::transport::send_http(agent, &request, options)
+            .and_then(|response| Introspection::parse(&response))
+            .map_err(|error| self.0.without_token(error))
     }
 }
 
@@ -176,7 +180,8 @@ impl IntrospectionRequest {
 impl RevocationRequest {
     /// Builds and sends the request with `agent`, and reads the answer
     /// ([`parse_revocation`]): `Ok` when the server answered 200, which it does
-    /// also for a token it did not know (RFC 7009 §2.2).
+    /// also for a token it did not know (RFC 7009 §2.2). Should the server
+    /// echo the token in an error, the error shows `[redacted]` in its place.
     pub fn send(&self, agent: &ureq::Agent) -> Result<(), Error> {
         self.send_with(agent, &crate::SendOptions::default())
     }
@@ -188,6 +193,8 @@ impl RevocationRequest {
         options: &crate::SendOptions,
     ) -> Result<(), Error> {
         let request = self.0.to_http_request_now()?;
-        parse_revocation(&crate::transport::send_http(agent, &request, options)?)
+        crate::transport::send_http(agent, &request, options)
+            .and_then(|response| parse_revocation(&response))
+            .map_err(|error| self.0.without_token(error))
     }
 }

@@ -18,7 +18,7 @@ use crate::redact::{names, redacted_debug};
 use crate::secrets::{AccessToken, IdToken, RefreshToken, SecretJson};
 
 pub(crate) use retry_after::parse as parse_retry_after;
-pub(crate) use triage::{Answer, Body, is_oauth_error, without_bom};
+pub(crate) use triage::{Answer, is_oauth_error, without_bom};
 
 /// The `token_type` of a token response (RFC 6749 §7.1, §5.1).
 ///
@@ -162,16 +162,7 @@ impl TokenResponse {
                 token.dpop_nonce = response.dpop_nonce().map(str::to_owned);
                 Ok(token)
             }
-            400.. => Err(match answer.body() {
-                Body::Object(object) if is_oauth_error(&object) => answer.oauth_error(object),
-                Body::Object(_) | Body::OtherJson => Error::UnexpectedStatus(answer.unexpected(
-                    Some("the error body has no \"error\" string (RFC 6749 §5.2)".into()),
-                )),
-                Body::NotJson => Error::NotJson(answer.unexpected(None)),
-            }),
-            _ => Err(Error::UnexpectedStatus(answer.unexpected(Some(
-                "a token endpoint answers 200 on success (RFC 6749 §5.1)".into(),
-            )))),
+            _ => Err(answer.refusal("a token endpoint answers 200 on success (RFC 6749 §5.1)")),
         }
     }
 

@@ -216,7 +216,7 @@ fn parts(url: &str) -> Result<Parts, &'static str> {
 fn refuse_characters(url: &str) -> Result<(), &'static str> {
     if url.is_empty() {
         return Err(
-            "the URL is empty; pass the token endpoint, e.g. https://login.example.com/oauth2/token",
+            "the URL is empty; pass the endpoint's URL, e.g. https://login.example.com/oauth2/token",
         );
     }
     if url
@@ -235,9 +235,7 @@ fn refuse_characters(url: &str) -> Result<(), &'static str> {
         );
     }
     if url.contains('#') {
-        return Err(
-            "a token endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...",
-        );
+        return Err("an endpoint URL must not have a fragment (RFC 6749 §3.2); remove the #...");
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 #[path = "cli/support.rs"]
 mod support;
 
-use s2s_oauth::testkit::{Profile, Server};
+use s2s_oauth::testkit::{Fault, Profile, Server};
 use support::{CLIENT, Run, SECRET, TempDir, key, run_env, server};
 
 /// A token from client credentials, as a script would have it.
@@ -275,4 +275,110 @@ fn help_names_the_endpoint_and_the_exit_codes() {
     let top = support::run(&["--help"]).stdout;
     assert!(top.contains("introspect says the token is not active"));
     assert!(top.contains("  revoke "));
+}
+
+/// A failure at an introspection or revocation endpoint names that endpoint, not
+/// the token endpoint: the error line and the hint send the user to the URL they
+/// gave.
+#[test]
+fn failures_name_the_endpoint_that_failed() {
+    let server = server(Profile::Generic);
+    let not_found = format!("{}/nowhere", server.base_url());
+    for (command, what, a_what) in [
+        ("introspect", "introspection", "an introspection"),
+        ("revoke", "revocation", "a revocation"),
+    ] {
+        let run = run_with(
+            command,
+            &["--token-url", not_found.as_str()],
+            "t",
+            &SECRET_AUTH,
+        );
+        run.failure(5);
+        assert!(!run.stderr.contains("token endpoint"), "{run:?}");
+        assert!(!run.stderr.contains("token URL"), "{run:?}");
+        assert!(
+            run.stderr.contains(&format!("{what} endpoint")),
+            "{command}: {run:?}"
+        );
+        assert!(
+            run.stderr.contains(&format!(
+                "answered, but not as {a_what} endpoint: check the {what} URL"
+            )),
+            "{command}: {run:?}"
+        );
+    }
+}
+
+/// `--retries` retries what a retry may help (a 503 with Retry-After) for both
+/// commands, as it does for a token request; a refusal is not retried.
+#[test]
+fn retries_apply_to_introspect_and_revoke() {
+    let server = server(Profile::Generic);
+    let token = token(&server);
+    let introspection = server.introspection_url();
+    let revocation = server.revocation_url();
+    let busy = || {
+        Fault::status(
+            503,
+            "application/json",
+            r#"{"error":"temporarily_unavailable"}"#,
+        )
+        .with_header("Retry-After", "1")
+    };
+
+    server.inject(busy(), 1);
+    let before = server.requests().len();
+    let active = run_with(
+        "introspect",
+        &["--token-url", introspection.as_str()],
+        &token,
+        &[&SECRET_AUTH[..], &["--retries", "2"]].concat(),
+    );
+    assert_eq!(active.json()["active"], true);
+    assert_eq!(server.requests().len(), before + 2, "one retry");
+
+    server.inject(busy(), 1);
+    let revoked = run_with(
+        "revoke",
+        &["--token-url", revocation.as_str()],
+        &token,
+        &[&SECRET_AUTH[..], &["--retries", "1"]].concat(),
+    );
+    assert_eq!(
+        (revoked.code, revoked.stdout.as_str()),
+        (0, ""),
+        "{revoked:?}"
+    );
+
+    // Out of retries: exit 4, the attempts counted.
+    server.inject(busy(), 2);
+    let failed = run_with(
+        "revoke",
+        &["--token-url", revocation.as_str()],
+        &token,
+        &[&SECRET_AUTH[..], &["--retries", "1"]].concat(),
+    );
+    assert!(failed.failure(4).contains("(2 attempts)"), "{failed:?}");
+
+    // A refusal is final: one request, exit 3.
+    let before = server.requests().len();
+    let refused = run_env(
+        &[
+            "introspect",
+            "--token-url",
+            introspection.as_str(),
+            "--token-env",
+            "TOKEN",
+            "--retries",
+            "3",
+            "--client-id",
+            CLIENT,
+            "--client-secret-env",
+            "CLIENT_SECRET",
+        ],
+        &[("TOKEN", &token), ("CLIENT_SECRET", "wrong")],
+    );
+    refused.failure(3);
+    assert_eq!(server.requests().len(), before + 1);
 }

@@ -12,7 +12,7 @@ use s2s_oauth::error::{ErrorCode, InputField};
 use s2s_oauth::introspection::{
     Introspection, IntrospectionRequest, RevocationRequest, TokenTypeHint,
 };
-use s2s_oauth::testkit::{Client, Config, Profile, Server};
+use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server};
 use s2s_oauth::{ClientAuth, Error, Grant, SigningKey, TokenRequest};
 
 const SECRET: &str = "s3cr3t +/%";
@@ -324,6 +324,25 @@ fn bad_input_is_refused_before_anything_is_sent() {
     let error = RevocationRequest::new("http://as.example.com/revoke", "t", ClientAuth::none())
         .unwrap_err();
     assert!(matches!(error, Error::InvalidUrl { .. }), "{error:?}");
+    // The URL refused is this endpoint's, not a token endpoint's: the message
+    // must not send the user looking for a token URL.
+    for url in [
+        "http://as.example.com/revoke",
+        "",
+        "https://as.example.com/i#x",
+    ] {
+        let revocation = RevocationRequest::new(url, "t", ClientAuth::none()).unwrap_err();
+        let introspection = IntrospectionRequest::new(url, "t", ClientAuth::none()).unwrap_err();
+        for error in [revocation, introspection] {
+            let text = error.to_string();
+            assert!(matches!(error, Error::InvalidUrl { .. }), "{error:?}");
+            assert!(
+                !text.contains("token URL") && !text.contains("token endpoint"),
+                "{url:?}: {text}"
+            );
+            assert!(text.contains("refused"), "{url:?}: {text}");
+        }
+    }
     let error = RevocationRequest::new("https://as.example.com/revoke", "t", ClientAuth::none())
         .unwrap()
         .with_token_type_hint(TokenTypeHint::from(""))
@@ -473,4 +492,37 @@ fn salesforce_presets_introspect_identify_and_revoke() {
         error.oauth_error().map(|e| (e.code.as_str(), e.status)),
         Some(("invalid_token", 400))
     );
+}
+
+/// A server that echoes the token it was sent (in an OAuth error's description
+/// or URI, or on an error page) does not get it printed: the error's `Display`
+/// and `Debug` show `[redacted]` in its place.
+#[test]
+fn an_echoed_token_is_not_printed_in_errors() {
+    let server = server(Profile::Generic);
+    let token = "echoed-TOKEN-9f8e7d";
+    let echoes = [
+        Fault::status(
+            400,
+            "application/json",
+            format!(
+                r#"{{"error":"invalid_request","error_description":"bad token {token}","error_uri":"https://as.example.com/e?t={token}"}}"#
+            ),
+        ),
+        Fault::status(503, "text/html", format!("<p>busy; your token {token}</p>")),
+        Fault::status(404, "text/plain", format!("no such token {token}")),
+    ];
+    for fault in echoes {
+        for revocation in [false, true] {
+            server.inject(fault.clone(), 1);
+            let error = if revocation {
+                revoke(&server, token, ClientAuth::basic("app", SECRET)).unwrap_err()
+            } else {
+                introspect(&server, token, ClientAuth::basic("app", SECRET)).unwrap_err()
+            };
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains(token), "{shown}");
+            assert!(error.to_string().contains("[redacted]"), "{error}");
+        }
+    }
 }

@@ -10,11 +10,15 @@ use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
 use crate::client_auth::ClientAuth;
+#[cfg(feature = "ureq")]
+use crate::error::UnexpectedResponse;
 use crate::error::{Error, InputField, refuse_control, refuse_empty};
 use crate::form;
 use crate::http::HttpRequest;
 use crate::redact::redacted_debug;
 use crate::request::FORM_HEADERS;
+#[cfg(feature = "ureq")]
+use crate::secrets::RawBody;
 use crate::secrets::SecurityToken;
 use crate::url::EndpointUrl;
 
@@ -165,10 +169,107 @@ impl TokenPost {
         })
     }
 
+    /// `error` with every copy of the token in what its messages show (an OAuth
+    /// error's description and URI, an error page's body) replaced by
+    /// `[redacted]`: a server that echoes the token it was handed must not get
+    /// it printed into a log.
+    #[cfg(feature = "ureq")]
+    pub(crate) fn without_token(&self, error: Error) -> Error {
+        let token = self.token.expose_secret();
+        let scrub = |text: &mut String| {
+            if text.contains(token) {
+                *text = text.replace(token, REDACTED);
+            }
+        };
+        let scrub_body = |mut response: Box<UnexpectedResponse>| {
+            // Only an error page is ever shown (its start); a 2xx body is kept
+            // whole for the caller, as sent.
+            let shown = !(200..300).contains(&response.status);
+            let body = response.body.expose_secret();
+            if let Some(replaced) =
+                replace_bytes(body, token.as_bytes(), REDACTED.as_bytes()).filter(|_| shown)
+            {
+                response.body = RawBody::new(replaced);
+            }
+            if let Some(reason) = response.reason.as_mut() {
+                scrub(reason);
+            }
+            response
+        };
+        match error {
+            Error::OAuth(mut oauth) => {
+                if let Some(description) = oauth.description.as_mut() {
+                    scrub(description);
+                }
+                if let Some(uri) = oauth.uri.as_mut() {
+                    scrub(uri);
+                }
+                if let Some(challenge) = oauth.www_authenticate.as_mut() {
+                    scrub(challenge);
+                }
+                for value in oauth.extra.values_mut() {
+                    if let serde_json::Value::String(text) = value {
+                        scrub(text);
+                    }
+                }
+                Error::OAuth(oauth)
+            }
+            Error::NotJson(r) => Error::NotJson(scrub_body(r)),
+            Error::MalformedResponse(r) => Error::MalformedResponse(scrub_body(r)),
+            Error::UnexpectedStatus(r) => Error::UnexpectedStatus(scrub_body(r)),
+            other => other,
+        }
+    }
+
     /// [`to_http_request`](Self::to_http_request) with the system clock and
     /// random source (for the send).
     #[cfg(feature = "ureq")]
     pub(crate) fn to_http_request_now(&self) -> Result<HttpRequest, Error> {
         self.to_http_request(SystemTime::now(), &ring::rand::SystemRandom::new())
+    }
+}
+
+/// What a token echoed by the server is shown as.
+#[cfg(feature = "ureq")]
+const REDACTED: &str = "[redacted]";
+
+/// `haystack` with every `needle` replaced by `with`, or `None` when there is
+/// none (an empty needle never matches).
+#[cfg(feature = "ureq")]
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    if needle.is_empty() || !haystack.windows(needle.len()).any(|w| w == needle) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(with);
+            rest = &rest[needle.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Some(out)
+}
+
+#[cfg(all(test, feature = "ureq"))]
+mod tests {
+    use super::replace_bytes;
+
+    #[test]
+    fn replace_bytes_replaces_every_copy_and_only_those() {
+        assert_eq!(
+            replace_bytes(b"abcab", b"ab", b"X").as_deref(),
+            Some(&b"XcX"[..])
+        );
+        assert_eq!(
+            replace_bytes(b"aaa", b"aa", b"X").as_deref(),
+            Some(&b"Xa"[..])
+        );
+        assert_eq!(replace_bytes(b"abc", b"x", b"X"), None);
+        assert_eq!(replace_bytes(b"abc", b"", b"X"), None);
+        assert_eq!(replace_bytes(b"", b"a", b"X"), None);
     }
 }

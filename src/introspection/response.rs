@@ -13,7 +13,7 @@ use crate::http::HttpResponse;
 use crate::json::{self, FieldError, Number, Problem};
 use crate::jwt::Confirmation;
 use crate::redact::{names, redacted_debug};
-use crate::response::{Answer, Body, TokenType, is_oauth_error};
+use crate::response::{Answer, TokenType, is_oauth_error};
 
 /// The members [`Introspection`] reads into typed fields; every other member is
 /// kept in [`Introspection::extra`].
@@ -99,10 +99,7 @@ impl Introspection {
         let answer = answer(response);
         answer.refuse_redirect()?;
         if answer.status() != 200 {
-            return Err(refusal(
-                &answer,
-                "an introspection endpoint answers 200 (RFC 7662 §2.2)",
-            ));
+            return Err(answer.refusal("an introspection endpoint answers 200 (RFC 7662 §2.2)"));
         }
         let object = answer.object(
             "the introspection response is JSON but not an object (RFC 7662 §2.2)",
@@ -298,10 +295,7 @@ pub fn parse_revocation(response: &HttpResponse) -> Result<(), Error> {
     answer.refuse_redirect()?;
     match answer.status() {
         200 => Ok(()),
-        _ => Err(refusal(
-            &answer,
-            "a revocation endpoint answers 200 (RFC 7009 §2.2)",
-        )),
+        _ => Err(answer.refusal("a revocation endpoint answers 200 (RFC 7009 §2.2)")),
     }
 }
 
@@ -315,10 +309,7 @@ pub(crate) fn json_object(
     let answer = answer(response);
     answer.refuse_redirect()?;
     if answer.status() != 200 {
-        return Err(refusal(
-            &answer,
-            &format!("{what} answers 200 with a JSON object"),
-        ));
+        return Err(answer.refusal(&format!("{what} answers 200 with a JSON object")));
     }
     let object = answer.object(
         &format!("the {what} answer is JSON but not an object"),
@@ -341,22 +332,6 @@ fn answer(response: &HttpResponse) -> Answer<'_> {
         .header("retry-after")
         .and_then(|v| crate::response::parse_retry_after(v, SystemTime::now()));
     Answer::new(response, retry_after)
-}
-
-/// A status other than 200, as a token endpoint's is read: an OAuth error
-/// object is [`Error::OAuth`]; `not_200` says what was expected instead of a
-/// 1xx or 2xx.
-fn refusal(answer: &Answer<'_>, not_200: &str) -> Error {
-    match answer.status() {
-        400.. => match answer.body() {
-            Body::Object(object) if is_oauth_error(&object) => answer.oauth_error(object),
-            Body::Object(_) | Body::OtherJson => Error::UnexpectedStatus(answer.unexpected(Some(
-                "the error body has no \"error\" string (RFC 6749 §5.2)".into(),
-            ))),
-            Body::NotJson => Error::NotJson(answer.unexpected(None)),
-        },
-        _ => Error::UnexpectedStatus(answer.unexpected(Some(not_200.to_owned()))),
-    }
 }
 
 /// A NumericDate member (`exp`, `iat`, `nbf`: seconds since the epoch, RFC 7662

@@ -1,6 +1,7 @@
 //! One triage for every JSON answer the crate reads: a token endpoint's
 //! ([`TokenResponse::parse`](super::TokenResponse::parse)) and an authorization
-//! server's metadata ([`AuthorizationServerMetadata::parse`](crate::discovery::AuthorizationServerMetadata::parse)).
+//! server's metadata ([`AuthorizationServerMetadata::parse`](crate::discovery::AuthorizationServerMetadata::parse)),
+//! an introspection or revocation endpoint's ([`crate::introspection`]).
 //! A redirect is refused, the body is read as JSON (a byte order mark ignored), an
 //! OAuth error object (RFC 6749 §5.2) is recognized, and every other answer becomes
 //! an [`UnexpectedResponse`] carrying the status, the content type, `Retry-After`
@@ -122,6 +123,24 @@ impl<'a> Answer<'a> {
         error.retry_after = self.retry_after;
         error.extra = extra;
         Error::OAuth(Box::new(error))
+    }
+
+    /// An answer that is not the endpoint's success, read as a token endpoint's
+    /// error is (RFC 6749 §5.2): for 4xx and 5xx, an OAuth error object is
+    /// [`Error::OAuth`], other JSON [`Error::UnexpectedStatus`], anything else
+    /// [`Error::NotJson`]; a 1xx or 2xx is [`Error::UnexpectedStatus`] with
+    /// `expected` (what the endpoint answers on success) as the reason.
+    pub(crate) fn refusal(&self, expected: &str) -> Error {
+        match self.status() {
+            400.. => match self.body() {
+                Body::Object(object) if is_oauth_error(&object) => self.oauth_error(object),
+                Body::Object(_) | Body::OtherJson => Error::UnexpectedStatus(self.unexpected(
+                    Some("the error body has no \"error\" string (RFC 6749 §5.2)".into()),
+                )),
+                Body::NotJson => Error::NotJson(self.unexpected(None)),
+            },
+            _ => Error::UnexpectedStatus(self.unexpected(Some(expected.to_owned()))),
+        }
     }
 }
 

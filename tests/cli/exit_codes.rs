@@ -119,7 +119,7 @@ fn bad_local_input_is_exit_2_and_nothing_is_sent() {
                 "--token-url".into(),
                 "http://idp.example.com/token".into(),
             ],
-            "token URL \"http://idp.example.com/token\" refused",
+            "URL \"http://idp.example.com/token\" refused",
         ),
         (
             "--salesforce http",

@@ -75,6 +75,7 @@ pub(crate) fn through(
             .unwrap_or(s2s_oauth::SendOptions::DEFAULT_TIMEOUT),
         retries: options.retries.unwrap_or(0),
         salesforce: false,
+        endpoint: crate::send::Endpoint::Token,
     };
     imp::through(
         path,

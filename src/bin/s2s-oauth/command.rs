@@ -144,6 +144,7 @@ impl Command {
                 "token-url"
                     | "salesforce"
                     | "timeout"
+                    | "retries"
                     | "token-file"
                     | "token-env"
                     | "token-type-hint"

@@ -186,6 +186,7 @@ fn request_token(
         timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
         retries: options.retries.unwrap_or(0),
         salesforce: endpoint.salesforce.is_some(),
+        endpoint: crate::send::Endpoint::Token,
     };
     let token = send::send(&request, how, &agent)?;
     // Salesforce signs client-credentials and refresh answers with the consumer

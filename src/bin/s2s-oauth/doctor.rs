@@ -343,6 +343,7 @@ fn network(report: &mut Report, options: &Options, endpoint: &Endpoint) {
                     host: crate::send::host(&endpoint.issuer).to_owned(),
                     timeout: send.timeout(),
                     salesforce: false,
+                    endpoint: crate::send::Endpoint::Token,
                     attempts: 1,
                     error,
                 };

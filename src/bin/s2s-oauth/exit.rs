@@ -212,7 +212,7 @@ mod tests {
                     reason: "http is allowed only on loopback",
                 }),
                 USAGE,
-                "error: token URL \"http://example.com/token\" refused",
+                "error: URL \"http://example.com/token\" refused",
             ),
             (
                 "URL with credentials",
@@ -221,7 +221,7 @@ mod tests {
                     reason: "the URL must not carry credentials",
                 }),
                 USAGE,
-                "error: token URL \"https://[redacted]@idp.example.com/token?[redacted]\" refused",
+                "error: URL \"https://[redacted]@idp.example.com/token?[redacted]\" refused",
             ),
             (
                 "OAuth refusal",

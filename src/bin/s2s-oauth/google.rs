@@ -43,6 +43,7 @@ pub(crate) fn fetch(options: &Options) -> Result<TokenResponse, Failure> {
         timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
         retries: options.retries.unwrap_or(0),
         salesforce: false,
+        endpoint: crate::send::Endpoint::Token,
     };
     let scope = options.scope.as_deref();
     match credentials {
@@ -103,9 +104,8 @@ fn impersonate(
     agent: &s2s_oauth::ureq::Agent,
 ) -> Result<TokenResponse, Failure> {
     let options = SendOptions::new().with_timeout(how.timeout);
-    let mut attempt = 0;
-    loop {
-        let result = http.send(agent, &options).and_then(|answer| {
+    send::with_retries(http.url(), how, || {
+        http.send(agent, &options).and_then(|answer| {
             let now = SystemTime::now();
             let token = ExternalAccount::parse_impersonation_response(&answer, now)?;
             let mut body = serde_json::json!({
@@ -125,14 +125,6 @@ fn impersonate(
                 body.as_bytes().to_vec(),
             );
             TokenResponse::parse(&response, now)
-        });
-        match result {
-            Ok(token) => return Ok(token),
-            Err(error) if error.is_retryable() && attempt < how.retries => {
-                std::thread::sleep(send::wait(attempt, error.retry_after()));
-                attempt += 1;
-            }
-            Err(error) => return Err(send::failure_at(http.url(), how, error, attempt + 1)),
-        }
-    }
+        })
+    })
 }

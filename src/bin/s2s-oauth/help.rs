@@ -665,7 +665,12 @@ macro_rules! token_back {
                            Salesforce: the URL is <base>",
             $path,
             "
-  --timeout SECS           whole-request timeout (default 30, at most 86400)
+  --timeout SECS           whole-request timeout, per attempt (default 30, at most
+                           86400)
+  --retries N              retry what a retry may help (exit 4 failures: connection,
+                           timeout, 5xx, 429, 408) up to N times, with backoff or the
+                           server's Retry-After (1 to 300 s); never exit 1, 2, 3 or 5
+                           (default 0, at most 100)
 
 Token:
   --token-file FILE        the token from a file (its single trailing newline

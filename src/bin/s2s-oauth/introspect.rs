@@ -5,21 +5,22 @@
 //!
 //! `introspect` prints the answer as one JSON object and exits 0 when the token is
 //! active, 1 when it is not; `revoke` prints nothing and exits 0 once the server
-//! said 200. Failures map to the usual exit codes ([`crate::exit`]).
+//! said 200. Failures map to the usual exit codes ([`crate::exit`]); `--retries`
+//! retries the exit-4 class as for a token request.
 
 use std::io::Write;
 
+use s2s_oauth::SendOptions;
 use s2s_oauth::introspection::{IntrospectionRequest, RevocationRequest, TokenTypeHint};
 use s2s_oauth::providers::salesforce::LoginHost;
 use s2s_oauth::secret::{ClientSecret, SecurityToken};
-use s2s_oauth::{Error, SendOptions};
 
 use crate::args::Options;
 use crate::command::Command;
 use crate::commands::{client_auth, salesforce_failure};
 use crate::exit::Failure;
 use crate::inputs;
-use crate::send::{SendFailure, host};
+use crate::send::{Endpoint, Sending, with_retries};
 
 /// Runs `introspect` or `revoke`, writing what it prints to `out`.
 pub(crate) fn run(
@@ -47,19 +48,22 @@ pub(crate) fn run(
     let auth = client_auth(options, secret)?;
     let agent = inputs::agent(options)?;
     let hint = options.token_type_hint.as_deref().map(TokenTypeHint::from);
-    let timeout = options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT);
-    let send_options = SendOptions::new().with_timeout(timeout);
-    let failed = |error: Error| {
-        if error.is_local() {
-            return Failure::library("", error);
-        }
-        Failure::Send(Box::new(SendFailure {
-            host: host(&url).to_owned(),
-            timeout,
-            salesforce,
-            attempts: 1,
-            error,
-        }))
+    let how = Sending {
+        timeout: options.timeout.unwrap_or(SendOptions::DEFAULT_TIMEOUT),
+        retries: options.retries.unwrap_or(0),
+        salesforce,
+        endpoint: if command == Command::Revoke {
+            Endpoint::Revocation
+        } else {
+            Endpoint::Introspection
+        },
+    };
+    let send_options = SendOptions::new().with_timeout(how.timeout);
+    // Revocation is idempotent and introspection a read: both are retried as a
+    // token request is (`--retries`, the exit-4 class only).
+    let failed = |failure: Failure| match failure {
+        Failure::Send(sent) if sent.error.is_local() => Failure::library("", sent.error),
+        other => other,
     };
     if command == Command::Revoke {
         let mut request = RevocationRequest::new(url.as_str(), token, auth)
@@ -69,7 +73,10 @@ pub(crate) fn run(
                 .with_token_type_hint(hint)
                 .map_err(|e| Failure::library("--token-type-hint", e))?;
         }
-        return request.send_with(&agent, &send_options).map_err(failed);
+        return with_retries(url.as_str(), how, || {
+            request.send_with(&agent, &send_options)
+        })
+        .map_err(failed);
     }
     let mut request = IntrospectionRequest::new(url.as_str(), token, auth)
         .map_err(|e| Failure::library("--token-url", e))?;
@@ -78,7 +85,10 @@ pub(crate) fn run(
             .with_token_type_hint(hint)
             .map_err(|e| Failure::library("--token-type-hint", e))?;
     }
-    let answer = request.send_with(&agent, &send_options).map_err(failed)?;
+    let answer = with_retries(url.as_str(), how, || {
+        request.send_with(&agent, &send_options)
+    })
+    .map_err(failed)?;
     out.write_all(answer.to_json().as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())

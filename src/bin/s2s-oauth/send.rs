@@ -22,13 +22,60 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// answering `Retry-After: 0` to every attempt must not get them back to back.
 const MIN_WAIT: Duration = Duration::from_secs(1);
 
-/// How to send: the whole-request timeout, how many retries, and whether the
-/// endpoint is Salesforce (for the `hint:` line).
+/// How to send: the whole-request timeout, how many retries, whether the
+/// endpoint is Salesforce (for the `hint:` line), and what the endpoint is (for
+/// the messages).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sending {
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
     pub(crate) salesforce: bool,
+    pub(crate) endpoint: Endpoint,
+}
+
+/// Which kind of endpoint a send goes to, so that a failure names the one the
+/// user gave (`--token-url` is the introspection endpoint for `introspect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// A token endpoint (RFC 6749 §3.2), or a request standing in for one.
+    Token,
+    /// An introspection endpoint (RFC 7662 §2).
+    Introspection,
+    /// A revocation endpoint (RFC 7009 §2).
+    Revocation,
+}
+
+impl Endpoint {
+    /// The word before "endpoint", "URL" and "response" in messages.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Endpoint::Token => "token",
+            Endpoint::Introspection => "introspection",
+            Endpoint::Revocation => "revocation",
+        }
+    }
+
+    /// The word with its article: "a token", "an introspection".
+    fn with_article(self) -> &'static str {
+        match self {
+            Endpoint::Token => "a token",
+            Endpoint::Introspection => "an introspection",
+            Endpoint::Revocation => "a revocation",
+        }
+    }
+
+    /// The library's message for `error`, which speaks of the token endpoint
+    /// (its errors are shared with the token path), speaking of this endpoint.
+    fn reword(self, error: &Error) -> String {
+        let text = error.to_string();
+        if self == Endpoint::Token {
+            return text;
+        }
+        let word = self.word();
+        text.replacen("token endpoint", &format!("{word} endpoint"), 1)
+            .replacen("token response", &format!("{word} response"), 1)
+            .replacen("the final token URL", &format!("the final {word} URL"), 1)
+    }
 }
 
 impl Sending {
@@ -53,18 +100,29 @@ pub(crate) fn send(
     agent: &s2s_oauth::ureq::Agent,
 ) -> Result<TokenResponse, Failure> {
     let options = SendOptions::new().with_timeout(how.timeout);
-    let mut attempt = 0;
+    // Built anew each time: a fresh assertion (iat, jti) for every attempt.
+    with_retries(request.token_url(), how, || {
+        request.send_with(agent, &options)
+    })
+}
+
+/// Runs `attempt` (one send to `url`), again after a wait while it fails with a
+/// retryable error ([`Error::is_retryable`]) and `how.retries` allows; the last
+/// failure as the tool reports it, with the number of attempts made.
+pub(crate) fn with_retries<T>(
+    url: &str,
+    how: Sending,
+    mut attempt: impl FnMut() -> Result<T, Error>,
+) -> Result<T, Failure> {
+    let mut retried = 0;
     loop {
-        // Built anew each time: a fresh assertion (iat, jti) for every attempt.
-        match request.send_with(agent, &options) {
-            Ok(token) => return Ok(token),
-            Err(error) if error.is_retryable() && attempt < how.retries => {
-                std::thread::sleep(wait(attempt, error.retry_after()));
-                attempt += 1;
+        match attempt() {
+            Ok(answer) => return Ok(answer),
+            Err(error) if error.is_retryable() && retried < how.retries => {
+                std::thread::sleep(wait(retried, error.retry_after()));
+                retried += 1;
             }
-            Err(error) => {
-                return Err(failure(request, how, error, attempt + 1));
-            }
+            Err(error) => return Err(failure_at(url, how, error, retried + 1)),
         }
     }
 }
@@ -86,6 +144,7 @@ pub(crate) fn failure_at(url: &str, how: Sending, error: Error, attempts: u32) -
         host: host(url).to_owned(),
         timeout: how.timeout,
         salesforce: how.salesforce,
+        endpoint: how.endpoint,
         attempts,
         error,
     }))
@@ -130,6 +189,7 @@ pub(crate) struct SendFailure {
     pub(crate) host: String,
     pub(crate) timeout: Duration,
     pub(crate) salesforce: bool,
+    pub(crate) endpoint: Endpoint,
     pub(crate) attempts: u32,
     pub(crate) error: Error,
 }
@@ -166,9 +226,12 @@ impl SendFailure {
             Error::ResponseSignature(_) => Some(
                 "the response's signature does not match the consumer secret: check --client-secret-file / --client-secret-env, and that the URL is the org's".to_owned(),
             ),
-            error if error.is_wrong_endpoint() => Some(format!(
-                "{host} answered, but not as a token endpoint: check the token URL (its path, and that it needs no redirect); retrying will not help"
-            )),
+            error if error.is_wrong_endpoint() => {
+                let (word, a_word) = (self.endpoint.word(), self.endpoint.with_article());
+                Some(format!(
+                    "{host} answered, but not as {a_word} endpoint: check the {word} URL (its path, and that it needs no redirect); retrying will not help"
+                ))
+            }
             _ => None,
         }
     }
@@ -233,7 +296,12 @@ impl fmt::Display for SendFailure {
         match &self.error {
             Error::OAuth(oauth) => write!(f, "{oauth}")?,
             Error::Transport(t) => transport(f, t, host, self.timeout)?,
-            error => write!(f, "{error} (token endpoint {host})")?,
+            error => write!(
+                f,
+                "{} ({} endpoint {host})",
+                self.endpoint.reword(error),
+                self.endpoint.word()
+            )?,
         }
         if self.error.is_retryable() {
             if let Some(after) = self.error.retry_after() {
@@ -311,6 +379,7 @@ mod tests {
             timeout: Duration::from_secs(30),
             retries,
             salesforce: false,
+            endpoint: Endpoint::Token,
         };
         assert_eq!(how(0).longest(), Duration::from_secs(30));
         assert_eq!(how(3).longest(), Duration::from_secs(4 * 30 + 3 * 300));
@@ -379,6 +448,7 @@ mod tests {
             host: "idp.example:8443".into(),
             timeout: Duration::from_secs(30),
             salesforce: true,
+            endpoint: Endpoint::Token,
             attempts: 3,
             error,
         }
