@@ -133,6 +133,30 @@ impl TokenRequest {
         })
     }
 
+    /// The same request with another client authentication, checked as
+    /// [`new`](Self::new) checks it: for a preset that builds its request with
+    /// none (Google's STS, a service account's JWT Bearer request) when the
+    /// deployment authenticates the client after all, e.g. with a platform-issued
+    /// client assertion.
+    ///
+    /// ```
+    /// use s2s_oauth::exchange::TokenSource;
+    /// use s2s_oauth::{ClientAuth, Grant, TokenRequest};
+    /// let request = TokenRequest::new("https://sts.example.com/token", Grant::client_credentials(), ClientAuth::none())?
+    ///     .with_client_auth(ClientAuth::client_assertion_only(TokenSource::new("eyJhbGciOi...")))?;
+    /// let http = request.to_http_request_now()?;
+    /// assert!(String::from_utf8_lossy(http.body()).contains("client_assertion=eyJhbGciOi..."));
+    /// assert!(TokenRequest::new("https://sts.example.com/token", Grant::client_credentials(), ClientAuth::none())?
+    ///     .with_client_auth(ClientAuth::post("", "secret"))
+    ///     .is_err()); // an empty client id
+    /// # Ok::<(), s2s_oauth::Error>(())
+    /// ```
+    pub fn with_client_auth(mut self, auth: ClientAuth) -> Result<Self, Error> {
+        auth.check()?;
+        self.auth = auth;
+        Ok(self)
+    }
+
     /// Asks for `scope`: space-separated scope tokens (RFC 6749 §3.3). Leading,
     /// trailing and repeated spaces are dropped, since the RFC's grammar allows
     /// exactly one space between tokens (`" api  web "` is sent as `api web`). An

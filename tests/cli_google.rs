@@ -522,3 +522,58 @@ fn an_aws_file_signs_get_caller_identity_with_the_environment_credentials() {
         "the secret key is not sent"
     );
 }
+
+/// `--client-assertion-file` (the contract's flag for every token-getting
+/// subcommand) authenticates the STS request with the file's JWT, re-read on each
+/// run; without it the STS request carries no client authentication.
+#[test]
+fn a_client_assertion_file_authenticates_the_sts_request() {
+    let body = br#"{"access_token":"ya29.sts","token_type":"Bearer","expires_in":3600,"issued_token_type":"urn:ietf:params:oauth:token-type:access_token"}"#;
+    let canned = common::CannedServer::start(
+        common::http_response("200 OK", &["Content-Type: application/json"], body),
+        3,
+    );
+    let dir = TempDir::new();
+    let token_file = dir.file("token", "platform-token");
+    let json = serde_json::json!({
+        "type": "external_account",
+        "audience": PROVIDER,
+        "subject_token_type": JWT_TYPE,
+        "token_url": canned.url("/v1/token"),
+        "credential_source": { "file": token_file },
+    });
+    let file = dir.file("external.json", json.to_string());
+    let assertion = dir.file("assertion", "eyJhbGciOiJFUzI1NiJ9.first.sig\n");
+    let with = [
+        "google",
+        "--credentials",
+        &file,
+        LOOPBACK,
+        "--client-assertion-file",
+        &assertion,
+    ];
+    assert_eq!(run(&with).json()["access_token"], "ya29.sts");
+    dir.file("assertion", "eyJhbGciOiJFUzI1NiJ9.second.sig\n");
+    run(&with).json();
+    run(&["google", "--credentials", &file, LOOPBACK]).json();
+    let bodies: Vec<String> = canned
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(r).into_owned())
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(
+        bodies[0].contains("client_assertion=eyJhbGciOiJFUzI1NiJ9.first.sig"),
+        "{}",
+        bodies[0]
+    );
+    assert!(bodies[0].contains(
+        "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+    ));
+    assert!(
+        bodies[1].contains("client_assertion=eyJhbGciOiJFUzI1NiJ9.second.sig"),
+        "re-read: {}",
+        bodies[1]
+    );
+    assert!(!bodies[2].contains("client_assertion"), "{}", bodies[2]);
+}

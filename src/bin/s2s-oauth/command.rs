@@ -121,6 +121,7 @@ impl Command {
                 flag,
                 "credentials"
                     | "allow-loopback-endpoints"
+                    | "client-assertion-file"
                     | "subject"
                     | "scope"
                     | "timeout"

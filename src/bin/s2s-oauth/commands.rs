@@ -401,7 +401,7 @@ fn salesforce_asset_types(
 /// `--client-assertion-file`: a platform-issued JWT as the client assertion
 /// (RFC 7523 §2.2), with `--client-id` if given; its own client authentication, so
 /// no secret, client key or `--auth` goes with it.
-fn client_assertion(options: &Options) -> Result<Option<ClientAuth>, Failure> {
+pub(crate) fn client_assertion(options: &Options) -> Result<Option<ClientAuth>, Failure> {
     let Some(path) = &options.client_assertion_file else {
         return Ok(None);
     };

@@ -85,6 +85,13 @@ fn send_token_request(
     options: &Options,
     how: Sending,
 ) -> Result<TokenResponse, Failure> {
+    if let Some(auth) = crate::commands::client_assertion(options)? {
+        // `--client-assertion-file`: the STS or token_uri request authenticates
+        // the client with it (Google's own endpoints want none).
+        request = request
+            .with_client_auth(auth)
+            .map_err(|e| Failure::library("--client-assertion-file", e))?;
+    }
     let agent = inputs::agent(options)?;
     let dpop = crate::commands::dpop_key(options)?;
     if let Some(key) = &dpop {

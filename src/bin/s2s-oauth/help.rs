@@ -502,6 +502,10 @@ Google:
                            URLs (url, AWS metadata) name this machine (localhost,
                            127.0.0.1, [::1]; http allowed there): for tests against
                            a local server; without it such a file is refused (exit 2)
+  --client-assertion-file FILE
+                           a platform-issued JWT (re-read every run) sent as the
+                           client assertion of the STS or token_uri request, for an
+                           endpoint that authenticates clients (Google's want none)
 
 Request:
   --timeout SECS           whole-request timeout, per attempt (default 30, at most
