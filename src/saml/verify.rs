@@ -199,8 +199,17 @@ pub fn verify(
         only_child(signature, DS_NS, "SignatureValue")?,
         "SignatureValue",
     )?;
-    check_signature(&doc, &signed_info, &signature_value, key, xml.len())?;
-    check_digest(&doc, signature, &signed_info, xml.len())?;
+    // The two renders share the renderer's work buffers.
+    let mut work = c14n::Work::sized();
+    check_signature(
+        &doc,
+        &signed_info,
+        &signature_value,
+        key,
+        xml.len(),
+        &mut work,
+    )?;
+    check_digest(&doc, signature, &signed_info, xml.len(), &mut work)?;
     validation::check(root, id, signed_info.algorithm, validation, now, replay)
 }
 
@@ -259,6 +268,7 @@ fn check_signature<'a>(
     signature_value: &[u8],
     key: &VerifyingKey,
     input_len: usize,
+    work: &mut c14n::Work<'a>,
 ) -> Result<(), Error> {
     let ctx = Ctx {
         comments: signed_info.comments,
@@ -266,7 +276,7 @@ fn check_signature<'a>(
         exclude: None,
         max_len: c14n::output_limit(input_len),
     };
-    let canonical = c14n::subtree_of(doc, signed_info.element, &ctx)?;
+    let canonical = c14n::subtree_with(doc, signed_info.element, &ctx, work)?;
     key.verify(signed_info.algorithm, canonical.as_bytes(), signature_value)
         .map_err(|e| match e {
             KeyError::BadSignature | KeyError::AlgorithmMismatch { .. } => {
@@ -283,6 +293,7 @@ fn check_digest<'a>(
     signature: Element<'a>,
     signed_info: &SignedInfo<'a>,
     input_len: usize,
+    work: &mut c14n::Work<'a>,
 ) -> Result<(), Error> {
     let ctx = Ctx {
         comments: false,
@@ -290,7 +301,7 @@ fn check_digest<'a>(
         exclude: Some(signature),
         max_len: c14n::output_limit(input_len),
     };
-    let content = c14n::subtree_of(doc, doc.root(), &ctx)?;
+    let content = c14n::subtree_with(doc, doc.root(), &ctx, work)?;
     let computed = signed_info.digest.digest(content.as_bytes());
     // Digests are public values: a plain comparison is fine.
     if computed.as_ref() != signed_info.digest_value.as_slice() {
