@@ -304,3 +304,44 @@ fn public_jwk_of(key: &s2s_oauth::VerifyingKey) -> String {
     };
     json!({"kty": "RSA", "n": base64url(&strip(n)), "e": base64url(&strip(e))}).to_string()
 }
+
+/// A token without `kid` (or a `kid` a hostile set repeats) is checked against
+/// at most `Jwks::MAX_SIGNATURE_CHECKS` keys: beyond that it is refused before
+/// any signature check, so a flood cannot cost 100 RSA verifications a token.
+#[test]
+fn a_token_cannot_make_the_verifier_try_many_keys() {
+    let rsa = key("rsa2048");
+    let limit = Jwks::MAX_SIGNATURE_CHECKS;
+    // `limit` keys of the algorithm: a kid-less token is still tried against each.
+    let few = set((0..limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("k{i}")})))
+        .collect());
+    assert!(verify(&token(&rsa), &few).is_ok());
+    // One more: refused, and the error names the way out (a kid).
+    let many = set((0..=limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("k{i}")})))
+        .collect());
+    let err = verify(&token(&rsa), &many).unwrap_err();
+    assert!(
+        matches!(&err, Error::Jwt(JwtError::AmbiguousKey { kid: None, algorithm: Algorithm::RS256, candidates }) if *candidates == limit + 1),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("kid header"), "{err}");
+    // With a kid it names, the same set verifies (one candidate).
+    assert!(verify(&token(&rsa.clone().with_kid("k3")), &many).is_ok());
+    // Keys of other algorithms do not count against a kid-less token.
+    let mut mixed: Vec<Value> = (0..limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("r{i}")})))
+        .collect();
+    mixed.extend((0..10).map(|i| jwk(&key("p256"), json!({"kid": format!("e{i}")}))));
+    assert!(verify(&token(&rsa), &set(mixed)).is_ok());
+    // A set repeating one kid on many keys: refused the same way.
+    let repeated = set((0..=limit)
+        .map(|_| jwk(&rsa, json!({"kid": "dup"})))
+        .collect());
+    let err = verify(&token(&rsa.clone().with_kid("dup")), &repeated).unwrap_err();
+    assert!(
+        matches!(&err, Error::Jwt(JwtError::AmbiguousKey { kid: Some(kid), .. }) if &**kid == "dup"),
+        "{err:?}"
+    );
+}

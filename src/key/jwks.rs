@@ -214,6 +214,15 @@ impl Jwks {
     /// The most members a set may have: 100.
     pub const MAX_KEYS: usize = 100;
 
+    /// The most keys one token is checked against: 4 (a rotation's previous,
+    /// current and next key, and one spare). A token whose header names no
+    /// `kid` is tried against every key that fits its algorithm, and a set may
+    /// repeat a `kid`; when more keys than this fit, the token is refused with
+    /// [`JwtError::AmbiguousKey`](crate::jwt::JwtError::AmbiguousKey) before any
+    /// signature is checked, so that a flood of tokens cannot cost up to
+    /// [`MAX_KEYS`](Self::MAX_KEYS) RSA verifications each.
+    pub const MAX_SIGNATURE_CHECKS: usize = 4;
+
     /// Reads a JWK Set document. Refused as a whole only when it is over
     /// [`MAX_LEN`](Self::MAX_LEN), has over [`MAX_KEYS`](Self::MAX_KEYS) members,
     /// or is not a JSON object with a `keys` array; each member that cannot be
