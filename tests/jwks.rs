@@ -345,3 +345,36 @@ fn a_token_cannot_make_the_verifier_try_many_keys() {
         "{err:?}"
     );
 }
+
+/// Hostile RSA members are skipped when the set is read, with a reason, rather
+/// than taken and failing later as a bad signature: an exponent of 1 (no
+/// encryption at all), 0 or even, a modulus over 8192 bits.
+#[test]
+fn hostile_rsa_members_are_skipped_when_read() {
+    let rsa = key("rsa2048");
+    let with_e = |kid: &str, e: &[u8]| jwk(&rsa, json!({"kid": kid, "e": base64url(e)}));
+    let jwks = set(vec![
+        with_e("e1", &[1]),
+        with_e("e0", &[0]),
+        with_e("e2", &[2]),
+        with_e("e65536", &[1, 0, 0]),
+        with_e("e1-padded", &[0, 0, 1]),
+        json!({"kty": "RSA", "kid": "huge", "e": "AQAB", "n": base64url(&[0xc5; 1100])}),
+        with_e("e3", &[3]),
+        with_e("e65537-padded", &[0, 1, 0, 1]),
+    ]);
+    let kept: Vec<_> = jwks.keys().iter().map(|k| k.kid().unwrap()).collect();
+    assert_eq!(kept, ["e3", "e65537-padded"]);
+    let skipped: Vec<_> = jwks.skipped().iter().map(|s| s.kid().unwrap()).collect();
+    assert_eq!(skipped, ["e1", "e0", "e2", "e65536", "e1-padded", "huge"]);
+    for s in &jwks.skipped()[..5] {
+        assert!(
+            s.reason().to_string().contains("exponent"),
+            "{:?}: {}",
+            s.kid(),
+            s.reason()
+        );
+    }
+    // The kept key with e = 65537 written with a leading zero still verifies.
+    assert!(verify(&token(&rsa.clone().with_kid("e65537-padded")), &jwks).is_ok());
+}
