@@ -177,15 +177,19 @@ impl JwksCache {
     }
 
     /// Whether the rate limit lets a fetch happen at `now`: the last attempt is
-    /// at least the minimum interval ago, or after `now` (the clock was set back:
-    /// waiting for it to catch up could block fetches for hours).
+    /// at least the minimum interval before `now`, or more than the interval
+    /// after it (the clock was set back: waiting for it to catch up could block
+    /// fetches for hours). A `now` a little before the last attempt is the
+    /// usual case of threads sharing the cache behind a lock (each read the
+    /// clock, then waited for the lock): that is within the interval, not a
+    /// clock set back, else every such waiting request would fetch again.
     fn may_fetch(&self, now: SystemTime) -> bool {
-        self.last_attempt.is_none_or(|last| {
-            now < last
-                || last
-                    .checked_add(self.min_refetch_interval)
-                    .is_none_or(|next| now >= next)
-        })
+        let interval = self.min_refetch_interval;
+        self.last_attempt
+            .is_none_or(|last| match now.duration_since(last) {
+                Ok(since) => since >= interval,
+                Err(back) => back.duration() > interval,
+            })
     }
 
     /// Whether the set should be fetched at `now`: none held, or the held one is
