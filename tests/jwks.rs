@@ -378,3 +378,31 @@ fn hostile_rsa_members_are_skipped_when_read() {
     // The kept key with e = 65537 written with a leading zero still verifies.
     assert!(verify(&token(&rsa.clone().with_kid("e65537-padded")), &jwks).is_ok());
 }
+
+/// `x5c` is kept as sent and never used to verify, but a first certificate
+/// that holds another key than the member's contradicts it (RFC 7517 §4.7): the
+/// member is skipped rather than published with a misleading certificate.
+#[test]
+fn an_x5c_certificate_of_another_key_is_skipped() {
+    use base64ct::{Base64, Encoding};
+    let der = |name: &str| {
+        let cert =
+            s2s_oauth::Certificate::from_pem_file(format!("tests/data/keys/{name}")).unwrap();
+        Base64::encode_string(cert.der())
+    };
+    let rsa = key("rsa2048");
+    let jwks = set(vec![
+        jwk(
+            &rsa,
+            json!({"kid": "own", "x5c": [der("rsa2048.cert.pem")]}),
+        ),
+        jwk(&rsa, json!({"kid": "other", "x5c": [der("p256.cert.pem")]})),
+        jwk(&rsa, json!({"kid": "unreadable", "x5c": ["MIIB..."]})),
+    ]);
+    let kept: Vec<_> = jwks.keys().iter().map(|k| k.kid().unwrap()).collect();
+    assert_eq!(kept, ["own", "unreadable"]);
+    assert_eq!(jwks.skipped().len(), 1);
+    assert_eq!(jwks.skipped()[0].kid(), Some("other"));
+    assert_eq!(jwks.skipped()[0].reason(), &SkipReason::CertificateMismatch);
+    assert!(jwks.skipped()[0].reason().to_string().contains("x5c"));
+}
