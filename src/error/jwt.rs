@@ -203,7 +203,7 @@ impl fmt::Display for JwtError {
             } => write!(
                 f,
                 "the token has no kid and {candidates} keys of the issuer's JWK Set fit {algorithm}, more than the {} tried for one token (a bound on the work a token can cause): the issuer must name the key in the token's kid header",
-                crate::jwt::Jwks::MAX_SIGNATURE_CHECKS
+                crate::key::jwks::Jwks::MAX_SIGNATURE_CHECKS
             ),
             JwtError::AmbiguousKey {
                 kid: Some(kid),
@@ -212,7 +212,7 @@ impl fmt::Display for JwtError {
             } => write!(
                 f,
                 "{candidates} keys of the issuer's JWK Set share kid {kid:?} for {algorithm}, more than the {} tried for one token: the set is broken or hostile; check the jwks_uri with the issuer",
-                crate::jwt::Jwks::MAX_SIGNATURE_CHECKS
+                crate::key::jwks::Jwks::MAX_SIGNATURE_CHECKS
             ),
             JwtError::MissingScope(scope) => write!(
                 f,
