@@ -1005,6 +1005,9 @@ pub fn seed_jwk_sets() -> Vec<String> {
             jwk(&f.rsa_signer, &format!(r#""kid":"{JWKS_KID}","#))
         ),
         r#"{"keys":[]}"#.to_owned(),
+        // The signer's kid repeated on more keys than one token may cost:
+        // refused (AmbiguousKey) before any signature check.
+        format!(r#"{{"keys":[{p256},{p256},{p256},{p256},{p256}]}}"#),
     ]
 }
 
@@ -1049,10 +1052,17 @@ pub fn jwks(data: &[u8]) {
     let (assertion, access) = jwks_tokens();
     let validation = Validation::new(AUDIENCE).with_issuer(ISSUER);
     match verify_with_jwks(assertion, &set, &validation, now(), None) {
-        Ok(_) => assert!(
-            holds_fixture,
-            "a token verified with a key that did not sign it"
-        ),
+        Ok(_) => {
+            assert!(
+                holds_fixture,
+                "a token verified with a key that did not sign it"
+            );
+            assert!(
+                set.candidates(Some(JWKS_KID), Algorithm::ES256).count()
+                    <= Jwks::MAX_SIGNATURE_CHECKS,
+                "a token was checked against more keys than the bound"
+            );
+        }
         Err(e) => show(&e),
     }
     let rules = AccessTokenValidation::new(ISSUER, AUDIENCE);

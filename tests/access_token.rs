@@ -306,6 +306,84 @@ fn sans_io_cache_max_age_rotation_and_bad_answers() {
     assert_eq!(cache.request().method(), "GET");
 }
 
+/// Threads sharing a cache behind a lock read the clock, then wait: a `now`
+/// a moment before the last fetch is within the interval, not a clock set back
+/// (else every waiting request with an unknown `kid` fetched again).
+#[test]
+fn a_now_just_before_the_last_fetch_is_within_the_interval() {
+    let t0 = common::now();
+    let mut cache = JwksCache::new("https://idp.example.com/jwks").unwrap();
+    let held = common::signing_key("p256.pkcs8.pem").with_kid("held");
+    let mut jwk: serde_json::Value = serde_json::from_str(&held.public_jwk().unwrap()).unwrap();
+    jwk["kid"] = "held".into();
+    let body = json!({ "keys": [jwk] }).to_string().into_bytes();
+    cache
+        .accept(&HttpResponse::new(200, vec![], body), t0)
+        .unwrap();
+    let unknown = AccessTokenClaims::new("https://idp.example.com", API, "s", "c")
+        .sign_at(
+            &held.clone().with_kid("random"),
+            t0,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+    let unknown = unknown.expose_secret();
+    let interval = JwksCache::DEFAULT_MIN_REFETCH_INTERVAL;
+    for back in [1, 10, interval.as_secs()] {
+        assert!(
+            !cache.needs_fetch_for(unknown, t0 - Duration::from_secs(back)),
+            "{back} s before the last fetch"
+        );
+    }
+    // Set back by more than the interval: a fetch is allowed again.
+    assert!(cache.needs_fetch_for(unknown, t0 - interval - Duration::from_secs(1)));
+    assert!(cache.needs_fetch_for(unknown, t0 + interval));
+}
+
+/// A JWKS endpoint that keeps failing is asked again after the interval, then
+/// after twice, four and eight times it (the cap); a JWK Set ends the backoff.
+#[test]
+fn a_failing_jwks_endpoint_is_backed_off() {
+    let interval = JwksCache::DEFAULT_MIN_REFETCH_INTERVAL;
+    let mut cache = JwksCache::new("https://idp.example.com/jwks").unwrap();
+    let mut t = common::now();
+    let down = HttpResponse::new(503, vec![], b"down".to_vec());
+    // The first failure by transport, the others by status: both count.
+    cache.fetch_failed(t);
+    for factor in [1, 2, 4, 8, 8, 8] {
+        let wait = interval * factor;
+        assert!(
+            !cache.needs_fetch(t + wait - Duration::from_secs(1)),
+            "x{factor}"
+        );
+        assert!(cache.needs_fetch(t + wait), "x{factor}");
+        t += wait;
+        assert!(cache.accept(&down, t).is_err());
+    }
+    assert_eq!(cache.fetches(), 7);
+    // Back up: the set is taken and the wait is the interval again.
+    t += interval * 8;
+    let key = common::signing_key("p256.pkcs8.pem").with_kid("k");
+    let mut jwk: serde_json::Value = serde_json::from_str(&key.public_jwk().unwrap()).unwrap();
+    jwk["kid"] = "k".into();
+    let body = json!({ "keys": [jwk] }).to_string().into_bytes();
+    cache
+        .accept(&HttpResponse::new(200, vec![], body), t)
+        .unwrap();
+    let unknown = AccessTokenClaims::new("https://idp.example.com", API, "s", "c")
+        .sign_at(
+            &key.clone().with_kid("rotated"),
+            t,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+    assert!(!cache.needs_fetch_for(
+        unknown.expose_secret(),
+        t + interval - Duration::from_secs(1)
+    ));
+    assert!(cache.needs_fetch_for(unknown.expose_secret(), t + interval));
+}
+
 #[test]
 fn the_rfc_9068_profile() {
     let key = at_key();

@@ -205,6 +205,11 @@ fn bad_input_is_exit_2_and_unreachable_keys_exit_4() {
             vec!["--jwks-url", "http://example.com/jwks", "--audience", API],
             "--jwks-url",
         ),
+        // --timeout is for the --jwks-url request: refused, not ignored, without it.
+        (
+            vec!["--key", &pem, "--audience", API, "--timeout", "5"],
+            "--timeout applies to the --jwks-url request only",
+        ),
     ] {
         let failed = verify(&jwt, &args);
         assert!(failed.failure(2).contains(text), "{args:?}: {failed:?}");
@@ -250,9 +255,15 @@ fn bad_input_is_exit_2_and_unreachable_keys_exit_4() {
         "--audience",
         "--issuer",
         "--access-token",
+        "--timeout",
     ] {
         assert!(help.stdout.contains(flag), "{flag}");
     }
+    assert!(
+        help.stdout.contains("Not in the documented contract"),
+        "{}",
+        help.stdout
+    );
 }
 
 fn closed_port() -> u16 {

@@ -304,3 +304,105 @@ fn public_jwk_of(key: &s2s_oauth::VerifyingKey) -> String {
     };
     json!({"kty": "RSA", "n": base64url(&strip(n)), "e": base64url(&strip(e))}).to_string()
 }
+
+/// A token without `kid` (or a `kid` a hostile set repeats) is checked against
+/// at most `Jwks::MAX_SIGNATURE_CHECKS` keys: beyond that it is refused before
+/// any signature check, so a flood cannot cost 100 RSA verifications a token.
+#[test]
+fn a_token_cannot_make_the_verifier_try_many_keys() {
+    let rsa = key("rsa2048");
+    let limit = Jwks::MAX_SIGNATURE_CHECKS;
+    // `limit` keys of the algorithm: a kid-less token is still tried against each.
+    let few = set((0..limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("k{i}")})))
+        .collect());
+    assert!(verify(&token(&rsa), &few).is_ok());
+    // One more: refused, and the error names the way out (a kid).
+    let many = set((0..=limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("k{i}")})))
+        .collect());
+    let err = verify(&token(&rsa), &many).unwrap_err();
+    assert!(
+        matches!(&err, Error::Jwt(JwtError::AmbiguousKey { kid: None, algorithm: Algorithm::RS256, candidates }) if *candidates == limit + 1),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("kid header"), "{err}");
+    // With a kid it names, the same set verifies (one candidate).
+    assert!(verify(&token(&rsa.clone().with_kid("k3")), &many).is_ok());
+    // Keys of other algorithms do not count against a kid-less token.
+    let mut mixed: Vec<Value> = (0..limit)
+        .map(|i| jwk(&rsa, json!({"kid": format!("r{i}")})))
+        .collect();
+    mixed.extend((0..10).map(|i| jwk(&key("p256"), json!({"kid": format!("e{i}")}))));
+    assert!(verify(&token(&rsa), &set(mixed)).is_ok());
+    // A set repeating one kid on many keys: refused the same way.
+    let repeated = set((0..=limit)
+        .map(|_| jwk(&rsa, json!({"kid": "dup"})))
+        .collect());
+    let err = verify(&token(&rsa.clone().with_kid("dup")), &repeated).unwrap_err();
+    assert!(
+        matches!(&err, Error::Jwt(JwtError::AmbiguousKey { kid: Some(kid), .. }) if &**kid == "dup"),
+        "{err:?}"
+    );
+}
+
+/// Hostile RSA members are skipped when the set is read, with a reason, rather
+/// than taken and failing later as a bad signature: an exponent of 1 (no
+/// encryption at all), 0 or even, a modulus over 8192 bits.
+#[test]
+fn hostile_rsa_members_are_skipped_when_read() {
+    let rsa = key("rsa2048");
+    let with_e = |kid: &str, e: &[u8]| jwk(&rsa, json!({"kid": kid, "e": base64url(e)}));
+    let jwks = set(vec![
+        with_e("e1", &[1]),
+        with_e("e0", &[0]),
+        with_e("e2", &[2]),
+        with_e("e65536", &[1, 0, 0]),
+        with_e("e1-padded", &[0, 0, 1]),
+        json!({"kty": "RSA", "kid": "huge", "e": "AQAB", "n": base64url(&[0xc5; 1100])}),
+        with_e("e3", &[3]),
+        with_e("e65537-padded", &[0, 1, 0, 1]),
+    ]);
+    let kept: Vec<_> = jwks.keys().iter().map(|k| k.kid().unwrap()).collect();
+    assert_eq!(kept, ["e3", "e65537-padded"]);
+    let skipped: Vec<_> = jwks.skipped().iter().map(|s| s.kid().unwrap()).collect();
+    assert_eq!(skipped, ["e1", "e0", "e2", "e65536", "e1-padded", "huge"]);
+    for s in &jwks.skipped()[..5] {
+        assert!(
+            s.reason().to_string().contains("exponent"),
+            "{:?}: {}",
+            s.kid(),
+            s.reason()
+        );
+    }
+    // The kept key with e = 65537 written with a leading zero still verifies.
+    assert!(verify(&token(&rsa.clone().with_kid("e65537-padded")), &jwks).is_ok());
+}
+
+/// `x5c` is kept as sent and never used to verify, but a first certificate
+/// that holds another key than the member's contradicts it (RFC 7517 §4.7): the
+/// member is skipped rather than published with a misleading certificate.
+#[test]
+fn an_x5c_certificate_of_another_key_is_skipped() {
+    use base64ct::{Base64, Encoding};
+    let der = |name: &str| {
+        let cert =
+            s2s_oauth::Certificate::from_pem_file(format!("tests/data/keys/{name}")).unwrap();
+        Base64::encode_string(cert.der())
+    };
+    let rsa = key("rsa2048");
+    let jwks = set(vec![
+        jwk(
+            &rsa,
+            json!({"kid": "own", "x5c": [der("rsa2048.cert.pem")]}),
+        ),
+        jwk(&rsa, json!({"kid": "other", "x5c": [der("p256.cert.pem")]})),
+        jwk(&rsa, json!({"kid": "unreadable", "x5c": ["MIIB..."]})),
+    ]);
+    let kept: Vec<_> = jwks.keys().iter().map(|k| k.kid().unwrap()).collect();
+    assert_eq!(kept, ["own", "unreadable"]);
+    assert_eq!(jwks.skipped().len(), 1);
+    assert_eq!(jwks.skipped()[0].kid(), Some("other"));
+    assert_eq!(jwks.skipped()[0].reason(), &SkipReason::CertificateMismatch);
+    assert!(jwks.skipped()[0].reason().to_string().contains("x5c"));
+}

@@ -30,7 +30,10 @@ use super::AuthorizationServerMetadata;
 ///   60 s), counted from the last attempt, whether it worked or not.
 /// - **A failed refetch** keeps the keys already held (they are still the
 ///   issuer's keys): verification goes on with them, and the next attempt waits
-///   for the minimum interval.
+///   for the minimum interval, doubled after each further failure in a row up
+///   to [`MAX_BACKOFF_FACTOR`](Self::MAX_BACKOFF_FACTOR) times it (8 min by
+///   default): a JWKS endpoint that is down is not polled every interval by
+///   every process. An answer that is a JWK Set ends the backoff.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -57,6 +60,8 @@ pub struct JwksCache {
     fresh_until: Option<SystemTime>,
     /// When the last fetch was tried (worked or not).
     last_attempt: Option<SystemTime>,
+    /// Failed attempts in a row, for the backoff.
+    failures: u32,
     fetches: u64,
     floor: Duration,
     ceiling: Duration,
@@ -73,6 +78,10 @@ impl JwksCache {
     pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(60 * 60);
     /// The default [`with_min_refetch_interval`](Self::with_min_refetch_interval): 60 s.
     pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+    /// After failed fetches in a row, the wait before the next is the minimum
+    /// interval doubled for each failure after the first, at most this many
+    /// times the interval: 8.
+    pub const MAX_BACKOFF_FACTOR: u32 = 8;
 
     /// An empty cache for the JWK Set at `jwks_url`: `https://`, or `http://` on
     /// a loopback host only (the token URL rules: keys read over plain http from
@@ -83,6 +92,7 @@ impl JwksCache {
             keys: None,
             fresh_until: None,
             last_attempt: None,
+            failures: 0,
             fetches: 0,
             floor: Self::DEFAULT_FLOOR,
             ceiling: Self::DEFAULT_CEILING,
@@ -177,15 +187,28 @@ impl JwksCache {
     }
 
     /// Whether the rate limit lets a fetch happen at `now`: the last attempt is
-    /// at least the minimum interval ago, or after `now` (the clock was set back:
-    /// waiting for it to catch up could block fetches for hours).
+    /// at least the minimum interval before `now`, or more than the interval
+    /// after it (the clock was set back: waiting for it to catch up could block
+    /// fetches for hours). A `now` a little before the last attempt is the
+    /// usual case of threads sharing the cache behind a lock (each read the
+    /// clock, then waited for the lock): that is within the interval, not a
+    /// clock set back, else every such waiting request would fetch again.
     fn may_fetch(&self, now: SystemTime) -> bool {
-        self.last_attempt.is_none_or(|last| {
-            now < last
-                || last
-                    .checked_add(self.min_refetch_interval)
-                    .is_none_or(|next| now >= next)
-        })
+        let interval = self.wait();
+        self.last_attempt
+            .is_none_or(|last| match now.duration_since(last) {
+                Ok(since) => since >= interval,
+                Err(back) => back.duration() > interval,
+            })
+    }
+
+    /// The least time from the last attempt to the next: the minimum interval,
+    /// doubled for each failure in a row after the first, up to
+    /// [`MAX_BACKOFF_FACTOR`](Self::MAX_BACKOFF_FACTOR) times it.
+    fn wait(&self) -> Duration {
+        let doublings = self.failures.saturating_sub(1).min(31);
+        let factor = (1u32 << doublings).min(Self::MAX_BACKOFF_FACTOR.max(1));
+        self.min_refetch_interval.saturating_mul(factor)
     }
 
     /// Whether the set should be fetched at `now`: none held, or the held one is
@@ -218,14 +241,14 @@ impl JwksCache {
     pub fn accept(&mut self, response: &HttpResponse, now: SystemTime) -> Result<&Jwks, Error> {
         self.fetches += 1;
         self.last_attempt = Some(now);
-        let answer = Answer::new(response, None);
-        answer.refuse_redirect()?;
-        if answer.status() != 200 {
-            return Err(Error::UnexpectedStatus(answer.unexpected(Some(
-                "no JWK Set at this URL: check the issuer's jwks_uri".to_owned(),
-            ))));
-        }
-        let keys = Jwks::parse(crate::response::without_bom(response.body()))?;
+        let keys = match self.read_answer(response) {
+            Ok(keys) => keys,
+            Err(e) => {
+                self.failures = self.failures.saturating_add(1);
+                return Err(e);
+            }
+        };
+        self.failures = 0;
         let max_age = max_age(response.header("cache-control"))
             .unwrap_or(self.default_max_age)
             .clamp(self.floor, self.ceiling.max(self.floor));
@@ -233,10 +256,23 @@ impl JwksCache {
         Ok(self.keys.insert(keys))
     }
 
+    /// The JWK Set of a 200 answer, or why there is none.
+    fn read_answer(&self, response: &HttpResponse) -> Result<Jwks, Error> {
+        let answer = Answer::new(response, None);
+        answer.refuse_redirect()?;
+        if answer.status() != 200 {
+            return Err(Error::UnexpectedStatus(answer.unexpected(Some(
+                "no JWK Set at this URL: check the issuer's jwks_uri".to_owned(),
+            ))));
+        }
+        Ok(Jwks::parse(crate::response::without_bom(response.body()))?)
+    }
+
     /// Records a fetch that got no answer (a transport error) at `now`, for the
     /// rate limit.
     pub fn fetch_failed(&mut self, now: SystemTime) {
         self.fetches += 1;
+        self.failures = self.failures.saturating_add(1);
         self.last_attempt = Some(now);
     }
 
@@ -246,7 +282,7 @@ impl JwksCache {
         self.keys.as_ref().ok_or_else(|| {
             let next = self
                 .last_attempt
-                .and_then(|last| last.checked_add(self.min_refetch_interval))
+                .and_then(|last| last.checked_add(self.wait()))
                 .and_then(|next| next.duration_since(now).ok())
                 .unwrap_or_default();
             Error::Jwks(crate::jwt::JwksError::NotFetched { retry_in: next })

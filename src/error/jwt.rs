@@ -92,6 +92,19 @@ pub enum JwtError {
         /// The token's algorithm.
         algorithm: Algorithm,
     },
+    /// More keys of the JWK Set may check this token than one token is allowed
+    /// to cost ([`Jwks::MAX_SIGNATURE_CHECKS`](crate::jwt::Jwks::MAX_SIGNATURE_CHECKS)):
+    /// a token without `kid` against a set with many keys of its algorithm, or a
+    /// set that repeats the token's `kid` on many keys. Refused before any
+    /// signature is checked, so that a flood of such tokens cannot exhaust the CPU.
+    AmbiguousKey {
+        /// The token's `kid` (cut and neutralized as in `WrongIssuer`), if any.
+        kid: Option<Box<str>>,
+        /// The token's algorithm.
+        algorithm: Algorithm,
+        /// How many keys of the set fit.
+        candidates: usize,
+    },
     /// The token lacks a scope the caller requires
     /// ([`AccessTokenValidation::require_scope`](crate::jwt::AccessTokenValidation::require_scope)).
     MissingScope(Box<str>),
@@ -182,6 +195,24 @@ impl fmt::Display for JwtError {
             } => write!(
                 f,
                 "the token has no kid and no key in the issuer's JWK Set fits {algorithm}"
+            ),
+            JwtError::AmbiguousKey {
+                kid: None,
+                algorithm,
+                candidates,
+            } => write!(
+                f,
+                "the token has no kid and {candidates} keys of the issuer's JWK Set fit {algorithm}, more than the {} tried for one token (a bound on the work a token can cause): the issuer must name the key in the token's kid header",
+                crate::key::jwks::Jwks::MAX_SIGNATURE_CHECKS
+            ),
+            JwtError::AmbiguousKey {
+                kid: Some(kid),
+                algorithm,
+                candidates,
+            } => write!(
+                f,
+                "{candidates} keys of the issuer's JWK Set share kid {kid:?} for {algorithm}, more than the {} tried for one token: the set is broken or hostile; check the jwks_uri with the issuer",
+                crate::key::jwks::Jwks::MAX_SIGNATURE_CHECKS
             ),
             JwtError::MissingScope(scope) => write!(
                 f,

@@ -59,8 +59,11 @@ fn peek(token: &str) -> Result<Peek, JwtError> {
 /// order), then its claims per `validation`, as [`verify`] does.
 ///
 /// No key with the token's `kid` that fits its `alg` is
-/// [`JwtError::NoMatchingKey`]; a set is never searched beyond the token's `kid`
-/// (a token cannot make the verifier try every key). With a caller-owned
+/// [`JwtError::NoMatchingKey`]. A token is checked against at most
+/// [`Jwks::MAX_SIGNATURE_CHECKS`] keys: when more fit (a token without `kid`
+/// against a set with many keys of its algorithm, a set repeating a `kid`), it
+/// is [`JwtError::AmbiguousKey`], refused before any signature check, so that a
+/// token cannot make the verifier try every key. With a caller-owned
 /// [`JwksCache`](crate::discovery::JwksCache), an unknown `kid` may mean the
 /// issuer rotated its keys: see [`JwksCache::verify`](crate::discovery::JwksCache::verify).
 ///
@@ -96,6 +99,15 @@ fn verify_peeked(
     now: SystemTime,
     mut replay: Option<&mut dyn ReplayCache>,
 ) -> Result<VerifiedJwt, Error> {
+    let candidates = jwks.candidates(peek.kid.as_deref(), peek.algorithm).count();
+    if candidates > Jwks::MAX_SIGNATURE_CHECKS {
+        return Err(JwtError::AmbiguousKey {
+            kid: peek.kid.as_deref().map(|kid| echo(kid, ECHO_LEN)),
+            algorithm: peek.algorithm,
+            candidates,
+        }
+        .into());
+    }
     let mut tried = false;
     for jwk in jwks.candidates(peek.kid.as_deref(), peek.algorithm) {
         tried = true;

@@ -84,6 +84,10 @@ pub enum SkipReason {
     AlgorithmMismatch(Algorithm),
     /// `kid`, `alg`, `use`, `key_ops`, `x5c` or `x5t#S256` is not of its type.
     BadMember(&'static str),
+    /// The first certificate of `x5c` holds another public key than the JWK's
+    /// own members (RFC 7517 §4.7: it MUST match): the member contradicts
+    /// itself, and neither half is taken.
+    CertificateMismatch,
     /// The key itself was refused (a curve other than P-256/P-384, an RSA key
     /// under 2048 bits, private members, a malformed coordinate...).
     Key(KeyError),
@@ -99,6 +103,9 @@ impl fmt::Display for SkipReason {
             SkipReason::UnsupportedAlgorithm(alg) => write!(f, "unsupported alg {alg:?}"),
             SkipReason::AlgorithmMismatch(alg) => write!(f, "alg {alg} does not fit the key"),
             SkipReason::BadMember(name) => write!(f, "member {name} has the wrong type"),
+            SkipReason::CertificateMismatch => f.write_str(
+                "the first x5c certificate holds another key than the JWK (RFC 7517 §4.7)",
+            ),
             SkipReason::Key(e) => write!(f, "{e}"),
         }
     }
@@ -157,7 +164,12 @@ impl Jwk {
     }
 
     /// `x5c` (RFC 7517 §4.7), as sent: base64 (not base64url) DER certificates,
-    /// the key's own first. Not checked here.
+    /// the key's own first. Never used to verify, and not trusted: no chain or
+    /// CA is checked, and no validity period. The one check made is that a
+    /// first certificate this crate can read holds this member's key (a member
+    /// whose certificate holds another key is skipped,
+    /// [`SkipReason::CertificateMismatch`]); one it cannot read is kept as sent,
+    /// unchecked. A caller that relies on the chain validates it itself.
     pub fn x5c(&self) -> &[String] {
         &self.x5c
     }
@@ -213,6 +225,15 @@ impl Jwks {
 
     /// The most members a set may have: 100.
     pub const MAX_KEYS: usize = 100;
+
+    /// The most keys one token is checked against: 4 (a rotation's previous,
+    /// current and next key, and one spare). A token whose header names no
+    /// `kid` is tried against every key that fits its algorithm, and a set may
+    /// repeat a `kid`; when more keys than this fit, the token is refused with
+    /// [`JwtError::AmbiguousKey`](crate::jwt::JwtError::AmbiguousKey) before any
+    /// signature is checked, so that a flood of tokens cannot cost up to
+    /// [`MAX_KEYS`](Self::MAX_KEYS) RSA verifications each.
+    pub const MAX_SIGNATURE_CHECKS: usize = 4;
 
     /// Reads a JWK Set document. Refused as a whole only when it is over
     /// [`MAX_LEN`](Self::MAX_LEN), has over [`MAX_KEYS`](Self::MAX_KEYS) members,
@@ -390,6 +411,11 @@ fn read_member(member: &Map<String, Value>, kid: Option<String>) -> Result<Jwk, 
         .ok_or(SkipReason::Key(KeyError::Malformed(
             "the JWK's key has no thumbprint",
         )))?;
+    if let Some(certified) = x5c.first().and_then(|first| certified_key(first)) {
+        if certified.jwk_thumbprint().as_deref() != Some(thumbprint.as_str()) {
+            return Err(SkipReason::CertificateMismatch);
+        }
+    }
     Ok(Jwk {
         key,
         kid,
@@ -398,6 +424,13 @@ fn read_member(member: &Map<String, Value>, kid: Option<String>) -> Result<Jwk, 
         x5t_s256,
         thumbprint,
     })
+}
+
+/// The public key of an `x5c` certificate (base64 DER), if this crate reads it.
+fn certified_key(base64_der: &str) -> Option<VerifyingKey> {
+    use base64ct::{Base64, Encoding};
+    let der = Base64::decode_vec(base64_der).ok()?;
+    super::Certificate::from_der(der).ok()?.verifying_key().ok()
 }
 
 /// At most 32 characters of a received name, for a skip reason.

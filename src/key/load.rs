@@ -297,10 +297,19 @@ pub(super) fn rsa_public(der: &[u8]) -> Result<PublicKey, KeyError> {
     let content = der::single(der, der::SEQUENCE, "RSA public key is not a SEQUENCE")?;
     let mut r = Reader::new(content);
     let modulus = r.read(der::INTEGER, "RSA public key modulus")?;
-    r.read(der::INTEGER, "RSA public key exponent")?;
+    let exponent = r.read(der::INTEGER, "RSA public key exponent")?;
     if !r.is_empty() {
         // Three or more INTEGERs: an RSAPrivateKey.
         return Err(KeyError::PrivateKeyNotPublic);
+    }
+    // An exponent of 1 (no encryption at all) or an even one is no RSA key;
+    // ring would refuse it only when a signature is checked, as a bad signature.
+    let significant = exponent.iter().skip_while(|&&b| b == 0).count();
+    let odd = exponent.last().is_some_and(|b| b & 1 == 1);
+    if !odd || (significant == 1 && exponent[exponent.len() - 1] < 3) {
+        return Err(KeyError::Malformed(
+            "the RSA public exponent is even or less than 3: the key is not a valid RSA key (65537 is usual)",
+        ));
     }
     let bits = check_rsa_bits(der::unsigned_bits(modulus))?;
     Ok(PublicKey {

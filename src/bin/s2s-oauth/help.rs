@@ -771,7 +771,9 @@ Options:
                            --access-token
   --access-token           apply RFC 9068: typ at+jwt, sub, client_id, iat and jti
                            required
-  --timeout SECS           --jwks-url's request timeout (default 30)
+  --timeout SECS           --jwks-url's request timeout (default 30); with
+                           --jwks-url only. Not in the documented contract of
+                           verify-jwt: an addition that changes no other behaviour
 
 ",
     secrets_note!(),

@@ -33,6 +33,11 @@ pub(crate) fn run(options: &Options, out: &mut impl Write) -> Result<(), Failure
             "--access-token needs --issuer: RFC 9068 §4 requires iss to match the issuer",
         ));
     }
+    if options.timeout.is_some() && options.jwks_url.is_none() {
+        return Err(Failure::usage(
+            "--timeout applies to the --jwks-url request only; leave it out with --jwks-file or --key",
+        ));
+    }
     let jwks = keys(options, &token)?;
     let now = SystemTime::now();
     let verified = if options.access_token_profile {

@@ -10,6 +10,21 @@
 //! array), and `client_id`, `jti` and `iat` may be absent, so this preset does
 //! not require them. The audience is the caller's to give: it is whatever the
 //! connected app (external client app) was configured to put in `aud`.
+//!
+//! **Weaker than RFC 9068**: because Salesforce writes `typ: JWT`, the `typ`
+//! check cannot tell an access token from another JWT the org signs with the
+//! same keys (an OpenID Connect ID token has `typ: JWT` too, and its `aud` is
+//! the consumer key). Give as the audience the value configured for the access
+//! tokens, never the consumer key, so that an ID token cannot pass for an
+//! access token.
+//!
+//! What to do when a token is refused: [`JwtError::WrongIssuer`](crate::jwt::JwtError::WrongIssuer)
+//! usually means the host is not the org's My Domain (tokens are issued there,
+//! not by `login.salesforce.com`); [`JwtError::NoMatchingKey`](crate::jwt::JwtError::NoMatchingKey)
+//! that the keys are another org's (check the host) or were rotated (a
+//! [`JwksCache`] refetches on its own); [`JwtError::Malformed`](crate::jwt::JwtError::Malformed)
+//! that the token is an opaque one, not JWT-based (switch the connected app to
+//! JWT-based access tokens, or introspect the token instead).
 
 use crate::discovery::JwksCache;
 use crate::error::Error;
