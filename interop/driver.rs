@@ -80,12 +80,12 @@ const SWITCHES: &[&str] = &["--expired", "--tamper", "--replay", "--no-sub", "--
 #[path = "driver_dpop.rs"]
 mod dpop;
 
-#[path = "driver_salesforce.rs"]
-mod salesforce;
 #[path = "driver_introspect.rs"]
 mod handback;
 #[path = "driver_jwks.rs"]
 mod jwks;
+#[path = "driver_salesforce.rs"]
+mod salesforce;
 
 /// How far back `--expired` moves the clock: far beyond any lifetime and leeway.
 const EXPIRED_BY: Duration = Duration::from_secs(3600);

@@ -83,7 +83,8 @@ fn server(seen: Arc<Mutex<Seen>>) -> String {
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
             let mut seen = seen.lock().unwrap();
-            let session_ok = header("x-aws-ec2-metadata-token").as_deref() == Some("AQAE/imds+session==");
+            let session_ok =
+                header("x-aws-ec2-metadata-token").as_deref() == Some("AQAE/imds+session==");
             let (status, body) = match request_line.split(' ').take(2).collect::<Vec<_>>()[..] {
                 ["PUT", "/latest/api/token"] if seen.refuse_session => (403, String::new()),
                 ["PUT", "/latest/api/token"]

@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::Claims;
+use s2s_oauth::HttpResponse;
+use s2s_oauth::discovery::JwksCache;
+use s2s_oauth::jwt::{Claims, Jwks};
 use s2s_oauth::server::{
     self, Client, Endpoint, ErrorCode, Issuer, Method, PeerCertificate, Reason, Refusal, Request,
     Success, TlsClientAuth,
@@ -306,6 +308,100 @@ fn private_key_jwt_by_kid_and_by_trying_each_key() {
         "{}",
         refused.description()
     );
+}
+
+/// A JWK Set document of `(key, kid, alg)` members.
+fn jwk_set(members: &[(&SigningKey, &str, Option<&str>)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(key, kid, alg)| {
+            let alg = alg.map(|a| format!(r#""alg":"{a}","#)).unwrap_or_default();
+            let extra = format!(r#"{{"kid":"{kid}",{alg}"use":"sig","#);
+            key.public_jwk().unwrap().replacen('{', &extra, 1)
+        })
+        .collect();
+    format!(r#"{{"keys":[{}]}}"#, members.join(","))
+}
+
+fn jwks_clients(set: Jwks) -> BTreeMap<String, Client> {
+    [(
+        "jwks-app".to_owned(),
+        Client::new("jwks-app").with_keys(set),
+    )]
+    .into()
+}
+
+fn auth_jwks(clients: &BTreeMap<String, Client>, body: &str) -> Result<Method, Refusal> {
+    let r = request(&[FORM], body);
+    server::authenticate(&r, clients, &endpoint(), None, &mut Seen::new(), now())
+        .map(|c| c.method())
+}
+
+#[test]
+fn private_key_jwt_against_a_jwk_set_by_kid() {
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let p256 = signing_key("p256.pkcs8.pem");
+    let stranger = signing_key("p384.pkcs8.pem");
+    let set = jwk_set(&[(&rsa, "rsa-2026", Some("RS256")), (&p256, "ec-2026", None)]);
+    let clients = jwks_clients(Jwks::parse(set.as_bytes()).unwrap());
+    for (key, kid) in [
+        (&rsa, Some("rsa-2026")),
+        (&p256, Some("ec-2026")),
+        (&p256, None),
+    ] {
+        let body = client_assertion(key, "jwks-app", TOKEN_URL, kid);
+        assert_eq!(
+            auth_jwks(&clients, &body),
+            Ok(Method::PrivateKeyJwt),
+            "{kid:?}"
+        );
+    }
+    // A key not in the set, with a kid of the set, another kid, or none.
+    for kid in [Some("rsa-2026"), Some("ec-2026"), Some("p384"), None] {
+        let body = client_assertion(&stranger, "jwks-app", TOKEN_URL, kid);
+        let refused = auth_jwks(&clients, &body).unwrap_err();
+        assert_eq!(refused.reason(), Reason::BadClientCredentials, "{kid:?}");
+        assert_eq!(refused.status(), 401);
+    }
+    // A key of the set under another member's kid: only that member is tried.
+    let body = client_assertion(&rsa, "jwks-app", TOKEN_URL, Some("ec-2026"));
+    assert!(auth_jwks(&clients, &body).is_err());
+}
+
+#[test]
+fn a_jwk_set_members_alg_is_kept() {
+    // The member says RS384; an RS256 assertion under its kid is not checked with it.
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let set = jwk_set(&[(&rsa, "pinned", Some("RS384"))]);
+    let clients = jwks_clients(Jwks::parse(set.as_bytes()).unwrap());
+    let body = client_assertion(&rsa, "jwks-app", TOKEN_URL, Some("pinned"));
+    let refused = auth_jwks(&clients, &body).unwrap_err();
+    assert_eq!(refused.reason(), Reason::BadClientCredentials);
+    let open = jwk_set(&[(&rsa, "pinned", None)]);
+    let clients = jwks_clients(Jwks::parse(open.as_bytes()).unwrap());
+    assert_eq!(auth_jwks(&clients, &body), Ok(Method::PrivateKeyJwt));
+}
+
+#[test]
+fn a_jwks_cache_serves_through_a_snapshot_of_its_set() {
+    let p256 = signing_key("p256.pkcs8.pem");
+    let mut cache = JwksCache::new("https://client.example/jwks").unwrap();
+    let answer = HttpResponse::new(
+        200,
+        Vec::new(),
+        jwk_set(&[(&p256, "ec-2026", None)]).into_bytes(),
+    );
+    cache.accept(&answer, now()).unwrap();
+    let clients = jwks_clients(cache.keys().cloned().unwrap());
+    let body = client_assertion(&p256, "jwks-app", TOKEN_URL, Some("ec-2026"));
+    assert_eq!(auth_jwks(&clients, &body), Ok(Method::PrivateKeyJwt));
+    let other = client_assertion(
+        &signing_key("rsa2048.pkcs8.pem"),
+        "jwks-app",
+        TOKEN_URL,
+        None,
+    );
+    assert!(auth_jwks(&clients, &other).is_err());
 }
 
 #[test]

@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::endpoint::Endpoint;
 use super::refusal::{Reason, Refusal, echo};
-use super::registry::{Client, Clients, PeerCertificate, TlsClientAuth};
+use super::registry::{Client, Clients, Keys, PeerCertificate, TlsClientAuth};
+use crate::Algorithm;
 use crate::error::ErrorCode;
 use crate::error::{Error, JwtError};
 use crate::form;
@@ -421,7 +422,7 @@ fn client_assertion<'c, C: Clients + ?Sized>(
                 None,
             )
         })?;
-        (keys.candidates(unverified.kid()), Method::PrivateKeyJwt)
+        (candidates(keys, &unverified), Method::PrivateKeyJwt)
     };
     let mut validation = Validation::new(endpoint.token_url())
         .with_issuer(id)
@@ -444,6 +445,18 @@ fn client_assertion<'c, C: Clients + ?Sized>(
     )
     .map_err(|e| bad_credentials(format!("client assertion rejected: {e}"), None))?;
     Ok((client, method))
+}
+
+/// The keys that may have signed `jws`: by its `kid`, and by its `alg` when that
+/// names an algorithm the crate knows (an unknown one fails verification anyway).
+pub(crate) fn candidates<'k>(keys: &'k dyn Keys, jws: &UnverifiedJwt) -> Vec<&'k VerifyingKey> {
+    match jws
+        .algorithm_name()
+        .and_then(|a| a.parse::<Algorithm>().ok())
+    {
+        Some(algorithm) => keys.candidates_for(jws.kid(), algorithm),
+        None => keys.candidates(jws.kid()),
+    }
 }
 
 /// Verifies `token` with the first of `keys` that verifies its signature. The

@@ -351,12 +351,7 @@ fn refresh(
         Some(jwt) => state.rename_access(&access, jwt),
         None => access,
     };
-    state.record_owner(
-        &access,
-        &client.id,
-        &refreshed.username,
-        scope.as_deref(),
-    );
+    state.record_owner(&access, &client.id, &refreshed.username, scope.as_deref());
     Ok(profile::token_response(
         profile,
         ctx.base_url,
