@@ -423,6 +423,39 @@ fn a_replayed_client_assertion_is_refused() {
 }
 
 #[test]
+fn a_jti_is_unique_per_issuer_not_across_clients() {
+    // RFC 7519 §4.1.7: a jti is unique for its issuer. Two clients that both
+    // number their assertions must not refuse each other's, and one client must
+    // not be able to burn another's jti values.
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let key = rsa.verifying_key();
+    let clients: BTreeMap<String, Client> = ["first", "second"]
+        .map(|id| (id.to_owned(), Client::new(id).with_keys(key.clone())))
+        .into();
+    let body = |client: &str| {
+        let mut claims = Claims::for_client(client, TOKEN_URL).with_jti("1");
+        format!(
+            "grant_type=client_credentials&client_assertion_type={}&client_assertion={}",
+            enc(server::JWT_ASSERTION_TYPE),
+            claims_with_kid(&mut claims, &rsa, None)
+        )
+    };
+    let mut seen = Seen::new();
+    let mut send = |client: &str| {
+        let r = request(&[FORM], &body(client));
+        server::authenticate(&r, &clients, &endpoint(), None, &mut seen, now()).map(|c| c.method())
+    };
+    assert_eq!(send("first"), Ok(Method::PrivateKeyJwt));
+    assert_eq!(send("second"), Ok(Method::PrivateKeyJwt));
+    let again = send("second").unwrap_err();
+    assert!(
+        again.description().contains("replay"),
+        "{}",
+        again.description()
+    );
+}
+
+#[test]
 fn client_assertions_without_jti_are_refused_by_default() {
     let key = signing_key("rsa2048.pkcs8.pem");
     let jwt = Claims::for_client("jwt-app", TOKEN_URL)

@@ -161,7 +161,8 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 /// - Client assertions: `iss` = `sub` = the client id (and the body's
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
 ///   the lifetime cap, signature by the client's [`Keys`](super::Keys) (`private_key_jwt`) or
-///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`.
+///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`
+///   under the issuer (entries `<len>:<iss>:<jti>`: a `jti` is unique per issuer).
 ///
 /// ```
 /// use std::collections::{BTreeMap, HashMap};
@@ -438,6 +439,7 @@ fn client_assertion<'c, C: Clients + ?Sized>(
     let has_jti = unverified.claims().contains_key("jti");
     verify_with_any(
         assertion,
+        id,
         &keys,
         &validation,
         now,
@@ -462,8 +464,13 @@ pub(crate) fn candidates<'k>(keys: &'k dyn Keys, jws: &UnverifiedJwt) -> Vec<&'k
 /// Verifies `token` with the first of `keys` that verifies its signature. The
 /// error: the first one that is not about the signature (the token was signed by
 /// one of the keys, and failed a claim), else the last.
+///
+/// `replay` sees each `jti` under the token's `issuer` (RFC 7519 §4.1.7: a `jti`
+/// is unique for its issuer), so clients that number their assertions alike do
+/// not refuse each other's, and one client cannot use up another's `jti`s.
 pub(crate) fn verify_with_any(
     token: &str,
+    issuer: &str,
     keys: &[&VerifyingKey],
     validation: &Validation,
     now: SystemTime,
@@ -471,7 +478,7 @@ pub(crate) fn verify_with_any(
 ) -> Result<VerifiedJwt, Error> {
     let mut last = Error::Jwt(JwtError::InvalidSignature);
     for key in keys {
-        let mut reborrowed = replay.as_mut().map(|r| Reborrow(&mut **r));
+        let mut reborrowed = replay.as_mut().map(|r| PerIssuer(&mut **r, issuer));
         let cache = reborrowed.as_mut().map(|r| r as &mut dyn ReplayCache);
         match jwt::verify(token, key, validation, now, cache) {
             Ok(verified) => return Ok(verified),
@@ -485,12 +492,20 @@ pub(crate) fn verify_with_any(
 }
 
 /// A replay cache lent for one call (a `&mut dyn` cannot be reborrowed for a
-/// shorter trait-object lifetime in a loop).
-struct Reborrow<'a, 'b>(&'a mut (dyn ReplayCache + 'b));
+/// shorter trait-object lifetime in a loop), keyed by issuer and `jti`: the
+/// entry is `<length of iss>:<iss>:<jti>`, which no other (iss, jti) pair spells.
+struct PerIssuer<'a, 'b, 'i>(&'a mut (dyn ReplayCache + 'b), &'i str);
 
-impl ReplayCache for Reborrow<'_, '_> {
+impl PerIssuer<'_, '_, '_> {
+    fn key(&self, jti: &str) -> String {
+        format!("{}:{}:{jti}", self.1.len(), self.1)
+    }
+}
+
+impl ReplayCache for PerIssuer<'_, '_, '_> {
     fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
-        self.0.check_and_insert(jti, expires_at, now)
+        let key = self.key(jti);
+        self.0.check_and_insert(&key, expires_at, now)
     }
 }
 

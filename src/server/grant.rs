@@ -118,6 +118,7 @@ pub fn verify_jwt_bearer<I: Issuers + ?Sized>(
     let has_jti = unverified.claims().contains_key("jti");
     let jwt = verify_with_any(
         assertion,
+        iss,
         &super::authenticate::candidates(keys, &unverified),
         &validation,
         now,
