@@ -215,7 +215,17 @@ fn post_credentials_and_their_failures() {
     )
     .unwrap_err();
     assert_eq!(wrong.reason(), Reason::BadClientCredentials);
-    assert_eq!(wrong.challenge(), None, "no header, no challenge");
+    assert_eq!(
+        wrong.challenge(),
+        None,
+        "no Authorization header, no scheme used"
+    );
+    // A 401 carries a challenge all the same (RFC 7235 §3.1): the scheme the
+    // endpoint takes.
+    assert_eq!(
+        wrong.to_http_response().header("www-authenticate"),
+        Some("Basic realm=\"token\"")
+    );
     let unknown = auth(
         &[FORM],
         "grant_type=client_credentials&client_id=nobody&client_secret=x",
