@@ -922,3 +922,23 @@ fn hostile_requests_get_typed_refusals_and_no_panic() {
         }
     }
 }
+
+#[test]
+fn many_distinct_parameters_parse_in_linear_time() {
+    // 64 KiB of distinct one-to-three-letter names: a quadratic repeat check is
+    // tens of millions of comparisons per request.
+    let mut body = String::from("grant_type=client_credentials");
+    let mut i = 0u32;
+    while body.len() < server::MAX_BODY - 16 {
+        body.push_str(&format!("&{i:x}=v"));
+        i += 1;
+    }
+    let started = std::time::Instant::now();
+    let r = request(&[FORM], &body);
+    let took = started.elapsed();
+    assert_eq!(r.pairs().len(), i as usize + 1);
+    assert!(
+        took < Duration::from_millis(200),
+        "{took:?} for {i} parameters"
+    );
+}
