@@ -817,6 +817,40 @@ fn saml_bearer_grants() {
     assert_eq!(refused.reason(), Reason::InvalidAssertion);
 }
 
+#[cfg(feature = "saml")]
+#[test]
+fn a_saml_id_is_unique_per_issuer() {
+    use s2s_oauth::saml::{Assertion, Signer};
+    let key = signing_key("rsa2048.pkcs8.pem");
+    let cert = Certificate::from_pem(include_str!("data/keys/rsa2048.cert.pem")).unwrap();
+    let signer = Signer::new(key, cert.clone()).unwrap();
+    let issuers: BTreeMap<String, Issuer> = ["org-a", "org-b"]
+        .map(|name| {
+            let issuer = Issuer::new(name).with_saml_key(cert.verifying_key().unwrap());
+            (name.to_owned(), issuer)
+        })
+        .into();
+    let body = |issuer: &str| {
+        let xml = Assertion::new(issuer, "alice@example.com", TOKEN_URL, TOKEN_URL)
+            .with_id("_shared-1")
+            .sign_at(&signer, now(), &SystemRandom::new())
+            .unwrap();
+        format!(
+            "grant_type={}&assertion={}",
+            enc(server::SAML2_BEARER),
+            Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes())
+        )
+    };
+    let mut seen = Seen::new();
+    let mut send = |issuer: &str| {
+        let r = request(&[FORM], &body(issuer));
+        server::verify_saml_bearer(&r, &issuers, &endpoint(), &mut seen, now()).map(|v| v.issuer)
+    };
+    assert_eq!(send("org-a"), Ok("org-a".to_owned()));
+    assert_eq!(send("org-b"), Ok("org-b".to_owned()), "another issuer's ID");
+    assert!(send("org-b").is_err(), "replayed ID");
+}
+
 #[test]
 fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
     let refused = Refusal::new(

@@ -162,7 +162,7 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
 ///   the lifetime cap, signature by the client's [`Keys`](super::Keys) (`private_key_jwt`) or
 ///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`
-///   under the issuer (entries `<len>:<iss>:<jti>`: a `jti` is unique per issuer).
+///   under the issuer (entries `jwt:<len>:<iss>:<jti>`: a `jti` is unique per issuer).
 ///
 /// ```
 /// use std::collections::{BTreeMap, HashMap};
@@ -478,7 +478,7 @@ pub(crate) fn verify_with_any(
 ) -> Result<VerifiedJwt, Error> {
     let mut last = Error::Jwt(JwtError::InvalidSignature);
     for key in keys {
-        let mut reborrowed = replay.as_mut().map(|r| PerIssuer(&mut **r, issuer));
+        let mut reborrowed = replay.as_mut().map(|r| PerIssuer::jwt(&mut **r, issuer));
         let cache = reborrowed.as_mut().map(|r| r as &mut dyn ReplayCache);
         match jwt::verify(token, key, validation, now, cache) {
             Ok(verified) => return Ok(verified),
@@ -492,20 +492,40 @@ pub(crate) fn verify_with_any(
 }
 
 /// A replay cache lent for one call (a `&mut dyn` cannot be reborrowed for a
-/// shorter trait-object lifetime in a loop), keyed by issuer and `jti`: the
-/// entry is `<length of iss>:<iss>:<jti>`, which no other (iss, jti) pair spells.
-struct PerIssuer<'a, 'b, 'i>(&'a mut (dyn ReplayCache + 'b), &'i str);
+/// shorter trait-object lifetime in a loop), keyed by kind, issuer and `jti`
+/// (or SAML `ID`): the entry is `jwt:<length of iss>:<iss>:<jti>` or
+/// `saml:<length of Issuer>:<Issuer>:<ID>`, which no other triple spells.
+pub(crate) struct PerIssuer<'a, 'b, 'i> {
+    cache: &'a mut (dyn ReplayCache + 'b),
+    kind: &'static str,
+    issuer: &'i str,
+}
 
-impl PerIssuer<'_, '_, '_> {
-    fn key(&self, jti: &str) -> String {
-        format!("{}:{}:{jti}", self.1.len(), self.1)
+impl<'a, 'b, 'i> PerIssuer<'a, 'b, 'i> {
+    /// JWT `jti`s of `issuer`.
+    pub(crate) fn jwt(cache: &'a mut (dyn ReplayCache + 'b), issuer: &'i str) -> Self {
+        PerIssuer {
+            cache,
+            kind: "jwt",
+            issuer,
+        }
+    }
+
+    /// SAML assertion `ID`s of `issuer`.
+    #[cfg(feature = "saml")]
+    pub(crate) fn saml(cache: &'a mut (dyn ReplayCache + 'b), issuer: &'i str) -> Self {
+        PerIssuer {
+            cache,
+            kind: "saml",
+            issuer,
+        }
     }
 }
 
 impl ReplayCache for PerIssuer<'_, '_, '_> {
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
-        let key = self.key(jti);
-        self.0.check_and_insert(&key, expires_at, now)
+    fn check_and_insert(&mut self, id: &str, expires_at: SystemTime, now: SystemTime) -> bool {
+        let key = format!("{}:{}:{}:{id}", self.kind, self.issuer.len(), self.issuer);
+        self.cache.check_and_insert(&key, expires_at, now)
     }
 }
 
