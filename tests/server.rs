@@ -128,6 +128,41 @@ fn latin_1_basic_credentials_as_authlib_writes_them() {
 }
 
 #[test]
+fn basic_fallbacks_take_only_spellings_of_the_registered_secret() {
+    // Each attempt (form-decoded, as sent, Latin-1) must read the presented bytes
+    // as the registered secret; none lets another secret through.
+    let try_secret = |registered: &str, presented: &[u8]| {
+        let clients: BTreeMap<String, Client> =
+            [("app".to_owned(), Client::new("app").with_secret(registered))].into();
+        let header = basic(b"app", presented);
+        let r = request(
+            &[FORM, ("Authorization", &header)],
+            "grant_type=client_credentials",
+        );
+        server::authenticate(&r, &clients, &endpoint(), None, &mut Seen::new(), now()).is_ok()
+    };
+    // Spellings of the secret: accepted.
+    assert!(try_secret("A", b"%41"), "form-encoded");
+    assert!(try_secret("%41", b"%2541"), "form-encoded");
+    assert!(try_secret("%41", b"%41"), "as sent");
+    assert!(try_secret("a b", b"a+b"), "form-encoded space");
+    assert!(try_secret("a+b", b"a+b"), "as sent");
+    assert!(try_secret("\u{e9}t\u{e9}", b"\xe9t\xe9"), "Latin-1 bytes");
+    // Other secrets: refused.
+    assert!(!try_secret("%41", b"A"));
+    assert!(!try_secret("a+b", b"a b"));
+    assert!(!try_secret("a+b", b"a%20b"));
+    assert!(!try_secret("A", b"%61"), "no case folding");
+    assert!(!try_secret("A", b"%2541"));
+    // UTF-8 bytes are not reread as Latin-1: "é" sent is not "Ã©".
+    assert!(!try_secret("\u{c3}\u{a9}", "\u{e9}".as_bytes()));
+    // Invalid UTF-8 after form decoding is not a wildcard.
+    assert!(!try_secret("\u{fffd}", b"%FF"));
+    assert!(!try_secret("\u{fffd}", b"\xff"));
+    assert!(!try_secret("", b""), "an empty secret is no secret");
+}
+
+#[test]
 fn strict_decoding_takes_the_form_encoded_basic_credentials_only() {
     let clients = clients();
     let strict = endpoint().strict_basic_decoding();

@@ -347,15 +347,20 @@ fn as_sent(bytes: &[u8]) -> String {
 /// Whether any of `presented` is the client's secret. Every candidate is compared,
 /// each in constant time (HMAC tags compared by ring's `hmac::verify`).
 fn check_secret(client: &Client, presented: &[&[u8]], scheme: Option<&str>) -> Result<(), Refusal> {
-    let expected = client.secret().ok_or_else(|| {
-        bad_credentials(
-            format!(
-                "client {:?} has no secret; authenticate it another way",
-                echo(client.id())
-            ),
-            scheme,
-        )
-    })?;
+    // An empty secret (a secret read from an unset variable, say) is no secret:
+    // it would let anyone who sends `id:` in.
+    let expected = client
+        .secret()
+        .filter(|s| !s.expose_secret().is_empty())
+        .ok_or_else(|| {
+            bad_credentials(
+                format!(
+                    "client {:?} has no secret (or an empty one); authenticate it another way",
+                    echo(client.id())
+                ),
+                scheme,
+            )
+        })?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, b"s2s-oauth server secret comparison");
     let tag = hmac::sign(&key, expected.expose_secret().as_bytes());
     let matches = presented.iter().fold(false, |any, p| {
