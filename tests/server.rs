@@ -896,6 +896,16 @@ fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "invalid_app_access");
+    // RFC 6749 §5.2: the error code keeps to %x20-21 / %x23-5B / %x5D-7E as the
+    // description does, whatever the caller passed.
+    let odd = Refusal::new(ErrorCode::Other("no \"quotes\"\\ or\r\né".into()), "x");
+    let body: serde_json::Value = serde_json::from_slice(odd.to_http_response().body()).unwrap();
+    let code = body["error"].as_str().unwrap();
+    assert!(
+        code.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+        "{code:?}"
+    );
     assert_eq!(
         Refusal::new(ErrorCode::TemporarilyUnavailable, "later").status(),
         503

@@ -162,7 +162,7 @@ impl Refusal {
     /// characters RFC 6749 §5.2 allows (`"` and `\` become `'` and `/`).
     pub fn to_http_response(&self) -> HttpResponse {
         let body = serde_json::json!({
-            "error": self.code.as_str(),
+            "error": rfc6749_text(self.code.as_str()),
             "error_description": rfc6749_text(&self.description),
         });
         let mut headers = vec![(
@@ -199,7 +199,8 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// `error_description` takes %x20-21 / %x23-5B / %x5D-7E only (RFC 6749 §5.2).
+/// `error` and `error_description` take %x20-21 / %x23-5B / %x5D-7E only (RFC
+/// 6749 §5.2).
 fn rfc6749_text(text: &str) -> String {
     text.chars()
         .map(|c| match c {
