@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use ring::rand::SystemRandom;
-use s2s_oauth::jwt::Claims;
+use s2s_oauth::HttpResponse;
+use s2s_oauth::discovery::JwksCache;
+use s2s_oauth::jwt::{Claims, Jwks};
 use s2s_oauth::server::{
     self, Client, Endpoint, ErrorCode, Issuer, Method, PeerCertificate, Reason, Refusal, Request,
     Success, TlsClientAuth,
@@ -126,6 +128,41 @@ fn latin_1_basic_credentials_as_authlib_writes_them() {
 }
 
 #[test]
+fn basic_fallbacks_take_only_spellings_of_the_registered_secret() {
+    // Each attempt (form-decoded, as sent, Latin-1) must read the presented bytes
+    // as the registered secret; none lets another secret through.
+    let try_secret = |registered: &str, presented: &[u8]| {
+        let clients: BTreeMap<String, Client> =
+            [("app".to_owned(), Client::new("app").with_secret(registered))].into();
+        let header = basic(b"app", presented);
+        let r = request(
+            &[FORM, ("Authorization", &header)],
+            "grant_type=client_credentials",
+        );
+        server::authenticate(&r, &clients, &endpoint(), None, &mut Seen::new(), now()).is_ok()
+    };
+    // Spellings of the secret: accepted.
+    assert!(try_secret("A", b"%41"), "form-encoded");
+    assert!(try_secret("%41", b"%2541"), "form-encoded");
+    assert!(try_secret("%41", b"%41"), "as sent");
+    assert!(try_secret("a b", b"a+b"), "form-encoded space");
+    assert!(try_secret("a+b", b"a+b"), "as sent");
+    assert!(try_secret("\u{e9}t\u{e9}", b"\xe9t\xe9"), "Latin-1 bytes");
+    // Other secrets: refused.
+    assert!(!try_secret("%41", b"A"));
+    assert!(!try_secret("a+b", b"a b"));
+    assert!(!try_secret("a+b", b"a%20b"));
+    assert!(!try_secret("A", b"%61"), "no case folding");
+    assert!(!try_secret("A", b"%2541"));
+    // UTF-8 bytes are not reread as Latin-1: "é" sent is not "Ã©".
+    assert!(!try_secret("\u{c3}\u{a9}", "\u{e9}".as_bytes()));
+    // Invalid UTF-8 after form decoding is not a wildcard.
+    assert!(!try_secret("\u{fffd}", b"%FF"));
+    assert!(!try_secret("\u{fffd}", b"\xff"));
+    assert!(!try_secret("", b""), "an empty secret is no secret");
+}
+
+#[test]
 fn strict_decoding_takes_the_form_encoded_basic_credentials_only() {
     let clients = clients();
     let strict = endpoint().strict_basic_decoding();
@@ -213,7 +250,17 @@ fn post_credentials_and_their_failures() {
     )
     .unwrap_err();
     assert_eq!(wrong.reason(), Reason::BadClientCredentials);
-    assert_eq!(wrong.challenge(), None, "no header, no challenge");
+    assert_eq!(
+        wrong.challenge(),
+        None,
+        "no Authorization header, no scheme used"
+    );
+    // A 401 carries a challenge all the same (RFC 7235 §3.1): the scheme the
+    // endpoint takes.
+    assert_eq!(
+        wrong.to_http_response().header("www-authenticate"),
+        Some("Basic realm=\"token\"")
+    );
     let unknown = auth(
         &[FORM],
         "grant_type=client_credentials&client_id=nobody&client_secret=x",
@@ -308,6 +355,100 @@ fn private_key_jwt_by_kid_and_by_trying_each_key() {
     );
 }
 
+/// A JWK Set document of `(key, kid, alg)` members.
+fn jwk_set(members: &[(&SigningKey, &str, Option<&str>)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(key, kid, alg)| {
+            let alg = alg.map(|a| format!(r#""alg":"{a}","#)).unwrap_or_default();
+            let extra = format!(r#"{{"kid":"{kid}",{alg}"use":"sig","#);
+            key.public_jwk().unwrap().replacen('{', &extra, 1)
+        })
+        .collect();
+    format!(r#"{{"keys":[{}]}}"#, members.join(","))
+}
+
+fn jwks_clients(set: Jwks) -> BTreeMap<String, Client> {
+    [(
+        "jwks-app".to_owned(),
+        Client::new("jwks-app").with_keys(set),
+    )]
+    .into()
+}
+
+fn auth_jwks(clients: &BTreeMap<String, Client>, body: &str) -> Result<Method, Refusal> {
+    let r = request(&[FORM], body);
+    server::authenticate(&r, clients, &endpoint(), None, &mut Seen::new(), now())
+        .map(|c| c.method())
+}
+
+#[test]
+fn private_key_jwt_against_a_jwk_set_by_kid() {
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let p256 = signing_key("p256.pkcs8.pem");
+    let stranger = signing_key("p384.pkcs8.pem");
+    let set = jwk_set(&[(&rsa, "rsa-2026", Some("RS256")), (&p256, "ec-2026", None)]);
+    let clients = jwks_clients(Jwks::parse(set.as_bytes()).unwrap());
+    for (key, kid) in [
+        (&rsa, Some("rsa-2026")),
+        (&p256, Some("ec-2026")),
+        (&p256, None),
+    ] {
+        let body = client_assertion(key, "jwks-app", TOKEN_URL, kid);
+        assert_eq!(
+            auth_jwks(&clients, &body),
+            Ok(Method::PrivateKeyJwt),
+            "{kid:?}"
+        );
+    }
+    // A key not in the set, with a kid of the set, another kid, or none.
+    for kid in [Some("rsa-2026"), Some("ec-2026"), Some("p384"), None] {
+        let body = client_assertion(&stranger, "jwks-app", TOKEN_URL, kid);
+        let refused = auth_jwks(&clients, &body).unwrap_err();
+        assert_eq!(refused.reason(), Reason::BadClientCredentials, "{kid:?}");
+        assert_eq!(refused.status(), 401);
+    }
+    // A key of the set under another member's kid: only that member is tried.
+    let body = client_assertion(&rsa, "jwks-app", TOKEN_URL, Some("ec-2026"));
+    assert!(auth_jwks(&clients, &body).is_err());
+}
+
+#[test]
+fn a_jwk_set_members_alg_is_kept() {
+    // The member says RS384; an RS256 assertion under its kid is not checked with it.
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let set = jwk_set(&[(&rsa, "pinned", Some("RS384"))]);
+    let clients = jwks_clients(Jwks::parse(set.as_bytes()).unwrap());
+    let body = client_assertion(&rsa, "jwks-app", TOKEN_URL, Some("pinned"));
+    let refused = auth_jwks(&clients, &body).unwrap_err();
+    assert_eq!(refused.reason(), Reason::BadClientCredentials);
+    let open = jwk_set(&[(&rsa, "pinned", None)]);
+    let clients = jwks_clients(Jwks::parse(open.as_bytes()).unwrap());
+    assert_eq!(auth_jwks(&clients, &body), Ok(Method::PrivateKeyJwt));
+}
+
+#[test]
+fn a_jwks_cache_serves_through_a_snapshot_of_its_set() {
+    let p256 = signing_key("p256.pkcs8.pem");
+    let mut cache = JwksCache::new("https://client.example/jwks").unwrap();
+    let answer = HttpResponse::new(
+        200,
+        Vec::new(),
+        jwk_set(&[(&p256, "ec-2026", None)]).into_bytes(),
+    );
+    cache.accept(&answer, now()).unwrap();
+    let clients = jwks_clients(cache.keys().cloned().unwrap());
+    let body = client_assertion(&p256, "jwks-app", TOKEN_URL, Some("ec-2026"));
+    assert_eq!(auth_jwks(&clients, &body), Ok(Method::PrivateKeyJwt));
+    let other = client_assertion(
+        &signing_key("rsa2048.pkcs8.pem"),
+        "jwks-app",
+        TOKEN_URL,
+        None,
+    );
+    assert!(auth_jwks(&clients, &other).is_err());
+}
+
 #[test]
 fn a_replayed_client_assertion_is_refused() {
     let body = client_assertion(
@@ -319,6 +460,39 @@ fn a_replayed_client_assertion_is_refused() {
     let mut seen = Seen::new();
     assert!(auth_with(&[FORM], &body, None, &mut seen).is_ok());
     let again = auth_with(&[FORM], &body, None, &mut seen).unwrap_err();
+    assert!(
+        again.description().contains("replay"),
+        "{}",
+        again.description()
+    );
+}
+
+#[test]
+fn a_jti_is_unique_per_issuer_not_across_clients() {
+    // RFC 7519 §4.1.7: a jti is unique for its issuer. Two clients that both
+    // number their assertions must not refuse each other's, and one client must
+    // not be able to burn another's jti values.
+    let rsa = signing_key("rsa2048.pkcs8.pem");
+    let key = rsa.verifying_key();
+    let clients: BTreeMap<String, Client> = ["first", "second"]
+        .map(|id| (id.to_owned(), Client::new(id).with_keys(key.clone())))
+        .into();
+    let body = |client: &str| {
+        let mut claims = Claims::for_client(client, TOKEN_URL).with_jti("1");
+        format!(
+            "grant_type=client_credentials&client_assertion_type={}&client_assertion={}",
+            enc(server::JWT_ASSERTION_TYPE),
+            claims_with_kid(&mut claims, &rsa, None)
+        )
+    };
+    let mut seen = Seen::new();
+    let mut send = |client: &str| {
+        let r = request(&[FORM], &body(client));
+        server::authenticate(&r, &clients, &endpoint(), None, &mut seen, now()).map(|c| c.method())
+    };
+    assert_eq!(send("first"), Ok(Method::PrivateKeyJwt));
+    assert_eq!(send("second"), Ok(Method::PrivateKeyJwt));
+    let again = send("second").unwrap_err();
     assert!(
         again.description().contains("replay"),
         "{}",
@@ -678,6 +852,40 @@ fn saml_bearer_grants() {
     assert_eq!(refused.reason(), Reason::InvalidAssertion);
 }
 
+#[cfg(feature = "saml")]
+#[test]
+fn a_saml_id_is_unique_per_issuer() {
+    use s2s_oauth::saml::{Assertion, Signer};
+    let key = signing_key("rsa2048.pkcs8.pem");
+    let cert = Certificate::from_pem(include_str!("data/keys/rsa2048.cert.pem")).unwrap();
+    let signer = Signer::new(key, cert.clone()).unwrap();
+    let issuers: BTreeMap<String, Issuer> = ["org-a", "org-b"]
+        .map(|name| {
+            let issuer = Issuer::new(name).with_saml_key(cert.verifying_key().unwrap());
+            (name.to_owned(), issuer)
+        })
+        .into();
+    let body = |issuer: &str| {
+        let xml = Assertion::new(issuer, "alice@example.com", TOKEN_URL, TOKEN_URL)
+            .with_id("_shared-1")
+            .sign_at(&signer, now(), &SystemRandom::new())
+            .unwrap();
+        format!(
+            "grant_type={}&assertion={}",
+            enc(server::SAML2_BEARER),
+            Base64UrlUnpadded::encode_string(xml.expose_secret().as_bytes())
+        )
+    };
+    let mut seen = Seen::new();
+    let mut send = |issuer: &str| {
+        let r = request(&[FORM], &body(issuer));
+        server::verify_saml_bearer(&r, &issuers, &endpoint(), &mut seen, now()).map(|v| v.issuer)
+    };
+    assert_eq!(send("org-a"), Ok("org-a".to_owned()));
+    assert_eq!(send("org-b"), Ok("org-b".to_owned()), "another issuer's ID");
+    assert!(send("org-b").is_err(), "replayed ID");
+}
+
 #[test]
 fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
     let refused = Refusal::new(
@@ -688,6 +896,16 @@ fn a_refusal_of_the_callers_own_may_use_a_code_beyond_the_rfc() {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "invalid_app_access");
+    // RFC 6749 §5.2: the error code keeps to %x20-21 / %x23-5B / %x5D-7E as the
+    // description does, whatever the caller passed.
+    let odd = Refusal::new(ErrorCode::Other("no \"quotes\"\\ or\r\né".into()), "x");
+    let body: serde_json::Value = serde_json::from_slice(odd.to_http_response().body()).unwrap();
+    let code = body["error"].as_str().unwrap();
+    assert!(
+        code.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+        "{code:?}"
+    );
     assert_eq!(
         Refusal::new(ErrorCode::TemporarilyUnavailable, "later").status(),
         503
@@ -782,4 +1000,24 @@ fn hostile_requests_get_typed_refusals_and_no_panic() {
             let _ = server::verify_jwt_bearer(&r, &issuers, &endpoint(), &mut Seen::new(), now());
         }
     }
+}
+
+#[test]
+fn many_distinct_parameters_parse_in_linear_time() {
+    // 64 KiB of distinct one-to-three-letter names: a quadratic repeat check is
+    // tens of millions of comparisons per request.
+    let mut body = String::from("grant_type=client_credentials");
+    let mut i = 0u32;
+    while body.len() < server::MAX_BODY - 16 {
+        body.push_str(&format!("&{i:x}=v"));
+        i += 1;
+    }
+    let started = std::time::Instant::now();
+    let r = request(&[FORM], &body);
+    let took = started.elapsed();
+    assert_eq!(r.pairs().len(), i as usize + 1);
+    assert!(
+        took < Duration::from_millis(200),
+        "{took:?} for {i} parameters"
+    );
 }

@@ -565,3 +565,28 @@ fn generic_resource_answers_rfc_6750() {
     );
     assert_eq!(get_resource(&server, "unknown").status, 401);
 }
+
+#[test]
+fn introspection_and_revocation_take_the_token_once() {
+    let (server, _) = generic();
+    for url in [server.introspection_url(), server.revocation_url()] {
+        let creds = basic("app", "s3cr3t");
+        let missing = post(&url, Some(&creds), &[("token_type_hint", "access_token")]);
+        assert_eq!(
+            (missing.status, missing.error().0),
+            (400, "invalid_request"),
+            "{url}"
+        );
+        let twice = post(&url, Some(&creds), &[("token", "a"), ("token", "b")]);
+        assert_eq!(
+            (twice.status, twice.error().0),
+            (400, "invalid_request"),
+            "{url}"
+        );
+        assert!(
+            twice.error().1.contains("token"),
+            "{url}: {:?}",
+            twice.error()
+        );
+    }
+}

@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::endpoint::Endpoint;
 use super::refusal::{Reason, Refusal, echo};
-use super::registry::{Client, Clients, PeerCertificate, TlsClientAuth};
+use super::registry::{Client, Clients, Keys, PeerCertificate, TlsClientAuth};
+use crate::Algorithm;
 use crate::error::ErrorCode;
 use crate::error::{Error, JwtError};
 use crate::form;
@@ -160,7 +161,8 @@ pub(crate) fn credentials(request: &super::Request) -> Result<Credentials<'_>, R
 /// - Client assertions: `iss` = `sub` = the client id (and the body's
 ///   `client_id`, if sent), `aud` one of the endpoint's audiences, `exp` within
 ///   the lifetime cap, signature by the client's [`Keys`](super::Keys) (`private_key_jwt`) or
-///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`.
+///   its secret (`client_secret_jwt`, an `HS*` algorithm), `jti` through `replay`
+///   under the issuer (entries `jwt:<len>:<iss>:<jti>`: a `jti` is unique per issuer).
 ///
 /// ```
 /// use std::collections::{BTreeMap, HashMap};
@@ -345,15 +347,20 @@ fn as_sent(bytes: &[u8]) -> String {
 /// Whether any of `presented` is the client's secret. Every candidate is compared,
 /// each in constant time (HMAC tags compared by ring's `hmac::verify`).
 fn check_secret(client: &Client, presented: &[&[u8]], scheme: Option<&str>) -> Result<(), Refusal> {
-    let expected = client.secret().ok_or_else(|| {
-        bad_credentials(
-            format!(
-                "client {:?} has no secret; authenticate it another way",
-                echo(client.id())
-            ),
-            scheme,
-        )
-    })?;
+    // An empty secret (a secret read from an unset variable, say) is no secret:
+    // it would let anyone who sends `id:` in.
+    let expected = client
+        .secret()
+        .filter(|s| !s.expose_secret().is_empty())
+        .ok_or_else(|| {
+            bad_credentials(
+                format!(
+                    "client {:?} has no secret (or an empty one); authenticate it another way",
+                    echo(client.id())
+                ),
+                scheme,
+            )
+        })?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, b"s2s-oauth server secret comparison");
     let tag = hmac::sign(&key, expected.expose_secret().as_bytes());
     let matches = presented.iter().fold(false, |any, p| {
@@ -421,7 +428,7 @@ fn client_assertion<'c, C: Clients + ?Sized>(
                 None,
             )
         })?;
-        (keys.candidates(unverified.kid()), Method::PrivateKeyJwt)
+        (candidates(keys, &unverified), Method::PrivateKeyJwt)
     };
     let mut validation = Validation::new(endpoint.token_url())
         .with_issuer(id)
@@ -437,6 +444,7 @@ fn client_assertion<'c, C: Clients + ?Sized>(
     let has_jti = unverified.claims().contains_key("jti");
     verify_with_any(
         assertion,
+        id,
         &keys,
         &validation,
         now,
@@ -446,11 +454,28 @@ fn client_assertion<'c, C: Clients + ?Sized>(
     Ok((client, method))
 }
 
+/// The keys that may have signed `jws`: by its `kid`, and by its `alg` when that
+/// names an algorithm the crate knows (an unknown one fails verification anyway).
+pub(crate) fn candidates<'k>(keys: &'k dyn Keys, jws: &UnverifiedJwt) -> Vec<&'k VerifyingKey> {
+    match jws
+        .algorithm_name()
+        .and_then(|a| a.parse::<Algorithm>().ok())
+    {
+        Some(algorithm) => keys.candidates_for(jws.kid(), algorithm),
+        None => keys.candidates(jws.kid()),
+    }
+}
+
 /// Verifies `token` with the first of `keys` that verifies its signature. The
 /// error: the first one that is not about the signature (the token was signed by
 /// one of the keys, and failed a claim), else the last.
+///
+/// `replay` sees each `jti` under the token's `issuer` (RFC 7519 §4.1.7: a `jti`
+/// is unique for its issuer), so clients that number their assertions alike do
+/// not refuse each other's, and one client cannot use up another's `jti`s.
 pub(crate) fn verify_with_any(
     token: &str,
+    issuer: &str,
     keys: &[&VerifyingKey],
     validation: &Validation,
     now: SystemTime,
@@ -458,7 +483,7 @@ pub(crate) fn verify_with_any(
 ) -> Result<VerifiedJwt, Error> {
     let mut last = Error::Jwt(JwtError::InvalidSignature);
     for key in keys {
-        let mut reborrowed = replay.as_mut().map(|r| Reborrow(&mut **r));
+        let mut reborrowed = replay.as_mut().map(|r| PerIssuer::jwt(&mut **r, issuer));
         let cache = reborrowed.as_mut().map(|r| r as &mut dyn ReplayCache);
         match jwt::verify(token, key, validation, now, cache) {
             Ok(verified) => return Ok(verified),
@@ -472,12 +497,40 @@ pub(crate) fn verify_with_any(
 }
 
 /// A replay cache lent for one call (a `&mut dyn` cannot be reborrowed for a
-/// shorter trait-object lifetime in a loop).
-struct Reborrow<'a, 'b>(&'a mut (dyn ReplayCache + 'b));
+/// shorter trait-object lifetime in a loop), keyed by kind, issuer and `jti`
+/// (or SAML `ID`): the entry is `jwt:<length of iss>:<iss>:<jti>` or
+/// `saml:<length of Issuer>:<Issuer>:<ID>`, which no other triple spells.
+pub(crate) struct PerIssuer<'a, 'b, 'i> {
+    cache: &'a mut (dyn ReplayCache + 'b),
+    kind: &'static str,
+    issuer: &'i str,
+}
 
-impl ReplayCache for Reborrow<'_, '_> {
-    fn check_and_insert(&mut self, jti: &str, expires_at: SystemTime, now: SystemTime) -> bool {
-        self.0.check_and_insert(jti, expires_at, now)
+impl<'a, 'b, 'i> PerIssuer<'a, 'b, 'i> {
+    /// JWT `jti`s of `issuer`.
+    pub(crate) fn jwt(cache: &'a mut (dyn ReplayCache + 'b), issuer: &'i str) -> Self {
+        PerIssuer {
+            cache,
+            kind: "jwt",
+            issuer,
+        }
+    }
+
+    /// SAML assertion `ID`s of `issuer`.
+    #[cfg(feature = "saml")]
+    pub(crate) fn saml(cache: &'a mut (dyn ReplayCache + 'b), issuer: &'i str) -> Self {
+        PerIssuer {
+            cache,
+            kind: "saml",
+            issuer,
+        }
+    }
+}
+
+impl ReplayCache for PerIssuer<'_, '_, '_> {
+    fn check_and_insert(&mut self, id: &str, expires_at: SystemTime, now: SystemTime) -> bool {
+        let key = format!("{}:{}:{}:{id}", self.kind, self.issuer.len(), self.issuer);
+        self.cache.check_and_insert(&key, expires_at, now)
     }
 }
 

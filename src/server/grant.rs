@@ -3,6 +3,8 @@
 
 use std::time::SystemTime;
 
+#[cfg(feature = "saml")]
+use super::authenticate::PerIssuer;
 use super::authenticate::verify_with_any;
 use super::endpoint::Endpoint;
 use super::refusal::{Reason, Refusal, echo};
@@ -118,7 +120,8 @@ pub fn verify_jwt_bearer<I: Issuers + ?Sized>(
     let has_jti = unverified.claims().contains_key("jti");
     let jwt = verify_with_any(
         assertion,
-        &keys.candidates(unverified.kid()),
+        iss,
+        &super::authenticate::candidates(keys, &unverified),
         &validation,
         now,
         has_jti.then_some(replay),
@@ -136,7 +139,8 @@ pub fn verify_jwt_bearer<I: Issuers + ?Sized>(
 /// exclusive c14n, no wrapping) by its SAML key, an `Audience` equal to the
 /// endpoint's grant audience, a bearer `SubjectConfirmation` with `Recipient` =
 /// the token URL, the conditions with the leeway and within the cap, `ID` not
-/// replayed. The verified assertion carries the `NameID` (`subject`).
+/// replayed (through `replay`, under the issuer: `saml:<len>:<Issuer>:<ID>`).
+/// The verified assertion carries the `NameID` (`subject`).
 #[cfg(feature = "saml")]
 pub fn verify_saml_bearer<I: Issuers + ?Sized>(
     request: &super::Request,
@@ -163,7 +167,8 @@ pub fn verify_saml_bearer<I: Issuers + ?Sized>(
         .with_max_lifetime(endpoint.max_saml_lifetime());
     let mut last = None;
     for key in keys {
-        match saml::verify(&xml, key, &validation, now, Some(&mut *replay)) {
+        let mut per_issuer = PerIssuer::saml(&mut *replay, &name);
+        match saml::verify(&xml, key, &validation, now, Some(&mut per_issuer)) {
             Ok(verified) => return Ok(verified),
             Err(e @ Error::Saml(SamlError::InvalidSignature)) => last = Some(e),
             Err(e) => return Err(assertion_refusal(&e)),

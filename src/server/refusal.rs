@@ -148,8 +148,9 @@ impl Refusal {
         &self.description
     }
 
-    /// The authentication scheme of the `WWW-Authenticate` header the answer
-    /// carries (`Basic` for bad Basic credentials), if any.
+    /// The authentication scheme the client used in its `Authorization` header
+    /// (`Basic` for bad Basic credentials), which the answer's `WWW-Authenticate`
+    /// names; `None` when it used none, and a 401 then challenges `Basic`.
     pub fn challenge(&self) -> Option<&str> {
         self.challenge.as_deref()
     }
@@ -161,7 +162,7 @@ impl Refusal {
     /// characters RFC 6749 §5.2 allows (`"` and `\` become `'` and `/`).
     pub fn to_http_response(&self) -> HttpResponse {
         let body = serde_json::json!({
-            "error": self.code.as_str(),
+            "error": rfc6749_text(self.code.as_str()),
             "error_description": rfc6749_text(&self.description),
         });
         let mut headers = vec![(
@@ -169,7 +170,10 @@ impl Refusal {
             "application/json;charset=UTF-8".to_owned(),
         )];
         headers.extend(super::success::no_store());
-        if let (401, Some(scheme)) = (self.status, &self.challenge) {
+        // RFC 7235 §3.1: a 401 has a challenge. The scheme the client used
+        // (RFC 6749 §5.2), else the one the endpoint takes.
+        if self.status == 401 {
+            let scheme = self.challenge.as_deref().unwrap_or("Basic");
             headers.push((
                 "WWW-Authenticate".to_owned(),
                 format!("{scheme} realm=\"token\""),
@@ -195,7 +199,8 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// `error_description` takes %x20-21 / %x23-5B / %x5D-7E only (RFC 6749 §5.2).
+/// `error` and `error_description` take %x20-21 / %x23-5B / %x5D-7E only (RFC
+/// 6749 §5.2).
 fn rfc6749_text(text: &str) -> String {
     text.chars()
         .map(|c| match c {
@@ -231,7 +236,19 @@ mod tests {
         );
         let r = Refusal::new(ErrorCode::InvalidClient, "x").with_challenge(Some("Ba sic\r\n"));
         assert_eq!(r.challenge(), None);
-        assert_eq!(r.to_http_response().header("www-authenticate"), None);
+        // Not echoed; the 401 still challenges, with the scheme the endpoint takes.
+        assert_eq!(
+            r.to_http_response().header("www-authenticate"),
+            Some("Basic realm=\"token\"")
+        );
+        // The caller's own 401 as well (RFC 7235 §3.1: a 401 has a challenge).
+        let own = Refusal::new(ErrorCode::InvalidClient, "x");
+        assert_eq!(
+            own.to_http_response().header("www-authenticate"),
+            Some("Basic realm=\"token\"")
+        );
+        let not_401 = Refusal::new(ErrorCode::InvalidGrant, "x").with_challenge(Some("Basic"));
+        assert_eq!(not_401.to_http_response().header("www-authenticate"), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::Algorithm;
+use crate::jwt::Jwks;
 use crate::key::{Certificate, VerifyingKey};
 use crate::redact::redacted_debug;
 use crate::secrets::ClientSecret;
@@ -13,8 +15,13 @@ use crate::secrets::ClientSecret;
 ///
 /// The seam for key sets: one [`VerifyingKey`] (any `kid`), a list of keys (all
 /// tried), keys by `kid` (`Vec<(String, VerifyingKey)>`: the one with the JWS's
-/// `kid`, or every key when the JWS names none), or a JWK Set. Every candidate is
-/// tried until one verifies, so a key rotation can overlap.
+/// `kid`, or every key when the JWS names none), or a JWK Set ([`Jwks`]: the keys
+/// with the JWS's `kid` that fit its `alg`, a member's own `alg` included). Every
+/// candidate is tried until one verifies, so a key rotation can overlap.
+///
+/// A caller-owned [`JwksCache`](crate::discovery::JwksCache) serves through a
+/// snapshot of its current set (`cache.keys().cloned()`): the token endpoint
+/// stays sans-IO, and the caller registers the client again after a refetch.
 ///
 /// ```
 /// use s2s_oauth::SigningKey;
@@ -31,6 +38,47 @@ pub trait Keys: fmt::Debug + Send + Sync {
     /// The keys that may have signed a JWS whose header names `kid` (`None`: no
     /// `kid`), in the order to try them.
     fn candidates(&self, kid: Option<&str>) -> Vec<&VerifyingKey>;
+
+    /// [`candidates`](Self::candidates) for a JWS signed with `algorithm` (its
+    /// header's `alg`): a key set that knows which algorithm each key is for
+    /// leaves the others out. By default, `candidates(kid)`.
+    fn candidates_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Vec<&VerifyingKey> {
+        let _ = algorithm;
+        self.candidates(kid)
+    }
+}
+
+/// A JWK Set: the keys with the JWS's `kid` (every key when it names none);
+/// for a known algorithm, only those that fit it ([`Jwk::fits`](crate::jwt::Jwk::fits)).
+///
+/// ```
+/// use s2s_oauth::{Algorithm, VerifyingKey};
+/// use s2s_oauth::jwt::Jwks;
+/// use s2s_oauth::server::{Client, Keys};
+/// let key = VerifyingKey::from_pem_file("tests/data/keys/rsa2048.pub.pem")?;
+/// let set = Jwks::from_keys([(key, Some("2026".to_owned()))]);
+/// assert_eq!(set.candidates_for(Some("2026"), Algorithm::RS256).len(), 1);
+/// assert_eq!(set.candidates_for(Some("2026"), Algorithm::ES256).len(), 0);
+/// assert_eq!(Keys::candidates(&set, Some("1999")).len(), 0); // (Jwks has its own `candidates`)
+/// let client = Client::new("reporting").with_keys(set);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Keys for Jwks {
+    fn candidates(&self, kid: Option<&str>) -> Vec<&VerifyingKey> {
+        self.keys()
+            .iter()
+            .filter(|k| kid.is_none_or(|kid| k.kid() == Some(kid)))
+            .map(|k| k.key())
+            .collect()
+    }
+
+    fn candidates_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Vec<&VerifyingKey> {
+        self.keys()
+            .iter()
+            .filter(|k| kid.is_none_or(|kid| k.kid() == Some(kid)) && k.fits(algorithm))
+            .map(|k| k.key())
+            .collect()
+    }
 }
 
 impl Keys for VerifyingKey {

@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::client_auth::param;
 use super::config::Profile;
 use super::revoke::form_and_caller;
 use super::state::State;
@@ -35,9 +34,10 @@ pub(crate) fn handle(
         Ok(parts) => parts,
         Err(response) => return response,
     };
-    let token = match param(&form, "token") {
-        Ok(Some(token)) => token,
-        _ => {
+    // A repeated parameter was refused with the form (server::Request::parse_form).
+    let token = match form.param("token") {
+        Some(token) => token,
+        None => {
             return Response::json(
                 400,
                 &json!({"error": "invalid_request", "error_description": "send token=… once (RFC 7662 §2.1)"}),

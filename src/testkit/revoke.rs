@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::client_auth::{self, Caller, param};
+use super::client_auth::{self, Caller};
 use super::config::Profile;
 use super::state::{Revoked, State};
 use super::token::Ctx;
@@ -35,7 +35,7 @@ pub(crate) fn form_and_caller<'c>(
     state: &mut State,
     now: SystemTime,
     required: bool,
-) -> Result<(Vec<(String, String)>, Caller<'c>), Response> {
+) -> Result<(server::Request, Caller<'c>), Response> {
     let profile = ctx.config.profile;
     if request.method != "POST" {
         return Err(Response::json(
@@ -48,7 +48,6 @@ pub(crate) fn form_and_caller<'c>(
         .map_err(|refusal| client_auth::refusal(refusal).response(profile))?;
     let caller = client_auth::authenticate(ctx, &parsed, state, now)
         .map_err(|refusal| refusal.response(profile))?;
-    let form = parsed.pairs().to_vec();
     if required && !caller.authenticated {
         return Err(Response::json(
             401,
@@ -56,7 +55,9 @@ pub(crate) fn form_and_caller<'c>(
                     "error_description": "authenticate the client (RFC 7009 §2.1, RFC 7662 §2.1)"}),
         ));
     }
-    Ok((form, caller))
+    // The request itself, not a copy of its pairs: it wipes the credentials
+    // and the token when dropped.
+    Ok((parsed, caller))
 }
 
 /// Answers a revocation request.
@@ -76,8 +77,8 @@ pub(crate) fn handle(
     let refuse = |status: u16, error: &str, why: &str| {
         Response::json(status, &json!({"error": error, "error_description": why}))
     };
-    let (Ok(Some(token)), Ok(hint)) = (param(&form, "token"), param(&form, "token_type_hint"))
-    else {
+    // A repeated parameter was refused with the form (server::Request::parse_form).
+    let (Some(token), hint) = (form.param("token"), form.param("token_type_hint")) else {
         return refuse(
             400,
             "invalid_request",
