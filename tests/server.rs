@@ -1021,3 +1021,29 @@ fn many_distinct_parameters_parse_in_linear_time() {
         "{took:?} for {i} parameters"
     );
 }
+
+/// A client assertion that could have been signed by more keys of a registered
+/// set than one token may cost (no `kid`, five keys of its algorithm) is refused
+/// before any signature is checked; naming the key in `kid` is accepted.
+#[test]
+fn an_assertion_without_kid_against_a_large_set_is_refused_unchecked() {
+    let p256 = signing_key("p256.pkcs8.pem");
+    let members: Vec<(&SigningKey, String)> = (0..5).map(|i| (&p256, format!("k{i}"))).collect();
+    let members: Vec<(&SigningKey, &str, Option<&str>)> = members
+        .iter()
+        .map(|(key, kid)| (*key, kid.as_str(), None))
+        .collect();
+    let set = Jwks::parse(jwk_set(&members).as_bytes()).unwrap();
+    assert!(set.keys().len() > Jwks::MAX_SIGNATURE_CHECKS);
+    let clients = jwks_clients(set);
+    let body = client_assertion(&p256, "jwks-app", TOKEN_URL, None);
+    let refused = auth_jwks(&clients, &body).unwrap_err();
+    assert_eq!(refused.reason(), Reason::BadClientCredentials);
+    assert!(
+        refused.description().contains("kid"),
+        "{}",
+        refused.description()
+    );
+    let body = client_assertion(&p256, "jwks-app", TOKEN_URL, Some("k3"));
+    assert_eq!(auth_jwks(&clients, &body), Ok(Method::PrivateKeyJwt));
+}

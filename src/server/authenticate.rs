@@ -428,7 +428,9 @@ fn client_assertion<'c, C: Clients + ?Sized>(
                 None,
             )
         })?;
-        (candidates(keys, &unverified), Method::PrivateKeyJwt)
+        let keys = candidates(keys, &unverified)
+            .map_err(|e| bad_credentials(format!("client assertion rejected: {e}"), None))?;
+        (keys, Method::PrivateKeyJwt)
     };
     let mut validation = Validation::new(endpoint.token_url())
         .with_issuer(id)
@@ -456,14 +458,33 @@ fn client_assertion<'c, C: Clients + ?Sized>(
 
 /// The keys that may have signed `jws`: by its `kid`, and by its `alg` when that
 /// names an algorithm the crate knows (an unknown one fails verification anyway).
-pub(crate) fn candidates<'k>(keys: &'k dyn Keys, jws: &UnverifiedJwt) -> Vec<&'k VerifyingKey> {
-    match jws
+/// More than [`Jwks::MAX_SIGNATURE_CHECKS`](crate::jwt::Jwks::MAX_SIGNATURE_CHECKS)
+/// keys of its algorithm (a JWS without `kid` against a large key set, or a set
+/// repeating its `kid`) is [`JwtError::AmbiguousKey`], refused before any
+/// signature is checked: a flood of such requests cannot buy a signature check
+/// per registered key each.
+pub(crate) fn candidates<'k>(
+    keys: &'k dyn Keys,
+    jws: &UnverifiedJwt,
+) -> Result<Vec<&'k VerifyingKey>, Error> {
+    let Some(algorithm) = jws
         .algorithm_name()
         .and_then(|a| a.parse::<Algorithm>().ok())
-    {
-        Some(algorithm) => keys.candidates_for(jws.kid(), algorithm),
-        None => keys.candidates(jws.kid()),
+    else {
+        return Ok(keys.candidates(jws.kid()));
+    };
+    let found = keys.candidates_for(jws.kid(), algorithm);
+    if found.len() > crate::jwt::Jwks::MAX_SIGNATURE_CHECKS {
+        return Err(JwtError::AmbiguousKey {
+            kid: jws
+                .kid()
+                .map(|kid| crate::error::jwt::echo(kid, crate::error::jwt::ECHO_LEN)),
+            algorithm,
+            candidates: found.len(),
+        }
+        .into());
     }
+    Ok(found)
 }
 
 /// Verifies `token` with the first of `keys` that verifies its signature. The

@@ -118,10 +118,12 @@ pub fn verify_jwt_bearer<I: Issuers + ?Sized>(
         validation = validation.require_jti();
     }
     let has_jti = unverified.claims().contains_key("jti");
+    let keys =
+        super::authenticate::candidates(keys, &unverified).map_err(|e| assertion_refusal(&e))?;
     let jwt = verify_with_any(
         assertion,
         iss,
-        &super::authenticate::candidates(keys, &unverified),
+        &keys,
         &validation,
         now,
         has_jti.then_some(replay),
