@@ -17,7 +17,10 @@ use crate::secrets::ClientSecret;
 /// tried), keys by `kid` (`Vec<(String, VerifyingKey)>`: the one with the JWS's
 /// `kid`, or every key when the JWS names none), or a JWK Set ([`Jwks`]: the keys
 /// with the JWS's `kid` that fit its `alg`, a member's own `alg` included). Every
-/// candidate is tried until one verifies, so a key rotation can overlap.
+/// candidate is tried until one verifies, so a key rotation can overlap; more than
+/// [`Jwks::MAX_SIGNATURE_CHECKS`] candidates for one JWS (no `kid`, many keys of its
+/// algorithm) is refused before any check, so register keys by `kid` when a client
+/// has more than that.
 ///
 /// A caller-owned [`JwksCache`](crate::discovery::JwksCache) serves through a
 /// snapshot of its current set (`cache.keys().cloned()`): the token endpoint
