@@ -130,6 +130,33 @@ pub fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     buf
 }
 
+/// One HTTP/1.1 request read from `stream`: the request line, the headers
+/// (names lowercased, values trimmed) and the Content-Length body.
+pub fn read_parsed_request(stream: &TcpStream) -> (String, Vec<(String, String)>, Vec<u8>) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let request_line = line.trim_end().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if line.trim_end().is_empty() {
+            break;
+        }
+        let (n, v) = line.split_once(':').unwrap();
+        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (request_line, headers, body)
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
