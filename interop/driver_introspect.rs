@@ -17,8 +17,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use s2s_oauth::introspection::{IntrospectionRequest, RevocationRequest, TokenTypeHint};
 use s2s_oauth::SendOptions;
+use s2s_oauth::introspection::{IntrospectionRequest, RevocationRequest, TokenTypeHint};
 use serde_json::{Value, json};
 
 use super::{BuildError, Options, agent_tls, client_auth, failure, print_report, read_secret};
@@ -85,4 +85,3 @@ fn run(options: &Options, introspect: bool) -> Result<(Value, u8), String> {
         Err(e) => failure(e),
     })
 }
-

@@ -52,6 +52,16 @@ pub fn platform_token(key: &s2s_oauth::SigningKey, issuer: &str, subject: &str) 
         .into_exposed_secret()
 }
 
+/// The CI service account's platform token for Google's STS tests: signed with
+/// [`cluster_key`] by [`CLUSTER`], audience `aud`, ten minutes' lifetime.
+pub fn ci_subject_token(aud: &str) -> String {
+    s2s_oauth::jwt::Claims::new(CLUSTER, "system:serviceaccount:ci:builder", aud)
+        .with_lifetime(Duration::from_secs(600))
+        .sign(&cluster_key())
+        .unwrap()
+        .into_exposed_secret()
+}
+
 /// A testkit configuration whose STS trusts [`CLUSTER`]'s tokens for
 /// [`STS_AUDIENCE`], signed with [`cluster_key`] (the tests always have the
 /// testkit: see the dev-dependency on this crate).
