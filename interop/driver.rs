@@ -365,10 +365,14 @@ fn verify_jwt(options: &Options) -> ExitCode {
 
 /// `token`: a token request built and sent with the crate, its outcome as JSON.
 fn token(options: &Options) -> ExitCode {
-    let (report, code) = match run_token(options) {
-        Ok((report, code)) => (report, code),
-        Err(message) => (json!({"ok": false, "kind": "usage", "message": message}), 2),
-    };
+    print_report(run_token(options))
+}
+
+/// Prints a subcommand's JSON report and exits with its code; a usage error
+/// (the `Err` message) is reported as `kind: usage` with exit code 2.
+fn print_report(result: Result<(Value, u8), String>) -> ExitCode {
+    let (report, code) = result
+        .unwrap_or_else(|message| (json!({"ok": false, "kind": "usage", "message": message}), 2));
     println!("{report}");
     ExitCode::from(code)
 }
@@ -673,7 +677,15 @@ fn outcome(result: Result<TokenResponse, Error>, save_refresh: Option<&str>) -> 
             }
             (report, 0)
         }
-        Err(Error::OAuth(e)) => (
+        Err(e) => failure(e),
+    }
+}
+
+/// The JSON report and exit code for a crate error: `oauth` (3) for the server's
+/// OAuth error, `local` (2) or `remote` (4) otherwise.
+fn failure(error: Error) -> (Value, u8) {
+    match error {
+        Error::OAuth(e) => (
             json!({
                 "ok": false,
                 "kind": "oauth",
@@ -683,7 +695,7 @@ fn outcome(result: Result<TokenResponse, Error>, save_refresh: Option<&str>) -> 
             }),
             3,
         ),
-        Err(e) => {
+        e => {
             let (kind, code) = if e.is_local() {
                 ("local", 2)
             } else {

@@ -22,7 +22,7 @@ use s2s_oauth::jwt::dpop::{DpopKey, ProofValidation, verify_proof};
 use s2s_oauth::{HttpResponse, SigningKey};
 use serde_json::{Value, json};
 
-use super::{Options, read_secret};
+use super::{Options, print_report, read_secret};
 
 /// `--dpop-key PEM`, as a DPoP key.
 pub fn key(options: &Options) -> Result<Option<DpopKey>, String> {
@@ -36,19 +36,7 @@ pub fn key(options: &Options) -> Result<Option<DpopKey>, String> {
 
 /// `dpop-call`.
 pub fn call(options: &Options) -> ExitCode {
-    match run_call(options) {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            println!(
-                "{}",
-                json!({"ok": false, "kind": "usage", "message": message})
-            );
-            ExitCode::from(2)
-        }
-    }
+    print_report(run_call(options).map(|report| (report, 0)))
 }
 
 fn run_call(options: &Options) -> Result<Value, String> {

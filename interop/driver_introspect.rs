@@ -17,27 +17,20 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use s2s_oauth::SendOptions;
 use s2s_oauth::introspection::{IntrospectionRequest, RevocationRequest, TokenTypeHint};
-use s2s_oauth::{Error, SendOptions};
 use serde_json::{Value, json};
 
-use super::{BuildError, Options, agent_tls, client_auth, read_secret};
+use super::{BuildError, Options, agent_tls, client_auth, failure, print_report, read_secret};
 
 /// `introspect`.
 pub fn introspect(options: &Options) -> ExitCode {
-    report(run(options, true))
+    print_report(run(options, true))
 }
 
 /// `revoke`.
 pub fn revoke(options: &Options) -> ExitCode {
-    report(run(options, false))
-}
-
-fn report(result: Result<(Value, u8), String>) -> ExitCode {
-    let (report, code) = result
-        .unwrap_or_else(|message| (json!({"ok": false, "kind": "usage", "message": message}), 2));
-    println!("{report}");
-    ExitCode::from(code)
+    print_report(run(options, false))
 }
 
 fn run(options: &Options, introspect: bool) -> Result<(Value, u8), String> {
@@ -45,7 +38,7 @@ fn run(options: &Options, introspect: bool) -> Result<(Value, u8), String> {
     let token = read_secret(options.need("--token-file")?)?;
     let auth = match client_auth(options) {
         Ok(auth) => auth,
-        Err(BuildError::Crate(e)) => return Ok(refusal(e)),
+        Err(BuildError::Crate(e)) => return Ok(failure(e)),
         Err(BuildError::Usage(message)) => return Err(message),
     };
     let agent = match agent_tls(options)? {
@@ -78,7 +71,7 @@ fn run(options: &Options, introspect: bool) -> Result<(Value, u8), String> {
                 }),
                 0,
             ),
-            Err(e) => refusal(e),
+            Err(e) => failure(e),
         });
     }
     let result = RevocationRequest::new(url, token.as_str(), auth)
@@ -89,28 +82,6 @@ fn run(options: &Options, introspect: bool) -> Result<(Value, u8), String> {
         .and_then(|r| r.send_with(&agent, &send_options));
     Ok(match result {
         Ok(()) => (json!({"ok": true}), 0),
-        Err(e) => refusal(e),
+        Err(e) => failure(e),
     })
-}
-
-/// A failure as the `token` subcommand reports one.
-fn refusal(error: Error) -> (Value, u8) {
-    match error {
-        Error::OAuth(e) => (
-            json!({"ok": false, "kind": "oauth", "error": e.code.as_str(), "status": e.status,
-                   "description": e.description}),
-            3,
-        ),
-        e => {
-            let (kind, code) = if e.is_local() {
-                ("local", 2)
-            } else {
-                ("remote", 4)
-            };
-            (
-                json!({"ok": false, "kind": kind, "status": e.status(), "message": e.to_string()}),
-                code,
-            )
-        }
-    }
 }

@@ -21,23 +21,11 @@ use s2s_oauth::jwt::AccessTokenValidation;
 use s2s_oauth::{ClientAuth, Error, Grant};
 use serde_json::{Value, json};
 
-use super::{Options, read_secret};
+use super::{Options, print_report, read_secret};
 
 /// `jwt-access-token`.
 pub fn run(options: &Options) -> ExitCode {
-    match verify(options) {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            println!(
-                "{}",
-                json!({"ok": false, "kind": "usage", "message": message})
-            );
-            ExitCode::from(2)
-        }
-    }
+    print_report(verify(options).map(|report| (report, 0)))
 }
 
 fn verify(options: &Options) -> Result<Value, String> {

@@ -25,7 +25,7 @@ use s2s_oauth::secret::{ClientSecret, SignedAssertion};
 use s2s_oauth::{Error, SigningKey};
 use serde_json::{Value, json};
 
-use super::{Options, outcome, read_secret};
+use super::{Options, outcome, print_report, read_secret};
 
 /// Runs one of the `sf-*` subcommands and prints its JSON report.
 pub fn run(command: &str, options: &Options) -> ExitCode {
@@ -35,10 +35,7 @@ pub fn run(command: &str, options: &Options) -> ExitCode {
         "sf-asset" => asset(options),
         _ => data_cloud(options),
     };
-    let (report, code) = result
-        .unwrap_or_else(|message| (json!({"ok": false, "kind": "usage", "message": message}), 2));
-    println!("{report}");
-    ExitCode::from(code)
+    print_report(result)
 }
 
 fn host(options: &Options) -> Result<LoginHost, String> {

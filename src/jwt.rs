@@ -193,17 +193,13 @@ impl Claims {
         name: impl Into<String>,
         value: impl Into<Value>,
     ) -> Result<Self, Error> {
-        let name = name.into();
-        if REGISTERED.contains(&name.as_str()) {
-            return Err(Error::input(
-                InputField::Claim,
-                InputProblem::Reserved,
-                format!(
-                    "claim {name:?} is set by Claims itself; use the constructor or its with_*/without_* setter"
-                ),
-            ));
-        }
-        self.extra.insert(name, value.into());
+        insert_claim(
+            &mut self.extra,
+            name.into(),
+            value.into(),
+            &REGISTERED,
+            "Claims itself; use the constructor or its with_*/without_* setter",
+        )?;
         Ok(self)
     }
 
@@ -255,13 +251,7 @@ impl Claims {
         rng: &dyn SecureRandom,
     ) -> Result<SignedAssertion, Error> {
         let now = time::unix_seconds(now)?;
-        let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
-            Error::input(
-                InputField::Lifetime,
-                InputProblem::OutOfRange,
-                "the assertion lifetime is too long: exp does not fit a NumericDate",
-            )
-        })?;
+        let exp = expiry(now, self.lifetime, "assertion")?;
         let random_jti;
         let jti = match &self.jti {
             Jti::Random => {
@@ -288,25 +278,73 @@ impl Claims {
             jti,
             extra: &self.extra,
         };
-        // Both JSON documents go into one buffer, and the token into one more whose
-        // size is known up front: three allocations in all, plus the signature.
-        let mut json = Vec::with_capacity(256);
-        serde_json::to_writer(&mut json, &header)
-            .map_err(|_| Error::Internal("serializing the JWT header"))?;
-        let header_len = json.len();
-        // Strings, integers and JSON values written to a Vec: serde_json has no
-        // failure left for them.
-        serde_json::to_writer(&mut json, &payload)
-            .map_err(|_| Error::Internal("serializing the JWT claims"))?;
-        let (header, payload) = json.split_at(header_len);
-        let mut token = String::with_capacity(compact_len(
-            Base64::UrlUnpadded.encoded_len(header.len()),
-            payload.len(),
+        sign_json(
+            &header,
+            &payload,
             key,
-        ));
-        Base64::UrlUnpadded.push(&mut token, header);
-        finish_compact(token, payload, key, rng).map(SignedAssertion::new)
+            rng,
+            ["serializing the JWT header", "serializing the JWT claims"],
+        )
     }
+}
+
+/// `now + lifetime` as a NumericDate; `what` names the token in the error
+/// ("the {what} lifetime is too long").
+pub(crate) fn expiry(now: u64, lifetime: Duration, what: &str) -> Result<u64, Error> {
+    now.checked_add(lifetime.as_secs()).ok_or_else(|| {
+        Error::input(
+            InputField::Lifetime,
+            InputProblem::OutOfRange,
+            format!("the {what} lifetime is too long: exp does not fit a NumericDate"),
+        )
+    })
+}
+
+/// Adds a claim to a builder's `extra` map unless `reserved` names it; the error
+/// says the claim "is set by {set_by}".
+pub(crate) fn insert_claim(
+    extra: &mut Map<String, Value>,
+    name: String,
+    value: Value,
+    reserved: &[&str],
+    set_by: &str,
+) -> Result<(), Error> {
+    if reserved.contains(&name.as_str()) {
+        return Err(Error::input(
+            InputField::Claim,
+            InputProblem::Reserved,
+            format!("claim {name:?} is set by {set_by}"),
+        ));
+    }
+    extra.insert(name, value);
+    Ok(())
+}
+
+/// Serializes `header` and `payload` and signs them as a compact JWS; `errors`
+/// are the internal-error messages for the header and the payload.
+pub(crate) fn sign_json(
+    header: &impl Serialize,
+    payload: &impl Serialize,
+    key: &SigningKey,
+    rng: &dyn SecureRandom,
+    errors: [&'static str; 2],
+) -> Result<SignedAssertion, Error> {
+    // Both JSON documents go into one buffer, and the token into one more whose
+    // size is known up front: three allocations in all, plus the signature.
+    let mut json = Vec::with_capacity(256);
+    serde_json::to_writer(&mut json, header).map_err(|_| Error::Internal(errors[0]))?;
+    let header_len = json.len();
+    // Strings, integers and JSON values written to a Vec: serde_json has no
+    // failure left for them.
+    serde_json::to_writer(&mut json, payload).map_err(|_| Error::Internal(errors[1]))?;
+    let (header, payload) = json.split_at(header_len);
+    let mut token = String::with_capacity(compact_len(
+        Base64::UrlUnpadded.encoded_len(header.len()),
+        payload.len(),
+        key,
+    ));
+    Base64::UrlUnpadded.push(&mut token, header);
+    finish_compact(token, payload, key, rng).map(SignedAssertion::new)
 }
 
 /// The length of a compact JWS whose header is `encoded_header_len` characters of

@@ -10,8 +10,6 @@ mod common;
 #[path = "cli/support.rs"]
 mod support;
 
-use std::time::Duration;
-
 use common::{CLUSTER, cluster_key};
 use s2s_oauth::testkit::{Client, Config, Profile, Server, TrustedIssuer};
 use support::{TempDir, key, run, run_env};
@@ -45,11 +43,7 @@ fn server() -> Server {
 }
 
 fn subject(aud: &str) -> String {
-    s2s_oauth::jwt::Claims::new(CLUSTER, "system:serviceaccount:ci:builder", aud)
-        .with_lifetime(Duration::from_secs(600))
-        .sign(&cluster_key())
-        .unwrap()
-        .into_exposed_secret()
+    common::ci_subject_token(aud)
 }
 
 fn good_subject() -> String {

@@ -10,7 +10,9 @@
 //! This process must not have AWS_* credentials or region in its environment:
 //! they would be used instead of the metadata server.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -59,29 +61,13 @@ fn server(seen: Arc<Mutex<Seen>>) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let request_line = line.trim_end().to_owned();
-            let mut headers = Vec::new();
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                if line.trim_end().is_empty() {
-                    break;
-                }
-                let (n, v) = line.split_once(':').unwrap();
-                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-            }
+            let (request_line, headers, body) = common::read_parsed_request(&stream);
             let header = |name: &str| {
                 headers
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.clone())
             };
-            let length: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
             let mut seen = seen.lock().unwrap();
             let session_ok =
                 header("x-aws-ec2-metadata-token").as_deref() == Some("AQAE/imds+session==");

@@ -5,9 +5,10 @@
 //! STS-shaped server written here from Google's documentation.
 #![cfg(feature = "ureq")]
 
+mod common;
 mod presets;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 
@@ -315,29 +316,12 @@ fn one_loader_takes_either_kind_of_file() {
 /// One request read from `stream`: its request line, `Authorization` header and
 /// body.
 fn read_request(stream: &mut std::net::TcpStream) -> (String, String, Vec<u8>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let request_line = line.trim_end().to_owned();
-    let mut length = 0;
-    let mut authorization = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-        if line.trim_end().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap();
-            }
-            if name.eq_ignore_ascii_case("authorization") {
-                authorization = value.trim().to_owned();
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
+    let (request_line, headers, body) = common::read_parsed_request(stream);
+    let authorization = headers
+        .into_iter()
+        .find(|(n, _)| n == "authorization")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     (request_line, authorization, body)
 }
 

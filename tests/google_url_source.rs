@@ -3,7 +3,9 @@
 //! server at each exchange with the file's headers, `text` and `json` formats,
 //! and the source's bad answers as typed errors that say what to check.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -32,26 +34,7 @@ fn server(script: Arc<Mutex<Script>>) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let request_line = line.trim_end().to_owned();
-            let mut headers = Vec::new();
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                if line.trim_end().is_empty() {
-                    break;
-                }
-                let (n, v) = line.split_once(':').unwrap();
-                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-            }
-            let length: usize = headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .map_or(0, |(_, v)| v.parse().unwrap());
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
+            let (request_line, headers, body) = common::read_parsed_request(&stream);
             let mut script = script.lock().unwrap();
             let (status, body) = if request_line.starts_with("GET /subject") {
                 script.seen = headers;

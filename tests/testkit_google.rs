@@ -33,11 +33,7 @@ fn server() -> Server {
 
 /// A platform token with `aud` = Google's default allowed audience.
 fn subject(aud: &str) -> String {
-    s2s_oauth::jwt::Claims::new(CLUSTER, "system:serviceaccount:ci:builder", aud)
-        .with_lifetime(Duration::from_secs(600))
-        .sign(&cluster_key())
-        .unwrap()
-        .into_exposed_secret()
+    common::ci_subject_token(aud)
 }
 
 fn default_aud() -> String {

@@ -7,9 +7,8 @@ use ring::rand::SecureRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Audience, Confirmation, compact_len, finish_compact, uuid_v4};
-use crate::encoding::Base64;
-use crate::error::{Error, InputField, InputProblem};
+use super::{Audience, Confirmation, expiry, insert_claim, sign_json, uuid_v4};
+use crate::error::Error;
 use crate::key::SigningKey;
 use crate::secrets::SignedAssertion;
 use crate::time;
@@ -106,17 +105,13 @@ impl AccessTokenClaims {
         name: impl Into<String>,
         value: impl Into<Value>,
     ) -> Result<Self, Error> {
-        let name = name.into();
-        if SET_BY_BUILDER.contains(&name.as_str()) {
-            return Err(Error::input(
-                InputField::Claim,
-                InputProblem::Reserved,
-                format!(
-                    "claim {name:?} is set by AccessTokenClaims itself; use its constructor or with_* setter"
-                ),
-            ));
-        }
-        self.extra.insert(name, value.into());
+        insert_claim(
+            &mut self.extra,
+            name.into(),
+            value.into(),
+            &SET_BY_BUILDER,
+            "AccessTokenClaims itself; use its constructor or with_* setter",
+        )?;
         Ok(self)
     }
 
@@ -128,13 +123,7 @@ impl AccessTokenClaims {
         rng: &dyn SecureRandom,
     ) -> Result<SignedAssertion, Error> {
         let now = time::unix_seconds(now)?;
-        let exp = now.checked_add(self.lifetime.as_secs()).ok_or_else(|| {
-            Error::input(
-                InputField::Lifetime,
-                InputProblem::OutOfRange,
-                "the access token lifetime is too long: exp does not fit a NumericDate",
-            )
-        })?;
+        let exp = expiry(now, self.lifetime, "access token")?;
         let jti = uuid_v4(rng)?;
         let header = Header {
             alg: key.algorithm().as_str(),
@@ -153,18 +142,16 @@ impl AccessTokenClaims {
             cnf: self.confirmation.as_ref().map(Confirmation::to_json),
             extra: &self.extra,
         };
-        let header = serde_json::to_vec(&header)
-            .map_err(|_| Error::Internal("serializing the access token header"))?;
-        let payload = serde_json::to_vec(&payload)
-            .map_err(|_| Error::Internal("serializing the access token claims"))?;
-        let b64 = Base64::UrlUnpadded;
-        let mut token = String::with_capacity(compact_len(
-            b64.encoded_len(header.len()),
-            payload.len(),
+        sign_json(
+            &header,
+            &payload,
             key,
-        ));
-        b64.push(&mut token, &header);
-        finish_compact(token, &payload, key, rng).map(SignedAssertion::new)
+            rng,
+            [
+                "serializing the access token header",
+                "serializing the access token claims",
+            ],
+        )
     }
 }
 

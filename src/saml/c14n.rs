@@ -651,6 +651,20 @@ fn push_qname(out: &mut String, prefix: Option<&str>, local: &str) {
 mod tests {
     use super::*;
 
+    /// Every `*.input.xml` of the c14n corpus (`tests/data/c14n`) with its path.
+    fn corpus_inputs() -> Vec<(std::path::PathBuf, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/c14n");
+        let mut inputs = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".input.xml") {
+                let input = std::fs::read_to_string(&path).unwrap();
+                inputs.push((path, input));
+            }
+        }
+        inputs
+    }
+
     /// The two drivers of the one renderer agree: the tree path the verifier and
     /// the signer use ([`subtree_of`]) and the streaming path behind
     /// [`canonicalize_with`], on every element of every document of the c14n
@@ -658,14 +672,8 @@ mod tests {
     /// path's `with_subtree_element` picks), with and without comments.
     #[test]
     fn the_tree_path_renders_what_the_streaming_path_renders() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/c14n");
         let mut compared = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.to_string_lossy().ends_with(".input.xml") {
-                continue;
-            }
-            let input = std::fs::read_to_string(&path).unwrap();
+        for (path, input) in corpus_inputs() {
             let text = xml::normalize_line_ends(&input);
             let Ok(doc) = xml::parse_normalized(&text) else {
                 continue;
@@ -710,18 +718,12 @@ mod tests {
     /// limit stops.
     #[test]
     fn shared_work_buffers_render_what_fresh_ones_render() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/c14n");
         let mut compared = 0;
         let prefix_lists = [
             Vec::new(),
             vec![String::new(), "a".to_owned(), "ds".to_owned()],
         ];
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.to_string_lossy().ends_with(".input.xml") {
-                continue;
-            }
-            let input = std::fs::read_to_string(&path).unwrap();
+        for (path, input) in corpus_inputs() {
             let text = xml::normalize_line_ends(&input);
             let Ok(doc) = xml::parse_normalized(&text) else {
                 continue;

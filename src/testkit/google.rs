@@ -74,15 +74,9 @@ fn sts_checked(
     now: SystemTime,
 ) -> Result<Response, Response> {
     if request.method != "POST" {
-        return Err(sts_error(405, "invalid_request", "use POST").with_header("Allow", "POST"));
+        return Err(sts_error(405, "invalid_request", "use POST").post_only());
     }
-    let is_form = request
-        .header("Content-Type")
-        .and_then(|ct| ct.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
+    let is_form = request.is_form();
     if !is_form {
         return Err(sts_error(
             400,
@@ -245,7 +239,7 @@ fn generate_checked(
     now: SystemTime,
 ) -> Result<Response, Response> {
     if request.method != "POST" {
-        return Err(api_error(405, "INVALID_ARGUMENT", "use POST").with_header("Allow", "POST"));
+        return Err(api_error(405, "INVALID_ARGUMENT", "use POST").post_only());
     }
     let unauthenticated = || {
         api_error(

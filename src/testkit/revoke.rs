@@ -42,7 +42,7 @@ pub(crate) fn form_and_caller<'c>(
             405,
             &json!({"error": "invalid_request", "error_description": "use POST"}),
         )
-        .with_header("Allow", "POST"));
+        .post_only());
     }
     let parsed = server::Request::parse_form(&request.method, &request.headers, &request.body)
         .map_err(|refusal| client_auth::refusal(refusal).response(profile))?;

@@ -193,11 +193,9 @@ pub(crate) fn data_cloud(
 ) -> Response {
     let profile = ctx.config.profile;
     if request.method != "POST" {
-        let mut response =
-            Refusal::InvalidRequest("the Data Cloud token endpoint accepts POST only".into())
-                .response(profile);
-        response.status = 405;
-        return response.with_header("Allow", "POST");
+        return Refusal::InvalidRequest("the Data Cloud token endpoint accepts POST only".into())
+            .response(profile)
+            .post_only();
     }
     match data_cloud_token(ctx, request, state, now) {
         Ok(response) => response,

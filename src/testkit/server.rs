@@ -525,13 +525,7 @@ impl Worker {
 
 /// The log entry for a request: the form is decoded when the body is one.
 fn record(request: &Request) -> RecordedRequest {
-    let is_form = request
-        .header("Content-Type")
-        .and_then(|ct| ct.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
+    let is_form = request.is_form();
     let form = if is_form {
         crate::form::decode_pairs(&request.body).unwrap_or_default()
     } else {

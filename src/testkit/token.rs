@@ -82,10 +82,9 @@ pub(crate) fn handle(
 ) -> Response {
     let profile = ctx.config.profile;
     if request.method != "POST" {
-        let mut response = Refusal::InvalidRequest("the token endpoint accepts POST only".into())
-            .response(profile);
-        response.status = 405;
-        return response.with_header("Allow", "POST");
+        return Refusal::InvalidRequest("the token endpoint accepts POST only".into())
+            .response(profile)
+            .post_only();
     }
     // The DPoP proof first (RFC 9449 §5): a nonce demand must not spend the
     // client's or the grant's assertion.

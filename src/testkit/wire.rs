@@ -60,6 +60,17 @@ impl Request {
     pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
+
+    /// Whether the body is declared `application/x-www-form-urlencoded`
+    /// (parameters after `;` and the case of the media type ignored).
+    pub(crate) fn is_form(&self) -> bool {
+        self.header("Content-Type")
+            .and_then(|ct| ct.split(';').next())
+            .is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+    }
 }
 
 /// A response to write.
@@ -86,6 +97,13 @@ impl Response {
     pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));
         self
+    }
+
+    /// This error answer as the refusal of a method other than POST: status
+    /// 405 and `Allow: POST` (RFC 9110 §15.5.6).
+    pub(crate) fn post_only(mut self) -> Self {
+        self.status = 405;
+        self.with_header("Allow", "POST")
     }
 }
 

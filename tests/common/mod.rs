@@ -52,6 +52,16 @@ pub fn platform_token(key: &s2s_oauth::SigningKey, issuer: &str, subject: &str) 
         .into_exposed_secret()
 }
 
+/// The CI service account's platform token for Google's STS tests: signed with
+/// [`cluster_key`] by [`CLUSTER`], audience `aud`, ten minutes' lifetime.
+pub fn ci_subject_token(aud: &str) -> String {
+    s2s_oauth::jwt::Claims::new(CLUSTER, "system:serviceaccount:ci:builder", aud)
+        .with_lifetime(Duration::from_secs(600))
+        .sign(&cluster_key())
+        .unwrap()
+        .into_exposed_secret()
+}
+
 /// A testkit configuration whose STS trusts [`CLUSTER`]'s tokens for
 /// [`STS_AUDIENCE`], signed with [`cluster_key`] (the tests always have the
 /// testkit: see the dev-dependency on this crate).
@@ -128,6 +138,33 @@ pub fn read_request(stream: &mut TcpStream) -> Vec<u8> {
         }
     }
     buf
+}
+
+/// One HTTP/1.1 request read from `stream`: the request line, the headers
+/// (names lowercased, values trimmed) and the Content-Length body.
+pub fn read_parsed_request(stream: &TcpStream) -> (String, Vec<(String, String)>, Vec<u8>) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let request_line = line.trim_end().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if line.trim_end().is_empty() {
+            break;
+        }
+        let (n, v) = line.split_once(':').unwrap();
+        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (request_line, headers, body)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
