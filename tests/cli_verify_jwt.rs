@@ -1,6 +1,7 @@
 //! `s2s-oauth verify-jwt` over the real binary: tokens the testkit issues checked
 //! against its JWK Set URL, a JWK Set file and a key file; refusals (exit 3),
-//! bad input (exit 2), keys that cannot be fetched (exit 4).
+//! bad input (exit 2), keys that cannot be fetched (exit 4 when a retry may
+//! help, 5 when the URL answers with no JWK Set).
 #![cfg(feature = "cli")]
 
 #[path = "cli/support.rs"]
@@ -241,8 +242,16 @@ fn bad_input_is_exit_2_and_unreachable_keys_exit_4() {
     );
     let closed = format!("http://127.0.0.1:{}/jwks", closed_port());
     verify(&jwt, &["--jwks-url", &closed, "--audience", API]).failure(4);
+    // An answer that is no JWK Set: retrying won't help until --jwks-url is fixed
+    // (design.md: exit 4 is strictly "a retry may help"; exit 5 a wrong endpoint).
     let not_found = format!("{}/nothing-here", server.base_url());
-    verify(&jwt, &["--jwks-url", &not_found, "--audience", API]).failure(4);
+    let wrong = verify(&jwt, &["--jwks-url", &not_found, "--audience", API]);
+    assert!(
+        wrong.failure(5).contains("could not fetch the keys"),
+        "{wrong:?}"
+    );
+    server.inject(Fault::status(200, "text/html", "<h1>sign in</h1>"), 1);
+    verify(&jwt, &["--jwks-url", &url, "--audience", API]).failure(5);
     // --help names every flag.
     let help = run(&["verify-jwt", "--help"]);
     assert_eq!(help.code, 0);

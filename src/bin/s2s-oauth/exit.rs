@@ -48,7 +48,9 @@ pub(crate) enum Failure {
     ChecksFailed(String),
     /// `verify-jwt`: the token is not valid (exit 3); the reason.
     Invalid(String),
-    /// `verify-jwt`: the keys could not be fetched (exit 4).
+    /// `verify-jwt`: the keys could not be fetched; the exit code is the
+    /// error's like a token request's (4 only when a retry may help, 5 for an
+    /// answer that is no JWK Set).
     Keys(Error),
 }
 
@@ -91,12 +93,11 @@ pub(crate) fn exit_code(failure: &Failure) -> u8 {
     match failure {
         Failure::Usage(_) => USAGE,
         Failure::ChecksFailed(_) => NEGATIVE,
-        Failure::Library { error, .. } => error_code(error),
+        Failure::Library { error, .. } | Failure::Keys(error) => error_code(error),
         Failure::Send(send) => error_code(&send.error),
         Failure::Output(_) => FAULT,
         Failure::Answer(_) => WRONG_ENDPOINT,
         Failure::Invalid(_) => REFUSED,
-        Failure::Keys(_) => FAULT,
     }
 }
 

@@ -782,8 +782,10 @@ Exit codes:
   0  the token is valid; header and claims printed
   2  usage error or bad local input (flags, an unreadable token or key file)
   3  the token is not valid; stderr carries `error: <reason>`
-  4  the keys could not be fetched from --jwks-url (connection, timeout, an
-     HTTP error, an answer that is no JWK Set)
+  4  the keys could not be fetched from --jwks-url and a retry may help
+     (connection, timeout, 5xx, 429, 408)
+  5  --jwks-url answered with no JWK Set (a redirect, a 404, an HTML page, a
+     body over 256 KiB) or is not trusted (TLS): fix the URL
 
 Example (a Salesforce JWT-based access token, checked against the org's keys):
   s2s-oauth verify-jwt --token-env ACCESS_TOKEN --audience my-api \\

@@ -1,7 +1,8 @@
 //! `verify-jwt`: a JWT (or an RFC 9068 access token) checked against a JWK Set
 //! fetched from `--jwks-url`, read from `--jwks-file`, or one `--key`; the
 //! verified header and claims printed as JSON. Exit 3 when the token is not
-//! valid, 4 when the keys could not be fetched.
+//! valid; keys that could not be fetched are exit 4 when a retry may help, 5
+//! when `--jwks-url` answered with no JWK Set.
 
 use std::io::Write;
 use std::time::SystemTime;
