@@ -517,9 +517,9 @@ Request:
                            stdout (after impersonation: access_token, token_type
                            Bearer, expires_in from expireTime), plus expires_at
                            (with no expireTime, the cache keeps it for --max-age);
-                           token: the access
-                           token alone; header: an Authorization header line; env:
-                           shell assignments ACCESS_TOKEN=, TOKEN_TYPE=, EXPIRES_AT=
+                           token: the access token alone; header: an Authorization
+                           header line; env: shell assignments ACCESS_TOKEN=,
+                           TOKEN_TYPE=, EXPIRES_AT=
 
 ",
     cache!(),
