@@ -483,13 +483,8 @@ impl Worker {
             // Client assertions name the endpoint they are sent to (or the base URL).
             let endpoint = format!("{}{path}", self.base_url);
             let ctx = Ctx {
-                config: &self.config,
-                base_url: &self.base_url,
                 token_url: &endpoint,
-                audience: &self.audience,
-                rng: &self.rng,
-                dpop_jkt: None,
-                peer_certificates: &request.peer_certificates,
+                ..self.ctx(request)
             };
             let handle = if path == REVOKE_PATH {
                 revoke::handle
