@@ -512,7 +512,7 @@ impl Worker {
             Response::new(
                 404,
                 "text/plain;charset=UTF-8",
-                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/oauth2/userinfo, /id/, /services/data/v60.0/, /jwks, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
+                "not found: the testkit serves /services/oauth2/token, /services/oauth2/introspect, /services/oauth2/revoke, /services/oauth2/userinfo, /id/, /services/data/v60.0/, /services/a360/token (Salesforce profile), /jwks, the metadata at /.well-known/oauth-authorization-server and /.well-known/openid-configuration, and Google's and GitHub's shapes at /v1/token, /v1/projects/-/serviceAccounts/<email>:generateAccessToken and /_apis/actions/idtoken",
             )
         }
     }
