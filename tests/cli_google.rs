@@ -11,7 +11,7 @@ mod common;
 mod support;
 
 use common::{CLUSTER, cluster_key};
-use s2s_oauth::testkit::{Client, Config, Profile, Server, TrustedIssuer};
+use s2s_oauth::testkit::{Client, Config, Fault, Profile, Server, TrustedIssuer};
 use support::{TempDir, key, run, run_env};
 
 const PROVIDER: &str =
@@ -430,6 +430,14 @@ fn a_url_sourced_file_fetches_the_token_then_exchanges_it() {
         "{refused:?}"
     );
     assert_eq!(server.requests().len(), 3, "nothing sent to the STS");
+    // A source that is down (503) is what a retry may help with: exit 4, not 5.
+    let good = external(&server, &dir, source("gh-request-token"), None);
+    server.inject(Fault::status(503, "text/plain", "down"), 1);
+    let down = run(&["google", "--credentials", &good, LOOPBACK]);
+    assert!(
+        down.failure(4).contains("credential_source.url"),
+        "{down:?}"
+    );
     // Without --allow-loopback-endpoints the source URL is refused: exit 2.
     run(&["google", "--credentials", &file]).failure(2);
 }

@@ -536,8 +536,8 @@ roles/iam.workloadIdentityUser on the service account) is exit 5: fix the IAM
 binding; an STS refusal (invalid_grant: the token's audience or issuer is not the
 provider's) is exit 3; a source that cannot be read (a missing token file, an
 executable that fails) is exit 2; a url source or AWS metadata server that
-answers with an error status is exit 5: check the file's url and headers, or the
-instance's IAM role.
+refuses (a 4xx answer) is exit 5: check the file's url and headers, or the
+instance's IAM role; one that is down (5xx, 429, 408, no answer) is exit 4.
 
 Example (GitHub Actions or Kubernetes to Google Cloud, a cron job):
   s2s-oauth google --credentials /etc/gcp/credential-config.json \\
