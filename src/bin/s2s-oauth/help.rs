@@ -17,15 +17,18 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  token obtained (or assertion printed; doctor: no check failed; introspect:
-     the token is active; revoke: the server took the revocation)
+     the token is active; revoke: the server took the revocation; verify-jwt:
+     the token is valid)
   1  a negative answer that is no failure: doctor found a fail (its fail: lines
      are on stdout), introspect says the token is not active (the answer is on
      stdout)
   2  usage error or bad local input (key, certificate, flags; google: a credential
      file refused, --subject with an external_account file, a token source that
-     cannot be read); nothing was sent
+     cannot be read; verify-jwt: an unreadable token, key or JWK Set file);
+     nothing was sent
   3  the authorization server refused (OAuth error response); retrying won't help;
-     stderr carries `error: <code>: <description> (HTTP <status>)`
+     stderr carries `error: <code>: <description> (HTTP <status>)`; verify-jwt:
+     the token is not valid (`error: <reason>`)
   4  a retry may help: connection refused or reset, timeout, a temporary DNS
      failure, 5xx, 429, 408, server_error, temporarily_unavailable (the line
      ends with `(retry after N s)` when the server sent Retry-After)
@@ -36,7 +39,8 @@ macro_rules! exit_codes {
      body over 1 MiB, a TLS certificate this machine does not trust (a private
      CA: --ca-file), an answer that is not HTTP (another service on that port),
      a host name that does not exist, a Salesforce response signature that does
-     not match the consumer secret, a Google generateAccessToken refusal (403)
+     not match the consumer secret, a Google generateAccessToken refusal (403),
+     a --jwks-url that answers with no JWK Set
 Every failure prints one line `error: ...` on stderr, sometimes followed by one
 `hint: ...` line saying what to fix (Salesforce's known refusals among them).
 "
