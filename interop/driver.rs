@@ -32,6 +32,7 @@
 //!                                                   (Salesforce: see driver_salesforce.rs)
 //! interop-driver introspect | revoke --url URL --token-file F [--hint H] --auth ... (RFC 7662,
 //!                      RFC 7009: see driver_introspect.rs)
+//! interop-driver jwt-access-token --issuer ISS ...  (RFC 9068: see driver_jwks.rs)
 //! ```
 //!
 //! `token` prints one JSON object: `{"ok":true,"token_type":…,"expires_in":…,
