@@ -49,7 +49,7 @@ mod lexer;
 mod scope;
 mod tree;
 
-use lexer::{AttrIter, Lexer, Token};
+use lexer::{AttrIter, Cut, Lexer, Token};
 
 pub(crate) use super::chars::{check_chars, escape_attr, escape_text, normalize_line_ends};
 use super::chars::{first_non_xml_char, is_ncname, is_xml_char, name_class};
@@ -415,13 +415,29 @@ impl<'a> Parser<'a> {
         let scope_mark = self.scope.len();
         let mut raw = std::mem::take(&mut self.start.attrs);
         raw.clear();
-        self.read_attributes(content, name_len, qname, &mut raw)?;
+        // A tag the lexer cut in one pass has checked ASCII names, split at the
+        // colons it found; any other is cut and checked here.
+        let split = match self.lexer.take_cut() {
+            Some((colon, cuts)) => {
+                let read = self.read_cut_attributes(&cuts, qname, &mut raw);
+                self.lexer.return_cuts(cuts);
+                read?;
+                Some(split_at_colon(qname, colon))
+            }
+            None => {
+                self.read_attributes(content, name_len, qname, &mut raw)?;
+                None
+            }
+        };
         if self.scope.len() > MAX_NAMESPACES_IN_SCOPE {
             return Err(malformed(format!(
                 "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations are in scope at once; declare fewer namespaces"
             )));
         }
-        let (prefix, local) = split_qname(qname)?;
+        let (prefix, local) = match split {
+            Some(split) => split,
+            None => split_qname(qname)?,
+        };
         let ns = match self.scope.lookup_cow(prefix.unwrap_or("")) {
             Some(uri) => uri,
             None if prefix.is_none() => Cow::Borrowed(""),
@@ -432,7 +448,7 @@ impl<'a> Parser<'a> {
                 )));
             }
         };
-        self.resolve_attributes(&mut raw, qname)?;
+        self.resolve_attributes(&mut raw, qname, split.is_some())?;
         self.open.push(Open {
             prefix,
             local,
@@ -464,24 +480,75 @@ impl<'a> Parser<'a> {
         // `resolve_attributes`) or by prefix (declarations), not by quick-xml.
         let mut xml_declared = false;
         for (count, attr) in AttrIter::new(content, name_len).enumerate() {
-            if count >= MAX_ATTRIBUTES {
-                return Err(malformed(format!(
-                    "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
-                )));
-            }
             let (key, written) =
                 attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
-            let value = attribute_value(key, written, qname)?;
-            if key == "xmlns" {
-                self.refuse_redeclared("", scope_mark, &mut xml_declared, qname)?;
+            let name = (None, key);
+            let tag = (scope_mark, &mut xml_declared, qname);
+            self.attribute(count, key, name, written, tag, raw)?;
+        }
+        Ok(())
+    }
+
+    /// [`read_attributes`](Self::read_attributes) for a tag the lexer cut in one
+    /// pass: the same checks in the same order, with each key already split at
+    /// its colon (an `NCName` on each side).
+    fn read_cut_attributes(
+        &mut self,
+        cuts: &[Cut<'a>],
+        qname: &str,
+        raw: &mut Vec<Attr<'a>>,
+    ) -> Result<(), Error> {
+        let scope_mark = self.scope.len();
+        let mut xml_declared = false;
+        for (count, cut) in cuts.iter().enumerate() {
+            let name = split_at_colon(cut.key, cut.colon);
+            let tag = (scope_mark, &mut xml_declared, qname);
+            self.attribute(count, cut.key, name, cut.value, tag, raw)?;
+        }
+        Ok(())
+    }
+
+    /// One attribute of a start tag, the `count`th: its key, its name (`(None,
+    /// key)` when the key is not split yet, else its prefix and local name) and
+    /// its value as written. A namespace declaration goes onto the scope
+    /// (checked against the reserved bindings), any other attribute, its value
+    /// normalized, into `raw` (its namespace resolved later by
+    /// [`resolve_attributes`](Self::resolve_attributes)). `tag` is the scope
+    /// mark of the start tag, whether it declared `xml` already, and its name.
+    fn attribute(
+        &mut self,
+        count: usize,
+        key: &'a str,
+        (prefix, local): (Option<&'a str>, &'a str),
+        written: &'a str,
+        (scope_mark, xml_declared, qname): (usize, &mut bool, &str),
+        raw: &mut Vec<Attr<'a>>,
+    ) -> Result<(), Error> {
+        if count >= MAX_ATTRIBUTES {
+            return Err(malformed(format!(
+                "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
+            )));
+        }
+        // `Some(None)`: the default namespace; `Some(Some(p))`: prefix `p`.
+        let declared = match prefix {
+            None if key == "xmlns" => Some(None),
+            None => key.strip_prefix("xmlns:").map(Some),
+            Some("xmlns") => Some(Some(local)),
+            Some(_) => None,
+        };
+        let value = attribute_value(key, written, qname)?;
+        match declared {
+            Some(None) => {
+                self.refuse_redeclared("", scope_mark, xml_declared, qname)?;
                 if value == XML_NS || value == XMLNS_NS {
                     return Err(malformed(format!(
                         "the default namespace cannot be {value:?}"
                     )));
                 }
                 self.scope.push("", value);
-            } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                self.refuse_redeclared(prefix, scope_mark, &mut xml_declared, qname)?;
+            }
+            Some(Some(prefix)) => {
+                self.refuse_redeclared(prefix, scope_mark, xml_declared, qname)?;
                 if value.is_empty() {
                     return Err(malformed(format!(
                         "xmlns:{prefix}=\"\" cannot undeclare a prefix in XML 1.0"
@@ -502,14 +569,13 @@ impl<'a> Parser<'a> {
                 if prefix != "xml" {
                     self.scope.push(prefix, value);
                 }
-            } else {
-                raw.push(Attr {
-                    prefix: None,
-                    local: key,
-                    ns: Cow::Borrowed(""),
-                    value,
-                });
             }
+            None => raw.push(Attr {
+                prefix,
+                local,
+                ns: Cow::Borrowed(""),
+                value,
+            }),
         }
         Ok(())
     }
@@ -539,11 +605,19 @@ impl<'a> Parser<'a> {
 
     /// Resolves the prefixes of `attrs` (an unprefixed attribute is in no
     /// namespace); each expanded name at most once.
-    fn resolve_attributes(&self, attrs: &mut [Attr<'a>], qname: &str) -> Result<(), Error> {
+    fn resolve_attributes(
+        &self,
+        attrs: &mut [Attr<'a>],
+        qname: &str,
+        split: bool,
+    ) -> Result<(), Error> {
         for i in 0..attrs.len() {
             let Some(attr) = attrs.get_mut(i) else { break };
-            let key = attr.local;
-            let (prefix, local) = split_qname(key)?;
+            let (prefix, local) = if split {
+                (attr.prefix, attr.local)
+            } else {
+                split_qname(attr.local)?
+            };
             if let Some(p) = prefix {
                 attr.ns = self
                     .scope
@@ -551,7 +625,8 @@ impl<'a> Parser<'a> {
                     .filter(|uri| !uri.is_empty())
                     .ok_or_else(|| {
                         malformed(format!(
-                            "attribute {key:?} on <{qname}> uses prefix {p:?}, which is not declared"
+                            "attribute {:?} on <{qname}> uses prefix {p:?}, which is not declared",
+                            format!("{p}:{local}")
                         ))
                     })?;
             }
@@ -709,6 +784,15 @@ fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
     })
 }
 
+/// `qname` split at `colon` (the offset of its colon, if it has one), for names
+/// the lexer checked already.
+fn split_at_colon(qname: &str, colon: Option<usize>) -> (Option<&str>, &str) {
+    match colon.and_then(|c| qname.get(..c).zip(qname.get(c + 1..))) {
+        Some((prefix, local)) => (Some(prefix), local),
+        None => (None, qname),
+    }
+}
+
 /// What one pass over an ASCII qualified name found.
 enum AsciiQName {
     /// A valid `NCName`.
@@ -863,5 +947,123 @@ mod tests {
             Some(Cow::Borrowed("plain"))
         ));
         assert_eq!(attrs.get(1).map(|a| a.value.as_ref()), Some("a b c\t<A"));
+    }
+
+    /// Every event of `text` as the parser resolves it (names, namespaces,
+    /// attributes, the declarations each start tag brings into scope), up to
+    /// the refusal, with the lexer's one-pass paths on or off.
+    fn events(text: &str, one_pass: bool) -> Vec<String> {
+        let mut log = Vec::new();
+        let mut parser = match Parser::new(text) {
+            Ok(parser) => parser,
+            Err(e) => return vec![format!("refused: {e}")],
+        };
+        parser.lexer.one_pass = one_pass;
+        loop {
+            match parser.next() {
+                Ok(Ev::Eof) => return log,
+                Ok(Ev::Start) => {
+                    let start = parser.start();
+                    log.push(format!(
+                        "start {:?} {:?} {:?} {:?} {:?}",
+                        start.prefix,
+                        start.local,
+                        start.ns,
+                        start.attrs,
+                        parser.scope().since(start.scope_mark)
+                    ));
+                }
+                Ok(ev) => log.push(format!("{ev:?}")),
+                Err(e) => {
+                    log.push(format!("refused: {e}"));
+                    return log;
+                }
+            }
+        }
+    }
+
+    /// The parser resolves tags the lexer cut in one pass exactly as it
+    /// resolves them from the general path: the same names, namespaces,
+    /// attribute values and declarations, and the same refusal first (reserved
+    /// bindings, a prefix declared twice, `xmlns:p=""`, undeclared prefixes,
+    /// duplicate expanded names, values to normalize or refuse, more than 256
+    /// attributes), over 100 000 generated documents.
+    #[test]
+    fn one_pass_tags_resolve_as_general_tags_do() {
+        const NAMES: [&str; 6] = ["a", "p:a", "q:a", "xml:a", "xmlns:a", "d:b"];
+        const ATTRIBUTES: [&str; 21] = [
+            "x='1'",
+            "p:x=\"2\"",
+            "q:x='3'",
+            "xml:lang='en'",
+            "xmlns='urn:d'",
+            "xmlns=''",
+            "xmlns:q='urn:q'",
+            "xmlns:p='urn:p2'",
+            "xmlns:d='urn:p'",
+            "xmlns:xml='http://www.w3.org/XML/1998/namespace'",
+            "xmlns:xml='urn:x'",
+            "xmlns:xmlns='urn:y'",
+            "xmlns:q=''",
+            "xmlns:q='http://www.w3.org/2000/xmlns/'",
+            "x='&amp;&#65;'",
+            "x='a\tb\nc'",
+            "d:x='dup'",
+            "x='&bogus;'",
+            "ID='_1' Id='_1'",
+            "a:b='x'",
+            "xmlns:='z'",
+        ];
+        let mut state = 0x1234_5678_9abc_def1_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap_or(0)
+        };
+        let mut refused = 0;
+        for _ in 0..100_000 {
+            let mut doc = String::from("<r xmlns:p='urn:p'>");
+            let mut open = Vec::new();
+            for _ in 0..next(6) {
+                if next(3) == 0 {
+                    if let Some(name) = open.pop() {
+                        doc.push_str(&format!("</{name}>"));
+                    }
+                    continue;
+                }
+                let name = NAMES[next(NAMES.len())];
+                doc.push('<');
+                doc.push_str(name);
+                for _ in 0..next(4) {
+                    doc.push(' ');
+                    doc.push_str(ATTRIBUTES[next(ATTRIBUTES.len())]);
+                }
+                if next(2) == 0 {
+                    doc.push_str("/>");
+                } else {
+                    doc.push('>');
+                    open.push(name);
+                }
+                doc.push('t');
+            }
+            while let Some(name) = open.pop() {
+                doc.push_str(&format!("</{name}>"));
+            }
+            doc.push_str("</r>");
+            let one_pass = events(&doc, true);
+            if one_pass.last().is_some_and(|e| e.starts_with("refused")) {
+                refused += 1;
+            }
+            assert_eq!(one_pass, events(&doc, false), "{doc}");
+        }
+        assert!(refused > 10_000 && refused < 90_000, "{refused} refused");
+        let many: String = (0..300).map(|i| format!(" a{i}='{i}'")).collect();
+        for doc in [
+            format!("<r{many}/>"),
+            format!("<r{}/>", &many[..many.len() / 2]),
+        ] {
+            assert_eq!(events(&doc, true), events(&doc, false));
+        }
     }
 }
