@@ -81,18 +81,24 @@ pub(crate) fn decode_padded(text: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Decodes whole groups of four characters (`text.len()` a multiple of 4),
-/// appending three bytes each.
+/// appending three bytes each (written in place into room made once, with no
+/// capacity check per group). On error the bytes appended are garbage: the
+/// callers cut them off or drop `out`.
 fn decode(table: &[u8; 256], text: &[u8], out: &mut Vec<u8>) -> Result<(), Invalid> {
+    let start = out.len();
+    out.resize(start + text.len() / 4 * 3, 0);
+    let room = out.get_mut(start..).unwrap_or_default();
     // Every value of an alphabet fits 6 bits; INVALID has the top bits set.
     let mut invalid = 0u8;
-    for group in text.chunks_exact(4) {
+    for (group, bytes) in text.chunks_exact(4).zip(room.chunks_exact_mut(3)) {
         let &[a, b, c, d] = group else {
             return Err(Invalid);
         };
         let [a, b, c, d] = [a, b, c, d].map(|byte| table[usize::from(byte)]);
         invalid |= a | b | c | d;
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        out.extend_from_slice(&n.to_be_bytes()[1..]);
+        let [_, x, y, z] = n.to_be_bytes();
+        bytes.copy_from_slice(&[x, y, z]);
     }
     if invalid & 0xc0 != 0 {
         return Err(Invalid);
