@@ -371,9 +371,11 @@ impl Work<'_> {
         Self {
             rendered: Vec::with_capacity(8),
             marks: Vec::with_capacity(16),
-            visible: Vec::with_capacity(8),
-            found: Vec::with_capacity(8),
-            order: Vec::with_capacity(8),
+            // Only elements that use prefixes other than their own, or sit under
+            // an inclusive prefix list, need these (`Renderer::own_prefix_only`).
+            visible: Vec::new(),
+            found: Vec::new(),
+            order: Vec::new(),
             #[cfg(test)]
             general_only: false,
         }

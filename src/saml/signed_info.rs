@@ -72,10 +72,10 @@ fn children_exactly<'a, const N: usize>(
         ))
     };
     let mut children = parent.elements();
-    let mut out = Vec::with_capacity(N);
-    for want in names {
+    let mut out = [None; N];
+    for (want, slot) in names.iter().zip(&mut out) {
         match children.next() {
-            Some(c) if c.is(DS_NS, want) => out.push(c),
+            Some(c) if c.is(DS_NS, want) => *slot = Some(c),
             Some(c) => return Err(wrong(format!("{} where {want} belongs", name(c)))),
             None => return Err(wrong(format!("no {want}"))),
         }
@@ -83,7 +83,18 @@ fn children_exactly<'a, const N: usize>(
     if let Some(extra) = children.next() {
         return Err(wrong(format!("{} after {}", name(extra), names.join(", "))));
     }
-    out.try_into().map_err(|_| wrong("fewer children".into()))
+    // Every slot was filled above, or the loop returned.
+    let mut missing = false;
+    let out = out.map(|slot| {
+        slot.unwrap_or_else(|| {
+            missing = true;
+            parent
+        })
+    });
+    if missing {
+        return Err(wrong("fewer children".into()));
+    }
+    Ok(out)
 }
 
 /// Refuses any child element of `e` (the schema's parameters this verifier does
@@ -168,9 +179,9 @@ pub(crate) fn base64_content(e: Element<'_>, what: &str) -> Result<Vec<u8>, Erro
 /// the latter's inclusive prefixes.
 fn reference_transforms(transforms: Element) -> Result<Vec<String>, Error> {
     // Every child of Transforms counts: a foreign element is not skipped.
-    let list: Vec<Element> = transforms.elements().collect();
-    match list.as_slice() {
-        &[first, second]
+    let mut list = transforms.elements();
+    match (list.next(), list.next(), list.next()) {
+        (Some(first), Some(second), None)
             if first.is(DS_NS, "Transform")
                 && second.is(DS_NS, "Transform")
                 && first.attr("Algorithm") == Some(ENVELOPED) =>

@@ -236,20 +236,22 @@ fn parse_assertion(text: &str) -> Result<xml::Document<'_>, Error> {
 /// in the document, a child of the assertion, whose `ID` no other element
 /// carries.
 fn own_signature<'a>(root: Element<'a>, id: &str) -> Result<Element<'a>, Error> {
-    let mut signatures: Vec<Element> = Vec::new();
+    let mut first: Option<Element> = None;
+    let mut signatures = 0usize;
     let mut id_holders = 0usize;
     root.walk(&mut |e| {
         if e.is(DS_NS, "Signature") {
-            signatures.push(e);
+            signatures += 1;
+            first.get_or_insert(e);
         }
         if e.has_id(id) {
             id_holders += 1;
         }
     });
     let wrapping = |why: &str| -> Error { SamlError::SignatureNotOnAssertion(why.into()).into() };
-    let signature = match signatures.as_slice() {
-        [] => return Err(SamlError::MissingSignature.into()),
-        [one] => *one,
+    let signature = match (first, signatures) {
+        (Some(one), 1) => one,
+        (None, _) => return Err(SamlError::MissingSignature.into()),
         _ => return Err(wrapping("the document carries more than one ds:Signature")),
     };
     if !dsig::is_child(root, signature) {
