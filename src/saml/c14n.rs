@@ -261,7 +261,8 @@ pub(crate) fn subtree_with<'t>(
     ctx: &Ctx<'_>,
     work: &mut Work<'t>,
 ) -> Result<String, Error> {
-    let mut scope = Scope::default();
+    let mut scope = std::mem::take(&mut work.scope);
+    scope.truncate(0);
     ancestors_scope(doc.root(), target, &mut scope)?;
     let mut r = Renderer::with_work(
         ctx.comments,
@@ -273,6 +274,7 @@ pub(crate) fn subtree_with<'t>(
     tree(&mut r, target, &mut scope, ctx.exclude)?;
     let (out, kept) = r.finish_keeping_work();
     *work = kept;
+    work.scope = scope;
     out
 }
 
@@ -358,6 +360,9 @@ pub(crate) struct Work<'s> {
     visible: Vec<&'s str>,
     found: Vec<Candidate<'s>>,
     order: Vec<usize>,
+    /// The namespace bindings in scope during a subtree render
+    /// ([`subtree_with`]).
+    scope: Scope<'s>,
     /// Unit tests turn the one-candidate path off to compare it with the
     /// general one.
     #[cfg(test)]
@@ -376,6 +381,7 @@ impl Work<'_> {
             visible: Vec::new(),
             found: Vec::new(),
             order: Vec::new(),
+            scope: Scope::default(),
             #[cfg(test)]
             general_only: false,
         }

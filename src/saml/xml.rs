@@ -180,7 +180,8 @@ impl<'a> Parser<'a> {
             lexer: Lexer::new(text),
             scope: Scope::default(),
             start: StartTag::default(),
-            open: Vec::new(),
+            // An assertion nests about six deep: one allocation, no growth.
+            open: Vec::with_capacity(8),
             pending_end: None,
             root_done: false,
             seen_decl: false,
