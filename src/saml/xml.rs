@@ -455,13 +455,14 @@ impl<'a> Parser<'a> {
             local,
             scope_mark,
         });
-        self.start = StartTag {
-            prefix,
-            local,
-            ns,
-            attrs: raw,
-            scope_mark,
-        };
+        // Field by field: the old tag's vector was taken above, its name and
+        // namespace borrow or are dropped here, with no drop of a whole tag.
+        let start = &mut self.start;
+        start.prefix = prefix;
+        start.local = local;
+        start.ns = ns;
+        start.attrs = raw;
+        start.scope_mark = scope_mark;
         Ok(())
     }
 

@@ -43,7 +43,8 @@ pub(super) enum Token<'a> {
 }
 
 /// A refusal: quick-xml's own error (so messages read as before) and the byte
-/// offset it is reported at.
+/// offset it is reported at; boxed where it is returned, so that the usual
+/// result, a token, is not moved about at the size of an error.
 #[derive(Debug)]
 pub(super) struct LexError {
     pub(super) error: quick_xml::Error,
@@ -171,20 +172,22 @@ impl<'a> Lexer<'a> {
     }
 
     /// `text[from..to]`; the ranges cut here end at ASCII delimiters.
-    fn slice(&self, from: usize, to: usize) -> Result<&'a str, LexError> {
-        self.text.get(from..to).ok_or(LexError {
-            error: quick_xml::Error::Syntax(SyntaxError::UnclosedTag),
-            at: from,
+    fn slice(&self, from: usize, to: usize) -> Result<&'a str, Box<LexError>> {
+        self.text.get(from..to).ok_or_else(|| {
+            Box::new(LexError {
+                error: quick_xml::Error::Syntax(SyntaxError::UnclosedTag),
+                at: from,
+            })
         })
     }
 
-    fn fail<T>(&mut self, error: quick_xml::Error, at: usize) -> Result<T, LexError> {
+    fn fail<T>(&mut self, error: quick_xml::Error, at: usize) -> Result<T, Box<LexError>> {
         self.state = State::Done;
-        Err(LexError { error, at })
+        Err(Box::new(LexError { error, at }))
     }
 
     /// The next token.
-    pub(super) fn next(&mut self) -> Result<Token<'a>, LexError> {
+    pub(super) fn next(&mut self) -> Result<Token<'a>, Box<LexError>> {
         loop {
             match self.state {
                 State::Init => {
@@ -236,7 +239,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// At an `&`: up to the `;`, with no `<` or `&` before it.
-    fn reference(&mut self) -> Result<Token<'a>, LexError> {
+    fn reference(&mut self) -> Result<Token<'a>, Box<LexError>> {
         let start = self.pos;
         let after = self.rest().get(1..).unwrap_or_default();
         match memchr::memchr3(b';', b'&', b'<', after) {
@@ -253,7 +256,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// At a `<`.
-    fn markup(&mut self) -> Result<Token<'a>, LexError> {
+    fn markup(&mut self) -> Result<Token<'a>, Box<LexError>> {
         let start = self.pos;
         let rest = self.rest();
         self.state = State::Text;
@@ -340,7 +343,7 @@ impl<'a> Lexer<'a> {
     /// general path gives for the same tag (the unit tests hold it to that).
     /// `None` (nothing changed but `cuts`) for any other shape, which the
     /// general path reads and, if it must, refuses with its own message.
-    fn cut_tag(&mut self, start: usize) -> Option<Result<Token<'a>, LexError>> {
+    fn cut_tag(&mut self, start: usize) -> Option<Result<Token<'a>, Box<LexError>>> {
         if !self.one_pass() {
             return None;
         }
@@ -392,7 +395,7 @@ impl<'a> Lexer<'a> {
 
     /// `<!…>` or `<?…?>`: one token read by a quick-xml `Reader` over the rest of
     /// the input (no open element is involved in either).
-    fn by_quick_xml(&mut self) -> Result<Token<'a>, LexError> {
+    fn by_quick_xml(&mut self) -> Result<Token<'a>, Box<LexError>> {
         let start = self.pos;
         let rest = self.text.get(start..).unwrap_or_default();
         let mut reader = Reader::from_str(rest);
