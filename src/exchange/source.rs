@@ -55,9 +55,15 @@ enum Kind {
     Value(SecurityToken),
     File(PathBuf),
     Env(String),
-    Executable(Box<Executable>),
+    /// The program and the function that runs it, named here by
+    /// [`TokenSource::executable`] rather than called from [`TokenSource::read`]:
+    /// a program that makes no `Executable` carries no process-spawning code.
+    Executable(Box<Executable>, RunFn),
     Fn(Arc<TokenFn>),
 }
+
+/// What reads an [`Executable`]'s token: [`Executable::token`].
+type RunFn = fn(&Executable, SystemTime) -> Result<SecurityToken, Error>;
 
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,7 +71,7 @@ impl fmt::Debug for TokenSource {
             Kind::Value(_) => f.write_str("TokenSource::Value([redacted])"),
             Kind::File(path) => write!(f, "TokenSource::File({path:?})"),
             Kind::Env(name) => write!(f, "TokenSource::Env({name:?})"),
-            Kind::Executable(exe) => write!(f, "TokenSource::Executable({exe:?})"),
+            Kind::Executable(exe, _) => write!(f, "TokenSource::Executable({exe:?})"),
             Kind::Fn(_) => f.write_str("TokenSource::Fn(..)"),
         }
     }
@@ -97,7 +103,7 @@ impl TokenSource {
     /// output file holds a valid token).
     pub fn executable(executable: Executable) -> Self {
         TokenSource {
-            kind: Kind::Executable(Box::new(executable)),
+            kind: Kind::Executable(Box::new(executable), Executable::token),
         }
     }
 
@@ -132,8 +138,8 @@ impl TokenSource {
                     format!("the environment variable {name}")
                 })?)
             }
-            Kind::Executable(exe) => {
-                let token = exe.token(now)?;
+            Kind::Executable(exe, run) => {
+                let token = run(exe, now)?;
                 Ok(one_token(token.expose_secret(), || {
                     format!("the executable {:?}", exe.program())
                 })?)
@@ -183,7 +189,7 @@ impl TokenSource {
                 }
                 Ok(())
             }
-            Kind::Executable(exe) => exe.check(),
+            Kind::Executable(exe, _) => exe.check(),
             Kind::Fn(_) => Ok(()),
         }
     }
