@@ -79,8 +79,8 @@ fn classify(der: &[u8], pkcs8: Loader, sec1: Loader) -> Result<(KeyPair, KeyType
     }
 }
 
-/// The parts of a PKCS#8 key after its RSA check: the algorithm OID, the rest of
-/// the algorithm identifier, the private key and the whole DER.
+/// What takes a PKCS#8 key that is not RSA, given its algorithm OID, the rest of
+/// its algorithm identifier, its private key and the whole DER.
 type NonRsa = fn(&[u8], Reader<'_>, &[u8], &[u8]) -> Result<(KeyPair, KeyType), KeyError>;
 
 /// PrivateKeyInfo / OneAsymmetricKey (RFC 5208 §5, RFC 5958 §2), any key type.
