@@ -117,6 +117,8 @@ pub fn keys(data: &[u8]) {
         Ok(key) => check_pair(&key, message, &rng),
         Err(e) => show(&e.into()),
     }
+    rsa_only_agrees(SigningKey::from_pem(data), SigningKey::from_rsa_pem(data));
+    rsa_only_agrees(SigningKey::from_der(data), SigningKey::from_rsa_der(data));
     let public = [
         VerifyingKey::from_pem(data),
         VerifyingKey::from_spki_der(data),
@@ -146,6 +148,33 @@ pub fn keys(data: &[u8]) {
                 }
             }
             Err(e) => show(&e.into()),
+        }
+    }
+}
+
+/// The RSA-only loader against the one for every key type, on the same input: the
+/// same RSA key, `NotRsa` naming any other key's type, and for a refusal the same
+/// error (or `NotRsa`: a damaged EC key is refused as not RSA before its damage is
+/// found).
+fn rsa_only_agrees(
+    any: Result<SigningKey, s2s_oauth::error::KeyError>,
+    rsa: Result<SigningKey, s2s_oauth::error::KeyError>,
+) {
+    use s2s_oauth::KeyType;
+    use s2s_oauth::error::KeyError;
+    match (any, rsa) {
+        (Ok(any), Ok(rsa)) => {
+            assert!(matches!(any.key_type(), KeyType::Rsa { .. }));
+            assert_eq!(rsa.key_type(), any.key_type());
+            assert_eq!(rsa.public_jwk(), any.public_jwk());
+        }
+        (Ok(any), Err(e)) => assert_eq!(e, KeyError::NotRsa(any.key_type())),
+        (Err(e), Ok(_)) => panic!("only the RSA-only loader took it (the other: {e})"),
+        (Err(any), Err(rsa)) => {
+            assert!(
+                rsa == any || matches!(rsa, KeyError::NotRsa(_)),
+                "{any:?} / {rsa:?}"
+            )
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Grants: the grant-specific form parameters of a token request.
 
+use std::fmt;
 use std::time::SystemTime;
 
 use ring::rand::SecureRandom;
@@ -65,7 +66,23 @@ pub(crate) enum GrantKind {
     RefreshToken(RefreshToken),
     /// RFC 8693 §2.1, the tokens read from their sources when the request is
     /// built.
-    TokenExchange(Box<TokenExchange>),
+    TokenExchange(Box<Exchange>),
+}
+
+/// A token exchange and the function that adds its parameters
+/// ([`TokenExchange::push_params`]), named here by [`Grant::token_exchange`]
+/// rather than called from [`Grant::params`]: a program that makes no token
+/// exchange carries none of its code. `Debug` is the exchange's.
+#[derive(Clone)]
+pub(crate) struct Exchange {
+    exchange: TokenExchange,
+    push: fn(&TokenExchange, &mut SecretPairs, SystemTime) -> Result<(), Error>,
+}
+
+impl fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.exchange.fmt(f)
+    }
 }
 
 impl Grant {
@@ -220,7 +237,10 @@ impl Grant {
     /// ```
     pub fn token_exchange(exchange: TokenExchange) -> Self {
         Grant {
-            kind: GrantKind::TokenExchange(Box::new(exchange)),
+            kind: GrantKind::TokenExchange(Box::new(Exchange {
+                exchange,
+                push: TokenExchange::push_params,
+            })),
         }
     }
 
@@ -233,7 +253,7 @@ impl Grant {
             GrantKind::Saml2BearerSigned { .. } => SAML2_BEARER,
             GrantKind::ClientCredentials => "client_credentials",
             GrantKind::RefreshToken(_) => "refresh_token",
-            GrantKind::TokenExchange(exchange) => exchange.grant_type(),
+            GrantKind::TokenExchange(exchange) => exchange.exchange.grant_type(),
         }
     }
 
@@ -277,7 +297,7 @@ impl Grant {
                     "the refresh token is empty; pass the refresh_token of an earlier token response",
                 )?;
             }
-            GrantKind::TokenExchange(exchange) => exchange.check()?,
+            GrantKind::TokenExchange(exchange) => exchange.exchange.check()?,
             GrantKind::JwtBearer { .. } | GrantKind::ClientCredentials => {}
             #[cfg(feature = "saml")]
             GrantKind::Saml2BearerSigned { .. } => {}
@@ -314,7 +334,9 @@ impl Grant {
             GrantKind::RefreshToken(token) => {
                 params.push(("refresh_token", token.expose_secret().to_owned()));
             }
-            GrantKind::TokenExchange(exchange) => exchange.push_params(&mut params, now)?,
+            GrantKind::TokenExchange(exchange) => {
+                (exchange.push)(&exchange.exchange, &mut params, now)?
+            }
         }
         Ok(params)
     }

@@ -14,6 +14,7 @@ pub(crate) mod jwks;
 mod load;
 mod names;
 mod pem;
+mod rsa;
 mod thumbprint;
 
 use std::fmt;

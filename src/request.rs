@@ -91,14 +91,50 @@ pub struct TokenRequest {
     auth: ClientAuth,
     scope: Option<String>,
     params: Vec<(String, String)>,
-    dpop: Option<DpopKey>,
+    dpop: Option<Dpop>,
     dpop_nonce: Option<String>,
+}
+
+/// A request's DPoP key and what uses it: the proof writer and the nonce-demand
+/// check of the send. Both are named here, by [`TokenRequest::with_dpop`], not
+/// called directly: a program that never asks for DPoP carries neither the proof
+/// code (`htu` normalization, the JWS) nor the challenge parser.
+#[derive(Clone)]
+struct Dpop {
+    key: DpopKey,
+    /// [`dpop_header`].
+    header: HeaderFn,
+    /// [`HttpResponse::dpop_nonce_challenge`](crate::HttpResponse::dpop_nonce_challenge),
+    /// for the send's nonce retry.
+    #[cfg(feature = "ureq")]
+    challenge: fn(&crate::http::HttpResponse) -> Option<&str>,
+}
+
+/// What writes a request's `DPoP` header: [`dpop_header`].
+type HeaderFn =
+    fn(&DpopKey, &str, Option<&str>, SystemTime, &dyn SecureRandom) -> Result<String, Error>;
+
+/// The `DPoP` proof of a token request to `url` signed by `key` at `now`, with
+/// `nonce` if any.
+fn dpop_header(
+    key: &DpopKey,
+    url: &str,
+    nonce: Option<&str>,
+    now: SystemTime,
+    rng: &dyn SecureRandom,
+) -> Result<String, Error> {
+    let mut proof = Proof::new("POST", url);
+    if let Some(nonce) = nonce {
+        proof = proof.with_nonce(nonce);
+    }
+    Ok(key.proof(&proof, now, rng)?.into_exposed_secret())
 }
 
 // The token URL without its query (which may hold a `client_secret`), and the
 // names of extra parameters without their values: `{:?}` is a common logging path.
 redacted_debug!(TokenRequest as request: token_url, grant, auth, scope,
-    params = names(request.params.iter().map(|(name, _)| name)), dpop, dpop_nonce);
+    params = names(request.params.iter().map(|(name, _)| name)),
+    dpop = request.dpop.as_ref().map(|dpop| &dpop.key), dpop_nonce);
 
 impl TokenRequest {
     /// A request to `token_url`, which must be `https://` (or `http://` on a loopback
@@ -270,7 +306,12 @@ impl TokenRequest {
     /// # Ok::<(), s2s_oauth::Error>(())
     /// ```
     pub fn with_dpop(mut self, key: &DpopKey) -> Self {
-        self.dpop = Some(key.clone());
+        self.dpop = Some(Dpop {
+            key: key.clone(),
+            header: dpop_header,
+            #[cfg(feature = "ureq")]
+            challenge: crate::http::HttpResponse::dpop_nonce_challenge,
+        });
         self
     }
 
@@ -286,7 +327,7 @@ impl TokenRequest {
 
     /// The DPoP key, if the token is to be DPoP-bound.
     pub fn dpop_key(&self) -> Option<&DpopKey> {
-        self.dpop.as_ref()
+        self.dpop.as_ref().map(|dpop| &dpop.key)
     }
 
     /// The DPoP header for a request sent at `now` with `nonce` (the request's own
@@ -297,15 +338,25 @@ impl TokenRequest {
         now: SystemTime,
         rng: &dyn SecureRandom,
     ) -> Result<DpopHeader, Error> {
-        let Some(key) = &self.dpop else {
+        let Some(dpop) = &self.dpop else {
             return Ok(None);
         };
-        let mut proof = Proof::new("POST", self.token_url.as_str());
-        if let Some(nonce) = nonce.or(self.dpop_nonce.as_deref()) {
-            proof = proof.with_nonce(nonce);
-        }
-        let proof = key.proof(&proof, now, rng)?;
-        Ok(Some((dpop::HEADER, proof.into_exposed_secret())))
+        let nonce = nonce.or(self.dpop_nonce.as_deref());
+        let proof = (dpop.header)(&dpop.key, self.token_url.as_str(), nonce, now, rng)?;
+        Ok(Some((dpop::HEADER, proof)))
+    }
+
+    /// The nonce to send again with when `response` is a DPoP nonce demand
+    /// ([`HttpResponse::dpop_nonce_challenge`](crate::HttpResponse::dpop_nonce_challenge))
+    /// and this request has a DPoP key; `None` otherwise.
+    #[cfg(feature = "ureq")]
+    pub(crate) fn dpop_nonce_demand<'r>(
+        &self,
+        response: &'r crate::http::HttpResponse,
+    ) -> Option<&'r str> {
+        self.dpop
+            .as_ref()
+            .and_then(|dpop| (dpop.challenge)(response))
     }
 
     /// The token endpoint URL.

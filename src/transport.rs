@@ -260,13 +260,11 @@ impl TokenRequest {
         // carrying it, and fresh client and grant assertions (a server may have
         // recorded the first ones' `jti` before it looked at the proof). A second
         // demand is the answer.
-        if self.dpop_key().is_some() {
-            if let Some(nonce) = response.dpop_nonce_challenge().map(str::to_owned) {
-                let retried = send(Some(&nonce))?;
-                let mut token = TokenResponse::parse(&retried, SystemTime::now())?;
-                token.keep_dpop_nonce(&nonce);
-                return Ok(token);
-            }
+        if let Some(nonce) = self.dpop_nonce_demand(&response).map(str::to_owned) {
+            let retried = send(Some(&nonce))?;
+            let mut token = TokenResponse::parse(&retried, SystemTime::now())?;
+            token.keep_dpop_nonce(&nonce);
+            return Ok(token);
         }
         TokenResponse::parse(&response, SystemTime::now())
     }

@@ -39,6 +39,8 @@ fn pem_of(label: &str, der: &[u8]) -> Vec<u8> {
 fn load_all(input: &[u8]) {
     let _ = SigningKey::from_pem(input);
     let _ = SigningKey::from_der(input);
+    let _ = SigningKey::from_rsa_pem(input);
+    let _ = SigningKey::from_rsa_der(input);
     let _ = VerifyingKey::from_pem(input);
     let _ = VerifyingKey::from_spki_der(input);
     let _ = Certificate::from_pem(input);

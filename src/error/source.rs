@@ -136,7 +136,9 @@ impl fmt::Display for SourceError {
             SourceError::Timeout { program, after } => write!(
                 f,
                 "the executable {program:?} did not finish within {} ms and was killed; make it faster or raise its timeout",
-                after.as_millis()
+                // As u64 (584 million years of milliseconds): u128's formatting
+                // is code of its own in every program that can print this.
+                u64::try_from(after.as_millis()).unwrap_or(u64::MAX)
             ),
             SourceError::Exit {
                 program,

@@ -48,16 +48,38 @@ type TokenFn = dyn Fn() -> Result<SecurityToken, Error> + Send + Sync;
 #[derive(Clone)]
 pub struct TokenSource {
     kind: Kind,
+    /// How the source is read and checked: [`OPS`], set by every constructor
+    /// rather than called directly, so that a program that never makes a
+    /// `TokenSource` carries none of the code that reads one.
+    ops: &'static Ops,
 }
+
+/// The functions behind [`TokenSource::read`] and [`TokenSource::check`].
+struct Ops {
+    read: fn(&Kind, SystemTime) -> Result<SecurityToken, Error>,
+    check: fn(&Kind) -> Result<(), Error>,
+}
+
+/// The one [`Ops`]: [`read_kind`] and [`check_kind`].
+static OPS: Ops = Ops {
+    read: read_kind,
+    check: check_kind,
+};
 
 #[derive(Clone)]
 enum Kind {
     Value(SecurityToken),
     File(PathBuf),
     Env(String),
-    Executable(Box<Executable>),
+    /// The program and the function that runs it, named here by
+    /// [`TokenSource::executable`] rather than called from [`TokenSource::read`]:
+    /// a program that makes no `Executable` carries no process-spawning code.
+    Executable(Box<Executable>, RunFn),
     Fn(Arc<TokenFn>),
 }
+
+/// What reads an [`Executable`]'s token: [`Executable::token`].
+type RunFn = fn(&Executable, SystemTime) -> Result<SecurityToken, Error>;
 
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,7 +87,7 @@ impl fmt::Debug for TokenSource {
             Kind::Value(_) => f.write_str("TokenSource::Value([redacted])"),
             Kind::File(path) => write!(f, "TokenSource::File({path:?})"),
             Kind::Env(name) => write!(f, "TokenSource::Env({name:?})"),
-            Kind::Executable(exe) => write!(f, "TokenSource::Executable({exe:?})"),
+            Kind::Executable(exe, _) => write!(f, "TokenSource::Executable({exe:?})"),
             Kind::Fn(_) => f.write_str("TokenSource::Fn(..)"),
         }
     }
@@ -74,118 +96,123 @@ impl fmt::Debug for TokenSource {
 impl TokenSource {
     /// A token the caller already has, sent every time (trimmed like the others).
     pub fn new(token: impl Into<SecurityToken>) -> Self {
-        TokenSource {
-            kind: Kind::Value(token.into()),
-        }
+        TokenSource::of(Kind::Value(token.into()))
     }
 
     /// The contents of the file at `path`, read anew each time.
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        TokenSource {
-            kind: Kind::File(path.into()),
-        }
+        TokenSource::of(Kind::File(path.into()))
     }
 
     /// The value of the environment variable `name`, read anew each time.
     pub fn env(name: impl Into<String>) -> Self {
-        TokenSource {
-            kind: Kind::Env(name.into()),
-        }
+        TokenSource::of(Kind::Env(name.into()))
     }
 
     /// The token a program prints ([`Executable`]), run each time (unless its
     /// output file holds a valid token).
     pub fn executable(executable: Executable) -> Self {
-        TokenSource {
-            kind: Kind::Executable(Box::new(executable)),
-        }
+        TokenSource::of(Kind::Executable(Box::new(executable), Executable::token))
     }
 
     /// The token `f` returns, called each time. An error it returns is the
     /// request's error, as it is.
     pub fn from_fn(f: impl Fn() -> Result<SecurityToken, Error> + Send + Sync + 'static) -> Self {
-        TokenSource {
-            kind: Kind::Fn(Arc::new(f)),
-        }
+        TokenSource::of(Kind::Fn(Arc::new(f)))
     }
 
     /// Reads the token now (`now`: the time an executable's `expiration_time` is
     /// checked against). This is what building a request calls; a preset or a
     /// caller that needs the token itself may call it too.
     pub fn read(&self, now: SystemTime) -> Result<SecurityToken, Error> {
-        match &self.kind {
-            Kind::Value(token) => Ok(one_token(token.expose_secret(), || {
-                "the token given".to_owned()
-            })?),
-            Kind::File(path) => {
-                let bytes = read::file(path)?;
-                let from = || format!("the token file {:?}", path.display().to_string());
-                let text = std::str::from_utf8(&bytes).map_err(|_| SourceError::Malformed {
-                    from: from().into(),
-                    reason: "it is not UTF-8 text",
-                })?;
-                Ok(one_token(text, from)?)
-            }
-            Kind::Env(name) => {
-                let value = read::env(name)?;
-                Ok(one_token(&value, || {
-                    format!("the environment variable {name}")
-                })?)
-            }
-            Kind::Executable(exe) => {
-                let token = exe.token(now)?;
-                Ok(one_token(token.expose_secret(), || {
-                    format!("the executable {:?}", exe.program())
-                })?)
-            }
-            Kind::Fn(f) => {
-                let token = f()?;
-                Ok(one_token(token.expose_secret(), || {
-                    "the token function".to_owned()
-                })?)
-            }
-        }
+        (self.ops.read)(&self.kind, now)
     }
 
     /// Refuses a source that cannot work (an empty path, variable name or token),
     /// before anything is read or sent.
     pub(crate) fn check(&self) -> Result<(), Error> {
-        match &self.kind {
-            Kind::Value(token) => {
-                refuse_empty(
-                    InputField::TokenSource,
-                    token.expose_secret().trim(),
-                    "the token is empty; pass the platform's token (or read it with TokenSource::file or TokenSource::env)",
-                )?;
-                refuse_control(
-                    InputField::TokenSource,
-                    token.expose_secret().trim(),
-                    "the token contains a control character (a stray newline inside?); pass one token",
-                )
-            }
-            Kind::File(path) => refuse_empty(
-                InputField::TokenSource,
-                &path.as_os_str().to_string_lossy(),
-                "the token file's path is empty",
-            ),
-            Kind::Env(name) => {
-                refuse_empty(
-                    InputField::TokenSource,
-                    name,
-                    "the environment variable's name is empty",
-                )?;
-                if name.contains(['=', '\0']) {
-                    return Err(Error::input(
-                        InputField::TokenSource,
-                        crate::error::InputProblem::Malformed,
-                        "an environment variable's name cannot contain '=' or NUL",
-                    ));
-                }
-                Ok(())
-            }
-            Kind::Executable(exe) => exe.check(),
-            Kind::Fn(_) => Ok(()),
+        (self.ops.check)(&self.kind)
+    }
+
+    /// A source of `kind`, with the functions that read and check it.
+    fn of(kind: Kind) -> Self {
+        TokenSource { kind, ops: &OPS }
+    }
+}
+
+/// [`TokenSource::read`].
+fn read_kind(kind: &Kind, now: SystemTime) -> Result<SecurityToken, Error> {
+    match kind {
+        Kind::Value(token) => Ok(one_token(token.expose_secret(), || {
+            "the token given".to_owned()
+        })?),
+        Kind::File(path) => {
+            let bytes = read::file(path)?;
+            let from = || format!("the token file {:?}", path.display().to_string());
+            let text = std::str::from_utf8(&bytes).map_err(|_| SourceError::Malformed {
+                from: from().into(),
+                reason: "it is not UTF-8 text",
+            })?;
+            Ok(one_token(text, from)?)
         }
+        Kind::Env(name) => {
+            let value = read::env(name)?;
+            Ok(one_token(&value, || {
+                format!("the environment variable {name}")
+            })?)
+        }
+        Kind::Executable(exe, run) => {
+            let token = run(exe, now)?;
+            Ok(one_token(token.expose_secret(), || {
+                format!("the executable {:?}", exe.program())
+            })?)
+        }
+        Kind::Fn(f) => {
+            let token = f()?;
+            Ok(one_token(token.expose_secret(), || {
+                "the token function".to_owned()
+            })?)
+        }
+    }
+}
+
+/// [`TokenSource::check`].
+fn check_kind(kind: &Kind) -> Result<(), Error> {
+    match kind {
+        Kind::Value(token) => {
+            refuse_empty(
+                InputField::TokenSource,
+                token.expose_secret().trim(),
+                "the token is empty; pass the platform's token (or read it with TokenSource::file or TokenSource::env)",
+            )?;
+            refuse_control(
+                InputField::TokenSource,
+                token.expose_secret().trim(),
+                "the token contains a control character (a stray newline inside?); pass one token",
+            )
+        }
+        Kind::File(path) => refuse_empty(
+            InputField::TokenSource,
+            &path.as_os_str().to_string_lossy(),
+            "the token file's path is empty",
+        ),
+        Kind::Env(name) => {
+            refuse_empty(
+                InputField::TokenSource,
+                name,
+                "the environment variable's name is empty",
+            )?;
+            if name.contains(['=', '\0']) {
+                return Err(Error::input(
+                    InputField::TokenSource,
+                    crate::error::InputProblem::Malformed,
+                    "an environment variable's name cannot contain '=' or NUL",
+                ));
+            }
+            Ok(())
+        }
+        Kind::Executable(exe, _) => exe.check(),
+        Kind::Fn(_) => Ok(()),
     }
 }
 

@@ -51,6 +51,10 @@ pub enum KeyError {
     EmptySecret,
     /// An EC private key stored without its public key, which ring needs.
     MissingPublicKey,
+    /// A private key of another type where an RSA key was asked for
+    /// ([`SigningKey::from_rsa_pem`](super::SigningKey::from_rsa_pem)): the type
+    /// it is.
+    NotRsa(KeyType),
     /// The algorithm does not fit the key (for example ES256 with an RSA key), when
     /// binding a key to it ([`SigningKey::with_algorithm`](super::SigningKey::with_algorithm))
     /// or verifying with it ([`VerifyingKey::verify`](super::VerifyingKey::verify)).
@@ -125,6 +129,10 @@ impl fmt::Display for KeyError {
             ),
             KeyError::MissingPublicKey => f.write_str(
                 "the EC private key is stored without its public key; re-export it with: openssl ec -in key.pem -out key-with-public.pem",
+            ),
+            KeyError::NotRsa(key) => write!(
+                f,
+                "the private key is {key}, not RSA, and an RSA key was asked for (SigningKey::from_rsa_pem): pass the RSA key (Salesforce's JWT Bearer flow signs with RS256), or load this one with SigningKey::from_pem"
             ),
             KeyError::AlgorithmMismatch { requested, key } => write!(
                 f,

@@ -34,6 +34,24 @@ pub(super) enum KeyPair {
 /// Loads a private key from DER of any supported layout, refusing other DER
 /// (public keys, certificates, encrypted keys) with the matching error.
 pub(super) fn private_key(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    classify(der, pkcs8, sec1)
+}
+
+/// [`private_key`] for RSA keys only (PKCS#8 or PKCS#1): another private key
+/// (EC, Ed25519) is [`KeyError::NotRsa`], and is not loaded. The non-RSA loaders
+/// are not called from here, so a program that loads only RSA keys carries none
+/// of them.
+pub(super) fn rsa_private_key(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    classify(der, pkcs8_rsa, sec1_not_rsa)
+}
+
+/// A loader of one DER layout.
+type Loader = fn(&[u8]) -> Result<(KeyPair, KeyType), KeyError>;
+
+/// Tells the DER layouts apart by structure: a PKCS#8 key goes to `pkcs8`, a
+/// SEC1 EC key to `sec1`, a PKCS#1 RSA key is loaded, and anything else is
+/// refused with the matching error.
+fn classify(der: &[u8], pkcs8: Loader, sec1: Loader) -> Result<(KeyPair, KeyType), KeyError> {
     if der.is_empty() {
         return Err(KeyError::Empty);
     }
@@ -61,8 +79,22 @@ pub(super) fn private_key(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     }
 }
 
-/// PrivateKeyInfo / OneAsymmetricKey (RFC 5208 §5, RFC 5958 §2).
+/// What takes a PKCS#8 key that is not RSA, given its algorithm OID, the rest of
+/// its algorithm identifier, its private key and the whole DER.
+type NonRsa = fn(&[u8], Reader<'_>, &[u8], &[u8]) -> Result<(KeyPair, KeyType), KeyError>;
+
+/// PrivateKeyInfo / OneAsymmetricKey (RFC 5208 §5, RFC 5958 §2), any key type.
 fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    pkcs8_with(der, non_rsa_pair)
+}
+
+/// [`pkcs8`] for an RSA key only.
+fn pkcs8_rsa(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    pkcs8_with(der, non_rsa_refused)
+}
+
+/// A PKCS#8 key: RSA loaded here, any other algorithm handed to `non_rsa`.
+fn pkcs8_with(der: &[u8], non_rsa: NonRsa) -> Result<(KeyPair, KeyType), KeyError> {
     let content = der::single(der, der::SEQUENCE, "PKCS#8 is not a SEQUENCE")?;
     let mut r = Reader::new(content);
     r.read(der::INTEGER, "PKCS#8 version")?;
@@ -70,11 +102,21 @@ fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     let private = r.read(der::OCTET_STRING, "PKCS#8 private key")?;
     let mut alg = Reader::new(alg_id);
     let algorithm = alg.read(der::OID, "PKCS#8 algorithm OID")?;
+    if algorithm == oid::RSA_ENCRYPTION {
+        let bits = rsa_private_bits(private)?;
+        return rsa_pair(RsaKeyPair::from_pkcs8(der), bits);
+    }
+    non_rsa(algorithm, alg, private, der)
+}
+
+/// The non-RSA keys of a PKCS#8 key, loaded.
+fn non_rsa_pair(
+    algorithm: &[u8],
+    mut alg: Reader<'_>,
+    private: &[u8],
+    der: &[u8],
+) -> Result<(KeyPair, KeyType), KeyError> {
     match algorithm {
-        oid::RSA_ENCRYPTION => {
-            let bits = rsa_private_bits(private)?;
-            rsa_pair(RsaKeyPair::from_pkcs8(der), bits)
-        }
         oid::EC_PUBLIC_KEY => {
             let curve = alg.read(der::OID, "EC key without a named curve")?;
             let key_type = curve_type(curve)?;
@@ -87,6 +129,31 @@ fn pkcs8(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
         }
         other => Err(unsupported_algorithm(other)),
     }
+}
+
+/// The non-RSA keys of a PKCS#8 key, refused as [`KeyError::NotRsa`] naming
+/// their type (what no key type fits is refused as [`pkcs8`] refuses it).
+fn non_rsa_refused(
+    algorithm: &[u8],
+    mut alg: Reader<'_>,
+    _private: &[u8],
+    _der: &[u8],
+) -> Result<(KeyPair, KeyType), KeyError> {
+    match algorithm {
+        oid::EC_PUBLIC_KEY => {
+            let curve = alg.read(der::OID, "EC key without a named curve")?;
+            Err(KeyError::NotRsa(curve_type(curve)?))
+        }
+        oid::ED25519 => Err(KeyError::NotRsa(KeyType::Ed25519)),
+        other => Err(unsupported_algorithm(other)),
+    }
+}
+
+/// A SEC1 EC key where an RSA key was asked for: [`KeyError::NotRsa`] naming its
+/// curve, or the error [`sec1`] gives for a curve it would not load either.
+fn sec1_not_rsa(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    let (key_type, _) = sec1_curve(der)?;
+    Err(KeyError::NotRsa(key_type))
 }
 
 /// RSAPrivateKey (RFC 8017 Appendix A.1.2).
@@ -133,6 +200,23 @@ fn check_rsa_signs(pair: &RsaKeyPair) -> Result<(), KeyError> {
 
 /// ECPrivateKey (RFC 5915 §3), wrapped into PKCS#8 for ring.
 fn sec1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
+    let (key_type, curve) = sec1_curve(der)?;
+    let mut alg_id = der::tlv(der::OID, oid::EC_PUBLIC_KEY);
+    der::write_tlv(&mut alg_id, der::OID, curve);
+    // The PKCS#8 copies carry the private key: allocated at their final size (no
+    // reallocation leaves a copy behind) and wiped when dropped.
+    let body_len = der::tlv_len(1) + der::tlv_len(alg_id.len()) + der::tlv_len(der.len());
+    let mut body = Zeroizing::new(Vec::with_capacity(body_len));
+    der::write_tlv(&mut body, der::INTEGER, &[0]);
+    der::write_tlv(&mut body, der::SEQUENCE, &alg_id);
+    der::write_tlv(&mut body, der::OCTET_STRING, der);
+    let pkcs8 = Zeroizing::new(der::tlv(der::SEQUENCE, &body));
+    ecdsa(&pkcs8, key_type)
+}
+
+/// A SEC1 EC key's type and curve OID, once its structure is checked (a named
+/// curve, the public key present).
+fn sec1_curve(der: &[u8]) -> Result<(KeyType, &[u8]), KeyError> {
     let content = der::single(der, der::SEQUENCE, "SEC1 EC key is not a SEQUENCE")?;
     let mut r = Reader::new(content);
     r.read(der::INTEGER, "SEC1 version")?;
@@ -149,17 +233,7 @@ fn sec1(der: &[u8]) -> Result<(KeyPair, KeyType), KeyError> {
     {
         return Err(KeyError::MissingPublicKey);
     }
-    let mut alg_id = der::tlv(der::OID, oid::EC_PUBLIC_KEY);
-    der::write_tlv(&mut alg_id, der::OID, curve);
-    // The PKCS#8 copies carry the private key: allocated at their final size (no
-    // reallocation leaves a copy behind) and wiped when dropped.
-    let body_len = der::tlv_len(1) + der::tlv_len(alg_id.len()) + der::tlv_len(der.len());
-    let mut body = Zeroizing::new(Vec::with_capacity(body_len));
-    der::write_tlv(&mut body, der::INTEGER, &[0]);
-    der::write_tlv(&mut body, der::SEQUENCE, &alg_id);
-    der::write_tlv(&mut body, der::OCTET_STRING, der);
-    let pkcs8 = Zeroizing::new(der::tlv(der::SEQUENCE, &body));
-    ecdsa(&pkcs8, key_type)
+    Ok((key_type, curve))
 }
 
 fn ecdsa(pkcs8: &[u8], key_type: KeyType) -> Result<(KeyPair, KeyType), KeyError> {

@@ -1,5 +1,7 @@
 //! Gets a token with the JWT Bearer grant (RFC 7523) and prints it: the crate's
-//! side of the binary size comparison (examples/size/build.sh).
+//! side of the binary size comparison (examples/size/build.sh). RS256 keys only,
+//! as the hand-written program (`SigningKey::from_rsa_pem`; Salesforce's JWT
+//! Bearer flow takes RS256 alone).
 //!
 //! `size-with-crate TOKEN_URL ISSUER SUBJECT AUDIENCE KEY.pem`
 
@@ -11,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [token_url, issuer, subject, audience, key_path] = &args[..] else {
         return Err("usage: size-with-crate TOKEN_URL ISSUER SUBJECT AUDIENCE KEY.pem".into());
     };
-    let key = SigningKey::from_pem(std::fs::read_to_string(key_path)?)?;
+    let key = SigningKey::from_rsa_pem(std::fs::read_to_string(key_path)?)?;
     let grant = Grant::jwt_bearer(Claims::new(issuer, subject, audience), key);
     let request = TokenRequest::new(token_url, grant, ClientAuth::none())?;
     let token = request.send(&s2s_oauth::agent())?;
