@@ -173,7 +173,11 @@ impl SigningKey {
     /// (`BEGIN EC PRIVATE KEY`). The algorithm is the key's default.
     ///
     /// An encrypted key, a certificate, a public key, an RSA key under 2048 bits
-    /// and other curves are refused with the matching [`KeyError`].
+    /// and other curves are refused with the matching [`KeyError`]. A program
+    /// whose server takes RSA keys only (Salesforce, Google service accounts) can
+    /// load with [`from_rsa_pem`](Self::from_rsa_pem) instead: the same checks
+    /// and errors, another key type refused, and no EC or Ed25519 loading code in
+    /// the binary.
     ///
     /// ```
     /// use s2s_oauth::{Algorithm, KeyType, SigningKey};

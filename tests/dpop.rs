@@ -820,3 +820,55 @@ fn a_token_request_with_dpop_carries_a_fresh_proof_for_its_url() {
             .is_none()
     );
 }
+
+/// `with_dpop` stores the key with the functions that use it: a second call
+/// replaces both (the proof is the new key's, the kept nonce stays), and `Debug`
+/// shows the key as `Option<DpopKey>` did, nothing of the functions.
+#[test]
+fn a_replaced_dpop_key_signs_the_proof_and_debug_shows_the_key_alone() {
+    let rng = SystemRandom::new();
+    let first = DpopKey::generate(&rng).unwrap();
+    let second = key();
+    assert_ne!(first.jkt(), second.jkt());
+    let plain = s2s_oauth::TokenRequest::new(
+        TOKEN_URL,
+        s2s_oauth::Grant::client_credentials(),
+        s2s_oauth::ClientAuth::basic("c", "s"),
+    )
+    .unwrap();
+    let debug = format!("{plain:?}");
+    assert!(
+        debug.contains("dpop: None, dpop_nonce: None, .. }"),
+        "{debug}"
+    );
+    let request = plain
+        .with_dpop(&first)
+        .with_dpop_nonce("n-1")
+        .unwrap()
+        .with_dpop(&second);
+    assert_eq!(request.dpop_key().map(DpopKey::jkt), Some(second.jkt()));
+    let debug = format!("{request:?}");
+    assert!(
+        debug.contains(&format!(
+            "dpop: Some({second:?}), dpop_nonce: Some(\"n-1\"), .. }}"
+        )),
+        "{debug}"
+    );
+    // A clone signs with the replacing key and the kept nonce.
+    let http = request.clone().to_http_request(now(), &rng).unwrap();
+    let verified = check(
+        http.header("DPoP").unwrap(),
+        &token_endpoint().with_nonce("n-1"),
+    )
+    .unwrap();
+    assert_eq!(verified.jkt(), second.jkt());
+    // And back to the first key.
+    let back = request.with_dpop(&first);
+    let http = back.to_http_request(now(), &rng).unwrap();
+    let verified = check(
+        http.header("DPoP").unwrap(),
+        &token_endpoint().with_nonce("n-1"),
+    )
+    .unwrap();
+    assert_eq!(verified.jkt(), first.jkt());
+}

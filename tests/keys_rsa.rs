@@ -164,7 +164,15 @@ fn what_is_no_usable_key_gets_the_same_error_as_from_pem() {
 #[test]
 fn the_refusal_says_what_the_key_is_and_what_to_do() {
     let message = Error::from(KeyError::NotRsa(KeyType::EcP256)).to_string();
-    for part in ["EC P-256", "not RSA", "SigningKey::from_pem"] {
+    // Both RSA-only loaders give it: it names each, and the loader for each form.
+    for part in [
+        "EC P-256",
+        "not RSA",
+        "from_rsa_pem",
+        "from_rsa_der",
+        "SigningKey::from_pem",
+        "from_der",
+    ] {
         assert!(message.contains(part), "{part:?} in {message}");
     }
     let error = SigningKey::from_rsa_pem(fixture("ed25519.pkcs8.pem")).unwrap_err();

@@ -432,6 +432,117 @@ fn bad_sources_are_refused_before_anything_is_sent() {
     }
 }
 
+/// `Grant::token_exchange` keeps the exchange with the function that writes its
+/// parameters: `Debug` stays what `#[derive(Debug)]` gave a grant holding the
+/// exchange alone (no function address), and a clone writes the same parameters.
+#[test]
+fn a_token_exchange_grant_debugs_and_clones_as_the_exchange_it_holds() {
+    /// The shape the grant's derived `Debug` printed before the function was kept.
+    #[allow(dead_code)]
+    mod shape {
+        #[derive(Debug)]
+        pub struct Grant {
+            pub kind: GrantKind,
+        }
+        #[derive(Debug)]
+        pub enum GrantKind {
+            TokenExchange(Box<s2s_oauth::exchange::TokenExchange>),
+        }
+    }
+    let exchange = TokenExchange::new(TokenSource::file("platform/token"), TokenTypeUri::Jwt)
+        .with_actor(TokenSource::env("ACTOR_TOKEN"), TokenTypeUri::IdToken)
+        .with_audience("urn:example:a")
+        .unwrap();
+    let grant = Grant::token_exchange(exchange.clone());
+    let expected = shape::Grant {
+        kind: shape::GrantKind::TokenExchange(Box::new(exchange)),
+    };
+    assert_eq!(format!("{grant:?}"), format!("{expected:?}"));
+    assert_eq!(format!("{grant:#?}"), format!("{expected:#?}"));
+    assert_eq!(format!("{:?}", grant.clone()), format!("{grant:?}"));
+    assert!(
+        format!("{grant:?}").starts_with(
+            "Grant { kind: TokenExchange(TokenExchange { subject: TokenSource::File(\"platform/token\")"
+        ),
+        "{grant:?}"
+    );
+
+    // A clone (and a clone of the request) sends the same form.
+    let body = |grant: Grant| {
+        let http = TokenRequest::new(
+            "https://as.example.com/token",
+            grant,
+            ClientAuth::none_with_client_id("app"),
+        )
+        .unwrap()
+        .clone()
+        .to_http_request(SystemTime::now(), &SystemRandom::new())
+        .unwrap();
+        String::from_utf8(http.body().to_vec()).unwrap()
+    };
+    let grant = Grant::token_exchange(
+        TokenExchange::new(TokenSource::new("sub.jwt.sig"), TokenTypeUri::AccessToken)
+            .with_audience("urn:example:a")
+            .unwrap(),
+    );
+    let cloned = grant.clone();
+    assert_eq!(cloned.grant_type(), grant.grant_type());
+    let sent = body(grant);
+    assert_eq!(body(cloned), sent);
+    assert_eq!(
+        sent,
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+         &subject_token=sub.jwt.sig\
+         &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token\
+         &audience=urn%3Aexample%3Aa&client_id=app"
+    );
+}
+
+/// Each `TokenSource` constructor stores the functions that read it: `Debug`
+/// names the kind exactly, and a clone reads as the original does (a file anew
+/// each time, a function called each time).
+#[test]
+fn a_cloned_source_reads_and_debugs_as_the_original() {
+    let dir = temp_dir("clone");
+    let path = dir.join("token");
+    std::fs::write(&path, "first.jwt.sig\n").unwrap();
+    let file = TokenSource::file(&path);
+    let copy = file.clone();
+    let now = SystemTime::now();
+    assert_eq!(copy.read(now).unwrap().expose_secret(), "first.jwt.sig");
+    std::fs::write(&path, "second.jwt.sig").unwrap();
+    assert_eq!(copy.read(now).unwrap().expose_secret(), "second.jwt.sig");
+    assert_eq!(file.read(now).unwrap().expose_secret(), "second.jwt.sig");
+    assert_eq!(format!("{copy:?}"), format!("TokenSource::File({path:?})"));
+
+    let value = TokenSource::new(" v.jwt.sig\n").clone();
+    assert_eq!(value.read(now).unwrap().expose_secret(), "v.jwt.sig");
+    assert_eq!(format!("{value:?}"), "TokenSource::Value([redacted])");
+
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let function = TokenSource::from_fn(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(SecurityToken::new("fn.jwt.sig"))
+    });
+    let copy = function.clone();
+    assert_eq!(copy.read(now).unwrap().expose_secret(), "fn.jwt.sig");
+    function.read(now).unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(format!("{copy:?}"), "TokenSource::Fn(..)");
+
+    let env = TokenSource::env("S2S_OAUTH_CLONE_TEST_UNSET").clone();
+    assert_eq!(
+        format!("{env:?}"),
+        "TokenSource::Env(\"S2S_OAUTH_CLONE_TEST_UNSET\")"
+    );
+    assert!(matches!(
+        env.read(now),
+        Err(Error::TokenSource(e)) if matches!(*e, SourceError::EnvNotSet { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Executable sources: Google's executable-sourced credential contract.
 #[cfg(unix)]
 mod executable {
@@ -521,6 +632,15 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
             }
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+        // The message gives the timeout in whole milliseconds.
+        let timeout = SourceError::Timeout {
+            program: "helper".into(),
+            after: Duration::from_millis(120_000),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "the executable \"helper\" did not finish within 120000 ms and was killed; make it faster or raise its timeout"
+        );
         // Output closed early, exit late: still the timeout.
         let lingering =
             exe("linger.sh", "exec >&- ; exec sleep 30").with_timeout(Duration::from_millis(300));
@@ -803,6 +923,39 @@ printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-t
             .unwrap()
             .with_timeout(Duration::from_secs(60));
         let _ = read(exe);
+    }
+
+    /// `TokenSource::executable` stores the program's runner with it: a clone of
+    /// the source runs the program each time it is read, as the original does,
+    /// and `Debug` shows the executable.
+    #[test]
+    fn a_cloned_executable_source_runs_its_program_each_time() {
+        let dir = temp_dir("exe-clone");
+        let runs = dir.join("runs");
+        let path = script(
+            &dir,
+            "counted.sh",
+            &format!(
+                r#"echo run >> "{runs}"
+printf '{{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"exe.jwt.sig","expiration_time":{exp}}}'"#,
+                runs = runs.display(),
+                exp = future()
+            ),
+        );
+        let exe = Executable::new(&path.display().to_string()).unwrap();
+        let source = TokenSource::executable(exe.clone());
+        let copy = source.clone();
+        assert_eq!(
+            format!("{copy:?}"),
+            format!("TokenSource::Executable({exe:?})")
+        );
+        let now = SystemTime::now();
+        assert_eq!(copy.read(now).unwrap().expose_secret(), "exe.jwt.sig");
+        assert_eq!(source.read(now).unwrap().expose_secret(), "exe.jwt.sig");
+        assert_eq!(copy.read(now).unwrap().expose_secret(), "exe.jwt.sig");
+        let count = std::fs::read_to_string(&runs).unwrap().lines().count();
+        assert_eq!(count, 3, "one run per read");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

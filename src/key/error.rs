@@ -52,7 +52,8 @@ pub enum KeyError {
     /// An EC private key stored without its public key, which ring needs.
     MissingPublicKey,
     /// A private key of another type where an RSA key was asked for
-    /// ([`SigningKey::from_rsa_pem`](super::SigningKey::from_rsa_pem)): the type
+    /// ([`SigningKey::from_rsa_pem`](super::SigningKey::from_rsa_pem),
+    /// [`SigningKey::from_rsa_der`](super::SigningKey::from_rsa_der)): the type
     /// it is.
     NotRsa(KeyType),
     /// The algorithm does not fit the key (for example ES256 with an RSA key), when
@@ -132,7 +133,7 @@ impl fmt::Display for KeyError {
             ),
             KeyError::NotRsa(key) => write!(
                 f,
-                "the private key is {key}, not RSA, and an RSA key was asked for (SigningKey::from_rsa_pem): pass the RSA key (Salesforce's JWT Bearer flow signs with RS256), or load this one with SigningKey::from_pem"
+                "the private key is {key}, not RSA, and an RSA key was asked for (SigningKey::from_rsa_pem or from_rsa_der): pass the RSA key (Salesforce's JWT Bearer flow signs with RS256), or load this one with SigningKey::from_pem or from_der"
             ),
             KeyError::AlgorithmMismatch { requested, key } => write!(
                 f,
