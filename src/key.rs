@@ -187,15 +187,27 @@ impl SigningKey {
     /// # Ok::<(), s2s_oauth::error::KeyError>(())
     /// ```
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        Self::first_private_key(pem.as_ref(), Self::from_der)
+    }
+
+    /// The first private key block of `pem` loaded by `load` (an encrypted
+    /// key, a public key or a certificate refused by name): the PEM half of
+    /// [`from_pem`](Self::from_pem) and [`from_rsa_pem`](Self::from_rsa_pem),
+    /// which differ in the DER loader only (a function passed, not called
+    /// here, so a program that loads RSA only carries no other loader).
+    fn first_private_key(
+        pem: &[u8],
+        load: fn(&[u8]) -> Result<Self, KeyError>,
+    ) -> Result<Self, KeyError> {
         pem::load_first(
-            pem.as_ref(),
+            pem,
             KeyError::Encrypted,
             [
                 (Block::is_public_key, KeyError::PublicKeyNotPrivate),
                 (Block::is_certificate, KeyError::CertificateNotKey),
             ],
             |block| match block {
-                Block::PrivateKey(der) => Some(Self::from_der(&der)),
+                Block::PrivateKey(der) => Some(load(&der)),
                 _ => None,
             },
         )

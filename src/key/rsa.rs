@@ -1,7 +1,6 @@
 //! RSA-only loading of a private key: [`SigningKey::from_rsa_pem`] and
 //! [`SigningKey::from_rsa_der`], for callers whose server takes RSA keys alone.
 
-use super::pem::{self, Block};
 use super::{KeyError, Signer, SigningKey, load};
 
 impl SigningKey {
@@ -32,18 +31,7 @@ impl SigningKey {
     /// # Ok::<(), KeyError>(())
     /// ```
     pub fn from_rsa_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        pem::load_first(
-            pem.as_ref(),
-            KeyError::Encrypted,
-            [
-                (Block::is_public_key, KeyError::PublicKeyNotPrivate),
-                (Block::is_certificate, KeyError::CertificateNotKey),
-            ],
-            |block| match block {
-                Block::PrivateKey(der) => Some(Self::from_rsa_der(&der)),
-                _ => None,
-            },
-        )
+        Self::first_private_key(pem.as_ref(), Self::from_rsa_der)
     }
 
     /// Loads an RSA private key from DER (PKCS#8 or PKCS#1), as
