@@ -833,7 +833,7 @@ mod tests {
             .into_iter()
             .map(|(_, input)| input)
             .collect();
-        let names = ["a", "p:a", "q:b", "c"];
+        let names = ["a", "p:a", "q:b", "c", "xml:d"];
         let attributes = [
             " x='1'",
             " p:x='2'",
@@ -845,6 +845,9 @@ mod tests {
             " xmlns:p='urn:p2'",
             " xmlns:p='urn:p'",
             " b='&lt;'",
+            " p:xmlns='v'",
+            " xml:space='preserve'",
+            " q:z='4'",
         ];
         let mut state = 0x0bad_5eed_1234_5678_u64;
         let mut next = |n: usize| {
@@ -869,8 +872,12 @@ mod tests {
                 for _ in 0..next(3) {
                     doc.push_str(attributes[next(attributes.len())]);
                 }
-                doc.push('>');
-                open.push(name);
+                if next(4) == 0 {
+                    doc.push_str("/>");
+                } else {
+                    doc.push('>');
+                    open.push(name);
+                }
             }
             while let Some(name) = open.pop() {
                 doc.push_str(&format!("</{name}>"));
@@ -878,7 +885,7 @@ mod tests {
             doc.push_str("</r>");
             inputs.push(doc);
         }
-        let prefix_lists = [Vec::new(), vec!["p".to_owned()]];
+        let prefix_lists = [Vec::new(), vec!["p".to_owned()], vec![String::new()]];
         let mut compared = 0;
         for input in &inputs {
             let text = xml::normalize_line_ends(input);

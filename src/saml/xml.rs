@@ -1001,7 +1001,7 @@ mod tests {
     #[test]
     fn one_pass_tags_resolve_as_general_tags_do() {
         const NAMES: [&str; 6] = ["a", "p:a", "q:a", "xml:a", "xmlns:a", "d:b"];
-        const ATTRIBUTES: [&str; 21] = [
+        const ATTRIBUTES: [&str; 25] = [
             "x='1'",
             "p:x=\"2\"",
             "q:x='3'",
@@ -1023,6 +1023,10 @@ mod tests {
             "ID='_1' Id='_1'",
             "a:b='x'",
             "xmlns:='z'",
+            "p:xmlns='v'",
+            "xmlns:p:q='z'",
+            "xml:space='preserve'",
+            "x='/>'",
         ];
         let mut state = 0x1234_5678_9abc_def1_u64;
         let mut next = |n: usize| {
@@ -1046,7 +1050,7 @@ mod tests {
                 doc.push('<');
                 doc.push_str(name);
                 for _ in 0..next(4) {
-                    doc.push(' ');
+                    doc.push_str([" ", "\t", "\n", " \n\t"][next(4)]);
                     doc.push_str(ATTRIBUTES[next(ATTRIBUTES.len())]);
                 }
                 if next(2) == 0 {
