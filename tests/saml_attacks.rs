@@ -735,7 +735,8 @@ fn tag_spelling_is_not_signed_and_attributes_are() {
         .unwrap()
         .into_exposed_secret();
     assert!(!signed.contains('\''));
-    let respellings: [(&str, fn(&str) -> String); 6] = [
+    type Respell = fn(&str) -> String;
+    let respellings: [(&str, Respell); 6] = [
         ("single quotes", |s| s.replace('"', "'")),
         ("tabs and line feeds between attributes", |s| {
             s.replace("\" ", "\"\n\t")
