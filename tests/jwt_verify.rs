@@ -719,3 +719,68 @@ fn an_iat_less_than_a_second_ahead_reads_as_the_future() {
     let e = jwt_error(check(with("iat", json!(NOW_SECS as f64 + 0.5)), &v, now()));
     assert!(e.to_string().contains("in the future"), "{e}");
 }
+
+/// Each part of a good token respelled in a way strict base64url does not
+/// allow (padding, white space at either end or inside, the standard
+/// alphabet's `+` and `/`, a length of 1 modulo 4, set unused bits in the last
+/// character), the header and claims signed as respelled: refused as
+/// malformed, never verified (one encoding per token).
+#[test]
+fn base64url_respellings_of_a_good_token_are_refused() {
+    let key = hmac();
+    let public = key.verifying_key();
+    let v = Validation::new(AUD);
+    let good = craft(&json!({"alg": "HS256"}), &good_claims(), &key);
+    verify(&good, &public, &v, now(), None).unwrap();
+    let parts: Vec<&str> = good.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    // The signature, 32 bytes, is 43 characters: its last carries 2 unused bits.
+    assert_eq!(parts[2].len() % 4, 3);
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut tried = 0;
+    for (i, part) in parts.iter().enumerate() {
+        let mid = part.len() / 2;
+        let mut respellings = vec![
+            format!("{part}="),
+            format!("{part}=="),
+            format!(" {part}"),
+            format!("{part}\n"),
+            format!("{}\t{}", &part[..mid], &part[mid..]),
+            format!("{} {}", &part[..mid], &part[mid..]),
+            // Lengthened to 1 modulo 4.
+            format!("{part}{}", "A".repeat((5 - part.len() % 4) % 4)),
+            format!("{}+{}", &part[..mid], &part[mid + 1..]),
+            format!("{}/{}", &part[..mid], &part[mid + 1..]),
+        ];
+        if part.len() % 4 != 0 {
+            let last = part.chars().last().unwrap();
+            let value = alphabet.find(last).unwrap();
+            let unused = if part.len() % 4 == 2 { 0x0f } else { 0x03 };
+            for bits in 1..=unused {
+                if value & bits == 0 {
+                    let respelled = alphabet.as_bytes()[value | bits] as char;
+                    respellings.push(format!("{}{respelled}", &part[..part.len() - 1]));
+                }
+            }
+        }
+        for respelled in respellings {
+            let mut token: Vec<String> = parts.iter().map(|p| (*p).to_owned()).collect();
+            token[i] = respelled.clone();
+            if i < 2 {
+                // Signed as respelled: only the decoding can refuse it.
+                let input = format!("{}.{}", token[0], token[1]);
+                token[2] = b64(&key.sign(input.as_bytes(), &SystemRandom::new()).unwrap());
+            }
+            let token = token.join(".");
+            assert!(
+                matches!(
+                    jwt_error(verify(&token, &public, &v, now(), None)),
+                    JwtError::Malformed(_)
+                ),
+                "part {i} as {respelled:?}"
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 27, "{tried}");
+}

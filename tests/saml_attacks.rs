@@ -721,3 +721,70 @@ fn signature_value_holds_base64_text_only() {
         );
     }
 }
+
+/// How a tag is spelled (quote kind, white space kinds between attributes and
+/// before `>` or `/>`, white space in end tags) is outside what is signed:
+/// every respelling, which sends tags down the parser's one-pass or general
+/// path, verifies with the same subject. An attribute that only looks like a
+/// declaration (`saml:xmlns`), an `xml:` attribute, or a second attribute with
+/// the element's own prefix is signed: adding one breaks the digest.
+#[test]
+fn tag_spelling_is_not_signed_and_attributes_are() {
+    let signed = signer()
+        .sign_xml(&template("alice", SCD, CONDITIONS))
+        .unwrap()
+        .into_exposed_secret();
+    assert!(!signed.contains('\''));
+    type Respell = fn(&str) -> String;
+    let respellings: [(&str, Respell); 6] = [
+        ("single quotes", |s| s.replace('"', "'")),
+        ("tabs and line feeds between attributes", |s| {
+            s.replace("\" ", "\"\n\t")
+        }),
+        ("white space before > and />", |s| {
+            s.replace("\">", "\"\t>").replace("\"/>", "\" \n/>")
+        }),
+        ("white space in end tags", |s| {
+            s.replace("</saml:Subject>", "</saml:Subject\n>")
+                .replace("</ds:SignedInfo>", "</ds:SignedInfo\t>")
+                .replace("</saml:Assertion>", "</saml:Assertion >")
+        }),
+        ("a redundant declaration", |s| {
+            s.replacen(
+                "<saml:Subject>",
+                "<saml:Subject xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">",
+                1,
+            )
+        }),
+        ("all of them", |s| {
+            s.replace('"', "'")
+                .replace("' ", "'\n\t")
+                .replace("'>", "'\t>")
+                .replace("</saml:Subject>", "</saml:Subject\n>")
+        }),
+    ];
+    for (what, respell) in respellings {
+        let xml = respell(&signed);
+        assert_ne!(xml, signed, "{what}");
+        let ok = saml::verify(&xml, &key(), &validation(), now(), None)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(ok.subject, "alice", "{what}");
+    }
+    for added in [
+        "saml:xmlns=\"urn:x\"",
+        "xml:lang=\"en\"",
+        "saml:x=\"1\"",
+        "x=\"1\"",
+    ] {
+        for xml in [
+            signed.replacen("<saml:Subject>", &format!("<saml:Subject {added}>"), 1),
+            signed.replacen("<saml:Subject>", &format!("<saml:Subject\t{added} >"), 1),
+        ] {
+            let err = saml::verify(&xml, &key(), &validation(), now(), None).unwrap_err();
+            assert!(
+                matches!(err, Error::Saml(SamlError::DigestMismatch)),
+                "{added}: {err}"
+            );
+        }
+    }
+}

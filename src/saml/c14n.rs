@@ -833,7 +833,17 @@ mod tests {
             .into_iter()
             .map(|(_, input)| input)
             .collect();
-        let names = ["a", "p:a", "q:b", "c"];
+        // And the XML fuzz targets' corpora (assertions, signatures, mutants).
+        for target in ["saml_verify", "saml_canonicalize"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fuzz/corpus")
+                .join(target);
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                inputs.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        let names = ["a", "p:a", "q:b", "c", "xml:d"];
         let attributes = [
             " x='1'",
             " p:x='2'",
@@ -845,6 +855,9 @@ mod tests {
             " xmlns:p='urn:p2'",
             " xmlns:p='urn:p'",
             " b='&lt;'",
+            " p:xmlns='v'",
+            " xml:space='preserve'",
+            " q:z='4'",
         ];
         let mut state = 0x0bad_5eed_1234_5678_u64;
         let mut next = |n: usize| {
@@ -869,8 +882,12 @@ mod tests {
                 for _ in 0..next(3) {
                     doc.push_str(attributes[next(attributes.len())]);
                 }
-                doc.push('>');
-                open.push(name);
+                if next(4) == 0 {
+                    doc.push_str("/>");
+                } else {
+                    doc.push('>');
+                    open.push(name);
+                }
             }
             while let Some(name) = open.pop() {
                 doc.push_str(&format!("</{name}>"));
@@ -878,7 +895,7 @@ mod tests {
             doc.push_str("</r>");
             inputs.push(doc);
         }
-        let prefix_lists = [Vec::new(), vec!["p".to_owned()]];
+        let prefix_lists = [Vec::new(), vec!["p".to_owned()], vec![String::new()]];
         let mut compared = 0;
         for input in &inputs {
             let text = xml::normalize_line_ends(input);
@@ -911,5 +928,95 @@ mod tests {
             }
         }
         assert!(compared > 100_000, "{compared}");
+    }
+
+    /// Every element of `input` rendered by both paths, with no prefix list,
+    /// `p` and `#default`, excluding nothing and each element in turn: the same
+    /// output. Returns the general path's rendering of the document element
+    /// (no prefix list, nothing excluded).
+    fn both_paths_render_alike(input: &str) -> String {
+        let text = xml::normalize_line_ends(input);
+        let doc = xml::parse_normalized(&text).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let mut all: Vec<Element<'_>> = Vec::new();
+        doc.root().walk(&mut |e| all.push(e));
+        let prefix_lists = [Vec::new(), vec!["p".to_owned()], vec![String::new()]];
+        let excludes = std::iter::once(None).chain(all.iter().copied().map(Some));
+        let excludes: Vec<Option<Element<'_>>> = excludes.collect();
+        // One work buffer per path across all renders, as the verifier keeps it.
+        let mut one_pass = Work::default();
+        let mut general = Work {
+            general_only: true,
+            ..Work::default()
+        };
+        for &e in &all {
+            for prefixes in &prefix_lists {
+                for &exclude in &excludes {
+                    let ctx = Ctx {
+                        comments: false,
+                        prefixes,
+                        exclude,
+                        max_len: output_limit(text.len()),
+                    };
+                    assert_eq!(
+                        subtree_with(&doc, e, &ctx, &mut one_pass).unwrap(),
+                        subtree_with(&doc, e, &ctx, &mut general).unwrap(),
+                        "{input} at <{}> excluding {:?} with {prefixes:?}",
+                        e.local,
+                        exclude.map(|x| x.local)
+                    );
+                }
+            }
+        }
+        let ctx = Ctx {
+            comments: false,
+            prefixes: &[],
+            exclude: None,
+            max_len: output_limit(text.len()),
+        };
+        subtree_with(&doc, doc.root(), &ctx, &mut general).unwrap()
+    }
+
+    /// Hand-picked namespace cases for the one-candidate path (the review of
+    /// the one-pass paths): the default namespace undeclared below a default,
+    /// an unprefixed element with no default in scope, attributes with the
+    /// element's own prefix and `xml:` attributes, a prefix rebound and bound
+    /// back, siblings after one that rendered a declaration (the `rendered`
+    /// stack), attributes out of canonical order. Both paths render each the
+    /// same for every element, exclusion and prefix list, and the document
+    /// elements render as Exclusive C14N says.
+    #[test]
+    fn hostile_namespace_cases_render_alike_on_both_paths() {
+        for (input, canonical) in [
+            (
+                "<r xmlns='urn:d'><a xmlns=''><b x='1'/></a><c/></r>",
+                "<r xmlns=\"urn:d\"><a xmlns=\"\"><b x=\"1\"></b></a><c></c></r>",
+            ),
+            (
+                "<p:r xmlns:p='urn:p' xmlns='urn:d'><a p:x='1' xml:lang='en'/><p:b xml:space='preserve' x='1'/></p:r>",
+                "<p:r xmlns:p=\"urn:p\"><a xmlns=\"urn:d\" xml:lang=\"en\" p:x=\"1\"></a><p:b x=\"1\" xml:space=\"preserve\"></p:b></p:r>",
+            ),
+            (
+                "<r xmlns:p='urn:p'><p:a xmlns:p='urn:q'><p:b xmlns:p='urn:p' p:y='2'/></p:a><p:a/><p:a p:z='3'/></r>",
+                "<r><p:a xmlns:p=\"urn:q\"><p:b xmlns:p=\"urn:p\" p:y=\"2\"></p:b></p:a><p:a xmlns:p=\"urn:p\"></p:a><p:a xmlns:p=\"urn:p\" p:z=\"3\"></p:a></r>",
+            ),
+            (
+                "<a z='1' b='2' xmlns:p='urn:p' p:a='3' xmlns:q='urn:a' q:c='4'/>",
+                "<a xmlns:p=\"urn:p\" xmlns:q=\"urn:a\" b=\"2\" z=\"1\" q:c=\"4\" p:a=\"3\"></a>",
+            ),
+            (
+                "<p:a xmlns:p='urn:p' xmlns:q='urn:p' q:x='1' p:y='2'><p:b/><q:c/></p:a>",
+                "<p:a xmlns:p=\"urn:p\" xmlns:q=\"urn:p\" q:x=\"1\" p:y=\"2\"><p:b></p:b><q:c></q:c></p:a>",
+            ),
+            (
+                "<r xmlns='urn:d'><a xmlns=''/><a/><b xmlns='urn:e'><a xmlns='urn:d'/></b></r>",
+                "<r xmlns=\"urn:d\"><a xmlns=\"\"></a><a></a><b xmlns=\"urn:e\"><a xmlns=\"urn:d\"></a></b></r>",
+            ),
+            (
+                "<xml:r xml:lang='en'><a/></xml:r>",
+                "<xml:r xml:lang=\"en\"><a></a></xml:r>",
+            ),
+        ] {
+            assert_eq!(both_paths_render_alike(input), canonical, "{input}");
+        }
     }
 }

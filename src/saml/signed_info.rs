@@ -255,3 +255,80 @@ pub(crate) fn prefix_list(list: &str) -> Result<Vec<String>, Error> {
     prefixes.sort_unstable();
     Ok(prefixes.into_iter().map(str::to_owned).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use base64ct::{Base64, Encoding};
+
+    use super::*;
+    use crate::saml::xml;
+
+    /// What `base64_content` must give for an element whose content is
+    /// `inner`: its text with ASCII whitespace removed, strict padded base64
+    /// (base64ct's reading), wherever the whitespace is.
+    fn expected(inner: &str) -> Option<Vec<u8>> {
+        let text: String = inner.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        Base64::decode_vec(&text).ok()
+    }
+
+    /// The decode-first path (one text node decoded before any whitespace
+    /// scan) gives what stripping whitespace then decoding gives: whitespace
+    /// at either end, inside a group, between padding characters, alone;
+    /// non-canonical padding and trailing bits, lengths 1 to 3 modulo 4,
+    /// padding inside; text cut by a character reference.
+    #[test]
+    fn base64_content_reads_whitespace_and_padding_as_strict_base64() {
+        let mut checked = 0;
+        for inner in [
+            "QUJD",
+            " QUJD",
+            "QUJD\n",
+            "\tQUJD\t",
+            "QU\nJD",
+            "Q U J D",
+            "QUJDRA==",
+            "QUJDRA=\n=",
+            "QUJDRA= =",
+            "QUJDRA\n==",
+            "QUJDRE==",
+            "QUJDRE=",
+            "QUJDREU=",
+            "QUJDREV=",
+            "QUJDR",
+            "QUJDRA",
+            "QUJDREU",
+            "QUJ=RA==",
+            "=QUJ",
+            "QUJD====",
+            "",
+            " ",
+            "\n\n",
+            "&#x51;UJD",
+            "QUJD&#x20;",
+            "QUJD&#x9;",
+            "QU&amp;D",
+            "QUJ+RA/=",
+            "QUJ-RA_=",
+        ] {
+            let text = format!("<DigestValue>{inner}</DigestValue>");
+            let doc = xml::parse_normalized(&text).unwrap();
+            let ours = base64_content(doc.root(), "DigestValue");
+            match (ours, expected(&xml_text(inner))) {
+                (Ok(bytes), Some(want)) => assert_eq!(bytes, want, "{inner:?}"),
+                (Err(e), None) => assert!(e.to_string().contains("DigestValue is not base64")),
+                (ours, want) => panic!("{inner:?}: {ours:?}, expected {want:?}"),
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 29);
+    }
+
+    /// `inner` with the references the probes use expanded.
+    fn xml_text(inner: &str) -> String {
+        inner
+            .replace("&#x51;", "Q")
+            .replace("&#x20;", " ")
+            .replace("&#x9;", "\t")
+            .replace("&amp;", "&")
+    }
+}

@@ -482,11 +482,14 @@ impl<'a> Parser<'a> {
         // `resolve_attributes`) or by prefix (declarations), not by quick-xml.
         let mut xml_declared = false;
         for (count, attr) in AttrIter::new(content, name_len).enumerate() {
+            // The count first: a tag over the limit is refused for that even
+            // where its next attribute is malformed.
+            attribute_limit(count, qname)?;
             let (key, written) =
                 attr.map_err(|e| malformed(format!("bad attribute in <{qname}>: {e}")))?;
             let name = (None, key);
             let tag = (scope_mark, &mut xml_declared, qname);
-            self.attribute(count, key, name, written, tag, raw)?;
+            self.attribute(key, name, written, tag, raw)?;
         }
         Ok(())
     }
@@ -503,14 +506,15 @@ impl<'a> Parser<'a> {
         let scope_mark = self.scope.len();
         let mut xml_declared = false;
         for (count, cut) in cuts.iter().enumerate() {
+            attribute_limit(count, qname)?;
             let name = split_at_colon(cut.key, cut.colon);
             let tag = (scope_mark, &mut xml_declared, qname);
-            self.attribute(count, cut.key, name, cut.value, tag, raw)?;
+            self.attribute(cut.key, name, cut.value, tag, raw)?;
         }
         Ok(())
     }
 
-    /// One attribute of a start tag, the `count`th: its key, its name (`(None,
+    /// One attribute of a start tag: its key, its name (`(None,
     /// key)` when the key is not split yet, else its prefix and local name) and
     /// its value as written. A namespace declaration goes onto the scope
     /// (checked against the reserved bindings), any other attribute, its value
@@ -519,18 +523,12 @@ impl<'a> Parser<'a> {
     /// mark of the start tag, whether it declared `xml` already, and its name.
     fn attribute(
         &mut self,
-        count: usize,
         key: &'a str,
         (prefix, local): (Option<&'a str>, &'a str),
         written: &'a str,
         (scope_mark, xml_declared, qname): (usize, &mut bool, &str),
         raw: &mut Vec<Attr<'a>>,
     ) -> Result<(), Error> {
-        if count >= MAX_ATTRIBUTES {
-            return Err(malformed(format!(
-                "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
-            )));
-        }
         // `Some(None)`: the default namespace; `Some(Some(p))`: prefix `p`.
         let declared = match prefix {
             None if key == "xmlns" => Some(None),
@@ -786,6 +784,16 @@ fn split_qname(qname: &str) -> Result<(Option<&str>, &str), Error> {
     })
 }
 
+/// Refuses the `count`th attribute (from 0) of `<qname>` past the limit.
+fn attribute_limit(count: usize, qname: &str) -> Result<(), Error> {
+    if count >= MAX_ATTRIBUTES {
+        return Err(malformed(format!(
+            "<{qname}> has more than {MAX_ATTRIBUTES} attributes and namespace declarations"
+        )));
+    }
+    Ok(())
+}
+
 /// `qname` split at `colon` (the offset of its colon, if it has one), for names
 /// the lexer checked already.
 fn split_at_colon(qname: &str, colon: Option<usize>) -> (Option<&str>, &str) {
@@ -993,7 +1001,7 @@ mod tests {
     #[test]
     fn one_pass_tags_resolve_as_general_tags_do() {
         const NAMES: [&str; 6] = ["a", "p:a", "q:a", "xml:a", "xmlns:a", "d:b"];
-        const ATTRIBUTES: [&str; 21] = [
+        const ATTRIBUTES: [&str; 25] = [
             "x='1'",
             "p:x=\"2\"",
             "q:x='3'",
@@ -1015,6 +1023,10 @@ mod tests {
             "ID='_1' Id='_1'",
             "a:b='x'",
             "xmlns:='z'",
+            "p:xmlns='v'",
+            "xmlns:p:q='z'",
+            "xml:space='preserve'",
+            "x='/>'",
         ];
         let mut state = 0x1234_5678_9abc_def1_u64;
         let mut next = |n: usize| {
@@ -1038,7 +1050,7 @@ mod tests {
                 doc.push('<');
                 doc.push_str(name);
                 for _ in 0..next(4) {
-                    doc.push(' ');
+                    doc.push_str([" ", "\t", "\n", " \n\t"][next(4)]);
                     doc.push_str(ATTRIBUTES[next(ATTRIBUTES.len())]);
                 }
                 if next(2) == 0 {
@@ -1066,6 +1078,165 @@ mod tests {
             format!("<r{}/>", &many[..many.len() / 2]),
         ] {
             assert_eq!(events(&doc, true), events(&doc, false));
+        }
+    }
+    /// Hand-picked hostile tags (the review of the one-pass paths): whitespace
+    /// kinds, `/` `>` and the other quote inside values, names at the end of
+    /// the input, the `xml` and `xmlns` prefixes, `xmlns:` with nothing after,
+    /// an attribute named `xmlns` with a prefix, duplicate declarations and
+    /// expanded names, end tags of tags the general path cut, byte-order
+    /// marks: the one-pass paths resolve each as the general path does, and
+    /// the probes that must be accepted or refused are.
+    #[test]
+    fn hostile_tags_resolve_alike_on_both_paths() {
+        let accepted = [
+            "<a\tx='1'\n\ty=\"2\"\n/>",
+            // No white space between attributes: not well-formed (XML 1.0
+            // §3.1), but quick-xml's attribute cutting, which the general path
+            // keeps, takes it (the one-pass cut leaves it to that path).
+            "<a x='1'y='2'/>",
+            "<a x='/'/>",
+            "<a x=\"/>\"/>",
+            "<a x='>'>t</a>",
+            "<a x='\"'/>",
+            "<a x=\"'\"/>",
+            "<a x='1' >t</a\n>",
+            "<a x='1'></a >",
+            "\u{FEFF}<a/>",
+            "\u{FEFF}<a x='1'></a>",
+            "<a p:xmlns='v' xmlns:p='urn:p'/>",
+            "<a xmlns:p='urn:p' p:x='1' x='1'/>",
+            "<xml:a xml:lang='en'/>",
+            "<a xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:space='preserve'/>",
+            "<a.b-c_d x.y-z_='1'/>",
+            "<_:a xmlns:_='urn:u' _:b='1'/>",
+            "<a:_ xmlns:a='urn:a'></a:_>",
+            "<\u{e9}><a x='1'></a></\u{e9}>",
+            "<a x='1'><\u{e9} y='2'></\u{e9}></a>",
+            "<a x = '1'><b></b></a>",
+            "<a x='&lt;&#x3e;&#9;'/>",
+            "<a x='a\tb\nc'/>",
+            "<r xmlns='urn:d'><a xmlns=''><b x='1'/></a></r>",
+            "<a xmlns=''/>",
+            "<p:a xmlns:p='urn:p' xmlns:q='urn:p' p:x='1' q:y='2'/>",
+        ];
+        let refused = [
+            ("<a x='1' / >", "bad attribute"),
+            ("<a", "not well-formed"),
+            ("<a x='1'", "not well-formed"),
+            ("<a x='1", "not well-formed"),
+            ("<a x=", "not well-formed"),
+            ("<a:", "not well-formed"),
+            ("<a:b x", "not well-formed"),
+            ("<a:/>", "not a valid qualified name"),
+            ("<a::b/>", "not a valid qualified name"),
+            ("<a:b:c/>", "not a valid qualified name"),
+            ("<a:1 xmlns:a='u'/>", "not a valid qualified name"),
+            ("<a b:1='x' xmlns:b='u'/>", "not a valid qualified name"),
+            ("<a xmlns:='z'/>", "is not a valid name"),
+            ("<a xmlns:p:q='z'/>", "is not a valid name"),
+            ("<xmlns:a/>", "xmlns"),
+            ("<a xmlns:xmlns='urn:y'/>", "reserved"),
+            ("<a xmlns:xml='urn:x'/>", "reserved"),
+            (
+                "<a xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+                "reserved",
+            ),
+            ("<a xmlns:p='http://www.w3.org/2000/xmlns/'/>", "reserved"),
+            (
+                "<a xmlns='http://www.w3.org/2000/xmlns/'/>",
+                "default namespace",
+            ),
+            ("<a xmlns:p=''/>", "cannot undeclare"),
+            ("<a xmlns:p='urn:p' xmlns:p='urn:p'/>", "twice"),
+            ("<a xmlns='' xmlns=''/>", "twice"),
+            (
+                "<a xmlns:xml='http://www.w3.org/XML/1998/namespace' xmlns:xml='http://www.w3.org/XML/1998/namespace'/>",
+                "twice",
+            ),
+            ("<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>", "twice"),
+            ("<a x='1' x='2'/>", "twice"),
+            ("<a p:x='1'/>", "not declared"),
+            ("<p:a/>", "not declared"),
+            ("<a x='a<b'/>", "'<'"),
+            ("<a x='&bogus;'/>", "undeclared entity"),
+            ("<a x='1'/></a>", "does not match any open tag"),
+            ("<a x='1'></b>", "not well-formed"),
+            ("<a:b xmlns:a='u'></a:c>", "not well-formed"),
+            ("<a:b xmlns:a='u'></a>", "not well-formed"),
+            ("<a x='1'></a x>", "not well-formed"),
+            ("<\u{e9}><a></\u{e9}></a>", "not well-formed"),
+            ("<a><\u{e9}></a></\u{e9}>", "not well-formed"),
+            ("\u{FEFF}\u{FEFF}<a/>", "text outside"),
+            ("<a x='1'/><b/>", "more than one document element"),
+        ];
+        for doc in accepted {
+            let one_pass = events(doc, true);
+            assert!(
+                !one_pass.iter().any(|e| e.starts_with("refused")),
+                "{doc:?}: {one_pass:?}"
+            );
+            assert_eq!(one_pass, events(doc, false), "{doc:?}");
+        }
+        let mut wrong = Vec::new();
+        for (doc, says) in refused {
+            let one_pass = events(doc, true);
+            assert_eq!(one_pass, events(doc, false), "{doc:?}");
+            let last = one_pass.last().cloned().unwrap_or_default();
+            if !(last.starts_with("refused") && last.contains(says)) {
+                wrong.push(format!("{doc:?}: {last}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    /// The fuzz corpora of the XML targets, whole and cut at every tenth byte,
+    /// are resolved alike with the one-pass paths on and off.
+    #[test]
+    fn one_pass_tags_resolve_alike_on_the_fuzz_corpora() {
+        let mut files = 0;
+        for target in ["saml_verify", "saml_canonicalize"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fuzz/corpus")
+                .join(target);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let text = normalize_line_ends(&String::from_utf8_lossy(&bytes)).into_owned();
+                for cut in (0..text.len()).step_by(10).chain([text.len()]) {
+                    if let Some(head) = text.get(..cut) {
+                        assert_eq!(events(head, true), events(head, false), "{head:?}");
+                    }
+                }
+                files += 1;
+            }
+        }
+        assert!(files > 100, "the fuzz corpora were not found");
+    }
+
+    /// The attribute limit is checked before the attribute is cut, as it was
+    /// before the one-pass paths: a tag whose 257th attribute is malformed is
+    /// refused for its count, on both paths.
+    #[test]
+    fn the_attribute_limit_comes_before_a_bad_attribute() {
+        let many: String = (0..MAX_ATTRIBUTES)
+            .map(|i| format!(" a{i}='{i}'"))
+            .collect();
+        for bad in [" b", " b=", " b=c", " b c='1'"] {
+            for doc in [format!("<r{many}{bad}/>"), format!("<r{many}{bad}></r>")] {
+                let one_pass = events(&doc, true);
+                assert_eq!(one_pass, events(&doc, false), "{bad:?}");
+                assert!(
+                    one_pass
+                        .last()
+                        .is_some_and(|e| e.contains("more than 256 attributes")),
+                    "{bad:?}: {one_pass:?}"
+                );
+            }
         }
     }
 }

@@ -777,7 +777,7 @@ mod tests {
     /// missing `>`: the one-pass paths agree with the general path on all.
     #[test]
     fn one_pass_tags_agree_with_the_general_path() {
-        const NAMES: [&str; 14] = [
+        const NAMES: [&str; 18] = [
             "a",
             "b:c",
             "a:",
@@ -792,10 +792,15 @@ mod tests {
             "a\u{e9}",
             "saml:Assertion",
             "a\"b",
+            "xml:lang",
+            "p:xmlns",
+            "xmlns:",
+            "a/",
         ];
         const SEPARATORS: [&str; 7] = [" ", "\n", "\t ", "", " = ", "=", "= "];
-        const VALUES: [&str; 10] = [
+        const VALUES: [&str; 13] = [
             "'1'", "\"2\"", "'a\"b'", "\"x'>\"", "'&lt;'", "\"<\"", "'\n'", "''", "v", "'open",
+            "'/'", "\"/>\"", "'>'",
         ];
         const ENDS: [&str; 7] = [">", "/>", " />", "/ >", "", " >", "\n>"];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
@@ -810,7 +815,7 @@ mod tests {
             let name = NAMES[next(NAMES.len())];
             let mut tag = format!("<{name}");
             for _ in 0..next(4) {
-                tag.push_str([" ", "\n", "", "  "][next(4)]);
+                tag.push_str([" ", "\n", "", "  ", "\t", "\n\t "][next(6)]);
                 tag.push_str(NAMES[next(NAMES.len())]);
                 // Mostly well formed, so that later attributes are reached.
                 if next(3) == 0 {
