@@ -282,6 +282,8 @@ mod token;
 mod transport;
 mod url;
 
+#[cfg(test)]
+mod testing;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -280,13 +280,7 @@ mod tests {
             b"null",
             b"\"scope\"",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut below = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut below = crate::testing::below(0x2545_f491_4f6c_dd1d_u64);
         let mut seen = [0usize; 3];
         for round in 0..6000 {
             let mut body = SEEDS[round % SEEDS.len()].to_vec();

@@ -859,13 +859,7 @@ mod tests {
             " xml:space='preserve'",
             " q:z='4'",
         ];
-        let mut state = 0x0bad_5eed_1234_5678_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut next = crate::testing::below(0x0bad_5eed_1234_5678_u64);
         for _ in 0..20_000 {
             let mut doc = String::from("<r xmlns:p='urn:p' xmlns:q='urn:q'>");
             let mut open = Vec::new();

@@ -1028,13 +1028,7 @@ mod tests {
             "xml:space='preserve'",
             "x='/>'",
         ];
-        let mut state = 0x1234_5678_9abc_def1_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut next = crate::testing::below(0x1234_5678_9abc_def1_u64);
         let mut refused = 0;
         for _ in 0..100_000 {
             let mut doc = String::from("<r xmlns:p='urn:p'>");

@@ -803,13 +803,7 @@ mod tests {
             "'/'", "\"/>\"", "'>'",
         ];
         const ENDS: [&str; 7] = [">", "/>", " />", "/ >", "", " >", "\n>"];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut next = crate::testing::below(0x9e37_79b9_7f4a_7c15_u64);
         let mut cut = 0;
         for _ in 0..200_000 {
             let name = NAMES[next(NAMES.len())];
@@ -854,13 +848,7 @@ mod tests {
         }
         // Documents shaped like assertions: well-formed skeletons with pieces
         // spliced in.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut next = crate::testing::below(0x2545_f491_4f6c_dd1d_u64);
         for _ in 0..40_000 {
             let mut doc = String::from("<r>");
             let mut open = vec!["r"];
