@@ -834,15 +834,7 @@ mod tests {
             .map(|(_, input)| input)
             .collect();
         // And the XML fuzz targets' corpora (assertions, signatures, mutants).
-        for target in ["saml_verify", "saml_canonicalize"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fuzz/corpus")
-                .join(target);
-            for entry in std::fs::read_dir(dir).unwrap().flatten() {
-                let bytes = std::fs::read(entry.path()).unwrap();
-                inputs.push(String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
+        inputs.extend(crate::testing::xml_fuzz_corpora());
         let names = ["a", "p:a", "q:b", "c", "xml:d"];
         let attributes = [
             " x='1'",
