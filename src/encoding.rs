@@ -103,26 +103,54 @@ impl Base64 {
             i32::from(at_63) - i32::from(at_62) - 1,
         ];
         out.reserve(self.encoded_len(data.len()));
-        for chunk in data.chunks(3) {
-            let byte = |i: usize| chunk.get(i).copied().map_or(0, u32::from);
-            let n = byte(0) << 16 | byte(1) << 8 | byte(2);
-            // 2, 3 or 4 digits for 1, 2 or 3 bytes.
-            for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
-                out.push(digit(n >> shift, alphabet));
+        // Whole groups are written four digits at a time into a stack buffer
+        // and appended a buffer at a time (one `push_str` per 48 bytes, not one
+        // `push` per digit).
+        let mut buffer = [0u8; 64];
+        let whole = data.len() / 3 * 3;
+        let (groups, rest) = data.split_at_checked(whole).unwrap_or((&[], data));
+        for block in groups.chunks(48) {
+            let mut used = 0;
+            for (group, digits) in block.chunks_exact(3).zip(buffer.chunks_exact_mut(4)) {
+                let &[a, b, c] = group else { break };
+                let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+                digits.copy_from_slice(&[
+                    digit(n >> 18, alphabet),
+                    digit(n >> 12, alphabet),
+                    digit(n >> 6, alphabet),
+                    digit(n, alphabet),
+                ]);
+                used += 4;
             }
+            push_ascii(out, buffer.get(..used).unwrap_or_default());
         }
-        if self == Base64::Standard {
-            for _ in 0..(3 - data.len() % 3) % 3 {
-                out.push('=');
+        // The last one or two bytes: 2 or 3 digits.
+        if !rest.is_empty() {
+            let byte = |i: usize| rest.get(i).copied().map_or(0, u32::from);
+            let n = byte(0) << 16 | byte(1) << 8;
+            let digits = [
+                digit(n >> 18, alphabet),
+                digit(n >> 12, alphabet),
+                digit(n >> 6, alphabet),
+            ];
+            push_ascii(out, digits.get(..rest.len() + 1).unwrap_or_default());
+            if self == Base64::Standard {
+                push_ascii(out, b"==".get(rest.len() - 1..).unwrap_or_default());
             }
         }
     }
 }
 
+/// Appends `ascii`, which the encoder made of ASCII digits only (so the UTF-8
+/// check takes the same path whatever the encoded bytes were).
+fn push_ascii(out: &mut String, ascii: &[u8]) {
+    out.push_str(std::str::from_utf8(ascii).unwrap_or_default());
+}
+
 /// The base64 digit for the low six bits of `n`, by arithmetic on masks rather
 /// than a table lookup (as base64ct does): `A`–`Z`, `a`–`z`, `0`–`9`, then the
 /// alphabet's two, whose offsets `alphabet` holds.
-fn digit(n: u32, alphabet: [i32; 2]) -> char {
+fn digit(n: u32, alphabet: [i32; 2]) -> u8 {
     let v = i32::try_from(n & 0x3f).unwrap_or_default();
     // All ones (-1) when `v` is past `last`, else zero.
     let past = |last: i32| (last - v) >> 8;
@@ -132,7 +160,7 @@ fn digit(n: u32, alphabet: [i32; 2]) -> char {
     d += past(61) & alphabet[0];
     d += past(62) & alphabet[1];
     // ASCII by construction; the mask lets the compiler see it.
-    char::from(u8::try_from(d & 0x7f).unwrap_or_default())
+    u8::try_from(d & 0x7f).unwrap_or_default()
 }
 
 #[cfg(test)]
