@@ -76,7 +76,11 @@ pub(crate) fn encode_pairs<'a>(
     let len = pairs
         .clone()
         .into_iter()
-        .map(|(name, value)| (name.len() + value.len()).saturating_mul(3) + 2)
+        .map(|(name, value)| {
+            (name.len() + value.len())
+                .saturating_mul(3)
+                .saturating_add(2)
+        })
         .fold(0usize, usize::saturating_add);
     let mut out = String::with_capacity(len.saturating_sub(1));
     for (name, value) in pairs {
