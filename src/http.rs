@@ -86,11 +86,87 @@ pub(crate) fn find_header<'a, N: AsRef<str>>(
 ///
 /// `Debug` shows the body length only. The body (a token response carries tokens)
 /// is overwritten with zeros when the response is dropped.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct HttpResponse {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
+}
+
+/// A response's headers: the pairs given to [`HttpResponse::new`], or the ones the
+/// transport read, packed into one buffer (two allocations for all of them, not
+/// two per header) and turned into owned pairs only if
+/// [`HttpResponse::headers`] is asked for them.
+#[derive(Clone)]
+enum Headers {
+    Pairs(Vec<(String, String)>),
+    Packed(PackedHeaders),
+}
+
+/// Header names and values one after another in one string.
+#[derive(Clone)]
+pub(crate) struct PackedHeaders {
+    text: String,
+    /// Where each name ends and where its value ends, in `text`.
+    ends: Vec<(usize, usize)>,
+    /// The owned pairs, made the first time they are asked for.
+    pairs: std::sync::OnceLock<Vec<(String, String)>>,
+}
+
+#[cfg_attr(not(feature = "ureq"), allow(dead_code))]
+impl PackedHeaders {
+    /// Room for `count` headers whose names and values take `len` bytes.
+    pub(crate) fn with_capacity(count: usize, len: usize) -> Self {
+        PackedHeaders {
+            text: String::with_capacity(len),
+            ends: Vec::with_capacity(count),
+            pairs: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Appends a header.
+    pub(crate) fn push(&mut self, name: &str, value: &str) {
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        self.text.push_str(value);
+        self.ends.push((name_end, self.text.len()));
+    }
+
+    /// The headers, in order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(name_end, value_end)| {
+            let name = self.text.get(start..name_end).unwrap_or_default();
+            let value = self.text.get(name_end..value_end).unwrap_or_default();
+            start = value_end;
+            (name, value)
+        })
+    }
+}
+
+impl Headers {
+    fn pairs(&self) -> &[(String, String)] {
+        match self {
+            Headers::Pairs(pairs) => pairs,
+            Headers::Packed(packed) => packed.pairs.get_or_init(|| {
+                packed
+                    .iter()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect()
+            }),
+        }
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    fn find(&self, name: &str) -> Option<&str> {
+        match self {
+            Headers::Pairs(pairs) => find_header(pairs, name),
+            Headers::Packed(packed) => packed
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v),
+        }
+    }
 }
 
 impl HttpResponse {
@@ -104,7 +180,17 @@ impl HttpResponse {
     pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
         HttpResponse {
             status,
-            headers,
+            headers: Headers::Pairs(headers),
+            body,
+        }
+    }
+
+    /// A response whose headers the transport packed as it read them.
+    #[cfg_attr(not(feature = "ureq"), allow(dead_code))]
+    pub(crate) fn packed(status: u16, headers: PackedHeaders, body: Vec<u8>) -> Self {
+        HttpResponse {
+            status,
+            headers: Headers::Packed(headers),
             body,
         }
     }
@@ -116,12 +202,12 @@ impl HttpResponse {
 
     /// The headers, in order.
     pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
+        self.headers.pairs()
     }
 
     /// The value of the first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        crate::http::find_header(&self.headers, name)
+        self.headers.find(name)
     }
 
     /// The `Date` header (RFC 9110 §6.6.1): when the server says it answered, for
@@ -152,6 +238,18 @@ impl HttpResponse {
     }
 }
 
+/// Equal when the status, the headers (names and values, in order) and the body
+/// are, however the headers are held.
+impl PartialEq for HttpResponse {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.body == other.body
+            && self.headers.pairs() == other.headers.pairs()
+    }
+}
+
+impl Eq for HttpResponse {}
+
 impl Drop for HttpResponse {
     fn drop(&mut self) {
         self.body.zeroize();
@@ -160,7 +258,7 @@ impl Drop for HttpResponse {
 
 impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = self.headers().iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
             .field("headers", &names)
@@ -192,5 +290,59 @@ mod tests {
     fn into_body_returns_the_body_although_drop_wipes() {
         let response = HttpResponse::new(200, Vec::new(), b"{\"access_token\":\"at\"}".to_vec());
         assert_eq!(response.into_body(), b"{\"access_token\":\"at\"}");
+    }
+
+    /// Headers packed by the transport answer as the same headers given as
+    /// pairs: `header` (first match, any case), `headers` (in order, repeats
+    /// kept), `Debug`, equality and clones, with empty values and names of
+    /// every length.
+    #[test]
+    fn packed_headers_read_as_pairs() {
+        let pairs = [
+            ("Content-Type", "application/json"),
+            ("WWW-Authenticate", "DPoP error=\"use_dpop_nonce\""),
+            ("www-authenticate", "Bearer"),
+            ("X-Empty", ""),
+            ("", "odd"),
+            ("Retry-After", "120"),
+        ];
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        let len = pairs.iter().map(|(n, v)| n.len() + v.len()).sum();
+        let mut packed = PackedHeaders::with_capacity(pairs.len(), len);
+        for (n, v) in pairs {
+            packed.push(n, v);
+        }
+        let body = b"{}".to_vec();
+        let packed = HttpResponse::packed(401, packed, body.clone());
+        let plain = HttpResponse::new(401, owned.clone(), body);
+        for name in [
+            "content-type",
+            "WWW-AUTHENTICATE",
+            "x-empty",
+            "",
+            "retry-after",
+            "date",
+        ] {
+            assert_eq!(packed.header(name), plain.header(name), "{name}");
+        }
+        assert_eq!(
+            packed.header("www-authenticate"),
+            Some("DPoP error=\"use_dpop_nonce\"")
+        );
+        assert_eq!(format!("{packed:?}"), format!("{plain:?}"));
+        let copy = packed.clone();
+        assert_eq!(packed.headers(), owned.as_slice());
+        assert_eq!(copy.headers(), owned.as_slice());
+        assert_eq!(packed, plain);
+        assert_eq!(copy, plain);
+        let other = HttpResponse::new(401, owned[1..].to_vec(), b"{}".to_vec());
+        assert_ne!(packed, other);
+        let empty = PackedHeaders::with_capacity(0, 0);
+        let empty = HttpResponse::packed(200, empty, Vec::new());
+        assert_eq!(empty, HttpResponse::new(200, Vec::new(), Vec::new()));
+        assert_eq!(empty.header("content-type"), None);
     }
 }

@@ -25,7 +25,7 @@ use ring::rand::SystemRandom;
 
 use crate::cache::TokenCache;
 use crate::error::{Error, InputField, InputProblem};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, PackedHeaders};
 use crate::request::{FORM_HEADERS, TokenRequest};
 use crate::response::TokenResponse;
 use crate::token::Token;
@@ -497,10 +497,14 @@ impl HttpResponse {
         // A value with bytes beyond visible ASCII (UTF-8 in a realm or a Location) is
         // kept, decoded lossily, rather than dropped with what it says. (Visible
         // ASCII decodes to itself: no separate `to_str` check is needed.)
-        let mut headers = Vec::with_capacity(response.headers().len());
+        let len = response
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let mut headers = PackedHeaders::with_capacity(response.headers().len(), len);
         for (name, value) in response.headers() {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            headers.push((name.as_str().to_owned(), value));
+            headers.push(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
         }
         let body = response
             .body_mut()
@@ -511,7 +515,7 @@ impl HttpResponse {
                 ureq::Error::BodyExceedsLimit(_) => Error::BodyTooLarge { limit },
                 other => transport_error(other),
             })?;
-        Ok(HttpResponse::new(status, headers, body))
+        Ok(HttpResponse::packed(status, headers, body))
     }
 }
 
