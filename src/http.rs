@@ -157,6 +157,19 @@ impl Headers {
         }
     }
 
+    /// The headers, in order, however they are held (without making the owned
+    /// pairs of packed ones).
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let (pairs, packed) = match self {
+            Headers::Pairs(pairs) => (pairs.as_slice(), None),
+            Headers::Packed(packed) => (&[][..], Some(packed)),
+        };
+        pairs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(packed.into_iter().flat_map(PackedHeaders::iter))
+    }
+
     /// The value of the first header named `name` (ASCII case-insensitive).
     fn find(&self, name: &str) -> Option<&str> {
         match self {
@@ -244,7 +257,7 @@ impl PartialEq for HttpResponse {
     fn eq(&self, other: &Self) -> bool {
         self.status == other.status
             && self.body == other.body
-            && self.headers.pairs() == other.headers.pairs()
+            && self.headers.iter().eq(other.headers.iter())
     }
 }
 
@@ -258,7 +271,8 @@ impl Drop for HttpResponse {
 
 impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers().iter().map(|(n, _)| n.as_str()).collect();
+        // Names only, read where they are: printing never copies the values.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n).collect();
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
             .field("headers", &names)
@@ -332,10 +346,24 @@ mod tests {
             packed.header("www-authenticate"),
             Some("DPoP error=\"use_dpop_nonce\"")
         );
-        assert_eq!(format!("{packed:?}"), format!("{plain:?}"));
+        let debug = format!("{packed:?}");
+        assert_eq!(debug, format!("{plain:?}"));
+        assert!(debug.contains("Retry-After") && !debug.contains("use_dpop_nonce"));
+        assert_eq!(packed, plain);
+        assert_ne!(
+            packed,
+            HttpResponse::new(401, owned[..5].to_vec(), b"{}".to_vec())
+        );
+        // Reading, comparing and printing never made the owned pairs.
+        let made = |r: &HttpResponse| match &r.headers {
+            Headers::Packed(p) => p.pairs.get().is_some(),
+            Headers::Pairs(_) => true,
+        };
+        assert!(!made(&packed));
         let copy = packed.clone();
         assert_eq!(packed.headers(), owned.as_slice());
         assert_eq!(copy.headers(), owned.as_slice());
+        assert!(made(&packed) && made(&packed.clone()));
         assert_eq!(packed, plain);
         assert_eq!(copy, plain);
         let other = HttpResponse::new(401, owned[1..].to_vec(), b"{}".to_vec());

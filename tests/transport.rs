@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::{CannedServer, client_credentials, http_response, silent_listener};
 use s2s_oauth::error::{ErrorCode, TransportErrorKind};
-use s2s_oauth::{ClientAuth, Error, Grant, SendOptions, TokenRequest};
+use s2s_oauth::{ClientAuth, Error, Grant, HttpResponse, SendOptions, TokenRequest};
 
 const TOKEN_JSON: &[u8] = br#"{"access_token":"at-1","token_type":"Bearer","expires_in":3600}"#;
 
@@ -358,5 +358,81 @@ fn send_puts_on_the_wire_what_to_http_request_describes() {
     assert!(
         text.ends_with("grant_type=client_credentials&scope=api&format=json"),
         "{text}"
+    );
+}
+
+#[test]
+fn repeated_and_non_ascii_header_values_read_as_an_eager_copy_would() {
+    // The transport packs the headers it reads; what `header()` and `headers()`
+    // answer must be what the former eager copy of ureq's header map (in its
+    // order, values decoded lossily) answered: repeats kept in order, the first
+    // match by any case, UTF-8 kept, invalid UTF-8 replaced, empty values kept.
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n".to_vec();
+    for line in [
+        &b"WWW-Authenticate: DPoP error=\"use_dpop_nonce\""[..],
+        "X-Realm: Zürich".as_bytes(),
+        b"www-authenticate: Bearer realm=\"a\"",
+        b"X-Bad: caf\xE9!",
+        b"X-Empty:",
+        b"Set-Cookie: a=1",
+        b"set-cookie: b=2",
+    ] {
+        raw.extend_from_slice(line);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"\r\n{}");
+    let server = CannedServer::start(raw, 1);
+    let read = s2s_oauth::agent()
+        .get(server.url("/resource"))
+        .call()
+        .expect("a response");
+    let eager: Vec<(String, String)> = read
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (n.as_str().to_owned(), value)
+        })
+        .collect();
+    let response = HttpResponse::from_ureq(read).expect("read");
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        let own = |(n, v): &(&str, &str)| ((*n).to_owned(), (*v).to_owned());
+        list.iter().map(own).collect()
+    };
+    let want = pairs(&[
+        ("content-length", "2"),
+        ("connection", "close"),
+        ("www-authenticate", "DPoP error=\"use_dpop_nonce\""),
+        ("www-authenticate", "Bearer realm=\"a\""),
+        ("x-realm", "Zürich"),
+        ("x-bad", "caf\u{FFFD}!"),
+        ("x-empty", ""),
+        ("set-cookie", "a=1"),
+        ("set-cookie", "b=2"),
+    ]);
+    assert_eq!(eager, want, "ureq's header map changed its order");
+    for (name, first) in [
+        ("WWW-Authenticate", Some("DPoP error=\"use_dpop_nonce\"")),
+        ("x-realm", Some("Zürich")),
+        ("X-BAD", Some("caf\u{FFFD}!")),
+        ("x-empty", Some("")),
+        ("Set-Cookie", Some("a=1")),
+        ("", None),
+        ("x-missing", None),
+    ] {
+        assert_eq!(response.header(name), first, "{name}");
+    }
+    let debug = format!("{response:?}");
+    assert!(debug.contains("x-realm"), "{debug}");
+    assert!(!debug.contains("Zürich") && !debug.contains("use_dpop_nonce"));
+    assert_eq!(
+        response,
+        HttpResponse::new(200, want.clone(), b"{}".to_vec())
+    );
+    assert_eq!(response.clone().headers(), want.as_slice());
+    assert_eq!(response.headers(), want.as_slice());
+    assert_eq!(
+        response.header("www-authenticate"),
+        Some(want[2].1.as_str())
     );
 }
