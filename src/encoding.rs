@@ -141,10 +141,16 @@ impl Base64 {
     }
 }
 
-/// Appends `ascii`, which the encoder made of ASCII digits only (so the UTF-8
-/// check takes the same path whatever the encoded bytes were).
+/// Appends `ascii`, which the encoder made of ASCII only: every byte is a
+/// [`digit`] (masked with `0x7f`) or a `=`. So the UTF-8 check always succeeds,
+/// and takes the same path whatever the encoded bytes were (its ASCII fast path:
+/// no byte ever has its high bit set). Were that ever broken, the bytes are still
+/// written, one `char` each, never dropped.
 fn push_ascii(out: &mut String, ascii: &[u8]) {
-    out.push_str(std::str::from_utf8(ascii).unwrap_or_default());
+    match std::str::from_utf8(ascii) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.extend(ascii.iter().copied().map(char::from)),
+    }
 }
 
 /// The base64 digit for the low six bits of `n`, by arithmetic on masks rather
@@ -210,6 +216,73 @@ mod tests {
         let mut out = String::from("x.");
         Base64::UrlUnpadded.push(&mut out, b"ab");
         assert_eq!(out, "x.YWI");
+    }
+
+    #[test]
+    fn base64_appends_whole_blocks_and_tails_at_its_reserved_size() {
+        use base64ct::Encoding as _;
+        // Around the 48-byte block (16 groups, 64 digits) and its multiples,
+        // appended after text already there: nothing lost, nothing repeated, and
+        // no reallocation past the size reserved up front (the string may hold a
+        // client secret).
+        let data: Vec<u8> = (0..200u8).map(|i| i.wrapping_mul(151) ^ 0x5a).collect();
+        for len in [
+            0, 1, 2, 3, 45, 46, 47, 48, 49, 50, 51, 95, 96, 97, 98, 144, 145, 146,
+        ] {
+            let input = &data[..len];
+            for (b64, want) in [
+                (Base64::Standard, base64ct::Base64::encode_string(input)),
+                (
+                    Base64::UrlUnpadded,
+                    base64ct::Base64UrlUnpadded::encode_string(input),
+                ),
+            ] {
+                let mut out = String::from("Basic ");
+                out.shrink_to_fit();
+                // What the one `reserve` at the start makes room for.
+                let mut reserved = out.clone();
+                reserved.reserve(b64.encoded_len(len));
+                b64.push(&mut out, input);
+                assert_eq!(out.strip_prefix("Basic "), Some(want.as_str()), "{len}");
+                assert_eq!(out.len(), 6 + b64.encoded_len(len), "{len}");
+                assert_eq!(out.capacity(), reserved.capacity(), "reallocated at {len}");
+                let once = b64.encode_string(input);
+                assert_eq!(once.capacity(), once.len(), "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn base64_digits_are_the_alphabets_ascii_for_all_64_values() {
+        let standard = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (b64, table) in [
+            (Base64::Standard, standard),
+            (Base64::UrlUnpadded, &{
+                let mut url = *standard;
+                url[62] = b'-';
+                url[63] = b'_';
+                url
+            }),
+        ] {
+            for (n, &want) in (0u32..).zip(table.iter()) {
+                // High bits above the six are ignored.
+                let mut out = String::new();
+                b64.push(&mut out, &[u8::try_from(n << 2).unwrap(), 0, 0]);
+                assert_eq!(out.as_bytes()[0], want, "{n}");
+                assert!(out.is_ascii());
+            }
+        }
+    }
+
+    #[test]
+    fn push_ascii_never_drops_bytes() {
+        let mut out = String::from("x");
+        push_ascii(&mut out, b"QUJD==");
+        assert_eq!(out, "xQUJD==");
+        // Not reachable from the encoder (its bytes are ASCII), but were it
+        // ever, the bytes are written rather than silently dropped.
+        push_ascii(&mut out, &[b'a', 0xe9]);
+        assert_eq!(out, "xQUJD==a\u{e9}");
     }
 
     #[test]
