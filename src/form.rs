@@ -209,6 +209,46 @@ mod tests {
     }
 
     #[test]
+    fn the_body_bound_holds_for_every_kind_of_byte() {
+        // Every ASCII byte, characters of two, three and four bytes, empty names
+        // and values, one to four pairs: the body always fits the capacity it
+        // was given (a reallocation would have grown it) and reads as each part
+        // encoded and joined.
+        let mut values: Vec<String> = (0..128u8).map(|b| char::from(b).to_string()).collect();
+        values.extend(
+            ["", "é", "€", "\u{10348}", "% +&=", "a\u{7f}\u{80}\u{ffff}"].map(String::from),
+        );
+        let everything: String = values.concat();
+        values.push(everything);
+        for (i, value) in values.iter().enumerate() {
+            let name = &values[(i * 7) % values.len()];
+            for count in 0..=4 {
+                let pairs: Vec<(&str, &str)> = [
+                    (name.as_str(), value.as_str()),
+                    ("", ""),
+                    (value, name),
+                    ("k", ""),
+                ]
+                .into_iter()
+                .take(count)
+                .collect();
+                let bound = pairs
+                    .iter()
+                    .map(|(n, v)| (n.len() + v.len()) * 3 + 2)
+                    .sum::<usize>()
+                    .saturating_sub(1);
+                let body = encode_pairs(pairs.iter().copied());
+                let want: Vec<String> = pairs
+                    .iter()
+                    .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+                    .collect();
+                assert_eq!(body, want.join("&"), "{value:?} x{count}");
+                assert_eq!(body.capacity(), bound, "{value:?} x{count}");
+            }
+        }
+    }
+
+    #[test]
     fn decodes_what_it_encodes() {
         for s in ["a b+c%/:=&é", "", "plain", "日本語 ✓", "%zz"] {
             assert_eq!(decode(encode(s).as_bytes()).as_deref(), Some(s));
